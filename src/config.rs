@@ -1,0 +1,369 @@
+//! Thresholds, tolerances, deadlines, weights and cut-offs, read from TOML.
+//!
+//! The commented default file below is the single source of truth: `Config::default()`
+//! parses it, and `fundaudit config` prints it verbatim, so the documentation of a key
+//! can never drift from the value the program actually uses.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use serde::Deserialize;
+
+use crate::error::Error;
+
+/// The default configuration, with a comment on every key.
+pub const DEFAULT_CONFIG_TOML: &str = r#"# fundaudit configuration. Every key is optional; a missing key takes the value shown.
+# An unknown key or a value of the wrong type is an error that names the key.
+
+[deadlines]
+# Days between 资金到位日期 (funds_received_date) and the payment deadline, used when an
+# allocation has no due_date of its own. Programs not listed below use this value.
+default_days = 30
+
+[deadlines.programs]
+# Per-program deadline in days, overriding default_days. Keys are program names as they
+# appear in the ledgers.
+"耕地地力保护补贴" = 30
+"低保金" = 15
+"特困供养金" = 15
+"残疾人两项补贴" = 20
+"高龄津贴" = 20
+"危房改造补助" = 60
+
+[delayed]
+# A payment this many days after its due date is still on time (bank processing).
+grace_days = 5
+
+[partial]
+# A shortfall (allocation amount minus the sum of its payments) is tolerated when it is at
+# most abs_tolerance_yuan, or at most rel_tolerance times the allocation amount.
+# The defaults tolerate nothing: livelihood funds are owed to the fen.
+abs_tolerance_yuan = 0.0
+rel_tolerance = 0.0
+
+[duplicate]
+# Overpayment of one allocation by several payments is tolerated up to this many yuan.
+abs_tolerance_yuan = 0.0
+
+[matching]
+# Two names are the same name when their similarity reaches this cut-off. Similarity is
+# the larger of Jaro-Winkler on normalised characters and pinyin_weight times
+# Jaro-Winkler on toneless pinyin (so 张伟/张玮 meet at pinyin_weight).
+name_cutoff = 0.90
+pinyin_weight = 0.92
+# Two registrations with the same birth date whose ID numbers differ in at most this many
+# digits, and whose names match, are one person with a mistyped ID number.
+max_id_digit_diff = 2
+# Candidate blocks larger than this are not compared pairwise (a warning names the block).
+max_block_size = 2000
+
+[diverted]
+# An account receiving for this many or more distinct beneficiaries is flagged.
+shared_account_min_beneficiaries = 3
+# An account shared by beneficiaries of different villages is flagged from two upward
+# (a household sharing a card lives in one village).
+flag_cross_village_sharing = true
+# A payee name at least this similar to a payroll or cadre name is taken as that official.
+official_name_cutoff = 0.95
+
+[scoring]
+# risk_score = 100 * weight(rule) * confidence * money_factor, where money_factor grows
+# with log(1 + yuan at risk) and reaches 1 at money_cap_yuan; it never falls below
+# money_floor, so a finding with no money at stake still ranks.
+money_cap_yuan = 20000.0
+money_floor = 0.25
+# Severity bands on risk_score.
+high_score = 50.0
+medium_score = 25.0
+
+[weights]
+# How much each rule matters to the ranking, from 0 to 1.
+DELAY_LATE = 0.45
+DELAY_UNPAID = 0.70
+PARTIAL_SHORT = 0.65
+DUP_ALLOCATION = 0.80
+DUP_PERSON_PERIOD = 0.85
+GHOST_UNREGISTERED = 0.95
+GHOST_DECEASED = 0.95
+GHOST_INVALID_ID = 0.75
+DIV_PAYEE_MISMATCH = 0.85
+DIV_OFFICIAL = 1.00
+DIV_SHARED_ACCOUNT = 0.75
+DIV_NO_ALLOCATION = 0.80
+"#;
+
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    pub deadlines: Deadlines,
+    pub delayed: Delayed,
+    pub partial: Partial,
+    pub duplicate: Duplicate,
+    pub matching: Matching,
+    pub diverted: Diverted,
+    pub scoring: Scoring,
+    pub weights: Weights,
+}
+
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Deadlines {
+    pub default_days: u32,
+    #[serde(default)]
+    pub programs: BTreeMap<String, u32>,
+}
+
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Delayed {
+    pub grace_days: u32,
+}
+
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Partial {
+    pub abs_tolerance_yuan: f64,
+    pub rel_tolerance: f64,
+}
+
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Duplicate {
+    pub abs_tolerance_yuan: f64,
+}
+
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Matching {
+    pub name_cutoff: f64,
+    pub pinyin_weight: f64,
+    pub max_id_digit_diff: u32,
+    pub max_block_size: usize,
+}
+
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Diverted {
+    pub shared_account_min_beneficiaries: u32,
+    pub flag_cross_village_sharing: bool,
+    pub official_name_cutoff: f64,
+}
+
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Scoring {
+    pub money_cap_yuan: f64,
+    pub money_floor: f64,
+    pub high_score: f64,
+    pub medium_score: f64,
+}
+
+/// One weight per rule code; the field names are the rule codes findings carry.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+#[allow(non_snake_case)]
+pub struct Weights {
+    pub DELAY_LATE: f64,
+    pub DELAY_UNPAID: f64,
+    pub PARTIAL_SHORT: f64,
+    pub DUP_ALLOCATION: f64,
+    pub DUP_PERSON_PERIOD: f64,
+    pub GHOST_UNREGISTERED: f64,
+    pub GHOST_DECEASED: f64,
+    pub GHOST_INVALID_ID: f64,
+    pub DIV_PAYEE_MISMATCH: f64,
+    pub DIV_OFFICIAL: f64,
+    pub DIV_SHARED_ACCOUNT: f64,
+    pub DIV_NO_ALLOCATION: f64,
+}
+
+impl Weights {
+    /// The weight of a rule code; unknown codes weigh nothing rather than panic.
+    pub fn of(&self, rule: &str) -> f64 {
+        match rule {
+            "DELAY_LATE" => self.DELAY_LATE,
+            "DELAY_UNPAID" => self.DELAY_UNPAID,
+            "PARTIAL_SHORT" => self.PARTIAL_SHORT,
+            "DUP_ALLOCATION" => self.DUP_ALLOCATION,
+            "DUP_PERSON_PERIOD" => self.DUP_PERSON_PERIOD,
+            "GHOST_UNREGISTERED" => self.GHOST_UNREGISTERED,
+            "GHOST_DECEASED" => self.GHOST_DECEASED,
+            "GHOST_INVALID_ID" => self.GHOST_INVALID_ID,
+            "DIV_PAYEE_MISMATCH" => self.DIV_PAYEE_MISMATCH,
+            "DIV_OFFICIAL" => self.DIV_OFFICIAL,
+            "DIV_SHARED_ACCOUNT" => self.DIV_SHARED_ACCOUNT,
+            "DIV_NO_ALLOCATION" => self.DIV_NO_ALLOCATION,
+            _ => 0.0,
+        }
+    }
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config::from_toml_str(DEFAULT_CONFIG_TOML, "<built-in defaults>")
+            .expect("the built-in default configuration parses")
+    }
+}
+
+impl Config {
+    /// Parses a user file layered over the defaults: keys the user leaves out keep
+    /// their documented default, so a config file can hold only what an analyst changed.
+    pub fn from_toml_str(text: &str, origin: &str) -> Result<Config, Error> {
+        let bad = |message: String| Error::Config {
+            path: origin.to_string(),
+            message,
+        };
+        let user: toml::Table = text
+            .parse()
+            .map_err(|e: toml::de::Error| bad(e.to_string()))?;
+        let mut merged: toml::Table = if origin == "<built-in defaults>" {
+            toml::Table::new()
+        } else {
+            DEFAULT_CONFIG_TOML
+                .parse()
+                .expect("the built-in default configuration parses")
+        };
+        merge(&mut merged, user);
+        // Re-serialise so that serde's errors come with the offending line, key included.
+        let merged_text = toml::to_string(&merged).map_err(|e| bad(e.to_string()))?;
+        let config: Config =
+            toml::from_str(&merged_text).map_err(|e: toml::de::Error| bad(e.to_string()))?;
+        config.validate().map_err(bad)?;
+        Ok(config)
+    }
+
+    pub fn from_file(path: &Path) -> Result<Config, Error> {
+        let text = std::fs::read_to_string(path).map_err(|e| Error::Config {
+            path: path.display().to_string(),
+            message: format!("cannot read the file: {e}"),
+        })?;
+        Config::from_toml_str(&text, &path.display().to_string())
+    }
+
+    /// Deadline in days for a program (per-program entry, else the default).
+    pub fn deadline_days(&self, program: &str) -> u32 {
+        self.deadlines
+            .programs
+            .get(program)
+            .copied()
+            .unwrap_or(self.deadlines.default_days)
+    }
+
+    /// Range checks serde cannot express; each message names the key.
+    fn validate(&self) -> Result<(), String> {
+        let unit = |key: &str, v: f64| -> Result<(), String> {
+            if (0.0..=1.0).contains(&v) {
+                Ok(())
+            } else {
+                Err(format!(
+                    "{key} = {v} is out of range: it must lie between 0 and 1"
+                ))
+            }
+        };
+        let non_negative = |key: &str, v: f64| -> Result<(), String> {
+            if v.is_finite() && v >= 0.0 {
+                Ok(())
+            } else {
+                Err(format!("{key} = {v} is out of range: it must be 0 or more"))
+            }
+        };
+        non_negative(
+            "partial.abs_tolerance_yuan",
+            self.partial.abs_tolerance_yuan,
+        )?;
+        unit("partial.rel_tolerance", self.partial.rel_tolerance)?;
+        non_negative(
+            "duplicate.abs_tolerance_yuan",
+            self.duplicate.abs_tolerance_yuan,
+        )?;
+        unit("matching.name_cutoff", self.matching.name_cutoff)?;
+        unit("matching.pinyin_weight", self.matching.pinyin_weight)?;
+        unit(
+            "diverted.official_name_cutoff",
+            self.diverted.official_name_cutoff,
+        )?;
+        if self.matching.max_block_size < 2 {
+            return Err("matching.max_block_size must be at least 2".into());
+        }
+        if self.diverted.shared_account_min_beneficiaries < 2 {
+            return Err("diverted.shared_account_min_beneficiaries must be at least 2".into());
+        }
+        if !(self.scoring.money_cap_yuan.is_finite() && self.scoring.money_cap_yuan > 0.0) {
+            return Err("scoring.money_cap_yuan must be greater than 0".into());
+        }
+        unit("scoring.money_floor", self.scoring.money_floor)?;
+        non_negative("scoring.high_score", self.scoring.high_score)?;
+        non_negative("scoring.medium_score", self.scoring.medium_score)?;
+        if self.scoring.medium_score > self.scoring.high_score {
+            return Err("scoring.medium_score must not exceed scoring.high_score".into());
+        }
+        let w = &self.weights;
+        for (key, v) in [
+            ("DELAY_LATE", w.DELAY_LATE),
+            ("DELAY_UNPAID", w.DELAY_UNPAID),
+            ("PARTIAL_SHORT", w.PARTIAL_SHORT),
+            ("DUP_ALLOCATION", w.DUP_ALLOCATION),
+            ("DUP_PERSON_PERIOD", w.DUP_PERSON_PERIOD),
+            ("GHOST_UNREGISTERED", w.GHOST_UNREGISTERED),
+            ("GHOST_DECEASED", w.GHOST_DECEASED),
+            ("GHOST_INVALID_ID", w.GHOST_INVALID_ID),
+            ("DIV_PAYEE_MISMATCH", w.DIV_PAYEE_MISMATCH),
+            ("DIV_OFFICIAL", w.DIV_OFFICIAL),
+            ("DIV_SHARED_ACCOUNT", w.DIV_SHARED_ACCOUNT),
+            ("DIV_NO_ALLOCATION", w.DIV_NO_ALLOCATION),
+        ] {
+            unit(&format!("weights.{key}"), v)?;
+        }
+        Ok(())
+    }
+}
+
+/// Recursive table merge: user values replace defaults key by key.
+fn merge(base: &mut toml::Table, user: toml::Table) {
+    for (key, value) in user {
+        match (base.get_mut(&key), value) {
+            (Some(toml::Value::Table(b)), toml::Value::Table(u)) => merge(b, u),
+            (_, value) => {
+                base.insert(key, value);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_parse_and_carry_documented_values() {
+        let c = Config::default();
+        assert_eq!(c.deadlines.default_days, 30);
+        assert_eq!(c.deadline_days("低保金"), 15);
+        assert_eq!(c.deadline_days("unknown program"), 30);
+        assert_eq!(c.delayed.grace_days, 5);
+        assert_eq!(c.weights.of("DIV_OFFICIAL"), 1.0);
+    }
+
+    #[test]
+    fn partial_file_keeps_other_defaults() {
+        let c = Config::from_toml_str("[delayed]\ngrace_days = 9\n", "t.toml").unwrap();
+        assert_eq!(c.delayed.grace_days, 9);
+        assert_eq!(c.partial, Config::default().partial);
+    }
+
+    #[test]
+    fn unknown_key_is_named() {
+        let e = Config::from_toml_str("[delayed]\ngrace_dayz = 9\n", "t.toml").unwrap_err();
+        let msg = e.to_string();
+        assert!(msg.contains("grace_dayz"), "{msg}");
+        assert!(msg.contains("t.toml"), "{msg}");
+    }
+
+    #[test]
+    fn bad_value_is_named() {
+        let e = Config::from_toml_str("[matching]\nname_cutoff = 1.5\n", "t.toml").unwrap_err();
+        assert!(e.to_string().contains("matching.name_cutoff"), "{e}");
+        let e = Config::from_toml_str("[delayed]\ngrace_days = \"x\"\n", "t.toml").unwrap_err();
+        assert!(e.to_string().contains("grace_days"), "{e}");
+    }
+}

@@ -1,0 +1,37 @@
+//! Typed errors of the library. Each message says what went wrong, where, and what to do;
+//! the binary adds context and maps them to exit codes.
+
+use thiserror::Error;
+
+#[derive(Debug, Error)]
+pub enum Error {
+    #[error("config {path}: {message}")]
+    Config { path: String, message: String },
+
+    #[error("input file {path} not found: put it in the data folder or pass --data DIR")]
+    MissingFile { path: String },
+
+    #[error("cannot read input file {path}: {message}")]
+    Unreadable { path: String, message: String },
+
+    #[error(
+        "input file {path}: required column `{column}` is missing; columns found: {found}. \
+         Rename the header or add the column."
+    )]
+    MissingColumn {
+        path: String,
+        column: String,
+        found: String,
+    },
+
+    #[error("cannot write {path}: {message}")]
+    Write { path: String, message: String },
+
+    #[error("invalid argument: {0}")]
+    Argument(String),
+
+    #[error("internal data-frame error: {0}")]
+    Polars(#[from] polars::error::PolarsError),
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -1,0 +1,262 @@
+//! The findings frame every rule returns, and the vocabulary of rules and categories.
+//!
+//! Rules differ in logic, never in output shape: each builds its rows with
+//! [`FindingsBuilder`], so scoring and the report writers see one schema.
+
+use polars::prelude::*;
+
+/// The five kinds of misuse the check looks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Category {
+    Delayed,
+    Partial,
+    Duplicate,
+    Ghost,
+    Diverted,
+}
+
+impl Category {
+    pub const ALL: [Category; 5] = [
+        Category::Delayed,
+        Category::Partial,
+        Category::Duplicate,
+        Category::Ghost,
+        Category::Diverted,
+    ];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Category::Delayed => "delayed",
+            Category::Partial => "partial",
+            Category::Duplicate => "duplicate",
+            Category::Ghost => "ghost",
+            Category::Diverted => "diverted",
+        }
+    }
+
+    /// The term discipline officers use.
+    pub fn chinese(self) -> &'static str {
+        match self {
+            Category::Delayed => "滞拨滞留",
+            Category::Partial => "拨付不足额",
+            Category::Duplicate => "重复发放",
+            Category::Ghost => "虚报冒领",
+            Category::Diverted => "挪用截留",
+        }
+    }
+}
+
+/// Every rule, with its code (the key of its weight in the config).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Rule {
+    DelayLate,
+    DelayUnpaid,
+    PartialShort,
+    DupAllocation,
+    DupPersonPeriod,
+    GhostUnregistered,
+    GhostDeceased,
+    GhostInvalidId,
+    DivPayeeMismatch,
+    DivOfficial,
+    DivSharedAccount,
+    DivNoAllocation,
+}
+
+impl Rule {
+    pub const ALL: [Rule; 12] = [
+        Rule::DelayLate,
+        Rule::DelayUnpaid,
+        Rule::PartialShort,
+        Rule::DupAllocation,
+        Rule::DupPersonPeriod,
+        Rule::GhostUnregistered,
+        Rule::GhostDeceased,
+        Rule::GhostInvalidId,
+        Rule::DivPayeeMismatch,
+        Rule::DivOfficial,
+        Rule::DivSharedAccount,
+        Rule::DivNoAllocation,
+    ];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Rule::DelayLate => "DELAY_LATE",
+            Rule::DelayUnpaid => "DELAY_UNPAID",
+            Rule::PartialShort => "PARTIAL_SHORT",
+            Rule::DupAllocation => "DUP_ALLOCATION",
+            Rule::DupPersonPeriod => "DUP_PERSON_PERIOD",
+            Rule::GhostUnregistered => "GHOST_UNREGISTERED",
+            Rule::GhostDeceased => "GHOST_DECEASED",
+            Rule::GhostInvalidId => "GHOST_INVALID_ID",
+            Rule::DivPayeeMismatch => "DIV_PAYEE_MISMATCH",
+            Rule::DivOfficial => "DIV_OFFICIAL",
+            Rule::DivSharedAccount => "DIV_SHARED_ACCOUNT",
+            Rule::DivNoAllocation => "DIV_NO_ALLOCATION",
+        }
+    }
+
+    pub fn category(self) -> Category {
+        match self {
+            Rule::DelayLate | Rule::DelayUnpaid => Category::Delayed,
+            Rule::PartialShort => Category::Partial,
+            Rule::DupAllocation | Rule::DupPersonPeriod => Category::Duplicate,
+            Rule::GhostUnregistered | Rule::GhostDeceased | Rule::GhostInvalidId => Category::Ghost,
+            Rule::DivPayeeMismatch
+            | Rule::DivOfficial
+            | Rule::DivSharedAccount
+            | Rule::DivNoAllocation => Category::Diverted,
+        }
+    }
+}
+
+/// One finding as a rule sees it, before scoring.
+#[derive(Debug, Clone, Default)]
+pub struct Finding {
+    /// What the finding is about (an allocation, a person, an account), independent of
+    /// how much money is involved today: the finding id hashes it, so a finding keeps its
+    /// id when later payments add to it. Empty means: all the ids involved.
+    pub key: String,
+    pub amount_fen: i64,
+    /// How sure the rule is that this is misuse and not a data quirk, 0 to 1.
+    pub confidence: f64,
+    /// The name similarity that decided, where a fuzzy match decided.
+    pub similarity: Option<f64>,
+    pub township: String,
+    pub program: String,
+    pub beneficiary_ids: Vec<String>,
+    pub allocation_ids: Vec<String>,
+    pub payment_ids: Vec<String>,
+    pub days_late: Option<i64>,
+    /// One sentence, in Chinese, that an officer can act on.
+    pub evidence: String,
+}
+
+/// Columns of a findings frame as rules produce it (scoring adds the rest).
+pub mod cols {
+    pub const RULE: &str = "rule";
+    pub const KEY: &str = "key";
+    pub const CATEGORY: &str = "category";
+    pub const AMOUNT_FEN: &str = "amount_fen";
+    pub const CONFIDENCE: &str = "confidence";
+    pub const SIMILARITY: &str = "similarity";
+    pub const TOWNSHIP: &str = "township";
+    pub const PROGRAM: &str = "program";
+    pub const BENEFICIARY_IDS: &str = "beneficiary_ids";
+    pub const ALLOCATION_IDS: &str = "allocation_ids";
+    pub const PAYMENT_IDS: &str = "payment_ids";
+    pub const DAYS_LATE: &str = "days_late";
+    pub const EVIDENCE: &str = "evidence";
+}
+
+/// Collects one rule's findings and turns them into the common frame.
+pub struct FindingsBuilder {
+    rule: Rule,
+    rows: Vec<Finding>,
+}
+
+impl FindingsBuilder {
+    pub fn new(rule: Rule) -> Self {
+        FindingsBuilder {
+            rule,
+            rows: Vec::new(),
+        }
+    }
+
+    pub fn push(&mut self, f: Finding) {
+        self.rows.push(f);
+    }
+
+    pub fn finish(self) -> PolarsResult<DataFrame> {
+        let n = self.rows.len();
+        let r = &self.rows;
+        let text = |name: &str, f: &dyn Fn(&Finding) -> String| {
+            Column::new(name.into(), r.iter().map(f).collect::<Vec<String>>())
+        };
+        let columns = vec![
+            Column::new(cols::RULE.into(), vec![self.rule.code(); n]),
+            Column::new(cols::CATEGORY.into(), vec![self.rule.category().code(); n]),
+            text(cols::KEY, &|f| f.key.clone()),
+            Column::new(
+                cols::AMOUNT_FEN.into(),
+                r.iter().map(|f| f.amount_fen).collect::<Vec<i64>>(),
+            ),
+            Column::new(
+                cols::CONFIDENCE.into(),
+                r.iter().map(|f| f.confidence).collect::<Vec<f64>>(),
+            ),
+            Column::new(
+                cols::SIMILARITY.into(),
+                r.iter().map(|f| f.similarity).collect::<Vec<Option<f64>>>(),
+            ),
+            text(cols::TOWNSHIP, &|f| f.township.clone()),
+            text(cols::PROGRAM, &|f| f.program.clone()),
+            text(cols::BENEFICIARY_IDS, &|f| id_list(&f.beneficiary_ids)),
+            text(cols::ALLOCATION_IDS, &|f| id_list(&f.allocation_ids)),
+            text(cols::PAYMENT_IDS, &|f| id_list(&f.payment_ids)),
+            Column::new(
+                cols::DAYS_LATE.into(),
+                r.iter().map(|f| f.days_late).collect::<Vec<Option<i64>>>(),
+            ),
+            text(cols::EVIDENCE, &|f| f.evidence.clone()),
+        ];
+        DataFrame::new(n, columns)
+    }
+}
+
+/// Ids involved in a finding, sorted and de-duplicated, `;`-separated: the same facts
+/// always print the same list, which keeps finding ids stable.
+pub fn id_list<S: AsRef<str>>(ids: &[S]) -> String {
+    let mut v: Vec<&str> = ids
+        .iter()
+        .map(AsRef::as_ref)
+        .filter(|s| !s.is_empty())
+        .collect();
+    v.sort_unstable();
+    v.dedup();
+    v.join(";")
+}
+
+/// Splits a `;`-separated list produced by Polars' string join back into ids.
+pub fn split_ids(joined: Option<&str>) -> Vec<String> {
+    joined
+        .unwrap_or("")
+        .split(';')
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+/// The empty findings frame, for runs where a rule has nothing to say.
+pub fn empty_frame() -> PolarsResult<DataFrame> {
+    FindingsBuilder::new(Rule::DelayLate).finish()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn id_lists_are_canonical() {
+        assert_eq!(id_list(&["P3", "P1", "P3", ""]), "P1;P3");
+        assert_eq!(split_ids(Some("P1;P3")), vec!["P1", "P3"]);
+        assert!(split_ids(None).is_empty());
+    }
+
+    #[test]
+    fn builder_gives_the_common_schema() {
+        let mut b = FindingsBuilder::new(Rule::GhostDeceased);
+        b.push(Finding {
+            amount_fen: 5,
+            confidence: 1.0,
+            ..Default::default()
+        });
+        let df = b.finish().unwrap();
+        assert_eq!(df.height(), 1);
+        assert_eq!(
+            df.column(cols::CATEGORY).unwrap().str().unwrap().get(0),
+            Some("ghost")
+        );
+        assert_eq!(empty_frame().unwrap().width(), df.width());
+    }
+}

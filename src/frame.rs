@@ -1,0 +1,26 @@
+//! Typed access to frame columns, so rules read `text(df, "payee_name")?` and not a
+//! chain of Polars casts. Values come out as plain vectors: rules walk rows many times.
+
+use polars::prelude::*;
+
+pub fn text<'a>(df: &'a DataFrame, name: &str) -> PolarsResult<Vec<Option<&'a str>>> {
+    Ok(df.column(name)?.str()?.iter().collect())
+}
+
+pub fn int(df: &DataFrame, name: &str) -> PolarsResult<Vec<Option<i64>>> {
+    let c = df.column(name)?.cast(&DataType::Int64)?;
+    Ok(c.i64()?.iter().collect())
+}
+
+pub fn day(df: &DataFrame, name: &str) -> PolarsResult<Vec<Option<i32>>> {
+    Ok(df.column(name)?.date()?.physical().iter().collect())
+}
+
+pub fn flag(df: &DataFrame, name: &str) -> PolarsResult<Vec<bool>> {
+    Ok(df
+        .column(name)?
+        .bool()?
+        .iter()
+        .map(|b| b.unwrap_or(false))
+        .collect())
+}

@@ -1,0 +1,1393 @@
+//! Synthetic county ledgers with planted anomalies of every rule and a `truth.csv` of
+//! what was planted: the test bed for recall and precision, and the benchmark input.
+//!
+//! Clean data is made deliberately hard: skewed surnames (many 王芳 and 张伟), homonyms
+//! with the same birth date in other villages, bank spellings of names, household cards,
+//! installments, payments a few days late but within grace, people who died and whose
+//! payments stopped. None of these may be flagged.
+
+use std::collections::HashSet;
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::path::Path;
+
+use chrono::{Duration, NaiveDate};
+use rand::seq::SliceRandom;
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+
+use crate::config::Config;
+use crate::error::{Error, Result};
+use crate::identity::{idcard, NormName};
+use crate::parse::fmt_yuan;
+
+/// How much to generate.
+#[derive(Debug, Clone)]
+pub struct GenerateOptions {
+    pub beneficiaries: usize,
+    pub seed: u64,
+}
+
+const REGION: &str = "411623";
+const FOREIGN_REGION: &str = "410102";
+
+const SURNAMES: &[(&str, u32)] = &[
+    ("王", 71),
+    ("李", 70),
+    ("张", 67),
+    ("刘", 54),
+    ("陈", 45),
+    ("杨", 31),
+    ("黄", 22),
+    ("赵", 20),
+    ("吴", 19),
+    ("周", 19),
+    ("徐", 16),
+    ("孙", 15),
+    ("马", 14),
+    ("朱", 13),
+    ("胡", 13),
+    ("郭", 12),
+    ("何", 12),
+    ("高", 11),
+    ("林", 11),
+    ("罗", 10),
+    ("郑", 10),
+    ("梁", 9),
+    ("谢", 8),
+    ("宋", 8),
+    ("唐", 8),
+    ("许", 7),
+    ("韩", 7),
+    ("冯", 7),
+    ("邓", 7),
+    ("曹", 7),
+    ("彭", 6),
+    ("曾", 6),
+    ("肖", 6),
+    ("田", 6),
+    ("董", 6),
+    ("袁", 5),
+    ("潘", 5),
+    ("于", 5),
+    ("蒋", 5),
+    ("蔡", 5),
+    ("余", 5),
+    ("杜", 5),
+    ("叶", 5),
+    ("程", 5),
+    ("苏", 4),
+    ("魏", 4),
+    ("吕", 4),
+    ("丁", 4),
+    ("任", 4),
+    ("沈", 4),
+    ("姚", 4),
+    ("卢", 4),
+    ("姜", 4),
+    ("崔", 3),
+    ("钟", 3),
+    ("谭", 3),
+];
+
+const GIVEN: &[(&str, u32)] = &[
+    ("伟", 40),
+    ("芳", 38),
+    ("娜", 30),
+    ("敏", 28),
+    ("静", 28),
+    ("丽", 26),
+    ("强", 25),
+    ("磊", 24),
+    ("军", 24),
+    ("洋", 20),
+    ("勇", 20),
+    ("艳", 19),
+    ("杰", 18),
+    ("娟", 18),
+    ("涛", 17),
+    ("明", 17),
+    ("超", 16),
+    ("秀", 16),
+    ("霞", 15),
+    ("平", 15),
+    ("刚", 14),
+    ("桂", 13),
+    ("英", 13),
+    ("华", 13),
+    ("玉", 12),
+    ("兰", 12),
+    ("红", 12),
+    ("梅", 11),
+    ("飞", 10),
+    ("鹏", 10),
+    ("辉", 10),
+    ("林", 9),
+    ("建", 9),
+    ("国", 9),
+    ("志", 9),
+    ("海", 8),
+    ("波", 8),
+    ("玲", 8),
+    ("萍", 8),
+    ("燕", 8),
+    ("凤", 7),
+    ("春", 7),
+    ("金", 7),
+    ("荣", 7),
+    ("福", 6),
+    ("山", 6),
+    ("文", 6),
+    ("宝", 6),
+    ("成", 5),
+    ("庆", 5),
+    ("德", 5),
+    ("良", 5),
+    ("兴", 5),
+    ("顺", 5),
+    ("义", 4),
+    ("亮", 4),
+    ("斌", 4),
+    ("云", 4),
+    ("龙", 4),
+    ("东", 4),
+    ("琴", 3),
+    ("雪", 3),
+    ("慧", 3),
+    ("芬", 3),
+    ("婷", 3),
+    ("宇", 3),
+    ("浩", 3),
+    ("俊", 3),
+    ("颖", 3),
+    ("倩", 3),
+];
+
+const MINORITY: &[&str] = &[
+    "买买提·艾力",
+    "阿依古丽·吐尔逊",
+    "努尔·阿不都",
+    "热依拉·买买提",
+    "古丽·沙吾提",
+];
+
+/// Traditional forms banks and old registers use.
+const TRADITIONAL: &[(char, char)] = &[
+    ('张', '張'),
+    ('刘', '劉'),
+    ('陈', '陳'),
+    ('杨', '楊'),
+    ('黄', '黃'),
+    ('赵', '趙'),
+    ('吴', '吳'),
+    ('孙', '孫'),
+    ('马', '馬'),
+    ('郑', '鄭'),
+    ('冯', '馮'),
+    ('邓', '鄧'),
+    ('许', '許'),
+    ('韩', '韓'),
+    ('叶', '葉'),
+    ('苏', '蘇'),
+    ('吕', '呂'),
+    ('罗', '羅'),
+    ('谢', '謝'),
+    ('伟', '偉'),
+    ('华', '華'),
+    ('红', '紅'),
+    ('军', '軍'),
+    ('丽', '麗'),
+    ('兰', '蘭'),
+    ('凤', '鳳'),
+    ('国', '國'),
+    ('荣', '榮'),
+    ('龙', '龍'),
+    ('云', '雲'),
+    ('东', '東'),
+    ('刚', '剛'),
+    ('强', '強'),
+    ('静', '靜'),
+    ('宝', '寶'),
+    ('庆', '慶'),
+    ('艳', '艷'),
+    ('杰', '傑'),
+    ('涛', '濤'),
+    ('辉', '輝'),
+    ('鹏', '鵬'),
+    ('飞', '飛'),
+    ('兴', '興'),
+    ('顺', '順'),
+    ('义', '義'),
+    ('钟', '鍾'),
+    ('谭', '譚'),
+    ('蒋', '蔣'),
+    ('姜', '薑'),
+];
+
+/// Same sound, other character: the registrar heard the name and wrote another.
+const HOMOPHONES: &[(char, char)] = &[
+    ('伟', '玮'),
+    ('静', '晶'),
+    ('芳', '方'),
+    ('丽', '莉'),
+    ('明', '鸣'),
+    ('华', '桦'),
+    ('军', '君'),
+    ('英', '瑛'),
+    ('红', '虹'),
+    ('平', '萍'),
+    ('萍', '平'),
+    ('敏', '闵'),
+    ('杰', '洁'),
+    ('兰', '岚'),
+    ('玲', '铃'),
+    ('燕', '艳'),
+    ('艳', '燕'),
+    ('梅', '玫'),
+    ('娟', '鹃'),
+    ('磊', '垒'),
+    ('涛', '韬'),
+];
+
+const TOWNSHIPS: &[&str] = &[
+    "城关镇",
+    "黄寨镇",
+    "练集镇",
+    "魏集镇",
+    "固墙镇",
+    "白寺镇",
+    "巴村镇",
+    "谭庄镇",
+    "邓城镇",
+    "胡吉镇",
+    "张明乡",
+    "袁老乡",
+    "化河乡",
+    "姚集乡",
+    "舒庄乡",
+    "大武乡",
+];
+const VILLAGE_STEMS: &[&str] = &[
+    "李庄", "王楼", "张营", "刘寨", "陈集", "杨湾", "东岗", "西洼", "南庄", "北街", "前营", "后楼",
+    "大郭", "小徐", "高庙", "新集", "柳林", "桃园", "河口", "石桥",
+];
+
+/// Quarterly programs (four periods in 2025) and how much a quarter pays (yuan range).
+const QUARTERLY: &[(&str, u32, u32)] = &[
+    ("低保金", 900, 2100),
+    ("特困供养金", 1500, 2700),
+    ("残疾人两项补贴", 180, 540),
+    ("高龄津贴", 300, 900),
+];
+const FARMLAND: &str = "耕地地力保护补贴";
+const HOUSING: &str = "危房改造补助";
+
+struct Person {
+    id: String,
+    name: String,
+    id_number: String,
+    birth: NaiveDate,
+    township: usize,
+    village: String,
+    account: String,
+    /// For a household member whose card is another member's: the card holder's name.
+    card_holder: Option<String>,
+    death: Option<NaiveDate>,
+}
+
+struct Allocation {
+    id: String,
+    program: &'static str,
+    period: String,
+    person: String,
+    township: usize,
+    amount_fen: i64,
+    received: NaiveDate,
+    due: Option<NaiveDate>,
+}
+
+struct Payment {
+    id: String,
+    allocation: String,
+    beneficiary: String,
+    payee: String,
+    account: String,
+    amount_fen: i64,
+    paid: NaiveDate,
+    program: &'static str,
+}
+
+struct Truth {
+    rule: &'static str,
+    key_type: &'static str,
+    ids: Vec<String>,
+    note: String,
+}
+
+struct Gen {
+    rng: ChaCha8Rng,
+    config: Config,
+    people: Vec<Person>,
+    allocations: Vec<Allocation>,
+    payments: Vec<Payment>,
+    deaths: Vec<(String, String, NaiveDate, Option<NaiveDate>, String, String)>,
+    officials: Vec<(String, String, String, String, usize, String)>,
+    truth: Vec<Truth>,
+    ids_used: HashSet<String>,
+    birth_names: HashSet<(NaiveDate, String)>,
+    next_account: u64,
+    next_alloc: u64,
+    next_pay: u64,
+}
+
+fn date(y: i32, m: u32, d: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(y, m, d).unwrap_or_default()
+}
+
+fn weighted<'a>(rng: &mut ChaCha8Rng, items: &'a [(&'a str, u32)]) -> &'a str {
+    let total: u32 = items.iter().map(|(_, w)| w).sum();
+    let mut x = rng.random_range(0..total);
+    for (s, w) in items {
+        if x < *w {
+            return s;
+        }
+        x -= w;
+    }
+    items[0].0
+}
+
+fn pinyin_key(name: &str) -> String {
+    NormName::new(name).pinyin_str().to_string()
+}
+
+impl Gen {
+    fn name(&mut self) -> String {
+        if self.rng.random_bool(0.004) {
+            return MINORITY[self.rng.random_range(0..MINORITY.len())].to_string();
+        }
+        let mut s = weighted(&mut self.rng, SURNAMES).to_string();
+        s.push_str(weighted(&mut self.rng, GIVEN));
+        if self.rng.random_bool(0.6) {
+            s.push_str(weighted(&mut self.rng, GIVEN));
+        }
+        s
+    }
+
+    /// A different-sounding name for a different person.
+    fn stranger_name(&mut self, not_like: &str) -> String {
+        let avoid = pinyin_key(not_like);
+        loop {
+            let n = self.name();
+            if pinyin_key(&n) != avoid && !n.contains('·') {
+                return n;
+            }
+        }
+    }
+
+    fn account(&mut self) -> String {
+        self.next_account += 1;
+        // 19-digit bank card numbers: exactly what spreadsheets turn into 6.22848E+18.
+        format!(
+            "622848{:013}",
+            self.next_account * 7919 % 10_000_000_000_000
+        )
+    }
+
+    fn unique_id(&mut self, birth: NaiveDate) -> String {
+        loop {
+            let id = idcard::make_id(REGION, birth, self.rng.random_range(0..1000));
+            if self.ids_used.insert(id.clone()) {
+                return id;
+            }
+        }
+    }
+
+    fn birth(&mut self) -> NaiveDate {
+        date(1930, 1, 1) + Duration::days(self.rng.random_range(0..27_000))
+    }
+
+    fn village(&mut self, township: usize) -> String {
+        let n = 6 + township % 7;
+        VILLAGE_STEMS[(township * 3 + self.rng.random_range(0..n)) % VILLAGE_STEMS.len()]
+            .to_string()
+            + "村"
+    }
+
+    /// A clean person: no other person shares birth date and name sound, so no one is
+    /// accidentally a duplicate registration.
+    fn person(&mut self, index: usize) -> Person {
+        let (name, birth) = loop {
+            let name = self.name();
+            let birth = self.birth();
+            if self.birth_names.insert((birth, pinyin_key(&name))) {
+                break (name, birth);
+            }
+        };
+        let township = self.rng.random_range(0..TOWNSHIPS.len());
+        Person {
+            id: format!("B{:07}", index + 1),
+            id_number: self.unique_id(birth),
+            name,
+            birth,
+            township,
+            village: self.village(township),
+            account: self.account(),
+            card_holder: None,
+            death: None,
+        }
+    }
+
+    fn alloc_id(&mut self) -> String {
+        self.next_alloc += 1;
+        format!("A{:08}", self.next_alloc)
+    }
+
+    fn pay_id(&mut self) -> String {
+        self.next_pay += 1;
+        format!("P{:09}", self.next_pay)
+    }
+
+    fn due_of(&self, a: &Allocation) -> NaiveDate {
+        a.due
+            .unwrap_or(a.received + Duration::days(self.config.deadline_days(a.program) as i64))
+    }
+
+    /// Allocations of one person for 2025.
+    fn entitle(&mut self, p: usize) {
+        let person = &self.people[p];
+        let (pid, township, death) = (person.id.clone(), person.township, person.death);
+        let (program, lo, hi) = QUARTERLY[self.rng.random_range(0..QUARTERLY.len())];
+        let quarterly = self.rng.random_range(lo..=hi) as i64 * 100;
+        let mut lines: Vec<(&'static str, String, i64, NaiveDate)> = (0..4)
+            .map(|q| {
+                let start = date(2025, 1 + 3 * q, 1);
+                (program, format!("2025Q{}", q + 1), quarterly, start)
+            })
+            .collect();
+        if self.rng.random_bool(0.6) {
+            let fen = self.rng.random_range(5_000..300_000);
+            lines.push((FARMLAND, "2025".into(), fen, date(2025, 4, 1)));
+        }
+        if self.rng.random_bool(0.03) {
+            let fen = self.rng.random_range(15_000..40_000) * 100;
+            lines.push((HOUSING, "2025".into(), fen, date(2025, 6, 1)));
+        }
+        for (program, period, amount_fen, start) in lines {
+            let received = start + Duration::days(self.rng.random_range(0..10));
+            if death.is_some_and(|d| d < received + Duration::days(70)) {
+                continue; // entitlement stops at death, with the last payment before it
+            }
+            let due = if self.rng.random_bool(0.5) {
+                Some(received + Duration::days(self.config.deadline_days(program) as i64))
+            } else {
+                None
+            };
+            let id = self.alloc_id();
+            self.allocations.push(Allocation {
+                id,
+                program,
+                period,
+                person: pid.clone(),
+                township,
+                amount_fen,
+                received,
+                due,
+            });
+        }
+    }
+
+    /// On-time payments of an allocation, sometimes in installments that add up exactly,
+    /// sometimes a few days late but within grace.
+    fn pay_clean(&mut self, a: usize) {
+        let due = self.due_of(&self.allocations[a]);
+        let alloc = &self.allocations[a];
+        let (alloc_id, ben, amount, received, program) = (
+            alloc.id.clone(),
+            alloc.person.clone(),
+            alloc.amount_fen,
+            alloc.received,
+            alloc.program,
+        );
+        let person = &self.people[self.person_index(&ben)];
+        let (holder, account) = (
+            person.card_holder.clone().unwrap_or(person.name.clone()),
+            person.account.clone(),
+        );
+        let payee = self.bank_spelling(holder);
+        let window = (due - received).num_days().max(1);
+        let mut paid = received + Duration::days(self.rng.random_range(1..=window));
+        if self.rng.random_bool(0.08) {
+            paid = due
+                + Duration::days(
+                    self.rng
+                        .random_range(1..=self.config.delayed.grace_days as i64),
+                );
+        }
+        let parts = if program == HOUSING {
+            3
+        } else if self.rng.random_bool(0.05) {
+            2
+        } else {
+            1
+        };
+        let mut left = amount;
+        for k in 0..parts {
+            let part = if k + 1 == parts {
+                left
+            } else {
+                amount / parts as i64
+            };
+            left -= part;
+            let id = self.pay_id();
+            self.payments.push(Payment {
+                id,
+                allocation: alloc_id.clone(),
+                beneficiary: ben.clone(),
+                payee: payee.clone(),
+                account: account.clone(),
+                amount_fen: part,
+                paid: paid - Duration::days((parts - 1 - k) as i64 * 3),
+                program,
+            });
+        }
+    }
+
+    fn person_index(&self, id: &str) -> usize {
+        id[1..].parse::<usize>().unwrap_or(1) - 1
+    }
+
+    /// How the bank spells the account holder: mostly as registered, sometimes in
+    /// traditional characters, with a space, or with a full-width space.
+    fn bank_spelling(&mut self, name: String) -> String {
+        match self.rng.random_range(0..100) {
+            0..=2 => traditional(&name).unwrap_or(name),
+            3 => name.replace('·', "•"),
+            4 if name.chars().count() == 2 => {
+                name.chars().map(String::from).collect::<Vec<_>>().join(" ")
+            }
+            5 => name
+                .chars()
+                .map(String::from)
+                .collect::<Vec<_>>()
+                .join("\u{3000}"),
+            _ => name,
+        }
+    }
+
+    fn plant(
+        &mut self,
+        rule: &'static str,
+        key_type: &'static str,
+        ids: Vec<String>,
+        note: impl Into<String>,
+    ) {
+        self.truth.push(Truth {
+            rule,
+            key_type,
+            ids,
+            note: note.into(),
+        });
+    }
+}
+
+fn traditional(name: &str) -> Option<String> {
+    let mut changed = false;
+    let s: String = name
+        .chars()
+        .map(|c| match TRADITIONAL.iter().find(|(s, _)| *s == c) {
+            Some((_, t)) => {
+                changed = true;
+                *t
+            }
+            None => c,
+        })
+        .collect();
+    changed.then_some(s)
+}
+
+fn homophone(name: &str) -> Option<String> {
+    let chars: Vec<char> = name.chars().collect();
+    for (i, c) in chars.iter().enumerate().skip(1) {
+        if let Some((_, h)) = HOMOPHONES.iter().find(|(s, _)| s == c) {
+            let mut v = chars.clone();
+            v[i] = *h;
+            return Some(v.into_iter().collect());
+        }
+    }
+    None
+}
+
+/// Generates the five inputs and truth.csv into `out`.
+pub fn generate(opts: &GenerateOptions, out: &Path) -> Result<()> {
+    let n = opts.beneficiaries.max(50);
+    let mut g = Gen {
+        rng: ChaCha8Rng::seed_from_u64(opts.seed),
+        config: Config::default(),
+        people: Vec::with_capacity(n),
+        allocations: Vec::new(),
+        payments: Vec::new(),
+        deaths: Vec::new(),
+        officials: Vec::new(),
+        truth: Vec::new(),
+        ids_used: HashSet::new(),
+        birth_names: HashSet::new(),
+        next_account: 0,
+        next_alloc: 0,
+        next_pay: 0,
+    };
+    for i in 0..n {
+        let p = g.person(i);
+        g.people.push(p);
+    }
+    // How many of each anomaly: a share of the registry, at least three.
+    let count = |share: f64| ((n as f64 * share) as usize).max(3);
+    let mut pool: Vec<usize> = (0..n).collect();
+    pool.shuffle(&mut g.rng);
+    let mut take = || pool.pop().unwrap_or(0);
+
+    // People who died: some legitimately (payments stop), some planted (payments go on).
+    let mut dead_planted = Vec::new();
+    for k in 0..count(0.01) {
+        let p = take();
+        let died = date(2025, 5, 1) + Duration::days(g.rng.random_range(0..60));
+        dead_planted.push((p, died, k % 4));
+    }
+    let mut dead_clean = Vec::new();
+    for _ in 0..count(0.01) {
+        let p = take();
+        let died = date(2025, 5, 1) + Duration::days(g.rng.random_range(0..60));
+        g.people[p].death = Some(died);
+        dead_clean.push(p);
+    }
+
+    // Clean households sharing one card: spouse in the same village.
+    for _ in 0..count(0.02) {
+        let (a, b) = (take(), take());
+        let (t, v, acc) = (
+            g.people[a].township,
+            g.people[a].village.clone(),
+            g.people[a].account.clone(),
+        );
+        let holder = g.people[a].name.clone();
+        g.people[b].township = t;
+        g.people[b].village = v;
+        g.people[b].account = acc;
+        g.people[b].card_holder = Some(holder);
+    }
+
+    // Clean homonyms: same name and birth date, other village, ID far off.
+    for _ in 0..count(0.005) {
+        let src = take();
+        let p = take();
+        let (name, birth, township) = (
+            g.people[src].name.clone(),
+            g.people[src].birth,
+            g.people[src].township,
+        );
+        let village = loop {
+            let v = g.village(township);
+            if v != g.people[src].village {
+                break v;
+            }
+        };
+        let src_seq: Vec<u8> = g.people[src].id_number.as_bytes()[14..17].to_vec();
+        let id_number = loop {
+            let id = g.unique_id(birth);
+            if id.as_bytes()[14..17]
+                .iter()
+                .zip(&src_seq)
+                .all(|(x, y)| x != y)
+            {
+                break id;
+            }
+        };
+        let q = &mut g.people[p];
+        q.name = name;
+        q.birth = birth;
+        q.id_number = id_number;
+        q.township = township;
+        q.village = village;
+    }
+
+    // Officials: village cadres and township staff, none of them beneficiaries by default.
+    let n_officials = (n / 50).max(10);
+    for i in 0..n_officials {
+        let township = g.rng.random_range(0..TOWNSHIPS.len());
+        let name = g.name();
+        let birth = g.birth();
+        let id = g.unique_id(birth);
+        let (unit, role) = if i % 3 == 0 {
+            (format!("{}人民政府", TOWNSHIPS[township]), "科员")
+        } else {
+            (
+                format!("{}{}村委会", TOWNSHIPS[township], g.village(township)),
+                if i % 2 == 0 { "村支书" } else { "村会计" },
+            )
+        };
+        let account = g.account();
+        g.officials
+            .push((name, id, unit, role.to_string(), township, account));
+    }
+
+    // Entitlements and clean payments for everyone.
+    for p in 0..n {
+        g.entitle(p);
+    }
+    let mut alloc_of: std::collections::HashMap<String, Vec<usize>> =
+        std::collections::HashMap::new();
+    for (i, a) in g.allocations.iter().enumerate() {
+        alloc_of.entry(a.person.clone()).or_default().push(i);
+    }
+
+    // Allocations whose payment is planted as anomalous are paid specially.
+    let mut special: HashSet<usize> = HashSet::new();
+    let grace = g.config.delayed.grace_days as i64;
+
+    let first_alloc = |g: &Gen, p: usize| -> Option<usize> {
+        alloc_of
+            .get(&g.people[p].id)
+            .and_then(|v| v.first().copied())
+    };
+
+    // DELAY_LATE, DELAY_UNPAID, PARTIAL_SHORT, DUP_ALLOCATION: one allocation of a fresh person each.
+    let mut late = Vec::new();
+    for _ in 0..count(0.01) {
+        if let Some(a) = first_alloc(&g, take()) {
+            special.insert(a);
+            late.push(a);
+        }
+    }
+    let mut unpaid = Vec::new();
+    for _ in 0..count(0.005) {
+        if let Some(a) = first_alloc(&g, take()) {
+            special.insert(a);
+            unpaid.push(a);
+        }
+    }
+    let mut short = Vec::new();
+    for _ in 0..count(0.01) {
+        if let Some(a) = first_alloc(&g, take()) {
+            special.insert(a);
+            short.push(a);
+        }
+    }
+    let mut doubled = Vec::new();
+    for _ in 0..count(0.005) {
+        if let Some(a) = first_alloc(&g, take()) {
+            doubled.push(a);
+        }
+    }
+
+    for a in 0..g.allocations.len() {
+        if !special.contains(&a) {
+            g.pay_clean(a);
+        }
+    }
+    for a in late {
+        let due = g.due_of(&g.allocations[a]);
+        let days = grace + g.rng.random_range(1..120);
+        g.pay_clean(a);
+        let last = g.payments.len() - 1;
+        let first = g
+            .payments
+            .iter()
+            .rposition(|p| p.allocation != g.allocations[a].id)
+            .map_or(0, |i| i + 1);
+        for p in &mut g.payments[first..=last] {
+            p.paid = due + Duration::days(days);
+        }
+        let id = g.allocations[a].id.clone();
+        g.plant(
+            "DELAY_LATE",
+            "allocation",
+            vec![id],
+            format!("paid {days} days after due"),
+        );
+    }
+    for a in unpaid {
+        let id = g.allocations[a].id.clone();
+        g.plant("DELAY_UNPAID", "allocation", vec![id], "never paid");
+    }
+    for (k, a) in short.into_iter().enumerate() {
+        g.pay_clean(a);
+        let last = g.payments.len() - 1;
+        let cut = match k % 3 {
+            0 => 1, // one fen short
+            1 => g.allocations[a].amount_fen / 5,
+            _ => g.rng.random_range(100..5_000),
+        }
+        .min(g.payments[last].amount_fen - 1)
+        .max(1);
+        g.payments[last].amount_fen -= cut;
+        let id = g.allocations[a].id.clone();
+        g.plant(
+            "PARTIAL_SHORT",
+            "allocation",
+            vec![id],
+            format!("short by {} yuan", fmt_yuan(cut)),
+        );
+    }
+    for a in doubled {
+        let last = g
+            .payments
+            .iter()
+            .rposition(|p| p.allocation == g.allocations[a].id);
+        if let Some(last) = last {
+            let mut again = Payment {
+                id: g.pay_id(),
+                ..clone_payment(&g.payments[last])
+            };
+            again.amount_fen = g.allocations[a].amount_fen;
+            again.paid = again.paid + Duration::days(g.rng.random_range(1..30));
+            g.payments.push(again);
+            let id = g.allocations[a].id.clone();
+            g.plant("DUP_ALLOCATION", "allocation", vec![id], "paid twice");
+        }
+    }
+
+    // DUP_PERSON_PERIOD: a second registration of the same person, paid again.
+    for k in 0..count(0.01) {
+        let p = take();
+        let src = &g.people[p];
+        let (name, birth, township, village, id_number) = (
+            src.name.clone(),
+            src.birth,
+            src.township,
+            src.village.clone(),
+            src.id_number.clone(),
+        );
+        let (twin_name, twin_id, twin_village, how) = match k % 4 {
+            0 => (
+                traditional(&name).unwrap_or_else(|| name.clone()),
+                id_number.clone(),
+                g.village(township),
+                "same ID number",
+            ),
+            1 => {
+                // One sequence digit mistyped; the check digit recomputed as systems do.
+                let mut b = id_number.as_bytes()[..17].to_vec();
+                b[15] = if b[15] == b'9' { b'0' } else { b[15] + 1 };
+                let c = idcard::check_char(&b).unwrap_or(b'0');
+                b.push(c);
+                let id = String::from_utf8(b).unwrap_or_default();
+                g.ids_used.insert(id.clone());
+                (
+                    name.clone(),
+                    id,
+                    g.village(township),
+                    "ID number one digit off",
+                )
+            }
+            2 => match homophone(&name) {
+                Some(h) => {
+                    let id = far_id(&mut g, birth, &id_number);
+                    (
+                        h,
+                        id,
+                        village.clone(),
+                        "homophone, same birth date and village",
+                    )
+                }
+                None => (
+                    name.chars().map(String::from).collect::<Vec<_>>().join(" "),
+                    id_number.clone(),
+                    village.clone(),
+                    "spaced name, same ID",
+                ),
+            },
+            _ => (
+                name.clone(),
+                id_number.clone(),
+                village.clone(),
+                "same ID number, same village",
+            ),
+        };
+        let twin_index = g.people.len();
+        let twin = Person {
+            id: format!("B{:07}", twin_index + 1),
+            name: twin_name,
+            id_number: twin_id,
+            birth,
+            township,
+            village: twin_village,
+            account: g.account(),
+            card_holder: None,
+            death: None,
+        };
+        g.people.push(twin);
+        let twin_pid = g.people[twin_index].id.clone();
+        // The twin is allocated the same program and period as the original's first line.
+        if let Some(a) = alloc_of
+            .get(&g.people[p].id)
+            .and_then(|v| v.first().copied())
+        {
+            let new_id = g.alloc_id();
+            let src_alloc = &g.allocations[a];
+            let new = Allocation {
+                id: new_id,
+                program: src_alloc.program,
+                period: src_alloc.period.clone(),
+                person: twin_pid.clone(),
+                township,
+                amount_fen: src_alloc.amount_fen,
+                received: src_alloc.received,
+                due: src_alloc.due,
+            };
+            let ids = vec![src_alloc.id.clone(), new.id.clone()];
+            g.allocations.push(new);
+            let idx = g.allocations.len() - 1;
+            g.pay_clean(idx);
+            g.plant("DUP_PERSON_PERIOD", "allocation", ids, how);
+        }
+    }
+
+    // GHOST_UNREGISTERED: allocations and payments for ids the registry does not hold.
+    for k in 0..count(0.005) {
+        let ghost = format!("B9{:06}", k + 1);
+        let township = g.rng.random_range(0..TOWNSHIPS.len());
+        let payee = g.name();
+        let account = g.account();
+        let received = date(2025, 4, 3);
+        let id = g.alloc_id();
+        g.allocations.push(Allocation {
+            id: id.clone(),
+            program: QUARTERLY[0].0,
+            period: "2025Q2".into(),
+            person: ghost.clone(),
+            township,
+            amount_fen: 150_000,
+            received,
+            due: None,
+        });
+        let pid = g.pay_id();
+        g.payments.push(Payment {
+            id: pid,
+            allocation: id,
+            beneficiary: ghost.clone(),
+            payee,
+            account,
+            amount_fen: 150_000,
+            paid: received + Duration::days(5),
+            program: QUARTERLY[0].0,
+        });
+        g.plant(
+            "GHOST_UNREGISTERED",
+            "beneficiary",
+            vec![ghost],
+            "not in registry",
+        );
+    }
+
+    // GHOST_DECEASED: the planted dead keep being paid; the death is recorded four ways.
+    for (p, died, how) in dead_planted {
+        let person = &g.people[p];
+        let (name, id_number, birth, township, village) = (
+            person.name.clone(),
+            person.id_number.clone(),
+            person.birth,
+            person.township,
+            person.village.clone(),
+        );
+        let village_unique = g
+            .people
+            .iter()
+            .filter(|q| {
+                q.township == township
+                    && q.village == village
+                    && pinyin_key(&q.name) == pinyin_key(&name)
+            })
+            .count()
+            == 1;
+        let note = match how {
+            0 => {
+                g.people[p].death = Some(died);
+                "registry death_date"
+            }
+            1 => {
+                g.deaths
+                    .push((name, id_number, died, None, String::new(), String::new()));
+                "death list by ID number"
+            }
+            2 => {
+                let spelled = traditional(&name).unwrap_or(name);
+                g.deaths.push((
+                    spelled,
+                    String::new(),
+                    died,
+                    Some(birth),
+                    String::new(),
+                    String::new(),
+                ));
+                "death list without ID: name and birth date"
+            }
+            _ if village_unique => {
+                g.deaths.push((
+                    name,
+                    String::new(),
+                    died,
+                    None,
+                    TOWNSHIPS[township].to_string(),
+                    village,
+                ));
+                "death list without ID: name and village"
+            }
+            _ => {
+                g.deaths
+                    .push((name, id_number, died, None, String::new(), String::new()));
+                "death list by ID number"
+            }
+        };
+        let pid = g.people[p].id.clone();
+        let after: Vec<String> = g
+            .payments
+            .iter()
+            .filter(|x| x.beneficiary == pid && x.paid > died)
+            .map(|x| x.id.clone())
+            .collect();
+        if !after.is_empty() {
+            g.plant("GHOST_DECEASED", "beneficiary", vec![pid], note);
+        }
+    }
+    // Legitimate deaths go on the death list too, with their ID.
+    for p in dead_clean {
+        let q = &g.people[p];
+        let entry = (
+            q.name.clone(),
+            q.id_number.clone(),
+            q.death.unwrap_or_default(),
+            None,
+            String::new(),
+            String::new(),
+        );
+        g.deaths.push(entry);
+    }
+    // Other deaths in the county, homonyms of living beneficiaries among them.
+    for _ in 0..count(0.02) {
+        let name = g.name();
+        let birth = g.birth();
+        let died = date(2024, 1, 1) + Duration::days(g.rng.random_range(0..600));
+        if g.rng.random_bool(0.5) {
+            let id = idcard::make_id(FOREIGN_REGION, birth, g.rng.random_range(0..1000));
+            g.deaths
+                .push((name, id, died, None, String::new(), String::new()));
+        } else if g.birth_names.insert((birth, pinyin_key(&name))) {
+            g.deaths.push((
+                name,
+                String::new(),
+                died,
+                Some(birth),
+                String::new(),
+                String::new(),
+            ));
+        }
+    }
+
+    // GHOST_INVALID_ID: a check digit or a birth date no living person can have.
+    for k in 0..count(0.005) {
+        let p = take();
+        let id = g.people[p].id_number.clone();
+        let mut b = id.into_bytes();
+        if k % 2 == 0 {
+            b[17] = if b[17] == b'1' { b'2' } else { b'1' };
+        } else {
+            b[10] = b'1';
+            b[11] = b'3'; // month 13
+            let c = idcard::check_char(&b[..17]).unwrap_or(b'0');
+            b[17] = c;
+        }
+        g.people[p].id_number = String::from_utf8(b).unwrap_or_default();
+        let pid = g.people[p].id.clone();
+        g.plant(
+            "GHOST_INVALID_ID",
+            "beneficiary",
+            vec![pid],
+            if k % 2 == 0 {
+                "bad check digit"
+            } else {
+                "impossible birth date"
+            },
+        );
+    }
+
+    // DIV_PAYEE_MISMATCH: payments land in a stranger's account.
+    for _ in 0..count(0.01) {
+        let p = take();
+        let pid = g.people[p].id.clone();
+        let stranger = g.stranger_name(&g.people[p].name.clone());
+        let account = g.account();
+        let mut hit = Vec::new();
+        for x in g.payments.iter_mut().filter(|x| x.beneficiary == pid) {
+            x.payee = stranger.clone();
+            x.account = account.clone();
+            hit.push(x.id.clone());
+        }
+        if !hit.is_empty() {
+            g.plant(
+                "DIV_PAYEE_MISMATCH",
+                "payment",
+                hit,
+                "paid to a stranger's account",
+            );
+        }
+    }
+
+    // DIV_OFFICIAL: a cadre enrolled as beneficiary; money landing with a local official.
+    for k in 0..count(0.005) {
+        let p = take();
+        let pid = g.people[p].id.clone();
+        if k % 2 == 0 {
+            let q = &g.people[p];
+            let entry = (
+                q.name.clone(),
+                q.id_number.clone(),
+                format!("{}{}村委会", TOWNSHIPS[q.township], q.village),
+                "村委委员".to_string(),
+                q.township,
+                q.account.clone(),
+            );
+            g.officials.push(entry);
+            g.plant(
+                "DIV_OFFICIAL",
+                "beneficiary",
+                vec![pid],
+                "beneficiary is a cadre",
+            );
+        } else {
+            let township = g.people[p].township;
+            let Some(o) = g.officials[..n_officials]
+                .iter()
+                .position(|o| o.4 == township && pinyin_key(&o.0) != pinyin_key(&g.people[p].name))
+            else {
+                continue;
+            };
+            let (oname, oacc) = (g.officials[o].0.clone(), g.officials[o].5.clone());
+            let mut hit = Vec::new();
+            for x in g.payments.iter_mut().filter(|x| x.beneficiary == pid) {
+                x.payee = oname.clone();
+                x.account = oacc.clone();
+                hit.push(x.id.clone());
+            }
+            if !hit.is_empty() {
+                g.plant(
+                    "DIV_OFFICIAL",
+                    "payment",
+                    hit,
+                    "paid into an official's account",
+                );
+            }
+        }
+    }
+
+    // DIV_SHARED_ACCOUNT: one collector's card receives for people of several villages.
+    for _ in 0..count(0.002) {
+        let collector = g.name();
+        let account = g.account();
+        let k = g.rng.random_range(3..6);
+        let mut hit = Vec::new();
+        for _ in 0..k {
+            let pid = g.people[take()].id.clone();
+            for x in g.payments.iter_mut().filter(|x| x.beneficiary == pid) {
+                x.payee = collector.clone();
+                x.account = account.clone();
+                hit.push(x.id.clone());
+            }
+        }
+        g.plant(
+            "DIV_SHARED_ACCOUNT",
+            "payment",
+            hit,
+            format!("{k} people on one card"),
+        );
+    }
+
+    // DIV_NO_ALLOCATION: payments with no allocation behind them.
+    for k in 0..count(0.005) {
+        let p = take();
+        let q = &g.people[p];
+        let payment = Payment {
+            id: String::new(),
+            allocation: if k % 2 == 0 {
+                String::new()
+            } else {
+                format!("A9{:07}", k)
+            },
+            beneficiary: if k % 3 == 0 {
+                String::new()
+            } else {
+                q.id.clone()
+            },
+            payee: q.name.clone(),
+            account: q.account.clone(),
+            amount_fen: g.rng.random_range(10_000..300_000),
+            paid: date(2025, 8, 1) + Duration::days(g.rng.random_range(0..60)),
+            program: QUARTERLY[0].0,
+        };
+        let id = g.pay_id();
+        g.payments.push(Payment {
+            id: id.clone(),
+            ..payment
+        });
+        g.plant("DIV_NO_ALLOCATION", "payment", vec![id], "no allocation");
+    }
+
+    write_all(&g, out)
+}
+
+fn clone_payment(p: &Payment) -> Payment {
+    Payment {
+        id: p.id.clone(),
+        allocation: p.allocation.clone(),
+        beneficiary: p.beneficiary.clone(),
+        payee: p.payee.clone(),
+        account: p.account.clone(),
+        amount_fen: p.amount_fen,
+        paid: p.paid,
+        program: p.program,
+    }
+}
+
+/// A fresh valid ID with the same birth date whose sequence differs in every digit.
+fn far_id(g: &mut Gen, birth: NaiveDate, near: &str) -> String {
+    let seq = near.as_bytes()[14..17].to_vec();
+    loop {
+        let id = g.unique_id(birth);
+        if id.as_bytes()[14..17].iter().zip(&seq).all(|(x, y)| x != y) {
+            return id;
+        }
+    }
+}
+
+fn day(d: NaiveDate) -> String {
+    d.format("%Y-%m-%d").to_string()
+}
+
+fn yuan(fen: i64) -> String {
+    format!("{}.{:02}", fen / 100, fen % 100)
+}
+
+fn write_all(g: &Gen, out: &Path) -> Result<()> {
+    std::fs::create_dir_all(out).map_err(|e| Error::Write {
+        path: out.display().to_string(),
+        message: e.to_string(),
+    })?;
+    let open = |name: &str| -> Result<(BufWriter<File>, String)> {
+        let path = out.join(name);
+        let f = File::create(&path).map_err(|e| Error::Write {
+            path: path.display().to_string(),
+            message: e.to_string(),
+        })?;
+        Ok((
+            BufWriter::with_capacity(1 << 20, f),
+            path.display().to_string(),
+        ))
+    };
+    let fail = |path: &str, e: std::io::Error| Error::Write {
+        path: path.to_string(),
+        message: e.to_string(),
+    };
+
+    let (mut w, path) = open("beneficiaries.csv")?;
+    let mut text =
+        String::from("beneficiary_id,name,id_number,township,village,bank_account,death_date\n");
+    for p in &g.people {
+        text.push_str(&format!(
+            "{},{},{},{},{},{},{}\n",
+            p.id,
+            p.name,
+            p.id_number,
+            TOWNSHIPS[p.township],
+            p.village,
+            p.account,
+            p.death.map(day).unwrap_or_default()
+        ));
+    }
+    w.write_all(text.as_bytes())
+        .and_then(|_| w.flush())
+        .map_err(|e| fail(&path, e))?;
+
+    let (mut w, path) = open("allocations.csv")?;
+    let mut text = String::from("allocation_id,program,period,beneficiary_id,township,amount,funds_received_date,due_date\n");
+    for a in &g.allocations {
+        text.push_str(&format!(
+            "{},{},{},{},{},{},{},{}\n",
+            a.id,
+            a.program,
+            a.period,
+            a.person,
+            TOWNSHIPS[a.township],
+            yuan(a.amount_fen),
+            day(a.received),
+            a.due.map(day).unwrap_or_default()
+        ));
+    }
+    w.write_all(text.as_bytes())
+        .and_then(|_| w.flush())
+        .map_err(|e| fail(&path, e))?;
+
+    let (mut w, path) = open("payments.csv")?;
+    let mut text = String::from("payment_id,allocation_id,beneficiary_id,payee_name,payee_account,amount,paid_date,program\n");
+    for p in &g.payments {
+        text.push_str(&format!(
+            "{},{},{},{},{},{},{},{}\n",
+            p.id,
+            p.allocation,
+            p.beneficiary,
+            p.payee,
+            p.account,
+            yuan(p.amount_fen),
+            day(p.paid),
+            p.program
+        ));
+    }
+    w.write_all(text.as_bytes())
+        .and_then(|_| w.flush())
+        .map_err(|e| fail(&path, e))?;
+
+    let (mut w, path) = open("deaths.csv")?;
+    let mut text = String::from("name,id_number,death_date,birth_date,township,village\n");
+    for (name, id, died, born, t, v) in &g.deaths {
+        text.push_str(&format!(
+            "{},{},{},{},{},{}\n",
+            name,
+            id,
+            day(*died),
+            born.map(day).unwrap_or_default(),
+            t,
+            v
+        ));
+    }
+    w.write_all(text.as_bytes())
+        .and_then(|_| w.flush())
+        .map_err(|e| fail(&path, e))?;
+
+    let (mut w, path) = open("officials.csv")?;
+    let mut text = String::from("name,id_number,unit,role\n");
+    for (name, id, unit, role, _, _) in &g.officials {
+        text.push_str(&format!("{name},{id},{unit},{role}\n"));
+    }
+    w.write_all(text.as_bytes())
+        .and_then(|_| w.flush())
+        .map_err(|e| fail(&path, e))?;
+
+    let (mut w, path) = open("truth.csv")?;
+    let mut text = String::from("category,rule,key_type,ids,note\n");
+    for t in &g.truth {
+        let category = crate::findings::Rule::ALL
+            .iter()
+            .find(|r| r.code() == t.rule)
+            .map(|r| r.category().code())
+            .unwrap_or("");
+        text.push_str(&format!(
+            "{},{},{},{},{}\n",
+            category,
+            t.rule,
+            t.key_type,
+            t.ids.join(";"),
+            t.note
+        ));
+    }
+    w.write_all(text.as_bytes())
+        .and_then(|_| w.flush())
+        .map_err(|e| fail(&path, e))?;
+    Ok(())
+}

@@ -1,0 +1,63 @@
+//! Identity resolution: are two records the same person? Duplicate, ghost and diverted
+//! rules all ask it, so it is answered here once, and every answer keeps the comparison
+//! that decided it for the finding's evidence.
+
+pub mod idcard;
+pub mod normalize;
+pub mod payee;
+pub mod resolve;
+pub mod similarity;
+
+pub use normalize::{normalize_name, NormName};
+pub use payee::{judge_payees, Payee};
+pub use resolve::{
+    dedup_registry, match_deaths, DeathLink, DeathMatch, Dedup, MatchReason, OfficialIndex,
+    PairMatch,
+};
+pub use similarity::{compare_names, NameSimilarity};
+
+use crate::parse::Day;
+
+/// One registry (花名册) row, prepared for matching.
+#[derive(Debug, Clone)]
+pub struct RegistryEntry {
+    pub beneficiary_id: String,
+    pub raw_name: String,
+    pub name: NormName,
+    /// Upper-cased, spaces removed.
+    pub id_number: String,
+    /// Birth date read from the ID number even when its check digit is wrong: a typo in
+    /// the sequence digits does not move the birth date.
+    pub birth: Option<Day>,
+    pub id_problem: Option<idcard::IdProblem>,
+    pub township: String,
+    pub village: String,
+    pub bank_account: String,
+    pub death_date: Option<Day>,
+    /// Line in beneficiaries.csv, for the drill-down.
+    pub line: usize,
+}
+
+/// One civil-affairs death record.
+#[derive(Debug, Clone)]
+pub struct DeathEntry {
+    pub raw_name: String,
+    pub name: NormName,
+    pub id_number: String,
+    pub death_date: Day,
+    pub birth: Option<Day>,
+    pub township: String,
+    pub village: String,
+    pub line: usize,
+}
+
+/// One public-payroll or village-cadre record.
+#[derive(Debug, Clone)]
+pub struct OfficialEntry {
+    pub raw_name: String,
+    pub name: NormName,
+    pub id_number: String,
+    pub unit: String,
+    pub role: String,
+    pub line: usize,
+}

@@ -1,0 +1,112 @@
+//! Who actually received the money: the bank's account-holder name against the
+//! registered beneficiary the payment was for, allowing for the bank's spellings, for a
+//! household sharing one card, and looking the payee up among officials.
+
+use std::collections::HashMap;
+
+use rayon::prelude::*;
+
+use super::resolve::OfficialIndex;
+use super::similarity::{compare_names, NameSimilarity};
+use super::{NormName, OfficialEntry, RegistryEntry};
+use crate::config::Config;
+
+/// The verdict on one payment's payee.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Payee {
+    /// Nothing to compare: no registered beneficiary or no payee name.
+    Unknown,
+    /// The payee is the beneficiary (possibly spelled differently).
+    Beneficiary(NameSimilarity),
+    /// The card is registered to another member of the beneficiary's household (same
+    /// village), and the payee is that member: normal.
+    Household { holder_row: usize },
+    /// Someone else holds the account.
+    Stranger(NameSimilarity),
+    /// Someone else holds the account, and that someone is an official.
+    Official {
+        official: usize,
+        similarity: NameSimilarity,
+    },
+}
+
+/// Judges every linked payment's payee; `payee_names[i]`, `accounts[i]` and `reg_rows[i]`
+/// describe payment `i`.
+pub fn judge_payees(
+    payee_names: &[Option<&str>],
+    accounts: &[Option<&str>],
+    reg_rows: &[Option<i64>],
+    townships: &[Option<&str>],
+    registry: &[RegistryEntry],
+    officials: &[OfficialEntry],
+    config: &Config,
+) -> Vec<Payee> {
+    // Normalise each distinct payee name once, in parallel.
+    let mut distinct: Vec<&str> = payee_names.iter().flatten().copied().collect();
+    distinct.par_sort_unstable();
+    distinct.dedup();
+    let normed: HashMap<&str, NormName> = distinct
+        .par_iter()
+        .map(|n| (*n, NormName::new(n)))
+        .collect();
+    let mut by_account: HashMap<&str, Vec<usize>> = HashMap::new();
+    for (i, r) in registry.iter().enumerate() {
+        if !r.bank_account.is_empty() {
+            by_account
+                .entry(r.bank_account.as_str())
+                .or_default()
+                .push(i);
+        }
+    }
+    let official_index = OfficialIndex::new(officials);
+    let m = &config.matching;
+
+    (0..payee_names.len())
+        .into_par_iter()
+        .map(|i| {
+            let (Some(raw), Some(row)) = (payee_names[i], reg_rows[i]) else {
+                return Payee::Unknown;
+            };
+            let r = &registry[row as usize];
+            if raw == r.raw_name {
+                return Payee::Beneficiary(NameSimilarity {
+                    chars: 1.0,
+                    pinyin: 1.0,
+                    score: 1.0,
+                });
+            }
+            let payee = &normed[raw];
+            let sim = compare_names(payee, &r.name, m.pinyin_weight);
+            if sim.score >= m.name_cutoff {
+                return Payee::Beneficiary(sim);
+            }
+            let account = accounts[i].unwrap_or("");
+            if let Some(holders) = by_account.get(account) {
+                let household = holders.iter().copied().find(|&h| {
+                    let holder = &registry[h];
+                    h != row as usize
+                        && holder.village == r.village
+                        && holder.township == r.township
+                        && compare_names(payee, &holder.name, m.pinyin_weight).score
+                            >= m.name_cutoff
+                });
+                if let Some(holder_row) = household {
+                    return Payee::Household { holder_row };
+                }
+            }
+            let township = townships[i].unwrap_or("");
+            match official_index.by_name(
+                payee,
+                township,
+                config.diverted.official_name_cutoff,
+                m.pinyin_weight,
+            ) {
+                Some((official, similarity)) => Payee::Official {
+                    official,
+                    similarity,
+                },
+                None => Payee::Stranger(sim),
+            }
+        })
+        .collect()
+}

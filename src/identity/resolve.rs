@@ -1,0 +1,507 @@
+//! Candidate generation by blocking, pairwise decisions and clustering.
+//!
+//! Blocking keys are unioned: the exact ID number; birth date plus the ID's region code;
+//! birth date plus village. Never the surname alone: 王, 李 and 张 are 7% of people each.
+
+use std::collections::HashMap;
+
+use rayon::prelude::*;
+
+use super::similarity::{compare_names, NameSimilarity};
+use super::{idcard, DeathEntry, OfficialEntry, RegistryEntry};
+use crate::config::Matching;
+use crate::parse::Day;
+
+/// Why two registrations were judged one person.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MatchReason {
+    SameIdNumber,
+    IdTypo,
+    NameVariantSameVillage,
+}
+
+/// A matched pair with the comparison vector that decided it.
+#[derive(Debug, Clone)]
+pub struct PairMatch {
+    pub a: usize,
+    pub b: usize,
+    pub reason: MatchReason,
+    pub similarity: NameSimilarity,
+    pub id_diff: Option<u32>,
+    pub same_birth: bool,
+    pub same_village: bool,
+}
+
+impl PairMatch {
+    /// Chinese evidence: why these two registrations are one person.
+    pub fn describe(&self, reg: &[RegistryEntry]) -> String {
+        let (x, y) = (&reg[self.a], &reg[self.b]);
+        let how = match self.reason {
+            MatchReason::SameIdNumber => "身份证号相同".to_string(),
+            MatchReason::IdTypo => {
+                format!("身份证号仅差{}位且出生日期相同", self.id_diff.unwrap_or(0))
+            }
+            MatchReason::NameVariantSameVillage => "出生日期相同且同村".to_string(),
+        };
+        format!(
+            "{}（{}）与{}（{}）{}，{}",
+            x.raw_name,
+            x.beneficiary_id,
+            y.raw_name,
+            y.beneficiary_id,
+            how,
+            self.similarity.describe()
+        )
+    }
+}
+
+/// Result of registry self-deduplication.
+#[derive(Debug, Default)]
+pub struct Dedup {
+    pub pairs: Vec<PairMatch>,
+    /// Person cluster of each registry row (the smallest row index in its cluster).
+    pub cluster: Vec<usize>,
+    pub warnings: Vec<String>,
+    pub candidate_pairs: u64,
+}
+
+/// Decides whether two registrations are one person.
+pub fn same_person(reg: &[RegistryEntry], a: usize, b: usize, cfg: &Matching) -> Option<PairMatch> {
+    let (x, y) = (&reg[a], &reg[b]);
+    let similarity = compare_names(&x.name, &y.name, cfg.pinyin_weight);
+    let id_diff = idcard::digit_diff(&x.id_number, &y.id_number);
+    let same_birth = x.birth.is_some() && x.birth == y.birth;
+    let same_village = !x.village.is_empty() && x.village == y.village && x.township == y.township;
+    let names_match = similarity.score >= cfg.name_cutoff;
+    let reason = if !x.id_number.is_empty() && x.id_number == y.id_number {
+        MatchReason::SameIdNumber
+    } else if same_birth && names_match && id_diff.is_some_and(|d| d <= cfg.max_id_digit_diff) {
+        MatchReason::IdTypo
+    } else if same_birth && same_village && names_match {
+        MatchReason::NameVariantSameVillage
+    } else {
+        return None;
+    };
+    Some(PairMatch {
+        a: a.min(b),
+        b: a.max(b),
+        reason,
+        similarity,
+        id_diff,
+        same_birth,
+        same_village,
+    })
+}
+
+/// Groups row indices by a key; rows without a key are left out.
+fn blocks<K, F>(reg: &[RegistryEntry], key: F) -> HashMap<K, Vec<usize>>
+where
+    K: std::hash::Hash + Eq,
+    F: Fn(&RegistryEntry) -> Option<K>,
+{
+    let mut map: HashMap<K, Vec<usize>> = HashMap::new();
+    for (i, r) in reg.iter().enumerate() {
+        if let Some(k) = key(r) {
+            map.entry(k).or_default().push(i);
+        }
+    }
+    map
+}
+
+/// Finds registrations of one person under several beneficiary ids.
+pub fn dedup_registry(reg: &[RegistryEntry], cfg: &Matching) -> Dedup {
+    let mut all_blocks: Vec<(String, Vec<usize>)> = Vec::new();
+    let by_id = blocks(reg, |r| {
+        (!r.id_number.is_empty()).then(|| r.id_number.clone())
+    });
+    let by_birth_region = blocks(reg, |r| {
+        r.birth
+            .filter(|_| r.id_number.len() >= 6 && r.id_number.is_char_boundary(6))
+            .map(|b| (b, r.id_number[..6].to_string()))
+    });
+    let by_birth_village = blocks(reg, |r| {
+        r.birth.map(|b| (b, r.township.clone(), r.village.clone()))
+    });
+    all_blocks.extend(by_id.into_iter().map(|(k, v)| (format!("身份证号 {k}"), v)));
+    all_blocks.extend(by_birth_region.into_iter().map(|((b, region), v)| {
+        (
+            format!("出生日期 {} 地区码 {region}", crate::parse::fmt_day(b)),
+            v,
+        )
+    }));
+    all_blocks.extend(by_birth_village.into_iter().map(|((b, t, v), rows)| {
+        (
+            format!("出生日期 {} {t}{v}", crate::parse::fmt_day(b)),
+            rows,
+        )
+    }));
+
+    let mut warnings = Vec::new();
+    all_blocks.retain(|(name, rows)| {
+        if rows.len() > cfg.max_block_size {
+            warnings.push(format!(
+                "candidate block `{name}` has {} records, over matching.max_block_size = {}: not compared",
+                rows.len(),
+                cfg.max_block_size
+            ));
+            false
+        } else {
+            rows.len() >= 2
+        }
+    });
+
+    let candidate_pairs: u64 = all_blocks
+        .iter()
+        .map(|(_, r)| (r.len() * (r.len() - 1) / 2) as u64)
+        .sum();
+    let mut pairs: Vec<PairMatch> = all_blocks
+        .par_iter()
+        .flat_map_iter(|(_, rows)| {
+            let mut found = Vec::new();
+            for (i, &a) in rows.iter().enumerate() {
+                for &b in &rows[i + 1..] {
+                    if let Some(m) = same_person(reg, a, b, cfg) {
+                        found.push(m);
+                    }
+                }
+            }
+            found
+        })
+        .collect();
+    pairs.sort_by_key(|p| (p.a, p.b));
+    pairs.dedup_by_key(|p| (p.a, p.b));
+
+    let mut uf = UnionFind::new(reg.len());
+    for p in &pairs {
+        uf.union(p.a, p.b);
+    }
+    let cluster = (0..reg.len()).map(|i| uf.find(i)).collect();
+    Dedup {
+        pairs,
+        cluster,
+        warnings,
+        candidate_pairs,
+    }
+}
+
+/// Union-find with path halving; the root is the smallest index, so cluster ids are stable.
+struct UnionFind {
+    parent: Vec<usize>,
+}
+
+impl UnionFind {
+    fn new(n: usize) -> Self {
+        UnionFind {
+            parent: (0..n).collect(),
+        }
+    }
+    fn find(&mut self, mut x: usize) -> usize {
+        while self.parent[x] != x {
+            self.parent[x] = self.parent[self.parent[x]];
+            x = self.parent[x];
+        }
+        x
+    }
+    fn union(&mut self, a: usize, b: usize) {
+        let (ra, rb) = (self.find(a), self.find(b));
+        if ra != rb {
+            let (lo, hi) = (ra.min(rb), ra.max(rb));
+            self.parent[hi] = lo;
+        }
+    }
+}
+
+/// How a registry row was linked to a death record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DeathLink {
+    /// The registry's own death_date column.
+    Registry,
+    IdNumber,
+    IdTypo,
+    NameAndBirth,
+    NameAndVillage,
+}
+
+#[derive(Debug, Clone)]
+pub struct DeathMatch {
+    pub death_date: Day,
+    /// Row in deaths.csv (None when the registry itself recorded the death).
+    pub death_row: Option<usize>,
+    pub link: DeathLink,
+    pub similarity: Option<NameSimilarity>,
+}
+
+impl DeathMatch {
+    pub fn describe(&self, deaths: &[DeathEntry]) -> String {
+        let row = self.death_row.map(|i| &deaths[i]);
+        let src = row
+            .map(|d| format!("死亡名单第{}行（{}）", d.line, d.raw_name))
+            .unwrap_or_default();
+        match self.link {
+            DeathLink::Registry => "花名册登记死亡日期".to_string(),
+            DeathLink::IdNumber => format!("{src}身份证号一致"),
+            DeathLink::IdTypo => format!(
+                "{src}身份证号相差不超过2位且出生日期相同，{}",
+                self.similarity.map(|s| s.describe()).unwrap_or_default()
+            ),
+            DeathLink::NameAndBirth => format!(
+                "{src}无身份证号，出生日期相同，{}",
+                self.similarity.map(|s| s.describe()).unwrap_or_default()
+            ),
+            DeathLink::NameAndVillage => format!(
+                "{src}无身份证号，同村且村内唯一同名，{}",
+                self.similarity.map(|s| s.describe()).unwrap_or_default()
+            ),
+        }
+    }
+}
+
+/// Links each registry row to the earliest death that is surely theirs: the registry's own
+/// death date, or a death-list entry by ID number, or (when the list lacks the ID) by
+/// name plus birth date, or name plus village when that name is unique in the village.
+/// A common name alone never links.
+pub fn match_deaths(
+    reg: &[RegistryEntry],
+    deaths: &[DeathEntry],
+    cfg: &Matching,
+) -> Vec<Option<DeathMatch>> {
+    let by_id = blocks(reg, |r| {
+        (!r.id_number.is_empty()).then(|| r.id_number.clone())
+    });
+    let by_birth = blocks(reg, |r| r.birth);
+    let by_village = blocks(reg, |r| {
+        (!r.village.is_empty()).then(|| (r.township.clone(), r.village.clone()))
+    });
+
+    let links: Vec<(usize, DeathMatch)> = deaths
+        .par_iter()
+        .enumerate()
+        .flat_map_iter(|(di, d)| {
+            let mut out = Vec::new();
+            let make = |ri: usize, link, similarity| {
+                (
+                    ri,
+                    DeathMatch {
+                        death_date: d.death_date,
+                        death_row: Some(di),
+                        link,
+                        similarity,
+                    },
+                )
+            };
+            let birth = d.birth.or_else(|| idcard::birth_day(&d.id_number));
+            if let Some(rows) = by_id.get(&d.id_number) {
+                out.extend(rows.iter().map(|&ri| make(ri, DeathLink::IdNumber, None)));
+                return out;
+            }
+            if let Some(rows) = birth.and_then(|b| by_birth.get(&b)) {
+                for &ri in rows {
+                    let r = &reg[ri];
+                    let sim = compare_names(&r.name, &d.name, cfg.pinyin_weight);
+                    if sim.score < cfg.name_cutoff {
+                        continue;
+                    }
+                    if d.id_number.is_empty() {
+                        out.push(make(ri, DeathLink::NameAndBirth, Some(sim)));
+                    } else if idcard::digit_diff(&r.id_number, &d.id_number)
+                        .is_some_and(|x| x <= cfg.max_id_digit_diff)
+                    {
+                        out.push(make(ri, DeathLink::IdTypo, Some(sim)));
+                    }
+                }
+                return out;
+            }
+            if d.id_number.is_empty() && birth.is_none() && !d.village.is_empty() {
+                if let Some(rows) = by_village.get(&(d.township.clone(), d.village.clone())) {
+                    let hits: Vec<(usize, NameSimilarity)> = rows
+                        .iter()
+                        .map(|&ri| (ri, compare_names(&reg[ri].name, &d.name, cfg.pinyin_weight)))
+                        .filter(|(_, s)| s.score >= cfg.name_cutoff)
+                        .collect();
+                    if let [(ri, sim)] = hits[..] {
+                        out.push(make(ri, DeathLink::NameAndVillage, Some(sim)));
+                    }
+                }
+            }
+            out
+        })
+        .collect();
+
+    let mut result: Vec<Option<DeathMatch>> = reg
+        .iter()
+        .map(|r| {
+            r.death_date.map(|d| DeathMatch {
+                death_date: d,
+                death_row: None,
+                link: DeathLink::Registry,
+                similarity: None,
+            })
+        })
+        .collect();
+    for (ri, m) in links {
+        let slot = &mut result[ri];
+        if slot
+            .as_ref()
+            .is_none_or(|cur| m.death_date < cur.death_date)
+        {
+            *slot = Some(m);
+        }
+    }
+    result
+}
+
+/// Officials looked up by ID number and by name (exact normalised name or same pinyin).
+pub struct OfficialIndex<'a> {
+    officials: &'a [OfficialEntry],
+    by_id: HashMap<&'a str, usize>,
+    by_pinyin: HashMap<&'a str, Vec<usize>>,
+}
+
+impl<'a> OfficialIndex<'a> {
+    pub fn new(officials: &'a [OfficialEntry]) -> Self {
+        let mut by_id = HashMap::new();
+        let mut by_pinyin: HashMap<&str, Vec<usize>> = HashMap::new();
+        for (i, o) in officials.iter().enumerate() {
+            if !o.id_number.is_empty() {
+                by_id.entry(o.id_number.as_str()).or_insert(i);
+            }
+            if !o.name.is_empty() {
+                by_pinyin.entry(o.name.pinyin_str()).or_default().push(i);
+            }
+        }
+        OfficialIndex {
+            officials,
+            by_id,
+            by_pinyin,
+        }
+    }
+
+    pub fn get(&self, i: usize) -> &OfficialEntry {
+        &self.officials[i]
+    }
+
+    pub fn by_id_number(&self, id: &str) -> Option<usize> {
+        self.by_id.get(id).copied()
+    }
+
+    /// Best official whose name reaches the cut-off, among those whose unit lies in the
+    /// payment's township: a common name matching a cadre three townships away is chance.
+    pub fn by_name(
+        &self,
+        name: &super::NormName,
+        township: &str,
+        cutoff: f64,
+        pinyin_weight: f64,
+    ) -> Option<(usize, NameSimilarity)> {
+        let rows = self.by_pinyin.get(name.pinyin_str())?;
+        rows.iter()
+            .filter(|&&i| township.is_empty() || self.officials[i].unit.contains(township))
+            .map(|&i| {
+                (
+                    i,
+                    compare_names(name, &self.officials[i].name, pinyin_weight),
+                )
+            })
+            .filter(|(_, s)| s.score >= cutoff)
+            .max_by(|(_, s), (_, t)| s.score.total_cmp(&t.score))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Config;
+    use crate::identity::NormName;
+    use chrono::NaiveDate;
+
+    fn entry(id: &str, name: &str, id_number: &str, village: &str) -> RegistryEntry {
+        RegistryEntry {
+            beneficiary_id: id.into(),
+            raw_name: name.into(),
+            name: NormName::new(name),
+            id_number: id_number.into(),
+            birth: idcard::birth_day(id_number),
+            id_problem: None,
+            township: "城关镇".into(),
+            village: village.into(),
+            bank_account: String::new(),
+            death_date: None,
+            line: 2,
+        }
+    }
+
+    fn id(seq: u32, y: i32) -> String {
+        idcard::make_id("411623", NaiveDate::from_ymd_opt(y, 3, 4).unwrap(), seq)
+    }
+
+    #[test]
+    fn hard_cases_resolve_right() {
+        let cfg = Config::default().matching;
+        let reg = vec![
+            entry("B1", "张伟", &id(101, 1960), "东村"),
+            entry("B2", "張偉", &id(101, 1960), "西村"), // same ID, traditional spelling
+            entry("B3", "张玮", &id(555, 1970), "东村"),
+            entry("B4", "张伟", &id(912, 1970), "东村"), // homophone, same birth + village
+            entry("B5", "王芳", &id(200, 1980), "东村"),
+            entry("B6", "王芳", &id(873, 1980), "西村"), // homonym, same birth, other village, ID far off
+            entry("B7", "王芳", &id(300, 1981), "东村"), // homonym, same village, other birth date
+            entry("B8", "李娜", &id(400, 1990), "南村"),
+            entry("B9", "李娜", &id(401, 1990), "北村"), // ID typo in last digits, other village
+        ];
+        let d = dedup_registry(&reg, &cfg);
+        let pairs: Vec<(usize, usize, MatchReason)> =
+            d.pairs.iter().map(|p| (p.a, p.b, p.reason)).collect();
+        assert!(
+            pairs.contains(&(0, 1, MatchReason::SameIdNumber)),
+            "{pairs:?}"
+        );
+        assert!(
+            pairs.contains(&(2, 3, MatchReason::NameVariantSameVillage)),
+            "{pairs:?}"
+        );
+        assert!(pairs.iter().any(|&(a, b, _)| (a, b) == (7, 8)), "{pairs:?}");
+        assert!(
+            !pairs
+                .iter()
+                .any(|&(a, b, _)| a == 4 || a == 5 || b == 5 || b == 6),
+            "{pairs:?}"
+        );
+        assert_eq!(d.cluster[1], 0);
+        assert_eq!(d.cluster[3], 2);
+        assert_eq!(d.cluster[5], 5);
+    }
+
+    #[test]
+    fn deaths_link_without_id_only_when_sure() {
+        let cfg = Config::default().matching;
+        let reg = vec![
+            entry("B1", "赵强", &id(1, 1950), "东村"),
+            entry("B2", "王芳", &id(2, 1951), "东村"),
+            entry("B3", "王芳", &id(3, 1952), "东村"),
+            entry("B4", "孙丽", &id(4, 1953), "南村"),
+        ];
+        let death = |name: &str, idn: &str, birth: Option<Day>, village: &str| DeathEntry {
+            raw_name: name.into(),
+            name: NormName::new(name),
+            id_number: idn.into(),
+            death_date: 19_000,
+            birth,
+            township: "城关镇".into(),
+            village: village.into(),
+            line: 2,
+        };
+        let deaths = vec![
+            death("趙強", "", reg[0].birth, ""), // name + birth date
+            death("王芳", "", None, "东村"),     // two 王芳 in the village: ambiguous
+            death("孙丽", "", None, "南村"),     // unique in village
+            death("孙丽", "", Some(1), "南村"),  // birth date disagrees: no link
+        ];
+        let m = match_deaths(&reg, &deaths, &cfg);
+        assert_eq!(m[0].as_ref().map(|x| x.link), Some(DeathLink::NameAndBirth));
+        assert!(m[1].is_none() && m[2].is_none());
+        assert_eq!(
+            m[3].as_ref().map(|x| x.link),
+            Some(DeathLink::NameAndVillage)
+        );
+    }
+}

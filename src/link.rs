@@ -1,0 +1,106 @@
+//! Shared mechanics of the rules: which allocation and which registered person each
+//! payment belongs to, and what each allocation received. Computed once per run.
+
+use polars::prelude::*;
+
+/// Column names of the linked payments frame.
+pub mod cols {
+    /// Whether the payment's allocation_id exists in allocations.csv.
+    pub const ALLOC_FOUND: &str = "alloc_found";
+    pub const ALLOC_AMOUNT_FEN: &str = "alloc_amount_fen";
+    /// Row of the resolved beneficiary in the registry (null when unregistered).
+    pub const REG_ROW: &str = "reg_row";
+    pub const PERSON: &str = "person";
+    pub const N_PAYMENTS: &str = "n_payments";
+    pub const PAID_FEN: &str = "paid_fen";
+    pub const FIRST_PAID: &str = "first_paid";
+    pub const LAST_PAID: &str = "last_paid";
+    pub const PAYMENT_IDS: &str = "payment_ids";
+}
+
+/// Payments joined to their allocation and to the registry.
+///
+/// The person a payment was for is the allocation's beneficiary when the allocation is
+/// known (entitlement decides whose money it was), else the beneficiary id the bank
+/// recorded. Program and township likewise come from the allocation first.
+pub fn link_payments(
+    payments: &DataFrame,
+    allocations: &DataFrame,
+    beneficiaries: &DataFrame,
+) -> PolarsResult<DataFrame> {
+    let alloc = allocations.clone().lazy().select([
+        col("allocation_id"),
+        col("beneficiary_id").alias("alloc_beneficiary_id"),
+        col("program").alias("alloc_program"),
+        col("period"),
+        col("township").alias("alloc_township"),
+        col("amount_fen").alias(cols::ALLOC_AMOUNT_FEN),
+        lit(true).alias(cols::ALLOC_FOUND),
+    ]);
+    let registry = beneficiaries
+        .clone()
+        .lazy()
+        .with_row_index(cols::REG_ROW, None)
+        .select([
+            col("beneficiary_id").alias("reg_beneficiary_id"),
+            col(cols::REG_ROW).cast(DataType::Int64),
+            col("township").alias("reg_township"),
+        ]);
+    payments
+        .clone()
+        .lazy()
+        .left_join(alloc, col("allocation_id"), col("allocation_id"))
+        .with_columns([
+            coalesce(&[col("alloc_beneficiary_id"), col("beneficiary_id")]).alias("beneficiary_id"),
+            col(cols::ALLOC_FOUND).fill_null(lit(false)),
+            coalesce(&[col("alloc_program"), col("program")]).alias("program"),
+        ])
+        .left_join(registry, col("beneficiary_id"), col("reg_beneficiary_id"))
+        .with_columns([coalesce(&[col("alloc_township"), col("reg_township")]).alias("township")])
+        .select([
+            col("payment_id"),
+            col("allocation_id"),
+            col("beneficiary_id"),
+            col("payee_name"),
+            col("payee_account"),
+            col("amount_fen"),
+            col("paid_date"),
+            col("program"),
+            col("period"),
+            col("township"),
+            col(cols::ALLOC_FOUND),
+            col(cols::ALLOC_AMOUNT_FEN),
+            col(cols::REG_ROW),
+            col(crate::input::LINE),
+        ])
+        .collect()
+}
+
+/// Allocations with what their linked payments add up to: count, sum, first and last
+/// payment date, and the payment ids.
+pub fn allocation_summary(allocations: &DataFrame, linked: &DataFrame) -> PolarsResult<DataFrame> {
+    let paid = linked
+        .clone()
+        .lazy()
+        .filter(col(cols::ALLOC_FOUND))
+        .group_by([col("allocation_id")])
+        .agg([
+            len().cast(DataType::Int64).alias(cols::N_PAYMENTS),
+            col("amount_fen").sum().alias(cols::PAID_FEN),
+            col("paid_date").min().alias(cols::FIRST_PAID),
+            col("paid_date").max().alias(cols::LAST_PAID),
+            col("payment_id")
+                .str()
+                .join(";", true)
+                .alias(cols::PAYMENT_IDS),
+        ]);
+    allocations
+        .clone()
+        .lazy()
+        .left_join(paid, col("allocation_id"), col("allocation_id"))
+        .with_columns([
+            col(cols::N_PAYMENTS).fill_null(lit(0i64)),
+            col(cols::PAID_FEN).fill_null(lit(0i64)),
+        ])
+        .collect()
+}

@@ -1,0 +1,144 @@
+//! The `fundaudit` command: a thin layer over the library.
+//!
+//! Exit codes (for cron, systemd timers and schedulers):
+//! - 0: the run completed (findings, if any, are in the output folder);
+//! - 2: bad configuration, arguments or input (the message names file, row and column);
+//! - 1: internal error (a bug: please report it with the message).
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Context as _;
+use clap::{Parser, Subcommand};
+
+use fundaudit::config::{Config, DEFAULT_CONFIG_TOML};
+use fundaudit::generate::{generate, GenerateOptions};
+use fundaudit::{parse, run, Error, RunOptions};
+
+#[derive(Parser)]
+#[command(
+    name = "fundaudit",
+    version,
+    about = "Audit of livelihood-fund (民生资金) disbursements: delayed, partial, duplicate, ghost and diverted payments",
+    after_help = "Exit codes: 0 success; 2 bad config, arguments or input; 1 internal error."
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the audit over a data folder and write ranked findings.
+    Run {
+        /// Folder holding beneficiaries.csv, allocations.csv, payments.csv and, when
+        /// available, deaths.csv and officials.csv.
+        #[arg(long, default_value = "sample_data")]
+        data: PathBuf,
+        /// Output folder for this run [default: reports/<as-of>].
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// TOML config; keys left out keep their defaults (see `fundaudit config`).
+        #[arg(long)]
+        config: Option<PathBuf>,
+        /// Reference date YYYY-MM-DD for "unpaid past due" [default: today].
+        #[arg(long)]
+        as_of: Option<String>,
+        /// Print nothing on success.
+        #[arg(long)]
+        quiet: bool,
+    },
+    /// Write synthetic ledgers with planted anomalies and a truth.csv of what was planted.
+    Generate {
+        #[arg(long, default_value_t = 2000)]
+        beneficiaries: usize,
+        #[arg(long, default_value_t = 42)]
+        seed: u64,
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Print the default configuration file, with a comment on every key.
+    Config,
+}
+
+fn main() -> ExitCode {
+    match try_main() {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            let user_error = e
+                .downcast_ref::<Error>()
+                .is_some_and(|e| !matches!(e, Error::Polars(_)))
+                || e.downcast_ref::<clap::Error>().is_some();
+            ExitCode::from(if user_error { 2 } else { 1 })
+        }
+    }
+}
+
+fn try_main() -> anyhow::Result<()> {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) if e.use_stderr() => {
+            e.print()?;
+            std::process::exit(2);
+        }
+        Err(e) => {
+            e.print()?;
+            return Ok(());
+        }
+    };
+    match cli.command {
+        Command::Config => {
+            print!("{DEFAULT_CONFIG_TOML}");
+            Ok(())
+        }
+        Command::Generate {
+            beneficiaries,
+            seed,
+            out,
+        } => {
+            generate(
+                &GenerateOptions {
+                    beneficiaries,
+                    seed,
+                },
+                &out,
+            )
+            .with_context(|| format!("generating synthetic data into {}", out.display()))?;
+            eprintln!(
+                "wrote synthetic ledgers for {beneficiaries} beneficiaries (seed {seed}) to {}",
+                out.display()
+            );
+            Ok(())
+        }
+        Command::Run {
+            data,
+            out,
+            config,
+            as_of,
+            quiet,
+        } => {
+            let config = match config {
+                Some(path) => Config::from_file(&path)?,
+                None => Config::default(),
+            };
+            let as_of = match as_of {
+                Some(s) => parse::parse_date(&s)
+                    .map_err(|why| Error::Argument(format!("--as-of: {why}")))?,
+                None => parse::to_day(chrono::Local::now().date_naive()),
+            };
+            let out = out.unwrap_or_else(|| PathBuf::from("reports").join(parse::fmt_day(as_of)));
+            let outcome = run(&RunOptions {
+                data_dir: data,
+                out_dir: out.clone(),
+                config,
+                as_of,
+            })?;
+            if !quiet {
+                println!("{}", outcome.summary.render());
+                println!("\nreports written to {}", out.display());
+            }
+            Ok(())
+        }
+    }
+}

@@ -1,0 +1,248 @@
+//! Report writers: findings.csv (UTF-8 with BOM, so Excel and WPS open Chinese text
+//! right), findings.json, rejects.csv, summary.json, and the terminal summary.
+
+use std::collections::BTreeMap;
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::path::Path;
+
+use polars::prelude::*;
+use serde::Serialize;
+
+use crate::error::{Error, Result};
+use crate::findings::{cols, Category};
+use crate::input::{FileCount, Reject};
+use crate::parse::fmt_yuan;
+use crate::scoring::scored;
+
+/// Findings and money at risk for one group (a category, a township, a rule).
+#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+pub struct Tally {
+    pub findings: usize,
+    pub amount_at_risk: f64,
+}
+
+/// What a run did, for the terminal and for summary.json.
+#[derive(Debug, Clone, Serialize)]
+pub struct Summary {
+    pub as_of: String,
+    pub files: Vec<FileCount>,
+    pub rows_read: usize,
+    pub rows_used: usize,
+    pub rows_rejected: usize,
+    pub findings: usize,
+    pub amount_at_risk: f64,
+    pub by_category: BTreeMap<String, Tally>,
+    pub by_township: BTreeMap<String, Tally>,
+    pub by_rule: BTreeMap<String, Tally>,
+    /// Seconds per stage, in the order they ran.
+    pub timings: Vec<(String, f64)>,
+    pub warnings: Vec<String>,
+}
+
+impl Summary {
+    pub fn new(
+        as_of: String,
+        files: Vec<FileCount>,
+        findings: &DataFrame,
+        timings: Vec<(String, f64)>,
+        warnings: Vec<String>,
+    ) -> PolarsResult<Summary> {
+        let cats = crate::frame::text(findings, cols::CATEGORY)?;
+        let towns = crate::frame::text(findings, cols::TOWNSHIP)?;
+        let rules = crate::frame::text(findings, cols::RULE)?;
+        let amounts: Vec<f64> = findings
+            .column(scored::AMOUNT_AT_RISK)?
+            .f64()?
+            .iter()
+            .map(|a| a.unwrap_or(0.0))
+            .collect();
+        let mut by_category: BTreeMap<String, Tally> = Category::ALL
+            .iter()
+            .map(|c| (c.code().to_string(), Tally::default()))
+            .collect();
+        let mut by_township: BTreeMap<String, Tally> = BTreeMap::new();
+        let mut by_rule: BTreeMap<String, Tally> = BTreeMap::new();
+        let add = |map: &mut BTreeMap<String, Tally>, key: Option<&str>, amount: f64| {
+            let key = match key {
+                Some(k) if !k.is_empty() => k,
+                _ => "（未知）",
+            };
+            let t = map.entry(key.to_string()).or_default();
+            t.findings += 1;
+            t.amount_at_risk += amount;
+        };
+        for i in 0..findings.height() {
+            add(&mut by_category, cats[i], amounts[i]);
+            add(&mut by_township, towns[i], amounts[i]);
+            add(&mut by_rule, rules[i], amounts[i]);
+        }
+        for map in [&mut by_category, &mut by_township, &mut by_rule] {
+            for t in map.values_mut() {
+                t.amount_at_risk = (t.amount_at_risk * 100.0).round() / 100.0;
+            }
+        }
+        Ok(Summary {
+            as_of,
+            rows_read: files.iter().map(|f| f.rows_read).sum(),
+            rows_used: files.iter().map(|f| f.rows_used).sum(),
+            rows_rejected: files.iter().map(|f| f.rows_rejected).sum(),
+            files,
+            findings: findings.height(),
+            amount_at_risk: (amounts.iter().sum::<f64>() * 100.0).round() / 100.0,
+            by_category,
+            by_township,
+            by_rule,
+            timings,
+            warnings,
+        })
+    }
+
+    /// The terminal summary: counts and money by category and township, and the
+    /// accounting of every input row.
+    pub fn render(&self) -> String {
+        let yuan = |a: f64| fmt_yuan((a * 100.0).round() as i64);
+        let mut s = String::new();
+        s.push_str(&format!("fundaudit: as of {}\n\ninput rows\n", self.as_of));
+        for f in &self.files {
+            s.push_str(&format!(
+                "  {:<20} read {:>9}  used {:>9}  rejected {:>7}\n",
+                file_name(&f.file),
+                f.rows_read,
+                f.rows_used,
+                f.rows_rejected
+            ));
+        }
+        s.push_str(&format!(
+            "  {:<20} read {:>9}  used {:>9}  rejected {:>7}  (every row accounted for)\n",
+            "total", self.rows_read, self.rows_used, self.rows_rejected
+        ));
+        s.push_str(&format!(
+            "\nfindings: {}   money at risk: {} yuan\n\nby category\n",
+            self.findings,
+            yuan(self.amount_at_risk)
+        ));
+        for c in Category::ALL {
+            let t = self.by_category.get(c.code()).cloned().unwrap_or_default();
+            s.push_str(&format!(
+                "  {:<10} {:<10} {:>8} findings {:>18} yuan\n",
+                c.code(),
+                c.chinese(),
+                t.findings,
+                yuan(t.amount_at_risk)
+            ));
+        }
+        s.push_str("\nby township\n");
+        let mut towns: Vec<(&String, &Tally)> = self.by_township.iter().collect();
+        towns.sort_by(|a, b| b.1.amount_at_risk.total_cmp(&a.1.amount_at_risk));
+        for (t, tally) in towns {
+            s.push_str(&format!(
+                "  {:<12} {:>8} findings {:>18} yuan\n",
+                t,
+                tally.findings,
+                yuan(tally.amount_at_risk)
+            ));
+        }
+        for w in &self.warnings {
+            s.push_str(&format!("\nwarning: {w}"));
+        }
+        s
+    }
+}
+
+fn file_name(path: &str) -> &str {
+    Path::new(path)
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or(path)
+}
+
+fn create(path: &Path) -> Result<BufWriter<File>> {
+    File::create(path)
+        .map(BufWriter::new)
+        .map_err(|e| write_error(path, e))
+}
+
+fn write_error(path: &Path, e: impl std::fmt::Display) -> Error {
+    Error::Write {
+        path: path.display().to_string(),
+        message: e.to_string(),
+    }
+}
+
+/// CSV with a UTF-8 BOM: without it Excel on a Chinese Windows reads the file as GBK.
+pub fn write_csv(df: &mut DataFrame, path: &Path) -> Result<()> {
+    let mut out = create(path)?;
+    CsvWriter::new(&mut out)
+        .include_bom(true)
+        .with_float_precision(Some(2))
+        .finish(df)
+        .map_err(|e| write_error(path, e))?;
+    out.flush().map_err(|e| write_error(path, e))
+}
+
+/// The findings as a JSON array of objects, one per finding, columns as keys.
+pub fn write_json(df: &DataFrame, path: &Path) -> Result<()> {
+    let rows = frame_to_json(df)?;
+    let mut out = create(path)?;
+    serde_json::to_writer_pretty(&mut out, &rows).map_err(|e| write_error(path, e))?;
+    out.flush().map_err(|e| write_error(path, e))
+}
+
+fn frame_to_json(df: &DataFrame) -> Result<Vec<serde_json::Map<String, serde_json::Value>>> {
+    use serde_json::Value;
+    let mut rows = vec![serde_json::Map::new(); df.height()];
+    for column in df.columns() {
+        let name = column.name().to_string();
+        let values: Vec<Value> = match column.dtype() {
+            DataType::String => column
+                .str()?
+                .iter()
+                .map(|v| v.map_or(Value::Null, Value::from))
+                .collect(),
+            DataType::Float64 => column
+                .f64()?
+                .iter()
+                .map(|v| {
+                    v.map_or(Value::Null, |f| {
+                        Value::from((f * 10_000.0).round() / 10_000.0)
+                    })
+                })
+                .collect(),
+            _ => column
+                .cast(&DataType::Int64)?
+                .i64()?
+                .iter()
+                .map(|v| v.map_or(Value::Null, Value::from))
+                .collect(),
+        };
+        for (row, v) in rows.iter_mut().zip(values) {
+            row.insert(name.clone(), v);
+        }
+    }
+    Ok(rows)
+}
+
+pub fn write_rejects(rejects: &[Reject], path: &Path) -> Result<()> {
+    let text = |f: &dyn Fn(&Reject) -> String| rejects.iter().map(f).collect::<Vec<String>>();
+    let mut df = DataFrame::new(
+        rejects.len(),
+        vec![
+            Column::new("file".into(), text(&|r| r.file.clone())),
+            Column::new(
+                "line".into(),
+                rejects.iter().map(|r| r.line as i64).collect::<Vec<i64>>(),
+            ),
+            Column::new("column".into(), text(&|r| r.column.clone())),
+            Column::new("value".into(), text(&|r| r.value.clone())),
+            Column::new("reason".into(), text(&|r| r.reason.clone())),
+        ],
+    )?;
+    write_csv(&mut df, path)
+}
+
+pub fn write_summary(summary: &Summary, path: &Path) -> Result<()> {
+    let mut out = create(path)?;
+    serde_json::to_writer_pretty(&mut out, summary).map_err(|e| write_error(path, e))?;
+    out.flush().map_err(|e| write_error(path, e))
+}

@@ -1,0 +1,109 @@
+//! 滞拨/滞留: money that reached the county but not the person on time.
+
+use std::collections::HashMap;
+
+use polars::prelude::*;
+
+use super::{group_rows, Allocations, Payments};
+use crate::context::Context;
+use crate::findings::{Finding, FindingsBuilder, Rule};
+use crate::parse::{fmt_day, Day};
+
+/// Paid, but later than the due date plus the grace days. The delay is measured to the
+/// day the payments first added up to the full amount (the person had the money only
+/// then; a later duplicate payment does not make an on-time allocation late), or to the
+/// last payment when they never did.
+pub fn late(ctx: &Context) -> PolarsResult<DataFrame> {
+    let a = Allocations::new(&ctx.allocations)?;
+    let completed = completion_days(ctx)?;
+    let grace = ctx.config.delayed.grace_days as i64;
+    let mut out = FindingsBuilder::new(Rule::DelayLate);
+    for i in 0..a.len() {
+        let done = a.allocation_id[i].and_then(|id| completed.get(id).copied());
+        let (Some(due), Some(last)) = (a.due(i, &ctx.config), done) else {
+            continue;
+        };
+        let days = (last - due) as i64;
+        if a.count(i) == 0 || days <= grace {
+            continue;
+        }
+        out.push(Finding {
+            confidence: (0.6 + days as f64 / 180.0).min(1.0),
+            days_late: Some(days),
+            evidence: format!(
+                "{}资金{}到位，应于{}前发放，实际{}才足额发放，逾期{}天（宽限{}天），涉嫌滞拨滞留",
+                a.describe(i, ctx),
+                a.received[i].map(fmt_day).unwrap_or_default(),
+                fmt_day(due),
+                fmt_day(last),
+                days,
+                grace
+            ),
+            ..a.finding(i, a.amount(i))
+        });
+    }
+    out.finish()
+}
+
+/// The day each allocation's payments first reached its amount (else its last payment).
+fn completion_days(ctx: &Context) -> PolarsResult<HashMap<String, Day>> {
+    let p = Payments::new(&ctx.linked)?;
+    let a = Allocations::new(&ctx.allocations)?;
+    let amount: HashMap<&str, i64> = (0..a.len())
+        .filter_map(|i| Some((a.allocation_id[i]?, a.amount(i))))
+        .collect();
+    let keys = (0..p.len()).map(|r| {
+        if p.alloc_found[r] {
+            p.allocation_id[r]
+        } else {
+            None
+        }
+    });
+    Ok(group_rows(keys)
+        .into_iter()
+        .filter_map(|(id, mut rows)| {
+            rows.sort_by_key(|&r| p.paid[r]);
+            let owed = amount.get(id).copied().unwrap_or(0);
+            let mut sum = 0;
+            let mut day = None;
+            for &r in &rows {
+                sum += p.amount_fen[r].unwrap_or(0);
+                day = p.paid[r];
+                if sum >= owed {
+                    break;
+                }
+            }
+            Some((id.to_string(), day?))
+        })
+        .collect())
+}
+
+/// No payment at all, and the due date plus grace lies before the run's as-of date: the
+/// money sits somewhere (截留 risk).
+pub fn unpaid(ctx: &Context) -> PolarsResult<DataFrame> {
+    let a = Allocations::new(&ctx.allocations)?;
+    let grace = ctx.config.delayed.grace_days as i64;
+    let mut out = FindingsBuilder::new(Rule::DelayUnpaid);
+    for i in 0..a.len() {
+        let Some(due) = a.due(i, &ctx.config) else {
+            continue;
+        };
+        let days = (ctx.as_of - due) as i64;
+        if a.count(i) > 0 || days <= grace {
+            continue;
+        }
+        out.push(Finding {
+            confidence: (0.75 + days as f64 / 360.0).min(1.0),
+            days_late: Some(days),
+            evidence: format!(
+                "{}应于{}前发放，截至{}仍无发放记录，已逾期{}天，资金去向不明，涉嫌截留",
+                a.describe(i, ctx),
+                fmt_day(due),
+                fmt_day(ctx.as_of),
+                days
+            ),
+            ..a.finding(i, a.amount(i))
+        });
+    }
+    out.finish()
+}

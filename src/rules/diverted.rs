@@ -1,0 +1,217 @@
+//! 挪用/截留/冒领: money that landed with someone other than the person it was for.
+
+use std::collections::{BTreeSet, HashMap};
+
+use polars::prelude::*;
+
+use super::{group_rows, Payments};
+use crate::context::Context;
+use crate::findings::{Finding, FindingsBuilder, Rule};
+use crate::identity::Payee;
+
+/// The account holder per the bank is not the beneficiary, nor a household member
+/// registered on that card (spellings, spaces and traditional characters allowed for).
+pub fn payee_mismatch(ctx: &Context) -> PolarsResult<DataFrame> {
+    let p = Payments::new(&ctx.linked)?;
+    let keys = (0..p.len()).map(|r| match &ctx.payees[r] {
+        Payee::Stranger(_) => Some((
+            p.reg_row[r]?,
+            p.payee_account[r].unwrap_or(""),
+            p.payee_name[r]?,
+        )),
+        _ => None,
+    });
+    let mut out = FindingsBuilder::new(Rule::DivPayeeMismatch);
+    for ((row, account, payee), rows) in group_rows(keys) {
+        let r = &ctx.registry[row as usize];
+        let Payee::Stranger(sim) = ctx.payees[rows[0]] else {
+            continue;
+        };
+        let own_account = !r.bank_account.is_empty() && r.bank_account == account;
+        out.push(Finding {
+            key: format!("{}|{account}|{payee}", r.beneficiary_id),
+            confidence: if own_account { 0.6 } else { 0.9 },
+            similarity: Some(sim.score),
+            evidence: format!(
+                "{}的补贴{}打入账户{}，户名为{}（{}），{}，涉嫌被他人冒领或挪用",
+                ctx.row_label(row as usize),
+                p.describe(&rows),
+                account,
+                payee,
+                sim.describe(),
+                if own_account {
+                    "该账户为花名册登记账户但户名不符"
+                } else {
+                    "并非花名册登记账户"
+                }
+            ),
+            ..p.finding(&rows)
+        });
+    }
+    out.finish()
+}
+
+/// The beneficiary is on the public payroll or a village cadre (by ID number), or the money
+/// went to an account held by an official of the same township (by name).
+pub fn official(ctx: &Context) -> PolarsResult<DataFrame> {
+    let p = Payments::new(&ctx.linked)?;
+    let index = crate::identity::OfficialIndex::new(&ctx.officials);
+    let official_of_beneficiary: HashMap<usize, usize> = ctx
+        .registry
+        .iter()
+        .enumerate()
+        .filter_map(|(i, r)| {
+            Some((
+                i,
+                index
+                    .by_id_number(&r.id_number)
+                    .filter(|_| !r.id_number.is_empty())?,
+            ))
+        })
+        .collect();
+    let mut out = FindingsBuilder::new(Rule::DivOfficial);
+
+    let by_id = (0..p.len()).map(|r| {
+        let row = p.reg_row[r]? as usize;
+        official_of_beneficiary.get(&row).map(|&o| (row, o))
+    });
+    for ((row, o), rows) in group_rows(by_id) {
+        let off = index.get(o);
+        out.push(Finding {
+            key: format!("{}|id|{}", ctx.registry[row].beneficiary_id, off.line),
+            confidence: 0.9,
+            evidence: format!(
+                "享受对象{}与公职人员名单第{}行{}（{}{}）身份证号一致，领取{}，涉嫌违规享受或优亲厚友",
+                ctx.row_label(row),
+                off.line,
+                off.raw_name,
+                off.unit,
+                off.role,
+                p.describe(&rows)
+            ),
+            ..p.finding(&rows)
+        });
+    }
+
+    let by_name = (0..p.len()).map(|r| match &ctx.payees[r] {
+        Payee::Official { official, .. } => Some((p.reg_row[r]?, *official)),
+        _ => None,
+    });
+    for ((row, o), rows) in group_rows(by_name) {
+        let off = index.get(o);
+        let Payee::Official { similarity, .. } = ctx.payees[rows[0]] else {
+            continue;
+        };
+        out.push(Finding {
+            key: format!(
+                "{}|name|{}",
+                ctx.registry[row as usize].beneficiary_id, off.line
+            ),
+            confidence: 0.75 + 0.2 * similarity.score,
+            similarity: Some(similarity.score),
+            evidence: format!(
+                "{}的补贴{}打入{}名下账户，与公职人员名单第{}行{}（{}{}）{}，涉嫌公职人员截留挪用",
+                ctx.row_label(row as usize),
+                p.describe(&rows),
+                p.payee_name[rows[0]].unwrap_or(""),
+                off.line,
+                off.raw_name,
+                off.unit,
+                off.role,
+                similarity.describe()
+            ),
+            ..p.finding(&rows)
+        });
+    }
+    out.finish()
+}
+
+/// One account receiving for several people: at the configured count, or for two people
+/// of different villages (a household sharing a card lives in one village). Registrations
+/// of one person count once.
+pub fn shared_account(ctx: &Context) -> PolarsResult<DataFrame> {
+    let p = Payments::new(&ctx.linked)?;
+    let cfg = &ctx.config.diverted;
+    let mut out = FindingsBuilder::new(Rule::DivSharedAccount);
+    for (account, rows) in group_rows((0..p.len()).map(|r| p.payee_account[r])) {
+        // A person is a registry cluster, or an unregistered id as it stands.
+        let mut persons: BTreeSet<String> = BTreeSet::new();
+        let mut villages: BTreeSet<(&str, &str)> = BTreeSet::new();
+        let mut names: BTreeSet<String> = BTreeSet::new();
+        for &r in &rows {
+            match (p.person[r], p.reg_row[r]) {
+                (Some(person), Some(row)) => {
+                    persons.insert(format!("#{person}"));
+                    let e = &ctx.registry[row as usize];
+                    villages.insert((e.township.as_str(), e.village.as_str()));
+                    names.insert(ctx.row_label(row as usize));
+                }
+                _ => {
+                    if let Some(id) = p.beneficiary_id[r] {
+                        persons.insert(id.to_string());
+                        names.insert(ctx.person_label(id));
+                    }
+                }
+            }
+        }
+        let many = persons.len() >= cfg.shared_account_min_beneficiaries as usize;
+        let cross_village =
+            cfg.flag_cross_village_sharing && persons.len() >= 2 && villages.len() >= 2;
+        if !(many || cross_village) {
+            continue;
+        }
+        let listed: Vec<String> = names.into_iter().take(8).collect();
+        out.push(Finding {
+            key: account.to_string(),
+            confidence: if many { 0.8 } else { 0.65 },
+            evidence: format!(
+                "账户{}（户名{}）为{}名享受对象代领补贴，分属{}个村：{}{}，共{}，涉嫌代领冒领",
+                account,
+                p.payee_name[rows[0]].unwrap_or("不详"),
+                persons.len(),
+                villages.len(),
+                listed.join("、"),
+                if persons.len() > listed.len() {
+                    "等"
+                } else {
+                    ""
+                },
+                p.describe(&rows)
+            ),
+            ..p.finding(&rows)
+        });
+    }
+    out.finish()
+}
+
+/// Payments with no allocation behind them: blank allocation_id, or one the allocation
+/// ledger does not hold.
+pub fn no_allocation(ctx: &Context) -> PolarsResult<DataFrame> {
+    let p = Payments::new(&ctx.linked)?;
+    let mut out = FindingsBuilder::new(Rule::DivNoAllocation);
+    for r in (0..p.len()).filter(|&r| !p.alloc_found[r]) {
+        let who = match p.beneficiary_id[r] {
+            Some(id) => ctx.person_label(id),
+            None => "无人员编号".to_string(),
+        };
+        let alloc = match p.allocation_id[r] {
+            Some(a) => format!("清册编号{a}在发放清册中不存在"),
+            None => "无清册编号".to_string(),
+        };
+        out.push(Finding {
+            key: p.payment_id[r].unwrap_or("").to_string(),
+            confidence: 0.85,
+            evidence: format!(
+                "代发记录{}（{}，{}，收款人{}，账户{}）{}，无对应分配依据，涉嫌挪用",
+                p.payment_id[r].unwrap_or(""),
+                who,
+                p.describe(&[r]),
+                p.payee_name[r].unwrap_or("不详"),
+                p.payee_account[r].unwrap_or("不详"),
+                alloc,
+            ),
+            ..p.finding(&[r])
+        });
+    }
+    out.finish()
+}

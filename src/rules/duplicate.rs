@@ -1,0 +1,119 @@
+//! 重复发放/多头领取: one entitlement paid more than once.
+
+use std::collections::HashMap;
+
+use polars::prelude::*;
+
+use super::{group_rows, Allocations, Payments};
+use crate::context::Context;
+use crate::findings::{Finding, FindingsBuilder, Rule};
+use crate::parse::fmt_yuan;
+
+/// Several payments on one allocation that add up to more than it (installments that add
+/// up exactly are fine).
+pub fn same_allocation(ctx: &Context) -> PolarsResult<DataFrame> {
+    let a = Allocations::new(&ctx.allocations)?;
+    let tol_fen = (ctx.config.duplicate.abs_tolerance_yuan * 100.0).round() as i64;
+    let mut out = FindingsBuilder::new(Rule::DupAllocation);
+    for i in 0..a.len() {
+        let excess = a.paid(i) - a.amount(i);
+        if a.count(i) < 2 || excess <= tol_fen {
+            continue;
+        }
+        out.push(Finding {
+            confidence: 0.95,
+            evidence: format!(
+                "{}被发放{}笔共{}元，多发{}元，涉嫌重复发放",
+                a.describe(i, ctx),
+                a.count(i),
+                fmt_yuan(a.paid(i)),
+                fmt_yuan(excess)
+            ),
+            ..a.finding(i, excess)
+        });
+    }
+    out.finish()
+}
+
+/// One person paid for one program and period under two or more allocations: either
+/// allocated twice, or registered twice under two beneficiary ids (same ID number, an ID
+/// typo, or a name variant with the same birth date and village; see identity::resolve).
+pub fn same_person_period(ctx: &Context) -> PolarsResult<DataFrame> {
+    let p = Payments::new(&ctx.linked)?;
+    let pairs: HashMap<(usize, usize), &crate::identity::PairMatch> =
+        ctx.dedup.pairs.iter().map(|m| ((m.a, m.b), m)).collect();
+    let keys = (0..p.len()).map(|r| {
+        if !p.alloc_found[r] {
+            return None;
+        }
+        Some((p.person[r]?, p.program[r]?, p.period[r]?))
+    });
+    let mut out = FindingsBuilder::new(Rule::DupPersonPeriod);
+    for ((_, program, period), rows) in group_rows(keys) {
+        // Paid per allocation; the person was owed only the largest one.
+        let mut per_alloc: HashMap<&str, i64> = HashMap::new();
+        for &r in &rows {
+            *per_alloc
+                .entry(p.allocation_id[r].unwrap_or(""))
+                .or_default() += p.amount_fen[r].unwrap_or(0);
+        }
+        if per_alloc.len() < 2 {
+            continue;
+        }
+        let excess = p.total(&rows) - per_alloc.values().max().copied().unwrap_or(0);
+        let mut reg_rows: Vec<usize> = rows
+            .iter()
+            .filter_map(|&r| p.reg_row[r])
+            .map(|r| r as usize)
+            .collect();
+        reg_rows.sort_unstable();
+        reg_rows.dedup();
+        let pair = reg_rows
+            .iter()
+            .enumerate()
+            .flat_map(|(i, &a)| reg_rows[i + 1..].iter().map(move |&b| (a, b)))
+            .find_map(|k| pairs.get(&k));
+        let (why, similarity, confidence) = match pair {
+            Some(m) => (
+                format!("{}，系同一人重复登记", m.describe(&ctx.registry)),
+                Some(m.similarity.score),
+                match m.reason {
+                    crate::identity::MatchReason::SameIdNumber => 0.95,
+                    _ => 0.75 + 0.2 * m.similarity.score,
+                },
+            ),
+            None => (
+                format!(
+                    "{}在同一项目同一期有{}张分配单",
+                    ctx.row_label(reg_rows[0]),
+                    per_alloc.len()
+                ),
+                None,
+                0.9,
+            ),
+        };
+        out.push(Finding {
+            key: format!(
+                "{}|{program}|{period}",
+                reg_rows
+                    .iter()
+                    .map(|&r| ctx.registry[r].beneficiary_id.as_str())
+                    .collect::<Vec<_>>()
+                    .join(";")
+            ),
+            amount_fen: excess,
+            confidence,
+            similarity,
+            evidence: format!(
+                "{}；{}{}期重复领取{}，多领{}元",
+                why,
+                program,
+                period,
+                p.describe(&rows),
+                fmt_yuan(excess)
+            ),
+            ..p.finding(&rows)
+        });
+    }
+    out.finish()
+}

@@ -1,0 +1,107 @@
+//! 虚报冒领: money paid for people who are not there — unregistered, dead, or carrying an
+//! ID number no living person can have.
+
+use polars::prelude::*;
+
+use super::{group_rows, Payments};
+use crate::context::Context;
+use crate::findings::{Finding, FindingsBuilder, Rule};
+use crate::identity::DeathLink;
+use crate::parse::fmt_day;
+
+/// Payments for a beneficiary id that the registry does not hold.
+pub fn unregistered(ctx: &Context) -> PolarsResult<DataFrame> {
+    let p = Payments::new(&ctx.linked)?;
+    let keys = (0..p.len()).map(|r| match p.reg_row[r] {
+        Some(_) => None,
+        None => p.beneficiary_id[r],
+    });
+    let mut out = FindingsBuilder::new(Rule::GhostUnregistered);
+    for (id, rows) in group_rows(keys) {
+        out.push(Finding {
+            key: id.to_string(),
+            confidence: 0.95,
+            evidence: format!(
+                "人员编号{}不在花名册中，却被发放{}，收款人{}，涉嫌虚报冒领",
+                id,
+                p.describe(&rows),
+                p.payee_name[rows[0]].unwrap_or("不详")
+            ),
+            ..p.finding(&rows)
+        });
+    }
+    out.finish()
+}
+
+/// Payments made after the beneficiary's death (registry death date, or a sure match in
+/// the death list; see identity::resolve::match_deaths).
+pub fn deceased(ctx: &Context) -> PolarsResult<DataFrame> {
+    let p = Payments::new(&ctx.linked)?;
+    let keys = (0..p.len()).map(|r| {
+        let row = p.reg_row[r]? as usize;
+        let death = ctx.death_of[row].as_ref()?;
+        (p.paid[r]? > death.death_date).then_some(row)
+    });
+    let mut out = FindingsBuilder::new(Rule::GhostDeceased);
+    for (row, rows) in group_rows(keys) {
+        let Some(death) = ctx.death_of[row].as_ref() else {
+            continue;
+        };
+        let confidence = match death.link {
+            DeathLink::Registry | DeathLink::IdNumber => 1.0,
+            DeathLink::IdTypo => 0.9,
+            DeathLink::NameAndBirth => 0.85,
+            DeathLink::NameAndVillage => 0.7,
+        };
+        out.push(Finding {
+            key: ctx.registry[row].beneficiary_id.clone(),
+            confidence,
+            similarity: death.similarity.map(|s| s.score),
+            evidence: format!(
+                "{}已于{}死亡（{}），死亡后仍被发放{}，涉嫌冒领",
+                ctx.row_label(row),
+                fmt_day(death.death_date),
+                death.describe(&ctx.deaths),
+                p.describe(&rows)
+            ),
+            ..p.finding(&rows)
+        });
+    }
+    out.finish()
+}
+
+/// Payments to a registered beneficiary whose ID number fails the GB 11643 check digit or
+/// encodes a birth date that cannot exist.
+pub fn invalid_id(ctx: &Context) -> PolarsResult<DataFrame> {
+    let p = Payments::new(&ctx.linked)?;
+    let keys = (0..p.len()).map(|r| {
+        let row = p.reg_row[r]? as usize;
+        ctx.registry[row].id_problem.as_ref().map(|_| row)
+    });
+    let mut out = FindingsBuilder::new(Rule::GhostInvalidId);
+    for (row, rows) in group_rows(keys) {
+        let r = &ctx.registry[row];
+        let problem = r
+            .id_problem
+            .as_ref()
+            .map(|e| e.describe())
+            .unwrap_or_default();
+        out.push(Finding {
+            key: r.beneficiary_id.clone(),
+            confidence: 0.8,
+            evidence: format!(
+                "{}身份证号{}无效：{}，仍被发放{}，需核实是否虚构人员",
+                ctx.row_label(row),
+                if r.id_number.is_empty() {
+                    "（空）"
+                } else {
+                    &r.id_number
+                },
+                problem,
+                p.describe(&rows)
+            ),
+            ..p.finding(&rows)
+        });
+    }
+    out.finish()
+}
