@@ -16,7 +16,7 @@ use crate::identity::{
     OfficialEntry, Payee, RegistryEntry,
 };
 use crate::input::{Ledgers, LINE};
-use crate::link::{self, allocation_summary, link_payments};
+use crate::link::{self, link_payments};
 use crate::parse::Day;
 
 pub struct Context {
@@ -34,8 +34,6 @@ pub struct Context {
     pub death_of: Vec<Option<DeathMatch>>,
     /// Payments joined to allocation and registry; see [`crate::link`].
     pub linked: DataFrame,
-    /// Allocations with their payments summed up.
-    pub allocations: DataFrame,
     /// Who received each linked payment (aligned with `linked` rows).
     pub payees: Vec<Payee>,
     /// Wall time of each preparation stage, for the summary and the benchmark.
@@ -83,7 +81,6 @@ impl Context {
             .map(|r| r.map(|r| dedup.cluster[r as usize] as i64))
             .collect();
         linked.with_column(Column::new(link::cols::PERSON.into(), persons))?;
-        let allocations = allocation_summary(&ledgers.allocations, &linked)?;
         lap("link payments", &mut timings);
 
         let payees = judge_payees(
@@ -109,7 +106,6 @@ impl Context {
             dedup,
             death_of,
             linked,
-            allocations,
             payees,
             timings,
             warnings,

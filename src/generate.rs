@@ -827,11 +827,11 @@ pub fn generate(opts: &GenerateOptions, out: &Path) -> Result<()> {
             format!("short by {} yuan", fmt_yuan(cut)),
         );
     }
+    let by_alloc = index_payments(&g.payments, |p| &p.allocation);
     for a in doubled {
-        let last = g
-            .payments
-            .iter()
-            .rposition(|p| p.allocation == g.allocations[a].id);
+        let last = by_alloc
+            .get(&g.allocations[a].id)
+            .and_then(|v| v.last().copied());
         if let Some(last) = last {
             let mut again = Payment {
                 id: g.pay_id(),
@@ -978,6 +978,16 @@ pub fn generate(opts: &GenerateOptions, out: &Path) -> Result<()> {
         );
     }
 
+    // Indexes for the plants below, which rewrite payments already made.
+    let by_person = index_payments(&g.payments, |p| &p.beneficiary);
+    let mut sound_in_village: std::collections::HashMap<(usize, String, String), usize> =
+        std::collections::HashMap::new();
+    for q in &g.people {
+        *sound_in_village
+            .entry((q.township, q.village.clone(), pinyin_key(&q.name)))
+            .or_default() += 1;
+    }
+
     // GHOST_DECEASED: the planted dead keep being paid; the death is recorded four ways.
     for (p, died, how) in dead_planted {
         let person = &g.people[p];
@@ -988,16 +998,8 @@ pub fn generate(opts: &GenerateOptions, out: &Path) -> Result<()> {
             person.township,
             person.village.clone(),
         );
-        let village_unique = g
-            .people
-            .iter()
-            .filter(|q| {
-                q.township == township
-                    && q.village == village
-                    && pinyin_key(&q.name) == pinyin_key(&name)
-            })
-            .count()
-            == 1;
+        let village_unique =
+            sound_in_village.get(&(township, village.clone(), pinyin_key(&name))) == Some(&1);
         let note = match how {
             0 => {
                 g.people[p].death = Some(died);
@@ -1038,10 +1040,12 @@ pub fn generate(opts: &GenerateOptions, out: &Path) -> Result<()> {
             }
         };
         let pid = g.people[p].id.clone();
-        let after: Vec<String> = g
-            .payments
-            .iter()
-            .filter(|x| x.beneficiary == pid && x.paid > died)
+        let after: Vec<String> = by_person
+            .get(&pid)
+            .into_iter()
+            .flatten()
+            .map(|&i| &g.payments[i])
+            .filter(|x| x.paid > died)
             .map(|x| x.id.clone())
             .collect();
         if !after.is_empty() {
@@ -1116,7 +1120,8 @@ pub fn generate(opts: &GenerateOptions, out: &Path) -> Result<()> {
         let stranger = g.stranger_name(&g.people[p].name.clone());
         let account = g.account();
         let mut hit = Vec::new();
-        for x in g.payments.iter_mut().filter(|x| x.beneficiary == pid) {
+        for &i in by_person.get(&pid).into_iter().flatten() {
+            let x = &mut g.payments[i];
             x.payee = stranger.clone();
             x.account = account.clone();
             hit.push(x.id.clone());
@@ -1162,7 +1167,8 @@ pub fn generate(opts: &GenerateOptions, out: &Path) -> Result<()> {
             };
             let (oname, oacc) = (g.officials[o].0.clone(), g.officials[o].5.clone());
             let mut hit = Vec::new();
-            for x in g.payments.iter_mut().filter(|x| x.beneficiary == pid) {
+            for &i in by_person.get(&pid).into_iter().flatten() {
+                let x = &mut g.payments[i];
                 x.payee = oname.clone();
                 x.account = oacc.clone();
                 hit.push(x.id.clone());
@@ -1186,7 +1192,8 @@ pub fn generate(opts: &GenerateOptions, out: &Path) -> Result<()> {
         let mut hit = Vec::new();
         for _ in 0..k {
             let pid = g.people[take()].id.clone();
-            for x in g.payments.iter_mut().filter(|x| x.beneficiary == pid) {
+            for &i in by_person.get(&pid).into_iter().flatten() {
+                let x = &mut g.payments[i];
                 x.payee = collector.clone();
                 x.account = account.clone();
                 hit.push(x.id.clone());
@@ -1231,6 +1238,18 @@ pub fn generate(opts: &GenerateOptions, out: &Path) -> Result<()> {
     }
 
     write_all(&g, out)
+}
+
+/// Payment rows by a key (allocation or beneficiary), in the order they were made.
+fn index_payments<'a>(
+    payments: &'a [Payment],
+    key: impl Fn(&'a Payment) -> &'a String,
+) -> std::collections::HashMap<String, Vec<usize>> {
+    let mut map: std::collections::HashMap<String, Vec<usize>> = std::collections::HashMap::new();
+    for (i, p) in payments.iter().enumerate() {
+        map.entry(key(p).clone()).or_default().push(i);
+    }
+    map
 }
 
 fn clone_payment(p: &Payment) -> Payment {

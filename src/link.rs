@@ -1,5 +1,5 @@
 //! Shared mechanics of the rules: which allocation and which registered person each
-//! payment belongs to, and what each allocation received. Computed once per run.
+//! payment belongs to. Computed once per run.
 
 use polars::prelude::*;
 
@@ -11,11 +11,8 @@ pub mod cols {
     /// Row of the resolved beneficiary in the registry (null when unregistered).
     pub const REG_ROW: &str = "reg_row";
     pub const PERSON: &str = "person";
-    pub const N_PAYMENTS: &str = "n_payments";
-    pub const PAID_FEN: &str = "paid_fen";
-    pub const FIRST_PAID: &str = "first_paid";
-    pub const LAST_PAID: &str = "last_paid";
-    pub const PAYMENT_IDS: &str = "payment_ids";
+    /// Row of the payment's allocation in the allocations frame (null when not found).
+    pub const ALLOC_ROW: &str = "alloc_row";
 }
 
 /// Payments joined to their allocation and to the registry.
@@ -28,15 +25,20 @@ pub fn link_payments(
     allocations: &DataFrame,
     beneficiaries: &DataFrame,
 ) -> PolarsResult<DataFrame> {
-    let alloc = allocations.clone().lazy().select([
-        col("allocation_id"),
-        col("beneficiary_id").alias("alloc_beneficiary_id"),
-        col("program").alias("alloc_program"),
-        col("period"),
-        col("township").alias("alloc_township"),
-        col("amount_fen").alias(cols::ALLOC_AMOUNT_FEN),
-        lit(true).alias(cols::ALLOC_FOUND),
-    ]);
+    let alloc = allocations
+        .clone()
+        .lazy()
+        .with_row_index(cols::ALLOC_ROW, None)
+        .select([
+            col("allocation_id"),
+            col(cols::ALLOC_ROW).cast(DataType::Int64),
+            col("beneficiary_id").alias("alloc_beneficiary_id"),
+            col("program").alias("alloc_program"),
+            col("period"),
+            col("township").alias("alloc_township"),
+            col("amount_fen").alias(cols::ALLOC_AMOUNT_FEN),
+            lit(true).alias(cols::ALLOC_FOUND),
+        ]);
     let registry = beneficiaries
         .clone()
         .lazy()
@@ -69,38 +71,10 @@ pub fn link_payments(
             col("period"),
             col("township"),
             col(cols::ALLOC_FOUND),
+            col(cols::ALLOC_ROW),
             col(cols::ALLOC_AMOUNT_FEN),
             col(cols::REG_ROW),
             col(crate::input::LINE),
-        ])
-        .collect()
-}
-
-/// Allocations with what their linked payments add up to: count, sum, first and last
-/// payment date, and the payment ids.
-pub fn allocation_summary(allocations: &DataFrame, linked: &DataFrame) -> PolarsResult<DataFrame> {
-    let paid = linked
-        .clone()
-        .lazy()
-        .filter(col(cols::ALLOC_FOUND))
-        .group_by([col("allocation_id")])
-        .agg([
-            len().cast(DataType::Int64).alias(cols::N_PAYMENTS),
-            col("amount_fen").sum().alias(cols::PAID_FEN),
-            col("paid_date").min().alias(cols::FIRST_PAID),
-            col("paid_date").max().alias(cols::LAST_PAID),
-            col("payment_id")
-                .str()
-                .join(";", true)
-                .alias(cols::PAYMENT_IDS),
-        ]);
-    allocations
-        .clone()
-        .lazy()
-        .left_join(paid, col("allocation_id"), col("allocation_id"))
-        .with_columns([
-            col(cols::N_PAYMENTS).fill_null(lit(0i64)),
-            col(cols::PAID_FEN).fill_null(lit(0i64)),
         ])
         .collect()
 }

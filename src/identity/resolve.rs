@@ -5,12 +5,14 @@
 
 use std::collections::HashMap;
 
+use rustc_hash::FxHashMap;
+
 use rayon::prelude::*;
 
 use super::similarity::{compare_names, NameSimilarity};
 use super::{idcard, DeathEntry, OfficialEntry, RegistryEntry};
 use crate::config::Matching;
-use crate::parse::Day;
+use crate::parse::{fmt_day, Day};
 
 /// Why two registrations were judged one person.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -93,13 +95,14 @@ pub fn same_person(reg: &[RegistryEntry], a: usize, b: usize, cfg: &Matching) ->
     })
 }
 
-/// Groups row indices by a key; rows without a key are left out.
-fn blocks<K, F>(reg: &[RegistryEntry], key: F) -> HashMap<K, Vec<usize>>
+/// Groups row indices by a key; rows without a key are left out. Keys borrow from the
+/// registry: building a block index allocates nothing per row.
+fn blocks<'a, K, F>(reg: &'a [RegistryEntry], key: F) -> FxHashMap<K, Vec<usize>>
 where
     K: std::hash::Hash + Eq,
-    F: Fn(&RegistryEntry) -> Option<K>,
+    F: Fn(&'a RegistryEntry) -> Option<K>,
 {
-    let mut map: HashMap<K, Vec<usize>> = HashMap::new();
+    let mut map: FxHashMap<K, Vec<usize>> = FxHashMap::default();
     for (i, r) in reg.iter().enumerate() {
         if let Some(k) = key(r) {
             map.entry(k).or_default().push(i);
@@ -110,53 +113,51 @@ where
 
 /// Finds registrations of one person under several beneficiary ids.
 pub fn dedup_registry(reg: &[RegistryEntry], cfg: &Matching) -> Dedup {
-    let mut all_blocks: Vec<(String, Vec<usize>)> = Vec::new();
     let by_id = blocks(reg, |r| {
-        (!r.id_number.is_empty()).then(|| r.id_number.clone())
+        (!r.id_number.is_empty()).then_some(r.id_number.as_str())
     });
     let by_birth_region = blocks(reg, |r| {
         r.birth
             .filter(|_| r.id_number.len() >= 6 && r.id_number.is_char_boundary(6))
-            .map(|b| (b, r.id_number[..6].to_string()))
+            .map(|b| (b, &r.id_number[..6]))
     });
     let by_birth_village = blocks(reg, |r| {
-        r.birth.map(|b| (b, r.township.clone(), r.village.clone()))
+        r.birth
+            .map(|b| (b, r.township.as_str(), r.village.as_str()))
     });
-    all_blocks.extend(by_id.into_iter().map(|(k, v)| (format!("身份证号 {k}"), v)));
-    all_blocks.extend(by_birth_region.into_iter().map(|((b, region), v)| {
-        (
-            format!("出生日期 {} 地区码 {region}", crate::parse::fmt_day(b)),
-            v,
-        )
-    }));
-    all_blocks.extend(by_birth_village.into_iter().map(|((b, t, v), rows)| {
-        (
-            format!("出生日期 {} {t}{v}", crate::parse::fmt_day(b)),
-            rows,
-        )
-    }));
 
+    // A block is named only when it is too large to compare and a warning must say which.
     let mut warnings = Vec::new();
-    all_blocks.retain(|(name, rows)| {
+    let mut all_blocks: Vec<Vec<usize>> = Vec::new();
+    let mut keep = |rows: Vec<usize>, name: &dyn Fn() -> String| {
         if rows.len() > cfg.max_block_size {
             warnings.push(format!(
-                "candidate block `{name}` has {} records, over matching.max_block_size = {}: not compared",
+                "candidate block `{}` has {} records, over matching.max_block_size = {}: not compared",
+                name(),
                 rows.len(),
                 cfg.max_block_size
             ));
-            false
-        } else {
-            rows.len() >= 2
+        } else if rows.len() >= 2 {
+            all_blocks.push(rows);
         }
-    });
+    };
+    for (k, rows) in by_id {
+        keep(rows, &|| format!("身份证号 {k}"));
+    }
+    for ((b, region), rows) in by_birth_region {
+        keep(rows, &|| format!("出生日期 {} 地区码 {region}", fmt_day(b)));
+    }
+    for ((b, t, v), rows) in by_birth_village {
+        keep(rows, &|| format!("出生日期 {} {t}{v}", fmt_day(b)));
+    }
 
     let candidate_pairs: u64 = all_blocks
         .iter()
-        .map(|(_, r)| (r.len() * (r.len() - 1) / 2) as u64)
+        .map(|r| (r.len() * (r.len() - 1) / 2) as u64)
         .sum();
     let mut pairs: Vec<PairMatch> = all_blocks
         .par_iter()
-        .flat_map_iter(|(_, rows)| {
+        .flat_map_iter(|rows| {
             let mut found = Vec::new();
             for (i, &a) in rows.iter().enumerate() {
                 for &b in &rows[i + 1..] {
@@ -266,11 +267,11 @@ pub fn match_deaths(
     cfg: &Matching,
 ) -> Vec<Option<DeathMatch>> {
     let by_id = blocks(reg, |r| {
-        (!r.id_number.is_empty()).then(|| r.id_number.clone())
+        (!r.id_number.is_empty()).then_some(r.id_number.as_str())
     });
     let by_birth = blocks(reg, |r| r.birth);
     let by_village = blocks(reg, |r| {
-        (!r.village.is_empty()).then(|| (r.township.clone(), r.village.clone()))
+        (!r.village.is_empty()).then_some((r.township.as_str(), r.village.as_str()))
     });
 
     let links: Vec<(usize, DeathMatch)> = deaths
@@ -290,7 +291,7 @@ pub fn match_deaths(
                 )
             };
             let birth = d.birth.or_else(|| idcard::birth_day(&d.id_number));
-            if let Some(rows) = by_id.get(&d.id_number) {
+            if let Some(rows) = by_id.get(d.id_number.as_str()) {
                 out.extend(rows.iter().map(|&ri| make(ri, DeathLink::IdNumber, None)));
                 return out;
             }
@@ -312,7 +313,7 @@ pub fn match_deaths(
                 return out;
             }
             if d.id_number.is_empty() && birth.is_none() && !d.village.is_empty() {
-                if let Some(rows) = by_village.get(&(d.township.clone(), d.village.clone())) {
+                if let Some(rows) = by_village.get(&(d.township.as_str(), d.village.as_str())) {
                     let hits: Vec<(usize, NameSimilarity)> = rows
                         .iter()
                         .map(|&ri| (ri, compare_names(&reg[ri].name, &d.name, cfg.pinyin_weight)))

@@ -1,10 +1,8 @@
 //! 滞拨/滞留: money that reached the county but not the person on time.
 
-use std::collections::HashMap;
-
 use polars::prelude::*;
 
-use super::{group_rows, Allocations, Payments};
+use super::Views;
 use crate::context::Context;
 use crate::findings::{Finding, FindingsBuilder, Rule};
 use crate::parse::{fmt_day, Day};
@@ -13,13 +11,12 @@ use crate::parse::{fmt_day, Day};
 /// day the payments first added up to the full amount (the person had the money only
 /// then; a later duplicate payment does not make an on-time allocation late), or to the
 /// last payment when they never did.
-pub fn late(ctx: &Context) -> PolarsResult<DataFrame> {
-    let a = Allocations::new(&ctx.allocations)?;
-    let completed = completion_days(ctx)?;
+pub fn late(ctx: &Context, v: &Views) -> PolarsResult<DataFrame> {
+    let a = &v.allocations;
     let grace = ctx.config.delayed.grace_days as i64;
     let mut out = FindingsBuilder::new(Rule::DelayLate);
     for i in 0..a.len() {
-        let done = a.allocation_id[i].and_then(|id| completed.get(id).copied());
+        let done = completion_day(v, i);
         let (Some(due), Some(last)) = (a.due(i, &ctx.config), done) else {
             continue;
         };
@@ -39,49 +36,31 @@ pub fn late(ctx: &Context) -> PolarsResult<DataFrame> {
                 days,
                 grace
             ),
-            ..a.finding(i, a.amount(i))
+            ..a.finding(i, a.amount(i), &v.payments)
         });
     }
     out.finish()
 }
 
-/// The day each allocation's payments first reached its amount (else its last payment).
-fn completion_days(ctx: &Context) -> PolarsResult<HashMap<String, Day>> {
-    let p = Payments::new(&ctx.linked)?;
-    let a = Allocations::new(&ctx.allocations)?;
-    let amount: HashMap<&str, i64> = (0..a.len())
-        .filter_map(|i| Some((a.allocation_id[i]?, a.amount(i))))
-        .collect();
-    let keys = (0..p.len()).map(|r| {
-        if p.alloc_found[r] {
-            p.allocation_id[r]
-        } else {
-            None
+/// The day allocation `i`'s payments first reached its amount (else its last payment).
+fn completion_day(v: &Views, i: usize) -> Option<Day> {
+    let (a, p) = (&v.allocations, &v.payments);
+    let mut sum = 0;
+    let mut day = None;
+    for &r in a.payments(i) {
+        sum += p.amount_fen[r].unwrap_or(0);
+        day = p.paid[r];
+        if sum >= a.amount(i) {
+            break;
         }
-    });
-    Ok(group_rows(keys)
-        .into_iter()
-        .filter_map(|(id, mut rows)| {
-            rows.sort_by_key(|&r| p.paid[r]);
-            let owed = amount.get(id).copied().unwrap_or(0);
-            let mut sum = 0;
-            let mut day = None;
-            for &r in &rows {
-                sum += p.amount_fen[r].unwrap_or(0);
-                day = p.paid[r];
-                if sum >= owed {
-                    break;
-                }
-            }
-            Some((id.to_string(), day?))
-        })
-        .collect())
+    }
+    day
 }
 
 /// No payment at all, and the due date plus grace lies before the run's as-of date: the
 /// money sits somewhere (截留 risk).
-pub fn unpaid(ctx: &Context) -> PolarsResult<DataFrame> {
-    let a = Allocations::new(&ctx.allocations)?;
+pub fn unpaid(ctx: &Context, v: &Views) -> PolarsResult<DataFrame> {
+    let a = &v.allocations;
     let grace = ctx.config.delayed.grace_days as i64;
     let mut out = FindingsBuilder::new(Rule::DelayUnpaid);
     for i in 0..a.len() {
@@ -102,7 +81,7 @@ pub fn unpaid(ctx: &Context) -> PolarsResult<DataFrame> {
                 fmt_day(ctx.as_of),
                 days
             ),
-            ..a.finding(i, a.amount(i))
+            ..a.finding(i, a.amount(i), &v.payments)
         });
     }
     out.finish()

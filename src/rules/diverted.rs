@@ -1,18 +1,18 @@
 //! 挪用/截留/冒领: money that landed with someone other than the person it was for.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::HashMap;
 
 use polars::prelude::*;
 
-use super::{group_rows, Payments};
+use super::{group_rows, groups_with_variety, Views};
 use crate::context::Context;
 use crate::findings::{Finding, FindingsBuilder, Rule};
 use crate::identity::Payee;
 
 /// The account holder per the bank is not the beneficiary, nor a household member
 /// registered on that card (spellings, spaces and traditional characters allowed for).
-pub fn payee_mismatch(ctx: &Context) -> PolarsResult<DataFrame> {
-    let p = Payments::new(&ctx.linked)?;
+pub fn payee_mismatch(ctx: &Context, v: &Views) -> PolarsResult<DataFrame> {
+    let p = &v.payments;
     let keys = (0..p.len()).map(|r| match &ctx.payees[r] {
         Payee::Stranger(_) => Some((
             p.reg_row[r]?,
@@ -53,8 +53,8 @@ pub fn payee_mismatch(ctx: &Context) -> PolarsResult<DataFrame> {
 
 /// The beneficiary is on the public payroll or a village cadre (by ID number), or the money
 /// went to an account held by an official of the same township (by name).
-pub fn official(ctx: &Context) -> PolarsResult<DataFrame> {
-    let p = Payments::new(&ctx.linked)?;
+pub fn official(ctx: &Context, v: &Views) -> PolarsResult<DataFrame> {
+    let p = &v.payments;
     let index = crate::identity::OfficialIndex::new(&ctx.officials);
     let official_of_beneficiary: HashMap<usize, usize> = ctx
         .registry
@@ -129,37 +129,51 @@ pub fn official(ctx: &Context) -> PolarsResult<DataFrame> {
 /// One account receiving for several people: at the configured count, or for two people
 /// of different villages (a household sharing a card lives in one village). Registrations
 /// of one person count once.
-pub fn shared_account(ctx: &Context) -> PolarsResult<DataFrame> {
-    let p = Payments::new(&ctx.linked)?;
+pub fn shared_account(ctx: &Context, v: &Views) -> PolarsResult<DataFrame> {
+    let p = &v.payments;
     let cfg = &ctx.config.diverted;
     let mut out = FindingsBuilder::new(Rule::DivSharedAccount);
-    for (account, rows) in group_rows((0..p.len()).map(|r| p.payee_account[r])) {
+    // Only accounts paid for two or more beneficiary ids can be shared.
+    let shared = groups_with_variety(p.len(), |r| p.payee_account[r], |r| p.beneficiary_id[r]);
+    for (account, rows) in shared {
         // A person is a registry cluster, or an unregistered id as it stands.
-        let mut persons: BTreeSet<String> = BTreeSet::new();
-        let mut villages: BTreeSet<(&str, &str)> = BTreeSet::new();
-        let mut names: BTreeSet<String> = BTreeSet::new();
-        for &r in &rows {
-            match (p.person[r], p.reg_row[r]) {
-                (Some(person), Some(row)) => {
-                    persons.insert(format!("#{person}"));
-                    let e = &ctx.registry[row as usize];
-                    villages.insert((e.township.as_str(), e.village.as_str()));
-                    names.insert(ctx.row_label(row as usize));
-                }
-                _ => {
-                    if let Some(id) = p.beneficiary_id[r] {
-                        persons.insert(id.to_string());
-                        names.insert(ctx.person_label(id));
-                    }
-                }
-            }
+        let mut persons: Vec<(i64, &str)> = rows
+            .iter()
+            .filter_map(|&r| match (p.person[r], p.beneficiary_id[r]) {
+                (Some(person), _) => Some((person, "")),
+                (None, Some(id)) => Some((-1, id)),
+                (None, None) => None,
+            })
+            .collect();
+        persons.sort_unstable();
+        persons.dedup();
+        if persons.len() < 2 {
+            continue;
         }
+        let mut villages: Vec<(&str, &str)> = rows
+            .iter()
+            .filter_map(|&r| p.reg_row[r])
+            .map(|row| {
+                let e = &ctx.registry[row as usize];
+                (e.township.as_str(), e.village.as_str())
+            })
+            .collect();
+        villages.sort_unstable();
+        villages.dedup();
         let many = persons.len() >= cfg.shared_account_min_beneficiaries as usize;
-        let cross_village =
-            cfg.flag_cross_village_sharing && persons.len() >= 2 && villages.len() >= 2;
+        let cross_village = cfg.flag_cross_village_sharing && villages.len() >= 2;
         if !(many || cross_village) {
             continue;
         }
+        let mut names: Vec<String> = rows
+            .iter()
+            .filter_map(|&r| match p.reg_row[r] {
+                Some(row) => Some(ctx.row_label(row as usize)),
+                None => p.beneficiary_id[r].map(|id| ctx.person_label(id)),
+            })
+            .collect();
+        names.sort_unstable();
+        names.dedup();
         let listed: Vec<String> = names.into_iter().take(8).collect();
         out.push(Finding {
             key: account.to_string(),
@@ -186,8 +200,8 @@ pub fn shared_account(ctx: &Context) -> PolarsResult<DataFrame> {
 
 /// Payments with no allocation behind them: blank allocation_id, or one the allocation
 /// ledger does not hold.
-pub fn no_allocation(ctx: &Context) -> PolarsResult<DataFrame> {
-    let p = Payments::new(&ctx.linked)?;
+pub fn no_allocation(ctx: &Context, v: &Views) -> PolarsResult<DataFrame> {
+    let p = &v.payments;
     let mut out = FindingsBuilder::new(Rule::DivNoAllocation);
     for r in (0..p.len()).filter(|&r| !p.alloc_found[r]) {
         let who = match p.beneficiary_id[r] {

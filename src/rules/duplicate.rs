@@ -4,15 +4,15 @@ use std::collections::HashMap;
 
 use polars::prelude::*;
 
-use super::{group_rows, Allocations, Payments};
+use super::{groups_with_variety, Views};
 use crate::context::Context;
 use crate::findings::{Finding, FindingsBuilder, Rule};
 use crate::parse::fmt_yuan;
 
 /// Several payments on one allocation that add up to more than it (installments that add
 /// up exactly are fine).
-pub fn same_allocation(ctx: &Context) -> PolarsResult<DataFrame> {
-    let a = Allocations::new(&ctx.allocations)?;
+pub fn same_allocation(ctx: &Context, v: &Views) -> PolarsResult<DataFrame> {
+    let a = &v.allocations;
     let tol_fen = (ctx.config.duplicate.abs_tolerance_yuan * 100.0).round() as i64;
     let mut out = FindingsBuilder::new(Rule::DupAllocation);
     for i in 0..a.len() {
@@ -29,7 +29,7 @@ pub fn same_allocation(ctx: &Context) -> PolarsResult<DataFrame> {
                 fmt_yuan(a.paid(i)),
                 fmt_yuan(excess)
             ),
-            ..a.finding(i, excess)
+            ..a.finding(i, excess, &v.payments)
         });
     }
     out.finish()
@@ -38,18 +38,18 @@ pub fn same_allocation(ctx: &Context) -> PolarsResult<DataFrame> {
 /// One person paid for one program and period under two or more allocations: either
 /// allocated twice, or registered twice under two beneficiary ids (same ID number, an ID
 /// typo, or a name variant with the same birth date and village; see identity::resolve).
-pub fn same_person_period(ctx: &Context) -> PolarsResult<DataFrame> {
-    let p = Payments::new(&ctx.linked)?;
+pub fn same_person_period(ctx: &Context, v: &Views) -> PolarsResult<DataFrame> {
+    let p = &v.payments;
     let pairs: HashMap<(usize, usize), &crate::identity::PairMatch> =
         ctx.dedup.pairs.iter().map(|m| ((m.a, m.b), m)).collect();
-    let keys = (0..p.len()).map(|r| {
+    let key = |r: usize| {
         if !p.alloc_found[r] {
             return None;
         }
         Some((p.person[r]?, p.program[r]?, p.period[r]?))
-    });
+    };
     let mut out = FindingsBuilder::new(Rule::DupPersonPeriod);
-    for ((_, program, period), rows) in group_rows(keys) {
+    for ((_, program, period), rows) in groups_with_variety(p.len(), key, |r| p.alloc_row[r]) {
         // Paid per allocation; the person was owed only the largest one.
         let mut per_alloc: HashMap<&str, i64> = HashMap::new();
         for &r in &rows {

@@ -3,15 +3,15 @@
 
 use polars::prelude::*;
 
-use super::{group_rows, Payments};
+use super::{group_rows, Views};
 use crate::context::Context;
 use crate::findings::{Finding, FindingsBuilder, Rule};
 use crate::identity::DeathLink;
 use crate::parse::fmt_day;
 
 /// Payments for a beneficiary id that the registry does not hold.
-pub fn unregistered(ctx: &Context) -> PolarsResult<DataFrame> {
-    let p = Payments::new(&ctx.linked)?;
+pub fn unregistered(_ctx: &Context, v: &Views) -> PolarsResult<DataFrame> {
+    let p = &v.payments;
     let keys = (0..p.len()).map(|r| match p.reg_row[r] {
         Some(_) => None,
         None => p.beneficiary_id[r],
@@ -35,8 +35,8 @@ pub fn unregistered(ctx: &Context) -> PolarsResult<DataFrame> {
 
 /// Payments made after the beneficiary's death (registry death date, or a sure match in
 /// the death list; see identity::resolve::match_deaths).
-pub fn deceased(ctx: &Context) -> PolarsResult<DataFrame> {
-    let p = Payments::new(&ctx.linked)?;
+pub fn deceased(ctx: &Context, v: &Views) -> PolarsResult<DataFrame> {
+    let p = &v.payments;
     let keys = (0..p.len()).map(|r| {
         let row = p.reg_row[r]? as usize;
         let death = ctx.death_of[row].as_ref()?;
@@ -72,8 +72,8 @@ pub fn deceased(ctx: &Context) -> PolarsResult<DataFrame> {
 
 /// Payments to a registered beneficiary whose ID number fails the GB 11643 check digit or
 /// encodes a birth date that cannot exist.
-pub fn invalid_id(ctx: &Context) -> PolarsResult<DataFrame> {
-    let p = Payments::new(&ctx.linked)?;
+pub fn invalid_id(ctx: &Context, v: &Views) -> PolarsResult<DataFrame> {
+    let p = &v.payments;
     let keys = (0..p.len()).map(|r| {
         let row = p.reg_row[r]? as usize;
         ctx.registry[row].id_problem.as_ref().map(|_| row)

@@ -17,7 +17,8 @@ use crate::frame;
 use crate::link::cols as link_cols;
 use crate::parse::{fmt_yuan, Day};
 
-pub type RuleFn = fn(&Context) -> PolarsResult<DataFrame>;
+/// A rule: the run's context and its row views in, a findings frame out.
+pub type RuleFn = fn(&Context, &Views) -> PolarsResult<DataFrame>;
 
 /// Every rule the batch runs, in report order.
 pub const RULES: &[(Rule, RuleFn)] = &[
@@ -35,21 +36,24 @@ pub const RULES: &[(Rule, RuleFn)] = &[
     (Rule::DivNoAllocation, diverted::no_allocation),
 ];
 
-/// Runs every rule (in parallel) and stacks their findings, with each rule's wall time.
-pub fn run_all(ctx: &Context) -> PolarsResult<(DataFrame, Vec<(Rule, f64)>)> {
+/// Runs every rule (in parallel) and stacks their findings, with the wall time of
+/// preparing the row views and of each rule.
+pub fn run_all(ctx: &Context) -> PolarsResult<(DataFrame, Vec<(String, f64)>)> {
+    let t = std::time::Instant::now();
+    let views = Views::new(ctx)?;
+    let mut timings = vec![("  row views".to_string(), t.elapsed().as_secs_f64())];
     let results: Vec<PolarsResult<(Rule, DataFrame, f64)>> = RULES
         .par_iter()
         .map(|(rule, f)| {
             let t = std::time::Instant::now();
-            f(ctx).map(|df| (*rule, df, t.elapsed().as_secs_f64()))
+            f(ctx, &views).map(|df| (*rule, df, t.elapsed().as_secs_f64()))
         })
         .collect();
     let mut all = crate::findings::empty_frame()?;
-    let mut timings = Vec::new();
     for r in results {
         let (rule, df, secs) = r?;
         all.vstack_mut_owned(df)?;
-        timings.push((rule, secs));
+        timings.push((format!("  rule {}", rule.code()), secs));
     }
     all.rechunk_mut();
     Ok((all, timings))
@@ -70,6 +74,8 @@ pub(crate) struct Payments<'a> {
     pub alloc_found: Vec<bool>,
     pub reg_row: Vec<Option<i64>>,
     pub person: Vec<Option<i64>>,
+    /// Row of the payment's allocation in allocations.csv order (None when not found).
+    pub alloc_row: Vec<Option<i64>>,
 }
 
 impl<'a> Payments<'a> {
@@ -88,6 +94,7 @@ impl<'a> Payments<'a> {
             alloc_found: frame::flag(df, link_cols::ALLOC_FOUND)?,
             reg_row: frame::int(df, link_cols::REG_ROW)?,
             person: frame::int(df, link_cols::PERSON)?,
+            alloc_row: frame::int(df, link_cols::ALLOC_ROW)?,
         })
     }
 
@@ -148,7 +155,9 @@ impl<'a> Payments<'a> {
 pub(crate) fn group_rows<K: std::hash::Hash + Eq + Clone>(
     keys: impl Iterator<Item = Option<K>>,
 ) -> Vec<(K, Vec<usize>)> {
-    let mut index: std::collections::HashMap<K, usize> = std::collections::HashMap::new();
+    // FxHash: keys are ids from our own ledgers, not attacker-chosen, and SipHash costs
+    // a third of the time of grouping a million payments.
+    let mut index: rustc_hash::FxHashMap<K, usize> = rustc_hash::FxHashMap::default();
     let mut groups: Vec<(K, Vec<usize>)> = Vec::new();
     for (row, key) in keys.enumerate() {
         let Some(key) = key else { continue };
@@ -163,7 +172,62 @@ pub(crate) fn group_rows<K: std::hash::Hash + Eq + Clone>(
     groups
 }
 
-/// The allocation summary as plain columns.
+/// Groups rows by key, keeping only the groups in which `tag` takes two or more values
+/// (several allocations for one person and period; several people on one account).
+/// Such groups are rare among a million payments, so rows are sorted by a hash of their
+/// key (no hash table, no allocation per group) and only the varied runs are gathered.
+pub(crate) fn groups_with_variety<K, T>(
+    n: usize,
+    key: impl Fn(usize) -> Option<K> + Sync,
+    tag: impl Fn(usize) -> T + Sync,
+) -> Vec<(K, Vec<usize>)>
+where
+    K: std::hash::Hash + Eq + Clone + Send,
+    T: PartialEq,
+{
+    use std::hash::BuildHasher;
+    let hasher = rustc_hash::FxBuildHasher;
+    let mut hashed: Vec<(u64, usize)> = (0..n)
+        .into_par_iter()
+        .filter_map(|r| key(r).map(|k| (hasher.hash_one(&k), r)))
+        .collect();
+    hashed.par_sort_unstable();
+    let mut out = Vec::new();
+    for run in hashed.chunk_by(|a, b| a.0 == b.0) {
+        if run.len() < 2 || run.iter().all(|&(_, r)| tag(r) == tag(run[0].1)) {
+            continue;
+        }
+        // Equal hashes, almost surely equal keys; split by the real key all the same.
+        for (k, positions) in group_rows(run.iter().map(|&(_, r)| key(r))) {
+            let rows: Vec<usize> = positions.iter().map(|&i| run[i].1).collect();
+            if rows.iter().any(|&r| tag(r) != tag(rows[0])) {
+                out.push((k, rows));
+            }
+        }
+    }
+    out
+}
+
+/// The frames rules read, as plain columns, extracted once per run rather than once per
+/// rule: a million-row column is copied out in tens of milliseconds, twelve times over it
+/// adds up.
+pub struct Views<'a> {
+    pub(crate) payments: Payments<'a>,
+    pub(crate) allocations: Allocations<'a>,
+}
+
+impl<'a> Views<'a> {
+    pub fn new(ctx: &'a Context) -> PolarsResult<Self> {
+        let payments = Payments::new(&ctx.linked)?;
+        let allocations = Allocations::new(&ctx.ledgers.allocations, &payments)?;
+        Ok(Views {
+            payments,
+            allocations,
+        })
+    }
+}
+
+/// Allocations as plain columns, with the payments behind each (oldest first).
 pub(crate) struct Allocations<'a> {
     pub allocation_id: Vec<Option<&'a str>>,
     pub program: Vec<Option<&'a str>>,
@@ -173,13 +237,37 @@ pub(crate) struct Allocations<'a> {
     pub amount_fen: Vec<Option<i64>>,
     pub received: Vec<Option<Day>>,
     pub due_date: Vec<Option<Day>>,
-    pub n_payments: Vec<Option<i64>>,
-    pub paid_fen: Vec<Option<i64>>,
-    pub payment_ids: Vec<Option<&'a str>>,
+    /// Payments of allocation `i` are `pay_rows[pay_start[i]..pay_start[i + 1]]`.
+    pay_start: Vec<usize>,
+    pay_rows: Vec<usize>,
+    paid_fen: Vec<i64>,
 }
 
 impl<'a> Allocations<'a> {
-    pub fn new(df: &'a DataFrame) -> PolarsResult<Self> {
+    pub fn new(df: &'a DataFrame, p: &Payments) -> PolarsResult<Self> {
+        let n = df.height();
+        // Payments grouped by allocation row, in date order (a counting sort by row).
+        let mut linked: Vec<(usize, Day, usize)> = (0..p.len())
+            .filter_map(|r| Some((p.alloc_row[r]? as usize, p.paid[r].unwrap_or(Day::MAX), r)))
+            .filter(|(a, _, _)| *a < n)
+            .collect();
+        linked.sort_unstable();
+        let mut pay_start = vec![0usize; n + 1];
+        for (a, _, _) in &linked {
+            pay_start[a + 1] += 1;
+        }
+        for i in 0..n {
+            pay_start[i + 1] += pay_start[i];
+        }
+        let pay_rows: Vec<usize> = linked.iter().map(|(_, _, r)| *r).collect();
+        let paid_fen = (0..n)
+            .map(|i| {
+                pay_rows[pay_start[i]..pay_start[i + 1]]
+                    .iter()
+                    .filter_map(|&r| p.amount_fen[r])
+                    .sum()
+            })
+            .collect();
         Ok(Allocations {
             allocation_id: frame::text(df, "allocation_id")?,
             program: frame::text(df, "program")?,
@@ -189,9 +277,9 @@ impl<'a> Allocations<'a> {
             amount_fen: frame::int(df, "amount_fen")?,
             received: frame::day(df, "funds_received_date")?,
             due_date: frame::day(df, "due_date")?,
-            n_payments: frame::int(df, link_cols::N_PAYMENTS)?,
-            paid_fen: frame::int(df, link_cols::PAID_FEN)?,
-            payment_ids: frame::text(df, link_cols::PAYMENT_IDS)?,
+            pay_start,
+            pay_rows,
+            paid_fen,
         })
     }
 
@@ -212,16 +300,22 @@ impl<'a> Allocations<'a> {
         self.amount_fen[i].unwrap_or(0)
     }
 
+    /// Sum of the payments behind allocation `i`.
     pub fn paid(&self, i: usize) -> i64 {
-        self.paid_fen[i].unwrap_or(0)
+        self.paid_fen[i]
+    }
+
+    /// Payment rows behind allocation `i`, oldest first.
+    pub fn payments(&self, i: usize) -> &[usize] {
+        &self.pay_rows[self.pay_start[i]..self.pay_start[i + 1]]
     }
 
     pub fn count(&self, i: usize) -> i64 {
-        self.n_payments[i].unwrap_or(0)
+        self.payments(i).len() as i64
     }
 
     /// A finding about allocation `i` and the payments behind it.
-    pub fn finding(&self, i: usize, amount_fen: i64) -> Finding {
+    pub fn finding(&self, i: usize, amount_fen: i64, p: &Payments) -> Finding {
         Finding {
             key: self.allocation_id[i].unwrap_or("").to_string(),
             amount_fen,
@@ -235,7 +329,12 @@ impl<'a> Allocations<'a> {
                 .map(str::to_string)
                 .into_iter()
                 .collect(),
-            payment_ids: crate::findings::split_ids(self.payment_ids[i]),
+            payment_ids: self
+                .payments(i)
+                .iter()
+                .filter_map(|&r| p.payment_id[r])
+                .map(str::to_string)
+                .collect(),
             ..Finding::default()
         }
     }

@@ -2,15 +2,15 @@
 
 use polars::prelude::*;
 
-use super::Allocations;
+use super::Views;
 use crate::context::Context;
 use crate::findings::{Finding, FindingsBuilder, Rule};
 use crate::parse::fmt_yuan;
 
 /// Paid at least once, but short by more than the tolerance. Installments that add up
 /// to the full amount are not a finding; split payments that add up short are.
-pub fn short(ctx: &Context) -> PolarsResult<DataFrame> {
-    let a = Allocations::new(&ctx.allocations)?;
+pub fn short(ctx: &Context, v: &Views) -> PolarsResult<DataFrame> {
+    let a = &v.allocations;
     let tol = &ctx.config.partial;
     let abs_fen = (tol.abs_tolerance_yuan * 100.0).round() as i64;
     let mut out = FindingsBuilder::new(Rule::PartialShort);
@@ -38,7 +38,7 @@ pub fn short(ctx: &Context) -> PolarsResult<DataFrame> {
                 fmt_yuan(shortfall),
                 share * 100.0
             ),
-            ..a.finding(i, shortfall)
+            ..a.finding(i, shortfall, &v.payments)
         });
     }
     out.finish()
