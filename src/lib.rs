@@ -57,11 +57,7 @@ pub fn run(opts: &RunOptions) -> Result<RunOutcome> {
     let t = Instant::now();
     let (raw, rule_times) = rules::run_all(&ctx)?;
     timings.push(("rules".into(), t.elapsed().as_secs_f64()));
-    timings.extend(
-        rule_times
-            .iter()
-            .map(|(r, s)| (format!("  rule {}", r.code()), *s)),
-    );
+    timings.extend(rule_times);
 
     let t = Instant::now();
     let mut findings = scoring::score(&raw, &ctx.config)?;
