@@ -838,7 +838,7 @@ pub fn generate(opts: &GenerateOptions, out: &Path) -> Result<()> {
                 ..clone_payment(&g.payments[last])
             };
             again.amount_fen = g.allocations[a].amount_fen;
-            again.paid = again.paid + Duration::days(g.rng.random_range(1..30));
+            again.paid += Duration::days(g.rng.random_range(1..30));
             g.payments.push(again);
             let id = g.allocations[a].id.clone();
             g.plant("DUP_ALLOCATION", "allocation", vec![id], "paid twice");
@@ -1276,6 +1276,15 @@ fn far_id(g: &mut Gen, birth: NaiveDate, near: &str) -> String {
     }
 }
 
+/// Quotes a CSV field when it needs it.
+fn csv_field(s: &str) -> String {
+    if s.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_string()
+    }
+}
+
 fn day(d: NaiveDate) -> String {
     d.format("%Y-%m-%d").to_string()
 }
@@ -1402,7 +1411,7 @@ fn write_all(g: &Gen, out: &Path) -> Result<()> {
             t.rule,
             t.key_type,
             t.ids.join(";"),
-            t.note
+            csv_field(&t.note)
         ));
     }
     w.write_all(text.as_bytes())

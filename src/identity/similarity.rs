@@ -110,11 +110,24 @@ pub fn compare_names(a: &NormName, b: &NormName, pinyin_weight: f64) -> NameSimi
     } else {
         jaro_winkler(&a.pinyin, &b.pinyin)
     };
+    let mut score = chars.max(pinyin_weight * pinyin);
+    if a.chars.len() != b.chars.len() && is_han(&a.chars) && is_han(&b.chars) {
+        // 郭华 and 郭华芳 are two names, though Jaro-Winkler rates a prefix at 0.91: Han
+        // names of different lengths never reach a same-name cut-off.
+        score = score.min(HAN_LENGTH_MISMATCH_CAP);
+    }
     NameSimilarity {
         chars,
         pinyin,
-        score: chars.max(pinyin_weight * pinyin),
+        score,
     }
+}
+
+/// The most two Han names of different lengths can score.
+pub const HAN_LENGTH_MISMATCH_CAP: f64 = 0.8;
+
+fn is_han(chars: &[char]) -> bool {
+    chars.iter().all(|c| ('\u{3400}'..='\u{9fff}').contains(c))
 }
 
 #[cfg(test)]
@@ -140,6 +153,10 @@ mod tests {
         assert!(sim("王芳", "李娜").score < 0.6);
         assert!(sim("王芳", "王芬").score < 0.9, "{:?}", sim("王芳", "王芬"));
         assert_eq!(sim("", "").score, 0.0);
+        // A two-character name is not a three-character one that starts with it.
+        let s = sim("郭华", "郭华芳");
+        assert!(s.chars > 0.9, "{s:?}");
+        assert!(s.score <= HAN_LENGTH_MISMATCH_CAP, "{s:?}");
     }
 
     proptest! {
