@@ -213,21 +213,70 @@ pub fn load_file(path: &Path, spec: &FileSpec) -> Result<Loaded> {
         return Err(Error::MissingFile { path: shown });
     }
     let raw = read_csv_as_text(path)?;
-    validate(raw, &shown, spec)
+    let mut loaded = validate_rows(raw.frame, raw.lines.as_deref(), &shown, spec)?;
+    // Rows Polars could not even split into fields count as read and rejected.
+    loaded.count.rows_read += raw.rejects.len();
+    loaded.count.rows_rejected += raw.rejects.len();
+    loaded.rejects.extend(raw.rejects.into_iter().map(|mut r| {
+        r.file = shown.clone();
+        r
+    }));
+    loaded.rejects.sort_by_key(|r| r.line);
+    Ok(loaded)
 }
 
-fn read_csv_as_text(path: &Path) -> Result<DataFrame> {
+/// A file read as text: the frame, the source line of each row when they are not simply
+/// row + 2, and rows that could not be split into the header's fields.
+struct RawTable {
+    frame: DataFrame,
+    lines: Option<Vec<usize>>,
+    rejects: Vec<Reject>,
+}
+
+fn text_options() -> CsvReadOptions {
+    CsvReadOptions::default()
+        .with_has_header(true)
+        // Zero rows of inference: every column is text until we say otherwise.
+        .with_infer_schema_length(Some(0))
+}
+
+fn read_csv_as_text(path: &Path) -> Result<RawTable> {
     let unreadable = |e: PolarsError| Error::Unreadable {
         path: path.display().to_string(),
         message: e.to_string(),
     };
-    let mut df = CsvReadOptions::default()
-        .with_has_header(true)
-        // Zero rows of inference: every column is text until we say otherwise.
-        .with_infer_schema_length(Some(0))
+    let fast = text_options()
         .try_into_reader_with_file_path(Some(PathBuf::from(path)))
-        .and_then(|r| r.finish())
-        .map_err(unreadable)?;
+        .and_then(|r| r.finish());
+    let mut table = match fast {
+        Ok(frame) => RawTable {
+            frame,
+            lines: None,
+            rejects: Vec::new(),
+        },
+        // Polars refuses a file with a ragged row and cannot say which row: find the bad
+        // rows ourselves, reject them by line, and read the rest.
+        Err(first_error) => {
+            let bytes = std::fs::read(path).map_err(|e| Error::Unreadable {
+                path: path.display().to_string(),
+                message: e.to_string(),
+            })?;
+            let (clean, lines, rejects) = drop_ragged_rows(&bytes);
+            if rejects.is_empty() {
+                return Err(unreadable(first_error));
+            }
+            let frame = text_options()
+                .into_reader_with_file_handle(std::io::Cursor::new(clean))
+                .finish()
+                .map_err(unreadable)?;
+            RawTable {
+                frame,
+                lines: Some(lines),
+                rejects,
+            }
+        }
+    };
+    let df = &mut table.frame;
     // Headers saved by office tools carry a BOM or stray spaces.
     let cleaned: Vec<String> = df
         .get_column_names()
@@ -235,7 +284,79 @@ fn read_csv_as_text(path: &Path) -> Result<DataFrame> {
         .map(|n| n.trim_start_matches('\u{feff}').trim().to_string())
         .collect();
     df.set_column_names(&cleaned).map_err(unreadable)?;
-    Ok(df)
+    Ok(table)
+}
+
+/// Splits CSV bytes into records (quotes respected) and keeps those with as many fields
+/// as the header; returns the kept bytes, the source line of each kept data row, and a
+/// reject for every other row.
+fn drop_ragged_rows(bytes: &[u8]) -> (Vec<u8>, Vec<usize>, Vec<Reject>) {
+    let mut kept = Vec::with_capacity(bytes.len());
+    let mut lines = Vec::new();
+    let mut rejects = Vec::new();
+    let (mut start, mut line, mut start_line) = (0usize, 1usize, 1usize);
+    let (mut in_quotes, mut fields, mut header_fields) = (false, 1usize, None);
+    for (i, &b) in bytes.iter().enumerate() {
+        match b {
+            b'"' => in_quotes = !in_quotes,
+            b',' if !in_quotes => fields += 1,
+            b'\n' => {
+                line += 1;
+                if in_quotes {
+                    continue;
+                }
+                let record = &bytes[start..=i];
+                let blank = record.iter().all(|c| c.is_ascii_whitespace());
+                match header_fields {
+                    None => {
+                        header_fields = Some(fields);
+                        kept.extend_from_slice(record);
+                    }
+                    Some(_) if blank => {}
+                    Some(h) if h == fields => {
+                        kept.extend_from_slice(record);
+                        lines.push(start_line);
+                    }
+                    Some(h) => rejects.push(Reject {
+                        file: String::new(),
+                        line: start_line,
+                        column: "(row)".into(),
+                        value: String::from_utf8_lossy(record).trim_end().chars().take(200).collect(),
+                        reason: format!("row has {fields} fields but the header has {h}; check for an unquoted comma"),
+                    }),
+                }
+                start = i + 1;
+                start_line = line;
+                fields = 1;
+            }
+            _ => {}
+        }
+    }
+    if start < bytes.len() {
+        let record = &bytes[start..];
+        match header_fields {
+            Some(h) if h != fields => rejects.push(Reject {
+                file: String::new(),
+                line: start_line,
+                column: "(row)".into(),
+                value: String::from_utf8_lossy(record)
+                    .trim_end()
+                    .chars()
+                    .take(200)
+                    .collect(),
+                reason: format!(
+                    "row has {fields} fields but the header has {h}; check for an unquoted comma"
+                ),
+            }),
+            _ => {
+                kept.extend_from_slice(record);
+                if header_fields.is_some() {
+                    lines.push(start_line);
+                }
+            }
+        }
+    }
+    (kept, lines, rejects)
 }
 
 /// Per-column result of the cell checks.
@@ -247,6 +368,17 @@ enum Parsed {
 
 /// Checks every cell the spec cares about; returns the good rows, typed, and the rejects.
 pub fn validate(raw: DataFrame, file: &str, spec: &FileSpec) -> Result<Loaded> {
+    validate_rows(raw, None, file, spec)
+}
+
+/// As [`validate`], with the source line of each row when rows were skipped before.
+fn validate_rows(
+    raw: DataFrame,
+    lines: Option<&[usize]>,
+    file: &str,
+    spec: &FileSpec,
+) -> Result<Loaded> {
+    let line_of = |row: usize| lines.and_then(|l| l.get(row).copied()).unwrap_or(row + 2);
     let found: Vec<String> = raw
         .get_column_names()
         .iter()
@@ -288,7 +420,7 @@ pub fn validate(raw: DataFrame, file: &str, spec: &FileSpec) -> Result<Loaded> {
         bad[row] = true;
         rejects.push(Reject {
             file: file.to_string(),
-            line: row + 2,
+            line: line_of(row),
             column: column.to_string(),
             value: value.unwrap_or("").to_string(),
             reason,
@@ -380,7 +512,7 @@ pub fn validate(raw: DataFrame, file: &str, spec: &FileSpec) -> Result<Loaded> {
     let mut good = df.filter(&mask)?;
     let lines: Vec<i64> = (0..height)
         .filter(|&r| keep[r])
-        .map(|r| r as i64 + 2)
+        .map(|r| line_of(r) as i64)
         .collect();
     good.with_column(Column::new(LINE.into(), lines))?;
     for (c, p) in present.iter().zip(parsed) {

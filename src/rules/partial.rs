@@ -31,12 +31,16 @@ pub fn short(ctx: &Context, v: &Views) -> PolarsResult<DataFrame> {
         out.push(Finding {
             confidence: (0.7 + share).min(1.0),
             evidence: format!(
-                "{}实发{}笔共{}元，少发{}元（{:.1}%），涉嫌拨付不足额或克扣",
+                "{}实发{}笔共{}元，少发{}元（{}），涉嫌拨付不足额或克扣",
                 a.describe(i, ctx),
                 n,
                 fmt_yuan(paid),
                 fmt_yuan(shortfall),
-                share * 100.0
+                if share < 0.001 {
+                    "不足0.1%".to_string()
+                } else {
+                    format!("{:.1}%", share * 100.0)
+                }
             ),
             ..a.finding(i, shortfall, &v.payments)
         });

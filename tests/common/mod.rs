@@ -110,3 +110,148 @@ impl Score {
         }
     }
 }
+
+/// A small hand-made data folder: the rules' edge cases are written out row by row.
+#[derive(Default)]
+pub struct Fixture {
+    pub beneficiaries: Vec<String>,
+    pub allocations: Vec<String>,
+    pub payments: Vec<String>,
+    pub deaths: Vec<String>,
+    pub officials: Vec<String>,
+}
+
+/// A valid ID number for a birth date (region 411623).
+pub fn id_number(y: i32, m: u32, d: u32, seq: u32) -> String {
+    fundaudit::identity::idcard::make_id(
+        "411623",
+        chrono::NaiveDate::from_ymd_opt(y, m, d).unwrap(),
+        seq,
+    )
+}
+
+impl Fixture {
+    pub fn person(
+        &mut self,
+        id: &str,
+        name: &str,
+        id_number: &str,
+        village: &str,
+        account: &str,
+        death: &str,
+    ) -> &mut Self {
+        self.beneficiaries.push(format!(
+            "{id},{name},{id_number},城关镇,{village},{account},{death}"
+        ));
+        self
+    }
+
+    pub fn allocation(
+        &mut self,
+        id: &str,
+        program: &str,
+        period: &str,
+        who: &str,
+        amount: &str,
+        received: &str,
+        due: &str,
+    ) -> &mut Self {
+        self.allocations.push(format!(
+            "{id},{program},{period},{who},城关镇,{amount},{received},{due}"
+        ));
+        self
+    }
+
+    pub fn payment(
+        &mut self,
+        id: &str,
+        alloc: &str,
+        who: &str,
+        payee: &str,
+        account: &str,
+        amount: &str,
+        date: &str,
+    ) -> &mut Self {
+        self.payments.push(format!(
+            "{id},{alloc},{who},{payee},{account},{amount},{date},低保金"
+        ));
+        self
+    }
+
+    pub fn write(&self, dir: &Path) {
+        std::fs::create_dir_all(dir).unwrap();
+        let file = |name: &str, header: &str, rows: &[String]| {
+            let mut text = format!("{header}\n");
+            for r in rows {
+                text.push_str(r);
+                text.push('\n');
+            }
+            std::fs::write(dir.join(name), text).unwrap();
+        };
+        file(
+            "beneficiaries.csv",
+            "beneficiary_id,name,id_number,township,village,bank_account,death_date",
+            &self.beneficiaries,
+        );
+        file("allocations.csv", "allocation_id,program,period,beneficiary_id,township,amount,funds_received_date,due_date", &self.allocations);
+        file("payments.csv", "payment_id,allocation_id,beneficiary_id,payee_name,payee_account,amount,paid_date,program", &self.payments);
+        if !self.deaths.is_empty() {
+            file(
+                "deaths.csv",
+                "name,id_number,death_date,birth_date,township,village",
+                &self.deaths,
+            );
+        }
+        if !self.officials.is_empty() {
+            file("officials.csv", "name,id_number,unit,role", &self.officials);
+        }
+    }
+
+    /// Runs the binary on this fixture and returns findings.csv.
+    pub fn audit(&self, as_of: &str, config: Option<&str>) -> Vec<HashMap<String, String>> {
+        let dir = tempfile::tempdir().unwrap();
+        let data = dir.path().join("data");
+        self.write(&data);
+        let out = dir.path().join("out");
+        let mut cmd = fundaudit();
+        cmd.args(["run", "--quiet", "--as-of", as_of, "--data"])
+            .arg(&data)
+            .arg("--out")
+            .arg(&out);
+        if let Some(text) = config {
+            let path = dir.path().join("config.toml");
+            std::fs::write(&path, text).unwrap();
+            cmd.arg("--config").arg(&path);
+        }
+        cmd.assert().success();
+        read_csv(&out.join("findings.csv"))
+    }
+}
+
+/// Findings of one rule.
+pub fn of_rule<'a>(
+    findings: &'a [HashMap<String, String>],
+    rule: &str,
+) -> Vec<&'a HashMap<String, String>> {
+    findings.iter().filter(|f| f["rule"] == rule).collect()
+}
+
+/// Sorted allocation ids of one rule's findings.
+pub fn allocations_flagged(findings: &[HashMap<String, String>], rule: &str) -> Vec<String> {
+    let mut v: Vec<String> = of_rule(findings, rule)
+        .iter()
+        .map(|f| f["allocation_ids"].clone())
+        .collect();
+    v.sort();
+    v
+}
+
+/// Sorted beneficiary ids of one rule's findings.
+pub fn beneficiaries_flagged(findings: &[HashMap<String, String>], rule: &str) -> Vec<String> {
+    let mut v: Vec<String> = of_rule(findings, rule)
+        .iter()
+        .map(|f| f["beneficiary_ids"].clone())
+        .collect();
+    v.sort();
+    v
+}

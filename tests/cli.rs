@@ -1,0 +1,336 @@
+//! The command line as an auditor meets it: bad input named by file, row and column,
+//! every row accounted for, config errors named by key, exit codes, stable output.
+
+mod common;
+
+use common::{fundaudit, id_number, read_csv, Fixture};
+use predicates::prelude::*;
+use predicates::str::contains;
+
+fn small_fixture() -> Fixture {
+    let mut f = Fixture::default();
+    f.person(
+        "B1",
+        "张伟",
+        &id_number(1960, 3, 4, 101),
+        "东村",
+        "6228480000000000001",
+        "",
+    );
+    f.allocation(
+        "A1",
+        "低保金",
+        "2025Q1",
+        "B1",
+        "100.00",
+        "2025-01-01",
+        "2025-01-31",
+    )
+    .payment(
+        "P1",
+        "A1",
+        "B1",
+        "张伟",
+        "6228480000000000001",
+        "100.00",
+        "2025-01-10",
+    );
+    f
+}
+
+#[test]
+fn missing_file_exits_2_and_names_it() {
+    let dir = tempfile::tempdir().unwrap();
+    fundaudit()
+        .args(["run", "--data"])
+        .arg(dir.path())
+        .arg("--out")
+        .arg(dir.path().join("out"))
+        .assert()
+        .code(2)
+        .stderr(contains("beneficiaries.csv").and(contains("not found")));
+}
+
+#[test]
+fn missing_column_exits_2_naming_column_and_listing_found() {
+    let dir = tempfile::tempdir().unwrap();
+    small_fixture().write(dir.path());
+    std::fs::write(
+        dir.path().join("payments.csv"),
+        "payment_id,allocation_id,beneficiary_id,payee_name,payee_account,paid_date,program\n",
+    )
+    .unwrap();
+    fundaudit()
+        .args(["run", "--data"])
+        .arg(dir.path())
+        .arg("--out")
+        .arg(dir.path().join("out"))
+        .assert()
+        .code(2)
+        .stderr(
+            contains("payments.csv")
+                .and(contains("`amount`"))
+                .and(contains("columns found: payment_id")),
+        );
+}
+
+#[test]
+fn bad_rows_go_to_rejects_and_every_row_is_accounted_for() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut f = small_fixture();
+    f.payment(
+        "P2",
+        "A1",
+        "B1",
+        "张伟",
+        "6228480000000000001",
+        "1,0O",
+        "2025-01-10",
+    ) // unquoted comma
+    .payment(
+        "P4",
+        "A1",
+        "B1",
+        "张伟",
+        "6228480000000000001",
+        "1O.00",
+        "2025-01-10",
+    ) // bad amount
+    .payment(
+        "P3",
+        "A1",
+        "B1",
+        "张伟",
+        "6228480000000000001",
+        "10.00",
+        "2025/01/10",
+    ) // bad date
+    .payment(
+        "P1",
+        "A1",
+        "B1",
+        "张伟",
+        "6228480000000000001",
+        "10.00",
+        "2025-01-10",
+    ) // duplicate key
+    .payment(
+        "",
+        "A1",
+        "B1",
+        "张伟",
+        "6228480000000000001",
+        "10.00",
+        "2025-01-10",
+    ); // empty key
+    f.write(&dir.path().join("data"));
+    let out = dir.path().join("out");
+    fundaudit()
+        .args(["run", "--as-of", "2025-03-01", "--data"])
+        .arg(dir.path().join("data"))
+        .arg("--out")
+        .arg(&out)
+        .assert()
+        .success()
+        .stdout(contains("every row accounted for").and(contains("rejected       5")));
+    let rejects = read_csv(&out.join("rejects.csv"));
+    let got: Vec<(String, String, String)> = rejects
+        .iter()
+        .map(|r| (r["line"].clone(), r["column"].clone(), r["value"].clone()))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            (
+                "3".into(),
+                "(row)".into(),
+                "P2,A1,B1,张伟,6228480000000000001,1,0O,2025-01-10,低保金".into()
+            ),
+            ("4".into(), "amount".into(), "1O.00".into()),
+            ("5".into(), "paid_date".into(), "2025/01/10".into()),
+            ("6".into(), "payment_id".into(), "P1".into()),
+            ("7".into(), "payment_id".into(), "".into()),
+        ]
+    );
+    assert!(rejects.iter().all(|r| r["file"].ends_with("payments.csv")));
+    assert!(
+        rejects[0]["reason"].contains("9 fields"),
+        "{}",
+        rejects[0]["reason"]
+    );
+    assert!(rejects[3]["reason"].contains("first at line 2"));
+    let summary: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("summary.json")).unwrap()).unwrap();
+    let payments = summary["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["file"].as_str().unwrap().ends_with("payments.csv"))
+        .unwrap();
+    assert_eq!(payments["rows_read"], 6);
+    assert_eq!(payments["rows_used"], 1);
+    assert_eq!(payments["rows_rejected"], 5);
+    assert_eq!(
+        summary["rows_read"],
+        summary["rows_used"].as_u64().unwrap() + summary["rows_rejected"].as_u64().unwrap()
+    );
+}
+
+#[test]
+fn config_errors_name_the_key() {
+    let dir = tempfile::tempdir().unwrap();
+    small_fixture().write(dir.path());
+    let cfg = dir.path().join("c.toml");
+    for (text, key) in [
+        ("[delayed]\ngrace_dayz = 3\n", "grace_dayz"),
+        ("[matching]\nname_cutoff = 2\n", "matching.name_cutoff"),
+        ("[weights]\nDELAY_LATE = \"high\"\n", "DELAY_LATE"),
+    ] {
+        std::fs::write(&cfg, text).unwrap();
+        fundaudit()
+            .args(["run", "--config"])
+            .arg(&cfg)
+            .arg("--data")
+            .arg(dir.path())
+            .arg("--out")
+            .arg(dir.path().join("out"))
+            .assert()
+            .code(2)
+            .stderr(contains(key).and(contains("c.toml")));
+    }
+}
+
+#[test]
+fn printed_default_config_is_a_working_config() {
+    let dir = tempfile::tempdir().unwrap();
+    small_fixture().write(&dir.path().join("data"));
+    let printed = fundaudit()
+        .arg("config")
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let text = String::from_utf8(printed).unwrap();
+    assert_eq!(
+        fundaudit::Config::from_toml_str(&text, "printed").unwrap(),
+        fundaudit::Config::default()
+    );
+    std::fs::write(dir.path().join("c.toml"), text).unwrap();
+    fundaudit()
+        .args(["run", "--quiet", "--as-of", "2025-03-01", "--config"])
+        .arg(dir.path().join("c.toml"))
+        .arg("--data")
+        .arg(dir.path().join("data"))
+        .arg("--out")
+        .arg(dir.path().join("out"))
+        .assert()
+        .success();
+}
+
+#[test]
+fn bad_as_of_exits_2() {
+    fundaudit()
+        .args(["run", "--as-of", "2025-13-01"])
+        .assert()
+        .code(2)
+        .stderr(contains("--as-of"));
+}
+
+#[test]
+fn generator_and_audit_are_deterministic() {
+    let dir = tempfile::tempdir().unwrap();
+    let (a, b) = (dir.path().join("a"), dir.path().join("b"));
+    for d in [&a, &b] {
+        fundaudit()
+            .args(["generate", "--beneficiaries", "600", "--seed", "5", "--out"])
+            .arg(d)
+            .assert()
+            .success();
+        fundaudit()
+            .args(["run", "--quiet", "--as-of", "2026-03-31", "--data"])
+            .arg(d)
+            .arg("--out")
+            .arg(d.join("out"))
+            .assert()
+            .success();
+    }
+    for file in [
+        "beneficiaries.csv",
+        "allocations.csv",
+        "payments.csv",
+        "deaths.csv",
+        "officials.csv",
+        "truth.csv",
+        "out/findings.csv",
+        "out/findings.json",
+    ] {
+        assert_eq!(
+            std::fs::read(a.join(file)).unwrap(),
+            std::fs::read(b.join(file)).unwrap(),
+            "{file} differs between runs"
+        );
+    }
+    let other = dir.path().join("c");
+    fundaudit()
+        .args(["generate", "--beneficiaries", "600", "--seed", "6", "--out"])
+        .arg(&other)
+        .assert()
+        .success();
+    assert_ne!(
+        std::fs::read(a.join("payments.csv")).unwrap(),
+        std::fs::read(other.join("payments.csv")).unwrap()
+    );
+}
+
+#[test]
+fn findings_csv_has_bom_and_documented_columns() {
+    let dir = tempfile::tempdir().unwrap();
+    fundaudit()
+        .args(["generate", "--beneficiaries", "300", "--seed", "1", "--out"])
+        .arg(dir.path())
+        .assert()
+        .success();
+    let out = dir.path().join("out");
+    fundaudit()
+        .args(["run", "--quiet", "--as-of", "2026-03-31", "--data"])
+        .arg(dir.path())
+        .arg("--out")
+        .arg(&out)
+        .assert()
+        .success();
+    let bytes = std::fs::read(out.join("findings.csv")).unwrap();
+    assert!(
+        bytes.starts_with(b"\xEF\xBB\xBF"),
+        "UTF-8 BOM for Excel/WPS"
+    );
+    let header = String::from_utf8(bytes)
+        .unwrap()
+        .lines()
+        .next()
+        .unwrap()
+        .trim_start_matches('\u{feff}')
+        .to_string();
+    assert_eq!(
+        header,
+        "finding_id,rank,category,rule,severity,risk_score,amount_at_risk,township,program,beneficiary_ids,allocation_ids,payment_ids,similarity,confidence,days_late,evidence"
+    );
+    let rows = read_csv(&out.join("findings.csv"));
+    let ranks: Vec<usize> = rows.iter().map(|r| r["rank"].parse().unwrap()).collect();
+    assert_eq!(ranks, (1..=rows.len()).collect::<Vec<_>>());
+    let scores: Vec<f64> = rows
+        .iter()
+        .map(|r| r["risk_score"].parse().unwrap())
+        .collect();
+    assert!(
+        scores.windows(2).all(|w| w[0] >= w[1]),
+        "ranked by risk score"
+    );
+    let json: Vec<serde_json::Value> =
+        serde_json::from_slice(&std::fs::read(out.join("findings.json")).unwrap()).unwrap();
+    assert_eq!(json.len(), rows.len());
+    assert_eq!(
+        json[0]["finding_id"].as_str().unwrap(),
+        rows[0]["finding_id"]
+    );
+}

@@ -1,0 +1,538 @@
+//! Each rule's edge cases on hand-made ledgers, through the real binary: exactly on the
+//! due date, one fen short, installments, spellings, households, homonyms.
+
+mod common;
+
+use common::{allocations_flagged, beneficiaries_flagged, id_number, of_rule, Fixture};
+
+fn one_person() -> Fixture {
+    let mut f = Fixture::default();
+    f.person(
+        "B1",
+        "张伟",
+        &id_number(1960, 3, 4, 101),
+        "东村",
+        "6228480000000000001",
+        "",
+    );
+    f
+}
+
+#[test]
+fn delayed_counts_days_after_due_plus_grace() {
+    let mut f = one_person();
+    let acc = "6228480000000000001";
+    // Explicit due date 2025-01-31, grace 5 days.
+    f.allocation(
+        "A1",
+        "低保金",
+        "2025Q1",
+        "B1",
+        "100.00",
+        "2025-01-01",
+        "2025-01-31",
+    )
+    .payment("P1", "A1", "B1", "张伟", acc, "100.00", "2025-01-31"); // on the due date
+    f.allocation(
+        "A2",
+        "低保金",
+        "2025Q2",
+        "B1",
+        "100.00",
+        "2025-01-01",
+        "2025-01-31",
+    )
+    .payment("P2", "A2", "B1", "张伟", acc, "100.00", "2025-02-05"); // last day of grace
+    f.allocation(
+        "A3",
+        "低保金",
+        "2025Q3",
+        "B1",
+        "100.00",
+        "2025-01-01",
+        "2025-01-31",
+    )
+    .payment("P3", "A3", "B1", "张伟", acc, "100.00", "2025-02-06"); // one day too late
+                                                                     // No due date: funds received + 15 days for 低保金 = 2025-01-16.
+    f.allocation("A4", "低保金", "2025Q4", "B1", "100.00", "2025-01-01", "")
+        .payment("P4", "A4", "B1", "张伟", acc, "100.00", "2025-01-21");
+    f.allocation("A5", "低保金", "2026Q1", "B1", "100.00", "2025-01-01", "")
+        .payment("P5", "A5", "B1", "张伟", acc, "100.00", "2025-01-22");
+    // Installments: the second, late one completes the amount.
+    f.allocation(
+        "A6",
+        "低保金",
+        "2026Q2",
+        "B1",
+        "100.00",
+        "2025-01-01",
+        "2025-01-31",
+    )
+    .payment("P6", "A6", "B1", "张伟", acc, "50.00", "2025-01-20")
+    .payment("P7", "A6", "B1", "张伟", acc, "50.00", "2025-03-02");
+    let findings = f.audit("2026-01-01", None);
+    assert_eq!(
+        allocations_flagged(&findings, "DELAY_LATE"),
+        ["A3", "A5", "A6"]
+    );
+    let late = of_rule(&findings, "DELAY_LATE");
+    let a3 = late.iter().find(|x| x["allocation_ids"] == "A3").unwrap();
+    assert_eq!(a3["days_late"], "6");
+    assert_eq!(a3["category"], "delayed");
+    assert!(a3["evidence"].contains("逾期6天"), "{}", a3["evidence"]);
+    assert!(
+        findings.iter().all(|x| x["category"] == "delayed"),
+        "nothing else to find: {findings:?}"
+    );
+}
+
+#[test]
+fn unpaid_only_once_past_due_plus_grace_at_as_of() {
+    let mut f = one_person();
+    f.allocation(
+        "A1",
+        "低保金",
+        "2025Q1",
+        "B1",
+        "620.00",
+        "2025-01-01",
+        "2025-01-31",
+    );
+    assert!(f.audit("2025-02-05", None).is_empty());
+    let findings = f.audit("2025-02-06", None);
+    assert_eq!(allocations_flagged(&findings, "DELAY_UNPAID"), ["A1"]);
+    assert_eq!(
+        of_rule(&findings, "DELAY_UNPAID")[0]["amount_at_risk"],
+        "620.00"
+    );
+    // Not yet due: nothing.
+    assert!(f.audit("2025-01-15", None).is_empty());
+}
+
+#[test]
+fn partial_to_the_fen_and_installments() {
+    let mut f = one_person();
+    let acc = "6228480000000000001";
+    f.allocation(
+        "A1",
+        "低保金",
+        "2025Q1",
+        "B1",
+        "100.00",
+        "2025-01-01",
+        "2025-01-31",
+    )
+    .payment("P1", "A1", "B1", "张伟", acc, "99.99", "2025-01-10"); // one fen short
+    f.allocation(
+        "A2",
+        "低保金",
+        "2025Q2",
+        "B1",
+        "100.00",
+        "2025-01-01",
+        "2025-01-31",
+    )
+    .payment("P2", "A2", "B1", "张伟", acc, "50.00", "2025-01-10")
+    .payment("P3", "A2", "B1", "张伟", acc, "50.00", "2025-01-12"); // installments, in full
+    f.allocation(
+        "A3",
+        "低保金",
+        "2025Q3",
+        "B1",
+        "100.00",
+        "2025-01-01",
+        "2025-01-31",
+    )
+    .payment("P4", "A3", "B1", "张伟", acc, "50.00", "2025-01-10")
+    .payment("P5", "A3", "B1", "张伟", acc, "40.00", "2025-01-12"); // split, short
+    let findings = f.audit("2025-03-01", None);
+    assert_eq!(
+        allocations_flagged(&findings, "PARTIAL_SHORT"),
+        ["A1", "A3"]
+    );
+    let a1 = of_rule(&findings, "PARTIAL_SHORT")
+        .into_iter()
+        .find(|x| x["allocation_ids"] == "A1")
+        .unwrap();
+    assert_eq!(a1["amount_at_risk"], "0.01");
+    let a3 = of_rule(&findings, "PARTIAL_SHORT")
+        .into_iter()
+        .find(|x| x["allocation_ids"] == "A3")
+        .unwrap();
+    assert_eq!(a3["payment_ids"], "P4;P5");
+    assert_eq!(a3["amount_at_risk"], "10.00");
+    assert_eq!(findings.len(), 2);
+    // A tolerance of one fen lets the one-fen shortfall pass, not the ten yuan.
+    let tolerant = f.audit("2025-03-01", Some("[partial]\nabs_tolerance_yuan = 0.01\n"));
+    assert_eq!(allocations_flagged(&tolerant, "PARTIAL_SHORT"), ["A3"]);
+}
+
+#[test]
+fn duplicate_payment_of_one_allocation_but_not_installments() {
+    let mut f = one_person();
+    let acc = "6228480000000000001";
+    f.allocation(
+        "A1",
+        "低保金",
+        "2025Q1",
+        "B1",
+        "100.00",
+        "2025-01-01",
+        "2025-01-31",
+    )
+    .payment("P1", "A1", "B1", "张伟", acc, "100.00", "2025-01-10")
+    .payment("P2", "A1", "B1", "张伟", acc, "100.00", "2025-01-15");
+    f.allocation(
+        "A2",
+        "低保金",
+        "2025Q2",
+        "B1",
+        "100.00",
+        "2025-01-01",
+        "2025-01-31",
+    )
+    .payment("P3", "A2", "B1", "张伟", acc, "60.00", "2025-01-10")
+    .payment("P4", "A2", "B1", "张伟", acc, "40.00", "2025-01-15");
+    let findings = f.audit("2025-03-01", None);
+    assert_eq!(allocations_flagged(&findings, "DUP_ALLOCATION"), ["A1"]);
+    assert_eq!(
+        of_rule(&findings, "DUP_ALLOCATION")[0]["amount_at_risk"],
+        "100.00"
+    );
+    assert_eq!(findings.len(), 1);
+}
+
+#[test]
+fn one_person_registered_twice_is_paid_twice_homonyms_are_not() {
+    let mut f = Fixture::default();
+    let same = id_number(1960, 3, 4, 101);
+    f.person("B1", "张伟", &same, "东村", "6228480000000000001", "")
+        .person("B2", "張偉", &same, "西村", "6228480000000000002", "") // same ID, traditional
+        .person(
+            "B3",
+            "王芳",
+            &id_number(1970, 5, 6, 200),
+            "东村",
+            "6228480000000000003",
+            "",
+        )
+        .person(
+            "B4",
+            "王芳",
+            &id_number(1970, 5, 6, 873),
+            "西村",
+            "6228480000000000004",
+            "",
+        ) // homonym, same birthday
+        .person(
+            "B5",
+            "李静",
+            &id_number(1980, 1, 2, 300),
+            "南村",
+            "6228480000000000005",
+            "",
+        )
+        .person(
+            "B6",
+            "李晶",
+            &id_number(1980, 1, 2, 915),
+            "南村",
+            "6228480000000000006",
+            "",
+        ); // homophone, same village
+    for (i, b) in ["B1", "B2", "B3", "B4", "B5", "B6"].iter().enumerate() {
+        let a = format!("A{i}");
+        let name = ["张伟", "張偉", "王芳", "王芳", "李静", "李晶"][i];
+        f.allocation(
+            &a,
+            "低保金",
+            "2025Q1",
+            b,
+            "300.00",
+            "2025-01-01",
+            "2025-01-31",
+        )
+        .payment(
+            &format!("P{i}"),
+            &a,
+            b,
+            name,
+            &format!("622848000000000000{}", i + 1),
+            "300.00",
+            "2025-01-10",
+        );
+    }
+    let findings = f.audit("2025-03-01", None);
+    let dup = of_rule(&findings, "DUP_PERSON_PERIOD");
+    let mut pairs: Vec<&str> = dup.iter().map(|x| x["beneficiary_ids"].as_str()).collect();
+    pairs.sort();
+    assert_eq!(pairs, ["B1;B2", "B5;B6"]);
+    let b5 = dup
+        .iter()
+        .find(|x| x["beneficiary_ids"] == "B5;B6")
+        .unwrap();
+    assert_eq!(b5["similarity"], "0.92", "homophone decided by pinyin");
+    assert!(b5["evidence"].contains("同音"), "{}", b5["evidence"]);
+    assert_eq!(dup[0]["amount_at_risk"], "300.00");
+    assert_eq!(findings.len(), 2, "{findings:?}");
+}
+
+#[test]
+fn ghosts_unregistered_dead_and_invalid_ids() {
+    let mut f = Fixture::default();
+    let mut bad_check = id_number(1950, 7, 8, 42);
+    let last = if bad_check.ends_with('1') { '2' } else { '1' };
+    bad_check.pop();
+    bad_check.push(last);
+    f.person(
+        "B1",
+        "赵强",
+        &id_number(1950, 1, 1, 1),
+        "东村",
+        "6228480000000000001",
+        "2025-01-10",
+    ) // died
+    .person(
+        "B2",
+        "钱芳",
+        &id_number(1950, 1, 2, 2),
+        "东村",
+        "6228480000000000002",
+        "2025-03-01",
+    ) // died after being paid
+    .person(
+        "B3",
+        "孙丽华",
+        &id_number(1950, 1, 3, 3),
+        "东村",
+        "6228480000000000003",
+        "",
+    ) // on the death list, no ID
+    .person(
+        "B4",
+        "王芳",
+        &id_number(1950, 1, 4, 4),
+        "北村",
+        "6228480000000000004",
+        "",
+    )
+    .person(
+        "B5",
+        "王芳",
+        &id_number(1951, 1, 4, 5),
+        "北村",
+        "6228480000000000005",
+        "",
+    ) // two 王芳 in 北村
+    .person("B6", "周敏", &bad_check, "东村", "6228480000000000006", "");
+    for (i, b) in ["B1", "B2", "B3", "B4", "B5", "B6", "B99"]
+        .iter()
+        .enumerate()
+    {
+        let a = format!("A{i}");
+        f.allocation(
+            &a,
+            "低保金",
+            "2025Q1",
+            b,
+            "300.00",
+            "2025-01-01",
+            "2025-01-31",
+        )
+        .payment(
+            &format!("P{i}"),
+            &a,
+            b,
+            "",
+            &format!("622848000000000000{}", i + 1),
+            "300.00",
+            "2025-01-20",
+        );
+    }
+    f.deaths.push("孫麗華,,2025-01-05,1950-01-03,,".into()); // traditional spelling + birth date
+    f.deaths.push("王芳,,2025-01-05,,城关镇,北村".into()); // a common name, ambiguous in the village
+    let findings = f.audit("2025-03-01", None);
+    assert_eq!(
+        beneficiaries_flagged(&findings, "GHOST_UNREGISTERED"),
+        ["B99"]
+    );
+    assert_eq!(
+        beneficiaries_flagged(&findings, "GHOST_DECEASED"),
+        ["B1", "B3"]
+    );
+    assert_eq!(beneficiaries_flagged(&findings, "GHOST_INVALID_ID"), ["B6"]);
+    let b3 = of_rule(&findings, "GHOST_DECEASED")
+        .into_iter()
+        .find(|x| x["beneficiary_ids"] == "B3")
+        .unwrap();
+    assert_eq!(b3["similarity"], "1.00");
+    assert!(
+        b3["evidence"].contains("出生日期相同"),
+        "{}",
+        b3["evidence"]
+    );
+}
+
+#[test]
+fn diverted_strangers_officials_shared_cards_but_not_spellings_or_households() {
+    let mut f = Fixture::default();
+    f.person(
+        "B1",
+        "张伟",
+        &id_number(1960, 1, 1, 1),
+        "东村",
+        "6228480000000000001",
+        "",
+    )
+    .person(
+        "B2",
+        "刘强",
+        &id_number(1960, 1, 2, 2),
+        "东村",
+        "6228480000000000002",
+        "",
+    )
+    .person(
+        "B3",
+        "陈丽",
+        &id_number(1960, 1, 3, 3),
+        "西村",
+        "6228480000000000003",
+        "",
+    )
+    .person(
+        "B4",
+        "杨军",
+        &id_number(1960, 1, 4, 4),
+        "西村",
+        "6228480000000000003",
+        "",
+    ) // wife's card
+    .person(
+        "B5",
+        "赵敏",
+        &id_number(1960, 1, 5, 5),
+        "南村",
+        "6228480000000000005",
+        "",
+    )
+    .person(
+        "B6",
+        "吴刚",
+        &id_number(1960, 1, 6, 6),
+        "北村",
+        "6228480000000000006",
+        "",
+    )
+    .person(
+        "B7",
+        "周平",
+        &id_number(1960, 1, 7, 7),
+        "中村",
+        "6228480000000000007",
+        "",
+    )
+    .person(
+        "B8",
+        "郑红",
+        &id_number(1960, 1, 8, 8),
+        "东村",
+        "6228480000000000008",
+        "",
+    )
+    .person(
+        "B9",
+        "冯涛",
+        &id_number(1960, 1, 9, 9),
+        "东村",
+        "6228480000000000009",
+        "",
+    );
+    let rows = [
+        ("B1", "張 偉", "6228480000000000001"), // bank spelling: fine
+        ("B2", "马超", "6228480000000000999"),  // stranger's card
+        ("B3", "陈丽", "6228480000000000003"),
+        ("B4", "陈丽", "6228480000000000003"), // household card: fine
+        ("B5", "黄金", "6228480000000000777"), // three villages on one card
+        ("B6", "黄金", "6228480000000000777"),
+        ("B7", "黄金", "6228480000000000777"),
+        ("B8", "何志", "6228480000000000888"), // a cadre's card
+    ];
+    for (i, (b, payee, acc)) in rows.iter().enumerate() {
+        let a = format!("A{i}");
+        f.allocation(
+            &a,
+            "低保金",
+            "2025Q1",
+            b,
+            "300.00",
+            "2025-01-01",
+            "2025-01-31",
+        )
+        .payment(&format!("P{i}"), &a, b, payee, acc, "300.00", "2025-01-10");
+    }
+    f.payment(
+        "P90",
+        "",
+        "B9",
+        "冯涛",
+        "6228480000000000009",
+        "500.00",
+        "2025-01-10",
+    ); // no allocation
+    f.officials
+        .push("何志,411623197001010011,城关镇东村村委会,村会计".into());
+    f.officials.push("冯涛,,黄寨镇人民政府,科员".into()); // same name as B9, other township
+    let findings = f.audit("2025-03-01", None);
+    assert_eq!(
+        beneficiaries_flagged(&findings, "DIV_PAYEE_MISMATCH"),
+        ["B2", "B5", "B6", "B7"]
+    );
+    assert_eq!(
+        beneficiaries_flagged(&findings, "DIV_SHARED_ACCOUNT"),
+        ["B5;B6;B7"]
+    );
+    assert_eq!(beneficiaries_flagged(&findings, "DIV_OFFICIAL"), ["B8"]);
+    let nothing_for = |b: &str| {
+        findings.iter().all(|x| {
+            !x["beneficiary_ids"].split(';').any(|id| id == b) || x["rule"] == "DIV_NO_ALLOCATION"
+        })
+    };
+    assert!(
+        nothing_for("B1") && nothing_for("B3") && nothing_for("B4") && nothing_for("B9"),
+        "{findings:?}"
+    );
+    let none = of_rule(&findings, "DIV_NO_ALLOCATION");
+    assert_eq!(none.len(), 1);
+    assert_eq!(none[0]["payment_ids"], "P90");
+}
+
+#[test]
+fn official_enrolled_as_beneficiary_by_id_number() {
+    let mut f = one_person();
+    f.allocation(
+        "A1",
+        "低保金",
+        "2025Q1",
+        "B1",
+        "300.00",
+        "2025-01-01",
+        "2025-01-31",
+    )
+    .payment(
+        "P1",
+        "A1",
+        "B1",
+        "张伟",
+        "6228480000000000001",
+        "300.00",
+        "2025-01-10",
+    );
+    f.officials.push(format!(
+        "张伟,{},城关镇东村村委会,村主任",
+        id_number(1960, 3, 4, 101)
+    ));
+    let findings = f.audit("2025-03-01", None);
+    assert_eq!(beneficiaries_flagged(&findings, "DIV_OFFICIAL"), ["B1"]);
+    assert!(of_rule(&findings, "DIV_OFFICIAL")[0]["evidence"].contains("身份证号一致"));
+}
