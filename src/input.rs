@@ -5,7 +5,7 @@
 //! `X` must never be guessed into integers. Money becomes exact fen (Int64) and dates
 //! become Polars `Date` only after a cell-by-cell check whose failures are reported.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 use std::path::{Path, PathBuf};
 
 use polars::prelude::*;
@@ -432,7 +432,8 @@ fn validate_rows(
         let values = df.column(c.name)?.str()?;
         let p = match c.field {
             Field::Key => {
-                let mut seen: HashMap<&str, usize> = HashMap::with_capacity(height);
+                let mut seen: FxHashMap<&str, usize> = FxHashMap::default();
+                seen.reserve(height);
                 for (row, v) in values.iter().enumerate() {
                     match v {
                         None => reject(row, c.name, v, format!("{} is empty", c.name)),
