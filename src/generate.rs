@@ -864,12 +864,18 @@ pub fn generate(opts: &GenerateOptions, out: &Path) -> Result<()> {
                 "same ID number",
             ),
             1 => {
-                // One sequence digit mistyped; the check digit recomputed as systems do.
-                let mut b = id_number.as_bytes()[..17].to_vec();
-                b[15] = if b[15] == b'9' { b'0' } else { b[15] + 1 };
-                let c = idcard::check_char(&b).unwrap_or(b'0');
-                b.push(c);
-                let id = String::from_utf8(b).unwrap_or_default();
+                // One sequence digit mistyped, the check digit recomputed as systems do,
+                // into a number nobody else holds.
+                let id = (1..10u8)
+                    .map(|step| {
+                        let mut b = id_number.as_bytes()[..17].to_vec();
+                        b[15] = b'0' + (b[15] - b'0' + step) % 10;
+                        let c = idcard::check_char(&b).unwrap_or(b'0');
+                        b.push(c);
+                        String::from_utf8(b).unwrap_or_default()
+                    })
+                    .find(|id| !g.ids_used.contains(id))
+                    .unwrap_or_else(|| id_number.clone());
                 g.ids_used.insert(id.clone());
                 (
                     name.clone(),

@@ -16,26 +16,35 @@ const CJK_END: u32 = 0x9FFF;
 pub struct NormName {
     /// Normalised characters: simplified Han, lower-case Latin, no spaces or dots.
     pub chars: Box<[char]>,
-    /// Toneless pinyin of each Han character (Latin letters kept as they are), concatenated.
-    pub pinyin: Box<[u8]>,
+    /// One token per character: the toneless pinyin syllable of a Han character (hashed),
+    /// the code point of anything else. Homophones compare equal syllable by syllable;
+    /// comparing the letters instead would make zhang-yan-li and zhang-yan-lin 0.98 alike.
+    pub syllables: Box<[u32]>,
+    /// Toneless pinyin, concatenated (`zhangwei`): the key that blocks homophones together.
+    pub pinyin: Box<str>,
 }
 
 impl NormName {
     pub fn new(raw: &str) -> NormName {
         let chars: Vec<char> = normalize_chars(raw);
-        let mut pinyin = Vec::with_capacity(chars.len() * 4);
-        for &c in &chars {
-            match c.to_pinyin() {
-                Some(p) => pinyin.extend_from_slice(p.plain().as_bytes()),
-                None => {
-                    let mut buf = [0u8; 4];
-                    pinyin.extend_from_slice(c.encode_utf8(&mut buf).as_bytes());
+        let mut pinyin = String::with_capacity(chars.len() * 4);
+        let syllables = chars
+            .iter()
+            .map(|&c| match c.to_pinyin() {
+                Some(p) => {
+                    pinyin.push_str(p.plain());
+                    syllable_token(p.plain())
                 }
-            }
-        }
+                None => {
+                    pinyin.push(c);
+                    c as u32
+                }
+            })
+            .collect();
         NormName {
             chars: chars.into_boxed_slice(),
-            pinyin: pinyin.into_boxed_slice(),
+            syllables,
+            pinyin: pinyin.into_boxed_str(),
         }
     }
 
@@ -49,8 +58,16 @@ impl NormName {
 
     /// The pinyin key as text, used to block homophones together.
     pub fn pinyin_str(&self) -> &str {
-        std::str::from_utf8(&self.pinyin).unwrap_or("")
+        &self.pinyin
     }
+}
+
+/// A syllable as a token outside the Unicode range, so it never equals a code point.
+fn syllable_token(syllable: &str) -> u32 {
+    let h = syllable.bytes().fold(0x811c_9dc5u32, |h, b| {
+        (h ^ u32::from(b)).wrapping_mul(0x0100_0193)
+    });
+    0x0011_0000 | (h & 0x7fff_ffff)
 }
 
 /// Normalised name as a string: what the bank's and the registry's spellings agree on.
@@ -151,6 +168,11 @@ mod tests {
         assert_eq!(NormName::new("李静").pinyin, NormName::new("李晶").pinyin);
         assert_ne!(NormName::new("李静").pinyin, NormName::new("李娜").pinyin);
         assert_eq!(NormName::new("张伟").pinyin_str(), "zhangwei");
+        assert_eq!(
+            NormName::new("张伟").syllables,
+            NormName::new("张玮").syllables
+        );
+        assert_eq!(NormName::new("Ali").syllables.len(), 3);
     }
 
     proptest! {

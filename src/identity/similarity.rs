@@ -73,7 +73,7 @@ fn jaro_long<T: PartialEq + Copy>(a: &[T], b: &[T]) -> f64 {
 pub struct NameSimilarity {
     /// Jaro-Winkler on normalised characters.
     pub chars: f64,
-    /// Jaro-Winkler on toneless pinyin.
+    /// Jaro-Winkler on toneless pinyin syllables.
     pub pinyin: f64,
     /// max(chars, pinyin_weight * pinyin): the number cut-offs apply to.
     pub score: f64,
@@ -105,11 +105,7 @@ pub fn compare_names(a: &NormName, b: &NormName, pinyin_weight: f64) -> NameSimi
         };
     }
     let chars = jaro_winkler(&a.chars, &b.chars);
-    let pinyin = if a.pinyin.is_empty() || b.pinyin.is_empty() {
-        0.0
-    } else {
-        jaro_winkler(&a.pinyin, &b.pinyin)
-    };
+    let pinyin = jaro_winkler(&a.syllables, &b.syllables);
     let mut score = chars.max(pinyin_weight * pinyin);
     if a.chars.len() != b.chars.len() && is_han(&a.chars) && is_han(&b.chars) {
         // 郭华 and 郭华芳 are two names, though Jaro-Winkler rates a prefix at 0.91: Han
@@ -152,6 +148,12 @@ mod tests {
         assert_eq!(sim("張偉", "张 伟").score, 1.0);
         assert!(sim("王芳", "李娜").score < 0.6);
         assert!(sim("王芳", "王芬").score < 0.9, "{:?}", sim("王芳", "王芬"));
+        // One syllable apart is not a homophone, however alike the letters.
+        assert!(
+            sim("张艳丽", "张艳林").score < 0.9,
+            "{:?}",
+            sim("张艳丽", "张艳林")
+        );
         assert_eq!(sim("", "").score, 0.0);
         // A two-character name is not a three-character one that starts with it.
         let s = sim("郭华", "郭华芳");

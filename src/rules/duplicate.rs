@@ -82,6 +82,18 @@ pub fn same_person_period(ctx: &Context, v: &Views) -> PolarsResult<DataFrame> {
                     _ => 0.75 + 0.2 * m.similarity.score,
                 },
             ),
+            None if reg_rows.len() > 1 => (
+                format!(
+                    "{}经身份比对属同一人（经其他登记记录间接关联，需人工核实）",
+                    reg_rows
+                        .iter()
+                        .map(|&r| ctx.row_label(r))
+                        .collect::<Vec<_>>()
+                        .join("、")
+                ),
+                None,
+                0.6,
+            ),
             None => (
                 format!(
                     "{}在同一项目同一期有{}张分配单",
