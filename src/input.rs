@@ -9,6 +9,7 @@ use rustc_hash::FxHashMap;
 use std::path::{Path, PathBuf};
 
 use polars::prelude::*;
+use rayon::prelude::*;
 
 use crate::error::{Error, Result};
 use crate::parse::{parse_amount_fen, parse_date};
@@ -399,111 +400,57 @@ fn validate_rows(
         .filter(|c| found.iter().any(|f| f == c.name))
         .collect();
 
-    // Trim text and turn blank cells into nulls, in parallel, before any check.
+    // Trim text and turn blank cells into nulls before any check. Most columns of a clean
+    // export need neither, and rewriting a million strings costs more than looking at
+    // them, so only the columns that need it are rewritten.
+    let needs_trim = |c: &polars::prelude::Column| -> bool {
+        c.str().is_ok_and(|ca| {
+            ca.iter().flatten().any(|v| {
+                v.is_empty()
+                    || v.starts_with(char::is_whitespace)
+                    || v.ends_with(char::is_whitespace)
+            })
+        })
+    };
     let trims: Vec<Expr> = raw
-        .get_column_names()
+        .columns()
         .iter()
-        .map(|n| {
-            let c = col(n.as_str()).str().strip_chars(lit(NULL));
-            when(c.clone().eq(lit("")))
+        .filter(|c| needs_trim(c))
+        .map(|c| {
+            let n = c.name().as_str();
+            let trimmed = col(n).str().strip_chars(lit(NULL));
+            when(trimmed.clone().eq(lit("")))
                 .then(lit(NULL))
-                .otherwise(c)
-                .alias(n.as_str())
+                .otherwise(trimmed)
+                .alias(n)
         })
         .collect();
-    let df = raw.lazy().with_columns(trims).collect()?;
+    let df = if trims.is_empty() {
+        raw
+    } else {
+        raw.lazy().with_columns(trims).collect()?
+    };
     let height = df.height();
 
+    // Columns are checked in parallel; each reports its problems by row.
+    let checked: Vec<(Parsed, Vec<CellProblem>)> = present
+        .par_iter()
+        .map(|c| Ok(check_column(df.column(c.name)?.str()?, c, &line_of)))
+        .collect::<PolarsResult<_>>()?;
     let mut bad = vec![false; height];
     let mut rejects = Vec::new();
-    let mut reject = |row: usize, column: &str, value: Option<&str>, reason: String| {
-        bad[row] = true;
-        rejects.push(Reject {
-            file: file.to_string(),
-            line: line_of(row),
-            column: column.to_string(),
-            value: value.unwrap_or("").to_string(),
-            reason,
-        });
-    };
-
     let mut parsed = Vec::with_capacity(present.len());
-    for c in &present {
-        let values = df.column(c.name)?.str()?;
-        let p = match c.field {
-            Field::Key => {
-                let mut seen: FxHashMap<&str, usize> = FxHashMap::default();
-                seen.reserve(height);
-                for (row, v) in values.iter().enumerate() {
-                    match v {
-                        None => reject(row, c.name, v, format!("{} is empty", c.name)),
-                        Some(s) => {
-                            if let Some(first) = seen.get(s) {
-                                reject(
-                                    row,
-                                    c.name,
-                                    v,
-                                    format!("duplicate {} (first at line {})", c.name, first + 2),
-                                );
-                            } else {
-                                seen.insert(s, row);
-                            }
-                        }
-                    }
-                }
-                Parsed::Text
-            }
-            Field::Text => {
-                for (row, v) in values.iter().enumerate() {
-                    if v.is_none() {
-                        reject(row, c.name, v, format!("{} is empty", c.name));
-                    }
-                }
-                Parsed::Text
-            }
-            Field::OptText => Parsed::Text,
-            Field::Date | Field::OptDate => {
-                let mut out = Vec::with_capacity(height);
-                for (row, v) in values.iter().enumerate() {
-                    out.push(match v {
-                        None if c.field == Field::Date => {
-                            reject(row, c.name, v, format!("{} is empty", c.name));
-                            None
-                        }
-                        None => None,
-                        Some(s) => match parse_date(s) {
-                            Ok(d) => Some(d),
-                            Err(why) => {
-                                reject(row, c.name, v, why);
-                                None
-                            }
-                        },
-                    });
-                }
-                Parsed::Dates(out)
-            }
-            Field::Amount => {
-                let mut out = Vec::with_capacity(height);
-                for (row, v) in values.iter().enumerate() {
-                    out.push(match v.map(parse_amount_fen) {
-                        None => {
-                            reject(row, c.name, v, format!("{} is empty", c.name));
-                            None
-                        }
-                        Some(Ok(f)) if f < 0 => {
-                            reject(row, c.name, v, "negative amount".to_string());
-                            None
-                        }
-                        Some(Ok(f)) => Some(f),
-                        Some(Err(why)) => {
-                            reject(row, c.name, v, why);
-                            None
-                        }
-                    });
-                }
-                Parsed::Fen(out)
-            }
-        };
+    for (c, (p, problems)) in present.iter().zip(checked) {
+        for (row, value, reason) in problems {
+            bad[row] = true;
+            rejects.push(Reject {
+                file: file.to_string(),
+                line: line_of(row),
+                column: c.name.to_string(),
+                value: value.unwrap_or_default(),
+                reason,
+            });
+        }
         parsed.push(p);
     }
 
@@ -568,6 +515,97 @@ fn validate_rows(
         frame: good,
         rejects,
     })
+}
+
+/// A bad cell: row, raw value, reason.
+type CellProblem = (usize, Option<String>, String);
+
+/// Checks one column against its spec; returns its typed values (for dates and amounts)
+/// and the problems found.
+fn check_column(
+    values: &StringChunked,
+    c: &ColumnSpec,
+    line_of: &(dyn Fn(usize) -> usize + Sync),
+) -> (Parsed, Vec<CellProblem>) {
+    let height = values.len();
+    let mut problems: Vec<CellProblem> = Vec::new();
+    let mut reject = |row: usize, value: Option<&str>, reason: String| {
+        problems.push((row, value.map(str::to_string), reason));
+    };
+    let p = match c.field {
+        Field::Key => {
+            let mut seen: FxHashMap<&str, usize> = FxHashMap::default();
+            seen.reserve(height);
+            for (row, v) in values.iter().enumerate() {
+                match v {
+                    None => reject(row, v, format!("{} is empty", c.name)),
+                    Some(s) => {
+                        if let Some(first) = seen.get(s) {
+                            reject(
+                                row,
+                                v,
+                                format!("duplicate {} (first at line {})", c.name, line_of(*first)),
+                            );
+                        } else {
+                            seen.insert(s, row);
+                        }
+                    }
+                }
+            }
+            Parsed::Text
+        }
+        Field::Text => {
+            for (row, v) in values.iter().enumerate() {
+                if v.is_none() {
+                    reject(row, v, format!("{} is empty", c.name));
+                }
+            }
+            Parsed::Text
+        }
+        Field::OptText => Parsed::Text,
+        Field::Date | Field::OptDate => {
+            let mut out = Vec::with_capacity(height);
+            for (row, v) in values.iter().enumerate() {
+                out.push(match v {
+                    None if c.field == Field::Date => {
+                        reject(row, v, format!("{} is empty", c.name));
+                        None
+                    }
+                    None => None,
+                    Some(s) => match parse_date(s) {
+                        Ok(d) => Some(d),
+                        Err(why) => {
+                            reject(row, v, why);
+                            None
+                        }
+                    },
+                });
+            }
+            Parsed::Dates(out)
+        }
+        Field::Amount => {
+            let mut out = Vec::with_capacity(height);
+            for (row, v) in values.iter().enumerate() {
+                out.push(match v.map(parse_amount_fen) {
+                    None => {
+                        reject(row, v, format!("{} is empty", c.name));
+                        None
+                    }
+                    Some(Ok(f)) if f < 0 => {
+                        reject(row, v, "negative amount".to_string());
+                        None
+                    }
+                    Some(Ok(f)) => Some(f),
+                    Some(Err(why)) => {
+                        reject(row, v, why);
+                        None
+                    }
+                });
+            }
+            Parsed::Fen(out)
+        }
+    };
+    (p, problems)
 }
 
 #[cfg(test)]
