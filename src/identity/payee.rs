@@ -41,8 +41,16 @@ pub fn judge_payees(
     officials: &[OfficialEntry],
     config: &Config,
 ) -> Vec<Payee> {
-    // Normalise each distinct payee name once, in parallel.
-    let mut distinct: Vec<&str> = payee_names.iter().flatten().copied().collect();
+    // Normalise once, in parallel, each distinct payee name that is not spelled exactly
+    // as the registry spells the beneficiary (almost all are, and need no work).
+    let mut distinct: Vec<&str> = (0..payee_names.len())
+        .into_par_iter()
+        .filter_map(|i| {
+            let raw = payee_names[i]?;
+            let row = reg_rows[i]? as usize;
+            (raw != registry[row].raw_name).then_some(raw)
+        })
+        .collect();
     distinct.par_sort_unstable();
     distinct.dedup();
     let normed: HashMap<&str, NormName> = distinct
