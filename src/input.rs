@@ -133,7 +133,7 @@ pub const OFFICIALS: FileSpec = FileSpec {
 };
 
 /// Name of the column that carries each row's line number in its source file.
-pub const LINE: &str = "line";
+pub const LINE: &str = "_source_line";
 
 /// A row that could not be used, and why.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
