@@ -1299,129 +1299,103 @@ fn yuan(fen: i64) -> String {
     format!("{}.{:02}", fen / 100, fen % 100)
 }
 
+/// Writes one CSV file: a header line and one line per row.
+fn write_file(
+    out: &Path,
+    name: &str,
+    header: &str,
+    rows: impl Iterator<Item = String>,
+) -> Result<()> {
+    let path = out.join(name);
+    let fail = |e: std::io::Error| Error::Write {
+        path: path.display().to_string(),
+        message: e.to_string(),
+    };
+    let mut w = BufWriter::with_capacity(1 << 20, File::create(&path).map_err(fail)?);
+    writeln!(w, "{header}").map_err(fail)?;
+    for row in rows {
+        writeln!(w, "{row}").map_err(fail)?;
+    }
+    w.flush().map_err(fail)
+}
+
 fn write_all(g: &Gen, out: &Path) -> Result<()> {
     std::fs::create_dir_all(out).map_err(|e| Error::Write {
         path: out.display().to_string(),
         message: e.to_string(),
     })?;
-    let open = |name: &str| -> Result<(BufWriter<File>, String)> {
-        let path = out.join(name);
-        let f = File::create(&path).map_err(|e| Error::Write {
-            path: path.display().to_string(),
-            message: e.to_string(),
-        })?;
-        Ok((
-            BufWriter::with_capacity(1 << 20, f),
-            path.display().to_string(),
-        ))
-    };
-    let fail = |path: &str, e: std::io::Error| Error::Write {
-        path: path.to_string(),
-        message: e.to_string(),
-    };
-
-    let (mut w, path) = open("beneficiaries.csv")?;
-    let mut text =
-        String::from("beneficiary_id,name,id_number,township,village,bank_account,death_date\n");
-    for p in &g.people {
-        text.push_str(&format!(
-            "{},{},{},{},{},{},{}\n",
-            p.id,
-            p.name,
-            p.id_number,
-            TOWNSHIPS[p.township],
-            p.village,
-            p.account,
-            p.death.map(day).unwrap_or_default()
-        ));
-    }
-    w.write_all(text.as_bytes())
-        .and_then(|_| w.flush())
-        .map_err(|e| fail(&path, e))?;
-
-    let (mut w, path) = open("allocations.csv")?;
-    let mut text = String::from("allocation_id,program,period,beneficiary_id,township,amount,funds_received_date,due_date\n");
-    for a in &g.allocations {
-        text.push_str(&format!(
-            "{},{},{},{},{},{},{},{}\n",
-            a.id,
-            a.program,
-            a.period,
-            a.person,
-            TOWNSHIPS[a.township],
-            yuan(a.amount_fen),
-            day(a.received),
-            a.due.map(day).unwrap_or_default()
-        ));
-    }
-    w.write_all(text.as_bytes())
-        .and_then(|_| w.flush())
-        .map_err(|e| fail(&path, e))?;
-
-    let (mut w, path) = open("payments.csv")?;
-    let mut text = String::from("payment_id,allocation_id,beneficiary_id,payee_name,payee_account,amount,paid_date,program\n");
-    for p in &g.payments {
-        text.push_str(&format!(
-            "{},{},{},{},{},{},{},{}\n",
-            p.id,
-            p.allocation,
-            p.beneficiary,
-            p.payee,
-            p.account,
-            yuan(p.amount_fen),
-            day(p.paid),
-            p.program
-        ));
-    }
-    w.write_all(text.as_bytes())
-        .and_then(|_| w.flush())
-        .map_err(|e| fail(&path, e))?;
-
-    let (mut w, path) = open("deaths.csv")?;
-    let mut text = String::from("name,id_number,death_date,birth_date,township,village\n");
-    for (name, id, died, born, t, v) in &g.deaths {
-        text.push_str(&format!(
-            "{},{},{},{},{},{}\n",
-            name,
-            id,
-            day(*died),
-            born.map(day).unwrap_or_default(),
-            t,
-            v
-        ));
-    }
-    w.write_all(text.as_bytes())
-        .and_then(|_| w.flush())
-        .map_err(|e| fail(&path, e))?;
-
-    let (mut w, path) = open("officials.csv")?;
-    let mut text = String::from("name,id_number,unit,role\n");
-    for (name, id, unit, role, _, _) in &g.officials {
-        text.push_str(&format!("{name},{id},{unit},{role}\n"));
-    }
-    w.write_all(text.as_bytes())
-        .and_then(|_| w.flush())
-        .map_err(|e| fail(&path, e))?;
-
-    let (mut w, path) = open("truth.csv")?;
-    let mut text = String::from("category,rule,key_type,ids,note\n");
-    for t in &g.truth {
-        let category = crate::findings::Rule::ALL
+    write_file(
+        out,
+        "beneficiaries.csv",
+        "beneficiary_id,name,id_number,township,village,bank_account,death_date",
+        g.people.iter().map(|p| {
+            let death = p.death.map(day).unwrap_or_default();
+            let township = TOWNSHIPS[p.township];
+            format!(
+                "{},{},{},{township},{},{},{death}",
+                p.id, p.name, p.id_number, p.village, p.account
+            )
+        }),
+    )?;
+    write_file(
+        out,
+        "allocations.csv",
+        "allocation_id,program,period,beneficiary_id,township,amount,funds_received_date,due_date",
+        g.allocations.iter().map(|a| {
+            let (township, amount) = (TOWNSHIPS[a.township], yuan(a.amount_fen));
+            let (received, due) = (day(a.received), a.due.map(day).unwrap_or_default());
+            format!(
+                "{},{},{},{},{township},{amount},{received},{due}",
+                a.id, a.program, a.period, a.person
+            )
+        }),
+    )?;
+    write_file(
+        out,
+        "payments.csv",
+        "payment_id,allocation_id,beneficiary_id,payee_name,payee_account,amount,paid_date,program",
+        g.payments.iter().map(|p| {
+            let (amount, paid) = (yuan(p.amount_fen), day(p.paid));
+            format!(
+                "{},{},{},{},{},{amount},{paid},{}",
+                p.id, p.allocation, p.beneficiary, p.payee, p.account, p.program
+            )
+        }),
+    )?;
+    write_file(
+        out,
+        "deaths.csv",
+        "name,id_number,death_date,birth_date,township,village",
+        g.deaths.iter().map(|(name, id, died, born, t, v)| {
+            let (died, born) = (day(*died), born.map(day).unwrap_or_default());
+            format!("{name},{id},{died},{born},{t},{v}")
+        }),
+    )?;
+    write_file(
+        out,
+        "officials.csv",
+        "name,id_number,unit,role",
+        g.officials
             .iter()
-            .find(|r| r.code() == t.rule)
-            .map(|r| r.category().code())
-            .unwrap_or("");
-        text.push_str(&format!(
-            "{},{},{},{},{}\n",
-            category,
-            t.rule,
-            t.key_type,
-            t.ids.join(";"),
-            csv_field(&t.note)
-        ));
-    }
-    w.write_all(text.as_bytes())
-        .and_then(|_| w.flush())
-        .map_err(|e| fail(&path, e))?;
-    Ok(())
+            .map(|(name, id, unit, role, _, _)| format!("{name},{id},{unit},{role}")),
+    )?;
+    write_file(
+        out,
+        "truth.csv",
+        "category,rule,key_type,ids,note",
+        g.truth.iter().map(|t| {
+            let category = crate::findings::Rule::ALL
+                .iter()
+                .find(|r| r.code() == t.rule)
+                .map(|r| r.category().code())
+                .unwrap_or("");
+            format!(
+                "{category},{},{},{},{}",
+                t.rule,
+                t.key_type,
+                t.ids.join(";"),
+                csv_field(&t.note)
+            )
+        }),
+    )
 }

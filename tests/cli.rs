@@ -3,20 +3,12 @@
 
 mod common;
 
-use common::{fundaudit, id_number, read_csv, Fixture};
+use common::{fundaudit, read_csv, Fixture};
 use predicates::prelude::*;
 use predicates::str::contains;
 
 fn small_fixture() -> Fixture {
-    let mut f = Fixture::default();
-    f.person(
-        "B1",
-        "张伟",
-        &id_number(1960, 3, 4, 101),
-        "东村",
-        "6228480000000000001",
-        "",
-    );
+    let mut f = Fixture::one_person();
     f.allocation(
         "A1",
         "低保金",
@@ -38,14 +30,20 @@ fn small_fixture() -> Fixture {
     f
 }
 
+/// `fundaudit run --data DIR --out DIR/out`, more arguments to follow.
+fn run_on(dir: &std::path::Path) -> assert_cmd::Command {
+    let mut cmd = fundaudit();
+    cmd.args(["run", "--data"])
+        .arg(dir)
+        .arg("--out")
+        .arg(dir.join("out"));
+    cmd
+}
+
 #[test]
 fn missing_file_exits_2_and_names_it() {
     let dir = tempfile::tempdir().unwrap();
-    fundaudit()
-        .args(["run", "--data"])
-        .arg(dir.path())
-        .arg("--out")
-        .arg(dir.path().join("out"))
+    run_on(dir.path())
         .assert()
         .code(2)
         .stderr(contains("beneficiaries.csv").and(contains("not found")));
@@ -60,18 +58,11 @@ fn missing_column_exits_2_naming_column_and_listing_found() {
         "payment_id,allocation_id,beneficiary_id,payee_name,payee_account,paid_date,program\n",
     )
     .unwrap();
-    fundaudit()
-        .args(["run", "--data"])
-        .arg(dir.path())
-        .arg("--out")
-        .arg(dir.path().join("out"))
-        .assert()
-        .code(2)
-        .stderr(
-            contains("payments.csv")
-                .and(contains("`amount`"))
-                .and(contains("columns found: payment_id")),
-        );
+    run_on(dir.path()).assert().code(2).stderr(
+        contains("payments.csv")
+            .and(contains("`amount`"))
+            .and(contains("columns found: payment_id")),
+    );
 }
 
 #[test]

@@ -20,7 +20,12 @@ fn main_command_runs_on_sample_data() {
         .assert()
         .success()
         .stdout(predicates::str::contains("every row accounted for"));
-    for file in ["findings.csv", "findings.json", "rejects.csv", "summary.json"] {
+    for file in [
+        "findings.csv",
+        "findings.json",
+        "rejects.csv",
+        "summary.json",
+    ] {
         assert!(out.path().join(file).exists(), "{file}");
     }
 }
@@ -39,6 +44,9 @@ fn config_example_is_valid() {
 fn documented_columns_match_the_output() {
     let text = readme();
     for column in fundaudit::scoring::OUTPUT_COLUMNS {
-        assert!(text.contains(&format!("`{column}`")), "README documents `{column}`");
+        assert!(
+            text.contains(&format!("`{column}`")),
+            "README documents `{column}`"
+        );
     }
 }

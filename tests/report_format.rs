@@ -6,16 +6,8 @@ mod common;
 use common::{fundaudit, id_number, Fixture};
 
 fn fixture() -> Fixture {
-    let mut f = Fixture::default();
+    let mut f = Fixture::one_person();
     f.person(
-        "B1",
-        "张伟",
-        &id_number(1960, 3, 4, 101),
-        "东村",
-        "6228480000000000001",
-        "",
-    )
-    .person(
         "B2",
         "刘强",
         &id_number(1961, 3, 4, 102),

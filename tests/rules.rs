@@ -5,22 +5,9 @@ mod common;
 
 use common::{allocations_flagged, beneficiaries_flagged, id_number, of_rule, Fixture};
 
-fn one_person() -> Fixture {
-    let mut f = Fixture::default();
-    f.person(
-        "B1",
-        "张伟",
-        &id_number(1960, 3, 4, 101),
-        "东村",
-        "6228480000000000001",
-        "",
-    );
-    f
-}
-
 #[test]
 fn delayed_counts_days_after_due_plus_grace() {
-    let mut f = one_person();
+    let mut f = Fixture::one_person();
     let acc = "6228480000000000001";
     // Explicit due date 2025-01-31, grace 5 days.
     f.allocation(
@@ -88,7 +75,7 @@ fn delayed_counts_days_after_due_plus_grace() {
 
 #[test]
 fn unpaid_only_once_past_due_plus_grace_at_as_of() {
-    let mut f = one_person();
+    let mut f = Fixture::one_person();
     f.allocation(
         "A1",
         "低保金",
@@ -111,7 +98,7 @@ fn unpaid_only_once_past_due_plus_grace_at_as_of() {
 
 #[test]
 fn partial_to_the_fen_and_installments() {
-    let mut f = one_person();
+    let mut f = Fixture::one_person();
     let acc = "6228480000000000001";
     f.allocation(
         "A1",
@@ -169,7 +156,7 @@ fn partial_to_the_fen_and_installments() {
 
 #[test]
 fn duplicate_payment_of_one_allocation_but_not_installments() {
-    let mut f = one_person();
+    let mut f = Fixture::one_person();
     let acc = "6228480000000000001";
     f.allocation(
         "A1",
@@ -509,7 +496,7 @@ fn diverted_strangers_officials_shared_cards_but_not_spellings_or_households() {
 
 #[test]
 fn official_enrolled_as_beneficiary_by_id_number() {
-    let mut f = one_person();
+    let mut f = Fixture::one_person();
     f.allocation(
         "A1",
         "低保金",

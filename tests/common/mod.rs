@@ -134,6 +134,21 @@ pub fn id_number(y: i32, m: u32, d: u32, seq: u32) -> String {
 }
 
 impl Fixture {
+    /// 张伟 (B1) of 东村, born 1960-03-04, card 6228480000000000001: most edge cases
+    /// need exactly one registered person.
+    pub fn one_person() -> Fixture {
+        let mut f = Fixture::default();
+        f.person(
+            "B1",
+            "张伟",
+            &id_number(1960, 3, 4, 101),
+            "东村",
+            "6228480000000000001",
+            "",
+        );
+        f
+    }
+
     pub fn person(
         &mut self,
         id: &str,
