@@ -57,6 +57,30 @@ max_id_digit_diff = 2
 # Candidate blocks larger than this are not compared pairwise (a warning names the block).
 max_block_size = 2000
 
+[identity]
+# Registry self-deduplication scores each candidate pair by adding the weights of what
+# agrees and disagrees (log-odds style); pairs reaching match_score are one person.
+match_score = 6.0
+# ID number: identical; at most matching.max_id_digit_diff digits apart; further apart.
+id_exact = 10.0
+id_close = 4.0
+id_far = -1.0
+# Birth date (read from the ID number): same; different.
+birth_same = 2.0
+birth_diff = -6.0
+# Same township and village; same bank account.
+place_same = 3.0
+account_same = 3.0
+# Names reaching matching.name_cutoff agree; a rare name adds up to name_rare_bonus (a
+# name held once adds all of it, one held a thousand times or more adds nothing).
+name_agree = 2.0
+name_rare_bonus = 1.5
+name_disagree = -5.0
+# Clusters are merged only when every pair across them scores at least this (guards
+# against chaining unrelated people through one record), and never beyond this size.
+cluster_min_score = 5.0
+max_cluster_size = 6
+
 [diverted]
 # An account receiving for this many or more distinct beneficiaries is flagged.
 shared_account_min_beneficiaries = 3
@@ -100,6 +124,7 @@ pub struct Config {
     pub partial: Partial,
     pub duplicate: Duplicate,
     pub matching: Matching,
+    pub identity: Identity,
     pub diverted: Diverted,
     pub scoring: Scoring,
     pub weights: Weights,
@@ -139,6 +164,25 @@ pub struct Matching {
     pub pinyin_weight: f64,
     pub max_id_digit_diff: u32,
     pub max_block_size: usize,
+}
+
+/// Weights of the pairwise comparison in registry self-deduplication.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Identity {
+    pub match_score: f64,
+    pub id_exact: f64,
+    pub id_close: f64,
+    pub id_far: f64,
+    pub birth_same: f64,
+    pub birth_diff: f64,
+    pub place_same: f64,
+    pub account_same: f64,
+    pub name_agree: f64,
+    pub name_rare_bonus: f64,
+    pub name_disagree: f64,
+    pub cluster_min_score: f64,
+    pub max_cluster_size: usize,
 }
 
 #[derive(Debug, Clone, Deserialize, PartialEq)]
@@ -282,6 +326,28 @@ impl Config {
             "diverted.official_name_cutoff",
             self.diverted.official_name_cutoff,
         )?;
+        if self.identity.max_cluster_size < 2 {
+            return Err("identity.max_cluster_size must be at least 2".into());
+        }
+        let id = &self.identity;
+        for (key, v) in [
+            ("match_score", id.match_score),
+            ("id_exact", id.id_exact),
+            ("id_close", id.id_close),
+            ("id_far", id.id_far),
+            ("birth_same", id.birth_same),
+            ("birth_diff", id.birth_diff),
+            ("place_same", id.place_same),
+            ("account_same", id.account_same),
+            ("name_agree", id.name_agree),
+            ("name_rare_bonus", id.name_rare_bonus),
+            ("name_disagree", id.name_disagree),
+            ("cluster_min_score", id.cluster_min_score),
+        ] {
+            if !v.is_finite() {
+                return Err(format!("identity.{key} = {v} must be a finite number"));
+            }
+        }
         if self.matching.max_block_size < 2 {
             return Err("matching.max_block_size must be at least 2".into());
         }

@@ -2,18 +2,17 @@
 //! rules all ask it, so it is answered here once, and every answer keeps the comparison
 //! that decided it for the finding's evidence.
 
+pub mod dedup;
 pub mod idcard;
 pub mod normalize;
 pub mod payee;
 pub mod resolve;
 pub mod similarity;
 
+pub use dedup::{dedup_registry, Comparison, Dedup, PairMatch, Person, Places};
 pub use normalize::{normalize_name, NormName};
 pub use payee::{judge_payees, Payee};
-pub use resolve::{
-    dedup_registry, match_deaths, DeathLink, DeathMatch, Dedup, MatchReason, OfficialIndex,
-    PairMatch,
-};
+pub use resolve::{match_deaths, DeathLink, DeathMatch, OfficialIndex};
 pub use similarity::{compare_names, NameSimilarity};
 
 use crate::parse::Day;

@@ -16,10 +16,11 @@ const CJK_END: u32 = 0x9FFF;
 pub struct NormName {
     /// Normalised characters: simplified Han, lower-case Latin, no spaces or dots.
     pub chars: Box<[char]>,
-    /// One token per character: the toneless pinyin syllable of a Han character (hashed),
-    /// the code point of anything else. Homophones compare equal syllable by syllable;
-    /// comparing the letters instead would make zhang-yan-li and zhang-yan-lin 0.98 alike.
-    pub syllables: Box<[u32]>,
+    /// One token per character: the toneless pinyin syllable of a Han character (a small
+    /// id, see [`syllable`]), `0x8000 | code point` for anything else. Homophones compare
+    /// equal syllable by syllable; comparing letters instead would make zhang-yan-li and
+    /// zhang-yan-lin 0.98 alike.
+    pub syllables: Box<[u16]>,
     /// Toneless pinyin, concatenated (`zhangwei`): the key that blocks homophones together.
     pub pinyin: Box<str>,
 }
@@ -27,18 +28,17 @@ pub struct NormName {
 impl NormName {
     pub fn new(raw: &str) -> NormName {
         let chars: Vec<char> = normalize_chars(raw);
+        let table = syllable_table();
         let mut pinyin = String::with_capacity(chars.len() * 4);
         let syllables = chars
             .iter()
-            .map(|&c| match c.to_pinyin() {
-                Some(p) => {
-                    pinyin.push_str(p.plain());
-                    syllable_token(p.plain())
+            .map(|&c| {
+                let token = syllable(c);
+                match table.text.get(token as usize) {
+                    Some(text) if token & 0x8000 == 0 => pinyin.push_str(text),
+                    _ => pinyin.push(c),
                 }
-                None => {
-                    pinyin.push(c);
-                    c as u32
-                }
+                token
             })
             .collect();
         NormName {
@@ -60,14 +60,56 @@ impl NormName {
     pub fn pinyin_str(&self) -> &str {
         &self.pinyin
     }
+
+    /// Whether every character is Han (names of different lengths then never match).
+    pub fn is_han(&self) -> bool {
+        !self.chars.is_empty() && self.chars.iter().all(|&c| is_han(c))
+    }
 }
 
-/// A syllable as a token outside the Unicode range, so it never equals a code point.
-fn syllable_token(syllable: &str) -> u32 {
-    let h = syllable.bytes().fold(0x811c_9dc5u32, |h, b| {
-        (h ^ u32::from(b)).wrapping_mul(0x0100_0193)
-    });
-    0x0011_0000 | (h & 0x7fff_ffff)
+pub fn is_han(c: char) -> bool {
+    (CJK_START..=CJK_END).contains(&(c as u32))
+}
+
+/// Toneless pinyin syllables, interned: every Han character of the common blocks maps to
+/// the id of its (first) reading, so homophones share an id. Built once.
+struct SyllableTable {
+    /// Syllable id per code point from CJK_START (0: no reading).
+    of_char: Vec<u16>,
+    /// Text of each syllable id (index 0 unused).
+    text: Vec<&'static str>,
+}
+
+fn syllable_table() -> &'static SyllableTable {
+    static TABLE: OnceLock<SyllableTable> = OnceLock::new();
+    TABLE.get_or_init(|| {
+        let mut ids: std::collections::HashMap<&'static str, u16> =
+            std::collections::HashMap::new();
+        let mut text = vec![""];
+        let of_char = (CJK_START..=CJK_END)
+            .map(|u| match char::from_u32(u).and_then(|c| c.to_pinyin()) {
+                Some(p) => *ids.entry(p.plain()).or_insert_with(|| {
+                    text.push(p.plain());
+                    (text.len() - 1) as u16
+                }),
+                None => 0,
+            })
+            .collect();
+        SyllableTable { of_char, text }
+    })
+}
+
+/// The comparison token of one normalised character: its syllable id when it is a Han
+/// character with a reading, else `0x8000 | code point` (folded into 15 bits).
+pub fn syllable(c: char) -> u16 {
+    let u = c as u32;
+    if (CJK_START..=CJK_END).contains(&u) {
+        let id = syllable_table().of_char[(u - CJK_START) as usize];
+        if id != 0 {
+            return id;
+        }
+    }
+    0x8000 | (u & 0x7fff) as u16
 }
 
 /// Normalised name as a string: what the bank's and the registry's spellings agree on.
@@ -77,9 +119,13 @@ pub fn normalize_name(raw: &str) -> String {
 
 fn normalize_chars(raw: &str) -> Vec<char> {
     let table = simplified_table();
-    raw.nfkc()
-        .filter(|c| !is_separator(*c))
-        .flat_map(char::to_lowercase)
+    // Compatibility decomposition (full-width → half-width), lower case, then decompose
+    // again and drop combining marks: José and Jose are one name to a bank clerk, and the
+    // result is stable under a second pass (idempotent; property-tested below).
+    let lowered: String = raw.nfkd().flat_map(char::to_lowercase).collect();
+    lowered
+        .nfkd()
+        .filter(|c| !is_separator(*c) && !unicode_normalization::char::is_combining_mark(*c))
         .map(|c| {
             let u = c as u32;
             if (CJK_START..=CJK_END).contains(&u) {
@@ -160,6 +206,7 @@ mod tests {
         assert_eq!(normalize_name("买买提 • 艾力"), "买买提艾力");
         assert_eq!(normalize_name("ＡＬＩ Ｋｕｒｂａｎ"), "alikurban");
         assert_eq!(normalize_name("O'Brien-Smith"), "obriensmith");
+        assert_eq!(normalize_name("José"), normalize_name("JOSE"));
     }
 
     #[test]

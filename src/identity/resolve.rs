@@ -1,7 +1,5 @@
-//! Candidate generation by blocking, pairwise decisions and clustering.
-//!
-//! Blocking keys are unioned: the exact ID number; birth date plus the ID's region code;
-//! birth date plus village. Never the surname alone: 王, 李 and 张 are 7% of people each.
+//! Linking the registry to the reference lists: the death list (by ID number, or by name
+//! plus birth date or village when the list lacks the ID) and the payroll/cadre list.
 
 use std::collections::HashMap;
 
@@ -12,88 +10,7 @@ use rayon::prelude::*;
 use super::similarity::{compare_names, NameSimilarity};
 use super::{idcard, DeathEntry, OfficialEntry, RegistryEntry};
 use crate::config::Matching;
-use crate::parse::{fmt_day, Day};
-
-/// Why two registrations were judged one person.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum MatchReason {
-    SameIdNumber,
-    IdTypo,
-    NameVariantSameVillage,
-}
-
-/// A matched pair with the comparison vector that decided it.
-#[derive(Debug, Clone)]
-pub struct PairMatch {
-    pub a: usize,
-    pub b: usize,
-    pub reason: MatchReason,
-    pub similarity: NameSimilarity,
-    pub id_diff: Option<u32>,
-    pub same_birth: bool,
-    pub same_village: bool,
-}
-
-impl PairMatch {
-    /// Chinese evidence: why these two registrations are one person.
-    pub fn describe(&self, reg: &[RegistryEntry]) -> String {
-        let (x, y) = (&reg[self.a], &reg[self.b]);
-        let how = match self.reason {
-            MatchReason::SameIdNumber => "身份证号相同".to_string(),
-            MatchReason::IdTypo => {
-                format!("身份证号仅差{}位且出生日期相同", self.id_diff.unwrap_or(0))
-            }
-            MatchReason::NameVariantSameVillage => "出生日期相同且同村".to_string(),
-        };
-        format!(
-            "{}（{}）与{}（{}）{}，{}",
-            x.raw_name,
-            x.beneficiary_id,
-            y.raw_name,
-            y.beneficiary_id,
-            how,
-            self.similarity.describe()
-        )
-    }
-}
-
-/// Result of registry self-deduplication.
-#[derive(Debug, Default)]
-pub struct Dedup {
-    pub pairs: Vec<PairMatch>,
-    /// Person cluster of each registry row (the smallest row index in its cluster).
-    pub cluster: Vec<usize>,
-    pub warnings: Vec<String>,
-    pub candidate_pairs: u64,
-}
-
-/// Decides whether two registrations are one person.
-pub fn same_person(reg: &[RegistryEntry], a: usize, b: usize, cfg: &Matching) -> Option<PairMatch> {
-    let (x, y) = (&reg[a], &reg[b]);
-    let similarity = compare_names(&x.name, &y.name, cfg.pinyin_weight);
-    let id_diff = idcard::digit_diff(&x.id_number, &y.id_number);
-    let same_birth = x.birth.is_some() && x.birth == y.birth;
-    let same_village = !x.village.is_empty() && x.village == y.village && x.township == y.township;
-    let names_match = similarity.score >= cfg.name_cutoff;
-    let reason = if !x.id_number.is_empty() && x.id_number == y.id_number {
-        MatchReason::SameIdNumber
-    } else if same_birth && names_match && id_diff.is_some_and(|d| d <= cfg.max_id_digit_diff) {
-        MatchReason::IdTypo
-    } else if same_birth && same_village && names_match {
-        MatchReason::NameVariantSameVillage
-    } else {
-        return None;
-    };
-    Some(PairMatch {
-        a: a.min(b),
-        b: a.max(b),
-        reason,
-        similarity,
-        id_diff,
-        same_birth,
-        same_village,
-    })
-}
+use crate::parse::Day;
 
 /// Groups row indices by a key; rows without a key are left out. Keys borrow from the
 /// registry: building a block index allocates nothing per row.
@@ -109,107 +26,6 @@ where
         }
     }
     map
-}
-
-/// Finds registrations of one person under several beneficiary ids.
-pub fn dedup_registry(reg: &[RegistryEntry], cfg: &Matching) -> Dedup {
-    let by_id = blocks(reg, |r| {
-        (!r.id_number.is_empty()).then_some(r.id_number.as_str())
-    });
-    let by_birth_region = blocks(reg, |r| {
-        r.birth
-            .filter(|_| r.id_number.len() >= 6 && r.id_number.is_char_boundary(6))
-            .map(|b| (b, &r.id_number[..6]))
-    });
-    let by_birth_village = blocks(reg, |r| {
-        r.birth
-            .map(|b| (b, r.township.as_str(), r.village.as_str()))
-    });
-
-    // A block is named only when it is too large to compare and a warning must say which.
-    let mut warnings = Vec::new();
-    let mut all_blocks: Vec<Vec<usize>> = Vec::new();
-    let mut keep = |rows: Vec<usize>, name: &dyn Fn() -> String| {
-        if rows.len() > cfg.max_block_size {
-            warnings.push(format!(
-                "candidate block `{}` has {} records, over matching.max_block_size = {}: not compared",
-                name(),
-                rows.len(),
-                cfg.max_block_size
-            ));
-        } else if rows.len() >= 2 {
-            all_blocks.push(rows);
-        }
-    };
-    for (k, rows) in by_id {
-        keep(rows, &|| format!("身份证号 {k}"));
-    }
-    for ((b, region), rows) in by_birth_region {
-        keep(rows, &|| format!("出生日期 {} 地区码 {region}", fmt_day(b)));
-    }
-    for ((b, t, v), rows) in by_birth_village {
-        keep(rows, &|| format!("出生日期 {} {t}{v}", fmt_day(b)));
-    }
-
-    let candidate_pairs: u64 = all_blocks
-        .iter()
-        .map(|r| (r.len() * (r.len() - 1) / 2) as u64)
-        .sum();
-    let mut pairs: Vec<PairMatch> = all_blocks
-        .par_iter()
-        .flat_map_iter(|rows| {
-            let mut found = Vec::new();
-            for (i, &a) in rows.iter().enumerate() {
-                for &b in &rows[i + 1..] {
-                    if let Some(m) = same_person(reg, a, b, cfg) {
-                        found.push(m);
-                    }
-                }
-            }
-            found
-        })
-        .collect();
-    pairs.sort_by_key(|p| (p.a, p.b));
-    pairs.dedup_by_key(|p| (p.a, p.b));
-
-    let mut uf = UnionFind::new(reg.len());
-    for p in &pairs {
-        uf.union(p.a, p.b);
-    }
-    let cluster = (0..reg.len()).map(|i| uf.find(i)).collect();
-    Dedup {
-        pairs,
-        cluster,
-        warnings,
-        candidate_pairs,
-    }
-}
-
-/// Union-find with path halving; the root is the smallest index, so cluster ids are stable.
-struct UnionFind {
-    parent: Vec<usize>,
-}
-
-impl UnionFind {
-    fn new(n: usize) -> Self {
-        UnionFind {
-            parent: (0..n).collect(),
-        }
-    }
-    fn find(&mut self, mut x: usize) -> usize {
-        while self.parent[x] != x {
-            self.parent[x] = self.parent[self.parent[x]];
-            x = self.parent[x];
-        }
-        x
-    }
-    fn union(&mut self, a: usize, b: usize) {
-        let (ra, rb) = (self.find(a), self.find(b));
-        if ra != rb {
-            let (lo, hi) = (ra.min(rb), ra.max(rb));
-            self.parent[hi] = lo;
-        }
-    }
 }
 
 /// How a registry row was linked to a death record.
@@ -433,43 +249,6 @@ mod tests {
 
     fn id(seq: u32, y: i32) -> String {
         idcard::make_id("411623", NaiveDate::from_ymd_opt(y, 3, 4).unwrap(), seq)
-    }
-
-    #[test]
-    fn hard_cases_resolve_right() {
-        let cfg = Config::default().matching;
-        let reg = vec![
-            entry("B1", "张伟", &id(101, 1960), "东村"),
-            entry("B2", "張偉", &id(101, 1960), "西村"), // same ID, traditional spelling
-            entry("B3", "张玮", &id(555, 1970), "东村"),
-            entry("B4", "张伟", &id(912, 1970), "东村"), // homophone, same birth + village
-            entry("B5", "王芳", &id(200, 1980), "东村"),
-            entry("B6", "王芳", &id(873, 1980), "西村"), // homonym, same birth, other village, ID far off
-            entry("B7", "王芳", &id(300, 1981), "东村"), // homonym, same village, other birth date
-            entry("B8", "李娜", &id(400, 1990), "南村"),
-            entry("B9", "李娜", &id(401, 1990), "北村"), // ID typo in last digits, other village
-        ];
-        let d = dedup_registry(&reg, &cfg);
-        let pairs: Vec<(usize, usize, MatchReason)> =
-            d.pairs.iter().map(|p| (p.a, p.b, p.reason)).collect();
-        assert!(
-            pairs.contains(&(0, 1, MatchReason::SameIdNumber)),
-            "{pairs:?}"
-        );
-        assert!(
-            pairs.contains(&(2, 3, MatchReason::NameVariantSameVillage)),
-            "{pairs:?}"
-        );
-        assert!(pairs.iter().any(|&(a, b, _)| (a, b) == (7, 8)), "{pairs:?}");
-        assert!(
-            !pairs
-                .iter()
-                .any(|&(a, b, _)| a == 4 || a == 5 || b == 5 || b == 6),
-            "{pairs:?}"
-        );
-        assert_eq!(d.cluster[1], 0);
-        assert_eq!(d.cluster[3], 2);
-        assert_eq!(d.cluster[5], 5);
     }
 
     #[test]

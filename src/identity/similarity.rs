@@ -96,18 +96,34 @@ impl NameSimilarity {
 }
 
 pub fn compare_names(a: &NormName, b: &NormName, pinyin_weight: f64) -> NameSimilarity {
-    if a.chars == b.chars {
-        let s = if a.is_empty() { 0.0 } else { 1.0 };
+    compare_tokens(
+        (&a.chars, &a.syllables, a.is_han()),
+        (&b.chars, &b.syllables, b.is_han()),
+        pinyin_weight,
+    )
+}
+
+/// The one name comparison, over any fixed-width representation: characters, syllable
+/// tokens, and whether the name is all Han. [`compare_names`] and the compact records of
+/// registry deduplication both come here.
+pub fn compare_tokens<C: PartialEq + Copy, S: PartialEq + Copy>(
+    a: (&[C], &[S], bool),
+    b: (&[C], &[S], bool),
+    pinyin_weight: f64,
+) -> NameSimilarity {
+    let ((ac, asy, a_han), (bc, bsy, b_han)) = (a, b);
+    if ac == bc {
+        let s = if ac.is_empty() { 0.0 } else { 1.0 };
         return NameSimilarity {
             chars: s,
             pinyin: s,
             score: s,
         };
     }
-    let chars = jaro_winkler(&a.chars, &b.chars);
-    let pinyin = jaro_winkler(&a.syllables, &b.syllables);
+    let chars = jaro_winkler(ac, bc);
+    let pinyin = jaro_winkler(asy, bsy);
     let mut score = chars.max(pinyin_weight * pinyin);
-    if a.chars.len() != b.chars.len() && is_han(&a.chars) && is_han(&b.chars) {
+    if ac.len() != bc.len() && a_han && b_han {
         // 郭华 and 郭华芳 are two names, though Jaro-Winkler rates a prefix at 0.91: Han
         // names of different lengths never reach a same-name cut-off.
         score = score.min(HAN_LENGTH_MISMATCH_CAP);
@@ -121,10 +137,6 @@ pub fn compare_names(a: &NormName, b: &NormName, pinyin_weight: f64) -> NameSimi
 
 /// The most two Han names of different lengths can score.
 pub const HAN_LENGTH_MISMATCH_CAP: f64 = 0.8;
-
-fn is_han(chars: &[char]) -> bool {
-    chars.iter().all(|c| ('\u{3400}'..='\u{9fff}').contains(c))
-}
 
 #[cfg(test)]
 mod tests {

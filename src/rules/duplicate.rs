@@ -74,14 +74,21 @@ pub fn same_person_period(ctx: &Context, v: &Views) -> PolarsResult<DataFrame> {
             .flat_map(|(i, &a)| reg_rows[i + 1..].iter().map(move |&b| (a, b)))
             .find_map(|k| pairs.get(&k));
         let (why, similarity, confidence) = match pair {
-            Some(m) => (
-                format!("{}，系同一人重复登记", m.describe(&ctx.registry)),
-                Some(m.similarity.score),
-                match m.reason {
-                    crate::identity::MatchReason::SameIdNumber => 0.95,
-                    _ => 0.75 + 0.2 * m.similarity.score,
-                },
-            ),
+            Some(m) => {
+                let c = &m.comparison;
+                // Confidence grows with how far the pair clears the match score.
+                let margin = (c.score - ctx.config.identity.match_score) / 8.0;
+                (
+                    format!(
+                        "{}与{}{}，系同一人重复登记",
+                        ctx.row_label(m.a),
+                        ctx.row_label(m.b),
+                        c.describe()
+                    ),
+                    Some(c.name.score),
+                    (0.75 + 0.25 * margin).clamp(0.75, 1.0),
+                )
+            }
             None if reg_rows.len() > 1 => (
                 format!(
                     "{}经身份比对属同一人（经其他登记记录间接关联，需人工核实）",
