@@ -6,7 +6,7 @@
 //! installments, payments a few days late but within grace, people who died and whose
 //! payments stopped. None of these may be flagged.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::Path;
@@ -26,6 +26,9 @@ use crate::parse::fmt_yuan;
 pub struct GenerateOptions {
     pub beneficiaries: usize,
     pub seed: u64,
+    /// Only the registry (with duplicate registrations and truth_pairs.csv): the input of
+    /// the identity-resolution benchmark at millions of records.
+    pub registry_only: bool,
 }
 
 const REGION: &str = "411623";
@@ -338,6 +341,49 @@ struct Gen {
     next_account: u64,
     next_alloc: u64,
     next_pay: u64,
+    /// Townships in the generated province (16 per county).
+    townships: usize,
+    /// Pinyin keys of names already seen: names repeat, normalising is not free.
+    sound_cache: HashMap<String, String>,
+    /// Registrations of one person: (original row, twin row, how).
+    twins: Vec<(usize, usize, &'static str)>,
+}
+
+/// Townships per county; a county holds about `PEOPLE_PER_COUNTY` beneficiaries.
+const TOWNSHIPS_PER_COUNTY: usize = 16;
+const PEOPLE_PER_COUNTY: usize = 100_000;
+const COUNTIES: &[&str] = &[
+    "商水县",
+    "沈丘县",
+    "郸城县",
+    "太康县",
+    "鹿邑县",
+    "扶沟县",
+    "西华县",
+    "项城市",
+    "淮阳区",
+    "川汇区",
+];
+
+/// Township `t` of the province: the first county's townships go by their plain names.
+fn township_name(t: usize) -> String {
+    let (county, base) = (
+        t / TOWNSHIPS_PER_COUNTY,
+        TOWNSHIPS[t % TOWNSHIPS_PER_COUNTY],
+    );
+    match county {
+        0 => base.to_string(),
+        c if c < COUNTIES.len() => format!("{}{base}", COUNTIES[c]),
+        c => format!("第{c}县{base}"),
+    }
+}
+
+/// The ID-number region code of township `t`'s county.
+fn region_of(t: usize) -> String {
+    match t / TOWNSHIPS_PER_COUNTY {
+        0 => REGION.to_string(),
+        c => format!("42{:04}", c % 10_000),
+    }
 }
 
 fn date(y: i32, m: u32, d: u32) -> NaiveDate {
@@ -393,9 +439,10 @@ impl Gen {
         )
     }
 
-    fn unique_id(&mut self, birth: NaiveDate) -> String {
+    fn unique_id(&mut self, birth: NaiveDate, township: usize) -> String {
+        let region = region_of(township);
         loop {
-            let id = idcard::make_id(REGION, birth, self.rng.random_range(0..1000));
+            let id = idcard::make_id(&region, birth, self.rng.random_range(0..1000));
             if self.ids_used.insert(id.clone()) {
                 return id;
             }
@@ -419,14 +466,15 @@ impl Gen {
         let (name, birth) = loop {
             let name = self.name();
             let birth = self.birth();
-            if self.birth_names.insert((birth, pinyin_key(&name))) {
+            let sound = self.sound(&name);
+            if self.birth_names.insert((birth, sound)) {
                 break (name, birth);
             }
         };
-        let township = self.rng.random_range(0..TOWNSHIPS.len());
+        let township = self.rng.random_range(0..self.townships);
         Person {
             id: format!("B{:07}", index + 1),
-            id_number: self.unique_id(birth),
+            id_number: self.unique_id(birth, township),
             name,
             birth,
             township,
@@ -435,6 +483,16 @@ impl Gen {
             card_holder: None,
             death: None,
         }
+    }
+
+    /// The pinyin key of a name, cached.
+    fn sound(&mut self, name: &str) -> String {
+        if let Some(k) = self.sound_cache.get(name) {
+            return k.clone();
+        }
+        let k = pinyin_key(name);
+        self.sound_cache.insert(name.to_string(), k.clone());
+        k
     }
 
     fn alloc_id(&mut self) -> String {
@@ -634,6 +692,9 @@ pub fn generate(opts: &GenerateOptions, out: &Path) -> Result<()> {
         next_account: 0,
         next_alloc: 0,
         next_pay: 0,
+        townships: TOWNSHIPS_PER_COUNTY * n.div_ceil(PEOPLE_PER_COUNTY),
+        sound_cache: HashMap::new(),
+        twins: Vec::new(),
     };
     for i in 0..n {
         let p = g.person(i);
@@ -690,17 +751,8 @@ pub fn generate(opts: &GenerateOptions, out: &Path) -> Result<()> {
                 break v;
             }
         };
-        let src_seq: Vec<u8> = g.people[src].id_number.as_bytes()[14..17].to_vec();
-        let id_number = loop {
-            let id = g.unique_id(birth);
-            if id.as_bytes()[14..17]
-                .iter()
-                .zip(&src_seq)
-                .all(|(x, y)| x != y)
-            {
-                break id;
-            }
-        };
+        let near = g.people[src].id_number.clone();
+        let id_number = far_id(&mut g, birth, &near, township);
         let q = &mut g.people[p];
         q.name = name;
         q.birth = birth;
@@ -709,18 +761,26 @@ pub fn generate(opts: &GenerateOptions, out: &Path) -> Result<()> {
         q.village = village;
     }
 
+    if opts.registry_only {
+        for k in 0..count(0.01) {
+            let p = take();
+            plant_twin(&mut g, p, k);
+        }
+        return write_registry(&g, out);
+    }
+
     // Officials: village cadres and township staff, none of them beneficiaries by default.
     let n_officials = (n / 50).max(10);
     for i in 0..n_officials {
-        let township = g.rng.random_range(0..TOWNSHIPS.len());
+        let township = g.rng.random_range(0..g.townships);
         let name = g.name();
         let birth = g.birth();
-        let id = g.unique_id(birth);
+        let id = g.unique_id(birth, township);
         let (unit, role) = if i % 3 == 0 {
-            (format!("{}人民政府", TOWNSHIPS[township]), "科员")
+            (format!("{}人民政府", township_name(township)), "科员")
         } else {
             (
-                format!("{}{}村委会", TOWNSHIPS[township], g.village(township)),
+                format!("{}{}村委会", township_name(township), g.village(township)),
                 if i % 2 == 0 { "村支书" } else { "村会计" },
             )
         };
@@ -848,79 +908,8 @@ pub fn generate(opts: &GenerateOptions, out: &Path) -> Result<()> {
     // DUP_PERSON_PERIOD: a second registration of the same person, paid again.
     for k in 0..count(0.01) {
         let p = take();
-        let src = &g.people[p];
-        let (name, birth, township, village, id_number) = (
-            src.name.clone(),
-            src.birth,
-            src.township,
-            src.village.clone(),
-            src.id_number.clone(),
-        );
-        let (twin_name, twin_id, twin_village, how) = match k % 4 {
-            0 => (
-                traditional(&name).unwrap_or_else(|| name.clone()),
-                id_number.clone(),
-                g.village(township),
-                "same ID number",
-            ),
-            1 => {
-                // One sequence digit mistyped, the check digit recomputed as systems do,
-                // into a number nobody else holds.
-                let id = (1..10u8)
-                    .map(|step| {
-                        let mut b = id_number.as_bytes()[..17].to_vec();
-                        b[15] = b'0' + (b[15] - b'0' + step) % 10;
-                        let c = idcard::check_char(&b).unwrap_or(b'0');
-                        b.push(c);
-                        String::from_utf8(b).unwrap_or_default()
-                    })
-                    .find(|id| !g.ids_used.contains(id))
-                    .unwrap_or_else(|| id_number.clone());
-                g.ids_used.insert(id.clone());
-                (
-                    name.clone(),
-                    id,
-                    g.village(township),
-                    "ID number one digit off",
-                )
-            }
-            2 => match homophone(&name) {
-                Some(h) => {
-                    let id = far_id(&mut g, birth, &id_number);
-                    (
-                        h,
-                        id,
-                        village.clone(),
-                        "homophone, same birth date and village",
-                    )
-                }
-                None => (
-                    name.chars().map(String::from).collect::<Vec<_>>().join(" "),
-                    id_number.clone(),
-                    village.clone(),
-                    "spaced name, same ID",
-                ),
-            },
-            _ => (
-                name.clone(),
-                id_number.clone(),
-                village.clone(),
-                "same ID number, same village",
-            ),
-        };
-        let twin_index = g.people.len();
-        let twin = Person {
-            id: format!("B{:07}", twin_index + 1),
-            name: twin_name,
-            id_number: twin_id,
-            birth,
-            township,
-            village: twin_village,
-            account: g.account(),
-            card_holder: None,
-            death: None,
-        };
-        g.people.push(twin);
+        let (twin_index, how) = plant_twin(&mut g, p, k);
+        let township = g.people[p].township;
         let twin_pid = g.people[twin_index].id.clone();
         // The twin is allocated the same program and period as the original's first line.
         if let Some(a) = alloc_of
@@ -950,7 +939,7 @@ pub fn generate(opts: &GenerateOptions, out: &Path) -> Result<()> {
     // GHOST_UNREGISTERED: allocations and payments for ids the registry does not hold.
     for k in 0..count(0.005) {
         let ghost = format!("B9{:06}", k + 1);
-        let township = g.rng.random_range(0..TOWNSHIPS.len());
+        let township = g.rng.random_range(0..g.townships);
         let payee = g.name();
         let account = g.account();
         let received = date(2025, 4, 3);
@@ -1034,7 +1023,7 @@ pub fn generate(opts: &GenerateOptions, out: &Path) -> Result<()> {
                     String::new(),
                     died,
                     None,
-                    TOWNSHIPS[township].to_string(),
+                    township_name(township),
                     village,
                 ));
                 "death list without ID: name and village"
@@ -1151,7 +1140,7 @@ pub fn generate(opts: &GenerateOptions, out: &Path) -> Result<()> {
             let entry = (
                 q.name.clone(),
                 q.id_number.clone(),
-                format!("{}{}村委会", TOWNSHIPS[q.township], q.village),
+                format!("{}{}村委会", township_name(q.township), q.village),
                 "村委委员".to_string(),
                 q.township,
                 q.account.clone(),
@@ -1246,6 +1235,88 @@ pub fn generate(opts: &GenerateOptions, out: &Path) -> Result<()> {
     write_all(&g, out)
 }
 
+/// A second registration of person `p`, in one of four ways (`k` picks): the same ID
+/// number in traditional characters, an ID number one digit off, a homophone in the same
+/// village with another ID number, the same ID number in the same village. Returns the
+/// twin's row and how it was made.
+fn plant_twin(g: &mut Gen, p: usize, k: usize) -> (usize, &'static str) {
+    let src = &g.people[p];
+    let (name, birth, township, village, id_number) = (
+        src.name.clone(),
+        src.birth,
+        src.township,
+        src.village.clone(),
+        src.id_number.clone(),
+    );
+    let (twin_name, twin_id, twin_village, how) = match k % 4 {
+        0 => (
+            traditional(&name).unwrap_or_else(|| name.clone()),
+            id_number.clone(),
+            g.village(township),
+            "same ID number",
+        ),
+        1 => {
+            // One sequence digit mistyped, the check digit recomputed as systems do,
+            // into a number nobody else holds.
+            let id = (1..10u8)
+                .map(|step| {
+                    let mut b = id_number.as_bytes()[..17].to_vec();
+                    b[15] = b'0' + (b[15] - b'0' + step) % 10;
+                    let c = idcard::check_char(&b).unwrap_or(b'0');
+                    b.push(c);
+                    String::from_utf8(b).unwrap_or_default()
+                })
+                .find(|id| !g.ids_used.contains(id))
+                .unwrap_or_else(|| id_number.clone());
+            g.ids_used.insert(id.clone());
+            (
+                name.clone(),
+                id,
+                g.village(township),
+                "ID number one digit off",
+            )
+        }
+        2 => match homophone(&name) {
+            Some(h) => {
+                let id = far_id(g, birth, &id_number, township);
+                (
+                    h,
+                    id,
+                    village.clone(),
+                    "homophone, same birth date and village",
+                )
+            }
+            None => (
+                name.chars().map(String::from).collect::<Vec<_>>().join(" "),
+                id_number.clone(),
+                village.clone(),
+                "spaced name, same ID",
+            ),
+        },
+        _ => (
+            name.clone(),
+            id_number.clone(),
+            village.clone(),
+            "same ID number, same village",
+        ),
+    };
+    let twin_index = g.people.len();
+    let twin = Person {
+        id: format!("B{:07}", twin_index + 1),
+        name: twin_name,
+        id_number: twin_id,
+        birth,
+        township,
+        village: twin_village,
+        account: g.account(),
+        card_holder: None,
+        death: None,
+    };
+    g.people.push(twin);
+    g.twins.push((p, twin_index, how));
+    (twin_index, how)
+}
+
 /// Payment rows by a key (allocation or beneficiary), in the order they were made.
 fn index_payments<'a>(
     payments: &'a [Payment],
@@ -1272,10 +1343,10 @@ fn clone_payment(p: &Payment) -> Payment {
 }
 
 /// A fresh valid ID with the same birth date whose sequence differs in every digit.
-fn far_id(g: &mut Gen, birth: NaiveDate, near: &str) -> String {
+fn far_id(g: &mut Gen, birth: NaiveDate, near: &str, township: usize) -> String {
     let seq = near.as_bytes()[14..17].to_vec();
     loop {
-        let id = g.unique_id(birth);
+        let id = g.unique_id(birth, township);
         if id.as_bytes()[14..17].iter().zip(&seq).all(|(x, y)| x != y) {
             return id;
         }
@@ -1319,7 +1390,8 @@ fn write_file(
     w.flush().map_err(fail)
 }
 
-fn write_all(g: &Gen, out: &Path) -> Result<()> {
+/// beneficiaries.csv, and truth_pairs.csv: the pairs of rows that are one person.
+fn write_registry(g: &Gen, out: &Path) -> Result<()> {
     std::fs::create_dir_all(out).map_err(|e| Error::Write {
         path: out.display().to_string(),
         message: e.to_string(),
@@ -1330,7 +1402,7 @@ fn write_all(g: &Gen, out: &Path) -> Result<()> {
         "beneficiary_id,name,id_number,township,village,bank_account,death_date",
         g.people.iter().map(|p| {
             let death = p.death.map(day).unwrap_or_default();
-            let township = TOWNSHIPS[p.township];
+            let township = township_name(p.township);
             format!(
                 "{},{},{},{township},{},{},{death}",
                 p.id, p.name, p.id_number, p.village, p.account
@@ -1339,10 +1411,22 @@ fn write_all(g: &Gen, out: &Path) -> Result<()> {
     )?;
     write_file(
         out,
+        "truth_pairs.csv",
+        "beneficiary_id_a,beneficiary_id_b,how",
+        g.twins.iter().map(|&(a, b, how)| {
+            format!("{},{},{}", g.people[a].id, g.people[b].id, csv_field(how))
+        }),
+    )
+}
+
+fn write_all(g: &Gen, out: &Path) -> Result<()> {
+    write_registry(g, out)?;
+    write_file(
+        out,
         "allocations.csv",
         "allocation_id,program,period,beneficiary_id,township,amount,funds_received_date,due_date",
         g.allocations.iter().map(|a| {
-            let (township, amount) = (TOWNSHIPS[a.township], yuan(a.amount_fen));
+            let (township, amount) = (township_name(a.township), yuan(a.amount_fen));
             let (received, due) = (day(a.received), a.due.map(day).unwrap_or_default());
             format!(
                 "{},{},{},{},{township},{amount},{received},{due}",

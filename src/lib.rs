@@ -15,6 +15,7 @@ pub mod identity;
 pub mod input;
 pub mod link;
 pub mod parse;
+pub mod registry_dedup;
 pub mod report;
 pub mod rules;
 pub mod scoring;

@@ -13,6 +13,7 @@ use clap::{Parser, Subcommand};
 
 use fundaudit::config::{Config, DEFAULT_CONFIG_TOML};
 use fundaudit::generate::{generate, GenerateOptions};
+use fundaudit::registry_dedup::{run_dedup, DedupOptions};
 use fundaudit::{parse, run, Error, RunOptions};
 
 #[derive(Parser)]
@@ -56,6 +57,24 @@ enum Command {
         seed: u64,
         #[arg(long)]
         out: PathBuf,
+        /// Only beneficiaries.csv and truth_pairs.csv (for the identity benchmark).
+        #[arg(long)]
+        registry_only: bool,
+    },
+    /// Find persons registered more than once in DIR/beneficiaries.csv (registry
+    /// self-deduplication alone, for registries of millions); scores itself against
+    /// DIR/truth_pairs.csv when present.
+    Dedup {
+        #[arg(long, default_value = "sample_data")]
+        data: PathBuf,
+        /// Write duplicates.csv (each matched pair and why) into this folder.
+        #[arg(long)]
+        out: Option<PathBuf>,
+        #[arg(long)]
+        config: Option<PathBuf>,
+        /// Also time the comparison kernel alone on this many pairs, on one thread.
+        #[arg(long, default_value_t = 0)]
+        kernel_pairs: usize,
     },
     /// Print the default configuration file, with a comment on every key.
     Config,
@@ -72,6 +91,13 @@ fn main() -> ExitCode {
                 || e.downcast_ref::<clap::Error>().is_some();
             ExitCode::from(if user_error { 2 } else { 1 })
         }
+    }
+}
+
+fn load_config(path: Option<PathBuf>) -> Result<Config, Error> {
+    match path {
+        Some(path) => Config::from_file(&path),
+        None => Ok(Config::default()),
     }
 }
 
@@ -96,19 +122,35 @@ fn try_main() -> anyhow::Result<()> {
             beneficiaries,
             seed,
             out,
+            registry_only,
         } => {
-            generate(
-                &GenerateOptions {
-                    beneficiaries,
-                    seed,
-                },
-                &out,
-            )
-            .with_context(|| format!("generating synthetic data into {}", out.display()))?;
+            let opts = GenerateOptions {
+                beneficiaries,
+                seed,
+                registry_only,
+            };
+            generate(&opts, &out)
+                .with_context(|| format!("generating synthetic data into {}", out.display()))?;
             eprintln!(
                 "wrote synthetic ledgers for {beneficiaries} beneficiaries (seed {seed}) to {}",
                 out.display()
             );
+            Ok(())
+        }
+        Command::Dedup {
+            data,
+            out,
+            config,
+            kernel_pairs,
+        } => {
+            let config = load_config(config)?;
+            let report = run_dedup(&DedupOptions {
+                data_dir: data,
+                out_dir: out,
+                config,
+                kernel_pairs,
+            })?;
+            print!("{}", report.render());
             Ok(())
         }
         Command::Run {
@@ -118,10 +160,7 @@ fn try_main() -> anyhow::Result<()> {
             as_of,
             quiet,
         } => {
-            let config = match config {
-                Some(path) => Config::from_file(&path)?,
-                None => Config::default(),
-            };
+            let config = load_config(config)?;
             let as_of = match as_of {
                 Some(s) => parse::parse_date(&s)
                     .map_err(|why| Error::Argument(format!("--as-of: {why}")))?,

@@ -29,6 +29,9 @@ pub struct Person {
     /// The first 17 digits of the ID number as an integer (`NO_ID` when not 17 digits).
     pub id_body: u64,
     pub id_check: u8,
+    /// The 18 characters of the ID number (zeros when missing): digit differences are
+    /// counted on these, eighteen byte compares the compiler vectorises.
+    pub id_digits: [u8; 18],
     pub birth: Day,
     pub region: u32,
     pub seq: u16,
@@ -76,9 +79,14 @@ impl Person {
             };
             syllables[i] = name.syllables[i];
         }
+        let mut id_digits = [0u8; 18];
+        if body_digits {
+            id_digits.copy_from_slice(b);
+        }
         Person {
             id_body,
             id_check: if body_digits { b[17] } else { 0 },
+            id_digits,
             birth: idcard::birth_day(id_number).unwrap_or(NO_BIRTH),
             region: if body_digits { digits(0..6) } else { 0 },
             seq: if body_digits {
@@ -171,19 +179,29 @@ impl Comparison {
     }
 }
 
+/// How rare a name held by `count` registry records is, 1 (one holder) to 0 (a thousand
+/// or more): agreeing on a rare name says more than agreeing on 张伟. A table, because
+/// the kernel asks it for every pair.
+fn rarity(count: u32) -> f64 {
+    static TABLE: std::sync::OnceLock<Vec<f64>> = std::sync::OnceLock::new();
+    let table = TABLE.get_or_init(|| {
+        (0..=1000u32)
+            .map(|c| (1.0 - f64::from(c.max(1)).log10() / 3.0).clamp(0.0, 1.0))
+            .collect()
+    });
+    table[count.min(1000) as usize]
+}
+
 /// Scores a pair; `name_count` is the registry frequency of the rarer name.
 pub fn compare(x: &Person, y: &Person, name_count: u32, config: &Config) -> Comparison {
     let w = &config.identity;
     let name = compare_tokens(x.name(), y.name(), config.matching.pinyin_weight);
     let id_diff = (x.has_id() && y.has_id()).then(|| {
-        let (mut a, mut b) = (x.id_body, y.id_body);
-        let mut d = u8::from(x.id_check != y.id_check);
-        while a > 0 || b > 0 {
-            d += u8::from(a % 10 != b % 10);
-            a /= 10;
-            b /= 10;
-        }
-        d
+        x.id_digits
+            .iter()
+            .zip(&y.id_digits)
+            .map(|(a, b)| u8::from(a != b))
+            .sum::<u8>()
     });
     let birth_known = x.has_birth() && y.has_birth();
     let same_birth = birth_known && x.birth == y.birth;
@@ -209,9 +227,7 @@ pub fn compare(x: &Person, y: &Person, name_count: u32, config: &Config) -> Comp
         score += w.account_same;
     }
     if name.score >= config.matching.name_cutoff {
-        // Agreeing on a name held by one person says more than agreeing on 张伟.
-        let rarity = (1.0 - f64::from(name_count.max(1)).log10() / 3.0).clamp(0.0, 1.0);
-        score += w.name_agree + w.name_rare_bonus * rarity;
+        score += w.name_agree + w.name_rare_bonus * rarity(name_count);
     } else {
         score += w.name_disagree;
     }
