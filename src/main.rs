@@ -67,7 +67,7 @@ enum Command {
     Dedup {
         #[arg(long, default_value = "sample_data")]
         data: PathBuf,
-        /// Write duplicates.csv (each matched pair and why) into this folder.
+        /// Write duplicates.csv (each matched pair and why) and dedup_report.json here.
         #[arg(long)]
         out: Option<PathBuf>,
         #[arg(long)]

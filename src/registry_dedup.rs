@@ -1,7 +1,8 @@
 //! `fundaudit dedup`: registry self-deduplication on its own, for registries of millions
 //! (a province) where the full audit is not wanted, and for the identity benchmark.
 //! Reads beneficiaries.csv, finds persons registered more than once, writes
-//! duplicates.csv, and scores itself against truth_pairs.csv when the folder has one.
+//! duplicates.csv and dedup_report.json, and scores itself against truth_pairs.csv when
+//! the folder has one.
 
 use std::borrow::Cow;
 use std::collections::HashSet;
@@ -16,8 +17,9 @@ use serde::Serialize;
 use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::frame;
+use crate::identity::dedup::PackedName;
 use crate::identity::dedup::{compare, DedupStats};
-use crate::identity::{dedup_registry, idcard, Dedup, NormName, Person, Places};
+use crate::identity::{dedup_registry, idcard, Dedup, NormName, Person};
 use crate::input::{load_file, BENEFICIARIES};
 
 #[derive(Debug, Clone)]
@@ -99,23 +101,30 @@ pub fn pack_registry(df: &DataFrame) -> PolarsResult<Vec<Person>> {
     let villages = frame::text(df, "village")?;
     let accounts = frame::text(df, "bank_account")?;
 
-    let mut distinct: FxHashMap<&str, u32> = FxHashMap::default();
-    let name_index: Vec<u32> = names
-        .iter()
-        .map(|n| {
-            let next = distinct.len() as u32;
-            *distinct.entry(n.unwrap_or("")).or_insert(next)
+    // Distinct names and places by sorting hashes in parallel: at ten million rows a
+    // shared hash table is a sequential stream of cache misses.
+    let (name_index, name_first) = intern(
+        &names
+            .par_iter()
+            .map(|n| fx(n.unwrap_or("")))
+            .collect::<Vec<_>>(),
+    );
+    let packed: Vec<PackedName> = name_first
+        .par_iter()
+        .map(|&row| PackedName::new(&NormName::new(names[row].unwrap_or(""))))
+        .collect();
+    let place_keys: Vec<u64> = (0..df.height())
+        .into_par_iter()
+        .map(|i| match villages[i] {
+            Some(v) if !v.is_empty() => fx((townships[i].unwrap_or(""), v)),
+            _ => 0,
         })
         .collect();
-    let mut by_index: Vec<&str> = vec![""; distinct.len()];
-    for (name, i) in &distinct {
-        by_index[*i as usize] = name;
-    }
-    let normed: Vec<NormName> = by_index.par_iter().map(|n| NormName::new(n)).collect();
-
-    let mut places = Places::default();
-    let place: Vec<u32> = (0..df.height())
-        .map(|i| places.id(townships[i].unwrap_or(""), villages[i].unwrap_or("")))
+    let (place_index, _) = intern(&place_keys);
+    let place: Vec<u32> = place_index
+        .iter()
+        .zip(&place_keys)
+        .map(|(&id, &k)| if k == 0 { 0 } else { id + 1 })
         .collect();
     Ok((0..df.height())
         .into_par_iter()
@@ -126,14 +135,41 @@ pub fn pack_registry(df: &DataFrame) -> PolarsResult<Vec<Person>> {
             } else {
                 Cow::Borrowed(raw)
             };
-            Person::new(
-                &normed[name_index[i] as usize],
+            Person::with_name(
+                packed[name_index[i] as usize],
                 &id,
                 place[i],
                 accounts[i].unwrap_or(""),
             )
         })
         .collect())
+}
+
+fn fx<T: std::hash::Hash>(value: T) -> u64 {
+    use std::hash::BuildHasher;
+    rustc_hash::FxBuildHasher.hash_one(value)
+}
+
+/// Small ids for hashed keys: equal keys get one id. Returns each row's id and the first
+/// row of each id. (Two distinct names sharing a 64-bit hash would be merged; among a
+/// few hundred thousand distinct names the chance is about one in ten billion.)
+fn intern(keys: &[u64]) -> (Vec<u32>, Vec<usize>) {
+    let mut order: Vec<(u64, u32)> = keys
+        .par_iter()
+        .enumerate()
+        .map(|(i, &k)| (k, i as u32))
+        .collect();
+    order.par_sort_unstable();
+    let mut ids = vec![0u32; keys.len()];
+    let mut first = Vec::new();
+    for run in order.chunk_by(|a, b| a.0 == b.0) {
+        let id = first.len() as u32;
+        first.push(run[0].1 as usize);
+        for &(_, row) in run {
+            ids[row as usize] = id;
+        }
+    }
+    (ids, first)
 }
 
 /// Runs registry self-deduplication over `data_dir/beneficiaries.csv`.
@@ -168,7 +204,7 @@ pub fn run_dedup(opts: &DedupOptions) -> Result<DedupReport> {
     if let Some(out) = &opts.out_dir {
         write_duplicates(out, &loaded.frame, &dedup)?;
     }
-    Ok(DedupReport {
+    let report = DedupReport {
         scored_pairs_per_second: dedup.stats.candidate_pairs as f64 / score_secs.max(1e-9),
         stats: dedup.stats.clone(),
         rows_rejected: loaded.count.rows_rejected,
@@ -176,7 +212,16 @@ pub fn run_dedup(opts: &DedupOptions) -> Result<DedupReport> {
         kernel_ns_per_pair,
         accuracy,
         warnings: dedup.warnings.clone(),
-    })
+    };
+    if let Some(out) = &opts.out_dir {
+        let path = out.join("dedup_report.json");
+        let text = serde_json::to_string_pretty(&report).unwrap_or_default();
+        std::fs::write(&path, text).map_err(|e| Error::Write {
+            path: path.display().to_string(),
+            message: e.to_string(),
+        })?;
+    }
+    Ok(report)
 }
 
 /// Times `compare` alone, on one thread, over pairs of neighbouring records in birth-date
@@ -185,7 +230,7 @@ pub fn run_dedup(opts: &DedupOptions) -> Result<DedupReport> {
 /// they are compared, so this measures the comparison and not memory latency.
 fn kernel_benchmark(people: &[Person], opts: &DedupOptions) -> f64 {
     let mut order: Vec<usize> = (0..people.len()).collect();
-    order.sort_unstable_by_key(|&i| (people[i].birth, people[i].pinyin_key));
+    order.sort_unstable_by_key(|&i| (people[i].birth, people[i].name.pinyin_key));
     let pairs: Vec<(Person, Person)> = order
         .windows(2)
         .take(opts.kernel_pairs.min(1 << 16))

@@ -39,12 +39,44 @@ pub struct Person {
     pub place: u32,
     /// Hash of the bank account (0: none).
     pub account: u64,
+    pub name: PackedName,
+}
+
+/// A normalised name in fixed width: packed once per distinct name, then copied into
+/// every record that carries it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct PackedName {
     /// Hash of the syllable sequence: the homophone block key.
     pub pinyin_key: u64,
     pub han: bool,
     pub len: u8,
     pub chars: [u16; NAME_LEN],
     pub syllables: [u16; NAME_LEN],
+}
+
+impl PackedName {
+    pub fn new(name: &NormName) -> PackedName {
+        let len = name.chars.len().min(NAME_LEN);
+        let mut chars = [0u16; NAME_LEN];
+        let mut syllables = [0u16; NAME_LEN];
+        for i in 0..len {
+            let c = name.chars[i] as u32;
+            // Characters beyond the BMP (rare in names) fold into a private range.
+            chars[i] = if c <= 0xffff {
+                c as u16
+            } else {
+                0xf000 | (c & 0x0fff) as u16
+            };
+            syllables[i] = name.syllables[i];
+        }
+        PackedName {
+            pinyin_key: fx(&syllables[..len]),
+            han: name.is_han(),
+            len: len as u8,
+            chars,
+            syllables,
+        }
+    }
 }
 
 fn fx<T: Hash>(value: T) -> u64 {
@@ -54,6 +86,11 @@ fn fx<T: Hash>(value: T) -> u64 {
 impl Person {
     /// Packs a record. `place` comes from a [`Places`] interner shared by the registry.
     pub fn new(name: &NormName, id_number: &str, place: u32, account: &str) -> Person {
+        Person::with_name(PackedName::new(name), id_number, place, account)
+    }
+
+    /// Packs a record whose name is already packed (registries repeat names).
+    pub fn with_name(name: PackedName, id_number: &str, place: u32, account: &str) -> Person {
         let b = id_number.as_bytes();
         let body_digits = b.len() == 18 && b[..17].iter().all(u8::is_ascii_digit);
         let id_body = if body_digits {
@@ -67,18 +104,6 @@ impl Person {
             b[r].iter()
                 .fold(0u32, |acc, d| acc * 10 + u32::from(d - b'0'))
         };
-        let len = name.chars.len().min(NAME_LEN);
-        let mut chars = [0u16; NAME_LEN];
-        let mut syllables = [0u16; NAME_LEN];
-        for i in 0..len {
-            let c = name.chars[i] as u32;
-            chars[i] = if c <= 0xffff {
-                c as u16
-            } else {
-                0xf000 | (c & 0x0fff) as u16
-            };
-            syllables[i] = name.syllables[i];
-        }
         let mut id_digits = [0u8; 18];
         if body_digits {
             id_digits.copy_from_slice(b);
@@ -100,17 +125,14 @@ impl Person {
             } else {
                 fx(account).max(1)
             },
-            pinyin_key: fx(&syllables[..len]),
-            han: name.is_han(),
-            len: len as u8,
-            chars,
-            syllables,
+            name,
         }
     }
 
     fn name(&self) -> (&[u16], &[u16], bool) {
-        let n = self.len as usize;
-        (&self.chars[..n], &self.syllables[..n], self.han)
+        let n = &self.name;
+        let len = n.len as usize;
+        (&n.chars[..len], &n.syllables[..len], n.han)
     }
 
     fn has_id(&self) -> bool {
@@ -281,11 +303,10 @@ impl BlockKey {
             BlockKey::BirthPlace => {
                 (p.has_birth() && p.place != 0).then(|| fx((1u8, p.birth, p.place)))
             }
-            BlockKey::RegionBirthSound => {
-                (p.has_id() && p.len > 0).then(|| fx((2u8, p.region, p.birth, p.pinyin_key)))
-            }
+            BlockKey::RegionBirthSound => (p.has_id() && p.name.len > 0)
+                .then(|| fx((2u8, p.region, p.birth, p.name.pinyin_key))),
             BlockKey::BirthSeqSound => {
-                (p.has_id() && p.len > 0).then(|| fx((3u8, p.birth, p.seq, p.pinyin_key)))
+                (p.has_id() && p.name.len > 0).then(|| fx((3u8, p.birth, p.seq, p.name.pinyin_key)))
             }
             BlockKey::Account => (p.account != 0).then(|| fx((4u8, p.account))),
         }
@@ -332,7 +353,7 @@ fn name_counts(people: &[Person]) -> Vec<u32> {
     let mut keyed: Vec<(u64, u32)> = people
         .par_iter()
         .enumerate()
-        .map(|(i, p)| (p.pinyin_key, i as u32))
+        .map(|(i, p)| (p.name.pinyin_key, i as u32))
         .collect();
     keyed.par_sort_unstable();
     let mut counts = vec![0u32; people.len()];
