@@ -613,6 +613,77 @@ mod tests {
         assert!((rare - common - config.identity.name_rare_bonus).abs() < 1e-9);
     }
 
+    #[test]
+    fn each_comparison_adds_its_weight() {
+        let config = Config::default();
+        let w = &config.identity;
+        let mut places = Places::default();
+        let east = places.id("城关镇", "东村");
+        let west = places.id("城关镇", "西村");
+        let make = |name: &str, id_number: &str, place: u32, account: &str| {
+            Person::new(&NormName::new(name), id_number, place, account)
+        };
+        let base = make("张伟", &id(101, 1960), east, "6228");
+        let score = |other: &Person| compare(&base, other, 1000, &config).score;
+        let reference = score(&make("张伟", &id(101, 1960), west, ""));
+        // Same village, same account.
+        assert!(
+            (score(&make("张伟", &id(101, 1960), east, "")) - reference - w.place_same).abs()
+                < 1e-9
+        );
+        assert!(
+            (score(&make("张伟", &id(101, 1960), west, "6228")) - reference - w.account_same).abs()
+                < 1e-9
+        );
+        // ID number identical → two digits off (sequence digit and check) → far off.
+        let close = compare(
+            &base,
+            &make("张伟", &id(102, 1960), west, ""),
+            1000,
+            &config,
+        );
+        assert!(
+            close.id_diff.is_some_and(|d| (1..=2).contains(&d)),
+            "{close:?}"
+        );
+        assert!((reference - close.score - (w.id_exact - w.id_close)).abs() < 1e-9);
+        let far = compare(
+            &base,
+            &make("张伟", &id(987, 1960), west, ""),
+            1000,
+            &config,
+        );
+        assert!(
+            (reference - far.score - (w.id_exact - w.id_far)).abs() < 1e-9,
+            "{far:?}"
+        );
+        // Birth date differs (and so does the ID number).
+        let older = compare(
+            &base,
+            &make("张伟", &id(987, 1961), west, ""),
+            1000,
+            &config,
+        );
+        assert!(!older.same_birth && older.birth_known);
+        assert!(
+            (far.score - older.score - (w.birth_same - w.birth_diff)).abs() < 1e-9,
+            "{older:?}"
+        );
+        // Names that do not agree.
+        let other = compare(
+            &base,
+            &make("李娜", &id(101, 1960), west, ""),
+            1000,
+            &config,
+        );
+        assert!((reference - other.score - (w.name_agree - w.name_disagree)).abs() < 1e-9);
+        // Missing ID numbers weigh nothing either way.
+        let missing = compare(&base, &make("张伟", "", west, ""), 1000, &config);
+        assert_eq!(missing.id_diff, None);
+        assert!(!missing.birth_known);
+        assert!((missing.score - w.name_agree).abs() < 1e-9, "{missing:?}");
+    }
+
     fn arb_person() -> impl Strategy<Value = (String, u32, i32, usize)> {
         (
             proptest::sample::select(vec![
