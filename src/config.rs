@@ -100,6 +100,16 @@ money_floor = 0.25
 high_score = 50.0
 medium_score = 25.0
 
+[columns]
+# Headers the built-in alias table does not know, per input file (beneficiaries,
+# allocations, payments, deaths, officials): "header as in the file" = "field". Example:
+# [columns.payments]
+# "交易编号" = "payment_id"
+
+[sheets]
+# For Excel/OpenDocument inputs, the sheet to read per file (default: the first sheet).
+# beneficiaries = "花名册"
+
 [weights]
 # How much each rule matters to the ranking, from 0 to 1.
 DELAY_LATE = 0.45
@@ -127,6 +137,12 @@ pub struct Config {
     pub identity: Identity,
     pub diverted: Diverted,
     pub scoring: Scoring,
+    /// Per input file: "header as in the file" → field.
+    #[serde(default)]
+    pub columns: BTreeMap<String, BTreeMap<String, String>>,
+    /// Per input file: the workbook sheet to read.
+    #[serde(default)]
+    pub sheets: BTreeMap<String, String>,
     pub weights: Weights,
 }
 
@@ -326,6 +342,32 @@ impl Config {
             "diverted.official_name_cutoff",
             self.diverted.official_name_cutoff,
         )?;
+        let spec_of = |stem: &str, key: &str| {
+            crate::input::spec::ALL
+                .iter()
+                .find(|s| s.stem == stem)
+                .copied()
+                .ok_or_else(|| {
+                    format!(
+                        "{key}.{stem}: no such input file; use beneficiaries, allocations, payments, deaths or officials"
+                    )
+                })
+        };
+        for (stem, mapping) in &self.columns {
+            let spec = spec_of(stem, "columns")?;
+            for (header, field) in mapping {
+                if spec.column(field).is_none() {
+                    let known: Vec<&str> = spec.columns.iter().map(|c| c.name).collect();
+                    return Err(format!(
+                        "columns.{stem}.\"{header}\" = \"{field}\": {stem} has no field `{field}`; its fields are {}",
+                        known.join(", ")
+                    ));
+                }
+            }
+        }
+        for stem in self.sheets.keys() {
+            spec_of(stem, "sheets")?;
+        }
         if self.identity.max_cluster_size < 2 {
             return Err("identity.max_cluster_size must be at least 2".into());
         }
@@ -415,6 +457,27 @@ mod tests {
         let c = Config::from_toml_str("[delayed]\ngrace_days = 9\n", "t.toml").unwrap();
         assert_eq!(c.delayed.grace_days, 9);
         assert_eq!(c.partial, Config::default().partial);
+    }
+
+    #[test]
+    fn column_mappings_are_checked() {
+        let ok = Config::from_toml_str(
+            "[columns.payments]\n\"交易编号\" = \"payment_id\"\n",
+            "t.toml",
+        )
+        .unwrap();
+        assert_eq!(ok.columns["payments"]["交易编号"], "payment_id");
+        let e = Config::from_toml_str(
+            "[columns.payments]\n\"交易编号\" = \"paymentid\"\n",
+            "t.toml",
+        )
+        .unwrap_err();
+        assert!(
+            e.to_string().contains("paymentid") && e.to_string().contains("payment_id"),
+            "{e}"
+        );
+        let e = Config::from_toml_str("[sheets]\npayment = \"Sheet1\"\n", "t.toml").unwrap_err();
+        assert!(e.to_string().contains("sheets.payment"), "{e}");
     }
 
     #[test]

@@ -5,6 +5,7 @@
 //! returning a findings frame) → `scoring` (risk score, stable id, rank) → `report`.
 //! The binary in `main.rs` is only a command-line layer over [`run`] and [`generate`].
 
+pub mod check;
 pub mod config;
 pub mod context;
 pub mod error;
@@ -49,7 +50,7 @@ pub struct RunOutcome {
 pub fn run(opts: &RunOptions) -> Result<RunOutcome> {
     let mut timings: Vec<(String, f64)> = Vec::new();
     let t = Instant::now();
-    let ledgers = input::Ledgers::load(&opts.data_dir)?;
+    let ledgers = input::Ledgers::load(&opts.data_dir, &opts.config)?;
     timings.push(("load and validate inputs".into(), t.elapsed().as_secs_f64()));
 
     let ctx = context::Context::build(ledgers, opts.config.clone(), opts.as_of)?;

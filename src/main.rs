@@ -11,6 +11,7 @@ use std::process::ExitCode;
 use anyhow::Context as _;
 use clap::{Parser, Subcommand};
 
+use fundaudit::check::check_inputs;
 use fundaudit::config::{Config, DEFAULT_CONFIG_TOML};
 use fundaudit::generate::{generate, GenerateOptions};
 use fundaudit::registry_dedup::{run_dedup, DedupOptions};
@@ -60,6 +61,16 @@ enum Command {
         /// Only beneficiaries.csv and truth_pairs.csv (for the identity benchmark).
         #[arg(long)]
         registry_only: bool,
+    },
+    /// Read and validate the inputs only: formats, header mapping, rejects.
+    Check {
+        #[arg(long, default_value = "sample_data")]
+        data: PathBuf,
+        /// Write rejects.csv into this folder.
+        #[arg(long)]
+        out: Option<PathBuf>,
+        #[arg(long)]
+        config: Option<PathBuf>,
     },
     /// Find persons registered more than once in DIR/beneficiaries.csv (registry
     /// self-deduplication alone, for registries of millions); scores itself against
@@ -135,6 +146,13 @@ fn try_main() -> anyhow::Result<()> {
                 "wrote synthetic ledgers for {beneficiaries} beneficiaries (seed {seed}) to {}",
                 out.display()
             );
+            Ok(())
+        }
+        Command::Check { data, out, config } => {
+            let config = load_config(config)?;
+            let report = check_inputs(&data, &config, out.as_deref())?;
+            print!("{}", report.render());
+            println!("{} rejected row(s)", report.rejects);
             Ok(())
         }
         Command::Dedup {

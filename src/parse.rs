@@ -21,30 +21,109 @@ pub fn fmt_day(day: Day) -> String {
     from_day(day).format("%Y-%m-%d").to_string()
 }
 
-/// Parses an ISO date `YYYY-MM-DD` (a million of them per run: byte-level, no format
-/// string interpretation).
+/// Parses a date as office tools write them: `2025-01-05`, `2025/1/5`, `2025-1-5`,
+/// `2025.1.5`, `2025年1月5日`, `20250105`, an Excel serial number (`45662`), any of them
+/// with a time after it, in full-width digits too. ISO dates take a byte-level fast path
+/// (a million of them per run).
 pub fn parse_date(raw: &str) -> Result<Day, String> {
     let s = raw.trim();
+    if let Some(day) = parse_iso_date(s) {
+        return Ok(day);
+    }
+    let text = half_width(s);
+    // A time after the date (`2025/1/5 0:00:00`, `2025-01-05T08:30`) is not part of it.
+    let date_part = text.split([' ', 'T']).next().unwrap_or("");
+    let bad = || {
+        format!(
+            "`{s}` is not a date (accepted: 2025-01-05, 2025/1/5, 2025年1月5日, 20250105, an Excel date number)"
+        )
+    };
+    if date_part.contains('年') {
+        let ymd = date_part.replace(['年', '月'], "-").replace('日', "");
+        return ymd_parts(&ymd, &['-']).ok_or_else(bad);
+    }
+    if date_part.len() == 8 && date_part.bytes().all(|b| b.is_ascii_digit()) {
+        let ymd = format!(
+            "{}-{}-{}",
+            &date_part[..4],
+            &date_part[4..6],
+            &date_part[6..]
+        );
+        return parse_iso_date(&ymd).ok_or_else(bad);
+    }
+    if let Some(day) = ymd_parts(date_part, &['-', '/', '.']) {
+        return Ok(day);
+    }
+    // Excel's serial day numbers, counted from 1899-12-30 (Lotus's 1900 leap-year bug
+    // makes that the epoch for every date after February 1900). Below 3653 (1910-01-01)
+    // a bare number is more likely a year or a typo than a date.
+    if let Ok(serial) = date_part.parse::<f64>() {
+        if (3653.0..=2_958_465.0).contains(&serial) {
+            return Ok(excel_serial_to_day(serial));
+        }
+    }
+    Err(bad())
+}
+
+/// The day of an Excel serial date number (its fraction, the time of day, is dropped).
+pub fn excel_serial_to_day(serial: f64) -> Day {
+    const EXCEL_EPOCH: Day = -25_569; // 1899-12-30
+    EXCEL_EPOCH + serial.floor() as Day
+}
+
+/// `Y?M?D` with a four-digit year and one of the separators.
+fn ymd_parts(s: &str, separators: &[char]) -> Option<Day> {
+    let mut parts = s.split(separators);
+    let (y, m, d) = (parts.next()?, parts.next()?, parts.next()?);
+    if parts.next().is_some()
+        || y.len() != 4
+        || m.is_empty()
+        || m.len() > 2
+        || d.is_empty()
+        || d.len() > 2
+    {
+        return None;
+    }
+    let n = |t: &str| t.parse::<u32>().ok();
+    NaiveDate::from_ymd_opt(n(y)? as i32, n(m)?, n(d)?).map(to_day)
+}
+
+/// Full-width digits, letters and punctuation to ASCII (NFKC), only when there are any.
+pub fn half_width(s: &str) -> std::borrow::Cow<'_, str> {
+    use unicode_normalization::UnicodeNormalization;
+    if s.is_ascii() {
+        std::borrow::Cow::Borrowed(s)
+    } else {
+        std::borrow::Cow::Owned(s.nfkc().collect())
+    }
+}
+
+/// An ISO date `YYYY-MM-DD`, byte by byte.
+fn parse_iso_date(s: &str) -> Option<Day> {
     let b = s.as_bytes();
     let digits = |r: std::ops::Range<usize>| -> Option<u32> {
         b.get(r.clone())?.iter().try_fold(0u32, |acc, d| {
             d.is_ascii_digit().then(|| acc * 10 + u32::from(d - b'0'))
         })
     };
-    let parsed = (b.len() == 10 && b[4] == b'-' && b[7] == b'-')
+    (b.len() == 10 && b[4] == b'-' && b[7] == b'-')
         .then(|| Some((digits(0..4)?, digits(5..7)?, digits(8..10)?)))
         .flatten()
-        .and_then(|(y, m, d)| NaiveDate::from_ymd_opt(y as i32, m, d));
-    parsed
+        .and_then(|(y, m, d)| NaiveDate::from_ymd_opt(y as i32, m, d))
         .map(to_day)
-        .ok_or_else(|| format!("`{s}` is not a date in the form YYYY-MM-DD"))
 }
 
 /// Parses a yuan amount with at most two decimals into fen, exactly (no floating point:
-/// "one fen short" must stay one fen).
+/// "one fen short" must stay one fen). Accepts what spreadsheets show: `1,234.50`,
+/// `¥1234.5`, `1234.50元`, full-width digits.
 pub fn parse_amount_fen(raw: &str) -> Result<i64, String> {
-    let s = raw.trim();
-    let bad = || format!("`{s}` is not an amount in yuan (digits, at most two decimals)");
+    let original = raw.trim();
+    let cleaned: String = half_width(original)
+        .chars()
+        .filter(|c| !matches!(c, ',' | '¥' | '￥' | '元' | ' ' | '\u{a0}'))
+        .collect();
+    let s = cleaned.as_str();
+    let bad = || format!("`{original}` is not an amount in yuan (digits, at most two decimals)");
     let (negative, body) = match s.strip_prefix('-') {
         Some(rest) => (true, rest),
         None => (false, s.strip_prefix('+').unwrap_or(s)),
@@ -68,7 +147,7 @@ pub fn parse_amount_fen(raw: &str) -> Result<i64, String> {
         ));
     }
     if int_part.len() > 13 {
-        return Err(format!("`{s}` is too large to be a payment amount"));
+        return Err(format!("`{original}` is too large to be a payment amount"));
     }
     let yuan: i64 = if int_part.is_empty() {
         0
@@ -82,6 +161,38 @@ pub fn parse_amount_fen(raw: &str) -> Result<i64, String> {
     let fen: i64 = fen_digits.parse().map_err(|_| bad())?;
     let total = yuan * 100 + fen;
     Ok(if negative { -total } else { total })
+}
+
+/// Cleans an ID number or account number as office tools mangle it: spaces inside, a
+/// leading apostrophe (Excel's "store as text" mark), full-width digits, and for ID
+/// numbers a lower-case check character. A number in scientific notation (`4.11623E+17`)
+/// has lost its digits and cannot be repaired: that is an error.
+pub fn clean_code(raw: &str, upper: bool) -> Result<String, String> {
+    let text = half_width(raw.trim());
+    let s = text.strip_prefix('\'').unwrap_or(&text);
+    let mut out: String = s.chars().filter(|c| !c.is_whitespace()).collect();
+    if upper {
+        out.make_ascii_uppercase();
+    }
+    if looks_scientific(&out) {
+        return Err(format!(
+            "`{}` is in scientific notation: the digits are lost. Format the column as text in Excel and export it again",
+            raw.trim()
+        ));
+    }
+    Ok(out)
+}
+
+/// `4.11623E+17`, `6.22848e18`: a mantissa with a decimal point and an exponent.
+fn looks_scientific(s: &str) -> bool {
+    let Some((mantissa, exponent)) = s.split_once(['E', 'e']) else {
+        return false;
+    };
+    let exponent = exponent.strip_prefix('+').unwrap_or(exponent);
+    !mantissa.is_empty()
+        && mantissa.bytes().all(|b| b.is_ascii_digit() || b == b'.')
+        && !exponent.is_empty()
+        && exponent.bytes().all(|b| b.is_ascii_digit())
 }
 
 /// Formats fen as yuan with two decimals and thousands separators: `1,234.50`.
@@ -120,14 +231,64 @@ mod tests {
     }
 
     #[test]
-    fn dates_parse_iso_only() {
-        assert_eq!(fmt_day(parse_date("2025-03-31").unwrap()), "2025-03-31");
+    fn dates_as_office_tools_write_them() {
+        let d = |s: &str| parse_date(s).map(fmt_day);
+        assert_eq!(d("2025-03-31"), Ok("2025-03-31".into()));
         assert_eq!(parse_date("1970-01-01"), Ok(0));
+        for same in [
+            "2025/1/5",
+            "2025-1-5",
+            "2025.01.05",
+            "2025年1月5日",
+            "20250105",
+            "45662",
+            "2025/1/5 0:00:00",
+            "2025-01-05T08:30:00",
+            "２０２５年１月５日",
+            "45662.75",
+        ] {
+            assert_eq!(d(same), Ok("2025-01-05".into()), "{same}");
+        }
         assert!(parse_date("2025-02-30").is_err());
-        assert!(parse_date("2025/03/01").is_err());
-        assert!(parse_date("2025-3-01").is_err());
         assert!(parse_date("2025-03-1x").is_err());
-        assert!(parse_date("２０２５-03-01").is_err());
+        assert!(
+            parse_date("05/01/2025").is_err(),
+            "day-first or month-first is ambiguous"
+        );
+        assert!(parse_date("20251305").is_err());
+        assert!(parse_date("").is_err());
+        assert!(
+            parse_date("2025").is_err(),
+            "a bare year is not an Excel date number"
+        );
+    }
+
+    #[test]
+    fn amounts_as_spreadsheets_show_them() {
+        assert_eq!(parse_amount_fen("1,234.50"), Ok(123450));
+        assert_eq!(parse_amount_fen("¥1234.5"), Ok(123450));
+        assert_eq!(parse_amount_fen("1234.50元"), Ok(123450));
+        assert_eq!(parse_amount_fen("１２３４．５０"), Ok(123450));
+        assert_eq!(parse_amount_fen("￥ 620"), Ok(62000));
+        assert!(parse_amount_fen("1,234.567").is_err());
+    }
+
+    #[test]
+    fn codes_cleaned_and_scientific_notation_refused() {
+        assert_eq!(
+            clean_code(" '41162319900101123x ", true),
+            Ok("41162319900101123X".into())
+        );
+        assert_eq!(
+            clean_code("4116 2319 9001 0112 3X", true),
+            Ok("41162319900101123X".into())
+        );
+        assert_eq!(clean_code("６２２８４８", false), Ok("622848".into()));
+        assert!(clean_code("4.11623E+17", true)
+            .unwrap_err()
+            .contains("scientific notation"));
+        assert!(clean_code("6.22848e18", false).is_err());
+        assert_eq!(clean_code("EE12", true), Ok("EE12".into()));
     }
 
     #[test]
@@ -145,9 +306,10 @@ mod tests {
         }
 
         #[test]
-        fn amount_parser_never_panics(s in "\\PC*") {
+        fn cell_parsers_never_panic(s in "\\PC*") {
             let _ = parse_amount_fen(&s);
             let _ = parse_date(&s);
+            let _ = clean_code(&s, true);
         }
     }
 }

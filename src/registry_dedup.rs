@@ -20,7 +20,7 @@ use crate::frame;
 use crate::identity::dedup::PackedName;
 use crate::identity::dedup::{compare, DedupStats};
 use crate::identity::{dedup_registry, idcard, Dedup, NormName, Person};
-use crate::input::{load_file, BENEFICIARIES};
+use crate::input::{find_source, load_file_with, InputOptions, BENEFICIARIES};
 
 #[derive(Debug, Clone)]
 pub struct DedupOptions {
@@ -176,7 +176,14 @@ fn intern(keys: &[u64]) -> (Vec<u32>, Vec<usize>) {
 pub fn run_dedup(opts: &DedupOptions) -> Result<DedupReport> {
     let mut timings = Vec::new();
     let t = Instant::now();
-    let loaded = load_file(&opts.data_dir.join(BENEFICIARIES.file), &BENEFICIARIES)?;
+    let path = find_source(&opts.data_dir, &BENEFICIARIES).ok_or_else(|| Error::MissingFile {
+        path: opts.data_dir.join(BENEFICIARIES.file).display().to_string(),
+    })?;
+    let loaded = load_file_with(
+        &path,
+        &BENEFICIARIES,
+        &InputOptions::for_file(&opts.config, &BENEFICIARIES),
+    )?;
     timings.push((
         "load and validate beneficiaries.csv".to_string(),
         t.elapsed().as_secs_f64(),

@@ -106,12 +106,18 @@ impl Summary {
         s.push_str(&format!("fundaudit: as of {}\n\ninput rows\n", self.as_of));
         for f in &self.files {
             s.push_str(&format!(
-                "  {:<20} read {:>9}  used {:>9}  rejected {:>7}\n",
+                "  {:<20} read {:>9}  used {:>9}  rejected {:>7}  ({})\n",
                 file_name(&f.file),
                 f.rows_read,
                 f.rows_used,
-                f.rows_rejected
+                f.rows_rejected,
+                f.format
             ));
+            if !f.mapped.is_empty() {
+                let pairs: Vec<String> =
+                    f.mapped.iter().map(|(h, c)| format!("{h} → {c}")).collect();
+                s.push_str(&format!("  {:<20} headers: {}\n", "", pairs.join(", ")));
+            }
         }
         s.push_str(&format!(
             "  {:<20} read {:>9}  used {:>9}  rejected {:>7}  (every row accounted for)\n",
@@ -150,7 +156,8 @@ impl Summary {
     }
 }
 
-fn file_name(path: &str) -> &str {
+/// The file name of a path, for compact listings.
+pub fn file_name(path: &str) -> &str {
     Path::new(path)
         .file_name()
         .and_then(|n| n.to_str())

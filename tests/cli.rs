@@ -94,7 +94,7 @@ fn bad_rows_go_to_rejects_and_every_row_is_accounted_for() {
         "张伟",
         "6228480000000000001",
         "10.00",
-        "2025/01/10",
+        "2025/13/10",
     ) // bad date
     .payment(
         "P1",
@@ -138,7 +138,7 @@ fn bad_rows_go_to_rejects_and_every_row_is_accounted_for() {
                 "P2,A1,B1,张伟,6228480000000000001,1,0O,2025-01-10,低保金".into()
             ),
             ("4".into(), "amount".into(), "1O.00".into()),
-            ("5".into(), "paid_date".into(), "2025/01/10".into()),
+            ("5".into(), "paid_date".into(), "2025/13/10".into()),
             ("6".into(), "payment_id".into(), "P1".into()),
             ("7".into(), "payment_id".into(), "".into()),
         ]

@@ -1,12 +1,22 @@
-//! No input makes the loader panic: arbitrary bytes, and header-correct files whose rows
-//! are arbitrary text, either load (with rejects) or fail with a message naming the file.
+//! No input makes the loader panic: arbitrary bytes (read as CSV, .xlsx, .xls and
+//! Parquet), and header-correct files whose rows are arbitrary text, either load (with
+//! rejects) or fail with a message naming the file. Inputs worth keeping live in
+//! tests/corpus/ and are replayed by `corpus_replays`.
 
 use fundaudit::input::{load_file, ALLOCATIONS, BENEFICIARIES, PAYMENTS};
 use proptest::prelude::*;
 
 fn load(bytes: &[u8]) -> Vec<String> {
+    let mut outcomes = Vec::new();
+    for ext in ["csv", "xlsx", "xls", "parquet"] {
+        outcomes.extend(load_as(bytes, ext));
+    }
+    outcomes
+}
+
+fn load_as(bytes: &[u8], ext: &str) -> Vec<String> {
     let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("payments.csv");
+    let path = dir.path().join(format!("payments.{ext}"));
     std::fs::write(&path, bytes).unwrap();
     let mut outcomes = Vec::new();
     for spec in [&PAYMENTS, &ALLOCATIONS, &BENEFICIARIES] {
@@ -21,7 +31,10 @@ fn load(bytes: &[u8]) -> Vec<String> {
             }
             Err(e) => {
                 let msg = e.to_string();
-                assert!(msg.contains("payments.csv"), "error names the file: {msg}");
+                assert!(
+                    msg.contains(&format!("payments.{ext}")),
+                    "error names the file: {msg}"
+                );
                 outcomes.push(msg);
             }
         }
@@ -46,6 +59,18 @@ proptest! {
         }
         load(text.as_bytes());
     }
+}
+
+#[test]
+fn corpus_replays() {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/corpus");
+    let mut n = 0;
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        load(&std::fs::read(&path).unwrap());
+        n += 1;
+    }
+    assert!(n >= 5, "the corpus is there");
 }
 
 /// Awkward inputs kept as explicit cases: empty files, ragged and unterminated rows,

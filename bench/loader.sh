@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Loader throughput: the payments ledger of the 200,000-beneficiary county (about a
+# million rows) read and validated as UTF-8 and as GB18030, with `fundaudit check`
+# (release build), three runs each.
+#
+#   bash bench/loader.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/fundaudit/target}"
+cargo build --release --quiet
+BIN="$CARGO_TARGET_DIR/release/fundaudit"
+ROOT="${BENCH_DIR:-/tmp/fundaudit-bench}"
+SRC="$ROOT/200000/data"
+[ -f "$SRC/payments.csv" ] || "$BIN" generate --beneficiaries 200000 --seed 1 --out "$SRC"
+for enc in utf8 gb18030; do
+  DIR="$ROOT/loader-$enc"
+  mkdir -p "$DIR"
+  for f in beneficiaries allocations deaths officials; do cp "$SRC/$f.csv" "$DIR/"; done
+  if [ "$enc" = gb18030 ]; then
+    python3 -c "import sys; open(sys.argv[2],'wb').write(open(sys.argv[1],encoding='utf-8').read().encode('gb18030'))" "$SRC/payments.csv" "$DIR/payments.csv"
+  else
+    cp "$SRC/payments.csv" "$DIR/payments.csv"
+  fi
+  size=$(du -m "$DIR/payments.csv" | cut -f1)
+  for i in 1 2 3; do
+    line=$("$BIN" check --data "$DIR" | grep '^payments')
+    echo "$enc run $i (${size} MB): $line"
+  done
+done

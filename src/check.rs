@@ -1,0 +1,58 @@
+//! `fundaudit check`: read and validate the inputs without auditing them. What an auditor
+//! runs first on a new export: which file was read how (encoding, delimiter, sheet),
+//! which header became which field, and which rows are rejected and why.
+
+use std::path::Path;
+
+use crate::config::Config;
+use crate::error::Result;
+use crate::input::{FileCount, Ledgers};
+use crate::report::{file_name, write_rejects};
+
+/// The accounting of every input file, and where the rejects were written.
+pub struct CheckReport {
+    pub files: Vec<FileCount>,
+    pub rejects: usize,
+}
+
+impl CheckReport {
+    pub fn render(&self) -> String {
+        let mut s = String::new();
+        for f in &self.files {
+            s.push_str(&format!(
+                "{:<20} {:>9} rows read  {:>9} used  {:>7} rejected  {:>7.3} s  {}\n",
+                file_name(&f.file),
+                f.rows_read,
+                f.rows_used,
+                f.rows_rejected,
+                f.seconds,
+                f.format
+            ));
+            for (header, field) in &f.mapped {
+                s.push_str(&format!("{:<20}   header {header} → {field}\n", ""));
+            }
+        }
+        s
+    }
+}
+
+/// Loads every input in `data_dir` as the audit would; writes rejects.csv into `out_dir`
+/// when given.
+pub fn check_inputs(
+    data_dir: &Path,
+    config: &Config,
+    out_dir: Option<&Path>,
+) -> Result<CheckReport> {
+    let ledgers = Ledgers::load(data_dir, config)?;
+    if let Some(out) = out_dir {
+        std::fs::create_dir_all(out).map_err(|e| crate::Error::Write {
+            path: out.display().to_string(),
+            message: e.to_string(),
+        })?;
+        write_rejects(&ledgers.rejects, &out.join("rejects.csv"))?;
+    }
+    Ok(CheckReport {
+        files: ledgers.counts,
+        rejects: ledgers.rejects.len(),
+    })
+}

@@ -1,0 +1,336 @@
+//! Reading a source file into a frame of text columns, whatever office tool wrote it:
+//! CSV or tab/semicolon-separated text in UTF-8 (with or without BOM), GB18030/GBK or
+//! UTF-16; Excel workbooks (.xlsx, .xlsm, .xls) and OpenDocument sheets; Parquet.
+//!
+//! Nothing here interprets a value: every cell stays text (19-digit card numbers and ID
+//! numbers ending in `X` must never be guessed into numbers) until validation checks it.
+
+use std::io::Cursor;
+use std::path::Path;
+
+use calamine::{open_workbook_auto, Data, Reader};
+use polars::prelude::*;
+
+use super::Reject;
+use crate::error::{Error, Result};
+
+/// A source read as text.
+pub struct RawTable {
+    pub frame: DataFrame,
+    /// The row number a user sees for each frame row (Excel row, or text line; the header
+    /// is row 1) when it is not simply index + 2.
+    pub lines: Option<Vec<usize>>,
+    /// Rows that could not even be split into the header's fields.
+    pub rejects: Vec<Reject>,
+    /// What was detected, for the log: `CSV, GB18030, tab-separated`, `Excel sheet 花名册`.
+    pub format: String,
+}
+
+/// The formats this module reads, by extension.
+pub const EXTENSIONS: [&str; 8] = ["csv", "tsv", "txt", "xlsx", "xlsm", "xls", "ods", "parquet"];
+
+/// Reads any supported file; `sheet` picks a workbook sheet (default: the first).
+pub fn read_source(path: &Path, sheet: Option<&str>) -> Result<RawTable> {
+    let ext = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase)
+        .unwrap_or_default();
+    match ext.as_str() {
+        "xlsx" | "xlsm" | "xls" | "xlsb" | "ods" => read_workbook(path, sheet),
+        "parquet" => read_parquet(path),
+        _ => read_delimited(path),
+    }
+}
+
+fn unreadable(path: &Path, message: impl std::fmt::Display) -> Error {
+    Error::Unreadable {
+        path: path.display().to_string(),
+        message: message.to_string(),
+    }
+}
+
+/// The text of a delimited file as UTF-8, and the encoding it was in. A BOM decides;
+/// without one, valid UTF-8 is UTF-8 and anything else is read as GB18030 (a superset of
+/// GBK and GB2312, what Chinese Windows saves by default).
+pub fn decode(bytes: Vec<u8>) -> (Vec<u8>, &'static str) {
+    if let Some(rest) = bytes.strip_prefix(b"\xEF\xBB\xBF") {
+        return (rest.to_vec(), "UTF-8 with BOM");
+    }
+    for (bom, encoding, name) in [
+        (&b"\xFF\xFE"[..], encoding_rs::UTF_16LE, "UTF-16LE"),
+        (&b"\xFE\xFF"[..], encoding_rs::UTF_16BE, "UTF-16BE"),
+    ] {
+        if bytes.starts_with(bom) {
+            let (text, _) = encoding.decode_without_bom_handling(&bytes[2..]);
+            return (text.into_owned().into_bytes(), name);
+        }
+    }
+    if std::str::from_utf8(&bytes).is_ok() {
+        return (bytes, "UTF-8");
+    }
+    let (text, _) = encoding_rs::GB18030.decode_without_bom_handling(&bytes);
+    (text.into_owned().into_bytes(), "GB18030")
+}
+
+/// The delimiter of a text table: whichever of comma, tab and semicolon occurs most often
+/// (outside quotes) in its header line.
+pub fn sniff_delimiter(text: &[u8]) -> u8 {
+    let header = text.split(|&b| b == b'\n').next().unwrap_or(&[]);
+    let mut counts = [(b',', 0usize), (b'\t', 0), (b';', 0)];
+    let mut quoted = false;
+    for &b in header {
+        if b == b'"' {
+            quoted = !quoted;
+        } else if !quoted {
+            for c in counts.iter_mut() {
+                if c.0 == b {
+                    c.1 += 1;
+                }
+            }
+        }
+    }
+    counts
+        .iter()
+        .max_by_key(|c| c.1)
+        .filter(|c| c.1 > 0)
+        .map_or(b',', |c| c.0)
+}
+
+fn text_options(separator: u8) -> CsvReadOptions {
+    CsvReadOptions::default()
+        .with_has_header(true)
+        // Zero rows of inference: every column is text until we say otherwise.
+        .with_infer_schema_length(Some(0))
+        .map_parse_options(move |o| o.with_separator(separator))
+}
+
+fn read_delimited(path: &Path) -> Result<RawTable> {
+    let bytes = std::fs::read(path).map_err(|e| unreadable(path, e))?;
+    let (text, encoding) = decode(bytes);
+    let separator = sniff_delimiter(&text);
+    let format = format!(
+        "text, {encoding}, {}",
+        match separator {
+            b'\t' => "tab-separated",
+            b';' => "semicolon-separated",
+            _ => "comma-separated",
+        }
+    );
+    match text_options(separator)
+        .into_reader_with_file_handle(Cursor::new(&text))
+        .finish()
+    {
+        Ok(frame) => Ok(RawTable {
+            frame,
+            lines: None,
+            rejects: Vec::new(),
+            format,
+        }),
+        // Polars refuses a file with a ragged row and cannot say which row: find the bad
+        // rows ourselves, reject them by line, and read the rest.
+        Err(first_error) => {
+            let (clean, lines, rejects) = drop_ragged_rows(&text, separator);
+            if rejects.is_empty() {
+                return Err(unreadable(path, first_error));
+            }
+            let frame = text_options(separator)
+                .into_reader_with_file_handle(Cursor::new(clean))
+                .finish()
+                .map_err(|e| unreadable(path, e))?;
+            Ok(RawTable {
+                frame,
+                lines: Some(lines),
+                rejects,
+                format,
+            })
+        }
+    }
+}
+
+/// Splits CSV bytes into records (quotes respected) and keeps those with as many fields
+/// as the header; returns the kept bytes, the source line of each kept data row, and a
+/// reject for every other row.
+pub fn drop_ragged_rows(bytes: &[u8], separator: u8) -> (Vec<u8>, Vec<usize>, Vec<Reject>) {
+    let mut kept = Vec::with_capacity(bytes.len());
+    let mut lines = Vec::new();
+    let mut rejects = Vec::new();
+    let (mut start, mut line, mut start_line) = (0usize, 1usize, 1usize);
+    let (mut in_quotes, mut fields, mut header_fields) = (false, 1usize, None);
+    let ragged = |record: &[u8], fields: usize, header: usize, line: usize| Reject {
+        file: String::new(),
+        line,
+        column: "(row)".into(),
+        value: String::from_utf8_lossy(record)
+            .trim_end()
+            .chars()
+            .take(200)
+            .collect(),
+        reason: format!(
+            "row has {fields} fields but the header has {header}; check for an unquoted delimiter"
+        ),
+    };
+    for (i, &b) in bytes.iter().enumerate() {
+        if b == b'"' {
+            in_quotes = !in_quotes;
+        } else if b == separator && !in_quotes {
+            fields += 1;
+        } else if b == b'\n' {
+            line += 1;
+            if in_quotes {
+                continue;
+            }
+            let record = &bytes[start..=i];
+            let blank = record.iter().all(|c| c.is_ascii_whitespace());
+            match header_fields {
+                None => {
+                    header_fields = Some(fields);
+                    kept.extend_from_slice(record);
+                }
+                Some(_) if blank => {}
+                Some(h) if h == fields => {
+                    kept.extend_from_slice(record);
+                    lines.push(start_line);
+                }
+                Some(h) => rejects.push(ragged(record, fields, h, start_line)),
+            }
+            start = i + 1;
+            start_line = line;
+            fields = 1;
+        }
+    }
+    if start < bytes.len() {
+        let record = &bytes[start..];
+        match header_fields {
+            Some(h) if h != fields && !record.iter().all(|c| c.is_ascii_whitespace()) => {
+                rejects.push(ragged(record, fields, h, start_line))
+            }
+            _ => {
+                kept.extend_from_slice(record);
+                if header_fields.is_some() {
+                    lines.push(start_line);
+                }
+            }
+        }
+    }
+    (kept, lines, rejects)
+}
+
+/// A workbook cell as the text a user sees. Numbers that are whole print without a
+/// decimal point; numbers of 16 digits or more print as Excel shows them (`4.11623E+17`),
+/// because their digits are already gone and the ID check must say so.
+fn cell_text(cell: &Data) -> Option<String> {
+    match cell {
+        Data::Empty => None,
+        Data::String(s) => Some(s.clone()),
+        Data::Int(i) => Some(i.to_string()),
+        Data::Float(f) if f.is_finite() && f.fract() == 0.0 && f.abs() < 1e15 => {
+            Some(format!("{f:.0}"))
+        }
+        Data::Float(f) if f.is_finite() && f.abs() >= 1e15 => {
+            Some(format!("{f:E}").replace('E', "E+"))
+        }
+        Data::Float(f) => Some(f.to_string()),
+        Data::Bool(b) => Some(if *b { "TRUE" } else { "FALSE" }.to_string()),
+        Data::DateTime(d) => Some(crate::parse::fmt_day(crate::parse::excel_serial_to_day(
+            d.as_f64(),
+        ))),
+        Data::DateTimeIso(s) | Data::DurationIso(s) => Some(s.clone()),
+        Data::Error(e) => Some(format!("#{e:?}")),
+    }
+}
+
+fn read_workbook(path: &Path, sheet: Option<&str>) -> Result<RawTable> {
+    let mut book = open_workbook_auto(path).map_err(|e| unreadable(path, e))?;
+    let names = book.sheet_names();
+    let name = match sheet {
+        Some(s) => names
+            .iter()
+            .find(|n| n.as_str() == s)
+            .cloned()
+            .ok_or_else(|| {
+                unreadable(
+                    path,
+                    format!(
+                        "sheet `{s}` not found; sheets in the workbook: {}",
+                        names.join(", ")
+                    ),
+                )
+            })?,
+        None => names
+            .first()
+            .cloned()
+            .ok_or_else(|| unreadable(path, "the workbook has no sheets"))?,
+    };
+    let range = book
+        .worksheet_range(&name)
+        .map_err(|e| unreadable(path, e))?;
+    let (first_row, _) = range.start().unwrap_or((0, 0));
+    let mut rows = range
+        .rows()
+        .enumerate()
+        .filter(|(_, r)| r.iter().any(|c| !matches!(c, Data::Empty)));
+    let Some((header_index, header)) = rows.next() else {
+        return Err(unreadable(path, format!("sheet `{name}` is empty")));
+    };
+    let headers: Vec<String> = header
+        .iter()
+        .enumerate()
+        .map(|(i, c)| cell_text(c).unwrap_or_else(|| format!("column_{}", i + 1)))
+        .collect();
+    let mut columns: Vec<Vec<Option<String>>> = vec![Vec::new(); headers.len()];
+    let mut lines = Vec::new();
+    for (i, row) in rows {
+        for (j, column) in columns.iter_mut().enumerate() {
+            column.push(row.get(j).and_then(cell_text));
+        }
+        lines.push(first_row as usize + i + 1);
+    }
+    let _ = header_index;
+    let height = lines.len();
+    let mut seen = std::collections::HashSet::new();
+    let frame_columns: Vec<Column> = headers
+        .iter()
+        .zip(columns)
+        .map(|(h, values)| {
+            // Duplicate headers would make an invalid frame: number the repeats.
+            let mut name = h.clone();
+            let mut k = 2;
+            while !seen.insert(name.clone()) {
+                name = format!("{h}_{k}");
+                k += 1;
+            }
+            Column::new(name.as_str().into(), values)
+        })
+        .collect();
+    let frame = DataFrame::new(height, frame_columns).map_err(|e| unreadable(path, e))?;
+    Ok(RawTable {
+        frame,
+        lines: Some(lines),
+        rejects: Vec::new(),
+        format: format!("workbook, sheet `{name}`"),
+    })
+}
+
+fn read_parquet(path: &Path) -> Result<RawTable> {
+    let file = std::fs::File::open(path).map_err(|e| unreadable(path, e))?;
+    let typed = ParquetReader::new(file)
+        .finish()
+        .map_err(|e| unreadable(path, e))?;
+    // Back to text, so Parquet goes through the same checks as every other format.
+    let columns = typed
+        .columns()
+        .iter()
+        .map(|c| c.cast(&DataType::String))
+        .collect::<PolarsResult<Vec<Column>>>()
+        .map_err(|e| unreadable(path, e))?;
+    let frame = DataFrame::new(typed.height(), columns).map_err(|e| unreadable(path, e))?;
+    // Numbered as if a header row came first, like every other format.
+    let lines = (2..=frame.height() + 1).collect();
+    Ok(RawTable {
+        frame,
+        lines: Some(lines),
+        rejects: Vec::new(),
+        format: "Parquet".to_string(),
+    })
+}

@@ -1,0 +1,209 @@
+//! What each input file must hold: its columns, what each column holds, and the headers
+//! office exports use for it (花名册, 发放清册, 代发记录 come with Chinese headers).
+
+/// What a column must hold.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Field {
+    /// Non-empty and unique within the file (a primary key).
+    Key,
+    /// Non-empty text.
+    Text,
+    /// Text that may be blank.
+    OptText,
+    /// An 18-character ID number: cleaned (spaces, apostrophe, lower-case x), never
+    /// accepted in scientific notation; may be blank (an invalid number is a finding).
+    IdNumber,
+    /// A bank account or card number: cleaned like an ID number; may be blank.
+    Account,
+    /// A date that must be present.
+    Date,
+    /// A date that may be blank.
+    OptDate,
+    /// Yuan with at most two decimals; becomes `<name>_fen` (Int64, exact).
+    Amount,
+}
+
+/// A column the loader knows: its field name, what it must hold, and header aliases.
+#[derive(Debug, Clone, Copy)]
+pub struct ColumnSpec {
+    pub name: &'static str,
+    pub field: Field,
+    /// Whether a file without this column is unusable.
+    pub required: bool,
+    /// Headers that mean this column, besides its own name (compared after removing
+    /// spaces and folding full-width forms and case).
+    pub aliases: &'static [&'static str],
+}
+
+const fn req(name: &'static str, field: Field, aliases: &'static [&'static str]) -> ColumnSpec {
+    ColumnSpec {
+        name,
+        field,
+        required: true,
+        aliases,
+    }
+}
+
+const fn opt(name: &'static str, field: Field, aliases: &'static [&'static str]) -> ColumnSpec {
+    ColumnSpec {
+        name,
+        field,
+        required: false,
+        aliases,
+    }
+}
+
+/// One input file of the audit.
+#[derive(Debug, Clone, Copy)]
+pub struct FileSpec {
+    /// The file's name without extension, and the key of its `[columns]` and `[sheets]`
+    /// entries in the config.
+    pub stem: &'static str,
+    /// The name used when the file is CSV, as in messages and rejects.
+    pub file: &'static str,
+    pub columns: &'static [ColumnSpec],
+    /// Optional reference lists are used when present.
+    pub optional: bool,
+}
+
+const ID_NUMBER: &[&str] = &[
+    "身份证号",
+    "身份证号码",
+    "公民身份号码",
+    "证件号码",
+    "身份证",
+];
+const TOWNSHIP: &[&str] = &["乡镇", "乡镇(街道)", "乡镇街道", "所属乡镇", "乡(镇)"];
+const VILLAGE: &[&str] = &["村", "村(社区)", "村社区", "所属村", "村组"];
+const PROGRAM: &[&str] = &["补贴项目", "项目名称", "补贴类型", "资金项目"];
+const BENEFICIARY_ID: &[&str] = &["人员编号", "享受人员编号", "对象编号"];
+const ALLOCATION_ID: &[&str] = &["清册编号", "发放清册编号", "清册号"];
+
+pub const BENEFICIARIES: FileSpec = FileSpec {
+    stem: "beneficiaries",
+    file: "beneficiaries.csv",
+    optional: false,
+    columns: &[
+        req("beneficiary_id", Field::Key, BENEFICIARY_ID),
+        req("name", Field::Text, &["姓名", "享受人员姓名", "户主姓名"]),
+        req("id_number", Field::IdNumber, ID_NUMBER),
+        req("township", Field::OptText, TOWNSHIP),
+        req("village", Field::OptText, VILLAGE),
+        req(
+            "bank_account",
+            Field::Account,
+            &[
+                "银行账号",
+                "卡号",
+                "一卡通账号",
+                "收款账号",
+                "银行卡号",
+                "社保卡号",
+            ],
+        ),
+        opt("death_date", Field::OptDate, &["死亡日期"]),
+    ],
+};
+
+pub const ALLOCATIONS: FileSpec = FileSpec {
+    stem: "allocations",
+    file: "allocations.csv",
+    optional: false,
+    columns: &[
+        req("allocation_id", Field::Key, ALLOCATION_ID),
+        req("program", Field::Text, PROGRAM),
+        req(
+            "period",
+            Field::Text,
+            &["所属期", "发放期", "期间", "所属期间"],
+        ),
+        req("beneficiary_id", Field::Text, BENEFICIARY_ID),
+        req("township", Field::OptText, TOWNSHIP),
+        req(
+            "amount",
+            Field::Amount,
+            &["应发金额", "金额", "发放金额", "补贴金额", "核定金额"],
+        ),
+        req(
+            "funds_received_date",
+            Field::Date,
+            &["资金到位日期", "到位日期", "资金到账日期"],
+        ),
+        opt(
+            "due_date",
+            Field::OptDate,
+            &["发放截止日期", "截止日期", "应发日期"],
+        ),
+    ],
+};
+
+pub const PAYMENTS: FileSpec = FileSpec {
+    stem: "payments",
+    file: "payments.csv",
+    optional: false,
+    columns: &[
+        req(
+            "payment_id",
+            Field::Key,
+            &["流水号", "交易流水号", "支付流水号", "代发流水号"],
+        ),
+        req("allocation_id", Field::OptText, ALLOCATION_ID),
+        req("beneficiary_id", Field::OptText, BENEFICIARY_ID),
+        req(
+            "payee_name",
+            Field::OptText,
+            &["收款人姓名", "户名", "收款人", "账户名称", "姓名"],
+        ),
+        req(
+            "payee_account",
+            Field::Account,
+            &["收款账号", "银行账号", "卡号", "一卡通账号", "银行卡号"],
+        ),
+        req(
+            "amount",
+            Field::Amount,
+            &["实发金额", "金额", "发放金额", "支付金额", "交易金额"],
+        ),
+        req(
+            "paid_date",
+            Field::Date,
+            &["发放日期", "支付日期", "到账日期", "交易日期"],
+        ),
+        req("program", Field::OptText, PROGRAM),
+    ],
+};
+
+pub const DEATHS: FileSpec = FileSpec {
+    stem: "deaths",
+    file: "deaths.csv",
+    optional: true,
+    columns: &[
+        req("name", Field::Text, &["姓名", "死者姓名"]),
+        opt("id_number", Field::IdNumber, ID_NUMBER),
+        req("death_date", Field::Date, &["死亡日期", "死亡时间"]),
+        opt("birth_date", Field::OptDate, &["出生日期"]),
+        opt("township", Field::OptText, TOWNSHIP),
+        opt("village", Field::OptText, VILLAGE),
+    ],
+};
+
+pub const OFFICIALS: FileSpec = FileSpec {
+    stem: "officials",
+    file: "officials.csv",
+    optional: true,
+    columns: &[
+        req("name", Field::Text, &["姓名"]),
+        opt("id_number", Field::IdNumber, ID_NUMBER),
+        opt("unit", Field::OptText, &["单位", "工作单位", "所在单位"]),
+        opt("role", Field::OptText, &["职务", "岗位"]),
+    ],
+};
+
+/// Every input file, in load order.
+pub const ALL: [&FileSpec; 5] = [&BENEFICIARIES, &ALLOCATIONS, &PAYMENTS, &DEATHS, &OFFICIALS];
+
+impl FileSpec {
+    pub fn column(&self, name: &str) -> Option<&ColumnSpec> {
+        self.columns.iter().find(|c| c.name == name)
+    }
+}

@@ -1,0 +1,303 @@
+//! Cell-by-cell checks: every column the spec knows is checked, bad rows become rejects
+//! with file, row, column, raw value and reason, and good rows come out typed (exact fen,
+//! Polars dates, cleaned ID and account numbers).
+
+use polars::prelude::*;
+use rayon::prelude::*;
+use rustc_hash::FxHashMap;
+
+use super::spec::{ColumnSpec, Field, FileSpec};
+use super::{FileCount, Loaded, Reject, LINE};
+use crate::error::{Error, Result};
+use crate::parse::{clean_code, parse_amount_fen, parse_date};
+
+/// Per-column result of the cell checks.
+enum Parsed {
+    Text,
+    /// Text rewritten by cleaning (ID and account numbers); None when nothing changed.
+    Cleaned(Option<Vec<Option<String>>>),
+    Dates(Vec<Option<i32>>),
+    Fen(Vec<Option<i64>>),
+}
+
+/// Checks every cell the spec cares about; returns the good rows, typed, and the rejects.
+pub fn validate(raw: DataFrame, file: &str, spec: &FileSpec) -> Result<Loaded> {
+    let headers: Vec<String> = raw
+        .get_column_names()
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    validate_rows(raw, None, file, spec, &headers)
+}
+
+/// As [`validate`], with the source line of each row when rows were skipped before.
+/// `headers` are the file's own headers, for the message when a column is missing.
+pub(super) fn validate_rows(
+    raw: DataFrame,
+    lines: Option<&[usize]>,
+    file: &str,
+    spec: &FileSpec,
+    headers: &[String],
+) -> Result<Loaded> {
+    let line_of = |row: usize| lines.and_then(|l| l.get(row).copied()).unwrap_or(row + 2);
+    let found: Vec<String> = raw
+        .get_column_names()
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    for c in spec.columns.iter().filter(|c| c.required) {
+        if !found.iter().any(|f| f == c.name) {
+            return Err(Error::MissingColumn {
+                path: file.to_string(),
+                column: c.name.to_string(),
+                found: headers.join(", "),
+            });
+        }
+    }
+    let present: Vec<&ColumnSpec> = spec
+        .columns
+        .iter()
+        .filter(|c| found.iter().any(|f| f == c.name))
+        .collect();
+
+    // Trim text and turn blank cells into nulls before any check. Most columns of a clean
+    // export need neither, and rewriting a million strings costs more than looking at
+    // them, so only the columns that need it are rewritten.
+    let needs_trim = |c: &polars::prelude::Column| -> bool {
+        c.str().is_ok_and(|ca| {
+            ca.iter().flatten().any(|v| {
+                v.is_empty()
+                    || v.starts_with(char::is_whitespace)
+                    || v.ends_with(char::is_whitespace)
+            })
+        })
+    };
+    let trims: Vec<Expr> = raw
+        .columns()
+        .iter()
+        .filter(|c| needs_trim(c))
+        .map(|c| {
+            let n = c.name().as_str();
+            let trimmed = col(n).str().strip_chars(lit(NULL));
+            when(trimmed.clone().eq(lit("")))
+                .then(lit(NULL))
+                .otherwise(trimmed)
+                .alias(n)
+        })
+        .collect();
+    let df = if trims.is_empty() {
+        raw
+    } else {
+        raw.lazy().with_columns(trims).collect()?
+    };
+    let height = df.height();
+
+    // Columns are checked in parallel; each reports its problems by row.
+    let checked: Vec<(Parsed, Vec<CellProblem>)> = present
+        .par_iter()
+        .map(|c| Ok(check_column(df.column(c.name)?.str()?, c, &line_of)))
+        .collect::<PolarsResult<_>>()?;
+    let mut bad = vec![false; height];
+    let mut rejects = Vec::new();
+    let mut parsed = Vec::with_capacity(present.len());
+    for (c, (p, problems)) in present.iter().zip(checked) {
+        for (row, value, reason) in problems {
+            bad[row] = true;
+            rejects.push(Reject {
+                file: file.to_string(),
+                line: line_of(row),
+                column: c.name.to_string(),
+                value: value.unwrap_or_default(),
+                reason,
+            });
+        }
+        parsed.push(p);
+    }
+
+    // Keep good rows only; typed columns replace their text.
+    let keep: Vec<bool> = bad.iter().map(|b| !b).collect();
+    let mask = BooleanChunked::from_slice("keep".into(), &keep);
+    let mut good = df.filter(&mask)?;
+    let lines: Vec<i64> = (0..height)
+        .filter(|&r| keep[r])
+        .map(|r| line_of(r) as i64)
+        .collect();
+    good.with_column(Column::new(LINE.into(), lines))?;
+    for (c, p) in present.iter().zip(parsed) {
+        match p {
+            Parsed::Text | Parsed::Cleaned(None) => {}
+            Parsed::Cleaned(Some(values)) => {
+                let kept: StringChunked = values
+                    .into_iter()
+                    .zip(&keep)
+                    .filter(|(_, k)| **k)
+                    .map(|(v, _)| v)
+                    .collect();
+                good.with_column(kept.with_name(c.name.into()).into_column())?;
+            }
+            Parsed::Dates(v) => {
+                let kept: Int32Chunked = v
+                    .into_iter()
+                    .zip(&keep)
+                    .filter(|(_, k)| **k)
+                    .map(|(d, _)| d)
+                    .collect();
+                let dates = kept.with_name(c.name.into()).into_date().into_column();
+                good.with_column(dates)?;
+            }
+            Parsed::Fen(v) => {
+                let kept: Int64Chunked = v
+                    .into_iter()
+                    .zip(&keep)
+                    .filter(|(_, k)| **k)
+                    .map(|(d, _)| d)
+                    .collect();
+                let name = format!("{}_fen", c.name);
+                good.with_column(kept.with_name(name.as_str().into()).into_column())?;
+                good.drop_in_place(c.name)?;
+            }
+        }
+    }
+    // Optional columns absent from the file exist as nulls, so rules need not ask.
+    for c in spec
+        .columns
+        .iter()
+        .filter(|c| !found.iter().any(|f| f == c.name))
+    {
+        let dtype = match c.field {
+            Field::Date | Field::OptDate => DataType::Date,
+            Field::Amount => DataType::Int64,
+            _ => DataType::String,
+        };
+        good.with_column(Column::full_null(c.name.into(), good.height(), &dtype))?;
+    }
+
+    let rows_rejected = bad.iter().filter(|b| **b).count();
+    rejects.sort_by_key(|r| r.line);
+    Ok(Loaded {
+        count: FileCount {
+            file: file.to_string(),
+            rows_read: height,
+            rows_used: height - rows_rejected,
+            rows_rejected,
+            format: String::new(),
+            mapped: Vec::new(),
+            seconds: 0.0,
+        },
+        frame: good,
+        rejects,
+    })
+}
+
+/// A bad cell: row, raw value, reason.
+type CellProblem = (usize, Option<String>, String);
+
+/// Checks one column against its spec; returns its typed values (for dates and amounts)
+/// and the problems found.
+fn check_column(
+    values: &StringChunked,
+    c: &ColumnSpec,
+    line_of: &(dyn Fn(usize) -> usize + Sync),
+) -> (Parsed, Vec<CellProblem>) {
+    let height = values.len();
+    let mut problems: Vec<CellProblem> = Vec::new();
+    let mut reject = |row: usize, value: Option<&str>, reason: String| {
+        problems.push((row, value.map(str::to_string), reason));
+    };
+    let p = match c.field {
+        Field::Key => {
+            let mut seen: FxHashMap<&str, usize> = FxHashMap::default();
+            seen.reserve(height);
+            for (row, v) in values.iter().enumerate() {
+                match v {
+                    None => reject(row, v, format!("{} is empty", c.name)),
+                    Some(s) => {
+                        if let Some(first) = seen.get(s) {
+                            reject(
+                                row,
+                                v,
+                                format!("duplicate {} (first at line {})", c.name, line_of(*first)),
+                            );
+                        } else {
+                            seen.insert(s, row);
+                        }
+                    }
+                }
+            }
+            Parsed::Text
+        }
+        Field::Text => {
+            for (row, v) in values.iter().enumerate() {
+                if v.is_none() {
+                    reject(row, v, format!("{} is empty", c.name));
+                }
+            }
+            Parsed::Text
+        }
+        Field::OptText => Parsed::Text,
+        Field::IdNumber | Field::Account => {
+            // Rewritten only when some value needed cleaning.
+            let mut cleaned: Vec<Option<String>> = Vec::new();
+            let mut changed = false;
+            for (row, v) in values.iter().enumerate() {
+                let out = match v {
+                    None => None,
+                    Some(s) => match clean_code(s, c.field == Field::IdNumber) {
+                        Ok(clean) => {
+                            changed |= clean != s;
+                            Some(clean)
+                        }
+                        Err(why) => {
+                            reject(row, v, why);
+                            None
+                        }
+                    },
+                };
+                cleaned.push(out);
+            }
+            Parsed::Cleaned(changed.then_some(cleaned))
+        }
+        Field::Date | Field::OptDate => {
+            let mut out = Vec::with_capacity(height);
+            for (row, v) in values.iter().enumerate() {
+                out.push(match v {
+                    None if c.field == Field::Date => {
+                        reject(row, v, format!("{} is empty", c.name));
+                        None
+                    }
+                    None => None,
+                    Some(s) => match parse_date(s) {
+                        Ok(d) => Some(d),
+                        Err(why) => {
+                            reject(row, v, why);
+                            None
+                        }
+                    },
+                });
+            }
+            Parsed::Dates(out)
+        }
+        Field::Amount => {
+            let mut out = Vec::with_capacity(height);
+            for (row, v) in values.iter().enumerate() {
+                out.push(match v.map(parse_amount_fen) {
+                    None => {
+                        reject(row, v, format!("{} is empty", c.name));
+                        None
+                    }
+                    Some(Ok(f)) if f < 0 => {
+                        reject(row, v, "negative amount".to_string());
+                        None
+                    }
+                    Some(Ok(f)) => Some(f),
+                    Some(Err(why)) => {
+                        reject(row, v, why);
+                        None
+                    }
+                });
+            }
+            Parsed::Fen(out)
+        }
+    };
+    (p, problems)
+}
