@@ -236,26 +236,30 @@ fn check_column(
         }
         Field::OptText => Parsed::Text,
         Field::IdNumber | Field::Account => {
-            // Rewritten only when some value needed cleaning.
-            let mut cleaned: Vec<Option<String>> = Vec::new();
-            let mut changed = false;
-            for (row, v) in values.iter().enumerate() {
-                let out = match v {
-                    None => None,
-                    Some(s) => match clean_code(s, c.field == Field::IdNumber) {
-                        Ok(clean) => {
-                            changed |= clean != s;
-                            Some(clean)
-                        }
-                        Err(why) => {
-                            reject(row, v, why);
-                            None
-                        }
-                    },
-                };
-                cleaned.push(out);
+            // Digits and an upper-case X need nothing: a clean export is checked in one
+            // pass without allocating; only a column with something to clean is rebuilt.
+            let clean = |s: &str| s.bytes().all(|b| b.is_ascii_digit() || b == b'X');
+            if values.iter().flatten().all(clean) {
+                Parsed::Cleaned(None)
+            } else {
+                let upper = c.field == Field::IdNumber;
+                let cleaned = values
+                    .iter()
+                    .enumerate()
+                    .map(|(row, v)| match v {
+                        None => None,
+                        Some(s) if clean(s) => Some(s.to_string()),
+                        Some(s) => match clean_code(s, upper) {
+                            Ok(cleaned) => Some(cleaned),
+                            Err(why) => {
+                                reject(row, v, why);
+                                None
+                            }
+                        },
+                    })
+                    .collect();
+                Parsed::Cleaned(Some(cleaned))
             }
-            Parsed::Cleaned(changed.then_some(cleaned))
         }
         Field::Date | Field::OptDate => {
             let mut out = Vec::with_capacity(height);
