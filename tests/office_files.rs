@@ -277,6 +277,22 @@ fn xlsx_with_formatting_and_an_excel_mangled_id() {
 }
 
 #[test]
+fn legacy_xls_workbook() {
+    let dir = tempfile::tempdir().unwrap();
+    let (want_b, _) = clean_twin(dir.path());
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/beneficiaries.xls");
+    let got = load_file(&path, &BENEFICIARIES).unwrap();
+    assert_eq!(got.count.format, "workbook, sheet `花名册`");
+    assert_eq!(got.count.rows_read, 4);
+    assert_eq!(got.rejects.len(), 1, "{:?}", got.rejects);
+    assert_eq!(
+        (got.rejects[0].line, got.rejects[0].column.as_str()),
+        (5, "id_number")
+    );
+    assert_same(&got, &want_b);
+}
+
+#[test]
 fn utf16_tab_separated_as_excel_unicode_text() {
     let dir = tempfile::tempdir().unwrap();
     let (want_b, _) = clean_twin(dir.path());
