@@ -23,7 +23,7 @@ for enc in utf8 gb18030; do
   fi
   size=$(du -m "$DIR/payments.csv" | cut -f1)
   for i in 1 2 3; do
-    line=$("$BIN" check --data "$DIR" | grep '^payments')
+    line=$("$BIN" check --data "$DIR" | grep 'payments.csv')
     echo "$enc run $i (${size} MB): $line"
   done
 done

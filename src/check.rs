@@ -7,7 +7,7 @@ use std::path::Path;
 use crate::config::Config;
 use crate::error::Result;
 use crate::input::{FileCount, Ledgers};
-use crate::report::{file_name, write_rejects};
+use crate::report::{file_lines, write_rejects};
 
 /// The accounting of every input file, and where the rejects were written.
 pub struct CheckReport {
@@ -17,22 +17,7 @@ pub struct CheckReport {
 
 impl CheckReport {
     pub fn render(&self) -> String {
-        let mut s = String::new();
-        for f in &self.files {
-            s.push_str(&format!(
-                "{:<20} {:>9} rows read  {:>9} used  {:>7} rejected  {:>7.3} s  {}\n",
-                file_name(&f.file),
-                f.rows_read,
-                f.rows_used,
-                f.rows_rejected,
-                f.seconds,
-                f.format
-            ));
-            for (header, field) in &f.mapped {
-                s.push_str(&format!("{:<20}   header {header} → {field}\n", ""));
-            }
-        }
-        s
+        self.files.iter().map(|f| file_lines(f, true)).collect()
     }
 }
 

@@ -9,7 +9,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Context as _;
-use clap::{Parser, Subcommand};
+use clap::{Args, Parser, Subcommand};
 
 use fundaudit::check::check_inputs;
 use fundaudit::config::{Config, DEFAULT_CONFIG_TOML};
@@ -29,20 +29,36 @@ struct Cli {
     command: Command,
 }
 
+/// Where the inputs are and how to read them: shared by every command that reads them.
+#[derive(Args)]
+struct InputArgs {
+    /// Folder holding beneficiaries, allocations, payments and, when available, deaths
+    /// and officials (.csv, .tsv, .txt, .xlsx, .xls, .ods or .parquet).
+    #[arg(long, default_value = "sample_data")]
+    data: PathBuf,
+    /// TOML config; keys left out keep their defaults (see `fundaudit config`).
+    #[arg(long)]
+    config: Option<PathBuf>,
+}
+
+impl InputArgs {
+    fn config(&self) -> Result<Config, Error> {
+        match &self.config {
+            Some(path) => Config::from_file(path),
+            None => Ok(Config::default()),
+        }
+    }
+}
+
 #[derive(Subcommand)]
 enum Command {
     /// Run the audit over a data folder and write ranked findings.
     Run {
-        /// Folder holding beneficiaries.csv, allocations.csv, payments.csv and, when
-        /// available, deaths.csv and officials.csv.
-        #[arg(long, default_value = "sample_data")]
-        data: PathBuf,
+        #[command(flatten)]
+        input: InputArgs,
         /// Output folder for this run [default: reports/<as-of>].
         #[arg(long)]
         out: Option<PathBuf>,
-        /// TOML config; keys left out keep their defaults (see `fundaudit config`).
-        #[arg(long)]
-        config: Option<PathBuf>,
         /// Reference date YYYY-MM-DD for "unpaid past due" [default: today].
         #[arg(long)]
         as_of: Option<String>,
@@ -64,25 +80,21 @@ enum Command {
     },
     /// Read and validate the inputs only: formats, header mapping, rejects.
     Check {
-        #[arg(long, default_value = "sample_data")]
-        data: PathBuf,
+        #[command(flatten)]
+        input: InputArgs,
         /// Write rejects.csv into this folder.
         #[arg(long)]
         out: Option<PathBuf>,
-        #[arg(long)]
-        config: Option<PathBuf>,
     },
     /// Find persons registered more than once in DIR/beneficiaries.csv (registry
     /// self-deduplication alone, for registries of millions); scores itself against
     /// DIR/truth_pairs.csv when present.
     Dedup {
-        #[arg(long, default_value = "sample_data")]
-        data: PathBuf,
+        #[command(flatten)]
+        input: InputArgs,
         /// Write duplicates.csv (each matched pair and why) and dedup_report.json here.
         #[arg(long)]
         out: Option<PathBuf>,
-        #[arg(long)]
-        config: Option<PathBuf>,
         /// Also time the comparison kernel alone on this many pairs, on one thread.
         #[arg(long, default_value_t = 0)]
         kernel_pairs: usize,
@@ -102,13 +114,6 @@ fn main() -> ExitCode {
                 || e.downcast_ref::<clap::Error>().is_some();
             ExitCode::from(if user_error { 2 } else { 1 })
         }
-    }
-}
-
-fn load_config(path: Option<PathBuf>) -> Result<Config, Error> {
-    match path {
-        Some(path) => Config::from_file(&path),
-        None => Ok(Config::default()),
     }
 }
 
@@ -148,37 +153,33 @@ fn try_main() -> anyhow::Result<()> {
             );
             Ok(())
         }
-        Command::Check { data, out, config } => {
-            let config = load_config(config)?;
-            let report = check_inputs(&data, &config, out.as_deref())?;
+        Command::Check { input, out } => {
+            let report = check_inputs(&input.data, &input.config()?, out.as_deref())?;
             print!("{}", report.render());
             println!("{} rejected row(s)", report.rejects);
             Ok(())
         }
         Command::Dedup {
-            data,
+            input,
             out,
-            config,
             kernel_pairs,
         } => {
-            let config = load_config(config)?;
             let report = run_dedup(&DedupOptions {
-                data_dir: data,
+                config: input.config()?,
+                data_dir: input.data,
                 out_dir: out,
-                config,
                 kernel_pairs,
             })?;
             print!("{}", report.render());
             Ok(())
         }
         Command::Run {
-            data,
+            input,
             out,
-            config,
             as_of,
             quiet,
         } => {
-            let config = load_config(config)?;
+            let config = input.config()?;
             let as_of = match as_of {
                 Some(s) => parse::parse_date(&s)
                     .map_err(|why| Error::Argument(format!("--as-of: {why}")))?,
@@ -186,7 +187,7 @@ fn try_main() -> anyhow::Result<()> {
             };
             let out = out.unwrap_or_else(|| PathBuf::from("reports").join(parse::fmt_day(as_of)));
             let outcome = run(&RunOptions {
-                data_dir: data,
+                data_dir: input.data,
                 out_dir: out.clone(),
                 config,
                 as_of,

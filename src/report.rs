@@ -105,19 +105,7 @@ impl Summary {
         let mut s = String::new();
         s.push_str(&format!("fundaudit: as of {}\n\ninput rows\n", self.as_of));
         for f in &self.files {
-            s.push_str(&format!(
-                "  {:<20} read {:>9}  used {:>9}  rejected {:>7}  ({})\n",
-                file_name(&f.file),
-                f.rows_read,
-                f.rows_used,
-                f.rows_rejected,
-                f.format
-            ));
-            if !f.mapped.is_empty() {
-                let pairs: Vec<String> =
-                    f.mapped.iter().map(|(h, c)| format!("{h} → {c}")).collect();
-                s.push_str(&format!("  {:<20} headers: {}\n", "", pairs.join(", ")));
-            }
+            s.push_str(&file_lines(f, false));
         }
         s.push_str(&format!(
             "  {:<20} read {:>9}  used {:>9}  rejected {:>7}  (every row accounted for)\n",
@@ -154,6 +142,29 @@ impl Summary {
         }
         s
     }
+}
+
+/// One input file's accounting (and read time when `timed`), and its header mapping
+/// when there was one: shared by the run summary and `fundaudit check`.
+pub fn file_lines(f: &FileCount, timed: bool) -> String {
+    let time = if timed {
+        format!("{:.3} s  ", f.seconds)
+    } else {
+        String::new()
+    };
+    let mut s = format!(
+        "  {:<20} read {:>9}  used {:>9}  rejected {:>7}  {time}({})\n",
+        file_name(&f.file),
+        f.rows_read,
+        f.rows_used,
+        f.rows_rejected,
+        f.format
+    );
+    if !f.mapped.is_empty() {
+        let pairs: Vec<String> = f.mapped.iter().map(|(h, c)| format!("{h} → {c}")).collect();
+        s.push_str(&format!("  {:<20} headers: {}\n", "", pairs.join(", ")));
+    }
+    s
 }
 
 /// The file name of a path, for compact listings.
