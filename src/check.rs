@@ -34,7 +34,7 @@ pub fn check_inputs(
             path: out.display().to_string(),
             message: e.to_string(),
         })?;
-        write_rejects(&ledgers.rejects, &out.join("rejects.csv"))?;
+        write_rejects(&ledgers.rejects, &out.join("rejects.csv"), false)?;
     }
     Ok(CheckReport {
         files: ledgers.counts,

@@ -16,6 +16,7 @@ pub mod identity;
 pub mod input;
 pub mod link;
 pub mod parse;
+pub mod privacy;
 pub mod registry_dedup;
 pub mod report;
 pub mod rules;
@@ -37,6 +38,8 @@ pub struct RunOptions {
     pub config: Config,
     /// Reference date for "unpaid past due" (days since 1970-01-01).
     pub as_of: parse::Day,
+    /// Write ID and account numbers in full (default: masked, see [`privacy`]).
+    pub unmasked: bool,
 }
 
 /// The result of a run, as written to the output folder.
@@ -62,7 +65,7 @@ pub fn run(opts: &RunOptions) -> Result<RunOutcome> {
     timings.extend(rule_times);
 
     let t = Instant::now();
-    let mut findings = scoring::score(&raw, &ctx.config)?;
+    let findings = scoring::score(&raw, &ctx.config)?;
     timings.push(("score and rank".into(), t.elapsed().as_secs_f64()));
 
     let t = Instant::now();
@@ -70,9 +73,18 @@ pub fn run(opts: &RunOptions) -> Result<RunOutcome> {
         path: opts.out_dir.display().to_string(),
         message: e.to_string(),
     })?;
-    report::write_csv(&mut findings, &opts.out_dir.join("findings.csv"))?;
-    report::write_json(&findings, &opts.out_dir.join("findings.json"))?;
-    report::write_rejects(&ctx.ledgers.rejects, &opts.out_dir.join("rejects.csv"))?;
+    let mut shown = if opts.unmasked {
+        findings.clone()
+    } else {
+        report::mask_frame(&findings)?
+    };
+    report::write_csv(&mut shown, &opts.out_dir.join("findings.csv"))?;
+    report::write_json(&shown, &opts.out_dir.join("findings.json"))?;
+    report::write_rejects(
+        &ctx.ledgers.rejects,
+        &opts.out_dir.join("rejects.csv"),
+        opts.unmasked,
+    )?;
     timings.push(("write reports".into(), t.elapsed().as_secs_f64()));
 
     let summary = report::Summary::new(

@@ -65,6 +65,10 @@ enum Command {
         /// Print nothing on success.
         #[arg(long)]
         quiet: bool,
+        /// Write ID and account numbers in full in the reports (default: masked, e.g.
+        /// 411623********123X and ****6090). Only for systems entitled to them.
+        #[arg(long)]
+        unmasked: bool,
     },
     /// Write synthetic ledgers with planted anomalies and a truth.csv of what was planted.
     Generate {
@@ -178,6 +182,7 @@ fn try_main() -> anyhow::Result<()> {
             out,
             as_of,
             quiet,
+            unmasked,
         } => {
             let config = input.config()?;
             let as_of = match as_of {
@@ -191,6 +196,7 @@ fn try_main() -> anyhow::Result<()> {
                 out_dir: out.clone(),
                 config,
                 as_of,
+                unmasked,
             })?;
             if !quiet {
                 println!("{}", outcome.summary.render());

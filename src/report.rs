@@ -175,10 +175,32 @@ pub fn file_name(path: &str) -> &str {
         .unwrap_or(path)
 }
 
+/// Report files are created readable by their owner only: they name people.
 fn create(path: &Path) -> Result<BufWriter<File>> {
-    File::create(path)
+    crate::privacy::create_private(path)
         .map(BufWriter::new)
         .map_err(|e| write_error(path, e))
+}
+
+/// The frame with ID and account numbers masked in every text column (see
+/// [`crate::privacy`]); ids of beneficiaries, allocations and payments are kept.
+pub fn mask_frame(df: &DataFrame) -> PolarsResult<DataFrame> {
+    let columns = df
+        .columns()
+        .iter()
+        .map(|c| match c.dtype() {
+            DataType::String => {
+                let masked: StringChunked = c
+                    .str()?
+                    .iter()
+                    .map(|v| v.map(crate::privacy::mask_text))
+                    .collect();
+                Ok(masked.with_name(c.name().clone()).into_column())
+            }
+            _ => Ok(c.clone()),
+        })
+        .collect::<PolarsResult<Vec<Column>>>()?;
+    DataFrame::new(df.height(), columns)
 }
 
 fn write_error(path: &Path, e: impl std::fmt::Display) -> Error {
@@ -241,8 +263,17 @@ fn frame_to_json(df: &DataFrame) -> Result<Vec<serde_json::Map<String, serde_jso
     Ok(rows)
 }
 
-pub fn write_rejects(rejects: &[Reject], path: &Path) -> Result<()> {
+/// rejects.csv; raw values are masked unless `unmasked` (a rejected ID number is still
+/// an ID number).
+pub fn write_rejects(rejects: &[Reject], path: &Path, unmasked: bool) -> Result<()> {
     let text = |f: &dyn Fn(&Reject) -> String| rejects.iter().map(f).collect::<Vec<String>>();
+    let value = |r: &Reject| {
+        if unmasked {
+            r.value.clone()
+        } else {
+            crate::privacy::mask_text(&r.value)
+        }
+    };
     let mut df = DataFrame::new(
         rejects.len(),
         vec![
@@ -252,7 +283,7 @@ pub fn write_rejects(rejects: &[Reject], path: &Path) -> Result<()> {
                 rejects.iter().map(|r| r.line as i64).collect::<Vec<i64>>(),
             ),
             Column::new("column".into(), text(&|r| r.column.clone())),
-            Column::new("value".into(), text(&|r| r.value.clone())),
+            Column::new("value".into(), text(&value)),
             Column::new("reason".into(), text(&|r| r.reason.clone())),
         ],
     )?;

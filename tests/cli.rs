@@ -325,3 +325,73 @@ fn findings_csv_has_bom_and_documented_columns() {
         rows[0]["finding_id"]
     );
 }
+
+#[test]
+fn id_and_account_numbers_masked_unless_unmasked_and_files_private() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut f = Fixture::default();
+    let mut bad_id = common::id_number(1960, 3, 4, 101);
+    let last = if bad_id.ends_with('1') { '2' } else { '1' };
+    bad_id.pop();
+    bad_id.push(last);
+    f.person("B1", "张伟", &bad_id, "东村", "6228480000000000001", "");
+    f.allocation(
+        "A1",
+        "低保金",
+        "2025Q1",
+        "B1",
+        "100.00",
+        "2025-01-01",
+        "2025-01-31",
+    )
+    .payment(
+        "P1",
+        "A1",
+        "B1",
+        "马超",
+        "6228480000000006090",
+        "100.00",
+        "2025-01-10",
+    );
+    f.write(&dir.path().join("data"));
+    let run = |extra: &[&str], out: &str| {
+        let mut cmd = fundaudit();
+        cmd.args(["run", "--quiet", "--as-of", "2025-03-01", "--data"])
+            .arg(dir.path().join("data"))
+            .arg("--out")
+            .arg(dir.path().join(out))
+            .args(extra)
+            .assert()
+            .success();
+        std::fs::read_to_string(dir.path().join(out).join("findings.csv")).unwrap()
+    };
+    let masked = run(&[], "masked");
+    let masked_id = format!("{}********{}", &bad_id[..6], &bad_id[14..]);
+    assert!(masked.contains(&masked_id), "{masked}");
+    assert!(masked.contains("****6090"), "{masked}");
+    assert!(
+        !masked.contains(&bad_id) && !masked.contains("6228480000000006090"),
+        "{masked}"
+    );
+    let full = run(&["--unmasked"], "full");
+    assert!(
+        full.contains(&bad_id) && full.contains("6228480000000006090"),
+        "{full}"
+    );
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        for file in [
+            "findings.csv",
+            "findings.json",
+            "rejects.csv",
+            "summary.json",
+        ] {
+            let mode = std::fs::metadata(dir.path().join("masked").join(file))
+                .unwrap()
+                .permissions()
+                .mode();
+            assert_eq!(mode & 0o777, 0o600, "{file} is readable by its owner only");
+        }
+    }
+}
