@@ -21,6 +21,7 @@ pub mod registry_dedup;
 pub mod report;
 pub mod rules;
 pub mod scoring;
+pub mod workbook;
 
 use std::path::PathBuf;
 use std::time::Instant;
@@ -95,5 +96,6 @@ pub fn run(opts: &RunOptions) -> Result<RunOutcome> {
         ctx.warnings.clone(),
     )?;
     report::write_summary(&summary, &opts.out_dir.join("summary.json"))?;
+    workbook::write_workbook(&shown, &summary, &opts.out_dir.join("findings.xlsx"))?;
     Ok(RunOutcome { findings, summary })
 }

@@ -1,0 +1,344 @@
+//! findings.xlsx: what discipline officers open in Excel or WPS. An overview sheet
+//! (run date, inputs and row counts, findings and money by category and township, the
+//! top findings), one ranked sheet per category, and a township sheet for 一案双查: each
+//! township (the responsible unit) with its findings, money at risk and a unit score, so
+//! both the case and the unit's responsibility can be pursued.
+
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::path::Path;
+
+use polars::prelude::*;
+use rust_xlsxwriter::{Format, FormatAlign, Workbook, Worksheet, XlsxError};
+
+use crate::error::{Error, Result};
+use crate::findings::Category;
+use crate::frame;
+use crate::report::{file_name, Summary};
+
+/// Findings columns on the category sheets: (frame column, Chinese header, width, kind).
+const COLUMNS: &[(&str, &str, f64, Kind)] = &[
+    ("rank", "排名", 6.0, Kind::Int),
+    ("finding_id", "线索编号", 15.0, Kind::Text),
+    ("rule", "规则", 20.0, Kind::Text),
+    ("severity", "风险等级", 9.0, Kind::Text),
+    ("risk_score", "风险分", 8.0, Kind::Score),
+    ("amount_at_risk", "涉及金额(元)", 14.0, Kind::Yuan),
+    ("township", "乡镇", 10.0, Kind::Text),
+    ("program", "补贴项目", 14.0, Kind::Text),
+    ("beneficiary_ids", "人员编号", 16.0, Kind::Text),
+    ("allocation_ids", "清册编号", 16.0, Kind::Text),
+    ("payment_ids", "代发流水号", 18.0, Kind::Text),
+    ("similarity", "姓名相似度", 10.0, Kind::Score),
+    ("days_late", "逾期天数", 9.0, Kind::Int),
+    ("evidence", "问题线索", 90.0, Kind::Text),
+];
+
+#[derive(Clone, Copy)]
+enum Kind {
+    Text,
+    Int,
+    Score,
+    Yuan,
+}
+
+/// The Chinese name of a severity.
+fn severity_zh(s: &str) -> &str {
+    match s {
+        "high" => "高",
+        "medium" => "中",
+        "low" => "低",
+        other => other,
+    }
+}
+
+struct Formats {
+    header: Format,
+    title: Format,
+    yuan: Format,
+    score: Format,
+    wrap: Format,
+}
+
+impl Formats {
+    fn new() -> Formats {
+        Formats {
+            header: Format::new()
+                .set_bold()
+                .set_background_color(0xDDEBF7)
+                .set_align(FormatAlign::Center),
+            title: Format::new().set_bold().set_font_size(16),
+            yuan: Format::new().set_num_format("#,##0.00"),
+            score: Format::new().set_num_format("0.00"),
+            wrap: Format::new().set_text_wrap().set_align(FormatAlign::Top),
+        }
+    }
+}
+
+fn xlsx(e: XlsxError) -> Error {
+    Error::Write {
+        path: "findings.xlsx".into(),
+        message: e.to_string(),
+    }
+}
+
+/// Writes findings.xlsx from the ranked (and, unless unmasked, masked) findings.
+pub fn write_workbook(findings: &DataFrame, summary: &Summary, path: &Path) -> Result<()> {
+    let mut book = Workbook::new();
+    let f = Formats::new();
+    overview(book.add_worksheet(), findings, summary, &f).map_err(xlsx)?;
+    let categories = frame::text(findings, "category")?;
+    for c in Category::ALL {
+        let rows: Vec<usize> = (0..findings.height())
+            .filter(|&i| categories[i] == Some(c.code()))
+            .collect();
+        let sheet = book.add_worksheet();
+        sheet.set_name(c.chinese()).map_err(xlsx)?;
+        findings_sheet(sheet, findings, &rows, &f)?;
+    }
+    townships(book.add_worksheet(), findings, &f)?;
+    let bytes = book.save_to_buffer().map_err(xlsx)?;
+    let mut file = crate::privacy::create_private(path).map_err(|e| Error::Write {
+        path: path.display().to_string(),
+        message: e.to_string(),
+    })?;
+    file.write_all(&bytes).map_err(|e| Error::Write {
+        path: path.display().to_string(),
+        message: e.to_string(),
+    })
+}
+
+fn header_row(
+    sheet: &mut Worksheet,
+    row: u32,
+    headers: &[&str],
+    f: &Formats,
+) -> std::result::Result<(), XlsxError> {
+    for (c, h) in headers.iter().enumerate() {
+        sheet.write_string_with_format(row, c as u16, *h, &f.header)?;
+    }
+    Ok(())
+}
+
+fn overview(
+    sheet: &mut Worksheet,
+    findings: &DataFrame,
+    s: &Summary,
+    f: &Formats,
+) -> std::result::Result<(), XlsxError> {
+    sheet.set_name("概览")?;
+    sheet.write_string_with_format(0, 0, "民生资金拨付审计线索（fundaudit）", &f.title)?;
+    sheet.write_string(1, 0, format!("截止日期：{}", s.as_of))?;
+    sheet.write_string(
+        2,
+        0,
+        format!(
+            "线索 {} 条，涉及金额 {:.2} 元",
+            s.findings, s.amount_at_risk
+        ),
+    )?;
+
+    let mut r = 4;
+    header_row(
+        sheet,
+        r,
+        &["输入文件", "读取行数", "使用行数", "拒收行数", "格式"],
+        f,
+    )?;
+    for file in &s.files {
+        r += 1;
+        sheet.write_string(r, 0, file_name(&file.file))?;
+        sheet.write_number(r, 1, file.rows_read as f64)?;
+        sheet.write_number(r, 2, file.rows_used as f64)?;
+        sheet.write_number(r, 3, file.rows_rejected as f64)?;
+        sheet.write_string(r, 4, &file.format)?;
+    }
+
+    r += 2;
+    header_row(sheet, r, &["问题类型", "类别", "线索数", "涉及金额(元)"], f)?;
+    for c in Category::ALL {
+        r += 1;
+        let t = s.by_category.get(c.code()).cloned().unwrap_or_default();
+        sheet.write_string(r, 0, c.chinese())?;
+        sheet.write_string(r, 1, c.code())?;
+        sheet.write_number(r, 2, t.findings as f64)?;
+        sheet.write_number_with_format(r, 3, t.amount_at_risk, &f.yuan)?;
+    }
+
+    r += 2;
+    header_row(sheet, r, &["乡镇", "线索数", "涉及金额(元)"], f)?;
+    let mut towns: Vec<_> = s.by_township.iter().collect();
+    towns.sort_by(|a, b| b.1.amount_at_risk.total_cmp(&a.1.amount_at_risk));
+    for (town, t) in towns {
+        r += 1;
+        sheet.write_string(r, 0, town)?;
+        sheet.write_number(r, 1, t.findings as f64)?;
+        sheet.write_number_with_format(r, 2, t.amount_at_risk, &f.yuan)?;
+    }
+
+    r += 2;
+    sheet.write_string_with_format(r, 0, "风险最高的线索", &f.header)?;
+    r += 1;
+    header_row(
+        sheet,
+        r,
+        &[
+            "排名",
+            "问题类型",
+            "乡镇",
+            "涉及金额(元)",
+            "风险分",
+            "问题线索",
+        ],
+        f,
+    )?;
+    let rank = frame::int(findings, "rank").unwrap_or_default();
+    let cat = frame::text(findings, "category").unwrap_or_default();
+    let town = frame::text(findings, "township").unwrap_or_default();
+    let evidence = frame::text(findings, "evidence").unwrap_or_default();
+    let amount = floats(findings, "amount_at_risk");
+    let score = floats(findings, "risk_score");
+    for i in 0..findings.height().min(20) {
+        r += 1;
+        sheet.write_number(r, 0, rank[i].unwrap_or(0) as f64)?;
+        let zh = Category::ALL
+            .iter()
+            .find(|c| Some(c.code()) == cat[i])
+            .map_or("", |c| c.chinese());
+        sheet.write_string(r, 1, zh)?;
+        sheet.write_string(r, 2, town[i].unwrap_or(""))?;
+        sheet.write_number_with_format(r, 3, amount[i].unwrap_or(0.0), &f.yuan)?;
+        sheet.write_number_with_format(r, 4, score[i].unwrap_or(0.0), &f.score)?;
+        sheet.write_string(r, 5, evidence[i].unwrap_or(""))?;
+    }
+    for (c, w) in [12.0, 12.0, 12.0, 14.0, 10.0, 100.0].iter().enumerate() {
+        sheet.set_column_width(c as u16, *w)?;
+    }
+    Ok(())
+}
+
+fn floats(df: &DataFrame, name: &str) -> Vec<Option<f64>> {
+    df.column(name)
+        .and_then(|c| c.cast(&DataType::Float64))
+        .map(|c| c.f64().map(|ca| ca.iter().collect()).unwrap_or_default())
+        .unwrap_or_default()
+}
+
+fn findings_sheet(
+    sheet: &mut Worksheet,
+    findings: &DataFrame,
+    rows: &[usize],
+    f: &Formats,
+) -> Result<()> {
+    let headers: Vec<&str> = COLUMNS.iter().map(|c| c.1).collect();
+    header_row(sheet, 0, &headers, f).map_err(xlsx)?;
+    for (c, (name, _, width, kind)) in COLUMNS.iter().enumerate() {
+        let c = c as u16;
+        sheet.set_column_width(c, *width).map_err(xlsx)?;
+        match kind {
+            Kind::Text => {
+                let values = frame::text(findings, name)?;
+                for (r, &i) in rows.iter().enumerate() {
+                    if let Some(v) = values[i] {
+                        let v = if *name == "severity" {
+                            severity_zh(v)
+                        } else {
+                            v
+                        };
+                        let cell = r as u32 + 1;
+                        if *name == "evidence" {
+                            sheet
+                                .write_string_with_format(cell, c, v, &f.wrap)
+                                .map_err(xlsx)?;
+                        } else {
+                            sheet.write_string(cell, c, v).map_err(xlsx)?;
+                        }
+                    }
+                }
+            }
+            Kind::Int | Kind::Score | Kind::Yuan => {
+                let values = floats(findings, name);
+                for (r, &i) in rows.iter().enumerate() {
+                    if let Some(v) = values.get(i).copied().flatten() {
+                        let cell = r as u32 + 1;
+                        match kind {
+                            Kind::Yuan => sheet.write_number_with_format(cell, c, v, &f.yuan),
+                            Kind::Score => sheet.write_number_with_format(cell, c, v, &f.score),
+                            _ => sheet.write_number(cell, c, v),
+                        }
+                        .map_err(xlsx)?;
+                    }
+                }
+            }
+        }
+    }
+    sheet.set_freeze_panes(1, 0).map_err(xlsx)?;
+    sheet
+        .autofilter(0, 0, rows.len().max(1) as u32, COLUMNS.len() as u16 - 1)
+        .map_err(xlsx)?;
+    Ok(())
+}
+
+/// Per township: findings, money at risk, findings per category, and the unit score —
+/// the sum of its findings' risk scores, so a unit with many serious cases ranks first.
+fn townships(sheet: &mut Worksheet, findings: &DataFrame, f: &Formats) -> Result<()> {
+    sheet.set_name("乡镇一案双查").map_err(xlsx)?;
+    let town = frame::text(findings, "township")?;
+    let cat = frame::text(findings, "category")?;
+    let amount = floats(findings, "amount_at_risk");
+    let score = floats(findings, "risk_score");
+    #[derive(Default)]
+    struct Unit {
+        findings: usize,
+        amount: f64,
+        score: f64,
+        by_category: BTreeMap<String, usize>,
+    }
+    let mut units: BTreeMap<String, Unit> = BTreeMap::new();
+    for i in 0..findings.height() {
+        let u = units
+            .entry(town[i].unwrap_or("（未知）").to_string())
+            .or_default();
+        u.findings += 1;
+        u.amount += amount[i].unwrap_or(0.0);
+        u.score += score[i].unwrap_or(0.0);
+        *u.by_category
+            .entry(cat[i].unwrap_or("").to_string())
+            .or_default() += 1;
+    }
+    let mut units: Vec<(String, Unit)> = units.into_iter().collect();
+    units.sort_by(|a, b| b.1.score.total_cmp(&a.1.score));
+    let mut headers = vec![
+        "排名",
+        "乡镇（责任单位）",
+        "单位风险分",
+        "线索数",
+        "涉及金额(元)",
+    ];
+    headers.extend(Category::ALL.iter().map(|c| c.chinese()));
+    header_row(sheet, 0, &headers, f).map_err(xlsx)?;
+    for (r, (name, u)) in units.iter().enumerate() {
+        let row = r as u32 + 1;
+        let w = |res: std::result::Result<&mut Worksheet, XlsxError>| res.map(|_| ()).map_err(xlsx);
+        w(sheet.write_number(row, 0, (r + 1) as f64))?;
+        w(sheet.write_string(row, 1, name))?;
+        w(sheet.write_number_with_format(row, 2, u.score, &f.score))?;
+        w(sheet.write_number(row, 3, u.findings as f64))?;
+        w(sheet.write_number_with_format(row, 4, u.amount, &f.yuan))?;
+        for (k, c) in Category::ALL.iter().enumerate() {
+            let n = u.by_category.get(c.code()).copied().unwrap_or(0);
+            w(sheet.write_number(row, 5 + k as u16, n as f64))?;
+        }
+    }
+    for (c, w) in [6.0, 16.0, 12.0, 9.0, 16.0, 10.0, 10.0, 10.0, 10.0, 10.0]
+        .iter()
+        .enumerate()
+    {
+        sheet.set_column_width(c as u16, *w).map_err(xlsx)?;
+    }
+    sheet.set_freeze_panes(1, 0).map_err(xlsx)?;
+    sheet
+        .autofilter(0, 0, units.len().max(1) as u32, headers.len() as u16 - 1)
+        .map_err(xlsx)?;
+    Ok(())
+}
