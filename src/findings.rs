@@ -130,6 +130,9 @@ pub struct Finding {
     pub days_late: Option<i64>,
     /// One sentence, in Chinese, that an officer can act on.
     pub evidence: String,
+    /// Rows of the reference lists behind the finding, as `deaths:12` or `officials:20`
+    /// (the line in deaths.csv / officials.csv), for the drill-down.
+    pub refs: Vec<String>,
 }
 
 /// Columns of a findings frame as rules produce it (scoring adds the rest).
@@ -147,6 +150,7 @@ pub mod cols {
     pub const PAYMENT_IDS: &str = "payment_ids";
     pub const DAYS_LATE: &str = "days_late";
     pub const EVIDENCE: &str = "evidence";
+    pub const REFS: &str = "refs";
 }
 
 /// Collects one rule's findings and turns them into the common frame.
@@ -199,6 +203,7 @@ impl FindingsBuilder {
                 r.iter().map(|f| f.days_late).collect::<Vec<Option<i64>>>(),
             ),
             text(cols::EVIDENCE, &|f| f.evidence.clone()),
+            text(cols::REFS, &|f| f.refs.join(";")),
         ];
         DataFrame::new(n, columns)
     }

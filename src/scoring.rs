@@ -34,6 +34,7 @@ pub const OUTPUT_COLUMNS: &[&str] = &[
     cols::CONFIDENCE,
     cols::DAYS_LATE,
     cols::EVIDENCE,
+    cols::REFS,
 ];
 
 /// 0–100. Money counts on a log scale (a 50,000-yuan case outranks a 50-yuan one, but not

@@ -79,6 +79,7 @@ pub fn official(ctx: &Context, v: &Views) -> PolarsResult<DataFrame> {
         let off = index.get(o);
         out.push(Finding {
             key: format!("{}|id|{}", ctx.registry[row].beneficiary_id, off.line),
+            refs: vec![format!("officials:{}", off.line)],
             confidence: 0.9,
             evidence: format!(
                 "享受对象{}与公职人员名单第{}行{}（{}{}）身份证号一致，领取{}，涉嫌违规享受或优亲厚友",
@@ -107,6 +108,7 @@ pub fn official(ctx: &Context, v: &Views) -> PolarsResult<DataFrame> {
                 "{}|name|{}",
                 ctx.registry[row as usize].beneficiary_id, off.line
             ),
+            refs: vec![format!("officials:{}", off.line)],
             confidence: 0.75 + 0.2 * similarity.score,
             similarity: Some(similarity.score),
             evidence: format!(

@@ -57,6 +57,11 @@ pub fn deceased(ctx: &Context, v: &Views) -> PolarsResult<DataFrame> {
             key: ctx.registry[row].beneficiary_id.clone(),
             confidence,
             similarity: death.similarity.map(|s| s.score),
+            refs: death
+                .death_row
+                .map(|d| format!("deaths:{}", ctx.deaths[d].line))
+                .into_iter()
+                .collect(),
             evidence: format!(
                 "{}已于{}死亡（{}），死亡后仍被发放{}，涉嫌冒领",
                 ctx.row_label(row),
