@@ -12,6 +12,7 @@ pub mod error;
 pub mod findings;
 pub mod frame;
 pub mod generate;
+pub mod html;
 pub mod identity;
 pub mod input;
 pub mod link;
@@ -41,6 +42,8 @@ pub struct RunOptions {
     pub as_of: parse::Day,
     /// Write ID and account numbers in full (default: masked, see [`privacy`]).
     pub unmasked: bool,
+    /// Language of report.html.
+    pub lang: html::Lang,
 }
 
 /// The result of a run, as written to the output folder.
@@ -97,5 +100,13 @@ pub fn run(opts: &RunOptions) -> Result<RunOutcome> {
     )?;
     report::write_summary(&summary, &opts.out_dir.join("summary.json"))?;
     workbook::write_workbook(&shown, &summary, &opts.out_dir.join("findings.xlsx"))?;
+    html::write_html(
+        &shown,
+        &ctx.ledgers,
+        &summary,
+        opts.lang,
+        opts.unmasked,
+        &opts.out_dir.join("report.html"),
+    )?;
     Ok(RunOutcome { findings, summary })
 }

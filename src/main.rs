@@ -69,6 +69,9 @@ enum Command {
         /// 411623********123X and ****6090). Only for systems entitled to them.
         #[arg(long)]
         unmasked: bool,
+        /// Language of report.html: zh (default) or en.
+        #[arg(long, default_value = "zh")]
+        lang: fundaudit::html::Lang,
     },
     /// Write synthetic ledgers with planted anomalies and a truth.csv of what was planted.
     Generate {
@@ -183,6 +186,7 @@ fn try_main() -> anyhow::Result<()> {
             as_of,
             quiet,
             unmasked,
+            lang,
         } => {
             let config = input.config()?;
             let as_of = match as_of {
@@ -197,6 +201,7 @@ fn try_main() -> anyhow::Result<()> {
                 config,
                 as_of,
                 unmasked,
+                lang,
             })?;
             if !quiet {
                 println!("{}", outcome.summary.render());

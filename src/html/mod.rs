@@ -1,0 +1,434 @@
+//! report.html: one self-contained file (inline CSS, JS and SVG; no network, no CDN) that
+//! opens from a USB stick on an intranet PC. A sortable, filterable, paged findings
+//! table; a drill-down per finding with its evidence and the raw input rows behind it;
+//! charts of money by township and category, days late and rule shares; a page per
+//! township. Chinese labels by default, English with `--lang en`.
+
+use std::collections::HashSet;
+use std::io::Write;
+use std::path::Path;
+
+use polars::prelude::*;
+use serde_json::{json, Value};
+
+use crate::error::{Error, Result};
+use crate::findings::Category;
+use crate::frame;
+use crate::input::{Ledgers, LINE};
+use crate::report::{file_name, Summary};
+
+const CSS: &str = include_str!("report.css");
+const JS: &str = include_str!("report.js");
+
+/// Report language.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Lang {
+    #[default]
+    Zh,
+    En,
+}
+
+impl std::str::FromStr for Lang {
+    type Err = String;
+    fn from_str(s: &str) -> std::result::Result<Lang, String> {
+        match s {
+            "zh" | "zh-CN" | "cn" => Ok(Lang::Zh),
+            "en" => Ok(Lang::En),
+            other => Err(format!("unknown language `{other}`: use zh or en")),
+        }
+    }
+}
+
+/// Columns of the findings embedded in the page, in this order.
+const COLUMNS: &[&str] = &[
+    "finding_id",
+    "rank",
+    "category",
+    "rule",
+    "severity",
+    "risk_score",
+    "amount_at_risk",
+    "township",
+    "program",
+    "beneficiary_ids",
+    "allocation_ids",
+    "payment_ids",
+    "similarity",
+    "confidence",
+    "days_late",
+    "evidence",
+    "refs",
+];
+
+/// (key, Chinese, English) for the page's words.
+const WORDS: &[(&str, &str, &str)] = &[
+    (
+        "title",
+        "民生资金拨付审计线索",
+        "Livelihood-fund disbursement audit",
+    ),
+    ("tabOverview", "总览", "Overview"),
+    ("tabFindings", "线索列表", "Findings"),
+    ("tabTownship", "乡镇", "Townships"),
+    ("asOf", "截止日期", "As of"),
+    ("findings", "线索数", "Findings"),
+    ("findingsUnit", "条线索", "findings"),
+    ("money", "涉及金额（元）", "Money at risk (yuan)"),
+    ("unitScore", "单位风险分", "Unit score"),
+    (
+        "chartTownship",
+        "各乡镇涉及金额（元）",
+        "Money at risk by township (yuan)",
+    ),
+    (
+        "chartCategory",
+        "各类问题涉及金额（元）",
+        "Money at risk by category (yuan)",
+    ),
+    (
+        "chartLate",
+        "逾期天数分布（线索数）",
+        "Days late (findings)",
+    ),
+    ("chartRules", "各规则线索占比", "Share of each rule"),
+    ("inputs", "输入文件", "Inputs"),
+    ("read", "读取", "read"),
+    ("used", "使用", "used"),
+    ("rejected", "拒收", "rejected"),
+    ("all", "全部", "all"),
+    ("page", "第", "page"),
+    ("category", "问题类型", "Category"),
+    ("township", "乡镇", "Township"),
+    ("program", "补贴项目", "Program"),
+    ("minAmount", "金额不低于", "Amount at least"),
+    ("minScore", "风险分不低于", "Score at least"),
+    ("search", "搜索", "Search"),
+    (
+        "rawNote",
+        "以下为该线索涉及的原始数据行。",
+        "The input rows behind this finding.",
+    ),
+    ("rawBeneficiaries", "花名册", "Registry rows"),
+    ("rawAllocations", "发放清册", "Allocations"),
+    ("rawPayments", "代发记录", "Payments"),
+    ("rawDeaths", "死亡名单", "Death list"),
+    ("rawOfficials", "公职人员名单", "Payroll and cadres"),
+];
+
+/// (column, Chinese, English) headers of the findings table and the drill-down.
+const COLUMN_WORDS: &[(&str, &str, &str)] = &[
+    ("rank", "排名", "Rank"),
+    ("finding_id", "线索编号", "Finding"),
+    ("category", "问题类型", "Category"),
+    ("rule", "规则", "Rule"),
+    ("severity", "风险等级", "Severity"),
+    ("risk_score", "风险分", "Score"),
+    ("amount_at_risk", "涉及金额", "Amount"),
+    ("township", "乡镇", "Township"),
+    ("program", "补贴项目", "Program"),
+    ("beneficiary_ids", "人员编号", "Beneficiaries"),
+    ("allocation_ids", "清册编号", "Allocations"),
+    ("payment_ids", "代发流水号", "Payments"),
+    ("similarity", "姓名相似度", "Similarity"),
+    ("confidence", "置信度", "Confidence"),
+    ("days_late", "逾期天数", "Days late"),
+    ("evidence", "问题线索", "Evidence"),
+];
+
+fn labels(lang: Lang) -> Value {
+    let pick = |z: &str, e: &str| Value::from(if lang == Lang::Zh { z } else { e });
+    let table = |words: &[(&str, &str, &str)]| -> serde_json::Map<String, Value> {
+        words
+            .iter()
+            .map(|(k, z, e)| (k.to_string(), pick(z, e)))
+            .collect()
+    };
+    let mut l = table(WORDS);
+    l.insert("cols".into(), Value::Object(table(COLUMN_WORDS)));
+    l.insert(
+        "categories".into(),
+        Value::Object(
+            Category::ALL
+                .iter()
+                .map(|c| (c.code().to_string(), pick(c.chinese(), c.code())))
+                .collect(),
+        ),
+    );
+    l.insert(
+        "severity".into(),
+        Value::Object(table(&[
+            ("high", "高", "high"),
+            ("medium", "中", "medium"),
+            ("low", "低", "low"),
+        ])),
+    );
+    Value::Object(l)
+}
+
+/// One column of a frame as JSON values (numbers stay numbers).
+fn column_values(df: &DataFrame, name: &str) -> PolarsResult<Vec<Value>> {
+    let c = df.column(name)?;
+    Ok(match c.dtype() {
+        DataType::String => c
+            .str()?
+            .iter()
+            .map(|v| v.map_or(Value::Null, Value::from))
+            .collect(),
+        DataType::Float64 | DataType::Float32 => c
+            .cast(&DataType::Float64)?
+            .f64()?
+            .iter()
+            .map(|v| {
+                v.map_or(Value::Null, |f| {
+                    Value::from((f * 10_000.0).round() / 10_000.0)
+                })
+            })
+            .collect(),
+        _ => c
+            .cast(&DataType::Int64)?
+            .i64()?
+            .iter()
+            .map(|v| v.map_or(Value::Null, Value::from))
+            .collect(),
+    })
+}
+
+/// The rows of one ledger the findings refer to, keyed by `key`, as text (amounts in
+/// yuan, dates as dates), masked unless `unmasked`.
+fn raw_rows(
+    df: &DataFrame,
+    key: &str,
+    wanted: &HashSet<String>,
+    unmasked: bool,
+) -> PolarsResult<Value> {
+    let keys: Vec<Option<String>> = df
+        .column(key)?
+        .cast(&DataType::String)?
+        .str()?
+        .iter()
+        .map(|k| k.map(str::to_string))
+        .collect();
+    let names: Vec<String> = df
+        .get_column_names()
+        .iter()
+        .map(|n| n.to_string())
+        .filter(|n| n != LINE)
+        .collect();
+    let mut text_columns = Vec::new();
+    for n in &names {
+        let c = df.column(n)?;
+        let values: Vec<Option<String>> = if let Some(stripped) = n.strip_suffix("_fen") {
+            let _ = stripped;
+            c.cast(&DataType::Int64)?
+                .i64()?
+                .iter()
+                .map(|v| v.map(crate::parse::fmt_yuan))
+                .collect()
+        } else {
+            c.cast(&DataType::String)?
+                .str()?
+                .iter()
+                .map(|v| v.map(str::to_string))
+                .collect()
+        };
+        text_columns.push(values);
+    }
+    let mut rows = serde_json::Map::new();
+    for (i, k) in keys.iter().enumerate() {
+        let Some(k) = k else { continue };
+        if !wanted.contains(k) {
+            continue;
+        }
+        let row: Vec<Value> = text_columns
+            .iter()
+            .map(|col| {
+                let v = col[i].clone().unwrap_or_default();
+                Value::from(if unmasked {
+                    v
+                } else {
+                    crate::privacy::mask_text(&v)
+                })
+            })
+            .collect();
+        rows.insert(k.clone(), Value::from(row));
+    }
+    let header: Vec<Value> = names
+        .iter()
+        .map(|n| Value::from(n.strip_suffix("_fen").unwrap_or(n)))
+        .collect();
+    Ok(json!({ "cols": header, "rows": rows }))
+}
+
+/// Writes report.html for the ranked findings (already masked unless `unmasked`).
+pub fn write_html(
+    findings: &DataFrame,
+    ledgers: &Ledgers,
+    summary: &Summary,
+    lang: Lang,
+    unmasked: bool,
+    path: &Path,
+) -> Result<()> {
+    let columns: Vec<Vec<Value>> = COLUMNS
+        .iter()
+        .map(|c| column_values(findings, c))
+        .collect::<PolarsResult<_>>()?;
+    let rows: Vec<Value> = (0..findings.height())
+        .map(|i| Value::from(columns.iter().map(|c| c[i].clone()).collect::<Vec<_>>()))
+        .collect();
+
+    let ids = |name: &str| -> PolarsResult<HashSet<String>> {
+        Ok(frame::text(findings, name)?
+            .into_iter()
+            .flatten()
+            .flat_map(|s| s.split(';'))
+            .filter(|s| !s.is_empty())
+            .map(str::to_string)
+            .collect())
+    };
+    let refs = ids("refs")?;
+    let lines_of = |prefix: &str| -> HashSet<String> {
+        refs.iter()
+            .filter_map(|r| r.strip_prefix(prefix))
+            .map(str::to_string)
+            .collect()
+    };
+    let mut raw = serde_json::Map::new();
+    raw.insert(
+        "beneficiaries".into(),
+        raw_rows(
+            &ledgers.beneficiaries,
+            "beneficiary_id",
+            &ids("beneficiary_ids")?,
+            unmasked,
+        )?,
+    );
+    raw.insert(
+        "allocations".into(),
+        raw_rows(
+            &ledgers.allocations,
+            "allocation_id",
+            &ids("allocation_ids")?,
+            unmasked,
+        )?,
+    );
+    raw.insert(
+        "payments".into(),
+        raw_rows(
+            &ledgers.payments,
+            "payment_id",
+            &ids("payment_ids")?,
+            unmasked,
+        )?,
+    );
+    if let Some(d) = &ledgers.deaths {
+        raw.insert(
+            "deaths".into(),
+            raw_rows(d, LINE, &lines_of("deaths:"), unmasked)?,
+        );
+    }
+    if let Some(o) = &ledgers.officials {
+        raw.insert(
+            "officials".into(),
+            raw_rows(o, LINE, &lines_of("officials:"), unmasked)?,
+        );
+    }
+
+    let data = json!({
+        "L": labels(lang),
+        "cols": COLUMNS,
+        "rows": rows,
+        "raw": raw,
+        "meta": {
+            "as_of": summary.as_of,
+            "findings": summary.findings,
+            "amount": summary.amount_at_risk,
+            "categories": Category::ALL.iter().map(|c| {
+                let t = summary.by_category.get(c.code()).cloned().unwrap_or_default();
+                json!([c.code(), t.findings, t.amount_at_risk])
+            }).collect::<Vec<_>>(),
+            "files": summary.files.iter().map(|f| json!([file_name(&f.file), f.rows_read, f.rows_used, f.rows_rejected, f.format])).collect::<Vec<_>>(),
+        },
+    });
+    // `</` inside a script element would end it early.
+    let data_text = serde_json::to_string(&data)
+        .map_err(|e| Error::Write {
+            path: path.display().to_string(),
+            message: e.to_string(),
+        })?
+        .replace("</", "<\\/");
+    let l = labels(lang);
+    let s = |k: &str| l[k].as_str().unwrap_or("").to_string();
+    let html = format!(
+        r#"<!DOCTYPE html>
+<html lang="{lang}">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{title} {as_of}</title>
+<style>{CSS}</style>
+</head>
+<body>
+<script>window.__errors=[];window.addEventListener("error",function(e){{window.__errors.push(String(e.message))}});(function(){{var ce=console.error;console.error=function(){{window.__errors.push(Array.prototype.join.call(arguments," "));ce.apply(console,arguments)}}}})();</script>
+<header>
+<h1>{title}</h1>
+<div class="meta">{as_of_label} {as_of} · {findings_label} {count} · {money_label} {money}</div>
+<nav><button data-tab="overview">{tab_overview}</button><button data-tab="findings">{tab_findings}</button><button data-tab="township">{tab_township}</button></nav>
+</header>
+<main>
+<section id="overview">
+<div class="cards" id="cards"></div>
+<div class="charts" id="charts"></div>
+<h3>{inputs}</h3><ul id="files"></ul>
+</section>
+<section id="findings">
+<div class="filters">
+<label>{category} <select id="f-category"></select></label>
+<label>{township} <select id="f-township"></select></label>
+<label>{program} <select id="f-program"></select></label>
+<label>{min_amount} <input id="f-amount" type="number" min="0" step="100" size="8"></label>
+<label>{min_score} <input id="f-score" type="number" min="0" max="100" step="5" size="5"></label>
+<label>{search} <input id="f-text" type="search" size="16"></label>
+</div>
+<div id="table"></div>
+</section>
+<section id="township">
+<div class="filters"><label>{township} <select id="t-select"></select></label></div>
+<div class="cards" id="t-cards"></div>
+<div class="charts" id="t-charts"></div>
+<div id="t-table"></div>
+</section>
+</main>
+<div class="modal" id="drill"><div class="box"><button class="close" id="drill-close">×</button><div id="drill-body"></div></div></div>
+<script id="data" type="application/json">{data_text}</script>
+<script>{JS}</script>
+</body>
+</html>
+"#,
+        lang = if lang == Lang::Zh { "zh-CN" } else { "en" },
+        title = s("title"),
+        as_of = summary.as_of,
+        as_of_label = s("asOf"),
+        findings_label = s("findings"),
+        count = summary.findings,
+        money_label = s("money"),
+        money = crate::parse::fmt_yuan((summary.amount_at_risk * 100.0).round() as i64),
+        tab_overview = s("tabOverview"),
+        tab_findings = s("tabFindings"),
+        tab_township = s("tabTownship"),
+        inputs = s("inputs"),
+        category = s("category"),
+        township = s("township"),
+        program = s("program"),
+        min_amount = s("minAmount"),
+        min_score = s("minScore"),
+        search = s("search"),
+    );
+    let mut file = crate::privacy::create_private(path).map_err(|e| Error::Write {
+        path: path.display().to_string(),
+        message: e.to_string(),
+    })?;
+    file.write_all(html.as_bytes()).map_err(|e| Error::Write {
+        path: path.display().to_string(),
+        message: e.to_string(),
+    })
+}

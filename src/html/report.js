@@ -1,0 +1,353 @@
+// fundaudit offline report. Everything it needs is in this file: no network, no CDN.
+(function () {
+  "use strict";
+  var D = JSON.parse(document.getElementById("data").textContent);
+  var L = D.L;
+  var C = {};
+  D.cols.forEach(function (c, i) { C[c] = i; });
+  var PER_PAGE = 100;
+  var NUMERIC = { rank: 1, risk_score: 1, amount_at_risk: 1, similarity: 1, days_late: 1 };
+  var SHOWN = ["rank", "category", "rule", "severity", "risk_score", "amount_at_risk", "township", "program", "evidence"];
+
+  function $(id) { return document.getElementById(id); }
+  function el(tag, attrs, text) {
+    var e = document.createElement(tag);
+    if (attrs) Object.keys(attrs).forEach(function (k) { e.setAttribute(k, attrs[k]); });
+    if (text !== undefined && text !== null) e.textContent = text;
+    return e;
+  }
+  function yuan(x) {
+    return (x || 0).toLocaleString("en-US", { minimumFractionDigits: 2, maximumFractionDigits: 2 });
+  }
+  function catName(c) { return L.categories[c] || c; }
+  function cell(r, c) { return r[C[c]]; }
+  function display(r, c) {
+    var v = cell(r, c);
+    if (v === null || v === undefined) return "";
+    if (c === "category") return catName(v);
+    if (c === "severity") return L.severity[v] || v;
+    if (c === "amount_at_risk") return yuan(v);
+    if (c === "risk_score" || c === "similarity") return Number(v).toFixed(2);
+    return String(v);
+  }
+
+  // ---- Tabs -----------------------------------------------------------------------
+  function showTab(name) {
+    document.querySelectorAll("nav button").forEach(function (b) {
+      b.classList.toggle("active", b.getAttribute("data-tab") === name);
+    });
+    document.querySelectorAll("main > section").forEach(function (s) {
+      s.classList.toggle("active", s.id === name);
+    });
+  }
+  document.querySelectorAll("nav button").forEach(function (b) {
+    b.addEventListener("click", function () { showTab(b.getAttribute("data-tab")); });
+  });
+
+  // ---- Overview cards and charts --------------------------------------------------
+  function card(parent, n, label) {
+    var c = el("div", { class: "card" });
+    c.appendChild(el("div", { class: "n" }, n));
+    c.appendChild(el("div", { class: "l" }, label));
+    parent.appendChild(c);
+  }
+  function sumBy(rows, key, value) {
+    var m = {};
+    rows.forEach(function (r) {
+      var k = key(r);
+      m[k] = (m[k] || 0) + value(r);
+    });
+    return Object.keys(m).map(function (k) { return { label: k, value: m[k] }; })
+      .sort(function (a, b) { return b.value - a.value; });
+  }
+  var SVG = "http://www.w3.org/2000/svg";
+  function svg(tag, attrs) {
+    var e = document.createElementNS(SVG, tag);
+    Object.keys(attrs || {}).forEach(function (k) { e.setAttribute(k, attrs[k]); });
+    return e;
+  }
+  // Horizontal bars, one per item, labelled with a value formatter.
+  function barChart(container, title, items, fmt) {
+    var box = el("div", { class: "chart" });
+    box.appendChild(el("h3", null, title));
+    var rowH = 20, labelW = 130, w = 460, valueW = 110;
+    var h = Math.max(rowH, items.length * rowH) + 4;
+    var s = svg("svg", { width: w, height: h, viewBox: "0 0 " + w + " " + h, role: "img" });
+    var max = items.reduce(function (m, i) { return Math.max(m, i.value); }, 0) || 1;
+    items.forEach(function (it, i) {
+      var y = i * rowH + 2;
+      var t = svg("text", { x: labelW - 6, y: y + 13, "text-anchor": "end" });
+      t.textContent = it.label;
+      s.appendChild(t);
+      var bw = Math.max(1, (w - labelW - valueW) * it.value / max);
+      s.appendChild(svg("rect", { class: "bar", x: labelW, y: y + 2, width: bw, height: rowH - 6, fill: "#b44" }));
+      var v = svg("text", { x: labelW + bw + 4, y: y + 13 });
+      v.textContent = fmt(it.value);
+      s.appendChild(v);
+    });
+    box.appendChild(s);
+    container.appendChild(box);
+    return box;
+  }
+  function renderOverview() {
+    var cards = $("cards");
+    card(cards, D.meta.findings.toLocaleString(), L.findings);
+    card(cards, yuan(D.meta.amount), L.money);
+    D.meta.categories.forEach(function (c) { card(cards, c[1] + " / " + yuan(c[2]), catName(c[0])); });
+    var charts = $("charts");
+    barChart(charts, L.chartTownship, sumBy(D.rows, function (r) { return cell(r, "township") || "-"; },
+      function (r) { return cell(r, "amount_at_risk") || 0; }), yuan);
+    barChart(charts, L.chartCategory, sumBy(D.rows, function (r) { return catName(cell(r, "category")); },
+      function (r) { return cell(r, "amount_at_risk") || 0; }), yuan);
+    var buckets = [[1, 7], [8, 30], [31, 90], [91, 180], [181, 1e9]];
+    var late = buckets.map(function (b) {
+      return {
+        label: b[1] > 1e8 ? ">" + (b[0] - 1) : b[0] + "–" + b[1],
+        value: D.rows.filter(function (r) { var d = cell(r, "days_late"); return d !== null && d >= b[0] && d <= b[1]; }).length
+      };
+    });
+    barChart(charts, L.chartLate, late, function (v) { return String(v); });
+    var total = D.rows.length || 1;
+    barChart(charts, L.chartRules, sumBy(D.rows, function (r) { return cell(r, "rule"); }, function () { return 1; }),
+      function (v) { return v + " (" + (100 * v / total).toFixed(1) + "%)"; });
+    var files = $("files");
+    D.meta.files.forEach(function (f) {
+      files.appendChild(el("li", null, f[0] + ": " + L.read + " " + f[1] + ", " + L.used + " " + f[2] + ", " + L.rejected + " " + f[3] + " (" + f[4] + ")"));
+    });
+  }
+
+  // ---- Findings table ------------------------------------------------------------
+  function Table(root, opts) {
+    this.root = root;
+    this.rows = opts.rows;
+    this.view = this.rows.slice();
+    this.sortCol = "rank";
+    this.asc = true;
+    this.page = 0;
+    this.filter = function () { return true; };
+    var t = el("table", { class: "grid" });
+    var thead = el("thead"), tr = el("tr");
+    var self = this;
+    SHOWN.forEach(function (c) {
+      var th = el("th", { "data-col": c }, L.cols[c] || c);
+      th.addEventListener("click", function () { self.sortBy(c); });
+      tr.appendChild(th);
+    });
+    thead.appendChild(tr);
+    t.appendChild(thead);
+    this.tbody = el("tbody");
+    t.appendChild(this.tbody);
+    this.pager = el("div", { class: "pager" });
+    root.appendChild(t);
+    root.appendChild(this.pager);
+  }
+  Table.prototype.sortBy = function (c) {
+    if (this.sortCol === c) this.asc = !this.asc; else { this.sortCol = c; this.asc = !NUMERIC[c] || c === "rank"; }
+    this.apply();
+  };
+  Table.prototype.apply = function () {
+    var i = C[this.sortCol], asc = this.asc ? 1 : -1, num = NUMERIC[this.sortCol];
+    var f = this.filter;
+    this.view = this.rows.filter(function (r) { return f(r); });
+    this.view.sort(function (a, b) {
+      var x = a[i], y = b[i];
+      if (x === null || x === undefined) return 1;
+      if (y === null || y === undefined) return -1;
+      if (num) return (x - y) * asc;
+      return String(x).localeCompare(String(y), "zh") * asc;
+    });
+    this.page = 0;
+    this.render();
+  };
+  Table.prototype.render = function () {
+    var self = this;
+    this.root.querySelectorAll("th").forEach(function (th) {
+      th.classList.remove("sorted-asc", "sorted-desc");
+      if (th.getAttribute("data-col") === self.sortCol) th.classList.add(self.asc ? "sorted-asc" : "sorted-desc");
+    });
+    this.tbody.innerHTML = "";
+    var start = this.page * PER_PAGE;
+    this.view.slice(start, start + PER_PAGE).forEach(function (r) {
+      var tr = el("tr", { "data-id": cell(r, "finding_id") });
+      SHOWN.forEach(function (c) {
+        var cls = NUMERIC[c] ? "num" : (c === "evidence" ? "ev" : "");
+        if (c === "severity") cls = "sev-" + cell(r, c);
+        tr.appendChild(el("td", { class: cls, "data-col": c }, display(r, c)));
+      });
+      tr.addEventListener("click", function () { openDrill(r); });
+      self.tbody.appendChild(tr);
+    });
+    this.pager.innerHTML = "";
+    var pages = Math.max(1, Math.ceil(this.view.length / PER_PAGE));
+    var prev = el("button", null, "‹"), next = el("button", null, "›");
+    prev.disabled = this.page === 0;
+    next.disabled = this.page >= pages - 1;
+    prev.addEventListener("click", function () { self.page--; self.render(); });
+    next.addEventListener("click", function () { self.page++; self.render(); });
+    this.pager.appendChild(prev);
+    this.pager.appendChild(el("span", { class: "count" },
+      L.page + " " + (this.page + 1) + " / " + pages + " · " + this.view.length + " " + L.findingsUnit));
+    this.pager.appendChild(next);
+  };
+
+  function options(select, values, all) {
+    select.appendChild(el("option", { value: "" }, all));
+    values.forEach(function (v) { select.appendChild(el("option", { value: v[0] }, v[1])); });
+  }
+  function distinct(col) {
+    var s = {};
+    D.rows.forEach(function (r) {
+      String(cell(r, col) || "").split(";").forEach(function (v) { if (v) s[v] = 1; });
+    });
+    return Object.keys(s).sort();
+  }
+  var table;
+  function renderFindings() {
+    var cat = $("f-category"), town = $("f-township"), prog = $("f-program");
+    options(cat, Object.keys(L.categories).map(function (c) { return [c, catName(c)]; }), L.all);
+    options(town, distinct("township").map(function (t) { return [t, t]; }), L.all);
+    options(prog, distinct("program").map(function (p) { return [p, p]; }), L.all);
+    table = new Table($("table"), { rows: D.rows });
+    function refilter() {
+      var c = cat.value, t = town.value, p = prog.value;
+      var min = parseFloat($("f-amount").value) || 0, minScore = parseFloat($("f-score").value) || 0;
+      var q = $("f-text").value.trim();
+      table.filter = function (r) {
+        return (!c || cell(r, "category") === c) && (!t || cell(r, "township") === t) &&
+          (!p || String(cell(r, "program") || "").split(";").indexOf(p) >= 0) &&
+          (cell(r, "amount_at_risk") || 0) >= min && (cell(r, "risk_score") || 0) >= minScore &&
+          (!q || r.join(" ").indexOf(q) >= 0);
+      };
+      table.apply();
+    }
+    ["f-category", "f-township", "f-program"].forEach(function (id) { $(id).addEventListener("change", refilter); });
+    ["f-amount", "f-score", "f-text"].forEach(function (id) { $(id).addEventListener("input", refilter); });
+    table.render();
+  }
+
+  // ---- Drill-down ----------------------------------------------------------------
+  function rawTable(title, source, keys) {
+    var src = D.raw[source];
+    var found = keys.map(function (k) { return src && src.rows[k]; }).filter(Boolean);
+    if (!found.length) return null;
+    var box = el("div");
+    box.appendChild(el("h4", null, title + " (" + found.length + ")"));
+    var t = el("table", { class: "grid raw", "data-source": source });
+    var tr = el("tr");
+    src.cols.forEach(function (c) { tr.appendChild(el("th", null, c)); });
+    t.appendChild(tr);
+    found.slice(0, 200).forEach(function (row) {
+      var r = el("tr");
+      row.forEach(function (v) { r.appendChild(el("td", null, v)); });
+      t.appendChild(r);
+    });
+    box.appendChild(t);
+    return box;
+  }
+  function openDrill(r) {
+    var box = $("drill-body");
+    box.innerHTML = "";
+    box.appendChild(el("h2", null, catName(cell(r, "category")) + " · " + cell(r, "rule") + " · " + cell(r, "finding_id")));
+    box.appendChild(el("div", { class: "evidence" }, cell(r, "evidence")));
+    var kv = el("table", { class: "kv" });
+    ["rank", "severity", "risk_score", "amount_at_risk", "township", "program", "similarity", "confidence", "days_late",
+      "beneficiary_ids", "allocation_ids", "payment_ids"].forEach(function (c) {
+      var v = display(r, c);
+      if (v === "") return;
+      var tr = el("tr");
+      tr.appendChild(el("td", null, L.cols[c] || c));
+      tr.appendChild(el("td", null, v));
+      kv.appendChild(tr);
+    });
+    box.appendChild(kv);
+    box.appendChild(el("p", { class: "note" }, L.rawNote));
+    var ids = function (c) { return String(cell(r, c) || "").split(";").filter(Boolean); };
+    var refs = ids("refs");
+    [[L.rawBeneficiaries, "beneficiaries", ids("beneficiary_ids")],
+      [L.rawAllocations, "allocations", ids("allocation_ids")],
+      [L.rawPayments, "payments", ids("payment_ids")],
+      [L.rawDeaths, "deaths", refs.filter(function (x) { return x.indexOf("deaths:") === 0; }).map(function (x) { return x.slice(7); })],
+      [L.rawOfficials, "officials", refs.filter(function (x) { return x.indexOf("officials:") === 0; }).map(function (x) { return x.slice(10); })]
+    ].forEach(function (spec) {
+      var t = rawTable(spec[0], spec[1], spec[2]);
+      if (t) box.appendChild(t);
+    });
+    $("drill").classList.add("open");
+  }
+  $("drill-close").addEventListener("click", function () { $("drill").classList.remove("open"); });
+  $("drill").addEventListener("click", function (e) { if (e.target === $("drill")) $("drill").classList.remove("open"); });
+
+  // ---- Township pages ------------------------------------------------------------
+  var townTable;
+  function renderTownship() {
+    var sel = $("t-select");
+    var towns = sumBy(D.rows, function (r) { return cell(r, "township") || "-"; }, function (r) { return cell(r, "risk_score") || 0; });
+    towns.forEach(function (t) { sel.appendChild(el("option", { value: t.label }, t.label)); });
+    function show() {
+      var name = sel.value;
+      var rows = D.rows.filter(function (r) { return (cell(r, "township") || "-") === name; });
+      var cards = $("t-cards");
+      cards.innerHTML = "";
+      card(cards, rows.length, L.findings);
+      card(cards, yuan(rows.reduce(function (s, r) { return s + (cell(r, "amount_at_risk") || 0); }, 0)), L.money);
+      card(cards, rows.reduce(function (s, r) { return s + (cell(r, "risk_score") || 0); }, 0).toFixed(1), L.unitScore);
+      var charts = $("t-charts");
+      charts.innerHTML = "";
+      barChart(charts, L.chartCategory, sumBy(rows, function (r) { return catName(cell(r, "category")); },
+        function (r) { return cell(r, "amount_at_risk") || 0; }), yuan);
+      $("t-table").innerHTML = "";
+      townTable = new Table($("t-table"), { rows: rows });
+      townTable.render();
+    }
+    sel.addEventListener("change", show);
+    if (towns.length) show();
+  }
+
+  renderOverview();
+  renderFindings();
+  renderTownship();
+  showTab("overview");
+
+  // ---- Self-test (report.html#selftest): what the browser tests assert on ---------
+  if (location.hash === "#selftest") {
+    var result = { errors: window.__errors || [], checks: {} };
+    try {
+      var ch = result.checks;
+      ch.rows = D.rows.length;
+      showTab("findings");
+      var th = document.querySelector('#table th[data-col="amount_at_risk"]');
+      th.click();
+      var amounts = Array.prototype.map.call(document.querySelectorAll('#table td[data-col="amount_at_risk"]'),
+        function (td) { return parseFloat(td.textContent.replace(/,/g, "")); });
+      ch.sortedDesc = amounts.length > 1 && amounts.every(function (v, i) { return i === 0 || amounts[i - 1] >= v; });
+      th.click();
+      amounts = Array.prototype.map.call(document.querySelectorAll('#table td[data-col="amount_at_risk"]'),
+        function (td) { return parseFloat(td.textContent.replace(/,/g, "")); });
+      ch.sortedAsc = amounts.length > 1 && amounts.every(function (v, i) { return i === 0 || amounts[i - 1] <= v; });
+      var cat = $("f-category");
+      cat.value = "ghost";
+      cat.dispatchEvent(new Event("change"));
+      var cats = Array.prototype.map.call(document.querySelectorAll('#table td[data-col="category"]'), function (td) { return td.textContent; });
+      var ghosts = D.rows.filter(function (r) { return cell(r, "category") === "ghost"; }).length;
+      ch.filtered = cats.length > 0 && cats.every(function (c) { return c === catName("ghost"); }) &&
+        table.view.length === ghosts;
+      document.querySelector("#table tbody tr").click();
+      ch.drillOpen = $("drill").classList.contains("open") && $("drill-body").querySelector(".evidence").textContent.length > 0;
+      ch.drillRawTables = $("drill-body").querySelectorAll("table.raw").length;
+      $("drill-close").click();
+      ch.charts = document.querySelectorAll("#charts svg").length;
+      ch.bars = document.querySelectorAll("#charts svg rect.bar").length;
+      showTab("township");
+      ch.townshipRows = document.querySelectorAll("#t-table tbody tr").length;
+      ch.resources = performance.getEntriesByType("resource").map(function (e) { return e.name; });
+      showTab("overview");
+      cat.value = "";
+      cat.dispatchEvent(new Event("change"));
+    } catch (e) {
+      result.errors.push(String(e && e.stack || e));
+    }
+    var pre = el("pre", { id: "selftest-result" }, JSON.stringify(result));
+    pre.style.display = "none";
+    document.body.appendChild(pre);
+  }
+})();
