@@ -306,7 +306,9 @@
   renderOverview();
   renderFindings();
   renderTownship();
-  showTab("overview");
+  // report.html#view=findings and #view=township open those tabs (links, screenshots).
+  var tab = (location.hash.match(/^#view=(\w+)/) || [])[1];
+  showTab(tab === "findings" || tab === "township" ? tab : "overview");
 
   // ---- Self-test (report.html#selftest): what the browser tests assert on ---------
   if (location.hash === "#selftest") {

@@ -1,0 +1,112 @@
+//! report.html in a real browser: headless Chromium (Debian's `chromium`; `.ci/run`
+//! installs it) loads the file from disk and runs the page's own self-test
+//! (`report.html#selftest`), which sorts, filters, opens a drill-down, counts chart bars,
+//! records console errors and lists every network resource the page loaded. A screenshot
+//! of the overview is written to the test output folder.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use common::fundaudit;
+
+/// The Chromium binary, or None (then the test says so, and fails when
+/// FUNDAUDIT_REQUIRE_BROWSER is set, as it is in CI).
+fn chromium() -> Option<PathBuf> {
+    let candidates = [std::env::var("CHROMIUM").unwrap_or_default(), "chromium".into(), "chromium-browser".into(), "google-chrome".into()];
+    candidates.into_iter().filter(|c| !c.is_empty()).find_map(|c| {
+        Command::new(&c).arg("--version").output().ok().filter(|o| o.status.success()).map(|_| PathBuf::from(c))
+    })
+}
+
+fn headless(bin: &Path, profile: &Path) -> Command {
+    let mut cmd = Command::new(bin);
+    cmd.args([
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--virtual-time-budget=10000",
+    ])
+    .arg(format!("--user-data-dir={}", profile.display()));
+    cmd
+}
+
+fn report(dir: &Path, lang: &str) -> PathBuf {
+    let data = dir.join("data");
+    if !data.exists() {
+        fundaudit().args(["generate", "--beneficiaries", "1500", "--seed", "4", "--out"]).arg(&data).assert().success();
+    }
+    let out = dir.join(format!("out-{lang}"));
+    fundaudit()
+        .args(["run", "--quiet", "--as-of", "2026-03-31", "--lang", lang, "--data"])
+        .arg(&data)
+        .arg("--out")
+        .arg(&out)
+        .assert()
+        .success();
+    out.join("report.html")
+}
+
+#[test]
+fn report_html_works_offline_in_chromium() {
+    let Some(bin) = chromium() else {
+        assert!(std::env::var_os("FUNDAUDIT_REQUIRE_BROWSER").is_none(), "chromium is required but not installed");
+        eprintln!("SKIPPED: chromium not installed (apt-get install chromium); CI installs it and requires this test");
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let html = report(dir.path(), "zh");
+    let page = std::fs::read_to_string(&html).unwrap();
+    // Self-contained: nothing fetched from anywhere.
+    for needle in ["<link", " src=\"http", " href=\"http", "@import", "url(http"] {
+        assert!(!page.contains(needle), "report.html must not reference {needle}");
+    }
+
+    let output = headless(&bin, &dir.path().join("profile"))
+        .arg("--dump-dom")
+        .arg(format!("file://{}#selftest", html.display()))
+        .output()
+        .unwrap();
+    let dom = String::from_utf8_lossy(&output.stdout);
+    let start = dom.find("<pre id=\"selftest-result\"").expect("the self-test ran");
+    let json_start = start + dom[start..].find('>').unwrap() + 1;
+    let json_end = json_start + dom[json_start..].find("</pre>").unwrap();
+    let text = dom[json_start..json_end].replace("&quot;", "\"").replace("&amp;", "&").replace("&lt;", "<").replace("&gt;", ">");
+    let result: serde_json::Value = serde_json::from_str(&text).unwrap();
+    println!("{result}");
+    let c = &result["checks"];
+    assert_eq!(result["errors"], serde_json::json!([]), "no console errors");
+    assert!(c["rows"].as_u64().unwrap() > 100);
+    assert_eq!(c["sortedDesc"], true, "sorting by amount, descending");
+    assert_eq!(c["sortedAsc"], true, "and ascending");
+    assert_eq!(c["filtered"], true, "category filter");
+    assert_eq!(c["drillOpen"], true, "drill-down opens with evidence");
+    assert!(c["drillRawTables"].as_u64().unwrap() >= 1, "drill-down shows input rows");
+    assert_eq!(c["charts"], 4);
+    assert!(c["bars"].as_u64().unwrap() > 10, "charts have bars");
+    assert!(c["townshipRows"].as_u64().unwrap() > 0, "township page lists findings");
+    assert_eq!(c["resources"], serde_json::json!([]), "no network request");
+
+    let shot = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("report-overview.png");
+    let status = headless(&bin, &dir.path().join("profile2"))
+        .arg("--window-size=1280,1000")
+        .arg(format!("--screenshot={}", shot.display()))
+        .arg(format!("file://{}", html.display()))
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let png = std::fs::read(&shot).unwrap();
+    assert!(png.starts_with(b"\x89PNG") && png.len() > 20_000, "screenshot written to {}", shot.display());
+    println!("screenshot: {}", shot.display());
+
+    // English labels on request.
+    let en = std::fs::read_to_string(report(dir.path(), "en")).unwrap();
+    assert!(en.contains("Livelihood-fund disbursement audit") && en.contains("<html lang=\"en\">"));
+    assert!(page.contains("民生资金拨付审计线索") && page.contains("<html lang=\"zh-CN\">"));
+}
