@@ -14,10 +14,23 @@ use common::fundaudit;
 /// The Chromium binary, or None (then the test says so, and fails when
 /// FUNDAUDIT_REQUIRE_BROWSER is set, as it is in CI).
 fn chromium() -> Option<PathBuf> {
-    let candidates = [std::env::var("CHROMIUM").unwrap_or_default(), "chromium".into(), "chromium-browser".into(), "google-chrome".into()];
-    candidates.into_iter().filter(|c| !c.is_empty()).find_map(|c| {
-        Command::new(&c).arg("--version").output().ok().filter(|o| o.status.success()).map(|_| PathBuf::from(c))
-    })
+    let candidates = [
+        std::env::var("CHROMIUM").unwrap_or_default(),
+        "chromium".into(),
+        "chromium-browser".into(),
+        "google-chrome".into(),
+    ];
+    candidates
+        .into_iter()
+        .filter(|c| !c.is_empty())
+        .find_map(|c| {
+            Command::new(&c)
+                .arg("--version")
+                .output()
+                .ok()
+                .filter(|o| o.status.success())
+                .map(|_| PathBuf::from(c))
+        })
 }
 
 fn headless(bin: &Path, profile: &Path) -> Command {
@@ -40,11 +53,30 @@ fn headless(bin: &Path, profile: &Path) -> Command {
 fn report(dir: &Path, lang: &str) -> PathBuf {
     let data = dir.join("data");
     if !data.exists() {
-        fundaudit().args(["generate", "--beneficiaries", "1500", "--seed", "4", "--out"]).arg(&data).assert().success();
+        fundaudit()
+            .args([
+                "generate",
+                "--beneficiaries",
+                "1500",
+                "--seed",
+                "4",
+                "--out",
+            ])
+            .arg(&data)
+            .assert()
+            .success();
     }
     let out = dir.join(format!("out-{lang}"));
     fundaudit()
-        .args(["run", "--quiet", "--as-of", "2026-03-31", "--lang", lang, "--data"])
+        .args([
+            "run",
+            "--quiet",
+            "--as-of",
+            "2026-03-31",
+            "--lang",
+            lang,
+            "--data",
+        ])
         .arg(&data)
         .arg("--out")
         .arg(&out)
@@ -56,7 +88,10 @@ fn report(dir: &Path, lang: &str) -> PathBuf {
 #[test]
 fn report_html_works_offline_in_chromium() {
     let Some(bin) = chromium() else {
-        assert!(std::env::var_os("FUNDAUDIT_REQUIRE_BROWSER").is_none(), "chromium is required but not installed");
+        assert!(
+            std::env::var_os("FUNDAUDIT_REQUIRE_BROWSER").is_none(),
+            "chromium is required but not installed"
+        );
         eprintln!("SKIPPED: chromium not installed (apt-get install chromium); CI installs it and requires this test");
         return;
     };
@@ -64,8 +99,17 @@ fn report_html_works_offline_in_chromium() {
     let html = report(dir.path(), "zh");
     let page = std::fs::read_to_string(&html).unwrap();
     // Self-contained: nothing fetched from anywhere.
-    for needle in ["<link", " src=\"http", " href=\"http", "@import", "url(http"] {
-        assert!(!page.contains(needle), "report.html must not reference {needle}");
+    for needle in [
+        "<link",
+        " src=\"http",
+        " href=\"http",
+        "@import",
+        "url(http",
+    ] {
+        assert!(
+            !page.contains(needle),
+            "report.html must not reference {needle}"
+        );
     }
 
     let output = headless(&bin, &dir.path().join("profile"))
@@ -74,10 +118,16 @@ fn report_html_works_offline_in_chromium() {
         .output()
         .unwrap();
     let dom = String::from_utf8_lossy(&output.stdout);
-    let start = dom.find("<pre id=\"selftest-result\"").expect("the self-test ran");
+    let start = dom
+        .find("<pre id=\"selftest-result\"")
+        .expect("the self-test ran");
     let json_start = start + dom[start..].find('>').unwrap() + 1;
     let json_end = json_start + dom[json_start..].find("</pre>").unwrap();
-    let text = dom[json_start..json_end].replace("&quot;", "\"").replace("&amp;", "&").replace("&lt;", "<").replace("&gt;", ">");
+    let text = dom[json_start..json_end]
+        .replace("&quot;", "\"")
+        .replace("&amp;", "&")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">");
     let result: serde_json::Value = serde_json::from_str(&text).unwrap();
     println!("{result}");
     let c = &result["checks"];
@@ -87,10 +137,16 @@ fn report_html_works_offline_in_chromium() {
     assert_eq!(c["sortedAsc"], true, "and ascending");
     assert_eq!(c["filtered"], true, "category filter");
     assert_eq!(c["drillOpen"], true, "drill-down opens with evidence");
-    assert!(c["drillRawTables"].as_u64().unwrap() >= 1, "drill-down shows input rows");
+    assert!(
+        c["drillRawTables"].as_u64().unwrap() >= 1,
+        "drill-down shows input rows"
+    );
     assert_eq!(c["charts"], 4);
     assert!(c["bars"].as_u64().unwrap() > 10, "charts have bars");
-    assert!(c["townshipRows"].as_u64().unwrap() > 0, "township page lists findings");
+    assert!(
+        c["townshipRows"].as_u64().unwrap() > 0,
+        "township page lists findings"
+    );
     assert_eq!(c["resources"], serde_json::json!([]), "no network request");
 
     let shot = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("report-overview.png");
@@ -102,7 +158,11 @@ fn report_html_works_offline_in_chromium() {
         .unwrap();
     assert!(status.success());
     let png = std::fs::read(&shot).unwrap();
-    assert!(png.starts_with(b"\x89PNG") && png.len() > 20_000, "screenshot written to {}", shot.display());
+    assert!(
+        png.starts_with(b"\x89PNG") && png.len() > 20_000,
+        "screenshot written to {}",
+        shot.display()
+    );
     println!("screenshot: {}", shot.display());
 
     // English labels on request.
