@@ -7,7 +7,7 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use crate::error::Error;
 
@@ -100,6 +100,11 @@ money_floor = 0.25
 high_score = 50.0
 medium_score = 25.0
 
+[alert]
+# `fundaudit run` exits with code 3 (success, but look) when any finding scores at least
+# this, so a scheduler can page someone; for example 80. Above 100 it never alerts.
+score = 101.0
+
 [columns]
 # Headers the built-in alias table does not know, per input file (beneficiaries,
 # allocations, payments, deaths, officials): "header as in the file" = "field". Example:
@@ -126,7 +131,7 @@ DIV_SHARED_ACCOUNT = 0.75
 DIV_NO_ALLOCATION = 0.80
 "#;
 
-#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct Config {
     pub deadlines: Deadlines,
@@ -137,6 +142,7 @@ pub struct Config {
     pub identity: Identity,
     pub diverted: Diverted,
     pub scoring: Scoring,
+    pub alert: Alert,
     /// Per input file: "header as in the file" → field.
     #[serde(default)]
     pub columns: BTreeMap<String, BTreeMap<String, String>>,
@@ -146,7 +152,7 @@ pub struct Config {
     pub weights: Weights,
 }
 
-#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct Deadlines {
     pub default_days: u32,
@@ -154,26 +160,26 @@ pub struct Deadlines {
     pub programs: BTreeMap<String, u32>,
 }
 
-#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct Delayed {
     pub grace_days: u32,
 }
 
-#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct Partial {
     pub abs_tolerance_yuan: f64,
     pub rel_tolerance: f64,
 }
 
-#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct Duplicate {
     pub abs_tolerance_yuan: f64,
 }
 
-#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct Matching {
     pub name_cutoff: f64,
@@ -182,8 +188,15 @@ pub struct Matching {
     pub max_block_size: usize,
 }
 
+/// When a run should make its scheduler take notice.
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Alert {
+    pub score: f64,
+}
+
 /// Weights of the pairwise comparison in registry self-deduplication.
-#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct Identity {
     pub match_score: f64,
@@ -201,7 +214,7 @@ pub struct Identity {
     pub max_cluster_size: usize,
 }
 
-#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct Diverted {
     pub shared_account_min_beneficiaries: u32,
@@ -209,7 +222,7 @@ pub struct Diverted {
     pub official_name_cutoff: f64,
 }
 
-#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct Scoring {
     pub money_cap_yuan: f64,
@@ -219,7 +232,7 @@ pub struct Scoring {
 }
 
 /// One weight per rule code; the field names are the rule codes findings carry.
-#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 #[allow(non_snake_case)]
 pub struct Weights {

@@ -27,6 +27,12 @@ pub enum Error {
     #[error("cannot write {path}: {message}")]
     Write { path: String, message: String },
 
+    #[error(
+        "another fundaudit run holds the lock {path}; it is still writing to this reports folder. \
+         Retry later, or pass --wait to queue behind it"
+    )]
+    Busy { path: String },
+
     #[error("invalid argument: {0}")]
     Argument(String),
 

@@ -21,6 +21,7 @@ pub mod privacy;
 pub mod registry_dedup;
 pub mod report;
 pub mod rules;
+pub mod runs;
 pub mod scoring;
 pub mod workbook;
 
@@ -36,7 +37,10 @@ pub use error::{Error, Result};
 #[derive(Debug, Clone)]
 pub struct RunOptions {
     pub data_dir: PathBuf,
-    pub out_dir: PathBuf,
+    /// The reports folder: run folders `<as-of>-<n>/`, `latest`, the lock.
+    pub reports_dir: PathBuf,
+    /// Write the run exactly here instead of a new `<reports>/<as-of>-<n>/`.
+    pub out_dir: Option<PathBuf>,
     pub config: Config,
     /// Reference date for "unpaid past due" (days since 1970-01-01).
     pub as_of: parse::Day,
@@ -44,17 +48,25 @@ pub struct RunOptions {
     pub unmasked: bool,
     /// Language of report.html.
     pub lang: html::Lang,
+    /// Queue behind a run that holds the reports folder's lock instead of failing.
+    pub wait: bool,
 }
 
-/// The result of a run, as written to the output folder.
+/// The result of a run, as written to its folder.
 pub struct RunOutcome {
     pub findings: DataFrame,
     pub summary: report::Summary,
+    /// The run's folder, complete.
+    pub out_dir: PathBuf,
+    /// Whether a finding reached the config's alert score (exit code 3).
+    pub alert: bool,
 }
 
-/// Runs the whole audit and writes findings.csv, findings.json, rejects.csv and
-/// summary.json into `out_dir`.
+/// Runs the whole audit and writes the run folder: report.html, findings.xlsx,
+/// findings.csv/json, rejects.csv, summary.json and manifest.json.
 pub fn run(opts: &RunOptions) -> Result<RunOutcome> {
+    let started = runs::now();
+    let _lock = runs::lock(&opts.reports_dir, opts.wait)?;
     let mut timings: Vec<(String, f64)> = Vec::new();
     let t = Instant::now();
     let ledgers = input::Ledgers::load(&opts.data_dir, &opts.config)?;
@@ -72,41 +84,79 @@ pub fn run(opts: &RunOptions) -> Result<RunOutcome> {
     let findings = scoring::score(&raw, &ctx.config)?;
     timings.push(("score and rank".into(), t.elapsed().as_secs_f64()));
 
+    let as_of = parse::fmt_day(opts.as_of);
+    let done = match &opts.out_dir {
+        Some(dir) => dir.clone(),
+        None => opts
+            .reports_dir
+            .join(runs::next_run_name(&opts.reports_dir, &as_of)),
+    };
+    let folder = runs::RunFolder::new(done)?;
+    let out = folder.work.clone();
     let t = Instant::now();
-    std::fs::create_dir_all(&opts.out_dir).map_err(|e| Error::Write {
-        path: opts.out_dir.display().to_string(),
-        message: e.to_string(),
-    })?;
     let mut shown = if opts.unmasked {
         findings.clone()
     } else {
         report::mask_frame(&findings)?
     };
-    report::write_csv(&mut shown, &opts.out_dir.join("findings.csv"))?;
-    report::write_json(&shown, &opts.out_dir.join("findings.json"))?;
+    report::write_csv(&mut shown, &out.join("findings.csv"))?;
+    report::write_json(&shown, &out.join("findings.json"))?;
     report::write_rejects(
         &ctx.ledgers.rejects,
-        &opts.out_dir.join("rejects.csv"),
+        &out.join("rejects.csv"),
         opts.unmasked,
     )?;
-    timings.push(("write reports".into(), t.elapsed().as_secs_f64()));
+    timings.push(("write csv and json".into(), t.elapsed().as_secs_f64()));
 
     let summary = report::Summary::new(
-        parse::fmt_day(opts.as_of),
+        as_of,
         ctx.ledgers.counts.clone(),
         &findings,
         timings,
         ctx.warnings.clone(),
     )?;
-    report::write_summary(&summary, &opts.out_dir.join("summary.json"))?;
-    workbook::write_workbook(&shown, &summary, &opts.out_dir.join("findings.xlsx"))?;
+    let t = Instant::now();
+    workbook::write_workbook(&shown, &summary, &out.join("findings.xlsx"))?;
     html::write_html(
         &shown,
         &ctx.ledgers,
         &summary,
         opts.lang,
         opts.unmasked,
-        &opts.out_dir.join("report.html"),
+        &out.join("report.html"),
     )?;
-    Ok(RunOutcome { findings, summary })
+    let mut summary = summary;
+    summary.timings.push((
+        "write workbook and web report".into(),
+        t.elapsed().as_secs_f64(),
+    ));
+    report::write_summary(&summary, &out.join("summary.json"))?;
+
+    let alert = frame_max(&findings, scoring::scored::RISK_SCORE) >= opts.config.alert.score;
+    let run_name = folder
+        .done
+        .file_name()
+        .map(|n| n.to_string_lossy().to_string())
+        .unwrap_or_default();
+    let manifest = runs::Manifest::new(&run_name, started, &opts.config, &summary, alert)?;
+    report::write_json_value(&manifest, &out.join("manifest.json"))?;
+    let out_dir = folder.publish(&opts.reports_dir)?;
+    Ok(RunOutcome {
+        findings,
+        summary,
+        out_dir,
+        alert,
+    })
+}
+
+/// The largest value of a float column (negative infinity when empty).
+fn frame_max(df: &DataFrame, name: &str) -> f64 {
+    df.column(name)
+        .ok()
+        .and_then(|c| {
+            c.f64()
+                .ok()
+                .map(|ca| ca.iter().flatten().fold(f64::NEG_INFINITY, f64::max))
+        })
+        .unwrap_or(f64::NEG_INFINITY)
 }

@@ -1,8 +1,10 @@
 //! The `fundaudit` command: a thin layer over the library.
 //!
-//! Exit codes (for cron, systemd timers and schedulers):
-//! - 0: the run completed (findings, if any, are in the output folder);
+//! Exit codes (for cron, systemd timers and schedulers such as Airflow):
+//! - 0: the run completed (findings, if any, are in the run folder);
+//! - 3: the run completed and a finding reached the config's alert score;
 //! - 2: bad configuration, arguments or input (the message names file, row and column);
+//! - 75: another run holds the reports folder's lock (temporary: retry later, or --wait);
 //! - 1: internal error (a bug: please report it with the message).
 
 use std::path::PathBuf;
@@ -22,7 +24,7 @@ use fundaudit::{parse, run, Error, RunOptions};
     name = "fundaudit",
     version,
     about = "Audit of livelihood-fund (民生资金) disbursements: delayed, partial, duplicate, ghost and diverted payments",
-    after_help = "Exit codes: 0 success; 2 bad config, arguments or input; 1 internal error."
+    after_help = "Exit codes: 0 success; 3 success, and a finding reached the alert score; 2 bad config, arguments or input; 75 another run holds the lock (retry later); 1 internal error."
 )]
 struct Cli {
     #[command(subcommand)]
@@ -56,9 +58,18 @@ enum Command {
     Run {
         #[command(flatten)]
         input: InputArgs,
-        /// Output folder for this run [default: reports/<as-of>].
+        /// Reports folder: each run goes to a new <reports>/<as-of>-<n>/, and
+        /// <reports>/latest points at the last complete one [default: reports, or the
+        /// folder holding --out].
+        #[arg(long)]
+        reports: Option<PathBuf>,
+        /// Write this run exactly into DIR instead (replacing an earlier run there).
         #[arg(long)]
         out: Option<PathBuf>,
+        /// If another run holds the reports folder's lock, wait for it instead of exiting
+        /// with code 75.
+        #[arg(long)]
+        wait: bool,
         /// Reference date YYYY-MM-DD for "unpaid past due" [default: today].
         #[arg(long)]
         as_of: Option<String>,
@@ -110,9 +121,21 @@ enum Command {
     Config,
 }
 
+/// How a successful command ended.
+enum Outcome {
+    Done,
+    /// A finding reached the alert score.
+    Alert,
+}
+
 fn main() -> ExitCode {
     match try_main() {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(Outcome::Done) => ExitCode::SUCCESS,
+        Ok(Outcome::Alert) => ExitCode::from(3),
+        Err(e) if matches!(e.downcast_ref::<Error>(), Some(Error::Busy { .. })) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(75)
+        }
         Err(e) => {
             eprintln!("error: {e:#}");
             let user_error = e
@@ -124,7 +147,7 @@ fn main() -> ExitCode {
     }
 }
 
-fn try_main() -> anyhow::Result<()> {
+fn try_main() -> anyhow::Result<Outcome> {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) if e.use_stderr() => {
@@ -133,13 +156,13 @@ fn try_main() -> anyhow::Result<()> {
         }
         Err(e) => {
             e.print()?;
-            return Ok(());
+            return Ok(Outcome::Done);
         }
     };
     match cli.command {
         Command::Config => {
             print!("{DEFAULT_CONFIG_TOML}");
-            Ok(())
+            Ok(Outcome::Done)
         }
         Command::Generate {
             beneficiaries,
@@ -158,13 +181,13 @@ fn try_main() -> anyhow::Result<()> {
                 "wrote synthetic ledgers for {beneficiaries} beneficiaries (seed {seed}) to {}",
                 out.display()
             );
-            Ok(())
+            Ok(Outcome::Done)
         }
         Command::Check { input, out } => {
             let report = check_inputs(&input.data, &input.config()?, out.as_deref())?;
             print!("{}", report.render());
             println!("{} rejected row(s)", report.rejects);
-            Ok(())
+            Ok(Outcome::Done)
         }
         Command::Dedup {
             input,
@@ -178,11 +201,13 @@ fn try_main() -> anyhow::Result<()> {
                 kernel_pairs,
             })?;
             print!("{}", report.render());
-            Ok(())
+            Ok(Outcome::Done)
         }
         Command::Run {
             input,
+            reports,
             out,
+            wait,
             as_of,
             quiet,
             unmasked,
@@ -194,20 +219,31 @@ fn try_main() -> anyhow::Result<()> {
                     .map_err(|why| Error::Argument(format!("--as-of: {why}")))?,
                 None => parse::to_day(chrono::Local::now().date_naive()),
             };
-            let out = out.unwrap_or_else(|| PathBuf::from("reports").join(parse::fmt_day(as_of)));
+            // The lock lives in the reports folder; a run written to --out locks the
+            // folder that holds it.
+            let reports = reports
+                .or_else(|| out.as_ref().and_then(|o| o.parent()).map(PathBuf::from))
+                .filter(|p| !p.as_os_str().is_empty())
+                .unwrap_or_else(|| PathBuf::from("reports"));
             let outcome = run(&RunOptions {
                 data_dir: input.data,
-                out_dir: out.clone(),
+                reports_dir: reports,
+                out_dir: out,
                 config,
                 as_of,
                 unmasked,
                 lang,
+                wait,
             })?;
             if !quiet {
                 println!("{}", outcome.summary.render());
-                println!("\nreports written to {}", out.display());
+                println!("\nreports written to {}", outcome.out_dir.display());
             }
-            Ok(())
+            Ok(if outcome.alert {
+                Outcome::Alert
+            } else {
+                Outcome::Done
+            })
         }
     }
 }

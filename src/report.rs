@@ -291,7 +291,12 @@ pub fn write_rejects(rejects: &[Reject], path: &Path, unmasked: bool) -> Result<
 }
 
 pub fn write_summary(summary: &Summary, path: &Path) -> Result<()> {
+    write_json_value(summary, path)
+}
+
+/// Any serialisable value as pretty JSON, owner-readable.
+pub fn write_json_value<T: Serialize>(value: &T, path: &Path) -> Result<()> {
     let mut out = create(path)?;
-    serde_json::to_writer_pretty(&mut out, summary).map_err(|e| write_error(path, e))?;
+    serde_json::to_writer_pretty(&mut out, value).map_err(|e| write_error(path, e))?;
     out.flush().map_err(|e| write_error(path, e))
 }

@@ -154,6 +154,7 @@ fn report_html_works_offline_in_chromium() {
         .arg("--window-size=1280,1000")
         .arg(format!("--screenshot={}", shot.display()))
         .arg(format!("file://{}", html.display()))
+        .stderr(std::process::Stdio::null())
         .status()
         .unwrap();
     assert!(status.success());

@@ -395,3 +395,85 @@ fn id_and_account_numbers_masked_unless_unmasked_and_files_private() {
         }
     }
 }
+
+#[test]
+fn run_folders_latest_manifest_lock_and_alert_exit_code() {
+    let dir = tempfile::tempdir().unwrap();
+    small_fixture().write(&dir.path().join("data"));
+    let reports = dir.path().join("reports");
+    let run = || {
+        let mut cmd = fundaudit();
+        cmd.args(["run", "--quiet", "--as-of", "2025-03-01", "--data"])
+            .arg(dir.path().join("data"))
+            .arg("--reports")
+            .arg(&reports);
+        cmd
+    };
+    run().assert().success();
+    run().assert().success();
+    let first = reports.join("2025-03-01-1");
+    let second = reports.join("2025-03-01-2");
+    assert!(first.join("report.html").exists() && second.join("manifest.json").exists());
+    assert_eq!(
+        std::fs::read_link(reports.join("latest")).unwrap(),
+        std::path::PathBuf::from("2025-03-01-2")
+    );
+    let leftovers: Vec<_> = std::fs::read_dir(&reports)
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().to_string())
+        .filter(|n| n.contains("partial"))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+
+    // The manifest names every input with its size, hash and rows, and the config hash.
+    let m: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(second.join("manifest.json")).unwrap()).unwrap();
+    let payments = m["inputs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["file"].as_str().unwrap().ends_with("payments.csv"))
+        .unwrap();
+    let bytes = std::fs::read(dir.path().join("data/payments.csv")).unwrap();
+    assert_eq!(payments["size"], bytes.len());
+    assert_eq!(payments["rows_read"], 1);
+    assert_eq!(payments["sha256"].as_str().unwrap().len(), 64);
+    let m1: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(first.join("manifest.json")).unwrap()).unwrap();
+    assert_eq!(
+        m["config_sha256"], m1["config_sha256"],
+        "same config, same hash"
+    );
+    assert_eq!(payments["sha256"], m1["inputs"][2]["sha256"]);
+    assert_eq!(m["run"], "2025-03-01-2");
+
+    // A second run while the lock is held exits 75 at once.
+    let lock = std::fs::File::open(reports.join("fundaudit.lock")).unwrap();
+    lock.lock().unwrap();
+    run()
+        .assert()
+        .code(75)
+        .stderr(contains("fundaudit.lock").and(contains("--wait")));
+    drop(lock);
+
+    // A finding at or above the configured alert score: exit 3, the run still complete.
+    let config = dir.path().join("alert.toml");
+    std::fs::write(&config, "[alert]\nscore = 1.0\n").unwrap();
+    let mut alerting = run();
+    alerting.arg("--config").arg(&config);
+    // One finding in this fixture? Make one: a payment after a second allocation is unpaid.
+    let mut f = small_fixture();
+    f.allocation(
+        "A2",
+        "低保金",
+        "2025Q2",
+        "B1",
+        "100.00",
+        "2025-01-01",
+        "2025-01-31",
+    );
+    f.write(&dir.path().join("data"));
+    alerting.assert().code(3);
+    assert!(reports.join("2025-03-01-3").join("findings.csv").exists());
+}

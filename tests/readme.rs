@@ -11,22 +11,27 @@ fn readme() -> String {
 
 #[test]
 fn main_command_runs_on_sample_data() {
-    let out = tempfile::tempdir().unwrap();
-    // `cargo run --release -- run`, from the repository root, with the output redirected.
+    let dir = tempfile::tempdir().unwrap();
+    // `cargo run --release -- run`, from the repository root, with the reports folder
+    // redirected: the run lands in <reports>/<today>-1 and <reports>/latest.
     fundaudit()
         .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .args(["run", "--out"])
-        .arg(out.path())
+        .args(["run", "--reports"])
+        .arg(dir.path())
         .assert()
         .success()
         .stdout(predicates::str::contains("every row accounted for"));
+    let latest = dir.path().join("latest");
     for file in [
+        "report.html",
+        "findings.xlsx",
         "findings.csv",
         "findings.json",
         "rejects.csv",
         "summary.json",
+        "manifest.json",
     ] {
-        assert!(out.path().join(file).exists(), "{file}");
+        assert!(latest.join(file).exists(), "{file}");
     }
 }
 

@@ -1,0 +1,260 @@
+//! Nightly operation: each run writes a folder `reports/<as-of>-<n>/` with its reports and
+//! a `manifest.json`; everything is written into a hidden temporary folder first and
+//! renamed into place, so a crash never leaves a half report; `reports/latest` points at
+//! the last complete run; a lock keeps two runs over one reports folder from overlapping.
+
+use std::fs::File;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use rayon::prelude::*;
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+use crate::config::Config;
+use crate::error::{Error, Result};
+use crate::report::Summary;
+
+fn io(path: &Path, e: impl std::fmt::Display) -> Error {
+    Error::Write {
+        path: path.display().to_string(),
+        message: e.to_string(),
+    }
+}
+
+/// Holds `<reports>/fundaudit.lock` for the life of a run (released on drop, and by the
+/// operating system if the process dies).
+pub struct RunLock {
+    _file: File,
+}
+
+/// Takes the reports folder's lock; with `wait`, queues behind a running run, else
+/// fails at once with [`Error::Busy`].
+pub fn lock(reports: &Path, wait: bool) -> Result<RunLock> {
+    std::fs::create_dir_all(reports).map_err(|e| io(reports, e))?;
+    let path = reports.join("fundaudit.lock");
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .map_err(|e| io(&path, e))?;
+    if wait {
+        file.lock().map_err(|e| io(&path, e))?;
+    } else {
+        match file.try_lock() {
+            Ok(()) => {}
+            Err(std::fs::TryLockError::WouldBlock) => {
+                return Err(Error::Busy {
+                    path: path.display().to_string(),
+                })
+            }
+            Err(std::fs::TryLockError::Error(e)) => return Err(io(&path, e)),
+        }
+    }
+    Ok(RunLock { _file: file })
+}
+
+/// The next free run folder name for a date: `2026-03-31-1`, `2026-03-31-2`, …
+pub fn next_run_name(reports: &Path, as_of: &str) -> String {
+    let taken: Vec<u32> = std::fs::read_dir(reports)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter_map(|e| {
+            let name = e.file_name().to_string_lossy().to_string();
+            name.strip_prefix(&format!("{as_of}-"))?.parse().ok()
+        })
+        .collect();
+    format!("{as_of}-{}", taken.iter().max().map_or(1, |n| n + 1))
+}
+
+/// Where a run writes: a hidden work folder beside the final one.
+pub struct RunFolder {
+    pub work: PathBuf,
+    pub done: PathBuf,
+}
+
+impl RunFolder {
+    pub fn new(done: PathBuf) -> Result<RunFolder> {
+        let name = done
+            .file_name()
+            .map(|n| n.to_string_lossy().to_string())
+            .unwrap_or_else(|| "run".into());
+        let work = done.with_file_name(format!(".{name}.partial"));
+        if work.exists() {
+            std::fs::remove_dir_all(&work).map_err(|e| io(&work, e))?;
+        }
+        std::fs::create_dir_all(&work).map_err(|e| io(&work, e))?;
+        Ok(RunFolder { work, done })
+    }
+
+    /// Moves the finished run into place (replacing an earlier run written to the same
+    /// explicit `--out`), and points `<reports>/latest` at it when it lies in `reports`.
+    pub fn publish(self, reports: &Path) -> Result<PathBuf> {
+        if self.done.exists() {
+            let old = self.done.with_file_name(format!(
+                ".{}.old",
+                self.done
+                    .file_name()
+                    .map(|n| n.to_string_lossy().to_string())
+                    .unwrap_or_default()
+            ));
+            let _ = std::fs::remove_dir_all(&old);
+            std::fs::rename(&self.done, &old).map_err(|e| io(&self.done, e))?;
+            std::fs::rename(&self.work, &self.done).map_err(|e| io(&self.done, e))?;
+            let _ = std::fs::remove_dir_all(&old);
+        } else {
+            std::fs::rename(&self.work, &self.done).map_err(|e| io(&self.done, e))?;
+        }
+        if self.done.parent() == Some(reports) {
+            point_latest(reports, &self.done)?;
+        }
+        Ok(self.done)
+    }
+}
+
+/// `reports/latest` → the run folder, replaced atomically (a new link renamed over it).
+fn point_latest(reports: &Path, run: &Path) -> Result<()> {
+    let target = run.file_name().map(PathBuf::from).unwrap_or_default();
+    let tmp = reports.join(".latest.tmp");
+    let _ = std::fs::remove_file(&tmp);
+    #[cfg(unix)]
+    std::os::unix::fs::symlink(&target, &tmp).map_err(|e| io(&tmp, e))?;
+    #[cfg(not(unix))]
+    std::fs::write(&tmp, target.to_string_lossy().as_bytes()).map_err(|e| io(&tmp, e))?;
+    std::fs::rename(&tmp, reports.join("latest")).map_err(|e| io(reports, e))
+}
+
+/// SHA-256 of a file, hex.
+pub fn sha256_file(path: &Path) -> Result<String> {
+    let mut file = File::open(path).map_err(|e| io(path, e))?;
+    let mut hasher = Sha256::new();
+    let mut buf = vec![0u8; 1 << 20];
+    loop {
+        let n = file.read(&mut buf).map_err(|e| io(path, e))?;
+        if n == 0 {
+            break;
+        }
+        hasher.update(&buf[..n]);
+    }
+    Ok(hex(&hasher.finalize()))
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[derive(Debug, Serialize)]
+pub struct InputRecord {
+    pub file: String,
+    pub size: u64,
+    pub sha256: String,
+    pub rows_read: usize,
+    pub rows_used: usize,
+    pub rows_rejected: usize,
+    pub format: String,
+}
+
+/// What a run was: program, config, inputs (with hashes), timings, results.
+#[derive(Debug, Serialize)]
+pub struct Manifest {
+    pub program: &'static str,
+    pub version: &'static str,
+    pub run: String,
+    pub as_of: String,
+    pub started: String,
+    pub finished: String,
+    pub config_sha256: String,
+    pub config: Config,
+    pub inputs: Vec<InputRecord>,
+    pub timings: Vec<(String, f64)>,
+    pub findings: usize,
+    pub amount_at_risk: f64,
+    pub by_category: std::collections::BTreeMap<String, crate::report::Tally>,
+    pub alert: bool,
+}
+
+impl Manifest {
+    pub fn new(
+        run: &str,
+        started: String,
+        config: &Config,
+        summary: &Summary,
+        alert: bool,
+    ) -> Result<Manifest> {
+        let config_json = serde_json::to_string(config).map_err(|e| io(Path::new("config"), e))?;
+        let inputs = summary
+            .files
+            .par_iter()
+            .map(|f| {
+                let path = Path::new(&f.file);
+                Ok(InputRecord {
+                    file: f.file.clone(),
+                    size: std::fs::metadata(path).map(|m| m.len()).unwrap_or(0),
+                    sha256: sha256_file(path)?,
+                    rows_read: f.rows_read,
+                    rows_used: f.rows_used,
+                    rows_rejected: f.rows_rejected,
+                    format: f.format.clone(),
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        Ok(Manifest {
+            program: "fundaudit",
+            version: env!("CARGO_PKG_VERSION"),
+            run: run.to_string(),
+            as_of: summary.as_of.clone(),
+            started,
+            finished: now(),
+            config_sha256: hex(&Sha256::digest(config_json.as_bytes())),
+            config: config.clone(),
+            inputs,
+            timings: summary.timings.clone(),
+            findings: summary.findings,
+            amount_at_risk: summary.amount_at_risk,
+            by_category: summary.by_category.clone(),
+            alert,
+        })
+    }
+}
+
+/// Local time, ISO 8601 with offset.
+pub fn now() -> String {
+    chrono::Local::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, false)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn run_names_count_up_per_date() {
+        let dir = tempfile::tempdir().unwrap();
+        assert_eq!(next_run_name(dir.path(), "2026-03-31"), "2026-03-31-1");
+        std::fs::create_dir(dir.path().join("2026-03-31-1")).unwrap();
+        std::fs::create_dir(dir.path().join("2026-03-31-7")).unwrap();
+        std::fs::create_dir(dir.path().join("2026-04-01-9")).unwrap();
+        assert_eq!(next_run_name(dir.path(), "2026-03-31"), "2026-03-31-8");
+    }
+
+    #[test]
+    fn a_second_lock_is_refused_until_the_first_is_dropped() {
+        let dir = tempfile::tempdir().unwrap();
+        let first = lock(dir.path(), false).unwrap();
+        assert!(matches!(lock(dir.path(), false), Err(Error::Busy { .. })));
+        drop(first);
+        assert!(lock(dir.path(), false).is_ok());
+    }
+
+    #[test]
+    fn sha256_of_a_known_text() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("abc");
+        std::fs::write(&p, "abc").unwrap();
+        assert_eq!(
+            sha256_file(&p).unwrap(),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
+    }
+}
