@@ -15,6 +15,7 @@ pub mod generate;
 pub mod html;
 pub mod identity;
 pub mod input;
+pub mod ledger;
 pub mod link;
 pub mod parse;
 pub mod privacy;
@@ -28,7 +29,9 @@ pub mod workbook;
 use std::path::PathBuf;
 use std::time::Instant;
 
-use polars::prelude::DataFrame;
+use polars::prelude::{
+    BooleanChunked, Column, DataFrame, DataType, NewChunkedArray, SortMultipleOptions,
+};
 
 pub use config::Config;
 pub use error::{Error, Result};
@@ -50,6 +53,8 @@ pub struct RunOptions {
     pub lang: html::Lang,
     /// Queue behind a run that holds the reports folder's lock instead of failing.
     pub wait: bool,
+    /// The case ledger (SQLite); None runs without one.
+    pub ledger: Option<PathBuf>,
 }
 
 /// The result of a run, as written to its folder.
@@ -91,6 +96,23 @@ pub fn run(opts: &RunOptions) -> Result<RunOutcome> {
             .reports_dir
             .join(runs::next_run_name(&opts.reports_dir, &as_of)),
     };
+    let run_name = done
+        .file_name()
+        .map(|n| n.to_string_lossy().to_string())
+        .unwrap_or_default();
+    let (findings, ledger_record) = match &opts.ledger {
+        Some(path) => {
+            let mut ledger = ledger::Ledger::open(path)?;
+            let (changes, suppress, record) = ledger.record_run(&run_name, &as_of, &findings)?;
+            (with_changes(findings, &changes, &suppress)?, Some(record))
+        }
+        None => {
+            let n = findings.height();
+            let mut f = findings;
+            f.with_column(Column::full_null("change".into(), n, &DataType::String))?;
+            (f, None)
+        }
+    };
     let folder = runs::RunFolder::new(done)?;
     let out = folder.work.clone();
     let t = Instant::now();
@@ -108,13 +130,14 @@ pub fn run(opts: &RunOptions) -> Result<RunOutcome> {
     )?;
     timings.push(("write csv and json".into(), t.elapsed().as_secs_f64()));
 
-    let summary = report::Summary::new(
+    let mut summary = report::Summary::new(
         as_of,
         ctx.ledgers.counts.clone(),
         &findings,
         timings,
         ctx.warnings.clone(),
     )?;
+    summary.ledger = ledger_record;
     let t = Instant::now();
     workbook::write_workbook(&shown, &summary, &out.join("findings.xlsx"))?;
     html::write_html(
@@ -125,7 +148,6 @@ pub fn run(opts: &RunOptions) -> Result<RunOutcome> {
         opts.unmasked,
         &out.join("report.html"),
     )?;
-    let mut summary = summary;
     summary.timings.push((
         "write workbook and web report".into(),
         t.elapsed().as_secs_f64(),
@@ -133,11 +155,6 @@ pub fn run(opts: &RunOptions) -> Result<RunOutcome> {
     report::write_summary(&summary, &out.join("summary.json"))?;
 
     let alert = frame_max(&findings, scoring::scored::RISK_SCORE) >= opts.config.alert.score;
-    let run_name = folder
-        .done
-        .file_name()
-        .map(|n| n.to_string_lossy().to_string())
-        .unwrap_or_default();
     let manifest = runs::Manifest::new(&run_name, started, &opts.config, &summary, alert)?;
     report::write_json_value(&manifest, &out.join("manifest.json"))?;
     let out_dir = folder.publish(&opts.reports_dir)?;
@@ -147,6 +164,32 @@ pub fn run(opts: &RunOptions) -> Result<RunOutcome> {
         out_dir,
         alert,
     })
+}
+
+/// Adds each finding's change since the last run, drops those dismissed with the same
+/// facts, and puts new and changed findings first (each group in rank order).
+fn with_changes(
+    findings: DataFrame,
+    changes: &[ledger::Change],
+    suppress: &[bool],
+) -> Result<DataFrame> {
+    let mut f = findings;
+    let codes: Vec<&str> = changes.iter().map(|c| c.code()).collect();
+    let order: Vec<i64> = changes
+        .iter()
+        .map(|c| match c {
+            ledger::Change::New => 0,
+            ledger::Change::Changed => 1,
+            ledger::Change::Persisting => 2,
+        })
+        .collect();
+    f.with_column(Column::new("change".into(), codes))?;
+    f.with_column(Column::new("_order".into(), order))?;
+    let keep: Vec<bool> = suppress.iter().map(|s| !s).collect();
+    let f = f.filter(&BooleanChunked::from_slice("keep".into(), &keep))?;
+    let mut f = f.sort(["_order", "rank"], SortMultipleOptions::default())?;
+    f.drop_in_place("_order")?;
+    Ok(f)
 }
 
 /// The largest value of a float column (negative infinity when empty).

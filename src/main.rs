@@ -16,6 +16,7 @@ use clap::{Args, Parser, Subcommand};
 use fundaudit::check::check_inputs;
 use fundaudit::config::{Config, DEFAULT_CONFIG_TOML};
 use fundaudit::generate::{generate, GenerateOptions};
+use fundaudit::ledger::{import_dispositions, parse_status, Ledger, RuleStats};
 use fundaudit::registry_dedup::{run_dedup, DedupOptions};
 use fundaudit::{parse, run, Error, RunOptions};
 
@@ -70,6 +71,12 @@ enum Command {
         /// with code 75.
         #[arg(long)]
         wait: bool,
+        /// Case ledger (SQLite) [default: <reports>/ledger.sqlite].
+        #[arg(long)]
+        ledger: Option<PathBuf>,
+        /// Run without the case ledger.
+        #[arg(long, conflicts_with = "ledger")]
+        no_ledger: bool,
         /// Reference date YYYY-MM-DD for "unpaid past due" [default: today].
         #[arg(long)]
         as_of: Option<String>,
@@ -116,6 +123,31 @@ enum Command {
         /// Also time the comparison kernel alone on this many pairs, on one thread.
         #[arg(long, default_value_t = 0)]
         kernel_pairs: usize,
+    },
+    /// Record an officer's disposition of a finding in the case ledger, or import a
+    /// filled-in disposition column (CSV or workbook) with --import.
+    Review {
+        /// The finding (its finding_id in findings.csv).
+        finding_id: Option<String>,
+        /// confirmed, dismissed or investigating (属实, 不属实, 核查中).
+        #[arg(long)]
+        status: Option<String>,
+        #[arg(long, default_value = "")]
+        note: String,
+        /// Who decided.
+        #[arg(long)]
+        by: Option<String>,
+        /// A CSV or workbook with finding_id/线索编号 and status/处置 columns.
+        #[arg(long, conflicts_with = "finding_id")]
+        import: Option<PathBuf>,
+        #[arg(long, default_value = "reports/ledger.sqlite")]
+        ledger: PathBuf,
+    },
+    /// Per rule: findings reviewed, confirmed and dismissed, and the confirm rate per
+    /// score band, to move cut-offs with evidence.
+    Stats {
+        #[arg(long, default_value = "reports/ledger.sqlite")]
+        ledger: PathBuf,
     },
     /// Print the default configuration file, with a comment on every key.
     Config,
@@ -183,6 +215,60 @@ fn try_main() -> anyhow::Result<Outcome> {
             );
             Ok(Outcome::Done)
         }
+        Command::Review {
+            finding_id,
+            status,
+            note,
+            by,
+            import,
+            ledger,
+        } => {
+            if !ledger.exists() {
+                return Err(Error::Argument(format!(
+                    "no case ledger at {}; run an audit first or pass --ledger",
+                    ledger.display()
+                ))
+                .into());
+            }
+            let mut book = Ledger::open(&ledger)?;
+            let by =
+                by.unwrap_or_else(|| std::env::var("USER").unwrap_or_else(|_| "unknown".into()));
+            match (finding_id, import) {
+                (_, Some(file)) => {
+                    let n = import_dispositions(&mut book, &file, &by)?;
+                    println!("recorded {n} disposition(s) from {}", file.display());
+                }
+                (Some(id), None) => {
+                    let raw =
+                        status.ok_or_else(|| Error::Argument("--status is required".into()))?;
+                    let status = parse_status(&raw).ok_or_else(|| {
+                        Error::Argument(format!(
+                            "--status {raw}: use confirmed, dismissed or investigating"
+                        ))
+                    })?;
+                    book.review(&id, status, &note, &by)?;
+                    println!("{id}: {status} by {by}");
+                }
+                (None, None) => {
+                    return Err(
+                        Error::Argument("name a finding id, or --import FILE".into()).into(),
+                    )
+                }
+            }
+            Ok(Outcome::Done)
+        }
+        Command::Stats { ledger } => {
+            if !ledger.exists() {
+                return Err(
+                    Error::Argument(format!("no case ledger at {}", ledger.display())).into(),
+                );
+            }
+            print!(
+                "{}",
+                RuleStats::render_all(&Ledger::open(&ledger)?.stats()?)
+            );
+            Ok(Outcome::Done)
+        }
         Command::Check { input, out } => {
             let report = check_inputs(&input.data, &input.config()?, out.as_deref())?;
             print!("{}", report.render());
@@ -208,6 +294,8 @@ fn try_main() -> anyhow::Result<Outcome> {
             reports,
             out,
             wait,
+            ledger,
+            no_ledger,
             as_of,
             quiet,
             unmasked,
@@ -225,7 +313,13 @@ fn try_main() -> anyhow::Result<Outcome> {
                 .or_else(|| out.as_ref().and_then(|o| o.parent()).map(PathBuf::from))
                 .filter(|p| !p.as_os_str().is_empty())
                 .unwrap_or_else(|| PathBuf::from("reports"));
+            let ledger = if no_ledger {
+                None
+            } else {
+                Some(ledger.unwrap_or_else(|| reports.join("ledger.sqlite")))
+            };
             let outcome = run(&RunOptions {
+                ledger,
                 data_dir: input.data,
                 reports_dir: reports,
                 out_dir: out,

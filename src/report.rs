@@ -38,6 +38,8 @@ pub struct Summary {
     /// Seconds per stage, in the order they ran.
     pub timings: Vec<(String, f64)>,
     pub warnings: Vec<String>,
+    /// What the case ledger made of this run (None without a ledger).
+    pub ledger: Option<crate::ledger::RunRecord>,
 }
 
 impl Summary {
@@ -95,6 +97,7 @@ impl Summary {
             by_rule,
             timings,
             warnings,
+            ledger: None,
         })
     }
 
@@ -135,6 +138,12 @@ impl Summary {
                 t,
                 tally.findings,
                 yuan(tally.amount_at_risk)
+            ));
+        }
+        if let Some(l) = &self.ledger {
+            s.push_str(&format!(
+                "\ncase ledger: {} new, {} changed, {} persisting, {} resolved since the last run, {} dismissed and left out\n",
+                l.new, l.changed, l.persisting, l.resolved, l.suppressed
             ));
         }
         for w in &self.warnings {

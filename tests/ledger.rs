@@ -1,0 +1,284 @@
+//! The case ledger across nights: reruns change nothing but the run record, changed facts
+//! are seen as changed, vanished findings as resolved, dismissed findings stay out of the
+//! reports until their facts change, dispositions import from an officer's sheet, and a
+//! run killed at any point leaves the ledger and reports/latest consistent.
+
+mod common;
+
+use std::path::Path;
+use std::time::Duration;
+
+use common::{fundaudit, read_csv, Fixture};
+use rusqlite::Connection;
+
+fn fixture() -> Fixture {
+    let mut f = Fixture::one_person();
+    f.person(
+        "B2",
+        "刘强",
+        &common::id_number(1961, 1, 1, 2),
+        "东村",
+        "6228480000000000002",
+        "",
+    );
+    f.allocation(
+        "A1",
+        "低保金",
+        "2025Q1",
+        "B1",
+        "100.00",
+        "2025-01-01",
+        "2025-01-31",
+    )
+    .payment(
+        "P1",
+        "A1",
+        "B1",
+        "张伟",
+        "6228480000000000001",
+        "99.00",
+        "2025-01-10",
+    ); // short
+    f.allocation(
+        "A2",
+        "低保金",
+        "2025Q1",
+        "B2",
+        "100.00",
+        "2025-01-01",
+        "2025-01-31",
+    ); // unpaid
+    f
+}
+
+fn run(data: &Path, reports: &Path, as_of: &str) {
+    fundaudit()
+        .args(["run", "--quiet", "--as-of", as_of, "--data"])
+        .arg(data)
+        .arg("--reports")
+        .arg(reports)
+        .assert()
+        .success();
+}
+
+fn table(db: &Path, sql: &str) -> Vec<Vec<String>> {
+    let conn = Connection::open(db).unwrap();
+    let mut stmt = conn.prepare(sql).unwrap();
+    let n = stmt.column_count();
+    stmt.query_map([], |r| {
+        (0..n)
+            .map(|i| {
+                r.get::<_, rusqlite::types::Value>(i)
+                    .map(|v| format!("{v:?}"))
+            })
+            .collect()
+    })
+    .unwrap()
+    .map(|r| r.unwrap())
+    .collect()
+}
+
+#[test]
+fn nights_new_persisting_changed_resolved_and_dismissed() {
+    let dir = tempfile::tempdir().unwrap();
+    let (data, reports) = (dir.path().join("data"), dir.path().join("reports"));
+    let db = reports.join("ledger.sqlite");
+    fixture().write(&data);
+
+    run(&data, &reports, "2025-03-01");
+    let first = read_csv(&reports.join("latest/findings.csv"));
+    assert_eq!(first.len(), 2);
+    assert!(first.iter().all(|f| f["change"] == "new"));
+    let before = table(&db, "SELECT * FROM findings ORDER BY finding_id");
+
+    // The same night again: same ids, nothing changes but the run record.
+    run(&data, &reports, "2025-03-01");
+    let again = read_csv(&reports.join("latest/findings.csv"));
+    let ids = |v: &[std::collections::HashMap<String, String>]| {
+        let mut x: Vec<String> = v.iter().map(|f| f["finding_id"].clone()).collect();
+        x.sort();
+        x
+    };
+    assert_eq!(ids(&first), ids(&again));
+    assert!(again.iter().all(|f| f["change"] == "persisting"));
+    assert_eq!(
+        before,
+        table(&db, "SELECT * FROM findings ORDER BY finding_id")
+    );
+    assert_eq!(table(&db, "SELECT run FROM runs").len(), 2);
+
+    // Next night: the short payment is shorter (changed, listed first), the unpaid one
+    // is paid in full (resolved), and a new problem appears.
+    let mut f = fixture();
+    f.payments[0] = f.payments[0].replace("99.00", "90.00");
+    f.payment(
+        "P2",
+        "A2",
+        "B2",
+        "刘强",
+        "6228480000000000002",
+        "100.00",
+        "2025-01-20",
+    );
+    f.payment(
+        "P9",
+        "",
+        "B2",
+        "刘强",
+        "6228480000000000002",
+        "50.00",
+        "2025-02-20",
+    );
+    f.write(&data);
+    run(&data, &reports, "2025-03-02");
+    let night2 = read_csv(&reports.join("latest/findings.csv"));
+    let changes: Vec<(&str, &str)> = night2
+        .iter()
+        .map(|f| (f["rule"].as_str(), f["change"].as_str()))
+        .collect();
+    assert_eq!(
+        changes,
+        [("DIV_NO_ALLOCATION", "new"), ("PARTIAL_SHORT", "changed")],
+        "new and changed first"
+    );
+    let resolved = table(&db, "SELECT rule FROM findings WHERE status = 'resolved'");
+    assert_eq!(resolved, [["Text(\"DELAY_UNPAID\")"]]);
+    let summary: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(reports.join("latest/summary.json")).unwrap())
+            .unwrap();
+    assert_eq!(summary["ledger"]["resolved"], 1);
+
+    // An officer dismisses the shortfall (不属实): it leaves the reports while its facts
+    // stay the same, and comes back when they change.
+    let short = night2
+        .iter()
+        .find(|f| f["rule"] == "PARTIAL_SHORT")
+        .unwrap()["finding_id"]
+        .clone();
+    fundaudit()
+        .args([
+            "review",
+            &short,
+            "--status",
+            "不属实",
+            "--note",
+            "银行退汇后已补发",
+            "--by",
+            "王五",
+            "--ledger",
+        ])
+        .arg(&db)
+        .assert()
+        .success();
+    run(&data, &reports, "2025-03-03");
+    let night3 = read_csv(&reports.join("latest/findings.csv"));
+    assert!(
+        night3.iter().all(|f| f["finding_id"] != short),
+        "dismissed, same facts: not shown"
+    );
+    let mut f2 = fixture();
+    f2.payments[0] = f2.payments[0].replace("99.00", "80.00");
+    f2.payment(
+        "P2",
+        "A2",
+        "B2",
+        "刘强",
+        "6228480000000000002",
+        "100.00",
+        "2025-01-20",
+    );
+    f2.write(&data);
+    run(&data, &reports, "2025-03-04");
+    let night4 = read_csv(&reports.join("latest/findings.csv"));
+    let back = night4
+        .iter()
+        .find(|f| f["finding_id"] == short)
+        .expect("facts changed: shown again");
+    assert_eq!(back["change"], "changed");
+    // Every disposition is kept, with who and when.
+    let kept = table(&db, "SELECT status, by, note FROM dispositions");
+    assert_eq!(
+        kept,
+        [[
+            "Text(\"dismissed\")",
+            "Text(\"王五\")",
+            "Text(\"银行退汇后已补发\")"
+        ]]
+    );
+
+    // Dispositions imported from an officer's sheet; stats count them.
+    let sheet = dir.path().join("核查结果.csv");
+    std::fs::write(
+        &sheet,
+        format!("线索编号,处置,备注,核查人\n{short},属实,补发不足,赵六\n"),
+    )
+    .unwrap();
+    fundaudit()
+        .args(["review", "--import"])
+        .arg(&sheet)
+        .arg("--ledger")
+        .arg(&db)
+        .assert()
+        .success();
+    assert_eq!(table(&db, "SELECT status FROM dispositions").len(), 2);
+    let stats = fundaudit()
+        .args(["stats", "--ledger"])
+        .arg(&db)
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let stats = String::from_utf8(stats).unwrap();
+    let line = stats
+        .lines()
+        .find(|l| l.starts_with("PARTIAL_SHORT"))
+        .unwrap();
+    assert!(line.contains("100%"), "{stats}");
+}
+
+#[test]
+fn a_killed_run_leaves_ledger_and_latest_consistent() {
+    let dir = tempfile::tempdir().unwrap();
+    let (data, reports) = (dir.path().join("data"), dir.path().join("reports"));
+    fundaudit()
+        .args([
+            "generate",
+            "--beneficiaries",
+            "20000",
+            "--seed",
+            "3",
+            "--out",
+        ])
+        .arg(&data)
+        .assert()
+        .success();
+    run(&data, &reports, "2026-03-31");
+    let bin = assert_cmd::cargo::cargo_bin("fundaudit");
+    // Kill at spread-out moments: while loading, matching, writing, renaming.
+    for delay_ms in [20u64, 120, 250, 400, 600, 900] {
+        let mut child = std::process::Command::new(&bin)
+            .args(["run", "--quiet", "--as-of", "2026-03-31", "--data"])
+            .arg(&data)
+            .arg("--reports")
+            .arg(&reports)
+            .spawn()
+            .unwrap();
+        std::thread::sleep(Duration::from_millis(delay_ms));
+        let _ = child.kill(); // SIGKILL
+        let _ = child.wait();
+        // latest always points at a complete run.
+        let latest = reports.join("latest");
+        assert!(
+            latest.join("manifest.json").exists(),
+            "after a kill at {delay_ms} ms latest is complete"
+        );
+        assert!(read_csv(&latest.join("findings.csv")).len() > 10);
+        // The ledger is a sound database.
+        let check = table(&reports.join("ledger.sqlite"), "PRAGMA integrity_check");
+        assert_eq!(check, [["Text(\"ok\")"]]);
+    }
+    // And the next run completes.
+    run(&data, &reports, "2026-03-31");
+    assert!(reports.join("latest/manifest.json").exists());
+}
