@@ -410,7 +410,42 @@ pub fn parse_status(raw: &str) -> Option<&'static str> {
 /// and optionally `note`/备注 and `by`/核查人. Rows with no status are skipped; returns
 /// how many were recorded.
 pub fn import_dispositions(ledger: &mut Ledger, path: &Path, default_by: &str) -> Result<usize> {
-    let raw = crate::input::read::read_source(path, None)?;
+    let is_workbook = path.extension().and_then(|e| e.to_str()).is_some_and(|e| {
+        matches!(
+            e.to_ascii_lowercase().as_str(),
+            "xlsx" | "xlsm" | "xls" | "ods"
+        )
+    });
+    if !is_workbook {
+        return import_sheet(ledger, path, None, default_by);
+    }
+    // A workbook (findings.xlsx has one sheet per category): every sheet with the
+    // columns counts.
+    use calamine::Reader;
+    let names = calamine::open_workbook_auto(path)
+        .map_err(|e| Error::Unreadable {
+            path: path.display().to_string(),
+            message: e.to_string(),
+        })?
+        .sheet_names();
+    let mut n = 0;
+    for name in names {
+        match import_sheet(ledger, path, Some(&name), default_by) {
+            Ok(k) => n += k,
+            Err(Error::MissingColumn { .. }) => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(n)
+}
+
+fn import_sheet(
+    ledger: &mut Ledger,
+    path: &Path,
+    sheet: Option<&str>,
+    default_by: &str,
+) -> Result<usize> {
+    let raw = crate::input::read::read_source(path, sheet)?;
     let df = raw.frame;
     let find = |names: &[&str]| -> Option<String> {
         df.get_column_names()

@@ -153,9 +153,10 @@ pub fn run(opts: &RunOptions) -> Result<RunOutcome> {
         t.elapsed().as_secs_f64(),
     ));
     report::write_summary(&summary, &out.join("summary.json"))?;
+    report::write_log(&summary, &started, &out.join("run.log"))?;
 
     let alert = frame_max(&findings, scoring::scored::RISK_SCORE) >= opts.config.alert.score;
-    let manifest = runs::Manifest::new(&run_name, started, &opts.config, &summary, alert)?;
+    let manifest = runs::Manifest::new(&run_name, started.clone(), &opts.config, &summary, alert)?;
     report::write_json_value(&manifest, &out.join("manifest.json"))?;
     let out_dir = folder.publish(&opts.reports_dir)?;
     Ok(RunOutcome {

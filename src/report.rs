@@ -303,6 +303,47 @@ pub fn write_summary(summary: &Summary, path: &Path) -> Result<()> {
     write_json_value(summary, path)
 }
 
+/// run.log: the run's stages, counts and warnings, one `time level message` line each,
+/// for whoever reads the night's run in the morning.
+pub fn write_log(summary: &Summary, started: &str, path: &Path) -> Result<()> {
+    let mut out = create(path)?;
+    let mut lines = vec![format!(
+        "{started} INFO run started, as of {}",
+        summary.as_of
+    )];
+    for f in &summary.files {
+        lines.push(format!(
+            "{started} INFO input {} read={} used={} rejected={} format=\"{}\"",
+            f.file, f.rows_read, f.rows_used, f.rows_rejected, f.format
+        ));
+    }
+    for (stage, secs) in &summary.timings {
+        lines.push(format!(
+            "{started} INFO stage \"{}\" seconds={secs:.3}",
+            stage.trim()
+        ));
+    }
+    for w in &summary.warnings {
+        lines.push(format!("{started} WARN {w}"));
+    }
+    if let Some(l) = &summary.ledger {
+        lines.push(format!(
+            "{started} INFO ledger new={} changed={} persisting={} resolved={} suppressed={}",
+            l.new, l.changed, l.persisting, l.resolved, l.suppressed
+        ));
+    }
+    lines.push(format!(
+        "{} INFO run finished findings={} amount_at_risk={:.2}",
+        crate::runs::now(),
+        summary.findings,
+        summary.amount_at_risk
+    ));
+    for l in lines {
+        writeln!(out, "{l}").map_err(|e| write_error(path, e))?;
+    }
+    out.flush().map_err(|e| write_error(path, e))
+}
+
 /// Any serialisable value as pretty JSON, owner-readable.
 pub fn write_json_value<T: Serialize>(value: &T, path: &Path) -> Result<()> {
     let mut out = create(path)?;

@@ -32,10 +32,16 @@ const COLUMNS: &[(&str, &str, f64, Kind)] = &[
     ("similarity", "姓名相似度", 10.0, Kind::Score),
     ("days_late", "逾期天数", 9.0, Kind::Int),
     ("evidence", "问题线索", 90.0, Kind::Text),
+    // Left blank for officers; `fundaudit review --import findings.xlsx` reads them back.
+    ("", "处置", 10.0, Kind::Blank),
+    ("", "备注", 24.0, Kind::Blank),
+    ("", "核查人", 10.0, Kind::Blank),
 ];
 
 #[derive(Clone, Copy)]
 enum Kind {
+    /// A column for officers to fill in.
+    Blank,
     Text,
     Int,
     Score,
@@ -236,6 +242,7 @@ fn findings_sheet(
         let c = c as u16;
         sheet.set_column_width(c, *width).map_err(xlsx)?;
         match kind {
+            Kind::Blank => {}
             Kind::Text => {
                 let values = frame::text(findings, name)?;
                 for (r, &i) in rows.iter().enumerate() {

@@ -234,7 +234,38 @@ fn nights_new_persisting_changed_resolved_and_dismissed() {
         .lines()
         .find(|l| l.starts_with("PARTIAL_SHORT"))
         .unwrap();
+    let cols: Vec<&str> = line.split_whitespace().collect();
+    assert_eq!(cols[1..5], ["1", "1", "1", "0"], "{stats}");
     assert!(line.contains("100%"), "{stats}");
+    // And from a workbook: findings.xlsx comes with 处置/备注/核查人 columns to fill in.
+    let filled = dir.path().join("filled.xlsx");
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet().set_name("拨付不足额").unwrap();
+    for (c, h) in ["排名", "线索编号", "处置", "备注", "核查人"]
+        .iter()
+        .enumerate()
+    {
+        sheet.write(0, c as u16, *h).unwrap();
+    }
+    sheet.write(1, 0, 1).unwrap();
+    sheet.write(1, 1, short.as_str()).unwrap();
+    sheet.write(1, 2, "核查中").unwrap();
+    sheet.write(1, 4, "孙七").unwrap();
+    book.save(&filled).unwrap();
+    fundaudit()
+        .args(["review", "--import"])
+        .arg(&filled)
+        .arg("--ledger")
+        .arg(&db)
+        .assert()
+        .success();
+    assert_eq!(
+        table(
+            &db,
+            "SELECT status, by FROM dispositions ORDER BY id DESC LIMIT 1"
+        ),
+        [["Text(\"investigating\")", "Text(\"孙七\")"]]
+    );
 }
 
 #[test]

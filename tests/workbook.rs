@@ -66,7 +66,12 @@ fn workbook_sheets_headers_and_totals_match_findings_csv() {
             .collect();
         assert_eq!(header[0], "排名");
         assert_eq!(header[5], "涉及金额(元)");
-        assert_eq!(header.last().unwrap(), "问题线索");
+        assert_eq!(header[13], "问题线索");
+        assert_eq!(
+            header[14..],
+            ["处置", "备注", "核查人"],
+            "columns for officers to fill in"
+        );
         let rows: Vec<&[Data]> = range.rows().skip(1).collect();
         let expected: Vec<_> = findings
             .iter()
