@@ -73,21 +73,27 @@ pub fn run(opts: &RunOptions) -> Result<RunOutcome> {
     let started = runs::now();
     let _lock = runs::lock(&opts.reports_dir, opts.wait)?;
     let mut timings: Vec<(String, f64)> = Vec::new();
+    tracing::info!(data = %opts.data_dir.display(), "loading inputs");
     let t = Instant::now();
     let ledgers = input::Ledgers::load(&opts.data_dir, &opts.config)?;
-    timings.push(("load and validate inputs".into(), t.elapsed().as_secs_f64()));
+    stage(&mut timings, "load and validate inputs", t);
 
+    tracing::info!("resolving identities and linking payments");
     let ctx = context::Context::build(ledgers, opts.config.clone(), opts.as_of)?;
-    timings.extend(ctx.timings.iter().map(|(n, s)| (n.to_string(), *s)));
+    for (name, secs) in &ctx.timings {
+        tracing::info!(stage = *name, seconds = *secs, "{name} done");
+        timings.push((name.to_string(), *secs));
+    }
+    tracing::info!("running the rules");
 
     let t = Instant::now();
     let (raw, rule_times) = rules::run_all(&ctx)?;
-    timings.push(("rules".into(), t.elapsed().as_secs_f64()));
+    stage(&mut timings, "rules", t);
     timings.extend(rule_times);
 
     let t = Instant::now();
     let findings = scoring::score(&raw, &ctx.config)?;
-    timings.push(("score and rank".into(), t.elapsed().as_secs_f64()));
+    stage(&mut timings, "score and rank", t);
 
     let as_of = parse::fmt_day(opts.as_of);
     let done = match &opts.out_dir {
@@ -128,7 +134,7 @@ pub fn run(opts: &RunOptions) -> Result<RunOutcome> {
         &out.join("rejects.csv"),
         opts.unmasked,
     )?;
-    timings.push(("write csv and json".into(), t.elapsed().as_secs_f64()));
+    stage(&mut timings, "write csv and json", t);
 
     let mut summary = report::Summary::new(
         as_of,
@@ -165,6 +171,14 @@ pub fn run(opts: &RunOptions) -> Result<RunOutcome> {
         out_dir,
         alert,
     })
+}
+
+/// Records a stage's wall time and tells whoever listens (a progress line on a terminal,
+/// a log line elsewhere: see main.rs).
+fn stage(timings: &mut Vec<(String, f64)>, name: &str, started: Instant) {
+    let secs = started.elapsed().as_secs_f64();
+    tracing::info!(stage = name, seconds = secs, "{name} done");
+    timings.push((name.to_string(), secs));
 }
 
 /// Adds each finding's change since the last run, drops those dismissed with the same

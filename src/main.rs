@@ -179,6 +179,69 @@ fn main() -> ExitCode {
     }
 }
 
+/// Progress on a terminal (a spinner showing the current stage), plain structured log
+/// lines on stderr otherwise (cron, systemd, Airflow capture them); nothing with --quiet.
+fn init_logging(quiet: bool) -> Option<indicatif::ProgressBar> {
+    use std::io::IsTerminal;
+    if quiet {
+        return None;
+    }
+    if std::io::stderr().is_terminal() {
+        let bar = indicatif::ProgressBar::new_spinner();
+        bar.enable_steady_tick(std::time::Duration::from_millis(120));
+        let writer_bar = bar.clone();
+        tracing_subscriber::fmt()
+            .with_target(false)
+            .without_time()
+            .with_level(false)
+            .with_ansi(false)
+            .with_writer(move || SpinnerLine::new(writer_bar.clone()))
+            .init();
+        Some(bar)
+    } else {
+        tracing_subscriber::fmt()
+            .with_target(false)
+            .with_ansi(false)
+            .with_writer(std::io::stderr)
+            .init();
+        None
+    }
+}
+
+/// Turns one formatted log line into the spinner's message.
+struct SpinnerLine {
+    bar: indicatif::ProgressBar,
+    line: Vec<u8>,
+}
+
+impl SpinnerLine {
+    fn new(bar: indicatif::ProgressBar) -> Self {
+        SpinnerLine {
+            bar,
+            line: Vec::new(),
+        }
+    }
+}
+
+impl std::io::Write for SpinnerLine {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.line.extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl Drop for SpinnerLine {
+    fn drop(&mut self) {
+        let text = String::from_utf8_lossy(&self.line).trim().to_string();
+        if !text.is_empty() {
+            self.bar.set_message(text);
+        }
+    }
+}
+
 fn try_main() -> anyhow::Result<Outcome> {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
@@ -301,6 +364,7 @@ fn try_main() -> anyhow::Result<Outcome> {
             unmasked,
             lang,
         } => {
+            let progress = init_logging(quiet);
             let config = input.config()?;
             let as_of = match as_of {
                 Some(s) => parse::parse_date(&s)
@@ -329,6 +393,9 @@ fn try_main() -> anyhow::Result<Outcome> {
                 lang,
                 wait,
             })?;
+            if let Some(bar) = progress {
+                bar.finish_and_clear();
+            }
             if !quiet {
                 println!("{}", outcome.summary.render());
                 println!("\nreports written to {}", outcome.out_dir.display());

@@ -477,3 +477,38 @@ fn run_folders_latest_manifest_lock_and_alert_exit_code() {
     alerting.assert().code(3);
     assert!(reports.join("2025-03-01-3").join("findings.csv").exists());
 }
+
+#[test]
+fn structured_log_lines_when_not_a_terminal_and_silence_with_quiet() {
+    let dir = tempfile::tempdir().unwrap();
+    small_fixture().write(&dir.path().join("data"));
+    let run = |quiet: bool| {
+        let mut cmd = fundaudit();
+        cmd.args(["run", "--as-of", "2025-03-01", "--data"])
+            .arg(dir.path().join("data"))
+            .arg("--reports")
+            .arg(dir.path().join("reports"));
+        if quiet {
+            cmd.arg("--quiet");
+        }
+        let out = cmd.assert().success().get_output().clone();
+        (
+            String::from_utf8(out.stdout).unwrap(),
+            String::from_utf8(out.stderr).unwrap(),
+        )
+    };
+    let (_, log) = run(false);
+    assert!(
+        log.lines()
+            .any(|l| l.contains("INFO") && l.contains("stage=\"rules\"")),
+        "{log}"
+    );
+    assert!(log.contains("loading inputs"), "{log}");
+    let (stdout, stderr) = run(true);
+    assert!(
+        stdout.is_empty() && stderr.is_empty(),
+        "--quiet: {stdout}{stderr}"
+    );
+    let log_file = std::fs::read_to_string(dir.path().join("reports/latest/run.log")).unwrap();
+    assert!(log_file.contains("INFO stage \"rules\""), "{log_file}");
+}
