@@ -106,6 +106,7 @@ pub fn run(opts: &RunOptions) -> Result<RunOutcome> {
         .file_name()
         .map(|n| n.to_string_lossy().to_string())
         .unwrap_or_default();
+    let t = Instant::now();
     let (findings, ledger_record) = match &opts.ledger {
         Some(path) => {
             let mut ledger = ledger::Ledger::open(path)?;
@@ -119,6 +120,9 @@ pub fn run(opts: &RunOptions) -> Result<RunOutcome> {
             (f, None)
         }
     };
+    if opts.ledger.is_some() {
+        stage(&mut timings, "case ledger", t);
+    }
     let folder = runs::RunFolder::new(done)?;
     let out = folder.work.clone();
     let t = Instant::now();
@@ -146,6 +150,8 @@ pub fn run(opts: &RunOptions) -> Result<RunOutcome> {
     summary.ledger = ledger_record;
     let t = Instant::now();
     workbook::write_workbook(&shown, &summary, &out.join("findings.xlsx"))?;
+    stage(&mut summary.timings, "write workbook", t);
+    let t = Instant::now();
     html::write_html(
         &shown,
         &ctx.ledgers,
@@ -154,10 +160,7 @@ pub fn run(opts: &RunOptions) -> Result<RunOutcome> {
         opts.unmasked,
         &out.join("report.html"),
     )?;
-    summary.timings.push((
-        "write workbook and web report".into(),
-        t.elapsed().as_secs_f64(),
-    ));
+    stage(&mut summary.timings, "write web report", t);
     report::write_summary(&summary, &out.join("summary.json"))?;
     report::write_log(&summary, &started, &out.join("run.log"))?;
 

@@ -194,21 +194,27 @@ fn column_values(df: &DataFrame, name: &str) -> PolarsResult<Vec<Value>> {
 }
 
 /// The rows of one ledger the findings refer to, keyed by `key`, as text (amounts in
-/// yuan, dates as dates), masked unless `unmasked`.
+/// yuan, dates as dates), masked unless `unmasked`. Only the wanted rows are formatted:
+/// a million-row payments ledger is scanned once for their keys, not copied.
 fn raw_rows(
     df: &DataFrame,
     key: &str,
     wanted: &HashSet<String>,
     unmasked: bool,
 ) -> PolarsResult<Value> {
-    let keys: Vec<Option<String>> = df
-        .column(key)?
-        .cast(&DataType::String)?
-        .str()?
+    let key_column = df.column(key)?.cast(&DataType::String)?;
+    let keys = key_column.str()?;
+    let picked: Vec<(usize, String)> = keys
         .iter()
-        .map(|k| k.map(str::to_string))
+        .enumerate()
+        .filter_map(|(i, k)| {
+            k.filter(|k| wanted.contains(*k))
+                .map(|k| (i, k.to_string()))
+        })
         .collect();
-    let names: Vec<String> = df
+    let rows_idx: Vec<IdxSize> = picked.iter().map(|(i, _)| *i as IdxSize).collect();
+    let subset = df.take(&IdxCa::from_vec("idx".into(), rows_idx))?;
+    let names: Vec<String> = subset
         .get_column_names()
         .iter()
         .map(|n| n.to_string())
@@ -216,9 +222,8 @@ fn raw_rows(
         .collect();
     let mut text_columns = Vec::new();
     for n in &names {
-        let c = df.column(n)?;
-        let values: Vec<Option<String>> = if let Some(stripped) = n.strip_suffix("_fen") {
-            let _ = stripped;
+        let c = subset.column(n)?;
+        let values: Vec<Option<String>> = if n.ends_with("_fen") {
             c.cast(&DataType::Int64)?
                 .i64()?
                 .iter()
@@ -234,15 +239,11 @@ fn raw_rows(
         text_columns.push(values);
     }
     let mut rows = serde_json::Map::new();
-    for (i, k) in keys.iter().enumerate() {
-        let Some(k) = k else { continue };
-        if !wanted.contains(k) {
-            continue;
-        }
+    for (r, (_, k)) in picked.into_iter().enumerate() {
         let row: Vec<Value> = text_columns
             .iter()
             .map(|col| {
-                let v = col[i].clone().unwrap_or_default();
+                let v = col[r].clone().unwrap_or_default();
                 Value::from(if unmasked {
                     v
                 } else {
@@ -250,7 +251,7 @@ fn raw_rows(
                 })
             })
             .collect();
-        rows.insert(k.clone(), Value::from(row));
+        rows.insert(k, Value::from(row));
     }
     let header: Vec<Value> = names
         .iter()
