@@ -239,37 +239,43 @@ pub fn write_json(df: &DataFrame, path: &Path) -> Result<()> {
 }
 
 fn frame_to_json(df: &DataFrame) -> Result<Vec<serde_json::Map<String, serde_json::Value>>> {
-    use serde_json::Value;
     let mut rows = vec![serde_json::Map::new(); df.height()];
     for column in df.columns() {
         let name = column.name().to_string();
-        let values: Vec<Value> = match column.dtype() {
-            DataType::String => column
-                .str()?
-                .iter()
-                .map(|v| v.map_or(Value::Null, Value::from))
-                .collect(),
-            DataType::Float64 => column
-                .f64()?
-                .iter()
-                .map(|v| {
-                    v.map_or(Value::Null, |f| {
-                        Value::from((f * 10_000.0).round() / 10_000.0)
-                    })
-                })
-                .collect(),
-            _ => column
-                .cast(&DataType::Int64)?
-                .i64()?
-                .iter()
-                .map(|v| v.map_or(Value::Null, Value::from))
-                .collect(),
-        };
-        for (row, v) in rows.iter_mut().zip(values) {
+        for (row, v) in rows.iter_mut().zip(column_json(column)?) {
             row.insert(name.clone(), v);
         }
     }
     Ok(rows)
+}
+
+/// A column as JSON values: text as strings, floats rounded to four decimals, the rest
+/// as integers; nulls as null. Shared by findings.json and report.html.
+pub fn column_json(column: &Column) -> PolarsResult<Vec<serde_json::Value>> {
+    use serde_json::Value;
+    Ok(match column.dtype() {
+        DataType::String => column
+            .str()?
+            .iter()
+            .map(|v| v.map_or(Value::Null, Value::from))
+            .collect(),
+        DataType::Float64 | DataType::Float32 => column
+            .cast(&DataType::Float64)?
+            .f64()?
+            .iter()
+            .map(|v| {
+                v.map_or(Value::Null, |f| {
+                    Value::from((f * 10_000.0).round() / 10_000.0)
+                })
+            })
+            .collect(),
+        _ => column
+            .cast(&DataType::Int64)?
+            .i64()?
+            .iter()
+            .map(|v| v.map_or(Value::Null, Value::from))
+            .collect(),
+    })
 }
 
 /// rejects.csv; raw values are masked unless `unmasked` (a rejected ID number is still

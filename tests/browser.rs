@@ -9,7 +9,7 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use common::fundaudit;
+use common::generate_and_run;
 
 /// The Chromium binary, or None (then the test says so, and fails when
 /// FUNDAUDIT_REQUIRE_BROWSER is set, as it is in CI).
@@ -51,38 +51,9 @@ fn headless(bin: &Path, profile: &Path) -> Command {
 }
 
 fn report(dir: &Path, lang: &str) -> PathBuf {
-    let data = dir.join("data");
-    if !data.exists() {
-        fundaudit()
-            .args([
-                "generate",
-                "--beneficiaries",
-                "1500",
-                "--seed",
-                "4",
-                "--out",
-            ])
-            .arg(&data)
-            .assert()
-            .success();
-    }
-    let out = dir.join(format!("out-{lang}"));
-    fundaudit()
-        .args([
-            "run",
-            "--quiet",
-            "--as-of",
-            "2026-03-31",
-            "--lang",
-            lang,
-            "--data",
-        ])
-        .arg(&data)
-        .arg("--out")
-        .arg(&out)
-        .assert()
-        .success();
-    out.join("report.html")
+    generate_and_run(dir, 1500, 4, &["--lang", lang])
+        .1
+        .join("report.html")
 }
 
 #[test]

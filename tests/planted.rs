@@ -6,34 +6,14 @@
 
 mod common;
 
-use common::{fundaudit, read_csv, score};
+use common::{generate_and_run, read_csv, score};
 
 const RECALL_FLOOR: f64 = 0.95;
 const PRECISION_FLOOR: f64 = 0.95;
 
 fn audit_generated(beneficiaries: usize, seed: u64) {
     let dir = tempfile::tempdir().unwrap();
-    let data = dir.path().join("data");
-    let out = dir.path().join("out");
-    fundaudit()
-        .args([
-            "generate",
-            "--beneficiaries",
-            &beneficiaries.to_string(),
-            "--seed",
-            &seed.to_string(),
-            "--out",
-        ])
-        .arg(&data)
-        .assert()
-        .success();
-    fundaudit()
-        .args(["run", "--as-of", "2026-03-31", "--quiet", "--data"])
-        .arg(&data)
-        .arg("--out")
-        .arg(&out)
-        .assert()
-        .success();
+    let (data, out) = generate_and_run(dir.path(), beneficiaries, seed, &[]);
     let truth = read_csv(&data.join("truth.csv"));
     let findings = read_csv(&out.join("findings.csv"));
     let s = score(&truth, &findings);

@@ -4,32 +4,12 @@
 mod common;
 
 use calamine::{open_workbook_auto, Data, DataType, Reader};
-use common::{fundaudit, read_csv};
+use common::{generate_and_run, read_csv};
 
 #[test]
 fn workbook_sheets_headers_and_totals_match_findings_csv() {
     let dir = tempfile::tempdir().unwrap();
-    let data = dir.path().join("data");
-    let out = dir.path().join("out");
-    fundaudit()
-        .args([
-            "generate",
-            "--beneficiaries",
-            "1500",
-            "--seed",
-            "4",
-            "--out",
-        ])
-        .arg(&data)
-        .assert()
-        .success();
-    fundaudit()
-        .args(["run", "--quiet", "--as-of", "2026-03-31", "--data"])
-        .arg(&data)
-        .arg("--out")
-        .arg(&out)
-        .assert()
-        .success();
+    let (_, out) = generate_and_run(dir.path(), 1500, 4, &[]);
     let findings = read_csv(&out.join("findings.csv"));
     let mut book = open_workbook_auto(out.join("findings.xlsx")).unwrap();
     assert_eq!(

@@ -165,34 +165,6 @@ fn labels(lang: Lang) -> Value {
     Value::Object(l)
 }
 
-/// One column of a frame as JSON values (numbers stay numbers).
-fn column_values(df: &DataFrame, name: &str) -> PolarsResult<Vec<Value>> {
-    let c = df.column(name)?;
-    Ok(match c.dtype() {
-        DataType::String => c
-            .str()?
-            .iter()
-            .map(|v| v.map_or(Value::Null, Value::from))
-            .collect(),
-        DataType::Float64 | DataType::Float32 => c
-            .cast(&DataType::Float64)?
-            .f64()?
-            .iter()
-            .map(|v| {
-                v.map_or(Value::Null, |f| {
-                    Value::from((f * 10_000.0).round() / 10_000.0)
-                })
-            })
-            .collect(),
-        _ => c
-            .cast(&DataType::Int64)?
-            .i64()?
-            .iter()
-            .map(|v| v.map_or(Value::Null, Value::from))
-            .collect(),
-    })
-}
-
 /// The rows of one ledger the findings refer to, keyed by `key`, as text (amounts in
 /// yuan, dates as dates), masked unless `unmasked`. Only the wanted rows are formatted:
 /// a million-row payments ledger is scanned once for their keys, not copied.
@@ -271,7 +243,7 @@ pub fn write_html(
 ) -> Result<()> {
     let columns: Vec<Vec<Value>> = COLUMNS
         .iter()
-        .map(|c| column_values(findings, c))
+        .map(|c| crate::report::column_json(findings.column(c)?))
         .collect::<PolarsResult<_>>()?;
     let rows: Vec<Value> = (0..findings.height())
         .map(|i| Value::from(columns.iter().map(|c| c[i].clone()).collect::<Vec<_>>()))

@@ -6,12 +6,47 @@
 #![allow(clippy::too_many_arguments)]
 
 use std::collections::{BTreeMap, HashMap, HashSet};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;
 
 pub fn fundaudit() -> Command {
     Command::cargo_bin("fundaudit").expect("the fundaudit binary is built")
+}
+
+/// Generates a county of `beneficiaries` (seed `seed`) into `dir/data` and audits it as
+/// of 2026-03-31 into `dir/out`, with `extra` arguments; returns (data, out).
+pub fn generate_and_run(
+    dir: &Path,
+    beneficiaries: usize,
+    seed: u64,
+    extra: &[&str],
+) -> (PathBuf, PathBuf) {
+    let data = dir.join("data");
+    if !data.exists() {
+        fundaudit()
+            .args([
+                "generate",
+                "--beneficiaries",
+                &beneficiaries.to_string(),
+                "--seed",
+                &seed.to_string(),
+                "--out",
+            ])
+            .arg(&data)
+            .assert()
+            .success();
+    }
+    let out = dir.join(format!("out{}", extra.join("")));
+    fundaudit()
+        .args(["run", "--quiet", "--as-of", "2026-03-31", "--data"])
+        .arg(&data)
+        .arg("--out")
+        .arg(&out)
+        .args(extra)
+        .assert()
+        .success();
+    (data, out)
 }
 
 /// Reads a CSV file (with or without BOM) into rows keyed by header.
