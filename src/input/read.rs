@@ -321,7 +321,7 @@ fn read_workbook(path: &Path, sheet: Option<&str>) -> Result<RawTable> {
         .rows()
         .enumerate()
         .filter(|(_, r)| r.iter().any(|c| !matches!(c, Data::Empty)));
-    let Some((header_index, header)) = rows.next() else {
+    let Some((_, header)) = rows.next() else {
         return Err(unreadable(path, format!("sheet `{name}` is empty")));
     };
     let headers: Vec<String> = header
@@ -337,7 +337,6 @@ fn read_workbook(path: &Path, sheet: Option<&str>) -> Result<RawTable> {
         }
         lines.push(first_row as usize + i + 1);
     }
-    let _ = header_index;
     let height = lines.len();
     let mut seen = std::collections::HashSet::new();
     let frame_columns: Vec<Column> = headers

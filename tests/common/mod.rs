@@ -168,6 +168,15 @@ pub fn id_number(y: i32, m: u32, d: u32, seq: u32) -> String {
     )
 }
 
+/// A well-formed ID number whose check character is wrong (GB 11643 fails).
+pub fn id_with_bad_check(y: i32, m: u32, d: u32, seq: u32) -> String {
+    let mut id = id_number(y, m, d, seq);
+    let wrong = if id.ends_with('1') { '2' } else { '1' };
+    id.pop();
+    id.push(wrong);
+    id
+}
+
 impl Fixture {
     /// 张伟 (B1) of 东村, born 1960-03-04, card 6228480000000000001: most edge cases
     /// need exactly one registered person.
