@@ -28,6 +28,9 @@ pub fn check_inputs(
     config: &Config,
     out_dir: Option<&Path>,
 ) -> Result<CheckReport> {
+    if let Some(out) = out_dir {
+        crate::run_folder::refuse_existing(out, &["rejects.csv"], "--out")?;
+    }
     let ledgers = Ledgers::load(data_dir, config)?;
     if let Some(out) = out_dir {
         std::fs::create_dir_all(out).map_err(|e| crate::Error::Write {

@@ -28,10 +28,14 @@ pub enum Error {
     Write { path: String, message: String },
 
     #[error(
-        "another fundaudit run holds the lock {path}; it is still writing to this reports folder. \
-         Retry later, or pass --wait to queue behind it"
+        "another fundaudit run holds the lock {path}; it is still writing there (its run \
+         folder, or the case ledger). Retry later, or pass --wait to queue behind it"
     )]
     Busy { path: String },
+
+    /// A place a run would write to or replace that holds, or could hold, a user's files.
+    #[error("refusing to write to {path}: {why}")]
+    UnsafeOutput { path: String, why: String },
 
     #[error("invalid argument: {0}")]
     Argument(String),

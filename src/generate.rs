@@ -676,7 +676,20 @@ fn homophone(name: &str) -> Option<String> {
 }
 
 /// Generates the five inputs and truth.csv into `out`.
+/// The files `generate` writes (the first two alone with `registry_only`).
+pub const GENERATED_FILES: &[&str] = &[
+    "beneficiaries.csv",
+    "truth_pairs.csv",
+    "allocations.csv",
+    "payments.csv",
+    "deaths.csv",
+    "officials.csv",
+    "truth.csv",
+];
+
 pub fn generate(opts: &GenerateOptions, out: &Path) -> Result<()> {
+    // Checked before the work: a real ledger of the same name is never overwritten.
+    crate::run_folder::refuse_existing(out, GENERATED_FILES, "--out")?;
     let n = opts.beneficiaries.max(50);
     let mut g = Gen {
         rng: ChaCha8Rng::seed_from_u64(opts.seed),

@@ -3,6 +3,16 @@
 //! as new, persisting, changed (same finding id, other facts) or resolved (gone since the
 //! last run); officers' dispositions are kept with who and when, never overwritten; a
 //! finding dismissed as 不属实 stays out of the reports while its facts stay the same.
+//!
+//! Two promises hold across crashes and concurrent runs:
+//! - **The ledger agrees with the published folders.** A run's classification is committed
+//!   as `pending` with an undo snapshot of the rows it touched; it becomes `complete` once
+//!   its folder is in place. Whoever opens the ledger next finishes the job: a pending run
+//!   whose folder holds its manifest is marked complete, any other is rolled back, so a
+//!   run killed between the commit and the rename leaves no trace.
+//! - **One writer at a time.** Opening the ledger takes `<ledger>.lock` for as long as the
+//!   [`Ledger`] lives, so two reports folders sharing one ledger never interleave their
+//!   classification.
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
@@ -10,14 +20,14 @@ use std::path::Path;
 use polars::prelude::*;
 use rusqlite::{params, Connection, OptionalExtension};
 use serde::Serialize;
-use sha2::{Digest, Sha256};
 
 use crate::error::{Error, Result};
 use crate::frame;
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS runs (
-    run TEXT PRIMARY KEY, as_of TEXT NOT NULL, recorded TEXT NOT NULL,
+    run_id TEXT PRIMARY KEY, run TEXT NOT NULL, folder TEXT, state TEXT NOT NULL,
+    as_of TEXT NOT NULL, recorded TEXT NOT NULL,
     findings INTEGER, new INTEGER, changed INTEGER, persisting INTEGER,
     resolved INTEGER, suppressed INTEGER);
 CREATE TABLE IF NOT EXISTS findings (
@@ -27,6 +37,24 @@ CREATE TABLE IF NOT EXISTS findings (
 CREATE TABLE IF NOT EXISTS dispositions (
     id INTEGER PRIMARY KEY AUTOINCREMENT, finding_id TEXT NOT NULL, status TEXT NOT NULL,
     note TEXT, by TEXT, at TEXT NOT NULL, fingerprint TEXT);
+CREATE TABLE IF NOT EXISTS facts (
+    fingerprint TEXT PRIMARY KEY, finding_id TEXT NOT NULL, facts TEXT NOT NULL,
+    first_seen TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS undo_findings AS SELECT * FROM findings WHERE 0;
+CREATE TABLE IF NOT EXISTS undo_new (finding_id TEXT PRIMARY KEY);
+";
+
+/// Ledgers written before runs had ids and states: keep their runs, as complete.
+const MIGRATE_RUNS_V1: &str = "
+ALTER TABLE runs RENAME TO runs_v1;
+CREATE TABLE runs (
+    run_id TEXT PRIMARY KEY, run TEXT NOT NULL, folder TEXT, state TEXT NOT NULL,
+    as_of TEXT NOT NULL, recorded TEXT NOT NULL,
+    findings INTEGER, new INTEGER, changed INTEGER, persisting INTEGER,
+    resolved INTEGER, suppressed INTEGER);
+INSERT INTO runs SELECT run, run, NULL, 'complete', as_of, recorded, findings, new, changed,
+    persisting, resolved, suppressed FROM runs_v1;
+DROP TABLE runs_v1;
 ";
 
 /// Dispositions an officer can record.
@@ -42,6 +70,29 @@ fn db(path: &Path, e: impl std::fmt::Display) -> Error {
 pub struct Ledger {
     conn: Connection,
     path: std::path::PathBuf,
+    /// `<ledger>.lock`, held while this value lives (None for read-only use).
+    _lock: Option<crate::runs::RunLock>,
+}
+
+/// A run the ledger knows about: what it recorded, and where its folder should appear.
+#[derive(Debug, Clone)]
+pub struct RunRef<'a> {
+    /// Unique per run (also in the folder's manifest.json).
+    pub id: &'a str,
+    /// The folder's name, e.g. `2026-03-31-2`.
+    pub name: &'a str,
+    /// The folder's absolute path once published.
+    pub folder: &'a Path,
+    pub as_of: &'a str,
+}
+
+/// What `review` found when the officer's report and the ledger disagree on the facts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FactsChanged {
+    /// The facts in the report the officer read (the disposition is recorded against these).
+    pub seen: String,
+    /// The facts the ledger holds now.
+    pub now: String,
 }
 
 /// How a finding of this run relates to the ledger.
@@ -65,6 +116,8 @@ impl Change {
 /// What recording a run did.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct RunRecord {
+    /// The ledger file the run used.
+    pub path: String,
     pub new: usize,
     pub changed: usize,
     pub persisting: usize,
@@ -73,42 +126,121 @@ pub struct RunRecord {
     pub suppressed: usize,
 }
 
-/// The facts of a finding: what money and which records. A different amount or another
-/// payment makes a different fingerprint; the wording of the evidence does not.
-pub fn fingerprint(parts: &[&str]) -> String {
-    let mut h = Sha256::new();
-    for p in parts {
-        h.update(p.as_bytes());
-        h.update([0u8]);
-    }
-    h.finalize()
-        .iter()
-        .take(12)
-        .map(|b| format!("{b:02x}"))
-        .collect()
+/// `<ledger>.lock`: a file of its own, so the lock never meddles with SQLite's locking.
+pub fn lock_path(ledger: &Path) -> std::path::PathBuf {
+    let mut name = ledger.as_os_str().to_os_string();
+    name.push(".lock");
+    name.into()
 }
 
 impl Ledger {
-    pub fn open(path: &Path) -> Result<Ledger> {
+    /// Opens (or creates) the ledger for writing: takes its lock (with `wait`, queues
+    /// behind another run, else fails with [`Error::Busy`]) and settles a run that a kill
+    /// left pending.
+    pub fn open(path: &Path, wait: bool) -> Result<Ledger> {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir).map_err(|e| db(path, e))?;
         }
+        let lock = crate::runs::lock(&lock_path(path), wait)?;
+        let mut ledger = Ledger::connect(path, Some(lock))?;
+        ledger.settle_pending()?;
+        Ok(ledger)
+    }
+
+    /// Opens an existing ledger to read (stats), without waiting for a running run.
+    pub fn open_read(path: &Path) -> Result<Ledger> {
+        Ledger::connect(path, None)
+    }
+
+    fn connect(path: &Path, lock: Option<crate::runs::RunLock>) -> Result<Ledger> {
         let conn = Connection::open(path).map_err(|e| db(path, e))?;
-        conn.execute_batch(SCHEMA).map_err(|e| db(path, e))?;
+        let e = |x: rusqlite::Error| db(path, x);
+        let old_runs: bool = conn
+            .query_row(
+                "SELECT count(*) = 1 FROM sqlite_master WHERE name = 'runs' AND sql NOT LIKE '%run_id%'",
+                [],
+                |r| r.get(0),
+            )
+            .map_err(e)?;
+        if old_runs {
+            conn.execute_batch(MIGRATE_RUNS_V1).map_err(e)?;
+        }
+        conn.execute_batch(SCHEMA).map_err(e)?;
         Ok(Ledger {
             conn,
             path: path.to_path_buf(),
+            _lock: lock,
         })
     }
 
-    /// Records a run's findings in one transaction (a crash leaves the ledger as it was)
-    /// and returns each finding's change, the findings to leave out, and the counts.
+    /// The ledger file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// A run left `pending` by a kill: complete if its folder appeared (its manifest names
+    /// it), else rolled back from the undo snapshot as if it had never run.
+    fn settle_pending(&mut self) -> Result<()> {
+        let path = self.path.clone();
+        let e = |x: rusqlite::Error| db(&path, x);
+        let pending: Vec<(String, Option<String>)> = {
+            let mut stmt = self
+                .conn
+                .prepare("SELECT run_id, folder FROM runs WHERE state = 'pending'")
+                .map_err(e)?;
+            let rows = stmt
+                .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+                .map_err(e)?;
+            rows.collect::<std::result::Result<_, _>>().map_err(e)?
+        };
+        for (run_id, folder) in pending {
+            let published = folder
+                .as_deref()
+                .and_then(|f| crate::run_folder::run_id_of(Path::new(f)))
+                .is_some_and(|id| id == run_id);
+            if published {
+                self.mark_published(&run_id)?;
+            } else {
+                tracing::warn!(run = %run_id, "a run killed before its folder appeared: its ledger entries are rolled back");
+                let tx = self.conn.transaction().map_err(e)?;
+                tx.execute_batch(
+                    "DELETE FROM findings WHERE finding_id IN (SELECT finding_id FROM undo_new);
+                     INSERT OR REPLACE INTO findings SELECT * FROM undo_findings;
+                     DELETE FROM undo_findings; DELETE FROM undo_new;",
+                )
+                .map_err(e)?;
+                tx.execute("DELETE FROM runs WHERE run_id = ?1", params![run_id])
+                    .map_err(e)?;
+                tx.commit().map_err(e)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// The run's folder is in place: its classification stands.
+    pub fn mark_published(&mut self, run_id: &str) -> Result<()> {
+        let path = self.path.clone();
+        let e = |x: rusqlite::Error| db(&path, x);
+        let tx = self.conn.transaction().map_err(e)?;
+        tx.execute(
+            "UPDATE runs SET state = 'complete' WHERE run_id = ?1",
+            params![run_id],
+        )
+        .map_err(e)?;
+        tx.execute_batch("DELETE FROM undo_findings; DELETE FROM undo_new;")
+            .map_err(e)?;
+        tx.commit().map_err(e)
+    }
+
+    /// Records a run's findings in one transaction (a crash leaves the ledger as it was),
+    /// as `pending` until [`Ledger::mark_published`], and returns each finding's change,
+    /// the findings to leave out, and the counts.
     pub fn record_run(
         &mut self,
-        run: &str,
-        as_of: &str,
+        run: &RunRef,
         findings: &DataFrame,
     ) -> Result<(Vec<Change>, Vec<bool>, RunRecord)> {
+        let as_of = run.as_of;
         let path = self.path.clone();
         let e = |x: rusqlite::Error| db(&path, x);
         let ids = frame::text(findings, "finding_id")?;
@@ -118,14 +250,43 @@ impl Ledger {
         let ben = frame::text(findings, "beneficiary_ids")?;
         let alloc = frame::text(findings, "allocation_ids")?;
         let pay = frame::text(findings, "payment_ids")?;
+        let fps = frame::text(findings, crate::scoring::scored::FINGERPRINT)?;
         let amount: Vec<Option<f64>> = findings.column("amount_at_risk")?.f64()?.iter().collect();
         let score: Vec<Option<f64>> = findings.column("risk_score")?.f64()?.iter().collect();
 
         let tx = self.conn.transaction().map_err(e)?;
         let mut changes = Vec::with_capacity(ids.len());
         let mut suppress = Vec::with_capacity(ids.len());
-        let mut rec = RunRecord::default();
+        let mut rec = RunRecord {
+            path: self.path.display().to_string(),
+            ..RunRecord::default()
+        };
+        // The ids this run raised, then the undo snapshot of every row it may touch: the
+        // open findings (some will be resolved) and the ones it raises.
+        tx.execute_batch(
+            "CREATE TEMP TABLE IF NOT EXISTS seen (finding_id TEXT PRIMARY KEY); DELETE FROM seen;",
+        )
+        .map_err(e)?;
         {
+            let mut seen = tx
+                .prepare("INSERT OR IGNORE INTO seen VALUES (?1)")
+                .map_err(e)?;
+            for id in ids.iter().flatten() {
+                seen.execute(params![id]).map_err(e)?;
+            }
+        }
+        tx.execute_batch(
+            "DELETE FROM undo_findings; DELETE FROM undo_new;
+             INSERT INTO undo_findings SELECT * FROM findings
+                 WHERE open = 1 OR finding_id IN (SELECT finding_id FROM seen);
+             INSERT INTO undo_new SELECT finding_id FROM seen
+                 WHERE finding_id NOT IN (SELECT finding_id FROM findings);",
+        )
+        .map_err(e)?;
+        {
+            let mut facts = tx
+                .prepare("INSERT OR IGNORE INTO facts (fingerprint, finding_id, facts, first_seen) VALUES (?1, ?2, ?3, ?4)")
+                .map_err(e)?;
             let mut get = tx
                 .prepare("SELECT fingerprint, last_seen FROM findings WHERE finding_id = ?1")
                 .map_err(e)?;
@@ -147,14 +308,20 @@ impl Ledger {
                 .map_err(e)?;
             for i in 0..ids.len() {
                 let id = ids[i].unwrap_or("");
-                let amount_text = format!("{:.2}", amount[i].unwrap_or(0.0));
-                let fp = fingerprint(&[
-                    rules[i].unwrap_or(""),
-                    ben[i].unwrap_or(""),
-                    alloc[i].unwrap_or(""),
-                    pay[i].unwrap_or(""),
-                    &amount_text,
-                ]);
+                let fp = fps[i].unwrap_or("").to_string();
+                facts
+                    .execute(params![
+                        fp,
+                        id,
+                        describe_facts(
+                            amount[i].unwrap_or(0.0),
+                            ben[i].unwrap_or(""),
+                            alloc[i].unwrap_or(""),
+                            pay[i].unwrap_or("")
+                        ),
+                        as_of
+                    ])
+                    .map_err(e)?;
                 let known: Option<(String, String)> = get
                     .query_row(params![id], |r| Ok((r.get(0)?, r.get(1)?)))
                     .optional()
@@ -203,18 +370,6 @@ impl Ledger {
             }
         }
         // Open findings this run did not raise are resolved.
-        tx.execute_batch(
-            "CREATE TEMP TABLE IF NOT EXISTS seen (finding_id TEXT PRIMARY KEY); DELETE FROM seen;",
-        )
-        .map_err(e)?;
-        {
-            let mut seen = tx
-                .prepare("INSERT OR IGNORE INTO seen VALUES (?1)")
-                .map_err(e)?;
-            for id in ids.iter().flatten() {
-                seen.execute(params![id]).map_err(e)?;
-            }
-        }
         rec.resolved = tx
             .execute(
                 "UPDATE findings SET open = 0, status = 'resolved' WHERE open = 1 AND finding_id NOT IN (SELECT finding_id FROM seen)",
@@ -222,9 +377,10 @@ impl Ledger {
             )
             .map_err(e)?;
         tx.execute(
-            "INSERT OR REPLACE INTO runs (run, as_of, recorded, findings, new, changed, persisting, resolved, suppressed)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-            params![run, as_of, crate::runs::now(), ids.len() as i64, rec.new as i64, rec.changed as i64,
+            "INSERT INTO runs (run_id, run, folder, state, as_of, recorded, findings, new, changed, persisting, resolved, suppressed)
+             VALUES (?1, ?2, ?3, 'pending', ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+            params![run.id, run.name, run.folder.display().to_string(), as_of, crate::runs::now(),
+                ids.len() as i64, rec.new as i64, rec.changed as i64,
                 rec.persisting as i64, rec.resolved as i64, rec.suppressed as i64],
         )
         .map_err(e)?;
@@ -233,8 +389,18 @@ impl Ledger {
     }
 
     /// Records an officer's disposition of a finding, with who and when and the facts it
-    /// was made on; earlier dispositions stay.
-    pub fn review(&mut self, finding_id: &str, status: &str, note: &str, by: &str) -> Result<()> {
+    /// was made on; earlier dispositions stay. `seen` is the fingerprint in the report the
+    /// officer read: the decision is recorded against those facts, and when the ledger
+    /// holds other facts now, both versions are returned so the caller can say so (the
+    /// finding then shows again as changed, instead of a dismissal hiding new facts).
+    pub fn review(
+        &mut self,
+        finding_id: &str,
+        status: &str,
+        note: &str,
+        by: &str,
+        seen: Option<&str>,
+    ) -> Result<Option<FactsChanged>> {
         if !STATUSES.contains(&status) {
             return Err(Error::Argument(format!(
                 "--status {status}: use confirmed, dismissed or investigating"
@@ -250,16 +416,44 @@ impl Ledger {
             )
             .optional()
             .map_err(|x| db(&path, x))?;
-        let Some(fp) = fp else {
+        let Some(now_fp) = fp else {
             return Err(Error::Argument(format!(
                 "finding {finding_id} is not in the ledger {}; check the id in findings.csv",
                 path.display()
             )));
         };
+        let seen = seen.map(str::trim).filter(|s| !s.is_empty());
+        let changed = match seen {
+            Some(seen_fp) if seen_fp != now_fp => {
+                let facts_of = |fp: &str| -> Result<Option<String>> {
+                    self.conn
+                        .query_row(
+                            "SELECT facts FROM facts WHERE fingerprint = ?1 AND finding_id = ?2",
+                            params![fp, finding_id],
+                            |r| r.get(0),
+                        )
+                        .optional()
+                        .map_err(|x| db(&path, x))
+                };
+                let Some(seen_facts) = facts_of(seen_fp)? else {
+                    return Err(Error::Argument(format!(
+                        "finding {finding_id}: fingerprint {seen_fp} was never recorded for it in \
+                         the ledger {}; check the fingerprint column of the report you read",
+                        path.display()
+                    )));
+                };
+                Some(FactsChanged {
+                    seen: format!("{seen_fp}: {seen_facts}"),
+                    now: format!("{now_fp}: {}", facts_of(&now_fp)?.unwrap_or_default()),
+                })
+            }
+            _ => None,
+        };
+        let recorded_fp = seen.unwrap_or(&now_fp);
         self.conn
             .execute(
                 "INSERT INTO dispositions (finding_id, status, note, by, at, fingerprint) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                params![finding_id, status, note, by, crate::runs::now(), fp],
+                params![finding_id, status, note, by, crate::runs::now(), recorded_fp],
             )
             .map_err(|x| db(&path, x))?;
         let current = match status {
@@ -273,7 +467,7 @@ impl Ledger {
                 params![finding_id, current],
             )
             .map_err(|x| db(&path, x))?;
-        Ok(())
+        Ok(changed)
     }
 
     /// Per rule: findings, reviewed, confirmed, dismissed; and the confirm rate per score
@@ -395,6 +589,13 @@ impl RuleStats {
     }
 }
 
+/// The facts behind a fingerprint, in words an officer can compare.
+fn describe_facts(amount: f64, beneficiaries: &str, allocations: &str, payments: &str) -> String {
+    format!(
+        "amount {amount:.2}; beneficiaries {beneficiaries}; allocations {allocations}; payments {payments}"
+    )
+}
+
 /// A disposition status as officers write it: the English code or 属实 / 不属实 / 核查中.
 pub fn parse_status(raw: &str) -> Option<&'static str> {
     match raw.trim() {
@@ -407,17 +608,20 @@ pub fn parse_status(raw: &str) -> Option<&'static str> {
 
 /// Imports dispositions filled in by officers: a CSV or workbook with a finding id column
 /// (`finding_id` or 线索编号), a status column (`status`, `disposition`, 处置 or 核查结论),
-/// and optionally `note`/备注 and `by`/核查人. Rows with no status are skipped; returns
-/// how many were recorded.
-pub fn import_dispositions(ledger: &mut Ledger, path: &Path, default_by: &str) -> Result<usize> {
+/// and optionally `note`/备注, `by`/核查人 and the report's `fingerprint`/事实指纹 (each
+/// decision is then recorded against the facts the officer saw). Rows with no status are
+/// skipped.
+pub fn import_dispositions(ledger: &mut Ledger, path: &Path, default_by: &str) -> Result<Imported> {
     let is_workbook = path.extension().and_then(|e| e.to_str()).is_some_and(|e| {
         matches!(
             e.to_ascii_lowercase().as_str(),
             "xlsx" | "xlsm" | "xls" | "ods"
         )
     });
+    let mut imported = Imported::default();
     if !is_workbook {
-        return import_sheet(ledger, path, None, default_by);
+        import_sheet(ledger, path, None, default_by, &mut imported)?;
+        return Ok(imported);
     }
     // A workbook (findings.xlsx has one sheet per category): every sheet with the
     // columns counts.
@@ -428,15 +632,21 @@ pub fn import_dispositions(ledger: &mut Ledger, path: &Path, default_by: &str) -
             message: e.to_string(),
         })?
         .sheet_names();
-    let mut n = 0;
     for name in names {
-        match import_sheet(ledger, path, Some(&name), default_by) {
-            Ok(k) => n += k,
-            Err(Error::MissingColumn { .. }) => {}
+        match import_sheet(ledger, path, Some(&name), default_by, &mut imported) {
+            Ok(()) | Err(Error::MissingColumn { .. }) => {}
             Err(e) => return Err(e),
         }
     }
-    Ok(n)
+    Ok(imported)
+}
+
+/// What an import recorded.
+#[derive(Debug, Default)]
+pub struct Imported {
+    pub recorded: usize,
+    /// Decisions made on facts that have changed since (finding id, both versions).
+    pub facts_changed: Vec<(String, FactsChanged)>,
 }
 
 fn import_sheet(
@@ -444,7 +654,8 @@ fn import_sheet(
     path: &Path,
     sheet: Option<&str>,
     default_by: &str,
-) -> Result<usize> {
+    imported: &mut Imported,
+) -> Result<()> {
     let raw = crate::input::read::read_source(path, sheet)?;
     let df = raw.frame;
     let find = |names: &[&str]| -> Option<String> {
@@ -492,7 +703,7 @@ fn import_sheet(
     let statuses = text(&Some(status_col))?;
     let notes = text(&find(&["note", "备注"]))?;
     let bys = text(&find(&["by", "核查人"]))?;
-    let mut n = 0;
+    let seen = text(&find(&["fingerprint", "事实指纹"]))?;
     for i in 0..df.height() {
         let Some(raw_status) = statuses[i].as_deref().filter(|s| !s.trim().is_empty()) else {
             continue;
@@ -508,15 +719,186 @@ fn import_sheet(
             ))
         })?;
         let id = ids[i].as_deref().unwrap_or("").trim();
-        ledger
+        let changed = ledger
             .review(
                 id,
                 status,
                 notes[i].as_deref().unwrap_or(""),
                 bys[i].as_deref().unwrap_or(default_by),
+                seen[i].as_deref(),
             )
             .map_err(|e| Error::Argument(format!("{shown} row {line}: {e}")))?;
-        n += 1;
+        if let Some(c) = changed {
+            imported.facts_changed.push((id.to_string(), c));
+        }
+        imported.recorded += 1;
     }
-    Ok(n)
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Findings as scoring writes them, one per (id, amount).
+    fn findings(rows: &[(&str, f64)]) -> DataFrame {
+        let col = |name: &str, v: Vec<String>| Column::new(name.into(), v);
+        let n = rows.len();
+        let ids: Vec<String> = rows.iter().map(|r| r.0.to_string()).collect();
+        let fps: Vec<String> = rows
+            .iter()
+            .map(|r| crate::scoring::fingerprint(&[r.0, &format!("{:.2}", r.1)]))
+            .collect();
+        DataFrame::new(
+            n,
+            vec![
+                col("finding_id", ids.clone()),
+                col("rule", vec!["PARTIAL_SHORT".into(); n]),
+                col("category", vec!["partial".into(); n]),
+                col("township", vec!["城关镇".into(); n]),
+                col("beneficiary_ids", ids.clone()),
+                col("allocation_ids", ids.clone()),
+                col("payment_ids", ids),
+                Column::new(
+                    "amount_at_risk".into(),
+                    rows.iter().map(|r| r.1).collect::<Vec<_>>(),
+                ),
+                Column::new("risk_score".into(), vec![50.0; n]),
+                col("fingerprint", fps),
+            ],
+        )
+        .unwrap()
+    }
+
+    fn record(book: &mut Ledger, id: &str, folder: &Path, f: &DataFrame) -> RunRecord {
+        let run = RunRef {
+            id,
+            name: id,
+            folder,
+            as_of: "2025-03-01",
+        };
+        book.record_run(&run, f).unwrap().2
+    }
+
+    fn dump(path: &Path) -> Vec<String> {
+        let conn = Connection::open(path).unwrap();
+        let mut out = Vec::new();
+        for sql in [
+            "SELECT finding_id, status, fingerprint, open, runs_seen, last_seen FROM findings ORDER BY finding_id",
+            "SELECT run_id, state FROM runs ORDER BY run_id",
+        ] {
+            let mut stmt = conn.prepare(sql).unwrap();
+            let n = stmt.column_count();
+            let rows = stmt
+                .query_map([], |r| {
+                    Ok((0..n)
+                        .map(|i| format!("{:?}", r.get::<_, rusqlite::types::Value>(i).unwrap()))
+                        .collect::<Vec<_>>()
+                        .join("|"))
+                })
+                .unwrap();
+            out.extend(rows.map(|r| r.unwrap()));
+        }
+        out
+    }
+
+    #[test]
+    fn a_run_whose_folder_never_appeared_is_rolled_back() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("ledger.sqlite");
+        let folder = dir.path().join("run1");
+        {
+            let mut book = Ledger::open(&path, false).unwrap();
+            record(
+                &mut book,
+                "run1",
+                &folder,
+                &findings(&[("F1", 10.0), ("F2", 5.0)]),
+            );
+            book.mark_published("run1").unwrap();
+        }
+        let settled = dump(&path);
+        // Killed after the commit, before its folder appeared: F1 changed, F2 resolved,
+        // F3 new, all pending.
+        {
+            let mut book = Ledger::open(&path, false).unwrap();
+            let rec = record(
+                &mut book,
+                "run2",
+                &dir.path().join("run2"),
+                &findings(&[("F1", 12.0), ("F3", 1.0)]),
+            );
+            assert_eq!((rec.new, rec.changed, rec.resolved), (1, 1, 1));
+        }
+        assert_ne!(dump(&path), settled);
+        // Whoever opens the ledger next undoes it.
+        drop(Ledger::open(&path, false).unwrap());
+        assert_eq!(dump(&path), settled);
+        // A pending run whose folder did appear (killed after the rename) stands.
+        let run3 = dir.path().join("run3");
+        {
+            let mut book = Ledger::open(&path, false).unwrap();
+            record(&mut book, "run3", &run3, &findings(&[("F1", 12.0)]));
+        }
+        std::fs::create_dir_all(&run3).unwrap();
+        std::fs::write(
+            run3.join("manifest.json"),
+            r#"{"program":"fundaudit","run_id":"run3"}"#,
+        )
+        .unwrap();
+        drop(Ledger::open(&path, false).unwrap());
+        let after = dump(&path);
+        assert!(
+            after.contains(&"Text(\"run3\")|Text(\"complete\")".to_string()),
+            "{after:?}"
+        );
+    }
+
+    #[test]
+    fn a_decision_is_recorded_against_the_facts_the_officer_saw() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("ledger.sqlite");
+        let mut book = Ledger::open(&path, false).unwrap();
+        let night1 = findings(&[("F1", 10.0)]);
+        let seen = frame::text(&night1, "fingerprint").unwrap()[0]
+            .unwrap()
+            .to_string();
+        record(&mut book, "n1", dir.path(), &night1);
+        book.mark_published("n1").unwrap();
+        record(&mut book, "n2", dir.path(), &findings(&[("F1", 30.0)]));
+        book.mark_published("n2").unwrap();
+        let changed = book
+            .review("F1", "dismissed", "", "王五", Some(&seen))
+            .unwrap()
+            .expect("facts differ");
+        assert!(changed.seen.contains("amount 10.00"), "{changed:?}");
+        assert!(changed.now.contains("amount 30.00"), "{changed:?}");
+        // Dismissed on the old facts: the new facts are not hidden.
+        let (_, suppress, _) = book
+            .record_run(
+                &RunRef {
+                    id: "n3",
+                    name: "n3",
+                    folder: dir.path(),
+                    as_of: "2025-03-03",
+                },
+                &findings(&[("F1", 30.0)]),
+            )
+            .unwrap();
+        assert_eq!(suppress, [false]);
+        // Without a fingerprint, or with the current one, it is the current facts.
+        assert_eq!(
+            book.review("F1", "dismissed", "", "王五", None).unwrap(),
+            None
+        );
+        assert!(book
+            .review(
+                "F1",
+                "dismissed",
+                "",
+                "王五",
+                Some("000000000000000000000000")
+            )
+            .is_err());
+    }
 }

@@ -22,6 +22,7 @@ pub mod privacy;
 pub mod registry_dedup;
 pub mod report;
 pub mod rules;
+pub mod run_folder;
 pub mod runs;
 pub mod scoring;
 pub mod workbook;
@@ -40,9 +41,11 @@ pub use error::{Error, Result};
 #[derive(Debug, Clone)]
 pub struct RunOptions {
     pub data_dir: PathBuf,
-    /// The reports folder: run folders `<as-of>-<n>/`, `latest`, the lock.
-    pub reports_dir: PathBuf,
-    /// Write the run exactly here instead of a new `<reports>/<as-of>-<n>/`.
+    /// The reports folder: run folders `<as-of>-<n>/`, `latest`, the lock. None only with
+    /// `out_dir`.
+    pub reports_dir: Option<PathBuf>,
+    /// Write the run exactly here instead of a new `<reports>/<as-of>-<n>/`, replacing an
+    /// earlier run there (and nothing else: see [`run_folder`]).
     pub out_dir: Option<PathBuf>,
     pub config: Config,
     /// Reference date for "unpaid past due" (days since 1970-01-01).
@@ -71,7 +74,46 @@ pub struct RunOutcome {
 /// findings.csv/json, rejects.csv, summary.json and manifest.json.
 pub fn run(opts: &RunOptions) -> Result<RunOutcome> {
     let started = runs::now();
-    let _lock = runs::lock(&opts.reports_dir, opts.wait)?;
+    // Where this run will write, decided and checked before any work: a refusal costs
+    // nothing and touches nothing.
+    let (done, lock_path) = match (&opts.out_dir, &opts.reports_dir) {
+        (Some(out), _) => {
+            let name = out.file_name().map(|n| n.to_string_lossy().to_string());
+            let lock = out.with_file_name(format!(".{}.lock", name.unwrap_or_default()));
+            (out.clone(), lock)
+        }
+        (None, Some(reports)) => {
+            let as_of = parse::fmt_day(opts.as_of);
+            (
+                reports.join(runs::next_run_name(reports, &as_of)),
+                reports.join("fundaudit.lock"),
+            )
+        }
+        (None, None) => {
+            return Err(Error::Argument(
+                "a run needs a reports folder (--reports) or --out".into(),
+            ))
+        }
+    };
+    let home = std::env::var_os("HOME").map(PathBuf::from);
+    let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
+    run_folder::check_places(
+        &run_folder::Places {
+            data: &opts.data_dir,
+            reports: opts.reports_dir.as_deref(),
+            out: opts.out_dir.as_deref(),
+            ledger: opts.ledger.as_deref(),
+        },
+        home.as_deref(),
+        &cwd,
+    )?;
+    let _lock = runs::lock(&lock_path, opts.wait)?;
+    // The ledger's own lock is held from here to the end, so two reports folders sharing
+    // one ledger queue behind each other instead of interleaving their classification.
+    let mut ledger = match &opts.ledger {
+        Some(path) => Some(ledger::Ledger::open(path, opts.wait)?),
+        None => None,
+    };
     let mut timings: Vec<(String, f64)> = Vec::new();
     tracing::info!(data = %opts.data_dir.display(), "loading inputs");
     let t = Instant::now();
@@ -96,21 +138,22 @@ pub fn run(opts: &RunOptions) -> Result<RunOutcome> {
     stage(&mut timings, "score and rank", t);
 
     let as_of = parse::fmt_day(opts.as_of);
-    let done = match &opts.out_dir {
-        Some(dir) => dir.clone(),
-        None => opts
-            .reports_dir
-            .join(runs::next_run_name(&opts.reports_dir, &as_of)),
-    };
+    let run_id = runs::new_run_id();
     let run_name = done
         .file_name()
         .map(|n| n.to_string_lossy().to_string())
         .unwrap_or_default();
     let t = Instant::now();
-    let (findings, ledger_record) = match &opts.ledger {
-        Some(path) => {
-            let mut ledger = ledger::Ledger::open(path)?;
-            let (changes, suppress, record) = ledger.record_run(&run_name, &as_of, &findings)?;
+    let folder_path = run_folder::absolute(&done);
+    let (findings, ledger_record) = match ledger.as_mut() {
+        Some(book) => {
+            let run_ref = ledger::RunRef {
+                id: &run_id,
+                name: &run_name,
+                folder: &folder_path,
+                as_of: &as_of,
+            };
+            let (changes, suppress, record) = book.record_run(&run_ref, &findings)?;
             (with_changes(findings, &changes, &suppress)?, Some(record))
         }
         None => {
@@ -123,7 +166,9 @@ pub fn run(opts: &RunOptions) -> Result<RunOutcome> {
     if opts.ledger.is_some() {
         stage(&mut timings, "case ledger", t);
     }
-    let folder = runs::RunFolder::new(done)?;
+    // The fingerprint last: officers read the columns before it; tools and `review` find it.
+    let findings = last_column(findings, scoring::scored::FINGERPRINT)?;
+    let folder = run_folder::RunFolder::new(done)?;
     let out = folder.work.clone();
     let t = Instant::now();
     let mut shown = if opts.unmasked {
@@ -165,9 +210,24 @@ pub fn run(opts: &RunOptions) -> Result<RunOutcome> {
     report::write_log(&summary, &started, &out.join("run.log"))?;
 
     let alert = frame_max(&findings, scoring::scored::RISK_SCORE) >= opts.config.alert.score;
-    let manifest = runs::Manifest::new(&run_name, started.clone(), &opts.config, &summary, alert)?;
+    let manifest = runs::Manifest::new(
+        &run_id,
+        &run_name,
+        started.clone(),
+        &opts.config,
+        &summary,
+        alert,
+    )?;
     report::write_json_value(&manifest, &out.join("manifest.json"))?;
-    let out_dir = folder.publish(&opts.reports_dir)?;
+    let out_dir = folder.publish()?;
+    if let Some(reports) = opts.reports_dir.as_deref() {
+        if out_dir.parent() == Some(reports) {
+            runs::point_latest(reports, &out_dir)?;
+        }
+    }
+    if let Some(book) = ledger.as_mut() {
+        book.mark_published(&run_id)?;
+    }
     Ok(RunOutcome {
         findings,
         summary,
@@ -208,6 +268,18 @@ fn with_changes(
     let mut f = f.sort(["_order", "rank"], SortMultipleOptions::default())?;
     f.drop_in_place("_order")?;
     Ok(f)
+}
+
+/// The frame with column `name` moved to the end.
+fn last_column(df: DataFrame, name: &str) -> Result<DataFrame> {
+    let mut order: Vec<String> = df
+        .get_column_names()
+        .iter()
+        .map(|c| c.to_string())
+        .filter(|c| c != name)
+        .collect();
+    order.push(name.to_string());
+    Ok(df.select(order)?)
 }
 
 /// The largest value of a float column (negative infinity when empty).

@@ -60,18 +60,19 @@ enum Command {
         #[command(flatten)]
         input: InputArgs,
         /// Reports folder: each run goes to a new <reports>/<as-of>-<n>/, and
-        /// <reports>/latest points at the last complete one [default: reports, or the
-        /// folder holding --out].
+        /// <reports>/latest points at the last complete one [default: reports].
         #[arg(long)]
         reports: Option<PathBuf>,
-        /// Write this run exactly into DIR instead (replacing an earlier run there).
+        /// Write this run exactly into DIR instead, replacing an earlier run there. DIR must
+        /// be new, empty, or hold an earlier fundaudit run and nothing else.
         #[arg(long)]
         out: Option<PathBuf>,
         /// If another run holds the reports folder's lock, wait for it instead of exiting
         /// with code 75.
         #[arg(long)]
         wait: bool,
-        /// Case ledger (SQLite) [default: <reports>/ledger.sqlite].
+        /// Case ledger (SQLite) [default: <reports>/ledger.sqlite; with --out DIR and no
+        /// --reports, DIR.ledger.sqlite beside DIR].
         #[arg(long)]
         ledger: Option<PathBuf>,
         /// Run without the case ledger.
@@ -132,6 +133,10 @@ enum Command {
         /// confirmed, dismissed or investigating (属实, 不属实, 核查中).
         #[arg(long)]
         status: Option<String>,
+        /// The finding's fingerprint in the report you read (findings.csv `fingerprint`,
+        /// workbook 事实指纹): the decision is recorded against those facts.
+        #[arg(long)]
+        fingerprint: Option<String>,
         #[arg(long, default_value = "")]
         note: String,
         /// Who decided.
@@ -242,6 +247,16 @@ impl Drop for SpinnerLine {
     }
 }
 
+/// A decision recorded on facts that have changed since the report the officer read.
+fn warn_facts_changed(id: &str, changed: &fundaudit::ledger::FactsChanged) {
+    eprintln!(
+        "warning: {id}: the facts changed since the report you read. Recorded against what you \
+         saw:\n  you saw: {}\n  now:     {}\nThe decision does not cover the new facts: the finding stays in the reports until \
+         it is reviewed on them.",
+        changed.seen, changed.now
+    );
+}
+
 fn try_main() -> anyhow::Result<Outcome> {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
@@ -281,6 +296,7 @@ fn try_main() -> anyhow::Result<Outcome> {
         Command::Review {
             finding_id,
             status,
+            fingerprint,
             note,
             by,
             import,
@@ -293,13 +309,27 @@ fn try_main() -> anyhow::Result<Outcome> {
                 ))
                 .into());
             }
-            let mut book = Ledger::open(&ledger)?;
+            // A nightly run holds the ledger until its folder is published: queue behind it.
+            let mut book = match Ledger::open(&ledger, false) {
+                Err(Error::Busy { path }) => {
+                    eprintln!("a run holds the case ledger ({path}); waiting for it to finish");
+                    Ledger::open(&ledger, true)?
+                }
+                other => other?,
+            };
             let by =
                 by.unwrap_or_else(|| std::env::var("USER").unwrap_or_else(|_| "unknown".into()));
             match (finding_id, import) {
                 (_, Some(file)) => {
-                    let n = import_dispositions(&mut book, &file, &by)?;
-                    println!("recorded {n} disposition(s) from {}", file.display());
+                    let imported = import_dispositions(&mut book, &file, &by)?;
+                    for (id, changed) in &imported.facts_changed {
+                        warn_facts_changed(id, changed);
+                    }
+                    println!(
+                        "recorded {} disposition(s) from {}",
+                        imported.recorded,
+                        file.display()
+                    );
                 }
                 (Some(id), None) => {
                     let raw =
@@ -309,7 +339,10 @@ fn try_main() -> anyhow::Result<Outcome> {
                             "--status {raw}: use confirmed, dismissed or investigating"
                         ))
                     })?;
-                    book.review(&id, status, &note, &by)?;
+                    let changed = book.review(&id, status, &note, &by, fingerprint.as_deref())?;
+                    if let Some(changed) = &changed {
+                        warn_facts_changed(&id, changed);
+                    }
                     println!("{id}: {status} by {by}");
                 }
                 (None, None) => {
@@ -328,7 +361,7 @@ fn try_main() -> anyhow::Result<Outcome> {
             }
             print!(
                 "{}",
-                RuleStats::render_all(&Ledger::open(&ledger)?.stats()?)
+                RuleStats::render_all(&Ledger::open_read(&ledger)?.stats()?)
             );
             Ok(Outcome::Done)
         }
@@ -371,16 +404,24 @@ fn try_main() -> anyhow::Result<Outcome> {
                     .map_err(|why| Error::Argument(format!("--as-of: {why}")))?,
                 None => parse::to_day(chrono::Local::now().date_naive()),
             };
-            // The lock lives in the reports folder; a run written to --out locks the
-            // folder that holds it.
-            let reports = reports
-                .or_else(|| out.as_ref().and_then(|o| o.parent()).map(PathBuf::from))
-                .filter(|p| !p.as_os_str().is_empty())
-                .unwrap_or_else(|| PathBuf::from("reports"));
-            let ledger = if no_ledger {
-                None
-            } else {
-                Some(ledger.unwrap_or_else(|| reports.join("ledger.sqlite")))
+            // A run written to --out has no reports folder unless one is named; its ledger
+            // then sits beside it, named after it, so runs of different counties into
+            // sibling folders keep separate ledgers (and none sits inside the folder a run
+            // replaces).
+            let reports = match (&reports, &out) {
+                (Some(r), _) => Some(r.clone()),
+                (None, Some(_)) => None,
+                (None, None) => Some(PathBuf::from("reports")),
+            };
+            let ledger = match (no_ledger, ledger, &reports, &out) {
+                (true, _, _, _) => None,
+                (false, Some(path), _, _) => Some(path),
+                (false, None, Some(r), _) => Some(r.join("ledger.sqlite")),
+                (false, None, None, Some(o)) => {
+                    let name = o.file_name().map(|n| n.to_string_lossy().to_string());
+                    Some(o.with_file_name(format!("{}.ledger.sqlite", name.unwrap_or_default())))
+                }
+                (false, None, None, None) => None,
             };
             let outcome = run(&RunOptions {
                 ledger,

@@ -174,6 +174,9 @@ fn intern(keys: &[u64]) -> (Vec<u32>, Vec<usize>) {
 
 /// Runs registry self-deduplication over `data_dir/beneficiaries.csv`.
 pub fn run_dedup(opts: &DedupOptions) -> Result<DedupReport> {
+    if let Some(out) = &opts.out_dir {
+        crate::run_folder::refuse_existing(out, &["duplicates.csv", "dedup_report.json"], "--out")?;
+    }
     let mut timings = Vec::new();
     let t = Instant::now();
     let path = find_source(&opts.data_dir, &BENEFICIARIES).ok_or_else(|| Error::MissingFile {

@@ -140,11 +140,12 @@ impl Summary {
                 yuan(tally.amount_at_risk)
             ));
         }
-        if let Some(l) = &self.ledger {
-            s.push_str(&format!(
-                "\ncase ledger: {} new, {} changed, {} persisting, {} resolved since the last run, {} dismissed and left out\n",
-                l.new, l.changed, l.persisting, l.resolved, l.suppressed
-            ));
+        match &self.ledger {
+            Some(l) => s.push_str(&format!(
+                "\ncase ledger {}: {} new, {} changed, {} persisting, {} resolved since the last run, {} dismissed and left out\n",
+                l.path, l.new, l.changed, l.persisting, l.resolved, l.suppressed
+            )),
+            None => s.push_str("\ncase ledger: none (--no-ledger): findings not compared with earlier runs\n"),
         }
         for w in &self.warnings {
             s.push_str(&format!("\nwarning: {w}"));
@@ -334,7 +335,8 @@ pub fn write_log(summary: &Summary, started: &str, path: &Path) -> Result<()> {
     }
     if let Some(l) = &summary.ledger {
         lines.push(format!(
-            "{started} INFO ledger new={} changed={} persisting={} resolved={} suppressed={}",
+            "{started} INFO ledger file=\"{}\" new={} changed={} persisting={} resolved={} suppressed={}",
+            l.path,
             l.new, l.changed, l.persisting, l.resolved, l.suppressed
         ));
     }

@@ -1,7 +1,7 @@
 //! Nightly operation: each run writes a folder `reports/<as-of>-<n>/` with its reports and
-//! a `manifest.json`; everything is written into a hidden temporary folder first and
-//! renamed into place, so a crash never leaves a half report; `reports/latest` points at
-//! the last complete run; a lock keeps two runs over one reports folder from overlapping.
+//! a `manifest.json` (how the folder is written and swapped into place: [`crate::run_folder`]);
+//! `reports/latest` points at the last complete run; a lock keeps two runs over one
+//! reports folder from overlapping.
 
 use std::fs::File;
 use std::io::Read;
@@ -22,17 +22,20 @@ fn io(path: &Path, e: impl std::fmt::Display) -> Error {
     }
 }
 
-/// Holds `<reports>/fundaudit.lock` for the life of a run (released on drop, and by the
-/// operating system if the process dies).
+/// Holds a lock file for the life of a run (released on drop, and by the operating system
+/// if the process dies): `<reports>/fundaudit.lock`, `.<out>.lock` beside an `--out`
+/// folder, `<ledger>.lock` beside the case ledger.
 pub struct RunLock {
     _file: File,
 }
 
-/// Takes the reports folder's lock; with `wait`, queues behind a running run, else
-/// fails at once with [`Error::Busy`].
-pub fn lock(reports: &Path, wait: bool) -> Result<RunLock> {
-    std::fs::create_dir_all(reports).map_err(|e| io(reports, e))?;
-    let path = reports.join("fundaudit.lock");
+/// Takes the lock at `path`; with `wait`, queues behind whoever holds it, else fails at
+/// once with [`Error::Busy`].
+pub fn lock(path: &Path, wait: bool) -> Result<RunLock> {
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).map_err(|e| io(dir, e))?;
+    }
+    let path = path.to_path_buf();
     let file = std::fs::OpenOptions::new()
         .create(true)
         .truncate(false)
@@ -69,53 +72,16 @@ pub fn next_run_name(reports: &Path, as_of: &str) -> String {
     format!("{as_of}-{}", taken.iter().max().map_or(1, |n| n + 1))
 }
 
-/// Where a run writes: a hidden work folder beside the final one.
-pub struct RunFolder {
-    pub work: PathBuf,
-    pub done: PathBuf,
-}
-
-impl RunFolder {
-    pub fn new(done: PathBuf) -> Result<RunFolder> {
-        let name = done
-            .file_name()
-            .map(|n| n.to_string_lossy().to_string())
-            .unwrap_or_else(|| "run".into());
-        let work = done.with_file_name(format!(".{name}.partial"));
-        if work.exists() {
-            std::fs::remove_dir_all(&work).map_err(|e| io(&work, e))?;
-        }
-        std::fs::create_dir_all(&work).map_err(|e| io(&work, e))?;
-        Ok(RunFolder { work, done })
-    }
-
-    /// Moves the finished run into place (replacing an earlier run written to the same
-    /// explicit `--out`), and points `<reports>/latest` at it when it lies in `reports`.
-    pub fn publish(self, reports: &Path) -> Result<PathBuf> {
-        if self.done.exists() {
-            let old = self.done.with_file_name(format!(
-                ".{}.old",
-                self.done
-                    .file_name()
-                    .map(|n| n.to_string_lossy().to_string())
-                    .unwrap_or_default()
-            ));
-            let _ = std::fs::remove_dir_all(&old);
-            std::fs::rename(&self.done, &old).map_err(|e| io(&self.done, e))?;
-            std::fs::rename(&self.work, &self.done).map_err(|e| io(&self.done, e))?;
-            let _ = std::fs::remove_dir_all(&old);
-        } else {
-            std::fs::rename(&self.work, &self.done).map_err(|e| io(&self.done, e))?;
-        }
-        if self.done.parent() == Some(reports) {
-            point_latest(reports, &self.done)?;
-        }
-        Ok(self.done)
-    }
-}
-
 /// `reports/latest` → the run folder, replaced atomically (a new link renamed over it).
-fn point_latest(reports: &Path, run: &Path) -> Result<()> {
+/// A `latest` that is not a link (a folder or file of the user's) is left alone.
+pub fn point_latest(reports: &Path, run: &Path) -> Result<()> {
+    let latest = reports.join("latest");
+    if let Ok(meta) = latest.symlink_metadata() {
+        if cfg!(unix) && !meta.file_type().is_symlink() {
+            tracing::warn!(path = %latest.display(), "not a link fundaudit made: left alone");
+            return Ok(());
+        }
+    }
     let target = run.file_name().map(PathBuf::from).unwrap_or_default();
     let tmp = reports.join(".latest.tmp");
     let _ = std::fs::remove_file(&tmp);
@@ -156,12 +122,26 @@ pub struct InputRecord {
     pub format: String,
 }
 
-/// What a run was: program, config, inputs (with hashes), timings, results.
+/// A new run's id: unique across machines and reports folders that share one ledger, and
+/// written in the manifest, so the ledger can tell whether a run's folder appeared.
+pub fn new_run_id() -> String {
+    format!(
+        "{}-{:016x}",
+        chrono::Local::now().format("%Y%m%dT%H%M%S"),
+        rand::random::<u64>()
+    )
+}
+
+/// What a run was: program, config, inputs (with hashes), timings, results. Its presence
+/// (program `fundaudit`) is what marks a folder as a run folder.
 #[derive(Debug, Serialize)]
 pub struct Manifest {
     pub program: &'static str,
     pub version: &'static str,
+    pub run_id: String,
     pub run: String,
+    /// The case ledger the run was classified against (None with --no-ledger).
+    pub ledger: Option<String>,
     pub as_of: String,
     pub started: String,
     pub finished: String,
@@ -177,6 +157,7 @@ pub struct Manifest {
 
 impl Manifest {
     pub fn new(
+        run_id: &str,
         run: &str,
         started: String,
         config: &Config,
@@ -203,7 +184,9 @@ impl Manifest {
         Ok(Manifest {
             program: "fundaudit",
             version: env!("CARGO_PKG_VERSION"),
+            run_id: run_id.to_string(),
             run: run.to_string(),
+            ledger: summary.ledger.as_ref().map(|l| l.path.clone()),
             as_of: summary.as_of.clone(),
             started,
             finished: now(),
@@ -241,10 +224,11 @@ mod tests {
     #[test]
     fn a_second_lock_is_refused_until_the_first_is_dropped() {
         let dir = tempfile::tempdir().unwrap();
-        let first = lock(dir.path(), false).unwrap();
-        assert!(matches!(lock(dir.path(), false), Err(Error::Busy { .. })));
+        let path = dir.path().join("fundaudit.lock");
+        let first = lock(&path, false).unwrap();
+        assert!(matches!(lock(&path, false), Err(Error::Busy { .. })));
         drop(first);
-        assert!(lock(dir.path(), false).is_ok());
+        assert!(lock(&path, false).is_ok());
     }
 
     #[test]

@@ -14,6 +14,7 @@ pub mod scored {
     pub const SEVERITY: &str = "severity";
     pub const RISK_SCORE: &str = "risk_score";
     pub const AMOUNT_AT_RISK: &str = "amount_at_risk";
+    pub const FINGERPRINT: &str = "fingerprint";
 }
 
 /// Column order of findings.csv and findings.json.
@@ -35,6 +36,7 @@ pub const OUTPUT_COLUMNS: &[&str] = &[
     cols::DAYS_LATE,
     cols::EVIDENCE,
     cols::REFS,
+    scored::FINGERPRINT,
 ];
 
 /// 0–100. Money counts on a log scale (a 50,000-yuan case outranks a 50-yuan one, but not
@@ -76,6 +78,24 @@ pub fn finding_id(rule: &str, key: &str) -> String {
     )
 }
 
+/// The facts of a finding: what money and which records. A different amount or another
+/// payment makes a different fingerprint; the wording of the evidence does not. It travels
+/// with the finding into findings.csv/xlsx, so an officer's decision can be recorded
+/// against the facts they read (see `Ledger::review`).
+pub fn fingerprint(parts: &[&str]) -> String {
+    use sha2::{Digest, Sha256};
+    let mut h = Sha256::new();
+    for p in parts {
+        h.update(p.as_bytes());
+        h.update([0u8]);
+    }
+    h.finalize()
+        .iter()
+        .take(12)
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
 /// Scores, ranks and orders the findings of all rules.
 pub fn score(findings: &DataFrame, config: &Config) -> PolarsResult<DataFrame> {
     let rules = frame::text(findings, cols::RULE)?;
@@ -96,6 +116,7 @@ pub fn score(findings: &DataFrame, config: &Config) -> PolarsResult<DataFrame> {
     let mut scores = Vec::with_capacity(n);
     let mut severities = Vec::with_capacity(n);
     let mut yuan = Vec::with_capacity(n);
+    let mut fingerprints = Vec::with_capacity(n);
     for i in 0..n {
         let rule = rules[i].unwrap_or("");
         let key = match keys[i] {
@@ -111,13 +132,22 @@ pub fn score(findings: &DataFrame, config: &Config) -> PolarsResult<DataFrame> {
         let s = risk_score(config, rule, conf[i], fen[i].unwrap_or(0));
         scores.push(s);
         severities.push(severity(config, s));
-        yuan.push(fen[i].unwrap_or(0) as f64 / 100.0);
+        let amount = fen[i].unwrap_or(0) as f64 / 100.0;
+        fingerprints.push(fingerprint(&[
+            rule,
+            ben[i].unwrap_or(""),
+            alloc[i].unwrap_or(""),
+            pay[i].unwrap_or(""),
+            &format!("{amount:.2}"),
+        ]));
+        yuan.push(amount);
     }
     let mut df = findings.clone();
     df.with_column(Column::new(scored::FINDING_ID.into(), ids))?;
     df.with_column(Column::new(scored::RISK_SCORE.into(), scores))?;
     df.with_column(Column::new(scored::SEVERITY.into(), severities))?;
     df.with_column(Column::new(scored::AMOUNT_AT_RISK.into(), yuan))?;
+    df.with_column(Column::new(scored::FINGERPRINT.into(), fingerprints))?;
     let mut df = df.sort(
         [scored::RISK_SCORE, cols::AMOUNT_FEN, scored::FINDING_ID],
         SortMultipleOptions::default().with_order_descending_multi([true, true, false]),

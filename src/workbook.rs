@@ -36,6 +36,8 @@ const COLUMNS: &[(&str, &str, f64, Kind)] = &[
     ("", "处置", 10.0, Kind::Blank),
     ("", "备注", 24.0, Kind::Blank),
     ("", "核查人", 10.0, Kind::Blank),
+    // The facts the officer reads: `review --import` records the decision against them.
+    ("fingerprint", "事实指纹", 26.0, Kind::Text),
 ];
 
 #[derive(Clone, Copy)]

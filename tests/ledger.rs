@@ -269,6 +269,76 @@ fn nights_new_persisting_changed_resolved_and_dismissed() {
 }
 
 #[test]
+fn a_review_made_on_an_old_report_is_recorded_against_what_the_officer_saw() {
+    let dir = tempfile::tempdir().unwrap();
+    let (data, reports) = (dir.path().join("data"), dir.path().join("reports"));
+    let db = reports.join("ledger.sqlite");
+    fixture().write(&data);
+    run(&data, &reports, "2025-03-01");
+    // The officer reads night 1's report (shortfall 1.00)...
+    let read = read_csv(&reports.join("latest/findings.csv"));
+    let short = read.iter().find(|f| f["rule"] == "PARTIAL_SHORT").unwrap();
+    let (id, seen) = (short["finding_id"].clone(), short["fingerprint"].clone());
+    // ...while night 2 finds the shortfall grown to 10.00.
+    let mut f = fixture();
+    f.payments[0] = f.payments[0].replace("99.00", "90.00");
+    f.write(&data);
+    run(&data, &reports, "2025-03-02");
+    let out = fundaudit()
+        .args([
+            "review",
+            &id,
+            "--status",
+            "不属实",
+            "--by",
+            "王五",
+            "--fingerprint",
+            &seen,
+            "--ledger",
+        ])
+        .arg(&db)
+        .assert()
+        .success();
+    let stderr = String::from_utf8_lossy(&out.get_output().stderr).to_string();
+    assert!(
+        stderr.contains("the facts changed since the report you read"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains(&format!("you saw: {seen}: amount 1.00")),
+        "{stderr}"
+    );
+    assert!(stderr.contains("amount 10.00"), "{stderr}");
+    assert_eq!(
+        table(&db, "SELECT fingerprint FROM dispositions"),
+        [[format!("Text(\"{seen}\")")]]
+    );
+    // The dismissal covers 1.00, not 10.00: the finding stays in the reports.
+    run(&data, &reports, "2025-03-03");
+    let night3 = read_csv(&reports.join("latest/findings.csv"));
+    assert!(night3.iter().any(|f| f["finding_id"] == id));
+    // The same through an officer's sheet with the report's fingerprint column.
+    let sheet = dir.path().join("核查结果.csv");
+    std::fs::write(
+        &sheet,
+        format!("线索编号,处置,事实指纹\n{id},属实,{seen}\n"),
+    )
+    .unwrap();
+    let out = fundaudit()
+        .args(["review", "--import"])
+        .arg(&sheet)
+        .arg("--ledger")
+        .arg(&db)
+        .assert()
+        .success();
+    let stderr = String::from_utf8_lossy(&out.get_output().stderr).to_string();
+    assert!(
+        stderr.contains(&format!("{id}: the facts changed")),
+        "{stderr}"
+    );
+}
+
+#[test]
 fn a_killed_run_leaves_ledger_and_latest_consistent() {
     let dir = tempfile::tempdir().unwrap();
     let (data, reports) = (dir.path().join("data"), dir.path().join("reports"));

@@ -55,3 +55,24 @@ fn documented_columns_match_the_output() {
         );
     }
 }
+
+#[test]
+fn output_safety_example_is_what_a_refused_run_prints() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("审计");
+    std::fs::create_dir_all(out.join("keep")).unwrap();
+    std::fs::write(out.join("notes.txt"), "mine").unwrap();
+    let assert = fundaudit()
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args(["run", "--quiet", "--out"])
+        .arg(&out)
+        .assert()
+        .code(2);
+    let stderr = String::from_utf8_lossy(&assert.get_output().stderr)
+        .replace(&out.display().to_string(), "/home/audit/审计");
+    let line = stderr.lines().next().unwrap();
+    assert!(readme().contains(line), "README shows:\n{line}");
+    for file in fundaudit::run_folder::RUN_FILES {
+        assert!(readme().contains(file), "README lists {file}");
+    }
+}

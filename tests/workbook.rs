@@ -48,9 +48,13 @@ fn workbook_sheets_headers_and_totals_match_findings_csv() {
         assert_eq!(header[5], "涉及金额(元)");
         assert_eq!(header[13], "问题线索");
         assert_eq!(
-            header[14..],
+            header[14..17],
             ["处置", "备注", "核查人"],
             "columns for officers to fill in"
+        );
+        assert_eq!(
+            header[17], "事实指纹",
+            "the facts the officer reads, for review --import"
         );
         let rows: Vec<&[Data]> = range.rows().skip(1).collect();
         let expected: Vec<_> = findings
@@ -69,6 +73,7 @@ fn workbook_sheets_headers_and_totals_match_findings_csv() {
         let ranks: Vec<f64> = rows.iter().map(|r| r[0].as_f64().unwrap()).collect();
         assert!(ranks.windows(2).all(|w| w[0] < w[1]), "{sheet} ranked");
         assert_eq!(rows[0][1].to_string(), expected[0]["finding_id"]);
+        assert_eq!(rows[0][17].to_string(), expected[0]["fingerprint"]);
         total += sheet_sum;
     }
     let towns = book.worksheet_range("乡镇一案双查").unwrap();
