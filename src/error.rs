@@ -24,6 +24,19 @@ pub enum Error {
         found: String,
     },
 
+    #[error(
+        "input file {path}: no header row found in its first {scanned} rows (looked for the \
+         columns {wanted} or their Chinese names). The first rows are:\n{rows}\nName the \
+         headers in the config's [columns.{stem}] table (see `fundaudit config`)"
+    )]
+    NoHeader {
+        path: String,
+        scanned: usize,
+        wanted: String,
+        stem: String,
+        rows: String,
+    },
+
     #[error("cannot write {path}: {message}")]
     Write { path: String, message: String },
 

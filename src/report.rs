@@ -84,6 +84,11 @@ impl Summary {
                 t.amount_at_risk = (t.amount_at_risk * 100.0).round() / 100.0;
             }
         }
+        // A file's own problems (a 合计 that does not add up) are the night's warnings too.
+        let mut warnings = warnings;
+        for f in &files {
+            warnings.extend(f.warnings.iter().cloned());
+        }
         Ok(Summary {
             as_of,
             rows_read: files.iter().map(|f| f.rows_read).sum(),
@@ -170,9 +175,50 @@ pub fn file_lines(f: &FileCount, timed: bool) -> String {
         f.rows_rejected,
         f.format
     );
+    let pad = "";
+    if !f.title.is_empty() {
+        s.push_str(&format!(
+            "  {pad:<20} title: {} (header on row {})\n",
+            f.title.join(" / "),
+            f.header_line
+        ));
+    }
     if !f.mapped.is_empty() {
         let pairs: Vec<String> = f.mapped.iter().map(|(h, c)| format!("{h} → {c}")).collect();
-        s.push_str(&format!("  {:<20} headers: {}\n", "", pairs.join(", ")));
+        s.push_str(&format!("  {pad:<20} headers: {}\n", pairs.join(", ")));
+    }
+    for (field, value) in &f.from_title {
+        s.push_str(&format!(
+            "  {pad:<20} {field} = {value} for every row: the file has no {field} column, its title names one\n"
+        ));
+    }
+    if !f.skipped.is_empty() {
+        let mut kinds: Vec<String> = Vec::new();
+        for kind in [
+            crate::input::shape::SkipKind::Total,
+            crate::input::shape::SkipKind::Notes,
+            crate::input::shape::SkipKind::Blank,
+        ] {
+            let rows: Vec<String> = f
+                .skipped
+                .iter()
+                .filter(|r| r.kind == kind)
+                .map(|r| r.line.to_string())
+                .collect();
+            if !rows.is_empty() {
+                let shown = rows.iter().take(8).cloned().collect::<Vec<_>>().join(", ");
+                let more = if rows.len() > 8 { ", …" } else { "" };
+                kinds.push(format!(
+                    "{} {} (rows {shown}{more})",
+                    rows.len(),
+                    kind.label()
+                ));
+            }
+        }
+        s.push_str(&format!(
+            "  {pad:<20} skipped as footer/notes, neither data nor rejects: {}\n",
+            kinds.join("; ")
+        ));
     }
     s
 }

@@ -120,6 +120,11 @@ pub struct InputRecord {
     pub rows_used: usize,
     pub rows_rejected: usize,
     pub format: String,
+    /// The title block above the header (it often names township, program and period).
+    pub title: Vec<String>,
+    pub header_line: usize,
+    /// Totals, notes and blank rows, each with its row.
+    pub skipped: Vec<crate::input::SkippedRow>,
 }
 
 /// A new run's id: unique across machines and reports folders that share one ledger, and
@@ -178,6 +183,9 @@ impl Manifest {
                     rows_used: f.rows_used,
                     rows_rejected: f.rows_rejected,
                     format: f.format.clone(),
+                    title: f.title.clone(),
+                    header_line: f.header_line,
+                    skipped: f.skipped.clone(),
                 })
             })
             .collect::<Result<Vec<_>>>()?;

@@ -8,6 +8,7 @@
 
 pub mod headers;
 pub mod read;
+pub mod shape;
 pub mod spec;
 pub mod validate;
 
@@ -32,6 +33,8 @@ pub struct InputOptions {
     pub columns: BTreeMap<String, String>,
     /// Workbook sheet to read (default: the first).
     pub sheet: Option<String>,
+    /// Program names the config knows, which a file's title may name.
+    pub programs: Vec<String>,
 }
 
 impl InputOptions {
@@ -40,6 +43,7 @@ impl InputOptions {
         InputOptions {
             columns: config.columns.get(spec.stem).cloned().unwrap_or_default(),
             sheet: config.sheets.get(spec.stem).cloned(),
+            programs: config.deadlines.programs.keys().cloned().collect(),
         }
     }
 }
@@ -55,8 +59,18 @@ pub struct Reject {
     pub reason: String,
 }
 
-/// Rows in and rows accounted for, per file: read = used + rejected, always.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+/// A row below the header that is neither data nor a reject: a total, a note, a blank.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct SkippedRow {
+    pub line: usize,
+    pub kind: shape::SkipKind,
+    /// The row's first cells, shortened.
+    pub text: String,
+}
+
+/// Rows in and rows accounted for, per file: read = used + rejected, always; title, header,
+/// total, note and blank rows are listed apart.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
 pub struct FileCount {
     pub file: String,
     pub rows_read: usize,
@@ -68,6 +82,16 @@ pub struct FileCount {
     pub mapped: Vec<(String, String)>,
     /// Wall time to read and validate the file.
     pub seconds: f64,
+    /// The row (as the user sees it) where the header starts.
+    pub header_line: usize,
+    /// Rows above the header: the title block (program, township, period, unit …).
+    pub title: Vec<String>,
+    /// Totals, notes and blank rows below the header.
+    pub skipped: Vec<SkippedRow>,
+    /// Columns the file lacked, filled from its title: (field, value).
+    pub from_title: Vec<(String, String)>,
+    /// Problems with the file as a whole, e.g. a 合计 that does not add up.
+    pub warnings: Vec<String>,
 }
 
 /// One loaded file: the typed frame of good rows plus the accounting.
@@ -147,6 +171,98 @@ pub fn load_file(path: &Path, spec: &FileSpec) -> Result<Loaded> {
     load_file_with(path, spec, &InputOptions::default())
 }
 
+/// A source read as text, its header found.
+struct Table {
+    raw: read::RawTable,
+    header_line: usize,
+    title: Vec<String>,
+}
+
+/// Reads a file and finds its header. Plain CSV with its header on line 1 takes the fast
+/// path; a workbook, or a text export whose first line is not the header, is read as a
+/// grid of cells and shaped (see [`shape`]).
+fn read_table(path: &Path, spec: &FileSpec, options: &InputOptions) -> Result<Table> {
+    let ext = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase)
+        .unwrap_or_default();
+    let user = Some(&options.columns);
+    let (grid, format) = match ext.as_str() {
+        "xlsx" | "xlsm" | "xls" | "xlsb" | "ods" => {
+            let (grid, sheet) = read::read_workbook_grid(path, options.sheet.as_deref())?;
+            (grid, format!("workbook, sheet `{sheet}`"))
+        }
+        _ => {
+            let raw = read::read_source(path, None)?;
+            let headers = clean_headers(&raw.frame);
+            let mapped = headers::map_headers(&headers, spec, user);
+            let all_required = spec
+                .columns
+                .iter()
+                .filter(|c| c.required)
+                .all(|c| mapped.contains(&Some(c.name)));
+            if all_required || ext == "parquet" {
+                return Ok(Table {
+                    raw,
+                    header_line: 1,
+                    title: Vec::new(),
+                });
+            }
+            let (grid, format) = read::read_delimited_grid(path)?;
+            // Only a better header than line 1 changes anything; else the fast read stands
+            // (and the missing column is reported as such).
+            match shape::find_header(&grid, spec, user) {
+                Some(h) if h.row > 0 => (grid, format),
+                Some(_) => {
+                    return Ok(Table {
+                        raw,
+                        header_line: 1,
+                        title: Vec::new(),
+                    })
+                }
+                None => (grid, format),
+            }
+        }
+    };
+    let Some(header) = shape::find_header(&grid, spec, user) else {
+        return Err(Error::NoHeader {
+            path: path.display().to_string(),
+            scanned: shape::HEADER_SCAN_ROWS,
+            wanted: spec
+                .columns
+                .iter()
+                .filter(|c| c.required)
+                .map(|c| c.name)
+                .collect::<Vec<_>>()
+                .join(", "),
+            stem: spec.stem.to_string(),
+            rows: shape::first_rows(&grid, 8),
+        });
+    };
+    let title = shape::title_block(&grid, &header);
+    let header_line = grid.lines[header.row];
+    let mut raw = read::grid_table(&grid, header.row + header.height, &header.headers, path)?;
+    raw.format = if header.height == 2 {
+        format!("{format}, two-row header")
+    } else {
+        format
+    };
+    Ok(Table {
+        raw,
+        header_line,
+        title,
+    })
+}
+
+fn clean_headers(frame: &DataFrame) -> Vec<String> {
+    frame
+        .get_column_names()
+        .iter()
+        .map(|n| n.trim_start_matches('\u{feff}').trim().to_string())
+        .collect()
+}
+
 /// Reads one file of any supported format, maps its headers, validates every cell.
 pub fn load_file_with(path: &Path, spec: &FileSpec, options: &InputOptions) -> Result<Loaded> {
     let clock = std::time::Instant::now();
@@ -154,13 +270,10 @@ pub fn load_file_with(path: &Path, spec: &FileSpec, options: &InputOptions) -> R
     if !path.exists() {
         return Err(Error::MissingFile { path: shown });
     }
-    let raw = read::read_source(path, options.sheet.as_deref())?;
+    let table = read_table(path, spec, options)?;
+    let raw = table.raw;
     let mut frame = raw.frame;
-    let headers: Vec<String> = frame
-        .get_column_names()
-        .iter()
-        .map(|n| n.trim_start_matches('\u{feff}').trim().to_string())
-        .collect();
+    let headers = clean_headers(&frame);
     let fields = headers::map_headers(&headers, spec, Some(&options.columns));
     let mut mapped = Vec::new();
     let names: Vec<String> = headers
@@ -185,12 +298,33 @@ pub fn load_file_with(path: &Path, spec: &FileSpec, options: &InputOptions) -> R
             path: shown.clone(),
             message: e.to_string(),
         })?;
-    let mut loaded = validate::validate_rows(frame, raw.lines.as_deref(), &shown, spec, &headers)?;
+    // Columns the file lacks that its title names unambiguously (a township's roster
+    // rarely repeats the township on every row).
+    let mut from_title = Vec::new();
+    if !table.title.is_empty() {
+        let programs: Vec<&str> = options.programs.iter().map(String::as_str).collect();
+        for (field, value) in shape::title_defaults(&table.title, &programs) {
+            if spec.column(field).is_some() && !names.iter().any(|n| n == field) {
+                frame.with_column(Column::new(
+                    field.into(),
+                    vec![value.as_str(); frame.height()],
+                ))?;
+                from_title.push((field.to_string(), value));
+            }
+        }
+    }
+    let (frame, lines, skipped, warnings) = skip_footer_rows(frame, raw.lines, spec, &shown)?;
+    let mut loaded = validate::validate_rows(frame, Some(&lines), &shown, spec, &headers)?;
     // Rows that could not even be split into fields count as read and rejected.
     loaded.count.rows_read += raw.rejects.len();
     loaded.count.rows_rejected += raw.rejects.len();
     loaded.count.format = raw.format;
     loaded.count.mapped = mapped;
+    loaded.count.header_line = table.header_line;
+    loaded.count.title = table.title;
+    loaded.count.skipped = skipped;
+    loaded.count.from_title = from_title;
+    loaded.count.warnings = warnings;
     loaded.rejects.extend(raw.rejects.into_iter().map(|mut r| {
         r.file = shown.clone();
         r
@@ -198,6 +332,132 @@ pub fn load_file_with(path: &Path, spec: &FileSpec, options: &InputOptions) -> R
     loaded.rejects.sort_by_key(|r| r.line);
     loaded.count.seconds = clock.elapsed().as_secs_f64();
     Ok(loaded)
+}
+
+/// The column whose emptiness marks a row as possibly not data: the file's key, else its
+/// first required column.
+fn key_column(spec: &FileSpec) -> &'static str {
+    spec.columns
+        .iter()
+        .find(|c| c.field == Field::Key)
+        .or_else(|| spec.columns.iter().find(|c| c.required))
+        .map_or("", |c| c.name)
+}
+
+type Footers = (DataFrame, Vec<usize>, Vec<SkippedRow>, Vec<String>);
+
+/// Takes total, note and blank rows out of the data (see [`shape::classify`]) and checks
+/// each total's amount against the rows above it: 合计/总计 against every data row before
+/// it, 小计 against the rows since the previous total. A total that does not add up is a
+/// warning, since it is itself a fact an auditor wants to see.
+fn skip_footer_rows(
+    frame: DataFrame,
+    lines: Option<Vec<usize>>,
+    spec: &FileSpec,
+    file: &str,
+) -> Result<Footers> {
+    let height = frame.height();
+    let lines = lines.unwrap_or_else(|| (2..height + 2).collect());
+    let key = key_column(spec);
+    let Ok(key_values) = frame.column(key).and_then(|c| c.str().cloned()) else {
+        return Ok((frame, lines, Vec::new(), Vec::new()));
+    };
+    // Only rows without a key, or whose key is itself a marker, can be anything but data.
+    let candidates: Vec<usize> = key_values
+        .iter()
+        .enumerate()
+        .filter(|(_, k)| {
+            k.is_none_or(|k| {
+                let k = k.trim();
+                k.is_empty()
+                    || (shape::may_be_marker(k) && shape::classify(&[Some(k)], Some(k)).is_some())
+            })
+        })
+        .map(|(i, _)| i)
+        .collect();
+    if candidates.is_empty() {
+        return Ok((frame, lines, Vec::new(), Vec::new()));
+    }
+    let texts: Vec<StringChunked> = frame
+        .columns()
+        .iter()
+        .filter_map(|c| c.str().ok().cloned())
+        .collect();
+    let mut skip = vec![false; height];
+    let mut skipped = Vec::new();
+    let mut totals = Vec::new();
+    for &i in &candidates {
+        let cells: Vec<Option<&str>> = texts.iter().map(|c| c.get(i)).collect();
+        if let Some(kind) = shape::classify(&cells, key_values.get(i)) {
+            skip[i] = true;
+            let text: String = cells
+                .iter()
+                .flatten()
+                .map(|c| c.trim())
+                .filter(|c| !c.is_empty())
+                .collect::<Vec<_>>()
+                .join(" ")
+                .chars()
+                .take(60)
+                .collect();
+            if kind == shape::SkipKind::Total {
+                totals.push((i, text.clone()));
+            }
+            skipped.push(SkippedRow {
+                line: lines[i],
+                kind,
+                text,
+            });
+        }
+    }
+    let mut warnings = Vec::new();
+    if let (false, Ok(amounts)) = (
+        totals.is_empty(),
+        frame.column("amount").and_then(|c| c.str().cloned()),
+    ) {
+        let fen = |i: usize| {
+            amounts
+                .get(i)
+                .and_then(|v| crate::parse::parse_amount_fen(v).ok())
+        };
+        let (mut since, mut from_start, mut last) = (0i64, 0i64, 0usize);
+        for (i, text) in totals {
+            for j in last..i {
+                if !skip[j] {
+                    let v = fen(j).unwrap_or(0);
+                    since += v;
+                    from_start += v;
+                }
+            }
+            last = i + 1;
+            let expected = if text.contains("小计") {
+                since
+            } else {
+                from_start
+            };
+            if let Some(stated) = fen(i) {
+                if stated != expected {
+                    warnings.push(format!(
+                        "{file} row {}: `{}` states {} yuan but the rows above add up to {} yuan",
+                        lines[i],
+                        text.chars().take(20).collect::<String>(),
+                        crate::parse::fmt_yuan(stated),
+                        crate::parse::fmt_yuan(expected)
+                    ));
+                }
+            }
+            since = 0;
+        }
+    }
+    let keep: Vec<bool> = skip.iter().map(|s| !s).collect();
+    let frame = frame.filter(&BooleanChunked::from_slice("keep".into(), &keep))?;
+    let lines = lines
+        .into_iter()
+        .zip(&skip)
+        .filter(|(_, s)| !**s)
+        .map(|(l, _)| l)
+        .collect();
+    Ok((frame, lines, skipped, warnings))
 }
 
 #[cfg(test)]

@@ -11,6 +11,7 @@ use std::path::Path;
 use calamine::{open_workbook_auto, Data, Reader};
 use polars::prelude::*;
 
+use super::shape::Grid;
 use super::Reject;
 use crate::error::{Error, Result};
 
@@ -291,7 +292,9 @@ fn cell_text(cell: &Data) -> Option<String> {
     }
 }
 
-fn read_workbook(path: &Path, sheet: Option<&str>) -> Result<RawTable> {
+/// Every row of a workbook sheet as text cells, blank rows included, each with its Excel
+/// row number; and the sheet's name.
+pub fn read_workbook_grid(path: &Path, sheet: Option<&str>) -> Result<(Grid, String)> {
     let mut book = open_workbook_auto(path).map_err(|e| unreadable(path, e))?;
     let names = book.sheet_names();
     let name = match sheet {
@@ -317,27 +320,51 @@ fn read_workbook(path: &Path, sheet: Option<&str>) -> Result<RawTable> {
         .worksheet_range(&name)
         .map_err(|e| unreadable(path, e))?;
     let (first_row, _) = range.start().unwrap_or((0, 0));
-    let mut rows = range
-        .rows()
-        .enumerate()
-        .filter(|(_, r)| r.iter().any(|c| !matches!(c, Data::Empty)));
-    let Some((_, header)) = rows.next() else {
+    let mut grid = Grid::default();
+    for (i, row) in range.rows().enumerate() {
+        grid.rows.push(row.iter().map(cell_text).collect());
+        grid.lines.push(first_row as usize + i + 1);
+    }
+    Ok((grid, name))
+}
+
+/// The names of a workbook's sheets.
+pub fn sheet_names(path: &Path) -> Result<Vec<String>> {
+    Ok(open_workbook_auto(path)
+        .map_err(|e| unreadable(path, e))?
+        .sheet_names())
+}
+
+/// A workbook sheet whose first non-blank row is the header (for sheets fundaudit wrote
+/// itself, such as a filled-in findings.xlsx; ledgers go through [`super::shape`]).
+fn read_workbook(path: &Path, sheet: Option<&str>) -> Result<RawTable> {
+    let (grid, name) = read_workbook_grid(path, sheet)?;
+    let Some(header) = grid.rows.iter().position(|r| {
+        r.iter()
+            .any(|c| c.as_deref().is_some_and(|v| !v.trim().is_empty()))
+    }) else {
         return Err(unreadable(path, format!("sheet `{name}` is empty")));
     };
-    let headers: Vec<String> = header
+    let headers: Vec<String> = grid.rows[header]
         .iter()
         .enumerate()
-        .map(|(i, c)| cell_text(c).unwrap_or_else(|| format!("column_{}", i + 1)))
+        .map(|(i, c)| c.clone().unwrap_or_else(|| format!("column_{}", i + 1)))
         .collect();
-    let mut columns: Vec<Vec<Option<String>>> = vec![Vec::new(); headers.len()];
-    let mut lines = Vec::new();
-    for (i, row) in rows {
+    let mut table = grid_table(&grid, header + 1, &headers, path)?;
+    table.format = format!("workbook, sheet `{name}`");
+    Ok(table)
+}
+
+/// A frame of the grid's rows from `first` on, under `headers` (repeats numbered), with
+/// each row's line; blank rows are kept (the loader counts them as skipped).
+pub fn grid_table(grid: &Grid, first: usize, headers: &[String], path: &Path) -> Result<RawTable> {
+    let rows = grid.rows.get(first..).unwrap_or(&[]);
+    let mut columns: Vec<Vec<Option<String>>> = vec![Vec::with_capacity(rows.len()); headers.len()];
+    for row in rows {
         for (j, column) in columns.iter_mut().enumerate() {
-            column.push(row.get(j).and_then(cell_text));
+            column.push(row.get(j).cloned().flatten());
         }
-        lines.push(first_row as usize + i + 1);
     }
-    let height = lines.len();
     let mut seen = std::collections::HashSet::new();
     let frame_columns: Vec<Column> = headers
         .iter()
@@ -353,13 +380,70 @@ fn read_workbook(path: &Path, sheet: Option<&str>) -> Result<RawTable> {
             Column::new(name.as_str().into(), values)
         })
         .collect();
-    let frame = DataFrame::new(height, frame_columns).map_err(|e| unreadable(path, e))?;
+    let frame = DataFrame::new(rows.len(), frame_columns).map_err(|e| unreadable(path, e))?;
     Ok(RawTable {
         frame,
-        lines: Some(lines),
+        lines: Some(grid.lines.get(first..).unwrap_or(&[]).to_vec()),
         rejects: Vec::new(),
-        format: format!("workbook, sheet `{name}`"),
+        format: String::new(),
     })
+}
+
+/// Every record of a delimited text file as cells (quotes respected), each with the line it
+/// starts on: the slow path for exports whose header is not on line 1.
+pub fn read_delimited_grid(path: &Path) -> Result<(Grid, String)> {
+    let bytes = std::fs::read(path).map_err(|e| unreadable(path, e))?;
+    let (text, encoding) = decode(bytes);
+    let separator = sniff_delimiter(&text);
+    let mut grid = Grid::default();
+    let (mut field, mut record) = (Vec::new(), Vec::new());
+    let (mut in_quotes, mut line, mut start_line) = (false, 1usize, 1usize);
+    let finish_field = |field: &mut Vec<u8>, record: &mut Vec<Option<String>>| {
+        let text = String::from_utf8_lossy(field)
+            .trim_end_matches('\r')
+            .to_string();
+        record.push((!text.trim().is_empty()).then_some(text));
+        field.clear();
+    };
+    let mut i = 0;
+    while i < text.len() {
+        let b = text[i];
+        if in_quotes {
+            if b == b'"' && text.get(i + 1) == Some(&b'"') {
+                field.push(b'"');
+                i += 1;
+            } else if b == b'"' {
+                in_quotes = false;
+            } else {
+                if b == b'\n' {
+                    line += 1;
+                }
+                field.push(b);
+            }
+        } else if b == b'"' && field.is_empty() {
+            in_quotes = true;
+        } else if b == separator {
+            finish_field(&mut field, &mut record);
+        } else if b == b'\n' {
+            finish_field(&mut field, &mut record);
+            grid.rows.push(std::mem::take(&mut record));
+            grid.lines.push(start_line);
+            line += 1;
+            start_line = line;
+        } else {
+            field.push(b);
+        }
+        i += 1;
+    }
+    if !field.is_empty() || !record.is_empty() {
+        finish_field(&mut field, &mut record);
+        grid.rows.push(record);
+        grid.lines.push(start_line);
+    }
+    Ok((
+        grid,
+        format!("text, {encoding}, {}", delimiter_name(separator)),
+    ))
 }
 
 fn read_parquet(path: &Path) -> Result<RawTable> {

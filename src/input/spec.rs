@@ -99,6 +99,9 @@ pub const BENEFICIARIES: FileSpec = FileSpec {
                 "收款账号",
                 "银行卡号",
                 "社保卡号",
+                "账号",
+                "银行帐号",
+                "帐号",
             ],
         ),
         opt("death_date", Field::OptDate, &["死亡日期"]),
@@ -157,7 +160,17 @@ pub const PAYMENTS: FileSpec = FileSpec {
         req(
             "payee_account",
             Field::Account,
-            &["收款账号", "银行账号", "卡号", "一卡通账号", "银行卡号"],
+            &[
+                "收款账号",
+                "银行账号",
+                "卡号",
+                "一卡通账号",
+                "银行卡号",
+                "账号",
+                "收款帐号",
+                "银行帐号",
+                "帐号",
+            ],
         ),
         req(
             "amount",

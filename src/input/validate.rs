@@ -180,9 +180,7 @@ pub(super) fn validate_rows(
             rows_read: height,
             rows_used: height - rows_rejected,
             rows_rejected,
-            format: String::new(),
-            mapped: Vec::new(),
-            seconds: 0.0,
+            ..FileCount::default()
         },
         frame: good,
         rejects,
