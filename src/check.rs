@@ -7,17 +7,19 @@ use std::path::Path;
 use crate::config::Config;
 use crate::error::Result;
 use crate::input::{FileCount, Ledgers};
-use crate::report::{file_lines, write_rejects};
+use crate::report::{file_lines, unused_lines, write_rejects};
 
 /// The accounting of every input file, and where the rejects were written.
 pub struct CheckReport {
     pub files: Vec<FileCount>,
     pub rejects: usize,
+    pub unused: Vec<String>,
 }
 
 impl CheckReport {
     pub fn render(&self) -> String {
-        self.files.iter().map(|f| file_lines(f, true)).collect()
+        let files: String = self.files.iter().map(|f| file_lines(f, true)).collect();
+        files + &unused_lines(&self.unused)
     }
 }
 
@@ -40,6 +42,7 @@ pub fn check_inputs(
         write_rejects(&ledgers.rejects, &out.join("rejects.csv"), false)?;
     }
     Ok(CheckReport {
+        unused: ledgers.unused,
         files: ledgers.counts,
         rejects: ledgers.rejects.len(),
     })

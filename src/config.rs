@@ -112,8 +112,17 @@ score = 101.0
 # "交易编号" = "payment_id"
 
 [sheets]
-# For Excel/OpenDocument inputs, the sheet to read per file (default: the first sheet).
+# For Excel/OpenDocument inputs, the sheet to read per file. Default: every sheet whose
+# header maps the same fields as the first one (one sheet per township, stacked); "*" says
+# the same explicitly; a name reads that sheet alone.
 # beneficiaries = "花名册"
+
+[inputs]
+# Where each ledger's files are, when not `<name>.csv`/`.xlsx`/… or a folder `<name>/` in
+# the data folder: patterns relative to the data folder (`*` and `?` in the file name).
+# Without this, files named in Chinese (花名册, 发放清册, 代发, 死亡, 财政供养 …) are
+# recognised by name and confirmed by their header.
+# payments = ["代发/*.xlsx", "代发/*.csv"]
 
 [weights]
 # How much each rule matters to the ranking, from 0 to 1.
@@ -149,6 +158,9 @@ pub struct Config {
     /// Per input file: the workbook sheet to read.
     #[serde(default)]
     pub sheets: BTreeMap<String, String>,
+    /// Per input file: where its files are (patterns relative to the data folder).
+    #[serde(default)]
+    pub inputs: BTreeMap<String, Vec<String>>,
     pub weights: Weights,
 }
 
@@ -380,6 +392,9 @@ impl Config {
         }
         for stem in self.sheets.keys() {
             spec_of(stem, "sheets")?;
+        }
+        for stem in self.inputs.keys() {
+            spec_of(stem, "inputs")?;
         }
         if self.identity.max_cluster_size < 2 {
             return Err("identity.max_cluster_size must be at least 2".into());

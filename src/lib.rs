@@ -193,6 +193,7 @@ pub fn run(opts: &RunOptions) -> Result<RunOutcome> {
         ctx.warnings.clone(),
     )?;
     summary.ledger = ledger_record;
+    summary.unused = ctx.ledgers.unused.clone();
     let t = Instant::now();
     workbook::write_workbook(&shown, &summary, &out.join("findings.xlsx"))?;
     stage(&mut summary.timings, "write workbook", t);

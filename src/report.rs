@@ -40,6 +40,8 @@ pub struct Summary {
     pub warnings: Vec<String>,
     /// What the case ledger made of this run (None without a ledger).
     pub ledger: Option<crate::ledger::RunRecord>,
+    /// Files in the data folder that no ledger took, with why.
+    pub unused: Vec<String>,
 }
 
 impl Summary {
@@ -103,6 +105,7 @@ impl Summary {
             timings,
             warnings,
             ledger: None,
+            unused: Vec::new(),
         })
     }
 
@@ -119,6 +122,7 @@ impl Summary {
             "  {:<20} read {:>9}  used {:>9}  rejected {:>7}  (every row accounted for)\n",
             "total", self.rows_read, self.rows_used, self.rows_rejected
         ));
+        s.push_str(&unused_lines(&self.unused));
         s.push_str(&format!(
             "\nfindings: {}   money at risk: {} yuan\n\nby category\n",
             self.findings,
@@ -194,11 +198,7 @@ pub fn file_lines(f: &FileCount, timed: bool) -> String {
     }
     if !f.skipped.is_empty() {
         let mut kinds: Vec<String> = Vec::new();
-        for kind in [
-            crate::input::shape::SkipKind::Total,
-            crate::input::shape::SkipKind::Notes,
-            crate::input::shape::SkipKind::Blank,
-        ] {
+        for kind in crate::input::shape::SkipKind::ALL {
             let rows: Vec<String> = f
                 .skipped
                 .iter()
@@ -216,11 +216,19 @@ pub fn file_lines(f: &FileCount, timed: bool) -> String {
             }
         }
         s.push_str(&format!(
-            "  {pad:<20} skipped as footer/notes, neither data nor rejects: {}\n",
+            "  {pad:<20} skipped, neither data nor rejects: {}\n",
             kinds.join("; ")
         ));
     }
     s
+}
+
+/// Files that no ledger took, one line each.
+pub fn unused_lines(unused: &[String]) -> String {
+    unused
+        .iter()
+        .map(|u| format!("  not read as a ledger: {u}\n"))
+        .collect()
 }
 
 /// The file name of a path, for compact listings.

@@ -153,6 +153,8 @@ pub struct Manifest {
     pub config_sha256: String,
     pub config: Config,
     pub inputs: Vec<InputRecord>,
+    /// Files in the data folder that no ledger took, with why.
+    pub unused: Vec<String>,
     pub timings: Vec<(String, f64)>,
     pub findings: usize,
     pub amount_at_risk: f64,
@@ -201,6 +203,7 @@ impl Manifest {
             config_sha256: hex(&Sha256::digest(config_json.as_bytes())),
             config: config.clone(),
             inputs,
+            unused: summary.unused.clone(),
             timings: summary.timings.clone(),
             findings: summary.findings,
             amount_at_risk: summary.amount_at_risk,

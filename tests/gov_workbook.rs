@@ -205,7 +205,7 @@ fn government_workbooks_give_the_findings_of_their_clean_csv() {
     );
     assert!(summary.contains("two-row header"), "{summary}");
     assert!(
-        summary.contains("skipped as footer/notes, neither data nor rejects: 1 total (rows 7); 1 notes (rows 9); 1 blank (rows 8)"),
+        summary.contains("skipped, neither data nor rejects: 1 total (rows 7); 1 notes (rows 9); 1 blank (rows 8)"),
         "{summary}"
     );
     assert!(

@@ -9,7 +9,9 @@
 pub mod headers;
 pub mod read;
 pub mod shape;
+pub mod sources;
 pub mod spec;
+pub mod stack;
 pub mod validate;
 
 use std::collections::BTreeMap;
@@ -92,6 +94,10 @@ pub struct FileCount {
     pub from_title: Vec<(String, String)>,
     /// Problems with the file as a whole, e.g. a 合计 that does not add up.
     pub warnings: Vec<String>,
+    /// The fields the file carries (its own columns, or filled from its title).
+    pub fields: Vec<String>,
+    /// The workbook sheet, when the file's sheets were read one by one.
+    pub sheet: Option<String>,
 }
 
 /// One loaded file: the typed frame of good rows plus the accounting.
@@ -112,32 +118,112 @@ pub struct Ledgers {
     pub officials: Option<DataFrame>,
     pub rejects: Vec<Reject>,
     pub counts: Vec<FileCount>,
+    /// Files in the data folder that no ledger took, with why.
+    pub unused: Vec<String>,
+}
+
+/// A path's last part, for messages that name a file among files.
+pub fn short(path: &str) -> &str {
+    Path::new(path)
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or(path)
+}
+
+/// Loads a file: a workbook sheet by sheet (the configured one; by default every sheet
+/// whose header maps the same fields as the first, one sheet per township being common),
+/// anything else whole.
+fn load_parts(
+    path: &Path,
+    spec: &FileSpec,
+    options: &InputOptions,
+    unused: &mut Vec<String>,
+) -> Result<Vec<stack::Part>> {
+    let shown = path.display().to_string();
+    let workbook = path.extension().and_then(|e| e.to_str()).is_some_and(|e| {
+        matches!(
+            e.to_ascii_lowercase().as_str(),
+            "xlsx" | "xlsm" | "xls" | "xlsb" | "ods"
+        )
+    });
+    let named_sheet = options.sheet.as_deref().filter(|s| *s != "*");
+    if !workbook || named_sheet.is_some() {
+        let loaded = load_file_with(path, spec, options)?;
+        return Ok(vec![stack::Part {
+            loaded,
+            label: shown,
+        }]);
+    }
+    let every = options.sheet.as_deref() == Some("*");
+    let names = read::sheet_names(path)?;
+    let mut parts: Vec<stack::Part> = Vec::new();
+    for name in &names {
+        let mut one = options.clone();
+        one.sheet = Some(name.clone());
+        let label = if names.len() > 1 {
+            format!("{shown} [{name}]")
+        } else {
+            shown.clone()
+        };
+        match load_file_with(path, spec, &one) {
+            Ok(mut loaded) => {
+                let fits = parts
+                    .first()
+                    .is_none_or(|p| p.loaded.count.fields == loaded.count.fields);
+                if fits || every {
+                    loaded.count.sheet = (names.len() > 1).then(|| name.clone());
+                    for r in loaded.rejects.iter_mut() {
+                        r.file = label.clone();
+                    }
+                    parts.push(stack::Part { loaded, label });
+                } else {
+                    unused.push(format!(
+                        "{label} (its header maps other fields than the first sheet's)"
+                    ));
+                }
+            }
+            // The first sheet decides what the file is; a later sheet that is not the
+            // ledger (a 汇总 or 说明 sheet) is listed as not used.
+            Err(e) if parts.is_empty() || every => return Err(e),
+            Err(e) => unused.push(format!("{label} ({e})")),
+        }
+    }
+    Ok(parts)
 }
 
 impl Ledgers {
-    /// Loads every input from a data folder; optional lists are skipped when absent.
+    /// Loads every input from a data folder (which files: see [`sources`]); optional lists
+    /// are skipped when absent.
     pub fn load(dir: &Path, config: &crate::config::Config) -> Result<Ledgers> {
+        let plan = sources::plan(dir, config)?;
+        let mut unused = plan.unused;
         let mut rejects = Vec::new();
         let mut counts = Vec::new();
         let mut take = |spec: &FileSpec| -> Result<Option<DataFrame>> {
-            let path = match find_source(dir, spec) {
-                Some(path) => path,
-                None if spec.optional => return Ok(None),
-                None => {
-                    return Err(Error::MissingFile {
-                        path: format!(
-                            "{} (or {}.{})",
-                            dir.join(spec.file).display(),
-                            spec.stem,
-                            read::EXTENSIONS.join(", .")
-                        ),
-                    })
+            let files = plan.files.get(spec.stem).cloned().unwrap_or_default();
+            if files.is_empty() {
+                if spec.optional {
+                    return Ok(None);
                 }
-            };
-            let loaded = load_file_with(&path, spec, &InputOptions::for_file(config, spec))?;
-            rejects.extend(loaded.rejects);
-            counts.push(loaded.count);
-            Ok(Some(loaded.frame))
+                return Err(Error::MissingFile {
+                    path: format!(
+                        "{} (or {}.{}, a folder {}/, or a file named in Chinese; see [inputs] in `fundaudit config`)",
+                        dir.join(spec.file).display(),
+                        spec.stem,
+                        read::EXTENSIONS.join(", ."),
+                        dir.join(spec.stem).display()
+                    ),
+                });
+            }
+            let options = InputOptions::for_file(config, spec);
+            let mut parts = Vec::new();
+            for path in &files {
+                parts.extend(load_parts(path, spec, &options, &mut unused)?);
+            }
+            let stacked = stack::stack(spec, parts)?;
+            rejects.extend(stacked.rejects);
+            counts.extend(stacked.counts);
+            Ok(Some(stacked.frame))
         };
         let beneficiaries = take(&BENEFICIARIES)?.unwrap_or_default();
         let allocations = take(&ALLOCATIONS)?.unwrap_or_default();
@@ -152,6 +238,7 @@ impl Ledgers {
             officials,
             rejects,
             counts,
+            unused,
         })
     }
 }
@@ -313,6 +400,13 @@ pub fn load_file_with(path: &Path, spec: &FileSpec, options: &InputOptions) -> R
             }
         }
     }
+    let mut fields: Vec<String> = frame
+        .get_column_names()
+        .iter()
+        .map(|n| n.to_string())
+        .filter(|n| spec.column(n).is_some())
+        .collect();
+    fields.sort();
     let (frame, lines, skipped, warnings) = skip_footer_rows(frame, raw.lines, spec, &shown)?;
     let mut loaded = validate::validate_rows(frame, Some(&lines), &shown, spec, &headers)?;
     // Rows that could not even be split into fields count as read and rejected.
@@ -325,6 +419,7 @@ pub fn load_file_with(path: &Path, spec: &FileSpec, options: &InputOptions) -> R
     loaded.count.skipped = skipped;
     loaded.count.from_title = from_title;
     loaded.count.warnings = warnings;
+    loaded.count.fields = fields;
     loaded.rejects.extend(raw.rejects.into_iter().map(|mut r| {
         r.file = shown.clone();
         r

@@ -395,6 +395,35 @@ pub fn read_delimited_grid(path: &Path) -> Result<(Grid, String)> {
     let bytes = std::fs::read(path).map_err(|e| unreadable(path, e))?;
     let (text, encoding) = decode(bytes);
     let separator = sniff_delimiter(&text);
+    Ok((
+        split_grid(&text, separator),
+        format!("text, {encoding}, {}", delimiter_name(separator)),
+    ))
+}
+
+/// The first `limit` bytes of a delimited text file as cells (the last, maybe cut, record
+/// dropped): enough to find its header without reading a large file.
+pub fn head_delimited_grid(path: &Path, limit: usize) -> Result<Grid> {
+    use std::io::Read;
+    let mut bytes = Vec::with_capacity(limit);
+    std::fs::File::open(path)
+        .map_err(|e| unreadable(path, e))?
+        .take(limit as u64)
+        .read_to_end(&mut bytes)
+        .map_err(|e| unreadable(path, e))?;
+    let cut = bytes.len() == limit;
+    let (text, _) = decode(bytes);
+    let mut grid = split_grid(&text, sniff_delimiter(&text));
+    if cut && grid.rows.len() > 1 {
+        grid.rows.pop();
+        grid.lines.pop();
+    }
+    Ok(grid)
+}
+
+/// Splits decoded text into records of cells: quotes respected (a doubled quote is one
+/// quote), blank cells None, each record with the line it starts on.
+fn split_grid(text: &[u8], separator: u8) -> Grid {
     let mut grid = Grid::default();
     let (mut field, mut record) = (Vec::new(), Vec::new());
     let (mut in_quotes, mut line, mut start_line) = (false, 1usize, 1usize);
@@ -440,10 +469,7 @@ pub fn read_delimited_grid(path: &Path) -> Result<(Grid, String)> {
         grid.rows.push(record);
         grid.lines.push(start_line);
     }
-    Ok((
-        grid,
-        format!("text, {encoding}, {}", delimiter_name(separator)),
-    ))
+    grid
 }
 
 fn read_parquet(path: &Path) -> Result<RawTable> {

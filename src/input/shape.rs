@@ -136,14 +136,24 @@ pub enum SkipKind {
     /// 制表人, 审核人, 填表说明 …
     Notes,
     Blank,
+    /// The same row as in another file of the ledger (overlapping exports): counted once.
+    Repeated,
 }
 
 impl SkipKind {
+    pub const ALL: [SkipKind; 4] = [
+        SkipKind::Total,
+        SkipKind::Notes,
+        SkipKind::Blank,
+        SkipKind::Repeated,
+    ];
+
     pub fn label(self) -> &'static str {
         match self {
             SkipKind::Total => "total",
             SkipKind::Notes => "notes",
             SkipKind::Blank => "blank",
+            SkipKind::Repeated => "repeated from another file",
         }
     }
 }

@@ -1,0 +1,343 @@
+//! Which files hold each ledger. Real inputs arrive as `2025年第三季度低保金发放花名册.xlsx`,
+//! one workbook per township or month, or a bank's monthly files in a folder, so a ledger
+//! may be, in this order of precedence:
+//!
+//! 1. the files the config's `[inputs]` patterns name (`payments = ["代发/*.xlsx"]`);
+//! 2. `<name>.<ext>` in the data folder (every supported extension present), and every
+//!    supported file in a folder `<name>/`;
+//! 3. any other file in the data folder or one folder down, recognised by a Chinese word
+//!    in its name or its folder's (花名册 → beneficiaries, 发放清册 → allocations, 代发 →
+//!    payments, 死亡 → deaths, 财政供养 → officials …) *and confirmed by its header*; a file
+//!    without such a word joins a main ledger only when its header fits that ledger alone.
+//!
+//! A file that fits nothing is listed as not used, never silently ignored.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use super::read::EXTENSIONS;
+use super::shape::{find_header, Grid};
+use super::spec::{FileSpec, ALL};
+use crate::config::Config;
+use crate::error::{Error, Result};
+
+/// Words in file or folder names, per ledger.
+const NAME_WORDS: &[(&str, &[&str])] = &[
+    (
+        "beneficiaries",
+        &["花名册", "享受对象", "人员名册", "名册", "对象名单"],
+    ),
+    ("allocations", &["发放清册", "清册", "分配", "核定"]),
+    (
+        "payments",
+        &["代发", "发放明细", "银行", "流水", "到账", "支付明细"],
+    ),
+    ("deaths", &["死亡", "火化", "殡葬"]),
+    (
+        "officials",
+        &["财政供养", "公职人员", "干部", "工作人员", "编制"],
+    ),
+];
+
+/// The files of each ledger, and the files looked at and not used (with why).
+#[derive(Debug, Default)]
+pub struct Plan {
+    pub files: BTreeMap<&'static str, Vec<PathBuf>>,
+    pub unused: Vec<String>,
+}
+
+fn supported(path: &Path) -> bool {
+    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+    // Hidden files and the lock files office programs leave beside open workbooks.
+    if name.starts_with('.') || name.starts_with("~$") {
+        return false;
+    }
+    path.extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| EXTENSIONS.contains(&e.to_ascii_lowercase().as_str()))
+}
+
+fn files_in(dir: &Path) -> Vec<PathBuf> {
+    let mut out: Vec<PathBuf> = std::fs::read_dir(dir)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.is_file() && supported(p))
+        .collect();
+    out.sort();
+    out
+}
+
+/// `*` and `?` wildcards over one file name.
+fn wildcard(pattern: &[char], name: &[char]) -> bool {
+    match (pattern.first(), name.first()) {
+        (None, None) => true,
+        (Some('*'), _) => {
+            wildcard(&pattern[1..], name) || (!name.is_empty() && wildcard(pattern, &name[1..]))
+        }
+        (Some('?'), Some(_)) => wildcard(&pattern[1..], &name[1..]),
+        (Some(p), Some(n)) if p == n => wildcard(&pattern[1..], &name[1..]),
+        _ => false,
+    }
+}
+
+/// The files a pattern relative to `dir` names (wildcards in the last part only).
+fn glob(dir: &Path, pattern: &str) -> Vec<PathBuf> {
+    let full = dir.join(pattern);
+    let (Some(parent), Some(name)) = (full.parent(), full.file_name().and_then(|n| n.to_str()))
+    else {
+        return Vec::new();
+    };
+    let want: Vec<char> = name.chars().collect();
+    files_in(parent)
+        .into_iter()
+        .filter(|p| {
+            let n: Vec<char> = p
+                .file_name()
+                .and_then(|n| n.to_str())
+                .unwrap_or("")
+                .chars()
+                .collect();
+            wildcard(&want, &n)
+        })
+        .collect()
+}
+
+/// The ledgers a name suggests.
+fn named(path: &Path, dir: &Path) -> Vec<&'static str> {
+    let rel = path.strip_prefix(dir).unwrap_or(path).to_string_lossy();
+    NAME_WORDS
+        .iter()
+        .filter(|(_, words)| words.iter().any(|w| rel.contains(w)))
+        .map(|(stem, _)| *stem)
+        .collect()
+}
+
+/// Whether a file's header (found among its first rows) maps every required field.
+fn fits(path: &Path, spec: &FileSpec, config: &Config) -> bool {
+    let Ok(grid) = head_grid(path) else {
+        return false;
+    };
+    let user = config.columns.get(spec.stem);
+    find_header(&grid, spec, user)
+        .is_some_and(|h| h.required == spec.columns.iter().filter(|c| c.required).count())
+}
+
+/// The first rows of a file as cells, cheaply: a text file's first 64 KiB, a workbook's
+/// first sheet.
+fn head_grid(path: &Path) -> Result<Grid> {
+    let ext = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase)
+        .unwrap_or_default();
+    match ext.as_str() {
+        "xlsx" | "xlsm" | "xls" | "xlsb" | "ods" => {
+            let (mut grid, _) = super::read::read_workbook_grid(path, None)?;
+            grid.rows.truncate(super::shape::HEADER_SCAN_ROWS + 1);
+            Ok(grid)
+        }
+        "parquet" => {
+            let raw = super::read::read_source(path, None)?;
+            let header = raw
+                .frame
+                .get_column_names()
+                .iter()
+                .map(|n| Some(n.to_string()))
+                .collect();
+            Ok(Grid {
+                rows: vec![header],
+                lines: vec![1],
+            })
+        }
+        _ => super::read::head_delimited_grid(path, 64 * 1024),
+    }
+}
+
+/// Decides which files hold each ledger (see the module comment).
+pub fn plan(dir: &Path, config: &Config) -> Result<Plan> {
+    let mut plan = Plan::default();
+    let mut claimed: Vec<PathBuf> = Vec::new();
+    for spec in ALL {
+        let mut files = Vec::new();
+        if let Some(patterns) = config.inputs.get(spec.stem) {
+            for pattern in patterns {
+                let found = glob(dir, pattern);
+                if found.is_empty() {
+                    plan.unused
+                        .push(format!("inputs.{}: `{pattern}` matches no file", spec.stem));
+                }
+                files.extend(found);
+            }
+        } else {
+            files.extend(
+                EXTENSIONS
+                    .iter()
+                    .map(|ext| dir.join(format!("{}.{ext}", spec.stem)))
+                    .filter(|p| p.is_file()),
+            );
+            files.extend(files_in(&dir.join(spec.stem)));
+        }
+        files.dedup();
+        claimed.extend(files.iter().cloned());
+        plan.files.insert(spec.stem, files);
+    }
+    // Everything else, here and one folder down.
+    let mut rest: Vec<PathBuf> = files_in(dir);
+    let mut subdirs: Vec<PathBuf> = std::fs::read_dir(dir)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| {
+            p.is_dir()
+                && !p
+                    .file_name()
+                    .and_then(|n| n.to_str())
+                    .is_some_and(|n| n.starts_with('.'))
+        })
+        .collect();
+    subdirs.sort();
+    for sub in subdirs {
+        rest.extend(files_in(&sub));
+    }
+    for path in rest.into_iter().filter(|p| !claimed.contains(p)) {
+        let shown = path
+            .strip_prefix(dir)
+            .unwrap_or(&path)
+            .display()
+            .to_string();
+        let by_name = named(&path, dir);
+        let fitting: Vec<&'static str> = ALL
+            .iter()
+            .filter(|s| config.inputs.get(s.stem).is_none())
+            .filter(|s| fits(&path, s, config))
+            .map(|s| s.stem)
+            .collect();
+        let named_and_fitting: Vec<&str> = by_name
+            .iter()
+            .copied()
+            .filter(|s| fitting.contains(s))
+            .collect();
+        // Reference lists (deaths, officials) need little (a name, a date): their word in
+        // the name is required. The main ledgers may be recognised by header alone.
+        let main_fitting: Vec<&str> = fitting
+            .iter()
+            .copied()
+            .filter(|s| ["beneficiaries", "allocations", "payments"].contains(s))
+            .collect();
+        // A file its name gives to one ledger whose header is that ledger's in part goes to
+        // it all the same: loading then says which column is missing, instead of the file
+        // being passed over.
+        let named_partly = match by_name.as_slice() {
+            [one] => ALL
+                .iter()
+                .find(|s| s.stem == *one && config.inputs.get(s.stem).is_none())
+                .filter(|s| {
+                    head_grid(&path)
+                        .is_ok_and(|g| find_header(&g, s, config.columns.get(s.stem)).is_some())
+                })
+                .map(|s| s.stem),
+            _ => None,
+        };
+        let choice = match (named_and_fitting.as_slice(), main_fitting.as_slice()) {
+            ([one], _) => Some(*one),
+            ([], [one]) => Some(*one),
+            _ => named_partly,
+        };
+        match choice {
+            Some(stem) => {
+                if let Some(files) = plan.files.get_mut(stem) {
+                    files.push(path);
+                }
+            }
+            None if main_fitting.len() > 1 => {
+                return Err(Error::Argument(format!(
+                    "{}: its header fits {} alike; say which in the config, e.g. [inputs] {} = [\"{shown}\"]",
+                    path.display(),
+                    main_fitting.join(" and "),
+                    main_fitting[0]
+                )))
+            }
+            None => plan.unused.push(format!(
+                "{shown} (its header fits no ledger{})",
+                if by_name.is_empty() {
+                    String::new()
+                } else {
+                    format!("; its name suggests {}", by_name.join("/"))
+                }
+            )),
+        }
+    }
+    Ok(plan)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wildcards() {
+        let w = |p: &str, n: &str| {
+            wildcard(
+                &p.chars().collect::<Vec<_>>(),
+                &n.chars().collect::<Vec<_>>(),
+            )
+        };
+        assert!(w("*.xlsx", "2025年7月代发.xlsx"));
+        assert!(w("代发??.csv", "代发07.csv"));
+        assert!(!w("*.xlsx", "a.csv"));
+        assert!(w("*", ""));
+    }
+
+    #[test]
+    fn files_are_found_by_name_folder_pattern_and_header() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        std::fs::write(
+            d.join("beneficiaries.csv"),
+            "beneficiary_id,name,id_number,township,village,bank_account\n",
+        )
+        .unwrap();
+        std::fs::create_dir_all(d.join("allocations")).unwrap();
+        std::fs::write(
+            d.join("allocations/7月.csv"),
+            "allocation_id,program,period,beneficiary_id,township,amount,funds_received_date\n",
+        )
+        .unwrap();
+        let pay = "流水号,清册编号,人员编号,户名,账号,金额,交易日期,补贴项目\n";
+        std::fs::write(d.join("2025年7月农商行代发明细.csv"), pay).unwrap();
+        std::fs::create_dir_all(d.join("bank")).unwrap();
+        std::fs::write(d.join("bank/202508.csv"), pay).unwrap();
+        std::fs::write(d.join("死亡人员名单.csv"), "姓名,死亡日期\n").unwrap();
+        std::fs::write(d.join("truth.csv"), "rule,allocation_id\n").unwrap();
+        std::fs::write(d.join("~$花名册.xlsx"), "lock").unwrap();
+        let plan = plan(d, &Config::default()).unwrap();
+        let names = |stem: &str| -> Vec<String> {
+            plan.files[stem]
+                .iter()
+                .map(|p| p.strip_prefix(d).unwrap().display().to_string())
+                .collect()
+        };
+        assert_eq!(names("beneficiaries"), ["beneficiaries.csv"]);
+        assert_eq!(names("allocations"), ["allocations/7月.csv"]);
+        assert_eq!(
+            names("payments"),
+            ["2025年7月农商行代发明细.csv", "bank/202508.csv"]
+        );
+        assert_eq!(names("deaths"), ["死亡人员名单.csv"]);
+        assert!(
+            plan.unused.iter().any(|u| u.starts_with("truth.csv")),
+            "{:?}",
+            plan.unused
+        );
+        // The config's patterns replace the search for that ledger.
+        let mut config = Config::default();
+        config
+            .inputs
+            .insert("payments".into(), vec!["bank/*.csv".into()]);
+        let plan2 = super::plan(d, &config).unwrap();
+        assert_eq!(plan2.files["payments"], [d.join("bank/202508.csv")]);
+    }
+}
