@@ -124,6 +124,12 @@ score = 101.0
 # recognised by name and confirmed by their header.
 # payments = ["代发/*.xlsx", "代发/*.csv"]
 
+[status]
+# A bank file's transfer status (交易状态/处理结果 …) values beyond the built-in ones
+# (成功, 失败, 退票, 冲正 and their usual variants), mapped to paid, failed, returned or
+# reversed. A value neither knows sends its row to rejects. Example:
+# "待清算" = "failed"
+
 [weights]
 # How much each rule matters to the ranking, from 0 to 1.
 DELAY_LATE = 0.45
@@ -161,6 +167,10 @@ pub struct Config {
     /// Per input file: where its files are (patterns relative to the data folder).
     #[serde(default)]
     pub inputs: BTreeMap<String, Vec<String>>,
+    /// Bank transfer status values beyond the built-in ones: value → paid, failed,
+    /// returned or reversed.
+    #[serde(default)]
+    pub status: BTreeMap<String, String>,
     pub weights: Weights,
 }
 
@@ -395,6 +405,13 @@ impl Config {
         }
         for stem in self.inputs.keys() {
             spec_of(stem, "inputs")?;
+        }
+        for (value, outcome) in &self.status {
+            if crate::input::bank::Outcome::parse_code(outcome).is_none() {
+                return Err(format!(
+                    "status.\"{value}\" = \"{outcome}\": use paid, failed, returned or reversed"
+                ));
+            }
         }
         if self.identity.max_cluster_size < 2 {
             return Err("identity.max_cluster_size must be at least 2".into());

@@ -194,6 +194,7 @@ pub fn run(opts: &RunOptions) -> Result<RunOutcome> {
     )?;
     summary.ledger = ledger_record;
     summary.unused = ctx.ledgers.unused.clone();
+    summary.settled = ctx.ledgers.settled.clone();
     let t = Instant::now();
     workbook::write_workbook(&shown, &summary, &out.join("findings.xlsx"))?;
     stage(&mut summary.timings, "write workbook", t);

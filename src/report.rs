@@ -42,6 +42,8 @@ pub struct Summary {
     pub ledger: Option<crate::ledger::RunRecord>,
     /// Files in the data folder that no ledger took, with why.
     pub unused: Vec<String>,
+    /// What the bank's transfer statuses and reversals did to the payments.
+    pub settled: crate::input::bank::Settled,
 }
 
 impl Summary {
@@ -106,6 +108,7 @@ impl Summary {
             warnings,
             ledger: None,
             unused: Vec::new(),
+            settled: Default::default(),
         })
     }
 
@@ -123,6 +126,9 @@ impl Summary {
             "total", self.rows_read, self.rows_used, self.rows_rejected
         ));
         s.push_str(&unused_lines(&self.unused));
+        if !self.settled.is_empty() {
+            s.push_str(&format!("  {}\n", self.settled.describe()));
+        }
         s.push_str(&format!(
             "\nfindings: {}   money at risk: {} yuan\n\nby category\n",
             self.findings,

@@ -6,6 +6,7 @@
 //! checks every cell. Money becomes exact fen (Int64), dates Polars `Date`, ID and account
 //! numbers cleaned text; everything else stays as written.
 
+pub mod bank;
 pub mod headers;
 pub mod read;
 pub mod shape;
@@ -120,6 +121,8 @@ pub struct Ledgers {
     pub counts: Vec<FileCount>,
     /// Files in the data folder that no ledger took, with why.
     pub unused: Vec<String>,
+    /// What the bank's transfer statuses and reversals did to the payments.
+    pub settled: bank::Settled,
 }
 
 /// A path's last part, for messages that name a file among files.
@@ -191,6 +194,17 @@ fn load_parts(
     Ok(parts)
 }
 
+impl FileCount {
+    /// How rows of this file are named in rejects: the path, and the sheet when the file's
+    /// sheets were read one by one.
+    pub fn label(&self) -> String {
+        match &self.sheet {
+            Some(sheet) => format!("{} [{sheet}]", self.file),
+            None => self.file.clone(),
+        }
+    }
+}
+
 impl Ledgers {
     /// Loads every input from a data folder (which files: see [`sources`]); optional lists
     /// are skipped when absent.
@@ -230,6 +244,15 @@ impl Ledgers {
         let payments = take(&PAYMENTS)?.unwrap_or_default();
         let deaths = take(&DEATHS)?;
         let officials = take(&OFFICIALS)?;
+        // Only money that left and stayed gone is a payment to the rules.
+        let (payments, bank_rejects, settled) = bank::settle(payments, &config.status)?;
+        for r in &bank_rejects {
+            if let Some(c) = counts.iter_mut().find(|c| c.label() == r.file) {
+                c.rows_used -= 1;
+                c.rows_rejected += 1;
+            }
+        }
+        rejects.extend(bank_rejects);
         Ok(Ledgers {
             beneficiaries,
             allocations,
@@ -239,6 +262,7 @@ impl Ledgers {
             rejects,
             counts,
             unused,
+            settled,
         })
     }
 }

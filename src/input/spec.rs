@@ -21,6 +21,8 @@ pub enum Field {
     OptDate,
     /// Yuan with at most two decimals; becomes `<name>_fen` (Int64, exact).
     Amount,
+    /// As [`Field::Amount`], negative allowed: a bank's reversal (冲正) row.
+    SignedAmount,
 }
 
 /// A column the loader knows: its field name, what it must hold, and header aliases.
@@ -174,7 +176,7 @@ pub const PAYMENTS: FileSpec = FileSpec {
         ),
         req(
             "amount",
-            Field::Amount,
+            Field::SignedAmount,
             &["实发金额", "金额", "发放金额", "支付金额", "交易金额"],
         ),
         req(
@@ -183,6 +185,22 @@ pub const PAYMENTS: FileSpec = FileSpec {
             &["发放日期", "支付日期", "到账日期", "交易日期"],
         ),
         req("program", Field::OptText, PROGRAM),
+        // A bank's outcome of the transfer (成功/失败/退票/冲正 …): see `input::bank`.
+        opt(
+            "status",
+            Field::OptText,
+            &[
+                "交易状态",
+                "处理状态",
+                "状态",
+                "处理结果",
+                "支付状态",
+                "代发结果",
+                "交易结果",
+                "到账状态",
+                "代发状态",
+            ],
+        ),
     ],
 };
 

@@ -166,7 +166,7 @@ pub(super) fn validate_rows(
     {
         let dtype = match c.field {
             Field::Date | Field::OptDate => DataType::Date,
-            Field::Amount => DataType::Int64,
+            Field::Amount | Field::SignedAmount => DataType::Int64,
             _ => DataType::String,
         };
         good.with_column(Column::full_null(c.name.into(), good.height(), &dtype))?;
@@ -279,7 +279,7 @@ fn check_column(
             }
             Parsed::Dates(out)
         }
-        Field::Amount => {
+        Field::Amount | Field::SignedAmount => {
             let mut out = Vec::with_capacity(height);
             for (row, v) in values.iter().enumerate() {
                 out.push(match v.map(parse_amount_fen) {
@@ -287,7 +287,7 @@ fn check_column(
                         reject(row, v, format!("{} is empty", c.name));
                         None
                     }
-                    Some(Ok(f)) if f < 0 => {
+                    Some(Ok(f)) if f < 0 && c.field == Field::Amount => {
                         reject(row, v, "negative amount".to_string());
                         None
                     }
