@@ -144,6 +144,8 @@ DIV_PAYEE_MISMATCH = 0.85
 DIV_OFFICIAL = 1.00
 DIV_SHARED_ACCOUNT = 0.75
 DIV_NO_ALLOCATION = 0.80
+DUP_OVER_ALLOCATION = 0.70
+DIV_OTHER_BENEFICIARY = 0.75
 "#;
 
 #[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
@@ -270,6 +272,8 @@ pub struct Weights {
     pub DIV_OFFICIAL: f64,
     pub DIV_SHARED_ACCOUNT: f64,
     pub DIV_NO_ALLOCATION: f64,
+    pub DUP_OVER_ALLOCATION: f64,
+    pub DIV_OTHER_BENEFICIARY: f64,
 }
 
 impl Weights {
@@ -288,6 +292,8 @@ impl Weights {
             "DIV_OFFICIAL" => self.DIV_OFFICIAL,
             "DIV_SHARED_ACCOUNT" => self.DIV_SHARED_ACCOUNT,
             "DIV_NO_ALLOCATION" => self.DIV_NO_ALLOCATION,
+            "DUP_OVER_ALLOCATION" => self.DUP_OVER_ALLOCATION,
+            "DIV_OTHER_BENEFICIARY" => self.DIV_OTHER_BENEFICIARY,
             _ => 0.0,
         }
     }
@@ -464,6 +470,8 @@ impl Config {
             ("DIV_OFFICIAL", w.DIV_OFFICIAL),
             ("DIV_SHARED_ACCOUNT", w.DIV_SHARED_ACCOUNT),
             ("DIV_NO_ALLOCATION", w.DIV_NO_ALLOCATION),
+            ("DUP_OVER_ALLOCATION", w.DUP_OVER_ALLOCATION),
+            ("DIV_OTHER_BENEFICIARY", w.DIV_OTHER_BENEFICIARY),
         ] {
             unit(&format!("weights.{key}"), v)?;
         }

@@ -61,10 +61,12 @@ pub enum Rule {
     DivOfficial,
     DivSharedAccount,
     DivNoAllocation,
+    DupOverAllocation,
+    DivOtherBeneficiary,
 }
 
 impl Rule {
-    pub const ALL: [Rule; 12] = [
+    pub const ALL: [Rule; 14] = [
         Rule::DelayLate,
         Rule::DelayUnpaid,
         Rule::PartialShort,
@@ -77,6 +79,8 @@ impl Rule {
         Rule::DivOfficial,
         Rule::DivSharedAccount,
         Rule::DivNoAllocation,
+        Rule::DupOverAllocation,
+        Rule::DivOtherBeneficiary,
     ];
 
     pub fn code(self) -> &'static str {
@@ -93,6 +97,8 @@ impl Rule {
             Rule::DivOfficial => "DIV_OFFICIAL",
             Rule::DivSharedAccount => "DIV_SHARED_ACCOUNT",
             Rule::DivNoAllocation => "DIV_NO_ALLOCATION",
+            Rule::DupOverAllocation => "DUP_OVER_ALLOCATION",
+            Rule::DivOtherBeneficiary => "DIV_OTHER_BENEFICIARY",
         }
     }
 
@@ -100,12 +106,15 @@ impl Rule {
         match self {
             Rule::DelayLate | Rule::DelayUnpaid => Category::Delayed,
             Rule::PartialShort => Category::Partial,
-            Rule::DupAllocation | Rule::DupPersonPeriod => Category::Duplicate,
+            Rule::DupAllocation | Rule::DupPersonPeriod | Rule::DupOverAllocation => {
+                Category::Duplicate
+            }
             Rule::GhostUnregistered | Rule::GhostDeceased | Rule::GhostInvalidId => Category::Ghost,
             Rule::DivPayeeMismatch
             | Rule::DivOfficial
             | Rule::DivSharedAccount
-            | Rule::DivNoAllocation => Category::Diverted,
+            | Rule::DivNoAllocation
+            | Rule::DivOtherBeneficiary => Category::Diverted,
         }
     }
 }

@@ -13,6 +13,8 @@ pub mod cols {
     pub const PERSON: &str = "person";
     /// Row of the payment's allocation in the allocations frame (null when not found).
     pub const ALLOC_ROW: &str = "alloc_row";
+    /// The beneficiary the bank recorded on the payment, before the allocation's replaces it.
+    pub const PAID_BENEFICIARY: &str = "paid_beneficiary_id";
 }
 
 /// Payments joined to their allocation and to the registry.
@@ -51,6 +53,7 @@ pub fn link_payments(
     payments
         .clone()
         .lazy()
+        .with_column(col("beneficiary_id").alias(cols::PAID_BENEFICIARY))
         .left_join(alloc, col("allocation_id"), col("allocation_id"))
         .with_columns([
             coalesce(&[col("alloc_beneficiary_id"), col("beneficiary_id")]).alias("beneficiary_id"),
@@ -73,6 +76,7 @@ pub fn link_payments(
             col(cols::ALLOC_FOUND),
             col(cols::ALLOC_ROW),
             col(cols::ALLOC_AMOUNT_FEN),
+            col(cols::PAID_BENEFICIARY),
             col(cols::REG_ROW),
             col(crate::input::LINE),
         ])

@@ -520,3 +520,80 @@ fn official_enrolled_as_beneficiary_by_id_number() {
     assert_eq!(beneficiaries_flagged(&findings, "DIV_OFFICIAL"), ["B1"]);
     assert!(of_rule(&findings, "DIV_OFFICIAL")[0]["evidence"].contains("身份证号一致"));
 }
+
+#[test]
+fn one_payment_over_its_allocation_and_one_for_someone_else() {
+    let mut f = Fixture::one_person();
+    f.person(
+        "B2",
+        "刘强",
+        &id_number(1961, 1, 1, 2),
+        "东村",
+        "6228480000000000002",
+        "",
+    );
+    let acc = "6228480000000000001";
+    f.allocation(
+        "A1",
+        "低保金",
+        "2025Q1",
+        "B1",
+        "100.00",
+        "2025-01-01",
+        "2025-01-31",
+    )
+    .payment("P1", "A1", "B1", "张伟", acc, "1000.00", "2025-01-10"); // a zero too many
+    f.allocation(
+        "A2",
+        "低保金",
+        "2025Q2",
+        "B1",
+        "100.00",
+        "2025-04-01",
+        "2025-04-30",
+    )
+    .payment("P2", "A2", "B1", "张伟", acc, "100.00", "2025-04-10"); // exactly: clean
+    f.allocation(
+        "A3",
+        "低保金",
+        "2025Q3",
+        "B1",
+        "100.00",
+        "2025-07-01",
+        "2025-07-31",
+    )
+    .payment("P3", "A3", "B2", "张伟", acc, "100.00", "2025-07-10"); // recorded for B2
+    f.allocation(
+        "A4",
+        "低保金",
+        "2025Q3",
+        "B2",
+        "100.00",
+        "2025-07-01",
+        "2025-07-31",
+    )
+    .payment(
+        "P4",
+        "A4",
+        "",
+        "刘强",
+        "6228480000000000002",
+        "100.00",
+        "2025-07-10",
+    ); // no id: clean
+    let findings = f.audit("2025-12-31", None);
+    let over = of_rule(&findings, "DUP_OVER_ALLOCATION");
+    assert_eq!(over.len(), 1, "{findings:?}");
+    assert_eq!(over[0]["payment_ids"], "P1");
+    assert_eq!(over[0]["amount_at_risk"], "900.00");
+    assert_eq!(over[0]["category"], "duplicate");
+    let other = of_rule(&findings, "DIV_OTHER_BENEFICIARY");
+    assert_eq!(other.len(), 1, "{findings:?}");
+    assert_eq!(other[0]["payment_ids"], "P3");
+    assert!(other[0]["beneficiary_ids"].contains("B2"));
+    assert!(
+        other[0]["evidence"].contains("刘强"),
+        "{}",
+        other[0]["evidence"]
+    );
+}

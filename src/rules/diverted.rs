@@ -231,3 +231,37 @@ pub fn no_allocation(ctx: &Context, v: &Views) -> PolarsResult<DataFrame> {
     }
     out.finish()
 }
+
+/// Paid for someone other than allocated: the bank recorded another beneficiary on the
+/// payment than the allocation it pays names (the money followed the allocation to the
+/// wrong person, or the record was altered).
+pub fn other_beneficiary(ctx: &Context, v: &Views) -> PolarsResult<DataFrame> {
+    let p = &v.payments;
+    let mut out = FindingsBuilder::new(Rule::DivOtherBeneficiary);
+    for r in (0..p.len()).filter(|&r| p.alloc_found[r]) {
+        let (Some(recorded), Some(allocated)) = (p.paid_beneficiary_id[r], p.beneficiary_id[r])
+        else {
+            continue;
+        };
+        if recorded.trim() == allocated.trim() {
+            continue;
+        }
+        let mut f = p.finding(&[r]);
+        f.beneficiary_ids.push(recorded.to_string());
+        out.push(Finding {
+            key: p.payment_id[r].unwrap_or("").to_string(),
+            confidence: 0.8,
+            evidence: format!(
+                "代发记录{}按分配单{}发放（应发给{}），但代发记录登记的享受人员为{}，收款人{}，{}，涉嫌冒名领取或挪用",
+                p.payment_id[r].unwrap_or(""),
+                p.allocation_id[r].unwrap_or(""),
+                ctx.person_label(allocated),
+                ctx.person_label(recorded),
+                p.payee_name[r].unwrap_or("不详"),
+                p.describe(&[r]),
+            ),
+            ..f
+        });
+    }
+    out.finish()
+}

@@ -136,3 +136,35 @@ pub fn same_person_period(ctx: &Context, v: &Views) -> PolarsResult<DataFrame> {
     }
     out.finish()
 }
+
+/// 多发: one payment larger than the whole allocation it pays (a typo or an inflated
+/// amount; several payments adding up to more are [`same_allocation`]'s).
+pub fn over_allocation(ctx: &Context, v: &Views) -> PolarsResult<DataFrame> {
+    let p = &v.payments;
+    let mut out = FindingsBuilder::new(Rule::DupOverAllocation);
+    for r in 0..p.len() {
+        let (Some(paid), Some(due)) = (p.amount_fen[r], p.alloc_amount_fen[r]) else {
+            continue;
+        };
+        if paid <= due {
+            continue;
+        }
+        let excess = paid - due;
+        out.push(Finding {
+            key: p.payment_id[r].unwrap_or("").to_string(),
+            confidence: 0.9,
+            evidence: format!(
+                "代发记录{}（{}）一笔发放{}元，超过分配单{}应发的{}元，多发{}元",
+                p.payment_id[r].unwrap_or(""),
+                p.beneficiary_id[r].map_or("无人员编号".to_string(), |b| ctx.person_label(b)),
+                fmt_yuan(paid),
+                p.allocation_id[r].unwrap_or(""),
+                fmt_yuan(due),
+                fmt_yuan(excess)
+            ),
+            amount_fen: excess,
+            ..p.finding(&[r])
+        });
+    }
+    out.finish()
+}

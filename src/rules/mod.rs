@@ -34,6 +34,8 @@ pub const RULES: &[(Rule, RuleFn)] = &[
     (Rule::DivOfficial, diverted::official),
     (Rule::DivSharedAccount, diverted::shared_account),
     (Rule::DivNoAllocation, diverted::no_allocation),
+    (Rule::DupOverAllocation, duplicate::over_allocation),
+    (Rule::DivOtherBeneficiary, diverted::other_beneficiary),
 ];
 
 /// Runs every rule (in parallel) and stacks their findings, with the wall time of
@@ -76,6 +78,10 @@ pub(crate) struct Payments<'a> {
     pub person: Vec<Option<i64>>,
     /// Row of the payment's allocation in allocations.csv order (None when not found).
     pub alloc_row: Vec<Option<i64>>,
+    /// The allocation's amount (None when not found).
+    pub alloc_amount_fen: Vec<Option<i64>>,
+    /// The beneficiary the bank recorded, where `beneficiary_id` is the allocation's.
+    pub paid_beneficiary_id: Vec<Option<&'a str>>,
 }
 
 impl<'a> Payments<'a> {
@@ -95,6 +101,8 @@ impl<'a> Payments<'a> {
             reg_row: frame::int(df, link_cols::REG_ROW)?,
             person: frame::int(df, link_cols::PERSON)?,
             alloc_row: frame::int(df, link_cols::ALLOC_ROW)?,
+            alloc_amount_fen: frame::int(df, link_cols::ALLOC_AMOUNT_FEN)?,
+            paid_beneficiary_id: frame::text(df, link_cols::PAID_BENEFICIARY)?,
         })
     }
 
