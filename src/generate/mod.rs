@@ -7,8 +7,6 @@
 //! payments stopped. None of these may be flagged.
 
 use std::collections::{HashMap, HashSet};
-use std::fs::File;
-use std::io::{BufWriter, Write};
 use std::path::Path;
 
 use chrono::{Duration, NaiveDate};
@@ -16,8 +14,15 @@ use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
+mod names;
+pub mod shapes;
+mod write;
+
+use names::{homophone, traditional, GIVEN, MINORITY, SURNAMES};
+use write::{write_all, write_registry};
+
 use crate::config::Config;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::identity::{idcard, NormName};
 use crate::parse::fmt_yuan;
 
@@ -33,224 +38,6 @@ pub struct GenerateOptions {
 
 const REGION: &str = "411623";
 const FOREIGN_REGION: &str = "410102";
-
-const SURNAMES: &[(&str, u32)] = &[
-    ("王", 71),
-    ("李", 70),
-    ("张", 67),
-    ("刘", 54),
-    ("陈", 45),
-    ("杨", 31),
-    ("黄", 22),
-    ("赵", 20),
-    ("吴", 19),
-    ("周", 19),
-    ("徐", 16),
-    ("孙", 15),
-    ("马", 14),
-    ("朱", 13),
-    ("胡", 13),
-    ("郭", 12),
-    ("何", 12),
-    ("高", 11),
-    ("林", 11),
-    ("罗", 10),
-    ("郑", 10),
-    ("梁", 9),
-    ("谢", 8),
-    ("宋", 8),
-    ("唐", 8),
-    ("许", 7),
-    ("韩", 7),
-    ("冯", 7),
-    ("邓", 7),
-    ("曹", 7),
-    ("彭", 6),
-    ("曾", 6),
-    ("肖", 6),
-    ("田", 6),
-    ("董", 6),
-    ("袁", 5),
-    ("潘", 5),
-    ("于", 5),
-    ("蒋", 5),
-    ("蔡", 5),
-    ("余", 5),
-    ("杜", 5),
-    ("叶", 5),
-    ("程", 5),
-    ("苏", 4),
-    ("魏", 4),
-    ("吕", 4),
-    ("丁", 4),
-    ("任", 4),
-    ("沈", 4),
-    ("姚", 4),
-    ("卢", 4),
-    ("姜", 4),
-    ("崔", 3),
-    ("钟", 3),
-    ("谭", 3),
-];
-
-const GIVEN: &[(&str, u32)] = &[
-    ("伟", 40),
-    ("芳", 38),
-    ("娜", 30),
-    ("敏", 28),
-    ("静", 28),
-    ("丽", 26),
-    ("强", 25),
-    ("磊", 24),
-    ("军", 24),
-    ("洋", 20),
-    ("勇", 20),
-    ("艳", 19),
-    ("杰", 18),
-    ("娟", 18),
-    ("涛", 17),
-    ("明", 17),
-    ("超", 16),
-    ("秀", 16),
-    ("霞", 15),
-    ("平", 15),
-    ("刚", 14),
-    ("桂", 13),
-    ("英", 13),
-    ("华", 13),
-    ("玉", 12),
-    ("兰", 12),
-    ("红", 12),
-    ("梅", 11),
-    ("飞", 10),
-    ("鹏", 10),
-    ("辉", 10),
-    ("林", 9),
-    ("建", 9),
-    ("国", 9),
-    ("志", 9),
-    ("海", 8),
-    ("波", 8),
-    ("玲", 8),
-    ("萍", 8),
-    ("燕", 8),
-    ("凤", 7),
-    ("春", 7),
-    ("金", 7),
-    ("荣", 7),
-    ("福", 6),
-    ("山", 6),
-    ("文", 6),
-    ("宝", 6),
-    ("成", 5),
-    ("庆", 5),
-    ("德", 5),
-    ("良", 5),
-    ("兴", 5),
-    ("顺", 5),
-    ("义", 4),
-    ("亮", 4),
-    ("斌", 4),
-    ("云", 4),
-    ("龙", 4),
-    ("东", 4),
-    ("琴", 3),
-    ("雪", 3),
-    ("慧", 3),
-    ("芬", 3),
-    ("婷", 3),
-    ("宇", 3),
-    ("浩", 3),
-    ("俊", 3),
-    ("颖", 3),
-    ("倩", 3),
-];
-
-const MINORITY: &[&str] = &[
-    "买买提·艾力",
-    "阿依古丽·吐尔逊",
-    "努尔·阿不都",
-    "热依拉·买买提",
-    "古丽·沙吾提",
-];
-
-/// Traditional forms banks and old registers use.
-const TRADITIONAL: &[(char, char)] = &[
-    ('张', '張'),
-    ('刘', '劉'),
-    ('陈', '陳'),
-    ('杨', '楊'),
-    ('黄', '黃'),
-    ('赵', '趙'),
-    ('吴', '吳'),
-    ('孙', '孫'),
-    ('马', '馬'),
-    ('郑', '鄭'),
-    ('冯', '馮'),
-    ('邓', '鄧'),
-    ('许', '許'),
-    ('韩', '韓'),
-    ('叶', '葉'),
-    ('苏', '蘇'),
-    ('吕', '呂'),
-    ('罗', '羅'),
-    ('谢', '謝'),
-    ('伟', '偉'),
-    ('华', '華'),
-    ('红', '紅'),
-    ('军', '軍'),
-    ('丽', '麗'),
-    ('兰', '蘭'),
-    ('凤', '鳳'),
-    ('国', '國'),
-    ('荣', '榮'),
-    ('龙', '龍'),
-    ('云', '雲'),
-    ('东', '東'),
-    ('刚', '剛'),
-    ('强', '強'),
-    ('静', '靜'),
-    ('宝', '寶'),
-    ('庆', '慶'),
-    ('艳', '艷'),
-    ('杰', '傑'),
-    ('涛', '濤'),
-    ('辉', '輝'),
-    ('鹏', '鵬'),
-    ('飞', '飛'),
-    ('兴', '興'),
-    ('顺', '順'),
-    ('义', '義'),
-    ('钟', '鍾'),
-    ('谭', '譚'),
-    ('蒋', '蔣'),
-    ('姜', '薑'),
-];
-
-/// Same sound, other character: the registrar heard the name and wrote another.
-const HOMOPHONES: &[(char, char)] = &[
-    ('伟', '玮'),
-    ('静', '晶'),
-    ('芳', '方'),
-    ('丽', '莉'),
-    ('明', '鸣'),
-    ('华', '桦'),
-    ('军', '君'),
-    ('英', '瑛'),
-    ('红', '虹'),
-    ('平', '萍'),
-    ('萍', '平'),
-    ('敏', '闵'),
-    ('杰', '洁'),
-    ('兰', '岚'),
-    ('玲', '铃'),
-    ('燕', '艳'),
-    ('艳', '燕'),
-    ('梅', '玫'),
-    ('娟', '鹃'),
-    ('磊', '垒'),
-    ('涛', '韬'),
-];
 
 const TOWNSHIPS: &[&str] = &[
     "城关镇",
@@ -648,34 +435,6 @@ impl Gen {
     }
 }
 
-fn traditional(name: &str) -> Option<String> {
-    let mut changed = false;
-    let s: String = name
-        .chars()
-        .map(|c| match TRADITIONAL.iter().find(|(s, _)| *s == c) {
-            Some((_, t)) => {
-                changed = true;
-                *t
-            }
-            None => c,
-        })
-        .collect();
-    changed.then_some(s)
-}
-
-fn homophone(name: &str) -> Option<String> {
-    let chars: Vec<char> = name.chars().collect();
-    for (i, c) in chars.iter().enumerate().skip(1) {
-        if let Some((_, h)) = HOMOPHONES.iter().find(|(s, _)| s == c) {
-            let mut v = chars.clone();
-            v[i] = *h;
-            return Some(v.into_iter().collect());
-        }
-    }
-    None
-}
-
-/// Generates the five inputs and truth.csv into `out`.
 /// The files `generate` writes (the first two alone with `registry_only`).
 pub const GENERATED_FILES: &[&str] = &[
     "beneficiaries.csv",
@@ -687,6 +446,7 @@ pub const GENERATED_FILES: &[&str] = &[
     "truth.csv",
 ];
 
+/// Generates the five inputs and truth.csv into `out` (in `opts.shape`).
 pub fn generate(opts: &GenerateOptions, out: &Path) -> Result<()> {
     // Checked before the work: a real ledger of the same name is never overwritten.
     crate::run_folder::refuse_existing(out, GENERATED_FILES, "--out")?;
@@ -1364,135 +1124,4 @@ fn far_id(g: &mut Gen, birth: NaiveDate, near: &str, township: usize) -> String 
             return id;
         }
     }
-}
-
-/// Quotes a CSV field when it needs it.
-fn csv_field(s: &str) -> String {
-    if s.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s.to_string()
-    }
-}
-
-fn day(d: NaiveDate) -> String {
-    d.format("%Y-%m-%d").to_string()
-}
-
-fn yuan(fen: i64) -> String {
-    format!("{}.{:02}", fen / 100, fen % 100)
-}
-
-/// Writes one CSV file: a header line and one line per row.
-fn write_file(
-    out: &Path,
-    name: &str,
-    header: &str,
-    rows: impl Iterator<Item = String>,
-) -> Result<()> {
-    let path = out.join(name);
-    let fail = |e: std::io::Error| Error::Write {
-        path: path.display().to_string(),
-        message: e.to_string(),
-    };
-    let mut w = BufWriter::with_capacity(1 << 20, File::create(&path).map_err(fail)?);
-    writeln!(w, "{header}").map_err(fail)?;
-    for row in rows {
-        writeln!(w, "{row}").map_err(fail)?;
-    }
-    w.flush().map_err(fail)
-}
-
-/// beneficiaries.csv, and truth_pairs.csv: the pairs of rows that are one person.
-fn write_registry(g: &Gen, out: &Path) -> Result<()> {
-    std::fs::create_dir_all(out).map_err(|e| Error::Write {
-        path: out.display().to_string(),
-        message: e.to_string(),
-    })?;
-    write_file(
-        out,
-        "beneficiaries.csv",
-        "beneficiary_id,name,id_number,township,village,bank_account,death_date",
-        g.people.iter().map(|p| {
-            let death = p.death.map(day).unwrap_or_default();
-            let township = township_name(p.township);
-            format!(
-                "{},{},{},{township},{},{},{death}",
-                p.id, p.name, p.id_number, p.village, p.account
-            )
-        }),
-    )?;
-    write_file(
-        out,
-        "truth_pairs.csv",
-        "beneficiary_id_a,beneficiary_id_b,how",
-        g.twins.iter().map(|&(a, b, how)| {
-            format!("{},{},{}", g.people[a].id, g.people[b].id, csv_field(how))
-        }),
-    )
-}
-
-fn write_all(g: &Gen, out: &Path) -> Result<()> {
-    write_registry(g, out)?;
-    write_file(
-        out,
-        "allocations.csv",
-        "allocation_id,program,period,beneficiary_id,township,amount,funds_received_date,due_date",
-        g.allocations.iter().map(|a| {
-            let (township, amount) = (township_name(a.township), yuan(a.amount_fen));
-            let (received, due) = (day(a.received), a.due.map(day).unwrap_or_default());
-            format!(
-                "{},{},{},{},{township},{amount},{received},{due}",
-                a.id, a.program, a.period, a.person
-            )
-        }),
-    )?;
-    write_file(
-        out,
-        "payments.csv",
-        "payment_id,allocation_id,beneficiary_id,payee_name,payee_account,amount,paid_date,program",
-        g.payments.iter().map(|p| {
-            let (amount, paid) = (yuan(p.amount_fen), day(p.paid));
-            format!(
-                "{},{},{},{},{},{amount},{paid},{}",
-                p.id, p.allocation, p.beneficiary, p.payee, p.account, p.program
-            )
-        }),
-    )?;
-    write_file(
-        out,
-        "deaths.csv",
-        "name,id_number,death_date,birth_date,township,village",
-        g.deaths.iter().map(|(name, id, died, born, t, v)| {
-            let (died, born) = (day(*died), born.map(day).unwrap_or_default());
-            format!("{name},{id},{died},{born},{t},{v}")
-        }),
-    )?;
-    write_file(
-        out,
-        "officials.csv",
-        "name,id_number,unit,role",
-        g.officials
-            .iter()
-            .map(|(name, id, unit, role, _, _)| format!("{name},{id},{unit},{role}")),
-    )?;
-    write_file(
-        out,
-        "truth.csv",
-        "category,rule,key_type,ids,note",
-        g.truth.iter().map(|t| {
-            let category = crate::findings::Rule::ALL
-                .iter()
-                .find(|r| r.code() == t.rule)
-                .map(|r| r.category().code())
-                .unwrap_or("");
-            format!(
-                "{category},{},{},{},{}",
-                t.rule,
-                t.key_type,
-                t.ids.join(";"),
-                csv_field(&t.note)
-            )
-        }),
-    )
 }

@@ -1,0 +1,142 @@
+//! Writing the generated county as the clean CSV files (`shapes` turns them into the
+//! shapes counties deliver).
+
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::path::Path;
+
+use chrono::NaiveDate;
+
+use super::{township_name, Gen};
+use crate::error::{Error, Result};
+
+/// Quotes a CSV field when it needs it.
+pub(super) fn csv_field(s: &str) -> String {
+    if s.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_string()
+    }
+}
+
+pub(super) fn day(d: NaiveDate) -> String {
+    d.format("%Y-%m-%d").to_string()
+}
+
+pub(super) fn yuan(fen: i64) -> String {
+    format!("{}.{:02}", fen / 100, fen % 100)
+}
+
+/// Writes one CSV file: a header line and one line per row.
+fn write_file(
+    out: &Path,
+    name: &str,
+    header: &str,
+    rows: impl Iterator<Item = String>,
+) -> Result<()> {
+    let path = out.join(name);
+    let fail = |e: std::io::Error| Error::Write {
+        path: path.display().to_string(),
+        message: e.to_string(),
+    };
+    let mut w = BufWriter::with_capacity(1 << 20, File::create(&path).map_err(fail)?);
+    writeln!(w, "{header}").map_err(fail)?;
+    for row in rows {
+        writeln!(w, "{row}").map_err(fail)?;
+    }
+    w.flush().map_err(fail)
+}
+
+/// beneficiaries.csv, and truth_pairs.csv: the pairs of rows that are one person.
+pub(super) fn write_registry(g: &Gen, out: &Path) -> Result<()> {
+    std::fs::create_dir_all(out).map_err(|e| Error::Write {
+        path: out.display().to_string(),
+        message: e.to_string(),
+    })?;
+    write_file(
+        out,
+        "beneficiaries.csv",
+        "beneficiary_id,name,id_number,township,village,bank_account,death_date",
+        g.people.iter().map(|p| {
+            let death = p.death.map(day).unwrap_or_default();
+            let township = township_name(p.township);
+            format!(
+                "{},{},{},{township},{},{},{death}",
+                p.id, p.name, p.id_number, p.village, p.account
+            )
+        }),
+    )?;
+    write_file(
+        out,
+        "truth_pairs.csv",
+        "beneficiary_id_a,beneficiary_id_b,how",
+        g.twins.iter().map(|&(a, b, how)| {
+            format!("{},{},{}", g.people[a].id, g.people[b].id, csv_field(how))
+        }),
+    )
+}
+
+pub(super) fn write_all(g: &Gen, out: &Path) -> Result<()> {
+    write_registry(g, out)?;
+    write_file(
+        out,
+        "allocations.csv",
+        "allocation_id,program,period,beneficiary_id,township,amount,funds_received_date,due_date",
+        g.allocations.iter().map(|a| {
+            let (township, amount) = (township_name(a.township), yuan(a.amount_fen));
+            let (received, due) = (day(a.received), a.due.map(day).unwrap_or_default());
+            format!(
+                "{},{},{},{},{township},{amount},{received},{due}",
+                a.id, a.program, a.period, a.person
+            )
+        }),
+    )?;
+    write_file(
+        out,
+        "payments.csv",
+        "payment_id,allocation_id,beneficiary_id,payee_name,payee_account,amount,paid_date,program",
+        g.payments.iter().map(|p| {
+            let (amount, paid) = (yuan(p.amount_fen), day(p.paid));
+            format!(
+                "{},{},{},{},{},{amount},{paid},{}",
+                p.id, p.allocation, p.beneficiary, p.payee, p.account, p.program
+            )
+        }),
+    )?;
+    write_file(
+        out,
+        "deaths.csv",
+        "name,id_number,death_date,birth_date,township,village",
+        g.deaths.iter().map(|(name, id, died, born, t, v)| {
+            let (died, born) = (day(*died), born.map(day).unwrap_or_default());
+            format!("{name},{id},{died},{born},{t},{v}")
+        }),
+    )?;
+    write_file(
+        out,
+        "officials.csv",
+        "name,id_number,unit,role",
+        g.officials
+            .iter()
+            .map(|(name, id, unit, role, _, _)| format!("{name},{id},{unit},{role}")),
+    )?;
+    write_file(
+        out,
+        "truth.csv",
+        "category,rule,key_type,ids,note",
+        g.truth.iter().map(|t| {
+            let category = crate::findings::Rule::ALL
+                .iter()
+                .find(|r| r.code() == t.rule)
+                .map(|r| r.category().code())
+                .unwrap_or("");
+            format!(
+                "{category},{},{},{},{}",
+                t.rule,
+                t.key_type,
+                t.ids.join(";"),
+                csv_field(&t.note)
+            )
+        }),
+    )
+}
