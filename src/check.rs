@@ -18,7 +18,12 @@ pub struct CheckReport {
 
 impl CheckReport {
     pub fn render(&self) -> String {
-        let files: String = self.files.iter().map(|f| file_lines(f, true)).collect();
+        let files: String = self
+            .files
+            .iter()
+            .enumerate()
+            .map(|(i, f)| file_lines(f, true, i.checked_sub(1).map(|p| &self.files[p])))
+            .collect();
         files + &unused_lines(&self.unused)
     }
 }

@@ -103,6 +103,11 @@ enum Command {
         /// Only beneficiaries.csv and truth_pairs.csv (for the identity benchmark).
         #[arg(long)]
         registry_only: bool,
+        /// How to write the ledgers: csv (clean), gov-workbook (titled workbooks split by
+        /// township), bank (monthly bank files with statuses, retries, reversals and
+        /// overlaps) or county (both). Same content, same findings.
+        #[arg(long, default_value = "csv", conflicts_with = "registry_only")]
+        shape: fundaudit::generate::shapes::Shape,
     },
     /// Read and validate the inputs only: formats, header mapping, rejects.
     Check {
@@ -279,11 +284,13 @@ fn try_main() -> anyhow::Result<Outcome> {
             seed,
             out,
             registry_only,
+            shape,
         } => {
             let opts = GenerateOptions {
                 beneficiaries,
                 seed,
                 registry_only,
+                shape,
             };
             generate(&opts, &out)
                 .with_context(|| format!("generating synthetic data into {}", out.display()))?;

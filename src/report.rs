@@ -118,8 +118,12 @@ impl Summary {
         let yuan = |a: f64| fmt_yuan((a * 100.0).round() as i64);
         let mut s = String::new();
         s.push_str(&format!("fundaudit: as of {}\n\ninput rows\n", self.as_of));
-        for f in &self.files {
-            s.push_str(&file_lines(f, false));
+        for (i, f) in self.files.iter().enumerate() {
+            s.push_str(&file_lines(
+                f,
+                false,
+                i.checked_sub(1).map(|p| &self.files[p]),
+            ));
         }
         s.push_str(&format!(
             "  {:<20} read {:>9}  used {:>9}  rejected {:>7}  (every row accounted for)\n",
@@ -171,7 +175,9 @@ impl Summary {
 
 /// One input file's accounting (and read time when `timed`), and its header mapping
 /// when there was one: shared by the run summary and `fundaudit check`.
-pub fn file_lines(f: &FileCount, timed: bool) -> String {
+/// `previous` is the entry listed before: the header mapping is not repeated for the next
+/// sheet of one workbook or the next file of one folder when it is the same.
+pub fn file_lines(f: &FileCount, timed: bool, previous: Option<&FileCount>) -> String {
     let time = if timed {
         format!("{:.3} s  ", f.seconds)
     } else {
@@ -193,7 +199,8 @@ pub fn file_lines(f: &FileCount, timed: bool) -> String {
             f.header_line
         ));
     }
-    if !f.mapped.is_empty() {
+    let same_mapping = previous.is_some_and(|p| p.mapped == f.mapped);
+    if !f.mapped.is_empty() && !same_mapping {
         let pairs: Vec<String> = f.mapped.iter().map(|(h, c)| format!("{h} → {c}")).collect();
         s.push_str(&format!("  {pad:<20} headers: {}\n", pairs.join(", ")));
     }

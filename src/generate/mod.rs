@@ -34,6 +34,8 @@ pub struct GenerateOptions {
     /// Only the registry (with duplicate registrations and truth_pairs.csv): the input of
     /// the identity-resolution benchmark at millions of records.
     pub registry_only: bool,
+    /// How the ledgers are written: clean CSV, or as counties deliver them.
+    pub shape: shapes::Shape,
 }
 
 const REGION: &str = "411623";
@@ -444,6 +446,12 @@ pub const GENERATED_FILES: &[&str] = &[
     "deaths.csv",
     "officials.csv",
     "truth.csv",
+    // The other shapes.
+    "某县享受对象花名册.xlsx",
+    "发放清册",
+    "代发",
+    "死亡人员名单.csv",
+    "财政供养人员名单.csv",
 ];
 
 /// Generates the five inputs and truth.csv into `out` (in `opts.shape`).
@@ -1005,7 +1013,8 @@ pub fn generate(opts: &GenerateOptions, out: &Path) -> Result<()> {
         g.plant("DIV_NO_ALLOCATION", "payment", vec![id], "no allocation");
     }
 
-    write_all(&g, out)
+    write_all(&g, out)?;
+    shapes::apply(opts.shape, out)
 }
 
 /// A second registration of person `p`, in one of four ways (`k` picks): the same ID

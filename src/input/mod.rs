@@ -409,6 +409,14 @@ pub fn load_file_with(path: &Path, spec: &FileSpec, options: &InputOptions) -> R
             path: shown.clone(),
             message: e.to_string(),
         })?;
+    let mut fields: Vec<String> = frame
+        .get_column_names()
+        .iter()
+        .map(|n| n.to_string())
+        .filter(|n| spec.column(n).is_some())
+        .collect();
+    fields.sort();
+    let (mut frame, lines, skipped, warnings) = skip_footer_rows(frame, raw.lines, spec, &shown)?;
     // Columns the file lacks that its title names unambiguously (a township's roster
     // rarely repeats the township on every row).
     let mut from_title = Vec::new();
@@ -424,14 +432,6 @@ pub fn load_file_with(path: &Path, spec: &FileSpec, options: &InputOptions) -> R
             }
         }
     }
-    let mut fields: Vec<String> = frame
-        .get_column_names()
-        .iter()
-        .map(|n| n.to_string())
-        .filter(|n| spec.column(n).is_some())
-        .collect();
-    fields.sort();
-    let (frame, lines, skipped, warnings) = skip_footer_rows(frame, raw.lines, spec, &shown)?;
     let mut loaded = validate::validate_rows(frame, Some(&lines), &shown, spec, &headers)?;
     // Rows that could not even be split into fields count as read and rejected.
     loaded.count.rows_read += raw.rejects.len();
@@ -441,9 +441,11 @@ pub fn load_file_with(path: &Path, spec: &FileSpec, options: &InputOptions) -> R
     loaded.count.header_line = table.header_line;
     loaded.count.title = table.title;
     loaded.count.skipped = skipped;
+    fields.extend(from_title.iter().map(|(f, _)| f.clone()));
+    fields.sort();
+    loaded.count.fields = fields;
     loaded.count.from_title = from_title;
     loaded.count.warnings = warnings;
-    loaded.count.fields = fields;
     loaded.rejects.extend(raw.rejects.into_iter().map(|mut r| {
         r.file = shown.clone();
         r
