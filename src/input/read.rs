@@ -328,6 +328,50 @@ pub fn read_workbook_grid(path: &Path, sheet: Option<&str>) -> Result<(Grid, Str
     Ok((grid, name))
 }
 
+/// The first `rows` rows of a workbook's first sheet. An .xlsx is read as a stream and
+/// left as soon as they are in (finding the header of a 50,000-row bank workbook must not
+/// parse it whole); other workbooks are read whole and cut.
+pub fn head_workbook_grid(path: &Path, rows: usize) -> Result<Grid> {
+    let ext = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase)
+        .unwrap_or_default();
+    if ext == "xlsx" || ext == "xlsm" {
+        let mut book: calamine::Xlsx<_> =
+            calamine::open_workbook(path).map_err(|e| unreadable(path, e))?;
+        let name = book
+            .sheet_names()
+            .first()
+            .cloned()
+            .ok_or_else(|| unreadable(path, "the workbook has no sheets"))?;
+        let mut cells = book
+            .worksheet_cells_reader(&name)
+            .map_err(|e| unreadable(path, e))?;
+        let mut grid = Grid {
+            rows: vec![Vec::new(); rows],
+            lines: (1..=rows).collect(),
+        };
+        while let Some(cell) = cells.next_cell().map_err(|e| unreadable(path, e))? {
+            let (r, c) = cell.get_position();
+            let (r, c) = (r as usize, c as usize);
+            if r >= rows {
+                break;
+            }
+            let row = &mut grid.rows[r];
+            if row.len() <= c {
+                row.resize(c + 1, None);
+            }
+            row[c] = cell_text(&Data::from(cell.get_value().clone()));
+        }
+        return Ok(grid);
+    }
+    let (mut grid, _) = read_workbook_grid(path, None)?;
+    grid.rows.truncate(rows);
+    grid.lines.truncate(rows);
+    Ok(grid)
+}
+
 /// The names of a workbook's sheets.
 pub fn sheet_names(path: &Path) -> Result<Vec<String>> {
     Ok(open_workbook_auto(path)

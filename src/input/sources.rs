@@ -114,11 +114,8 @@ fn named(path: &Path, dir: &Path) -> Vec<&'static str> {
         .collect()
 }
 
-/// Whether a file's header (found among its first rows) maps every required field.
-fn fits(path: &Path, spec: &FileSpec, config: &Config) -> bool {
-    let Ok(grid) = head_grid(path) else {
-        return false;
-    };
+/// Whether a file's first rows hold a header that maps every required field.
+fn fits(grid: &Grid, spec: &FileSpec, config: &Config) -> bool {
     let user = config.columns.get(spec.stem);
     find_header(&grid, spec, user)
         .is_some_and(|h| h.required == spec.columns.iter().filter(|c| c.required).count())
@@ -134,9 +131,7 @@ fn head_grid(path: &Path) -> Result<Grid> {
         .unwrap_or_default();
     match ext.as_str() {
         "xlsx" | "xlsm" | "xls" | "xlsb" | "ods" => {
-            let (mut grid, _) = super::read::read_workbook_grid(path, None)?;
-            grid.rows.truncate(super::shape::HEADER_SCAN_ROWS + 1);
-            Ok(grid)
+            super::read::head_workbook_grid(path, super::shape::HEADER_SCAN_ROWS + 1)
         }
         "parquet" => {
             let raw = super::read::read_source(path, None)?;
@@ -209,10 +204,12 @@ pub fn plan(dir: &Path, config: &Config) -> Result<Plan> {
             .display()
             .to_string();
         let by_name = named(&path, dir);
+        // The file's first rows, read once for every ledger it is tried against.
+        let grid = head_grid(&path).unwrap_or_default();
         let fitting: Vec<&'static str> = ALL
             .iter()
             .filter(|s| config.inputs.get(s.stem).is_none())
-            .filter(|s| fits(&path, s, config))
+            .filter(|s| fits(&grid, s, config))
             .map(|s| s.stem)
             .collect();
         let named_and_fitting: Vec<&str> = by_name
