@@ -16,7 +16,7 @@ fn data(dir: &Path, extra_status: &str) -> std::path::PathBuf {
     for n in 2..=6u32 {
         f.person(
             &format!("B{n}"),
-            &["", "", "刘强", "王芳", "李娜", "赵敏", "孙丽"][n as usize],
+            ["", "", "刘强", "王芳", "李娜", "赵敏", "孙丽"][n as usize],
             &id_number(1961, 1, n, n),
             "东村",
             &format!("622848000000000000{n}"),

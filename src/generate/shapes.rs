@@ -102,16 +102,36 @@ fn head(
     account: Option<usize>,
 ) -> std::result::Result<u32, XlsxError> {
     let width = headers.len() as u16;
-    let bold = Format::new().set_bold();
-    sheet.merge_range(0, 0, 0, width - 1, title, &bold)?;
+    let title_format = Format::new()
+        .set_bold()
+        .set_font_size(14)
+        .set_align(rust_xlsxwriter::FormatAlign::Center);
+    sheet.set_landscape();
+    sheet.set_print_fit_to_pages(1, 0);
+    sheet.merge_range(0, 0, 0, width - 1, title, &title_format)?;
     sheet.write(1, 0, format!("填报单位（盖章）：{unit}"))?;
     sheet.write(1, width - 1, "单位：元")?;
+    let boxed = Format::new()
+        .set_bold()
+        .set_border(rust_xlsxwriter::FormatBorder::Thin)
+        .set_align(rust_xlsxwriter::FormatAlign::Center);
     for (j, h) in headers.iter().enumerate() {
-        if Some(j) == account {
-            sheet.write(2, j as u16, "银行账户信息")?;
-            sheet.write(3, j as u16, *h)?;
+        let c = j as u16;
+        // Wide enough for an ID or card number, as an office would set them.
+        let chars = if h.contains("身份") || h.contains("账号") {
+            21.0
         } else {
-            sheet.write(2, j as u16, *h)?;
+            11.0
+        };
+        sheet.set_column_width(c, chars)?;
+        if Some(j) == account {
+            sheet.write_with_format(2, c, "银行账户信息", &boxed)?;
+            sheet.write_with_format(3, c, *h, &boxed)?;
+        } else if account.is_some() {
+            // Merged down over the sub-header row, as offices draw it.
+            sheet.merge_range(2, c, 3, c, h, &boxed)?;
+        } else {
+            sheet.write_with_format(2, c, *h, &boxed)?;
         }
     }
     Ok(if account.is_some() { 4 } else { 3 })

@@ -543,8 +543,8 @@ fn skip_footer_rows(
         };
         let (mut since, mut from_start, mut last) = (0i64, 0i64, 0usize);
         for (i, text) in totals {
-            for j in last..i {
-                if !skip[j] {
+            for (j, skipped) in skip.iter().enumerate().take(i).skip(last) {
+                if !skipped {
                     let v = fen(j).unwrap_or(0);
                     since += v;
                     from_start += v;

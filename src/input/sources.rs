@@ -117,7 +117,7 @@ fn named(path: &Path, dir: &Path) -> Vec<&'static str> {
 /// Whether a file's first rows hold a header that maps every required field.
 fn fits(grid: &Grid, spec: &FileSpec, config: &Config) -> bool {
     let user = config.columns.get(spec.stem);
-    find_header(&grid, spec, user)
+    find_header(grid, spec, user)
         .is_some_and(|h| h.required == spec.columns.iter().filter(|c| c.required).count())
 }
 
@@ -208,7 +208,7 @@ pub fn plan(dir: &Path, config: &Config) -> Result<Plan> {
         let grid = head_grid(&path).unwrap_or_default();
         let fitting: Vec<&'static str> = ALL
             .iter()
-            .filter(|s| config.inputs.get(s.stem).is_none())
+            .filter(|s| !config.inputs.contains_key(s.stem))
             .filter(|s| fits(&grid, s, config))
             .map(|s| s.stem)
             .collect();
@@ -230,7 +230,7 @@ pub fn plan(dir: &Path, config: &Config) -> Result<Plan> {
         let named_partly = match by_name.as_slice() {
             [one] => ALL
                 .iter()
-                .find(|s| s.stem == *one && config.inputs.get(s.stem).is_none())
+                .find(|s| s.stem == *one && !config.inputs.contains_key(s.stem))
                 .filter(|s| {
                     head_grid(&path)
                         .is_ok_and(|g| find_header(&g, s, config.columns.get(s.stem)).is_some())
