@@ -124,6 +124,12 @@ score = 101.0
 # recognised by name and confirmed by their header.
 # payments = ["代发/*.xlsx", "代发/*.csv"]
 
+[completeness]
+# A program and period with at least this many allocations, all past due and none paid,
+# is taken for missing payment data: one DATA_INCOMPLETE finding instead of one
+# DELAY_UNPAID per allocation, and exit code 4.
+min_allocations = 20
+
 [status]
 # A bank file's transfer status (交易状态/处理结果 …) values beyond the built-in ones
 # (成功, 失败, 退票, 冲正 and their usual variants), mapped to paid, failed, returned or
@@ -146,6 +152,7 @@ DIV_SHARED_ACCOUNT = 0.75
 DIV_NO_ALLOCATION = 0.80
 DUP_OVER_ALLOCATION = 0.70
 DIV_OTHER_BENEFICIARY = 0.75
+DATA_INCOMPLETE = 1.0
 "#;
 
 #[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
@@ -160,6 +167,7 @@ pub struct Config {
     pub diverted: Diverted,
     pub scoring: Scoring,
     pub alert: Alert,
+    pub completeness: Completeness,
     /// Per input file: "header as in the file" → field.
     #[serde(default)]
     pub columns: BTreeMap<String, BTreeMap<String, String>>,
@@ -174,6 +182,12 @@ pub struct Config {
     #[serde(default)]
     pub status: BTreeMap<String, String>,
     pub weights: Weights,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Completeness {
+    pub min_allocations: usize,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
@@ -274,6 +288,7 @@ pub struct Weights {
     pub DIV_NO_ALLOCATION: f64,
     pub DUP_OVER_ALLOCATION: f64,
     pub DIV_OTHER_BENEFICIARY: f64,
+    pub DATA_INCOMPLETE: f64,
 }
 
 impl Weights {
@@ -294,6 +309,7 @@ impl Weights {
             "DIV_NO_ALLOCATION" => self.DIV_NO_ALLOCATION,
             "DUP_OVER_ALLOCATION" => self.DUP_OVER_ALLOCATION,
             "DIV_OTHER_BENEFICIARY" => self.DIV_OTHER_BENEFICIARY,
+            "DATA_INCOMPLETE" => self.DATA_INCOMPLETE,
             _ => 0.0,
         }
     }
@@ -472,6 +488,7 @@ impl Config {
             ("DIV_NO_ALLOCATION", w.DIV_NO_ALLOCATION),
             ("DUP_OVER_ALLOCATION", w.DUP_OVER_ALLOCATION),
             ("DIV_OTHER_BENEFICIARY", w.DIV_OTHER_BENEFICIARY),
+            ("DATA_INCOMPLETE", w.DATA_INCOMPLETE),
         ] {
             unit(&format!("weights.{key}"), v)?;
         }

@@ -37,6 +37,17 @@ pub enum Error {
         rows: String,
     },
 
+    #[error(
+        "input file {path}: the header `{header}` appears twice (columns {first} and {second}); \
+         rename one, so it is clear which holds the {header}"
+    )]
+    DuplicateHeader {
+        path: String,
+        header: String,
+        first: usize,
+        second: usize,
+    },
+
     #[error("cannot write {path}: {message}")]
     Write { path: String, message: String },
 

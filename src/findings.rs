@@ -63,10 +63,11 @@ pub enum Rule {
     DivNoAllocation,
     DupOverAllocation,
     DivOtherBeneficiary,
+    DataIncomplete,
 }
 
 impl Rule {
-    pub const ALL: [Rule; 14] = [
+    pub const ALL: [Rule; 15] = [
         Rule::DelayLate,
         Rule::DelayUnpaid,
         Rule::PartialShort,
@@ -81,6 +82,7 @@ impl Rule {
         Rule::DivNoAllocation,
         Rule::DupOverAllocation,
         Rule::DivOtherBeneficiary,
+        Rule::DataIncomplete,
     ];
 
     pub fn code(self) -> &'static str {
@@ -99,12 +101,14 @@ impl Rule {
             Rule::DivNoAllocation => "DIV_NO_ALLOCATION",
             Rule::DupOverAllocation => "DUP_OVER_ALLOCATION",
             Rule::DivOtherBeneficiary => "DIV_OTHER_BENEFICIARY",
+            Rule::DataIncomplete => "DATA_INCOMPLETE",
         }
     }
 
     pub fn category(self) -> Category {
         match self {
-            Rule::DelayLate | Rule::DelayUnpaid => Category::Delayed,
+            // A broken export shows as money not paid: it stands where those findings would.
+            Rule::DelayLate | Rule::DelayUnpaid | Rule::DataIncomplete => Category::Delayed,
             Rule::PartialShort => Category::Partial,
             Rule::DupAllocation | Rule::DupPersonPeriod | Rule::DupOverAllocation => {
                 Category::Duplicate

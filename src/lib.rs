@@ -68,6 +68,9 @@ pub struct RunOutcome {
     pub out_dir: PathBuf,
     /// Whether a finding reached the config's alert score (exit code 3).
     pub alert: bool,
+    /// Whether the inputs look like a broken export (exit code 4; see
+    /// [`rules::completeness`]).
+    pub incomplete: bool,
 }
 
 /// Runs the whole audit and writes the run folder: report.html, findings.xlsx,
@@ -176,13 +179,31 @@ pub fn run(opts: &RunOptions) -> Result<RunOutcome> {
     } else {
         report::mask_frame(&findings)?
     };
-    report::write_csv(&mut shown, &out.join("findings.csv"))?;
-    report::write_json(&shown, &out.join("findings.json"))?;
-    report::write_rejects(
-        &ctx.ledgers.rejects,
-        &out.join("rejects.csv"),
-        opts.unmasked,
-    )?;
+    // Once the rules have run, one writer failing must not cost the night the others:
+    // each report is attempted, failures are collected and said together at the end.
+    let mut failed: Vec<String> = Vec::new();
+    let mut attempt = |what: &str, result: Result<()>| {
+        if let Err(e) = result {
+            tracing::error!(output = what, "{e}");
+            failed.push(format!("{what}: {e}"));
+        }
+    };
+    attempt(
+        "findings.csv",
+        report::write_csv(&mut shown, &out.join("findings.csv")),
+    );
+    attempt(
+        "findings.json",
+        report::write_json(&shown, &out.join("findings.json")),
+    );
+    attempt(
+        "rejects.csv",
+        report::write_rejects(
+            &ctx.ledgers.rejects,
+            &out.join("rejects.csv"),
+            opts.unmasked,
+        ),
+    );
     stage(&mut timings, "write csv and json", t);
 
     let mut summary = report::Summary::new(
@@ -196,20 +217,32 @@ pub fn run(opts: &RunOptions) -> Result<RunOutcome> {
     summary.unused = ctx.ledgers.unused.clone();
     summary.settled = ctx.ledgers.settled.clone();
     let t = Instant::now();
-    workbook::write_workbook(&shown, &summary, &out.join("findings.xlsx"))?;
+    attempt(
+        "findings.xlsx",
+        workbook::write_workbook(&shown, &summary, &out.join("findings.xlsx")),
+    );
     stage(&mut summary.timings, "write workbook", t);
     let t = Instant::now();
-    html::write_html(
-        &shown,
-        &ctx.ledgers,
-        &summary,
-        opts.lang,
-        opts.unmasked,
-        &out.join("report.html"),
-    )?;
+    attempt(
+        "report.html",
+        html::write_html(
+            &shown,
+            &ctx.ledgers,
+            &summary,
+            opts.lang,
+            opts.unmasked,
+            &out.join("report.html"),
+        ),
+    );
     stage(&mut summary.timings, "write web report", t);
-    report::write_summary(&summary, &out.join("summary.json"))?;
-    report::write_log(&summary, &started, &out.join("run.log"))?;
+    attempt(
+        "summary.json",
+        report::write_summary(&summary, &out.join("summary.json")),
+    );
+    attempt(
+        "run.log",
+        report::write_log(&summary, &started, &out.join("run.log")),
+    );
 
     let alert = frame_max(&findings, scoring::scored::RISK_SCORE) >= opts.config.alert.score;
     let manifest = runs::Manifest::new(
@@ -230,11 +263,23 @@ pub fn run(opts: &RunOptions) -> Result<RunOutcome> {
     if let Some(book) = ledger.as_mut() {
         book.mark_published(&run_id)?;
     }
+    if !failed.is_empty() {
+        return Err(Error::Write {
+            path: out_dir.display().to_string(),
+            message: format!(
+                "the run completed and its other reports are there, but {} could not be written: {}",
+                failed.len(),
+                failed.join("; ")
+            ),
+        });
+    }
+    let incomplete = !summary.incomplete.is_empty();
     Ok(RunOutcome {
         findings,
         summary,
         out_dir,
         alert,
+        incomplete,
     })
 }
 

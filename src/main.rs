@@ -3,6 +3,8 @@
 //! Exit codes (for cron, systemd timers and schedulers such as Airflow):
 //! - 0: the run completed (findings, if any, are in the run folder);
 //! - 3: the run completed and a finding reached the config's alert score;
+//! - 4: the run completed but the inputs look incomplete (an empty ledger, a period with
+//!   no payments at all, a 合计 that does not add up): check the data before the findings;
 //! - 2: bad configuration, arguments or input (the message names file, row and column);
 //! - 75: another run holds the reports folder's lock (temporary: retry later, or --wait);
 //! - 1: internal error (a bug: please report it with the message).
@@ -25,7 +27,7 @@ use fundaudit::{parse, run, Error, RunOptions};
     name = "fundaudit",
     version,
     about = "Audit of livelihood-fund (民生资金) disbursements: delayed, partial, duplicate, ghost and diverted payments",
-    after_help = "Exit codes: 0 success; 3 success, and a finding reached the alert score; 2 bad config, arguments or input; 75 another run holds the lock (retry later); 1 internal error."
+    after_help = "Exit codes: 0 success; 3 success, and a finding reached the alert score; 4 success, but the inputs look incomplete (check them first); 2 bad config, arguments or input; 75 another run holds the lock (retry later); 1 internal error."
 )]
 struct Cli {
     #[command(subcommand)]
@@ -168,12 +170,15 @@ enum Outcome {
     Done,
     /// A finding reached the alert score.
     Alert,
+    /// The inputs look incomplete.
+    Incomplete,
 }
 
 fn main() -> ExitCode {
     match try_main() {
         Ok(Outcome::Done) => ExitCode::SUCCESS,
         Ok(Outcome::Alert) => ExitCode::from(3),
+        Ok(Outcome::Incomplete) => ExitCode::from(4),
         Err(e) if matches!(e.downcast_ref::<Error>(), Some(Error::Busy { .. })) => {
             eprintln!("error: {e:#}");
             ExitCode::from(75)
@@ -448,7 +453,10 @@ fn try_main() -> anyhow::Result<Outcome> {
                 println!("{}", outcome.summary.render());
                 println!("\nreports written to {}", outcome.out_dir.display());
             }
-            Ok(if outcome.alert {
+            // Incomplete inputs outrank an alert: the alert may be the broken export's.
+            Ok(if outcome.incomplete {
+                Outcome::Incomplete
+            } else if outcome.alert {
                 Outcome::Alert
             } else {
                 Outcome::Done

@@ -44,6 +44,9 @@ pub struct Summary {
     pub unused: Vec<String>,
     /// What the bank's transfer statuses and reversals did to the payments.
     pub settled: crate::input::bank::Settled,
+    /// Signs that an input is a broken export (empty ledger, a period with no payments, a
+    /// 合计 that does not add up): shown first everywhere, and exit code 4.
+    pub incomplete: Vec<String>,
 }
 
 impl Summary {
@@ -88,10 +91,20 @@ impl Summary {
                 t.amount_at_risk = (t.amount_at_risk * 100.0).round() / 100.0;
             }
         }
-        // A file's own problems (a 合计 that does not add up) are the night's warnings too.
+        // A file's own problems (a 合计 that does not add up) are the night's warnings too,
+        // and with the data-quality findings they make the night incomplete.
         let mut warnings = warnings;
+        let mut incomplete = Vec::new();
         for f in &files {
             warnings.extend(f.warnings.iter().cloned());
+            incomplete.extend(f.warnings.iter().cloned());
+        }
+        let rule_col = crate::frame::text(findings, cols::RULE)?;
+        let evidence = crate::frame::text(findings, cols::EVIDENCE)?;
+        for (r, e) in rule_col.iter().zip(&evidence) {
+            if *r == Some(crate::findings::Rule::DataIncomplete.code()) {
+                incomplete.push(e.unwrap_or("").to_string());
+            }
         }
         Ok(Summary {
             as_of,
@@ -109,6 +122,7 @@ impl Summary {
             ledger: None,
             unused: Vec::new(),
             settled: Default::default(),
+            incomplete,
         })
     }
 
@@ -117,6 +131,16 @@ impl Summary {
     pub fn render(&self) -> String {
         let yuan = |a: f64| fmt_yuan((a * 100.0).round() as i64);
         let mut s = String::new();
+        if !self.incomplete.is_empty() {
+            s.push_str("WARNING: the inputs look incomplete (数据疑似不完整); check them before acting on the findings:\n");
+            for w in self.incomplete.iter().take(10) {
+                s.push_str(&format!("  ! {w}\n"));
+            }
+            if self.incomplete.len() > 10 {
+                s.push_str(&format!("  ! … and {} more\n", self.incomplete.len() - 10));
+            }
+            s.push('\n');
+        }
         s.push_str(&format!("fundaudit: as of {}\n\ninput rows\n", self.as_of));
         for (i, f) in self.files.iter().enumerate() {
             s.push_str(&file_lines(

@@ -9,7 +9,7 @@ use std::io::Write;
 use std::path::Path;
 
 use polars::prelude::*;
-use rust_xlsxwriter::{Format, FormatAlign, Workbook, Worksheet, XlsxError};
+use rust_xlsxwriter::{Color, Format, FormatAlign, Workbook, Worksheet, XlsxError};
 
 use crate::error::{Error, Result};
 use crate::findings::Category;
@@ -147,6 +147,21 @@ fn overview(
     )?;
 
     let mut r = 4;
+    if !s.incomplete.is_empty() {
+        // A broken export is read before anything else on the page.
+        let alarm = Format::new().set_bold().set_font_color(Color::Red);
+        sheet.write_string_with_format(
+            r,
+            0,
+            "警告：输入数据疑似不完整，请先核实数据再使用线索",
+            &alarm,
+        )?;
+        for w in s.incomplete.iter().take(10) {
+            r += 1;
+            sheet.write_string_with_format(r, 0, w, &alarm)?;
+        }
+        r += 2;
+    }
     header_row(
         sheet,
         r,
@@ -232,6 +247,19 @@ fn floats(df: &DataFrame, name: &str) -> Vec<Option<f64>> {
         .unwrap_or_default()
 }
 
+/// Excel holds at most 32,767 characters in a cell: a longer text is cut, visibly; the
+/// CSV and JSON keep it whole.
+fn excel_text(text: &str) -> std::borrow::Cow<'_, str> {
+    const LIMIT: usize = 32_000;
+    if text.len() <= LIMIT || text.chars().count() <= LIMIT {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let cut: String = text.chars().take(LIMIT).collect();
+    std::borrow::Cow::Owned(format!(
+        "{cut}…（超出Excel单元格上限，已截断；全文见findings.csv）"
+    ))
+}
+
 fn findings_sheet(
     sheet: &mut Worksheet,
     findings: &DataFrame,
@@ -254,6 +282,8 @@ fn findings_sheet(
                         } else {
                             v
                         };
+                        let v = excel_text(v);
+                        let v = v.as_ref();
                         let cell = r as u32 + 1;
                         if *name == "evidence" {
                             sheet

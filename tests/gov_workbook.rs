@@ -153,13 +153,22 @@ fn gov_workbook(csv: &Path, xlsx: &Path, title: &str, total_off: i64) {
 }
 
 fn audit(data: &Path, out: &Path) -> (Vec<std::collections::HashMap<String, String>>, String) {
+    audit_code(data, out, 0)
+}
+
+/// As [`audit`], expecting exit code `code` (4: the inputs look incomplete).
+fn audit_code(
+    data: &Path,
+    out: &Path,
+    code: i32,
+) -> (Vec<std::collections::HashMap<String, String>>, String) {
     let output = fundaudit()
         .args(["run", "--as-of", "2025-09-30", "--no-ledger", "--data"])
         .arg(data)
         .arg("--out")
         .arg(out)
         .assert()
-        .success()
+        .code(code)
         .get_output()
         .stdout
         .clone();
@@ -227,7 +236,12 @@ fn a_total_that_does_not_add_up_is_a_warning() {
         -1000,
     );
     std::fs::remove_file(data.join("payments.csv")).unwrap();
-    let (_, summary) = audit(&data, &dir.path().join("out"));
+    // A total that does not add up is a sign of a broken export: exit 4, and said first.
+    let (_, summary) = audit_code(&data, &dir.path().join("out"), 4);
+    assert!(
+        summary.starts_with("WARNING: the inputs look incomplete"),
+        "{summary}"
+    );
     assert!(
         summary.contains(
             "row 7: `合计 1210` states 1,210.00 yuan but the rows above add up to 1,220.00 yuan"

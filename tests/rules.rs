@@ -85,6 +85,26 @@ fn unpaid_only_once_past_due_plus_grace_at_as_of() {
         "2025-01-01",
         "2025-01-31",
     );
+    // Another allocation, paid on time: a payments ledger with no rows at all would be a
+    // broken export (DATA_INCOMPLETE, exit 4), not this rule's case.
+    f.allocation(
+        "A0",
+        "高龄津贴",
+        "2024Q4",
+        "B1",
+        "100.00",
+        "2024-10-01",
+        "2024-10-31",
+    )
+    .payment(
+        "P0",
+        "A0",
+        "B1",
+        "张伟",
+        "6228480000000000001",
+        "100.00",
+        "2024-10-10",
+    );
     assert!(f.audit("2025-02-05", None).is_empty());
     let findings = f.audit("2025-02-06", None);
     assert_eq!(allocations_flagged(&findings, "DELAY_UNPAID"), ["A1"]);

@@ -313,6 +313,7 @@ pub fn write_html(
         "raw": raw,
         "meta": {
             "as_of": summary.as_of,
+            "incomplete": summary.incomplete,
             "findings": summary.findings,
             "amount": summary.amount_at_risk,
             "categories": Category::ALL.iter().map(|c| {

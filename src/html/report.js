@@ -91,6 +91,23 @@
   }
   function renderOverview() {
     var cards = $("cards");
+    if (D.meta.incomplete && D.meta.incomplete.length) {
+      // A broken export must be seen before any finding: a banner above everything.
+      var banner = document.createElement("div");
+      banner.className = "incomplete";
+      banner.setAttribute("role", "alert");
+      var h = document.createElement("strong");
+      h.textContent = "数据疑似不完整 / The inputs look incomplete";
+      banner.appendChild(h);
+      var ul = document.createElement("ul");
+      D.meta.incomplete.slice(0, 10).forEach(function (w) {
+        var li = document.createElement("li");
+        li.textContent = w;
+        ul.appendChild(li);
+      });
+      banner.appendChild(ul);
+      cards.parentNode.insertBefore(banner, cards);
+    }
     card(cards, D.meta.findings.toLocaleString(), L.findings);
     card(cards, yuan(D.meta.amount), L.money);
     D.meta.categories.forEach(function (c) { card(cards, c[1] + " / " + yuan(c[2]), catName(c[0])); });

@@ -385,6 +385,20 @@ pub fn load_file_with(path: &Path, spec: &FileSpec, options: &InputOptions) -> R
     let raw = table.raw;
     let mut frame = raw.frame;
     let headers = clean_headers(&frame);
+    // A repeated header (Polars and the grid reader name the repeat `<h>_duplicated_<k>`):
+    // which column holds the value is anyone's guess, so say so.
+    for (i, h) in headers.iter().enumerate() {
+        if let Some((base, _)) = h.rsplit_once("_duplicated_") {
+            if let Some(j) = headers.iter().position(|x| x == base) {
+                return Err(Error::DuplicateHeader {
+                    path: shown,
+                    header: base.to_string(),
+                    first: j + 1,
+                    second: i + 1,
+                });
+            }
+        }
+    }
     let fields = headers::map_headers(&headers, spec, Some(&options.columns));
     let mut mapped = Vec::new();
     let names: Vec<String> = headers

@@ -123,31 +123,17 @@ fn utf8_prefix(bytes: &[u8]) -> bool {
 }
 
 fn read_delimited(path: &Path) -> Result<RawTable> {
-    // The common case — plain UTF-8 — is parsed by Polars straight from the file, which
-    // is several times faster on large files than parsing an in-memory copy. The start of
-    // the file decides; if Polars then fails (a ragged row, or non-UTF-8 further in), the
-    // whole file is read, decoded and scanned.
-    let mut head = vec![0u8; 64 * 1024];
-    let n = {
-        use std::io::Read;
-        let mut f = std::fs::File::open(path).map_err(|e| unreadable(path, e))?;
-        let mut filled = 0;
-        while filled < head.len() {
-            match f
-                .read(&mut head[filled..])
-                .map_err(|e| unreadable(path, e))?
-            {
-                0 => break,
-                k => filled += k,
-            }
-        }
-        filled
-    };
-    head.truncate(n);
+    // The common case — plain UTF-8 without a quote character anywhere — is parsed by
+    // Polars straight from the file, several times faster than any careful scan. A file
+    // with quotes is split into records here first: a stray quote (a name like `"张伟` in
+    // a bank export) would otherwise swallow the rest of the file into one field, and
+    // Polars would not even call it an error.
+    let bytes = std::fs::read(path).map_err(|e| unreadable(path, e))?;
+    let head = &bytes[..bytes.len().min(64 * 1024)];
     let plain_utf8 =
-        !head.starts_with(b"\xFF\xFE") && !head.starts_with(b"\xFE\xFF") && utf8_prefix(&head);
-    if plain_utf8 {
-        let separator = sniff_delimiter(head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&head));
+        !head.starts_with(b"\xFF\xFE") && !head.starts_with(b"\xFE\xFF") && utf8_prefix(head);
+    if plain_utf8 && !bytes.contains(&b'"') {
+        let separator = sniff_delimiter(head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(head));
         let fast = text_options(separator)
             .try_into_reader_with_file_path(Some(path.to_path_buf()))
             .and_then(|r| r.finish());
@@ -165,105 +151,160 @@ fn read_delimited(path: &Path) -> Result<RawTable> {
             });
         }
     }
-    let bytes = std::fs::read(path).map_err(|e| unreadable(path, e))?;
     let (text, encoding) = decode(bytes);
     let separator = sniff_delimiter(&text);
     let format = format!("text, {encoding}, {}", delimiter_name(separator));
-    match text_options(separator)
-        .into_reader_with_file_handle(Cursor::new(&text))
+    let (clean, lines, rejects) = drop_ragged_rows(&text, separator);
+    let frame = text_options(separator)
+        .into_reader_with_file_handle(Cursor::new(clean))
         .finish()
-    {
-        Ok(frame) => Ok(RawTable {
-            frame,
-            lines: None,
-            rejects: Vec::new(),
-            format,
-        }),
-        // Polars refuses a file with a ragged row and cannot say which row: find the bad
-        // rows ourselves, reject them by line, and read the rest.
-        Err(first_error) => {
-            let (clean, lines, rejects) = drop_ragged_rows(&text, separator);
-            if rejects.is_empty() {
-                return Err(unreadable(path, first_error));
-            }
-            let frame = text_options(separator)
-                .into_reader_with_file_handle(Cursor::new(clean))
-                .finish()
-                .map_err(|e| unreadable(path, e))?;
-            Ok(RawTable {
-                frame,
-                lines: Some(lines),
-                rejects,
-                format,
-            })
-        }
-    }
+        .map_err(|e| unreadable(path, e))?;
+    Ok(RawTable {
+        frame,
+        lines: Some(lines),
+        rejects,
+        format,
+    })
 }
+
+/// How many lines a quoted field may span before its opening quote is taken for a stray
+/// one: an address with a line break spans two or three; a quote that is never closed
+/// spans the rest of the file.
+pub const MAX_QUOTED_LINES: usize = 10;
 
 /// Splits CSV bytes into records (quotes respected) and keeps those with as many fields
 /// as the header; returns the kept bytes, the source line of each kept data row, and a
-/// reject for every other row.
+/// reject for every other row. A quote opens a field only at the field's start. A quoted
+/// field still open after [`MAX_QUOTED_LINES`] lines (or at the end of the file) is an
+/// unbalanced quote: the line it opened on is rejected and reading resumes on the next.
 pub fn drop_ragged_rows(bytes: &[u8], separator: u8) -> (Vec<u8>, Vec<usize>, Vec<Reject>) {
     let mut kept = Vec::with_capacity(bytes.len());
     let mut lines = Vec::new();
-    let mut rejects = Vec::new();
-    let (mut start, mut line, mut start_line) = (0usize, 1usize, 1usize);
-    let (mut in_quotes, mut fields, mut header_fields) = (false, 1usize, None);
-    let ragged = |record: &[u8], fields: usize, header: usize, line: usize| Reject {
-        file: String::new(),
-        line,
-        column: "(row)".into(),
-        value: String::from_utf8_lossy(record)
+    let mut rejects: Vec<Reject> = Vec::new();
+    fn shown(record: &[u8]) -> String {
+        String::from_utf8_lossy(record)
             .trim_end()
             .chars()
             .take(200)
-            .collect(),
-        reason: format!(
-            "row has {fields} fields but the header has {header}; check for an unquoted delimiter"
-        ),
+            .collect()
+    }
+    let mut header_fields: Option<usize> = None;
+    // Record being scanned: where it starts, its first line, its fields so far.
+    let (mut start, mut start_line) = (0usize, 1usize);
+    let (mut i, mut line) = (0usize, 1usize);
+    let (mut in_quotes, mut at_field_start, mut fields) = (false, true, 1usize);
+    let finish = |record: &[u8],
+                  fields: usize,
+                  first_line: usize,
+                  header: &mut Option<usize>,
+                  kept: &mut Vec<u8>,
+                  lines: &mut Vec<usize>,
+                  rejects: &mut Vec<Reject>| {
+        let blank = record.iter().all(|c| c.is_ascii_whitespace());
+        match *header {
+            None => {
+                *header = Some(fields);
+                kept.extend_from_slice(record);
+                if !record.ends_with(b"\n") {
+                    kept.push(b'\n');
+                }
+            }
+            Some(_) if blank => {}
+            Some(h) if h == fields => {
+                kept.extend_from_slice(record);
+                if !record.ends_with(b"\n") {
+                    kept.push(b'\n');
+                }
+                lines.push(first_line);
+            }
+            Some(h) => rejects.push(Reject {
+                file: String::new(),
+                line: first_line,
+                column: "(row)".into(),
+                value: shown(record),
+                reason: format!(
+                    "row has {fields} fields but the header has {h}; check for an unquoted delimiter"
+                ),
+            }),
+        }
     };
-    for (i, &b) in bytes.iter().enumerate() {
-        if b == b'"' {
-            in_quotes = !in_quotes;
-        } else if b == separator && !in_quotes {
-            fields += 1;
-        } else if b == b'\n' {
-            line += 1;
-            if in_quotes {
+    while i < bytes.len() {
+        let b = bytes[i];
+        if in_quotes {
+            if b == b'"' {
+                if bytes.get(i + 1) == Some(&b'"') {
+                    i += 1; // an escaped quote
+                } else {
+                    in_quotes = false;
+                }
+            } else if b == b'\n' {
+                line += 1;
+            }
+            let runaway =
+                in_quotes && (line - start_line > MAX_QUOTED_LINES || i + 1 == bytes.len());
+            if runaway {
+                // Set the record's first line aside and read on from the next one.
+                let end = bytes[start..]
+                    .iter()
+                    .position(|&c| c == b'\n')
+                    .map_or(bytes.len(), |p| start + p + 1);
+                rejects.push(Reject {
+                    file: String::new(),
+                    line: start_line,
+                    column: "(row)".into(),
+                    value: shown(&bytes[start..end]),
+                    reason: format!(
+                        "unbalanced quote: a quote opens a field on this line and is not closed within {MAX_QUOTED_LINES} lines; the line is set aside and reading goes on with the next"
+                    ),
+                });
+                if header_fields.is_none() {
+                    header_fields = Some(0);
+                }
+                start = end;
+                start_line += 1;
+                line = start_line;
+                i = end;
+                (in_quotes, at_field_start, fields) = (false, true, 1);
                 continue;
             }
-            let record = &bytes[start..=i];
-            let blank = record.iter().all(|c| c.is_ascii_whitespace());
-            match header_fields {
-                None => {
-                    header_fields = Some(fields);
-                    kept.extend_from_slice(record);
-                }
-                Some(_) if blank => {}
-                Some(h) if h == fields => {
-                    kept.extend_from_slice(record);
-                    lines.push(start_line);
-                }
-                Some(h) => rejects.push(ragged(record, fields, h, start_line)),
-            }
+            i += 1;
+            continue;
+        }
+        if b == b'"' && at_field_start {
+            in_quotes = true;
+            at_field_start = false;
+        } else if b == separator {
+            fields += 1;
+            at_field_start = true;
+        } else if b == b'\n' {
+            line += 1;
+            finish(
+                &bytes[start..=i],
+                fields,
+                start_line,
+                &mut header_fields,
+                &mut kept,
+                &mut lines,
+                &mut rejects,
+            );
             start = i + 1;
             start_line = line;
-            fields = 1;
+            (at_field_start, fields) = (true, 1);
+        } else if b != b'\r' {
+            at_field_start = false;
         }
+        i += 1;
     }
     if start < bytes.len() {
-        let record = &bytes[start..];
-        match header_fields {
-            Some(h) if h != fields && !record.iter().all(|c| c.is_ascii_whitespace()) => {
-                rejects.push(ragged(record, fields, h, start_line))
-            }
-            _ => {
-                kept.extend_from_slice(record);
-                if header_fields.is_some() {
-                    lines.push(start_line);
-                }
-            }
-        }
+        finish(
+            &bytes[start..],
+            fields,
+            start_line,
+            &mut header_fields,
+            &mut kept,
+            &mut lines,
+            &mut rejects,
+        );
     }
     (kept, lines, rejects)
 }
@@ -414,11 +455,12 @@ pub fn grid_table(grid: &Grid, first: usize, headers: &[String], path: &Path) ->
         .iter()
         .zip(columns)
         .map(|(h, values)| {
-            // Duplicate headers would make an invalid frame: number the repeats.
+            // Duplicate headers would make an invalid frame: number the repeats as Polars
+            // does (the loader refuses a repeated header, naming both columns).
             let mut name = h.clone();
-            let mut k = 2;
+            let mut k = 0;
             while !seen.insert(name.clone()) {
-                name = format!("{h}_{k}");
+                name = format!("{h}_duplicated_{k}");
                 k += 1;
             }
             Column::new(name.as_str().into(), values)

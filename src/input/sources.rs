@@ -267,6 +267,37 @@ pub fn plan(dir: &Path, config: &Config) -> Result<Plan> {
             )),
         }
     }
+    // Several files of one ledger side by side in the data folder are ambiguous: which is
+    // the export and which a copy (payments.csv beside payments.tsv)? Files in a folder
+    // are a set, stacked; files the config names are what it says.
+    for spec in ALL {
+        if config.inputs.contains_key(spec.stem) {
+            continue;
+        }
+        let side_by_side: Vec<String> = plan.files[spec.stem]
+            .iter()
+            .filter(|p| p.parent() == Some(dir))
+            .map(|p| {
+                p.file_name()
+                    .unwrap_or_default()
+                    .to_string_lossy()
+                    .to_string()
+            })
+            .collect();
+        if side_by_side.len() > 1 {
+            return Err(Error::Argument(format!(
+                "{}: {} files in {} could each be it: {}. Keep one; or put the set in a folder \
+                 ({}/, or one named in Chinese such as 代发/) to stack them; or list them in the \
+                 config: [inputs] {} = [...]",
+                spec.stem,
+                side_by_side.len(),
+                dir.display(),
+                side_by_side.join(", "),
+                spec.stem,
+                spec.stem
+            )));
+        }
+    }
     Ok(plan)
 }
 

@@ -187,6 +187,20 @@ pub(super) fn validate_rows(
     })
 }
 
+/// The longest sane value of a field, in characters.
+pub fn max_chars(field: Field) -> usize {
+    match field {
+        Field::IdNumber
+        | Field::Account
+        | Field::Date
+        | Field::OptDate
+        | Field::Amount
+        | Field::SignedAmount => 64,
+        Field::Key => 100,
+        Field::Text | Field::OptText => 500,
+    }
+}
+
 /// A bad cell: row, raw value, reason.
 type CellProblem = (usize, Option<String>, String);
 
@@ -199,9 +213,34 @@ fn check_column(
 ) -> (Parsed, Vec<CellProblem>) {
     let height = values.len();
     let mut problems: Vec<CellProblem> = Vec::new();
+    // Rejects quote the value, shortened: a 2,000,000-character cell stays in its file.
     let mut reject = |row: usize, value: Option<&str>, reason: String| {
-        problems.push((row, value.map(str::to_string), reason));
+        let shown = value.map(|v| {
+            if v.chars().count() > 200 {
+                format!("{}…", v.chars().take(200).collect::<String>())
+            } else {
+                v.to_string()
+            }
+        });
+        problems.push((row, shown, reason));
     };
+    // A cell far longer than its column can hold is a broken row (a runaway quote, a
+    // paste gone wrong), not a name: set it aside before it reaches any report.
+    let bound = max_chars(c.field);
+    for (row, v) in values.iter().enumerate() {
+        if let Some(v) = v.filter(|v| v.len() > bound && v.chars().count() > bound) {
+            reject(
+                row,
+                Some(v),
+                format!(
+                    "{} is {} characters long; a {} holds at most {bound}",
+                    c.name,
+                    v.chars().count(),
+                    c.name
+                ),
+            );
+        }
+    }
     let p = match c.field {
         Field::Key => {
             let mut seen: FxHashMap<&str, usize> = FxHashMap::default();

@@ -63,7 +63,14 @@ pub fn unpaid(ctx: &Context, v: &Views) -> PolarsResult<DataFrame> {
     let a = &v.allocations;
     let grace = ctx.config.delayed.grace_days as i64;
     let mut out = FindingsBuilder::new(Rule::DelayUnpaid);
-    for i in 0..a.len() {
+    // Groups with no payment at all are one data-quality finding, not thousands of these.
+    let mut in_gap = vec![false; a.len()];
+    for gap in super::completeness::gaps(ctx, v) {
+        for i in gap.rows {
+            in_gap[i] = true;
+        }
+    }
+    for i in (0..a.len()).filter(|&i| !in_gap[i]) {
         let Some(due) = a.due(i, &ctx.config) else {
             continue;
         };

@@ -2,6 +2,7 @@
 //! it can be tested alone and a new rule added without touching the others: write the
 //! function, add it to [`RULES`], give it a weight in the config.
 
+pub mod completeness;
 pub mod delayed;
 pub mod diverted;
 pub mod duplicate;
@@ -36,6 +37,7 @@ pub const RULES: &[(Rule, RuleFn)] = &[
     (Rule::DivNoAllocation, diverted::no_allocation),
     (Rule::DupOverAllocation, duplicate::over_allocation),
     (Rule::DivOtherBeneficiary, diverted::other_beneficiary),
+    (Rule::DataIncomplete, completeness::incomplete),
 ];
 
 /// Runs every rule (in parallel) and stacks their findings, with the wall time of

@@ -1,0 +1,111 @@
+//! 数据不完整: signs that an input is a broken export rather than a county's conduct. A
+//! payments file that arrived with its header only makes every due allocation "unpaid":
+//! thousands of DELAY_UNPAID findings that are one fact about the data. So, before they
+//! reach an officer:
+//!
+//! - a main ledger with no rows is one finding;
+//! - a program and period whose allocations (at least `[completeness] min_allocations`
+//!   of them, all past due) have no payment at all is one finding for the group, and
+//!   DELAY_UNPAID leaves those allocations to it.
+//!
+//! Either makes the night *incomplete*: a banner on the summary, report.html and the
+//! workbook, and exit code 4.
+
+use std::collections::BTreeMap;
+
+use polars::prelude::*;
+
+use super::Views;
+use crate::context::Context;
+use crate::findings::{Finding, FindingsBuilder, Rule};
+use crate::parse::{fmt_day, fmt_yuan};
+
+/// How many allocation ids a group finding lists (the evidence gives the count).
+const LISTED: usize = 50;
+
+/// Allocations of one program and period, all past due, none paid.
+pub struct Gap<'a> {
+    pub program: &'a str,
+    pub period: &'a str,
+    pub rows: Vec<usize>,
+}
+
+/// The program-period groups with no payment at all (see the module comment).
+pub fn gaps<'a>(ctx: &Context, v: &Views<'a>) -> Vec<Gap<'a>> {
+    let a = &v.allocations;
+    let grace = ctx.config.delayed.grace_days as i64;
+    let mut groups: BTreeMap<(&'a str, &'a str), (Vec<usize>, bool)> = BTreeMap::new();
+    for i in 0..a.len() {
+        let Some(due) = a.due(i, &ctx.config) else {
+            continue;
+        };
+        if (ctx.as_of - due) as i64 <= grace {
+            continue;
+        }
+        let key = (a.program[i].unwrap_or(""), a.period[i].unwrap_or(""));
+        let g = groups.entry(key).or_insert((Vec::new(), false));
+        g.0.push(i);
+        g.1 |= a.count(i) > 0;
+    }
+    let min = ctx.config.completeness.min_allocations.max(1);
+    groups
+        .into_iter()
+        .filter(|(_, (rows, any_paid))| !any_paid && rows.len() >= min)
+        .map(|((program, period), (rows, _))| Gap {
+            program,
+            period,
+            rows,
+        })
+        .collect()
+}
+
+/// One finding per empty ledger and per unpaid program-period group.
+pub fn incomplete(ctx: &Context, v: &Views) -> PolarsResult<DataFrame> {
+    let mut out = FindingsBuilder::new(Rule::DataIncomplete);
+    let l = &ctx.ledgers;
+    for (name, rows) in [
+        ("beneficiaries（花名册）", l.beneficiaries.height()),
+        ("allocations（发放清册）", l.allocations.height()),
+        ("payments（代发记录）", l.payments.height()),
+    ] {
+        if rows == 0 {
+            out.push(Finding {
+                key: format!("empty|{name}"),
+                confidence: 1.0,
+                evidence: format!(
+                    "输入文件{name}没有任何数据行，疑似导出失败或文件不完整；在补齐数据前，依赖它的线索不可信"
+                ),
+                ..Finding::default()
+            });
+        }
+    }
+    let a = &v.allocations;
+    for gap in gaps(ctx, v) {
+        let amount: i64 = gap.rows.iter().map(|&i| a.amount(i)).sum();
+        let ids: Vec<String> = gap
+            .rows
+            .iter()
+            .take(LISTED)
+            .filter_map(|&i| a.allocation_id[i].map(str::to_string))
+            .collect();
+        let first_due = gap.rows.iter().filter_map(|&i| a.due(i, &ctx.config)).min();
+        out.push(Finding {
+            key: format!("gap|{}|{}", gap.program, gap.period),
+            confidence: 0.6,
+            program: gap.program.to_string(),
+            allocation_ids: ids,
+            amount_fen: amount,
+            evidence: format!(
+                "{}{}共{}个分配单、应发{}元（最早应于{}前发放）截至{}无一笔发放记录：更可能是代发数据缺失或导出不完整，而非逐笔截留；请先核实代发数据是否齐全（逐笔的“仍无发放记录”线索已并入本条）",
+                gap.program,
+                gap.period,
+                gap.rows.len(),
+                fmt_yuan(amount),
+                first_due.map(fmt_day).unwrap_or_default(),
+                fmt_day(ctx.as_of)
+            ),
+            ..Finding::default()
+        });
+    }
+    out.finish()
+}
