@@ -70,8 +70,46 @@ pub fn decode(bytes: Vec<u8>) -> (Vec<u8>, &'static str) {
     if std::str::from_utf8(&bytes).is_ok() {
         return (bytes, "UTF-8");
     }
+    // UTF-8 with a few damaged bytes (a bad sector, a truncated copy) is still UTF-8: read
+    // as GB18030 every Chinese character in the file would change. Such a file is read as
+    // UTF-8, the damaged bytes replaced, and the lines holding them rejected.
+    let (valid_multibyte, damaged) = utf8_census(&bytes);
+    if damaged > 0 && valid_multibyte >= 20 * damaged {
+        return (
+            String::from_utf8_lossy(&bytes).into_owned().into_bytes(),
+            DAMAGED_UTF8,
+        );
+    }
     let (text, _) = encoding_rs::GB18030.decode_without_bom_handling(&bytes);
     (text.into_owned().into_bytes(), "GB18030")
+}
+
+/// The encoding name of a UTF-8 file with damaged bytes (see [`decode`]).
+pub const DAMAGED_UTF8: &str = "UTF-8 with damaged bytes";
+
+/// Valid multi-byte UTF-8 characters and invalid sequences in `bytes`.
+fn utf8_census(bytes: &[u8]) -> (usize, usize) {
+    let (mut valid, mut invalid) = (0, 0);
+    let mut rest = bytes;
+    loop {
+        match std::str::from_utf8(rest) {
+            Ok(s) => {
+                valid += s.chars().filter(|c| c.len_utf8() > 1).count();
+                return (valid, invalid);
+            }
+            Err(e) => {
+                let good = e.valid_up_to();
+                valid += std::str::from_utf8(&rest[..good])
+                    .map_or(0, |s| s.chars().filter(|c| c.len_utf8() > 1).count());
+                invalid += 1;
+                let skip = e.error_len().unwrap_or(rest.len() - good);
+                rest = &rest[good + skip.max(1).min(rest.len() - good)..];
+                if rest.is_empty() {
+                    return (valid, invalid);
+                }
+            }
+        }
+    }
 }
 
 /// The delimiter of a text table: whichever of comma, tab and semicolon occurs most often
@@ -114,14 +152,6 @@ fn delimiter_name(separator: u8) -> &'static str {
     }
 }
 
-/// Whether a prefix of a file is UTF-8, allowing a character cut at its end.
-fn utf8_prefix(bytes: &[u8]) -> bool {
-    match std::str::from_utf8(bytes) {
-        Ok(_) => true,
-        Err(e) => e.error_len().is_none() && bytes.len() - e.valid_up_to() < 4,
-    }
-}
-
 fn read_delimited(path: &Path) -> Result<RawTable> {
     // The common case — plain UTF-8 without a quote character anywhere — is parsed by
     // Polars straight from the file, several times faster than any careful scan. A file
@@ -130,8 +160,9 @@ fn read_delimited(path: &Path) -> Result<RawTable> {
     // Polars would not even call it an error.
     let bytes = std::fs::read(path).map_err(|e| unreadable(path, e))?;
     let head = &bytes[..bytes.len().min(64 * 1024)];
-    let plain_utf8 =
-        !head.starts_with(b"\xFF\xFE") && !head.starts_with(b"\xFE\xFF") && utf8_prefix(head);
+    let plain_utf8 = !head.starts_with(b"\xFF\xFE")
+        && !head.starts_with(b"\xFE\xFF")
+        && std::str::from_utf8(&bytes).is_ok();
     if plain_utf8 && !bytes.contains(&b'"') {
         let separator = sniff_delimiter(head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(head));
         let fast = text_options(separator)
@@ -154,7 +185,7 @@ fn read_delimited(path: &Path) -> Result<RawTable> {
     let (text, encoding) = decode(bytes);
     let separator = sniff_delimiter(&text);
     let format = format!("text, {encoding}, {}", delimiter_name(separator));
-    let (clean, lines, rejects) = drop_ragged_rows(&text, separator);
+    let (clean, lines, rejects) = drop_ragged_rows(&text, separator, encoding == DAMAGED_UTF8);
     let frame = text_options(separator)
         .into_reader_with_file_handle(Cursor::new(clean))
         .finish()
@@ -177,7 +208,13 @@ pub const MAX_QUOTED_LINES: usize = 10;
 /// reject for every other row. A quote opens a field only at the field's start. A quoted
 /// field still open after [`MAX_QUOTED_LINES`] lines (or at the end of the file) is an
 /// unbalanced quote: the line it opened on is rejected and reading resumes on the next.
-pub fn drop_ragged_rows(bytes: &[u8], separator: u8) -> (Vec<u8>, Vec<usize>, Vec<Reject>) {
+/// With `damaged`, a line holding a replacement character (a byte that was not UTF-8) is
+/// rejected too.
+pub fn drop_ragged_rows(
+    bytes: &[u8],
+    separator: u8,
+    damaged: bool,
+) -> (Vec<u8>, Vec<usize>, Vec<Reject>) {
     let mut kept = Vec::with_capacity(bytes.len());
     let mut lines = Vec::new();
     let mut rejects: Vec<Reject> = Vec::new();
@@ -210,6 +247,15 @@ pub fn drop_ragged_rows(bytes: &[u8], separator: u8) -> (Vec<u8>, Vec<usize>, Ve
                 }
             }
             Some(_) if blank => {}
+            Some(_) if damaged && record.windows(3).any(|w| w == "\u{fffd}".as_bytes()) => {
+                rejects.push(Reject {
+                    file: String::new(),
+                    line: first_line,
+                    column: "(row)".into(),
+                    value: shown(record),
+                    reason: "the line holds bytes that are not UTF-8 (a damaged character, shown as �); the rest of the file is UTF-8".into(),
+                })
+            }
             Some(h) if h == fields => {
                 kept.extend_from_slice(record);
                 if !record.ends_with(b"\n") {
