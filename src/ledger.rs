@@ -42,6 +42,9 @@ CREATE TABLE IF NOT EXISTS facts (
     first_seen TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS undo_findings AS SELECT * FROM findings WHERE 0;
 CREATE TABLE IF NOT EXISTS undo_new (finding_id TEXT PRIMARY KEY);
+CREATE TABLE IF NOT EXISTS coverage (
+    run_id TEXT NOT NULL, program TEXT NOT NULL, period TEXT NOT NULL,
+    due INTEGER NOT NULL, paid INTEGER NOT NULL, PRIMARY KEY (run_id, program, period));
 ";
 
 /// Ledgers written before runs had ids and states: keep their runs, as complete.
@@ -211,10 +214,68 @@ impl Ledger {
                 .map_err(e)?;
                 tx.execute("DELETE FROM runs WHERE run_id = ?1", params![run_id])
                     .map_err(e)?;
+                tx.execute("DELETE FROM coverage WHERE run_id = ?1", params![run_id])
+                    .map_err(e)?;
                 tx.commit().map_err(e)?;
             }
         }
         Ok(())
+    }
+
+    /// Keeps a run's coverage per program and period (see `rules::completeness`).
+    pub fn record_coverage(
+        &mut self,
+        run_id: &str,
+        coverage: &[crate::rules::completeness::Coverage],
+    ) -> Result<()> {
+        let path = self.path.clone();
+        let e = |x: rusqlite::Error| db(&path, x);
+        let tx = self.conn.transaction().map_err(e)?;
+        {
+            let mut insert = tx
+                .prepare("INSERT OR REPLACE INTO coverage VALUES (?1, ?2, ?3, ?4, ?5)")
+                .map_err(e)?;
+            for c in coverage {
+                insert
+                    .execute(params![
+                        run_id,
+                        c.program,
+                        c.period,
+                        c.due as i64,
+                        c.paid as i64
+                    ])
+                    .map_err(e)?;
+            }
+        }
+        tx.commit().map_err(e)
+    }
+
+    /// The coverage of the last complete run before `run_id` (empty for a first run).
+    pub fn previous_coverage(
+        &self,
+        run_id: &str,
+    ) -> Result<Vec<crate::rules::completeness::Coverage>> {
+        let path = self.path.clone();
+        let e = |x: rusqlite::Error| db(&path, x);
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT program, period, due, paid FROM coverage WHERE run_id = (
+                     SELECT c.run_id FROM coverage c JOIN runs r ON r.run_id = c.run_id
+                     WHERE r.state = 'complete' AND c.run_id != ?1 ORDER BY r.rowid DESC LIMIT 1)",
+            )
+            .map_err(e)?;
+        let rows = stmt
+            .query_map(params![run_id], |r| {
+                Ok(crate::rules::completeness::Coverage {
+                    program: r.get(0)?,
+                    period: r.get(1)?,
+                    due: r.get::<_, i64>(2)? as usize,
+                    paid: r.get::<_, i64>(3)? as usize,
+                })
+            })
+            .map_err(e)?;
+        rows.collect::<std::result::Result<_, _>>().map_err(e)
     }
 
     /// The run's folder is in place: its classification stands.

@@ -132,7 +132,11 @@ pub fn run(opts: &RunOptions) -> Result<RunOutcome> {
     tracing::info!("running the rules");
 
     let t = Instant::now();
-    let (raw, rule_times) = rules::run_all(&ctx)?;
+    let rules::RuleRun {
+        findings: raw,
+        timings: rule_times,
+        coverage,
+    } = rules::run_all(&ctx)?;
     stage(&mut timings, "rules", t);
     timings.extend(rule_times);
 
@@ -148,6 +152,7 @@ pub fn run(opts: &RunOptions) -> Result<RunOutcome> {
         .unwrap_or_default();
     let t = Instant::now();
     let folder_path = run_folder::absolute(&done);
+    let mut coverage_warnings: Vec<String> = Vec::new();
     let (findings, ledger_record) = match ledger.as_mut() {
         Some(book) => {
             let run_ref = ledger::RunRef {
@@ -157,6 +162,13 @@ pub fn run(opts: &RunOptions) -> Result<RunOutcome> {
                 as_of: &as_of,
             };
             let (changes, suppress, record) = book.record_run(&run_ref, &findings)?;
+            let before = book.previous_coverage(&run_id)?;
+            book.record_coverage(&run_id, &coverage)?;
+            coverage_warnings = rules::completeness::coverage_drops(
+                &coverage,
+                &before,
+                opts.config.completeness.min_allocations,
+            );
             (with_changes(findings, &changes, &suppress)?, Some(record))
         }
         None => {
@@ -216,6 +228,7 @@ pub fn run(opts: &RunOptions) -> Result<RunOutcome> {
     summary.ledger = ledger_record;
     summary.unused = ctx.ledgers.unused.clone();
     summary.settled = ctx.ledgers.settled.clone();
+    summary.incomplete.extend(coverage_warnings);
     let t = Instant::now();
     attempt(
         "findings.xlsx",

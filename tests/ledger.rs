@@ -383,3 +383,65 @@ fn a_killed_run_leaves_ledger_and_latest_consistent() {
     run(&data, &reports, "2026-03-31");
     assert!(reports.join("latest/manifest.json").exists());
 }
+
+#[test]
+fn a_night_whose_coverage_collapses_against_the_last_is_incomplete() {
+    let dir = tempfile::tempdir().unwrap();
+    let (data, reports) = (dir.path().join("data"), dir.path().join("reports"));
+    let config = dir.path().join("c.toml");
+    std::fs::write(&config, "[completeness]\nmin_allocations = 2\n").unwrap();
+    let county = |paid: usize| {
+        let mut f = Fixture::one_person();
+        for n in 1..=4 {
+            let a = format!("A{n}");
+            f.allocation(
+                &a,
+                "低保金",
+                "2025Q1",
+                "B1",
+                "100.00",
+                "2025-01-01",
+                "2025-01-31",
+            );
+            if n <= paid {
+                f.payment(
+                    &format!("P{n}"),
+                    &a,
+                    "B1",
+                    "张伟",
+                    "6228480000000000001",
+                    "100.00",
+                    "2025-01-10",
+                );
+            }
+        }
+        f
+    };
+    let night = |paid: usize, code: i32| {
+        county(paid).write(&data);
+        fundaudit()
+            .args(["run", "--as-of", "2025-06-30", "--config"])
+            .arg(&config)
+            .arg("--data")
+            .arg(&data)
+            .arg("--reports")
+            .arg(&reports)
+            .assert()
+            .code(code)
+            .get_output()
+            .stdout
+            .clone()
+    };
+    night(4, 0);
+    // One payment of four came through: the other three look unpaid, but next to a night
+    // when all four were paid that is more likely a broken export.
+    let out = String::from_utf8(night(1, 4)).unwrap();
+    assert!(
+        out.starts_with("WARNING: the inputs look incomplete"),
+        "{out}"
+    );
+    assert!(
+        out.contains("低保金2025Q1：应发分配单中有发放记录的占25%（1/4），上次运行为100%（4/4）"),
+        "{out}"
+    );
+}

@@ -59,6 +59,77 @@ pub fn gaps<'a>(ctx: &Context, v: &Views<'a>) -> Vec<Gap<'a>> {
         .collect()
 }
 
+/// Of one program and period: allocations past due, and those with any payment.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Coverage {
+    pub program: String,
+    pub period: String,
+    pub due: usize,
+    pub paid: usize,
+}
+
+impl Coverage {
+    pub fn share(&self) -> f64 {
+        self.paid as f64 / self.due.max(1) as f64
+    }
+}
+
+/// Coverage of every program and period with allocations past due: the case ledger keeps
+/// it per run, so a night whose coverage collapses against the last one is noticed.
+pub fn coverage(ctx: &Context, v: &Views) -> Vec<Coverage> {
+    let a = &v.allocations;
+    let grace = ctx.config.delayed.grace_days as i64;
+    let mut groups: BTreeMap<(&str, &str), (usize, usize)> = BTreeMap::new();
+    for i in 0..a.len() {
+        let Some(due) = a.due(i, &ctx.config) else {
+            continue;
+        };
+        if (ctx.as_of - due) as i64 <= grace {
+            continue;
+        }
+        let g = groups
+            .entry((a.program[i].unwrap_or(""), a.period[i].unwrap_or("")))
+            .or_default();
+        g.0 += 1;
+        g.1 += usize::from(a.count(i) > 0);
+    }
+    groups
+        .into_iter()
+        .map(|((program, period), (due, paid))| Coverage {
+            program: program.to_string(),
+            period: period.to_string(),
+            due,
+            paid,
+        })
+        .collect()
+}
+
+/// Warnings for program-periods whose coverage fell to under half of the previous run's
+/// (when that was at least half, over at least `min_allocations` allocations).
+pub fn coverage_drops(now: &[Coverage], before: &[Coverage], min: usize) -> Vec<String> {
+    now.iter()
+        .filter_map(|c| {
+            let b = before
+                .iter()
+                .find(|b| b.program == c.program && b.period == c.period)?;
+            let fell = c.due >= min && b.share() >= 0.5 && c.share() < b.share() / 2.0;
+            fell.then(|| {
+                format!(
+                    "{}{}：应发分配单中有发放记录的占{:.0}%（{}/{}），上次运行为{:.0}%（{}/{}）：代发数据可能不完整",
+                    c.program,
+                    c.period,
+                    100.0 * c.share(),
+                    c.paid,
+                    c.due,
+                    100.0 * b.share(),
+                    b.paid,
+                    b.due
+                )
+            })
+        })
+        .collect()
+}
+
 /// One finding per empty ledger and per unpaid program-period group.
 pub fn incomplete(ctx: &Context, v: &Views) -> PolarsResult<DataFrame> {
     let mut out = FindingsBuilder::new(Rule::DataIncomplete);

@@ -40,9 +40,17 @@ pub const RULES: &[(Rule, RuleFn)] = &[
     (Rule::DataIncomplete, completeness::incomplete),
 ];
 
+/// What the rules found, how long each took, and the coverage of each program and period
+/// (for the completeness check against the previous run).
+pub struct RuleRun {
+    pub findings: DataFrame,
+    pub timings: Vec<(String, f64)>,
+    pub coverage: Vec<completeness::Coverage>,
+}
+
 /// Runs every rule (in parallel) and stacks their findings, with the wall time of
 /// preparing the row views and of each rule.
-pub fn run_all(ctx: &Context) -> PolarsResult<(DataFrame, Vec<(String, f64)>)> {
+pub fn run_all(ctx: &Context) -> PolarsResult<RuleRun> {
     let t = std::time::Instant::now();
     let views = Views::new(ctx)?;
     let mut timings = vec![("  row views".to_string(), t.elapsed().as_secs_f64())];
@@ -60,7 +68,11 @@ pub fn run_all(ctx: &Context) -> PolarsResult<(DataFrame, Vec<(String, f64)>)> {
         timings.push((format!("  rule {}", rule.code()), secs));
     }
     all.rechunk_mut();
-    Ok((all, timings))
+    Ok(RuleRun {
+        findings: all,
+        timings,
+        coverage: completeness::coverage(ctx, &views),
+    })
 }
 
 /// The linked payments as plain columns: the rows rules group and describe.
