@@ -124,6 +124,18 @@ score = 101.0
 # recognised by name and confirmed by their header.
 # payments = ["代发/*.xlsx", "代发/*.csv"]
 
+[exclusive]
+# 互斥资金: program pairs one person may not draw in the same period (periods overlap when
+# their months do: 2025, 2025Q1, 2025-03 …); matched on the resolved person.
+pairs = [["特困供养金", "低保金"], ["特困人员救助供养金", "城乡居民最低生活保障金"]]
+# Programs a person may draw in one township only (跨区域重复享受).
+one_township_programs = ["低保金", "特困供养金", "城乡居民最低生活保障金", "特困人员救助供养金"]
+
+[standards]
+# 超标准发放: the most a program pays one person per period, in yuan. Standards are local
+# and change yearly, so none is built in; a program without one is not checked. Example:
+# "低保金" = { max_yuan_per_period = 2400 }
+
 [completeness]
 # A program and period with at least this many allocations, all past due and none paid,
 # is taken for missing payment data: one DATA_INCOMPLETE finding instead of one
@@ -153,6 +165,8 @@ DIV_NO_ALLOCATION = 0.80
 DUP_OVER_ALLOCATION = 0.70
 DIV_OTHER_BENEFICIARY = 0.75
 DATA_INCOMPLETE = 1.0
+DUP_EXCLUSIVE = 0.75
+OVER_STANDARD = 0.70
 "#;
 
 #[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
@@ -168,6 +182,10 @@ pub struct Config {
     pub scoring: Scoring,
     pub alert: Alert,
     pub completeness: Completeness,
+    pub exclusive: Exclusive,
+    /// Per program: its standard (超标准发放).
+    #[serde(default)]
+    pub standards: BTreeMap<String, Standard>,
     /// Per input file: "header as in the file" → field.
     #[serde(default)]
     pub columns: BTreeMap<String, BTreeMap<String, String>>,
@@ -182,6 +200,19 @@ pub struct Config {
     #[serde(default)]
     pub status: BTreeMap<String, String>,
     pub weights: Weights,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Exclusive {
+    pub pairs: Vec<[String; 2]>,
+    pub one_township_programs: Vec<String>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Standard {
+    pub max_yuan_per_period: f64,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
@@ -289,6 +320,8 @@ pub struct Weights {
     pub DUP_OVER_ALLOCATION: f64,
     pub DIV_OTHER_BENEFICIARY: f64,
     pub DATA_INCOMPLETE: f64,
+    pub DUP_EXCLUSIVE: f64,
+    pub OVER_STANDARD: f64,
 }
 
 impl Weights {
@@ -310,6 +343,8 @@ impl Weights {
             "DUP_OVER_ALLOCATION" => self.DUP_OVER_ALLOCATION,
             "DIV_OTHER_BENEFICIARY" => self.DIV_OTHER_BENEFICIARY,
             "DATA_INCOMPLETE" => self.DATA_INCOMPLETE,
+            "DUP_EXCLUSIVE" => self.DUP_EXCLUSIVE,
+            "OVER_STANDARD" => self.OVER_STANDARD,
             _ => 0.0,
         }
     }
@@ -489,6 +524,8 @@ impl Config {
             ("DUP_OVER_ALLOCATION", w.DUP_OVER_ALLOCATION),
             ("DIV_OTHER_BENEFICIARY", w.DIV_OTHER_BENEFICIARY),
             ("DATA_INCOMPLETE", w.DATA_INCOMPLETE),
+            ("DUP_EXCLUSIVE", w.DUP_EXCLUSIVE),
+            ("OVER_STANDARD", w.OVER_STANDARD),
         ] {
             unit(&format!("weights.{key}"), v)?;
         }

@@ -64,10 +64,12 @@ pub enum Rule {
     DupOverAllocation,
     DivOtherBeneficiary,
     DataIncomplete,
+    DupExclusive,
+    OverStandard,
 }
 
 impl Rule {
-    pub const ALL: [Rule; 15] = [
+    pub const ALL: [Rule; 17] = [
         Rule::DelayLate,
         Rule::DelayUnpaid,
         Rule::PartialShort,
@@ -83,6 +85,8 @@ impl Rule {
         Rule::DupOverAllocation,
         Rule::DivOtherBeneficiary,
         Rule::DataIncomplete,
+        Rule::DupExclusive,
+        Rule::OverStandard,
     ];
 
     pub fn code(self) -> &'static str {
@@ -102,6 +106,8 @@ impl Rule {
             Rule::DupOverAllocation => "DUP_OVER_ALLOCATION",
             Rule::DivOtherBeneficiary => "DIV_OTHER_BENEFICIARY",
             Rule::DataIncomplete => "DATA_INCOMPLETE",
+            Rule::DupExclusive => "DUP_EXCLUSIVE",
+            Rule::OverStandard => "OVER_STANDARD",
         }
     }
 
@@ -110,9 +116,11 @@ impl Rule {
             // A broken export shows as money not paid: it stands where those findings would.
             Rule::DelayLate | Rule::DelayUnpaid | Rule::DataIncomplete => Category::Delayed,
             Rule::PartialShort => Category::Partial,
-            Rule::DupAllocation | Rule::DupPersonPeriod | Rule::DupOverAllocation => {
-                Category::Duplicate
-            }
+            Rule::DupAllocation
+            | Rule::DupPersonPeriod
+            | Rule::DupOverAllocation
+            | Rule::DupExclusive
+            | Rule::OverStandard => Category::Duplicate,
             Rule::GhostUnregistered | Rule::GhostDeceased | Rule::GhostInvalidId => Category::Ghost,
             Rule::DivPayeeMismatch
             | Rule::DivOfficial

@@ -617,3 +617,126 @@ fn one_payment_over_its_allocation_and_one_for_someone_else() {
         other[0]["evidence"]
     );
 }
+
+#[test]
+fn exclusive_programs_in_one_period_and_one_program_in_two_townships() {
+    let mut f = Fixture::one_person();
+    let acc = "6228480000000000001";
+    // 特困 and 低保 in the same quarter: exclusive.
+    f.allocation(
+        "A1",
+        "特困供养金",
+        "2025Q1",
+        "B1",
+        "600.00",
+        "2025-01-01",
+        "2025-01-31",
+    )
+    .payment("P1", "A1", "B1", "张伟", acc, "600.00", "2025-01-10");
+    f.allocation(
+        "A2",
+        "低保金",
+        "2025-02",
+        "B1",
+        "300.00",
+        "2025-02-01",
+        "2025-02-28",
+    )
+    .payment("P2", "A2", "B1", "张伟", acc, "300.00", "2025-02-10");
+    // Near miss: 低保 in the next quarter only, while 特困 stopped.
+    f.allocation(
+        "A3",
+        "低保金",
+        "2025Q2",
+        "B1",
+        "900.00",
+        "2025-04-01",
+        "2025-04-30",
+    )
+    .payment("P3", "A3", "B1", "张伟", acc, "900.00", "2025-04-10");
+    // B2 draws 高龄津贴 (one township only by config below) in two townships at once.
+    f.person(
+        "B2",
+        "刘强",
+        &id_number(1940, 1, 1, 2),
+        "东村",
+        "6228480000000000002",
+        "",
+    );
+    f.allocations
+        .push("A4,高龄津贴,2025Q1,B2,城关镇,300.00,2025-01-01,2025-01-31".to_string());
+    f.allocations
+        .push("A5,高龄津贴,2025Q1,B2,黄寨镇,300.00,2025-01-01,2025-01-31".to_string());
+    f.payment(
+        "P4",
+        "A4",
+        "B2",
+        "刘强",
+        "6228480000000000002",
+        "300.00",
+        "2025-01-10",
+    )
+    .payment(
+        "P5",
+        "A5",
+        "B2",
+        "刘强",
+        "6228480000000000002",
+        "300.00",
+        "2025-01-11",
+    );
+    let config = "[exclusive]\npairs = [[\"特困供养金\", \"低保金\"]]\none_township_programs = [\"高龄津贴\"]\n";
+    let findings = f.audit("2025-12-31", Some(config));
+    let ex = of_rule(&findings, "DUP_EXCLUSIVE");
+    assert_eq!(ex.len(), 2, "{ex:?}");
+    let both = ex
+        .iter()
+        .find(|x| x["payment_ids"] == "P1;P2")
+        .expect("特困+低保");
+    assert_eq!(both["amount_at_risk"], "300.00");
+    assert_eq!(both["category"], "duplicate");
+    let towns = ex
+        .iter()
+        .find(|x| x["payment_ids"] == "P4;P5")
+        .expect("two townships");
+    assert_eq!(towns["amount_at_risk"], "300.00");
+    assert!(
+        towns["evidence"].contains("城关镇、黄寨镇"),
+        "{}",
+        towns["evidence"]
+    );
+}
+
+#[test]
+fn over_the_programs_standard_by_allocation_or_by_payments() {
+    let mut f = Fixture::one_person();
+    let acc = "6228480000000000001";
+    f.allocation(
+        "A1",
+        "低保金",
+        "2025Q1",
+        "B1",
+        "3000.00",
+        "2025-01-01",
+        "2025-01-31",
+    )
+    .payment("P1", "A1", "B1", "张伟", acc, "3000.00", "2025-01-10"); // allocated over
+    f.allocation(
+        "A2",
+        "低保金",
+        "2025Q2",
+        "B1",
+        "2400.00",
+        "2025-04-01",
+        "2025-04-30",
+    )
+    .payment("P2", "A2", "B1", "张伟", acc, "2400.00", "2025-04-10"); // exactly: clean
+    let config = "[standards]\n\"低保金\" = { max_yuan_per_period = 2400 }\n";
+    let findings = f.audit("2025-12-31", Some(config));
+    let over = of_rule(&findings, "OVER_STANDARD");
+    assert_eq!(over.len(), 1, "{over:?}");
+    assert_eq!(over[0]["allocation_ids"], "A1");
+    assert_eq!(over[0]["amount_at_risk"], "600.00");
+    // Without a standard the rule checks nothing.
+    assert!(of_rule(&f.audit("2025-12-31", None), "OVER_STANDARD").is_empty());
+}

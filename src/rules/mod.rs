@@ -6,8 +6,10 @@ pub mod completeness;
 pub mod delayed;
 pub mod diverted;
 pub mod duplicate;
+pub mod exclusive;
 pub mod ghost;
 pub mod partial;
+pub mod standards;
 
 use polars::prelude::*;
 use rayon::prelude::*;
@@ -38,6 +40,8 @@ pub const RULES: &[(Rule, RuleFn)] = &[
     (Rule::DupOverAllocation, duplicate::over_allocation),
     (Rule::DivOtherBeneficiary, diverted::other_beneficiary),
     (Rule::DataIncomplete, completeness::incomplete),
+    (Rule::DupExclusive, exclusive::exclusive),
+    (Rule::OverStandard, standards::over_standard),
 ];
 
 /// What the rules found, how long each took, and the coverage of each program and period
