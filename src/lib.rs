@@ -25,6 +25,7 @@ pub mod rules;
 pub mod run_folder;
 pub mod runs;
 pub mod scoring;
+pub mod screen;
 pub mod workbook;
 
 use std::path::PathBuf;
@@ -58,6 +59,8 @@ pub struct RunOptions {
     pub wait: bool,
     /// The case ledger (SQLite); None runs without one.
     pub ledger: Option<PathBuf>,
+    /// A pre-payment screen (事前筛查) of the allocations instead of an audit of payments.
+    pub screen: bool,
 }
 
 /// The result of a run, as written to its folder.
@@ -120,7 +123,10 @@ pub fn run(opts: &RunOptions) -> Result<RunOutcome> {
     let mut timings: Vec<(String, f64)> = Vec::new();
     tracing::info!(data = %opts.data_dir.display(), "loading inputs");
     let t = Instant::now();
-    let ledgers = input::Ledgers::load(&opts.data_dir, &opts.config)?;
+    let mut ledgers = input::Ledgers::load_with(&opts.data_dir, &opts.config, opts.screen)?;
+    if opts.screen {
+        ledgers.payments = screen::planned_payments(&ledgers, &opts.config)?;
+    }
     stage(&mut timings, "load and validate inputs", t);
 
     tracing::info!("resolving identities and linking payments");
@@ -228,6 +234,7 @@ pub fn run(opts: &RunOptions) -> Result<RunOutcome> {
     summary.ledger = ledger_record;
     summary.unused = ctx.ledgers.unused.clone();
     summary.settled = ctx.ledgers.settled.clone();
+    summary.screening = opts.screen;
     summary.incomplete.extend(coverage_warnings);
     let t = Instant::now();
     attempt(
@@ -248,6 +255,12 @@ pub fn run(opts: &RunOptions) -> Result<RunOutcome> {
         ),
     );
     stage(&mut summary.timings, "write web report", t);
+    if opts.screen {
+        attempt(
+            "hold.csv",
+            screen::write_hold(&shown, &out.join("hold.csv")).map(|_| ()),
+        );
+    }
     attempt(
         "summary.json",
         report::write_summary(&summary, &out.join("summary.json")),

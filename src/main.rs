@@ -94,6 +94,30 @@ enum Command {
         #[arg(long, default_value = "zh")]
         lang: fundaudit::html::Lang,
     },
+    /// Screen the allocations before the bank file goes out (事前筛查): the audit of the
+    /// payments the bank file would make; writes the reports and hold.csv, the allocations
+    /// to hold back with their reasons. No payments ledger is needed (one present is not
+    /// read), and the case ledger is not touched.
+    Screen {
+        #[command(flatten)]
+        input: InputArgs,
+        /// Reports folder [default: reports]; each screen goes to a new
+        /// <reports>/<as-of>-<n>/.
+        #[arg(long)]
+        reports: Option<PathBuf>,
+        /// Write the screen exactly into DIR instead (new, empty, or an earlier run).
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Reference date YYYY-MM-DD [default: today].
+        #[arg(long)]
+        as_of: Option<String>,
+        #[arg(long)]
+        quiet: bool,
+        #[arg(long)]
+        unmasked: bool,
+        #[arg(long, default_value = "zh")]
+        lang: fundaudit::html::Lang,
+    },
     /// Write synthetic ledgers with planted anomalies and a truth.csv of what was planted.
     Generate {
         #[arg(long, default_value_t = 2000)]
@@ -397,6 +421,55 @@ fn try_main() -> anyhow::Result<Outcome> {
             print!("{}", report.render());
             Ok(Outcome::Done)
         }
+        Command::Screen {
+            input,
+            reports,
+            out,
+            as_of,
+            quiet,
+            unmasked,
+            lang,
+        } => {
+            let progress = init_logging(quiet);
+            let config = input.config()?;
+            let as_of = match as_of {
+                Some(s) => parse::parse_date(&s)
+                    .map_err(|why| Error::Argument(format!("--as-of: {why}")))?,
+                None => parse::to_day(chrono::Local::now().date_naive()),
+            };
+            let reports = match (reports, &out) {
+                (Some(r), _) => Some(r),
+                (None, Some(_)) => None,
+                (None, None) => Some(PathBuf::from("reports")),
+            };
+            let outcome = run(&RunOptions {
+                ledger: None,
+                data_dir: input.data,
+                reports_dir: reports,
+                out_dir: out,
+                config,
+                as_of,
+                unmasked,
+                lang,
+                wait: false,
+                screen: true,
+            })?;
+            if let Some(bar) = progress {
+                bar.finish_and_clear();
+            }
+            if !quiet {
+                println!("{}", outcome.summary.render());
+                println!(
+                    "\nreports and hold.csv written to {}",
+                    outcome.out_dir.display()
+                );
+            }
+            Ok(if outcome.incomplete {
+                Outcome::Incomplete
+            } else {
+                Outcome::Done
+            })
+        }
         Command::Run {
             input,
             reports,
@@ -445,6 +518,7 @@ fn try_main() -> anyhow::Result<Outcome> {
                 unmasked,
                 lang,
                 wait,
+                screen: false,
             })?;
             if let Some(bar) = progress {
                 bar.finish_and_clear();

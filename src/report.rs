@@ -47,6 +47,8 @@ pub struct Summary {
     /// Signs that an input is a broken export (empty ledger, a period with no payments, a
     /// 合计 that does not add up): shown first everywhere, and exit code 4.
     pub incomplete: Vec<String>,
+    /// A pre-payment screen (事前筛查), not an audit of payments made.
+    pub screening: bool,
 }
 
 impl Summary {
@@ -123,6 +125,7 @@ impl Summary {
             unused: Vec::new(),
             settled: Default::default(),
             incomplete,
+            screening: false,
         })
     }
 
@@ -141,7 +144,15 @@ impl Summary {
             }
             s.push('\n');
         }
-        s.push_str(&format!("fundaudit: as of {}\n\ninput rows\n", self.as_of));
+        let what = if self.screening {
+            "pre-payment screening (事前筛查) of the allocations, "
+        } else {
+            ""
+        };
+        s.push_str(&format!(
+            "fundaudit: {what}as of {}\n\ninput rows\n",
+            self.as_of
+        ));
         for (i, f) in self.files.iter().enumerate() {
             s.push_str(&file_lines(
                 f,

@@ -30,6 +30,7 @@ pub const RUN_FILES: &[&str] = &[
     "summary.json",
     "run.log",
     "manifest.json",
+    "hold.csv",
 ];
 
 fn io(path: &Path, e: impl std::fmt::Display) -> Error {

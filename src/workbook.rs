@@ -135,7 +135,12 @@ fn overview(
     f: &Formats,
 ) -> std::result::Result<(), XlsxError> {
     sheet.set_name("概览")?;
-    sheet.write_string_with_format(0, 0, "民生资金拨付审计线索（fundaudit）", &f.title)?;
+    let title = if s.screening {
+        "民生资金发放前筛查（事前筛查，fundaudit）：以下分配单建议暂缓发放，见hold.csv"
+    } else {
+        "民生资金拨付审计线索（fundaudit）"
+    };
+    sheet.write_string_with_format(0, 0, title, &f.title)?;
     sheet.write_string(1, 0, format!("截止日期：{}", s.as_of))?;
     sheet.write_string(
         2,

@@ -509,3 +509,75 @@ fn structured_log_lines_when_not_a_terminal_and_silence_with_quiet() {
     let log_file = std::fs::read_to_string(dir.path().join("reports/latest/run.log")).unwrap();
     assert!(log_file.contains("INFO stage \"rules\""), "{log_file}");
 }
+
+/// 事前筛查: the allocations screened before the bank file goes out. Planted dead,
+/// unregistered, invalid-ID and doubly registered beneficiaries are held back; nothing is
+/// late, short or paid to a stranger, since nothing has been paid yet.
+#[test]
+fn screen_holds_allocations_before_payment() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    fundaudit()
+        .args([
+            "generate",
+            "--beneficiaries",
+            "1500",
+            "--seed",
+            "8",
+            "--out",
+        ])
+        .arg(&data)
+        .assert()
+        .success();
+    std::fs::remove_file(data.join("payments.csv")).unwrap();
+    let out = dir.path().join("screen");
+    let stdout = fundaudit()
+        .args(["screen", "--as-of", "2026-03-31", "--data"])
+        .arg(&data)
+        .arg("--out")
+        .arg(&out)
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let stdout = String::from_utf8(stdout).unwrap();
+    assert!(
+        stdout.starts_with("fundaudit: pre-payment screening"),
+        "{stdout}"
+    );
+    let findings = read_csv(&out.join("findings.csv"));
+    let rules: std::collections::BTreeSet<&str> =
+        findings.iter().map(|f| f["rule"].as_str()).collect();
+    for expected in [
+        "GHOST_DECEASED",
+        "GHOST_UNREGISTERED",
+        "GHOST_INVALID_ID",
+        "DUP_PERSON_PERIOD",
+    ] {
+        assert!(rules.contains(expected), "{expected} in {rules:?}");
+    }
+    for quiet in [
+        "DELAY_LATE",
+        "DELAY_UNPAID",
+        "PARTIAL_SHORT",
+        "DIV_PAYEE_MISMATCH",
+    ] {
+        assert!(!rules.contains(quiet), "{quiet} in {rules:?}");
+    }
+    // Every allocation a finding names is held, with its reasons.
+    let hold = read_csv(&out.join("hold.csv"));
+    let held: std::collections::BTreeSet<&str> =
+        hold.iter().map(|h| h["allocation_id"].as_str()).collect();
+    let flagged: std::collections::BTreeSet<&str> = findings
+        .iter()
+        .flat_map(|f| f["allocation_ids"].split(';'))
+        .filter(|a| !a.is_empty())
+        .collect();
+    assert_eq!(held, flagged);
+    assert!(hold.iter().all(|h| !h["reasons"].is_empty()));
+    assert!(
+        !dir.path().join("screen.ledger.sqlite").exists(),
+        "no case ledger"
+    );
+}

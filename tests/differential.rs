@@ -46,6 +46,7 @@ fn audit(data: &Path, out: &Path) -> Vec<HashMap<String, String>> {
         lang: fundaudit::html::Lang::Zh,
         wait: false,
         ledger: None,
+        screen: false,
     })
     .expect("the audit runs on a county with one broken row");
     read_csv(&out.join("findings.csv"))

@@ -379,7 +379,11 @@ pub fn write_html(
 </html>
 "#,
         lang = if lang == Lang::Zh { "zh-CN" } else { "en" },
-        title = s("title"),
+        title = if summary.screening {
+            format!("事前筛查 · {}", s("title"))
+        } else {
+            s("title")
+        },
         as_of = summary.as_of,
         as_of_label = s("asOf"),
         findings_label = s("findings"),

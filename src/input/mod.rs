@@ -209,14 +209,32 @@ impl Ledgers {
     /// Loads every input from a data folder (which files: see [`sources`]); optional lists
     /// are skipped when absent.
     pub fn load(dir: &Path, config: &crate::config::Config) -> Result<Ledgers> {
-        let plan = sources::plan(dir, config)?;
+        Ledgers::load_with(dir, config, false)
+    }
+
+    /// As [`Ledgers::load`]; with `screening`, the payments ledger is not read (a screen
+    /// checks the allocations before anything is paid; see `crate::screen`).
+    pub fn load_with(
+        dir: &Path,
+        config: &crate::config::Config,
+        screening: bool,
+    ) -> Result<Ledgers> {
+        let mut plan = sources::plan(dir, config)?;
+        if screening {
+            for p in plan.files.remove(PAYMENTS.stem).unwrap_or_default() {
+                plan.unused.push(format!(
+                    "{} (payments are not read by a pre-payment screen)",
+                    p.display()
+                ));
+            }
+        }
         let mut unused = plan.unused;
         let mut rejects = Vec::new();
         let mut counts = Vec::new();
         let mut take = |spec: &FileSpec| -> Result<Option<DataFrame>> {
             let files = plan.files.get(spec.stem).cloned().unwrap_or_default();
             if files.is_empty() {
-                if spec.optional {
+                if spec.optional || (screening && spec.stem == PAYMENTS.stem) {
                     return Ok(None);
                 }
                 return Err(Error::MissingFile {
@@ -245,7 +263,11 @@ impl Ledgers {
         let deaths = take(&DEATHS)?;
         let officials = take(&OFFICIALS)?;
         // Only money that left and stayed gone is a payment to the rules.
-        let (payments, bank_rejects, settled) = bank::settle(payments, &config.status)?;
+        let (payments, bank_rejects, settled) = if payments.width() == 0 {
+            (payments, Vec::new(), bank::Settled::default())
+        } else {
+            bank::settle(payments, &config.status)?
+        };
         for r in &bank_rejects {
             if let Some(c) = counts.iter_mut().find(|c| c.label() == r.file) {
                 c.rows_used -= 1;
