@@ -167,6 +167,7 @@ DIV_OTHER_BENEFICIARY = 0.75
 DATA_INCOMPLETE = 1.0
 DUP_EXCLUSIVE = 0.75
 OVER_STANDARD = 0.70
+DIV_CADRE_HOUSEHOLD = 0.80
 "#;
 
 #[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
@@ -322,6 +323,7 @@ pub struct Weights {
     pub DATA_INCOMPLETE: f64,
     pub DUP_EXCLUSIVE: f64,
     pub OVER_STANDARD: f64,
+    pub DIV_CADRE_HOUSEHOLD: f64,
 }
 
 impl Weights {
@@ -345,6 +347,7 @@ impl Weights {
             "DATA_INCOMPLETE" => self.DATA_INCOMPLETE,
             "DUP_EXCLUSIVE" => self.DUP_EXCLUSIVE,
             "OVER_STANDARD" => self.OVER_STANDARD,
+            "DIV_CADRE_HOUSEHOLD" => self.DIV_CADRE_HOUSEHOLD,
             _ => 0.0,
         }
     }
@@ -526,6 +529,7 @@ impl Config {
             ("DATA_INCOMPLETE", w.DATA_INCOMPLETE),
             ("DUP_EXCLUSIVE", w.DUP_EXCLUSIVE),
             ("OVER_STANDARD", w.OVER_STANDARD),
+            ("DIV_CADRE_HOUSEHOLD", w.DIV_CADRE_HOUSEHOLD),
         ] {
             unit(&format!("weights.{key}"), v)?;
         }

@@ -66,10 +66,11 @@ pub enum Rule {
     DataIncomplete,
     DupExclusive,
     OverStandard,
+    DivCadreHousehold,
 }
 
 impl Rule {
-    pub const ALL: [Rule; 17] = [
+    pub const ALL: [Rule; 18] = [
         Rule::DelayLate,
         Rule::DelayUnpaid,
         Rule::PartialShort,
@@ -87,6 +88,7 @@ impl Rule {
         Rule::DataIncomplete,
         Rule::DupExclusive,
         Rule::OverStandard,
+        Rule::DivCadreHousehold,
     ];
 
     pub fn code(self) -> &'static str {
@@ -108,6 +110,7 @@ impl Rule {
             Rule::DataIncomplete => "DATA_INCOMPLETE",
             Rule::DupExclusive => "DUP_EXCLUSIVE",
             Rule::OverStandard => "OVER_STANDARD",
+            Rule::DivCadreHousehold => "DIV_CADRE_HOUSEHOLD",
         }
     }
 
@@ -126,7 +129,8 @@ impl Rule {
             | Rule::DivOfficial
             | Rule::DivSharedAccount
             | Rule::DivNoAllocation
-            | Rule::DivOtherBeneficiary => Category::Diverted,
+            | Rule::DivOtherBeneficiary
+            | Rule::DivCadreHousehold => Category::Diverted,
         }
     }
 }

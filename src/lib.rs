@@ -130,7 +130,7 @@ pub fn run(opts: &RunOptions) -> Result<RunOutcome> {
     stage(&mut timings, "load and validate inputs", t);
 
     tracing::info!("resolving identities and linking payments");
-    let ctx = context::Context::build(ledgers, opts.config.clone(), opts.as_of)?;
+    let mut ctx = context::Context::build(ledgers, opts.config.clone(), opts.as_of)?;
     for (name, secs) in &ctx.timings {
         tracing::info!(stage = *name, seconds = *secs, "{name} done");
         timings.push((name.to_string(), *secs));
@@ -146,6 +146,11 @@ pub fn run(opts: &RunOptions) -> Result<RunOutcome> {
     stage(&mut timings, "rules", t);
     timings.extend(rule_times);
 
+    if !ctx.officials.is_empty() && !rules::cadre::has_households(&ctx) {
+        ctx.warnings.push(
+            "DIV_CADRE_HOUSEHOLD checked shared bank cards only: the registry has no household_id (户编号) column, so officials' households were not checked".into(),
+        );
+    }
     let t = Instant::now();
     let findings = scoring::score(&raw, &ctx.config)?;
     stage(&mut timings, "score and rank", t);

@@ -740,3 +740,74 @@ fn over_the_programs_standard_by_allocation_or_by_payments() {
     // Without a standard the rule checks nothing.
     assert!(of_rule(&f.audit("2025-12-31", None), "OVER_STANDARD").is_empty());
 }
+
+#[test]
+fn a_cadres_household_drawing_in_the_village_they_serve() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    std::fs::create_dir_all(&data).unwrap();
+    let (cadre, wife, namesake, cousin) = (
+        id_number(1970, 5, 5, 11),
+        id_number(1972, 6, 6, 22),
+        id_number(1971, 7, 7, 33),
+        id_number(1960, 8, 8, 44),
+    );
+    std::fs::write(
+        data.join("beneficiaries.csv"),
+        format!(
+            "beneficiary_id,name,id_number,township,village,bank_account,户编号\n\
+             C1,王建国,{cadre},城关镇,东村,6228480000000000011,H1\n\
+             B2,李秀英,{wife},城关镇,东村,6228480000000000022,H1\n\
+             B3,王建国,{namesake},城关镇,西村,6228480000000000033,H3\n\
+             B4,王秀兰,{cousin},黄寨镇,南村,6228480000000000044,H1\n"
+        ),
+    )
+    .unwrap();
+    std::fs::write(
+        data.join("officials.csv"),
+        format!("name,id_number,unit,role\n王建国,{cadre},城关镇东村村委会,村主任\n"),
+    )
+    .unwrap();
+    let mut alloc = String::from(
+        "allocation_id,program,period,beneficiary_id,township,amount,funds_received_date,due_date\n",
+    );
+    let mut pay = String::from(
+        "payment_id,allocation_id,beneficiary_id,payee_name,payee_account,amount,paid_date,program\n",
+    );
+    for (k, (b, name, acc)) in [
+        ("B2", "李秀英", "6228480000000000022"),
+        ("B3", "王建国", "6228480000000000033"),
+        ("B4", "王秀兰", "6228480000000000044"),
+    ]
+    .iter()
+    .enumerate()
+    {
+        alloc += &format!("A{k},低保金,2025Q1,{b},城关镇,600.00,2025-01-01,2025-01-31\n");
+        pay += &format!("P{k},A{k},{b},{name},{acc},600.00,2025-01-10,低保金\n");
+    }
+    std::fs::write(data.join("allocations.csv"), alloc).unwrap();
+    std::fs::write(data.join("payments.csv"), pay).unwrap();
+    let out = dir.path().join("out");
+    common::fundaudit()
+        .args([
+            "run",
+            "--quiet",
+            "--no-ledger",
+            "--as-of",
+            "2025-12-31",
+            "--data",
+        ])
+        .arg(&data)
+        .arg("--out")
+        .arg(&out)
+        .assert()
+        .success();
+    let findings = common::read_csv(&out.join("findings.csv"));
+    let cadre_findings = of_rule(&findings, "DIV_CADRE_HOUSEHOLD");
+    // The wife in the village he serves; not his namesake elsewhere, not the relative in
+    // a township he does not serve.
+    assert_eq!(cadre_findings.len(), 1, "{findings:?}");
+    assert_eq!(cadre_findings[0]["beneficiary_ids"], "B2");
+    assert!(cadre_findings[0]["evidence"].contains("同户（户编号H1）"));
+    assert_eq!(cadre_findings[0]["refs"], "officials:2");
+}

@@ -107,6 +107,11 @@ pub const BENEFICIARIES: FileSpec = FileSpec {
             ],
         ),
         opt("death_date", Field::OptDate, &["死亡日期"]),
+        opt(
+            "household_id",
+            Field::OptText,
+            &["户编号", "户号", "家庭编号", "户主编号"],
+        ),
     ],
 };
 

@@ -2,6 +2,7 @@
 //! it can be tested alone and a new rule added without touching the others: write the
 //! function, add it to [`RULES`], give it a weight in the config.
 
+pub mod cadre;
 pub mod completeness;
 pub mod delayed;
 pub mod diverted;
@@ -42,6 +43,7 @@ pub const RULES: &[(Rule, RuleFn)] = &[
     (Rule::DataIncomplete, completeness::incomplete),
     (Rule::DupExclusive, exclusive::exclusive),
     (Rule::OverStandard, standards::over_standard),
+    (Rule::DivCadreHousehold, cadre::cadre_household),
 ];
 
 /// What the rules found, how long each took, and the coverage of each program and period

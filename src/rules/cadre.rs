@@ -1,0 +1,120 @@
+//! 优亲厚友: an official or village cadre whose own household — or a household sharing
+//! their bank card — draws benefits in the township or village they serve. The cadre is
+//! found in the registry by ID number (officials.csv); their household by the registry's
+//! `household_id` (户编号), their card by its account. A cadre drawing benefits
+//! themselves is DIV_OFFICIAL's; this rule is about the people around them. Without
+//! household ids only shared cards are checked, and the summary says so.
+
+use std::collections::HashMap;
+
+use polars::prelude::*;
+
+use super::{group_rows, Views};
+use crate::context::Context;
+use crate::findings::{Finding, FindingsBuilder, Rule};
+
+/// Whether the registry carries household ids at all.
+pub fn has_households(ctx: &Context) -> bool {
+    crate::frame::text(&ctx.ledgers.beneficiaries, "household_id")
+        .is_ok_and(|v| v.iter().any(|h| h.is_some_and(|h| !h.trim().is_empty())))
+}
+
+pub fn cadre_household(ctx: &Context, v: &Views) -> PolarsResult<DataFrame> {
+    let mut out = FindingsBuilder::new(Rule::DivCadreHousehold);
+    if ctx.officials.is_empty() {
+        return out.finish();
+    }
+    let households: Vec<Option<&str>> =
+        crate::frame::text(&ctx.ledgers.beneficiaries, "household_id")
+            .unwrap_or_else(|_| vec![None; ctx.registry.len()]);
+    let by_id_number: HashMap<&str, usize> = ctx
+        .registry
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| !r.id_number.is_empty())
+        .map(|(i, r)| (r.id_number.as_str(), i))
+        .collect();
+    // Registry rows of each household and of each card.
+    let mut household_rows: HashMap<&str, Vec<usize>> = HashMap::new();
+    let mut card_rows: HashMap<&str, Vec<usize>> = HashMap::new();
+    for (i, r) in ctx.registry.iter().enumerate() {
+        if let Some(h) = households
+            .get(i)
+            .copied()
+            .flatten()
+            .filter(|h| !h.trim().is_empty())
+        {
+            household_rows.entry(h).or_default().push(i);
+        }
+        if !r.bank_account.is_empty() {
+            card_rows
+                .entry(r.bank_account.as_str())
+                .or_default()
+                .push(i);
+        }
+    }
+    // (beneficiary row) → (official index, how they are linked)
+    let mut linked: HashMap<usize, (usize, String)> = HashMap::new();
+    for (o, off) in ctx.officials.iter().enumerate() {
+        let Some(&me) = by_id_number.get(off.id_number.as_str()) else {
+            continue;
+        };
+        let mine = &ctx.registry[me];
+        let unit = off.unit.as_str();
+        // The township or village they serve: named in their unit, or theirs when the unit
+        // names neither.
+        let serves = |row: usize| {
+            let r = &ctx.registry[row];
+            let named = |place: &str| !place.is_empty() && unit.contains(place);
+            named(&r.township)
+                || named(&r.village)
+                || (unit.is_empty() && r.township == mine.township)
+        };
+        let household = households.get(me).copied().flatten();
+        let mut add = |rows: &[usize], how: String| {
+            for &row in rows.iter().filter(|&&row| row != me && serves(row)) {
+                linked.entry(row).or_insert((o, how.clone()));
+            }
+        };
+        if let Some(h) = household.filter(|h| !h.trim().is_empty()) {
+            add(
+                household_rows.get(h).map_or(&[][..], |v| v),
+                format!("同户（户编号{h}）"),
+            );
+        }
+        if !mine.bank_account.is_empty() {
+            add(
+                card_rows
+                    .get(mine.bank_account.as_str())
+                    .map_or(&[][..], |v| v),
+                "与其共用银行卡".to_string(),
+            );
+        }
+    }
+    let p = &v.payments;
+    let key = (0..p.len()).map(|r| {
+        let row = p.reg_row[r]? as usize;
+        linked.contains_key(&row).then_some(row)
+    });
+    for (row, rows) in group_rows(key) {
+        let (o, how) = &linked[&row];
+        let off = &ctx.officials[*o];
+        out.push(Finding {
+            key: format!("{}|cadre|{}", ctx.registry[row].beneficiary_id, off.line),
+            refs: vec![format!("officials:{}", off.line)],
+            confidence: 0.8,
+            evidence: format!(
+                "{}（公职人员名单第{}行，{}{}）{}的{}领取{}，在其任职的乡镇村，涉嫌优亲厚友",
+                off.raw_name,
+                off.line,
+                off.unit,
+                off.role,
+                how,
+                ctx.row_label(row),
+                p.describe(&rows)
+            ),
+            ..p.finding(&rows)
+        });
+    }
+    out.finish()
+}
