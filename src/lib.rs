@@ -5,6 +5,7 @@
 //! returning a findings frame) → `scoring` (risk score, stable id, rank) → `report`.
 //! The binary in `main.rs` is only a command-line layer over [`run`] and [`generate`].
 
+pub mod analytics;
 pub mod check;
 pub mod config;
 pub mod context;
@@ -240,6 +241,7 @@ pub fn run(opts: &RunOptions) -> Result<RunOutcome> {
     summary.unused = ctx.ledgers.unused.clone();
     summary.settled = ctx.ledgers.settled.clone();
     summary.screening = opts.screen;
+    summary.digits = analytics::digit_tests(&ctx.linked)?;
     summary.incomplete.extend(coverage_warnings);
     let t = Instant::now();
     attempt(

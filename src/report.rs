@@ -49,6 +49,8 @@ pub struct Summary {
     pub incomplete: Vec<String>,
     /// A pre-payment screen (事前筛查), not an audit of payments made.
     pub screening: bool,
+    /// First-digit tests of payment amounts per township and program (context).
+    pub digits: Vec<crate::analytics::DigitTest>,
 }
 
 impl Summary {
@@ -126,6 +128,7 @@ impl Summary {
             settled: Default::default(),
             incomplete,
             screening: false,
+            digits: Vec::new(),
         })
     }
 

@@ -21,9 +21,19 @@ fn workbook_sheets_headers_and_totals_match_findings_csv() {
             "重复发放",
             "虚报冒领",
             "挪用截留",
-            "乡镇一案双查"
+            "乡镇一案双查",
+            "数字分析"
         ]
     );
+    // The digit analysis: one row per township and per program, shares summing to 1.
+    let digits = book.worksheet_range("数字分析").unwrap();
+    let rows: Vec<_> = digits.rows().skip(1).collect();
+    assert!(rows.iter().any(|r| r[0].to_string() == "乡镇"));
+    assert!(rows.iter().any(|r| r[0].to_string() == "补贴项目"));
+    for r in &rows {
+        let shares: f64 = (6..15).map(|c| r[c].as_f64().unwrap()).sum();
+        assert!((shares - 1.0).abs() < 1e-9, "{r:?}");
+    }
     let overview = book.worksheet_range("概览").unwrap();
     assert!(matches!(overview.get((1, 0)), Some(Data::String(s)) if s.contains("2026-03-31")));
 

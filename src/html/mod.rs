@@ -314,6 +314,7 @@ pub fn write_html(
         "meta": {
             "as_of": summary.as_of,
             "incomplete": summary.incomplete,
+            "digits": summary.digits.iter().map(|d| json!([d.by, d.group, d.payments, d.mad, d.conformity, d.round_share])).collect::<Vec<_>>(),
             "findings": summary.findings,
             "amount": summary.amount_at_risk,
             "categories": Category::ALL.iter().map(|c| {

@@ -112,6 +112,34 @@
     card(cards, yuan(D.meta.amount), L.money);
     D.meta.categories.forEach(function (c) { card(cards, c[1] + " / " + yuan(c[2]), catName(c[0])); });
     var charts = $("charts");
+    if (D.meta.digits && D.meta.digits.length) {
+      // Digit analysis: context for an analyst, not findings.
+      var box = document.createElement("div");
+      box.className = "digits";
+      var h = document.createElement("h3");
+      h.textContent = "金额首位数字分析（Benford）/ First-digit test of amounts";
+      box.appendChild(h);
+      var t = document.createElement("table");
+      var head = document.createElement("tr");
+      ["分组 / by", "名称 / group", "笔数 / payments", "MAD", "符合度 / conformity", "整百占比 / round"].forEach(function (x) {
+        var th = document.createElement("th");
+        th.textContent = x;
+        head.appendChild(th);
+      });
+      t.appendChild(head);
+      D.meta.digits.forEach(function (d) {
+        var tr = document.createElement("tr");
+        [d[0], d[1], d[2], d[3].toFixed(4), d[4], (100 * d[5]).toFixed(1) + "%"].forEach(function (x) {
+          var td = document.createElement("td");
+          td.textContent = x;
+          tr.appendChild(td);
+        });
+        if (d[4] === "nonconformity") tr.className = "nonconformity";
+        t.appendChild(tr);
+      });
+      box.appendChild(t);
+      charts.parentNode.appendChild(box);
+    }
     barChart(charts, L.chartTownship, sumBy(D.rows, function (r) { return cell(r, "township") || "-"; },
       function (r) { return cell(r, "amount_at_risk") || 0; }), yuan);
     barChart(charts, L.chartCategory, sumBy(D.rows, function (r) { return catName(cell(r, "category")); },
