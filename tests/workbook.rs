@@ -28,8 +28,8 @@ fn workbook_sheets_headers_and_totals_match_findings_csv() {
     // The digit analysis: one row per township and per program, shares summing to 1.
     let digits = book.worksheet_range("数字分析").unwrap();
     let rows: Vec<_> = digits.rows().skip(1).collect();
-    assert!(rows.iter().any(|r| r[0].to_string() == "乡镇"));
-    assert!(rows.iter().any(|r| r[0].to_string() == "补贴项目"));
+    assert!(rows.iter().any(|r| r[0] == "乡镇"));
+    assert!(rows.iter().any(|r| r[0] == "补贴项目"));
     for r in &rows {
         let shares: f64 = (6..15).map(|c| r[c].as_f64().unwrap()).sum();
         assert!((shares - 1.0).abs() < 1e-9, "{r:?}");
