@@ -136,6 +136,17 @@ one_township_programs = ["低保金", "特困供养金", "城乡居民最低生�
 # and change yearly, so none is built in; a program without one is not checked. Example:
 # "低保金" = { max_yuan_per_period = 2400 }
 
+# Reference lists (不符合条件): any number, each a file in the data folder of people a
+# program excludes, matched by ID number, or by name + birth date when a row lacks it
+# (never by name alone). Example:
+# [[lists]]
+# file = "vehicles"          # vehicles.csv/.xlsx …, loaded like the ledgers
+# label = "车辆登记"
+# rule = "LIST_VEHICLE"
+# programs = ["低保金", "特困供养金"]   # empty or absent: every program
+# category = "ghost"         # default ghost
+# weight = 0.6               # default 0.6
+
 [completeness]
 # A program and period with at least this many allocations, all past due and none paid,
 # is taken for missing payment data: one DATA_INCOMPLETE finding instead of one
@@ -187,6 +198,9 @@ pub struct Config {
     /// Per program: its standard (超标准发放).
     #[serde(default)]
     pub standards: BTreeMap<String, Standard>,
+    /// Reference lists that disqualify (不符合条件): vehicles, businesses, property …
+    #[serde(default)]
+    pub lists: Vec<ListConfig>,
     /// Per input file: "header as in the file" → field.
     #[serde(default)]
     pub columns: BTreeMap<String, BTreeMap<String, String>>,
@@ -208,6 +222,33 @@ pub struct Config {
 pub struct Exclusive {
     pub pairs: Vec<[String; 2]>,
     pub one_township_programs: Vec<String>,
+}
+
+/// One reference list: a file in the data folder of people a program excludes.
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ListConfig {
+    /// File name without extension (`vehicles` → vehicles.csv/.xlsx …).
+    pub file: String,
+    /// What the list is, in the evidence (`车辆登记`).
+    pub label: String,
+    /// The rule code of its findings (`LIST_VEHICLE`).
+    pub rule: String,
+    /// Programs it disqualifies from; empty: every program.
+    #[serde(default)]
+    pub programs: Vec<String>,
+    #[serde(default = "ghost")]
+    pub category: String,
+    #[serde(default = "list_weight")]
+    pub weight: f64,
+}
+
+fn ghost() -> String {
+    "ghost".into()
+}
+
+fn list_weight() -> f64 {
+    0.6
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
@@ -465,6 +506,23 @@ impl Config {
         }
         for stem in self.inputs.keys() {
             spec_of(stem, "inputs")?;
+        }
+        for list in &self.lists {
+            if crate::findings::Category::parse(&list.category).is_none() {
+                return Err(format!(
+                    "lists `{}`: category `{}`: use delayed, partial, duplicate, ghost or diverted",
+                    list.file, list.category
+                ));
+            }
+            if crate::findings::Rule::ALL
+                .iter()
+                .any(|r| r.code() == list.rule)
+            {
+                return Err(format!(
+                    "lists `{}`: rule `{}` is a built-in rule's code; name it LIST_…",
+                    list.file, list.rule
+                ));
+            }
         }
         for (value, outcome) in &self.status {
             if crate::input::bank::Outcome::parse_code(outcome).is_none() {

@@ -16,6 +16,14 @@ pub enum Category {
 }
 
 impl Category {
+    /// A category by its code (`ghost`, `diverted` …).
+    pub fn parse(code: &str) -> Option<Category> {
+        Category::ALL
+            .iter()
+            .copied()
+            .find(|c| c.code() == code.trim())
+    }
+
     pub const ALL: [Category; 5] = [
         Category::Delayed,
         Category::Partial,
@@ -180,14 +188,21 @@ pub mod cols {
 
 /// Collects one rule's findings and turns them into the common frame.
 pub struct FindingsBuilder {
-    rule: Rule,
+    code: String,
+    category: Category,
     rows: Vec<Finding>,
 }
 
 impl FindingsBuilder {
     pub fn new(rule: Rule) -> Self {
+        FindingsBuilder::custom(rule.code(), rule.category())
+    }
+
+    /// Findings of a rule the config declares (a reference list's `LIST_VEHICLE`).
+    pub fn custom(code: &str, category: Category) -> Self {
         FindingsBuilder {
-            rule,
+            code: code.to_string(),
+            category,
             rows: Vec::new(),
         }
     }
@@ -203,8 +218,8 @@ impl FindingsBuilder {
             Column::new(name.into(), r.iter().map(f).collect::<Vec<String>>())
         };
         let columns = vec![
-            Column::new(cols::RULE.into(), vec![self.rule.code(); n]),
-            Column::new(cols::CATEGORY.into(), vec![self.rule.category().code(); n]),
+            Column::new(cols::RULE.into(), vec![self.code.as_str(); n]),
+            Column::new(cols::CATEGORY.into(), vec![self.category.code(); n]),
             text(cols::KEY, &|f| f.key.clone()),
             Column::new(
                 cols::AMOUNT_FEN.into(),

@@ -45,7 +45,11 @@ pub fn risk_score(config: &Config, rule: &str, confidence: f64, amount_fen: i64)
     let s = &config.scoring;
     let yuan = (amount_fen.max(0) as f64) / 100.0;
     let money = ((1.0 + yuan).ln() / (1.0 + s.money_cap_yuan).ln()).clamp(s.money_floor, 1.0);
-    let score = 100.0 * config.weights.of(rule) * confidence.clamp(0.0, 1.0) * money;
+    let weight = match config.lists.iter().find(|l| l.rule == rule) {
+        Some(list) => list.weight,
+        None => config.weights.of(rule),
+    };
+    let score = 100.0 * weight * confidence.clamp(0.0, 1.0) * money;
     (score * 100.0).round() / 100.0
 }
 

@@ -811,3 +811,115 @@ fn a_cadres_household_drawing_in_the_village_they_serve() {
     assert!(cadre_findings[0]["evidence"].contains("同户（户编号H1）"));
     assert_eq!(cadre_findings[0]["refs"], "officials:2");
 }
+
+#[test]
+fn reference_lists_by_id_number_or_name_and_birth_date() {
+    let mut f = Fixture::one_person(); // 张伟 B1, born 1960-03-04, draws 低保金
+    f.person(
+        "B2",
+        "刘强",
+        &id_number(1961, 1, 1, 2),
+        "东村",
+        "6228480000000000002",
+        "",
+    );
+    f.person(
+        "B3",
+        "王芳",
+        &id_number(1962, 2, 2, 3),
+        "东村",
+        "6228480000000000003",
+        "",
+    );
+    f.person(
+        "B4",
+        "赵敏",
+        &id_number(1963, 3, 3, 4),
+        "东村",
+        "6228480000000000004",
+        "",
+    );
+    for (k, (b, name, program)) in [
+        ("B1", "张伟", "低保金"),
+        ("B2", "刘强", "低保金"),
+        ("B3", "王芳", "高龄津贴"),
+        ("B4", "赵敏", "低保金"),
+    ]
+    .iter()
+    .enumerate()
+    {
+        let acc = format!("622848000000000000{}", k + 1);
+        f.allocation(
+            &format!("A{k}"),
+            program,
+            "2025Q1",
+            b,
+            "500.00",
+            "2025-01-01",
+            "2025-01-31",
+        )
+        .payment(
+            &format!("P{k}"),
+            &format!("A{k}"),
+            b,
+            name,
+            &acc,
+            "500.00",
+            "2025-01-10",
+        );
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    f.write(&data);
+    std::fs::write(
+        data.join("vehicles.csv"),
+        format!(
+            "车主,身份证号,出生日期\n\
+             张伟,{},\n\
+             刘强,,1961-01-01\n\
+             王芳,{},\n\
+             赵敏,,\n",
+            id_number(1960, 3, 4, 101),
+            id_number(1962, 2, 2, 3)
+        ),
+    )
+    .unwrap();
+    let config = dir.path().join("c.toml");
+    std::fs::write(
+        &config,
+        "[[lists]]\nfile = \"vehicles\"\nlabel = \"车辆登记\"\nrule = \"LIST_VEHICLE\"\nprograms = [\"低保金\"]\n",
+    )
+    .unwrap();
+    let out = dir.path().join("out");
+    common::fundaudit()
+        .args([
+            "run",
+            "--quiet",
+            "--no-ledger",
+            "--as-of",
+            "2025-12-31",
+            "--config",
+        ])
+        .arg(&config)
+        .arg("--data")
+        .arg(&data)
+        .arg("--out")
+        .arg(&out)
+        .assert()
+        .success();
+    let findings = common::read_csv(&out.join("findings.csv"));
+    // 张伟 by ID number, 刘强 by name and birth date; not 王芳 (not drawing 低保金), not
+    // 赵敏 (a name alone).
+    assert_eq!(
+        beneficiaries_flagged(&findings, "LIST_VEHICLE"),
+        ["B1", "B2"]
+    );
+    let one = &of_rule(&findings, "LIST_VEHICLE")[0];
+    assert_eq!(one["category"], "ghost");
+    assert!(
+        one["evidence"].contains("车辆登记名单第"),
+        "{}",
+        one["evidence"]
+    );
+    assert!(one["refs"].starts_with("vehicles:"));
+}

@@ -22,7 +22,7 @@ use polars::prelude::*;
 
 use crate::error::{Error, Result};
 pub use spec::{
-    ColumnSpec, Field, FileSpec, ALLOCATIONS, BENEFICIARIES, DEATHS, OFFICIALS, PAYMENTS,
+    ColumnSpec, Field, FileSpec, ALLOCATIONS, BENEFICIARIES, DEATHS, LIST, OFFICIALS, PAYMENTS,
 };
 pub use validate::validate;
 
@@ -123,6 +123,8 @@ pub struct Ledgers {
     pub unused: Vec<String>,
     /// What the bank's transfer statuses and reversals did to the payments.
     pub settled: bank::Settled,
+    /// The reference lists the config declares, in its order (None: file not found).
+    pub lists: Vec<Option<DataFrame>>,
 }
 
 /// A path's last part, for messages that name a file among files.
@@ -275,6 +277,29 @@ impl Ledgers {
             }
         }
         rejects.extend(bank_rejects);
+        // Reference lists: `<file>.<ext>` in the data folder, loaded like the ledgers.
+        let mut lists = Vec::new();
+        for list in &config.lists {
+            let path = read::EXTENSIONS
+                .iter()
+                .map(|ext| dir.join(format!("{}.{ext}", list.file)))
+                .find(|p| p.is_file());
+            match path {
+                Some(path) => {
+                    let loaded = load_file_with(&path, &LIST, &InputOptions::default())?;
+                    rejects.extend(loaded.rejects);
+                    counts.push(loaded.count);
+                    lists.push(Some(loaded.frame));
+                }
+                None => {
+                    unused.push(format!(
+                        "lists: no file {}.* for {} ({}): that rule is not checked",
+                        list.file, list.rule, list.label
+                    ));
+                    lists.push(None);
+                }
+            }
+        }
         Ok(Ledgers {
             beneficiaries,
             allocations,
@@ -285,6 +310,7 @@ impl Ledgers {
             counts,
             unused,
             settled,
+            lists,
         })
     }
 }

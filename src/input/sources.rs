@@ -197,7 +197,17 @@ pub fn plan(dir: &Path, config: &Config) -> Result<Plan> {
     for sub in subdirs {
         rest.extend(files_in(&sub));
     }
-    for path in rest.into_iter().filter(|p| !claimed.contains(p)) {
+    // Reference lists are the config's (`[[lists]] file`), not ledgers.
+    let is_list = |p: &Path| {
+        p.parent() == Some(dir)
+            && p.file_stem()
+                .and_then(|s| s.to_str())
+                .is_some_and(|s| config.lists.iter().any(|l| l.file == s))
+    };
+    for path in rest
+        .into_iter()
+        .filter(|p| !claimed.contains(p) && !is_list(p))
+    {
         let shown = path
             .strip_prefix(dir)
             .unwrap_or(&path)

@@ -235,6 +235,22 @@ pub const OFFICIALS: FileSpec = FileSpec {
     ],
 };
 
+/// A reference list (vehicles, businesses, property, pensions …): who is on it.
+pub const LIST: FileSpec = FileSpec {
+    stem: "lists",
+    file: "list.csv",
+    optional: true,
+    columns: &[
+        req(
+            "name",
+            Field::Text,
+            &["姓名", "所有人", "车主", "法定代表人", "权利人", "名称"],
+        ),
+        opt("id_number", Field::IdNumber, ID_NUMBER),
+        opt("birth_date", Field::OptDate, &["出生日期"]),
+    ],
+};
+
 /// Every input file, in load order.
 pub const ALL: [&FileSpec; 5] = [&BENEFICIARIES, &ALLOCATIONS, &PAYMENTS, &DEATHS, &OFFICIALS];
 

@@ -9,6 +9,7 @@ pub mod diverted;
 pub mod duplicate;
 pub mod exclusive;
 pub mod ghost;
+pub mod lists;
 pub mod partial;
 pub mod standards;
 
@@ -73,6 +74,12 @@ pub fn run_all(ctx: &Context) -> PolarsResult<RuleRun> {
         all.vstack_mut_owned(df)?;
         timings.push((format!("  rule {}", rule.code()), secs));
     }
+    // The config's reference lists, each its own rule.
+    let t = std::time::Instant::now();
+    for (_, df) in lists::list_findings(ctx, &views)? {
+        all.vstack_mut_owned(df)?;
+    }
+    timings.push(("  reference lists".to_string(), t.elapsed().as_secs_f64()));
     all.rechunk_mut();
     Ok(RuleRun {
         findings: all,

@@ -1,0 +1,113 @@
+//! 不符合条件: beneficiaries on a reference list that disqualifies them from a program —
+//! 财政供养人员, 车辆登记, 工商登记, 不动产登记, 公积金缴存, 养老金领取 … — any number of
+//! lists, each declared in the config's `[[lists]]` with its own rule code, programs,
+//! category and weight. A list row matches a registered person by ID number, or, when the
+//! row has no ID number, by name plus birth date (never by a common name alone, as for
+//! deaths). The evidence names the list and its row.
+
+use std::collections::HashMap;
+
+use polars::prelude::*;
+
+use super::{group_rows, Views};
+use crate::config::ListConfig;
+use crate::context::Context;
+use crate::findings::{Category, Finding, FindingsBuilder};
+use crate::identity::NormName;
+
+/// One findings frame per configured list whose file was found.
+pub fn list_findings(ctx: &Context, v: &Views) -> PolarsResult<Vec<(String, DataFrame)>> {
+    let mut out = Vec::new();
+    for (list, frame) in ctx.config.lists.iter().zip(&ctx.ledgers.lists) {
+        if let Some(frame) = frame {
+            out.push((list.rule.clone(), one_list(ctx, v, list, frame)?));
+        }
+    }
+    Ok(out)
+}
+
+fn one_list(
+    ctx: &Context,
+    v: &Views,
+    list: &ListConfig,
+    frame: &DataFrame,
+) -> PolarsResult<DataFrame> {
+    let category = Category::parse(&list.category).unwrap_or(Category::Ghost);
+    let mut out = FindingsBuilder::custom(&list.rule, category);
+    let names = crate::frame::text(frame, "name")?;
+    let ids = crate::frame::text(frame, "id_number")?;
+    let births = crate::frame::day(frame, "birth_date")?;
+    let lines = crate::frame::int(frame, crate::input::LINE)?;
+    let by_id: HashMap<&str, usize> = ctx
+        .registry
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| !r.id_number.is_empty())
+        .map(|(i, r)| (r.id_number.as_str(), i))
+        .collect();
+    let by_name_birth: HashMap<(&[char], i32), Vec<usize>> = ctx
+        .registry
+        .iter()
+        .enumerate()
+        .filter_map(|(i, r)| Some(((&r.name.chars[..], r.birth?), i)))
+        .fold(HashMap::new(), |mut m, (k, i)| {
+            m.entry(k).or_default().push(i);
+            m
+        });
+    // Registry row → (list line, how matched).
+    let mut listed: HashMap<usize, (i64, &'static str)> = HashMap::new();
+    for k in 0..frame.height() {
+        let line = lines[k].unwrap_or(0);
+        match ids[k].filter(|id| !id.is_empty()) {
+            Some(id) => {
+                if let Some(&row) = by_id.get(id.to_ascii_uppercase().as_str()) {
+                    listed.entry(row).or_insert((line, "身份证号一致"));
+                }
+            }
+            None => {
+                let (Some(name), Some(birth)) = (names[k], births[k]) else {
+                    continue;
+                };
+                let norm = NormName::new(name);
+                if let Some(rows) = by_name_birth.get(&(&norm.chars[..], birth)) {
+                    // Two registered people with that name and birth date: no match.
+                    if let [row] = rows[..] {
+                        listed.entry(row).or_insert((line, "姓名与出生日期一致"));
+                    }
+                }
+            }
+        }
+    }
+    let p = &v.payments;
+    let key = (0..p.len()).map(|r| {
+        let row = p.reg_row[r]? as usize;
+        let program = p.program[r].unwrap_or("");
+        let applies = list.programs.is_empty() || list.programs.iter().any(|x| x == program);
+        (applies && listed.contains_key(&row)).then_some(row)
+    });
+    for (row, rows) in group_rows(key) {
+        let (line, how) = listed[&row];
+        out.push(Finding {
+            key: format!(
+                "{}|{}|{}",
+                list.rule, ctx.registry[row].beneficiary_id, line
+            ),
+            refs: vec![format!("{}:{line}", list.file)],
+            confidence: if how == "身份证号一致" {
+                0.9
+            } else {
+                0.75
+            },
+            evidence: format!(
+                "享受对象{}在{}名单第{}行（{}），领取{}，按规定不符合享受条件，涉嫌虚报冒领",
+                ctx.row_label(row),
+                list.label,
+                line,
+                how,
+                p.describe(&rows)
+            ),
+            ..p.finding(&rows)
+        });
+    }
+    out.finish()
+}
