@@ -147,6 +147,12 @@ one_township_programs = ["低保金", "特困供养金", "城乡居民最低生�
 # category = "ghost"         # default ghost
 # weight = 0.6               # default 0.6
 
+[worklists]
+# worklists.xlsx: clean beneficiaries sampled per village for the officers' visits, beside
+# the high and medium findings. The seed (default: the as-of day) is in the manifest.
+sample_per_village = 2
+# seed = 20260331
+
 [completeness]
 # A program and period with at least this many allocations, all past due and none paid,
 # is taken for missing payment data: one DATA_INCOMPLETE finding instead of one
@@ -194,6 +200,7 @@ pub struct Config {
     pub scoring: Scoring,
     pub alert: Alert,
     pub completeness: Completeness,
+    pub worklists: Worklists,
     pub exclusive: Exclusive,
     /// Per program: its standard (超标准发放).
     #[serde(default)]
@@ -255,6 +262,14 @@ fn list_weight() -> f64 {
 #[serde(deny_unknown_fields)]
 pub struct Standard {
     pub max_yuan_per_period: f64,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Worklists {
+    pub sample_per_village: usize,
+    #[serde(default)]
+    pub seed: Option<u64>,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]

@@ -780,6 +780,10 @@ fn import_sheet(
             ))
         })?;
         let id = ids[i].as_deref().unwrap_or("").trim();
+        if id.is_empty() {
+            // A worklist's sample visit: no finding to record it against.
+            continue;
+        }
         let changed = ledger
             .review(
                 id,

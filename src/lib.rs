@@ -28,6 +28,7 @@ pub mod runs;
 pub mod scoring;
 pub mod screen;
 pub mod workbook;
+pub mod worklists;
 
 use std::path::PathBuf;
 use std::time::Instant;
@@ -262,6 +263,13 @@ pub fn run(opts: &RunOptions) -> Result<RunOutcome> {
         ),
     );
     stage(&mut summary.timings, "write web report", t);
+    let mut worklist_seed = None;
+    attempt(
+        "worklists.xlsx",
+        worklists::write_worklists(&shown, &ctx, &out.join("worklists.xlsx")).map(|seed| {
+            worklist_seed = Some(seed);
+        }),
+    );
     if opts.screen {
         attempt(
             "hold.csv",
@@ -286,6 +294,8 @@ pub fn run(opts: &RunOptions) -> Result<RunOutcome> {
         &summary,
         alert,
     )?;
+    let mut manifest = manifest;
+    manifest.worklist_seed = worklist_seed;
     report::write_json_value(&manifest, &out.join("manifest.json"))?;
     let out_dir = folder.publish()?;
     if let Some(reports) = opts.reports_dir.as_deref() {

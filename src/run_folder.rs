@@ -31,6 +31,7 @@ pub const RUN_FILES: &[&str] = &[
     "run.log",
     "manifest.json",
     "hold.csv",
+    "worklists.xlsx",
 ];
 
 fn io(path: &Path, e: impl std::fmt::Display) -> Error {

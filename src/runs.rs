@@ -155,6 +155,8 @@ pub struct Manifest {
     pub inputs: Vec<InputRecord>,
     /// Files in the data folder that no ledger took, with why.
     pub unused: Vec<String>,
+    /// The seed of worklists.xlsx's verification sample (to reproduce and audit it).
+    pub worklist_seed: Option<u64>,
     pub timings: Vec<(String, f64)>,
     pub findings: usize,
     pub amount_at_risk: f64,
@@ -204,6 +206,7 @@ impl Manifest {
             config: config.clone(),
             inputs,
             unused: summary.unused.clone(),
+            worklist_seed: None,
             timings: summary.timings.clone(),
             findings: summary.findings,
             amount_at_risk: summary.amount_at_risk,

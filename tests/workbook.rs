@@ -92,3 +92,102 @@ fn workbook_sheets_headers_and_totals_match_findings_csv() {
     let town_findings: f64 = towns.rows().skip(1).map(|r| r[3].as_f64().unwrap()).sum();
     assert_eq!(town_findings as usize, findings.len());
 }
+
+/// worklists.xlsx: per township, the high and medium findings and a seeded sample of
+/// clean beneficiaries per village; the same seed draws the same sample; a filled-in
+/// worklist imports back into the case ledger.
+#[test]
+fn worklists_for_the_visits() {
+    let dir = tempfile::tempdir().unwrap();
+    let (data, out) = generate_and_run(dir.path(), 1500, 4, &[]);
+    let findings = read_csv(&out.join("findings.csv"));
+    let path = out.join("worklists.xlsx");
+    let mut book = open_workbook_auto(&path).unwrap();
+    let mut listed = 0;
+    let mut samples: Vec<String> = Vec::new();
+    for name in book.sheet_names() {
+        let range = book.worksheet_range(&name).unwrap();
+        let mut per_village: std::collections::HashMap<String, usize> = Default::default();
+        for r in range.rows().skip(1) {
+            if r[1] == "抽查" {
+                *per_village.entry(r[0].to_string()).or_default() += 1;
+                samples.push(r[4].to_string());
+            } else {
+                listed += 1;
+            }
+        }
+        assert!(
+            per_village.values().all(|&n| n <= 2),
+            "{name}: {per_village:?}"
+        );
+    }
+    let high_medium = findings
+        .iter()
+        .filter(|f| f["severity"] == "high" || f["severity"] == "medium")
+        .count();
+    assert_eq!(listed, high_medium);
+    assert!(!samples.is_empty());
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("manifest.json")).unwrap()).unwrap();
+    assert!(manifest["worklist_seed"].as_u64().is_some());
+    // The same run again draws the same sample.
+    let again = dir.path().join("again");
+    common::fundaudit()
+        .args([
+            "run",
+            "--quiet",
+            "--no-ledger",
+            "--as-of",
+            "2026-03-31",
+            "--data",
+        ])
+        .arg(&data)
+        .arg("--out")
+        .arg(&again)
+        .assert()
+        .success();
+    let mut book2 = open_workbook_auto(again.join("worklists.xlsx")).unwrap();
+    let mut samples2 = Vec::new();
+    for name in book2.sheet_names() {
+        for r in book2.worksheet_range(&name).unwrap().rows().skip(1) {
+            if r[1] == "抽查" {
+                samples2.push(r[4].to_string());
+            }
+        }
+    }
+    assert_eq!(samples, samples2);
+    // A filled-in worklist imports back: the finding row is recorded, the sample row
+    // (no finding id) is skipped.
+    let filled = dir.path().join("已核查.xlsx");
+    let mut wb = rust_xlsxwriter::Workbook::new();
+    let sheet = wb.add_worksheet();
+    for (c, h) in ["村", "类型", "线索编号", "处置"].iter().enumerate() {
+        sheet.write(0, c as u16, *h).unwrap();
+    }
+    let listed_id =
+        findings.iter().find(|f| f["severity"] == "high").unwrap()["finding_id"].clone();
+    for (r, (kind, id)) in [("线索", listed_id.as_str()), ("抽查", "")]
+        .iter()
+        .enumerate()
+    {
+        let r = r as u32 + 1;
+        sheet.write(r, 1, *kind).unwrap();
+        sheet.write(r, 2, *id).unwrap();
+        sheet.write(r, 3, "属实").unwrap();
+    }
+    wb.save(&filled).unwrap();
+    let ledger = out.with_file_name("out.ledger.sqlite");
+    let stdout = common::fundaudit()
+        .args(["review", "--import"])
+        .arg(&filled)
+        .arg("--ledger")
+        .arg(&ledger)
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    assert!(String::from_utf8(stdout)
+        .unwrap()
+        .starts_with("recorded 1 disposition"));
+}

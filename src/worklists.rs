@@ -1,0 +1,164 @@
+//! worklists.xlsx: the officers' 入户核查 rounds. One sheet per township, rows grouped by
+//! village: every high and medium finding there, and a random sample of clean
+//! beneficiaries to visit as well (so a round also measures how much the findings miss).
+//! The sample is drawn with a seed written in the manifest, so it can be reproduced and
+//! audited. Blank columns take what the visit found; `review --import worklists.xlsx`
+//! reads the 处置 column back (sample rows, which have no finding id, are skipped).
+
+use std::collections::{BTreeMap, HashSet};
+use std::path::Path;
+
+use polars::prelude::*;
+use rand::seq::SliceRandom;
+use rand::SeedableRng;
+use rust_xlsxwriter::{Format, FormatAlign, Workbook};
+
+use crate::context::Context;
+use crate::error::{Error, Result};
+use crate::frame;
+
+/// One row of a worklist.
+struct Visit {
+    village: String,
+    kind: &'static str,
+    finding_id: String,
+    severity: String,
+    beneficiary_id: String,
+    name: String,
+    evidence: String,
+}
+
+/// Writes worklists.xlsx; returns the seed of the sample.
+pub fn write_worklists(findings: &DataFrame, ctx: &Context, path: &Path) -> Result<u64> {
+    let seed = ctx.config.worklists.seed.unwrap_or(ctx.as_of as u64);
+    let per_village = ctx.config.worklists.sample_per_village;
+    let ids = frame::text(findings, "finding_id")?;
+    let severity = frame::text(findings, "severity")?;
+    let bens = frame::text(findings, "beneficiary_ids")?;
+    let evidence = frame::text(findings, "evidence")?;
+    let mut by_town: BTreeMap<String, Vec<Visit>> = BTreeMap::new();
+    let mut flagged: HashSet<&str> = HashSet::new();
+    for i in 0..findings.height() {
+        let first = bens[i].unwrap_or("").split(';').next().unwrap_or("");
+        for b in bens[i].unwrap_or("").split(';') {
+            flagged.insert(b);
+        }
+        if !matches!(severity[i], Some("high") | Some("medium")) {
+            continue;
+        }
+        let row = ctx.registry_row.get(first).copied();
+        let (town, village, name) = match row {
+            Some(r) => {
+                let e = &ctx.registry[r];
+                (e.township.clone(), e.village.clone(), e.raw_name.clone())
+            }
+            None => ("（未登记）".into(), String::new(), String::new()),
+        };
+        by_town.entry(town).or_default().push(Visit {
+            village,
+            kind: "线索",
+            finding_id: ids[i].unwrap_or("").to_string(),
+            severity: if severity[i] == Some("high") {
+                "高"
+            } else {
+                "中"
+            }
+            .to_string(),
+            beneficiary_id: first.to_string(),
+            name,
+            evidence: evidence[i].unwrap_or("").to_string(),
+        });
+    }
+    // The verification sample: clean beneficiaries, per village, in registry order then
+    // shuffled with the seed.
+    let mut clean: BTreeMap<(&str, &str), Vec<usize>> = BTreeMap::new();
+    for (r, e) in ctx.registry.iter().enumerate() {
+        if !flagged.contains(e.beneficiary_id.as_str()) {
+            clean.entry((&e.township, &e.village)).or_default().push(r);
+        }
+    }
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
+    for ((town, village), mut rows) in clean {
+        rows.shuffle(&mut rng);
+        for r in rows.into_iter().take(per_village) {
+            let e = &ctx.registry[r];
+            by_town.entry(town.to_string()).or_default().push(Visit {
+                village: village.to_string(),
+                kind: "抽查",
+                finding_id: String::new(),
+                severity: String::new(),
+                beneficiary_id: e.beneficiary_id.clone(),
+                name: e.raw_name.clone(),
+                evidence: "随机抽查（无线索）：核实是否在世、是否本人领取、家庭情况是否符合条件"
+                    .into(),
+            });
+        }
+    }
+    let fail = |e: rust_xlsxwriter::XlsxError| Error::Write {
+        path: path.display().to_string(),
+        message: e.to_string(),
+    };
+    let mut book = Workbook::new();
+    let bold = Format::new()
+        .set_bold()
+        .set_background_color(0xDDEBF7)
+        .set_align(FormatAlign::Center);
+    let headers = [
+        "村",
+        "类型",
+        "线索编号",
+        "风险等级",
+        "人员编号",
+        "姓名",
+        "核查要点",
+        "入户核查结果",
+        "处置",
+        "核查人",
+        "核查日期",
+    ];
+    for (town, mut visits) in by_town {
+        visits.sort_by(|a, b| a.village.cmp(&b.village).then(a.kind.cmp(b.kind)));
+        let sheet = book.add_worksheet();
+        let name: String = town.chars().take(31).collect();
+        sheet.set_name(&name).map_err(fail)?;
+        for (c, h) in headers.iter().enumerate() {
+            sheet
+                .write_string_with_format(0, c as u16, *h, &bold)
+                .map_err(fail)?;
+        }
+        for (i, v) in visits.iter().enumerate() {
+            let r = i as u32 + 1;
+            for (c, text) in [
+                &v.village,
+                &v.kind.to_string(),
+                &v.finding_id,
+                &v.severity,
+                &v.beneficiary_id,
+                &v.name,
+                &v.evidence,
+            ]
+            .iter()
+            .enumerate()
+            {
+                sheet
+                    .write_string(r, c as u16, text.as_str())
+                    .map_err(fail)?;
+            }
+        }
+        sheet.set_column_width(6, 60).map_err(fail)?;
+        sheet.set_column_width(7, 30).map_err(fail)?;
+        sheet.set_freeze_panes(1, 0).map_err(fail)?;
+    }
+    if book.worksheets().is_empty() {
+        book.add_worksheet().set_name("无核查任务").map_err(fail)?;
+    }
+    let bytes = book.save_to_buffer().map_err(fail)?;
+    use std::io::Write;
+    crate::privacy::create_private(path)
+        .and_then(|mut f| f.write_all(&bytes))
+        .map_err(|e| Error::Write {
+            path: path.display().to_string(),
+            message: e.to_string(),
+        })?;
+    Ok(seed)
+}
