@@ -264,12 +264,14 @@ pub fn run(opts: &RunOptions) -> Result<RunOutcome> {
     );
     stage(&mut summary.timings, "write web report", t);
     let mut worklist_seed = None;
+    let t = Instant::now();
     attempt(
         "worklists.xlsx",
         worklists::write_worklists(&shown, &ctx, &out.join("worklists.xlsx")).map(|seed| {
             worklist_seed = Some(seed);
         }),
     );
+    stage(&mut summary.timings, "write worklists", t);
     if opts.screen {
         attempt(
             "hold.csv",

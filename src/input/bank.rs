@@ -131,6 +131,19 @@ pub fn settle(
     status_map: &BTreeMap<String, String>,
 ) -> Result<(DataFrame, Vec<Reject>, Settled)> {
     let n = payments.height();
+    // The common case — no status values, no negative amounts — has nothing to settle:
+    // leave a million payments as they are.
+    let has_status = payments
+        .column("status")
+        .is_ok_and(|c| c.null_count() < c.len());
+    let has_negative = payments
+        .column("amount_fen")
+        .ok()
+        .and_then(|c| c.i64().ok().map(|ca| ca.iter().flatten().any(|v| v < 0)))
+        .unwrap_or(false);
+    if !has_status && !has_negative {
+        return Ok((payments, Vec::new(), Settled::default()));
+    }
     let statuses = frame::text(&payments, "status")?;
     let fen = frame::int(&payments, "amount_fen")?;
     let allocs = frame::text(&payments, "allocation_id")?;
@@ -181,6 +194,22 @@ pub fn settle(
                 }
             },
         };
+    }
+    if !outcome
+        .iter()
+        .zip(&keep)
+        .any(|(o, k)| *k && matches!(o, Outcome::Returned | Outcome::Reversed))
+    {
+        // Only failures to drop: no payment to pair anything with.
+        for i in 0..n {
+            if keep[i] && outcome[i] == Outcome::Failed {
+                keep[i] = false;
+                settled.failed += 1;
+                settled.failed_fen += fen[i].unwrap_or(0).abs();
+            }
+        }
+        let paid = payments.filter(&BooleanChunked::from_slice("paid".into(), &keep))?;
+        return Ok((paid, rejects, settled));
     }
     // Paid rows by what a reversal or a return names: (allocation, account, amount).
     let key = |i: usize| -> (String, String, i64) {

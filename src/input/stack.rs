@@ -108,9 +108,18 @@ pub fn stack(spec: &FileSpec, parts: Vec<Part>) -> Result<Stacked> {
                 }
             }
         }
-        let mut frame = frame.filter(&BooleanChunked::from_slice("keep".into(), &keep))?;
+        let mut frame = if keep.iter().all(|k| *k) {
+            frame
+        } else {
+            frame.filter(&BooleanChunked::from_slice("keep".into(), &keep))?
+        };
         let n = frame.height();
-        frame.with_column(Column::new(SOURCE.into(), vec![part.label.as_str(); n]))?;
+        // One value for the whole part: a constant column, not a million copies.
+        frame.with_column(Column::new_scalar(
+            SOURCE.into(),
+            Scalar::from(PlSmallStr::from(part.label.as_str())),
+            n,
+        ))?;
         frames.push(frame);
         counts.push(count);
     }
@@ -186,7 +195,10 @@ fn row_texts(frame: &DataFrame) -> Result<Vec<String>> {
 
 /// Stacks frames whose extra (unmapped) columns may differ: a column missing from one
 /// part is null there.
-fn vstack_aligned(frames: Vec<DataFrame>) -> Result<DataFrame> {
+fn vstack_aligned(mut frames: Vec<DataFrame>) -> Result<DataFrame> {
+    if frames.len() == 1 {
+        return Ok(frames.pop().unwrap_or_default());
+    }
     let mut order: Vec<(PlSmallStr, DataType)> = Vec::new();
     for f in &frames {
         for c in f.columns() {
