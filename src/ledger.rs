@@ -673,12 +673,7 @@ pub fn parse_status(raw: &str) -> Option<&'static str> {
 /// decision is then recorded against the facts the officer saw). Rows with no status are
 /// skipped.
 pub fn import_dispositions(ledger: &mut Ledger, path: &Path, default_by: &str) -> Result<Imported> {
-    let is_workbook = path.extension().and_then(|e| e.to_str()).is_some_and(|e| {
-        matches!(
-            e.to_ascii_lowercase().as_str(),
-            "xlsx" | "xlsm" | "xls" | "ods"
-        )
-    });
+    let is_workbook = crate::input::read::is_workbook(path);
     let mut imported = Imported::default();
     if !is_workbook {
         import_sheet(ledger, path, None, default_by, &mut imported)?;

@@ -12,7 +12,7 @@ use common::{fundaudit, read_csv, Fixture};
 use rusqlite::Connection;
 
 fn fixture() -> Fixture {
-    let mut f = Fixture::one_person();
+    let mut f = Fixture::short_payment();
     f.person(
         "B2",
         "刘强",
@@ -21,24 +21,6 @@ fn fixture() -> Fixture {
         "6228480000000000002",
         "",
     );
-    f.allocation(
-        "A1",
-        "低保金",
-        "2025Q1",
-        "B1",
-        "100.00",
-        "2025-01-01",
-        "2025-01-31",
-    )
-    .payment(
-        "P1",
-        "A1",
-        "B1",
-        "张伟",
-        "6228480000000000001",
-        "99.00",
-        "2025-01-10",
-    ); // short
     f.allocation(
         "A2",
         "低保金",

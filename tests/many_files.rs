@@ -221,6 +221,18 @@ fn a_key_with_other_values_in_another_file_is_rejected_naming_both() {
     assert!(r["reason"].contains("also in 2025-07.csv row 3"), "{r:?}");
 }
 
+/// Runs the audit expecting exit 2; returns what it said.
+fn refused(data: &Path, dir: &Path) -> String {
+    let out = fundaudit()
+        .args(["run", "--quiet", "--no-ledger", "--data"])
+        .arg(data)
+        .arg("--out")
+        .arg(dir.join("out"))
+        .assert()
+        .code(2);
+    String::from_utf8_lossy(&out.get_output().stderr).to_string()
+}
+
 #[test]
 fn files_of_one_ledger_with_other_columns_exit_2_naming_both() {
     let dir = tempfile::tempdir().unwrap();
@@ -242,14 +254,7 @@ fn files_of_one_ledger_with_other_columns_exit_2_naming_both() {
         csv(short, &rows.iter().collect::<Vec<_>>()),
     )
     .unwrap();
-    let out = fundaudit()
-        .args(["run", "--quiet", "--no-ledger", "--data"])
-        .arg(&data)
-        .arg("--out")
-        .arg(dir.path().join("out"))
-        .assert()
-        .code(2);
-    let stderr = String::from_utf8_lossy(&out.get_output().stderr).to_string();
+    let stderr = refused(&data, dir.path());
     assert!(
         stderr.contains("a.csv has death_date that") && stderr.contains("b.csv lacks"),
         "{stderr}"
@@ -272,14 +277,7 @@ fn a_file_named_for_a_ledger_with_a_missing_column_says_so() {
         csv(short, &rows.iter().collect::<Vec<_>>()),
     )
     .unwrap();
-    let out = fundaudit()
-        .args(["run", "--quiet", "--no-ledger", "--data"])
-        .arg(&data)
-        .arg("--out")
-        .arg(dir.path().join("out"))
-        .assert()
-        .code(2);
-    let stderr = String::from_utf8_lossy(&out.get_output().stderr).to_string();
+    let stderr = refused(&data, dir.path());
     assert!(
         stderr.contains("2025-08.csv: required column `program` is missing"),
         "{stderr}"

@@ -12,26 +12,7 @@ use common::{fundaudit, read_csv, Fixture};
 
 fn data(dir: &Path) -> PathBuf {
     let data = dir.join("data");
-    let mut f = Fixture::one_person();
-    f.allocation(
-        "A1",
-        "低保金",
-        "2025Q1",
-        "B1",
-        "100.00",
-        "2025-01-01",
-        "2025-01-31",
-    )
-    .payment(
-        "P1",
-        "A1",
-        "B1",
-        "张伟",
-        "6228480000000000001",
-        "99.00",
-        "2025-01-10",
-    );
-    f.write(&data);
+    Fixture::short_payment().write(&data);
     data
 }
 

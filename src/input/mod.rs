@@ -341,14 +341,10 @@ struct Table {
 /// path; a workbook, or a text export whose first line is not the header, is read as a
 /// grid of cells and shaped (see [`shape`]).
 fn read_table(path: &Path, spec: &FileSpec, options: &InputOptions) -> Result<Table> {
-    let ext = path
-        .extension()
-        .and_then(|e| e.to_str())
-        .map(str::to_ascii_lowercase)
-        .unwrap_or_default();
+    let ext = read::extension(path);
     let user = Some(&options.columns);
     let (grid, format) = match ext.as_str() {
-        "xlsx" | "xlsm" | "xls" | "xlsb" | "ods" => {
+        _ if read::is_workbook(path) => {
             let (grid, sheet) = read::read_workbook_grid(path, options.sheet.as_deref())?;
             (grid, format!("workbook, sheet `{sheet}`"))
         }

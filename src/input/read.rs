@@ -30,15 +30,28 @@ pub struct RawTable {
 /// The formats this module reads, by extension.
 pub const EXTENSIONS: [&str; 8] = ["csv", "tsv", "txt", "xlsx", "xlsm", "xls", "ods", "parquet"];
 
-/// Reads any supported file; `sheet` picks a workbook sheet (default: the first).
-pub fn read_source(path: &Path, sheet: Option<&str>) -> Result<RawTable> {
-    let ext = path
-        .extension()
+/// A file's extension, lower-cased (empty without one).
+pub fn extension(path: &Path) -> String {
+    path.extension()
         .and_then(|e| e.to_str())
         .map(str::to_ascii_lowercase)
-        .unwrap_or_default();
-    match ext.as_str() {
-        "xlsx" | "xlsm" | "xls" | "xlsb" | "ods" => read_workbook(path, sheet),
+        .unwrap_or_default()
+}
+
+/// Whether a file is a workbook (Excel or OpenDocument), by its extension.
+pub fn is_workbook(path: &Path) -> bool {
+    matches!(
+        extension(path).as_str(),
+        "xlsx" | "xlsm" | "xls" | "xlsb" | "ods"
+    )
+}
+
+/// Reads any supported file; `sheet` picks a workbook sheet (default: the first).
+pub fn read_source(path: &Path, sheet: Option<&str>) -> Result<RawTable> {
+    if is_workbook(path) {
+        return read_workbook(path, sheet);
+    }
+    match extension(path).as_str() {
         "parquet" => read_parquet(path),
         _ => read_delimited(path),
     }
@@ -437,11 +450,7 @@ pub fn read_workbook_grid(path: &Path, sheet: Option<&str>) -> Result<(Grid, Str
 /// left as soon as they are in (finding the header of a 50,000-row bank workbook must not
 /// parse it whole); other workbooks are read whole and cut.
 pub fn head_workbook_grid(path: &Path, rows: usize) -> Result<Grid> {
-    let ext = path
-        .extension()
-        .and_then(|e| e.to_str())
-        .map(str::to_ascii_lowercase)
-        .unwrap_or_default();
+    let ext = extension(path);
     if ext == "xlsx" || ext == "xlsm" {
         let mut book: calamine::Xlsx<_> =
             calamine::open_workbook(path).map_err(|e| unreadable(path, e))?;

@@ -52,9 +52,7 @@ fn supported(path: &Path) -> bool {
     if name.starts_with('.') || name.starts_with("~$") {
         return false;
     }
-    path.extension()
-        .and_then(|e| e.to_str())
-        .is_some_and(|e| EXTENSIONS.contains(&e.to_ascii_lowercase().as_str()))
+    EXTENSIONS.contains(&super::read::extension(path).as_str())
 }
 
 fn files_in(dir: &Path) -> Vec<PathBuf> {
@@ -124,15 +122,10 @@ fn fits(grid: &Grid, spec: &FileSpec, config: &Config) -> bool {
 /// The first rows of a file as cells, cheaply: a text file's first 64 KiB, a workbook's
 /// first sheet.
 fn head_grid(path: &Path) -> Result<Grid> {
-    let ext = path
-        .extension()
-        .and_then(|e| e.to_str())
-        .map(str::to_ascii_lowercase)
-        .unwrap_or_default();
-    match ext.as_str() {
-        "xlsx" | "xlsm" | "xls" | "xlsb" | "ods" => {
-            super::read::head_workbook_grid(path, super::shape::HEADER_SCAN_ROWS + 1)
-        }
+    if super::read::is_workbook(path) {
+        return super::read::head_workbook_grid(path, super::shape::HEADER_SCAN_ROWS + 1);
+    }
+    match super::read::extension(path).as_str() {
         "parquet" => {
             let raw = super::read::read_source(path, None)?;
             let header = raw

@@ -27,13 +27,7 @@ pub fn cadre_household(ctx: &Context, v: &Views) -> PolarsResult<DataFrame> {
     let households: Vec<Option<&str>> =
         crate::frame::text(&ctx.ledgers.beneficiaries, "household_id")
             .unwrap_or_else(|_| vec![None; ctx.registry.len()]);
-    let by_id_number: HashMap<&str, usize> = ctx
-        .registry
-        .iter()
-        .enumerate()
-        .filter(|(_, r)| !r.id_number.is_empty())
-        .map(|(i, r)| (r.id_number.as_str(), i))
-        .collect();
+    let by_id_number = ctx.registry_by_id_number();
     // Registry rows of each household and of each card.
     let mut household_rows: HashMap<&str, Vec<usize>> = HashMap::new();
     let mut card_rows: HashMap<&str, Vec<usize>> = HashMap::new();

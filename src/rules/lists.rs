@@ -38,13 +38,7 @@ fn one_list(
     let ids = crate::frame::text(frame, "id_number")?;
     let births = crate::frame::day(frame, "birth_date")?;
     let lines = crate::frame::int(frame, crate::input::LINE)?;
-    let by_id: HashMap<&str, usize> = ctx
-        .registry
-        .iter()
-        .enumerate()
-        .filter(|(_, r)| !r.id_number.is_empty())
-        .map(|(i, r)| (r.id_number.as_str(), i))
-        .collect();
+    let by_id = ctx.registry_by_id_number();
     let by_name_birth: HashMap<(&[char], i32), Vec<usize>> = ctx
         .registry
         .iter()

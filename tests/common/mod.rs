@@ -193,6 +193,30 @@ impl Fixture {
         f
     }
 
+    /// 张伟 paid 99.00 of an allocation of 100.00 (A1, P1): one finding, PARTIAL_SHORT.
+    pub fn short_payment() -> Fixture {
+        let mut f = Fixture::one_person();
+        f.allocation(
+            "A1",
+            "低保金",
+            "2025Q1",
+            "B1",
+            "100.00",
+            "2025-01-01",
+            "2025-01-31",
+        )
+        .payment(
+            "P1",
+            "A1",
+            "B1",
+            "张伟",
+            "6228480000000000001",
+            "99.00",
+            "2025-01-10",
+        );
+        f
+    }
+
     pub fn person(
         &mut self,
         id: &str,
