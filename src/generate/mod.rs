@@ -1013,6 +1013,50 @@ pub fn generate(opts: &GenerateOptions, out: &Path) -> Result<()> {
         g.plant("DIV_NO_ALLOCATION", "payment", vec![id], "no allocation");
     }
 
+    // DUP_EXCLUSIVE: 特困供养金 and 低保金 drawn by one person in the same quarter; every
+    // third a near miss, the other program in a quarter that does not overlap (2024Q4),
+    // which must not be flagged.
+    let (dibao, tekun) = (QUARTERLY[0].0, QUARTERLY[1].0);
+    for k in 0..count(0.003) {
+        let pid = g.people[take()].id.clone();
+        let Some(a) = g
+            .allocations
+            .iter()
+            .position(|a| a.person == pid && (a.program == dibao || a.program == tekun))
+        else {
+            continue;
+        };
+        let src = &g.allocations[a];
+        let other = if src.program == dibao { tekun } else { dibao };
+        let near = k % 3 == 2;
+        let (period, received) = if near {
+            ("2024Q4".to_string(), date(2024, 10, 1))
+        } else {
+            (src.period.clone(), src.received)
+        };
+        let (township, amount_fen, first) = (src.township, src.amount_fen, src.program);
+        let id = g.alloc_id();
+        g.allocations.push(Allocation {
+            id: id.clone(),
+            program: other,
+            period: period.clone(),
+            person: pid,
+            township,
+            amount_fen,
+            received,
+            due: None,
+        });
+        g.pay_clean(g.allocations.len() - 1);
+        if !near {
+            g.plant(
+                "DUP_EXCLUSIVE",
+                "allocation",
+                vec![id],
+                format!("{other} beside {first} in {period}"),
+            );
+        }
+    }
+
     write_all(&g, out)?;
     shapes::apply(opts.shape, out)
 }
