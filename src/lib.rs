@@ -5,30 +5,20 @@
 //! returning a findings frame) → `scoring` (risk score, stable id, rank) → `report`.
 //! The binary in `main.rs` is only a command-line layer over [`run`] and [`generate`].
 
-pub mod analytics;
-pub mod check;
 pub mod config;
-pub mod context;
 pub mod error;
-pub mod findings;
-pub mod frame;
 pub mod generate;
-pub mod html;
 pub mod identity;
 pub mod input;
-pub mod ledger;
-pub mod link;
-pub mod parse;
-pub mod privacy;
-pub mod registry_dedup;
-pub mod report;
+pub mod operations;
+pub mod outputs;
+pub mod pipeline;
 pub mod rules;
-pub mod run_folder;
-pub mod runs;
-pub mod scoring;
-pub mod screen;
-pub mod workbook;
-pub mod worklists;
+
+// The modules by their own names too, as the rest of the crate and its users name them.
+pub use operations::{check, ledger, registry_dedup, run_folder, runs, screen};
+pub use outputs::{html, privacy, report, workbook, worklists};
+pub use pipeline::{analytics, context, findings, frame, link, parse, scoring};
 
 use std::path::PathBuf;
 use std::time::Instant;

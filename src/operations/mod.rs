@@ -1,0 +1,9 @@
+//! Running fundaudit night after night: run folders and their safety, locks and
+//! manifests, the case ledger, and the commands beside `run` (check, dedup, screen).
+
+pub mod check;
+pub mod ledger;
+pub mod registry_dedup;
+pub mod run_folder;
+pub mod runs;
+pub mod screen;

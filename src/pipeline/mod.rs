@@ -1,0 +1,11 @@
+//! The audit itself, between loading the inputs and writing the reports: cell parsers,
+//! the frames rules read, linking payments to allocations and people, the findings
+//! vocabulary, scoring and ranking, and the digit analysis.
+
+pub mod analytics;
+pub mod context;
+pub mod findings;
+pub mod frame;
+pub mod link;
+pub mod parse;
+pub mod scoring;
