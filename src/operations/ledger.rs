@@ -74,7 +74,7 @@ pub struct Ledger {
     conn: Connection,
     path: std::path::PathBuf,
     /// `<ledger>.lock`, held while this value lives (None for read-only use).
-    _lock: Option<crate::runs::RunLock>,
+    _lock: Option<crate::operations::lock::RunLock>,
 }
 
 /// A run the ledger knows about: what it recorded, and where its folder should appear.
@@ -144,7 +144,7 @@ impl Ledger {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir).map_err(|e| db(path, e))?;
         }
-        let lock = crate::runs::lock(&lock_path(path), wait)?;
+        let lock = crate::operations::lock::lock(&lock_path(path), wait)?;
         let mut ledger = Ledger::connect(path, Some(lock))?;
         ledger.settle_pending()?;
         Ok(ledger)
@@ -155,7 +155,7 @@ impl Ledger {
         Ledger::connect(path, None)
     }
 
-    fn connect(path: &Path, lock: Option<crate::runs::RunLock>) -> Result<Ledger> {
+    fn connect(path: &Path, lock: Option<crate::operations::lock::RunLock>) -> Result<Ledger> {
         let conn = Connection::open(path).map_err(|e| db(path, e))?;
         let e = |x: rusqlite::Error| db(path, x);
         let old_runs: bool = conn
@@ -440,7 +440,7 @@ impl Ledger {
         tx.execute(
             "INSERT INTO runs (run_id, run, folder, state, as_of, recorded, findings, new, changed, persisting, resolved, suppressed)
              VALUES (?1, ?2, ?3, 'pending', ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
-            params![run.id, run.name, run.folder.display().to_string(), as_of, crate::runs::now(),
+            params![run.id, run.name, run.folder.display().to_string(), as_of, crate::parse::now(),
                 ids.len() as i64, rec.new as i64, rec.changed as i64,
                 rec.persisting as i64, rec.resolved as i64, rec.suppressed as i64],
         )
@@ -514,7 +514,7 @@ impl Ledger {
         self.conn
             .execute(
                 "INSERT INTO dispositions (finding_id, status, note, by, at, fingerprint) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                params![finding_id, status, note, by, crate::runs::now(), recorded_fp],
+                params![finding_id, status, note, by, crate::parse::now(), recorded_fp],
             )
             .map_err(|x| db(&path, x))?;
         let current = match status {

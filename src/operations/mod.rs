@@ -3,6 +3,7 @@
 
 pub mod check;
 pub mod ledger;
+pub mod lock;
 pub mod registry_dedup;
 pub mod run_folder;
 pub mod runs;

@@ -22,41 +22,7 @@ fn io(path: &Path, e: impl std::fmt::Display) -> Error {
     }
 }
 
-/// Holds a lock file for the life of a run (released on drop, and by the operating system
-/// if the process dies): `<reports>/fundaudit.lock`, `.<out>.lock` beside an `--out`
-/// folder, `<ledger>.lock` beside the case ledger.
-pub struct RunLock {
-    _file: File,
-}
-
-/// Takes the lock at `path`; with `wait`, queues behind whoever holds it, else fails at
-/// once with [`Error::Busy`].
-pub fn lock(path: &Path, wait: bool) -> Result<RunLock> {
-    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir).map_err(|e| io(dir, e))?;
-    }
-    let path = path.to_path_buf();
-    let file = std::fs::OpenOptions::new()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .open(&path)
-        .map_err(|e| io(&path, e))?;
-    if wait {
-        file.lock().map_err(|e| io(&path, e))?;
-    } else {
-        match file.try_lock() {
-            Ok(()) => {}
-            Err(std::fs::TryLockError::WouldBlock) => {
-                return Err(Error::Busy {
-                    path: path.display().to_string(),
-                })
-            }
-            Err(std::fs::TryLockError::Error(e)) => return Err(io(&path, e)),
-        }
-    }
-    Ok(RunLock { _file: file })
-}
+pub use super::lock::{lock, RunLock};
 
 /// The next free run folder name for a date: `2026-03-31-1`, `2026-03-31-2`, …
 pub fn next_run_name(reports: &Path, as_of: &str) -> String {
@@ -216,10 +182,7 @@ impl Manifest {
     }
 }
 
-/// Local time, ISO 8601 with offset.
-pub fn now() -> String {
-    chrono::Local::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, false)
-}
+pub use crate::parse::now;
 
 #[cfg(test)]
 mod tests {

@@ -447,7 +447,7 @@ pub fn write_log(summary: &Summary, started: &str, path: &Path) -> Result<()> {
     }
     lines.push(format!(
         "{} INFO run finished findings={} amount_at_risk={:.2}",
-        crate::runs::now(),
+        crate::parse::now(),
         summary.findings,
         summary.amount_at_risk
     ));

@@ -210,6 +210,13 @@ pub fn fmt_yuan(fen: i64) -> String {
     format!("{sign}{grouped}.{:02}", abs % 100)
 }
 
+/// Local time, ISO 8601 with offset: when a run started and finished, when a decision was
+/// recorded. Here, with the other date handling, so reports and the ledger need not reach
+/// into the run machinery for it.
+pub fn now() -> String {
+    chrono::Local::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, false)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
