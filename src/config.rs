@@ -139,13 +139,21 @@ one_township_programs = ["低保金", "特困供养金", "城乡居民最低生�
 # Reference lists (不符合条件): any number, each a file in the data folder of people a
 # program excludes, matched by ID number, or by name + birth date when a row lacks it
 # (never by name alone). Example:
-# [[lists]]
-# file = "vehicles"          # vehicles.csv/.xlsx …, loaded like the ledgers
-# label = "车辆登记"
-# rule = "LIST_VEHICLE"
-# programs = ["低保金", "特困供养金"]   # empty or absent: every program
-# category = "ghost"         # default ghost
-# weight = 0.6               # default 0.6
+# The two below are on by default: a data folder without vehicles.* or businesses.* says
+# in the summary that the comparison was not run.
+[[lists]]
+file = "vehicles"          # vehicles.csv/.xlsx …, loaded like the ledgers
+label = "车辆登记"
+rule = "LIST_VEHICLE"
+programs = ["低保金", "特困供养金", "城乡居民最低生活保障金", "特困人员救助供养金"]   # empty or absent: every program
+category = "ghost"         # default ghost
+weight = 0.6               # default 0.6
+
+[[lists]]
+file = "businesses"
+label = "工商登记"
+rule = "LIST_BUSINESS"
+programs = ["低保金", "城乡居民最低生活保障金"]
 
 [worklists]
 # worklists.xlsx: clean beneficiaries sampled per village for the officers' visits, beside

@@ -37,8 +37,8 @@ fn check_floors(
     // Every rule is planted and checked.
     assert_eq!(
         s.recall.len(),
-        13,
-        "generator plants the twelve original rules and DUP_EXCLUSIVE: {:?}",
+        15,
+        "generator plants the twelve original rules, DUP_EXCLUSIVE and two lists: {:?}",
         s.recall.keys()
     );
     for (rule, (found, planted)) in &s.recall {

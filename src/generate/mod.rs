@@ -124,6 +124,8 @@ struct Gen {
     payments: Vec<Payment>,
     deaths: Vec<(String, String, NaiveDate, Option<NaiveDate>, String, String)>,
     officials: Vec<(String, String, String, String, usize, String)>,
+    /// Reference lists: file name → rows (name, ID number or blank).
+    lists: Vec<(&'static str, Vec<(String, String)>)>,
     truth: Vec<Truth>,
     ids_used: HashSet<String>,
     birth_names: HashSet<(NaiveDate, String)>,
@@ -446,6 +448,8 @@ pub const GENERATED_FILES: &[&str] = &[
     "deaths.csv",
     "officials.csv",
     "truth.csv",
+    "vehicles.csv",
+    "businesses.csv",
     // The other shapes.
     "某县享受对象花名册.xlsx",
     "发放清册",
@@ -467,6 +471,7 @@ pub fn generate(opts: &GenerateOptions, out: &Path) -> Result<()> {
         payments: Vec::new(),
         deaths: Vec::new(),
         officials: Vec::new(),
+        lists: Vec::new(),
         truth: Vec::new(),
         ids_used: HashSet::new(),
         birth_names: HashSet::new(),
@@ -1055,6 +1060,48 @@ pub fn generate(opts: &GenerateOptions, out: &Path) -> Result<()> {
                 format!("{other} beside {first} in {period}"),
             );
         }
+    }
+
+    // Reference lists (the default config's vehicles and businesses): people drawing a
+    // program the list excludes them from; near misses that must not be flagged: a listed
+    // person drawing only programs the list does not cover, and a common name with no ID
+    // number or birth date.
+    for (file, rule, programs) in [
+        ("vehicles", "LIST_VEHICLE", &[dibao, tekun][..]),
+        ("businesses", "LIST_BUSINESS", &[dibao][..]),
+    ] {
+        let mut rows = Vec::new();
+        let (want, mut planted, mut near) = (count(0.002), 0, 0);
+        for _ in 0..200 {
+            if planted == want {
+                break;
+            }
+            let p = take();
+            let (pid, name, id_number) = {
+                let q = &g.people[p];
+                (q.id.clone(), q.name.clone(), q.id_number.clone())
+            };
+            let draws = g
+                .allocations
+                .iter()
+                .any(|a| a.person == pid && programs.contains(&a.program));
+            let paid = by_person.get(&pid).is_some_and(|v| !v.is_empty());
+            if draws && paid {
+                rows.push((name, id_number));
+                g.plant(
+                    rule,
+                    "beneficiary",
+                    vec![pid],
+                    format!("on the {file} list"),
+                );
+                planted += 1;
+            } else if !draws && near < 2 {
+                rows.push((name, id_number)); // near miss: not drawing a listed program
+                near += 1;
+            }
+        }
+        rows.push(("王芳".to_string(), String::new())); // a common name alone: no match
+        g.lists.push((file, rows));
     }
 
     write_all(&g, out)?;

@@ -78,6 +78,14 @@ pub(super) fn write_registry(g: &Gen, out: &Path) -> Result<()> {
 
 pub(super) fn write_all(g: &Gen, out: &Path) -> Result<()> {
     write_registry(g, out)?;
+    for (file, rows) in &g.lists {
+        write_file(
+            out,
+            &format!("{file}.csv"),
+            "姓名,身份证号",
+            rows.iter().map(|(name, id)| format!("{name},{id}")),
+        )?;
+    }
     write_file(
         out,
         "allocations.csv",
@@ -125,11 +133,19 @@ pub(super) fn write_all(g: &Gen, out: &Path) -> Result<()> {
         "truth.csv",
         "category,rule,key_type,ids,note",
         g.truth.iter().map(|t| {
+            // Built-in rules know their category; a list's rule has the config's.
+            let lists = crate::config::Config::default().lists;
             let category = crate::findings::Rule::ALL
                 .iter()
                 .find(|r| r.code() == t.rule)
-                .map(|r| r.category().code())
-                .unwrap_or("");
+                .map(|r| r.category().code().to_string())
+                .or_else(|| {
+                    lists
+                        .iter()
+                        .find(|l| l.rule == t.rule)
+                        .map(|l| l.category.clone())
+                })
+                .unwrap_or_default();
             format!(
                 "{category},{},{},{},{}",
                 t.rule,

@@ -293,7 +293,7 @@ impl Ledgers {
                 }
                 None => {
                     unused.push(format!(
-                        "lists: no file {}.* for {} ({}): that rule is not checked",
+                        "lists: no file {}.* in the data folder for {} ({})",
                         list.file, list.rule, list.label
                     ));
                     lists.push(None);

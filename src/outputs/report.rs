@@ -278,7 +278,11 @@ pub fn file_lines(f: &FileCount, timed: bool, previous: Option<&FileCount>) -> S
 pub fn unused_lines(unused: &[String]) -> String {
     unused
         .iter()
-        .map(|u| format!("  not read as a ledger: {u}\n"))
+        .map(|u| match u.strip_prefix("lists: ") {
+            // A reference list the config names but the folder lacks.
+            Some(list) => format!("  reference list not checked: {list}\n"),
+            None => format!("  not read as a ledger: {u}\n"),
+        })
         .collect()
 }
 

@@ -39,15 +39,21 @@ fn one_list(
     let births = crate::frame::day(frame, "birth_date")?;
     let lines = crate::frame::int(frame, crate::input::LINE)?;
     let by_id = ctx.registry_by_id_number();
-    let by_name_birth: HashMap<(&[char], i32), Vec<usize>> = ctx
-        .registry
-        .iter()
-        .enumerate()
-        .filter_map(|(i, r)| Some(((&r.name.chars[..], r.birth?), i)))
-        .fold(HashMap::new(), |mut m, (k, i)| {
-            m.entry(k).or_default().push(i);
-            m
-        });
+    // Name + birth date only for rows without an ID number: most lists have none such,
+    // and indexing a province's registry by name costs more than the list.
+    let needs_names = ids.iter().any(|i| i.is_none_or(|i| i.is_empty()));
+    let by_name_birth: HashMap<(&[char], i32), Vec<usize>> = if needs_names {
+        ctx.registry
+            .iter()
+            .enumerate()
+            .filter_map(|(i, r)| Some(((&r.name.chars[..], r.birth?), i)))
+            .fold(HashMap::new(), |mut m, (k, i)| {
+                m.entry(k).or_default().push(i);
+                m
+            })
+    } else {
+        HashMap::new()
+    };
     // Registry row → (list line, how matched).
     let mut listed: HashMap<usize, (i64, &'static str)> = HashMap::new();
     for k in 0..frame.height() {
