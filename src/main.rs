@@ -55,20 +55,85 @@ impl InputArgs {
     }
 }
 
+/// Where and how a run writes: shared by `run` and `screen`.
+#[derive(Args)]
+struct OutputArgs {
+    /// Reports folder: each run goes to a new <reports>/<as-of>-<n>/, and
+    /// <reports>/latest points at the last complete one [default: reports].
+    #[arg(long)]
+    reports: Option<PathBuf>,
+    /// Write this run exactly into DIR instead, replacing an earlier run there. DIR must
+    /// be new, empty, or hold an earlier fundaudit run and nothing else.
+    #[arg(long)]
+    out: Option<PathBuf>,
+    /// Reference date YYYY-MM-DD for "unpaid past due" [default: today].
+    #[arg(long)]
+    as_of: Option<String>,
+    /// Print nothing on success.
+    #[arg(long)]
+    quiet: bool,
+    /// Write ID and account numbers in full in the reports (default: masked, e.g.
+    /// 411623********123X and ****6090). Only for systems entitled to them.
+    #[arg(long)]
+    unmasked: bool,
+    /// Language of report.html: zh (default) or en.
+    #[arg(long, default_value = "zh")]
+    lang: fundaudit::html::Lang,
+}
+
+impl OutputArgs {
+    fn as_of(&self) -> Result<fundaudit::parse::Day, Error> {
+        match &self.as_of {
+            Some(s) => {
+                parse::parse_date(s).map_err(|why| Error::Argument(format!("--as-of: {why}")))
+            }
+            None => Ok(parse::to_day(chrono::Local::now().date_naive())),
+        }
+    }
+
+    /// The reports folder: the one named; none for a run written only to --out; else
+    /// `reports`.
+    fn reports(&self) -> Option<PathBuf> {
+        match (&self.reports, &self.out) {
+            (Some(r), _) => Some(r.clone()),
+            (None, Some(_)) => None,
+            (None, None) => Some(PathBuf::from("reports")),
+        }
+    }
+}
+
+/// Prints a finished run's summary (unless quiet) and maps it to an exit outcome.
+fn finish(
+    outcome: &fundaudit::RunOutcome,
+    progress: Option<indicatif::ProgressBar>,
+    quiet: bool,
+    written: &str,
+) -> Outcome {
+    if let Some(bar) = progress {
+        bar.finish_and_clear();
+    }
+    if !quiet {
+        println!("{}", outcome.summary.render());
+        println!("\n{written} {}", outcome.out_dir.display());
+    }
+    // Incomplete inputs outrank an alert: the alert may be the broken export's.
+    if outcome.incomplete {
+        Outcome::Incomplete
+    } else if outcome.alert {
+        Outcome::Alert
+    } else {
+        Outcome::Done
+    }
+}
+
 #[derive(Subcommand)]
 enum Command {
     /// Run the audit over a data folder and write ranked findings.
     Run {
         #[command(flatten)]
         input: InputArgs,
-        /// Reports folder: each run goes to a new <reports>/<as-of>-<n>/, and
-        /// <reports>/latest points at the last complete one [default: reports].
-        #[arg(long)]
-        reports: Option<PathBuf>,
-        /// Write this run exactly into DIR instead, replacing an earlier run there. DIR must
-        /// be new, empty, or hold an earlier fundaudit run and nothing else.
-        #[arg(long)]
-        out: Option<PathBuf>,
+        #[command(flatten)]
+        output: OutputArgs,
         /// If another run holds the reports folder's lock, wait for it instead of exiting
         /// with code 75.
         #[arg(long)]
@@ -80,19 +145,6 @@ enum Command {
         /// Run without the case ledger.
         #[arg(long, conflicts_with = "ledger")]
         no_ledger: bool,
-        /// Reference date YYYY-MM-DD for "unpaid past due" [default: today].
-        #[arg(long)]
-        as_of: Option<String>,
-        /// Print nothing on success.
-        #[arg(long)]
-        quiet: bool,
-        /// Write ID and account numbers in full in the reports (default: masked, e.g.
-        /// 411623********123X and ****6090). Only for systems entitled to them.
-        #[arg(long)]
-        unmasked: bool,
-        /// Language of report.html: zh (default) or en.
-        #[arg(long, default_value = "zh")]
-        lang: fundaudit::html::Lang,
     },
     /// Screen the allocations before the bank file goes out (事前筛查): the audit of the
     /// payments the bank file would make; writes the reports and hold.csv, the allocations
@@ -101,22 +153,8 @@ enum Command {
     Screen {
         #[command(flatten)]
         input: InputArgs,
-        /// Reports folder [default: reports]; each screen goes to a new
-        /// <reports>/<as-of>-<n>/.
-        #[arg(long)]
-        reports: Option<PathBuf>,
-        /// Write the screen exactly into DIR instead (new, empty, or an earlier run).
-        #[arg(long)]
-        out: Option<PathBuf>,
-        /// Reference date YYYY-MM-DD [default: today].
-        #[arg(long)]
-        as_of: Option<String>,
-        #[arg(long)]
-        quiet: bool,
-        #[arg(long)]
-        unmasked: bool,
-        #[arg(long, default_value = "zh")]
-        lang: fundaudit::html::Lang,
+        #[command(flatten)]
+        output: OutputArgs,
     },
     /// Write synthetic ledgers with planted anomalies and a truth.csv of what was planted.
     Generate {
@@ -421,84 +459,41 @@ fn try_main() -> anyhow::Result<Outcome> {
             print!("{}", report.render());
             Ok(Outcome::Done)
         }
-        Command::Screen {
-            input,
-            reports,
-            out,
-            as_of,
-            quiet,
-            unmasked,
-            lang,
-        } => {
-            let progress = init_logging(quiet);
-            let config = input.config()?;
-            let as_of = match as_of {
-                Some(s) => parse::parse_date(&s)
-                    .map_err(|why| Error::Argument(format!("--as-of: {why}")))?,
-                None => parse::to_day(chrono::Local::now().date_naive()),
-            };
-            let reports = match (reports, &out) {
-                (Some(r), _) => Some(r),
-                (None, Some(_)) => None,
-                (None, None) => Some(PathBuf::from("reports")),
-            };
+        Command::Screen { input, output } => {
+            let progress = init_logging(output.quiet);
             let outcome = run(&RunOptions {
                 ledger: None,
+                config: input.config()?,
                 data_dir: input.data,
-                reports_dir: reports,
-                out_dir: out,
-                config,
-                as_of,
-                unmasked,
-                lang,
+                reports_dir: output.reports(),
+                as_of: output.as_of()?,
+                out_dir: output.out.clone(),
+                unmasked: output.unmasked,
+                lang: output.lang,
                 wait: false,
                 screen: true,
             })?;
-            if let Some(bar) = progress {
-                bar.finish_and_clear();
-            }
-            if !quiet {
-                println!("{}", outcome.summary.render());
-                println!(
-                    "\nreports and hold.csv written to {}",
-                    outcome.out_dir.display()
-                );
-            }
-            Ok(if outcome.incomplete {
-                Outcome::Incomplete
-            } else {
-                Outcome::Done
-            })
+            Ok(finish(
+                &outcome,
+                progress,
+                output.quiet,
+                "reports and hold.csv written to",
+            ))
         }
         Command::Run {
             input,
-            reports,
-            out,
+            output,
             wait,
             ledger,
             no_ledger,
-            as_of,
-            quiet,
-            unmasked,
-            lang,
         } => {
-            let progress = init_logging(quiet);
-            let config = input.config()?;
-            let as_of = match as_of {
-                Some(s) => parse::parse_date(&s)
-                    .map_err(|why| Error::Argument(format!("--as-of: {why}")))?,
-                None => parse::to_day(chrono::Local::now().date_naive()),
-            };
+            let progress = init_logging(output.quiet);
             // A run written to --out has no reports folder unless one is named; its ledger
             // then sits beside it, named after it, so runs of different counties into
             // sibling folders keep separate ledgers (and none sits inside the folder a run
             // replaces).
-            let reports = match (&reports, &out) {
-                (Some(r), _) => Some(r.clone()),
-                (None, Some(_)) => None,
-                (None, None) => Some(PathBuf::from("reports")),
-            };
-            let ledger = match (no_ledger, ledger, &reports, &out) {
+            let reports = output.reports();
+            let ledger = match (no_ledger, ledger, &reports, &output.out) {
                 (true, _, _, _) => None,
                 (false, Some(path), _, _) => Some(path),
                 (false, None, Some(r), _) => Some(r.join("ledger.sqlite")),
@@ -510,31 +505,22 @@ fn try_main() -> anyhow::Result<Outcome> {
             };
             let outcome = run(&RunOptions {
                 ledger,
+                config: input.config()?,
                 data_dir: input.data,
                 reports_dir: reports,
-                out_dir: out,
-                config,
-                as_of,
-                unmasked,
-                lang,
+                as_of: output.as_of()?,
+                out_dir: output.out.clone(),
+                unmasked: output.unmasked,
+                lang: output.lang,
                 wait,
                 screen: false,
             })?;
-            if let Some(bar) = progress {
-                bar.finish_and_clear();
-            }
-            if !quiet {
-                println!("{}", outcome.summary.render());
-                println!("\nreports written to {}", outcome.out_dir.display());
-            }
-            // Incomplete inputs outrank an alert: the alert may be the broken export's.
-            Ok(if outcome.incomplete {
-                Outcome::Incomplete
-            } else if outcome.alert {
-                Outcome::Alert
-            } else {
-                Outcome::Done
-            })
+            Ok(finish(
+                &outcome,
+                progress,
+                output.quiet,
+                "reports written to",
+            ))
         }
     }
 }
