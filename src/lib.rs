@@ -72,39 +72,7 @@ pub struct RunOutcome {
 /// findings.csv/json, rejects.csv, summary.json and manifest.json.
 pub fn run(opts: &RunOptions) -> Result<RunOutcome> {
     let started = runs::now();
-    // Where this run will write, decided and checked before any work: a refusal costs
-    // nothing and touches nothing.
-    let (done, lock_path) = match (&opts.out_dir, &opts.reports_dir) {
-        (Some(out), _) => {
-            let name = out.file_name().map(|n| n.to_string_lossy().to_string());
-            let lock = out.with_file_name(format!(".{}.lock", name.unwrap_or_default()));
-            (out.clone(), lock)
-        }
-        (None, Some(reports)) => {
-            let as_of = parse::fmt_day(opts.as_of);
-            (
-                reports.join(runs::next_run_name(reports, &as_of)),
-                reports.join("fundaudit.lock"),
-            )
-        }
-        (None, None) => {
-            return Err(Error::Argument(
-                "a run needs a reports folder (--reports) or --out".into(),
-            ))
-        }
-    };
-    let home = std::env::var_os("HOME").map(PathBuf::from);
-    let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
-    run_folder::check_places(
-        &run_folder::Places {
-            data: &opts.data_dir,
-            reports: opts.reports_dir.as_deref(),
-            out: opts.out_dir.as_deref(),
-            ledger: opts.ledger.as_deref(),
-        },
-        home.as_deref(),
-        &cwd,
-    )?;
+    let (done, lock_path) = place(opts)?;
     let _lock = runs::lock(&lock_path, opts.wait)?;
     // The ledger's own lock is held from here to the end, so two reports folders sharing
     // one ledger queue behind each other instead of interleaving their classification.
@@ -316,6 +284,43 @@ pub fn run(opts: &RunOptions) -> Result<RunOutcome> {
         alert,
         incomplete,
     })
+}
+
+/// Where this run will write (its folder) and which lock guards it, decided and checked
+/// before any work: a refusal costs nothing and touches nothing (see [`run_folder`]).
+fn place(opts: &RunOptions) -> Result<(PathBuf, PathBuf)> {
+    let (done, lock_path) = match (&opts.out_dir, &opts.reports_dir) {
+        (Some(out), _) => {
+            let name = out.file_name().map(|n| n.to_string_lossy().to_string());
+            let lock = out.with_file_name(format!(".{}.lock", name.unwrap_or_default()));
+            (out.clone(), lock)
+        }
+        (None, Some(reports)) => {
+            let as_of = parse::fmt_day(opts.as_of);
+            (
+                reports.join(runs::next_run_name(reports, &as_of)),
+                reports.join("fundaudit.lock"),
+            )
+        }
+        (None, None) => {
+            return Err(Error::Argument(
+                "a run needs a reports folder (--reports) or --out".into(),
+            ))
+        }
+    };
+    let home = std::env::var_os("HOME").map(PathBuf::from);
+    let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
+    run_folder::check_places(
+        &run_folder::Places {
+            data: &opts.data_dir,
+            reports: opts.reports_dir.as_deref(),
+            out: opts.out_dir.as_deref(),
+            ledger: opts.ledger.as_deref(),
+        },
+        home.as_deref(),
+        &cwd,
+    )?;
+    Ok((done, lock_path))
 }
 
 /// Records a stage's wall time and tells whoever listens (a progress line on a terminal,
