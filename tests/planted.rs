@@ -37,8 +37,8 @@ fn check_floors(
     // Every rule is planted and checked.
     assert_eq!(
         s.recall.len(),
-        15,
-        "generator plants the twelve original rules, DUP_EXCLUSIVE and two lists: {:?}",
+        16,
+        "generator plants the twelve original rules, DUP_EXCLUSIVE, two lists and cadre households: {:?}",
         s.recall.keys()
     );
     for (rule, (found, planted)) in &s.recall {

@@ -164,7 +164,7 @@ fn roster_workbook(out: &Path) -> Result<()> {
     let src = out.join("beneficiaries.csv");
     let (header, body) = rows(&src)?;
     let at = |name: &str| header.iter().position(|h| h == name).unwrap_or(0);
-    let (id, name, idn, town, village, account, death) = (
+    let (id, name, idn, town, village, account, death, household) = (
         at("beneficiary_id"),
         at("name"),
         at("id_number"),
@@ -172,6 +172,7 @@ fn roster_workbook(out: &Path) -> Result<()> {
         at("village"),
         at("bank_account"),
         at("death_date"),
+        at("household_id"),
     );
     let mut by_town: BTreeMap<&str, Vec<&Vec<String>>> = BTreeMap::new();
     for r in &body {
@@ -200,7 +201,10 @@ fn roster_workbook(out: &Path) -> Result<()> {
         .map_err(&e)?;
         for (i, r) in people.iter().enumerate() {
             let row = first + i as u32;
-            for (j, c) in [id, name, idn, village, account, death].iter().enumerate() {
+            for (j, c) in [id, name, idn, village, account, death, household]
+                .iter()
+                .enumerate()
+            {
                 if !r[*c].is_empty() {
                     sheet.write_string(row, j as u16, &r[*c]).map_err(&e)?;
                 }

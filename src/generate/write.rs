@@ -49,6 +49,15 @@ fn write_file(
 
 /// beneficiaries.csv, and truth_pairs.csv: the pairs of rows that are one person.
 pub(super) fn write_registry(g: &Gen, out: &Path) -> Result<()> {
+    // A household: the people of one village on one card (a spouse, a cadre's family),
+    // named after its first member.
+    let mut households: std::collections::HashMap<(usize, &str, &str), String> =
+        std::collections::HashMap::new();
+    for p in &g.people {
+        households
+            .entry((p.township, p.village.as_str(), p.account.as_str()))
+            .or_insert_with(|| format!("H{}", &p.id[1..]));
+    }
     std::fs::create_dir_all(out).map_err(|e| Error::Write {
         path: out.display().to_string(),
         message: e.to_string(),
@@ -56,12 +65,13 @@ pub(super) fn write_registry(g: &Gen, out: &Path) -> Result<()> {
     write_file(
         out,
         "beneficiaries.csv",
-        "beneficiary_id,name,id_number,township,village,bank_account,death_date",
+        "beneficiary_id,name,id_number,township,village,bank_account,death_date,household_id",
         g.people.iter().map(|p| {
             let death = p.death.map(day).unwrap_or_default();
             let township = township_name(p.township);
+            let household = &households[&(p.township, p.village.as_str(), p.account.as_str())];
             format!(
-                "{},{},{},{township},{},{},{death}",
+                "{},{},{},{township},{},{},{death},{household}",
                 p.id, p.name, p.id_number, p.village, p.account
             )
         }),
