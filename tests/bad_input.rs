@@ -66,7 +66,7 @@ fn a_stray_quote_sets_one_line_aside() {
     let (code, stdout, _, findings) = run(&data, &dir.path().join("out"));
     assert_eq!(code, 0);
     assert!(
-        stdout.contains("payments.csv         read     14700  used     14699  rejected       1"),
+        stdout.contains("payments.csv         read     14706  used     14705  rejected       1"),
         "{stdout}"
     );
     let rejects = read_csv(&dir.path().join("out/rejects.csv"));
@@ -105,7 +105,18 @@ fn a_header_only_payments_file_is_one_loud_data_quality_finding_per_period() {
         stdout.starts_with("WARNING: the inputs look incomplete"),
         "{stdout}"
     );
-    assert!(findings.iter().all(|f| f["rule"] == "DATA_INCOMPLETE"));
+    // Program-periods with at least `min_allocations` due allocations are one finding
+    // each; the few allocations of smaller periods stay single DELAY_UNPAID findings.
+    assert!(findings
+        .iter()
+        .all(|f| f["rule"] == "DATA_INCOMPLETE" || f["rule"] == "DELAY_UNPAID"));
+    assert!(
+        findings
+            .iter()
+            .filter(|f| f["rule"] == "DELAY_UNPAID")
+            .count()
+            <= 5
+    );
     assert!(
         findings.len() < 30,
         "grouped, not thousands: {}",

@@ -25,6 +25,7 @@ fn main_command_runs_on_sample_data() {
     for file in [
         "report.html",
         "findings.xlsx",
+        "worklists.xlsx",
         "findings.csv",
         "findings.json",
         "rejects.csv",
