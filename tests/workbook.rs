@@ -144,6 +144,7 @@ fn worklists_for_the_visits() {
         .arg(&data)
         .arg("--out")
         .arg(&again)
+        .args(common::standards(&data))
         .assert()
         .success();
     let mut book2 = open_workbook_auto(again.join("worklists.xlsx")).unwrap();

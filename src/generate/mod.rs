@@ -450,6 +450,7 @@ pub const GENERATED_FILES: &[&str] = &[
     "truth.csv",
     "vehicles.csv",
     "businesses.csv",
+    "standards.toml",
     // The other shapes.
     "某县享受对象花名册.xlsx",
     "发放清册",
@@ -1039,7 +1040,13 @@ pub fn generate(opts: &GenerateOptions, out: &Path) -> Result<()> {
         } else {
             (src.period.clone(), src.received)
         };
-        let (township, amount_fen, first) = (src.township, src.amount_fen, src.program);
+        // Within the other program's standard: this plant is about exclusivity, not size.
+        let other_hi = QUARTERLY
+            .iter()
+            .find(|q| q.0 == other)
+            .map_or(i64::MAX, |q| q.2 as i64 * 100);
+        let (township, amount_fen, first) =
+            (src.township, src.amount_fen.min(other_hi), src.program);
         let id = g.alloc_id();
         g.allocations.push(Allocation {
             id: id.clone(),
@@ -1108,6 +1115,41 @@ pub fn generate(opts: &GenerateOptions, out: &Path) -> Result<()> {
         }
     }
 
+    // OVER_STANDARD: a quarter's allocation above the program's standard (standards.toml,
+    // written beside the ledgers, states the most a quarter pays); every third a near
+    // miss exactly at the standard. In 2024Q4, apart from the person's 2025 programs.
+    for k in 0..count(0.002) {
+        let p = take();
+        let (pid, township) = (g.people[p].id.clone(), g.people[p].township);
+        let (program, _, hi) = QUARTERLY[k % QUARTERLY.len()];
+        let near = k % 3 == 2;
+        let extra = if near {
+            0
+        } else {
+            g.rng.random_range(100..50_000)
+        };
+        let id = g.alloc_id();
+        g.allocations.push(Allocation {
+            id: id.clone(),
+            program,
+            period: "2024Q4".into(),
+            person: pid,
+            township,
+            amount_fen: hi as i64 * 100 + extra,
+            received: date(2024, 10, 1),
+            due: None,
+        });
+        g.pay_clean(g.allocations.len() - 1);
+        if !near {
+            g.plant(
+                "OVER_STANDARD",
+                "allocation",
+                vec![id],
+                format!("{program} over its standard by {}", fmt_yuan(extra)),
+            );
+        }
+    }
+
     // Reference lists (the default config's vehicles and businesses): people drawing a
     // program the list excludes them from; near misses that must not be flagged: a listed
     // person drawing only programs the list does not cover, and a common name with no ID
@@ -1151,7 +1193,32 @@ pub fn generate(opts: &GenerateOptions, out: &Path) -> Result<()> {
     }
 
     write_all(&g, out)?;
+    write_standards(out)?;
     shapes::apply(opts.shape, out)
+}
+
+/// standards.toml: the county's standards, the most each program pays one person per
+/// period (a config fragment: `run --config standards.toml`).
+fn write_standards(out: &Path) -> Result<()> {
+    let mut text = String::from(
+        "# The most each program pays one person per period in this generated county.\n[standards]\n",
+    );
+    for (program, _, hi) in QUARTERLY {
+        text.push_str(&format!(
+            "\"{program}\" = {{ max_yuan_per_period = {hi} }}\n"
+        ));
+    }
+    text.push_str(&format!(
+        "\"{FARMLAND}\" = {{ max_yuan_per_period = 3000 }}\n"
+    ));
+    text.push_str(&format!(
+        "\"{HOUSING}\" = {{ max_yuan_per_period = 40000 }}\n"
+    ));
+    let path = out.join("standards.toml");
+    std::fs::write(&path, text).map_err(|e| crate::error::Error::Write {
+        path: path.display().to_string(),
+        message: e.to_string(),
+    })
 }
 
 /// A second registration of person `p`, in one of four ways (`k` picks): the same ID

@@ -3,8 +3,6 @@
 //! max_yuan_per_period`). Standards are local and change yearly, so none is built in: a
 //! program without one is not checked.
 
-use std::collections::BTreeMap;
-
 use polars::prelude::*;
 
 use super::Views;
@@ -50,16 +48,12 @@ pub fn over_standard(ctx: &Context, v: &Views) -> PolarsResult<DataFrame> {
     // A person's payments for one program and period above the standard, where no single
     // allocation already was.
     let p = &v.payments;
-    let mut groups: BTreeMap<(i64, &str, &str), Vec<usize>> = BTreeMap::new();
-    for r in 0..p.len() {
-        let (Some(person), Some(program), Some(period)) = (p.person[r], p.program[r], p.period[r])
-        else {
-            continue;
-        };
-        if cap(program).is_some() && !p.alloc_row[r].is_some_and(|i| over_alloc[i as usize]) {
-            groups.entry((person, program, period)).or_default().push(r);
-        }
-    }
+    let key = (0..p.len()).map(|r| {
+        let (person, program, period) = (p.person[r]?, p.program[r]?, p.period[r]?);
+        let fresh = !p.alloc_row[r].is_some_and(|i| over_alloc[i as usize]);
+        (cap(program).is_some() && fresh).then_some((person, program, period))
+    });
+    let groups = super::group_rows(key);
     for ((_, program, period), rows) in groups {
         let max = cap(program).unwrap_or(i64::MAX);
         let paid = p.total(&rows);

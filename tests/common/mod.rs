@@ -43,10 +43,22 @@ pub fn generate_and_run(
         .arg(&data)
         .arg("--out")
         .arg(&out)
+        .args(standards(&data))
         .args(extra)
         .assert()
         .success();
     (data, out)
+}
+
+/// `--config <data>/standards.toml` when the generator wrote one: the county's program
+/// standards, which OVER_STANDARD checks against.
+pub fn standards(data: &Path) -> Vec<std::ffi::OsString> {
+    let path = data.join("standards.toml");
+    if path.exists() {
+        vec!["--config".into(), path.into_os_string()]
+    } else {
+        Vec::new()
+    }
 }
 
 /// Reads a CSV file (with or without BOM) into rows keyed by header.
