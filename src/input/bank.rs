@@ -195,22 +195,6 @@ pub fn settle(
             },
         };
     }
-    if !outcome
-        .iter()
-        .zip(&keep)
-        .any(|(o, k)| *k && matches!(o, Outcome::Returned | Outcome::Reversed))
-    {
-        // Only failures to drop: no payment to pair anything with.
-        for i in 0..n {
-            if keep[i] && outcome[i] == Outcome::Failed {
-                keep[i] = false;
-                settled.failed += 1;
-                settled.failed_fen += fen[i].unwrap_or(0).abs();
-            }
-        }
-        let paid = payments.filter(&BooleanChunked::from_slice("paid".into(), &keep))?;
-        return Ok((paid, rejects, settled));
-    }
     // Paid rows by what a reversal or a return names: (allocation, account, amount).
     let key = |i: usize| -> (String, String, i64) {
         let alloc = allocs[i].unwrap_or("").to_string();
@@ -221,8 +205,14 @@ pub fn settle(
         };
         (alloc, account, fen[i].unwrap_or(0).abs())
     };
+    // Indexed only when a return or reversal needs a payment to pair with: a file of
+    // successes and failures has none, and a million keys cost more than the rest.
+    let pairs_needed = outcome
+        .iter()
+        .zip(&keep)
+        .any(|(o, k)| *k && matches!(o, Outcome::Returned | Outcome::Reversed));
     let mut paid: HashMap<(String, String, i64), Vec<usize>> = HashMap::new();
-    for i in (0..n).filter(|&i| keep[i] && outcome[i] == Outcome::Paid) {
+    for i in (0..n).filter(|&i| pairs_needed && keep[i] && outcome[i] == Outcome::Paid) {
         paid.entry(key(i)).or_default().push(i);
     }
     for rows in paid.values_mut() {

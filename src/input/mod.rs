@@ -145,14 +145,8 @@ fn load_parts(
     unused: &mut Vec<String>,
 ) -> Result<Vec<stack::Part>> {
     let shown = path.display().to_string();
-    let workbook = path.extension().and_then(|e| e.to_str()).is_some_and(|e| {
-        matches!(
-            e.to_ascii_lowercase().as_str(),
-            "xlsx" | "xlsm" | "xls" | "xlsb" | "ods"
-        )
-    });
     let named_sheet = options.sheet.as_deref().filter(|s| *s != "*");
-    if !workbook || named_sheet.is_some() {
+    if !read::is_workbook(path) || named_sheet.is_some() {
         let loaded = load_file_with(path, spec, options)?;
         return Ok(vec![stack::Part {
             loaded,
@@ -280,11 +274,7 @@ impl Ledgers {
         // Reference lists: `<file>.<ext>` in the data folder, loaded like the ledgers.
         let mut lists = Vec::new();
         for list in &config.lists {
-            let path = read::EXTENSIONS
-                .iter()
-                .map(|ext| dir.join(format!("{}.{ext}", list.file)))
-                .find(|p| p.is_file());
-            match path {
+            match find_stem(dir, &list.file) {
                 Some(path) => {
                     let loaded = load_file_with(&path, &LIST, &InputOptions::default())?;
                     rejects.extend(loaded.rejects);
@@ -318,10 +308,15 @@ impl Ledgers {
 /// The file for a spec in a folder: `<stem>.csv`, or the first of the other supported
 /// extensions that exists.
 pub fn find_source(dir: &Path, spec: &FileSpec) -> Option<PathBuf> {
+    find_stem(dir, spec.stem)
+}
+
+/// `<stem>.csv` in a folder, or the first of the other supported extensions that exists.
+fn find_stem(dir: &Path, stem: &str) -> Option<PathBuf> {
     read::EXTENSIONS
         .iter()
-        .map(|ext| dir.join(format!("{}.{ext}", spec.stem)))
-        .find(|p| p.exists())
+        .map(|ext| dir.join(format!("{stem}.{ext}")))
+        .find(|p| p.is_file())
 }
 
 /// Reads and validates one file with default options (built-in header aliases, first
@@ -341,46 +336,38 @@ struct Table {
 /// path; a workbook, or a text export whose first line is not the header, is read as a
 /// grid of cells and shaped (see [`shape`]).
 fn read_table(path: &Path, spec: &FileSpec, options: &InputOptions) -> Result<Table> {
-    let ext = read::extension(path);
     let user = Some(&options.columns);
-    let (grid, format) = match ext.as_str() {
-        _ if read::is_workbook(path) => {
-            let (grid, sheet) = read::read_workbook_grid(path, options.sheet.as_deref())?;
-            (grid, format!("workbook, sheet `{sheet}`"))
+    let (grid, format, header) = if read::is_workbook(path) {
+        let (grid, sheet) = read::read_workbook_grid(path, options.sheet.as_deref())?;
+        let header = shape::find_header(&grid, spec, user);
+        (grid, format!("workbook, sheet `{sheet}`"), header)
+    } else {
+        let raw = read::read_source(path, None)?;
+        let headers = clean_headers(&raw.frame);
+        let mapped = headers::map_headers(&headers, spec, user);
+        let all_required = spec
+            .columns
+            .iter()
+            .filter(|c| c.required)
+            .all(|c| mapped.contains(&Some(c.name)));
+        let line_one = |raw| Table {
+            raw,
+            header_line: 1,
+            title: Vec::new(),
+        };
+        if all_required || read::extension(path) == "parquet" {
+            return Ok(line_one(raw));
         }
-        _ => {
-            let raw = read::read_source(path, None)?;
-            let headers = clean_headers(&raw.frame);
-            let mapped = headers::map_headers(&headers, spec, user);
-            let all_required = spec
-                .columns
-                .iter()
-                .filter(|c| c.required)
-                .all(|c| mapped.contains(&Some(c.name)));
-            if all_required || ext == "parquet" {
-                return Ok(Table {
-                    raw,
-                    header_line: 1,
-                    title: Vec::new(),
-                });
-            }
-            let (grid, format) = read::read_delimited_grid(path)?;
-            // Only a better header than line 1 changes anything; else the fast read stands
-            // (and the missing column is reported as such).
-            match shape::find_header(&grid, spec, user) {
-                Some(h) if h.row > 0 => (grid, format),
-                Some(_) => {
-                    return Ok(Table {
-                        raw,
-                        header_line: 1,
-                        title: Vec::new(),
-                    })
-                }
-                None => (grid, format),
-            }
+        let (grid, format) = read::read_delimited_grid(path)?;
+        let header = shape::find_header(&grid, spec, user);
+        // Only a better header than line 1 changes anything; else the fast read stands
+        // (and the missing column is reported as such).
+        if header.as_ref().is_some_and(|h| h.row == 0) {
+            return Ok(line_one(raw));
         }
+        (grid, format, header)
     };
-    let Some(header) = shape::find_header(&grid, spec, user) else {
+    let Some(header) = header else {
         return Err(Error::NoHeader {
             path: path.display().to_string(),
             scanned: shape::HEADER_SCAN_ROWS,

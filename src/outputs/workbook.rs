@@ -106,15 +106,19 @@ pub fn write_workbook(findings: &DataFrame, summary: &Summary, path: &Path) -> R
     }
     townships(book.add_worksheet(), findings, &f)?;
     digits(book.add_worksheet(), summary, &f).map_err(xlsx)?;
-    let bytes = book.save_to_buffer().map_err(xlsx)?;
-    let mut file = crate::privacy::create_private(path).map_err(|e| Error::Write {
+    save_private(&mut book, path)
+}
+
+/// Saves a workbook readable by its owner only (it names people), as every report is.
+pub(crate) fn save_private(book: &mut Workbook, path: &Path) -> Result<()> {
+    let fail = |message: String| Error::Write {
         path: path.display().to_string(),
-        message: e.to_string(),
-    })?;
-    file.write_all(&bytes).map_err(|e| Error::Write {
-        path: path.display().to_string(),
-        message: e.to_string(),
-    })
+        message,
+    };
+    let bytes = book.save_to_buffer().map_err(|e| fail(e.to_string()))?;
+    crate::privacy::create_private(path)
+        .and_then(|mut file| file.write_all(&bytes))
+        .map_err(|e| fail(e.to_string()))
 }
 
 fn header_row(

@@ -152,13 +152,6 @@ pub fn write_worklists(findings: &DataFrame, ctx: &Context, path: &Path) -> Resu
     if book.worksheets().is_empty() {
         book.add_worksheet().set_name("无核查任务").map_err(fail)?;
     }
-    let bytes = book.save_to_buffer().map_err(fail)?;
-    use std::io::Write;
-    crate::privacy::create_private(path)
-        .and_then(|mut f| f.write_all(&bytes))
-        .map_err(|e| Error::Write {
-            path: path.display().to_string(),
-            message: e.to_string(),
-        })?;
+    crate::workbook::save_private(&mut book, path)?;
     Ok(seed)
 }

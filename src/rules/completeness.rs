@@ -30,11 +30,12 @@ pub struct Gap<'a> {
     pub rows: Vec<usize>,
 }
 
-/// The program-period groups with no payment at all (see the module comment).
-pub fn gaps<'a>(ctx: &Context, v: &Views<'a>) -> Vec<Gap<'a>> {
+/// Allocation rows past due plus grace, by program and period: what both the gaps and
+/// the coverage are counted over.
+fn past_due<'a>(ctx: &Context, v: &Views<'a>) -> BTreeMap<(&'a str, &'a str), Vec<usize>> {
     let a = &v.allocations;
     let grace = ctx.config.delayed.grace_days as i64;
-    let mut groups: BTreeMap<(&'a str, &'a str), (Vec<usize>, bool)> = BTreeMap::new();
+    let mut groups: BTreeMap<(&'a str, &'a str), Vec<usize>> = BTreeMap::new();
     for i in 0..a.len() {
         let Some(due) = a.due(i, &ctx.config) else {
             continue;
@@ -42,16 +43,22 @@ pub fn gaps<'a>(ctx: &Context, v: &Views<'a>) -> Vec<Gap<'a>> {
         if (ctx.as_of - due) as i64 <= grace {
             continue;
         }
-        let key = (a.program[i].unwrap_or(""), a.period[i].unwrap_or(""));
-        let g = groups.entry(key).or_insert((Vec::new(), false));
-        g.0.push(i);
-        g.1 |= a.count(i) > 0;
+        groups
+            .entry((a.program[i].unwrap_or(""), a.period[i].unwrap_or("")))
+            .or_default()
+            .push(i);
     }
-    let min = ctx.config.completeness.min_allocations.max(1);
     groups
+}
+
+/// The program-period groups with no payment at all (see the module comment).
+pub fn gaps<'a>(ctx: &Context, v: &Views<'a>) -> Vec<Gap<'a>> {
+    let a = &v.allocations;
+    let min = ctx.config.completeness.min_allocations.max(1);
+    past_due(ctx, v)
         .into_iter()
-        .filter(|(_, (rows, any_paid))| !any_paid && rows.len() >= min)
-        .map(|((program, period), (rows, _))| Gap {
+        .filter(|(_, rows)| rows.len() >= min && rows.iter().all(|&i| a.count(i) == 0))
+        .map(|((program, period), rows)| Gap {
             program,
             period,
             rows,
@@ -78,28 +85,13 @@ impl Coverage {
 /// it per run, so a night whose coverage collapses against the last one is noticed.
 pub fn coverage(ctx: &Context, v: &Views) -> Vec<Coverage> {
     let a = &v.allocations;
-    let grace = ctx.config.delayed.grace_days as i64;
-    let mut groups: BTreeMap<(&str, &str), (usize, usize)> = BTreeMap::new();
-    for i in 0..a.len() {
-        let Some(due) = a.due(i, &ctx.config) else {
-            continue;
-        };
-        if (ctx.as_of - due) as i64 <= grace {
-            continue;
-        }
-        let g = groups
-            .entry((a.program[i].unwrap_or(""), a.period[i].unwrap_or("")))
-            .or_default();
-        g.0 += 1;
-        g.1 += usize::from(a.count(i) > 0);
-    }
-    groups
+    past_due(ctx, v)
         .into_iter()
-        .map(|((program, period), (due, paid))| Coverage {
+        .map(|((program, period), rows)| Coverage {
             program: program.to_string(),
             period: period.to_string(),
-            due,
-            paid,
+            due: rows.len(),
+            paid: rows.iter().filter(|&&i| a.count(i) > 0).count(),
         })
         .collect()
 }
