@@ -58,24 +58,49 @@ max_id_digit_diff = 2
 max_block_size = 2000
 
 [identity]
-# Registry self-deduplication scores each candidate pair by adding the weights of what
-# agrees and disagrees (log-odds style); pairs reaching match_score are one person.
+# Registry self-deduplication compares each candidate pair field by field and adds the
+# weight of the level each field reaches (Fellegi-Sunter style: a weight is log2 of how
+# much likelier that level is for one person registered twice than for two people).
+# Pairs reaching match_score are one person. `fundaudit dedup --train` learns these
+# weights from a registry and prints them as this block, with each level's m and u.
 match_score = 6.0
-# ID number: identical; at most matching.max_id_digit_diff digits apart; further apart.
-id_exact = 10.0
-id_close = 4.0
-id_far = -1.0
-# Birth date (read from the ID number): same; different.
-birth_same = 2.0
-birth_diff = -6.0
-# Same township and village; same bank account.
-place_same = 3.0
-account_same = 3.0
-# Names reaching matching.name_cutoff agree; a rare name adds up to name_rare_bonus (a
-# name held once adds all of it, one held a thousand times or more adds nothing).
-name_agree = 2.0
+# Match probability = 1 / (1 + 2^-(score + prior_log2_odds)): the prior odds of a
+# candidate pair being one person, in bits.
+prior_log2_odds = -3.0
+# Name: equal after normalisation; alike (homophone, look-alike characters, pinyin
+# spelling of a Han name, parts reordered, or similarity reaching matching.name_cutoff);
+# of several parts one agrees and another does not; similar (0.7 up to the cut-off);
+# different.
+name_exact = 2.0
+name_alike = 1.5
+name_partial = -2.0
+name_similar = -4.0
+name_different = -5.0
+# An agreeing rare name adds up to name_rare_bonus (a name held once adds all of it, one
+# held a thousand times or more adds nothing).
 name_rare_bonus = 1.5
-name_disagree = -5.0
+# ID number outside the birth date and check character (region and sequence digits):
+# same; one or two digits apart; further; missing on either side.
+id_same = 8.0
+id_one_off = 2.0
+id_two_off = 0.0
+id_far = -3.0
+id_missing = -1.0
+# Birth date (from the ID number): same; one digit or two neighbouring digits swapped;
+# different.
+birth_same = 4.0
+birth_typo = -3.0
+birth_different = -6.0
+# Place: same village; a village name a typo apart in the same township; the same
+# village name under another township; same township; elsewhere.
+place_village = 3.0
+place_village_alike = 2.0
+place_village_name = 1.0
+place_township = 0.0
+place_elsewhere = 0.0
+# Bank account: same; different.
+account_same = 3.0
+account_different = 0.0
 # Clusters are merged only when every pair across them scores at least this (guards
 # against chaining unrelated people through one record), and never beyond this size.
 cluster_min_score = 5.0
@@ -334,18 +359,65 @@ pub struct Alert {
 #[serde(deny_unknown_fields)]
 pub struct Identity {
     pub match_score: f64,
-    pub id_exact: f64,
-    pub id_close: f64,
-    pub id_far: f64,
-    pub birth_same: f64,
-    pub birth_diff: f64,
-    pub place_same: f64,
-    pub account_same: f64,
-    pub name_agree: f64,
+    pub prior_log2_odds: f64,
+    pub name_exact: f64,
+    pub name_alike: f64,
+    pub name_partial: f64,
+    pub name_similar: f64,
+    pub name_different: f64,
     pub name_rare_bonus: f64,
-    pub name_disagree: f64,
+    pub id_same: f64,
+    pub id_one_off: f64,
+    pub id_two_off: f64,
+    pub id_far: f64,
+    pub id_missing: f64,
+    pub birth_same: f64,
+    pub birth_typo: f64,
+    pub birth_different: f64,
+    pub place_village: f64,
+    pub place_village_alike: f64,
+    pub place_village_name: f64,
+    pub place_township: f64,
+    pub place_elsewhere: f64,
+    pub account_same: f64,
+    pub account_different: f64,
     pub cluster_min_score: f64,
     pub max_cluster_size: usize,
+    /// What `dedup --train` estimated, kept beside the weights it set: level → [m, u].
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub learned: BTreeMap<String, [f64; 2]>,
+}
+
+impl Identity {
+    /// Every weight by its key, for validation and for printing a learned block.
+    pub fn weight_keys(&self) -> Vec<(&'static str, f64)> {
+        vec![
+            ("match_score", self.match_score),
+            ("prior_log2_odds", self.prior_log2_odds),
+            ("name_exact", self.name_exact),
+            ("name_alike", self.name_alike),
+            ("name_partial", self.name_partial),
+            ("name_similar", self.name_similar),
+            ("name_different", self.name_different),
+            ("name_rare_bonus", self.name_rare_bonus),
+            ("id_same", self.id_same),
+            ("id_one_off", self.id_one_off),
+            ("id_two_off", self.id_two_off),
+            ("id_far", self.id_far),
+            ("id_missing", self.id_missing),
+            ("birth_same", self.birth_same),
+            ("birth_typo", self.birth_typo),
+            ("birth_different", self.birth_different),
+            ("place_village", self.place_village),
+            ("place_village_alike", self.place_village_alike),
+            ("place_village_name", self.place_village_name),
+            ("place_township", self.place_township),
+            ("place_elsewhere", self.place_elsewhere),
+            ("account_same", self.account_same),
+            ("account_different", self.account_different),
+            ("cluster_min_score", self.cluster_min_score),
+        ]
+    }
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
@@ -432,9 +504,12 @@ impl Config {
             path: origin.to_string(),
             message,
         };
-        let user: toml::Table = text
+        let mut user: toml::Table = text
             .parse()
             .map_err(|e: toml::de::Error| bad(e.to_string()))?;
+        if let Some(toml::Value::Table(identity)) = user.get_mut("identity") {
+            rename_legacy_identity_keys(identity).map_err(bad)?;
+        }
         let mut merged: toml::Table = if origin == "<built-in defaults>" {
             toml::Table::new()
         } else {
@@ -558,20 +633,7 @@ impl Config {
             return Err("identity.max_cluster_size must be at least 2".into());
         }
         let id = &self.identity;
-        for (key, v) in [
-            ("match_score", id.match_score),
-            ("id_exact", id.id_exact),
-            ("id_close", id.id_close),
-            ("id_far", id.id_far),
-            ("birth_same", id.birth_same),
-            ("birth_diff", id.birth_diff),
-            ("place_same", id.place_same),
-            ("account_same", id.account_same),
-            ("name_agree", id.name_agree),
-            ("name_rare_bonus", id.name_rare_bonus),
-            ("name_disagree", id.name_disagree),
-            ("cluster_min_score", id.cluster_min_score),
-        ] {
+        for (key, v) in id.weight_keys() {
             if !v.is_finite() {
                 return Err(format!("identity.{key} = {v} must be a finite number"));
             }
@@ -616,6 +678,37 @@ impl Config {
         }
         Ok(())
     }
+}
+
+/// Config files written before the identity model had levels: keys whose meaning is
+/// unchanged take their new names; keys whose meaning changed are refused with what to
+/// write instead, rather than silently read as something else.
+fn rename_legacy_identity_keys(identity: &mut toml::Table) -> Result<(), String> {
+    for (old, new) in [
+        ("name_agree", "name_exact"),
+        ("name_disagree", "name_different"),
+        ("birth_diff", "birth_different"),
+        ("place_same", "place_village"),
+    ] {
+        if let Some(v) = identity.remove(old) {
+            if identity.contains_key(new) {
+                return Err(format!(
+                    "identity.{old} and identity.{new} are one key: keep {new}"
+                ));
+            }
+            identity.insert(new.to_string(), v);
+        }
+    }
+    for old in ["id_exact", "id_close"] {
+        if identity.contains_key(old) {
+            return Err(format!(
+                "identity.{old} is gone: the ID number is now weighed without its birth date \
+                 (id_same, id_one_off, id_two_off, id_far, id_missing) and the birth date on \
+                 its own (birth_same, birth_typo, birth_different); see `fundaudit config`"
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// Recursive table merge: user values replace defaults key by key.
@@ -682,6 +775,15 @@ mod tests {
 
     #[test]
     fn bad_value_is_named() {
+        let old = Config::from_toml_str(
+            "[identity]\nname_agree = 2.5\nbirth_diff = -7.0\n",
+            "t.toml",
+        )
+        .unwrap();
+        assert_eq!(old.identity.name_exact, 2.5);
+        assert_eq!(old.identity.birth_different, -7.0);
+        let e = Config::from_toml_str("[identity]\nid_exact = 9.0\n", "t.toml").unwrap_err();
+        assert!(e.to_string().contains("id_same"), "{e}");
         let e = Config::from_toml_str("[matching]\nname_cutoff = 1.5\n", "t.toml").unwrap_err();
         assert!(e.to_string().contains("matching.name_cutoff"), "{e}");
         let e = Config::from_toml_str("[delayed]\ngrace_days = \"x\"\n", "t.toml").unwrap_err();

@@ -19,6 +19,7 @@ use fundaudit::check::check_inputs;
 use fundaudit::config::{Config, DEFAULT_CONFIG_TOML};
 use fundaudit::generate::{generate, GenerateOptions};
 use fundaudit::ledger::{import_dispositions, parse_status, Ledger, RuleStats};
+use fundaudit::operations::identity_stats::identity_stats;
 use fundaudit::registry_dedup::{run_dedup, DedupOptions};
 use fundaudit::{parse, run, Error, RunOptions};
 
@@ -193,6 +194,11 @@ enum Command {
         /// Also time the comparison kernel alone on this many pairs, on one thread.
         #[arg(long, default_value_t = 0)]
         kernel_pairs: usize,
+        /// Learn the identity weights from this registry (EM over the candidate pairs,
+        /// u from random pairs), print them as an [identity] block (identity.toml with
+        /// --out) and deduplicate with them.
+        #[arg(long)]
+        train: bool,
     },
     /// Record an officer's disposition of a finding in the case ledger, or import a
     /// filled-in disposition column (CSV or workbook) with --import.
@@ -222,6 +228,13 @@ enum Command {
     Stats {
         #[arg(long, default_value = "reports/ledger.sqlite")]
         ledger: PathBuf,
+        /// Instead: how the identity weights in use, those learned from the registry
+        /// (--data) and those learned with the officers' decisions on duplicate
+        /// findings would judge the confirmed and dismissed pairs, and the block to adopt.
+        #[arg(long)]
+        identity: bool,
+        #[command(flatten)]
+        input: InputArgs,
     },
     /// Print the default configuration file, with a comment on every key.
     Config,
@@ -427,16 +440,25 @@ fn try_main() -> anyhow::Result<Outcome> {
             }
             Ok(Outcome::Done)
         }
-        Command::Stats { ledger } => {
+        Command::Stats {
+            ledger,
+            identity,
+            input,
+        } => {
             if !ledger.exists() {
                 return Err(
                     Error::Argument(format!("no case ledger at {}", ledger.display())).into(),
                 );
             }
-            print!(
-                "{}",
-                RuleStats::render_all(&Ledger::open_read(&ledger)?.stats()?)
-            );
+            let book = Ledger::open_read(&ledger)?;
+            if identity {
+                print!(
+                    "{}",
+                    identity_stats(&input.data, &book, &input.config()?)?.render()
+                );
+            } else {
+                print!("{}", RuleStats::render_all(&book.stats()?));
+            }
             Ok(Outcome::Done)
         }
         Command::Check { input, out } => {
@@ -449,12 +471,14 @@ fn try_main() -> anyhow::Result<Outcome> {
             input,
             out,
             kernel_pairs,
+            train,
         } => {
             let report = run_dedup(&DedupOptions {
                 config: input.config()?,
                 data_dir: input.data,
                 out_dir: out,
                 kernel_pairs,
+                train,
             })?;
             print!("{}", report.render());
             Ok(Outcome::Done)

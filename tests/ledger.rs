@@ -427,3 +427,78 @@ fn a_night_whose_coverage_collapses_against_the_last_is_incomplete() {
         "{out}"
     );
 }
+
+/// Officers' decisions on duplicate findings judge the identity weights: `stats
+/// --identity` counts how many confirmed and dismissed pairs the weights in use, the
+/// weights learned from the registry, and those learned with the decisions would match,
+/// and prints the block to adopt.
+#[test]
+fn identity_stats_count_decisions_under_each_set_of_weights() {
+    let dir = tempfile::tempdir().unwrap();
+    let (data, reports) = (dir.path().join("data"), dir.path().join("reports"));
+    fundaudit()
+        .args([
+            "generate",
+            "--beneficiaries",
+            "1500",
+            "--seed",
+            "5",
+            "--out",
+        ])
+        .arg(&data)
+        .assert()
+        .success();
+    run(&data, &reports, "2026-03-31");
+    let db = reports.join("ledger.sqlite");
+    let dups: Vec<_> = read_csv(&reports.join("latest/findings.csv"))
+        .into_iter()
+        .filter(|f| f["rule"] == "DUP_PERSON_PERIOD" && f["beneficiary_ids"].contains(';'))
+        .collect();
+    assert!(dups.len() >= 8, "{}", dups.len());
+    // Five confirmed, two dismissed (the officer found them two people after all).
+    for (f, status) in dups
+        .iter()
+        .zip(["confirmed"; 5].into_iter().chain(["dismissed"; 2]))
+    {
+        fundaudit()
+            .args([
+                "review",
+                &f["finding_id"],
+                "--status",
+                status,
+                "--by",
+                "王科长",
+                "--ledger",
+            ])
+            .arg(&db)
+            .assert()
+            .success();
+    }
+    let out = fundaudit()
+        .args(["stats", "--identity", "--ledger"])
+        .arg(&db)
+        .arg("--data")
+        .arg(&data)
+        .assert()
+        .success();
+    let text = String::from_utf8_lossy(&out.get_output().stdout).to_string();
+    println!("{text}");
+    assert!(
+        text.contains("5 confirmed and 2 dismissed findings"),
+        "{text}"
+    );
+    // The weights in use made these findings: they match every decided pair.
+    let in_use = text.lines().find(|l| l.starts_with("in use")).unwrap();
+    let cells: Vec<&str> = in_use.split_whitespace().collect();
+    assert!(cells.contains(&"5/5") && cells.contains(&"2/2"), "{in_use}");
+    assert!(text
+        .lines()
+        .any(|l| l.starts_with("learned from the registry")));
+    assert!(text
+        .lines()
+        .any(|l| l.starts_with("learned with the decisions")));
+    assert!(
+        text.contains("[identity]") && text.contains("2 dismissed pairs from the case ledger"),
+        "{text}"
+    );
+}

@@ -16,9 +16,11 @@ use rand_chacha::ChaCha8Rng;
 
 mod names;
 pub mod shapes;
+mod twins;
 mod write;
 
-use names::{homophone, traditional, GIVEN, MINORITY, SURNAMES};
+use names::{traditional, GIVEN, MINORITY, SURNAMES};
+use twins::{far_id, plant_hard_negatives, plant_twin};
 use write::{write_all, write_registry};
 
 use crate::config::Config;
@@ -138,6 +140,8 @@ struct Gen {
     sound_cache: HashMap<String, String>,
     /// Registrations of one person: (original row, twin row, how).
     twins: Vec<(usize, usize, &'static str)>,
+    /// Two people a careless matcher would take for one: (row, row, how).
+    hard_negatives: Vec<(usize, usize, &'static str)>,
 }
 
 /// Townships per county; a county holds about `PEOPLE_PER_COUNTY` beneficiaries.
@@ -406,11 +410,15 @@ impl Gen {
     }
 
     /// How the bank spells the account holder: mostly as registered, sometimes in
-    /// traditional characters, with a space, or with a full-width space.
+    /// traditional characters, with a space, a full-width space, in pinyin as cards
+    /// issued abroad or by some banks do (`ZHANG WEI`), or with a minority name's dot in
+    /// another code point.
     fn bank_spelling(&mut self, name: String) -> String {
         match self.rng.random_range(0..100) {
             0..=2 => traditional(&name).unwrap_or(name),
             3 => name.replace('·', "•"),
+            6 => twins::latin(&name, false).to_uppercase(),
+            7 => name.replace('·', "．"),
             4 if name.chars().count() == 2 => {
                 name.chars().map(String::from).collect::<Vec<_>>().join(" ")
             }
@@ -482,6 +490,7 @@ pub fn generate(opts: &GenerateOptions, out: &Path) -> Result<()> {
         townships: TOWNSHIPS_PER_COUNTY * n.div_ceil(PEOPLE_PER_COUNTY),
         sound_cache: HashMap::new(),
         twins: Vec::new(),
+        hard_negatives: Vec::new(),
     };
     for i in 0..n {
         let p = g.person(i);
@@ -552,6 +561,10 @@ pub fn generate(opts: &GenerateOptions, out: &Path) -> Result<()> {
         for k in 0..count(0.01) {
             let p = take();
             plant_twin(&mut g, p, k);
+        }
+        for k in 0..count(0.004) {
+            let p = take();
+            plant_hard_negatives(&mut g, p, k);
         }
         return write_registry(&g, out);
     }
@@ -696,30 +709,25 @@ pub fn generate(opts: &GenerateOptions, out: &Path) -> Result<()> {
     for k in 0..count(0.01) {
         let p = take();
         let (twin_index, how) = plant_twin(&mut g, p, k);
-        let township = g.people[p].township;
-        let twin_pid = g.people[twin_index].id.clone();
-        // The twin is allocated the same program and period as the original's first line.
-        if let Some(a) = alloc_of
-            .get(&g.people[p].id)
-            .and_then(|v| v.first().copied())
-        {
-            let new_id = g.alloc_id();
-            let src_alloc = &g.allocations[a];
-            let new = Allocation {
-                id: new_id,
-                program: src_alloc.program,
-                period: src_alloc.period.clone(),
-                person: twin_pid.clone(),
-                township,
-                amount_fen: src_alloc.amount_fen,
-                received: src_alloc.received,
-                due: src_alloc.due,
-            };
-            let ids = vec![src_alloc.id.clone(), new.id.clone()];
-            g.allocations.push(new);
-            let idx = g.allocations.len() - 1;
-            g.pay_clean(idx);
+        if let Some(ids) = mirror_first_allocation(&mut g, &alloc_of, p, twin_index) {
             g.plant("DUP_PERSON_PERIOD", "allocation", ids, how);
+            if g.people[twin_index].id_number.is_empty() {
+                let twin_pid = g.people[twin_index].id.clone();
+                g.plant(
+                    "GHOST_INVALID_ID",
+                    "beneficiary",
+                    vec![twin_pid],
+                    "second registration without an ID number",
+                );
+            }
+        }
+    }
+    // Hard negatives: twins and namesakes of one village, paid for the same program and
+    // period as their neighbour. Merging them would raise a false DUP_PERSON_PERIOD.
+    for k in 0..count(0.004) {
+        let p = take();
+        for q in plant_hard_negatives(&mut g, p, k) {
+            mirror_first_allocation(&mut g, &alloc_of, p, q);
         }
     }
 
@@ -1221,86 +1229,32 @@ fn write_standards(out: &Path) -> Result<()> {
     })
 }
 
-/// A second registration of person `p`, in one of four ways (`k` picks): the same ID
-/// number in traditional characters, an ID number one digit off, a homophone in the same
-/// village with another ID number, the same ID number in the same village. Returns the
-/// twin's row and how it was made.
-fn plant_twin(g: &mut Gen, p: usize, k: usize) -> (usize, &'static str) {
-    let src = &g.people[p];
-    let (name, birth, township, village, id_number) = (
-        src.name.clone(),
-        src.birth,
-        src.township,
-        src.village.clone(),
-        src.id_number.clone(),
-    );
-    let (twin_name, twin_id, twin_village, how) = match k % 4 {
-        0 => (
-            traditional(&name).unwrap_or_else(|| name.clone()),
-            id_number.clone(),
-            g.village(township),
-            "same ID number",
-        ),
-        1 => {
-            // One sequence digit mistyped, the check digit recomputed as systems do,
-            // into a number nobody else holds.
-            let id = (1..10u8)
-                .map(|step| {
-                    let mut b = id_number.as_bytes()[..17].to_vec();
-                    b[15] = b'0' + (b[15] - b'0' + step) % 10;
-                    let c = idcard::check_char(&b).unwrap_or(b'0');
-                    b.push(c);
-                    String::from_utf8(b).unwrap_or_default()
-                })
-                .find(|id| !g.ids_used.contains(id))
-                .unwrap_or_else(|| id_number.clone());
-            g.ids_used.insert(id.clone());
-            (
-                name.clone(),
-                id,
-                g.village(township),
-                "ID number one digit off",
-            )
-        }
-        2 => match homophone(&name) {
-            Some(h) => {
-                let id = far_id(g, birth, &id_number, township);
-                (
-                    h,
-                    id,
-                    village.clone(),
-                    "homophone, same birth date and village",
-                )
-            }
-            None => (
-                name.chars().map(String::from).collect::<Vec<_>>().join(" "),
-                id_number.clone(),
-                village.clone(),
-                "spaced name, same ID",
-            ),
-        },
-        _ => (
-            name.clone(),
-            id_number.clone(),
-            village.clone(),
-            "same ID number, same village",
-        ),
+/// Allocates person `q` the program, period and amount of person `p`'s first allocation
+/// and pays it on time; returns both allocation ids.
+fn mirror_first_allocation(
+    g: &mut Gen,
+    alloc_of: &HashMap<String, Vec<usize>>,
+    p: usize,
+    q: usize,
+) -> Option<Vec<String>> {
+    let a = *alloc_of.get(&g.people[p].id)?.first()?;
+    let new_id = g.alloc_id();
+    let src = &g.allocations[a];
+    let new = Allocation {
+        id: new_id,
+        program: src.program,
+        period: src.period.clone(),
+        person: g.people[q].id.clone(),
+        township: g.people[q].township,
+        amount_fen: src.amount_fen,
+        received: src.received,
+        due: src.due,
     };
-    let twin_index = g.people.len();
-    let twin = Person {
-        id: format!("B{:07}", twin_index + 1),
-        name: twin_name,
-        id_number: twin_id,
-        birth,
-        township,
-        village: twin_village,
-        account: g.account(),
-        card_holder: None,
-        death: None,
-    };
-    g.people.push(twin);
-    g.twins.push((p, twin_index, how));
-    (twin_index, how)
+    let ids = vec![src.id.clone(), new.id.clone()];
+    g.allocations.push(new);
+    let idx = g.allocations.len() - 1;
+    g.pay_clean(idx);
+    Some(ids)
 }
 
 /// Payment rows by a key (allocation or beneficiary), in the order they were made.
@@ -1325,16 +1279,5 @@ fn clone_payment(p: &Payment) -> Payment {
         amount_fen: p.amount_fen,
         paid: p.paid,
         program: p.program,
-    }
-}
-
-/// A fresh valid ID with the same birth date whose sequence differs in every digit.
-fn far_id(g: &mut Gen, birth: NaiveDate, near: &str, township: usize) -> String {
-    let seq = near.as_bytes()[14..17].to_vec();
-    loop {
-        let id = g.unique_id(birth, township);
-        if id.as_bytes()[14..17].iter().zip(&seq).all(|(x, y)| x != y) {
-            return id;
-        }
     }
 }

@@ -83,6 +83,14 @@ pub(super) fn write_registry(g: &Gen, out: &Path) -> Result<()> {
         g.twins.iter().map(|&(a, b, how)| {
             format!("{},{},{}", g.people[a].id, g.people[b].id, csv_field(how))
         }),
+    )?;
+    write_file(
+        out,
+        "hard_negatives.csv",
+        "beneficiary_id_a,beneficiary_id_b,how",
+        g.hard_negatives.iter().map(|&(a, b, how)| {
+            format!("{},{},{}", g.people[a].id, g.people[b].id, csv_field(how))
+        }),
     )
 }
 

@@ -2,15 +2,22 @@
 //! rules all ask it, so it is answered here once, and every answer keeps the comparison
 //! that decided it for the finding's evidence.
 
+pub mod blocking;
 pub mod dedup;
 pub mod idcard;
+pub mod model;
 pub mod normalize;
+pub mod packed;
 pub mod payee;
 pub mod resolve;
+pub mod shape;
 pub mod similarity;
+pub mod train;
 
-pub use dedup::{dedup_registry, Comparison, Dedup, PairMatch, Person, Places};
+pub use dedup::{dedup_registry, Dedup, PairMatch, Refusal};
+pub use model::Comparison;
 pub use normalize::{normalize_name, NormName};
+pub use packed::{PackedRegistry, Person, RegistryBuilder};
 pub use payee::{judge_payees, Payee};
 pub use resolve::{match_deaths, DeathLink, DeathMatch, OfficialIndex};
 pub use similarity::{compare_names, NameSimilarity};

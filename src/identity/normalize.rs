@@ -8,8 +8,8 @@ use std::sync::OnceLock;
 use pinyin::ToPinyin;
 use unicode_normalization::UnicodeNormalization;
 
-const CJK_START: u32 = 0x3400;
-const CJK_END: u32 = 0x9FFF;
+pub(crate) const CJK_START: u32 = 0x3400;
+pub(crate) const CJK_END: u32 = 0x9FFF;
 
 /// A name ready for comparison: simplified characters and toneless pinyin.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
@@ -22,30 +22,46 @@ pub struct NormName {
     /// zhang-yan-lin 0.98 alike.
     pub syllables: Box<[u16]>,
     /// Toneless pinyin, concatenated (`zhangwei`): the key that blocks homophones together.
+    /// Latin letters stay as they are, so 张伟 and the bank's `ZHANG Wei` share it.
     pub pinyin: Box<str>,
+    /// Where each token of `pinyin` ends (tokens are what separators divided: `买买提·吐尔逊`
+    /// has two, `张伟` one). Names whose parts come in another order are found by them.
+    pub token_ends: Box<[u16]>,
+    /// Character shapes (see [`super::shape`]) for look-alike characters.
+    pub shapes: Box<[u32]>,
 }
 
 impl NormName {
     pub fn new(raw: &str) -> NormName {
-        let chars: Vec<char> = normalize_chars(raw);
+        let (chars, char_ends) = normalize_tokens(raw);
         let table = syllable_table();
         let mut pinyin = String::with_capacity(chars.len() * 4);
-        let syllables = chars
-            .iter()
-            .map(|&c| {
-                let token = syllable(c);
-                match table.text.get(token as usize) {
-                    Some(text) if token & 0x8000 == 0 => pinyin.push_str(text),
-                    _ => pinyin.push(c),
-                }
-                token
-            })
-            .collect();
-        NormName {
-            chars: chars.into_boxed_slice(),
-            syllables,
-            pinyin: pinyin.into_boxed_str(),
+        let mut token_ends = Vec::with_capacity(char_ends.len());
+        let mut ends = char_ends.iter().peekable();
+        let mut syllables = Vec::with_capacity(chars.len());
+        for (i, &c) in chars.iter().enumerate() {
+            let token = syllable(c);
+            match table.text.get(token as usize) {
+                Some(text) if token & 0x8000 == 0 => pinyin.push_str(text),
+                _ => pinyin.push(c),
+            }
+            syllables.push(token);
+            while ends.next_if(|&&e| e == i + 1).is_some() {
+                token_ends.push(pinyin.len().min(u16::MAX as usize) as u16);
+            }
         }
+        NormName {
+            shapes: chars.iter().map(|&c| super::shape::shape(c)).collect(),
+            chars: chars.into_boxed_slice(),
+            syllables: syllables.into_boxed_slice(),
+            pinyin: pinyin.into_boxed_str(),
+            token_ends: token_ends.into_boxed_slice(),
+        }
+    }
+
+    /// Whether every character is a Latin letter (a bank's transliteration).
+    pub fn is_latin(&self) -> bool {
+        !self.chars.is_empty() && self.chars.iter().all(|c| c.is_ascii_lowercase())
     }
 
     pub fn is_empty(&self) -> bool {
@@ -118,23 +134,39 @@ pub fn normalize_name(raw: &str) -> String {
 }
 
 fn normalize_chars(raw: &str) -> Vec<char> {
+    normalize_tokens(raw).0
+}
+
+/// Normalised characters and where each token ends (separators divide tokens).
+fn normalize_tokens(raw: &str) -> (Vec<char>, Vec<usize>) {
     let table = simplified_table();
     // Compatibility decomposition (full-width → half-width), lower case, then decompose
     // again and drop combining marks: José and Jose are one name to a bank clerk, and the
     // result is stable under a second pass (idempotent; property-tested below).
     let lowered: String = raw.nfkd().flat_map(char::to_lowercase).collect();
-    lowered
-        .nfkd()
-        .filter(|c| !is_separator(*c) && !unicode_normalization::char::is_combining_mark(*c))
-        .map(|c| {
-            let u = c as u32;
-            if (CJK_START..=CJK_END).contains(&u) {
-                table[(u - CJK_START) as usize]
-            } else {
-                c
+    let mut chars = Vec::with_capacity(lowered.len());
+    let mut ends = Vec::new();
+    for c in lowered.nfkd() {
+        if is_separator(c) {
+            if chars.len() > ends.last().copied().unwrap_or(0) {
+                ends.push(chars.len());
             }
-        })
-        .collect()
+            continue;
+        }
+        if unicode_normalization::char::is_combining_mark(c) {
+            continue;
+        }
+        let u = c as u32;
+        chars.push(if (CJK_START..=CJK_END).contains(&u) {
+            table[(u - CJK_START) as usize]
+        } else {
+            c
+        });
+    }
+    if chars.len() > ends.last().copied().unwrap_or(0) {
+        ends.push(chars.len());
+    }
+    (chars, ends)
 }
 
 /// Spaces (any width), the middle dots of transliterated minority names, and punctuation
@@ -144,9 +176,16 @@ fn is_separator(c: char) -> bool {
         || c.is_control()
         || matches!(
             c,
+            // The dots of transliterated names in their many code points (full-width
+            // ． and ﹒ decompose to '.', ･ to ・, ΄· to ·).
             '·' | '•'
                 | '・'
                 | '‧'
+                | '∙'
+                | '⋅'
+                | 'ᐧ'
+                | '●'
+                | '°'
                 | '.'
                 | '-'
                 | '_'

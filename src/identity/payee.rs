@@ -81,6 +81,7 @@ pub fn judge_payees(
                     chars: 1.0,
                     pinyin: 1.0,
                     score: 1.0,
+                    how: super::similarity::NameMatch::Exact,
                 });
             }
             let payee = &normed[raw];

@@ -68,6 +68,30 @@ fn jaro_long<T: PartialEq + Copy>(a: &[T], b: &[T]) -> f64 {
     strsim::generic_jaro(&a.to_vec(), &b.to_vec())
 }
 
+/// How two names met, the strongest way that applies: evidence says which, and the
+/// identity model weighs exact, alike and partial agreement differently.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+pub enum NameMatch {
+    /// Equal after normalisation.
+    Exact,
+    /// Same sound, syllable by syllable (张伟/张玮).
+    Homophone,
+    /// Each character equal, a homophone or a look-alike (己/已, 戊/戌).
+    LookAlike,
+    /// A Han name and its pinyin or Latin spelling (买买提吐尔逊/Maimaiti Tuerxun).
+    Spelling,
+    /// The same parts in another order (吐尔逊·买买提, OLIVIA BLACKWELL/blackwell olivia).
+    Reordered,
+    /// Close letters or characters (a typo).
+    Similar,
+    /// Of two or more parts, one agrees exactly and another does not (a changed surname).
+    Partial,
+    /// Different names.
+    Different,
+    /// One of the names is empty.
+    Missing,
+}
+
 /// The comparison of two names, kept whole so evidence can say why names were judged equal.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct NameSimilarity {
@@ -75,64 +99,201 @@ pub struct NameSimilarity {
     pub chars: f64,
     /// Jaro-Winkler on toneless pinyin syllables.
     pub pinyin: f64,
-    /// max(chars, pinyin_weight * pinyin): the number cut-offs apply to.
+    /// The number cut-offs apply to: the best of characters, pinyin_weight times pinyin,
+    /// and pinyin_weight for look-alikes, spellings and reorderings.
     pub score: f64,
+    pub how: NameMatch,
 }
 
 impl NameSimilarity {
     /// Short Chinese description for evidence.
     pub fn describe(&self) -> String {
-        if self.chars >= 1.0 {
-            "姓名规范化后一致".to_string()
-        } else if self.pinyin >= 1.0 {
-            format!("姓名同音（字形相似度{:.2}，拼音一致）", self.chars)
-        } else {
-            format!(
+        match self.how {
+            NameMatch::Exact => "姓名规范化后一致".to_string(),
+            NameMatch::Homophone => {
+                format!("姓名同音（字形相似度{:.2}，拼音一致）", self.chars)
+            }
+            NameMatch::LookAlike => "姓名各字相同、同音或形近（疑似抄录错字）".to_string(),
+            NameMatch::Spelling => {
+                format!("汉字姓名与拼音拼写一致（相似度{:.2}）", self.score)
+            }
+            NameMatch::Reordered => "姓名各部分相同但顺序颠倒".to_string(),
+            NameMatch::Partial => "姓名部分一致（一部分相同、另一部分不同）".to_string(),
+            NameMatch::Missing => "姓名缺失".to_string(),
+            NameMatch::Similar | NameMatch::Different => format!(
                 "姓名相似度{:.2}（字形{:.2}，拼音{:.2}）",
                 self.score, self.chars, self.pinyin
-            )
+            ),
+        }
+    }
+}
+
+/// A name in any fixed-width representation: the owned [`NormName`] and the packed
+/// records of registry deduplication both lend one, so there is one comparison.
+#[derive(Debug, Clone, Copy)]
+pub struct NameParts<'a, C> {
+    pub chars: &'a [C],
+    pub syllables: &'a [u16],
+    pub shapes: &'a [u32],
+    /// Pinyin for Han characters, the letters themselves otherwise.
+    pub roman: &'a [u8],
+    /// End of each token in `roman`.
+    pub token_ends: &'a [u16],
+    pub han: bool,
+    pub latin: bool,
+}
+
+impl NormName {
+    pub fn parts(&self) -> NameParts<'_, char> {
+        NameParts {
+            chars: &self.chars,
+            syllables: &self.syllables,
+            shapes: &self.shapes,
+            roman: self.pinyin.as_bytes(),
+            token_ends: &self.token_ends,
+            han: self.is_han(),
+            latin: self.is_latin(),
         }
     }
 }
 
 pub fn compare_names(a: &NormName, b: &NormName, pinyin_weight: f64) -> NameSimilarity {
-    compare_tokens(
-        (&a.chars, &a.syllables, a.is_han()),
-        (&b.chars, &b.syllables, b.is_han()),
-        pinyin_weight,
-    )
+    compare_parts(&a.parts(), &b.parts(), pinyin_weight)
 }
 
-/// The one name comparison, over any fixed-width representation: characters, syllable
-/// tokens, and whether the name is all Han. [`compare_names`] and the compact records of
-/// registry deduplication both come here.
-pub fn compare_tokens<C: PartialEq + Copy, S: PartialEq + Copy>(
-    a: (&[C], &[S], bool),
-    b: (&[C], &[S], bool),
+/// The one name comparison. Exact and homophone agreement come first; look-alike
+/// characters, spellings across scripts and reordered parts are tried only when the
+/// plain similarity has not already reached `pinyin_weight`, so the common case costs
+/// two Jaro-Winklers.
+pub fn compare_parts<C: PartialEq + Copy>(
+    a: &NameParts<C>,
+    b: &NameParts<C>,
     pinyin_weight: f64,
 ) -> NameSimilarity {
-    let ((ac, asy, a_han), (bc, bsy, b_han)) = (a, b);
-    if ac == bc {
-        let s = if ac.is_empty() { 0.0 } else { 1.0 };
-        return NameSimilarity {
-            chars: s,
-            pinyin: s,
-            score: s,
-        };
+    let result = |chars, pinyin, score, how| NameSimilarity {
+        chars,
+        pinyin,
+        score,
+        how,
+    };
+    if a.chars.is_empty() || b.chars.is_empty() {
+        return result(0.0, 0.0, 0.0, NameMatch::Missing);
     }
-    let chars = jaro_winkler(ac, bc);
-    let pinyin = jaro_winkler(asy, bsy);
-    let mut score = chars.max(pinyin_weight * pinyin);
-    if ac.len() != bc.len() && a_han && b_han {
+    if a.chars == b.chars {
+        return result(1.0, 1.0, 1.0, NameMatch::Exact);
+    }
+    let chars = jaro_winkler(a.chars, b.chars);
+    let pinyin = jaro_winkler(a.syllables, b.syllables);
+    let (mut score, mut how) = if pinyin >= 1.0 && pinyin_weight >= chars {
+        (pinyin_weight, NameMatch::Homophone)
+    } else {
+        (chars.max(pinyin_weight * pinyin), NameMatch::Similar)
+    };
+    let same_length = a.chars.len() == b.chars.len();
+    if a.han && b.han && !same_length {
         // 郭华 and 郭华芳 are two names, though Jaro-Winkler rates a prefix at 0.91: Han
         // names of different lengths never reach a same-name cut-off.
         score = score.min(HAN_LENGTH_MISMATCH_CAP);
     }
-    NameSimilarity {
-        chars,
-        pinyin,
-        score,
+    if score < pinyin_weight && a.han && b.han && same_length && look_alike(a, b) {
+        (score, how) = (pinyin_weight, NameMatch::LookAlike);
     }
+    if score < pinyin_weight && (a.latin || b.latin) && (a.han || b.han) {
+        let r = pinyin_weight * jaro_winkler(a.roman, b.roman);
+        if r > score {
+            (score, how) = (r, NameMatch::Spelling);
+        }
+    }
+    if score < pinyin_weight && (a.token_ends.len() > 1 || b.token_ends.len() > 1) {
+        let r = reordered(a, b).max(reordered(b, a));
+        // Only a reordering that is nearly exact counts: two parts each a little off
+        // in another order is a different name more often than not.
+        if r >= 0.95 && pinyin_weight * r > score {
+            (score, how) = (pinyin_weight * r, NameMatch::Reordered);
+        }
+    }
+    if score < pinyin_weight && shares_a_part(a, b) {
+        how = NameMatch::Partial;
+    } else if how == NameMatch::Similar && score < 0.7 {
+        how = NameMatch::Different;
+    }
+    result(chars, pinyin, score, how)
+}
+
+/// Every position equal, a homophone or a look-alike character, and at least one a
+/// look-alike: a clerk's misreading of a handwritten form.
+fn look_alike<C: PartialEq + Copy>(a: &NameParts<C>, b: &NameParts<C>) -> bool {
+    let mut any = false;
+    for i in 0..a.chars.len() {
+        if a.chars[i] == b.chars[i] || a.syllables[i] == b.syllables[i] {
+            continue;
+        }
+        let (sa, sb) = (a.shapes.get(i), b.shapes.get(i));
+        match (sa, sb) {
+            (Some(&x), Some(&y)) if super::shape::alike(x, y) => any = true,
+            _ => return false,
+        }
+    }
+    any
+}
+
+const MAX_TOKENS: usize = 4;
+
+fn tokens<'a, C>(n: &NameParts<'a, C>) -> impl Iterator<Item = &'a [u8]> + 'a {
+    let (roman, ends) = (n.roman, n.token_ends);
+    ends.iter().enumerate().map(move |(i, &e)| {
+        let start = if i == 0 { 0 } else { ends[i - 1] as usize };
+        &roman[start.min(roman.len())..(e as usize).min(roman.len())]
+    })
+}
+
+/// Best Jaro-Winkler between `b`'s romanisation and `a`'s parts in another order
+/// (names of two to four parts; their order is the only thing tried).
+fn reordered<C>(a: &NameParts<C>, b: &NameParts<C>) -> f64 {
+    let parts: Vec<&[u8]> = tokens(a).collect();
+    if parts.len() < 2 || parts.len() > MAX_TOKENS {
+        return 0.0;
+    }
+    let mut order: Vec<usize> = (0..parts.len()).collect();
+    let mut best = 0.0f64;
+    let mut buf = [0u8; STACK_LEN];
+    // Heap's algorithm over at most 24 orders, the first (the given order) skipped.
+    let mut c = vec![0usize; order.len()];
+    let mut i = 0;
+    while i < order.len() {
+        if c[i] < i {
+            if i % 2 == 0 {
+                order.swap(0, i);
+            } else {
+                order.swap(c[i], i);
+            }
+            let mut len = 0;
+            for &k in &order {
+                for &byte in parts[k] {
+                    if len < STACK_LEN {
+                        buf[len] = byte;
+                        len += 1;
+                    }
+                }
+            }
+            best = best.max(jaro_winkler(&buf[..len], b.roman));
+            c[i] += 1;
+            i = 0;
+        } else {
+            c[i] = 0;
+            i += 1;
+        }
+    }
+    best
+}
+
+/// Two names, one at least of several parts, that share one part exactly (at least
+/// two letters): a changed surname, or a given name left out on one record.
+fn shares_a_part<C>(a: &NameParts<C>, b: &NameParts<C>) -> bool {
+    if a.token_ends.len() < 2 && b.token_ends.len() < 2 {
+        return false;
+    }
+    tokens(a).any(|x| x.len() >= 2 && tokens(b).any(|y| x == y))
 }
 
 /// The most two Han names of different lengths can score.
@@ -159,7 +320,9 @@ mod tests {
     fn variants_and_strangers() {
         assert_eq!(sim("張偉", "张 伟").score, 1.0);
         assert!(sim("王芳", "李娜").score < 0.6);
-        assert!(sim("王芳", "王芬").score < 0.9, "{:?}", sim("王芳", "王芬"));
+        assert!(sim("王芳", "王丽").score < 0.9, "{:?}", sim("王芳", "王丽"));
+        // 芬 and 芳 share radical, strokes and four-corner code: a misreading.
+        assert_eq!(sim("王芳", "王芬").how, NameMatch::LookAlike);
         // One syllable apart is not a homophone, however alike the letters.
         assert!(
             sim("张艳丽", "张艳林").score < 0.9,
@@ -171,6 +334,67 @@ mod tests {
         let s = sim("郭华", "郭华芳");
         assert!(s.chars > 0.9, "{s:?}");
         assert!(s.score <= HAN_LENGTH_MISMATCH_CAP, "{s:?}");
+    }
+
+    #[test]
+    fn minority_names_meet_across_separators_orders_and_scripts() {
+        let canonical = "买买提·吐尔逊";
+        for variant in [
+            "买买提吐尔逊",
+            "买买提.吐尔逊",
+            "买买提 吐尔逊",
+            "买买提．吐尔逊",
+            "买买提•吐尔逊",
+            "买买提・吐尔逊",
+            "买买提‧吐尔逊",
+        ] {
+            assert_eq!(sim(canonical, variant).how, NameMatch::Exact, "{variant}");
+        }
+        let reordered = sim(canonical, "吐尔逊·买买提");
+        assert_eq!(reordered.how, NameMatch::Reordered, "{reordered:?}");
+        assert!(reordered.score >= 0.9);
+        for latin in ["Maimaiti Tuerxun", "MAIMAITI TUERXUN", "Tuerxun Maimaiti"] {
+            let s = sim(canonical, latin);
+            assert!(s.score >= 0.9, "{latin}: {s:?}");
+            assert!(
+                matches!(s.how, NameMatch::Spelling | NameMatch::Reordered),
+                "{latin}: {s:?}"
+            );
+        }
+        // A Han name and its pinyin, as a bank writes it.
+        assert!(sim("张伟", "ZHANG Wei").score >= 0.9);
+        assert!(sim("张伟", "Wei Zhang").score >= 0.9);
+        // But not another name's pinyin.
+        assert!(sim("张伟", "Zhang Qiang").score < 0.9);
+        assert!(sim("买买提·吐尔逊", "Maimaiti Aili").score < 0.9);
+    }
+
+    #[test]
+    fn look_alike_characters_meet_and_strangers_do_not() {
+        for (a, b) in [
+            ("李己", "李已"),
+            ("王戊生", "王戌生"),
+            ("王玉兰", "玉玉兰"),
+            ("张未", "张末"),
+        ] {
+            assert_eq!(sim(a, b).how, NameMatch::LookAlike, "{a} {b}");
+        }
+        assert_eq!(sim("张三", "张王").how, NameMatch::Different);
+        assert!(sim("张伟", "张强").score < 0.9);
+    }
+
+    #[test]
+    fn a_changed_surname_or_missing_part_is_partial() {
+        assert_eq!(
+            sim("kelsey ferris", "kelsey nguyen").how,
+            NameMatch::Partial
+        );
+        assert_eq!(sim("eliza haack", "haack").how, NameMatch::Partial);
+        assert_ne!(sim("张伟", "张强").how, NameMatch::Partial);
+        assert_eq!(
+            sim("olivia blackwell", "blackwell olivia").how,
+            NameMatch::Reordered
+        );
     }
 
     proptest! {

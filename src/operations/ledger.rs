@@ -579,6 +579,44 @@ impl Ledger {
         Ok(by_rule.into_values().collect())
     }
 
+    /// Officers' decisions on duplicate-registration findings, as labelled groups of
+    /// beneficiary ids: the registrations a DUP_PERSON_PERIOD finding put together, and
+    /// whether the latest decision confirmed it (true) or dismissed it (false). The ids
+    /// are those of the facts the officer saw (the decision's fingerprint), else the
+    /// finding's latest facts. Findings under review or undecided are left out.
+    pub fn identity_decisions(&self) -> Result<Vec<(Vec<String>, bool)>> {
+        let path = self.path.clone();
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT d.status,
+                        COALESCE((SELECT facts FROM facts x WHERE x.fingerprint = d.fingerprint AND x.finding_id = f.finding_id),
+                                 (SELECT facts FROM facts x WHERE x.fingerprint = f.fingerprint AND x.finding_id = f.finding_id))
+                 FROM findings f
+                 JOIN dispositions d ON d.id = (SELECT MAX(id) FROM dispositions e WHERE e.finding_id = f.finding_id)
+                 WHERE f.rule = 'DUP_PERSON_PERIOD' AND d.status IN ('confirmed', 'dismissed')
+                 ORDER BY f.finding_id",
+            )
+            .map_err(|x| db(&path, x))?;
+        let rows = stmt
+            .query_map([], |r| {
+                Ok((r.get::<_, String>(0)?, r.get::<_, Option<String>>(1)?))
+            })
+            .map_err(|x| db(&path, x))?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (status, facts) = row.map_err(|x| db(&path, x))?;
+            let ids = facts
+                .as_deref()
+                .map(facts_beneficiaries)
+                .unwrap_or_default();
+            if ids.len() >= 2 {
+                out.push((ids, status == "confirmed"));
+            }
+        }
+        Ok(out)
+    }
+
     /// The latest disposition of each finding (for reports).
     pub fn dispositions(&self) -> Result<HashMap<String, String>> {
         let path = self.path.clone();
@@ -655,6 +693,20 @@ fn describe_facts(amount: f64, beneficiaries: &str, allocations: &str, payments:
     format!(
         "amount {amount:.2}; beneficiaries {beneficiaries}; allocations {allocations}; payments {payments}"
     )
+}
+
+/// The beneficiary ids of facts written by [`describe_facts`].
+fn facts_beneficiaries(facts: &str) -> Vec<String> {
+    facts
+        .split_once("; beneficiaries ")
+        .and_then(|(_, rest)| rest.split_once("; allocations"))
+        .map(|(ids, _)| {
+            ids.split(';')
+                .map(|s| s.trim().to_string())
+                .filter(|s| !s.is_empty())
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 /// A disposition status as officers write it: the English code or 属实 / 不属实 / 核查中.
@@ -860,6 +912,13 @@ mod tests {
             out.extend(rows.map(|r| r.unwrap()));
         }
         out
+    }
+
+    #[test]
+    fn facts_give_back_their_beneficiaries() {
+        let facts = describe_facts(12.5, "B1;B2", "A1;A2", "P1");
+        assert_eq!(facts_beneficiaries(&facts), vec!["B1", "B2"]);
+        assert!(facts_beneficiaries("amount 1.00").is_empty());
     }
 
     #[test]

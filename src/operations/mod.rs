@@ -2,6 +2,7 @@
 //! manifests, the case ledger, and the commands beside `run` (check, dedup, screen).
 
 pub mod check;
+pub mod identity_stats;
 pub mod ledger;
 pub mod lock;
 pub mod registry_dedup;

@@ -17,9 +17,10 @@ use serde::Serialize;
 use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::frame;
-use crate::identity::dedup::PackedName;
-use crate::identity::dedup::{compare, DedupStats};
-use crate::identity::{dedup_registry, idcard, Dedup, NormName, Person};
+use crate::identity::dedup::DedupStats;
+use crate::identity::model::compare;
+use crate::identity::packed::{PackedName, Place};
+use crate::identity::{dedup_registry, idcard, Dedup, NormName, PackedRegistry, PairMatch, Person};
 use crate::input::{find_source, load_file_with, InputOptions, BENEFICIARIES};
 
 #[derive(Debug, Clone)]
@@ -29,6 +30,8 @@ pub struct DedupOptions {
     pub config: Config,
     /// Also time the comparison kernel alone on this many pairs, on one thread.
     pub kernel_pairs: usize,
+    /// Learn the identity weights from this registry first (and deduplicate with them).
+    pub train: bool,
 }
 
 /// Pairwise accuracy against the generator's truth_pairs.csv.
@@ -54,6 +57,9 @@ pub struct DedupReport {
     pub kernel_ns_per_pair: Option<f64>,
     pub accuracy: Option<PairAccuracy>,
     pub warnings: Vec<String>,
+    /// With --train: the learned `[identity]` block.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub learned: Option<String>,
 }
 
 impl DedupReport {
@@ -89,12 +95,16 @@ impl DedupReport {
         for w in &self.warnings {
             s.push_str(&format!("warning: {w}\n"));
         }
+        if let Some(block) = &self.learned {
+            s.push_str("\nlearned identity weights (deduplicated with them above):\n");
+            s.push_str(block);
+        }
         s
     }
 }
 
-/// Packs registry rows into [`Person`]s, normalising each distinct name once.
-pub fn pack_registry(df: &DataFrame) -> PolarsResult<Vec<Person>> {
+/// Packs registry rows, normalising each distinct name once.
+pub fn pack_registry(df: &DataFrame) -> PolarsResult<PackedRegistry> {
     let names = frame::text(df, "name")?;
     let ids = frame::text(df, "id_number")?;
     let townships = frame::text(df, "township")?;
@@ -113,20 +123,32 @@ pub fn pack_registry(df: &DataFrame) -> PolarsResult<Vec<Person>> {
         .par_iter()
         .map(|&row| PackedName::new(&NormName::new(names[row].unwrap_or(""))))
         .collect();
+    let (township_index, _) = intern(
+        &townships
+            .par_iter()
+            .map(|t| fx(t.unwrap_or("")))
+            .collect::<Vec<_>>(),
+    );
     let place_keys: Vec<u64> = (0..df.height())
         .into_par_iter()
         .map(|i| match villages[i] {
-            Some(v) if !v.is_empty() => fx((townships[i].unwrap_or(""), v)),
+            Some(v) if !v.trim().is_empty() => fx((townships[i].unwrap_or(""), v)),
             _ => 0,
         })
         .collect();
-    let (place_index, _) = intern(&place_keys);
-    let place: Vec<u32> = place_index
-        .iter()
-        .zip(&place_keys)
-        .map(|(&id, &k)| if k == 0 { 0 } else { id + 1 })
-        .collect();
-    Ok((0..df.height())
+    let (place_index, place_first) = intern(&place_keys);
+    // Place ids from 1; 0 (no village) keeps index 0, the unknown place.
+    let mut places = vec![Place::default()];
+    places.extend(place_first.iter().map(|&row| {
+        let t = townships[row].unwrap_or("");
+        let township = if t.trim().is_empty() {
+            0
+        } else {
+            township_index[row] + 1
+        };
+        Place::new(township, villages[row].unwrap_or(""))
+    }));
+    let people = (0..df.height())
         .into_par_iter()
         .map(|i| {
             let raw = ids[i].unwrap_or("");
@@ -135,14 +157,19 @@ pub fn pack_registry(df: &DataFrame) -> PolarsResult<Vec<Person>> {
             } else {
                 Cow::Borrowed(raw)
             };
-            Person::with_name(
-                packed[name_index[i] as usize],
-                &id,
-                place[i],
-                accounts[i].unwrap_or(""),
-            )
+            let place = if place_keys[i] == 0 {
+                0
+            } else {
+                place_index[i] + 1
+            };
+            Person::new(name_index[i], &id, place, accounts[i].unwrap_or(""))
         })
-        .collect())
+        .collect();
+    Ok(PackedRegistry {
+        people,
+        names: packed,
+        places,
+    })
 }
 
 fn fx<T: std::hash::Hash>(value: T) -> u64 {
@@ -172,21 +199,31 @@ fn intern(keys: &[u64]) -> (Vec<u32>, Vec<usize>) {
     (ids, first)
 }
 
-/// Runs registry self-deduplication over `data_dir/beneficiaries.csv`.
-pub fn run_dedup(opts: &DedupOptions) -> Result<DedupReport> {
-    if let Some(out) = &opts.out_dir {
-        crate::run_folder::refuse_existing(out, &["duplicates.csv", "dedup_report.json"], "--out")?;
-    }
-    let mut timings = Vec::new();
-    let t = Instant::now();
-    let path = find_source(&opts.data_dir, &BENEFICIARIES).ok_or_else(|| Error::MissingFile {
-        path: opts.data_dir.join(BENEFICIARIES.file).display().to_string(),
+/// The registry of a data folder, loaded and validated as `run` loads it.
+pub fn load_registry(data_dir: &Path, config: &Config) -> Result<(PathBuf, crate::input::Loaded)> {
+    let path = find_source(data_dir, &BENEFICIARIES).ok_or_else(|| Error::MissingFile {
+        path: data_dir.join(BENEFICIARIES.file).display().to_string(),
     })?;
     let loaded = load_file_with(
         &path,
         &BENEFICIARIES,
-        &InputOptions::for_file(&opts.config, &BENEFICIARIES),
+        &InputOptions::for_file(config, &BENEFICIARIES),
     )?;
+    Ok((path, loaded))
+}
+
+/// Runs registry self-deduplication over `data_dir/beneficiaries.csv`.
+pub fn run_dedup(opts: &DedupOptions) -> Result<DedupReport> {
+    if let Some(out) = &opts.out_dir {
+        crate::run_folder::refuse_existing(
+            out,
+            &["duplicates.csv", "dedup_report.json", "identity.toml"],
+            "--out",
+        )?;
+    }
+    let mut timings = Vec::new();
+    let t = Instant::now();
+    let (path, loaded) = load_registry(&opts.data_dir, &opts.config)?;
     timings.push((
         "load and validate beneficiaries.csv".to_string(),
         t.elapsed().as_secs_f64(),
@@ -199,7 +236,20 @@ pub fn run_dedup(opts: &DedupOptions) -> Result<DedupReport> {
         t.elapsed().as_secs_f64(),
     ));
 
-    let dedup = dedup_registry(&people, &opts.config);
+    let mut config = opts.config.clone();
+    let mut learned = None;
+    if opts.train {
+        let t = Instant::now();
+        let trained = crate::identity::train::train(&people, &config, &[]);
+        let block = trained.to_toml(&path.display().to_string());
+        if let Some(out) = &opts.out_dir {
+            write_text(out, "identity.toml", &block)?;
+        }
+        config.identity = trained.identity;
+        learned = Some(block);
+        timings.push(("learn weights".to_string(), t.elapsed().as_secs_f64()));
+    }
+    let dedup = dedup_registry(&people, &config);
     let score_secs = dedup
         .stats
         .timings
@@ -212,7 +262,7 @@ pub fn run_dedup(opts: &DedupOptions) -> Result<DedupReport> {
     let ids = frame::text(&loaded.frame, "beneficiary_id")?;
     let accuracy = evaluate(&opts.data_dir.join("truth_pairs.csv"), &ids, &dedup)?;
     if let Some(out) = &opts.out_dir {
-        write_duplicates(out, &loaded.frame, &dedup)?;
+        write_duplicates(out, &loaded.frame, &dedup, &config)?;
     }
     let report = DedupReport {
         scored_pairs_per_second: dedup.stats.candidate_pairs as f64 / score_secs.max(1e-9),
@@ -222,35 +272,51 @@ pub fn run_dedup(opts: &DedupOptions) -> Result<DedupReport> {
         kernel_ns_per_pair,
         accuracy,
         warnings: dedup.warnings.clone(),
+        learned,
     };
     if let Some(out) = &opts.out_dir {
-        let path = out.join("dedup_report.json");
         let text = serde_json::to_string_pretty(&report).unwrap_or_default();
-        std::fs::write(&path, text).map_err(|e| Error::Write {
-            path: path.display().to_string(),
-            message: e.to_string(),
-        })?;
+        write_text(out, "dedup_report.json", &text)?;
     }
     Ok(report)
 }
 
+fn write_text(out: &Path, file: &str, text: &str) -> Result<()> {
+    let path = out.join(file);
+    std::fs::create_dir_all(out)
+        .and_then(|_| std::fs::write(&path, text))
+        .map_err(|e| Error::Write {
+            path: path.display().to_string(),
+            message: e.to_string(),
+        })
+}
+
 /// Times `compare` alone, on one thread, over pairs of neighbouring records in birth-date
 /// order (the kind of pair blocking produces: same birth date, mostly other names). The
-/// pairs are copied into one contiguous buffer first, as a block's records are before
-/// they are compared, so this measures the comparison and not memory latency.
-fn kernel_benchmark(people: &[Person], opts: &DedupOptions) -> f64 {
-    let mut order: Vec<usize> = (0..people.len()).collect();
-    order.sort_unstable_by_key(|&i| (people[i].birth, people[i].name.pinyin_key));
-    let pairs: Vec<(Person, Person)> = order
-        .windows(2)
-        .take(opts.kernel_pairs.min(1 << 16))
-        .map(|w| (people[w[0]], people[w[1]]))
-        .collect();
+/// pairs' records are copied into a small registry of their own first, as a block's
+/// records sit together when compared, so this measures the comparison and not memory
+/// latency.
+fn kernel_benchmark(reg: &PackedRegistry, opts: &DedupOptions) -> f64 {
+    let mut order: Vec<usize> = (0..reg.len()).collect();
+    order.sort_unstable_by_key(|&i| (reg.people[i].birth, reg.name(i).sound_key));
+    let mut local = PackedRegistry {
+        places: reg.places.clone(),
+        ..Default::default()
+    };
+    for w in order.windows(2).take(opts.kernel_pairs.min(1 << 16)) {
+        for &i in w {
+            let mut p = reg.people[i];
+            local.names.push(*reg.name(i));
+            p.name = (local.names.len() - 1) as u32;
+            local.people.push(p);
+        }
+    }
+    let pairs = local.len() / 2;
     let t = Instant::now();
     let mut total = 0.0;
     for k in 0..opts.kernel_pairs {
-        let (x, y) = &pairs[k % pairs.len()];
-        total += compare(x, y, 10, &opts.config).score;
+        let i = 2 * (k % pairs);
+        total += compare(&local, i, i + 1, 10, &opts.config).score;
     }
     std::hint::black_box(total);
     t.elapsed().as_secs_f64() * 1e9 / opts.kernel_pairs as f64
@@ -333,8 +399,14 @@ fn load_truth(path: &Path) -> Result<DataFrame> {
         })
 }
 
-/// duplicates.csv: one row per matched pair, with the comparison that decided it.
-fn write_duplicates(out: &Path, registry: &DataFrame, dedup: &Dedup) -> Result<()> {
+/// duplicates.csv: one row per matched pair with the comparison that decided it, and the
+/// matched pairs the clustering refused, with the pair that disagreed.
+fn write_duplicates(
+    out: &Path,
+    registry: &DataFrame,
+    dedup: &Dedup,
+    config: &Config,
+) -> Result<()> {
     std::fs::create_dir_all(out).map_err(|e| Error::Write {
         path: out.display().to_string(),
         message: e.to_string(),
@@ -342,48 +414,63 @@ fn write_duplicates(out: &Path, registry: &DataFrame, dedup: &Dedup) -> Result<(
     let ids = frame::text(registry, "beneficiary_id")?;
     let names = frame::text(registry, "name")?;
     let pick = |v: &[Option<&str>], r: usize| v[r].unwrap_or("").to_string();
-    let p = &dedup.pairs;
+    let label = |r: usize| format!("{}（{}）", pick(&names, r), pick(&ids, r));
+    let rows: Vec<(&PairMatch, &str, String)> = dedup
+        .pairs
+        .iter()
+        .map(|m| (m, "merged", String::new()))
+        .chain(
+            dedup
+                .refused
+                .iter()
+                .map(|r| (&r.pair, "refused", r.describe(label))),
+        )
+        .collect();
+    let identity = &config.identity;
+    let text = |f: &dyn Fn(&(&PairMatch, &str, String)) -> String| -> Vec<String> {
+        rows.iter().map(f).collect()
+    };
     let mut df = DataFrame::new(
-        p.len(),
+        rows.len(),
         vec![
-            Column::new(
-                "beneficiary_id_a".into(),
-                p.iter().map(|m| pick(&ids, m.a)).collect::<Vec<_>>(),
-            ),
-            Column::new(
-                "name_a".into(),
-                p.iter().map(|m| pick(&names, m.a)).collect::<Vec<_>>(),
-            ),
-            Column::new(
-                "beneficiary_id_b".into(),
-                p.iter().map(|m| pick(&ids, m.b)).collect::<Vec<_>>(),
-            ),
-            Column::new(
-                "name_b".into(),
-                p.iter().map(|m| pick(&names, m.b)).collect::<Vec<_>>(),
-            ),
+            Column::new("beneficiary_id_a".into(), text(&|r| pick(&ids, r.0.a))),
+            Column::new("name_a".into(), text(&|r| pick(&names, r.0.a))),
+            Column::new("beneficiary_id_b".into(), text(&|r| pick(&ids, r.0.b))),
+            Column::new("name_b".into(), text(&|r| pick(&names, r.0.b))),
             Column::new(
                 "person".into(),
-                p.iter()
-                    .map(|m| pick(&ids, dedup.cluster[m.a]))
-                    .collect::<Vec<_>>(),
+                text(&|r| {
+                    if r.1 == "merged" {
+                        pick(&ids, dedup.cluster[r.0.a])
+                    } else {
+                        String::new()
+                    }
+                }),
             ),
+            Column::new("status".into(), text(&|r| r.1.to_string())),
             Column::new(
                 "score".into(),
-                p.iter().map(|m| m.comparison.score).collect::<Vec<f64>>(),
+                rows.iter()
+                    .map(|r| r.0.comparison.score)
+                    .collect::<Vec<f64>>(),
+            ),
+            Column::new(
+                "match_probability".into(),
+                rows.iter()
+                    .map(|r| r.0.comparison.probability(identity))
+                    .collect::<Vec<f64>>(),
             ),
             Column::new(
                 "name_similarity".into(),
-                p.iter()
-                    .map(|m| m.comparison.name.score)
+                rows.iter()
+                    .map(|r| r.0.comparison.name.score)
                     .collect::<Vec<f64>>(),
             ),
             Column::new(
                 "evidence".into(),
-                p.iter()
-                    .map(|m| m.comparison.describe())
-                    .collect::<Vec<_>>(),
+                text(&|r| r.0.comparison.describe(identity)),
             ),
+            Column::new("refused_because".into(), text(&|r| r.2.clone())),
         ],
     )?;
     crate::report::write_csv(&mut df, &out.join("duplicates.csv"))

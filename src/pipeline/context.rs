@@ -13,7 +13,7 @@ use crate::error::Result;
 use crate::frame;
 use crate::identity::{
     dedup_registry, idcard, judge_payees, match_deaths, DeathEntry, DeathMatch, Dedup, NormName,
-    OfficialEntry, Payee, Person, Places, RegistryEntry,
+    OfficialEntry, Payee, RegistryBuilder, RegistryEntry,
 };
 use crate::input::{Ledgers, LINE};
 use crate::link::{self, link_payments};
@@ -66,15 +66,18 @@ impl Context {
         };
         lap("normalise names", &mut timings);
 
-        let mut places = Places::default();
-        let people: Vec<Person> = registry
-            .iter()
-            .map(|r| {
-                let place = places.id(&r.township, &r.village);
-                Person::new(&r.name, &r.id_number, place, &r.bank_account)
-            })
-            .collect();
-        let dedup = dedup_registry(&people, &config);
+        let mut packed = RegistryBuilder::new();
+        for r in &registry {
+            packed.push(
+                &r.name,
+                &r.id_number,
+                &r.township,
+                &r.village,
+                &r.bank_account,
+            );
+        }
+        let packed = packed.finish();
+        let dedup = dedup_registry(&packed, &config);
         let death_of = match_deaths(&registry, &deaths, &config.matching);
         lap("identity resolution", &mut timings);
 

@@ -76,17 +76,18 @@ pub fn same_person_period(ctx: &Context, v: &Views) -> PolarsResult<DataFrame> {
         let (why, similarity, confidence) = match pair {
             Some(m) => {
                 let c = &m.comparison;
-                // Confidence grows with how far the pair clears the match score.
-                let margin = (c.score - ctx.config.identity.match_score) / 8.0;
+                let identity = &ctx.config.identity;
                 (
                     format!(
                         "{}与{}{}，系同一人重复登记",
                         ctx.row_label(m.a),
                         ctx.row_label(m.b),
-                        c.describe()
+                        c.describe(identity)
                     ),
                     Some(c.name.score),
-                    (0.75 + 0.25 * margin).clamp(0.75, 1.0),
+                    // The model's match probability; never below what an indirect link
+                    // through other registrations gets.
+                    c.probability(identity).clamp(0.6, 1.0),
                 )
             }
             None if reg_rows.len() > 1 => (

@@ -1,0 +1,359 @@
+//! The identity model: are two registry records one person? Each pair is reduced to a
+//! comparison vector, one level per field (name, ID number outside the birth date, birth
+//! date, place, account), and scored by adding each level's weight, as Fellegi–Sunter
+//! tools do. Weights are log2(m/u) when learned (`fundaudit dedup --train`, see
+//! [`super::train`]) and set by hand in the defaults; a rare name adds a bonus on top.
+//! The score is also turned into a match probability with the model's prior odds.
+
+use super::packed::{differing, PackedRegistry, BIRTH, REGION, SEQ};
+use super::similarity::{compare_parts, NameMatch, NameSimilarity};
+use crate::config::{Config, Identity};
+
+/// The compared fields, in the order of a comparison vector.
+pub const FIELDS: [&str; 5] = ["name", "id", "birth", "place", "account"];
+
+/// Level names per field, in the order of the weights; a field whose value is missing
+/// on either side has no level and weighs nothing (except the ID, whose absence is a
+/// level of its own: a registration without an ID number is weaker evidence).
+pub const LEVELS: [&[&str]; 5] = [
+    &["exact", "alike", "partial", "similar", "different"],
+    &["same", "one_off", "two_off", "far", "missing"],
+    &["same", "typo", "different"],
+    &[
+        "village",
+        "village_alike",
+        "village_name",
+        "township",
+        "elsewhere",
+    ],
+    &["same", "different"],
+];
+
+/// No level: the field is missing on one side.
+pub const NONE: u8 = u8::MAX;
+
+/// One level per field ([`NONE`] when missing).
+pub type Levels = [u8; 5];
+
+/// Everything that was compared for a pair, kept so evidence can say why.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Comparison {
+    pub name: NameSimilarity,
+    pub levels: Levels,
+    /// Digits in which the ID numbers differ outside the birth date and check character
+    /// (None when either is missing).
+    pub id_diff: Option<u8>,
+    /// How many registry records carry the rarer of the two names (by sound).
+    pub name_count: u32,
+    /// Sum of the weights: the match decision is `score >= identity.match_score`.
+    pub score: f64,
+}
+
+impl Comparison {
+    pub fn level(&self, field: usize) -> Option<&'static str> {
+        LEVELS[field].get(self.levels[field] as usize).copied()
+    }
+
+    pub fn same_birth(&self) -> bool {
+        self.levels[2] == 0
+    }
+
+    pub fn same_place(&self) -> bool {
+        self.levels[3] == 0
+    }
+
+    /// The match probability under the model's prior odds (`identity.prior_log2_odds`).
+    pub fn probability(&self, identity: &Identity) -> f64 {
+        probability(self.score, identity)
+    }
+
+    /// Chinese evidence, e.g. `身份证号相同，出生日期相同，同村，姓名同音（…），该姓名登记3人；匹配得分9.3，匹配概率0.99`.
+    pub fn describe(&self, identity: &Identity) -> String {
+        let mut parts = Vec::new();
+        let id = match (self.id_diff, self.levels[2]) {
+            (None, _) => "身份证号缺失".to_string(),
+            (Some(0), 0) => "身份证号相同".to_string(),
+            (Some(0), _) => "身份证号除出生日期外相同".to_string(),
+            (Some(d), _) if d <= 2 => format!("身份证号除出生日期外仅差{d}位"),
+            (Some(_), _) => "身份证号不同".to_string(),
+        };
+        parts.push(id);
+        match self.levels[2] {
+            0 => parts.push("出生日期相同".into()),
+            1 => parts.push("出生日期仅一位之差".into()),
+            _ => {}
+        }
+        match self.levels[3] {
+            0 => parts.push("同村".into()),
+            1 => parts.push("村名近似".into()),
+            2 => parts.push("村名相同（乡镇不同）".into()),
+            3 => parts.push("同乡镇".into()),
+            _ => {}
+        }
+        if self.levels[4] == 0 {
+            parts.push("同一银行账户".into());
+        }
+        parts.push(self.name.describe());
+        parts.push(format!("该姓名在花名册中登记{}人", self.name_count));
+        format!(
+            "{}；匹配得分{:.1}，匹配概率{:.2}",
+            parts.join("，"),
+            self.score,
+            self.probability(identity)
+        )
+    }
+}
+
+/// Probability from a score: prior odds times the likelihood ratio 2^score.
+pub fn probability(score: f64, identity: &Identity) -> f64 {
+    1.0 / (1.0 + (-(score + identity.prior_log2_odds)).exp2())
+}
+
+/// How rare a name held by `count` registry records is, 1 (one holder) to 0 (a thousand
+/// or more): agreeing on a rare name says more than agreeing on 张伟. A table, because
+/// the kernel asks it for every pair.
+pub fn rarity(count: u32) -> f64 {
+    static TABLE: std::sync::OnceLock<Vec<f64>> = std::sync::OnceLock::new();
+    let table = TABLE.get_or_init(|| {
+        (0..=1000u32)
+            .map(|c| (1.0 - f64::from(c.max(1)).log10() / 3.0).clamp(0.0, 1.0))
+            .collect()
+    });
+    table[count.min(1000) as usize]
+}
+
+/// The comparison vector of two registry rows.
+pub fn levels(
+    reg: &PackedRegistry,
+    a: usize,
+    b: usize,
+    config: &Config,
+) -> (Levels, NameSimilarity, Option<u8>) {
+    let (mut levels, id_diff) = levels_but_name(reg, a, b);
+    let (x, y) = (&reg.people[a], &reg.people[b]);
+    let name = compare_parts(
+        &reg.names[x.name as usize].parts(),
+        &reg.names[y.name as usize].parts(),
+        config.matching.pinyin_weight,
+    );
+    levels[0] = match name.how {
+        NameMatch::Missing => NONE,
+        NameMatch::Exact => 0,
+        _ if name.score >= config.matching.name_cutoff => 1,
+        NameMatch::Partial => 2,
+        NameMatch::Different => 4,
+        _ => 3,
+    };
+    (levels, name, id_diff)
+}
+
+/// Every level but the name's (left [`NONE`]): integer compares on the packed records,
+/// cheap next to comparing names.
+fn levels_but_name(reg: &PackedRegistry, a: usize, b: usize) -> (Levels, Option<u8>) {
+    let (x, y) = (&reg.people[a], &reg.people[b]);
+    let both_ids = x.has_id && y.has_id;
+    let diff = if both_ids { differing(x.id, y.id) } else { 0 };
+    let id_diff = both_ids.then(|| (diff & (REGION | SEQ)).count_ones() as u8);
+    let id_level = match id_diff {
+        None => 4,
+        Some(0) => 0,
+        Some(1) => 1,
+        Some(2) => 2,
+        Some(_) => 3,
+    };
+    let birth_level = if !(x.has_birth() && y.has_birth()) {
+        NONE
+    } else if x.birth == y.birth {
+        0
+    } else if both_ids && birth_typo(x.id, y.id, diff) {
+        1
+    } else {
+        2
+    };
+    let place_level = if x.place == 0 || y.place == 0 {
+        NONE
+    } else if x.place == y.place {
+        0
+    } else {
+        let (p, q) = (&reg.places[x.place as usize], &reg.places[y.place as usize]);
+        // A township missing on one side does not set two villages apart.
+        let township_agrees = p.township == q.township || p.township == 0 || q.township == 0;
+        if township_agrees && p.village == q.village && p.len == q.len {
+            0
+        } else if township_agrees && p.village_alike(q) {
+            1
+        } else if p.village == q.village && p.len == q.len {
+            // The same village name under another township: a township mistyped, or
+            // two villages of one name.
+            2
+        } else if p.township != 0 && p.township == q.township {
+            3
+        } else {
+            4
+        }
+    };
+    let account_level = if x.account == 0 || y.account == 0 {
+        NONE
+    } else if x.account == y.account {
+        0
+    } else {
+        1
+    };
+    (
+        [NONE, id_level, birth_level, place_level, account_level],
+        id_diff,
+    )
+}
+
+/// One digit of the birth date mistyped, or two neighbouring digits swapped.
+fn birth_typo(a: u128, b: u128, diff: u128) -> bool {
+    let d = diff & BIRTH;
+    match d.count_ones() {
+        1 => true,
+        2 => {
+            let first = d.trailing_zeros() as usize / 4;
+            let second = (127 - d.leading_zeros() as usize) / 4;
+            let digit = |v: u128, i: usize| (v >> (4 * i)) & 0xf;
+            second == first + 1
+                && digit(a, first) == digit(b, second)
+                && digit(a, second) == digit(b, first)
+        }
+        _ => false,
+    }
+}
+
+/// The weight of each level, from the configuration.
+pub fn weights(w: &Identity) -> [[f64; 5]; 5] {
+    [
+        [
+            w.name_exact,
+            w.name_alike,
+            w.name_partial,
+            w.name_similar,
+            w.name_different,
+        ],
+        [
+            w.id_same,
+            w.id_one_off,
+            w.id_two_off,
+            w.id_far,
+            w.id_missing,
+        ],
+        [w.birth_same, w.birth_typo, w.birth_different, 0.0, 0.0],
+        [
+            w.place_village,
+            w.place_village_alike,
+            w.place_village_name,
+            w.place_township,
+            w.place_elsewhere,
+        ],
+        [w.account_same, w.account_different, 0.0, 0.0, 0.0],
+    ]
+}
+
+/// Score of a comparison vector; `name_count` is the registry frequency of the rarer name.
+pub fn score(levels: &Levels, name_count: u32, records: usize, identity: &Identity) -> f64 {
+    let table = weights(identity);
+    let mut s = 0.0;
+    for (field, &level) in levels.iter().enumerate() {
+        if level != NONE {
+            s += table[field][level as usize];
+        }
+    }
+    if levels[0] <= 1 {
+        s += name_adjustment(name_count, records, identity);
+    }
+    s
+}
+
+/// What agreeing on this particular name adds. With learned weights it is the term
+/// frequency adjustment of Fellegi–Sunter tools: log2 of how much rarer this name is
+/// than the average agreeing pair's (a name held by one record in a million says more
+/// than 张伟); with hand-set weights, `name_rare_bonus` scaled by [`rarity`].
+fn name_adjustment(name_count: u32, records: usize, identity: &Identity) -> f64 {
+    match identity.learned.get("name_exact") {
+        Some(&[_, u]) if records > 0 => {
+            let share = f64::from(name_count.max(1)) / records as f64;
+            (u / share).log2().clamp(
+                -identity.name_rare_bonus.abs() * 4.0,
+                identity.name_rare_bonus.abs() * 4.0,
+            )
+        }
+        _ => identity.name_rare_bonus * rarity(name_count),
+    }
+}
+
+/// Compares two registry rows and scores them.
+pub fn compare(
+    reg: &PackedRegistry,
+    a: usize,
+    b: usize,
+    name_count: u32,
+    config: &Config,
+) -> Comparison {
+    let (levels, name, id_diff) = levels(reg, a, b, config);
+    Comparison {
+        name,
+        levels,
+        id_diff,
+        name_count,
+        score: score(&levels, name_count, reg.len(), &config.identity),
+    }
+}
+
+/// [`compare`], unless the pair cannot reach `threshold` whatever its names say: the
+/// names are compared only when the other fields leave room (most candidate pairs of the
+/// name-order passes are strangers born years apart in other villages).
+pub fn compare_at_least(
+    reg: &PackedRegistry,
+    a: usize,
+    b: usize,
+    name_count: u32,
+    config: &Config,
+    threshold: f64,
+) -> Option<Comparison> {
+    let w = &config.identity;
+    let (rest, _) = levels_but_name(reg, a, b);
+    let adjustment = name_adjustment(name_count, reg.len(), w);
+    let best_name = [
+        w.name_exact + adjustment,
+        w.name_alike + adjustment,
+        w.name_partial,
+        w.name_similar,
+        w.name_different,
+        0.0,
+    ]
+    .into_iter()
+    .fold(f64::NEG_INFINITY, f64::max);
+    if score(&rest, name_count, reg.len(), w) + best_name < threshold {
+        return None;
+    }
+    let c = compare(reg, a, b, name_count, config);
+    (c.score >= threshold).then_some(c)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn birth_typos_are_one_digit_or_a_swap() {
+        let p = |id: &str| super::super::packed::Person::new(0, id, 0, "").id;
+        let base = p("411623196211210011");
+        let check = |other: &str| {
+            let o = p(other);
+            birth_typo(base, o, differing(base, o))
+        };
+        assert!(check("411623196211220011"));
+        assert!(check("411623196212110011")); // 1121 → 1211
+        assert!(!check("411623196312220011"));
+    }
+
+    #[test]
+    fn probability_follows_the_score() {
+        let identity = Config::default().identity;
+        assert!(probability(20.0, &identity) > 0.99);
+        assert!(probability(-10.0, &identity) < 0.01);
+        assert!(probability(6.0, &identity) > probability(5.0, &identity));
+    }
+}
