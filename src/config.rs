@@ -76,8 +76,9 @@ name_alike = 1.5
 name_partial = -2.0
 name_similar = -4.0
 name_different = -5.0
-# An agreeing rare name adds up to name_rare_bonus (a name held once adds all of it, one
-# held a thousand times or more adds nothing).
+# An agreeing rare name adds up to name_rare_bonus, by the name's share of the registry
+# (one in 30,000 or rarer adds all of it, 3% or more nothing; a registry under 30,000
+# records counts as 30,000).
 name_rare_bonus = 1.5
 # ID number outside the birth date and check character (region and sequence digits):
 # same; one or two digits apart; further; missing on either side.
@@ -87,10 +88,11 @@ id_two_off = 0.0
 id_far = -3.0
 id_missing = -1.0
 # Birth date (from the ID number): same; one digit or two neighbouring digits swapped;
-# different.
+# different. A birth date wholly different outweighs agreeing region and sequence digits:
+# in a county one person in a thousand shares them.
 birth_same = 4.0
 birth_typo = -3.0
-birth_different = -6.0
+birth_different = -10.0
 # Place: same village; a village name a typo apart in the same township; the same
 # village name under another township; same township; elsewhere.
 place_village = 3.0

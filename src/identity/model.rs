@@ -5,7 +5,7 @@
 //! [`super::train`]) and set by hand in the defaults; a rare name adds a bonus on top.
 //! The score is also turned into a match probability with the model's prior odds.
 
-use super::packed::{differing, PackedRegistry, BIRTH, REGION, SEQ};
+use super::packed::{differing, PackedRegistry, Person, BIRTH, REGION, SEQ};
 use super::similarity::{compare_parts, NameMatch, NameSimilarity};
 use crate::config::{Config, Identity};
 
@@ -109,17 +109,16 @@ pub fn probability(score: f64, identity: &Identity) -> f64 {
     1.0 / (1.0 + (-(score + identity.prior_log2_odds)).exp2())
 }
 
-/// How rare a name held by `count` registry records is, 1 (one holder) to 0 (a thousand
-/// or more): agreeing on a rare name says more than agreeing on 张伟. A table, because
-/// the kernel asks it for every pair.
-pub fn rarity(count: u32) -> f64 {
-    static TABLE: std::sync::OnceLock<Vec<f64>> = std::sync::OnceLock::new();
-    let table = TABLE.get_or_init(|| {
-        (0..=1000u32)
-            .map(|c| (1.0 - f64::from(c.max(1)).log10() / 3.0).clamp(0.0, 1.0))
-            .collect()
-    });
-    table[count.min(1000) as usize]
+/// How rare a name held by `count` of a registry's `records` is, 0 to 1: agreeing on a
+/// rare name says more than agreeing on 张伟. Rarity is the name's share of the
+/// registry, not its count, so a province's registry judges a name as a county's does:
+/// one in 30,000 or rarer is 1, a share of 3% or more is 0, log-linear between. A
+/// registry under 30,000 records is taken as 30,000 (a share read off a few thousand
+/// records is noise), so there one holder is rare and a thousand are common.
+pub fn rarity(count: u32, records: usize) -> f64 {
+    const SMALLEST: usize = 30_000;
+    let share = f64::from(count.max(1)) / records.max(SMALLEST) as f64;
+    ((-share.log10() - 1.5) / 3.0).clamp(0.0, 1.0)
 }
 
 /// The comparison vector of two registry rows.
@@ -129,8 +128,17 @@ pub fn levels(
     b: usize,
     config: &Config,
 ) -> (Levels, NameSimilarity, Option<u8>) {
-    let (mut levels, id_diff) = levels_but_name(reg, a, b);
-    let (x, y) = (&reg.people[a], &reg.people[b]);
+    levels_of(reg, &reg.people[a], &reg.people[b], config)
+}
+
+/// [`levels`] of two records at hand (copies gathered for a sorted pass, say).
+pub fn levels_of(
+    reg: &PackedRegistry,
+    x: &Person,
+    y: &Person,
+    config: &Config,
+) -> (Levels, NameSimilarity, Option<u8>) {
+    let (mut levels, id_diff) = levels_but_name(reg, x, y, true);
     let name = compare_parts(
         &reg.names[x.name as usize].parts(),
         &reg.names[y.name as usize].parts(),
@@ -149,8 +157,12 @@ pub fn levels(
 
 /// Every level but the name's (left [`NONE`]): integer compares on the packed records,
 /// cheap next to comparing names.
-fn levels_but_name(reg: &PackedRegistry, a: usize, b: usize) -> (Levels, Option<u8>) {
-    let (x, y) = (&reg.people[a], &reg.people[b]);
+fn levels_but_name(
+    reg: &PackedRegistry,
+    x: &Person,
+    y: &Person,
+    villages: bool,
+) -> (Levels, Option<u8>) {
     let both_ids = x.has_id && y.has_id;
     let diff = if both_ids { differing(x.id, y.id) } else { 0 };
     let id_diff = both_ids.then(|| (diff & (REGION | SEQ)).count_ones() as u8);
@@ -174,6 +186,8 @@ fn levels_but_name(reg: &PackedRegistry, a: usize, b: usize) -> (Levels, Option<
         NONE
     } else if x.place == y.place {
         0
+    } else if !villages {
+        NONE
     } else {
         let (p, q) = (&reg.places[x.place as usize], &reg.places[y.place as usize]);
         // A township missing on one side does not set two villages apart.
@@ -279,7 +293,7 @@ fn name_adjustment(name_count: u32, records: usize, identity: &Identity) -> f64 
                 identity.name_rare_bonus.abs() * 4.0,
             )
         }
-        _ => identity.name_rare_bonus * rarity(name_count),
+        _ => identity.name_rare_bonus * rarity(name_count, records),
     }
 }
 
@@ -291,7 +305,18 @@ pub fn compare(
     name_count: u32,
     config: &Config,
 ) -> Comparison {
-    let (levels, name, id_diff) = levels(reg, a, b, config);
+    compare_people(reg, &reg.people[a], &reg.people[b], name_count, config)
+}
+
+/// [`compare`] of two records at hand.
+pub fn compare_people(
+    reg: &PackedRegistry,
+    x: &Person,
+    y: &Person,
+    name_count: u32,
+    config: &Config,
+) -> Comparison {
+    let (levels, name, id_diff) = levels_of(reg, x, y, config);
     Comparison {
         name,
         levels,
@@ -301,34 +326,70 @@ pub fn compare(
     }
 }
 
-/// [`compare`], unless the pair cannot reach `threshold` whatever its names say: the
-/// names are compared only when the other fields leave room (most candidate pairs of the
-/// name-order passes are strangers born years apart in other villages).
+/// What [`compare_at_least`] needs of the weights, worked out once per run rather than
+/// per pair: the weight table, and the most a name and a differing place can add.
+pub struct Bounds {
+    table: [[f64; 5]; 5],
+    best_name: f64,
+    best_other_place: f64,
+}
+
+impl Bounds {
+    pub fn new(w: &Identity) -> Bounds {
+        let max = |xs: &[f64]| xs.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+        // The rare-name term at its largest: a learned adjustment is clamped to four
+        // times the bonus (see name_adjustment), a hand-set one is at most the bonus.
+        let adjustment = if w.learned.contains_key("name_exact") {
+            4.0 * w.name_rare_bonus.abs()
+        } else {
+            w.name_rare_bonus.max(0.0)
+        };
+        Bounds {
+            table: weights(w),
+            best_name: max(&[
+                w.name_exact + adjustment,
+                w.name_alike + adjustment,
+                w.name_partial,
+                w.name_similar,
+                w.name_different,
+                0.0,
+            ]),
+            best_other_place: max(&[
+                w.place_village_alike,
+                w.place_village_name,
+                w.place_township,
+                w.place_elsewhere,
+            ]),
+        }
+    }
+}
+
+/// [`compare_people`], unless the pair cannot reach `threshold` whatever its names and
+/// village names say: those are compared only when the other fields leave room (most
+/// candidates of the name-order passes are strangers born years apart).
 pub fn compare_at_least(
     reg: &PackedRegistry,
-    a: usize,
-    b: usize,
+    bounds: &Bounds,
+    x: &Person,
+    y: &Person,
     name_count: u32,
     config: &Config,
     threshold: f64,
 ) -> Option<Comparison> {
-    let w = &config.identity;
-    let (rest, _) = levels_but_name(reg, a, b);
-    let adjustment = name_adjustment(name_count, reg.len(), w);
-    let best_name = [
-        w.name_exact + adjustment,
-        w.name_alike + adjustment,
-        w.name_partial,
-        w.name_similar,
-        w.name_different,
-        0.0,
-    ]
-    .into_iter()
-    .fold(f64::NEG_INFINITY, f64::max);
-    if score(&rest, name_count, reg.len(), w) + best_name < threshold {
+    let (rest, _) = levels_but_name(reg, x, y, false);
+    let mut bound = bounds.best_name;
+    for (field, &level) in rest.iter().enumerate() {
+        if level != NONE {
+            bound += bounds.table[field][level as usize];
+        }
+    }
+    if rest[3] == NONE && x.place != 0 && y.place != 0 {
+        bound += bounds.best_other_place;
+    }
+    if bound < threshold {
         return None;
     }
-    let c = compare(reg, a, b, name_count, config);
+    let c = compare_people(reg, x, y, name_count, config);
     (c.score >= threshold).then_some(c)
 }
 
@@ -338,7 +399,8 @@ mod tests {
 
     #[test]
     fn birth_typos_are_one_digit_or_a_swap() {
-        let p = |id: &str| super::super::packed::Person::new(0, id, 0, "").id;
+        let name = super::super::packed::PackedName::new(&crate::identity::NormName::new("张伟"));
+        let p = |id: &str| super::super::packed::Person::new(0, &name, id, 0, "").id;
         let base = p("411623196211210011");
         let check = |other: &str| {
             let o = p(other);
@@ -347,6 +409,18 @@ mod tests {
         assert!(check("411623196211220011"));
         assert!(check("411623196212110011")); // 1121 → 1211
         assert!(!check("411623196312220011"));
+    }
+
+    #[test]
+    fn rarity_is_a_share_of_the_registry() {
+        assert_eq!(rarity(1, 100_000), 1.0);
+        assert_eq!(rarity(5_000, 100_000), 0.0);
+        // Ten holders in a county's 30,000 weigh as 3,000 in a province's 9,000,000.
+        assert!((rarity(10, 30_000) - rarity(3_000, 9_000_000)).abs() < 1e-9);
+        assert!(rarity(10, 100_000) > rarity(100, 100_000));
+        // A small registry counts as 30,000: one holder is rare, a thousand common.
+        assert!(rarity(1, 800) > 0.99);
+        assert_eq!(rarity(1_000, 800), 0.0);
     }
 
     #[test]

@@ -43,6 +43,8 @@ impl NormName {
             let token = syllable(c);
             match table.text.get(token as usize) {
                 Some(text) if token & 0x8000 == 0 => pinyin.push_str(text),
+                // Banks write ü as v (LV MIN for 吕敏) or drop its dots (LÜ → lu).
+                _ if c == 'v' => pinyin.push('u'),
                 _ => pinyin.push(c),
             }
             syllables.push(token);
@@ -93,7 +95,8 @@ struct SyllableTable {
     /// Syllable id per code point from CJK_START (0: no reading).
     of_char: Vec<u16>,
     /// Text of each syllable id (index 0 unused).
-    text: Vec<&'static str>,
+    /// (ü written u: the way cards and passports spell it, LÜ or LV or LU, all meet.)
+    text: Vec<Box<str>>,
 }
 
 fn syllable_table() -> &'static SyllableTable {
@@ -101,11 +104,11 @@ fn syllable_table() -> &'static SyllableTable {
     TABLE.get_or_init(|| {
         let mut ids: std::collections::HashMap<&'static str, u16> =
             std::collections::HashMap::new();
-        let mut text = vec![""];
+        let mut text: Vec<Box<str>> = vec!["".into()];
         let of_char = (CJK_START..=CJK_END)
             .map(|u| match char::from_u32(u).and_then(|c| c.to_pinyin()) {
                 Some(p) => *ids.entry(p.plain()).or_insert_with(|| {
-                    text.push(p.plain());
+                    text.push(p.plain().replace('ü', "u").into());
                     (text.len() - 1) as u16
                 }),
                 None => 0,
@@ -246,6 +249,20 @@ mod tests {
         assert_eq!(normalize_name("ＡＬＩ Ｋｕｒｂａｎ"), "alikurban");
         assert_eq!(normalize_name("O'Brien-Smith"), "obriensmith");
         assert_eq!(normalize_name("José"), normalize_name("JOSE"));
+    }
+
+    #[test]
+    fn u_umlaut_meets_the_bank_spellings() {
+        let han = NormName::new("吕敏");
+        assert_eq!(&*han.pinyin, "lumin");
+        for bank in ["LÜ MIN", "LV MIN", "Lu Min"] {
+            assert_eq!(&*NormName::new(bank).pinyin, "lumin", "{bank}");
+        }
+        // 吕 and 路 keep their own syllables: no homophones by the spelling alone.
+        assert_ne!(
+            NormName::new("吕敏").syllables,
+            NormName::new("路敏").syllables
+        );
     }
 
     #[test]

@@ -174,6 +174,10 @@ pub struct Person {
     pub place: u32,
     /// Index into the registry's names.
     pub name: u32,
+    /// The name's sound key, copied from it (0: no name): most block keys need it, and
+    /// reading it here spares a cache miss into the names per record and family. It
+    /// fits in the struct's padding.
+    pub sound: u64,
     /// Hash of the bank account (0: none).
     pub account: u64,
     pub has_id: bool,
@@ -202,7 +206,13 @@ pub(crate) fn differing(a: u128, b: u128) -> u128 {
 }
 
 impl Person {
-    pub fn new(name: u32, id_number: &str, place: u32, account: &str) -> Person {
+    pub fn new(
+        name: u32,
+        packed: &PackedName,
+        id_number: &str,
+        place: u32,
+        account: &str,
+    ) -> Person {
         let b = id_number.as_bytes();
         let ok = b.len() == 18
             && b[..17].iter().all(u8::is_ascii_digit)
@@ -220,6 +230,11 @@ impl Person {
             birth: idcard::birth_day(id_number).unwrap_or(NO_BIRTH),
             place,
             name,
+            sound: if packed.is_empty() {
+                0
+            } else {
+                packed.sound_key.max(1)
+            },
             account: if account.is_empty() {
                 0
             } else {
@@ -292,9 +307,10 @@ impl RegistryBuilder {
             (names.len() - 1) as u32
         });
         let place = self.place(township, village);
+        let packed = &self.registry.names[name_index as usize];
         self.registry
             .people
-            .push(Person::new(name_index, id_number, place, account));
+            .push(Person::new(name_index, packed, id_number, place, account));
     }
 
     /// Interns a place; an empty village is unknown, whatever the township.
@@ -332,13 +348,15 @@ mod tests {
 
     #[test]
     fn id_digits_differ_by_nibble() {
-        let a = Person::new(0, "41162319800304123X", 0, "");
-        let b = Person::new(0, "411623198003041244", 0, "");
+        let name = PackedName::new(&NormName::new("张伟"));
+        let a = Person::new(0, &name, "41162319800304123X", 0, "");
+        let b = Person::new(0, &name, "411623198003041244", 0, "");
         assert!(a.has_id && b.has_id);
         assert_eq!(differing(a.id, b.id).count_ones(), 2);
         assert_eq!((differing(a.id, b.id) & SEQ).count_ones(), 1);
         assert_eq!((differing(a.id, b.id) & BIRTH).count_ones(), 0);
-        assert!(!Person::new(0, "4116231980", 0, "").has_id);
+        assert!(!Person::new(0, &name, "4116231980", 0, "").has_id);
+        assert_eq!(std::mem::size_of::<Person>(), 48);
     }
 
     #[test]

@@ -24,9 +24,9 @@
 use rustc_hash::FxHashMap;
 
 use super::blocking::BlockKey;
-use super::dedup::candidates;
-use super::model::{levels, Levels, FIELDS, LEVELS, NONE};
-use super::packed::PackedRegistry;
+use super::dedup::{candidates, name_counts};
+use super::model::{levels_of, Levels, FIELDS, LEVELS, NONE};
+use super::packed::{PackedRegistry, Person};
 use crate::config::{Config, Identity};
 
 /// How many candidate pairs one officer's decision counts for.
@@ -77,8 +77,8 @@ const SESSIONS: [(BlockKey, &[usize]); 3] = [
 const ID_MISSING: u8 = 4;
 
 /// The comparison vector of a pair, as training sees it.
-fn training_levels(reg: &PackedRegistry, a: usize, b: usize, config: &Config) -> Levels {
-    let mut l = levels(reg, a, b, config).0;
+fn training_levels(reg: &PackedRegistry, x: &Person, y: &Person, config: &Config) -> Levels {
+    let mut l = levels_of(reg, x, y, config).0;
     if l[1] == ID_MISSING {
         l[1] = NONE;
     }
@@ -92,7 +92,12 @@ pub fn train(reg: &PackedRegistry, config: &Config, labels: &[Label]) -> Trained
     let (u, observed, random_pairs) = random_u(reg, config);
     let labelled: Vec<(Levels, bool)> = labels
         .iter()
-        .map(|&(a, b, same)| (training_levels(reg, a, b, config), same))
+        .map(|&(a, b, same)| {
+            (
+                training_levels(reg, &reg.people[a], &reg.people[b], config),
+                same,
+            )
+        })
         .collect();
     let mut m_sum = [[0.0; 5]; 5];
     let mut sessions = [0usize; 5];
@@ -154,21 +159,25 @@ type Patterns = FxHashMap<Levels, f64>;
 fn candidate_patterns(reg: &PackedRegistry, config: &Config) -> (Patterns, Vec<Patterns>) {
     let mut all = Patterns::default();
     let mut by_family: Vec<Patterns> = Vec::new();
-    let earlier = |family: usize, a: usize, b: usize| {
+    let earlier = |family: usize, p: &Person, q: &Person| {
         BlockKey::ALL[..family.min(BlockKey::ALL.len())]
             .iter()
-            .any(
-                |k| match (k.key(reg, &reg.people[a]), k.key(reg, &reg.people[b])) {
-                    (Some(x), Some(y)) => x == y,
-                    _ => false,
-                },
-            )
+            .any(|k| match (k.key(reg, p), k.key(reg, q)) {
+                (Some(x), Some(y)) => x == y,
+                _ => false,
+            })
     };
     let mut warnings = Vec::new();
     candidates(
         reg,
+        &name_counts(reg),
         config,
-        |family, a, b| Some((training_levels(reg, a, b, config), !earlier(family, a, b))),
+        |c| {
+            Some((
+                training_levels(reg, c.x, c.y, config),
+                !earlier(c.family, c.x, c.y),
+            ))
+        },
         |_, _, found, _| {
             let mut family = Patterns::default();
             for (l, first) in found {
@@ -218,7 +227,7 @@ fn random_u(reg: &PackedRegistry, config: &Config) -> (Table, [bool; 5], usize) 
         .fold(
             || [[0u64; 5]; 5],
             |mut acc, &(a, b)| {
-                let l = training_levels(reg, a, b, config);
+                let l = training_levels(reg, &reg.people[a], &reg.people[b], config);
                 for f in 0..5 {
                     if l[f] != NONE {
                         acc[f][l[f] as usize] += 1;

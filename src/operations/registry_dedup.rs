@@ -162,7 +162,14 @@ pub fn pack_registry(df: &DataFrame) -> PolarsResult<PackedRegistry> {
             } else {
                 place_index[i] + 1
             };
-            Person::new(name_index[i], &id, place, accounts[i].unwrap_or(""))
+            let n = name_index[i];
+            Person::new(
+                n,
+                &packed[n as usize],
+                &id,
+                place,
+                accounts[i].unwrap_or(""),
+            )
         })
         .collect();
     Ok(PackedRegistry {
