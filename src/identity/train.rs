@@ -43,6 +43,12 @@ const MAX_BITS: f64 = 20.0;
 
 /// Per field and level, a probability.
 pub type Table = [[f64; 5]; 5];
+/// Per field and level, whether the random pairs showed it.
+type Seen = [[bool; 5]; 5];
+/// Pseudo-pairs of prior belief (agreement likely, as [`initial_m`]) added to every m:
+/// a level no duplicate of a small registry happened to show is rare, not impossible.
+/// Against thousands of duplicates it weighs nothing.
+const PRIOR_PAIRS: f64 = 1.0;
 
 /// What training found, and the configuration block it implies.
 #[derive(Debug, Clone)]
@@ -89,7 +95,7 @@ fn training_levels(reg: &PackedRegistry, x: &Person, y: &Person, config: &Config
 pub fn train(reg: &PackedRegistry, config: &Config, labels: &[Label]) -> Trained {
     let (all, by_family) = candidate_patterns(reg, config);
     let candidate_pairs = all.values().sum::<f64>() as u64;
-    let (u, observed, random_pairs) = random_u(reg, config);
+    let (u, seen, random_pairs) = random_u(reg, config);
     let labelled: Vec<(Levels, bool)> = labels
         .iter()
         .map(|&(a, b, same)| {
@@ -135,7 +141,7 @@ pub fn train(reg: &PackedRegistry, config: &Config, labels: &[Label]) -> Trained
     }
     let (_, lambda, n) = expectation_maximisation(&all, &u, &labelled, Some(&m));
     iterations += n;
-    let identity = to_identity(&m, &u, &observed, lambda, &config.identity);
+    let identity = to_identity(&m, &u, &seen, lambda, &config.identity);
     Trained {
         m,
         u,
@@ -194,13 +200,14 @@ fn candidate_patterns(reg: &PackedRegistry, config: &Config) -> (Patterns, Vec<P
 }
 
 /// u from random pairs (a fixed seed: the same registry always trains the same).
-/// Also says which fields were observed at all (a registry without accounts has no
-/// account weights to learn).
-fn random_u(reg: &PackedRegistry, config: &Config) -> (Table, [bool; 5], usize) {
+/// Also says which levels were seen at all among the random pairs: a level never seen
+/// (no accounts in the registry, no names of several parts) has nothing to learn from
+/// and keeps its configured weight.
+fn random_u(reg: &PackedRegistry, config: &Config) -> (Table, Seen, usize) {
     use rayon::prelude::*;
     let n = reg.len();
     if n < 2 {
-        return (uniform(), [false; 5], 0);
+        return (uniform(), [[false; 5]; 5], 0);
     }
     let all = n * (n - 1) / 2;
     let pairs: Vec<(usize, usize)> = if all <= RANDOM_PAIRS {
@@ -248,16 +255,15 @@ fn random_u(reg: &PackedRegistry, config: &Config) -> (Table, [bool; 5], usize) 
             },
         );
     let mut u = [[0.0; 5]; 5];
-    let mut observed = [false; 5];
+    let mut seen = [[false; 5]; 5];
     for f in 0..5 {
         let total = counts[f].iter().sum::<u64>() as f64;
-        observed[f] = total > 0.0;
         for l in 0..LEVELS[f].len() {
-            // Half a pair for a level never seen: rare, not impossible.
+            seen[f][l] = counts[f][l] > 0;
             u[f][l] = (counts[f][l] as f64).max(0.5) / total.max(1.0);
         }
     }
-    (u, observed, pairs.len())
+    (u, seen, pairs.len())
 }
 
 fn uniform() -> Table {
@@ -290,7 +296,8 @@ fn expectation_maximisation(
     labelled: &[(Levels, bool)],
     fixed_m: Option<&Table>,
 ) -> (Table, f64, usize) {
-    let mut m = fixed_m.copied().unwrap_or_else(initial_m);
+    let prior = initial_m();
+    let mut m = fixed_m.copied().unwrap_or(prior);
     let mut lambda = 0.1;
     let observations: Vec<(Levels, f64, Option<f64>)> = patterns
         .iter()
@@ -339,7 +346,7 @@ fn expectation_maximisation(
                 continue;
             }
             for l in 0..k {
-                let next = (m_counts[f][l] / sum).max(1e-6);
+                let next = (m_counts[f][l] + PRIOR_PAIRS * prior[f][l]) / (sum + PRIOR_PAIRS);
                 change = change.max((next - m[f][l]).abs());
                 m[f][l] = next;
             }
@@ -351,29 +358,26 @@ fn expectation_maximisation(
     (m, lambda, iterations)
 }
 
-fn to_identity(
-    m: &Table,
-    u: &Table,
-    observed: &[bool; 5],
-    lambda: f64,
-    base: &Identity,
-) -> Identity {
+fn to_identity(m: &Table, u: &Table, seen: &Seen, lambda: f64, base: &Identity) -> Identity {
+    let configured = super::model::weights(base);
+    let learned_level = |f: usize, l: usize| seen[f][l] && !(f == 1 && l == ID_MISSING as usize);
     let w = |f: usize, l: usize| {
-        if observed[f] && !(f == 1 && l == ID_MISSING as usize) {
+        if learned_level(f, l) {
             (m[f][l] / u[f][l]).log2().clamp(-MAX_BITS, MAX_BITS)
-        } else {
+        } else if f == 1 && l == ID_MISSING as usize {
             0.0
+        } else {
+            configured[f][l]
         }
     };
     let prior = (lambda / (1.0 - lambda)).log2();
     let match_score = -prior + MATCH_ODDS.log2();
     let mut learned = std::collections::BTreeMap::new();
-    for (f, field) in FIELDS.iter().enumerate().filter(|(f, _)| observed[*f]) {
+    for (f, field) in FIELDS.iter().enumerate() {
         for (l, level) in LEVELS[f].iter().enumerate() {
-            if f == 1 && l == ID_MISSING as usize {
-                continue;
+            if learned_level(f, l) {
+                learned.insert(format!("{field}_{level}"), [m[f][l], u[f][l]]);
             }
-            learned.insert(format!("{field}_{level}"), [m[f][l], u[f][l]]);
         }
     }
     Identity {
@@ -423,9 +427,22 @@ impl Trained {
             self.labelled.1,
             self.lambda
         );
+        let is_level = |key: &str| {
+            FIELDS.iter().enumerate().any(|(f, field)| {
+                LEVELS[f]
+                    .iter()
+                    .any(|level| key == format!("{field}_{level}"))
+            })
+        };
         for (key, value) in id.weight_keys() {
             match id.learned.get(key) {
                 Some([m, u]) => s.push_str(&format!("{key} = {value:.3}  # m {m:.4}, u {u:.6}\n")),
+                None if key == "id_missing" => s.push_str(&format!(
+                    "{key} = {value:.3}  # a missing value weighs nothing either way\n"
+                )),
+                None if is_level(key) => s.push_str(&format!(
+                    "{key} = {value:.3}  # not seen among random pairs: the configured weight\n"
+                )),
                 None => s.push_str(&format!("{key} = {value:.3}\n")),
             }
         }
