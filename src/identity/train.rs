@@ -5,11 +5,16 @@
 //!   pairs of records: almost every random pair is two people.
 //! - m (how often it occurs for one person registered twice) is found by
 //!   expectation–maximisation with u held fixed, in sessions as Splink runs them: each
-//!   session takes the pairs of one block family and leaves out the fields that family's
-//!   key makes agree (pairs sharing an ID number say nothing about how often duplicates
-//!   share one). One EM over all candidate pairs would instead learn "same township" as
-//!   the mark of a duplicate, because the candidates are drawn within townships. Each
-//!   field's m is the mean over the sessions that estimated it.
+//!   session takes the pairs of one block family and learns only the fields that
+//!   family's pairs are unbiased about. Pairs sharing an ID number say nothing about how
+//!   often duplicates share one, but are nearly all duplicates: they teach names, places
+//!   and accounts. Pairs of one name sound and birth date teach the ID number, and
+//!   nothing about places: people of one name and birthday (homonyms) cluster in a
+//!   township as random pairs never do, and EM would take that as the mark of a
+//!   duplicate. Pairs of one name sound and village teach the ID number and the birth
+//!   date. One EM over all candidate pairs would learn "same township" as the mark of a
+//!   duplicate too, because the candidates are drawn within townships. Each field's m
+//!   is the mean over the sessions that learned it.
 //! - The share of matches among candidate pairs (the prior) is then found by EM over
 //!   all candidate pairs with m and u fixed. Vectors are counted, not kept: there are a
 //!   few hundred distinct ones however large the registry.
@@ -68,13 +73,14 @@ pub struct Trained {
 /// A labelled pair of registry rows: `true` when officers confirmed it one person.
 pub type Label = (usize, usize, bool);
 
-/// Training sessions: a block family and the fields its key makes agree.
-/// Not birth date + village: twins and namesakes born the same day in one village
-/// fill that block, and EM would learn their different names as a way duplicates look.
+/// Training sessions: a block family and the fields (name 0, ID 1, birth 2, place 3,
+/// account 4) learned from its pairs; the others are left out of its EM. Not birth
+/// date + village: twins and namesakes born the same day in one village fill that
+/// block, and EM would learn their different names as a way duplicates look.
 const SESSIONS: [(BlockKey, &[usize]); 3] = [
-    (BlockKey::IdNumber, &[1, 2]),
-    (BlockKey::SoundBirth, &[0, 2]),
-    (BlockKey::SoundPlace, &[0, 3]),
+    (BlockKey::IdNumber, &[0, 3, 4]),
+    (BlockKey::SoundBirth, &[1]),
+    (BlockKey::SoundPlace, &[1, 2]),
 ];
 
 /// The ID level "missing on either side": treated as no level while learning, and
@@ -108,12 +114,14 @@ pub fn train(reg: &PackedRegistry, config: &Config, labels: &[Label]) -> Trained
     let mut m_sum = [[0.0; 5]; 5];
     let mut sessions = [0usize; 5];
     let mut iterations = 0;
-    for (family, fixed) in SESSIONS {
+    for (family, learned) in SESSIONS {
         let index = BlockKey::ALL.iter().position(|&k| k == family).unwrap_or(0);
         let mask = |l: &Levels| {
             let mut l = *l;
-            for &f in fixed {
-                l[f] = NONE;
+            for (f, level) in l.iter_mut().enumerate() {
+                if !learned.contains(&f) {
+                    *level = NONE;
+                }
             }
             l
         };
@@ -124,7 +132,7 @@ pub fn train(reg: &PackedRegistry, config: &Config, labels: &[Label]) -> Trained
         let labelled: Vec<(Levels, bool)> = labelled.iter().map(|(l, s)| (mask(l), *s)).collect();
         let (m, _, n) = expectation_maximisation(&patterns, &u, &labelled, None);
         iterations += n;
-        for f in (0..5).filter(|f| !fixed.contains(f)) {
+        for &f in learned {
             sessions[f] += 1;
             for l in 0..LEVELS[f].len() {
                 m_sum[f][l] += m[f][l];
