@@ -8,26 +8,14 @@ use std::collections::{BTreeMap, HashSet};
 
 mod common;
 
-use common::{fundaudit, read_csv};
+use common::{fundaudit, generate, read_csv};
 
 #[test]
 fn planted_duplicates_resolve_and_homonyms_do_not() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
     let out = dir.path().join("out");
-    fundaudit()
-        .args([
-            "generate",
-            "--registry-only",
-            "--beneficiaries",
-            "20000",
-            "--seed",
-            "9",
-            "--out",
-        ])
-        .arg(&data)
-        .assert()
-        .success();
+    generate(&data, 20000, 9, &["--registry-only"]);
     fundaudit()
         .args(["dedup", "--data"])
         .arg(&data)
@@ -123,19 +111,7 @@ fn key(a: &str, b: &str) -> (String, String) {
 fn learned_weights_are_a_config_that_still_finds_the_plants() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
-    fundaudit()
-        .args([
-            "generate",
-            "--registry-only",
-            "--beneficiaries",
-            "6000",
-            "--seed",
-            "4",
-            "--out",
-        ])
-        .arg(&data)
-        .assert()
-        .success();
+    generate(&data, 6000, 4, &["--registry-only"]);
     let trained = dir.path().join("trained");
     let out = fundaudit()
         .args(["dedup", "--train", "--data"])

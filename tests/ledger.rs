@@ -436,18 +436,7 @@ fn a_night_whose_coverage_collapses_against_the_last_is_incomplete() {
 fn identity_stats_count_decisions_under_each_set_of_weights() {
     let dir = tempfile::tempdir().unwrap();
     let (data, reports) = (dir.path().join("data"), dir.path().join("reports"));
-    fundaudit()
-        .args([
-            "generate",
-            "--beneficiaries",
-            "1500",
-            "--seed",
-            "5",
-            "--out",
-        ])
-        .arg(&data)
-        .assert()
-        .success();
+    common::generate(&data, 1500, 5, &[]);
     run(&data, &reports, "2026-03-31");
     let db = reports.join("ledger.sqlite");
     let dups: Vec<_> = read_csv(&reports.join("latest/findings.csv"))

@@ -76,19 +76,23 @@ pub(super) fn write_registry(g: &Gen, out: &Path) -> Result<()> {
             )
         }),
     )?;
+    write_pairs(out, "truth_pairs.csv", g, &g.twins)?;
+    write_pairs(out, "hard_negatives.csv", g, &g.hard_negatives)
+}
+
+/// Pairs of registry rows with how they were made: the duplicates planted, and the hard
+/// negatives.
+fn write_pairs(
+    out: &Path,
+    file: &str,
+    g: &Gen,
+    pairs: &[(usize, usize, &'static str)],
+) -> Result<()> {
     write_file(
         out,
-        "truth_pairs.csv",
+        file,
         "beneficiary_id_a,beneficiary_id_b,how",
-        g.twins.iter().map(|&(a, b, how)| {
-            format!("{},{},{}", g.people[a].id, g.people[b].id, csv_field(how))
-        }),
-    )?;
-    write_file(
-        out,
-        "hard_negatives.csv",
-        "beneficiary_id_a,beneficiary_id_b,how",
-        g.hard_negatives.iter().map(|&(a, b, how)| {
+        pairs.iter().map(|&(a, b, how)| {
             format!("{},{},{}", g.people[a].id, g.people[b].id, csv_field(how))
         }),
     )

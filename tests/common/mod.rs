@@ -14,6 +14,24 @@ pub fn fundaudit() -> Command {
     Command::cargo_bin("fundaudit").expect("the fundaudit binary is built")
 }
 
+/// `fundaudit generate` of `beneficiaries` people (seed `seed`) into `out`, with `extra`
+/// arguments (`--registry-only`, `--shape …`).
+pub fn generate(out: &Path, beneficiaries: usize, seed: u64, extra: &[&str]) {
+    fundaudit()
+        .args([
+            "generate",
+            "--beneficiaries",
+            &beneficiaries.to_string(),
+            "--seed",
+            &seed.to_string(),
+        ])
+        .args(extra)
+        .arg("--out")
+        .arg(out)
+        .assert()
+        .success();
+}
+
 /// Generates a county of `beneficiaries` (seed `seed`) into `dir/data` and audits it as
 /// of 2026-03-31 into `dir/out`, with `extra` arguments; returns (data, out).
 pub fn generate_and_run(
@@ -24,18 +42,7 @@ pub fn generate_and_run(
 ) -> (PathBuf, PathBuf) {
     let data = dir.join("data");
     if !data.exists() {
-        fundaudit()
-            .args([
-                "generate",
-                "--beneficiaries",
-                &beneficiaries.to_string(),
-                "--seed",
-                &seed.to_string(),
-                "--out",
-            ])
-            .arg(&data)
-            .assert()
-            .success();
+        generate(&data, beneficiaries, seed, &[]);
     }
     let out = dir.join(format!("out{}", extra.join("")));
     fundaudit()
