@@ -108,6 +108,13 @@ account_different = 0.0
 cluster_min_score = 5.0
 max_cluster_size = 6
 
+[cases]
+# Findings sharing a resolved person, a bank account, an allocation or an official are
+# one case (线索归并). A value shared by more findings than this is not used to join
+# (a welfare home's collective account, an agent's card): it would glue unrelated
+# schemes into one case.
+max_link_findings = 30
+
 [diverted]
 # An account receiving for this many or more distinct beneficiaries is flagged.
 shared_account_min_beneficiaries = 3
@@ -231,6 +238,7 @@ pub struct Config {
     pub duplicate: Duplicate,
     pub matching: Matching,
     pub identity: Identity,
+    pub cases: CasesConfig,
     pub diverted: Diverted,
     pub scoring: Scoring,
     pub alert: Alert,
@@ -420,6 +428,12 @@ impl Identity {
             ("cluster_min_score", self.cluster_min_score),
         ]
     }
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct CasesConfig {
+    pub max_link_findings: usize,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]

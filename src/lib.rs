@@ -18,7 +18,7 @@ pub mod rules;
 // The modules by their own names too, as the rest of the crate and its users name them.
 pub use operations::{check, ledger, registry_dedup, run_folder, runs, screen};
 pub use outputs::{html, privacy, report, workbook, worklists};
-pub use pipeline::{analytics, context, findings, frame, link, parse, scoring};
+pub use pipeline::{analytics, cases, context, findings, frame, link, parse, scoring};
 
 use std::path::PathBuf;
 use std::time::Instant;
@@ -114,6 +114,20 @@ pub fn run(opts: &RunOptions) -> Result<RunOutcome> {
     let t = Instant::now();
     let findings = scoring::score(&raw, &ctx.config)?;
     stage(&mut timings, "score and rank", t);
+    let t = Instant::now();
+    let mut case_groups = cases::group(&findings, &ctx)?;
+    // Case ids carry over from the ledger's last night (see cases::assign_ids).
+    let previous_cases = match ledger.as_ref() {
+        Some(book) => book.open_cases()?,
+        None => Default::default(),
+    };
+    cases::assign_ids(
+        &mut case_groups,
+        &frame::text(&findings, scoring::scored::FINDING_ID)?,
+        &previous_cases,
+    );
+    let findings = cases::with_case_column(findings, &case_groups)?;
+    stage(&mut timings, "group cases", t);
 
     let as_of = parse::fmt_day(opts.as_of);
     let run_id = runs::new_run_id();
@@ -154,6 +168,8 @@ pub fn run(opts: &RunOptions) -> Result<RunOutcome> {
     }
     // The fingerprint last: officers read the columns before it; tools and `review` find it.
     let findings = last_column(findings, scoring::scored::FINGERPRINT)?;
+    let case_list = cases::summarise(&findings, &ctx)?;
+    let case_table = cases::cases_frame(&case_list, &findings, &previous_cases)?;
     let folder = run_folder::RunFolder::new(done)?;
     let out = folder.work.clone();
     let t = Instant::now();
@@ -178,6 +194,15 @@ pub fn run(opts: &RunOptions) -> Result<RunOutcome> {
     attempt(
         "findings.json",
         report::write_json(&shown, &out.join("findings.json")),
+    );
+    let mut shown_cases = if opts.unmasked {
+        case_table.clone()
+    } else {
+        report::mask_frame(&case_table)?
+    };
+    attempt(
+        "cases.csv",
+        report::write_csv(&mut shown_cases, &out.join("cases.csv")),
     );
     attempt(
         "rejects.csv",

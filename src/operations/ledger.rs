@@ -33,7 +33,7 @@ CREATE TABLE IF NOT EXISTS runs (
 CREATE TABLE IF NOT EXISTS findings (
     finding_id TEXT PRIMARY KEY, rule TEXT, category TEXT, township TEXT,
     first_seen TEXT, last_seen TEXT, runs_seen INTEGER, status TEXT,
-    fingerprint TEXT, amount REAL, risk_score REAL, open INTEGER);
+    fingerprint TEXT, amount REAL, risk_score REAL, open INTEGER, case_id TEXT);
 CREATE TABLE IF NOT EXISTS dispositions (
     id INTEGER PRIMARY KEY AUTOINCREMENT, finding_id TEXT NOT NULL, status TEXT NOT NULL,
     note TEXT, by TEXT, at TEXT NOT NULL, fingerprint TEXT);
@@ -169,6 +169,21 @@ impl Ledger {
             conn.execute_batch(MIGRATE_RUNS_V1).map_err(e)?;
         }
         conn.execute_batch(SCHEMA).map_err(e)?;
+        // Ledgers written before cases: their findings get a case_id column (empty until
+        // the next run), the undo snapshot too, so both keep one shape.
+        for table in ["findings", "undo_findings"] {
+            let has_case: bool = conn
+                .query_row(
+                    &format!("SELECT count(*) > 0 FROM pragma_table_info('{table}') WHERE name = 'case_id'"),
+                    [],
+                    |r| r.get(0),
+                )
+                .map_err(e)?;
+            if !has_case {
+                conn.execute_batch(&format!("ALTER TABLE {table} ADD COLUMN case_id TEXT;"))
+                    .map_err(e)?;
+            }
+        }
         Ok(Ledger {
             conn,
             path: path.to_path_buf(),
@@ -312,6 +327,7 @@ impl Ledger {
         let alloc = frame::text(findings, "allocation_ids")?;
         let pay = frame::text(findings, "payment_ids")?;
         let fps = frame::text(findings, crate::scoring::scored::FINGERPRINT)?;
+        let case_ids = frame::text(findings, "case_id").unwrap_or_else(|_| vec![None; ids.len()]);
         let amount: Vec<Option<f64>> = findings.column("amount_at_risk")?.f64()?.iter().collect();
         let score: Vec<Option<f64>> = findings.column("risk_score")?.f64()?.iter().collect();
 
@@ -356,14 +372,15 @@ impl Ledger {
                 .map_err(e)?;
             let mut insert = tx
                 .prepare(
-                    "INSERT INTO findings (finding_id, rule, category, township, first_seen, last_seen, runs_seen, status, fingerprint, amount, risk_score, open)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?5, 1, 'open', ?6, ?7, ?8, 1)",
+                    "INSERT INTO findings (finding_id, rule, category, township, first_seen, last_seen, runs_seen, status, fingerprint, amount, risk_score, open, case_id)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?5, 1, 'open', ?6, ?7, ?8, 1, ?9)",
                 )
                 .map_err(e)?;
             let mut update = tx
                 .prepare(
                     "UPDATE findings SET last_seen = ?2, runs_seen = runs_seen + ?3, fingerprint = ?4, amount = ?5,
-                     risk_score = ?6, open = 1, status = CASE WHEN status = 'resolved' THEN 'open' ELSE status END
+                     risk_score = ?6, open = 1, status = CASE WHEN status = 'resolved' THEN 'open' ELSE status END,
+                     case_id = ?7
                      WHERE finding_id = ?1",
                 )
                 .map_err(e)?;
@@ -391,7 +408,15 @@ impl Ledger {
                     None => {
                         insert
                             .execute(params![
-                                id, rules[i], cats[i], towns[i], as_of, fp, amount[i], score[i]
+                                id,
+                                rules[i],
+                                cats[i],
+                                towns[i],
+                                as_of,
+                                fp,
+                                amount[i],
+                                score[i],
+                                case_ids[i]
                             ])
                             .map_err(e)?;
                         Change::New
@@ -400,7 +425,15 @@ impl Ledger {
                         // Rerunning the same night is not another night seen.
                         let another_night = i64::from(last_seen != as_of);
                         update
-                            .execute(params![id, as_of, another_night, fp, amount[i], score[i]])
+                            .execute(params![
+                                id,
+                                as_of,
+                                another_night,
+                                fp,
+                                amount[i],
+                                score[i],
+                                case_ids[i]
+                            ])
                             .map_err(e)?;
                         if *old == fp {
                             Change::Persisting
@@ -579,6 +612,81 @@ impl Ledger {
         Ok(by_rule.into_values().collect())
     }
 
+    /// The case of each open finding, as the last run recorded it: tonight's cases take
+    /// their ids from these (see [`crate::pipeline::cases::assign_ids`]).
+    pub fn open_cases(&self) -> Result<HashMap<String, String>> {
+        let path = self.path.clone();
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT finding_id, case_id FROM findings WHERE open = 1 AND case_id IS NOT NULL",
+            )
+            .map_err(|x| db(&path, x))?;
+        let rows = stmt
+            .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))
+            .map_err(|x| db(&path, x))?;
+        rows.collect::<std::result::Result<_, _>>()
+            .map_err(|x| db(&path, x))
+    }
+
+    /// The open findings of a case (empty when no open finding has that case id).
+    pub fn case_members(&self, case_id: &str) -> Result<Vec<String>> {
+        let path = self.path.clone();
+        let mut stmt = self
+            .conn
+            .prepare("SELECT finding_id FROM findings WHERE case_id = ?1 AND open = 1 ORDER BY finding_id")
+            .map_err(|x| db(&path, x))?;
+        let rows = stmt
+            .query_map(params![case_id], |r| r.get::<_, String>(0))
+            .map_err(|x| db(&path, x))?;
+        rows.collect::<std::result::Result<_, _>>()
+            .map_err(|x| db(&path, x))
+    }
+
+    /// Cases as officers decided them: open cases, cases with a decision on any member,
+    /// cases with a confirmed member, and cases whose decided members were all dismissed.
+    pub fn case_stats(&self) -> Result<CaseStats> {
+        let path = self.path.clone();
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT f.case_id, (SELECT status FROM dispositions d WHERE d.finding_id = f.finding_id ORDER BY id DESC LIMIT 1)
+                 FROM findings f WHERE f.open = 1 AND f.case_id IS NOT NULL",
+            )
+            .map_err(|x| db(&path, x))?;
+        let rows = stmt
+            .query_map([], |r| {
+                Ok((r.get::<_, String>(0)?, r.get::<_, Option<String>>(1)?))
+            })
+            .map_err(|x| db(&path, x))?;
+        let mut by_case: BTreeMap<String, (usize, usize, usize)> = BTreeMap::new();
+        for row in rows {
+            let (case, status) = row.map_err(|x| db(&path, x))?;
+            let e = by_case.entry(case).or_default();
+            match status.as_deref() {
+                Some("confirmed") => e.0 += 1,
+                Some("dismissed") => e.1 += 1,
+                Some(_) => e.2 += 1,
+                None => {}
+            }
+        }
+        let mut s = CaseStats {
+            cases: by_case.len(),
+            ..CaseStats::default()
+        };
+        for (confirmed, dismissed, other) in by_case.values() {
+            if confirmed + dismissed + other > 0 {
+                s.reviewed += 1;
+            }
+            if *confirmed > 0 {
+                s.confirmed += 1;
+            } else if *dismissed > 0 && *other == 0 {
+                s.dismissed += 1;
+            }
+        }
+        Ok(s)
+    }
+
     /// Officers' decisions on duplicate-registration findings, as labelled groups of
     /// beneficiary ids: the registrations a DUP_PERSON_PERIOD finding put together, and
     /// whether the latest decision confirmed it (true) or dismissed it (false). The ids
@@ -633,6 +741,37 @@ impl Ledger {
             out.insert(id, status);
         }
         Ok(out)
+    }
+}
+
+/// Review counts by case (open cases of the last run).
+#[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
+pub struct CaseStats {
+    pub cases: usize,
+    pub reviewed: usize,
+    /// Cases with at least one confirmed finding.
+    pub confirmed: usize,
+    /// Cases whose decided findings were all dismissed.
+    pub dismissed: usize,
+}
+
+impl CaseStats {
+    pub fn render(&self) -> String {
+        format!(
+            "cases (open): {}  reviewed {}  confirmed {}  dismissed {}{}\n",
+            self.cases,
+            self.reviewed,
+            self.confirmed,
+            self.dismissed,
+            if self.reviewed > 0 {
+                format!(
+                    "  (confirm rate {:.0}%)",
+                    100.0 * self.confirmed as f64 / self.reviewed as f64
+                )
+            } else {
+                String::new()
+            }
+        )
     }
 }
 

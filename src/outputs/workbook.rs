@@ -231,9 +231,12 @@ fn overview(
     let evidence = frame::text(findings, "evidence").unwrap_or_default();
     let amount = floats(findings, "amount_at_risk");
     let score = floats(findings, "risk_score");
-    for i in 0..findings.height().min(20) {
+    // By rank, whatever order the rows came in (the case ledger puts new findings first).
+    let mut by_rank: Vec<usize> = (0..findings.height()).collect();
+    by_rank.sort_by_key(|&i| rank.get(i).copied().flatten().unwrap_or(i64::MAX));
+    for &i in by_rank.iter().take(20) {
         r += 1;
-        sheet.write_number(r, 0, rank[i].unwrap_or(0) as f64)?;
+        sheet.write_number(r, 0, rank.get(i).copied().flatten().unwrap_or(0) as f64)?;
         let zh = Category::ALL
             .iter()
             .find(|c| Some(c.code()) == cat[i])

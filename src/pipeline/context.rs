@@ -198,7 +198,6 @@ fn official_entries(df: &DataFrame) -> PolarsResult<Vec<OfficialEntry>> {
 }
 
 impl Context {
-    /// `张伟（B000123）`, or the bare id with a note when the registry lacks it.
     /// Registry rows by ID number (rows without one left out): how officials and list
     /// rows find the people they name.
     pub fn registry_by_id_number(&self) -> std::collections::HashMap<&str, usize> {
@@ -210,6 +209,7 @@ impl Context {
             .collect()
     }
 
+    /// `张伟（B000123）`, or the bare id with a note when the registry lacks it.
     pub fn person_label(&self, beneficiary_id: &str) -> String {
         match self.registry_row.get(beneficiary_id) {
             Some(&i) => format!("{}（{}）", self.registry[i].raw_name, beneficiary_id),

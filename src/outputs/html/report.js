@@ -267,7 +267,9 @@
     }
     ["f-category", "f-township", "f-program"].forEach(function (id) { $(id).addEventListener("change", refilter); });
     ["f-amount", "f-score", "f-text"].forEach(function (id) { $(id).addEventListener("input", refilter); });
-    table.render();
+    // Sorted as the header says (rank), not in the order the rows came: the case ledger
+    // puts new and changed findings first in the files.
+    table.apply();
   }
 
   // ---- Drill-down ----------------------------------------------------------------
@@ -342,7 +344,7 @@
         function (r) { return cell(r, "amount_at_risk") || 0; }), yuan);
       $("t-table").innerHTML = "";
       townTable = new Table($("t-table"), { rows: rows });
-      townTable.render();
+      townTable.apply();
     }
     sel.addEventListener("change", show);
     if (towns.length) show();

@@ -1,0 +1,619 @@
+//! Cases (线索归并): findings that share a resolved person, a bank account, an allocation
+//! or an official are one scheme seen from several sides — three people's subsidies
+//! paid to one card show up as three payee mismatches and one shared account. Officers
+//! check a scheme once, so the findings are grouped into cases: connected components
+//! over those links.
+//!
+//! The guard: a link value shared by more than `cases.max_link_findings` findings is not
+//! used to join. A scheme on these lists involves a handful of people and cards; a value
+//! that dozens of findings share is the county's plumbing (a welfare home's collective
+//! account, an agent's card, a bulk allocation), and joining through it would make one
+//! case of unrelated schemes. Such a value still shows in each finding's own evidence.
+//!
+//! Case ids stay put across nights: a case takes the id the case ledger gave most of its
+//! members last night (each old id to one case only, the larger share winning), so a
+//! member added or resolved does not rename it; a case with no known member is named
+//! after its smallest finding id, which also keeps it stable without a ledger.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use polars::prelude::*;
+
+use crate::error::Result;
+use crate::findings::{cols, Category};
+use crate::frame;
+use crate::parse::fmt_yuan;
+use crate::pipeline::context::Context;
+use crate::scoring::scored;
+
+/// One case: its member findings (rows of the findings frame) and what they share.
+#[derive(Debug, Clone, Default)]
+pub struct Case {
+    pub id: String,
+    pub members: Vec<usize>,
+    /// Beneficiary ids of the members.
+    pub persons: BTreeSet<String>,
+    /// Resolved people (a person registered twice counts once).
+    pub people: BTreeSet<String>,
+    pub accounts: BTreeSet<String>,
+    pub townships: BTreeSet<String>,
+    /// Rule → member findings of it.
+    pub rules: BTreeMap<String, usize>,
+    /// Money at risk with every payment counted once.
+    pub amount_fen: i64,
+    /// 100 × (1 − Π(1 − score/100)) over the members: several independent signs of one
+    /// scheme make it likelier that at least one holds.
+    pub score: f64,
+    pub summary: String,
+}
+
+/// The cases of a night: every finding in exactly one.
+#[derive(Debug, Clone, Default)]
+pub struct Cases {
+    /// Ranked: highest score first.
+    pub cases: Vec<Case>,
+    /// Case (index into `cases`) of each finding row.
+    pub of_finding: Vec<usize>,
+}
+
+/// What links findings: the kinds of value two findings can share.
+fn link_keys(row: usize, f: &FindingView, ctx: &Context, payments: &Payments) -> Vec<String> {
+    let mut keys = Vec::new();
+    for id in split(f.beneficiary_ids[row]) {
+        keys.push(person_key(id, ctx));
+    }
+    for id in split(f.allocation_ids[row]) {
+        keys.push(format!("a:{id}"));
+    }
+    // Where money went links findings about where money went, not those about when or
+    // how much was paid: two spouses' late payments to their household card are two
+    // cases of lateness, not one scheme.
+    let about_the_money = matches!(
+        Category::parse(f.category[row].unwrap_or("")),
+        Some(Category::Diverted | Category::Ghost | Category::Duplicate)
+    );
+    if about_the_money {
+        for id in split(f.payment_ids[row]) {
+            if let Some(p) = payments.get(id) {
+                if !p.account.is_empty() {
+                    keys.push(format!("c:{}", p.account));
+                }
+            }
+        }
+    }
+    for r in split(f.refs[row]) {
+        if let Some(line) = r.strip_prefix("officials:") {
+            keys.push(format!("o:{line}"));
+        }
+    }
+    keys.sort();
+    keys.dedup();
+    keys
+}
+
+/// A person across duplicate registrations: the registry cluster, else the bare id.
+fn person_key(beneficiary_id: &str, ctx: &Context) -> String {
+    match ctx.registry_row.get(beneficiary_id) {
+        Some(&row) => format!("p:{}", ctx.dedup.cluster.get(row).copied().unwrap_or(row)),
+        None => format!("b:{beneficiary_id}"),
+    }
+}
+
+fn split(ids: Option<&str>) -> impl Iterator<Item = &str> {
+    ids.unwrap_or("").split(';').filter(|s| !s.is_empty())
+}
+
+/// The findings columns cases read.
+struct FindingView<'a> {
+    finding_id: Vec<Option<&'a str>>,
+    rule: Vec<Option<&'a str>>,
+    category: Vec<Option<&'a str>>,
+    township: Vec<Option<&'a str>>,
+    beneficiary_ids: Vec<Option<&'a str>>,
+    allocation_ids: Vec<Option<&'a str>>,
+    payment_ids: Vec<Option<&'a str>>,
+    refs: Vec<Option<&'a str>>,
+    risk_score: Vec<Option<f64>>,
+    amount_fen: Vec<i64>,
+}
+
+impl<'a> FindingView<'a> {
+    fn new(df: &'a DataFrame) -> PolarsResult<FindingView<'a>> {
+        let floats = |name: &str| -> PolarsResult<Vec<Option<f64>>> {
+            Ok(df
+                .column(name)?
+                .cast(&DataType::Float64)?
+                .f64()?
+                .iter()
+                .collect())
+        };
+        Ok(FindingView {
+            finding_id: frame::text(df, scored::FINDING_ID)?,
+            rule: frame::text(df, cols::RULE)?,
+            category: frame::text(df, cols::CATEGORY)?,
+            township: frame::text(df, cols::TOWNSHIP)?,
+            beneficiary_ids: frame::text(df, cols::BENEFICIARY_IDS)?,
+            allocation_ids: frame::text(df, cols::ALLOCATION_IDS)?,
+            payment_ids: frame::text(df, cols::PAYMENT_IDS)?,
+            refs: frame::text(df, cols::REFS)?,
+            risk_score: floats(scored::RISK_SCORE)?,
+            amount_fen: floats(scored::AMOUNT_AT_RISK)?
+                .into_iter()
+                .map(|v| (v.unwrap_or(0.0) * 100.0).round() as i64)
+                .collect(),
+        })
+    }
+}
+
+struct Payment {
+    account: String,
+    payee: String,
+    amount_fen: i64,
+}
+
+type Payments = HashMap<String, Payment>;
+
+fn payments(ctx: &Context) -> PolarsResult<Payments> {
+    let l = &ctx.linked;
+    let ids = frame::text(l, "payment_id")?;
+    let accounts = frame::text(l, "payee_account")?;
+    let payees = frame::text(l, "payee_name")?;
+    let amounts = frame::int(l, "amount_fen")?;
+    Ok((0..l.height())
+        .filter_map(|i| {
+            Some((
+                ids[i]?.to_string(),
+                Payment {
+                    account: accounts[i].unwrap_or("").to_string(),
+                    payee: payees[i].unwrap_or("").to_string(),
+                    amount_fen: amounts[i].unwrap_or(0),
+                },
+            ))
+        })
+        .collect())
+}
+
+/// Groups scored findings into cases: membership and provisional ids (see
+/// [`assign_ids`]); what a case says is worked out by [`summarise`] on the findings the
+/// reports show.
+pub fn group(findings: &DataFrame, ctx: &Context) -> Result<Cases> {
+    let f = FindingView::new(findings)?;
+    let pays = payments(ctx)?;
+    let n = findings.height();
+    let keys: Vec<Vec<String>> = (0..n).map(|r| link_keys(r, &f, ctx, &pays)).collect();
+    let mut holders: HashMap<&str, Vec<usize>> = HashMap::new();
+    for (r, ks) in keys.iter().enumerate() {
+        for k in ks {
+            holders.entry(k.as_str()).or_default().push(r);
+        }
+    }
+    let max_link = ctx.config.cases.max_link_findings;
+    let mut parent: Vec<usize> = (0..n).collect();
+    fn find(parent: &mut [usize], mut x: usize) -> usize {
+        while parent[x] != x {
+            parent[x] = parent[parent[x]];
+            x = parent[x];
+        }
+        x
+    }
+    for rows in holders.values().filter(|r| r.len() <= max_link) {
+        for w in rows.windows(2) {
+            let (a, b) = (find(&mut parent, w[0]), find(&mut parent, w[1]));
+            if a != b {
+                parent[a.max(b)] = a.min(b);
+            }
+        }
+    }
+    let mut by_root: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
+    for r in 0..n {
+        let root = find(&mut parent, r);
+        by_root.entry(root).or_default().push(r);
+    }
+    let cases: Vec<Case> = by_root
+        .into_values()
+        .map(|members| Case {
+            id: provisional_id(members.iter().filter_map(|&m| f.finding_id[m])),
+            members,
+            ..Case::default()
+        })
+        .collect();
+    let mut of_finding = vec![0; n];
+    for (c, case) in cases.iter().enumerate() {
+        for &m in &case.members {
+            of_finding[m] = c;
+        }
+    }
+    Ok(Cases { cases, of_finding })
+}
+
+/// The cases of the findings the reports show (`case_id` column set), each with its
+/// persons, accounts, money counted once, score and summary, ranked by score.
+pub fn summarise(findings: &DataFrame, ctx: &Context) -> Result<Cases> {
+    let f = FindingView::new(findings)?;
+    let pays = payments(ctx)?;
+    let case_ids = frame::text(findings, "case_id")?;
+    let keys: Vec<Vec<String>> = (0..findings.height())
+        .map(|r| link_keys(r, &f, ctx, &pays))
+        .collect();
+    let mut by_id: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+    for (r, id) in case_ids.iter().enumerate() {
+        by_id.entry(id.unwrap_or("")).or_default().push(r);
+    }
+    let mut cases: Vec<Case> = by_id
+        .into_iter()
+        .map(|(id, members)| {
+            let mut case = build_case(members, &f, &keys, ctx, &pays);
+            case.id = id.to_string();
+            case
+        })
+        .collect();
+    cases.sort_by(|a, b| {
+        b.score
+            .total_cmp(&a.score)
+            .then(b.amount_fen.cmp(&a.amount_fen))
+            .then(a.id.cmp(&b.id))
+    });
+    let mut of_finding = vec![0; findings.height()];
+    for (c, case) in cases.iter().enumerate() {
+        for &m in &case.members {
+            of_finding[m] = c;
+        }
+    }
+    Ok(Cases { cases, of_finding })
+}
+
+fn build_case(
+    members: Vec<usize>,
+    f: &FindingView,
+    keys: &[Vec<String>],
+    ctx: &Context,
+    pays: &Payments,
+) -> Case {
+    let mut case = Case::default();
+    // Money counted once: a finding's amount is spread over its payments in proportion
+    // to them, and each payment (else allocation, else the finding itself) counts at the
+    // largest share any member gives it.
+    let mut unit: HashMap<String, i64> = HashMap::new();
+    let mut no_risk = 1.0;
+    for &m in &members {
+        let rule = f.rule[m].unwrap_or("").to_string();
+        *case.rules.entry(rule).or_default() += 1;
+        if let Some(t) = f.township[m].filter(|t| !t.is_empty()) {
+            case.townships.insert(t.to_string());
+        }
+        for id in split(f.beneficiary_ids[m]) {
+            case.persons.insert(id.to_string());
+        }
+        for k in &keys[m] {
+            if let Some(account) = k.strip_prefix("c:") {
+                case.accounts.insert(account.to_string());
+            } else if k.starts_with("p:") || k.starts_with("b:") {
+                case.people.insert(k.clone());
+            }
+        }
+        no_risk *= 1.0 - (f.risk_score[m].unwrap_or(0.0) / 100.0).clamp(0.0, 1.0);
+        let amount = f.amount_fen[m];
+        let paid: Vec<(&str, i64)> = split(f.payment_ids[m])
+            .filter_map(|id| pays.get(id).map(|p| (id, p.amount_fen)))
+            .collect();
+        let total: i64 = paid.iter().map(|p| p.1).sum();
+        let mut shares: Vec<(String, i64)> = if total > 0 {
+            paid.iter()
+                .map(|&(id, a)| {
+                    (
+                        format!("pay:{id}"),
+                        (amount as f64 * a as f64 / total as f64).round() as i64,
+                    )
+                })
+                .collect()
+        } else {
+            Vec::new()
+        };
+        if shares.is_empty() {
+            let allocations: Vec<&str> = split(f.allocation_ids[m]).collect();
+            shares = match allocations.as_slice() {
+                [one] => vec![(format!("alloc:{one}"), amount)],
+                _ => vec![(format!("finding:{m}"), amount)],
+            };
+        }
+        for (k, v) in shares {
+            let e = unit.entry(k).or_default();
+            *e = (*e).max(v);
+        }
+    }
+    case.amount_fen = unit.values().sum();
+    case.score = ((1.0 - no_risk) * 100.0 * 100.0).round() / 100.0;
+    case.summary = summary(&case, &members, f, ctx, pays);
+    case.members = members;
+    case
+}
+
+/// `C` + 12 hex digits of the smallest member finding id.
+fn provisional_id<'a>(finding_ids: impl Iterator<Item = &'a str>) -> String {
+    let smallest = finding_ids.min().unwrap_or("");
+    format!("C{}", smallest.strip_prefix('F').unwrap_or(smallest))
+}
+
+/// Money of a case's findings paid to one account.
+#[derive(Default)]
+struct AccountTally<'a> {
+    /// Beneficiary ids whose money it received.
+    people: BTreeSet<&'a str>,
+    fen: i64,
+    /// Account-holder names the bank recorded, with how many payments each.
+    holders: BTreeMap<&'a str, usize>,
+}
+
+/// Two or three sentences in Chinese that name the scheme: who or which card is at its
+/// centre, what the members say, and the money counted once.
+fn summary(
+    case: &Case,
+    members: &[usize],
+    f: &FindingView,
+    ctx: &Context,
+    pays: &Payments,
+) -> String {
+    let yuan = |fen: i64| fmt_yuan(fen);
+    let rules: Vec<String> = case
+        .rules
+        .iter()
+        .map(|(r, n)| format!("{}{}条", crate::findings::rule_title(r), n))
+        .collect();
+    // The card most of the members' money went to, when it carried several people's.
+    let mut by_account: BTreeMap<&str, AccountTally> = BTreeMap::new();
+    let mut counted: BTreeSet<&str> = BTreeSet::new();
+    for &m in members {
+        for id in split(f.payment_ids[m]) {
+            if let Some(p) = pays.get(id).filter(|p| case.accounts.contains(&p.account)) {
+                let e = by_account.entry(p.account.as_str()).or_default();
+                if f.rule[m] != Some("DIV_SHARED_ACCOUNT") {
+                    e.people.extend(split(f.beneficiary_ids[m]).take(1));
+                }
+                // A payment in two findings is one payment.
+                if counted.insert(id) {
+                    e.fen += p.amount_fen;
+                    *e.holders.entry(p.payee.as_str()).or_default() += 1;
+                }
+            }
+        }
+    }
+    // People, not registrations: two registrations of one person are one.
+    let people_of = |ids: &BTreeSet<&str>| {
+        ids.iter()
+            .map(|id| person_key(id, ctx))
+            .collect::<BTreeSet<_>>()
+            .len()
+    };
+    let first = match by_account
+        .iter()
+        .filter(|(_, v)| people_of(&v.people) >= 2)
+        .max_by_key(|(_, v)| (people_of(&v.people), v.fen))
+    {
+        Some((account, tally)) => {
+            let holder = tally
+                .holders
+                .iter()
+                .max_by_key(|(_, n)| **n)
+                .map_or("", |(h, _)| *h);
+            format!(
+                "账户{}（户名{}）收取{}名享受对象的补贴共{}元",
+                account,
+                holder,
+                people_of(&tally.people),
+                yuan(tally.fen)
+            )
+        }
+        None => {
+            let lead = members
+                .iter()
+                .copied()
+                .max_by(|&a, &b| {
+                    f.risk_score[a]
+                        .unwrap_or(0.0)
+                        .total_cmp(&f.risk_score[b].unwrap_or(0.0))
+                })
+                .unwrap_or(members[0]);
+            let who: Vec<String> = split(f.beneficiary_ids[lead])
+                .take(3)
+                .map(|id| ctx.person_label(id))
+                .collect();
+            if who.is_empty() {
+                crate::findings::rule_title(f.rule[lead].unwrap_or("")).to_string()
+            } else {
+                format!("{}涉及{}", who.join("、"), rules.join("、"))
+            }
+        }
+    };
+    let mut s = format!(
+        "{first}。本案共{}条线索（{}），涉及{}名享受对象、{}个收款账户",
+        members.len(),
+        rules.join("、"),
+        case.people.len(),
+        case.accounts.len()
+    );
+    if !case.townships.is_empty() {
+        s.push_str(&format!(
+            "，分布于{}",
+            case.townships
+                .iter()
+                .cloned()
+                .collect::<Vec<_>>()
+                .join("、")
+        ));
+    }
+    s.push_str(&format!(
+        "，涉及金额合计{}元（同一笔资金只计一次）。",
+        yuan(case.amount_fen)
+    ));
+    s
+}
+
+/// Gives each case the id the ledger's last night gave most of its members (`previous`:
+/// open finding id → case id), each old id to one case only; others keep their
+/// provisional id.
+pub fn assign_ids(
+    cases: &mut Cases,
+    finding_ids: &[Option<&str>],
+    previous: &HashMap<String, String>,
+) {
+    // (overlap, case index, old id), largest overlap first.
+    let mut claims: Vec<(usize, usize, String)> = Vec::new();
+    for (c, case) in cases.cases.iter().enumerate() {
+        let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
+        for &m in &case.members {
+            if let Some(old) = finding_ids[m].and_then(|id| previous.get(id)) {
+                *counts.entry(old.as_str()).or_default() += 1;
+            }
+        }
+        for (old, n) in counts {
+            claims.push((n, c, old.to_string()));
+        }
+    }
+    claims.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)).then(a.2.cmp(&b.2)));
+    let mut taken: BTreeSet<String> = BTreeSet::new();
+    let mut named = vec![false; cases.cases.len()];
+    for (_, c, old) in claims {
+        if named[c] || taken.contains(&old) {
+            continue;
+        }
+        cases.cases[c].id = old.clone();
+        taken.insert(old);
+        named[c] = true;
+    }
+    // A provisional id that an old case now holds goes to a fresh variant.
+    for (c, case) in cases.cases.iter_mut().enumerate() {
+        if !named[c] && taken.contains(&case.id) {
+            case.id = format!("{}-{}", case.id, c);
+        }
+    }
+}
+
+/// The findings frame with `case_id` after `finding_id`.
+pub fn with_case_column(findings: DataFrame, cases: &Cases) -> PolarsResult<DataFrame> {
+    let ids: Vec<&str> = cases
+        .of_finding
+        .iter()
+        .map(|&c| cases.cases[c].id.as_str())
+        .collect();
+    let mut df = findings;
+    df.with_column(Column::new("case_id".into(), ids))?;
+    let mut order: Vec<String> = Vec::new();
+    for name in df.get_column_names() {
+        let name = name.to_string();
+        if name == "case_id" {
+            continue;
+        }
+        let after_id = name == scored::FINDING_ID;
+        order.push(name);
+        if after_id {
+            order.push("case_id".into());
+        }
+    }
+    if !order.iter().any(|c| c == "case_id") {
+        order.push("case_id".into());
+    }
+    df.select(order)
+}
+
+/// cases.csv and the 案件 sheet: one row per case, ranked. A case is `new` when all its
+/// findings are, `changed` when any is new or changed or when a finding of last night's
+/// case has left it (`previous`: open finding id → case id before this run), else
+/// `persisting`.
+pub fn cases_frame(
+    cases: &Cases,
+    findings: &DataFrame,
+    previous: &HashMap<String, String>,
+) -> PolarsResult<DataFrame> {
+    let ids = frame::text(findings, scored::FINDING_ID)?;
+    let change = frame::text(findings, "change").unwrap_or_else(|_| vec![None; findings.height()]);
+    let join = |set: &BTreeSet<String>| set.iter().cloned().collect::<Vec<_>>().join(";");
+    let c = &cases.cases;
+    let mut before: HashMap<&str, usize> = HashMap::new();
+    for case_id in previous.values() {
+        *before.entry(case_id.as_str()).or_default() += 1;
+    }
+    let case_change = |case: &Case| -> Option<&'static str> {
+        let states: BTreeSet<&str> = case
+            .members
+            .iter()
+            .filter_map(|&m| change.get(m).copied().flatten())
+            .collect();
+        let carried = case
+            .members
+            .iter()
+            .filter(|&&m| ids[m].and_then(|id| previous.get(id)) == Some(&case.id))
+            .count();
+        let lost_members = before.get(case.id.as_str()).copied().unwrap_or(0) > carried;
+        if states.is_empty() {
+            None
+        } else if states.iter().all(|s| *s == "new") && !lost_members {
+            Some("new")
+        } else if states.contains("new") || states.contains("changed") || lost_members {
+            Some("changed")
+        } else {
+            Some("persisting")
+        }
+    };
+    DataFrame::new(
+        c.len(),
+        vec![
+            Column::new(
+                "case_id".into(),
+                c.iter().map(|x| x.id.clone()).collect::<Vec<_>>(),
+            ),
+            Column::new("rank".into(), (1..=c.len() as i64).collect::<Vec<_>>()),
+            Column::new(
+                "case_score".into(),
+                c.iter().map(|x| x.score).collect::<Vec<_>>(),
+            ),
+            Column::new(
+                "amount_at_risk".into(),
+                c.iter()
+                    .map(|x| x.amount_fen as f64 / 100.0)
+                    .collect::<Vec<_>>(),
+            ),
+            Column::new(
+                "findings".into(),
+                c.iter().map(|x| x.members.len() as i64).collect::<Vec<_>>(),
+            ),
+            Column::new(
+                "townships".into(),
+                c.iter().map(|x| join(&x.townships)).collect::<Vec<_>>(),
+            ),
+            Column::new(
+                "beneficiary_ids".into(),
+                c.iter().map(|x| join(&x.persons)).collect::<Vec<_>>(),
+            ),
+            Column::new(
+                "accounts".into(),
+                c.iter().map(|x| join(&x.accounts)).collect::<Vec<_>>(),
+            ),
+            Column::new(
+                "rules".into(),
+                c.iter()
+                    .map(|x| x.rules.keys().cloned().collect::<Vec<_>>().join(";"))
+                    .collect::<Vec<_>>(),
+            ),
+            Column::new(
+                "summary".into(),
+                c.iter().map(|x| x.summary.clone()).collect::<Vec<_>>(),
+            ),
+            Column::new(
+                "finding_ids".into(),
+                c.iter()
+                    .map(|x| {
+                        x.members
+                            .iter()
+                            .filter_map(|&m| ids[m])
+                            .collect::<Vec<_>>()
+                            .join(";")
+                    })
+                    .collect::<Vec<_>>(),
+            ),
+            Column::new(
+                "change".into(),
+                c.iter().map(case_change).collect::<Vec<_>>(),
+            ),
+        ],
+    )
+}
