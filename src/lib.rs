@@ -230,7 +230,7 @@ pub fn run(opts: &RunOptions) -> Result<RunOutcome> {
     let t = Instant::now();
     attempt(
         "findings.xlsx",
-        workbook::write_workbook(&shown, &summary, &out.join("findings.xlsx")),
+        workbook::write_workbook(&shown, &shown_cases, &summary, &out.join("findings.xlsx")),
     );
     stage(&mut summary.timings, "write workbook", t);
     let t = Instant::now();

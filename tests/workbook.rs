@@ -1,10 +1,15 @@
 //! findings.xlsx opened back with calamine: its sheets, headers and totals agree with
-//! findings.csv.
+//! findings.csv; every block titled by rank is in rank order on a night with new,
+//! changed and persisting findings; every sheet of both workbooks prints landscape, one
+//! page wide, with its header row repeated and page numbers (read back from the file).
 
 mod common;
 
+use std::io::Read;
+use std::path::Path;
+
 use calamine::{open_workbook_auto, Data, DataType, Reader};
-use common::{generate_and_run, read_csv};
+use common::{generate_and_run, read_csv, two_nights};
 
 #[test]
 fn workbook_sheets_headers_and_totals_match_findings_csv() {
@@ -15,6 +20,7 @@ fn workbook_sheets_headers_and_totals_match_findings_csv() {
     assert_eq!(
         book.sheet_names(),
         [
+            "案件",
             "概览",
             "滞拨滞留",
             "拨付不足额",
@@ -55,15 +61,17 @@ fn workbook_sheets_headers_and_totals_match_findings_csv() {
             .map(|c| c.to_string())
             .collect();
         assert_eq!(header[0], "排名");
-        assert_eq!(header[5], "涉及金额(元)");
-        assert_eq!(header[13], "问题线索");
+        assert_eq!(header[2], "案件编号");
+        assert_eq!(header[6], "涉及金额(元)");
+        assert_eq!(header[14], "问题线索");
+        assert_eq!(header[15], "变化");
         assert_eq!(
-            header[14..17],
+            header[16..19],
             ["处置", "备注", "核查人"],
             "columns for officers to fill in"
         );
         assert_eq!(
-            header[17], "事实指纹",
+            header[19], "事实指纹",
             "the facts the officer reads, for review --import"
         );
         let rows: Vec<&[Data]> = range.rows().skip(1).collect();
@@ -73,7 +81,7 @@ fn workbook_sheets_headers_and_totals_match_findings_csv() {
             .collect();
         assert_eq!(rows.len(), expected.len(), "{sheet}");
         assert!(!rows.is_empty(), "{sheet} has findings");
-        let sheet_sum: f64 = rows.iter().map(|r| r[5].as_f64().unwrap()).sum();
+        let sheet_sum: f64 = rows.iter().map(|r| r[6].as_f64().unwrap()).sum();
         let csv_sum: f64 = expected.iter().map(|f| yuan(&f["amount_at_risk"])).sum();
         assert!(
             (sheet_sum - csv_sum).abs() < 0.005,
@@ -83,7 +91,8 @@ fn workbook_sheets_headers_and_totals_match_findings_csv() {
         let ranks: Vec<f64> = rows.iter().map(|r| r[0].as_f64().unwrap()).collect();
         assert!(ranks.windows(2).all(|w| w[0] < w[1]), "{sheet} ranked");
         assert_eq!(rows[0][1].to_string(), expected[0]["finding_id"]);
-        assert_eq!(rows[0][17].to_string(), expected[0]["fingerprint"]);
+        assert_eq!(rows[0][2].to_string(), expected[0]["case_id"]);
+        assert_eq!(rows[0][19].to_string(), expected[0]["fingerprint"]);
         total += sheet_sum;
     }
     let towns = book.worksheet_range("乡镇一案双查").unwrap();
@@ -191,4 +200,134 @@ fn worklists_for_the_visits() {
     assert!(String::from_utf8(stdout)
         .unwrap()
         .starts_with("recorded 1 disposition"));
+}
+
+/// Ranks read off a column of a sheet's rows (blank cells skipped).
+fn ranks(rows: &[&[Data]], col: usize) -> Vec<f64> {
+    rows.iter().filter_map(|r| r.get(col)?.as_f64()).collect()
+}
+
+#[test]
+fn blocks_titled_by_rank_are_in_rank_order_on_a_night_of_changes() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = two_nights(dir.path());
+    let findings = read_csv(&run.join("findings.csv"));
+    let changes: std::collections::BTreeSet<&str> =
+        findings.iter().map(|f| f["change"].as_str()).collect();
+    assert!(
+        ["new", "changed", "persisting"]
+            .iter()
+            .all(|c| changes.contains(c)),
+        "a night with every kind of change: {changes:?}"
+    );
+    // The frame itself is not in rank order (new and changed first) ...
+    let csv_ranks: Vec<u64> = findings
+        .iter()
+        .map(|f| f["rank"].parse().unwrap())
+        .collect();
+    assert!(csv_ranks.windows(2).any(|w| w[0] > w[1]), "{csv_ranks:?}");
+    let mut book = open_workbook_auto(run.join("findings.xlsx")).unwrap();
+    // ... but every block titled by rank is.
+    for sheet in [
+        "案件",
+        "滞拨滞留",
+        "拨付不足额",
+        "重复发放",
+        "虚报冒领",
+        "挪用截留",
+    ] {
+        let range = book.worksheet_range(sheet).unwrap();
+        let rows: Vec<&[Data]> = range.rows().skip(1).collect();
+        let r = ranks(&rows, 0);
+        assert!(r.windows(2).all(|w| w[0] < w[1]), "{sheet}: {r:?}");
+    }
+    let overview = book.worksheet_range("概览").unwrap();
+    let rows: Vec<&[Data]> = overview.rows().collect();
+    let start = rows
+        .iter()
+        .position(|r| r[0] == "风险最高的线索")
+        .expect("the top-findings block");
+    let top = ranks(&rows[start + 2..], 0);
+    assert_eq!(
+        top,
+        (1..=20).map(f64::from).collect::<Vec<_>>(),
+        "风险最高的线索"
+    );
+}
+
+/// The XML of each sheet of a workbook, by sheet name, and the workbook part.
+fn sheets_xml(path: &Path) -> (Vec<(String, String)>, String) {
+    let mut zip = zip::ZipArchive::new(std::fs::File::open(path).unwrap()).unwrap();
+    let mut read = |name: &str| {
+        let mut s = String::new();
+        zip.by_name(name).unwrap().read_to_string(&mut s).unwrap();
+        s
+    };
+    let workbook = read("xl/workbook.xml");
+    let names: Vec<String> = workbook
+        .split("<sheet ")
+        .skip(1)
+        .map(|s| {
+            s.split("name=\"")
+                .nth(1)
+                .unwrap()
+                .split('"')
+                .next()
+                .unwrap()
+                .to_string()
+        })
+        .collect();
+    let sheets = names
+        .iter()
+        .enumerate()
+        .map(|(i, n)| {
+            (
+                n.clone(),
+                read(&format!("xl/worksheets/sheet{}.xml", i + 1)),
+            )
+        })
+        .collect();
+    (sheets, workbook)
+}
+
+#[test]
+fn every_sheet_prints_landscape_one_page_wide_with_headers_and_page_numbers() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_, out) = generate_and_run(dir.path(), 1500, 4, &[]);
+    for file in ["findings.xlsx", "worklists.xlsx"] {
+        let (sheets, workbook) = sheets_xml(&out.join(file));
+        assert!(sheets.len() >= 2, "{file}");
+        for (name, xml) in &sheets {
+            let here = format!("{file} / {name}");
+            assert!(
+                xml.contains("orientation=\"landscape\""),
+                "{here}: landscape"
+            );
+            assert!(
+                xml.contains("<pageSetUpPr fitToPage=\"1\"/>"),
+                "{here}: fit to page"
+            );
+            assert!(
+                xml.contains("fitToHeight=\"0\""),
+                "{here}: one page wide, any number tall"
+            );
+            assert!(!xml.contains("fitToWidth=\"0\""), "{here}");
+            assert!(
+                xml.contains("截止日期 2026-03-31</oddHeader>"),
+                "{here}: run date in the header"
+            );
+            assert!(
+                xml.contains("<oddFooter>&amp;C第 &amp;P 页 共 &amp;N 页</oddFooter>"),
+                "{here}: page numbers in the footer"
+            );
+            if name != "概览" {
+                // (Names Excel would misread are quoted.)
+                assert!(
+                    workbook.contains(&format!(">{name}!$1:$1</definedName>"))
+                        || workbook.contains(&format!(">'{name}'!$1:$1</definedName>")),
+                    "{here}: header row repeated on every page"
+                );
+            }
+        }
+    }
 }

@@ -20,6 +20,7 @@ use crate::report::{file_name, Summary};
 const COLUMNS: &[(&str, &str, f64, Kind)] = &[
     ("rank", "排名", 6.0, Kind::Int),
     ("finding_id", "线索编号", 15.0, Kind::Text),
+    ("case_id", "案件编号", 15.0, Kind::Text),
     ("rule", "规则", 20.0, Kind::Text),
     ("severity", "风险等级", 9.0, Kind::Text),
     ("risk_score", "风险分", 8.0, Kind::Score),
@@ -32,6 +33,8 @@ const COLUMNS: &[(&str, &str, f64, Kind)] = &[
     ("similarity", "姓名相似度", 10.0, Kind::Score),
     ("days_late", "逾期天数", 9.0, Kind::Int),
     ("evidence", "问题线索", 90.0, Kind::Text),
+    // New, changed or persisting since the last night (the sheets are in rank order).
+    ("change", "变化", 8.0, Kind::Text),
     // Left blank for officers; `fundaudit review --import findings.xlsx` reads them back.
     ("", "处置", 10.0, Kind::Blank),
     ("", "备注", 24.0, Kind::Blank),
@@ -90,14 +93,30 @@ fn xlsx(e: XlsxError) -> Error {
     }
 }
 
-/// Writes findings.xlsx from the ranked (and, unless unmasked, masked) findings.
-pub fn write_workbook(findings: &DataFrame, summary: &Summary, path: &Path) -> Result<()> {
+/// Writes findings.xlsx from the ranked (and, unless unmasked, masked) findings and
+/// cases: the 案件 sheet first (what a case meeting goes through), then the overview,
+/// a sheet per category, townships and the digit tests. Every sheet prints landscape,
+/// one page wide, its header row on every page, the run date above and 第 N 页 below.
+pub fn write_workbook(
+    findings: &DataFrame,
+    cases: &DataFrame,
+    summary: &Summary,
+    path: &Path,
+) -> Result<()> {
     let mut book = Workbook::new();
     let f = Formats::new();
+    cases_sheet(book.add_worksheet(), cases, &f)?;
     overview(book.add_worksheet(), findings, summary, &f).map_err(xlsx)?;
     let categories = frame::text(findings, "category")?;
+    // In rank order, as their 排名 column says: the case ledger puts new findings first
+    // in the frame, and the 变化 column says which they are.
+    let rank = frame::int(findings, "rank").unwrap_or_default();
+    let mut by_rank: Vec<usize> = (0..findings.height()).collect();
+    by_rank.sort_by_key(|&i| rank.get(i).copied().flatten().unwrap_or(i64::MAX));
     for c in Category::ALL {
-        let rows: Vec<usize> = (0..findings.height())
+        let rows: Vec<usize> = by_rank
+            .iter()
+            .copied()
             .filter(|&i| categories[i] == Some(c.code()))
             .collect();
         let sheet = book.add_worksheet();
@@ -106,7 +125,113 @@ pub fn write_workbook(findings: &DataFrame, summary: &Summary, path: &Path) -> R
     }
     townships(book.add_worksheet(), findings, &f)?;
     digits(book.add_worksheet(), summary, &f).map_err(xlsx)?;
+    for sheet in book.worksheets_mut() {
+        // The overview's rows are blocks, not one table: no header row to repeat.
+        let repeat = sheet.name() != "概览";
+        print_setup(sheet, &summary.as_of, repeat).map_err(xlsx)?;
+    }
     save_private(&mut book, path)
+}
+
+/// Print setup for a sheet officers print: landscape A4, one page wide (as many tall as
+/// it takes), the first row repeated on every page when it is a header row, the run
+/// date in the page header and 第 &P 页 共 &N 页 in the footer.
+pub(crate) fn print_setup(
+    sheet: &mut Worksheet,
+    as_of: &str,
+    repeat_header: bool,
+) -> std::result::Result<(), XlsxError> {
+    let title = format!("&L民生资金拨付审计 · {}&R截止日期 {as_of}", sheet.name());
+    sheet
+        .set_landscape()
+        .set_paper_size(9)
+        .set_print_fit_to_pages(1, 0)
+        .set_header(title)
+        .set_footer("&C第 &P 页 共 &N 页");
+    if repeat_header {
+        sheet.set_repeat_rows(0, 0)?;
+    }
+    Ok(())
+}
+
+/// 案件: ranked cases with what joins them, the money counted once and the summary;
+/// the member findings by id (the category sheets carry each finding's 案件编号).
+fn cases_sheet(sheet: &mut Worksheet, cases: &DataFrame, f: &Formats) -> Result<()> {
+    sheet.set_name("案件").map_err(xlsx)?;
+    const CASE_COLUMNS: &[(&str, &str, f64, Kind)] = &[
+        ("rank", "排名", 6.0, Kind::Int),
+        ("case_id", "案件编号", 15.0, Kind::Text),
+        ("case_score", "案件分", 8.0, Kind::Score),
+        ("amount_at_risk", "涉及金额(元)", 14.0, Kind::Yuan),
+        ("findings", "线索数", 7.0, Kind::Int),
+        ("townships", "乡镇", 14.0, Kind::Text),
+        ("summary", "案情摘要", 80.0, Kind::Text),
+        ("beneficiary_ids", "人员编号", 18.0, Kind::Text),
+        ("accounts", "收款账户", 16.0, Kind::Text),
+        ("finding_ids", "线索编号", 30.0, Kind::Text),
+        ("change", "变化", 8.0, Kind::Text),
+    ];
+    let headers: Vec<&str> = CASE_COLUMNS.iter().map(|c| c.1).collect();
+    header_row(sheet, 0, &headers, f).map_err(xlsx)?;
+    // Ranked as cases.csv is; sorted here again so the sheet says what its 排名 says
+    // whatever order the frame came in.
+    let rank = frame::int(cases, "rank").unwrap_or_default();
+    let mut order: Vec<usize> = (0..cases.height()).collect();
+    order.sort_by_key(|&i| rank.get(i).copied().flatten().unwrap_or(i64::MAX));
+    for (c, (name, _, width, kind)) in CASE_COLUMNS.iter().enumerate() {
+        let c = c as u16;
+        sheet.set_column_width(c, *width).map_err(xlsx)?;
+        match kind {
+            Kind::Text => {
+                let values = frame::text(cases, name)?;
+                for (r, &i) in order.iter().enumerate() {
+                    let v = values.get(i).copied().flatten().unwrap_or("");
+                    let v = if *name == "change" { change_zh(v) } else { v };
+                    let cell = r as u32 + 1;
+                    if *name == "summary" || *name == "finding_ids" {
+                        sheet.write_string_with_format(cell, c, excel_text(v).as_ref(), &f.wrap)
+                    } else {
+                        sheet.write_string(cell, c, v)
+                    }
+                    .map_err(xlsx)?;
+                }
+            }
+            _ => {
+                let values = floats(cases, name);
+                for (r, &i) in order.iter().enumerate() {
+                    if let Some(v) = values.get(i).copied().flatten() {
+                        let cell = r as u32 + 1;
+                        match kind {
+                            Kind::Yuan => sheet.write_number_with_format(cell, c, v, &f.yuan),
+                            Kind::Score => sheet.write_number_with_format(cell, c, v, &f.score),
+                            _ => sheet.write_number(cell, c, v),
+                        }
+                        .map_err(xlsx)?;
+                    }
+                }
+            }
+        }
+    }
+    sheet.set_freeze_panes(1, 0).map_err(xlsx)?;
+    sheet
+        .autofilter(
+            0,
+            0,
+            order.len().max(1) as u32,
+            CASE_COLUMNS.len() as u16 - 1,
+        )
+        .map_err(xlsx)?;
+    Ok(())
+}
+
+/// The ledger's change words in Chinese.
+fn change_zh(code: &str) -> &str {
+    match code {
+        "new" => "新增",
+        "changed" => "有变化",
+        "persisting" => "持续",
+        other => other,
+    }
 }
 
 /// Saves a workbook readable by its owner only (it names people), as every report is.
@@ -287,13 +412,16 @@ fn findings_sheet(
         match kind {
             Kind::Blank => {}
             Kind::Text => {
-                let values = frame::text(findings, name)?;
+                // A frame without a column (case_id in a screening) leaves it blank.
+                let Ok(values) = frame::text(findings, name) else {
+                    continue;
+                };
                 for (r, &i) in rows.iter().enumerate() {
                     if let Some(v) = values[i] {
-                        let v = if *name == "severity" {
-                            severity_zh(v)
-                        } else {
-                            v
+                        let v = match *name {
+                            "severity" => severity_zh(v),
+                            "change" => change_zh(v),
+                            _ => v,
                         };
                         let v = excel_text(v);
                         let v = v.as_ref();

@@ -152,6 +152,10 @@ pub fn write_worklists(findings: &DataFrame, ctx: &Context, path: &Path) -> Resu
     if book.worksheets().is_empty() {
         book.add_worksheet().set_name("无核查任务").map_err(fail)?;
     }
+    let as_of = crate::parse::fmt_day(ctx.as_of);
+    for sheet in book.worksheets_mut() {
+        crate::workbook::print_setup(sheet, &as_of, true).map_err(fail)?;
+    }
     crate::workbook::save_private(&mut book, path)?;
     Ok(seed)
 }

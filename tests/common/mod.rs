@@ -32,6 +32,42 @@ pub fn generate(out: &Path, beneficiaries: usize, seed: u64, extra: &[&str]) {
         .success();
 }
 
+/// Two nights of one county into `dir/reports`: the second after one payment to a
+/// pooled account was taken back (that account's finding changes, the allocation it paid
+/// becomes unpaid: new findings) and nothing else changed (the rest persists). Returns
+/// the second night's run folder.
+pub fn two_nights(dir: &Path) -> PathBuf {
+    let data = dir.join("data");
+    let reports = dir.join("reports");
+    generate(&data, 1500, 4, &[]);
+    let night = |as_of: &str| {
+        fundaudit()
+            .args(["run", "--quiet", "--as-of", as_of, "--data"])
+            .arg(&data)
+            .arg("--reports")
+            .arg(&reports)
+            .assert()
+            .success();
+    };
+    night("2026-03-31");
+    let first = read_csv(&reports.join("latest/findings.csv"));
+    let pooled = first
+        .iter()
+        .find(|f| f["rule"] == "DIV_SHARED_ACCOUNT")
+        .expect("a pooled account");
+    let payment = pooled["payment_ids"].split(';').next().unwrap().to_string();
+    let path = data.join("payments.csv");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let kept: Vec<&str> = text
+        .lines()
+        .filter(|l| !l.starts_with(&format!("{payment},")))
+        .collect();
+    assert_eq!(kept.len() + 1, text.lines().count(), "{payment} removed");
+    std::fs::write(&path, kept.join("\n") + "\n").unwrap();
+    night("2026-03-31");
+    std::fs::canonicalize(reports.join("latest")).unwrap()
+}
+
 /// Generates a county of `beneficiaries` (seed `seed`) into `dir/data` and audits it as
 /// of 2026-03-31 into `dir/out`, with `extra` arguments; returns (data, out).
 pub fn generate_and_run(
