@@ -222,6 +222,7 @@ pub fn run(opts: &RunOptions) -> Result<RunOutcome> {
         ctx.warnings.clone(),
     )?;
     summary.ledger = ledger_record;
+    summary.cases = case_list.cases.len();
     summary.unused = ctx.ledgers.unused.clone();
     summary.settled = ctx.ledgers.settled.clone();
     summary.screening = opts.screen;
@@ -238,6 +239,7 @@ pub fn run(opts: &RunOptions) -> Result<RunOutcome> {
         "report.html",
         html::write_html(
             &shown,
+            &shown_cases,
             &ctx.ledgers,
             &summary,
             opts.lang,

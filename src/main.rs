@@ -200,10 +200,11 @@ enum Command {
         #[arg(long)]
         train: bool,
     },
-    /// Record an officer's disposition of a finding in the case ledger, or import a
-    /// filled-in disposition column (CSV or workbook) with --import.
+    /// Record an officer's disposition of a finding or a case in the case ledger, or
+    /// import a filled-in disposition column (CSV or workbook) with --import.
     Review {
-        /// The finding (its finding_id in findings.csv).
+        /// The finding (its finding_id in findings.csv), or a case (its case_id in
+        /// cases.csv): a case's disposition is recorded for each of its open findings.
         finding_id: Option<String>,
         /// confirmed, dismissed or investigating (属实, 不属实, 核查中).
         #[arg(long)]
@@ -426,6 +427,24 @@ fn try_main() -> anyhow::Result<Outcome> {
                             "--status {raw}: use confirmed, dismissed or investigating"
                         ))
                     })?;
+                    let members = book.case_members(&id)?;
+                    if !members.is_empty() {
+                        if fingerprint.is_some() {
+                            return Err(Error::Argument(format!(
+                                "{id} is a case: --fingerprint belongs to one finding; review the case without it, or its findings one by one"
+                            ))
+                            .into());
+                        }
+                        for member in &members {
+                            book.review(member, status, &note, &by, None)?;
+                        }
+                        println!(
+                            "{id}: {status} by {by} ({} finding(s): {})",
+                            members.len(),
+                            members.join(", ")
+                        );
+                        return Ok(Outcome::Done);
+                    }
                     let changed = book.review(&id, status, &note, &by, fingerprint.as_deref())?;
                     if let Some(changed) = &changed {
                         warn_facts_changed(&id, changed);
@@ -458,6 +477,7 @@ fn try_main() -> anyhow::Result<Outcome> {
                 );
             } else {
                 print!("{}", RuleStats::render_all(&book.stats()?));
+                print!("{}", book.case_stats()?.render());
             }
             Ok(Outcome::Done)
         }

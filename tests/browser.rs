@@ -56,6 +56,12 @@ fn report(dir: &Path, lang: &str) -> PathBuf {
         .join("report.html")
 }
 
+/// The second night of a county whose findings changed (new, changed and persisting:
+/// the files list new and changed findings first, not in rank order).
+fn report_of_a_night_of_changes(dir: &Path) -> PathBuf {
+    common::two_nights(dir).join("report.html")
+}
+
 #[test]
 fn report_html_works_offline_in_chromium() {
     let Some(bin) = chromium() else {
@@ -67,7 +73,7 @@ fn report_html_works_offline_in_chromium() {
         return;
     };
     let dir = tempfile::tempdir().unwrap();
-    let html = report(dir.path(), "zh");
+    let html = report_of_a_night_of_changes(dir.path());
     let page = std::fs::read_to_string(&html).unwrap();
     // Self-contained: nothing fetched from anywhere.
     for needle in [
@@ -119,6 +125,30 @@ fn report_html_works_offline_in_chromium() {
         "township page lists findings"
     );
     assert_eq!(c["resources"], serde_json::json!([]), "no network request");
+    // Every table in the order its header's sort mark says, on a night whose files list
+    // new and changed findings first.
+    for (table, holds) in c["order"].as_object().unwrap() {
+        assert_eq!(
+            holds,
+            &serde_json::json!(true),
+            "{table}: rows not in header order"
+        );
+    }
+    assert_eq!(c["order"].as_object().unwrap().len(), 5);
+    assert!(c["cases"].as_u64().unwrap() > 50 && c["cases"].as_u64() < c["rows"].as_u64());
+    assert!(
+        c["caseDrillMembers"].as_u64().unwrap() >= 2,
+        "the top case opens to its findings"
+    );
+    assert!(
+        c["townshipCards"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|l| l == "案件数"),
+        "township pages count cases: {}",
+        c["townshipCards"]
+    );
 
     let shot = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("report-overview.png");
     let status = headless(&bin, &dir.path().join("profile2"))

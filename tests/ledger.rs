@@ -491,3 +491,95 @@ fn identity_stats_count_decisions_under_each_set_of_weights() {
         "{text}"
     );
 }
+
+/// Cases across nights: a case keeps its id when a member leaves it, comes back as
+/// changed when its facts change, takes one decision for all its findings, and `stats`
+/// counts cases.
+#[test]
+fn cases_keep_their_ids_come_back_changed_and_take_one_decision() {
+    let dir = tempfile::tempdir().unwrap();
+    let second = common::two_nights(dir.path());
+    let first = dir.path().join("reports/2026-03-31-1");
+    let db = dir.path().join("reports/ledger.sqlite");
+    let pooled = |run: &Path| {
+        read_csv(&run.join("findings.csv"))
+            .into_iter()
+            .find(|f| f["rule"] == "DIV_SHARED_ACCOUNT")
+            .unwrap()
+    };
+    let (before, after) = (pooled(&first), pooled(&second));
+    assert_eq!(before["finding_id"], after["finding_id"]);
+    assert_eq!(after["change"], "changed");
+    // The case gained a finding (the allocation that payment paid is now unpaid): its
+    // id stays.
+    assert_eq!(before["case_id"], after["case_id"], "the case keeps its id");
+    let case_id = after["case_id"].clone();
+    let case_row = |run: &Path| {
+        read_csv(&run.join("cases.csv"))
+            .into_iter()
+            .find(|c| c["case_id"] == case_id)
+            .unwrap()
+    };
+    let (c1, c2) = (case_row(&first), case_row(&second));
+    assert_eq!(
+        c2["findings"].parse::<usize>().unwrap(),
+        c1["findings"].parse::<usize>().unwrap() + 1
+    );
+    assert!(c2["rules"].contains("DELAY_UNPAID") && !c1["rules"].contains("DELAY_UNPAID"));
+    assert_eq!(c1["change"], "new");
+    assert_eq!(
+        c2["change"], "changed",
+        "a case whose facts changed comes back as changed"
+    );
+    assert!(c2["summary"].contains("收取") && c2["summary"].contains("同一笔资金只计一次"));
+
+    // One decision for the case: every open finding of it.
+    let out = fundaudit()
+        .args([
+            "review",
+            &case_id,
+            "--status",
+            "属实",
+            "--by",
+            "王科长",
+            "--ledger",
+        ])
+        .arg(&db)
+        .assert()
+        .success();
+    let said = String::from_utf8_lossy(&out.get_output().stdout).to_string();
+    let members: Vec<String> = c2["finding_ids"].split(';').map(String::from).collect();
+    assert!(
+        said.contains(&format!("{} finding(s)", members.len())),
+        "{said}"
+    );
+    let decided = table(
+        &db,
+        &format!("SELECT DISTINCT finding_id FROM dispositions WHERE status = 'confirmed' AND finding_id IN ('{}')", members.join("','")),
+    );
+    assert_eq!(decided.len(), members.len());
+    let stats = fundaudit()
+        .args(["stats", "--ledger"])
+        .arg(&db)
+        .assert()
+        .success();
+    let text = String::from_utf8_lossy(&stats.get_output().stdout).to_string();
+    assert!(
+        text.contains("reviewed 1  confirmed 1  dismissed 0"),
+        "{text}"
+    );
+    // A fingerprint names one finding's facts, not a case's.
+    fundaudit()
+        .args([
+            "review",
+            &case_id,
+            "--status",
+            "dismissed",
+            "--fingerprint",
+            "x",
+            "--ledger",
+        ])
+        .arg(&db)
+        .assert()
+        .code(2);
+}

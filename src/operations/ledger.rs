@@ -512,7 +512,7 @@ impl Ledger {
             .map_err(|x| db(&path, x))?;
         let Some(now_fp) = fp else {
             return Err(Error::Argument(format!(
-                "finding {finding_id} is not in the ledger {}; check the id in findings.csv",
+                "finding or case {finding_id} is not in the ledger {}; check the id in findings.csv or cases.csv",
                 path.display()
             )));
         };

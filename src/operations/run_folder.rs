@@ -25,6 +25,7 @@ pub const RUN_FILES: &[&str] = &[
     "report.html",
     "findings.xlsx",
     "findings.csv",
+    "cases.csv",
     "findings.json",
     "rejects.csv",
     "summary.json",

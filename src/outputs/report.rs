@@ -31,6 +31,8 @@ pub struct Summary {
     pub rows_used: usize,
     pub rows_rejected: usize,
     pub findings: usize,
+    /// Cases the findings make (see [`crate::cases`]): what officers check.
+    pub cases: usize,
     pub amount_at_risk: f64,
     pub by_category: BTreeMap<String, Tally>,
     pub by_township: BTreeMap<String, Tally>,
@@ -117,6 +119,7 @@ impl Summary {
             rows_rejected: files.iter().map(|f| f.rows_rejected).sum(),
             files,
             findings: findings.height(),
+            cases: 0,
             amount_at_risk: (amounts.iter().sum::<f64>() * 100.0).round() / 100.0,
             by_category,
             by_township,
@@ -172,8 +175,9 @@ impl Summary {
             s.push_str(&format!("  {}\n", self.settled.describe()));
         }
         s.push_str(&format!(
-            "\nfindings: {}   money at risk: {} yuan\n\nby category\n",
+            "\nfindings: {} in {} cases   money at risk: {} yuan\n\nby category\n",
             self.findings,
+            self.cases,
             yuan(self.amount_at_risk)
         ));
         for c in Category::ALL {

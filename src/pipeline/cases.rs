@@ -617,3 +617,64 @@ pub fn cases_frame(
         ],
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cases(groups: &[&[usize]]) -> Cases {
+        let n = groups.iter().map(|g| g.len()).sum();
+        let mut of_finding = vec![0; n];
+        let cases = groups
+            .iter()
+            .enumerate()
+            .map(|(c, g)| {
+                for &m in g.iter() {
+                    of_finding[m] = c;
+                }
+                Case {
+                    id: format!("Cnew{c}"),
+                    members: g.to_vec(),
+                    ..Case::default()
+                }
+            })
+            .collect();
+        Cases { cases, of_finding }
+    }
+
+    #[test]
+    fn a_case_keeps_its_id_when_members_come_and_go() {
+        let ids: Vec<Option<&str>> = ["F1", "F2", "F4", "F5", "F6"]
+            .iter()
+            .map(|s| Some(*s))
+            .collect();
+        // Last night: F1, F2, F3 were case Cold; F5, F6 were Cother. F3 is resolved
+        // tonight, F4 is new and joins F1 and F2.
+        let previous: HashMap<String, String> = [
+            ("F1", "Cold"),
+            ("F2", "Cold"),
+            ("F3", "Cold"),
+            ("F5", "Cother"),
+            ("F6", "Cother"),
+        ]
+        .iter()
+        .map(|(f, c)| (f.to_string(), c.to_string()))
+        .collect();
+        let mut c = cases(&[&[0, 1, 2], &[3], &[4]]);
+        assign_ids(&mut c, &ids, &previous);
+        assert_eq!(c.cases[0].id, "Cold");
+        // Cother split in two: one part keeps the id, the other gets its own.
+        let others: Vec<&str> = c.cases[1..].iter().map(|x| x.id.as_str()).collect();
+        assert_eq!(
+            others.iter().filter(|id| **id == "Cother").count(),
+            1,
+            "{others:?}"
+        );
+        assert!(others.iter().any(|id| *id != "Cother"));
+    }
+
+    #[test]
+    fn provisional_ids_follow_the_smallest_finding() {
+        assert_eq!(provisional_id(["Fb2", "Fa1"].into_iter()), "Ca1");
+    }
+}

@@ -42,6 +42,7 @@ impl std::str::FromStr for Lang {
 /// Columns of the findings embedded in the page, in this order.
 const COLUMNS: &[&str] = &[
     "finding_id",
+    "case_id",
     "rank",
     "category",
     "rule",
@@ -70,6 +71,10 @@ const WORDS: &[(&str, &str, &str)] = &[
     ("tabOverview", "总览", "Overview"),
     ("tabFindings", "线索列表", "Findings"),
     ("tabTownship", "乡镇", "Townships"),
+    ("tabCases", "案件", "Cases"),
+    ("cases", "案件数", "Cases"),
+    ("casesUnit", "个案件", "cases"),
+    ("caseMembers", "本案所含线索", "Findings in this case"),
     ("asOf", "截止日期", "As of"),
     ("findings", "线索数", "Findings"),
     ("findingsUnit", "条线索", "findings"),
@@ -133,6 +138,25 @@ const COLUMN_WORDS: &[(&str, &str, &str)] = &[
     ("confidence", "置信度", "Confidence"),
     ("days_late", "逾期天数", "Days late"),
     ("evidence", "问题线索", "Evidence"),
+    ("case_id", "案件编号", "Case"),
+    ("case_score", "案件分", "Case score"),
+    ("findings", "线索数", "Findings"),
+    ("townships", "乡镇", "Townships"),
+    ("summary", "案情摘要", "Summary"),
+    ("change", "变化", "Change"),
+];
+
+/// Columns of the cases embedded in the page, in this order.
+const CASE_COLUMNS: &[&str] = &[
+    "case_id",
+    "rank",
+    "case_score",
+    "amount_at_risk",
+    "findings",
+    "townships",
+    "summary",
+    "finding_ids",
+    "change",
 ];
 
 fn labels(lang: Lang) -> Value {
@@ -160,6 +184,14 @@ fn labels(lang: Lang) -> Value {
             ("high", "高", "high"),
             ("medium", "中", "medium"),
             ("low", "低", "low"),
+        ])),
+    );
+    l.insert(
+        "change".into(),
+        Value::Object(table(&[
+            ("new", "新增", "new"),
+            ("changed", "有变化", "changed"),
+            ("persisting", "持续", "persisting"),
         ])),
     );
     Value::Object(l)
@@ -235,6 +267,7 @@ fn raw_rows(
 /// Writes report.html for the ranked findings (already masked unless `unmasked`).
 pub fn write_html(
     findings: &DataFrame,
+    cases: &DataFrame,
     ledgers: &Ledgers,
     summary: &Summary,
     lang: Lang,
@@ -247,6 +280,20 @@ pub fn write_html(
         .collect::<PolarsResult<_>>()?;
     let rows: Vec<Value> = (0..findings.height())
         .map(|i| Value::from(columns.iter().map(|c| c[i].clone()).collect::<Vec<_>>()))
+        .collect();
+    let case_columns: Vec<Vec<Value>> = CASE_COLUMNS
+        .iter()
+        .map(|c| crate::report::column_json(cases.column(c)?))
+        .collect::<PolarsResult<_>>()?;
+    let case_rows: Vec<Value> = (0..cases.height())
+        .map(|i| {
+            Value::from(
+                case_columns
+                    .iter()
+                    .map(|c| c[i].clone())
+                    .collect::<Vec<_>>(),
+            )
+        })
         .collect();
 
     let ids = |name: &str| -> PolarsResult<HashSet<String>> {
@@ -310,6 +357,8 @@ pub fn write_html(
         "L": labels(lang),
         "cols": COLUMNS,
         "rows": rows,
+        "caseCols": CASE_COLUMNS,
+        "cases": case_rows,
         "raw": raw,
         "meta": {
             "as_of": summary.as_of,
@@ -347,13 +396,16 @@ pub fn write_html(
 <header>
 <h1>{title}</h1>
 <div class="meta">{as_of_label} {as_of} · {findings_label} {count} · {money_label} {money}</div>
-<nav><button data-tab="overview">{tab_overview}</button><button data-tab="findings">{tab_findings}</button><button data-tab="township">{tab_township}</button></nav>
+<nav><button data-tab="overview">{tab_overview}</button><button data-tab="cases">{tab_cases}</button><button data-tab="findings">{tab_findings}</button><button data-tab="township">{tab_township}</button></nav>
 </header>
 <main>
 <section id="overview">
 <div class="cards" id="cards"></div>
 <div class="charts" id="charts"></div>
 <h3>{inputs}</h3><ul id="files"></ul>
+</section>
+<section id="cases">
+<div id="c-table"></div>
 </section>
 <section id="findings">
 <div class="filters">
@@ -394,6 +446,7 @@ pub fn write_html(
         tab_overview = s("tabOverview"),
         tab_findings = s("tabFindings"),
         tab_township = s("tabTownship"),
+        tab_cases = s("tabCases"),
         inputs = s("inputs"),
         category = s("category"),
         township = s("township"),

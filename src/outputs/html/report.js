@@ -161,10 +161,19 @@
     });
   }
 
-  // ---- Findings table ------------------------------------------------------------
+  // ---- Tables (findings, cases) ---------------------------------------------------
+  // opts: rows; and for other tables than findings: cols (name → index), shown, numeric,
+  // show (cell text), open (row click), unit (pager word).
   function Table(root, opts) {
     this.root = root;
     this.rows = opts.rows;
+    this.C = opts.cols || C;
+    this.shown = opts.shown || SHOWN;
+    this.numeric = opts.numeric || NUMERIC;
+    this.show = opts.show || display;
+    this.open = opts.open || openDrill;
+    this.unit = opts.unit || L.findingsUnit;
+    this.idCol = opts.idCol || "finding_id";
     this.view = this.rows.slice();
     this.sortCol = "rank";
     this.asc = true;
@@ -173,7 +182,7 @@
     var t = el("table", { class: "grid" });
     var thead = el("thead"), tr = el("tr");
     var self = this;
-    SHOWN.forEach(function (c) {
+    this.shown.forEach(function (c) {
       var th = el("th", { "data-col": c }, L.cols[c] || c);
       th.addEventListener("click", function () { self.sortBy(c); });
       tr.appendChild(th);
@@ -187,11 +196,11 @@
     root.appendChild(this.pager);
   }
   Table.prototype.sortBy = function (c) {
-    if (this.sortCol === c) this.asc = !this.asc; else { this.sortCol = c; this.asc = !NUMERIC[c] || c === "rank"; }
+    if (this.sortCol === c) this.asc = !this.asc; else { this.sortCol = c; this.asc = !this.numeric[c] || c === "rank"; }
     this.apply();
   };
   Table.prototype.apply = function () {
-    var i = C[this.sortCol], asc = this.asc ? 1 : -1, num = NUMERIC[this.sortCol];
+    var i = this.C[this.sortCol], asc = this.asc ? 1 : -1, num = this.numeric[this.sortCol];
     var f = this.filter;
     this.view = this.rows.filter(function (r) { return f(r); });
     this.view.sort(function (a, b) {
@@ -213,13 +222,13 @@
     this.tbody.innerHTML = "";
     var start = this.page * PER_PAGE;
     this.view.slice(start, start + PER_PAGE).forEach(function (r) {
-      var tr = el("tr", { "data-id": cell(r, "finding_id") });
-      SHOWN.forEach(function (c) {
-        var cls = NUMERIC[c] ? "num" : (c === "evidence" ? "ev" : "");
-        if (c === "severity") cls = "sev-" + cell(r, c);
-        tr.appendChild(el("td", { class: cls, "data-col": c }, display(r, c)));
+      var tr = el("tr", { "data-id": r[self.C[self.idCol]] });
+      self.shown.forEach(function (c) {
+        var cls = self.numeric[c] ? "num" : (c === "evidence" || c === "summary" ? "ev" : "");
+        if (c === "severity") cls = "sev-" + r[self.C[c]];
+        tr.appendChild(el("td", { class: cls, "data-col": c }, self.show(r, c)));
       });
-      tr.addEventListener("click", function () { openDrill(r); });
+      tr.addEventListener("click", function () { self.open(r); });
       self.tbody.appendChild(tr);
     });
     this.pager.innerHTML = "";
@@ -231,7 +240,7 @@
     next.addEventListener("click", function () { self.page++; self.render(); });
     this.pager.appendChild(prev);
     this.pager.appendChild(el("span", { class: "count" },
-      L.page + " " + (this.page + 1) + " / " + pages + " · " + this.view.length + " " + L.findingsUnit));
+      L.page + " " + (this.page + 1) + " / " + pages + " · " + this.view.length + " " + this.unit));
     this.pager.appendChild(next);
   };
 
@@ -324,6 +333,54 @@
   $("drill-close").addEventListener("click", function () { $("drill").classList.remove("open"); });
   $("drill").addEventListener("click", function (e) { if (e.target === $("drill")) $("drill").classList.remove("open"); });
 
+  // ---- Cases ----------------------------------------------------------------------
+  var CC = {};
+  D.caseCols.forEach(function (c, i) { CC[c] = i; });
+  var byFinding = {};
+  D.rows.forEach(function (r) { byFinding[cell(r, "finding_id")] = r; });
+  function caseCell(r, c) { return r[CC[c]]; }
+  function showCase(r, c) {
+    var v = caseCell(r, c);
+    if (v === null || v === undefined) return "";
+    if (c === "amount_at_risk") return yuan(v);
+    if (c === "case_score") return Number(v).toFixed(2);
+    if (c === "change") return (L.change && L.change[v]) || v;
+    return String(v);
+  }
+  function openCase(r) {
+    var box = $("drill-body");
+    box.innerHTML = "";
+    box.appendChild(el("h2", null, L.cols.case_id + " " + caseCell(r, "case_id")));
+    box.appendChild(el("div", { class: "evidence" }, caseCell(r, "summary")));
+    var kv = el("table", { class: "kv" });
+    ["rank", "case_score", "amount_at_risk", "findings", "townships", "change"].forEach(function (c) {
+      var v = showCase(r, c);
+      if (v === "") return;
+      var tr = el("tr");
+      tr.appendChild(el("td", null, L.cols[c] || c));
+      tr.appendChild(el("td", null, v));
+      kv.appendChild(tr);
+    });
+    box.appendChild(kv);
+    box.appendChild(el("h4", null, L.caseMembers));
+    var members = String(caseCell(r, "finding_ids") || "").split(";")
+      .map(function (id) { return byFinding[id]; }).filter(Boolean);
+    var holder = el("div", { class: "members" });
+    box.appendChild(holder);
+    var t = new Table(holder, { rows: members });
+    t.apply();
+    $("drill").classList.add("open");
+  }
+  var caseTable;
+  function renderCases() {
+    caseTable = new Table($("c-table"), {
+      rows: D.cases, cols: CC, shown: ["rank", "case_score", "amount_at_risk", "findings", "townships", "summary", "change"],
+      numeric: { rank: 1, case_score: 1, amount_at_risk: 1, findings: 1 }, show: showCase, open: openCase,
+      unit: L.casesUnit, idCol: "case_id"
+    });
+    caseTable.apply();
+  }
+
   // ---- Township pages ------------------------------------------------------------
   var townTable;
   function renderTownship() {
@@ -336,6 +393,9 @@
       var cards = $("t-cards");
       cards.innerHTML = "";
       card(cards, rows.length, L.findings);
+      var caseIds = {};
+      rows.forEach(function (r) { caseIds[cell(r, "case_id")] = 1; });
+      card(cards, Object.keys(caseIds).length, L.cases);
       card(cards, yuan(rows.reduce(function (s, r) { return s + (cell(r, "amount_at_risk") || 0); }, 0)), L.money);
       card(cards, rows.reduce(function (s, r) { return s + (cell(r, "risk_score") || 0); }, 0).toFixed(1), L.unitScore);
       var charts = $("t-charts");
@@ -351,19 +411,44 @@
   }
 
   renderOverview();
+  renderCases();
   renderFindings();
   renderTownship();
-  // report.html#view=findings and #view=township open those tabs (links, screenshots).
+  // report.html#view=cases|findings|township opens that tab (links, screenshots).
   var tab = (location.hash.match(/^#view=(\w+)/) || [])[1];
-  showTab(tab === "findings" || tab === "township" ? tab : "overview");
+  showTab(tab === "findings" || tab === "township" || tab === "cases" ? tab : "overview");
 
   // ---- Self-test (report.html#selftest): what the browser tests assert on ---------
   if (location.hash === "#selftest") {
     var result = { errors: window.__errors || [], checks: {} };
+    // Every table's rows in the order its header's sort mark says (▲ ascending, ▼
+    // descending): a table drawn from rows in another order would fail.
+    var orderHolds = function (root) {
+      var th = root.querySelector("th.sorted-asc, th.sorted-desc");
+      if (!th) return false;
+      var col = th.getAttribute("data-col"), asc = th.classList.contains("sorted-asc");
+      var vals = Array.prototype.map.call(root.querySelectorAll('tbody td[data-col="' + col + '"]'),
+        function (td) { var t = td.textContent.replace(/,/g, ""); var n = parseFloat(t); return isNaN(n) ? t : n; });
+      return vals.length > 0 && vals.every(function (v, i) {
+        if (i === 0) return true;
+        var p = vals[i - 1];
+        var cmp = (typeof v === "number" && typeof p === "number") ? v - p : String(v).localeCompare(String(p), "zh");
+        return asc ? cmp >= 0 : cmp <= 0;
+      });
+    };
     try {
       var ch = result.checks;
       ch.rows = D.rows.length;
+      ch.cases = D.cases.length;
+      ch.order = {};
+      showTab("cases");
+      ch.order.cases = orderHolds($("c-table"));
+      document.querySelector("#c-table tbody tr").click();
+      ch.caseDrillMembers = $("drill-body").querySelectorAll(".members tbody tr").length;
+      ch.order.caseMembers = orderHolds($("drill-body").querySelector(".members"));
+      $("drill-close").click();
       showTab("findings");
+      ch.order.findingsFirstView = orderHolds($("table"));
       var th = document.querySelector('#table th[data-col="amount_at_risk"]');
       th.click();
       var amounts = Array.prototype.map.call(document.querySelectorAll('#table td[data-col="amount_at_risk"]'),
@@ -386,8 +471,16 @@
       $("drill-close").click();
       ch.charts = document.querySelectorAll("#charts svg").length;
       ch.bars = document.querySelectorAll("#charts svg rect.bar").length;
+      ch.order.findingsSorted = orderHolds($("table"));
       showTab("township");
       ch.townshipRows = document.querySelectorAll("#t-table tbody tr").length;
+      var sel = $("t-select");
+      ch.order.township = Array.prototype.every.call(sel.options, function (o) {
+        sel.value = o.value;
+        sel.dispatchEvent(new Event("change"));
+        return orderHolds($("t-table"));
+      });
+      ch.townshipCards = Array.prototype.map.call(document.querySelectorAll("#t-cards .l"), function (e) { return e.textContent; });
       ch.resources = performance.getEntriesByType("resource").map(function (e) { return e.name; });
       showTab("overview");
       cat.value = "";
