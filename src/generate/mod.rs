@@ -709,7 +709,34 @@ pub fn generate(opts: &GenerateOptions, out: &Path) -> Result<()> {
     for k in 0..count(0.01) {
         let p = take();
         let (twin_index, how) = plant_twin(&mut g, p, k);
+        // One scheme, two faces: every fifth second registration is paid to the card of
+        // an official of its township (not one registered without an ID number: its own
+        // card is what ties it to the first registration).
+        let official = (k % 5 == 3 && !g.people[twin_index].id_number.is_empty())
+            .then(|| {
+                // A different official each time where the township has several.
+                let t = g.people[twin_index].township;
+                let here: Vec<_> = g.officials[..n_officials]
+                    .iter()
+                    .filter(|o| o.4 == t)
+                    .collect();
+                (!here.is_empty()).then(|| here[(k / 5) % here.len()].clone())
+            })
+            .flatten();
+        if let Some(o) = &official {
+            g.people[twin_index].account = o.5.clone();
+            g.people[twin_index].card_holder = Some(o.0.clone());
+        }
         if let Some(ids) = mirror_first_allocation(&mut g, &alloc_of, p, twin_index) {
+            if official.is_some() {
+                let twin_pid = g.people[twin_index].id.clone();
+                g.plant(
+                    "DIV_OFFICIAL",
+                    "beneficiary",
+                    vec![twin_pid],
+                    "a second registration paid to an official's card",
+                );
+            }
             g.plant("DUP_PERSON_PERIOD", "allocation", ids, how);
             if g.people[twin_index].id_number.is_empty() {
                 let twin_pid = g.people[twin_index].id.clone();
@@ -779,8 +806,10 @@ pub fn generate(opts: &GenerateOptions, out: &Path) -> Result<()> {
     }
 
     // GHOST_DECEASED: the planted dead keep being paid; the death is recorded four ways.
+    let mut dead_to_stranger = 0usize;
     for (p, died, how) in dead_planted {
         let person = &g.people[p];
+        let name_of_dead = person.name.clone();
         let (name, id_number, birth, township, village) = (
             person.name.clone(),
             person.id_number.clone(),
@@ -830,16 +859,35 @@ pub fn generate(opts: &GenerateOptions, out: &Path) -> Result<()> {
             }
         };
         let pid = g.people[p].id.clone();
-        let after: Vec<String> = by_person
+        let after: Vec<usize> = by_person
             .get(&pid)
             .into_iter()
             .flatten()
-            .map(|&i| &g.payments[i])
-            .filter(|x| x.paid > died)
-            .map(|x| x.id.clone())
+            .copied()
+            .filter(|&i| g.payments[i].paid > died)
             .collect();
         if !after.is_empty() {
             g.plant("GHOST_DECEASED", "beneficiary", vec![pid], note);
+            // One scheme, two faces: every third dead beneficiary's money after death goes
+            // to a stranger's card (冒领 by whoever holds it).
+            if dead_to_stranger.is_multiple_of(3) {
+                let stranger = g.stranger_name(&name_of_dead);
+                let account = g.account();
+                let mut hit = Vec::new();
+                for i in after {
+                    let x = &mut g.payments[i];
+                    x.payee = stranger.clone();
+                    x.account = account.clone();
+                    hit.push(x.id.clone());
+                }
+                g.plant(
+                    "DIV_PAYEE_MISMATCH",
+                    "payment",
+                    hit,
+                    "a dead beneficiary's money paid to a stranger's card",
+                );
+            }
+            dead_to_stranger += 1;
         }
     }
     // Legitimate deaths go on the death list too, with their ID.
