@@ -405,6 +405,18 @@ impl Gen {
         }
     }
 
+    /// Sends payments (rows) to another payee and account; returns their ids.
+    fn redirect(&mut self, rows: &[usize], payee: &str, account: &str) -> Vec<String> {
+        rows.iter()
+            .map(|&i| {
+                let x = &mut self.payments[i];
+                x.payee = payee.to_string();
+                x.account = account.to_string();
+                x.id.clone()
+            })
+            .collect()
+    }
+
     fn person_index(&self, id: &str) -> usize {
         id[1..].parse::<usize>().unwrap_or(1) - 1
     }
@@ -873,13 +885,7 @@ pub fn generate(opts: &GenerateOptions, out: &Path) -> Result<()> {
             if dead_to_stranger.is_multiple_of(3) {
                 let stranger = g.stranger_name(&name_of_dead);
                 let account = g.account();
-                let mut hit = Vec::new();
-                for i in after {
-                    let x = &mut g.payments[i];
-                    x.payee = stranger.clone();
-                    x.account = account.clone();
-                    hit.push(x.id.clone());
-                }
+                let hit = g.redirect(&after, &stranger, &account);
                 g.plant(
                     "DIV_PAYEE_MISMATCH",
                     "payment",
@@ -957,13 +963,8 @@ pub fn generate(opts: &GenerateOptions, out: &Path) -> Result<()> {
         let pid = g.people[p].id.clone();
         let stranger = g.stranger_name(&g.people[p].name.clone());
         let account = g.account();
-        let mut hit = Vec::new();
-        for &i in by_person.get(&pid).into_iter().flatten() {
-            let x = &mut g.payments[i];
-            x.payee = stranger.clone();
-            x.account = account.clone();
-            hit.push(x.id.clone());
-        }
+        let rows = by_person.get(&pid).cloned().unwrap_or_default();
+        let hit = g.redirect(&rows, &stranger, &account);
         if !hit.is_empty() {
             g.plant(
                 "DIV_PAYEE_MISMATCH",
@@ -1004,13 +1005,8 @@ pub fn generate(opts: &GenerateOptions, out: &Path) -> Result<()> {
                 continue;
             };
             let (oname, oacc) = (g.officials[o].0.clone(), g.officials[o].5.clone());
-            let mut hit = Vec::new();
-            for &i in by_person.get(&pid).into_iter().flatten() {
-                let x = &mut g.payments[i];
-                x.payee = oname.clone();
-                x.account = oacc.clone();
-                hit.push(x.id.clone());
-            }
+            let rows = by_person.get(&pid).cloned().unwrap_or_default();
+            let hit = g.redirect(&rows, &oname, &oacc);
             if !hit.is_empty() {
                 g.plant(
                     "DIV_OFFICIAL",
@@ -1030,12 +1026,8 @@ pub fn generate(opts: &GenerateOptions, out: &Path) -> Result<()> {
         let mut hit = Vec::new();
         for _ in 0..k {
             let pid = g.people[take()].id.clone();
-            for &i in by_person.get(&pid).into_iter().flatten() {
-                let x = &mut g.payments[i];
-                x.payee = collector.clone();
-                x.account = account.clone();
-                hit.push(x.id.clone());
-            }
+            let rows = by_person.get(&pid).cloned().unwrap_or_default();
+            hit.extend(g.redirect(&rows, &collector, &account));
         }
         g.plant(
             "DIV_SHARED_ACCOUNT",

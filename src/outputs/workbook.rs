@@ -196,20 +196,7 @@ fn cases_sheet(sheet: &mut Worksheet, cases: &DataFrame, f: &Formats) -> Result<
                     .map_err(xlsx)?;
                 }
             }
-            _ => {
-                let values = floats(cases, name);
-                for (r, &i) in order.iter().enumerate() {
-                    if let Some(v) = values.get(i).copied().flatten() {
-                        let cell = r as u32 + 1;
-                        match kind {
-                            Kind::Yuan => sheet.write_number_with_format(cell, c, v, &f.yuan),
-                            Kind::Score => sheet.write_number_with_format(cell, c, v, &f.score),
-                            _ => sheet.write_number(cell, c, v),
-                        }
-                        .map_err(xlsx)?;
-                    }
-                }
-            }
+            _ => write_numbers(sheet, c, *kind, &floats(cases, name), &order, f)?,
         }
     }
     sheet.set_freeze_panes(1, 0).map_err(xlsx)?;
@@ -378,6 +365,29 @@ fn overview(
     Ok(())
 }
 
+/// Column `c` of a sheet from `values` taken at `rows` (row 1 on), in the kind's format.
+fn write_numbers(
+    sheet: &mut Worksheet,
+    c: u16,
+    kind: Kind,
+    values: &[Option<f64>],
+    rows: &[usize],
+    f: &Formats,
+) -> Result<()> {
+    for (r, &i) in rows.iter().enumerate() {
+        if let Some(v) = values.get(i).copied().flatten() {
+            let cell = r as u32 + 1;
+            match kind {
+                Kind::Yuan => sheet.write_number_with_format(cell, c, v, &f.yuan),
+                Kind::Score => sheet.write_number_with_format(cell, c, v, &f.score),
+                _ => sheet.write_number(cell, c, v),
+            }
+            .map_err(xlsx)?;
+        }
+    }
+    Ok(())
+}
+
 fn floats(df: &DataFrame, name: &str) -> Vec<Option<f64>> {
     df.column(name)
         .and_then(|c| c.cast(&DataType::Float64))
@@ -437,18 +447,7 @@ fn findings_sheet(
                 }
             }
             Kind::Int | Kind::Score | Kind::Yuan => {
-                let values = floats(findings, name);
-                for (r, &i) in rows.iter().enumerate() {
-                    if let Some(v) = values.get(i).copied().flatten() {
-                        let cell = r as u32 + 1;
-                        match kind {
-                            Kind::Yuan => sheet.write_number_with_format(cell, c, v, &f.yuan),
-                            Kind::Score => sheet.write_number_with_format(cell, c, v, &f.score),
-                            _ => sheet.write_number(cell, c, v),
-                        }
-                        .map_err(xlsx)?;
-                    }
-                }
+                write_numbers(sheet, c, *kind, &floats(findings, name), rows, f)?
             }
         }
     }

@@ -300,22 +300,26 @@
     box.appendChild(t);
     return box;
   }
-  function openDrill(r) {
-    var box = $("drill-body");
-    box.innerHTML = "";
-    box.appendChild(el("h2", null, catName(cell(r, "category")) + " · " + cell(r, "rule") + " · " + cell(r, "finding_id")));
-    box.appendChild(el("div", { class: "evidence" }, cell(r, "evidence")));
+  // Field / value rows of a drill-down, the empty ones left out.
+  function kvTable(r, fields, show) {
     var kv = el("table", { class: "kv" });
-    ["rank", "severity", "risk_score", "amount_at_risk", "township", "program", "similarity", "confidence", "days_late",
-      "beneficiary_ids", "allocation_ids", "payment_ids"].forEach(function (c) {
-      var v = display(r, c);
+    fields.forEach(function (c) {
+      var v = show(r, c);
       if (v === "") return;
       var tr = el("tr");
       tr.appendChild(el("td", null, L.cols[c] || c));
       tr.appendChild(el("td", null, v));
       kv.appendChild(tr);
     });
-    box.appendChild(kv);
+    return kv;
+  }
+  function openDrill(r) {
+    var box = $("drill-body");
+    box.innerHTML = "";
+    box.appendChild(el("h2", null, catName(cell(r, "category")) + " · " + cell(r, "rule") + " · " + cell(r, "finding_id")));
+    box.appendChild(el("div", { class: "evidence" }, cell(r, "evidence")));
+    box.appendChild(kvTable(r, ["rank", "severity", "risk_score", "amount_at_risk", "township", "program",
+      "similarity", "confidence", "days_late", "beneficiary_ids", "allocation_ids", "payment_ids"], display));
     box.appendChild(el("p", { class: "note" }, L.rawNote));
     var ids = function (c) { return String(cell(r, c) || "").split(";").filter(Boolean); };
     var refs = ids("refs");
@@ -352,16 +356,7 @@
     box.innerHTML = "";
     box.appendChild(el("h2", null, L.cols.case_id + " " + caseCell(r, "case_id")));
     box.appendChild(el("div", { class: "evidence" }, caseCell(r, "summary")));
-    var kv = el("table", { class: "kv" });
-    ["rank", "case_score", "amount_at_risk", "findings", "townships", "change"].forEach(function (c) {
-      var v = showCase(r, c);
-      if (v === "") return;
-      var tr = el("tr");
-      tr.appendChild(el("td", null, L.cols[c] || c));
-      tr.appendChild(el("td", null, v));
-      kv.appendChild(tr);
-    });
-    box.appendChild(kv);
+    box.appendChild(kvTable(r, ["rank", "case_score", "amount_at_risk", "findings", "townships", "change"], showCase));
     box.appendChild(el("h4", null, L.caseMembers));
     var members = String(caseCell(r, "finding_ids") || "").split(";")
       .map(function (id) { return byFinding[id]; }).filter(Boolean);
