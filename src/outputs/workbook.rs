@@ -105,7 +105,16 @@ pub fn write_workbook(
 ) -> Result<()> {
     let mut book = Workbook::new();
     let f = Formats::new();
-    cases_sheet(book.add_worksheet(), cases, &f)?;
+    // Ranked as cases.csv is; sorted here again so the sheet says what its 排名 says
+    // whatever order the frame came in.
+    let case_rank = frame::int(cases, "rank").unwrap_or_default();
+    let mut case_order: Vec<usize> = (0..cases.height()).collect();
+    case_order.sort_by_key(|&i| case_rank.get(i).copied().flatten().unwrap_or(i64::MAX));
+    for (name, part) in sheet_parts("案件", &case_order, SHEET_ROWS) {
+        let sheet = book.add_worksheet();
+        sheet.set_name(&name).map_err(xlsx)?;
+        cases_sheet(sheet, cases, part, &f)?;
+    }
     overview(book.add_worksheet(), findings, summary, &f).map_err(xlsx)?;
     let categories = frame::text(findings, "category")?;
     // In rank order, as their 排名 column says: the case ledger puts new findings first
@@ -119,9 +128,12 @@ pub fn write_workbook(
             .copied()
             .filter(|&i| categories[i] == Some(c.code()))
             .collect();
-        let sheet = book.add_worksheet();
-        sheet.set_name(c.chinese()).map_err(xlsx)?;
-        findings_sheet(sheet, findings, &rows, &f)?;
+        // A category past Excel's row limit continues on 挪用截留(2), (3) …
+        for (name, part) in sheet_parts(c.chinese(), &rows, SHEET_ROWS) {
+            let sheet = book.add_worksheet();
+            sheet.set_name(&name).map_err(xlsx)?;
+            findings_sheet(sheet, findings, part, &f)?;
+        }
     }
     townships(book.add_worksheet(), findings, &f)?;
     digits(book.add_worksheet(), summary, &f).map_err(xlsx)?;
@@ -156,8 +168,12 @@ pub(crate) fn print_setup(
 
 /// 案件: ranked cases with what joins them, the money counted once and the summary;
 /// the member findings by id (the category sheets carry each finding's 案件编号).
-fn cases_sheet(sheet: &mut Worksheet, cases: &DataFrame, f: &Formats) -> Result<()> {
-    sheet.set_name("案件").map_err(xlsx)?;
+fn cases_sheet(
+    sheet: &mut Worksheet,
+    cases: &DataFrame,
+    order: &[usize],
+    f: &Formats,
+) -> Result<()> {
     const CASE_COLUMNS: &[(&str, &str, f64, Kind)] = &[
         ("rank", "排名", 6.0, Kind::Int),
         ("case_id", "案件编号", 15.0, Kind::Text),
@@ -173,11 +189,6 @@ fn cases_sheet(sheet: &mut Worksheet, cases: &DataFrame, f: &Formats) -> Result<
     ];
     let headers: Vec<&str> = CASE_COLUMNS.iter().map(|c| c.1).collect();
     header_row(sheet, 0, &headers, f).map_err(xlsx)?;
-    // Ranked as cases.csv is; sorted here again so the sheet says what its 排名 says
-    // whatever order the frame came in.
-    let rank = frame::int(cases, "rank").unwrap_or_default();
-    let mut order: Vec<usize> = (0..cases.height()).collect();
-    order.sort_by_key(|&i| rank.get(i).copied().flatten().unwrap_or(i64::MAX));
     for (c, (name, _, width, kind)) in CASE_COLUMNS.iter().enumerate() {
         let c = c as u16;
         sheet.set_column_width(c, *width).map_err(xlsx)?;
@@ -196,7 +207,7 @@ fn cases_sheet(sheet: &mut Worksheet, cases: &DataFrame, f: &Formats) -> Result<
                     .map_err(xlsx)?;
                 }
             }
-            _ => write_numbers(sheet, c, *kind, &floats(cases, name), &order, f)?,
+            _ => write_numbers(sheet, c, *kind, &floats(cases, name), order, f)?,
         }
     }
     sheet.set_freeze_panes(1, 0).map_err(xlsx)?;
@@ -219,6 +230,28 @@ fn change_zh(code: &str) -> &str {
         "persisting" => "持续",
         other => other,
     }
+}
+
+/// Data rows a sheet holds: Excel's 1,048,576 rows less the header.
+const SHEET_ROWS: usize = 1_048_575;
+
+/// A sheet's rows cut into parts of at most `limit`, named `name`, `name(2)`, `name(3)`…
+/// (an empty category still gets its sheet).
+fn sheet_parts<'a>(name: &str, rows: &'a [usize], limit: usize) -> Vec<(String, &'a [usize])> {
+    if rows.len() <= limit {
+        return vec![(name.to_string(), rows)];
+    }
+    rows.chunks(limit.max(1))
+        .enumerate()
+        .map(|(k, part)| {
+            let n = if k == 0 {
+                name.to_string()
+            } else {
+                format!("{name}({})", k + 1)
+            };
+            (n, part)
+        })
+        .collect()
 }
 
 /// Saves a workbook readable by its owner only (it names people), as every report is.
@@ -555,4 +588,21 @@ fn townships(sheet: &mut Worksheet, findings: &DataFrame, f: &Formats) -> Result
         .autofilter(0, 0, units.len().max(1) as u32, headers.len() as u16 - 1)
         .map_err(xlsx)?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_category_past_the_row_limit_continues_on_numbered_sheets() {
+        let rows: Vec<usize> = (0..5).collect();
+        let parts = sheet_parts("挪用截留", &rows, 2);
+        let names: Vec<&str> = parts.iter().map(|p| p.0.as_str()).collect();
+        assert_eq!(names, ["挪用截留", "挪用截留(2)", "挪用截留(3)"]);
+        assert_eq!(parts.iter().map(|p| p.1.len()).sum::<usize>(), 5);
+        assert_eq!(parts[2].1, [4]);
+        assert_eq!(sheet_parts("重复发放", &[], 2).len(), 1);
+        assert_eq!(SHEET_ROWS + 1, 1 << 20);
+    }
 }
