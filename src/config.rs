@@ -115,6 +115,15 @@ max_cluster_size = 6
 # schemes into one case.
 max_link_findings = 30
 
+[report]
+# report.html stays small enough to open on an office PC: it embeds the top findings by
+# rank (and their cases), and the raw input rows only for the very top; the rest are in
+# findings.xlsx and findings.csv, and the page says so. Counts, money and charts always
+# cover every finding.
+max_findings = 20000
+max_raw_findings = 5000
+max_cases = 10000
+
 [diverted]
 # An account receiving for this many or more distinct beneficiaries is flagged.
 shared_account_min_beneficiaries = 3
@@ -239,6 +248,7 @@ pub struct Config {
     pub matching: Matching,
     pub identity: Identity,
     pub cases: CasesConfig,
+    pub report: ReportConfig,
     pub diverted: Diverted,
     pub scoring: Scoring,
     pub alert: Alert,
@@ -428,6 +438,14 @@ impl Identity {
             ("cluster_min_score", self.cluster_min_score),
         ]
     }
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ReportConfig {
+    pub max_findings: usize,
+    pub max_raw_findings: usize,
+    pub max_cases: usize,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]

@@ -242,8 +242,11 @@ pub fn run(opts: &RunOptions) -> Result<RunOutcome> {
             &shown_cases,
             &ctx.ledgers,
             &summary,
-            opts.lang,
-            opts.unmasked,
+            &html::Options {
+                lang: opts.lang,
+                unmasked: opts.unmasked,
+                limits: opts.config.report.clone(),
+            },
             &out.join("report.html"),
         ),
     );

@@ -172,3 +172,74 @@ fn report_html_works_offline_in_chromium() {
     assert!(en.contains("Livelihood-fund disbursement audit") && en.contains("<html lang=\"en\">"));
     assert!(page.contains("民生资金拨付审计线索") && page.contains("<html lang=\"zh-CN\">"));
 }
+
+/// A run with more findings than report.html embeds (`[report]` limits set low): the
+/// page holds the top findings and says so, its counts and charts still cover every
+/// finding, and a finding past the raw-rows limit says where its input rows are.
+#[test]
+fn report_html_embeds_the_top_findings_and_says_so() {
+    let Some(bin) = chromium() else {
+        assert!(std::env::var_os("FUNDAUDIT_REQUIRE_BROWSER").is_none());
+        eprintln!("SKIPPED: chromium not installed");
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    common::generate(&data, 1500, 4, &[]);
+    let config = dir.path().join("small.toml");
+    let standards = std::fs::read_to_string(data.join("standards.toml")).unwrap();
+    std::fs::write(
+        &config,
+        format!(
+            "{standards}\n[report]\nmax_findings = 40\nmax_raw_findings = 10\nmax_cases = 15\n"
+        ),
+    )
+    .unwrap();
+    let out = dir.path().join("out");
+    common::fundaudit()
+        .args(["run", "--quiet", "--as-of", "2026-03-31", "--data"])
+        .arg(&data)
+        .arg("--config")
+        .arg(&config)
+        .arg("--out")
+        .arg(&out)
+        .assert()
+        .success();
+    let findings = common::read_csv(&out.join("findings.csv")).len();
+    let html = out.join("report.html");
+    let output = headless(&bin, &dir.path().join("profile"))
+        .arg("--dump-dom")
+        .arg(format!("file://{}#selftest", html.display()))
+        .output()
+        .unwrap();
+    let dom = String::from_utf8_lossy(&output.stdout);
+    let start = dom
+        .find("<pre id=\"selftest-result\"")
+        .expect("the self-test ran");
+    let json_start = start + dom[start..].find('>').unwrap() + 1;
+    let json_end = json_start + dom[json_start..].find("</pre>").unwrap();
+    let text = dom[json_start..json_end]
+        .replace("&quot;", "\"")
+        .replace("&amp;", "&");
+    let result: serde_json::Value = serde_json::from_str(&text).unwrap();
+    println!("{result}");
+    let c = &result["checks"];
+    assert_eq!(result["errors"], serde_json::json!([]));
+    assert_eq!(c["rows"], 40);
+    assert_eq!(c["embedded"]["raw"], 10);
+    assert_eq!(c["embedded"]["cases"], 15);
+    assert_eq!(
+        c["townsTotal"].as_u64().unwrap() as usize,
+        findings,
+        "counts cover every finding"
+    );
+    assert_eq!(c["embeddedNote"], true);
+    assert_eq!(c["embeddedCasesNote"], true);
+    assert_eq!(
+        c["rawOmitted"], true,
+        "a finding past the raw limit says so"
+    );
+    for (table, holds) in c["order"].as_object().unwrap() {
+        assert_eq!(holds, &serde_json::json!(true), "{table}");
+    }
+}

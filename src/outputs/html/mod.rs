@@ -75,6 +75,21 @@ const WORDS: &[(&str, &str, &str)] = &[
     ("cases", "案件数", "Cases"),
     ("casesUnit", "个案件", "cases"),
     ("caseMembers", "本案所含线索", "Findings in this case"),
+    (
+        "embeddedFindings",
+        "本页收录风险最高的{n}条线索（共{total}条）；其余线索见findings.xlsx和findings.csv。统计与图表按全部线索计算。",
+        "This page holds the {n} highest-ranked findings of {total}; the rest are in findings.xlsx and findings.csv. Counts and charts cover all findings.",
+    ),
+    (
+        "embeddedCases",
+        "本页收录排名前{n}的案件（共{total}个）；其余见findings.xlsx的案件表和cases.csv。",
+        "This page holds the top {n} cases of {total}; the rest are in findings.xlsx and cases.csv.",
+    ),
+    (
+        "rawOmitted",
+        "本页仅为排名前{n}的线索收录原始数据行；该线索的原始数据请查阅输入文件（编号见上）。",
+        "The page holds input rows for the top {n} findings only; look this one up in the input files by the ids above.",
+    ),
     ("asOf", "截止日期", "As of"),
     ("findings", "线索数", "Findings"),
     ("findingsUnit", "条线索", "findings"),
@@ -264,28 +279,115 @@ fn raw_rows(
     Ok(json!({ "cols": header, "rows": rows }))
 }
 
+/// How the page is written: language, masking, and how much it embeds.
+#[derive(Debug, Clone)]
+pub struct Options {
+    pub lang: Lang,
+    pub unmasked: bool,
+    pub limits: crate::config::ReportConfig,
+}
+
+/// Row indices of a frame by its `rank` column, best first.
+fn by_rank(df: &DataFrame) -> Vec<usize> {
+    let rank = frame::int(df, "rank").unwrap_or_default();
+    let mut order: Vec<usize> = (0..df.height()).collect();
+    order.sort_by_key(|&i| rank.get(i).copied().flatten().unwrap_or(i64::MAX));
+    order
+}
+
+/// Counts, money and charts over every finding, so the page is right about the whole
+/// run however few findings it embeds: per township (findings, money, summed risk
+/// score, cases, money per category), per rule, and days late in the chart's bands.
+fn aggregates(findings: &DataFrame) -> PolarsResult<Value> {
+    let town = frame::text(findings, "township")?;
+    let cat = frame::text(findings, "category")?;
+    let rule = frame::text(findings, "rule")?;
+    let case = frame::text(findings, "case_id").unwrap_or_else(|_| vec![None; findings.height()]);
+    let float = |name: &str| -> PolarsResult<Vec<Option<f64>>> {
+        Ok(findings
+            .column(name)?
+            .cast(&DataType::Float64)?
+            .f64()?
+            .iter()
+            .collect())
+    };
+    let amount = float("amount_at_risk")?;
+    let score = float("risk_score")?;
+    let late = float("days_late")?;
+    #[derive(Default)]
+    struct Town<'a> {
+        findings: usize,
+        amount: f64,
+        score: f64,
+        cases: HashSet<&'a str>,
+        by_category: std::collections::BTreeMap<&'a str, f64>,
+    }
+    let mut towns: std::collections::BTreeMap<&str, Town> = Default::default();
+    let mut rules: std::collections::BTreeMap<&str, usize> = Default::default();
+    const BANDS: [(f64, f64); 5] = [
+        (1.0, 7.0),
+        (8.0, 30.0),
+        (31.0, 90.0),
+        (91.0, 180.0),
+        (181.0, f64::MAX),
+    ];
+    let mut late_counts = [0usize; 5];
+    for i in 0..findings.height() {
+        let name = town[i].filter(|t| !t.is_empty()).unwrap_or("-");
+        let t = towns.entry(name).or_default();
+        t.findings += 1;
+        t.amount += amount[i].unwrap_or(0.0);
+        t.score += score[i].unwrap_or(0.0);
+        t.cases.insert(case[i].unwrap_or(""));
+        *t.by_category.entry(cat[i].unwrap_or("")).or_default() += amount[i].unwrap_or(0.0);
+        *rules.entry(rule[i].unwrap_or("")).or_default() += 1;
+        if let Some(d) = late[i] {
+            if let Some(k) = BANDS.iter().position(|(lo, hi)| d >= *lo && d <= *hi) {
+                late_counts[k] += 1;
+            }
+        }
+    }
+    Ok(json!({
+        "towns": towns
+            .iter()
+            .map(|(name, t)| json!([name, t.findings, t.amount, t.score, t.cases.len(), t.by_category]))
+            .collect::<Vec<_>>(),
+        "rules": rules.iter().map(|(r, n)| json!([r, n])).collect::<Vec<_>>(),
+        "late": late_counts,
+    }))
+}
+
 /// Writes report.html for the ranked findings (already masked unless `unmasked`).
 pub fn write_html(
     findings: &DataFrame,
     cases: &DataFrame,
     ledgers: &Ledgers,
     summary: &Summary,
-    lang: Lang,
-    unmasked: bool,
+    options: &Options,
     path: &Path,
 ) -> Result<()> {
+    let (lang, unmasked, limits) = (options.lang, options.unmasked, &options.limits);
     let columns: Vec<Vec<Value>> = COLUMNS
         .iter()
         .map(|c| crate::report::column_json(findings.column(c)?))
         .collect::<PolarsResult<_>>()?;
-    let rows: Vec<Value> = (0..findings.height())
-        .map(|i| Value::from(columns.iter().map(|c| c[i].clone()).collect::<Vec<_>>()))
+    // The top findings by rank: a province's hundred thousand would make a page no
+    // office PC opens. The rest are in the workbook and the CSV, and the page says so.
+    let embedded: Vec<usize> = by_rank(findings)
+        .into_iter()
+        .take(limits.max_findings)
+        .collect();
+    let rows: Vec<Value> = embedded
+        .iter()
+        .map(|&i| Value::from(columns.iter().map(|c| c[i].clone()).collect::<Vec<_>>()))
         .collect();
     let case_columns: Vec<Vec<Value>> = CASE_COLUMNS
         .iter()
         .map(|c| crate::report::column_json(cases.column(c)?))
         .collect::<PolarsResult<_>>()?;
-    let case_rows: Vec<Value> = (0..cases.height())
+    let case_rows: Vec<Value> = by_rank(cases)
+        .into_iter()
+        .take(limits.max_cases)
         .map(|i| {
             Value::from(
                 case_columns
@@ -296,10 +398,17 @@ pub fn write_html(
         })
         .collect();
 
+    // Raw input rows for the very top findings only.
+    let with_raw: Vec<usize> = embedded
+        .iter()
+        .copied()
+        .take(limits.max_raw_findings)
+        .collect();
     let ids = |name: &str| -> PolarsResult<HashSet<String>> {
-        Ok(frame::text(findings, name)?
-            .into_iter()
-            .flatten()
+        let values = frame::text(findings, name)?;
+        Ok(with_raw
+            .iter()
+            .filter_map(|&i| values[i])
             .flat_map(|s| s.split(';'))
             .filter(|s| !s.is_empty())
             .map(str::to_string)
@@ -371,6 +480,15 @@ pub fn write_html(
                 json!([c.code(), t.findings, t.amount_at_risk])
             }).collect::<Vec<_>>(),
             "files": summary.files.iter().map(|f| json!([file_name(&f.file), f.rows_read, f.rows_used, f.rows_rejected, f.format])).collect::<Vec<_>>(),
+            "totals": aggregates(findings)?,
+            "embedded": {
+                "findings": rows.len(),
+                "raw": with_raw.len(),
+                // Rank of the last finding whose input rows the page holds.
+                "rawMaxRank": with_raw.last().and_then(|&i| frame::int(findings, "rank").ok()?.get(i).copied().flatten()),
+                "cases": case_rows.len(),
+                "casesTotal": cases.height(),
+            },
         },
     });
     // `</` inside a script element would end it early.

@@ -51,15 +51,6 @@
     c.appendChild(el("div", { class: "l" }, label));
     parent.appendChild(c);
   }
-  function sumBy(rows, key, value) {
-    var m = {};
-    rows.forEach(function (r) {
-      var k = key(r);
-      m[k] = (m[k] || 0) + value(r);
-    });
-    return Object.keys(m).map(function (k) { return { label: k, value: m[k] }; })
-      .sort(function (a, b) { return b.value - a.value; });
-  }
   var SVG = "http://www.w3.org/2000/svg";
   function svg(tag, attrs) {
     var e = document.createElementNS(SVG, tag);
@@ -140,20 +131,19 @@
       box.appendChild(t);
       charts.parentNode.appendChild(box);
     }
-    barChart(charts, L.chartTownship, sumBy(D.rows, function (r) { return cell(r, "township") || "-"; },
-      function (r) { return cell(r, "amount_at_risk") || 0; }), yuan);
-    barChart(charts, L.chartCategory, sumBy(D.rows, function (r) { return catName(cell(r, "category")); },
-      function (r) { return cell(r, "amount_at_risk") || 0; }), yuan);
-    var buckets = [[1, 7], [8, 30], [31, 90], [91, 180], [181, 1e9]];
-    var late = buckets.map(function (b) {
-      return {
-        label: b[1] > 1e8 ? ">" + (b[0] - 1) : b[0] + "–" + b[1],
-        value: D.rows.filter(function (r) { var d = cell(r, "days_late"); return d !== null && d >= b[0] && d <= b[1]; }).length
-      };
-    });
-    barChart(charts, L.chartLate, late, function (v) { return String(v); });
-    var total = D.rows.length || 1;
-    barChart(charts, L.chartRules, sumBy(D.rows, function (r) { return cell(r, "rule"); }, function () { return 1; }),
+    // Charts over every finding (D.meta.totals), not only those the page embeds.
+    var T = D.meta.totals;
+    barChart(charts, L.chartTownship, T.towns.map(function (t) { return { label: t[0], value: t[2] }; })
+      .sort(function (a, b) { return b.value - a.value; }), yuan);
+    barChart(charts, L.chartCategory, D.meta.categories.filter(function (c) { return c[1] > 0; })
+      .map(function (c) { return { label: catName(c[0]), value: c[2] }; })
+      .sort(function (a, b) { return b.value - a.value; }), yuan);
+    var bands = ["1–7", "8–30", "31–90", "91–180", ">180"];
+    barChart(charts, L.chartLate, bands.map(function (label, i) { return { label: label, value: T.late[i] }; }),
+      function (v) { return String(v); });
+    var total = D.meta.findings || 1;
+    barChart(charts, L.chartRules, T.rules.map(function (r) { return { label: r[0], value: r[1] }; })
+      .sort(function (a, b) { return b.value - a.value; }),
       function (v) { return v + " (" + (100 * v / total).toFixed(1) + "%)"; });
     var files = $("files");
     D.meta.files.forEach(function (f) {
@@ -261,6 +251,11 @@
     options(cat, Object.keys(L.categories).map(function (c) { return [c, catName(c)]; }), L.all);
     options(town, distinct("township").map(function (t) { return [t, t]; }), L.all);
     options(prog, distinct("program").map(function (p) { return [p, p]; }), L.all);
+    var E = D.meta.embedded;
+    if (E.findings < D.meta.findings) {
+      $("table").parentNode.insertBefore(el("p", { class: "note", id: "embedded-note" },
+        L.embeddedFindings.replace("{n}", E.findings.toLocaleString()).replace("{total}", D.meta.findings.toLocaleString())), $("table"));
+    }
     table = new Table($("table"), { rows: D.rows });
     function refilter() {
       var c = cat.value, t = town.value, p = prog.value;
@@ -320,7 +315,12 @@
     box.appendChild(el("div", { class: "evidence" }, cell(r, "evidence")));
     box.appendChild(kvTable(r, ["rank", "severity", "risk_score", "amount_at_risk", "township", "program",
       "similarity", "confidence", "days_late", "beneficiary_ids", "allocation_ids", "payment_ids"], display));
-    box.appendChild(el("p", { class: "note" }, L.rawNote));
+    var rawMax = D.meta.embedded.rawMaxRank;
+    if (rawMax === null || rawMax === undefined || cell(r, "rank") > rawMax) {
+      box.appendChild(el("p", { class: "note raw-omitted" }, L.rawOmitted.replace("{n}", String(D.meta.embedded.raw))));
+    } else {
+      box.appendChild(el("p", { class: "note" }, L.rawNote));
+    }
     var ids = function (c) { return String(cell(r, c) || "").split(";").filter(Boolean); };
     var refs = ids("refs");
     [[L.rawBeneficiaries, "beneficiaries", ids("beneficiary_ids")],
@@ -368,6 +368,11 @@
   }
   var caseTable;
   function renderCases() {
+    var E = D.meta.embedded;
+    if (E.cases < E.casesTotal) {
+      $("c-table").parentNode.insertBefore(el("p", { class: "note", id: "embedded-cases-note" },
+        L.embeddedCases.replace("{n}", E.cases.toLocaleString()).replace("{total}", E.casesTotal.toLocaleString())), $("c-table"));
+    }
     caseTable = new Table($("c-table"), {
       rows: D.cases, cols: CC, shown: ["rank", "case_score", "amount_at_risk", "findings", "townships", "summary", "change"],
       numeric: { rank: 1, case_score: 1, amount_at_risk: 1, findings: 1 }, show: showCase, open: openCase,
@@ -380,23 +385,24 @@
   var townTable;
   function renderTownship() {
     var sel = $("t-select");
-    var towns = sumBy(D.rows, function (r) { return cell(r, "township") || "-"; }, function (r) { return cell(r, "risk_score") || 0; });
-    towns.forEach(function (t) { sel.appendChild(el("option", { value: t.label }, t.label)); });
+    // Every township of the run, by the sum of its findings' risk scores (D.meta.totals):
+    // the page may embed only the top findings, the counts are of all of them.
+    var towns = D.meta.totals.towns.slice().sort(function (a, b) { return b[3] - a[3]; });
+    var byName = {};
+    towns.forEach(function (t) { byName[t[0]] = t; sel.appendChild(el("option", { value: t[0] }, t[0])); });
     function show() {
-      var name = sel.value;
+      var name = sel.value, t = byName[name];
       var rows = D.rows.filter(function (r) { return (cell(r, "township") || "-") === name; });
       var cards = $("t-cards");
       cards.innerHTML = "";
-      card(cards, rows.length, L.findings);
-      var caseIds = {};
-      rows.forEach(function (r) { caseIds[cell(r, "case_id")] = 1; });
-      card(cards, Object.keys(caseIds).length, L.cases);
-      card(cards, yuan(rows.reduce(function (s, r) { return s + (cell(r, "amount_at_risk") || 0); }, 0)), L.money);
-      card(cards, rows.reduce(function (s, r) { return s + (cell(r, "risk_score") || 0); }, 0).toFixed(1), L.unitScore);
+      card(cards, t[1], L.findings);
+      card(cards, t[4], L.cases);
+      card(cards, yuan(t[2]), L.money);
+      card(cards, t[3].toFixed(1), L.unitScore);
       var charts = $("t-charts");
       charts.innerHTML = "";
-      barChart(charts, L.chartCategory, sumBy(rows, function (r) { return catName(cell(r, "category")); },
-        function (r) { return cell(r, "amount_at_risk") || 0; }), yuan);
+      barChart(charts, L.chartCategory, Object.keys(t[5]).map(function (c) { return { label: catName(c), value: t[5][c] }; })
+        .sort(function (a, b) { return b.value - a.value; }), yuan);
       $("t-table").innerHTML = "";
       townTable = new Table($("t-table"), { rows: rows });
       townTable.apply();
@@ -424,7 +430,8 @@
       var col = th.getAttribute("data-col"), asc = th.classList.contains("sorted-asc");
       var vals = Array.prototype.map.call(root.querySelectorAll('tbody td[data-col="' + col + '"]'),
         function (td) { var t = td.textContent.replace(/,/g, ""); var n = parseFloat(t); return isNaN(n) ? t : n; });
-      return vals.length > 0 && vals.every(function (v, i) {
+      // (An empty table is in order; that tables have rows is checked on its own.)
+      return vals.every(function (v, i) {
         if (i === 0) return true;
         var p = vals[i - 1];
         var cmp = (typeof v === "number" && typeof p === "number") ? v - p : String(v).localeCompare(String(p), "zh");
@@ -470,6 +477,16 @@
       showTab("township");
       ch.townshipRows = document.querySelectorAll("#t-table tbody tr").length;
       var sel = $("t-select");
+      ch.townsTotal = D.meta.totals.towns.reduce(function (s, t) { return s + t[1]; }, 0);
+      ch.embedded = D.meta.embedded;
+      ch.embeddedNote = !!$("embedded-note");
+      ch.embeddedCasesNote = !!$("embedded-cases-note");
+      var beyond = D.rows.filter(function (r) { return D.meta.embedded.rawMaxRank !== null && cell(r, "rank") > D.meta.embedded.rawMaxRank; })[0];
+      if (beyond) {
+        openDrill(beyond);
+        ch.rawOmitted = !!$("drill-body").querySelector(".raw-omitted") && $("drill-body").querySelectorAll("table.raw").length === 0;
+        $("drill-close").click();
+      }
       ch.order.township = Array.prototype.every.call(sel.options, function (o) {
         sel.value = o.value;
         sel.dispatchEvent(new Event("change"));
