@@ -168,8 +168,10 @@ pub fn run(opts: &RunOptions) -> Result<RunOutcome> {
     }
     // The fingerprint last: officers read the columns before it; tools and `review` find it.
     let findings = last_column(findings, scoring::scored::FINGERPRINT)?;
+    let t = Instant::now();
     let case_list = cases::summarise(&findings, &ctx)?;
     let case_table = cases::cases_frame(&case_list, &findings, &previous_cases)?;
+    stage(&mut timings, "summarise cases", t);
     let folder = run_folder::RunFolder::new(done)?;
     let out = folder.work.clone();
     let t = Instant::now();

@@ -153,24 +153,37 @@ struct Payment {
 
 type Payments = HashMap<String, Payment>;
 
-fn payments(ctx: &Context) -> PolarsResult<Payments> {
+/// The payments the findings name (not every payment of the county: a province has
+/// hundreds of millions, the findings a few thousand), by id.
+fn payments(ctx: &Context, f: &FindingView) -> PolarsResult<Payments> {
+    let wanted: std::collections::HashSet<&str> =
+        f.payment_ids.iter().flat_map(|ids| split(*ids)).collect();
     let l = &ctx.linked;
     let ids = frame::text(l, "payment_id")?;
+    let mut out = Payments::with_capacity(wanted.len());
+    let mut rows = Vec::with_capacity(wanted.len());
+    for (i, id) in ids.iter().enumerate() {
+        if let Some(id) = id.filter(|id| wanted.contains(id)) {
+            rows.push((i, id));
+        }
+    }
+    if rows.is_empty() {
+        return Ok(out);
+    }
     let accounts = frame::text(l, "payee_account")?;
     let payees = frame::text(l, "payee_name")?;
     let amounts = frame::int(l, "amount_fen")?;
-    Ok((0..l.height())
-        .filter_map(|i| {
-            Some((
-                ids[i]?.to_string(),
-                Payment {
-                    account: accounts[i].unwrap_or("").to_string(),
-                    payee: payees[i].unwrap_or("").to_string(),
-                    amount_fen: amounts[i].unwrap_or(0),
-                },
-            ))
-        })
-        .collect())
+    for (i, id) in rows {
+        out.insert(
+            id.to_string(),
+            Payment {
+                account: accounts[i].unwrap_or("").to_string(),
+                payee: payees[i].unwrap_or("").to_string(),
+                amount_fen: amounts[i].unwrap_or(0),
+            },
+        );
+    }
+    Ok(out)
 }
 
 /// Groups scored findings into cases: membership and provisional ids (see
@@ -178,7 +191,7 @@ fn payments(ctx: &Context) -> PolarsResult<Payments> {
 /// reports show.
 pub fn group(findings: &DataFrame, ctx: &Context) -> Result<Cases> {
     let f = FindingView::new(findings)?;
-    let pays = payments(ctx)?;
+    let pays = payments(ctx, &f)?;
     let n = findings.height();
     let keys: Vec<Vec<String>> = (0..n).map(|r| link_keys(r, &f, ctx, &pays)).collect();
     let mut holders: HashMap<&str, Vec<usize>> = HashMap::new();
@@ -230,7 +243,7 @@ pub fn group(findings: &DataFrame, ctx: &Context) -> Result<Cases> {
 /// persons, accounts, money counted once, score and summary, ranked by score.
 pub fn summarise(findings: &DataFrame, ctx: &Context) -> Result<Cases> {
     let f = FindingView::new(findings)?;
-    let pays = payments(ctx)?;
+    let pays = payments(ctx, &f)?;
     let case_ids = frame::text(findings, "case_id")?;
     let keys: Vec<Vec<String>> = (0..findings.height())
         .map(|r| link_keys(r, &f, ctx, &pays))
