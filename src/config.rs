@@ -89,9 +89,10 @@ id_far = -3.0
 id_missing = -1.0
 # Birth date (from the ID number): same; one digit or two neighbouring digits swapped;
 # different. A birth date wholly different outweighs agreeing region and sequence digits:
-# in a county one person in a thousand shares them.
+# in a county one person in a thousand shares them; one a digit off links two
+# registrations of one name only in the same village, or when the name is rare.
 birth_same = 4.0
-birth_typo = -3.0
+birth_typo = -6.0
 birth_different = -10.0
 # Place: same village; a village name a typo apart in the same township; the same
 # village name under another township; same township; elsewhere.

@@ -173,12 +173,21 @@ fn levels_but_name(
         Some(2) => 2,
         Some(_) => 3,
     };
-    let birth_level = if !(x.has_birth() && y.has_birth()) {
+    // The birth date as the ID numbers write it, digit by digit: a number whose birth
+    // date cannot exist (month 13) is still compared, or an invalid number would weigh
+    // nothing here and meet every namesake with close sequence digits.
+    let birth_level = if both_ids {
+        if diff & BIRTH == 0 {
+            0
+        } else if birth_typo(x.id, y.id, diff) {
+            1
+        } else {
+            2
+        }
+    } else if !(x.has_birth() && y.has_birth()) {
         NONE
     } else if x.birth == y.birth {
         0
-    } else if both_ids && birth_typo(x.id, y.id, diff) {
-        1
     } else {
         2
     };
