@@ -594,6 +594,22 @@ mod tests {
         assert!(!linked(43, 44), "{:#?}", d.pairs);
     }
 
+    #[test]
+    fn an_impossible_birth_date_still_counts_as_a_birth_date() {
+        let config = Config::default();
+        // 李敏 with month 13 in the ID number (a registrar's invalid entry) and another
+        // 李敏 of the same village, born 1954, sequence digits one apart: two people.
+        let reg = registry(&[
+            ("李敏", "411623196813037313", "后楼村", ""),
+            ("李敏", "411623195403037711", "后楼村", ""),
+        ]);
+        let c = compare(&reg, 0, 1, 2, &config);
+        assert_eq!(c.levels[2], 2, "birth compared digit by digit: {c:?}");
+        assert!(c.score < config.identity.match_score, "{c:?}");
+        let d = dedup_registry(&reg, &config);
+        assert_ne!(d.cluster[0], d.cluster[1]);
+    }
+
     fn arb_person() -> impl Strategy<Value = (String, u32, i32, usize)> {
         (
             proptest::sample::select(vec![
