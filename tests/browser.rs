@@ -50,6 +50,30 @@ fn headless(bin: &Path, profile: &Path) -> Command {
     cmd
 }
 
+/// Runs the page's self-test (`report.html#selftest`) in headless Chromium and returns
+/// its result: checks and console errors.
+fn selftest(bin: &Path, profile: &Path, html: &Path) -> serde_json::Value {
+    let output = headless(bin, profile)
+        .arg("--dump-dom")
+        .arg(format!("file://{}#selftest", html.display()))
+        .output()
+        .unwrap();
+    let dom = String::from_utf8_lossy(&output.stdout);
+    let start = dom
+        .find("<pre id=\"selftest-result\"")
+        .expect("the self-test ran");
+    let json_start = start + dom[start..].find('>').unwrap() + 1;
+    let json_end = json_start + dom[json_start..].find("</pre>").unwrap();
+    let text = dom[json_start..json_end]
+        .replace("&quot;", "\"")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&amp;", "&");
+    let result: serde_json::Value = serde_json::from_str(&text).unwrap();
+    println!("{result}");
+    result
+}
+
 fn report(dir: &Path, lang: &str) -> PathBuf {
     generate_and_run(dir, 1500, 4, &["--lang", lang])
         .1
@@ -89,24 +113,7 @@ fn report_html_works_offline_in_chromium() {
         );
     }
 
-    let output = headless(&bin, &dir.path().join("profile"))
-        .arg("--dump-dom")
-        .arg(format!("file://{}#selftest", html.display()))
-        .output()
-        .unwrap();
-    let dom = String::from_utf8_lossy(&output.stdout);
-    let start = dom
-        .find("<pre id=\"selftest-result\"")
-        .expect("the self-test ran");
-    let json_start = start + dom[start..].find('>').unwrap() + 1;
-    let json_end = json_start + dom[json_start..].find("</pre>").unwrap();
-    let text = dom[json_start..json_end]
-        .replace("&quot;", "\"")
-        .replace("&amp;", "&")
-        .replace("&lt;", "<")
-        .replace("&gt;", ">");
-    let result: serde_json::Value = serde_json::from_str(&text).unwrap();
-    println!("{result}");
+    let result = selftest(&bin, &dir.path().join("profile"), &html);
     let c = &result["checks"];
     assert_eq!(result["errors"], serde_json::json!([]), "no console errors");
     assert!(c["rows"].as_u64().unwrap() > 100);
@@ -207,22 +214,7 @@ fn report_html_embeds_the_top_findings_and_says_so() {
         .success();
     let findings = common::read_csv(&out.join("findings.csv")).len();
     let html = out.join("report.html");
-    let output = headless(&bin, &dir.path().join("profile"))
-        .arg("--dump-dom")
-        .arg(format!("file://{}#selftest", html.display()))
-        .output()
-        .unwrap();
-    let dom = String::from_utf8_lossy(&output.stdout);
-    let start = dom
-        .find("<pre id=\"selftest-result\"")
-        .expect("the self-test ran");
-    let json_start = start + dom[start..].find('>').unwrap() + 1;
-    let json_end = json_start + dom[json_start..].find("</pre>").unwrap();
-    let text = dom[json_start..json_end]
-        .replace("&quot;", "\"")
-        .replace("&amp;", "&");
-    let result: serde_json::Value = serde_json::from_str(&text).unwrap();
-    println!("{result}");
+    let result = selftest(&bin, &dir.path().join("profile"), &html);
     let c = &result["checks"];
     assert_eq!(result["errors"], serde_json::json!([]));
     assert_eq!(c["rows"], 40);
