@@ -43,6 +43,24 @@ fn run(data: &Path, reports: &Path, as_of: &str) {
         .success();
 }
 
+/// `review ID --status STATUS` by 王科长; what it printed.
+fn review(db: &Path, id: &str, status: &str) -> String {
+    let out = fundaudit()
+        .args([
+            "review",
+            id,
+            "--status",
+            status,
+            "--by",
+            "王科长",
+            "--ledger",
+        ])
+        .arg(db)
+        .assert()
+        .success();
+    String::from_utf8_lossy(&out.get_output().stdout).to_string()
+}
+
 fn table(db: &Path, sql: &str) -> Vec<Vec<String>> {
     let conn = Connection::open(db).unwrap();
     let mut stmt = conn.prepare(sql).unwrap();
@@ -449,19 +467,7 @@ fn identity_stats_count_decisions_under_each_set_of_weights() {
         .iter()
         .zip(["confirmed"; 5].into_iter().chain(["dismissed"; 2]))
     {
-        fundaudit()
-            .args([
-                "review",
-                &f["finding_id"],
-                "--status",
-                status,
-                "--by",
-                "王科长",
-                "--ledger",
-            ])
-            .arg(&db)
-            .assert()
-            .success();
+        review(&db, &f["finding_id"], status);
     }
     let out = fundaudit()
         .args(["stats", "--identity", "--ledger"])
@@ -534,20 +540,7 @@ fn cases_keep_their_ids_come_back_changed_and_take_one_decision() {
     assert!(c2["summary"].contains("收取") && c2["summary"].contains("同一笔资金只计一次"));
 
     // One decision for the case: every open finding of it.
-    let out = fundaudit()
-        .args([
-            "review",
-            &case_id,
-            "--status",
-            "属实",
-            "--by",
-            "王科长",
-            "--ledger",
-        ])
-        .arg(&db)
-        .assert()
-        .success();
-    let said = String::from_utf8_lossy(&out.get_output().stdout).to_string();
+    let said = review(&db, &case_id, "属实");
     let members: Vec<String> = c2["finding_ids"].split(';').map(String::from).collect();
     assert!(
         said.contains(&format!("{} finding(s)", members.len())),
