@@ -497,6 +497,16 @@ pub fn load_file_with(path: &Path, spec: &FileSpec, options: &InputOptions) -> R
     }));
     loaded.rejects.sort_by_key(|r| r.line);
     loaded.count.seconds = clock.elapsed().as_secs_f64();
+    // Progress on the terminal (hidden by --quiet): a county's folder of monthly files
+    // or a province's ledger takes long enough to wonder whether anything is happening.
+    tracing::info!(
+        file = %shown,
+        rows = loaded.count.rows_read,
+        rejected = loaded.count.rows_rejected,
+        seconds = loaded.count.seconds,
+        "read {} rows of {shown}",
+        loaded.count.rows_read
+    );
     Ok(loaded)
 }
 
