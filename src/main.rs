@@ -182,6 +182,16 @@ enum Command {
         #[arg(long)]
         out: Option<PathBuf>,
     },
+    /// Read and validate a data folder once and write it as typed Parquet with its
+    /// rejects and file accounts (a stage); `run --data STAGE` then skips parsing and
+    /// validation.
+    Stage {
+        #[command(flatten)]
+        input: InputArgs,
+        /// The stage folder to write (new or empty).
+        #[arg(long)]
+        out: PathBuf,
+    },
     /// Find persons registered more than once in DIR/beneficiaries.csv (registry
     /// self-deduplication alone, for registries of millions); scores itself against
     /// DIR/truth_pairs.csv when present.
@@ -479,6 +489,20 @@ fn try_main() -> anyhow::Result<Outcome> {
                 print!("{}", RuleStats::render_all(&book.stats()?));
                 print!("{}", book.case_stats()?.render());
             }
+            Ok(Outcome::Done)
+        }
+        Command::Stage { input, out } => {
+            let clock = std::time::Instant::now();
+            let staged = fundaudit::input::stage::stage(&input.data, &out, &input.config()?)?;
+            println!(
+                "staged {} file(s), {} rows ({} rejected) from {} into {} in {:.1} s",
+                staged.files,
+                staged.rows,
+                staged.rejects,
+                input.data.display(),
+                out.display(),
+                clock.elapsed().as_secs_f64()
+            );
             Ok(Outcome::Done)
         }
         Command::Check { input, out } => {

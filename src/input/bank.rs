@@ -93,7 +93,7 @@ impl Outcome {
 }
 
 /// What settling the transfers did, for the summary.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Settled {
     pub failed: usize,
     pub failed_fen: i64,

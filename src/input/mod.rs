@@ -13,6 +13,7 @@ pub mod shape;
 pub mod sources;
 pub mod spec;
 pub mod stack;
+pub mod stage;
 pub mod validate;
 
 use std::collections::BTreeMap;
@@ -52,7 +53,7 @@ impl InputOptions {
 }
 
 /// A row that could not be used, and why.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Reject {
     pub file: String,
     /// Line in the file as a text editor or Excel shows it (the header is line 1).
@@ -63,7 +64,7 @@ pub struct Reject {
 }
 
 /// A row below the header that is neither data nor a reject: a total, a note, a blank.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct SkippedRow {
     pub line: usize,
     pub kind: shape::SkipKind,
@@ -73,7 +74,7 @@ pub struct SkippedRow {
 
 /// Rows in and rows accounted for, per file: read = used + rejected, always; title, header,
 /// total, note and blank rows are listed apart.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct FileCount {
     pub file: String,
     pub rows_read: usize,
@@ -215,6 +216,10 @@ impl Ledgers {
         config: &crate::config::Config,
         screening: bool,
     ) -> Result<Ledgers> {
+        // A stage (`fundaudit stage`): the ledgers as they were validated.
+        if stage::is_stage(dir) {
+            return stage::load(dir, config, screening);
+        }
         let mut plan = sources::plan(dir, config)?;
         if screening {
             for p in plan.files.remove(PAYMENTS.stem).unwrap_or_default() {

@@ -129,7 +129,7 @@ pub fn title_block(grid: &Grid, choice: &HeaderChoice) -> Vec<String> {
 }
 
 /// Why a row below the header is not data.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum SkipKind {
     /// 合计 / 小计 / 总计: its amount is checked against the rows above.
     Total,

@@ -1,0 +1,221 @@
+//! Staged inputs (`fundaudit stage`): a data folder read and validated once and written
+//! as typed Parquet, with the rejects and the account of every source file, so a nightly
+//! run over ledgers that did not change skips parsing and validation. `run --data STAGE`
+//! recognises a stage by its `stage.json` and loads the frames as they were validated.
+//!
+//! A stage remembers the input settings it was made with (`[columns]`, `[sheets]`,
+//! `[inputs]`, `[status]`, `[lists]`): a run whose settings differ refuses the stage
+//! rather than read the ledgers as another configuration would not have.
+
+use std::path::{Path, PathBuf};
+
+use polars::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use super::{bank, FileCount, Ledgers, Reject};
+use crate::config::Config;
+use crate::error::{Error, Result};
+
+/// The stage's manifest, beside the Parquet files.
+pub const MANIFEST: &str = "stage.json";
+const PROGRAM: &str = "fundaudit stage";
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct Manifest {
+    program: String,
+    version: String,
+    staged: String,
+    /// The data folder staged.
+    source: String,
+    /// What the input settings were (see [`input_settings`]).
+    input_settings: String,
+    counts: Vec<FileCount>,
+    rejects: Vec<Reject>,
+    unused: Vec<String>,
+    settled: bank::Settled,
+    /// Per reference list of the config, in its order: staged or not found.
+    lists: Vec<bool>,
+    deaths: bool,
+    officials: bool,
+}
+
+/// The config sections that decide how inputs are read, as one text to compare.
+fn input_settings(config: &Config) -> String {
+    serde_json::json!({
+        "columns": config.columns,
+        "sheets": config.sheets,
+        "inputs": config.inputs,
+        "status": config.status,
+        "lists": config.lists.iter().map(|l| (&l.file, &l.rule)).collect::<Vec<_>>(),
+    })
+    .to_string()
+}
+
+/// Whether `dir` is a stage.
+pub fn is_stage(dir: &Path) -> bool {
+    std::fs::read_to_string(dir.join(MANIFEST))
+        .ok()
+        .and_then(|t| serde_json::from_str::<Manifest>(&t).ok())
+        .is_some_and(|m| m.program == PROGRAM)
+}
+
+fn write_error(path: &Path, e: impl std::fmt::Display) -> Error {
+    Error::Write {
+        path: path.display().to_string(),
+        message: e.to_string(),
+    }
+}
+
+fn frame_file(dir: &Path, name: &str) -> PathBuf {
+    dir.join(format!("{name}.parquet"))
+}
+
+fn write_frame(dir: &Path, name: &str, df: &DataFrame) -> Result<()> {
+    let path = frame_file(dir, name);
+    let file = crate::privacy::create_private(&path).map_err(|e| write_error(&path, e))?;
+    let mut df = df.clone();
+    ParquetWriter::new(file)
+        .finish(&mut df)
+        .map_err(|e| write_error(&path, e))?;
+    Ok(())
+}
+
+fn read_frame(dir: &Path, name: &str) -> Result<DataFrame> {
+    let path = frame_file(dir, name);
+    let file = std::fs::File::open(&path).map_err(|e| Error::Unreadable {
+        path: path.display().to_string(),
+        message: format!("{e}; the stage is incomplete: stage the data folder again"),
+    })?;
+    ParquetReader::new(file)
+        .finish()
+        .map_err(|e| Error::Unreadable {
+            path: path.display().to_string(),
+            message: e.to_string(),
+        })
+}
+
+/// What staging wrote, for the terminal.
+#[derive(Debug, Clone)]
+pub struct Staged {
+    pub files: usize,
+    pub rows: usize,
+    pub rejects: usize,
+}
+
+/// Reads and validates `data` as `run` does and writes the stage into `out` (a new or
+/// empty folder; nothing else is touched).
+pub fn stage(data: &Path, out: &Path, config: &Config) -> Result<Staged> {
+    if out.exists()
+        && std::fs::read_dir(out)
+            .map_err(|e| write_error(out, e))?
+            .next()
+            .is_some()
+    {
+        return Err(Error::Argument(format!(
+            "refusing to stage into {}: the folder is not empty. Name a new folder",
+            out.display()
+        )));
+    }
+    let ledgers = Ledgers::load_with(data, config, false)?;
+    std::fs::create_dir_all(out).map_err(|e| write_error(out, e))?;
+    write_frame(out, "beneficiaries", &ledgers.beneficiaries)?;
+    write_frame(out, "allocations", &ledgers.allocations)?;
+    write_frame(out, "payments", &ledgers.payments)?;
+    if let Some(d) = &ledgers.deaths {
+        write_frame(out, "deaths", d)?;
+    }
+    if let Some(o) = &ledgers.officials {
+        write_frame(out, "officials", o)?;
+    }
+    for (i, list) in ledgers.lists.iter().enumerate() {
+        if let Some(df) = list {
+            write_frame(out, &format!("list-{i}"), df)?;
+        }
+    }
+    let manifest = Manifest {
+        program: PROGRAM.into(),
+        version: env!("CARGO_PKG_VERSION").into(),
+        staged: crate::parse::now(),
+        source: data.display().to_string(),
+        input_settings: input_settings(config),
+        counts: ledgers.counts.clone(),
+        rejects: ledgers.rejects.clone(),
+        unused: ledgers.unused.clone(),
+        settled: ledgers.settled.clone(),
+        lists: ledgers.lists.iter().map(Option::is_some).collect(),
+        deaths: ledgers.deaths.is_some(),
+        officials: ledgers.officials.is_some(),
+    };
+    // The manifest holds the rejected rows, personal information like the frames:
+    // readable by its owner only.
+    let path = out.join(MANIFEST);
+    let text = serde_json::to_string_pretty(&manifest).map_err(|e| write_error(&path, e))?;
+    use std::io::Write;
+    crate::privacy::create_private(&path)
+        .and_then(|mut f| f.write_all(text.as_bytes()))
+        .map_err(|e| write_error(&path, e))?;
+    Ok(Staged {
+        files: ledgers.counts.len(),
+        rows: ledgers.counts.iter().map(|c| c.rows_read).sum(),
+        rejects: ledgers.rejects.len(),
+    })
+}
+
+/// Loads a stage as the ledgers it was made from (see [`stage`]).
+pub fn load(dir: &Path, config: &Config, screening: bool) -> Result<Ledgers> {
+    let path = dir.join(MANIFEST);
+    let text = std::fs::read_to_string(&path).map_err(|e| Error::Unreadable {
+        path: path.display().to_string(),
+        message: e.to_string(),
+    })?;
+    let m: Manifest = serde_json::from_str(&text).map_err(|e| Error::Unreadable {
+        path: path.display().to_string(),
+        message: format!("{e}; stage the data folder again with this version"),
+    })?;
+    if m.input_settings != input_settings(config) {
+        return Err(Error::Argument(format!(
+            "{} was staged with other input settings ([columns], [sheets], [inputs], [status] or [lists] differ from this run's config): stage {} again with this config",
+            dir.display(),
+            m.source
+        )));
+    }
+    if m.lists.len() != config.lists.len() {
+        return Err(Error::Argument(format!(
+            "{} holds {} reference lists, the config declares {}: stage again",
+            dir.display(),
+            m.lists.len(),
+            config.lists.len()
+        )));
+    }
+    let mut unused = m.unused;
+    let payments = if screening {
+        unused.push(format!(
+            "{} (payments are not read by a pre-payment screen)",
+            frame_file(dir, "payments").display()
+        ));
+        DataFrame::default()
+    } else {
+        read_frame(dir, "payments")?
+    };
+    let optional = |present: bool, name: &str| -> Result<Option<DataFrame>> {
+        present.then(|| read_frame(dir, name)).transpose()
+    };
+    let lists = m
+        .lists
+        .iter()
+        .enumerate()
+        .map(|(i, &present)| optional(present, &format!("list-{i}")))
+        .collect::<Result<Vec<_>>>()?;
+    Ok(Ledgers {
+        beneficiaries: read_frame(dir, "beneficiaries")?,
+        allocations: read_frame(dir, "allocations")?,
+        payments,
+        deaths: optional(m.deaths, "deaths")?,
+        officials: optional(m.officials, "officials")?,
+        rejects: m.rejects,
+        counts: m.counts,
+        unused,
+        settled: m.settled,
+        lists,
+    })
+}
