@@ -16,7 +16,9 @@ BIN="$CARGO_TARGET_DIR/release/fundaudit"
 ROOT="${BENCH_DIR:-/tmp/fundaudit-bench}"
 for N in "${SIZES[@]}"; do
   DATA="$ROOT/registry-$N"
-  if [ ! -f "$DATA/beneficiaries.csv" ]; then
+  # A registry from an older generator (no hard_negatives.csv) is made again.
+  if [ ! -f "$DATA/beneficiaries.csv" ] || [ ! -f "$DATA/hard_negatives.csv" ]; then
+    rm -f "$DATA"/beneficiaries.csv "$DATA"/truth_pairs.csv "$DATA"/hard_negatives.csv
     "$BIN" generate --registry-only --beneficiaries "$N" --seed 3 --out "$DATA" 2>/dev/null
   fi
   echo "== $N beneficiaries ($(du -h "$DATA/beneficiaries.csv" | cut -f1) CSV), $(nproc) cores"
