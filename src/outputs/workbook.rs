@@ -105,23 +105,16 @@ pub fn write_workbook(
 ) -> Result<()> {
     let mut book = Workbook::new();
     let f = Formats::new();
-    // Ranked as cases.csv is; sorted here again so the sheet says what its 排名 says
-    // whatever order the frame came in.
-    let case_rank = frame::int(cases, "rank").unwrap_or_default();
-    let mut case_order: Vec<usize> = (0..cases.height()).collect();
-    case_order.sort_by_key(|&i| case_rank.get(i).copied().flatten().unwrap_or(i64::MAX));
-    for (name, part) in sheet_parts("案件", &case_order, SHEET_ROWS) {
+    // Every sheet in the order its 排名 column says.
+    for (name, part) in sheet_parts("案件", &frame::rank_order(cases), SHEET_ROWS) {
         let sheet = book.add_worksheet();
         sheet.set_name(&name).map_err(xlsx)?;
         cases_sheet(sheet, cases, part, &f)?;
     }
     overview(book.add_worksheet(), findings, summary, &f).map_err(xlsx)?;
     let categories = frame::text(findings, "category")?;
-    // In rank order, as their 排名 column says: the case ledger puts new findings first
-    // in the frame, and the 变化 column says which they are.
-    let rank = frame::int(findings, "rank").unwrap_or_default();
-    let mut by_rank: Vec<usize> = (0..findings.height()).collect();
-    by_rank.sort_by_key(|&i| rank.get(i).copied().flatten().unwrap_or(i64::MAX));
+    // (The 变化 column says which findings are new or changed.)
+    let by_rank = frame::rank_order(findings);
     for c in Category::ALL {
         let rows: Vec<usize> = by_rank
             .iter()
@@ -376,10 +369,7 @@ fn overview(
     let evidence = frame::text(findings, "evidence").unwrap_or_default();
     let amount = floats(findings, "amount_at_risk");
     let score = floats(findings, "risk_score");
-    // By rank, whatever order the rows came in (the case ledger puts new findings first).
-    let mut by_rank: Vec<usize> = (0..findings.height()).collect();
-    by_rank.sort_by_key(|&i| rank.get(i).copied().flatten().unwrap_or(i64::MAX));
-    for &i in by_rank.iter().take(20) {
+    for &i in frame::rank_order(findings).iter().take(20) {
         r += 1;
         sheet.write_number(r, 0, rank.get(i).copied().flatten().unwrap_or(0) as f64)?;
         let zh = Category::ALL

@@ -24,3 +24,13 @@ pub fn flag(df: &DataFrame, name: &str) -> PolarsResult<Vec<bool>> {
         .map(|b| b.unwrap_or(false))
         .collect())
 }
+
+/// Row indices in `rank` order, best first (rows without a rank last): how every
+/// report lists findings and cases, whatever order the frame came in (the case ledger
+/// puts new and changed findings first).
+pub fn rank_order(df: &DataFrame) -> Vec<usize> {
+    let rank = int(df, "rank").unwrap_or_default();
+    let mut order: Vec<usize> = (0..df.height()).collect();
+    order.sort_by_key(|&i| rank.get(i).copied().flatten().unwrap_or(i64::MAX));
+    order
+}

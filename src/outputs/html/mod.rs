@@ -287,14 +287,6 @@ pub struct Options {
     pub limits: crate::config::ReportConfig,
 }
 
-/// Row indices of a frame by its `rank` column, best first.
-fn by_rank(df: &DataFrame) -> Vec<usize> {
-    let rank = frame::int(df, "rank").unwrap_or_default();
-    let mut order: Vec<usize> = (0..df.height()).collect();
-    order.sort_by_key(|&i| rank.get(i).copied().flatten().unwrap_or(i64::MAX));
-    order
-}
-
 /// Counts, money and charts over every finding, so the page is right about the whole
 /// run however few findings it embeds: per township (findings, money, summed risk
 /// score, cases, money per category), per rule, and days late in the chart's bands.
@@ -373,7 +365,7 @@ pub fn write_html(
         .collect::<PolarsResult<_>>()?;
     // The top findings by rank: a province's hundred thousand would make a page no
     // office PC opens. The rest are in the workbook and the CSV, and the page says so.
-    let embedded: Vec<usize> = by_rank(findings)
+    let embedded: Vec<usize> = frame::rank_order(findings)
         .into_iter()
         .take(limits.max_findings)
         .collect();
@@ -385,7 +377,7 @@ pub fn write_html(
         .iter()
         .map(|c| crate::report::column_json(cases.column(c)?))
         .collect::<PolarsResult<_>>()?;
-    let case_rows: Vec<Value> = by_rank(cases)
+    let case_rows: Vec<Value> = frame::rank_order(cases)
         .into_iter()
         .take(limits.max_cases)
         .map(|i| {
