@@ -915,28 +915,20 @@ fn import_sheet(
             })
     };
     let shown = path.display().to_string();
-    let id_col = find(&["finding_id", "线索编号"]).ok_or_else(|| Error::MissingColumn {
+    let missing = |column: &str| Error::MissingColumn {
         path: shown.clone(),
-        column: "finding_id (线索编号)".into(),
+        column: column.into(),
         found: df
             .get_column_names()
             .iter()
             .map(|n| n.to_string())
             .collect::<Vec<_>>()
             .join(", "),
-    })?;
-    let status_col = find(&["status", "disposition", "处置", "核查结论"]).ok_or_else(|| {
-        Error::MissingColumn {
-            path: shown.clone(),
-            column: "status (处置)".into(),
-            found: df
-                .get_column_names()
-                .iter()
-                .map(|n| n.to_string())
-                .collect::<Vec<_>>()
-                .join(", "),
-        }
-    })?;
+    };
+    let id_col =
+        find(&["finding_id", "线索编号"]).ok_or_else(|| missing("finding_id (线索编号)"))?;
+    let status_col = find(&["status", "disposition", "处置", "核查结论"])
+        .ok_or_else(|| missing("status (处置)"))?;
     let text = |c: &Option<String>| -> Result<Vec<Option<String>>> {
         Ok(match c {
             Some(c) => frame::text(&df, c)?
