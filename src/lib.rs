@@ -115,7 +115,8 @@ pub fn run(opts: &RunOptions) -> Result<RunOutcome> {
     let findings = scoring::score(&raw, &ctx.config)?;
     stage(&mut timings, "score and rank", t);
     let t = Instant::now();
-    let mut case_groups = cases::group(&findings, &ctx)?;
+    let case_links = cases::links(&findings, &ctx)?;
+    let mut case_groups = cases::group(&findings, &case_links, &ctx.config)?;
     // Case ids carry over from the ledger's last night (see cases::assign_ids).
     let previous_cases = match ledger.as_ref() {
         Some(book) => book.open_cases()?,
@@ -169,7 +170,7 @@ pub fn run(opts: &RunOptions) -> Result<RunOutcome> {
     // The fingerprint last: officers read the columns before it; tools and `review` find it.
     let findings = last_column(findings, scoring::scored::FINGERPRINT)?;
     let t = Instant::now();
-    let case_list = cases::summarise(&findings, &ctx)?;
+    let case_list = cases::summarise(&findings, &case_links, &ctx)?;
     let case_table = cases::cases_frame(&case_list, &findings, &previous_cases)?;
     stage(&mut timings, "summarise cases", t);
     let folder = run_folder::RunFolder::new(done)?;

@@ -19,6 +19,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use polars::prelude::*;
 
+use crate::config::Config;
 use crate::error::Result;
 use crate::findings::{cols, Category};
 use crate::frame;
@@ -186,21 +187,68 @@ fn payments(ctx: &Context, f: &FindingView) -> PolarsResult<Payments> {
     Ok(out)
 }
 
+/// What links findings, worked out once per night from the scored findings: each
+/// finding's link values (by finding id) and the payments the findings name. Grouping
+/// and summarising both read it; the reports show a subset of the same findings.
+pub struct Links {
+    keys: HashMap<String, Vec<String>>,
+    pays: Payments,
+}
+
+pub fn links(findings: &DataFrame, ctx: &Context) -> Result<Links> {
+    let f = FindingView::new(findings)?;
+    let pays = payments(ctx, &f)?;
+    let keys = (0..findings.height())
+        .map(|r| {
+            (
+                f.finding_id[r].unwrap_or("").to_string(),
+                link_keys(r, &f, ctx, &pays),
+            )
+        })
+        .collect();
+    Ok(Links { keys, pays })
+}
+
+impl Links {
+    /// Link values of each row of `findings` (rows of findings not linked: none).
+    fn of_rows(&self, f: &FindingView) -> Vec<&[String]> {
+        f.finding_id
+            .iter()
+            .map(|id| {
+                id.and_then(|id| self.keys.get(id))
+                    .map_or(&[][..], |k| k.as_slice())
+            })
+            .collect()
+    }
+}
+
+impl Cases {
+    /// The cases in this order, and each finding row's case.
+    fn new(cases: Vec<Case>, rows: usize) -> Cases {
+        let mut of_finding = vec![0; rows];
+        for (c, case) in cases.iter().enumerate() {
+            for &m in &case.members {
+                of_finding[m] = c;
+            }
+        }
+        Cases { cases, of_finding }
+    }
+}
+
 /// Groups scored findings into cases: membership and provisional ids (see
 /// [`assign_ids`]); what a case says is worked out by [`summarise`] on the findings the
 /// reports show.
-pub fn group(findings: &DataFrame, ctx: &Context) -> Result<Cases> {
+pub fn group(findings: &DataFrame, links: &Links, config: &Config) -> Result<Cases> {
     let f = FindingView::new(findings)?;
-    let pays = payments(ctx, &f)?;
     let n = findings.height();
-    let keys: Vec<Vec<String>> = (0..n).map(|r| link_keys(r, &f, ctx, &pays)).collect();
+    let keys = links.of_rows(&f);
     let mut holders: HashMap<&str, Vec<usize>> = HashMap::new();
     for (r, ks) in keys.iter().enumerate() {
-        for k in ks {
+        for k in ks.iter() {
             holders.entry(k.as_str()).or_default().push(r);
         }
     }
-    let max_link = ctx.config.cases.max_link_findings;
+    let max_link = config.cases.max_link_findings;
     let mut parent: Vec<usize> = (0..n).collect();
     fn find(parent: &mut [usize], mut x: usize) -> usize {
         while parent[x] != x {
@@ -230,24 +278,15 @@ pub fn group(findings: &DataFrame, ctx: &Context) -> Result<Cases> {
             ..Case::default()
         })
         .collect();
-    let mut of_finding = vec![0; n];
-    for (c, case) in cases.iter().enumerate() {
-        for &m in &case.members {
-            of_finding[m] = c;
-        }
-    }
-    Ok(Cases { cases, of_finding })
+    Ok(Cases::new(cases, n))
 }
 
 /// The cases of the findings the reports show (`case_id` column set), each with its
 /// persons, accounts, money counted once, score and summary, ranked by score.
-pub fn summarise(findings: &DataFrame, ctx: &Context) -> Result<Cases> {
+pub fn summarise(findings: &DataFrame, links: &Links, ctx: &Context) -> Result<Cases> {
     let f = FindingView::new(findings)?;
-    let pays = payments(ctx, &f)?;
     let case_ids = frame::text(findings, "case_id")?;
-    let keys: Vec<Vec<String>> = (0..findings.height())
-        .map(|r| link_keys(r, &f, ctx, &pays))
-        .collect();
+    let keys = links.of_rows(&f);
     let mut by_id: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
     for (r, id) in case_ids.iter().enumerate() {
         by_id.entry(id.unwrap_or("")).or_default().push(r);
@@ -255,7 +294,7 @@ pub fn summarise(findings: &DataFrame, ctx: &Context) -> Result<Cases> {
     let mut cases: Vec<Case> = by_id
         .into_iter()
         .map(|(id, members)| {
-            let mut case = build_case(members, &f, &keys, ctx, &pays);
+            let mut case = build_case(members, &f, &keys, ctx, &links.pays);
             case.id = id.to_string();
             case
         })
@@ -266,19 +305,13 @@ pub fn summarise(findings: &DataFrame, ctx: &Context) -> Result<Cases> {
             .then(b.amount_fen.cmp(&a.amount_fen))
             .then(a.id.cmp(&b.id))
     });
-    let mut of_finding = vec![0; findings.height()];
-    for (c, case) in cases.iter().enumerate() {
-        for &m in &case.members {
-            of_finding[m] = c;
-        }
-    }
-    Ok(Cases { cases, of_finding })
+    Ok(Cases::new(cases, findings.height()))
 }
 
 fn build_case(
     members: Vec<usize>,
     f: &FindingView,
-    keys: &[Vec<String>],
+    keys: &[&[String]],
     ctx: &Context,
     pays: &Payments,
 ) -> Case {
@@ -297,7 +330,7 @@ fn build_case(
         for id in split(f.beneficiary_ids[m]) {
             case.persons.insert(id.to_string());
         }
-        for k in &keys[m] {
+        for k in keys[m].iter() {
             if let Some(account) = k.strip_prefix("c:") {
                 case.accounts.insert(account.to_string());
             } else if k.starts_with("p:") || k.starts_with("b:") {
@@ -637,22 +670,16 @@ mod tests {
 
     fn cases(groups: &[&[usize]]) -> Cases {
         let n = groups.iter().map(|g| g.len()).sum();
-        let mut of_finding = vec![0; n];
         let cases = groups
             .iter()
             .enumerate()
-            .map(|(c, g)| {
-                for &m in g.iter() {
-                    of_finding[m] = c;
-                }
-                Case {
-                    id: format!("Cnew{c}"),
-                    members: g.to_vec(),
-                    ..Case::default()
-                }
+            .map(|(c, g)| Case {
+                id: format!("Cnew{c}"),
+                members: g.to_vec(),
+                ..Case::default()
             })
             .collect();
-        Cases { cases, of_finding }
+        Cases::new(cases, n)
     }
 
     #[test]
