@@ -14,7 +14,7 @@ use serde::Serialize;
 use crate::config::{Config, Identity};
 use crate::error::Result;
 use crate::frame;
-use crate::identity::dedup::{dedup_registry, name_counts};
+use crate::identity::dedup::dedup_registry;
 use crate::identity::model::compare;
 use crate::identity::train::{train, Label};
 use crate::identity::PackedRegistry;
@@ -115,7 +115,9 @@ fn judge(
         identity: identity.clone(),
         ..config.clone()
     };
-    let counts = name_counts(reg);
+    // The registry run gives the name frequencies the pair scores need as well.
+    let dedup = dedup_registry(reg, &config);
+    let counts = &dedup.name_counts;
     let matched = |same: bool| {
         labels
             .iter()
@@ -130,7 +132,7 @@ fn judge(
         match_score: identity.match_score,
         confirmed_matched: matched(true),
         dismissed_matched: matched(false),
-        registry_pairs: dedup_registry(reg, &config).pairs.len(),
+        registry_pairs: dedup.pairs.len(),
     }
 }
 
