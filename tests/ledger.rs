@@ -8,7 +8,7 @@ mod common;
 use std::path::Path;
 use std::time::Duration;
 
-use common::{fundaudit, read_csv, Fixture};
+use common::{fundaudit, read_csv, run_night, Fixture};
 use rusqlite::Connection;
 
 fn fixture() -> Fixture {
@@ -31,16 +31,6 @@ fn fixture() -> Fixture {
         "2025-01-31",
     ); // unpaid
     f
-}
-
-fn run(data: &Path, reports: &Path, as_of: &str) {
-    fundaudit()
-        .args(["run", "--quiet", "--as-of", as_of, "--data"])
-        .arg(data)
-        .arg("--reports")
-        .arg(reports)
-        .assert()
-        .success();
 }
 
 /// `review ID --status STATUS` by 王科长; what it printed.
@@ -85,14 +75,14 @@ fn nights_new_persisting_changed_resolved_and_dismissed() {
     let db = reports.join("ledger.sqlite");
     fixture().write(&data);
 
-    run(&data, &reports, "2025-03-01");
+    run_night(&data, &reports, "2025-03-01");
     let first = read_csv(&reports.join("latest/findings.csv"));
     assert_eq!(first.len(), 2);
     assert!(first.iter().all(|f| f["change"] == "new"));
     let before = table(&db, "SELECT * FROM findings ORDER BY finding_id");
 
     // The same night again: same ids, nothing changes but the run record.
-    run(&data, &reports, "2025-03-01");
+    run_night(&data, &reports, "2025-03-01");
     let again = read_csv(&reports.join("latest/findings.csv"));
     let ids = |v: &[std::collections::HashMap<String, String>]| {
         let mut x: Vec<String> = v.iter().map(|f| f["finding_id"].clone()).collect();
@@ -130,7 +120,7 @@ fn nights_new_persisting_changed_resolved_and_dismissed() {
         "2025-02-20",
     );
     f.write(&data);
-    run(&data, &reports, "2025-03-02");
+    run_night(&data, &reports, "2025-03-02");
     let night2 = read_csv(&reports.join("latest/findings.csv"));
     let changes: Vec<(&str, &str)> = night2
         .iter()
@@ -170,7 +160,7 @@ fn nights_new_persisting_changed_resolved_and_dismissed() {
         .arg(&db)
         .assert()
         .success();
-    run(&data, &reports, "2025-03-03");
+    run_night(&data, &reports, "2025-03-03");
     let night3 = read_csv(&reports.join("latest/findings.csv"));
     assert!(
         night3.iter().all(|f| f["finding_id"] != short),
@@ -188,7 +178,7 @@ fn nights_new_persisting_changed_resolved_and_dismissed() {
         "2025-01-20",
     );
     f2.write(&data);
-    run(&data, &reports, "2025-03-04");
+    run_night(&data, &reports, "2025-03-04");
     let night4 = read_csv(&reports.join("latest/findings.csv"));
     let back = night4
         .iter()
@@ -274,7 +264,7 @@ fn a_review_made_on_an_old_report_is_recorded_against_what_the_officer_saw() {
     let (data, reports) = (dir.path().join("data"), dir.path().join("reports"));
     let db = reports.join("ledger.sqlite");
     fixture().write(&data);
-    run(&data, &reports, "2025-03-01");
+    run_night(&data, &reports, "2025-03-01");
     // The officer reads night 1's report (shortfall 1.00)...
     let read = read_csv(&reports.join("latest/findings.csv"));
     let short = read.iter().find(|f| f["rule"] == "PARTIAL_SHORT").unwrap();
@@ -283,7 +273,7 @@ fn a_review_made_on_an_old_report_is_recorded_against_what_the_officer_saw() {
     let mut f = fixture();
     f.payments[0] = f.payments[0].replace("99.00", "90.00");
     f.write(&data);
-    run(&data, &reports, "2025-03-02");
+    run_night(&data, &reports, "2025-03-02");
     let out = fundaudit()
         .args([
             "review",
@@ -314,7 +304,7 @@ fn a_review_made_on_an_old_report_is_recorded_against_what_the_officer_saw() {
         [[format!("Text(\"{seen}\")")]]
     );
     // The dismissal covers 1.00, not 10.00: the finding stays in the reports.
-    run(&data, &reports, "2025-03-03");
+    run_night(&data, &reports, "2025-03-03");
     let night3 = read_csv(&reports.join("latest/findings.csv"));
     assert!(night3.iter().any(|f| f["finding_id"] == id));
     // The same through an officer's sheet with the report's fingerprint column.
@@ -354,7 +344,7 @@ fn a_killed_run_leaves_ledger_and_latest_consistent() {
         .arg(&data)
         .assert()
         .success();
-    run(&data, &reports, "2026-03-31");
+    run_night(&data, &reports, "2026-03-31");
     let bin = assert_cmd::cargo::cargo_bin("fundaudit");
     // Kill at spread-out moments: while loading, matching, writing, renaming.
     for delay_ms in [20u64, 120, 250, 400, 600, 900] {
@@ -380,7 +370,7 @@ fn a_killed_run_leaves_ledger_and_latest_consistent() {
         assert_eq!(check, [["Text(\"ok\")"]]);
     }
     // And the next run completes.
-    run(&data, &reports, "2026-03-31");
+    run_night(&data, &reports, "2026-03-31");
     assert!(reports.join("latest/manifest.json").exists());
 }
 
@@ -455,7 +445,7 @@ fn identity_stats_count_decisions_under_each_set_of_weights() {
     let dir = tempfile::tempdir().unwrap();
     let (data, reports) = (dir.path().join("data"), dir.path().join("reports"));
     common::generate(&data, 1500, 5, &[]);
-    run(&data, &reports, "2026-03-31");
+    run_night(&data, &reports, "2026-03-31");
     let db = reports.join("ledger.sqlite");
     let dups: Vec<_> = read_csv(&reports.join("latest/findings.csv"))
         .into_iter()

@@ -32,6 +32,18 @@ pub fn generate(out: &Path, beneficiaries: usize, seed: u64, extra: &[&str]) {
         .success();
 }
 
+/// A nightly run of `data` as of `as_of` into the reports folder `reports` (its case
+/// ledger there).
+pub fn run_night(data: &Path, reports: &Path, as_of: &str) {
+    fundaudit()
+        .args(["run", "--quiet", "--as-of", as_of, "--data"])
+        .arg(data)
+        .arg("--reports")
+        .arg(reports)
+        .assert()
+        .success();
+}
+
 /// Two nights of one county into `dir/reports`: the second after one payment to a
 /// pooled account was taken back (that account's finding changes, the allocation it paid
 /// becomes unpaid: new findings) and nothing else changed (the rest persists). Returns
@@ -40,16 +52,7 @@ pub fn two_nights(dir: &Path) -> PathBuf {
     let data = dir.join("data");
     let reports = dir.join("reports");
     generate(&data, 1500, 4, &[]);
-    let night = |as_of: &str| {
-        fundaudit()
-            .args(["run", "--quiet", "--as-of", as_of, "--data"])
-            .arg(&data)
-            .arg("--reports")
-            .arg(&reports)
-            .assert()
-            .success();
-    };
-    night("2026-03-31");
+    run_night(&data, &reports, "2026-03-31");
     let first = read_csv(&reports.join("latest/findings.csv"));
     let pooled = first
         .iter()
@@ -64,7 +67,7 @@ pub fn two_nights(dir: &Path) -> PathBuf {
         .collect();
     assert_eq!(kept.len() + 1, text.lines().count(), "{payment} removed");
     std::fs::write(&path, kept.join("\n") + "\n").unwrap();
-    night("2026-03-31");
+    run_night(&data, &reports, "2026-03-31");
     std::fs::canonicalize(reports.join("latest")).unwrap()
 }
 
