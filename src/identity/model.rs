@@ -276,17 +276,21 @@ pub fn weights(w: &Identity) -> [[f64; 5]; 5] {
 
 /// Score of a comparison vector; `name_count` is the registry frequency of the rarer name.
 pub fn score(levels: &Levels, name_count: u32, records: usize, identity: &Identity) -> f64 {
-    let table = weights(identity);
-    let mut s = 0.0;
-    for (field, &level) in levels.iter().enumerate() {
-        if level != NONE {
-            s += table[field][level as usize];
-        }
-    }
+    let mut s = level_sum(&weights(identity), levels);
     if levels[0] <= 1 {
         s += name_adjustment(name_count, records, identity);
     }
     s
+}
+
+/// The weights of the levels present (a missing field adds nothing).
+fn level_sum(table: &[[f64; 5]; 5], levels: &Levels) -> f64 {
+    levels
+        .iter()
+        .enumerate()
+        .filter(|(_, &level)| level != NONE)
+        .map(|(field, &level)| table[field][level as usize])
+        .sum()
 }
 
 /// What agreeing on this particular name adds. With learned weights it is the term
@@ -386,12 +390,7 @@ pub fn compare_at_least(
     threshold: f64,
 ) -> Option<Comparison> {
     let (rest, _) = levels_but_name(reg, x, y, false);
-    let mut bound = bounds.best_name;
-    for (field, &level) in rest.iter().enumerate() {
-        if level != NONE {
-            bound += bounds.table[field][level as usize];
-        }
-    }
+    let mut bound = bounds.best_name + level_sum(&bounds.table, &rest);
     if rest[3] == NONE && x.place != 0 && y.place != 0 {
         bound += bounds.best_other_place;
     }
