@@ -211,6 +211,13 @@ sample_per_village = 2
 # DELAY_UNPAID per allocation, and exit code 4.
 min_allocations = 20
 
+[scale]
+# Payments and allocations are read by the rules a part at a time, at most this many rows
+# per part (a part is whole groups of rows joined by an allocation, a person or an
+# account, so the findings are the same as in one piece): memory follows the part, not
+# the province. A county of 200,000 beneficiaries (2 million rows) is one part.
+partition_rows = 4000000
+
 [status]
 # A bank file's transfer status (交易状态/处理结果 …) values beyond the built-in ones
 # (成功, 失败, 退票, 冲正 and their usual variants), mapped to paid, failed, returned or
@@ -254,6 +261,7 @@ pub struct Config {
     pub scoring: Scoring,
     pub alert: Alert,
     pub completeness: Completeness,
+    pub scale: Scale,
     pub worklists: Worklists,
     pub exclusive: Exclusive,
     /// Per program: its standard (超标准发放).
@@ -330,6 +338,13 @@ pub struct Worklists {
 #[serde(deny_unknown_fields)]
 pub struct Completeness {
     pub min_allocations: usize,
+}
+
+/// How a run cuts a large audit (see [`crate::partition`]).
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Scale {
+    pub partition_rows: usize,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]

@@ -18,7 +18,7 @@ pub mod rules;
 // The modules by their own names too, as the rest of the crate and its users name them.
 pub use operations::{check, ledger, registry_dedup, run_folder, runs, screen};
 pub use outputs::{html, privacy, report, workbook, worklists};
-pub use pipeline::{analytics, cases, context, findings, frame, link, parse, scoring};
+pub use pipeline::{analytics, cases, context, findings, frame, link, parse, partition, scoring};
 
 use std::path::PathBuf;
 use std::time::Instant;
@@ -89,22 +89,25 @@ pub fn run(opts: &RunOptions) -> Result<RunOutcome> {
     }
     stage(&mut timings, "load and validate inputs", t);
 
-    tracing::info!("resolving identities and linking payments");
-    let mut ctx = context::Context::build(ledgers, opts.config.clone(), opts.as_of)?;
-    for (name, secs) in &ctx.timings {
+    tracing::info!("resolving identities");
+    let people = context::Context::people(ledgers, opts.config.clone(), opts.as_of)?;
+    for (name, secs) in &people.timings {
         tracing::info!(stage = *name, seconds = *secs, "{name} done");
         timings.push((name.to_string(), *secs));
     }
-    tracing::info!("running the rules");
-
-    let t = Instant::now();
-    let rules::RuleRun {
+    tracing::info!("linking payments and running the rules");
+    let partition::Audited {
         findings: raw,
-        timings: rule_times,
-        coverage,
-    } = rules::run_all(&ctx)?;
-    stage(&mut timings, "rules", t);
-    timings.extend(rule_times);
+        timings: part_times,
+        digits,
+        context: mut ctx,
+        parts,
+    } = partition::audit(people)?;
+    for (name, secs) in part_times {
+        tracing::info!(stage = name.trim(), seconds = secs, "{} done", name.trim());
+        timings.push((name, secs));
+    }
+    let coverage = ctx.whole.past_due.coverage();
 
     if !ctx.officials.is_empty() && !rules::cadre::has_households(&ctx) {
         ctx.warnings.push(
@@ -229,7 +232,8 @@ pub fn run(opts: &RunOptions) -> Result<RunOutcome> {
     summary.unused = ctx.ledgers.unused.clone();
     summary.settled = ctx.ledgers.settled.clone();
     summary.screening = opts.screen;
-    summary.digits = analytics::digit_tests(&ctx.linked)?;
+    summary.digits = digits.tests();
+    summary.parts = parts;
     summary.incomplete.extend(coverage_warnings);
     let t = Instant::now();
     attempt(

@@ -53,6 +53,8 @@ pub struct Summary {
     pub screening: bool,
     /// First-digit tests of payment amounts per township and program (context).
     pub digits: Vec<crate::analytics::DigitTest>,
+    /// Parts the payments were read in (see [`crate::partition`]); 1 for a county.
+    pub parts: usize,
 }
 
 impl Summary {
@@ -132,6 +134,7 @@ impl Summary {
             incomplete,
             screening: false,
             digits: Vec::new(),
+            parts: 1,
         })
     }
 

@@ -58,42 +58,78 @@ fn first_digit(fen: i64) -> Option<usize> {
     Some(yuan as usize)
 }
 
+/// Of one group of payments: how many start with each digit, how many in all, how many
+/// are whole hundreds of yuan.
+type Tally = ([usize; 9], usize, usize);
+
+/// First digits, whole-hundred amounts and payments per group, counted part by part.
+#[derive(Debug, Default, Clone)]
+pub struct DigitCounts {
+    groups: [BTreeMap<String, Tally>; 2],
+}
+
+const BY: [&str; 2] = ["township", "program"];
+
+impl DigitCounts {
+    /// Counts the payments of `linked` (one part's, or all).
+    pub fn add(&mut self, linked: &DataFrame) -> PolarsResult<()> {
+        let amounts = crate::frame::int(linked, "amount_fen")?;
+        for (by, groups) in BY.iter().zip(self.groups.iter_mut()) {
+            let keys = crate::frame::text(linked, by)?;
+            let mut here: BTreeMap<&str, Tally> = BTreeMap::new();
+            for (k, a) in keys.iter().zip(&amounts) {
+                let (Some(k), Some(a)) = (k, a) else { continue };
+                let Some(d) = first_digit(*a) else { continue };
+                let g = here.entry(k).or_default();
+                g.0[d - 1] += 1;
+                g.1 += 1;
+                g.2 += usize::from(*a % 10_000 == 0);
+            }
+            for (k, (counts, n, round)) in here {
+                let g = groups.entry(k.to_string()).or_default();
+                for (sum, c) in g.0.iter_mut().zip(counts) {
+                    *sum += c;
+                }
+                g.1 += n;
+                g.2 += round;
+            }
+        }
+        Ok(())
+    }
+
+    /// The test for each township and each program counted.
+    pub fn tests(&self) -> Vec<DigitTest> {
+        let mut out = Vec::new();
+        for (by, groups) in BY.iter().zip(&self.groups) {
+            for (group, &(counts, n, round)) in groups {
+                let mut observed = [0.0; 9];
+                for d in 0..9 {
+                    observed[d] = counts[d] as f64 / n as f64;
+                }
+                let mad = (1..=9)
+                    .map(|d| (observed[d - 1] - expected(d)).abs())
+                    .sum::<f64>()
+                    / 9.0;
+                out.push(DigitTest {
+                    by,
+                    group: group.clone(),
+                    payments: n,
+                    observed,
+                    mad: (mad * 10_000.0).round() / 10_000.0,
+                    conformity: conformity(mad, n),
+                    round_share: round as f64 / n as f64,
+                });
+            }
+        }
+        out
+    }
+}
+
 /// The test for each township and each program of the linked payments.
 pub fn digit_tests(linked: &DataFrame) -> PolarsResult<Vec<DigitTest>> {
-    let amounts = crate::frame::int(linked, "amount_fen")?;
-    let mut out = Vec::new();
-    for by in ["township", "program"] {
-        let keys = crate::frame::text(linked, by)?;
-        let mut groups: BTreeMap<&str, ([usize; 9], usize, usize)> = BTreeMap::new();
-        for (k, a) in keys.iter().zip(&amounts) {
-            let (Some(k), Some(a)) = (k, a) else { continue };
-            let Some(d) = first_digit(*a) else { continue };
-            let g = groups.entry(k).or_default();
-            g.0[d - 1] += 1;
-            g.1 += 1;
-            g.2 += usize::from(*a % 10_000 == 0);
-        }
-        for (group, (counts, n, round)) in groups {
-            let mut observed = [0.0; 9];
-            for d in 0..9 {
-                observed[d] = counts[d] as f64 / n as f64;
-            }
-            let mad = (1..=9)
-                .map(|d| (observed[d - 1] - expected(d)).abs())
-                .sum::<f64>()
-                / 9.0;
-            out.push(DigitTest {
-                by,
-                group: group.to_string(),
-                payments: n,
-                observed,
-                mad: (mad * 10_000.0).round() / 10_000.0,
-                conformity: conformity(mad, n),
-                round_share: round as f64 / n as f64,
-            });
-        }
-    }
-    Ok(out)
+    let mut counts = DigitCounts::default();
+    counts.add(linked)?;
+    Ok(counts.tests())
 }
 
 #[cfg(test)]

@@ -3,6 +3,7 @@
 //! official). Rules are pure functions of this context.
 
 use std::collections::HashMap;
+use std::sync::{Arc, OnceLock};
 use std::time::Instant;
 
 use polars::prelude::*;
@@ -18,38 +19,115 @@ use crate::identity::{
 use crate::input::{Ledgers, LINE};
 use crate::link::{self, link_payments};
 use crate::parse::Day;
+use crate::rules::completeness::PastDue;
 
 pub struct Context {
     pub config: Config,
     /// The run's reference date: allocations due before it and unpaid are late.
     pub as_of: Day,
+    /// The ledgers; in a partitioned run `payments` and `allocations` are the partition's.
     pub ledgers: Ledgers,
-    pub registry: Vec<RegistryEntry>,
-    pub registry_row: HashMap<String, usize>,
-    pub deaths: Vec<DeathEntry>,
-    pub officials: Vec<OfficialEntry>,
+    // The people (registry, deaths, officials and who is who among them) are the same in
+    // every partition of a run, hence shared rather than copied.
+    pub registry: Arc<Vec<RegistryEntry>>,
+    pub registry_row: Arc<HashMap<String, usize>>,
+    pub deaths: Arc<Vec<DeathEntry>>,
+    pub officials: Arc<Vec<OfficialEntry>>,
     /// Registry self-deduplication: matched pairs and a person cluster per row.
-    pub dedup: Dedup,
+    pub dedup: Arc<Dedup>,
     /// Earliest sure death of each registry row.
-    pub death_of: Vec<Option<DeathMatch>>,
+    pub death_of: Arc<Vec<Option<DeathMatch>>>,
     /// Payments joined to allocation and registry; see [`crate::link`].
     pub linked: DataFrame,
     /// Who received each linked payment (aligned with `linked` rows).
     pub payees: Vec<Payee>,
+    /// What only the whole run can tell, where `ledgers` holds one partition.
+    pub whole: Arc<Whole>,
+    /// Registry-wide facts rules work out on first use and every part reuses.
+    pub memo: Arc<Memo>,
     /// Wall time of each preparation stage, for the summary and the benchmark.
     pub timings: Vec<(&'static str, f64)>,
     pub warnings: Vec<String>,
 }
 
-impl Context {
-    pub fn build(ledgers: Ledgers, config: Config, as_of: Day) -> Result<Context> {
-        let mut timings = Vec::new();
-        let mut clock = Instant::now();
-        let mut lap = |name: &'static str, timings: &mut Vec<(&'static str, f64)>| {
-            timings.push((name, clock.elapsed().as_secs_f64()));
-            clock = Instant::now();
-        };
+/// Facts of the whole run that rules need and one partition cannot tell.
+#[derive(Debug, Default)]
+pub struct Whole {
+    /// Allocations past due, by program and period, with and without payments.
+    pub past_due: PastDue,
+    /// Rows of the main ledgers.
+    pub rows: Rows,
+}
 
+/// Facts about the people alone (registry, officials, lists), which a rule would
+/// otherwise work out again for every part of a partitioned run: a province's registry
+/// indexed once, not once per part.
+#[derive(Debug, Default)]
+pub struct Memo {
+    /// Registry rows around an official (see [`crate::rules::cadre`]).
+    pub cadre: OnceLock<HashMap<usize, (usize, String)>>,
+    /// Per reference list of the config: registry rows it lists, with the list line and
+    /// how matched (see [`crate::rules::lists`]), or why the list could not be read.
+    pub lists: OnceLock<Vec<std::result::Result<crate::rules::lists::Listed, String>>>,
+}
+
+/// Rows of the three main ledgers, of the whole run.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Rows {
+    pub beneficiaries: usize,
+    pub allocations: usize,
+    pub payments: usize,
+}
+
+impl Rows {
+    pub fn of(ledgers: &Ledgers) -> Rows {
+        Rows {
+            beneficiaries: ledgers.beneficiaries.height(),
+            allocations: ledgers.allocations.height(),
+            payments: ledgers.payments.height(),
+        }
+    }
+}
+
+/// Collects stage wall times as they finish.
+struct Laps {
+    clock: Instant,
+    timings: Vec<(&'static str, f64)>,
+}
+
+impl Laps {
+    fn new() -> Laps {
+        Laps {
+            clock: Instant::now(),
+            timings: Vec::new(),
+        }
+    }
+
+    fn lap(&mut self, name: &'static str) {
+        self.timings
+            .push((name, self.clock.elapsed().as_secs_f64()));
+        self.clock = Instant::now();
+    }
+}
+
+impl Context {
+    /// The whole audit's context: the people, then every payment and allocation linked.
+    pub fn build(ledgers: Ledgers, config: Config, as_of: Day) -> Result<Context> {
+        let mut people = Context::people(ledgers, config, as_of)?;
+        let payments = people.ledgers.payments.clone();
+        let allocations = people.ledgers.allocations.clone();
+        let whole = Whole {
+            past_due: PastDue::of(&allocations, &payments, &people.config, as_of)?,
+            rows: Rows::of(&people.ledgers),
+        };
+        people.whole = Arc::new(whole);
+        people.with_payments(payments, allocations)
+    }
+
+    /// The people of the run — registry, deaths, officials, duplicate registrations —
+    /// without linking any payment: what every partition shares.
+    pub fn people(ledgers: Ledgers, config: Config, as_of: Day) -> Result<Context> {
+        let mut laps = Laps::new();
         let registry = registry_entries(&ledgers.beneficiaries, as_of)?;
         let registry_row = registry
             .iter()
@@ -64,7 +142,7 @@ impl Context {
             Some(df) => official_entries(df)?,
             None => Vec::new(),
         };
-        lap("normalise names", &mut timings);
+        laps.lap("normalise names");
 
         let mut packed = RegistryBuilder::new();
         for r in &registry {
@@ -79,8 +157,35 @@ impl Context {
         let packed = packed.finish();
         let dedup = dedup_registry(&packed, &config);
         let death_of = match_deaths(&registry, &deaths, &config.matching);
-        lap("identity resolution", &mut timings);
+        laps.lap("identity resolution");
 
+        let warnings = dedup.warnings.clone();
+        Ok(Context {
+            config,
+            as_of,
+            ledgers,
+            registry: Arc::new(registry),
+            registry_row: Arc::new(registry_row),
+            deaths: Arc::new(deaths),
+            officials: Arc::new(officials),
+            dedup: Arc::new(dedup),
+            death_of: Arc::new(death_of),
+            linked: DataFrame::default(),
+            payees: Vec::new(),
+            whole: Arc::default(),
+            memo: Arc::default(),
+            timings: laps.timings,
+            warnings,
+        })
+    }
+
+    /// This context's people with these payments and allocations linked: the whole run's,
+    /// or one partition's.
+    pub fn with_payments(&self, payments: DataFrame, allocations: DataFrame) -> Result<Context> {
+        let mut laps = Laps::new();
+        let mut ledgers = self.ledgers.clone();
+        ledgers.payments = payments;
+        ledgers.allocations = allocations;
         let mut linked = link_payments(
             &ledgers.payments,
             &ledgers.allocations,
@@ -89,37 +194,40 @@ impl Context {
         // The person each payment was for, across duplicate registrations.
         let persons: Vec<Option<i64>> = frame::int(&linked, link::cols::REG_ROW)?
             .into_iter()
-            .map(|r| r.map(|r| dedup.cluster[r as usize] as i64))
+            .map(|r| r.map(|r| self.dedup.cluster[r as usize] as i64))
             .collect();
         linked.with_column(Column::new(link::cols::PERSON.into(), persons))?;
-        lap("link payments", &mut timings);
+        laps.lap("link payments");
 
         let payees = judge_payees(
             &frame::text(&linked, "payee_name")?,
             &frame::text(&linked, "payee_account")?,
             &frame::int(&linked, link::cols::REG_ROW)?,
             &frame::text(&linked, "township")?,
-            &registry,
-            &officials,
-            &config,
+            &self.registry,
+            &self.officials,
+            &self.config,
         );
-        lap("match payees", &mut timings);
+        laps.lap("match payees");
 
-        let warnings = dedup.warnings.clone();
+        let mut timings = self.timings.clone();
+        timings.extend(laps.timings);
         Ok(Context {
-            config,
-            as_of,
+            config: self.config.clone(),
+            as_of: self.as_of,
             ledgers,
-            registry,
-            registry_row,
-            deaths,
-            officials,
-            dedup,
-            death_of,
+            registry: self.registry.clone(),
+            registry_row: self.registry_row.clone(),
+            deaths: self.deaths.clone(),
+            officials: self.officials.clone(),
+            dedup: self.dedup.clone(),
+            death_of: self.death_of.clone(),
             linked,
             payees,
+            whole: self.whole.clone(),
+            memo: self.memo.clone(),
             timings,
-            warnings,
+            warnings: self.warnings.clone(),
         })
     }
 }

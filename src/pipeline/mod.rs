@@ -10,4 +10,5 @@ pub mod findings;
 pub mod frame;
 pub mod link;
 pub mod parse;
+pub mod partition;
 pub mod scoring;

@@ -24,6 +24,38 @@ pub fn cadre_household(ctx: &Context, v: &Views) -> PolarsResult<DataFrame> {
     if ctx.officials.is_empty() {
         return out.finish();
     }
+    let linked = ctx.memo.cadre.get_or_init(|| around_officials(ctx));
+    let p = &v.payments;
+    let key = (0..p.len()).map(|r| {
+        let row = p.reg_row[r]? as usize;
+        linked.contains_key(&row).then_some(row)
+    });
+    for (row, rows) in group_rows(key) {
+        let (o, how) = &linked[&row];
+        let off = &ctx.officials[*o];
+        out.push(Finding {
+            key: format!("{}|cadre|{}", ctx.registry[row].beneficiary_id, off.line),
+            refs: vec![format!("officials:{}", off.line)],
+            confidence: 0.8,
+            evidence: format!(
+                "{}（公职人员名单第{}行，{}{}）{}的{}领取{}，在其任职的乡镇村，涉嫌优亲厚友",
+                off.raw_name,
+                off.line,
+                off.unit,
+                off.role,
+                how,
+                ctx.row_label(row),
+                p.describe(&rows)
+            ),
+            ..p.finding(&rows)
+        });
+    }
+    out.finish()
+}
+
+/// Registry rows of an official's household or on their card, in the township or
+/// village they serve: row → (official, how linked).
+fn around_officials(ctx: &Context) -> HashMap<usize, (usize, String)> {
     let households: Vec<Option<&str>> =
         crate::frame::text(&ctx.ledgers.beneficiaries, "household_id")
             .unwrap_or_else(|_| vec![None; ctx.registry.len()]);
@@ -85,30 +117,5 @@ pub fn cadre_household(ctx: &Context, v: &Views) -> PolarsResult<DataFrame> {
             );
         }
     }
-    let p = &v.payments;
-    let key = (0..p.len()).map(|r| {
-        let row = p.reg_row[r]? as usize;
-        linked.contains_key(&row).then_some(row)
-    });
-    for (row, rows) in group_rows(key) {
-        let (o, how) = &linked[&row];
-        let off = &ctx.officials[*o];
-        out.push(Finding {
-            key: format!("{}|cadre|{}", ctx.registry[row].beneficiary_id, off.line),
-            refs: vec![format!("officials:{}", off.line)],
-            confidence: 0.8,
-            evidence: format!(
-                "{}（公职人员名单第{}行，{}{}）{}的{}领取{}，在其任职的乡镇村，涉嫌优亲厚友",
-                off.raw_name,
-                off.line,
-                off.unit,
-                off.role,
-                how,
-                ctx.row_label(row),
-                p.describe(&rows)
-            ),
-            ..p.finding(&rows)
-        });
-    }
-    out.finish()
+    linked
 }

@@ -11,59 +11,154 @@
 //! Either makes the night *incomplete*: a banner on the summary, report.html and the
 //! workbook, and exit code 4.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use polars::prelude::*;
 
 use super::Views;
 use crate::context::Context;
 use crate::findings::{Finding, FindingsBuilder, Rule};
-use crate::parse::{fmt_day, fmt_yuan};
+use crate::parse::{fmt_day, fmt_yuan, Day};
 
 /// How many allocation ids a group finding lists (the evidence gives the count).
 const LISTED: usize = 50;
 
-/// Allocations of one program and period, all past due, none paid.
-pub struct Gap<'a> {
-    pub program: &'a str,
-    pub period: &'a str,
-    pub rows: Vec<usize>,
+/// Allocations past due plus grace, by program and period: what the gaps and the coverage
+/// are counted over. Sums, so a partitioned run adds its partitions' up
+/// ([`PastDue::merge`]) and gets the whole run's.
+#[derive(Debug, Default, Clone)]
+pub struct PastDue {
+    groups: BTreeMap<(String, String), Group>,
 }
 
-/// Allocation rows past due plus grace, by program and period: what both the gaps and
-/// the coverage are counted over.
-fn past_due<'a>(ctx: &Context, v: &Views<'a>) -> BTreeMap<(&'a str, &'a str), Vec<usize>> {
-    let a = &v.allocations;
-    let grace = ctx.config.delayed.grace_days as i64;
-    let mut groups: BTreeMap<(&'a str, &'a str), Vec<usize>> = BTreeMap::new();
-    for i in 0..a.len() {
-        let Some(due) = a.due(i, &ctx.config) else {
-            continue;
-        };
-        if (ctx.as_of - due) as i64 <= grace {
-            continue;
-        }
-        groups
-            .entry((a.program[i].unwrap_or(""), a.period[i].unwrap_or("")))
-            .or_default()
-            .push(i);
+/// One program and period's allocations past due.
+#[derive(Debug, Default, Clone)]
+struct Group {
+    due: usize,
+    /// Of those, with at least one payment.
+    paid: usize,
+    amount_fen: i64,
+    first_due: Option<Day>,
+    /// The smallest allocation ids, at most [`LISTED`], in order.
+    ids: Vec<String>,
+}
+
+/// The [`LISTED`] smallest, in order.
+fn smallest<T: Ord>(mut ids: Vec<T>) -> Vec<T> {
+    if ids.len() > LISTED {
+        ids.select_nth_unstable(LISTED - 1);
+        ids.truncate(LISTED);
     }
-    groups
+    ids.sort_unstable();
+    ids
 }
 
-/// The program-period groups with no payment at all (see the module comment).
-pub fn gaps<'a>(ctx: &Context, v: &Views<'a>) -> Vec<Gap<'a>> {
-    let a = &v.allocations;
-    let min = ctx.config.completeness.min_allocations.max(1);
-    past_due(ctx, v)
-        .into_iter()
-        .filter(|(_, rows)| rows.len() >= min && rows.iter().all(|&i| a.count(i) == 0))
-        .map(|((program, period), rows)| Gap {
-            program,
-            period,
-            rows,
+impl Group {
+    fn merge(&mut self, other: Group) {
+        self.due += other.due;
+        self.paid += other.paid;
+        self.amount_fen += other.amount_fen;
+        self.first_due = match (self.first_due, other.first_due) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        let mut ids = std::mem::take(&mut self.ids);
+        ids.extend(other.ids);
+        self.ids = smallest(ids);
+    }
+}
+
+/// Allocation ids that some payment names.
+fn paid_ids(payments: &DataFrame) -> PolarsResult<rustc_hash::FxHashSet<&str>> {
+    Ok(payments
+        .column("allocation_id")?
+        .str()?
+        .iter()
+        .flatten()
+        .collect())
+}
+
+impl PastDue {
+    /// The allocations of `allocations` past due at `as_of`, each paid when a payment of
+    /// `payments` names it (the payments of these allocations must all be there: the
+    /// whole run's, or the partition's that holds the allocations).
+    pub fn of(
+        allocations: &DataFrame,
+        payments: &DataFrame,
+        config: &crate::config::Config,
+        as_of: Day,
+    ) -> PolarsResult<PastDue> {
+        let paid = paid_ids(payments)?;
+        let ids = crate::frame::text(allocations, "allocation_id")?;
+        let program = crate::frame::text(allocations, "program")?;
+        let period = crate::frame::text(allocations, "period")?;
+        let amount = crate::frame::int(allocations, "amount_fen")?;
+        let received = crate::frame::day(allocations, "funds_received_date")?;
+        let due_date = crate::frame::day(allocations, "due_date")?;
+        let grace = config.delayed.grace_days as i64;
+        let mut groups: BTreeMap<(&str, &str), (Group, Vec<&str>)> = BTreeMap::new();
+        for i in 0..allocations.height() {
+            let (pr, pe) = (program[i].unwrap_or(""), period[i].unwrap_or(""));
+            let due =
+                due_date[i].or_else(|| received[i].map(|r| r + config.deadline_days(pr) as Day));
+            let Some(due) = due.filter(|&d| (as_of - d) as i64 > grace) else {
+                continue;
+            };
+            let (g, listed) = groups.entry((pr, pe)).or_default();
+            g.due += 1;
+            g.paid += usize::from(ids[i].is_some_and(|id| paid.contains(id)));
+            g.amount_fen += amount[i].unwrap_or(0);
+            g.first_due = Some(g.first_due.map_or(due, |d| d.min(due)));
+            if let Some(id) = ids[i] {
+                listed.push(id);
+                if listed.len() >= 4 * LISTED {
+                    *listed = smallest(std::mem::take(listed));
+                }
+            }
+        }
+        Ok(PastDue {
+            groups: groups
+                .into_iter()
+                .map(|((pr, pe), (mut g, listed))| {
+                    g.ids = smallest(listed).into_iter().map(str::to_string).collect();
+                    ((pr.to_string(), pe.to_string()), g)
+                })
+                .collect(),
         })
-        .collect()
+    }
+
+    /// Adds another partition's.
+    pub fn merge(&mut self, other: PastDue) {
+        for (key, g) in other.groups {
+            self.groups.entry(key).or_default().merge(g);
+        }
+    }
+
+    /// Program-periods with allocations past due (at least `min_allocations`) and no
+    /// payment at all: one DATA_INCOMPLETE finding each, no DELAY_UNPAID.
+    pub fn gaps(&self, config: &crate::config::Config) -> BTreeSet<(&str, &str)> {
+        let min = config.completeness.min_allocations.max(1);
+        self.groups
+            .iter()
+            .filter(|(_, g)| g.due >= min && g.paid == 0)
+            .map(|((pr, pe), _)| (pr.as_str(), pe.as_str()))
+            .collect()
+    }
+
+    /// Coverage of every program and period with allocations past due: the case ledger
+    /// keeps it per run, so a night whose coverage collapses against the last one is
+    /// noticed.
+    pub fn coverage(&self) -> Vec<Coverage> {
+        self.groups
+            .iter()
+            .map(|((program, period), g)| Coverage {
+                program: program.clone(),
+                period: period.clone(),
+                due: g.due,
+                paid: g.paid,
+            })
+            .collect()
+    }
 }
 
 /// Of one program and period: allocations past due, and those with any payment.
@@ -79,21 +174,6 @@ impl Coverage {
     pub fn share(&self) -> f64 {
         self.paid as f64 / self.due.max(1) as f64
     }
-}
-
-/// Coverage of every program and period with allocations past due: the case ledger keeps
-/// it per run, so a night whose coverage collapses against the last one is noticed.
-pub fn coverage(ctx: &Context, v: &Views) -> Vec<Coverage> {
-    let a = &v.allocations;
-    past_due(ctx, v)
-        .into_iter()
-        .map(|((program, period), rows)| Coverage {
-            program: program.to_string(),
-            period: period.to_string(),
-            due: rows.len(),
-            paid: rows.iter().filter(|&&i| a.count(i) > 0).count(),
-        })
-        .collect()
 }
 
 /// Warnings for program-periods whose coverage fell to under half of the previous run's
@@ -122,14 +202,15 @@ pub fn coverage_drops(now: &[Coverage], before: &[Coverage], min: usize) -> Vec<
         .collect()
 }
 
-/// One finding per empty ledger and per unpaid program-period group.
-pub fn incomplete(ctx: &Context, v: &Views) -> PolarsResult<DataFrame> {
+/// One finding per empty ledger and per unpaid program-period group, of the whole run
+/// (in a partitioned run, the first partition's turn: see [`super::ONCE`]).
+pub fn incomplete(ctx: &Context, _: &Views) -> PolarsResult<DataFrame> {
     let mut out = FindingsBuilder::new(Rule::DataIncomplete);
-    let l = &ctx.ledgers;
+    let rows = ctx.whole.rows;
     for (name, rows) in [
-        ("beneficiaries（花名册）", l.beneficiaries.height()),
-        ("allocations（发放清册）", l.allocations.height()),
-        ("payments（代发记录）", l.payments.height()),
+        ("beneficiaries（花名册）", rows.beneficiaries),
+        ("allocations（发放清册）", rows.allocations),
+        ("payments（代发记录）", rows.payments),
     ] {
         if rows == 0 {
             out.push(Finding {
@@ -142,29 +223,20 @@ pub fn incomplete(ctx: &Context, v: &Views) -> PolarsResult<DataFrame> {
             });
         }
     }
-    let a = &v.allocations;
-    for gap in gaps(ctx, v) {
-        let amount: i64 = gap.rows.iter().map(|&i| a.amount(i)).sum();
-        let ids: Vec<String> = gap
-            .rows
-            .iter()
-            .take(LISTED)
-            .filter_map(|&i| a.allocation_id[i].map(str::to_string))
-            .collect();
-        let first_due = gap.rows.iter().filter_map(|&i| a.due(i, &ctx.config)).min();
+    let past_due = &ctx.whole.past_due;
+    for (program, period) in past_due.gaps(&ctx.config) {
+        let g = &past_due.groups[&(program.to_string(), period.to_string())];
         out.push(Finding {
-            key: format!("gap|{}|{}", gap.program, gap.period),
+            key: format!("gap|{program}|{period}"),
             confidence: 0.6,
-            program: gap.program.to_string(),
-            allocation_ids: ids,
-            amount_fen: amount,
+            program: program.to_string(),
+            allocation_ids: g.ids.clone(),
+            amount_fen: g.amount_fen,
             evidence: format!(
-                "{}{}共{}个分配单、应发{}元（最早应于{}前发放）截至{}无一笔发放记录：更可能是代发数据缺失或导出不完整，而非逐笔截留；请先核实代发数据是否齐全（逐笔的“仍无发放记录”线索已并入本条）",
-                gap.program,
-                gap.period,
-                gap.rows.len(),
-                fmt_yuan(amount),
-                first_due.map(fmt_day).unwrap_or_default(),
+                "{program}{period}共{}个分配单、应发{}元（最早应于{}前发放）截至{}无一笔发放记录：更可能是代发数据缺失或导出不完整，而非逐笔截留；请先核实代发数据是否齐全（逐笔的“仍无发放记录”线索已并入本条）",
+                g.due,
+                fmt_yuan(g.amount_fen),
+                g.first_due.map(fmt_day).unwrap_or_default(),
                 fmt_day(ctx.as_of)
             ),
             ..Finding::default()

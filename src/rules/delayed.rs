@@ -64,13 +64,9 @@ pub fn unpaid(ctx: &Context, v: &Views) -> PolarsResult<DataFrame> {
     let grace = ctx.config.delayed.grace_days as i64;
     let mut out = FindingsBuilder::new(Rule::DelayUnpaid);
     // Groups with no payment at all are one data-quality finding, not thousands of these.
-    let mut in_gap = vec![false; a.len()];
-    for gap in super::completeness::gaps(ctx, v) {
-        for i in gap.rows {
-            in_gap[i] = true;
-        }
-    }
-    for i in (0..a.len()).filter(|&i| !in_gap[i]) {
+    let gaps = ctx.whole.past_due.gaps(&ctx.config);
+    let in_gap = |i: usize| gaps.contains(&(a.program[i].unwrap_or(""), a.period[i].unwrap_or("")));
+    for i in (0..a.len()).filter(|&i| gaps.is_empty() || !in_gap(i)) {
         let Some(due) = a.due(i, &ctx.config) else {
             continue;
         };

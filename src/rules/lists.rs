@@ -15,25 +15,37 @@ use crate::context::Context;
 use crate::findings::{Category, Finding, FindingsBuilder};
 use crate::identity::NormName;
 
+/// Registry rows a list names → (list line, how matched).
+pub type Listed = HashMap<usize, (i64, &'static str)>;
+
 /// One findings frame per configured list whose file was found.
 pub fn list_findings(ctx: &Context, v: &Views) -> PolarsResult<Vec<(String, DataFrame)>> {
+    // Who each list names is the same in every part of a run: worked out once.
+    let listed = ctx.memo.lists.get_or_init(|| {
+        ctx.config
+            .lists
+            .iter()
+            .zip(&ctx.ledgers.lists)
+            .map(|(_, frame)| match frame {
+                Some(frame) => listed_rows(ctx, frame).map_err(|e| e.to_string()),
+                None => Ok(HashMap::new()),
+            })
+            .collect()
+    });
     let mut out = Vec::new();
-    for (list, frame) in ctx.config.lists.iter().zip(&ctx.ledgers.lists) {
-        if let Some(frame) = frame {
-            out.push((list.rule.clone(), one_list(ctx, v, list, frame)?));
+    for ((list, frame), listed) in ctx.config.lists.iter().zip(&ctx.ledgers.lists).zip(listed) {
+        if frame.is_some() {
+            let listed = listed
+                .as_ref()
+                .map_err(|e| PolarsError::ComputeError(format!("{}: {e}", list.file).into()))?;
+            out.push((list.rule.clone(), one_list(ctx, v, list, listed)?));
         }
     }
     Ok(out)
 }
 
-fn one_list(
-    ctx: &Context,
-    v: &Views,
-    list: &ListConfig,
-    frame: &DataFrame,
-) -> PolarsResult<DataFrame> {
-    let category = Category::parse(&list.category).unwrap_or(Category::Ghost);
-    let mut out = FindingsBuilder::custom(&list.rule, category);
+/// Who on the list is in the registry.
+fn listed_rows(ctx: &Context, frame: &DataFrame) -> PolarsResult<Listed> {
     let names = crate::frame::text(frame, "name")?;
     let ids = crate::frame::text(frame, "id_number")?;
     let births = crate::frame::day(frame, "birth_date")?;
@@ -78,6 +90,17 @@ fn one_list(
             }
         }
     }
+    Ok(listed)
+}
+
+fn one_list(
+    ctx: &Context,
+    v: &Views,
+    list: &ListConfig,
+    listed: &Listed,
+) -> PolarsResult<DataFrame> {
+    let category = Category::parse(&list.category).unwrap_or(Category::Ghost);
+    let mut out = FindingsBuilder::custom(&list.rule, category);
     let p = &v.payments;
     let key = (0..p.len()).map(|r| {
         let row = p.reg_row[r]? as usize;

@@ -47,22 +47,31 @@ pub const RULES: &[(Rule, RuleFn)] = &[
     (Rule::DivCadreHousehold, cadre::cadre_household),
 ];
 
-/// What the rules found, how long each took, and the coverage of each program and period
-/// (for the completeness check against the previous run).
+/// Rules that read only what the whole run knows ([`Context::whole`]), not the payments:
+/// a partitioned run runs them with its first part only.
+pub const ONCE: &[Rule] = &[Rule::DataIncomplete];
+
+/// What the rules found and how long each took.
 pub struct RuleRun {
     pub findings: DataFrame,
     pub timings: Vec<(String, f64)>,
-    pub coverage: Vec<completeness::Coverage>,
 }
 
 /// Runs every rule (in parallel) and stacks their findings, with the wall time of
 /// preparing the row views and of each rule.
 pub fn run_all(ctx: &Context) -> PolarsResult<RuleRun> {
+    run_rules(ctx, true)
+}
+
+/// Runs the rules over one part of a partitioned run: all of them on the first part,
+/// all but [`ONCE`] on the others.
+pub fn run_rules(ctx: &Context, first_part: bool) -> PolarsResult<RuleRun> {
     let t = std::time::Instant::now();
     let views = Views::new(ctx)?;
     let mut timings = vec![("  row views".to_string(), t.elapsed().as_secs_f64())];
     let results: Vec<PolarsResult<(Rule, DataFrame, f64)>> = RULES
         .par_iter()
+        .filter(|(rule, _)| first_part || !ONCE.contains(rule))
         .map(|(rule, f)| {
             let t = std::time::Instant::now();
             f(ctx, &views).map(|df| (*rule, df, t.elapsed().as_secs_f64()))
@@ -84,7 +93,6 @@ pub fn run_all(ctx: &Context) -> PolarsResult<RuleRun> {
     Ok(RuleRun {
         findings: all,
         timings,
-        coverage: completeness::coverage(ctx, &views),
     })
 }
 

@@ -1,0 +1,323 @@
+//! Partitioned runs: the payments and allocations cut into parts that the rules can read
+//! one at a time, so memory follows the largest part and not the province.
+//!
+//! A part is not a township: a person registered in two counties, or a card paid for
+//! people of several townships, would be split, and the rules that look across (paid
+//! twice, shared accounts, exclusive programs) would miss them. Rules group payments by
+//! allocation, by person (a registry cluster, or an unregistered beneficiary id) and by
+//! payee account, and by nothing else; so rows joined by any of the three are one
+//! *component* (union-find), and a part is whole components, packed in the order they
+//! first appear up to `[scale] partition_rows` rows. Whatever a rule groups is then in one
+//! part, and the findings are the whole run's: the same ids, the same evidence. The few
+//! facts no part can tell (a program-period with no payment anywhere; the ledgers'
+//! sizes) are counted over the whole first ([`crate::context::Whole`]), and the rules
+//! that read only those run once ([`crate::rules::ONCE`]).
+
+use polars::prelude::*;
+use rustc_hash::FxHashMap;
+
+use crate::context::Context;
+use crate::error::Result;
+use crate::frame;
+
+/// Rows of one part, ascending (the rules see them in the ledgers' order).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Part {
+    pub payments: Vec<IdxSize>,
+    pub allocations: Vec<IdxSize>,
+}
+
+impl Part {
+    pub fn rows(&self) -> usize {
+        self.payments.len() + self.allocations.len()
+    }
+}
+
+/// Union-find over key ids, with path halving.
+struct Components {
+    parent: Vec<u32>,
+}
+
+impl Components {
+    fn find(&mut self, mut x: u32) -> u32 {
+        while self.parent[x as usize] != x {
+            let up = self.parent[self.parent[x as usize] as usize];
+            self.parent[x as usize] = up;
+            x = up;
+        }
+        x
+    }
+
+    fn union(&mut self, a: u32, b: u32) {
+        let (a, b) = (self.find(a), self.find(b));
+        if a != b {
+            // The smaller id roots, so a component's root is its first-seen key.
+            let (lo, hi) = (a.min(b), a.max(b));
+            self.parent[hi as usize] = lo;
+        }
+    }
+}
+
+/// The kinds of key, mixed into each key's hash so an allocation id and an account that
+/// happen to be spelled alike stay apart.
+const ALLOCATION: u8 = 0;
+const ACCOUNT: u8 = 1;
+const UNREGISTERED: u8 = 2;
+const PERSON: u8 = 3;
+
+/// A row's keys as 64-bit hashes, 0 for none. Two keys that collide (one pair in about
+/// 10^5 runs of a province) join their components: a part grows, no finding changes.
+type RowKeys = [u64; 3];
+
+fn hash_of<T: std::hash::Hash>(kind: u8, value: T) -> u64 {
+    use std::hash::BuildHasher;
+    rustc_hash::FxBuildHasher.hash_one((kind, value)).max(1)
+}
+
+fn text_key(kind: u8, value: Option<&str>) -> u64 {
+    value
+        .filter(|v| !v.is_empty())
+        .map_or(0, |v| hash_of(kind, v))
+}
+
+/// The key of the person a beneficiary id names: their registry cluster, or the id itself
+/// when the registry lacks it.
+fn person_key(people: &Context, ben: Option<&str>) -> u64 {
+    let Some(ben) = ben.filter(|b| !b.is_empty()) else {
+        return 0;
+    };
+    match people.registry_row.get(ben) {
+        Some(&row) => hash_of(PERSON, people.dedup.cluster[row]),
+        None => hash_of(UNREGISTERED, ben),
+    }
+}
+
+/// Cuts the ledgers of `people` (the whole run's payments and allocations) into parts of
+/// at most `max_rows` rows each, a component larger than that being a part of its own.
+pub fn plan(people: &Context, max_rows: usize) -> PolarsResult<Vec<Part>> {
+    use rayon::prelude::*;
+    let (payments, allocations) = (&people.ledgers.payments, &people.ledgers.allocations);
+    let alloc_ids = frame::text(allocations, "allocation_id")?;
+    let alloc_bens = frame::text(allocations, "beneficiary_id")?;
+    let pay_allocs = frame::text(payments, "allocation_id")?;
+    let pay_bens = frame::text(payments, "beneficiary_id")?;
+    let pay_accounts = frame::text(payments, "payee_account")?;
+    // Hashing reads every id's bytes: in parallel, before the one-thread union-find.
+    let mut keys: Vec<RowKeys> = (0..alloc_ids.len())
+        .into_par_iter()
+        .map(|i| {
+            [
+                text_key(ALLOCATION, alloc_ids[i]),
+                person_key(people, alloc_bens[i]),
+                0,
+            ]
+        })
+        .collect();
+    // A payment belongs to its allocation's person when the allocation is known, else to
+    // the person the bank recorded: joining it to both is never wrong, only coarser when
+    // they differ (a payment to someone other than allocated).
+    keys.par_extend((0..pay_allocs.len()).into_par_iter().map(|r| {
+        [
+            text_key(ALLOCATION, pay_allocs[r]),
+            person_key(people, pay_bens[r]),
+            text_key(ACCOUNT, pay_accounts[r]),
+        ]
+    }));
+    drop((alloc_ids, alloc_bens, pay_allocs, pay_bens, pay_accounts));
+
+    // Key → dense id; each row joins its keys; each row's component is its first key's.
+    let mut ids: FxHashMap<u64, u32> = FxHashMap::default();
+    let mut c = Components { parent: Vec::new() };
+    let mut id_of = |k: u64, c: &mut Components| -> u32 {
+        *ids.entry(k).or_insert_with(|| {
+            c.parent.push(c.parent.len() as u32);
+            c.parent.len() as u32 - 1
+        })
+    };
+    let mut first: Vec<u32> = Vec::with_capacity(keys.len());
+    for row in &keys {
+        let mut head = u32::MAX;
+        for &k in row.iter().filter(|&&k| k != 0) {
+            let id = id_of(k, &mut c);
+            if head == u32::MAX {
+                head = id;
+            } else {
+                c.union(head, id);
+            }
+        }
+        first.push(head);
+    }
+    drop(keys);
+    drop(ids);
+    // Rows with no key at all (no allocation id, person or account) join nothing: they
+    // are one group of their own, at the end.
+    let loose = c.parent.len();
+    let mut size = vec![0usize; loose + 1];
+    for f in first.iter_mut() {
+        let root = if *f == u32::MAX {
+            loose as u32
+        } else {
+            c.find(*f)
+        };
+        *f = root;
+        size[root as usize] += 1;
+    }
+    // Parts filled with whole components in order of first appearance.
+    let mut part_of = vec![u32::MAX; loose + 1];
+    let mut parts: Vec<Part> = vec![Part::default()];
+    let mut filled = 0usize;
+    let n_alloc = allocations.height();
+    for (i, &root) in first.iter().enumerate() {
+        let slot = &mut part_of[root as usize];
+        if *slot == u32::MAX {
+            let n = size[root as usize];
+            if filled > 0 && filled + n > max_rows {
+                parts.push(Part::default());
+                filled = 0;
+            }
+            filled += n;
+            *slot = parts.len() as u32 - 1;
+        }
+        let part = &mut parts[*slot as usize];
+        if i < n_alloc {
+            part.allocations.push(i as IdxSize);
+        } else {
+            part.payments.push((i - n_alloc) as IdxSize);
+        }
+    }
+    Ok(parts)
+}
+
+/// The payments and allocations of one part.
+pub fn take(people: &Context, part: &Part) -> Result<(DataFrame, DataFrame)> {
+    let rows = |v: &[IdxSize]| IdxCa::from_vec("rows".into(), v.to_vec());
+    Ok((
+        people.ledgers.payments.take(&rows(&part.payments))?,
+        people.ledgers.allocations.take(&rows(&part.allocations))?,
+    ))
+}
+
+/// What the rules found over every part, and what the reports need of the payments.
+pub struct Audited {
+    /// The rules' findings, unscored.
+    pub findings: DataFrame,
+    /// Wall time of each stage, summed over the parts.
+    pub timings: Vec<(String, f64)>,
+    pub digits: crate::analytics::DigitCounts,
+    /// The people with only the payments and allocations the findings name: all the
+    /// reports read (the whole run's rows stay with their part).
+    pub context: Context,
+    pub parts: usize,
+}
+
+/// Runs the rules over the ledgers of `people`, a part at a time (see the module
+/// comment), the whole-run facts counted first.
+pub fn audit(mut people: Context) -> Result<Audited> {
+    let clock = std::time::Instant::now();
+    let mut timings: Vec<(String, f64)> = Vec::new();
+    let add = |timings: &mut Vec<(String, f64)>, name: &str, secs: f64| match timings
+        .iter_mut()
+        .find(|(n, _)| n == name)
+    {
+        Some(t) => t.1 += secs,
+        None => timings.push((name.to_string(), secs)),
+    };
+    let whole = crate::context::Whole {
+        past_due: crate::rules::completeness::PastDue::of(
+            &people.ledgers.allocations,
+            &people.ledgers.payments,
+            &people.config,
+            people.as_of,
+        )?,
+        rows: crate::context::Rows::of(&people.ledgers),
+    };
+    people.whole = std::sync::Arc::new(whole);
+    add(
+        &mut timings,
+        "count past due",
+        clock.elapsed().as_secs_f64(),
+    );
+    let clock = std::time::Instant::now();
+    let parts = plan(&people, people.config.scale.partition_rows)?;
+    add(&mut timings, "plan parts", clock.elapsed().as_secs_f64());
+    let base = people.timings.len();
+    let mut findings = crate::findings::empty_frame()?;
+    let mut digits = crate::analytics::DigitCounts::default();
+    let (mut named_payments, mut named_allocations) = (Vec::new(), Vec::new());
+    for (k, part) in parts.iter().enumerate() {
+        if parts.len() > 1 {
+            tracing::info!(
+                part = k + 1,
+                parts = parts.len(),
+                rows = part.rows(),
+                "part {} of {}",
+                k + 1,
+                parts.len()
+            );
+        }
+        let (payments, allocations) = if parts.len() == 1 {
+            let l = &people.ledgers;
+            (l.payments.clone(), l.allocations.clone())
+        } else {
+            take(&people, part)?
+        };
+        let ctx = people.with_payments(payments, allocations)?;
+        for (name, secs) in &ctx.timings[base..] {
+            add(&mut timings, name, *secs);
+        }
+        let t = std::time::Instant::now();
+        let run = crate::rules::run_rules(&ctx, k == 0)?;
+        add(&mut timings, "rules", t.elapsed().as_secs_f64());
+        for (name, secs) in &run.timings {
+            add(&mut timings, name, *secs);
+        }
+        digits.add(&ctx.linked)?;
+        named_payments.push(named(&ctx.ledgers.payments, "payment_id", &run.findings)?);
+        named_allocations.push(named(
+            &ctx.ledgers.allocations,
+            "allocation_id",
+            &run.findings,
+        )?);
+        findings.vstack_mut_owned(run.findings)?;
+    }
+    findings.rechunk_mut();
+    let stack = |frames: Vec<DataFrame>, like: &DataFrame| -> PolarsResult<DataFrame> {
+        let mut out = like.clear();
+        for f in frames {
+            out.vstack_mut_owned(f)?;
+        }
+        out.rechunk_mut();
+        Ok(out)
+    };
+    let payments = stack(named_payments, &people.ledgers.payments)?;
+    let allocations = stack(named_allocations, &people.ledgers.allocations)?;
+    // The whole ledgers are not needed past this point.
+    people.ledgers.payments = people.ledgers.payments.clear();
+    people.ledgers.allocations = people.ledgers.allocations.clear();
+    let mut context = people.with_payments(payments, allocations)?;
+    context.timings.truncate(base);
+    Ok(Audited {
+        findings,
+        timings,
+        digits,
+        context,
+        parts: parts.len(),
+    })
+}
+
+/// The rows of `frame` whose `id` column a finding lists (in `<id>s`, `;`-separated).
+fn named(frame: &DataFrame, id: &str, findings: &DataFrame) -> PolarsResult<DataFrame> {
+    let listed: rustc_hash::FxHashSet<&str> = crate::frame::text(findings, &format!("{id}s"))?
+        .into_iter()
+        .flatten()
+        .flat_map(|ids| ids.split(';'))
+        .filter(|s| !s.is_empty())
+        .collect();
+    let keep: BooleanChunked = frame
+        .column(id)?
+        .str()?
+        .iter()
+        .map(|v| Some(v.is_some_and(|v| listed.contains(v))))
+        .collect();
+    frame.filter(&keep)
+}
