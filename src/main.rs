@@ -88,7 +88,7 @@ impl OutputArgs {
             Some(s) => {
                 parse::parse_date(s).map_err(|why| Error::Argument(format!("--as-of: {why}")))
             }
-            None => Ok(parse::to_day(chrono::Local::now().date_naive())),
+            None => Ok(parse::today()),
         }
     }
 
@@ -495,10 +495,11 @@ fn try_main() -> anyhow::Result<Outcome> {
             let clock = std::time::Instant::now();
             let staged = fundaudit::input::stage::stage(&input.data, &out, &input.config()?)?;
             println!(
-                "staged {} file(s), {} rows ({} rejected) from {} into {} in {:.1} s",
+                "staged {} file(s), {} rows ({} rejected), payments and allocations in {} part(s), from {} into {} in {:.1} s",
                 staged.files,
                 staged.rows,
                 staged.rejects,
+                staged.parts,
                 input.data.display(),
                 out.display(),
                 clock.elapsed().as_secs_f64()

@@ -148,3 +148,76 @@ fn register_again_elsewhere(data: &std::path::Path) -> String {
     );
     id.to_string()
 }
+
+#[test]
+fn a_run_on_a_stage_in_parts_finds_what_a_run_on_the_files_finds() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    generate(&data, 2000, 5, &[]);
+    register_again_elsewhere(&data);
+    let small = dir.path().join("small.toml");
+    std::fs::write(&small, "[scale]\npartition_rows = 1500\n").unwrap();
+    // Identity settings that join far more registrations than the stage's did.
+    let loose = dir.path().join("loose.toml");
+    std::fs::write(&loose, "[identity]\nmatch_score = 1.0\n").unwrap();
+    let stage = dir.path().join("stage");
+    let said = fundaudit()
+        .args(["stage", "--data"])
+        .arg(&data)
+        .arg("--out")
+        .arg(&stage)
+        .arg("--config")
+        .arg(&small)
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let said = String::from_utf8_lossy(&said).to_string();
+    assert!(
+        said.contains("part(s)") && !said.contains(" 1 part(s)"),
+        "{said}"
+    );
+    assert!(stage.join("payments-0003.parquet").exists());
+    let run = |input: &std::path::Path, name: &str, config: Option<&std::path::Path>| {
+        let out = dir.path().join(name);
+        let mut cmd = fundaudit();
+        cmd.args(["run", "--no-ledger", "--as-of", "2026-03-31", "--data"])
+            .arg(input)
+            .arg("--out")
+            .arg(&out);
+        if let Some(c) = config {
+            cmd.arg("--config").arg(c);
+        }
+        let log = cmd.assert().success().get_output().stderr.clone();
+        (out, String::from_utf8_lossy(&log).to_string())
+    };
+    let facts = |out: &std::path::Path| {
+        let mut v: Vec<(String, String, String)> = read_csv(&out.join("findings.csv"))
+            .into_iter()
+            .map(|f| {
+                (
+                    f["finding_id"].clone(),
+                    f["evidence"].clone(),
+                    f["fingerprint"].clone(),
+                )
+            })
+            .collect();
+        v.sort();
+        v
+    };
+    let (raw, _) = run(&data, "raw", None);
+    let (staged, log) = run(&stage, "staged", None);
+    assert!(!log.contains("read as"), "{log}");
+    assert_eq!(facts(&raw), facts(&staged));
+    // Parts that share a person under this run's settings are read together.
+    let (raw_loose, _) = run(&data, "raw-loose", Some(&loose));
+    let (staged_loose, log) = run(&stage, "staged-loose", Some(&loose));
+    assert!(log.contains("staged parts read as"), "{log}");
+    assert_ne!(
+        facts(&raw),
+        facts(&raw_loose),
+        "the settings change who is who"
+    );
+    assert_eq!(facts(&raw_loose), facts(&staged_loose));
+}

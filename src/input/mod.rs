@@ -126,6 +126,9 @@ pub struct Ledgers {
     pub settled: bank::Settled,
     /// The reference lists the config declares, in its order (None: file not found).
     pub lists: Vec<Option<DataFrame>>,
+    /// Payments and allocations left on disk in a stage's parts (then `payments` and
+    /// `allocations` are empty frames of their columns): see [`crate::partition`].
+    pub staged: Option<stage::Parts>,
 }
 
 /// A path's last part, for messages that name a file among files.
@@ -306,6 +309,7 @@ impl Ledgers {
             unused,
             settled,
             lists,
+            staged: None,
         })
     }
 }

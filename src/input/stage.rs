@@ -3,6 +3,10 @@
 //! run over ledgers that did not change skips parsing and validation. `run --data STAGE`
 //! recognises a stage by its `stage.json` and loads the frames as they were validated.
 //!
+//! Payments and allocations are written in parts (`payments-0003.parquet`), cut as a
+//! partitioned run cuts them (see [`crate::partition`]): a run on the stage reads one part
+//! at a time and never holds the whole ledgers.
+//!
 //! A stage remembers the input settings it was made with (`[columns]`, `[sheets]`,
 //! `[inputs]`, `[status]`, `[lists]`): a run whose settings differ refuses the stage
 //! rather than read the ledgers as another configuration would not have.
@@ -37,6 +41,51 @@ struct Manifest {
     lists: Vec<bool>,
     deaths: bool,
     officials: bool,
+    /// Parts of payments and allocations; 0 in a stage made before parts, which holds
+    /// `payments.parquet` and `allocations.parquet` whole.
+    #[serde(default)]
+    parts: usize,
+    /// Rows of payments and allocations, over all parts.
+    #[serde(default)]
+    payment_rows: usize,
+    #[serde(default)]
+    allocation_rows: usize,
+}
+
+/// The payments and allocations of a stage, left on disk in parts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Parts {
+    pub dir: PathBuf,
+    pub count: usize,
+    pub payment_rows: usize,
+    pub allocation_rows: usize,
+}
+
+impl Parts {
+    fn file(&self, ledger: &str, k: usize) -> String {
+        format!("{ledger}-{k:04}")
+    }
+
+    /// The payments and allocations of part `k`, with only `columns` of each when given.
+    pub fn read(
+        &self,
+        k: usize,
+        columns: Option<(&[&str], &[&str])>,
+    ) -> Result<(DataFrame, DataFrame)> {
+        let cols = |c: &[&str]| c.iter().map(|c| c.to_string()).collect::<Vec<_>>();
+        Ok((
+            read_columns(
+                &self.dir,
+                &self.file("payments", k),
+                columns.map(|c| cols(c.0)),
+            )?,
+            read_columns(
+                &self.dir,
+                &self.file("allocations", k),
+                columns.map(|c| cols(c.1)),
+            )?,
+        ))
+    }
 }
 
 /// The config sections that decide how inputs are read, as one text to compare.
@@ -81,12 +130,17 @@ fn write_frame(dir: &Path, name: &str, df: &DataFrame) -> Result<()> {
 }
 
 fn read_frame(dir: &Path, name: &str) -> Result<DataFrame> {
+    read_columns(dir, name, None)
+}
+
+fn read_columns(dir: &Path, name: &str, columns: Option<Vec<String>>) -> Result<DataFrame> {
     let path = frame_file(dir, name);
     let file = std::fs::File::open(&path).map_err(|e| Error::Unreadable {
         path: path.display().to_string(),
         message: format!("{e}; the stage is incomplete: stage the data folder again"),
     })?;
     ParquetReader::new(file)
+        .with_columns(columns)
         .finish()
         .map_err(|e| Error::Unreadable {
             path: path.display().to_string(),
@@ -100,6 +154,8 @@ pub struct Staged {
     pub files: usize,
     pub rows: usize,
     pub rejects: usize,
+    /// Parts the payments and allocations were cut into.
+    pub parts: usize,
 }
 
 /// Reads and validates `data` as `run` does and writes the stage into `out` (a new or
@@ -117,10 +173,27 @@ pub fn stage(data: &Path, out: &Path, config: &Config) -> Result<Staged> {
         )));
     }
     let ledgers = Ledgers::load_with(data, config, false)?;
+    let (payments, allocations) = (ledgers.payments.clone(), ledgers.allocations.clone());
+    // Cut as a run would: the people (who is who decides what belongs together) first.
+    let people =
+        crate::context::Context::people(ledgers.clone(), config.clone(), crate::parse::today())?;
+    let parts = crate::partition::plan(&people, config.scale.partition_rows)?;
+    drop(people);
     std::fs::create_dir_all(out).map_err(|e| write_error(out, e))?;
     write_frame(out, "beneficiaries", &ledgers.beneficiaries)?;
-    write_frame(out, "allocations", &ledgers.allocations)?;
-    write_frame(out, "payments", &ledgers.payments)?;
+    for (k, part) in parts.iter().enumerate() {
+        let rows = |v: &[IdxSize]| IdxCa::from_vec("rows".into(), v.to_vec());
+        write_frame(
+            out,
+            &format!("payments-{k:04}"),
+            &payments.take(&rows(&part.payments))?,
+        )?;
+        write_frame(
+            out,
+            &format!("allocations-{k:04}"),
+            &allocations.take(&rows(&part.allocations))?,
+        )?;
+    }
     if let Some(d) = &ledgers.deaths {
         write_frame(out, "deaths", d)?;
     }
@@ -145,6 +218,9 @@ pub fn stage(data: &Path, out: &Path, config: &Config) -> Result<Staged> {
         lists: ledgers.lists.iter().map(Option::is_some).collect(),
         deaths: ledgers.deaths.is_some(),
         officials: ledgers.officials.is_some(),
+        parts: parts.len(),
+        payment_rows: payments.height(),
+        allocation_rows: allocations.height(),
     };
     // The manifest holds the rejected rows, personal information like the frames:
     // readable by its owner only.
@@ -158,6 +234,7 @@ pub fn stage(data: &Path, out: &Path, config: &Config) -> Result<Staged> {
         files: ledgers.counts.len(),
         rows: ledgers.counts.iter().map(|c| c.rows_read).sum(),
         rejects: ledgers.rejects.len(),
+        parts: parts.len(),
     })
 }
 
@@ -188,14 +265,55 @@ pub fn load(dir: &Path, config: &Config, screening: bool) -> Result<Ledgers> {
         )));
     }
     let mut unused = m.unused;
+    let parts = Parts {
+        dir: dir.to_path_buf(),
+        count: m.parts,
+        payment_rows: m.payment_rows,
+        allocation_rows: m.allocation_rows,
+    };
+    // Payments and allocations: left in their parts for the run to read one at a time,
+    // as empty frames of their columns here; a screen reads no payments and every
+    // allocation; a stage made before parts holds them whole.
+    let whole = |ledger: &str| -> Result<DataFrame> {
+        if m.parts == 0 {
+            return read_frame(dir, ledger);
+        }
+        let mut frames = Vec::new();
+        for k in 0..m.parts {
+            frames.push(read_frame(dir, &parts.file(ledger, k))?);
+        }
+        Ok(crate::frame::stack(frames)?)
+    };
+    let empty = |ledger: &str| -> Result<DataFrame> {
+        let path = frame_file(dir, &parts.file(ledger, 0));
+        let file = std::fs::File::open(&path).map_err(|e| Error::Unreadable {
+            path: path.display().to_string(),
+            message: e.to_string(),
+        })?;
+        ParquetReader::new(file)
+            .with_slice(Some((0, 0)))
+            .finish()
+            .map_err(|e| Error::Unreadable {
+                path: path.display().to_string(),
+                message: e.to_string(),
+            })
+    };
+    let in_parts = m.parts > 0 && !screening;
     let payments = if screening {
         unused.push(format!(
             "{} (payments are not read by a pre-payment screen)",
-            frame_file(dir, "payments").display()
+            dir.join("payments-*.parquet").display()
         ));
         DataFrame::default()
+    } else if in_parts {
+        empty("payments")?
     } else {
-        read_frame(dir, "payments")?
+        whole("payments")?
+    };
+    let allocations = if in_parts {
+        empty("allocations")?
+    } else {
+        whole("allocations")?
     };
     let optional = |present: bool, name: &str| -> Result<Option<DataFrame>> {
         present.then(|| read_frame(dir, name)).transpose()
@@ -208,8 +326,9 @@ pub fn load(dir: &Path, config: &Config, screening: bool) -> Result<Ledgers> {
         .collect::<Result<Vec<_>>>()?;
     Ok(Ledgers {
         beneficiaries: read_frame(dir, "beneficiaries")?,
-        allocations: read_frame(dir, "allocations")?,
+        allocations,
         payments,
+        staged: in_parts.then_some(parts),
         deaths: optional(m.deaths, "deaths")?,
         officials: optional(m.officials, "officials")?,
         rejects: m.rejects,

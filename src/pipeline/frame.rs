@@ -34,3 +34,16 @@ pub fn rank_order(df: &DataFrame) -> Vec<usize> {
     order.sort_by_key(|&i| rank.get(i).copied().flatten().unwrap_or(i64::MAX));
     order
 }
+
+/// Frames of one schema stacked into one (empty without frames).
+pub fn stack(frames: Vec<DataFrame>) -> PolarsResult<DataFrame> {
+    let mut it = frames.into_iter();
+    let Some(mut out) = it.next() else {
+        return Ok(DataFrame::default());
+    };
+    for f in it {
+        out.vstack_mut_owned(f)?;
+    }
+    out.rechunk_mut();
+    Ok(out)
+}

@@ -213,6 +213,11 @@ pub fn fmt_yuan(fen: i64) -> String {
 /// Local time, ISO 8601 with offset: when a run started and finished, when a decision was
 /// recorded. Here, with the other date handling, so reports and the ledger need not reach
 /// into the run machinery for it.
+/// Today, on this machine's clock.
+pub fn today() -> Day {
+    to_day(chrono::Local::now().date_naive())
+}
+
 pub fn now() -> String {
     chrono::Local::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, false)
 }

@@ -19,6 +19,7 @@ use rustc_hash::FxHashMap;
 use crate::context::Context;
 use crate::error::Result;
 use crate::frame;
+use crate::rules::completeness::PastDue;
 
 /// Rows of one part, ascending (the rules see them in the ledgers' order).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -210,20 +211,25 @@ pub struct Audited {
     pub parts: usize,
 }
 
-/// Runs the rules over the ledgers of `people`, a part at a time (see the module
-/// comment), the whole-run facts counted first.
-pub fn audit(mut people: Context) -> Result<Audited> {
+/// Where the parts' rows come from: cut from the ledgers in memory, or read from a
+/// stage's part files (a group of them, when this run's people join rows the stage had
+/// put in different parts).
+enum Unit {
+    Rows(Part),
+    Staged(Vec<usize>),
+}
+
+/// The work of a run: the whole-run facts and the units to read.
+struct Work {
+    whole: crate::context::Whole,
+    units: Vec<Unit>,
+}
+
+/// Cuts the ledgers in memory.
+fn in_memory(people: &Context, timings: &mut Timings) -> Result<Work> {
     let clock = std::time::Instant::now();
-    let mut timings: Vec<(String, f64)> = Vec::new();
-    let add = |timings: &mut Vec<(String, f64)>, name: &str, secs: f64| match timings
-        .iter_mut()
-        .find(|(n, _)| n == name)
-    {
-        Some(t) => t.1 += secs,
-        None => timings.push((name.to_string(), secs)),
-    };
     let whole = crate::context::Whole {
-        past_due: crate::rules::completeness::PastDue::of(
+        past_due: PastDue::of(
             &people.ledgers.allocations,
             &people.ledgers.payments,
             &people.config,
@@ -231,45 +237,168 @@ pub fn audit(mut people: Context) -> Result<Audited> {
         )?,
         rows: crate::context::Rows::of(&people.ledgers),
     };
-    people.whole = std::sync::Arc::new(whole);
-    add(
-        &mut timings,
-        "count past due",
-        clock.elapsed().as_secs_f64(),
-    );
+    timings.add("count past due", clock);
     let clock = std::time::Instant::now();
-    let parts = plan(&people, people.config.scale.partition_rows)?;
-    add(&mut timings, "plan parts", clock.elapsed().as_secs_f64());
+    let units = plan(people, people.config.scale.partition_rows)?
+        .into_iter()
+        .map(Unit::Rows)
+        .collect();
+    timings.add("plan parts", clock);
+    Ok(Work { whole, units })
+}
+
+/// Reads a stage's parts for the whole-run facts, and checks that the stage's cut still
+/// holds: it kept rows of one allocation, account or beneficiary id together, whatever
+/// the config, but a person is a registry cluster, and this run's identity settings may
+/// join registrations the stage's kept apart. Parts that share a person are read as one.
+fn staged(
+    people: &Context,
+    parts: &crate::input::stage::Parts,
+    timings: &mut Timings,
+) -> Result<Work> {
+    let clock = std::time::Instant::now();
+    let mut past_due = PastDue::default();
+    let mut home: FxHashMap<u64, u32> = FxHashMap::default();
+    let mut c = Components {
+        parent: (0..parts.count as u32).collect(),
+    };
+    for k in 0..parts.count {
+        let (payments, allocations) = parts.read(
+            k,
+            Some((
+                &["allocation_id", "beneficiary_id"],
+                &[
+                    "allocation_id",
+                    "beneficiary_id",
+                    "program",
+                    "period",
+                    "amount_fen",
+                    "funds_received_date",
+                    "due_date",
+                ],
+            )),
+        )?;
+        past_due.merge(PastDue::of(
+            &allocations,
+            &payments,
+            &people.config,
+            people.as_of,
+        )?);
+        for frame in [&payments, &allocations] {
+            for ben in frame.column("beneficiary_id")?.str()?.iter() {
+                let key = person_key(people, ben);
+                if key == 0 {
+                    continue;
+                }
+                let at = *home.entry(key).or_insert(k as u32);
+                c.union(at, k as u32);
+            }
+        }
+    }
+    timings.add("count past due", clock);
+    let mut groups: Vec<Vec<usize>> = Vec::new();
+    let mut group_of: FxHashMap<u32, usize> = FxHashMap::default();
+    for k in 0..parts.count {
+        let root = c.find(k as u32);
+        let g = *group_of.entry(root).or_insert_with(|| {
+            groups.push(Vec::new());
+            groups.len() - 1
+        });
+        groups[g].push(k);
+    }
+    if groups.len() < parts.count {
+        tracing::warn!(
+            parts = parts.count,
+            read_as = groups.len(),
+            "this run's identity settings join people the stage's kept apart: {} staged parts read as {}",
+            parts.count,
+            groups.len()
+        );
+    }
+    let whole = crate::context::Whole {
+        past_due,
+        rows: crate::context::Rows {
+            beneficiaries: people.ledgers.beneficiaries.height(),
+            allocations: parts.allocation_rows,
+            payments: parts.payment_rows,
+        },
+    };
+    Ok(Work {
+        whole,
+        units: groups.into_iter().map(Unit::Staged).collect(),
+    })
+}
+
+/// Stage wall times, summed over the parts.
+#[derive(Default)]
+struct Timings(Vec<(String, f64)>);
+
+impl Timings {
+    fn add(&mut self, name: &str, since: std::time::Instant) {
+        self.add_secs(name, since.elapsed().as_secs_f64());
+    }
+
+    fn add_secs(&mut self, name: &str, secs: f64) {
+        match self.0.iter_mut().find(|(n, _)| n == name) {
+            Some(t) => t.1 += secs,
+            None => self.0.push((name.to_string(), secs)),
+        }
+    }
+}
+
+/// Runs the rules over the ledgers of `people`, a part at a time (see the module
+/// comment), the whole-run facts counted first.
+pub fn audit(mut people: Context) -> Result<Audited> {
+    let mut timings = Timings::default();
+    let stage = people.ledgers.staged.take();
+    let work = match &stage {
+        Some(parts) => staged(&people, parts, &mut timings)?,
+        None => in_memory(&people, &mut timings)?,
+    };
+    people.whole = std::sync::Arc::new(work.whole);
+    let units = work.units;
     let base = people.timings.len();
     let mut findings = crate::findings::empty_frame()?;
     let mut digits = crate::analytics::DigitCounts::default();
     let (mut named_payments, mut named_allocations) = (Vec::new(), Vec::new());
-    for (k, part) in parts.iter().enumerate() {
-        if parts.len() > 1 {
+    for (k, unit) in units.iter().enumerate() {
+        let clock = std::time::Instant::now();
+        let (payments, allocations) = match (unit, &stage) {
+            (Unit::Rows(_), _) if units.len() == 1 => {
+                let l = &people.ledgers;
+                (l.payments.clone(), l.allocations.clone())
+            }
+            (Unit::Rows(part), _) => take(&people, part)?,
+            (Unit::Staged(group), Some(parts)) => {
+                let mut read = Vec::new();
+                for &g in group {
+                    read.push(parts.read(g, None)?);
+                }
+                let (p, a): (Vec<_>, Vec<_>) = read.into_iter().unzip();
+                (crate::frame::stack(p)?, crate::frame::stack(a)?)
+            }
+            (Unit::Staged(_), None) => unreachable!("staged units come from a stage"),
+        };
+        timings.add("read parts", clock);
+        if units.len() > 1 {
             tracing::info!(
                 part = k + 1,
-                parts = parts.len(),
-                rows = part.rows(),
+                parts = units.len(),
+                rows = payments.height() + allocations.height(),
                 "part {} of {}",
                 k + 1,
-                parts.len()
+                units.len()
             );
         }
-        let (payments, allocations) = if parts.len() == 1 {
-            let l = &people.ledgers;
-            (l.payments.clone(), l.allocations.clone())
-        } else {
-            take(&people, part)?
-        };
         let ctx = people.with_payments(payments, allocations)?;
         for (name, secs) in &ctx.timings[base..] {
-            add(&mut timings, name, *secs);
+            timings.add_secs(name, *secs);
         }
-        let t = std::time::Instant::now();
+        let clock = std::time::Instant::now();
         let run = crate::rules::run_rules(&ctx, k == 0)?;
-        add(&mut timings, "rules", t.elapsed().as_secs_f64());
+        timings.add("rules", clock);
         for (name, secs) in &run.timings {
-            add(&mut timings, name, *secs);
+            timings.add_secs(name, *secs);
         }
         digits.add(&ctx.linked)?;
         named_payments.push(named(&ctx.ledgers.payments, "payment_id", &run.findings)?);
@@ -281,16 +410,8 @@ pub fn audit(mut people: Context) -> Result<Audited> {
         findings.vstack_mut_owned(run.findings)?;
     }
     findings.rechunk_mut();
-    let stack = |frames: Vec<DataFrame>, like: &DataFrame| -> PolarsResult<DataFrame> {
-        let mut out = like.clear();
-        for f in frames {
-            out.vstack_mut_owned(f)?;
-        }
-        out.rechunk_mut();
-        Ok(out)
-    };
-    let payments = stack(named_payments, &people.ledgers.payments)?;
-    let allocations = stack(named_allocations, &people.ledgers.allocations)?;
+    let payments = crate::frame::stack(named_payments)?;
+    let allocations = crate::frame::stack(named_allocations)?;
     // The whole ledgers are not needed past this point.
     people.ledgers.payments = people.ledgers.payments.clear();
     people.ledgers.allocations = people.ledgers.allocations.clear();
@@ -298,10 +419,10 @@ pub fn audit(mut people: Context) -> Result<Audited> {
     context.timings.truncate(base);
     Ok(Audited {
         findings,
-        timings,
+        timings: timings.0,
         digits,
         context,
-        parts: parts.len(),
+        parts: units.len(),
     })
 }
 
