@@ -38,6 +38,7 @@ pub fn judge_payees(
     reg_rows: &[Option<i64>],
     townships: &[Option<&str>],
     registry: &[RegistryEntry],
+    holders: &AccountHolders,
     officials: &[OfficialEntry],
     config: &Config,
 ) -> Vec<Payee> {
@@ -57,15 +58,6 @@ pub fn judge_payees(
         .par_iter()
         .map(|n| (*n, NormName::new(n)))
         .collect();
-    let mut by_account: HashMap<&str, Vec<usize>> = HashMap::new();
-    for (i, r) in registry.iter().enumerate() {
-        if !r.bank_account.is_empty() {
-            by_account
-                .entry(r.bank_account.as_str())
-                .or_default()
-                .push(i);
-        }
-    }
     let official_index = OfficialIndex::new(officials);
     let m = &config.matching;
 
@@ -90,8 +82,8 @@ pub fn judge_payees(
                 return Payee::Beneficiary(sim);
             }
             let account = accounts[i].unwrap_or("");
-            if let Some(holders) = by_account.get(account) {
-                let household = holders.iter().copied().find(|&h| {
+            {
+                let household = holders.of(account, registry).find(|&h| {
                     let holder = &registry[h];
                     h != row as usize
                         && holder.village == r.village
@@ -118,4 +110,48 @@ pub fn judge_payees(
             }
         })
         .collect()
+}
+
+/// Registry rows by their bank account, sorted by the account's hash: built once per run
+/// (a province's registry is tens of millions of rows) and read by every part.
+#[derive(Debug, Default)]
+pub struct AccountHolders {
+    keys: Vec<(u64, u32)>,
+}
+
+fn account_hash(account: &str) -> u64 {
+    use std::hash::BuildHasher;
+    rustc_hash::FxBuildHasher.hash_one(account)
+}
+
+impl AccountHolders {
+    pub fn new(registry: &[RegistryEntry]) -> AccountHolders {
+        let mut keys: Vec<(u64, u32)> = registry
+            .par_iter()
+            .enumerate()
+            .filter(|(_, r)| !r.bank_account.is_empty())
+            .map(|(i, r)| (account_hash(&r.bank_account), i as u32))
+            .collect();
+        keys.par_sort_unstable();
+        AccountHolders { keys }
+    }
+
+    /// The registry rows holding `account`, in registry order.
+    pub fn of<'a>(
+        &'a self,
+        account: &'a str,
+        registry: &'a [RegistryEntry],
+    ) -> impl Iterator<Item = usize> + 'a {
+        let h = account_hash(account);
+        let start = self.keys.partition_point(|&(k, _)| k < h);
+        let rows = if account.is_empty() {
+            &self.keys[..0]
+        } else {
+            &self.keys[start..]
+        };
+        rows.iter()
+            .take_while(move |&&(k, _)| k == h)
+            .map(|&(_, row)| row as usize)
+            .filter(move |&row| registry[row].bank_account == account)
+    }
 }

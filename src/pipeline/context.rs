@@ -13,8 +13,8 @@ use crate::config::Config;
 use crate::error::Result;
 use crate::frame;
 use crate::identity::{
-    dedup_registry, idcard, judge_payees, match_deaths, DeathEntry, DeathMatch, Dedup, NormName,
-    OfficialEntry, Payee, RegistryBuilder, RegistryEntry,
+    dedup_registry, idcard, judge_payees, match_deaths, AccountHolders, DeathEntry, DeathMatch,
+    Dedup, NormName, OfficialEntry, Payee, RegistryBuilder, RegistryEntry,
 };
 use crate::input::{Ledgers, LINE};
 use crate::link::{self, link_payments};
@@ -64,6 +64,8 @@ pub struct Whole {
 /// indexed once, not once per part.
 #[derive(Debug, Default)]
 pub struct Memo {
+    /// Registry rows by bank account (see [`crate::identity::payee`]).
+    pub holders: OnceLock<AccountHolders>,
     /// Registry rows around an official (see [`crate::rules::cadre`]).
     pub cadre: OnceLock<HashMap<usize, (usize, String)>>,
     /// Per reference list of the config: registry rows it lists, with the list line and
@@ -205,6 +207,9 @@ impl Context {
             &frame::int(&linked, link::cols::REG_ROW)?,
             &frame::text(&linked, "township")?,
             &self.registry,
+            self.memo
+                .holders
+                .get_or_init(|| AccountHolders::new(&self.registry)),
             &self.officials,
             &self.config,
         );
@@ -306,14 +311,15 @@ fn official_entries(df: &DataFrame) -> PolarsResult<Vec<OfficialEntry>> {
 }
 
 impl Context {
-    /// Registry rows by ID number (rows without one left out): how officials and list
-    /// rows find the people they name.
-    pub fn registry_by_id_number(&self) -> std::collections::HashMap<&str, usize> {
-        self.registry
-            .iter()
-            .enumerate()
-            .filter(|(_, r)| !r.id_number.is_empty())
-            .map(|(i, r)| (r.id_number.as_str(), i))
+    /// Registry rows that `keep`, in order, found in parallel: how a rule finds the few
+    /// people a short list names without indexing a province's registry.
+    pub fn registry_rows_where(
+        &self,
+        keep: impl Fn(usize, &RegistryEntry) -> bool + Sync,
+    ) -> Vec<usize> {
+        (0..self.registry.len())
+            .into_par_iter()
+            .filter(|&i| keep(i, &self.registry[i]))
             .collect()
     }
 

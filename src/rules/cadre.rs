@@ -5,7 +5,7 @@
 //! themselves is DIV_OFFICIAL's; this rule is about the people around them. Without
 //! household ids only shared cards are checked, and the summary says so.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use polars::prelude::*;
 
@@ -59,17 +59,44 @@ fn around_officials(ctx: &Context) -> HashMap<usize, (usize, String)> {
     let households: Vec<Option<&str>> =
         crate::frame::text(&ctx.ledgers.beneficiaries, "household_id")
             .unwrap_or_else(|_| vec![None; ctx.registry.len()]);
-    let by_id_number = ctx.registry_by_id_number();
-    // Registry rows of each household and of each card.
-    let mut household_rows: HashMap<&str, Vec<usize>> = HashMap::new();
-    let mut card_rows: HashMap<&str, Vec<usize>> = HashMap::new();
-    for (i, r) in ctx.registry.iter().enumerate() {
-        if let Some(h) = households
+    let household_of = |i: usize| {
+        households
             .get(i)
             .copied()
             .flatten()
             .filter(|h| !h.trim().is_empty())
-        {
+    };
+    // The officials' own registry rows (the last of an ID number's, as an index by ID
+    // number would keep), then their households and cards.
+    let ids: HashSet<&str> = ctx
+        .officials
+        .iter()
+        .map(|o| o.id_number.as_str())
+        .filter(|id| !id.is_empty())
+        .collect();
+    let mut by_id_number: HashMap<&str, usize> = HashMap::new();
+    for row in ctx.registry_rows_where(|_, r| ids.contains(r.id_number.as_str())) {
+        by_id_number.insert(ctx.registry[row].id_number.as_str(), row);
+    }
+    let their_households: HashSet<&str> = by_id_number
+        .values()
+        .filter_map(|&r| household_of(r))
+        .collect();
+    let their_cards: HashSet<&str> = by_id_number
+        .values()
+        .map(|&r| ctx.registry[r].bank_account.as_str())
+        .filter(|a| !a.is_empty())
+        .collect();
+    // Registry rows of each of those households and cards.
+    let mut household_rows: HashMap<&str, Vec<usize>> = HashMap::new();
+    let mut card_rows: HashMap<&str, Vec<usize>> = HashMap::new();
+    let near = ctx.registry_rows_where(|i, r| {
+        household_of(i).is_some_and(|h| their_households.contains(h))
+            || their_cards.contains(r.bank_account.as_str())
+    });
+    for i in near {
+        let r = &ctx.registry[i];
+        if let Some(h) = household_of(i) {
             household_rows.entry(h).or_default().push(i);
         }
         if !r.bank_account.is_empty() {

@@ -5,7 +5,7 @@
 //! row has no ID number, by name plus birth date (never by a common name alone, as for
 //! deaths). The evidence names the list and its row.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use polars::prelude::*;
 
@@ -50,22 +50,50 @@ fn listed_rows(ctx: &Context, frame: &DataFrame) -> PolarsResult<Listed> {
     let ids = crate::frame::text(frame, "id_number")?;
     let births = crate::frame::day(frame, "birth_date")?;
     let lines = crate::frame::int(frame, crate::input::LINE)?;
-    let by_id = ctx.registry_by_id_number();
-    // Name + birth date only for rows without an ID number: most lists have none such,
-    // and indexing a province's registry by name costs more than the list.
-    let needs_names = ids.iter().any(|i| i.is_none_or(|i| i.is_empty()));
-    let by_name_birth: HashMap<(&[char], i32), Vec<usize>> = if needs_names {
-        ctx.registry
-            .iter()
-            .enumerate()
-            .filter_map(|(i, r)| Some(((&r.name.chars[..], r.birth?), i)))
-            .fold(HashMap::new(), |mut m, (k, i)| {
-                m.entry(k).or_default().push(i);
-                m
-            })
-    } else {
-        HashMap::new()
-    };
+    // Only the people the list names are looked up: a pass over the registry for its
+    // ID numbers, and for its name + birth date pairs of rows without an ID number (most
+    // lists have none such).
+    let wanted_ids: HashSet<String> = ids
+        .iter()
+        .flatten()
+        .filter(|id| !id.is_empty())
+        .map(|id| id.to_ascii_uppercase())
+        .collect();
+    let normed: Vec<Option<(NormName, i32)>> = (0..frame.height())
+        .map(
+            |k| match (ids[k].filter(|id| !id.is_empty()), names[k], births[k]) {
+                (None, Some(name), Some(birth)) => Some((NormName::new(name), birth)),
+                _ => None,
+            },
+        )
+        .collect();
+    let wanted_names: HashSet<(&[char], i32)> = normed
+        .iter()
+        .flatten()
+        .map(|(n, b)| (&n.chars[..], *b))
+        .collect();
+    let mut by_id: HashMap<&str, usize> = HashMap::new();
+    let mut by_name_birth: HashMap<(&[char], i32), Vec<usize>> = HashMap::new();
+    let rows = ctx.registry_rows_where(|_, r| {
+        wanted_ids.contains(r.id_number.as_str())
+            || r.birth
+                .is_some_and(|b| wanted_names.contains(&(&r.name.chars[..], b)))
+    });
+    for row in rows {
+        let r = &ctx.registry[row];
+        if wanted_ids.contains(r.id_number.as_str()) {
+            by_id.insert(r.id_number.as_str(), row);
+        }
+        if let Some(b) = r
+            .birth
+            .filter(|&b| wanted_names.contains(&(&r.name.chars[..], b)))
+        {
+            by_name_birth
+                .entry((&r.name.chars[..], b))
+                .or_default()
+                .push(row);
+        }
+    }
     // Registry row → (list line, how matched).
     let mut listed: HashMap<usize, (i64, &'static str)> = HashMap::new();
     for k in 0..frame.height() {
@@ -77,11 +105,10 @@ fn listed_rows(ctx: &Context, frame: &DataFrame) -> PolarsResult<Listed> {
                 }
             }
             None => {
-                let (Some(name), Some(birth)) = (names[k], births[k]) else {
+                let Some((norm, birth)) = &normed[k] else {
                     continue;
                 };
-                let norm = NormName::new(name);
-                if let Some(rows) = by_name_birth.get(&(&norm.chars[..], birth)) {
+                if let Some(rows) = by_name_birth.get(&(&norm.chars[..], *birth)) {
                     // Two registered people with that name and birth date: no match.
                     if let [row] = rows[..] {
                         listed.entry(row).or_insert((line, "姓名与出生日期一致"));
