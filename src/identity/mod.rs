@@ -18,7 +18,7 @@ pub use dedup::{dedup_registry, Dedup, PairMatch, Refusal};
 pub use model::Comparison;
 pub use normalize::{normalize_name, NormName};
 pub use packed::{PackedRegistry, Person, RegistryBuilder};
-pub use payee::{judge_payees, AccountHolders, Payee};
+pub use payee::{judge_payees, AccountHolders, Payee, PayeeRows};
 pub use resolve::{match_deaths, DeathLink, DeathMatch, OfficialIndex};
 pub use similarity::{compare_names, NameSimilarity};
 

@@ -30,18 +30,30 @@ pub enum Payee {
     },
 }
 
+/// The linked payments' columns a payee is judged on, row by row.
+pub struct PayeeRows<'a> {
+    pub payee_names: &'a [Option<&'a str>],
+    pub accounts: &'a [Option<&'a str>],
+    /// The beneficiary's registry row.
+    pub reg_rows: &'a [Option<i64>],
+    pub townships: &'a [Option<&'a str>],
+}
+
 /// Judges every linked payment's payee; `payee_names[i]`, `accounts[i]` and `reg_rows[i]`
 /// describe payment `i`.
 pub fn judge_payees(
-    payee_names: &[Option<&str>],
-    accounts: &[Option<&str>],
-    reg_rows: &[Option<i64>],
-    townships: &[Option<&str>],
+    rows: &PayeeRows,
     registry: &[RegistryEntry],
     holders: &AccountHolders,
     officials: &[OfficialEntry],
     config: &Config,
 ) -> Vec<Payee> {
+    let PayeeRows {
+        payee_names,
+        accounts,
+        reg_rows,
+        townships,
+    } = *rows;
     // Normalise once, in parallel, each distinct payee name that is not spelled exactly
     // as the registry spells the beneficiary (almost all are, and need no work).
     let mut distinct: Vec<&str> = (0..payee_names.len())

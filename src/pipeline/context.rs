@@ -14,7 +14,7 @@ use crate::error::Result;
 use crate::frame;
 use crate::identity::{
     dedup_registry, idcard, judge_payees, match_deaths, AccountHolders, DeathEntry, DeathMatch,
-    Dedup, NormName, OfficialEntry, Payee, RegistryBuilder, RegistryEntry,
+    Dedup, NormName, OfficialEntry, Payee, PayeeRows, RegistryBuilder, RegistryEntry,
 };
 use crate::input::{Ledgers, LINE};
 use crate::link::{self, link_payments};
@@ -202,10 +202,12 @@ impl Context {
         laps.lap("link payments");
 
         let payees = judge_payees(
-            &frame::text(&linked, "payee_name")?,
-            &frame::text(&linked, "payee_account")?,
-            &frame::int(&linked, link::cols::REG_ROW)?,
-            &frame::text(&linked, "township")?,
+            &PayeeRows {
+                payee_names: &frame::text(&linked, "payee_name")?,
+                accounts: &frame::text(&linked, "payee_account")?,
+                reg_rows: &frame::int(&linked, link::cols::REG_ROW)?,
+                townships: &frame::text(&linked, "township")?,
+            },
             &self.registry,
             self.memo
                 .holders
