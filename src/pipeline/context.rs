@@ -30,7 +30,9 @@ pub struct Context {
     // The people (registry, deaths, officials and who is who among them) are the same in
     // every partition of a run, hence shared rather than copied.
     pub registry: Arc<Vec<RegistryEntry>>,
-    pub registry_row: Arc<HashMap<String, usize>>,
+    /// Registry row by beneficiary id (FxHash: ids from our own ledgers, looked up once
+    /// per payment and allocation row).
+    pub registry_row: Arc<rustc_hash::FxHashMap<String, usize>>,
     pub deaths: Arc<Vec<DeathEntry>>,
     pub officials: Arc<Vec<OfficialEntry>>,
     /// Registry self-deduplication: matched pairs and a person cluster per row.

@@ -256,43 +256,51 @@ fn staged(
     parts: &crate::input::stage::Parts,
     timings: &mut Timings,
 ) -> Result<Work> {
+    use rayon::prelude::*;
     let clock = std::time::Instant::now();
+    // Each part's past-due counts and the people it holds, two parts at a time (one per
+    // core), only the columns they need.
+    let read: Vec<Result<(PastDue, Vec<u64>)>> = (0..parts.count)
+        .into_par_iter()
+        .map(|k| {
+            let (payments, allocations) = parts.read(
+                k,
+                Some((
+                    &["allocation_id", "beneficiary_id"],
+                    &[
+                        "allocation_id",
+                        "beneficiary_id",
+                        "program",
+                        "period",
+                        "amount_fen",
+                        "funds_received_date",
+                        "due_date",
+                    ],
+                )),
+            )?;
+            let past_due = PastDue::of(&allocations, &payments, &people.config, people.as_of)?;
+            let mut persons: Vec<u64> = Vec::new();
+            for frame in [&payments, &allocations] {
+                for ben in frame.column("beneficiary_id")?.str()?.iter() {
+                    persons.push(person_key(people, ben));
+                }
+            }
+            persons.sort_unstable();
+            persons.dedup();
+            Ok((past_due, persons))
+        })
+        .collect();
     let mut past_due = PastDue::default();
     let mut home: FxHashMap<u64, u32> = FxHashMap::default();
     let mut c = Components {
         parent: (0..parts.count as u32).collect(),
     };
-    for k in 0..parts.count {
-        let (payments, allocations) = parts.read(
-            k,
-            Some((
-                &["allocation_id", "beneficiary_id"],
-                &[
-                    "allocation_id",
-                    "beneficiary_id",
-                    "program",
-                    "period",
-                    "amount_fen",
-                    "funds_received_date",
-                    "due_date",
-                ],
-            )),
-        )?;
-        past_due.merge(PastDue::of(
-            &allocations,
-            &payments,
-            &people.config,
-            people.as_of,
-        )?);
-        for frame in [&payments, &allocations] {
-            for ben in frame.column("beneficiary_id")?.str()?.iter() {
-                let key = person_key(people, ben);
-                if key == 0 {
-                    continue;
-                }
-                let at = *home.entry(key).or_insert(k as u32);
-                c.union(at, k as u32);
-            }
+    for (k, part) in read.into_iter().enumerate() {
+        let (counted, persons) = part?;
+        past_due.merge(counted);
+        for key in persons.into_iter().filter(|&key| key != 0) {
+            let at = *home.entry(key).or_insert(k as u32);
+            c.union(at, k as u32);
         }
     }
     timings.add("count past due", clock);

@@ -96,7 +96,8 @@ impl PastDue {
         let received = crate::frame::day(allocations, "funds_received_date")?;
         let due_date = crate::frame::day(allocations, "due_date")?;
         let grace = config.delayed.grace_days as i64;
-        let mut groups: BTreeMap<(&str, &str), (Group, Vec<&str>)> = BTreeMap::new();
+        let mut index: rustc_hash::FxHashMap<(&str, &str), usize> = Default::default();
+        let mut groups: Vec<((&str, &str), Group, Vec<&str>)> = Vec::new();
         for i in 0..allocations.height() {
             let (pr, pe) = (program[i].unwrap_or(""), period[i].unwrap_or(""));
             let due =
@@ -104,7 +105,11 @@ impl PastDue {
             let Some(due) = due.filter(|&d| (as_of - d) as i64 > grace) else {
                 continue;
             };
-            let (g, listed) = groups.entry((pr, pe)).or_default();
+            let at = *index.entry((pr, pe)).or_insert_with(|| {
+                groups.push(((pr, pe), Group::default(), Vec::new()));
+                groups.len() - 1
+            });
+            let (_, g, listed) = &mut groups[at];
             g.due += 1;
             g.paid += usize::from(ids[i].is_some_and(|id| paid.contains(id)));
             g.amount_fen += amount[i].unwrap_or(0);
@@ -119,7 +124,7 @@ impl PastDue {
         Ok(PastDue {
             groups: groups
                 .into_iter()
-                .map(|((pr, pe), (mut g, listed))| {
+                .map(|((pr, pe), mut g, listed)| {
                     g.ids = smallest(listed).into_iter().map(str::to_string).collect();
                     ((pr.to_string(), pe.to_string()), g)
                 })

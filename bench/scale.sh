@@ -1,0 +1,82 @@
+#!/usr/bin/env bash
+# Scale benchmark (release build): counties of N beneficiaries (seed 3), each run three
+# ways on the same files, wall time and peak memory from /usr/bin/time -v:
+#
+#   csv     `fundaudit run` on the CSV files (parsed, validated, cut into parts in memory)
+#   stage   `fundaudit stage` once (parse, validate, cut, write Parquet parts)
+#   staged  `fundaudit run` on the stage (one part in memory at a time)
+#   duckdb  bench/sql_baseline.py: the exact-key rules in DuckDB, same CSV files
+#
+#   bash bench/scale.sh [N ...]          (default: 200000 1000000)
+#
+# Every run is --no-ledger and writes every report. A county is generated once into
+# $BENCH_DIR/county-N (default /tmp/fundaudit-bench); 1M is ~1 GB of CSV, 5M ~4.6 GB.
+# A run that does not fit in memory is reported as such (the machine's limit is
+# `ulimit -v`-free: watch `free -g` at 5M and beyond). Set SKIP=csv,duckdb to leave
+# columns out.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+SIZES=("$@")
+[ ${#SIZES[@]} -eq 0 ] && SIZES=(200000 1000000)
+SKIP="${SKIP:-}"
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/fundaudit/target}"
+cargo build --release --quiet
+BIN="$CARGO_TARGET_DIR/release/fundaudit"
+BENCH="${BENCH_DIR:-/tmp/fundaudit-bench}"
+python3 -c "import duckdb" 2>/dev/null || pip install --quiet duckdb || SKIP="$SKIP,duckdb"
+
+# measure NAME CMD...: runs CMD under /usr/bin/time -v, prints "wall s, peak GiB".
+measure() {
+  local log="$1"
+  shift
+  if /usr/bin/time -v "$@" > "$log.out" 2> "$log.time"; then
+    python3 - "$log.time" <<'PY'
+import re, sys
+t = open(sys.argv[1]).read()
+wall = re.search(r"Elapsed \(wall clock\) time .*: (.*)", t).group(1).split(":")
+secs = sum(float(x) * 60 ** i for i, x in enumerate(reversed(wall)))
+peak = int(re.search(r"Maximum resident set size \(kbytes\): (\d+)", t).group(1))
+print(f"{secs:.1f} s, {peak / 2**20:.2f} GiB")
+PY
+  else
+    echo "failed (see $log.time)"
+  fi
+}
+
+echo "| beneficiaries | payments | CSV | run on CSV | stage | run on stage | parts | DuckDB exact keys |"
+echo "|---|---|---|---|---|---|---|---|"
+for N in "${SIZES[@]}"; do
+  WORK="$BENCH/county-$N"
+  if [ ! -f "$WORK/data/payments.csv" ]; then
+    mkdir -p "$WORK"
+    "$BIN" generate --beneficiaries "$N" --seed 3 --out "$WORK/data" > /dev/null
+  fi
+  payments=$(($(wc -l < "$WORK/data/payments.csv") - 1))
+  size=$(du -sh "$WORK/data" | cut -f1)
+  csv="-"
+  if [[ "$SKIP" != *csv* ]]; then
+    rm -rf "$WORK/out-csv"
+    csv=$(measure "$WORK/csv" "$BIN" run --quiet --no-ledger --as-of 2026-03-31 --data "$WORK/data" --out "$WORK/out-csv")
+  fi
+  rm -rf "$WORK/stage" "$WORK/out-staged"
+  stage=$(measure "$WORK/stage" "$BIN" stage --data "$WORK/data" --out "$WORK/stage")
+  staged=$(measure "$WORK/staged" "$BIN" run --quiet --no-ledger --as-of 2026-03-31 --data "$WORK/stage" --out "$WORK/out-staged")
+  parts=$(python3 -c "import json,sys; print(json.load(open('$WORK/out-staged/summary.json'))['parts'])" 2>/dev/null || echo "-")
+  duck="-"
+  if [[ "$SKIP" != *duckdb* ]]; then
+    duck=$(measure "$WORK/duckdb" python3 bench/sql_baseline.py "$WORK/data")
+  fi
+  if [ -f "$WORK/out-csv/findings.csv" ] && [ -f "$WORK/out-staged/findings.csv" ]; then
+    cmp -s "$WORK/out-csv/findings.csv" "$WORK/out-staged/findings.csv" || parts="$parts (findings DIFFER from the CSV run)"
+  fi
+  echo "| $N | $payments | $size | $csv | $stage | $staged | $parts | $duck |"
+done
+echo
+echo "stages of the last run on the stage (seconds):"
+python3 - "$WORK/out-staged/summary.json" <<'PY'
+import json, sys
+s = json.load(open(sys.argv[1]))
+for name, secs in s["timings"]:
+    print(f"  {secs:7.3f}  {name}")
+print(f"  findings: {s['findings']}, parts: {s['parts']}")
+PY
