@@ -1071,13 +1071,17 @@ pub fn generate(opts: &GenerateOptions, out: &Path) -> Result<()> {
     // third a near miss, the other program in a quarter that does not overlap (2024Q4),
     // which must not be flagged.
     let (dibao, tekun) = (QUARTERLY[0].0, QUARTERLY[1].0);
+    // Each person's first 低保金 or 特困供养金 allocation, found once: a scan per plant is
+    // quadratic, hours at five million people.
+    let mut first_of: HashMap<String, usize> = HashMap::new();
+    for (i, a) in g.allocations.iter().enumerate() {
+        if a.program == dibao || a.program == tekun {
+            first_of.entry(a.person.clone()).or_insert(i);
+        }
+    }
     for k in 0..count(0.003) {
         let pid = g.people[take()].id.clone();
-        let Some(a) = g
-            .allocations
-            .iter()
-            .position(|a| a.person == pid && (a.program == dibao || a.program == tekun))
-        else {
+        let Some(&a) = first_of.get(&pid) else {
             continue;
         };
         let src = &g.allocations[a];
@@ -1208,6 +1212,12 @@ pub fn generate(opts: &GenerateOptions, out: &Path) -> Result<()> {
     ] {
         let mut rows = Vec::new();
         let (want, mut planted, mut near) = (count(0.002), 0, 0);
+        let drawing: HashSet<String> = g
+            .allocations
+            .iter()
+            .filter(|a| programs.contains(&a.program))
+            .map(|a| a.person.clone())
+            .collect();
         for _ in 0..200 {
             if planted == want {
                 break;
@@ -1217,10 +1227,7 @@ pub fn generate(opts: &GenerateOptions, out: &Path) -> Result<()> {
                 let q = &g.people[p];
                 (q.id.clone(), q.name.clone(), q.id_number.clone())
             };
-            let draws = g
-                .allocations
-                .iter()
-                .any(|a| a.person == pid && programs.contains(&a.program));
+            let draws = drawing.contains(&pid);
             let paid = by_person.get(&pid).is_some_and(|v| !v.is_empty());
             if draws && paid {
                 rows.push((name, id_number));
