@@ -27,10 +27,4 @@ for i in $(seq "$RUNS"); do
   echo "run $i: wall ${wall}  peak RSS $((peak / 1024)) MiB"
 done
 echo "stages of the last run (seconds):"
-python3 - "$WORK/out/summary.json" <<'PY'
-import json, sys
-s = json.load(open(sys.argv[1]))
-for name, secs in s["timings"]:
-    print(f"  {secs:7.3f}  {name}")
-print(f"  findings: {s['findings']}, rows read: {s['rows_read']}")
-PY
+python3 bench/stages.py "$WORK/out/summary.json"

@@ -73,10 +73,4 @@ for N in "${SIZES[@]}"; do
 done
 echo
 echo "stages of the last run on the stage (seconds):"
-python3 - "$WORK/out-staged/summary.json" <<'PY'
-import json, sys
-s = json.load(open(sys.argv[1]))
-for name, secs in s["timings"]:
-    print(f"  {secs:7.3f}  {name}")
-print(f"  findings: {s['findings']}, parts: {s['parts']}")
-PY
+python3 bench/stages.py "$WORK/out-staged/summary.json"
