@@ -14,6 +14,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use polars::prelude::*;
+use rayon::prelude::*;
 
 use super::Views;
 use crate::context::Context;
@@ -70,12 +71,11 @@ impl Group {
 
 /// Allocation ids that some payment names.
 fn paid_ids(payments: &DataFrame) -> PolarsResult<rustc_hash::FxHashSet<&str>> {
-    Ok(payments
-        .column("allocation_id")?
-        .str()?
-        .iter()
-        .flatten()
-        .collect())
+    let ids = crate::frame::text(payments, "allocation_id")?;
+    let mut set = rustc_hash::FxHashSet::default();
+    set.reserve(ids.len());
+    set.extend(ids.into_iter().flatten());
+    Ok(set)
 }
 
 impl PastDue {
@@ -96,40 +96,52 @@ impl PastDue {
         let received = crate::frame::day(allocations, "funds_received_date")?;
         let due_date = crate::frame::day(allocations, "due_date")?;
         let grace = config.delayed.grace_days as i64;
-        let mut index: rustc_hash::FxHashMap<(&str, &str), usize> = Default::default();
-        let mut groups: Vec<((&str, &str), Group, Vec<&str>)> = Vec::new();
-        for i in 0..allocations.height() {
-            let (pr, pe) = (program[i].unwrap_or(""), period[i].unwrap_or(""));
-            let due =
-                due_date[i].or_else(|| received[i].map(|r| r + config.deadline_days(pr) as Day));
-            let Some(due) = due.filter(|&d| (as_of - d) as i64 > grace) else {
-                continue;
-            };
-            let at = *index.entry((pr, pe)).or_insert_with(|| {
-                groups.push(((pr, pe), Group::default(), Vec::new()));
-                groups.len() - 1
-            });
-            let (_, g, listed) = &mut groups[at];
-            g.due += 1;
-            g.paid += usize::from(ids[i].is_some_and(|id| paid.contains(id)));
-            g.amount_fen += amount[i].unwrap_or(0);
-            g.first_due = Some(g.first_due.map_or(due, |d| d.min(due)));
-            if let Some(id) = ids[i] {
-                listed.push(id);
-                if listed.len() >= 4 * LISTED {
-                    *listed = smallest(std::mem::take(listed));
+        // Chunks of rows counted in parallel, then added up like parts.
+        let count = |rows: std::ops::Range<usize>| -> PastDue {
+            let mut index: rustc_hash::FxHashMap<(&str, &str), usize> = Default::default();
+            let mut groups: Vec<((&str, &str), Group, Vec<&str>)> = Vec::new();
+            for i in rows {
+                let (pr, pe) = (program[i].unwrap_or(""), period[i].unwrap_or(""));
+                let due = due_date[i]
+                    .or_else(|| received[i].map(|r| r + config.deadline_days(pr) as Day));
+                let Some(due) = due.filter(|&d| (as_of - d) as i64 > grace) else {
+                    continue;
+                };
+                let at = *index.entry((pr, pe)).or_insert_with(|| {
+                    groups.push(((pr, pe), Group::default(), Vec::new()));
+                    groups.len() - 1
+                });
+                let (_, g, listed) = &mut groups[at];
+                g.due += 1;
+                g.paid += usize::from(ids[i].is_some_and(|id| paid.contains(id)));
+                g.amount_fen += amount[i].unwrap_or(0);
+                g.first_due = Some(g.first_due.map_or(due, |d| d.min(due)));
+                if let Some(id) = ids[i] {
+                    listed.push(id);
+                    if listed.len() >= 4 * LISTED {
+                        *listed = smallest(std::mem::take(listed));
+                    }
                 }
             }
-        }
-        Ok(PastDue {
-            groups: groups
-                .into_iter()
-                .map(|((pr, pe), mut g, listed)| {
-                    g.ids = smallest(listed).into_iter().map(str::to_string).collect();
-                    ((pr.to_string(), pe.to_string()), g)
-                })
-                .collect(),
-        })
+            PastDue {
+                groups: groups
+                    .into_iter()
+                    .map(|((pr, pe), mut g, listed)| {
+                        g.ids = smallest(listed).into_iter().map(str::to_string).collect();
+                        ((pr.to_string(), pe.to_string()), g)
+                    })
+                    .collect(),
+            }
+        };
+        const CHUNK: usize = 1 << 18;
+        let n = allocations.height();
+        Ok((0..n.div_ceil(CHUNK))
+            .into_par_iter()
+            .map(|c| count(c * CHUNK..((c + 1) * CHUNK).min(n)))
+            .reduce(PastDue::default, |mut a, b| {
+                a.merge(b);
+                a
+            }))
     }
 
     /// Adds another partition's.
