@@ -5,7 +5,8 @@
 #   csv     `fundaudit run` on the CSV files (parsed, validated, cut into parts in memory)
 #   stage   `fundaudit stage` once (parse, validate, cut, write Parquet parts)
 #   staged  `fundaudit run` on the stage (one part in memory at a time)
-#   duckdb  bench/sql_baseline.py: the exact-key rules in DuckDB, same CSV files
+#   duckdb  bench/sql_baseline.py --no-truth: the exact-key rules in DuckDB, same CSV
+#           files, whole process (its own load + checks time is in duckdb.out)
 #
 #   bash bench/scale.sh [N ...]          (default: 200000 1000000)
 #
@@ -64,7 +65,7 @@ for N in "${SIZES[@]}"; do
   parts=$(python3 -c "import json,sys; print(json.load(open('$WORK/out-staged/summary.json'))['parts'])" 2>/dev/null || echo "-")
   duck="-"
   if [[ "$SKIP" != *duckdb* ]]; then
-    duck=$(measure "$WORK/duckdb" python3 bench/sql_baseline.py "$WORK/data")
+    duck=$(measure "$WORK/duckdb" python3 bench/sql_baseline.py "$WORK/data" 2026-03-31 --no-truth)
   fi
   if [ -f "$WORK/out-csv/findings.csv" ] && [ -f "$WORK/out-staged/findings.csv" ]; then
     cmp -s "$WORK/out-csv/findings.csv" "$WORK/out-staged/findings.csv" || parts="$parts (findings DIFFER from the CSV run)"
