@@ -6,7 +6,9 @@ counties of N beneficiaries each (seeds 3, 4, …) and writes them as one data f
 each county's ids made its own: beneficiary, allocation, payment and household ids get
 the county's digit after their letter, ID numbers a county digit in front (check
 character recomputed where it was right, kept wrong where the generator planted it
-wrong), bank accounts a county digit after the bank's prefix. Within a county every
+wrong), bank accounts a county digit after the bank's prefix, and place names a city name in
+front (townships, and the payroll's units that name them: a province's counties do not
+share their townships' names, the generated ones all do). Within a county every
 planted anomaly stays (truth files are left out: their ids are the county's own).
 
     python3 bench/stitch.py BIN OUT K N
@@ -25,6 +27,8 @@ CHECK = "10X98765432"
 ID = re.compile(r"^\d{17}[\dXx]$|^\d{15}$")
 OWN = re.compile(r"^([BAPH])(\d{6,})$")
 ACCOUNT_PREFIX = "622848"
+CITIES = ["", "甲市", "乙市", "丙市", "丁市", "戊市", "己市", "庚市", "辛市", "壬市", "癸市"]
+PLACES = {"township", "unit"}
 LEDGERS = ["beneficiaries", "allocations", "payments", "deaths", "officials", "vehicles", "businesses"]
 
 
@@ -70,9 +74,14 @@ def main():
                 header = f.readline()
                 if first:
                     g.write(header)
+                places = [i for i, h in enumerate(header.rstrip("\n").split(",")) if h in PLACES]
+                city = CITIES[k % len(CITIES)] + ("" if k < len(CITIES) else str(k))
                 for line in f:
-                    cells = line.rstrip("\n").split(",")
-                    g.write(",".join(rewrite(c, k) for c in cells) + "\n")
+                    cells = [rewrite(c, k) for c in line.rstrip("\n").split(",")]
+                    for i in places:
+                        if cells[i]:
+                            cells[i] = city + cells[i]
+                    g.write(",".join(cells) + "\n")
         if k == 0:
             shutil.copy(os.path.join(tmp, "standards.toml"), out) if os.path.exists(
                 os.path.join(tmp, "standards.toml")) else None
