@@ -45,6 +45,9 @@ struct Manifest {
     /// `payments.parquet` and `allocations.parquet` whole.
     #[serde(default)]
     parts: usize,
+    /// The identity settings the parts were cut with (see [`identity_settings`]).
+    #[serde(default)]
+    identity_settings: String,
     /// Rows of payments and allocations, over all parts.
     #[serde(default)]
     payment_rows: usize,
@@ -59,6 +62,10 @@ pub struct Parts {
     pub count: usize,
     pub payment_rows: usize,
     pub allocation_rows: usize,
+    /// Whether this run resolves identities as the stage did (same `[identity]` and
+    /// `[matching]`): then nobody the stage kept apart is one person now, and the cut
+    /// need not be checked.
+    pub same_people: bool,
 }
 
 impl Parts {
@@ -96,6 +103,15 @@ fn input_settings(config: &Config) -> String {
         "inputs": config.inputs,
         "status": config.status,
         "lists": config.lists.iter().map(|l| (&l.file, &l.rule)).collect::<Vec<_>>(),
+    })
+    .to_string()
+}
+
+/// The config sections that decide who is who, hence which rows a cut keeps together.
+fn identity_settings(config: &Config) -> String {
+    serde_json::json!({
+        "identity": config.identity,
+        "matching": config.matching,
     })
     .to_string()
 }
@@ -219,6 +235,7 @@ pub fn stage(data: &Path, out: &Path, config: &Config) -> Result<Staged> {
         deaths: ledgers.deaths.is_some(),
         officials: ledgers.officials.is_some(),
         parts: parts.len(),
+        identity_settings: identity_settings(config),
         payment_rows: payments.height(),
         allocation_rows: allocations.height(),
     };
@@ -270,6 +287,7 @@ pub fn load(dir: &Path, config: &Config, screening: bool) -> Result<Ledgers> {
         count: m.parts,
         payment_rows: m.payment_rows,
         allocation_rows: m.allocation_rows,
+        same_people: m.identity_settings == identity_settings(config),
     };
     // Payments and allocations: left in their parts for the run to read one at a time,
     // as empty frames of their columns here; a screen reads no payments and every

@@ -190,11 +190,7 @@ impl Context {
         let mut ledgers = self.ledgers.clone();
         ledgers.payments = payments;
         ledgers.allocations = allocations;
-        let mut linked = link_payments(
-            &ledgers.payments,
-            &ledgers.allocations,
-            &ledgers.beneficiaries,
-        )?;
+        let mut linked = link_payments(&ledgers.payments, &ledgers.allocations, self)?;
         // The person each payment was for, across duplicate registrations.
         let persons: Vec<Option<i64>> = frame::int(&linked, link::cols::REG_ROW)?
             .into_iter()
@@ -312,6 +308,16 @@ fn official_entries(df: &DataFrame) -> PolarsResult<Vec<OfficialEntry>> {
             line: lines[i].unwrap_or(0) as usize,
         })
         .collect())
+}
+
+impl link::Registry for Context {
+    fn row(&self, beneficiary_id: &str) -> Option<usize> {
+        self.registry_row.get(beneficiary_id).copied()
+    }
+
+    fn township(&self, row: usize) -> &str {
+        &self.registry[row].township
+    }
 }
 
 impl Context {

@@ -17,16 +17,26 @@ pub mod cols {
     pub const PAID_BENEFICIARY: &str = "paid_beneficiary_id";
 }
 
+/// Where a beneficiary id is in the registry: its row and township.
+pub trait Registry: Sync {
+    fn row(&self, beneficiary_id: &str) -> Option<usize>;
+    fn township(&self, row: usize) -> &str;
+}
+
 /// Payments joined to their allocation and to the registry.
 ///
 /// The person a payment was for is the allocation's beneficiary when the allocation is
 /// known (entitlement decides whose money it was), else the beneficiary id the bank
 /// recorded. Program and township likewise come from the allocation first.
+///
+/// The allocation is a join (the part's allocations); the registry is a lookup in the
+/// run's index, not a join: a join would hash the whole registry again for every part.
 pub fn link_payments(
     payments: &DataFrame,
     allocations: &DataFrame,
-    beneficiaries: &DataFrame,
+    registry: &dyn Registry,
 ) -> PolarsResult<DataFrame> {
+    use rayon::prelude::*;
     let alloc = allocations
         .clone()
         .lazy()
@@ -41,16 +51,7 @@ pub fn link_payments(
             col("amount_fen").alias(cols::ALLOC_AMOUNT_FEN),
             lit(true).alias(cols::ALLOC_FOUND),
         ]);
-    let registry = beneficiaries
-        .clone()
-        .lazy()
-        .with_row_index(cols::REG_ROW, None)
-        .select([
-            col("beneficiary_id").alias("reg_beneficiary_id"),
-            col(cols::REG_ROW).cast(DataType::Int64),
-            col("township").alias("reg_township"),
-        ]);
-    payments
+    let mut linked = payments
         .clone()
         .lazy()
         .with_column(col("beneficiary_id").alias(cols::PAID_BENEFICIARY))
@@ -60,25 +61,43 @@ pub fn link_payments(
             col(cols::ALLOC_FOUND).fill_null(lit(false)),
             coalesce(&[col("alloc_program"), col("program")]).alias("program"),
         ])
-        .left_join(registry, col("beneficiary_id"), col("reg_beneficiary_id"))
-        .with_columns([coalesce(&[col("alloc_township"), col("reg_township")]).alias("township")])
-        .select([
-            col("payment_id"),
-            col("allocation_id"),
-            col("beneficiary_id"),
-            col("payee_name"),
-            col("payee_account"),
-            col("amount_fen"),
-            col("paid_date"),
-            col("program"),
-            col("period"),
-            col("township"),
-            col(cols::ALLOC_FOUND),
-            col(cols::ALLOC_ROW),
-            col(cols::ALLOC_AMOUNT_FEN),
-            col(cols::PAID_BENEFICIARY),
-            col(cols::REG_ROW),
-            col(crate::input::LINE),
-        ])
-        .collect()
+        .collect()?;
+    let bens = crate::frame::text(&linked, "beneficiary_id")?;
+    let rows: Vec<Option<usize>> = bens
+        .par_iter()
+        .map(|b| b.and_then(|b| registry.row(b)))
+        .collect();
+    let alloc_town = crate::frame::text(&linked, "alloc_township")?;
+    let township: Vec<Option<&str>> = alloc_town
+        .iter()
+        .zip(&rows)
+        .map(|(a, r)| a.or_else(|| r.map(|r| registry.township(r)).filter(|t| !t.is_empty())))
+        .collect();
+    let township = Column::new("township".into(), township);
+    let reg_row = Column::new(
+        cols::REG_ROW.into(),
+        rows.iter().map(|r| r.map(|r| r as i64)).collect::<Vec<_>>(),
+    );
+    drop(bens);
+    drop(alloc_town);
+    linked.with_column(township)?;
+    linked.with_column(reg_row)?;
+    linked.select([
+        "payment_id",
+        "allocation_id",
+        "beneficiary_id",
+        "payee_name",
+        "payee_account",
+        "amount_fen",
+        "paid_date",
+        "program",
+        "period",
+        "township",
+        cols::ALLOC_FOUND,
+        cols::ALLOC_ROW,
+        cols::ALLOC_AMOUNT_FEN,
+        cols::PAID_BENEFICIARY,
+        cols::REG_ROW,
+        crate::input::LINE,
+    ])
 }

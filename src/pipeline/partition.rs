@@ -251,6 +251,8 @@ fn in_memory(people: &Context, timings: &mut Timings) -> Result<Work> {
 /// holds: it kept rows of one allocation, account or beneficiary id together, whatever
 /// the config, but a person is a registry cluster, and this run's identity settings may
 /// join registrations the stage's kept apart. Parts that share a person are read as one.
+/// With the stage's own identity settings the clusters are the stage's, and the check is
+/// skipped.
 fn staged(
     people: &Context,
     parts: &crate::input::stage::Parts,
@@ -263,24 +265,34 @@ fn staged(
     let read: Vec<Result<(PastDue, Vec<u64>)>> = (0..parts.count)
         .into_par_iter()
         .map(|k| {
-            let (payments, allocations) = parts.read(
-                k,
-                Some((
-                    &["allocation_id", "beneficiary_id"],
-                    &[
-                        "allocation_id",
-                        "beneficiary_id",
-                        "program",
-                        "period",
-                        "amount_fen",
-                        "funds_received_date",
-                        "due_date",
-                    ],
-                )),
-            )?;
+            // The beneficiary ids only to check the cut (see above).
+            let who: &[&str] = if parts.same_people {
+                &[]
+            } else {
+                &["beneficiary_id"]
+            };
+            let paid = [&["allocation_id"][..], who].concat();
+            let due = [
+                &[
+                    "allocation_id",
+                    "program",
+                    "period",
+                    "amount_fen",
+                    "funds_received_date",
+                    "due_date",
+                ][..],
+                who,
+            ]
+            .concat();
+            let (payments, allocations) = parts.read(k, Some((&paid, &due)))?;
             let past_due = PastDue::of(&allocations, &payments, &people.config, people.as_of)?;
             let mut persons: Vec<u64> = Vec::new();
-            for frame in [&payments, &allocations] {
+            let check = if parts.same_people {
+                Vec::new()
+            } else {
+                vec![&payments, &allocations]
+            };
+            for frame in check {
                 for ben in frame.column("beneficiary_id")?.str()?.iter() {
                     persons.push(person_key(people, ben));
                 }
