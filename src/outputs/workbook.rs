@@ -104,10 +104,15 @@ pub fn write_workbook(
     path: &Path,
 ) -> Result<()> {
     let mut book = Workbook::new();
+    // The row-by-row sheets spill to a temporary file beside the workbook (in the run
+    // folder, with the rest of the run's personal data), removed when saved.
+    if let Some(dir) = path.parent() {
+        book.set_tempdir(dir).map_err(xlsx)?;
+    }
     let f = Formats::new();
     // Every sheet in the order its 排名 column says.
     for (name, part) in sheet_parts("案件", &frame::rank_order(cases), SHEET_ROWS) {
-        let sheet = book.add_worksheet();
+        let sheet = book.add_worksheet_with_constant_memory().map_err(xlsx)?;
         sheet.set_name(&name).map_err(xlsx)?;
         cases_sheet(sheet, cases, part, &f)?;
     }
@@ -123,7 +128,7 @@ pub fn write_workbook(
             .collect();
         // A category past Excel's row limit continues on 挪用截留(2), (3) …
         for (name, part) in sheet_parts(c.chinese(), &rows, SHEET_ROWS) {
-            let sheet = book.add_worksheet();
+            let sheet = book.add_worksheet_with_constant_memory().map_err(xlsx)?;
             sheet.set_name(&name).map_err(xlsx)?;
             findings_sheet(sheet, findings, part, &f)?;
         }
@@ -181,38 +186,29 @@ fn cases_sheet(
         ("change", "变化", 8.0, Kind::Text),
     ];
     let headers: Vec<&str> = CASE_COLUMNS.iter().map(|c| c.1).collect();
-    header_row(sheet, 0, &headers, f).map_err(xlsx)?;
-    for (c, (name, _, width, kind)) in CASE_COLUMNS.iter().enumerate() {
-        let c = c as u16;
-        sheet.set_column_width(c, *width).map_err(xlsx)?;
-        match kind {
-            Kind::Text => {
-                let values = frame::text(cases, name)?;
-                for (r, &i) in order.iter().enumerate() {
-                    let v = values.get(i).copied().flatten().unwrap_or("");
-                    let v = if *name == "change" { change_zh(v) } else { v };
-                    let cell = r as u32 + 1;
-                    if *name == "summary" || *name == "finding_ids" {
-                        sheet.write_string_with_format(cell, c, excel_text(v).as_ref(), &f.wrap)
-                    } else {
-                        sheet.write_string(cell, c, v)
-                    }
-                    .map_err(xlsx)?;
-                }
-            }
-            _ => write_numbers(sheet, c, *kind, &floats(cases, name), order, f)?,
-        }
+    let mut columns = Vec::with_capacity(CASE_COLUMNS.len());
+    for (name, _, width, kind) in CASE_COLUMNS {
+        let cells = match kind {
+            Kind::Text => Cells::Text {
+                // Every case cell written, an empty one as empty text.
+                values: frame::text(cases, name)?
+                    .into_iter()
+                    .map(|v| Some(v.unwrap_or("")))
+                    .collect(),
+                wrap: *name == "summary" || *name == "finding_ids",
+                words: if *name == "change" { change_zh } else { as_is },
+            },
+            _ => Cells::Number {
+                values: floats(cases, name),
+                kind: *kind,
+            },
+        };
+        columns.push(Column {
+            width: *width,
+            cells,
+        });
     }
-    sheet.set_freeze_panes(1, 0).map_err(xlsx)?;
-    sheet
-        .autofilter(
-            0,
-            0,
-            order.len().max(1) as u32,
-            CASE_COLUMNS.len() as u16 - 1,
-        )
-        .map_err(xlsx)?;
-    Ok(())
+    write_table(sheet, &headers, &columns, order, f)
 }
 
 /// The ledger's change words in Chinese.
@@ -389,28 +385,6 @@ fn overview(
 }
 
 /// Column `c` of a sheet from `values` taken at `rows` (row 1 on), in the kind's format.
-fn write_numbers(
-    sheet: &mut Worksheet,
-    c: u16,
-    kind: Kind,
-    values: &[Option<f64>],
-    rows: &[usize],
-    f: &Formats,
-) -> Result<()> {
-    for (r, &i) in rows.iter().enumerate() {
-        if let Some(v) = values.get(i).copied().flatten() {
-            let cell = r as u32 + 1;
-            match kind {
-                Kind::Yuan => sheet.write_number_with_format(cell, c, v, &f.yuan),
-                Kind::Score => sheet.write_number_with_format(cell, c, v, &f.score),
-                _ => sheet.write_number(cell, c, v),
-            }
-            .map_err(xlsx)?;
-        }
-    }
-    Ok(())
-}
-
 fn floats(df: &DataFrame, name: &str) -> Vec<Option<f64>> {
     df.column(name)
         .and_then(|c| c.cast(&DataType::Float64))
@@ -438,45 +412,113 @@ fn findings_sheet(
     f: &Formats,
 ) -> Result<()> {
     let headers: Vec<&str> = COLUMNS.iter().map(|c| c.1).collect();
-    header_row(sheet, 0, &headers, f).map_err(xlsx)?;
-    for (c, (name, _, width, kind)) in COLUMNS.iter().enumerate() {
-        let c = c as u16;
-        sheet.set_column_width(c, *width).map_err(xlsx)?;
-        match kind {
-            Kind::Blank => {}
-            Kind::Text => {
-                // A frame without a column (case_id in a screening) leaves it blank.
-                let Ok(values) = frame::text(findings, name) else {
-                    continue;
-                };
-                for (r, &i) in rows.iter().enumerate() {
-                    if let Some(v) = values[i] {
-                        let v = match *name {
-                            "severity" => severity_zh(v),
-                            "change" => change_zh(v),
-                            _ => v,
-                        };
-                        let v = excel_text(v);
-                        let v = v.as_ref();
-                        let cell = r as u32 + 1;
-                        if *name == "evidence" {
+    let mut columns = Vec::with_capacity(COLUMNS.len());
+    for (name, _, width, kind) in COLUMNS {
+        let cells = match kind {
+            Kind::Blank => Cells::Blank,
+            // A frame without a column (case_id in a screening) leaves it blank.
+            Kind::Text => match frame::text(findings, name) {
+                Ok(values) => Cells::Text {
+                    values,
+                    wrap: *name == "evidence",
+                    words: match *name {
+                        "severity" => severity_zh,
+                        "change" => change_zh,
+                        _ => as_is,
+                    },
+                },
+                Err(_) => Cells::Blank,
+            },
+            _ => Cells::Number {
+                values: floats(findings, name),
+                kind: *kind,
+            },
+        };
+        columns.push(Column {
+            width: *width,
+            cells,
+        });
+    }
+    write_table(sheet, &headers, &columns, rows, f)
+}
+
+/// One column of a sheet, read once and written row by row.
+struct Column<'a> {
+    width: f64,
+    cells: Cells<'a>,
+}
+
+enum Cells<'a> {
+    Blank,
+    Text {
+        values: Vec<Option<&'a str>>,
+        wrap: bool,
+        /// The words officers read for codes (`high` → 高).
+        words: fn(&str) -> &str,
+    },
+    Number {
+        values: Vec<Option<f64>>,
+        kind: Kind,
+    },
+}
+
+fn as_is(s: &str) -> &str {
+    s
+}
+
+/// A header row, then `rows` of the columns in order, then frozen header and filter.
+/// Row by row, as the constant-memory sheets of large runs require: a row once left is
+/// on disk.
+fn write_table(
+    sheet: &mut Worksheet,
+    headers: &[&str],
+    columns: &[Column],
+    rows: &[usize],
+    f: &Formats,
+) -> Result<()> {
+    for (c, col) in columns.iter().enumerate() {
+        sheet.set_column_width(c as u16, col.width).map_err(xlsx)?;
+    }
+    header_row(sheet, 0, headers, f).map_err(xlsx)?;
+    for (r, &i) in rows.iter().enumerate() {
+        let cell = r as u32 + 1;
+        for (c, col) in columns.iter().enumerate() {
+            let c = c as u16;
+            match &col.cells {
+                Cells::Blank => Ok(()),
+                Cells::Text {
+                    values,
+                    wrap,
+                    words,
+                } => match values.get(i).copied().flatten() {
+                    Some(v) => {
+                        let v = excel_text(words(v));
+                        if *wrap {
                             sheet
-                                .write_string_with_format(cell, c, v, &f.wrap)
-                                .map_err(xlsx)?;
+                                .write_string_with_format(cell, c, v.as_ref(), &f.wrap)
+                                .map(|_| ())
                         } else {
-                            sheet.write_string(cell, c, v).map_err(xlsx)?;
+                            sheet.write_string(cell, c, v.as_ref()).map(|_| ())
                         }
                     }
-                }
+                    None => Ok(()),
+                },
+                Cells::Number { values, kind } => match values.get(i).copied().flatten() {
+                    Some(v) => match kind {
+                        Kind::Yuan => sheet.write_number_with_format(cell, c, v, &f.yuan),
+                        Kind::Score => sheet.write_number_with_format(cell, c, v, &f.score),
+                        _ => sheet.write_number(cell, c, v),
+                    }
+                    .map(|_| ()),
+                    None => Ok(()),
+                },
             }
-            Kind::Int | Kind::Score | Kind::Yuan => {
-                write_numbers(sheet, c, *kind, &floats(findings, name), rows, f)?
-            }
+            .map_err(xlsx)?;
         }
     }
     sheet.set_freeze_panes(1, 0).map_err(xlsx)?;
     sheet
-        .autofilter(0, 0, rows.len().max(1) as u32, COLUMNS.len() as u16 - 1)
+        .autofilter(0, 0, rows.len().max(1) as u32, columns.len() as u16 - 1)
         .map_err(xlsx)?;
     Ok(())
 }

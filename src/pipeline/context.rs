@@ -68,6 +68,9 @@ pub struct Whole {
 pub struct Memo {
     /// Registry rows by bank account (see [`crate::identity::payee`]).
     pub holders: OnceLock<AccountHolders>,
+    /// Registry rows of officials (by ID number) → the official (see
+    /// [`crate::rules::diverted::official`]).
+    pub officials: OnceLock<HashMap<usize, usize>>,
     /// Registry rows around an official (see [`crate::rules::cadre`]).
     pub cadre: OnceLock<HashMap<usize, (usize, String)>>,
     /// Per reference list of the config: registry rows it lists, with the list line and

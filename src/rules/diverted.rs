@@ -1,7 +1,5 @@
 //! 挪用/截留/冒领: money that landed with someone other than the person it was for.
 
-use std::collections::HashMap;
-
 use polars::prelude::*;
 
 use super::{group_rows, groups_with_variety, Views};
@@ -56,19 +54,16 @@ pub fn payee_mismatch(ctx: &Context, v: &Views) -> PolarsResult<DataFrame> {
 pub fn official(ctx: &Context, v: &Views) -> PolarsResult<DataFrame> {
     let p = &v.payments;
     let index = crate::identity::OfficialIndex::new(&ctx.officials);
-    let official_of_beneficiary: HashMap<usize, usize> = ctx
-        .registry
-        .iter()
-        .enumerate()
-        .filter_map(|(i, r)| {
-            Some((
-                i,
-                index
-                    .by_id_number(&r.id_number)
-                    .filter(|_| !r.id_number.is_empty())?,
-            ))
+    // Registry rows of officials, found once per run (a pass over the registry per part
+    // would cost a province minutes).
+    let official_of_beneficiary = ctx.memo.officials.get_or_init(|| {
+        ctx.registry_rows_where(|_, r| {
+            !r.id_number.is_empty() && index.by_id_number(&r.id_number).is_some()
         })
-        .collect();
+        .into_iter()
+        .filter_map(|i| Some((i, index.by_id_number(&ctx.registry[i].id_number)?)))
+        .collect()
+    });
     let mut out = FindingsBuilder::new(Rule::DivOfficial);
 
     let by_id = (0..p.len()).map(|r| {
