@@ -216,7 +216,7 @@ pub struct Audited {
 /// put in different parts).
 enum Unit {
     Rows(Part),
-    Staged(Vec<usize>),
+    Staged(crate::input::stage::Parts, Vec<usize>),
 }
 
 /// The work of a run: the whole-run facts and the units to read.
@@ -345,7 +345,10 @@ fn staged(
     };
     Ok(Work {
         whole,
-        units: groups.into_iter().map(Unit::Staged).collect(),
+        units: groups
+            .into_iter()
+            .map(|group| Unit::Staged(parts.clone(), group))
+            .collect(),
     })
 }
 
@@ -383,13 +386,13 @@ pub fn audit(mut people: Context) -> Result<Audited> {
     let (mut named_payments, mut named_allocations) = (Vec::new(), Vec::new());
     for (k, unit) in units.iter().enumerate() {
         let clock = std::time::Instant::now();
-        let (payments, allocations) = match (unit, &stage) {
-            (Unit::Rows(_), _) if units.len() == 1 => {
+        let (payments, allocations) = match unit {
+            Unit::Rows(_) if units.len() == 1 => {
                 let l = &people.ledgers;
                 (l.payments.clone(), l.allocations.clone())
             }
-            (Unit::Rows(part), _) => take(&people, part)?,
-            (Unit::Staged(group), Some(parts)) => {
+            Unit::Rows(part) => take(&people, part)?,
+            Unit::Staged(parts, group) => {
                 let mut read = Vec::new();
                 for &g in group {
                     read.push(parts.read(g, None)?);
@@ -397,7 +400,6 @@ pub fn audit(mut people: Context) -> Result<Audited> {
                 let (p, a): (Vec<_>, Vec<_>) = read.into_iter().unzip();
                 (crate::frame::stack(p)?, crate::frame::stack(a)?)
             }
-            (Unit::Staged(_), None) => unreachable!("staged units come from a stage"),
         };
         timings.add("read parts", clock);
         if units.len() > 1 {
