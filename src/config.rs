@@ -121,9 +121,12 @@ max_link_findings = 30
 # rank (and their cases), and the raw input rows only for the very top; the rest are in
 # findings.xlsx and findings.csv, and the page says so. Counts, money and charts always
 # cover every finding.
-max_findings = 20000
+# The raw rows stop at max_raw_findings findings or max_raw_rows input rows, whichever
+# comes first (a province's top findings are schemes of hundreds of payments each).
+max_findings = 15000
 max_raw_findings = 5000
-max_cases = 10000
+max_raw_rows = 15000
+max_cases = 8000
 
 [diverted]
 # An account receiving for this many or more distinct beneficiaries is flagged.
@@ -462,6 +465,7 @@ impl Identity {
 pub struct ReportConfig {
     pub max_findings: usize,
     pub max_raw_findings: usize,
+    pub max_raw_rows: usize,
     pub max_cases: usize,
 }
 

@@ -161,6 +161,22 @@ const COLUMN_WORDS: &[(&str, &str, &str)] = &[
     ("change", "变化", "Change"),
 ];
 
+/// How many of the top findings (`rows[k]`: the input rows finding `k` names) get their
+/// raw rows embedded: at most `max_findings`, and no more rows than `max_rows` — except
+/// the first finding's, always.
+fn raw_prefix(rows: impl Iterator<Item = usize>, max_findings: usize, max_rows: usize) -> usize {
+    let mut used = 0usize;
+    let mut n = 0;
+    for (k, r) in rows.take(max_findings).enumerate() {
+        if k > 0 && used + r > max_rows {
+            break;
+        }
+        used += r;
+        n += 1;
+    }
+    n
+}
+
 /// Columns of the cases embedded in the page, in this order.
 const CASE_COLUMNS: &[&str] = &[
     "case_id",
@@ -390,12 +406,27 @@ pub fn write_html(
         })
         .collect();
 
-    // Raw input rows for the very top findings only.
-    let with_raw: Vec<usize> = embedded
-        .iter()
-        .copied()
-        .take(limits.max_raw_findings)
-        .collect();
+    // Raw input rows for the very top findings only: at most max_raw_findings of them
+    // and max_raw_rows rows (always the first finding's).
+    let rows_named = {
+        let lists: Vec<Vec<Option<&str>>> = ["beneficiary_ids", "allocation_ids", "payment_ids"]
+            .iter()
+            .map(|c| frame::text(findings, c))
+            .collect::<PolarsResult<_>>()?;
+        move |i: usize| -> usize {
+            lists
+                .iter()
+                .filter_map(|l| l[i])
+                .map(|ids| ids.split(';').filter(|s| !s.is_empty()).count())
+                .sum()
+        }
+    };
+    let with_raw: Vec<usize> = embedded[..raw_prefix(
+        embedded.iter().map(|&i| rows_named(i)),
+        limits.max_raw_findings,
+        limits.max_raw_rows,
+    )]
+        .to_vec();
     let ids = |name: &str| -> PolarsResult<HashSet<String>> {
         let values = frame::text(findings, name)?;
         Ok(with_raw
@@ -573,4 +604,25 @@ pub fn write_html(
         path: path.display().to_string(),
         message: e.to_string(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::raw_prefix;
+
+    #[test]
+    fn raw_rows_stop_at_the_finding_or_the_row_budget() {
+        let rows = [3, 4, 5, 6];
+        assert_eq!(raw_prefix(rows.into_iter(), 10, 100), 4);
+        assert_eq!(raw_prefix(rows.into_iter(), 2, 100), 2);
+        assert_eq!(
+            raw_prefix(rows.into_iter(), 10, 12),
+            3,
+            "3+4+5 fit, 6 more do not"
+        );
+        assert_eq!(raw_prefix(rows.into_iter(), 10, 11), 2);
+        // A first finding larger than the budget still shows its rows.
+        assert_eq!(raw_prefix([500, 1].into_iter(), 10, 100), 1);
+        assert_eq!(raw_prefix(std::iter::empty(), 10, 100), 0);
+    }
 }
