@@ -7,7 +7,7 @@ mod common;
 
 use std::collections::{BTreeSet, HashMap};
 
-use common::{fundaudit, generate, read_csv};
+use common::{fundaudit, generate, read_csv, stage as stage_folder};
 
 #[test]
 fn a_run_in_parts_finds_exactly_what_a_run_in_one_piece_finds() {
@@ -161,19 +161,7 @@ fn a_run_on_a_stage_in_parts_finds_what_a_run_on_the_files_finds() {
     let loose = dir.path().join("loose.toml");
     std::fs::write(&loose, "[identity]\nmatch_score = 1.0\n").unwrap();
     let stage = dir.path().join("stage");
-    let said = fundaudit()
-        .args(["stage", "--data"])
-        .arg(&data)
-        .arg("--out")
-        .arg(&stage)
-        .arg("--config")
-        .arg(&small)
-        .assert()
-        .success()
-        .get_output()
-        .stdout
-        .clone();
-    let said = String::from_utf8_lossy(&said).to_string();
+    let said = stage_folder(&data, &stage, Some(&small));
     assert!(
         said.contains("part(s)") && !said.contains(" 1 part(s)"),
         "{said}"

@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{fundaudit, generate, read_csv};
+use common::{fundaudit, generate, read_csv, stage as stage_folder};
 
 #[test]
 fn a_run_on_the_stage_finds_what_a_run_on_the_files_finds() {
@@ -17,14 +17,7 @@ fn a_run_on_the_stage_finds_what_a_run_on_the_files_finds() {
     text.push_str("P-BAD,A-NONE,B0000001,张三,6228,not-a-number,2025-13-45,低保金\n");
     std::fs::write(&payments, text).unwrap();
     let stage = dir.path().join("stage");
-    let out = fundaudit()
-        .args(["stage", "--data"])
-        .arg(&data)
-        .arg("--out")
-        .arg(&stage)
-        .assert()
-        .success();
-    let said = String::from_utf8_lossy(&out.get_output().stdout).to_string();
+    let said = stage_folder(&data, &stage, None);
     assert!(
         said.contains("rejected)") && !said.contains("(0 rejected)"),
         "{said}"

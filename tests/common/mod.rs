@@ -32,6 +32,20 @@ pub fn generate(out: &Path, beneficiaries: usize, seed: u64, extra: &[&str]) {
         .success();
 }
 
+/// `fundaudit stage` of `data` into `out` (with `config` when given); what it printed.
+pub fn stage(data: &Path, out: &Path, config: Option<&Path>) -> String {
+    let mut cmd = fundaudit();
+    cmd.args(["stage", "--data"])
+        .arg(data)
+        .arg("--out")
+        .arg(out);
+    if let Some(c) = config {
+        cmd.arg("--config").arg(c);
+    }
+    let said = cmd.assert().success().get_output().stdout.clone();
+    String::from_utf8_lossy(&said).to_string()
+}
+
 /// A nightly run of `data` as of `as_of` into the reports folder `reports` (its case
 /// ledger there).
 pub fn run_night(data: &Path, reports: &Path, as_of: &str) {
