@@ -12,6 +12,11 @@
 //! facts no part can tell (a program-period with no payment anywhere; the ledgers'
 //! sizes) are counted over the whole first ([`crate::context::Whole`]), and the rules
 //! that read only those run once ([`crate::rules::ONCE`]).
+//!
+//! A run on CSV or workbooks cuts the loaded ledgers in memory (the derived frames follow
+//! the part); `fundaudit stage` writes the same cut to disk ([`crate::input::stage`]) and
+//! a run on the stage holds one part at a time. The people (registry, identity clusters,
+//! deaths, officials) are held whole: they are what crosses the parts.
 
 use polars::prelude::*;
 use rustc_hash::FxHashMap;
