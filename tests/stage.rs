@@ -69,6 +69,25 @@ fn a_run_on_the_stage_finds_what_a_run_on_the_files_finds() {
         assert_eq!(summary(&raw)[key], summary(&staged)[key], "{key}");
     }
 
+    // The manifest of a run on the stage records the files as they were staged, and the
+    // run needs none of them: moved away, the stage still runs.
+    let inputs = |out: &std::path::Path| -> Vec<(String, String)> {
+        let m: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(out.join("manifest.json")).unwrap()).unwrap();
+        m["inputs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| (i["file"].to_string(), i["sha256"].to_string()))
+            .collect()
+    };
+    assert_eq!(inputs(&raw), inputs(&staged));
+    std::fs::rename(&data, dir.path().join("moved")).unwrap();
+    let again = run(&stage, "again");
+    assert_eq!(inputs(&again), inputs(&raw));
+    assert_eq!(facts(&again), facts(&raw));
+    std::fs::rename(dir.path().join("moved"), &data).unwrap();
+
     // Other input settings than the stage was made with: refused, with what to do.
     let config = dir.path().join("columns.toml");
     std::fs::write(&config, "[columns.payments]\n\"实发金额\" = \"amount\"\n").unwrap();

@@ -100,6 +100,10 @@ pub struct FileCount {
     pub fields: Vec<String>,
     /// The workbook sheet, when the file's sheets were read one by one.
     pub sheet: Option<String>,
+    /// The file's SHA-256 when it was staged: a run on the stage records what was staged,
+    /// whatever became of the file since (None: hashed by the run, as read).
+    #[serde(default)]
+    pub sha256: Option<String>,
 }
 
 /// One loaded file: the typed frame of good rows plus the accounting.

@@ -221,13 +221,23 @@ pub fn stage(data: &Path, out: &Path, config: &Config) -> Result<Staged> {
             write_frame(out, &format!("list-{i}"), df)?;
         }
     }
+    // What was staged, for the manifests of runs on the stage (the files may be moved
+    // or replaced later; the stage is what those runs read).
+    let mut counts = ledgers.counts.clone();
+    {
+        use rayon::prelude::*;
+        counts.par_iter_mut().try_for_each(|c| -> Result<()> {
+            c.sha256 = Some(crate::runs::sha256_file(Path::new(&c.file))?);
+            Ok(())
+        })?;
+    }
     let manifest = Manifest {
         program: PROGRAM.into(),
         version: env!("CARGO_PKG_VERSION").into(),
         staged: crate::parse::now(),
         source: data.display().to_string(),
         input_settings: input_settings(config),
-        counts: ledgers.counts.clone(),
+        counts,
         rejects: ledgers.rejects.clone(),
         unused: ledgers.unused.clone(),
         settled: ledgers.settled.clone(),

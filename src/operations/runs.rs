@@ -148,7 +148,10 @@ impl Manifest {
                 Ok(InputRecord {
                     file: f.file.clone(),
                     size: std::fs::metadata(path).map(|m| m.len()).unwrap_or(0),
-                    sha256: sha256_file(path)?,
+                    sha256: match &f.sha256 {
+                        Some(staged) => staged.clone(),
+                        None => sha256_file(path)?,
+                    },
                     rows_read: f.rows_read,
                     rows_used: f.rows_used,
                     rows_rejected: f.rows_rejected,
