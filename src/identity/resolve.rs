@@ -119,8 +119,8 @@ pub fn match_deaths(
                     // comparing 18 bytes (a province has hundreds born on each day).
                     let typo = !d.id_number.is_empty();
                     if typo
-                        && !idcard::digit_diff(&r.id_number, &d.id_number)
-                            .is_some_and(|x| x <= cfg.max_id_digit_diff)
+                        && idcard::digit_diff(&r.id_number, &d.id_number)
+                            .is_none_or(|x| x > cfg.max_id_digit_diff)
                     {
                         continue;
                     }
