@@ -1,8 +1,9 @@
 //! fundaudit: batch audit of livelihood-fund (民生资金) disbursements.
 //!
 //! The pipeline is `input` (ledgers → typed frames, bad rows → rejects) → `context`
-//! (linking and identity resolution, once) → `rules` (one pure function per rule, each
-//! returning a findings frame) → `scoring` (risk score, stable id, rank) → `report`.
+//! (identity resolution, once) → `partition` (payments linked and `rules` run a part at
+//! a time, one pure function per rule, each returning a findings frame) → `scoring`
+//! (risk score, stable id, rank) → `cases` → `report`.
 //! The binary in `main.rs` is only a command-line layer over [`run`] and [`generate`].
 
 pub mod config;

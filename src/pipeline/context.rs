@@ -1,6 +1,7 @@
-//! Everything the rules read, prepared once per run: the ledgers, the linked payments,
-//! the allocation summary, and identity resolution (who is who, who died, who is an
-//! official). Rules are pure functions of this context.
+//! Everything the rules read: the people, prepared once per run (registry, identity
+//! resolution — who is who, who died, who is an official), and the payments and
+//! allocations of one part linked to them ([`Context::with_payments`]; see
+//! [`crate::partition`]). Rules are pure functions of this context.
 
 use std::collections::HashMap;
 use std::sync::{Arc, OnceLock};
