@@ -33,12 +33,6 @@ pub struct Part {
     pub allocations: Vec<IdxSize>,
 }
 
-impl Part {
-    pub fn rows(&self) -> usize {
-        self.payments.len() + self.allocations.len()
-    }
-}
-
 /// Union-find over key ids, with path halving.
 struct Components {
     parent: Vec<u32>,
