@@ -150,6 +150,16 @@ fn read_frame(dir: &Path, name: &str) -> Result<DataFrame> {
 }
 
 fn read_columns(dir: &Path, name: &str, columns: Option<Vec<String>>) -> Result<DataFrame> {
+    read_parquet(dir, name, columns, None)
+}
+
+/// A stage file, with only `columns` and the rows of `slice` when given.
+fn read_parquet(
+    dir: &Path,
+    name: &str,
+    columns: Option<Vec<String>>,
+    slice: Option<(usize, usize)>,
+) -> Result<DataFrame> {
     let path = frame_file(dir, name);
     let file = std::fs::File::open(&path).map_err(|e| Error::Unreadable {
         path: path.display().to_string(),
@@ -157,6 +167,7 @@ fn read_columns(dir: &Path, name: &str, columns: Option<Vec<String>>) -> Result<
     })?;
     ParquetReader::new(file)
         .with_columns(columns)
+        .with_slice(slice)
         .finish()
         .map_err(|e| Error::Unreadable {
             path: path.display().to_string(),
@@ -198,17 +209,9 @@ pub fn stage(data: &Path, out: &Path, config: &Config) -> Result<Staged> {
     std::fs::create_dir_all(out).map_err(|e| write_error(out, e))?;
     write_frame(out, "beneficiaries", &ledgers.beneficiaries)?;
     for (k, part) in parts.iter().enumerate() {
-        let rows = |v: &[IdxSize]| IdxCa::from_vec("rows".into(), v.to_vec());
-        write_frame(
-            out,
-            &format!("payments-{k:04}"),
-            &payments.take(&rows(&part.payments))?,
-        )?;
-        write_frame(
-            out,
-            &format!("allocations-{k:04}"),
-            &allocations.take(&rows(&part.allocations))?,
-        )?;
+        let (part_payments, part_allocations) = part.take(&payments, &allocations)?;
+        write_frame(out, &format!("payments-{k:04}"), &part_payments)?;
+        write_frame(out, &format!("allocations-{k:04}"), &part_allocations)?;
     }
     if let Some(d) = &ledgers.deaths {
         write_frame(out, "deaths", d)?;
@@ -312,20 +315,7 @@ pub fn load(dir: &Path, config: &Config, screening: bool) -> Result<Ledgers> {
         }
         Ok(crate::frame::stack(frames)?)
     };
-    let empty = |ledger: &str| -> Result<DataFrame> {
-        let path = frame_file(dir, &parts.file(ledger, 0));
-        let file = std::fs::File::open(&path).map_err(|e| Error::Unreadable {
-            path: path.display().to_string(),
-            message: e.to_string(),
-        })?;
-        ParquetReader::new(file)
-            .with_slice(Some((0, 0)))
-            .finish()
-            .map_err(|e| Error::Unreadable {
-                path: path.display().to_string(),
-                message: e.to_string(),
-            })
-    };
+    let empty = |ledger: &str| read_parquet(dir, &parts.file(ledger, 0), None, Some((0, 0)));
     let in_parts = m.parts > 0 && !screening;
     let payments = if screening {
         unused.push(format!(

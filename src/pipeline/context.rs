@@ -79,6 +79,16 @@ pub struct Memo {
     pub lists: OnceLock<Vec<std::result::Result<crate::rules::lists::Listed, String>>>,
 }
 
+impl Whole {
+    /// The facts of ledgers that hold the whole run's payments and allocations.
+    pub fn of(ledgers: &Ledgers, config: &Config, as_of: Day) -> Result<Whole> {
+        Ok(Whole {
+            past_due: PastDue::of(&ledgers.allocations, &ledgers.payments, config, as_of)?,
+            rows: Rows::of(ledgers),
+        })
+    }
+}
+
 /// Rows of the three main ledgers, of the whole run.
 #[derive(Debug, Default, Clone, Copy)]
 pub struct Rows {
@@ -124,11 +134,7 @@ impl Context {
         let mut people = Context::people(ledgers, config, as_of)?;
         let payments = people.ledgers.payments.clone();
         let allocations = people.ledgers.allocations.clone();
-        let whole = Whole {
-            past_due: PastDue::of(&allocations, &payments, &people.config, as_of)?,
-            rows: Rows::of(&people.ledgers),
-        };
-        people.whole = Arc::new(whole);
+        people.whole = Arc::new(Whole::of(&people.ledgers, &people.config, as_of)?);
         people.with_payments(payments, allocations)
     }
 

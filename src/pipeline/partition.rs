@@ -188,13 +188,19 @@ pub fn plan(people: &Context, max_rows: usize) -> PolarsResult<Vec<Part>> {
     Ok(parts)
 }
 
-/// The payments and allocations of one part.
-pub fn take(people: &Context, part: &Part) -> Result<(DataFrame, DataFrame)> {
-    let rows = |v: &[IdxSize]| IdxCa::from_vec("rows".into(), v.to_vec());
-    Ok((
-        people.ledgers.payments.take(&rows(&part.payments))?,
-        people.ledgers.allocations.take(&rows(&part.allocations))?,
-    ))
+impl Part {
+    /// This part's rows of the whole run's payments and allocations.
+    pub fn take(
+        &self,
+        payments: &DataFrame,
+        allocations: &DataFrame,
+    ) -> PolarsResult<(DataFrame, DataFrame)> {
+        let rows = |v: &[IdxSize]| IdxCa::from_vec("rows".into(), v.to_vec());
+        Ok((
+            payments.take(&rows(&self.payments))?,
+            allocations.take(&rows(&self.allocations))?,
+        ))
+    }
 }
 
 /// What the rules found over every part, and what the reports need of the payments.
@@ -227,15 +233,7 @@ struct Work {
 /// Cuts the ledgers in memory.
 fn in_memory(people: &Context, timings: &mut Timings) -> Result<Work> {
     let clock = std::time::Instant::now();
-    let whole = crate::context::Whole {
-        past_due: PastDue::of(
-            &people.ledgers.allocations,
-            &people.ledgers.payments,
-            &people.config,
-            people.as_of,
-        )?,
-        rows: crate::context::Rows::of(&people.ledgers),
-    };
+    let whole = crate::context::Whole::of(&people.ledgers, &people.config, people.as_of)?;
     timings.add("count past due", clock);
     let clock = std::time::Instant::now();
     let units = plan(people, people.config.scale.partition_rows)?
@@ -372,9 +370,8 @@ impl Timings {
 /// comment), the whole-run facts counted first.
 pub fn audit(mut people: Context) -> Result<Audited> {
     let mut timings = Timings::default();
-    let stage = people.ledgers.staged.take();
-    let work = match &stage {
-        Some(parts) => staged(&people, parts, &mut timings)?,
+    let work = match people.ledgers.staged.take() {
+        Some(parts) => staged(&people, &parts, &mut timings)?,
         None => in_memory(&people, &mut timings)?,
     };
     people.whole = std::sync::Arc::new(work.whole);
@@ -390,7 +387,7 @@ pub fn audit(mut people: Context) -> Result<Audited> {
                 let l = &people.ledgers;
                 (l.payments.clone(), l.allocations.clone())
             }
-            Unit::Rows(part) => take(&people, part)?,
+            Unit::Rows(part) => part.take(&people.ledgers.payments, &people.ledgers.allocations)?,
             Unit::Staged(parts, group) => {
                 let mut read = Vec::new();
                 for &g in group {
