@@ -202,8 +202,10 @@ pub fn stage(data: &Path, out: &Path, config: &Config) -> Result<Staged> {
     let ledgers = Ledgers::load_with(data, config, false)?;
     let (payments, allocations) = (ledgers.payments.clone(), ledgers.allocations.clone());
     // Cut as a run would: the people (who is who decides what belongs together) first.
-    let people =
-        crate::context::Context::people(ledgers.clone(), config.clone(), crate::parse::today())?;
+    // Only the registry decides that: deaths and officials would be matched for nothing.
+    let mut registry = ledgers.clone();
+    (registry.deaths, registry.officials) = (None, None);
+    let people = crate::context::Context::people(registry, config.clone(), crate::parse::today())?;
     let parts = crate::partition::plan(&people, config.scale.partition_rows)?;
     drop(people);
     std::fs::create_dir_all(out).map_err(|e| write_error(out, e))?;

@@ -377,6 +377,9 @@ pub fn audit(mut people: Context) -> Result<Audited> {
     people.whole = std::sync::Arc::new(work.whole);
     let units = work.units;
     let base = people.timings.len();
+    // Each part's context copies the ledgers' accounting; the rejects (a dirty export has
+    // hundreds of thousands) are only needed by the reports, so they wait outside.
+    let rejects = std::mem::take(&mut people.ledgers.rejects);
     let mut findings = crate::findings::empty_frame()?;
     let mut digits = crate::analytics::DigitCounts::default();
     let (mut named_payments, mut named_allocations) = (Vec::new(), Vec::new());
@@ -433,6 +436,7 @@ pub fn audit(mut people: Context) -> Result<Audited> {
     // The whole ledgers are not needed past this point.
     people.ledgers.payments = people.ledgers.payments.clear();
     people.ledgers.allocations = people.ledgers.allocations.clear();
+    people.ledgers.rejects = rejects;
     let mut context = people.with_payments(payments, allocations)?;
     context.timings.truncate(base);
     Ok(Audited {
