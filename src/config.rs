@@ -221,6 +221,10 @@ min_allocations = 20
 # the province, at about 380 bytes per row of the part. A county of 200,000
 # beneficiaries (1.9 million payment and allocation rows) is two parts.
 partition_rows = 1000000
+# `fundaudit stage` reads a plain CSV payments or allocations file (UTF-8, no quote
+# characters, header on line 1) this many rows at a time, so staging a province holds a
+# chunk of the file and not all of it. Other files are read whole.
+read_rows = 1000000
 
 [status]
 # A bank file's transfer status (交易状态/处理结果 …) values beyond the built-in ones
@@ -349,6 +353,12 @@ pub struct Completeness {
 #[serde(deny_unknown_fields)]
 pub struct Scale {
     pub partition_rows: usize,
+    #[serde(default = "default_read_rows")]
+    pub read_rows: usize,
+}
+
+fn default_read_rows() -> usize {
+    1_000_000
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]

@@ -111,3 +111,155 @@ fn a_run_on_the_stage_finds_what_a_run_on_the_files_finds() {
         .assert()
         .code(2);
 }
+
+/// A plain CSV staged a few rows at a time must come out as the file read whole: the
+/// rows, rejects, counts, bank settlement, totals check and findings. Everything that
+/// crosses chunks is planted across them: a payment id repeated far below its first
+/// use, a reversal and a return of payments many chunks above, a 合计 over the whole
+/// file, a blank line and a ragged row in the middle.
+#[test]
+fn a_file_staged_in_chunks_is_the_file_read_whole() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    generate(&data, 1500, 8, &[]);
+    let path = data.join("payments.csv");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let rows: Vec<&str> = text.lines().collect();
+    let field = |line: usize, i: usize| rows[line - 1].split(',').nth(i).unwrap().to_string();
+    // Row at line `line` again, with another id, amount and status.
+    let again = |line: usize, id: &str, amount: &str, status: &str| {
+        let mut f: Vec<String> = rows[line - 1].split(',').map(str::to_string).collect();
+        f[0] = id.to_string();
+        f[5] = amount.to_string();
+        format!("{},{status}", f.join(","))
+    };
+    let mut out = vec![format!("{},status", rows[0])];
+    for (i, row) in rows.iter().enumerate().skip(1) {
+        out.push(format!("{row},{}", if i % 3 == 0 { "成功" } else { "" }));
+        if i == 300 {
+            out.push(String::new());
+            out.push("P-RAGGED,A1,B1,某人,6228,1.00,2025-01-01,低保金,成功,多出一列".into());
+            out.push("P-BADAMT,A1,B1,某人,6228,十元,2025-01-01,低保金,".into());
+        }
+    }
+    let amount = |line: usize| field(line, 5);
+    out.push(again(6, "P-REV-1", &format!("-{}", amount(6)), "冲正"));
+    out.push(again(11, "P-RET-1", &amount(11), "退票"));
+    out.push(again(21, "P-FAIL-1", &amount(21), "失败"));
+    out.push(again(31, "P-UNK-1", &amount(31), "待清算"));
+    out.push(again(41, &field(41, 0), "1.23", ""));
+    out.push("合计,,,,,99999.00,,,".into());
+    std::fs::write(&path, out.join("\n") + "\n").unwrap();
+    // An allocation id met again, thousands of lines below.
+    let alloc_path = data.join("allocations.csv");
+    let mut allocs = std::fs::read_to_string(&alloc_path).unwrap();
+    let second = allocs.lines().nth(1).unwrap().to_string();
+    allocs.push_str(&second);
+    allocs.push('\n');
+    std::fs::write(&alloc_path, allocs).unwrap();
+
+    let config = dir.path().join("small.toml");
+    std::fs::write(&config, "[scale]\nread_rows = 40\npartition_rows = 3000\n").unwrap();
+    let stage = dir.path().join("stage");
+    stage_folder(&data, &stage, Some(&config));
+    let left: Vec<String> = std::fs::read_dir(&stage)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().to_string())
+        .filter(|n| n.starts_with('.'))
+        .collect();
+    assert!(
+        left.is_empty(),
+        "temporary files left in the stage: {left:?}"
+    );
+    let run = |input: &std::path::Path, name: &str| {
+        let out = dir.path().join(name);
+        fundaudit()
+            .args(["run", "--quiet", "--no-ledger", "--as-of", "2026-03-31"])
+            .arg("--config")
+            .arg(&config)
+            .arg("--data")
+            .arg(input)
+            .arg("--out")
+            .arg(&out)
+            .assert()
+            .code(predicates::ord::lt(5));
+        out
+    };
+    // The raw folder is read whole by `run`: the reference.
+    let (whole, chunked) = (run(&data, "whole"), run(&stage, "chunked"));
+    let summary = |out: &std::path::Path| -> serde_json::Value {
+        serde_json::from_slice(&std::fs::read(out.join("summary.json")).unwrap()).unwrap()
+    };
+    let (a, b) = (summary(&whole), summary(&chunked));
+    let files = |s: &serde_json::Value| -> Vec<serde_json::Value> {
+        s["files"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| {
+                let keep = [
+                    "file",
+                    "rows_read",
+                    "rows_used",
+                    "rows_rejected",
+                    "skipped",
+                    "warnings",
+                ];
+                keep.iter().map(|k| f[*k].clone()).collect()
+            })
+            .collect()
+    };
+    assert_eq!(files(&a), files(&b));
+    let formats: Vec<String> = b["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["format"].as_str().unwrap().to_string())
+        .collect();
+    assert!(
+        formats
+            .iter()
+            .filter(|f| f.contains("read in chunks"))
+            .count()
+            == 2,
+        "{formats:?}"
+    );
+    for key in [
+        "rows_read",
+        "rows_used",
+        "rows_rejected",
+        "findings",
+        "cases",
+        "settled",
+    ] {
+        assert_eq!(a[key], b[key], "{key}");
+    }
+    assert_eq!(b["settled"]["reversals"], 1);
+    assert_eq!(b["settled"]["returned"], 1);
+    assert!(b["settled"]["failed"].as_u64().unwrap() >= 1);
+    let rejects = std::fs::read_to_string(chunked.join("rejects.csv")).unwrap();
+    assert_eq!(
+        std::fs::read_to_string(whole.join("rejects.csv")).unwrap(),
+        rejects
+    );
+    for planted in [
+        "duplicate payment_id (first at line 41)",
+        "duplicate allocation_id (first at line 2)",
+        "unknown transfer status",
+        "but the header has",
+    ] {
+        assert!(
+            rejects.contains(planted),
+            "{planted} not in rejects:\n{rejects}"
+        );
+    }
+    let warnings = b["files"].to_string();
+    assert!(
+        warnings.contains("states 99,999.00 yuan") || warnings.contains("states 99999.00 yuan"),
+        "{warnings}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(whole.join("findings.csv")).unwrap(),
+        std::fs::read_to_string(chunked.join("findings.csv")).unwrap()
+    );
+}

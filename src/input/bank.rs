@@ -105,6 +105,16 @@ pub struct Settled {
 }
 
 impl Settled {
+    /// Both counts together: a stage settles its payments a part at a time.
+    pub fn add(&mut self, other: &Settled) {
+        self.failed += other.failed;
+        self.failed_fen += other.failed_fen;
+        self.returned += other.returned;
+        self.returned_fen += other.returned_fen;
+        self.reversals += other.reversals;
+        self.reversed_fen += other.reversed_fen;
+    }
+
     pub fn is_empty(&self) -> bool {
         *self == Settled::default()
     }
@@ -124,6 +134,20 @@ impl Settled {
     }
 }
 
+/// Whether any row of `payments` has a transfer status or a negative amount: else
+/// [`settle`] has nothing to do.
+pub fn needs_settling(payments: &DataFrame) -> bool {
+    let has_status = payments
+        .column("status")
+        .is_ok_and(|c| c.null_count() < c.len());
+    let has_negative = payments
+        .column("amount_fen")
+        .ok()
+        .and_then(|c| c.i64().ok().map(|ca| ca.iter().flatten().any(|v| v < 0)))
+        .unwrap_or(false);
+    has_status || has_negative
+}
+
 /// The payments that are money paid, the rows rejected (unknown status, unplaced
 /// reversal), and what was settled.
 pub fn settle(
@@ -133,15 +157,7 @@ pub fn settle(
     let n = payments.height();
     // The common case — no status values, no negative amounts — has nothing to settle:
     // leave a million payments as they are.
-    let has_status = payments
-        .column("status")
-        .is_ok_and(|c| c.null_count() < c.len());
-    let has_negative = payments
-        .column("amount_fen")
-        .ok()
-        .and_then(|c| c.i64().ok().map(|ca| ca.iter().flatten().any(|v| v < 0)))
-        .unwrap_or(false);
-    if !has_status && !has_negative {
+    if !needs_settling(&payments) {
         return Ok((payments, Vec::new(), Settled::default()));
     }
     let statuses = frame::text(&payments, "status")?;

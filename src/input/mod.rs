@@ -7,6 +7,7 @@
 //! numbers cleaned text; everything else stays as written.
 
 pub mod bank;
+pub mod chunks;
 pub mod headers;
 pub mod read;
 pub mod shape;
@@ -236,86 +237,164 @@ impl Ledgers {
                 ));
             }
         }
-        let mut unused = plan.unused;
+        let mut unused = std::mem::take(&mut plan.unused);
+        let mut read =
+            |spec: &FileSpec| read_ledger(dir, config, &plan, spec, screening, &mut unused);
+        let beneficiaries = read(&BENEFICIARIES)?;
+        let allocations = read(&ALLOCATIONS)?;
+        let payments = read(&PAYMENTS)?;
+        let deaths = read(&DEATHS)?;
+        let officials = read(&OFFICIALS)?;
+        let (payments, settled) = payments.settle(config)?;
+        let lists = read_lists(dir, config, &mut unused)?;
+        Ok(Ledgers::assemble(
+            [beneficiaries, allocations, payments, deaths, officials],
+            lists,
+            unused,
+            settled,
+        ))
+    }
+
+    /// The ledgers from what was read of each (beneficiaries, allocations, payments,
+    /// deaths, officials), the rejects and file counts in that order, the lists' last.
+    pub(crate) fn assemble(
+        ledgers: [Read; 5],
+        lists: Read<Vec<Option<DataFrame>>>,
+        unused: Vec<String>,
+        settled: bank::Settled,
+    ) -> Ledgers {
         let mut rejects = Vec::new();
         let mut counts = Vec::new();
-        let mut take = |spec: &FileSpec| -> Result<Option<DataFrame>> {
-            let files = plan.files.get(spec.stem).cloned().unwrap_or_default();
-            if files.is_empty() {
-                if spec.optional || (screening && spec.stem == PAYMENTS.stem) {
-                    return Ok(None);
-                }
-                return Err(Error::MissingFile {
-                    path: format!(
-                        "{} (or {}.{}, a folder {}/, or a file named in Chinese; see [inputs] in `fundaudit config`)",
-                        dir.join(spec.file).display(),
-                        spec.stem,
-                        read::EXTENSIONS.join(", ."),
-                        dir.join(spec.stem).display()
-                    ),
-                });
-            }
-            let options = InputOptions::for_file(config, spec);
-            let mut parts = Vec::new();
-            for path in &files {
-                parts.extend(load_parts(path, spec, &options, &mut unused)?);
-            }
-            let stacked = stack::stack(spec, parts)?;
-            rejects.extend(stacked.rejects);
-            counts.extend(stacked.counts);
-            Ok(Some(stacked.frame))
-        };
-        let beneficiaries = take(&BENEFICIARIES)?.unwrap_or_default();
-        let allocations = take(&ALLOCATIONS)?.unwrap_or_default();
-        let payments = take(&PAYMENTS)?.unwrap_or_default();
-        let deaths = take(&DEATHS)?;
-        let officials = take(&OFFICIALS)?;
-        // Only money that left and stayed gone is a payment to the rules.
-        let (payments, bank_rejects, settled) = if payments.width() == 0 {
-            (payments, Vec::new(), bank::Settled::default())
-        } else {
-            bank::settle(payments, &config.status)?
-        };
-        for r in &bank_rejects {
-            if let Some(c) = counts.iter_mut().find(|c| c.label() == r.file) {
-                c.rows_used -= 1;
-                c.rows_rejected += 1;
-            }
-        }
-        rejects.extend(bank_rejects);
-        // Reference lists: `<file>.<ext>` in the data folder, loaded like the ledgers.
-        let mut lists = Vec::new();
-        for list in &config.lists {
-            match find_stem(dir, &list.file) {
-                Some(path) => {
-                    let loaded = load_file_with(&path, &LIST, &InputOptions::default())?;
-                    rejects.extend(loaded.rejects);
-                    counts.push(loaded.count);
-                    lists.push(Some(loaded.frame));
-                }
-                None => {
-                    unused.push(format!(
-                        "lists: no file {}.* in the data folder for {} ({})",
-                        list.file, list.rule, list.label
-                    ));
-                    lists.push(None);
-                }
-            }
-        }
-        Ok(Ledgers {
-            beneficiaries,
-            allocations,
-            payments,
+        let [beneficiaries, allocations, payments, deaths, officials] = ledgers.map(|r| {
+            rejects.extend(r.rejects);
+            counts.extend(r.counts);
+            r.frame
+        });
+        rejects.extend(lists.rejects);
+        counts.extend(lists.counts);
+        Ledgers {
+            beneficiaries: beneficiaries.unwrap_or_default(),
+            allocations: allocations.unwrap_or_default(),
+            payments: payments.unwrap_or_default(),
             deaths,
             officials,
             rejects,
             counts,
             unused,
             settled,
-            lists,
+            lists: lists.frame,
             staged: None,
-        })
+        }
     }
+}
+
+/// One ledger as read: its frame (None for an optional file that is absent, or payments
+/// in a screen), its rejects and the account of each of its files.
+pub(crate) struct Read<T = Option<DataFrame>> {
+    pub frame: T,
+    pub rejects: Vec<Reject>,
+    pub counts: Vec<FileCount>,
+}
+
+impl Read {
+    /// Payments as money that left and stayed gone (see [`bank::settle`]): failed,
+    /// returned and reversed transfers leave, and rows the bank's status makes
+    /// unplaceable are rejected.
+    pub(crate) fn settle(
+        mut self,
+        config: &crate::config::Config,
+    ) -> Result<(Read, bank::Settled)> {
+        let Some(frame) = self.frame.take().filter(|f| f.width() > 0) else {
+            return Ok((self, bank::Settled::default()));
+        };
+        let (paid, bank_rejects, settled) = bank::settle(frame, &config.status)?;
+        self.frame = Some(paid);
+        self.reject_settled(bank_rejects);
+        Ok((self, settled))
+    }
+
+    /// Rows the bank's status rejected, counted against their files.
+    pub(crate) fn reject_settled(&mut self, bank_rejects: Vec<Reject>) {
+        for r in &bank_rejects {
+            if let Some(c) = self.counts.iter_mut().find(|c| c.label() == r.file) {
+                c.rows_used -= 1;
+                c.rows_rejected += 1;
+            }
+        }
+        self.rejects.extend(bank_rejects);
+    }
+}
+
+/// Reads and stacks the files of one ledger (which files: see [`sources::plan`]).
+fn read_ledger(
+    dir: &Path,
+    config: &crate::config::Config,
+    plan: &sources::Plan,
+    spec: &FileSpec,
+    screening: bool,
+    unused: &mut Vec<String>,
+) -> Result<Read> {
+    let files = plan.files.get(spec.stem).cloned().unwrap_or_default();
+    if files.is_empty() {
+        if spec.optional || (screening && spec.stem == PAYMENTS.stem) {
+            return Ok(Read {
+                frame: None,
+                rejects: Vec::new(),
+                counts: Vec::new(),
+            });
+        }
+        return Err(Error::MissingFile {
+            path: format!(
+                "{} (or {}.{}, a folder {}/, or a file named in Chinese; see [inputs] in `fundaudit config`)",
+                dir.join(spec.file).display(),
+                spec.stem,
+                read::EXTENSIONS.join(", ."),
+                dir.join(spec.stem).display()
+            ),
+        });
+    }
+    let options = InputOptions::for_file(config, spec);
+    let mut parts = Vec::new();
+    for path in &files {
+        parts.extend(load_parts(path, spec, &options, unused)?);
+    }
+    let stacked = stack::stack(spec, parts)?;
+    Ok(Read {
+        frame: Some(stacked.frame),
+        rejects: stacked.rejects,
+        counts: stacked.counts,
+    })
+}
+
+/// Reference lists: `<file>.<ext>` in the data folder, loaded like the ledgers.
+fn read_lists(
+    dir: &Path,
+    config: &crate::config::Config,
+    unused: &mut Vec<String>,
+) -> Result<Read<Vec<Option<DataFrame>>>> {
+    let mut lists = Read {
+        frame: Vec::new(),
+        rejects: Vec::new(),
+        counts: Vec::new(),
+    };
+    for list in &config.lists {
+        match find_stem(dir, &list.file) {
+            Some(path) => {
+                let loaded = load_file_with(&path, &LIST, &InputOptions::default())?;
+                lists.rejects.extend(loaded.rejects);
+                lists.counts.push(loaded.count);
+                lists.frame.push(Some(loaded.frame));
+            }
+            None => {
+                unused.push(format!(
+                    "lists: no file {}.* in the data folder for {} ({})",
+                    list.file, list.rule, list.label
+                ));
+                lists.frame.push(None);
+            }
+        }
+    }
+    Ok(lists)
 }
 
 /// The file for a spec in a folder: `<stem>.csv`, or the first of the other supported
@@ -426,6 +505,40 @@ pub fn load_file_with(path: &Path, spec: &FileSpec, options: &InputOptions) -> R
         return Err(Error::MissingFile { path: shown });
     }
     let table = read_table(path, spec, options)?;
+    let mut loaded = load_table(table, path, spec, options, &mut Carry::default())?;
+    loaded.count.seconds = clock.elapsed().as_secs_f64();
+    // Progress on the terminal (hidden by --quiet): a county's folder of monthly files
+    // or a province's ledger takes long enough to wonder whether anything is happening.
+    tracing::info!(
+        file = %shown,
+        rows = loaded.count.rows_read,
+        rejected = loaded.count.rows_rejected,
+        seconds = loaded.count.seconds,
+        "read {} rows of {shown}",
+        loaded.count.rows_read
+    );
+    Ok(loaded)
+}
+
+/// What checking a file's rows carries from one chunk of it to the next (see
+/// [`chunks`]): the keys seen, and the amounts for its totals. A file read whole starts
+/// and ends with a fresh one.
+#[derive(Default)]
+pub struct Carry {
+    keys: validate::KeyIndex,
+    /// Kept only when more chunks follow.
+    totals: Option<Totals>,
+}
+
+/// Maps a table's headers, takes out its footer rows and validates every cell.
+fn load_table(
+    table: Table,
+    path: &Path,
+    spec: &FileSpec,
+    options: &InputOptions,
+    carry: &mut Carry,
+) -> Result<Loaded> {
+    let shown = path.display().to_string();
     let raw = table.raw;
     let mut frame = raw.frame;
     let headers = clean_headers(&frame);
@@ -474,7 +587,8 @@ pub fn load_file_with(path: &Path, spec: &FileSpec, options: &InputOptions) -> R
         .filter(|n| spec.column(n).is_some())
         .collect();
     fields.sort();
-    let (mut frame, lines, skipped, warnings) = skip_footer_rows(frame, raw.lines, spec, &shown)?;
+    let (mut frame, lines, skipped, warnings) =
+        skip_footer_rows(frame, raw.lines, spec, &shown, carry.totals.as_mut())?;
     // Columns the file lacks that its title names unambiguously (a township's roster
     // rarely repeats the township on every row).
     let mut from_title = Vec::new();
@@ -490,7 +604,8 @@ pub fn load_file_with(path: &Path, spec: &FileSpec, options: &InputOptions) -> R
             }
         }
     }
-    let mut loaded = validate::validate_rows(frame, Some(&lines), &shown, spec, &headers)?;
+    let mut loaded =
+        validate::validate_rows(frame, Some(&lines), &shown, spec, &headers, &carry.keys)?;
     // Rows that could not even be split into fields count as read and rejected.
     loaded.count.rows_read += raw.rejects.len();
     loaded.count.rows_rejected += raw.rejects.len();
@@ -509,17 +624,6 @@ pub fn load_file_with(path: &Path, spec: &FileSpec, options: &InputOptions) -> R
         r
     }));
     loaded.rejects.sort_by_key(|r| r.line);
-    loaded.count.seconds = clock.elapsed().as_secs_f64();
-    // Progress on the terminal (hidden by --quiet): a county's folder of monthly files
-    // or a province's ledger takes long enough to wonder whether anything is happening.
-    tracing::info!(
-        file = %shown,
-        rows = loaded.count.rows_read,
-        rejected = loaded.count.rows_rejected,
-        seconds = loaded.count.seconds,
-        "read {} rows of {shown}",
-        loaded.count.rows_read
-    );
     Ok(loaded)
 }
 
@@ -535,20 +639,54 @@ fn key_column(spec: &FileSpec) -> &'static str {
 
 type Footers = (DataFrame, Vec<usize>, Vec<SkippedRow>, Vec<String>);
 
+/// The amounts of a file's data rows so far, for checking a total met in a later chunk
+/// of a file read a chunk at a time: since the last 小计, and from the start.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Totals {
+    since: i64,
+    from_start: i64,
+}
+
+/// A row's amount for the totals check: unreadable amounts count as nothing.
+fn row_fen(amounts: Option<&StringChunked>, i: usize) -> i64 {
+    amounts
+        .and_then(|a| a.get(i))
+        .and_then(|v| crate::parse::parse_amount_fen(v).ok())
+        .unwrap_or(0)
+}
+
 /// Takes total, note and blank rows out of the data (see [`shape::classify`]) and checks
 /// each total's amount against the rows above it: 合计/总计 against every data row before
 /// it, 小计 against the rows since the previous total. A total that does not add up is a
-/// warning, since it is itself a fact an auditor wants to see.
+/// warning, since it is itself a fact an auditor wants to see. `carry` holds the sums of
+/// the file's earlier chunks, and is brought up to the end of this one.
 fn skip_footer_rows(
     frame: DataFrame,
     lines: Option<Vec<usize>>,
     spec: &FileSpec,
     file: &str,
+    carry: Option<&mut Totals>,
 ) -> Result<Footers> {
     let height = frame.height();
     let lines = lines.unwrap_or_else(|| (2..height + 2).collect());
+    let amounts = frame.column("amount").and_then(|c| c.str().cloned()).ok();
+    // The rows after the last total of this chunk, added to the carried sums (in
+    // parallel: a chunk is a million rows, and most have no total at all).
+    let carry_rest = |carry: Option<&mut Totals>, from: usize, skip: &[bool]| {
+        if let Some(t) = carry {
+            use rayon::prelude::*;
+            let fen: i64 = (from..height)
+                .into_par_iter()
+                .filter(|&j| !skip.get(j).copied().unwrap_or(false))
+                .map(|j| row_fen(amounts.as_ref(), j))
+                .sum();
+            t.since += fen;
+            t.from_start += fen;
+        }
+    };
     let key = key_column(spec);
     let Ok(key_values) = frame.column(key).and_then(|c| c.str().cloned()) else {
+        carry_rest(carry, 0, &[]);
         return Ok((frame, lines, Vec::new(), Vec::new()));
     };
     // Only rows without a key, or whose key is itself a marker, can be anything but data.
@@ -565,6 +703,7 @@ fn skip_footer_rows(
         .map(|(i, _)| i)
         .collect();
     if candidates.is_empty() {
+        carry_rest(carry, 0, &[]);
         return Ok((frame, lines, Vec::new(), Vec::new()));
     }
     let texts: Vec<StringChunked> = frame
@@ -600,31 +739,28 @@ fn skip_footer_rows(
         }
     }
     let mut warnings = Vec::new();
-    if let (false, Ok(amounts)) = (
-        totals.is_empty(),
-        frame.column("amount").and_then(|c| c.str().cloned()),
-    ) {
-        let fen = |i: usize| {
-            amounts
-                .get(i)
-                .and_then(|v| crate::parse::parse_amount_fen(v).ok())
-        };
-        let (mut since, mut from_start, mut last) = (0i64, 0i64, 0usize);
+    let mut sums = carry.as_deref().copied().unwrap_or_default();
+    let mut last = 0usize;
+    if amounts.is_some() {
         for (i, text) in totals {
             for (j, skipped) in skip.iter().enumerate().take(i).skip(last) {
                 if !skipped {
-                    let v = fen(j).unwrap_or(0);
-                    since += v;
-                    from_start += v;
+                    let v = row_fen(amounts.as_ref(), j);
+                    sums.since += v;
+                    sums.from_start += v;
                 }
             }
             last = i + 1;
             let expected = if text.contains("小计") {
-                since
+                sums.since
             } else {
-                from_start
+                sums.from_start
             };
-            if let Some(stated) = fen(i) {
+            let stated = amounts
+                .as_ref()
+                .and_then(|a| a.get(i))
+                .and_then(|v| crate::parse::parse_amount_fen(v).ok());
+            if let Some(stated) = stated {
                 if stated != expected {
                     warnings.push(format!(
                         "{file} row {}: `{}` states {} yuan but the rows above add up to {} yuan",
@@ -635,8 +771,12 @@ fn skip_footer_rows(
                     ));
                 }
             }
-            since = 0;
+            sums.since = 0;
         }
+    }
+    if let Some(carry) = carry {
+        *carry = sums;
+        carry_rest(Some(carry), last, &skip);
     }
     let keep: Vec<bool> = skip.iter().map(|s| !s).collect();
     let frame = frame.filter(&BooleanChunked::from_slice("keep".into(), &keep))?;

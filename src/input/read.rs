@@ -152,7 +152,7 @@ pub fn sniff_delimiter(text: &[u8]) -> u8 {
         .map_or(b',', |c| c.0)
 }
 
-fn text_options(separator: u8) -> CsvReadOptions {
+pub(super) fn text_options(separator: u8) -> CsvReadOptions {
     CsvReadOptions::default()
         .with_has_header(true)
         // Zero rows of inference: every column is text until we say otherwise.
@@ -160,7 +160,7 @@ fn text_options(separator: u8) -> CsvReadOptions {
         .map_parse_options(move |o| o.with_separator(separator))
 }
 
-fn delimiter_name(separator: u8) -> &'static str {
+pub(super) fn delimiter_name(separator: u8) -> &'static str {
     match separator {
         b'\t' => "tab-separated",
         b';' => "semicolon-separated",

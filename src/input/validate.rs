@@ -20,6 +20,29 @@ enum Parsed {
     Fen(Vec<Option<i64>>),
 }
 
+/// The keys a file has shown so far and the line of each, so a key met again is
+/// rejected as a duplicate naming the first — across the chunks of a file read a chunk at
+/// a time too (see [`super::chunks`]). Keys are kept as 128-bit hashes: 24 bytes a row
+/// whatever the key's length, and a false "duplicate" is as likely as two random 128-bit
+/// numbers being equal.
+#[derive(Default)]
+pub struct KeyIndex(std::sync::Mutex<FxHashMap<(u64, u64), u32>>);
+
+impl KeyIndex {
+    /// The line of an earlier row with this key, or None after recording this one.
+    fn first(seen: &mut FxHashMap<(u64, u64), u32>, key: &str, line: usize) -> Option<usize> {
+        let h = xxhash_rust::xxh3::xxh3_128(key.as_bytes());
+        let h = ((h >> 64) as u64, h as u64);
+        match seen.entry(h) {
+            std::collections::hash_map::Entry::Occupied(e) => Some(*e.get() as usize),
+            std::collections::hash_map::Entry::Vacant(e) => {
+                e.insert(line.min(u32::MAX as usize) as u32);
+                None
+            }
+        }
+    }
+}
+
 /// Checks every cell the spec cares about; returns the good rows, typed, and the rejects.
 pub fn validate(raw: DataFrame, file: &str, spec: &FileSpec) -> Result<Loaded> {
     let headers: Vec<String> = raw
@@ -27,17 +50,19 @@ pub fn validate(raw: DataFrame, file: &str, spec: &FileSpec) -> Result<Loaded> {
         .iter()
         .map(|s| s.to_string())
         .collect();
-    validate_rows(raw, None, file, spec, &headers)
+    validate_rows(raw, None, file, spec, &headers, &KeyIndex::default())
 }
 
 /// As [`validate`], with the source line of each row when rows were skipped before.
-/// `headers` are the file's own headers, for the message when a column is missing.
+/// `headers` are the file's own headers, for the message when a column is missing;
+/// `keys` the keys of the file's earlier rows (a fresh index for a file read whole).
 pub(super) fn validate_rows(
     raw: DataFrame,
     lines: Option<&[usize]>,
     file: &str,
     spec: &FileSpec,
     headers: &[String],
+    keys: &KeyIndex,
 ) -> Result<Loaded> {
     let line_of = |row: usize| lines.and_then(|l| l.get(row).copied()).unwrap_or(row + 2);
     let found: Vec<String> = raw
@@ -95,7 +120,7 @@ pub(super) fn validate_rows(
     // Columns are checked in parallel; each reports its problems by row.
     let checked: Vec<(Parsed, Vec<CellProblem>)> = present
         .par_iter()
-        .map(|c| Ok(check_column(df.column(c.name)?.str()?, c, &line_of)))
+        .map(|c| Ok(check_column(df.column(c.name)?.str()?, c, &line_of, keys)))
         .collect::<PolarsResult<_>>()?;
     let mut bad = vec![false; height];
     let mut rejects = Vec::new();
@@ -210,6 +235,7 @@ fn check_column(
     values: &StringChunked,
     c: &ColumnSpec,
     line_of: &(dyn Fn(usize) -> usize + Sync),
+    keys: &KeyIndex,
 ) -> (Parsed, Vec<CellProblem>) {
     let height = values.len();
     let mut problems: Vec<CellProblem> = Vec::new();
@@ -243,20 +269,19 @@ fn check_column(
     }
     let p = match c.field {
         Field::Key => {
-            let mut seen: FxHashMap<&str, usize> = FxHashMap::default();
+            // Only the key column uses the index: the lock is taken once, uncontended.
+            let mut seen = keys.0.lock().unwrap_or_else(|e| e.into_inner());
             seen.reserve(height);
             for (row, v) in values.iter().enumerate() {
                 match v {
                     None => reject(row, v, format!("{} is empty", c.name)),
                     Some(s) => {
-                        if let Some(first) = seen.get(s) {
+                        if let Some(first) = KeyIndex::first(&mut seen, s, line_of(row)) {
                             reject(
                                 row,
                                 v,
-                                format!("duplicate {} (first at line {})", c.name, line_of(*first)),
+                                format!("duplicate {} (first at line {first})", c.name),
                             );
-                        } else {
-                            seen.insert(s, row);
                         }
                     }
                 }

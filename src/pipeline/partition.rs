@@ -64,10 +64,11 @@ const ALLOCATION: u8 = 0;
 const ACCOUNT: u8 = 1;
 const UNREGISTERED: u8 = 2;
 const PERSON: u8 = 3;
+const LOOSE_AMOUNT: u8 = 4;
 
 /// A row's keys as 64-bit hashes, 0 for none. Two keys that collide (one pair in about
 /// 10^5 runs of a province) join their components: a part grows, no finding changes.
-type RowKeys = [u64; 3];
+pub type RowKeys = [u64; 3];
 
 fn hash_of<T: std::hash::Hash>(kind: u8, value: T) -> u64 {
     use std::hash::BuildHasher;
@@ -95,15 +96,19 @@ fn person_key(people: &Context, ben: Option<&str>) -> u64 {
 /// Cuts the ledgers of `people` (the whole run's payments and allocations) into parts of
 /// at most `max_rows` rows each, a component larger than that being a part of its own.
 pub fn plan(people: &Context, max_rows: usize) -> PolarsResult<Vec<Part>> {
-    use rayon::prelude::*;
     let (payments, allocations) = (&people.ledgers.payments, &people.ledgers.allocations);
+    let mut keys = allocation_keys(people, allocations)?;
+    keys.extend(payment_keys(people, payments, false)?);
+    Ok(cut(keys, allocations.height(), max_rows))
+}
+
+/// The keys of each allocation row: its id and its person.
+pub fn allocation_keys(people: &Context, allocations: &DataFrame) -> PolarsResult<Vec<RowKeys>> {
+    use rayon::prelude::*;
     let alloc_ids = frame::text(allocations, "allocation_id")?;
     let alloc_bens = frame::text(allocations, "beneficiary_id")?;
-    let pay_allocs = frame::text(payments, "allocation_id")?;
-    let pay_bens = frame::text(payments, "beneficiary_id")?;
-    let pay_accounts = frame::text(payments, "payee_account")?;
     // Hashing reads every id's bytes: in parallel, before the one-thread union-find.
-    let mut keys: Vec<RowKeys> = (0..alloc_ids.len())
+    Ok((0..alloc_ids.len())
         .into_par_iter()
         .map(|i| {
             [
@@ -112,19 +117,48 @@ pub fn plan(people: &Context, max_rows: usize) -> PolarsResult<Vec<Part>> {
                 0,
             ]
         })
-        .collect();
+        .collect())
+}
+
+/// The keys of each payment row: its allocation, its person and its payee account.
+/// With `unsettled` (payments not yet netted against the bank's returns and reversals,
+/// see [`crate::input::bank::settle`]) a row with neither allocation nor account is
+/// joined to every such row of its amount, which is what a reversal pairs by then.
+pub fn payment_keys(
+    people: &Context,
+    payments: &DataFrame,
+    unsettled: bool,
+) -> PolarsResult<Vec<RowKeys>> {
+    use rayon::prelude::*;
+    let pay_allocs = frame::text(payments, "allocation_id")?;
+    let pay_bens = frame::text(payments, "beneficiary_id")?;
+    let pay_accounts = frame::text(payments, "payee_account")?;
+    let fen = if unsettled {
+        frame::int(payments, "amount_fen")?
+    } else {
+        Vec::new()
+    };
     // A payment belongs to its allocation's person when the allocation is known, else to
     // the person the bank recorded: joining it to both is never wrong, only coarser when
     // they differ (a payment to someone other than allocated).
-    keys.par_extend((0..pay_allocs.len()).into_par_iter().map(|r| {
-        [
-            text_key(ALLOCATION, pay_allocs[r]),
-            person_key(people, pay_bens[r]),
-            text_key(ACCOUNT, pay_accounts[r]),
-        ]
-    }));
-    drop((alloc_ids, alloc_bens, pay_allocs, pay_bens, pay_accounts));
+    Ok((0..pay_allocs.len())
+        .into_par_iter()
+        .map(|r| {
+            let account = text_key(ACCOUNT, pay_accounts[r]);
+            let allocation = text_key(ALLOCATION, pay_allocs[r]);
+            let account = if unsettled && account == 0 && allocation == 0 {
+                hash_of(LOOSE_AMOUNT, fen[r].unwrap_or(0).abs())
+            } else {
+                account
+            };
+            [allocation, person_key(people, pay_bens[r]), account]
+        })
+        .collect())
+}
 
+/// Parts of whole components from every row's keys: the allocations' first (the first
+/// `n_alloc` rows), then the payments'.
+pub fn cut(keys: Vec<RowKeys>, n_alloc: usize, max_rows: usize) -> Vec<Part> {
     // Key → dense id; each row joins its keys; each row's component is its first key's.
     let mut ids: FxHashMap<u64, u32> = FxHashMap::default();
     let mut c = Components { parent: Vec::new() };
@@ -166,7 +200,6 @@ pub fn plan(people: &Context, max_rows: usize) -> PolarsResult<Vec<Part>> {
     let mut part_of = vec![u32::MAX; loose + 1];
     let mut parts: Vec<Part> = vec![Part::default()];
     let mut filled = 0usize;
-    let n_alloc = allocations.height();
     for (i, &root) in first.iter().enumerate() {
         let slot = &mut part_of[root as usize];
         if *slot == u32::MAX {
@@ -185,7 +218,7 @@ pub fn plan(people: &Context, max_rows: usize) -> PolarsResult<Vec<Part>> {
             part.payments.push((i - n_alloc) as IdxSize);
         }
     }
-    Ok(parts)
+    parts
 }
 
 impl Part {

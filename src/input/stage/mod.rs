@@ -16,6 +16,10 @@ use std::path::{Path, PathBuf};
 use polars::prelude::*;
 use serde::{Deserialize, Serialize};
 
+mod write;
+
+pub use write::{stage, Staged};
+
 use super::{bank, FileCount, Ledgers, Reject};
 use crate::config::Config;
 use crate::error::{Error, Result};
@@ -173,101 +177,6 @@ fn read_parquet(
             path: path.display().to_string(),
             message: e.to_string(),
         })
-}
-
-/// What staging wrote, for the terminal.
-#[derive(Debug, Clone)]
-pub struct Staged {
-    pub files: usize,
-    pub rows: usize,
-    pub rejects: usize,
-    /// Parts the payments and allocations were cut into.
-    pub parts: usize,
-}
-
-/// Reads and validates `data` as `run` does and writes the stage into `out` (a new or
-/// empty folder; nothing else is touched).
-pub fn stage(data: &Path, out: &Path, config: &Config) -> Result<Staged> {
-    if out.exists()
-        && std::fs::read_dir(out)
-            .map_err(|e| write_error(out, e))?
-            .next()
-            .is_some()
-    {
-        return Err(Error::Argument(format!(
-            "refusing to stage into {}: the folder is not empty. Name a new folder",
-            out.display()
-        )));
-    }
-    let ledgers = Ledgers::load_with(data, config, false)?;
-    let (payments, allocations) = (ledgers.payments.clone(), ledgers.allocations.clone());
-    // Cut as a run would: the people (who is who decides what belongs together) first.
-    // Only the registry decides that: deaths and officials would be matched for nothing.
-    let mut registry = ledgers.clone();
-    (registry.deaths, registry.officials) = (None, None);
-    let people = crate::context::Context::people(registry, config.clone(), crate::parse::today())?;
-    let parts = crate::partition::plan(&people, config.scale.partition_rows)?;
-    drop(people);
-    std::fs::create_dir_all(out).map_err(|e| write_error(out, e))?;
-    write_frame(out, "beneficiaries", &ledgers.beneficiaries)?;
-    for (k, part) in parts.iter().enumerate() {
-        let (part_payments, part_allocations) = part.take(&payments, &allocations)?;
-        write_frame(out, &format!("payments-{k:04}"), &part_payments)?;
-        write_frame(out, &format!("allocations-{k:04}"), &part_allocations)?;
-    }
-    if let Some(d) = &ledgers.deaths {
-        write_frame(out, "deaths", d)?;
-    }
-    if let Some(o) = &ledgers.officials {
-        write_frame(out, "officials", o)?;
-    }
-    for (i, list) in ledgers.lists.iter().enumerate() {
-        if let Some(df) = list {
-            write_frame(out, &format!("list-{i}"), df)?;
-        }
-    }
-    // What was staged, for the manifests of runs on the stage (the files may be moved
-    // or replaced later; the stage is what those runs read).
-    let mut counts = ledgers.counts.clone();
-    {
-        use rayon::prelude::*;
-        counts.par_iter_mut().try_for_each(|c| -> Result<()> {
-            c.sha256 = Some(crate::runs::sha256_file(Path::new(&c.file))?);
-            Ok(())
-        })?;
-    }
-    let manifest = Manifest {
-        program: PROGRAM.into(),
-        version: env!("CARGO_PKG_VERSION").into(),
-        staged: crate::parse::now(),
-        source: data.display().to_string(),
-        input_settings: input_settings(config),
-        counts,
-        rejects: ledgers.rejects.clone(),
-        unused: ledgers.unused.clone(),
-        settled: ledgers.settled.clone(),
-        lists: ledgers.lists.iter().map(Option::is_some).collect(),
-        deaths: ledgers.deaths.is_some(),
-        officials: ledgers.officials.is_some(),
-        parts: parts.len(),
-        identity_settings: identity_settings(config),
-        payment_rows: payments.height(),
-        allocation_rows: allocations.height(),
-    };
-    // The manifest holds the rejected rows, personal information like the frames:
-    // readable by its owner only.
-    let path = out.join(MANIFEST);
-    let text = serde_json::to_string_pretty(&manifest).map_err(|e| write_error(&path, e))?;
-    use std::io::Write;
-    crate::privacy::create_private(&path)
-        .and_then(|mut f| f.write_all(text.as_bytes()))
-        .map_err(|e| write_error(&path, e))?;
-    Ok(Staged {
-        files: ledgers.counts.len(),
-        rows: ledgers.counts.iter().map(|c| c.rows_read).sum(),
-        rejects: ledgers.rejects.len(),
-        parts: parts.len(),
-    })
 }
 
 /// Loads a stage as the ledgers it was made from (see [`stage`]).
