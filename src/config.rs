@@ -225,6 +225,11 @@ partition_rows = 1000000
 # characters, header on line 1) this many rows at a time, so staging a province holds a
 # chunk of the file and not all of it. Other files are read whole.
 read_rows = 1000000
+# `run` on such files (plain CSV) larger than this many bytes together stages them on
+# the way, into a hidden folder beside the run's that it removes at the end: the run
+# then holds the registry and one part, not the ledgers (a province's 10 GB of CSV
+# would not fit in memory). Below it, the files are read whole: faster for a county.
+stage_bytes = 2000000000
 
 [status]
 # A bank file's transfer status (交易状态/处理结果 …) values beyond the built-in ones
@@ -355,6 +360,12 @@ pub struct Scale {
     pub partition_rows: usize,
     #[serde(default = "default_read_rows")]
     pub read_rows: usize,
+    #[serde(default = "default_stage_bytes")]
+    pub stage_bytes: u64,
+}
+
+fn default_stage_bytes() -> u64 {
+    2_000_000_000
 }
 
 fn default_read_rows() -> usize {

@@ -84,7 +84,16 @@ pub fn run(opts: &RunOptions) -> Result<RunOutcome> {
     let mut timings: Vec<(String, f64)> = Vec::new();
     tracing::info!(data = %opts.data_dir.display(), "loading inputs");
     let t = Instant::now();
-    let mut ledgers = input::Ledgers::load_with(&opts.data_dir, &opts.config, opts.screen)?;
+    // A province's CSV is staged on the way ([scale] stage_bytes): read in chunks, then
+    // a part at a time, instead of whole. The stage goes when the run ends.
+    let on_the_way = match opts.screen {
+        true => None,
+        false => input::stage::on_the_way(&opts.data_dir, &opts.config, &done)?,
+    };
+    let data = on_the_way
+        .as_ref()
+        .map_or(opts.data_dir.as_path(), |s| s.dir());
+    let mut ledgers = input::Ledgers::load_with(data, &opts.config, opts.screen)?;
     if opts.screen {
         ledgers.payments = screen::planned_payments(&ledgers, &opts.config)?;
     }

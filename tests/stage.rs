@@ -262,4 +262,31 @@ fn a_file_staged_in_chunks_is_the_file_read_whole() {
         std::fs::read_to_string(whole.join("findings.csv")).unwrap(),
         std::fs::read_to_string(chunked.join("findings.csv")).unwrap()
     );
+
+    // `run` on files past `[scale] stage_bytes` stages them on the way, beside its own
+    // folder, and removes that stage when done: the same run, nothing left behind.
+    std::fs::write(
+        &config,
+        "[scale]\nread_rows = 40\npartition_rows = 3000\nstage_bytes = 1\n",
+    )
+    .unwrap();
+    let before: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
+    let on_the_way = run(&data, "on-the-way");
+    let c = summary(&on_the_way);
+    assert_eq!(files(&a), files(&c));
+    assert!(c["files"].to_string().contains("read in chunks"));
+    for f in ["findings.csv", "rejects.csv"] {
+        assert_eq!(
+            std::fs::read_to_string(whole.join(f)).unwrap(),
+            std::fs::read_to_string(on_the_way.join(f)).unwrap(),
+            "{f}"
+        );
+    }
+    let after: Vec<String> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().to_string())
+        .collect();
+    assert!(!after.iter().any(|n| n.contains(".stage")), "{after:?}");
+    // The run folder and its lock are all that is new.
+    assert_eq!(after.len(), before.len() + 2, "{after:?}");
 }

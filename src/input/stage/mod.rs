@@ -179,6 +179,73 @@ fn read_parquet(
         })
 }
 
+/// A stage made by `run` on the way (see `[scale] stage_bytes`), in a hidden folder
+/// beside the run's; removed when dropped, its own files only.
+pub struct OnTheWay {
+    dir: PathBuf,
+}
+
+impl OnTheWay {
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+}
+
+impl Drop for OnTheWay {
+    fn drop(&mut self) {
+        remove_stage(&self.dir);
+    }
+}
+
+/// Removes what staging writes into `dir` (its manifest and Parquet files, finished or
+/// not) and then `dir` if that left it empty; anything else stays.
+fn remove_stage(dir: &Path) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name().to_string_lossy().to_string();
+        if name == MANIFEST || name.ends_with(".parquet") {
+            let _ = std::fs::remove_file(entry.path());
+        }
+    }
+    let _ = std::fs::remove_dir(dir);
+}
+
+/// Stages `data` into `.<name>.stage` beside `beside` when its payments and allocations
+/// are plain CSV files of more than `[scale] stage_bytes` together, so that the run reads
+/// the stage a part at a time; None when they are smaller, or cannot be read in chunks
+/// (then the run reads them whole, as always).
+pub fn on_the_way(data: &Path, config: &Config, beside: &Path) -> Result<Option<OnTheWay>> {
+    if is_stage(data) {
+        return Ok(None);
+    }
+    let plan = super::sources::plan(data, config)?;
+    let bytes: u64 = [super::ALLOCATIONS.stem, super::PAYMENTS.stem]
+        .iter()
+        .flat_map(|stem| plan.files.get(stem).into_iter().flatten())
+        .filter_map(|p| std::fs::metadata(p).ok())
+        .map(|m| m.len())
+        .sum();
+    if bytes <= config.scale.stage_bytes {
+        return Ok(None);
+    }
+    let name = beside
+        .file_name()
+        .map(|n| n.to_string_lossy().to_string())
+        .unwrap_or_else(|| "run".into());
+    let dir = beside.with_file_name(format!(".{name}.stage"));
+    // A stage left by a run that was killed: ours, so cleared.
+    remove_stage(&dir);
+    tracing::info!(
+        "staging {} on the way ({bytes} bytes of payments and allocations; [scale] stage_bytes = {})",
+        data.display(),
+        config.scale.stage_bytes
+    );
+    let guard = OnTheWay { dir };
+    Ok(write::stage_if(data, &guard.dir, config, true)?.map(|_| guard))
+}
+
 /// Loads a stage as the ledgers it was made from (see [`stage`]).
 pub fn load(dir: &Path, config: &Config, screening: bool) -> Result<Ledgers> {
     let path = dir.join(MANIFEST);

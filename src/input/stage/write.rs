@@ -52,6 +52,18 @@ struct Written {
 /// Reads and validates `data` as `run` does and writes the stage into `out` (a new or
 /// empty folder; nothing else is touched).
 pub fn stage(data: &Path, out: &Path, config: &Config) -> Result<Staged> {
+    stage_if(data, out, config, false)?
+        .ok_or_else(|| Error::Argument(format!("{} was not staged", data.display())))
+}
+
+/// As [`stage`]; with `only_in_chunks`, writes nothing and gives None unless payments and
+/// allocations can be read in chunks (see [`crate::input::chunks`]).
+pub(super) fn stage_if(
+    data: &Path,
+    out: &Path,
+    config: &Config,
+    only_in_chunks: bool,
+) -> Result<Option<Staged>> {
     if out.exists()
         && std::fs::read_dir(out)
             .map_err(|e| write_error(out, e))?
@@ -80,6 +92,9 @@ pub fn stage(data: &Path, out: &Path, config: &Config) -> Result<Staged> {
                 chunked = Some((a, p));
             }
         }
+    }
+    if chunked.is_none() && only_in_chunks {
+        return Ok(None);
     }
     std::fs::create_dir_all(out).map_err(|e| write_error(out, e))?;
     let (ledgers, written) = match chunked {
@@ -134,12 +149,12 @@ pub fn stage(data: &Path, out: &Path, config: &Config) -> Result<Staged> {
     crate::privacy::create_private(&path)
         .and_then(|mut f| f.write_all(text.as_bytes()))
         .map_err(|e| write_error(&path, e))?;
-    Ok(Staged {
+    Ok(Some(Staged {
         files: ledgers.counts.len(),
         rows: ledgers.counts.iter().map(|c| c.rows_read).sum(),
         rejects: ledgers.rejects.len(),
         parts: written.parts,
-    })
+    }))
 }
 
 /// The people of a registry alone: who is who decides which rows belong together, and
