@@ -8,7 +8,7 @@ use rayon::prelude::*;
 
 use super::resolve::OfficialIndex;
 use super::similarity::{compare_names, NameSimilarity};
-use super::{NormName, OfficialEntry, RegistryEntry};
+use super::{NormName, RegistryEntry};
 use crate::config::Config;
 
 /// The verdict on one payment's payee.
@@ -45,7 +45,7 @@ pub fn judge_payees(
     rows: &PayeeRows,
     registry: &[RegistryEntry],
     holders: &AccountHolders,
-    officials: &[OfficialEntry],
+    official_index: &OfficialIndex,
     config: &Config,
 ) -> Vec<Payee> {
     let PayeeRows {
@@ -70,7 +70,6 @@ pub fn judge_payees(
         .par_iter()
         .map(|n| (*n, NormName::new(n)))
         .collect();
-    let official_index = OfficialIndex::new(officials);
     let m = &config.matching;
 
     (0..payee_names.len())

@@ -1,7 +1,6 @@
 //! Linking the registry to the reference lists: the death list (by ID number, or by name
 //! plus birth date or village when the list lacks the ID) and the payroll/cadre list.
 
-use std::collections::HashMap;
 
 use rustc_hash::FxHashMap;
 
@@ -177,22 +176,29 @@ pub fn match_deaths(
 }
 
 /// Officials looked up by ID number and by name (exact normalised name or same pinyin).
-pub struct OfficialIndex<'a> {
-    officials: &'a [OfficialEntry],
-    by_id: HashMap<&'a str, usize>,
-    by_pinyin: HashMap<&'a str, Vec<usize>>,
+#[derive(Debug)]
+pub struct OfficialIndex {
+    officials: std::sync::Arc<Vec<OfficialEntry>>,
+    by_id: FxHashMap<Box<str>, usize>,
+    by_pinyin: FxHashMap<Box<str>, Vec<usize>>,
 }
 
-impl<'a> OfficialIndex<'a> {
-    pub fn new(officials: &'a [OfficialEntry]) -> Self {
-        let mut by_id = HashMap::new();
-        let mut by_pinyin: HashMap<&str, Vec<usize>> = HashMap::new();
+impl OfficialIndex {
+    /// Built once per run (see `Memo` in [`crate::context`]): a province's payroll is a
+    /// quarter of a million people, and every part asks it.
+    pub fn new(officials: std::sync::Arc<Vec<OfficialEntry>>) -> Self {
+        let mut by_id = FxHashMap::default();
+        let mut by_pinyin: FxHashMap<Box<str>, Vec<usize>> =
+            FxHashMap::default();
         for (i, o) in officials.iter().enumerate() {
             if !o.id_number.is_empty() {
-                by_id.entry(o.id_number.as_str()).or_insert(i);
+                by_id.entry(o.id_number.as_str().into()).or_insert(i);
             }
             if !o.name.is_empty() {
-                by_pinyin.entry(o.name.pinyin_str()).or_default().push(i);
+                by_pinyin
+                    .entry(o.name.pinyin_str().into())
+                    .or_default()
+                    .push(i);
             }
         }
         OfficialIndex {

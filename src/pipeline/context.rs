@@ -69,6 +69,8 @@ pub struct Whole {
 pub struct Memo {
     /// Registry rows by bank account (see [`crate::identity::payee`]).
     pub holders: OnceLock<AccountHolders>,
+    /// The officials by ID number and name key.
+    pub official_index: OnceLock<crate::identity::OfficialIndex>,
     /// Registry rows of officials (by ID number) → the official (see
     /// [`crate::rules::diverted::official`]).
     pub officials: OnceLock<HashMap<usize, usize>>,
@@ -220,7 +222,7 @@ impl Context {
             self.memo
                 .holders
                 .get_or_init(|| AccountHolders::new(&self.registry)),
-            &self.officials,
+            self.official_index(),
             &self.config,
         );
         laps.lap("match payees");
@@ -331,6 +333,13 @@ impl link::Registry for Context {
 }
 
 impl Context {
+    /// The officials' index, built on first use and shared by every part.
+    pub fn official_index(&self) -> &crate::identity::OfficialIndex {
+        self.memo
+            .official_index
+            .get_or_init(|| crate::identity::OfficialIndex::new(self.officials.clone()))
+    }
+
     /// Registry rows that `keep`, in order, found in parallel: how a rule finds the few
     /// people a short list names without indexing a province's registry.
     pub fn registry_rows_where(

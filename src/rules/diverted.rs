@@ -53,7 +53,7 @@ pub fn payee_mismatch(ctx: &Context, v: &Views) -> PolarsResult<DataFrame> {
 /// went to an account held by an official of the same township (by name).
 pub fn official(ctx: &Context, v: &Views) -> PolarsResult<DataFrame> {
     let p = &v.payments;
-    let index = crate::identity::OfficialIndex::new(&ctx.officials);
+    let index = ctx.official_index();
     // Registry rows of officials, found once per run (a pass over the registry per part
     // would cost a province minutes).
     let official_of_beneficiary = ctx.memo.officials.get_or_init(|| {
