@@ -1,7 +1,6 @@
 //! Linking the registry to the reference lists: the death list (by ID number, or by name
 //! plus birth date or village when the list lacks the ID) and the payroll/cadre list.
 
-
 use rustc_hash::FxHashMap;
 
 use rayon::prelude::*;
@@ -188,8 +187,7 @@ impl OfficialIndex {
     /// quarter of a million people, and every part asks it.
     pub fn new(officials: std::sync::Arc<Vec<OfficialEntry>>) -> Self {
         let mut by_id = FxHashMap::default();
-        let mut by_pinyin: FxHashMap<Box<str>, Vec<usize>> =
-            FxHashMap::default();
+        let mut by_pinyin: FxHashMap<Box<str>, Vec<usize>> = FxHashMap::default();
         for (i, o) in officials.iter().enumerate() {
             if !o.id_number.is_empty() {
                 by_id.entry(o.id_number.as_str().into()).or_insert(i);

@@ -354,9 +354,21 @@ pub fn write_csv(df: &mut DataFrame, path: &Path) -> Result<()> {
 
 /// The findings as a JSON array of objects, one per finding, columns as keys.
 pub fn write_json(df: &DataFrame, path: &Path) -> Result<()> {
-    let rows = frame_to_json(df)?;
+    use serde::ser::{SerializeSeq, Serializer};
+    // A block of rows at a time: a province's million findings as JSON values at once
+    // would be gigabytes (a map of twenty-odd keyed values per row). The bytes are those
+    // of the whole array written in one go.
+    const BLOCK: usize = 10_000;
     let mut out = create(path)?;
-    serde_json::to_writer_pretty(&mut out, &rows).map_err(|e| write_error(path, e))?;
+    let mut ser = serde_json::Serializer::pretty(&mut out);
+    let json_error = |e: serde_json::Error| write_error(path, e);
+    let mut seq = ser.serialize_seq(Some(df.height())).map_err(json_error)?;
+    for start in (0..df.height()).step_by(BLOCK) {
+        for row in frame_to_json(&df.slice(start as i64, BLOCK))? {
+            seq.serialize_element(&row).map_err(json_error)?;
+        }
+    }
+    seq.end().map_err(json_error)?;
     out.flush().map_err(|e| write_error(path, e))
 }
 
@@ -483,6 +495,21 @@ pub fn write_json_value<T: Serialize>(value: &T, path: &Path) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn findings_json_written_in_blocks_is_the_array_written_whole() {
+        let n = 25_001; // two whole blocks and one row
+        let ids: Vec<String> = (0..n).map(|i| format!("F{i:012}")).collect();
+        let scores: Vec<f64> = (0..n).map(|i| i as f64 / 7.0).collect();
+        let df = df!("finding_id" => ids, "score" => scores).unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("findings.json");
+        write_json(&df, &path).unwrap();
+        let whole = serde_json::to_string_pretty(&frame_to_json(&df).unwrap()).unwrap();
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), whole);
+        write_json(&df.head(Some(0)), &path).unwrap();
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "[]");
+    }
 
     #[test]
     fn masking_keeps_the_tools_own_ids() {
