@@ -2,8 +2,9 @@
 # Scale benchmark (release build): counties of N beneficiaries (seed 3), each run three
 # ways on the same files, wall time and peak memory from /usr/bin/time -v:
 #
-#   csv     `fundaudit run` on the CSV files (parsed, validated, cut into parts in memory)
-#   stage   `fundaudit stage` once (parse, validate, cut, write Parquet parts)
+#   csv     `fundaudit run` on the CSV files (parsed, validated, cut into parts in memory;
+#           past [scale] stage_bytes of payments and allocations, staged on the way)
+#   stage   `fundaudit stage` once (parse and validate in chunks, cut, write Parquet parts)
 #   staged  `fundaudit run` on the stage (one part in memory at a time)
 #   duckdb  bench/sql_baseline.py --no-truth: the exact-key rules in DuckDB, same CSV
 #           files, whole process (its own load + checks time is in duckdb.out)
@@ -12,6 +13,8 @@
 #
 # Every run is --no-ledger and writes every report. A county is generated once into
 # $BENCH_DIR/county-N (default /tmp/fundaudit-bench); 1M is ~1 GB of CSV, 5M ~4.6 GB.
+# `generate` holds a county in memory (4.7 GB per million): build 5M and 10M first with
+#   python3 bench/stitch.py BIN /tmp/fundaudit-bench/county-10000000/data 10 1000000
 # A run that does not fit in memory is reported as such (the machine's limit is
 # `ulimit -v`-free: watch `free -g` at 5M and beyond). Set SKIP=csv,duckdb to leave
 # columns out.
