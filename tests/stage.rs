@@ -15,9 +15,21 @@ fn a_run_on_the_stage_finds_what_a_run_on_the_files_finds() {
     let payments = data.join("payments.csv");
     let mut text = std::fs::read_to_string(&payments).unwrap();
     text.push_str("P-BAD,A-NONE,B0000001,张三,6228,not-a-number,2025-13-45,低保金\n");
+    // A quoted field, as office exports write them: the file cannot be cut between any
+    // two lines, so it is staged whole (the other path of `stage`).
+    let second: Vec<&str> = text.lines().nth(1).unwrap().split(',').collect();
+    text.push_str(&format!(
+        "P-QUOTED,{},{},\"{}\",{}\n",
+        second[1],
+        second[2],
+        second[3],
+        second[4..].join(",")
+    ));
     std::fs::write(&payments, text).unwrap();
     let stage = dir.path().join("stage");
     let said = stage_folder(&data, &stage, None);
+    let manifest = std::fs::read_to_string(stage.join("stage.json")).unwrap();
+    assert!(!manifest.contains("read in chunks"), "{manifest}");
     assert!(
         said.contains("rejected)") && !said.contains("(0 rejected)"),
         "{said}"
