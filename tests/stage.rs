@@ -4,13 +4,48 @@
 
 mod common;
 
+use std::path::{Path, PathBuf};
+
 use common::{fundaudit, generate, read_csv, stage as stage_folder};
+
+/// `fundaudit run` of `input` into `dir/name` as of 2026-03-31, without a case ledger;
+/// a finished run (exit codes below 5 say what was found).
+fn run_into(dir: &Path, input: &Path, name: &str, config: Option<&Path>) -> PathBuf {
+    let out = dir.join(name);
+    let mut cmd = fundaudit();
+    cmd.args([
+        "run",
+        "--quiet",
+        "--no-ledger",
+        "--as-of",
+        "2026-03-31",
+        "--data",
+    ])
+    .arg(input)
+    .arg("--out")
+    .arg(&out);
+    if let Some(c) = config {
+        cmd.arg("--config").arg(c);
+    }
+    cmd.assert().code(predicates::ord::lt(5));
+    out
+}
+
+/// A generated county of 1,500 beneficiaries in `dir/data`.
+fn county(dir: &Path) -> PathBuf {
+    let data = dir.join("data");
+    generate(&data, 1500, 8, &[]);
+    data
+}
+
+fn summary(out: &Path) -> serde_json::Value {
+    serde_json::from_slice(&std::fs::read(out.join("summary.json")).unwrap()).unwrap()
+}
 
 #[test]
 fn a_run_on_the_stage_finds_what_a_run_on_the_files_finds() {
     let dir = tempfile::tempdir().unwrap();
-    let data = dir.path().join("data");
-    generate(&data, 1500, 8, &[]);
+    let data = county(dir.path());
     // A bad row, so rejects travel through the stage too.
     let payments = data.join("payments.csv");
     let mut text = std::fs::read_to_string(&payments).unwrap();
@@ -34,17 +69,7 @@ fn a_run_on_the_stage_finds_what_a_run_on_the_files_finds() {
         said.contains("rejected)") && !said.contains("(0 rejected)"),
         "{said}"
     );
-    let run = |input: &std::path::Path, name: &str| {
-        let out = dir.path().join(name);
-        fundaudit()
-            .args(["run", "--quiet", "--as-of", "2026-03-31", "--data"])
-            .arg(input)
-            .arg("--out")
-            .arg(&out)
-            .assert()
-            .success();
-        out
-    };
+    let run = |input: &Path, name: &str| run_into(dir.path(), input, name, None);
     let (raw, staged) = (run(&data, "raw"), run(&stage, "staged"));
     let facts = |out: &std::path::Path| {
         let mut v: Vec<(String, String, String, String)> = read_csv(&out.join("findings.csv"))
@@ -68,9 +93,6 @@ fn a_run_on_the_stage_finds_what_a_run_on_the_files_finds() {
         std::fs::read_to_string(raw.join("rejects.csv")).unwrap(),
         std::fs::read_to_string(staged.join("rejects.csv")).unwrap()
     );
-    let summary = |out: &std::path::Path| -> serde_json::Value {
-        serde_json::from_slice(&std::fs::read(out.join("summary.json")).unwrap()).unwrap()
-    };
     for key in [
         "rows_read",
         "rows_used",
@@ -132,8 +154,7 @@ fn a_run_on_the_stage_finds_what_a_run_on_the_files_finds() {
 #[test]
 fn a_file_staged_in_chunks_is_the_file_read_whole() {
     let dir = tempfile::tempdir().unwrap();
-    let data = dir.path().join("data");
-    generate(&data, 1500, 8, &[]);
+    let data = county(dir.path());
     let path = data.join("payments.csv");
     let text = std::fs::read_to_string(&path).unwrap();
     let rows: Vec<&str> = text.lines().collect();
@@ -183,25 +204,9 @@ fn a_file_staged_in_chunks_is_the_file_read_whole() {
         left.is_empty(),
         "temporary files left in the stage: {left:?}"
     );
-    let run = |input: &std::path::Path, name: &str| {
-        let out = dir.path().join(name);
-        fundaudit()
-            .args(["run", "--quiet", "--no-ledger", "--as-of", "2026-03-31"])
-            .arg("--config")
-            .arg(&config)
-            .arg("--data")
-            .arg(input)
-            .arg("--out")
-            .arg(&out)
-            .assert()
-            .code(predicates::ord::lt(5));
-        out
-    };
+    let run = |input: &Path, name: &str| run_into(dir.path(), input, name, Some(&config));
     // The raw folder is read whole by `run`: the reference.
     let (whole, chunked) = (run(&data, "whole"), run(&stage, "chunked"));
-    let summary = |out: &std::path::Path| -> serde_json::Value {
-        serde_json::from_slice(&std::fs::read(out.join("summary.json")).unwrap()).unwrap()
-    };
     let (a, b) = (summary(&whole), summary(&chunked));
     let files = |s: &serde_json::Value| -> Vec<serde_json::Value> {
         s["files"]
