@@ -10,20 +10,74 @@ use super::{idcard, DeathEntry, OfficialEntry, RegistryEntry};
 use crate::config::Matching;
 use crate::parse::Day;
 
-/// Groups row indices by a key; rows without a key are left out. Keys borrow from the
-/// registry: building a block index allocates nothing per row.
-fn blocks<'a, K, F>(reg: &'a [RegistryEntry], key: F) -> FxHashMap<K, Vec<usize>>
+/// Registry rows whose key is one of `wanted`, grouped by it, found in one parallel pass:
+/// a province's registry is ten million rows and the death list asks for a few hundred
+/// thousand keys, so indexing every row would build ten million entries to read a few.
+fn blocks<'a, K, F>(
+    reg: &'a [RegistryEntry],
+    wanted: &rustc_hash::FxHashSet<K>,
+    key: F,
+) -> FxHashMap<K, Vec<usize>>
 where
-    K: std::hash::Hash + Eq,
-    F: Fn(&'a RegistryEntry) -> Option<K>,
+    K: std::hash::Hash + Eq + Send + Sync,
+    F: Fn(&'a RegistryEntry) -> Option<K> + Sync,
 {
     let mut map: FxHashMap<K, Vec<usize>> = FxHashMap::default();
-    for (i, r) in reg.iter().enumerate() {
-        if let Some(k) = key(r) {
-            map.entry(k).or_default().push(i);
-        }
+    if wanted.is_empty() {
+        return map;
+    }
+    let hits: Vec<(usize, K)> = reg
+        .par_iter()
+        .enumerate()
+        .filter_map(|(i, r)| key(r).filter(|k| wanted.contains(k)).map(|k| (i, k)))
+        .collect();
+    for (i, k) in hits {
+        map.entry(k).or_default().push(i);
     }
     map
+}
+
+/// The registry rows born on one day, with their ID numbers side by side: a death whose
+/// ID is not in the registry is checked against everyone born that day (hundreds in a
+/// province), and reading each one's entry — scattered over gigabytes — cost more than
+/// the comparison.
+#[derive(Default)]
+struct BornOn {
+    rows: Vec<usize>,
+    /// ID numbers of up to 18 bytes, zero-padded; longer ones are compared in place.
+    ids: Vec<[u8; 18]>,
+    lens: Vec<u8>,
+}
+
+impl BornOn {
+    fn push(&mut self, row: usize, id: &str) {
+        let mut packed = [0u8; 18];
+        let len = if id.len() <= 18 {
+            packed[..id.len()].copy_from_slice(id.as_bytes());
+            id.len() as u8
+        } else {
+            u8::MAX
+        };
+        self.rows.push(row);
+        self.ids.push(packed);
+        self.lens.push(len);
+    }
+
+    /// How many characters the `k`th row's ID number differs from `id` by, None when the
+    /// lengths differ (as [`idcard::digit_diff`]).
+    fn digit_diff(&self, k: usize, id: &str, reg: &[RegistryEntry]) -> Option<u32> {
+        match self.lens[k] {
+            u8::MAX => idcard::digit_diff(&reg[self.rows[k]].id_number, id),
+            len if len as usize != id.len() => None,
+            len => Some(
+                self.ids[k][..len as usize]
+                    .iter()
+                    .zip(id.as_bytes())
+                    .filter(|(x, y)| x != y)
+                    .count() as u32,
+            ),
+        }
+    }
 }
 
 /// How a registry row was linked to a death record.
@@ -80,11 +134,31 @@ pub fn match_deaths(
     deaths: &[DeathEntry],
     cfg: &Matching,
 ) -> Vec<Option<DeathMatch>> {
-    let by_id = blocks(reg, |r| {
+    // What the deaths ask for: their ID numbers, birth dates, and villages (only for a
+    // death with neither ID nor birth date).
+    let birth_of = |d: &DeathEntry| d.birth.or_else(|| idcard::birth_day(&d.id_number));
+    let wanted_ids: rustc_hash::FxHashSet<&str> = deaths
+        .iter()
+        .filter(|d| !d.id_number.is_empty())
+        .map(|d| d.id_number.as_str())
+        .collect();
+    let wanted_births: rustc_hash::FxHashSet<Day> = deaths.iter().filter_map(birth_of).collect();
+    let wanted_villages: rustc_hash::FxHashSet<(&str, &str)> = deaths
+        .iter()
+        .filter(|d| d.id_number.is_empty() && birth_of(d).is_none() && !d.village.is_empty())
+        .map(|d| (d.township.as_str(), d.village.as_str()))
+        .collect();
+    let by_id = blocks(reg, &wanted_ids, |r| {
         (!r.id_number.is_empty()).then_some(r.id_number.as_str())
     });
-    let by_birth = blocks(reg, |r| r.birth);
-    let by_village = blocks(reg, |r| {
+    let mut by_birth: FxHashMap<Day, BornOn> = FxHashMap::default();
+    for (day, rows) in blocks(reg, &wanted_births, |r| r.birth) {
+        let born = by_birth.entry(day).or_default();
+        for ri in rows {
+            born.push(ri, &reg[ri].id_number);
+        }
+    }
+    let by_village = blocks(reg, &wanted_villages, |r| {
         (!r.village.is_empty()).then_some((r.township.as_str(), r.village.as_str()))
     });
 
@@ -104,24 +178,25 @@ pub fn match_deaths(
                     },
                 )
             };
-            let birth = d.birth.or_else(|| idcard::birth_day(&d.id_number));
+            let birth = birth_of(d);
             if let Some(rows) = by_id.get(d.id_number.as_str()) {
                 out.extend(rows.iter().map(|&ri| make(ri, DeathLink::IdNumber, None)));
                 return out;
             }
-            if let Some(rows) = birth.and_then(|b| by_birth.get(&b)) {
-                for &ri in rows {
-                    let r = &reg[ri];
+            if let Some(born) = birth.and_then(|b| by_birth.get(&b)) {
+                for (k, &ri) in born.rows.iter().enumerate() {
                     // An ID number on the list must be a typo or two from theirs: checked
                     // first, as it rules out nearly everyone born that day for the cost of
                     // comparing 18 bytes (a province has hundreds born on each day).
                     let typo = !d.id_number.is_empty();
                     if typo
-                        && idcard::digit_diff(&r.id_number, &d.id_number)
+                        && born
+                            .digit_diff(k, &d.id_number, reg)
                             .is_none_or(|x| x > cfg.max_id_digit_diff)
                     {
                         continue;
                     }
+                    let r = &reg[ri];
                     let sim = compare_names(&r.name, &d.name, cfg.pinyin_weight);
                     if sim.score < cfg.name_cutoff {
                         continue;

@@ -172,8 +172,10 @@ impl Context {
         }
         let packed = packed.finish();
         let dedup = dedup_registry(&packed, &config);
-        let death_of = match_deaths(&registry, &deaths, &config.matching);
         laps.lap("identity resolution");
+        // Apart from the registry's own: the death list grows with registry × deaths.
+        let death_of = match_deaths(&registry, &deaths, &config.matching);
+        laps.lap("match death list");
 
         let warnings = dedup.warnings.clone();
         Ok(Context {
