@@ -10,6 +10,7 @@ pub mod normalize;
 pub mod packed;
 pub mod payee;
 pub mod resolve;
+pub mod rows;
 pub mod shape;
 pub mod similarity;
 pub mod train;
@@ -36,12 +37,37 @@ pub struct RegistryEntry {
     /// the sequence digits does not move the birth date.
     pub birth: Option<Day>,
     pub id_problem: Option<idcard::IdProblem>,
-    pub township: String,
-    pub village: String,
+    /// Shared by everyone of the township (or village): a province has ten million
+    /// entries and a few thousand places (see [`Places`]).
+    pub township: std::sync::Arc<str>,
+    pub village: std::sync::Arc<str>,
     pub bank_account: String,
     pub death_date: Option<Day>,
     /// Line in beneficiaries.csv, for the drill-down.
     pub line: usize,
+}
+
+/// One shared copy of each place name: registry entries point at it instead of holding
+/// their own (a `String` per entry is about 50 bytes for a name of five characters).
+#[derive(Debug, Default)]
+pub struct Places(rustc_hash::FxHashMap<Box<str>, std::sync::Arc<str>>);
+
+impl Places {
+    /// The places among `names`, each once.
+    pub fn of<'a>(names: impl IntoIterator<Item = &'a str>) -> Places {
+        let mut places = Places::default();
+        for n in names {
+            if !places.0.contains_key(n) {
+                places.0.insert(n.into(), n.into());
+            }
+        }
+        places
+    }
+
+    /// The shared copy of `name` (a new one if it was not among the names given).
+    pub fn get(&self, name: &str) -> std::sync::Arc<str> {
+        self.0.get(name).cloned().unwrap_or_else(|| name.into())
+    }
 }
 
 /// One civil-affairs death record.

@@ -159,7 +159,7 @@ pub fn match_deaths(
         }
     }
     let by_village = blocks(reg, &wanted_villages, |r| {
-        (!r.village.is_empty()).then_some((r.township.as_str(), r.village.as_str()))
+        (!r.village.is_empty()).then_some((&*r.township, &*r.village))
     });
 
     let links: Vec<(usize, DeathMatch)> = deaths

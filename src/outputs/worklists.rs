@@ -46,11 +46,15 @@ pub fn write_worklists(findings: &DataFrame, ctx: &Context, path: &Path) -> Resu
         if !matches!(severity[i], Some("high") | Some("medium")) {
             continue;
         }
-        let row = ctx.registry_row.get(first).copied();
+        let row = ctx.row_of(first);
         let (town, village, name) = match row {
             Some(r) => {
                 let e = &ctx.registry[r];
-                (e.township.clone(), e.village.clone(), e.raw_name.clone())
+                (
+                    e.township.to_string(),
+                    e.village.to_string(),
+                    e.raw_name.clone(),
+                )
             }
             None => ("（未登记）".into(), String::new(), String::new()),
         };

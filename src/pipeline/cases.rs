@@ -94,8 +94,8 @@ fn link_keys(row: usize, f: &FindingView, ctx: &Context, payments: &Payments) ->
 
 /// A person across duplicate registrations: the registry cluster, else the bare id.
 fn person_key(beneficiary_id: &str, ctx: &Context) -> String {
-    match ctx.registry_row.get(beneficiary_id) {
-        Some(&row) => format!("p:{}", ctx.dedup.cluster.get(row).copied().unwrap_or(row)),
+    match ctx.row_of(beneficiary_id) {
+        Some(row) => format!("p:{}", ctx.dedup.cluster.get(row).copied().unwrap_or(row)),
         None => format!("b:{beneficiary_id}"),
     }
 }

@@ -33,7 +33,7 @@ pub struct Context {
     pub registry: Arc<Vec<RegistryEntry>>,
     /// Registry row by beneficiary id (FxHash: ids from our own ledgers, looked up once
     /// per payment and allocation row).
-    pub registry_row: Arc<rustc_hash::FxHashMap<String, usize>>,
+    pub registry_row: Arc<crate::identity::rows::RowIndex>,
     pub deaths: Arc<Vec<DeathEntry>>,
     pub officials: Arc<Vec<OfficialEntry>>,
     /// Registry self-deduplication: matched pairs and a person cluster per row.
@@ -145,11 +145,7 @@ impl Context {
     pub fn people(ledgers: Ledgers, config: Config, as_of: Day) -> Result<Context> {
         let mut laps = Laps::new();
         let registry = registry_entries(&ledgers.beneficiaries, as_of)?;
-        let registry_row = registry
-            .iter()
-            .enumerate()
-            .map(|(i, r)| (r.beneficiary_id.clone(), i))
-            .collect();
+        let registry_row = crate::identity::rows::RowIndex::new(&registry);
         let deaths = match &ledgers.deaths {
             Some(df) => death_entries(df)?,
             None => Vec::new(),
@@ -260,6 +256,8 @@ fn registry_entries(df: &DataFrame, as_of: Day) -> PolarsResult<Vec<RegistryEntr
     let accounts = frame::text(df, "bank_account")?;
     let death = frame::day(df, "death_date")?;
     let lines = frame::int(df, LINE)?;
+    let places =
+        crate::identity::Places::of(townships.iter().chain(&villages).map(|p| p.unwrap_or("")));
     Ok((0..df.height())
         .into_par_iter()
         .map(|i| {
@@ -272,8 +270,8 @@ fn registry_entries(df: &DataFrame, as_of: Day) -> PolarsResult<Vec<RegistryEntr
                 birth: idcard::birth_day(&id_number),
                 id_number,
                 id_problem,
-                township: townships[i].unwrap_or("").to_string(),
-                village: villages[i].unwrap_or("").to_string(),
+                township: places.get(townships[i].unwrap_or("")),
+                village: places.get(villages[i].unwrap_or("")),
                 bank_account: accounts[i].unwrap_or("").to_string(),
                 death_date: death[i],
                 line: lines[i].unwrap_or(0) as usize,
@@ -326,7 +324,7 @@ fn official_entries(df: &DataFrame) -> PolarsResult<Vec<OfficialEntry>> {
 
 impl link::Registry for Context {
     fn row(&self, beneficiary_id: &str) -> Option<usize> {
-        self.registry_row.get(beneficiary_id).copied()
+        self.row_of(beneficiary_id)
     }
 
     fn township(&self, row: usize) -> &str {
@@ -335,6 +333,11 @@ impl link::Registry for Context {
 }
 
 impl Context {
+    /// The registry row of a beneficiary id.
+    pub fn row_of(&self, beneficiary_id: &str) -> Option<usize> {
+        self.registry_row.get(&self.registry, beneficiary_id)
+    }
+
     /// The officials' index, built on first use and shared by every part.
     pub fn official_index(&self) -> &crate::identity::OfficialIndex {
         self.memo
@@ -356,8 +359,8 @@ impl Context {
 
     /// `张伟（B000123）`, or the bare id with a note when the registry lacks it.
     pub fn person_label(&self, beneficiary_id: &str) -> String {
-        match self.registry_row.get(beneficiary_id) {
-            Some(&i) => format!("{}（{}）", self.registry[i].raw_name, beneficiary_id),
+        match self.row_of(beneficiary_id) {
+            Some(i) => format!("{}（{}）", self.registry[i].raw_name, beneficiary_id),
             None => format!("{beneficiary_id}（花名册无此人）"),
         }
     }

@@ -87,8 +87,8 @@ fn person_key(people: &Context, ben: Option<&str>) -> u64 {
     let Some(ben) = ben.filter(|b| !b.is_empty()) else {
         return 0;
     };
-    match people.registry_row.get(ben) {
-        Some(&row) => hash_of(PERSON, people.dedup.cluster[row]),
+    match people.row_of(ben) {
+        Some(row) => hash_of(PERSON, people.dedup.cluster[row]),
         None => hash_of(UNREGISTERED, ben),
     }
 }

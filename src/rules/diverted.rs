@@ -152,7 +152,7 @@ pub fn shared_account(ctx: &Context, v: &Views) -> PolarsResult<DataFrame> {
             .filter_map(|&r| p.reg_row[r])
             .map(|row| {
                 let e = &ctx.registry[row as usize];
-                (e.township.as_str(), e.village.as_str())
+                (&*e.township, &*e.village)
             })
             .collect();
         villages.sort_unstable();
