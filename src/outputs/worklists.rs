@@ -103,6 +103,11 @@ pub fn write_worklists(findings: &DataFrame, ctx: &Context, path: &Path) -> Resu
         message: e.to_string(),
     };
     let mut book = Workbook::new();
+    // Sheets written row by row, spilled to a temporary file in the run folder (a
+    // province's worklists hold hundreds of thousands of visits).
+    if let Some(dir) = path.parent() {
+        book.set_tempdir(dir).map_err(fail)?;
+    }
     let bold = Format::new()
         .set_bold()
         .set_background_color(0xDDEBF7)
@@ -122,9 +127,12 @@ pub fn write_worklists(findings: &DataFrame, ctx: &Context, path: &Path) -> Resu
     ];
     for (town, mut visits) in by_town {
         visits.sort_by(|a, b| a.village.cmp(&b.village).then(a.kind.cmp(b.kind)));
-        let sheet = book.add_worksheet();
+        let sheet = book.add_worksheet_with_constant_memory().map_err(fail)?;
         let name: String = town.chars().take(31).collect();
         sheet.set_name(&name).map_err(fail)?;
+        // Column widths come before the rows in a sheet written row by row.
+        sheet.set_column_width(6, 60).map_err(fail)?;
+        sheet.set_column_width(7, 30).map_err(fail)?;
         for (c, h) in headers.iter().enumerate() {
             sheet
                 .write_string_with_format(0, c as u16, *h, &bold)
@@ -149,8 +157,6 @@ pub fn write_worklists(findings: &DataFrame, ctx: &Context, path: &Path) -> Resu
                     .map_err(fail)?;
             }
         }
-        sheet.set_column_width(6, 60).map_err(fail)?;
-        sheet.set_column_width(7, 30).map_err(fail)?;
         sheet.set_freeze_panes(1, 0).map_err(fail)?;
     }
     if book.worksheets().is_empty() {
