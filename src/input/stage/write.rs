@@ -290,10 +290,6 @@ fn spill(mut chunks: Chunks, ledger: &str, out: &Path, people: &Context) -> Resu
     Ok(spilled)
 }
 
-fn writer_error(path: &Path, e: impl std::fmt::Display) -> Error {
-    write_error(path, e)
-}
-
 /// Deals the spilled rows out to one file per part (`<name>-NNNN.parquet`, appended a
 /// chunk at a time), removing each spill file once read. `part_of` is each row's part.
 fn deal(
@@ -328,11 +324,11 @@ fn deal(
                 let f = crate::privacy::create_private(&path).map_err(|e| write_error(&path, e))?;
                 let w = ParquetWriter::new(f)
                     .batched(&schema)
-                    .map_err(|e| writer_error(&path, e))?;
+                    .map_err(|e| write_error(&path, e))?;
                 *slot = Some((path, w));
             }
             if let Some((path, w)) = slot {
-                w.write_batch(&rows).map_err(|e| writer_error(path, e))?;
+                w.write_batch(&rows).map_err(|e| write_error(path, e))?;
             }
         }
         drop(chunk);
@@ -341,7 +337,7 @@ fn deal(
     for (k, slot) in writers.into_iter().enumerate() {
         match slot {
             Some((path, w)) => {
-                w.finish().map_err(|e| writer_error(&path, e))?;
+                w.finish().map_err(|e| write_error(&path, e))?;
             }
             // A part with no row of this ledger still has its file, empty.
             None => write_frame(
