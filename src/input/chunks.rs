@@ -14,14 +14,12 @@
 //! before; [`open`] says which.
 
 use std::fs::File;
-use std::io::{Cursor, Read};
+use std::io::Read;
 use std::path::{Path, PathBuf};
 
-use polars::prelude::*;
-
-use super::read::{self, RawTable};
+use super::read::{self, unreadable, RawTable};
 use super::{Carry, FileCount, FileSpec, InputOptions, Loaded, Table, Totals};
-use crate::error::{Error, Result};
+use crate::error::Result;
 
 /// A plain text file being read a chunk at a time.
 pub struct Chunks<'a> {
@@ -44,13 +42,6 @@ pub struct Chunks<'a> {
     carry: Carry,
     count: Option<FileCount>,
     clock: std::time::Instant,
-}
-
-fn unreadable(path: &Path, message: impl std::fmt::Display) -> Error {
-    Error::Unreadable {
-        path: path.display().to_string(),
-        message: message.to_string(),
-    }
 }
 
 /// Whether the whole file is UTF-8 without a quote character: one pass of 16 MiB
@@ -103,31 +94,16 @@ pub fn open<'a>(
     let Some(end) = head.iter().position(|&b| b == b'\n') else {
         return Ok(None);
     };
-    let separator = read::sniff_delimiter(head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&head));
+    let (separator, encoding) = read::sniff_plain(&head);
     let header = head[..=end].to_vec();
     // The header must be line 1 and map every required field, as the fast whole read
     // asks; a title block above it needs the whole file's shape.
-    let names = read::text_options(separator)
-        .into_reader_with_file_handle(Cursor::new(&header))
-        .finish()
-        .map_err(|e| unreadable(path, e))?;
-    let headers = super::clean_headers(&names);
-    let mapped = super::headers::map_headers(&headers, spec, Some(&options.columns));
-    if !spec
-        .columns
-        .iter()
-        .filter(|c| c.required)
-        .all(|c| mapped.contains(&Some(c.name)))
-    {
+    let names = read::parse_text(&header, separator).map_err(|e| unreadable(path, e))?;
+    if !super::maps_required(&super::clean_headers(&names), spec, options) {
         return Ok(None);
     }
     let lines_in_head = head.iter().filter(|&&b| b == b'\n').count().max(1);
     let per_line = head.len().div_ceil(lines_in_head).max(1);
-    let encoding = if head.starts_with(b"\xEF\xBB\xBF") {
-        "UTF-8 with BOM"
-    } else {
-        "UTF-8"
-    };
     let pending = head[end + 1..].to_vec();
     Ok(Some(Chunks {
         path: path.to_path_buf(),
@@ -266,10 +242,7 @@ impl Chunks<'_> {
             || body.windows(2).any(|w| w == b"\n\n")
             || body.windows(3).any(|w| w == b"\n\r\n");
         if !blank {
-            if let Ok(frame) = read::text_options(self.separator)
-                .into_reader_with_file_handle(Cursor::new(bytes))
-                .finish()
-            {
+            if let Ok(frame) = read::parse_text(bytes, self.separator) {
                 let lines = (base + 1..base + 1 + frame.height()).collect();
                 return Ok(RawTable {
                     frame,
@@ -284,10 +257,8 @@ impl Chunks<'_> {
         for r in rejects.iter_mut() {
             r.line = r.line + base - 1;
         }
-        let frame = read::text_options(self.separator)
-            .into_reader_with_file_handle(Cursor::new(clean))
-            .finish()
-            .map_err(|e| unreadable(&self.path, e))?;
+        let frame =
+            read::parse_text(&clean, self.separator).map_err(|e| unreadable(&self.path, e))?;
         Ok(RawTable {
             frame,
             lines: Some(lines.into_iter().map(|l| l + base - 1).collect()),

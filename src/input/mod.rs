@@ -435,13 +435,7 @@ fn read_table(path: &Path, spec: &FileSpec, options: &InputOptions) -> Result<Ta
         (grid, format!("workbook, sheet `{sheet}`"), header)
     } else {
         let raw = read::read_source(path, None)?;
-        let headers = clean_headers(&raw.frame);
-        let mapped = headers::map_headers(&headers, spec, user);
-        let all_required = spec
-            .columns
-            .iter()
-            .filter(|c| c.required)
-            .all(|c| mapped.contains(&Some(c.name)));
+        let all_required = maps_required(&clean_headers(&raw.frame), spec, options);
         let line_one = |raw| Table {
             raw,
             header_line: 1,
@@ -487,6 +481,16 @@ fn read_table(path: &Path, spec: &FileSpec, options: &InputOptions) -> Result<Ta
         header_line,
         title,
     })
+}
+
+/// Whether `headers` map every field `spec` requires (the built-in aliases and the
+/// config's mapping): then the first line is the header.
+fn maps_required(headers: &[String], spec: &FileSpec, options: &InputOptions) -> bool {
+    let mapped = headers::map_headers(headers, spec, Some(&options.columns));
+    spec.columns
+        .iter()
+        .filter(|c| c.required)
+        .all(|c| mapped.contains(&Some(c.name)))
 }
 
 fn clean_headers(frame: &DataFrame) -> Vec<String> {

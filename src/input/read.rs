@@ -57,7 +57,7 @@ pub fn read_source(path: &Path, sheet: Option<&str>) -> Result<RawTable> {
     }
 }
 
-fn unreadable(path: &Path, message: impl std::fmt::Display) -> Error {
+pub(super) fn unreadable(path: &Path, message: impl std::fmt::Display) -> Error {
     Error::Unreadable {
         path: path.display().to_string(),
         message: message.to_string(),
@@ -152,7 +152,23 @@ pub fn sniff_delimiter(text: &[u8]) -> u8 {
         .map_or(b',', |c| c.0)
 }
 
-pub(super) fn text_options(separator: u8) -> CsvReadOptions {
+/// Delimited text in memory as text columns (see [`text_options`]).
+pub(super) fn parse_text(text: &[u8], separator: u8) -> PolarsResult<DataFrame> {
+    text_options(separator)
+        .into_reader_with_file_handle(Cursor::new(text))
+        .finish()
+}
+
+/// The separator and encoding of plain UTF-8 text from its first bytes: a BOM says
+/// "with BOM" and is not looked at for the separator.
+pub(super) fn sniff_plain(head: &[u8]) -> (u8, &'static str) {
+    match head.strip_prefix(b"\xEF\xBB\xBF") {
+        Some(rest) => (sniff_delimiter(rest), "UTF-8 with BOM"),
+        None => (sniff_delimiter(head), "UTF-8"),
+    }
+}
+
+fn text_options(separator: u8) -> CsvReadOptions {
     CsvReadOptions::default()
         .with_has_header(true)
         // Zero rows of inference: every column is text until we say otherwise.
@@ -180,16 +196,11 @@ fn read_delimited(path: &Path) -> Result<RawTable> {
         && !head.starts_with(b"\xFE\xFF")
         && std::str::from_utf8(&bytes).is_ok();
     if plain_utf8 && !bytes.contains(&b'"') {
-        let separator = sniff_delimiter(head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(head));
+        let (separator, encoding) = sniff_plain(head);
         let fast = text_options(separator)
             .try_into_reader_with_file_path(Some(path.to_path_buf()))
             .and_then(|r| r.finish());
         if let Ok(frame) = fast {
-            let encoding = if head.starts_with(b"\xEF\xBB\xBF") {
-                "UTF-8 with BOM"
-            } else {
-                "UTF-8"
-            };
             return Ok(RawTable {
                 frame,
                 lines: None,
@@ -204,10 +215,7 @@ fn read_delimited(path: &Path) -> Result<RawTable> {
     // Without quotes or damaged bytes the decoded text needs no record scan, unless
     // Polars finds a ragged row.
     if encoding != DAMAGED_UTF8 && !text.contains(&b'"') {
-        if let Ok(frame) = text_options(separator)
-            .into_reader_with_file_handle(Cursor::new(&text))
-            .finish()
-        {
+        if let Ok(frame) = parse_text(&text, separator) {
             return Ok(RawTable {
                 frame,
                 lines: None,
@@ -217,10 +225,7 @@ fn read_delimited(path: &Path) -> Result<RawTable> {
         }
     }
     let (clean, lines, rejects) = drop_ragged_rows(&text, separator, encoding == DAMAGED_UTF8);
-    let frame = text_options(separator)
-        .into_reader_with_file_handle(Cursor::new(clean))
-        .finish()
-        .map_err(|e| unreadable(path, e))?;
+    let frame = parse_text(&clean, separator).map_err(|e| unreadable(path, e))?;
     Ok(RawTable {
         frame,
         lines: Some(lines),
