@@ -86,9 +86,10 @@ pub fn run(opts: &RunOptions) -> Result<RunOutcome> {
     let t = Instant::now();
     // A province's CSV is staged on the way ([scale] stage_bytes): read in chunks, then
     // a part at a time, instead of whole. The stage goes when the run ends.
-    let on_the_way = match opts.screen {
-        true => None,
-        false => input::stage::on_the_way(&opts.data_dir, &opts.config, &done)?,
+    let on_the_way = if opts.screen {
+        None
+    } else {
+        input::stage::on_the_way(&opts.data_dir, &opts.config, &done)?
     };
     let data = on_the_way
         .as_ref()

@@ -116,7 +116,7 @@ pub struct Loaded {
 }
 
 /// All inputs of one audit run.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct Ledgers {
     pub beneficiaries: DataFrame,
     pub allocations: DataFrame,
@@ -290,6 +290,7 @@ impl Ledgers {
 
 /// One ledger as read: its frame (None for an optional file that is absent, or payments
 /// in a screen), its rejects and the account of each of its files.
+#[derive(Default)]
 pub(crate) struct Read<T = Option<DataFrame>> {
     pub frame: T,
     pub rejects: Vec<Reject>,
@@ -337,11 +338,7 @@ fn read_ledger(
     let files = plan.files.get(spec.stem).cloned().unwrap_or_default();
     if files.is_empty() {
         if spec.optional || (screening && spec.stem == PAYMENTS.stem) {
-            return Ok(Read {
-                frame: None,
-                rejects: Vec::new(),
-                counts: Vec::new(),
-            });
+            return Ok(Read::default());
         }
         return Err(Error::MissingFile {
             path: format!(
@@ -372,11 +369,7 @@ fn read_lists(
     config: &crate::config::Config,
     unused: &mut Vec<String>,
 ) -> Result<Read<Vec<Option<DataFrame>>>> {
-    let mut lists = Read {
-        frame: Vec::new(),
-        rejects: Vec::new(),
-        counts: Vec::new(),
-    };
+    let mut lists: Read<Vec<Option<DataFrame>>> = Read::default();
     for list in &config.lists {
         match find_stem(dir, &list.file) {
             Some(path) => {

@@ -31,6 +31,18 @@ pub struct Part {
     pub label: String,
 }
 
+/// Names `label` as the source of every row of `frame` (the [`SOURCE`] column).
+pub fn with_source(frame: &mut DataFrame, label: &str) -> PolarsResult<()> {
+    let n = frame.height();
+    // One value for the whole part: a constant column, not a million copies.
+    frame.with_column(Column::new_scalar(
+        SOURCE.into(),
+        Scalar::from(PlSmallStr::from(label)),
+        n,
+    ))?;
+    Ok(())
+}
+
 /// One ledger from all its parts.
 pub struct Stacked {
     pub frame: DataFrame,
@@ -113,13 +125,7 @@ pub fn stack(spec: &FileSpec, parts: Vec<Part>) -> Result<Stacked> {
         } else {
             frame.filter(&BooleanChunked::from_slice("keep".into(), &keep))?
         };
-        let n = frame.height();
-        // One value for the whole part: a constant column, not a million copies.
-        frame.with_column(Column::new_scalar(
-            SOURCE.into(),
-            Scalar::from(PlSmallStr::from(part.label.as_str())),
-            n,
-        ))?;
+        with_source(&mut frame, &part.label)?;
         frames.push(frame);
         counts.push(count);
     }

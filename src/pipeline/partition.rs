@@ -93,10 +93,15 @@ fn person_key(people: &Context, ben: Option<&str>) -> u64 {
     }
 }
 
-/// Cuts the ledgers of `people` (the whole run's payments and allocations) into parts of
-/// at most `max_rows` rows each, a component larger than that being a part of its own.
-pub fn plan(people: &Context, max_rows: usize) -> PolarsResult<Vec<Part>> {
-    let (payments, allocations) = (&people.ledgers.payments, &people.ledgers.allocations);
+/// Cuts the whole run's `payments` and `allocations` into parts of at most `max_rows`
+/// rows each, a component larger than that being a part of its own; `people` say who is
+/// who.
+pub fn plan(
+    people: &Context,
+    payments: &DataFrame,
+    allocations: &DataFrame,
+    max_rows: usize,
+) -> PolarsResult<Vec<Part>> {
     let mut keys = allocation_keys(people, allocations)?;
     keys.extend(payment_keys(people, payments, false)?);
     Ok(cut(keys, allocations.height(), max_rows))
@@ -269,10 +274,16 @@ fn in_memory(people: &Context, timings: &mut Timings) -> Result<Work> {
     let whole = crate::context::Whole::of(&people.ledgers, &people.config, people.as_of)?;
     timings.add("count past due", clock);
     let clock = std::time::Instant::now();
-    let units = plan(people, people.config.scale.partition_rows)?
-        .into_iter()
-        .map(Unit::Rows)
-        .collect();
+    let ledgers = &people.ledgers;
+    let units = plan(
+        people,
+        &ledgers.payments,
+        &ledgers.allocations,
+        people.config.scale.partition_rows,
+    )?
+    .into_iter()
+    .map(Unit::Rows)
+    .collect();
     timings.add("plan parts", clock);
     Ok(Work { whole, units })
 }

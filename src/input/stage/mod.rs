@@ -72,11 +72,12 @@ pub struct Parts {
     pub same_people: bool,
 }
 
-impl Parts {
-    fn file(&self, ledger: &str, k: usize) -> String {
-        format!("{ledger}-{k:04}")
-    }
+/// The name of part `k`'s file of a ledger (`payments-0003`), without `.parquet`.
+fn part_name(ledger: &str, k: usize) -> String {
+    format!("{ledger}-{k:04}")
+}
 
+impl Parts {
     /// The payments and allocations of part `k`, with only `columns` of each when given.
     pub fn read(
         &self,
@@ -87,12 +88,12 @@ impl Parts {
         Ok((
             read_columns(
                 &self.dir,
-                &self.file("payments", k),
+                &part_name("payments", k),
                 columns.map(|c| cols(c.0)),
             )?,
             read_columns(
                 &self.dir,
-                &self.file("allocations", k),
+                &part_name("allocations", k),
                 columns.map(|c| cols(c.1)),
             )?,
         ))
@@ -289,11 +290,11 @@ pub fn load(dir: &Path, config: &Config, screening: bool) -> Result<Ledgers> {
         }
         let mut frames = Vec::new();
         for k in 0..m.parts {
-            frames.push(read_frame(dir, &parts.file(ledger, k))?);
+            frames.push(read_frame(dir, &part_name(ledger, k))?);
         }
         Ok(crate::frame::stack(frames)?)
     };
-    let empty = |ledger: &str| read_parquet(dir, &parts.file(ledger, 0), None, Some((0, 0)));
+    let empty = |ledger: &str| read_parquet(dir, &part_name(ledger, 0), None, Some((0, 0)));
     let in_parts = m.parts > 0 && !screening;
     let payments = if screening {
         unused.push(format!(

@@ -19,8 +19,8 @@ use std::path::{Path, PathBuf};
 use polars::prelude::*;
 
 use super::{
-    identity_settings, input_settings, read_frame, write_error, write_frame, Manifest, MANIFEST,
-    PROGRAM,
+    frame_file, identity_settings, input_settings, part_name, read_frame, write_error, write_frame,
+    Manifest, MANIFEST, PROGRAM,
 };
 use crate::config::Config;
 use crate::context::Context;
@@ -160,30 +160,10 @@ pub(super) fn stage_if(
 /// The people of a registry alone: who is who decides which rows belong together, and
 /// deaths and officials would be matched for nothing.
 fn registry_people(beneficiaries: &DataFrame, config: &Config) -> Result<Context> {
-    let empty = || Read {
-        frame: None,
-        rejects: Vec::new(),
-        counts: Vec::new(),
+    let registry = Ledgers {
+        beneficiaries: beneficiaries.clone(),
+        ..Ledgers::default()
     };
-    let registry = Ledgers::assemble(
-        [
-            Read {
-                frame: Some(beneficiaries.clone()),
-                ..empty()
-            },
-            empty(),
-            empty(),
-            empty(),
-            empty(),
-        ],
-        Read {
-            frame: Vec::new(),
-            rejects: Vec::new(),
-            counts: Vec::new(),
-        },
-        Vec::new(),
-        bank::Settled::default(),
-    );
     Context::people(registry, config.clone(), crate::parse::today())
 }
 
@@ -195,16 +175,17 @@ fn whole(data: &Path, out: &Path, config: &Config) -> Result<(Ledgers, Written)>
         std::mem::take(&mut ledgers.payments),
         std::mem::take(&mut ledgers.allocations),
     );
-    let parts = {
-        let mut cut_from = people;
-        (cut_from.ledgers.payments, cut_from.ledgers.allocations) =
-            (payments.clone(), allocations.clone());
-        partition::plan(&cut_from, config.scale.partition_rows)?
-    };
+    let parts = partition::plan(
+        &people,
+        &payments,
+        &allocations,
+        config.scale.partition_rows,
+    )?;
+    drop(people);
     for (k, part) in parts.iter().enumerate() {
         let (part_payments, part_allocations) = part.take(&payments, &allocations)?;
-        write_frame(out, &format!("payments-{k:04}"), &part_payments)?;
-        write_frame(out, &format!("allocations-{k:04}"), &part_allocations)?;
+        write_frame(out, &part_name("payments", k), &part_payments)?;
+        write_frame(out, &part_name("allocations", k), &part_allocations)?;
     }
     let written = Written {
         parts: parts.len(),
@@ -217,8 +198,9 @@ fn whole(data: &Path, out: &Path, config: &Config) -> Result<(Ledgers, Written)>
 /// One ledger read a chunk at a time and spilled to the stage folder.
 struct Spilled {
     read: Read,
-    /// The spill files in the file's order, and the rows of each.
-    files: Vec<(PathBuf, usize)>,
+    /// The spill files (names in the stage folder) in the file's order, and the rows of
+    /// each.
+    files: Vec<(String, usize)>,
     keys: Vec<RowKeys>,
     schema: Option<Schema>,
     /// Whether any row has a transfer status or a negative amount (payments).
@@ -235,11 +217,7 @@ impl Spilled {
 /// written to `.chunk-<ledger>-NNNN.parquet` in `out`.
 fn spill(mut chunks: Chunks, ledger: &str, out: &Path, people: &Context) -> Result<Spilled> {
     let mut spilled = Spilled {
-        read: Read {
-            frame: None,
-            rejects: Vec::new(),
-            counts: Vec::new(),
-        },
+        read: Read::default(),
         files: Vec::new(),
         keys: Vec::new(),
         schema: None,
@@ -250,11 +228,7 @@ fn spill(mut chunks: Chunks, ledger: &str, out: &Path, people: &Context) -> Resu
         // As a file read whole is stacked: every row names its file.
         let label = loaded.count.file.clone();
         let n = frame.height();
-        frame.with_column(Column::new_scalar(
-            stack::SOURCE.into(),
-            Scalar::from(PlSmallStr::from(label.as_str())),
-            n,
-        ))?;
+        stack::with_source(&mut frame, &label)?;
         spilled.read.rejects.extend(loaded.rejects);
         if ledger == PAYMENTS.stem {
             spilled
@@ -282,9 +256,9 @@ fn spill(mut chunks: Chunks, ledger: &str, out: &Path, people: &Context) -> Resu
             }
             Some(_) => {}
         }
-        let name = format!(".chunk-{ledger}-{:04}", spilled.files.len());
+        let name = part_name(&format!(".chunk-{ledger}"), spilled.files.len());
         write_frame(out, &name, &frame)?;
-        spilled.files.push((super::frame_file(out, &name), n));
+        spilled.files.push((name, n));
     }
     spilled.read.counts.push(chunks.count());
     Ok(spilled)
@@ -305,7 +279,7 @@ fn deal(
     let mut rows = vec![0usize; parts];
     let mut offset = 0usize;
     for (file, n) in &spilled.files {
-        let chunk = read_frame(out, file_stem(file))?;
+        let chunk = read_frame(out, file)?;
         let mut rows_of: Vec<Vec<IdxSize>> = vec![Vec::new(); parts];
         for i in 0..*n {
             rows_of[part_of[offset + i] as usize].push(i as IdxSize);
@@ -316,11 +290,11 @@ fn deal(
                 continue;
             }
             rows[k] += idx.len();
-            let mut rows = chunk.take(&IdxCa::from_vec("rows".into(), idx))?;
-            rows.align_chunks_par();
+            let mut part_rows = chunk.take(&IdxCa::from_vec("rows".into(), idx))?;
+            part_rows.align_chunks_par();
             let slot = &mut writers[k];
             if slot.is_none() {
-                let path = super::frame_file(out, &format!("{name}-{k:04}"));
+                let path = frame_file(out, &part_name(name, k));
                 let f = crate::privacy::create_private(&path).map_err(|e| write_error(&path, e))?;
                 let w = ParquetWriter::new(f)
                     .batched(&schema)
@@ -328,11 +302,13 @@ fn deal(
                 *slot = Some((path, w));
             }
             if let Some((path, w)) = slot {
-                w.write_batch(&rows).map_err(|e| write_error(path, e))?;
+                w.write_batch(&part_rows)
+                    .map_err(|e| write_error(path, e))?;
             }
         }
         drop(chunk);
-        std::fs::remove_file(file).map_err(|e| write_error(file, e))?;
+        let path = frame_file(out, file);
+        std::fs::remove_file(&path).map_err(|e| write_error(&path, e))?;
     }
     for (k, slot) in writers.into_iter().enumerate() {
         match slot {
@@ -342,16 +318,12 @@ fn deal(
             // A part with no row of this ledger still has its file, empty.
             None => write_frame(
                 out,
-                &format!("{name}-{k:04}"),
+                &part_name(name, k),
                 &DataFrame::empty_with_schema(&schema),
             )?,
         }
     }
     Ok(rows)
-}
-
-fn file_stem(path: &Path) -> &str {
-    path.file_stem().and_then(|s| s.to_str()).unwrap_or("")
 }
 
 /// Each row's part: the allocations' rows, then the payments'.
@@ -398,12 +370,8 @@ fn in_chunks(
     keys.append(&mut pay.keys);
     let parts = partition::cut(keys, n_alloc, config.scale.partition_rows);
     let (alloc_part, pay_part) = parts_of(&parts, n_alloc, n_pay);
+    let k = parts.len();
     drop(parts);
-    let k = alloc_part
-        .iter()
-        .chain(&pay_part)
-        .max()
-        .map_or(1, |&m| m as usize + 1);
     tracing::info!("dealing {n_alloc} allocations and {n_pay} payments out to {k} parts");
     deal(&alloc, &alloc_part, k, out, "allocations")?;
     let mut settled = bank::Settled::default();
@@ -413,11 +381,11 @@ fn in_chunks(
         let mut bank_rejects = Vec::new();
         let mut rows = 0;
         for part in 0..k {
-            let name = format!(".unsettled-payments-{part:04}");
+            let name = part_name(".unsettled-payments", part);
             let unsettled = read_frame(out, &name)?;
             let (paid, rejects, s) = bank::settle(unsettled, &config.status)?;
-            write_frame(out, &format!("payments-{part:04}"), &paid)?;
-            let path = super::frame_file(out, &name);
+            write_frame(out, &part_name("payments", part), &paid)?;
+            let path = frame_file(out, &name);
             std::fs::remove_file(&path).map_err(|e| write_error(&path, e))?;
             rows += paid.height();
             bank_rejects.extend(rejects);
