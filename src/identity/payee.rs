@@ -6,6 +6,7 @@ use std::collections::HashMap;
 
 use rayon::prelude::*;
 
+use super::packed::fx;
 use super::resolve::OfficialIndex;
 use super::similarity::{compare_names, NameSimilarity};
 use super::{NormName, RegistryEntry};
@@ -130,18 +131,13 @@ pub struct AccountHolders {
     keys: Vec<(u64, u32)>,
 }
 
-fn account_hash(account: &str) -> u64 {
-    use std::hash::BuildHasher;
-    rustc_hash::FxBuildHasher.hash_one(account)
-}
-
 impl AccountHolders {
     pub fn new(registry: &[RegistryEntry]) -> AccountHolders {
         let mut keys: Vec<(u64, u32)> = registry
             .par_iter()
             .enumerate()
             .filter(|(_, r)| !r.bank_account.is_empty())
-            .map(|(i, r)| (account_hash(&r.bank_account), i as u32))
+            .map(|(i, r)| (fx(r.bank_account.as_str()), i as u32))
             .collect();
         keys.par_sort_unstable();
         AccountHolders { keys }
@@ -153,7 +149,7 @@ impl AccountHolders {
         account: &'a str,
         registry: &'a [RegistryEntry],
     ) -> impl Iterator<Item = usize> + 'a {
-        let h = account_hash(account);
+        let h = fx(account);
         let start = self.keys.partition_point(|&(k, _)| k < h);
         let rows = if account.is_empty() {
             &self.keys[..0]

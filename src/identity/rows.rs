@@ -6,12 +6,8 @@
 
 use rustc_hash::FxHashMap;
 
+use super::packed::fx;
 use super::RegistryEntry;
-
-fn hash(id: &str) -> u64 {
-    use std::hash::BuildHasher;
-    rustc_hash::FxBuildHasher.hash_one(id)
-}
 
 /// Registry rows by beneficiary id.
 #[derive(Debug, Default, Clone)]
@@ -29,7 +25,7 @@ impl RowIndex {
         index.by_hash.reserve(registry.len());
         for (i, r) in registry.iter().enumerate() {
             let id = r.beneficiary_id.as_str();
-            match index.by_hash.entry(hash(id)) {
+            match index.by_hash.entry(fx(id)) {
                 std::collections::hash_map::Entry::Vacant(e) => {
                     e.insert(i as u32);
                 }
@@ -47,7 +43,7 @@ impl RowIndex {
 
     /// The registry row of `id`, if any.
     pub fn get(&self, registry: &[RegistryEntry], id: &str) -> Option<usize> {
-        match self.by_hash.get(&hash(id)) {
+        match self.by_hash.get(&fx(id)) {
             Some(&row) if registry[row as usize].beneficiary_id == id => Some(row as usize),
             _ => self.collided.get(id).copied(),
         }
@@ -90,8 +86,8 @@ mod tests {
         // Two ids forced onto one hash slot: the second is kept on the side.
         let reg = vec![entry("B1"), entry("B2")];
         let mut index = RowIndex::default();
-        index.by_hash.insert(hash("B1"), 0);
-        index.by_hash.insert(hash("B2"), 0); // as if B2 hashed like B1
+        index.by_hash.insert(fx("B1"), 0);
+        index.by_hash.insert(fx("B2"), 0); // as if B2 hashed like B1
         index.collided.insert("B2".into(), 1);
         assert_eq!(index.get(&reg, "B1"), Some(0));
         assert_eq!(index.get(&reg, "B2"), Some(1));

@@ -19,7 +19,7 @@ use crate::error::{Error, Result};
 use crate::frame;
 use crate::identity::dedup::DedupStats;
 use crate::identity::model::compare;
-use crate::identity::packed::{PackedName, Place};
+use crate::identity::packed::{fx, PackedName, Place};
 use crate::identity::{dedup_registry, idcard, Dedup, NormName, PackedRegistry, PairMatch, Person};
 use crate::input::{find_source, load_file_with, InputOptions, BENEFICIARIES};
 
@@ -177,11 +177,6 @@ pub fn pack_registry(df: &DataFrame) -> PolarsResult<PackedRegistry> {
         names: packed,
         places,
     })
-}
-
-fn fx<T: std::hash::Hash>(value: T) -> u64 {
-    use std::hash::BuildHasher;
-    rustc_hash::FxBuildHasher.hash_one(value)
 }
 
 /// Small ids for hashed keys: equal keys get one id. Returns each row's id and the first

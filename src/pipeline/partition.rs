@@ -71,8 +71,7 @@ const LOOSE_AMOUNT: u8 = 4;
 pub type RowKeys = [u64; 3];
 
 fn hash_of<T: std::hash::Hash>(kind: u8, value: T) -> u64 {
-    use std::hash::BuildHasher;
-    rustc_hash::FxBuildHasher.hash_one((kind, value)).max(1)
+    crate::identity::packed::fx((kind, value)).max(1)
 }
 
 fn text_key(kind: u8, value: Option<&str>) -> u64 {
