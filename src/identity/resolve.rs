@@ -68,14 +68,7 @@ impl BornOn {
     fn digit_diff(&self, k: usize, id: &str, reg: &[RegistryEntry]) -> Option<u32> {
         match self.lens[k] {
             u8::MAX => idcard::digit_diff(&reg[self.rows[k]].id_number, id),
-            len if len as usize != id.len() => None,
-            len => Some(
-                self.ids[k][..len as usize]
-                    .iter()
-                    .zip(id.as_bytes())
-                    .filter(|(x, y)| x != y)
-                    .count() as u32,
-            ),
+            len => idcard::digit_diff_bytes(&self.ids[k][..len as usize], id.as_bytes()),
         }
     }
 }
