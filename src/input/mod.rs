@@ -857,6 +857,65 @@ mod tests {
     }
 
     #[test]
+    fn repeated_text_is_coded_and_reads_back_as_text() {
+        let raw = frame(&[
+            ("allocation_id", &[Some("A1"), Some("A2"), Some("A3")]),
+            ("program", &[Some("低保"), Some("低保"), Some("特困供养")]),
+            (
+                "period",
+                &[Some("2025-01"), Some("2025-01"), Some("2025-02")],
+            ),
+            ("beneficiary_id", &[Some("B1"), Some("B2"), Some("B1")]),
+            ("township", &[Some("城关镇"), None, Some("城关镇")]),
+            ("amount", &[Some("1"), Some("2"), Some("3")]),
+            (
+                "funds_received_date",
+                &[Some("2025-01-01"), Some("2025-01-01"), Some("2025-02-01")],
+            ),
+        ]);
+        let loaded = validate(raw, "allocations.csv", &ALLOCATIONS).unwrap();
+        let f = &loaded.frame;
+        for (name, coded) in [
+            ("program", true),
+            ("period", true),
+            ("township", true),
+            ("allocation_id", false),
+            ("beneficiary_id", false),
+        ] {
+            let dtype = f.column(name).unwrap().dtype();
+            assert_eq!(dtype.is_categorical(), coded, "{name}: {dtype:?}");
+        }
+        assert_eq!(
+            crate::frame::text(f, "township").unwrap(),
+            vec![Some("城关镇"), None, Some("城关镇")]
+        );
+        assert_eq!(
+            crate::frame::text(f, "program").unwrap(),
+            vec![Some("低保"), Some("低保"), Some("特困供养")]
+        );
+        // An optional coded column the file lacks is coded too, so files with and
+        // without it stack.
+        let f = validate(
+            frame(&[
+                ("payment_id", &[Some("P1")]),
+                ("allocation_id", &[Some("A1")]),
+                ("beneficiary_id", &[Some("B1")]),
+                ("payee_name", &[Some("张伟")]),
+                ("payee_account", &[None]),
+                ("amount", &[Some("1")]),
+                ("paid_date", &[Some("2025-01-02")]),
+                ("program", &[Some("低保")]),
+            ]),
+            "payments.csv",
+            &PAYMENTS,
+        )
+        .unwrap()
+        .frame;
+        assert!(f.column("status").unwrap().dtype().is_categorical());
+        assert_eq!(crate::frame::text(&f, "status").unwrap(), vec![None]);
+    }
+
+    #[test]
     fn missing_column_names_file_and_column() {
         let raw = frame(&[("name", &[Some("x")])]);
         let err = validate(raw, "beneficiaries.csv", &BENEFICIARIES)

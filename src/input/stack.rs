@@ -34,12 +34,10 @@ pub struct Part {
 /// Names `label` as the source of every row of `frame` (the [`SOURCE`] column).
 pub fn with_source(frame: &mut DataFrame, label: &str) -> PolarsResult<()> {
     let n = frame.height();
-    // One value for the whole part: a constant column, not a million copies.
-    frame.with_column(Column::new_scalar(
-        SOURCE.into(),
-        Scalar::from(PlSmallStr::from(label)),
-        n,
-    ))?;
+    // One value for the whole part: a constant column, not a million copies; coded,
+    // so the parts of a folder of monthly files stack into codes, not strings.
+    let source = Column::new_scalar(SOURCE.into(), Scalar::from(PlSmallStr::from(label)), n);
+    frame.with_column(source.cast(&crate::frame::coded())?)?;
     Ok(())
 }
 

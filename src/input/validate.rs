@@ -9,6 +9,7 @@ use rustc_hash::FxHashMap;
 use super::spec::{ColumnSpec, Field, FileSpec};
 use super::{FileCount, Loaded, Reject, LINE};
 use crate::error::{Error, Result};
+use crate::frame;
 use crate::parse::{clean_code, parse_amount_fen, parse_date};
 
 /// Per-column result of the cell checks.
@@ -183,6 +184,10 @@ pub(super) fn validate_rows(
             }
         }
     }
+    for c in present.iter().filter(|c| c.repeats) {
+        let coded = good.column(c.name)?.cast(&frame::coded())?;
+        good.with_column(coded)?;
+    }
     // Optional columns absent from the file exist as nulls, so rules need not ask.
     for c in spec
         .columns
@@ -192,6 +197,7 @@ pub(super) fn validate_rows(
         let dtype = match c.field {
             Field::Date | Field::OptDate => DataType::Date,
             Field::Amount | Field::SignedAmount => DataType::Int64,
+            _ if c.repeats => frame::coded(),
             _ => DataType::String,
         };
         good.with_column(Column::full_null(c.name.into(), good.height(), &dtype))?;

@@ -320,8 +320,10 @@ pub fn mask_frame(df: &DataFrame) -> PolarsResult<DataFrame> {
             DataType::String if crate::privacy::OWN_IDS.contains(&c.name().as_str()) => {
                 Ok(c.clone())
             }
-            DataType::String => {
+            // Coded text (township, program, status …) is text too.
+            DataType::String | DataType::Categorical(..) => {
                 let masked: StringChunked = c
+                    .cast(&DataType::String)?
                     .str()?
                     .iter()
                     .map(|v| v.map(crate::privacy::mask_text))
@@ -393,6 +395,7 @@ pub fn column_json(column: &Column) -> PolarsResult<Vec<serde_json::Value>> {
             .iter()
             .map(|v| v.map_or(Value::Null, Value::from))
             .collect(),
+        DataType::Categorical(..) => column_json(&column.cast(&DataType::String)?)?,
         DataType::Float64 | DataType::Float32 => column
             .cast(&DataType::Float64)?
             .f64()?

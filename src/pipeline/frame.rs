@@ -3,8 +3,26 @@
 
 use polars::prelude::*;
 
+/// A text column's values, whether held as strings or as a categorical (see
+/// [`coded`]); a categorical's values borrow its one copy of each text.
 pub fn text<'a>(df: &'a DataFrame, name: &str) -> PolarsResult<Vec<Option<&'a str>>> {
-    Ok(df.column(name)?.str()?.iter().collect())
+    let column = df.column(name)?;
+    match column.dtype() {
+        DataType::Categorical(cats, _) => match cats.physical() {
+            CategoricalPhysical::U8 => Ok(column.cat8()?.iter_str().collect()),
+            CategoricalPhysical::U16 => Ok(column.cat16()?.iter_str().collect()),
+            CategoricalPhysical::U32 => Ok(column.cat32()?.iter_str().collect()),
+        },
+        _ => Ok(column.str()?.iter().collect()),
+    }
+}
+
+/// The type of a column that repeats a few texts (township, program, period, status,
+/// source file): a 4-byte code per row over one shared dictionary. The global
+/// categories keep codes alike across files, parts and the stage, so frames stack and
+/// join without remapping.
+pub fn coded() -> DataType {
+    DataType::from_categories(Categories::global())
 }
 
 pub fn int(df: &DataFrame, name: &str) -> PolarsResult<Vec<Option<i64>>> {
