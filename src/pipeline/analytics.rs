@@ -9,7 +9,7 @@
 use std::collections::BTreeMap;
 
 use polars::prelude::*;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// The first-digit test of one group of payments.
 #[derive(Debug, Clone, Serialize)]
@@ -63,12 +63,20 @@ fn first_digit(fen: i64) -> Option<usize> {
 type Tally = ([usize; 9], usize, usize);
 
 /// First digits, whole-hundred amounts and payments per group, counted part by part.
-#[derive(Debug, Default, Clone)]
+#[derive(Debug, Default, Clone, Serialize, Deserialize)]
 pub struct DigitCounts {
     groups: [BTreeMap<String, Tally>; 2],
 }
 
 const BY: [&str; 2] = ["township", "program"];
+
+fn fold(into: &mut Tally, (counts, n, round): Tally) {
+    for (sum, c) in into.0.iter_mut().zip(counts) {
+        *sum += c;
+    }
+    into.1 += n;
+    into.2 += round;
+}
 
 impl DigitCounts {
     /// Counts the payments of `linked` (one part's, or all).
@@ -85,16 +93,20 @@ impl DigitCounts {
                 g.1 += 1;
                 g.2 += usize::from(*a % 10_000 == 0);
             }
-            for (k, (counts, n, round)) in here {
-                let g = groups.entry(k.to_string()).or_default();
-                for (sum, c) in g.0.iter_mut().zip(counts) {
-                    *sum += c;
-                }
-                g.1 += n;
-                g.2 += round;
+            for (k, tally) in here {
+                fold(groups.entry(k.to_string()).or_default(), tally);
             }
         }
         Ok(())
+    }
+
+    /// Adds the counts of `other` (another part's).
+    pub fn merge(&mut self, other: DigitCounts) {
+        for (groups, theirs) in self.groups.iter_mut().zip(other.groups) {
+            for (k, tally) in theirs {
+                fold(groups.entry(k).or_default(), tally);
+            }
+        }
     }
 
     /// The test for each township and each program counted.

@@ -411,24 +411,74 @@ impl Timings {
 
 /// Runs the rules over the ledgers of `people`, a part at a time (see the module
 /// comment), the whole-run facts counted first.
-pub fn audit(mut people: Context) -> Result<Audited> {
+pub fn audit(people: Context) -> Result<Audited> {
+    let prepared = prepare(people)?;
+    let mut done = Vec::with_capacity(prepared.units());
+    for k in 0..prepared.units() {
+        done.push(prepared.audit_unit(k)?);
+    }
+    prepared.finish(done)
+}
+
+/// A run ready to audit its units: the people with the whole-run facts, and the units
+/// (parts, or groups of staged parts) to read. Each unit is audited on its own —
+/// here one after another, on a cluster one per task ([`crate::distributed`]) — and
+/// the results are put together by [`Prepared::finish`] in unit order, so where a
+/// unit ran does not change a finding.
+pub struct Prepared {
+    people: Context,
+    units: Vec<Unit>,
+    timings: Timings,
+    /// Where the people's own timings end (each part's context copies them).
+    base: usize,
+    /// The loaders' rejects, kept out of each part's context (see [`prepare`]).
+    rejects: Vec<crate::input::Reject>,
+}
+
+/// What the rules found in one unit, and the rows those findings name.
+pub struct UnitResult {
+    pub findings: DataFrame,
+    pub digits: crate::analytics::DigitCounts,
+    /// The unit's payments and allocations that a finding lists.
+    pub payments: DataFrame,
+    pub allocations: DataFrame,
+    pub timings: Vec<(String, f64)>,
+}
+
+/// Counts the whole-run facts and cuts (or reads the cut of) the units.
+pub fn prepare(mut people: Context) -> Result<Prepared> {
     let mut timings = Timings::default();
     let work = match people.ledgers.staged.take() {
         Some(parts) => staged(&people, &parts, &mut timings)?,
         None => in_memory(&people, &mut timings)?,
     };
     people.whole = std::sync::Arc::new(work.whole);
-    let units = work.units;
     let base = people.timings.len();
     // Each part's context copies the ledgers' accounting; the rejects (a dirty export has
     // hundreds of thousands) are only needed by the reports, so they wait outside.
     let rejects = std::mem::take(&mut people.ledgers.rejects);
-    let mut findings = crate::findings::empty_frame()?;
-    let mut digits = crate::analytics::DigitCounts::default();
-    let (mut named_payments, mut named_allocations) = (Vec::new(), Vec::new());
-    for (k, unit) in units.iter().enumerate() {
+    Ok(Prepared {
+        people,
+        units: work.units,
+        timings,
+        base,
+        rejects,
+    })
+}
+
+impl Prepared {
+    pub fn units(&self) -> usize {
+        self.units.len()
+    }
+
+    /// Reads unit `k` and runs the rules over it (those of [`crate::rules::ONCE`] with
+    /// unit 0 only).
+    pub fn audit_unit(&self, k: usize) -> Result<UnitResult> {
+        let people = &self.people;
+        let units = &self.units;
+        let mut timings = Timings::default();
         let clock = std::time::Instant::now();
-        let (payments, allocations) = match unit {
+        let (payments, allocations) = match &units[k] {
             Unit::Rows(_) if units.len() == 1 => {
                 let l = &people.ledgers;
                 (l.payments.clone(), l.allocations.clone())
@@ -455,7 +505,7 @@ pub fn audit(mut people: Context) -> Result<Audited> {
             );
         }
         let ctx = people.with_payments(payments, allocations)?;
-        for (name, secs) in &ctx.timings[base..] {
+        for (name, secs) in &ctx.timings[self.base..] {
             timings.add_secs(name, *secs);
         }
         let clock = std::time::Instant::now();
@@ -464,31 +514,55 @@ pub fn audit(mut people: Context) -> Result<Audited> {
         for (name, secs) in &run.timings {
             timings.add_secs(name, *secs);
         }
+        let mut digits = crate::analytics::DigitCounts::default();
         digits.add(&ctx.linked)?;
-        named_payments.push(named(&ctx.ledgers.payments, "payment_id", &run.findings)?);
-        named_allocations.push(named(
-            &ctx.ledgers.allocations,
-            "allocation_id",
-            &run.findings,
-        )?);
-        findings.vstack_mut_owned(run.findings)?;
+        Ok(UnitResult {
+            payments: named(&ctx.ledgers.payments, "payment_id", &run.findings)?,
+            allocations: named(&ctx.ledgers.allocations, "allocation_id", &run.findings)?,
+            findings: run.findings,
+            digits,
+            timings: timings.0,
+        })
     }
-    findings.rechunk_mut();
-    let payments = crate::frame::stack(named_payments)?;
-    let allocations = crate::frame::stack(named_allocations)?;
-    // The whole ledgers are not needed past this point.
-    people.ledgers.payments = people.ledgers.payments.clear();
-    people.ledgers.allocations = people.ledgers.allocations.clear();
-    people.ledgers.rejects = rejects;
-    let mut context = people.with_payments(payments, allocations)?;
-    context.timings.truncate(base);
-    Ok(Audited {
-        findings,
-        timings: timings.0,
-        digits,
-        context,
-        parts: units.len(),
-    })
+
+    /// The units' results, in unit order, as one run's.
+    pub fn finish(self, done: Vec<UnitResult>) -> Result<Audited> {
+        let Prepared {
+            mut people,
+            units,
+            mut timings,
+            base,
+            rejects,
+        } = self;
+        let mut findings = crate::findings::empty_frame()?;
+        let mut digits = crate::analytics::DigitCounts::default();
+        let (mut named_payments, mut named_allocations) = (Vec::new(), Vec::new());
+        for unit in done {
+            for (name, secs) in &unit.timings {
+                timings.add_secs(name, *secs);
+            }
+            digits.merge(unit.digits);
+            named_payments.push(unit.payments);
+            named_allocations.push(unit.allocations);
+            findings.vstack_mut_owned(unit.findings)?;
+        }
+        findings.rechunk_mut();
+        let payments = crate::frame::stack(named_payments)?;
+        let allocations = crate::frame::stack(named_allocations)?;
+        // The whole ledgers are not needed past this point.
+        people.ledgers.payments = people.ledgers.payments.clear();
+        people.ledgers.allocations = people.ledgers.allocations.clear();
+        people.ledgers.rejects = rejects;
+        let mut context = people.with_payments(payments, allocations)?;
+        context.timings.truncate(base);
+        Ok(Audited {
+            findings,
+            timings: timings.0,
+            digits,
+            context,
+            parts: units.len(),
+        })
+    }
 }
 
 /// The rows of `frame` whose `id` column a finding lists (in `<id>s`, `;`-separated).
