@@ -64,6 +64,10 @@ pub enum Error {
     #[error("invalid argument: {0}")]
     Argument(String),
 
+    /// The Ballista cluster (`--engine ballista`) could not be reached or a task failed.
+    #[error("cluster {scheduler}: {message}")]
+    Cluster { scheduler: String, message: String },
+
     #[error("internal data-frame error: {0}")]
     Polars(#[from] polars::error::PolarsError),
 }

@@ -7,6 +7,7 @@
 //! The binary in `main.rs` is only a command-line layer over [`run`] and [`generate`].
 
 pub mod config;
+pub mod distributed;
 pub mod error;
 pub mod generate;
 pub mod identity;
@@ -54,6 +55,20 @@ pub struct RunOptions {
     pub ledger: Option<PathBuf>,
     /// A pre-payment screen (事前筛查) of the allocations instead of an audit of payments.
     pub screen: bool,
+    /// Where the rules run: here, or on a Ballista cluster.
+    pub engine: Engine,
+}
+
+/// Where a run's units are audited (see [`distributed`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum Engine {
+    /// In this process, a unit after another.
+    #[default]
+    Local,
+    /// On a Ballista cluster: the scheduler at `df://HOST:PORT`, or (None) a scheduler
+    /// and two executors started in this process. Needs a stage as the data folder and
+    /// the `distributed` build.
+    Ballista { scheduler: Option<String> },
 }
 
 /// The result of a run, as written to its folder.
@@ -67,6 +82,51 @@ pub struct RunOutcome {
     /// Whether the inputs look like a broken export (exit code 4; see
     /// [`rules::completeness`]).
     pub incomplete: bool,
+}
+
+/// The rules over every unit of the run, on the engine the options name.
+fn audit(people: context::Context, opts: &RunOptions) -> Result<partition::Audited> {
+    match &opts.engine {
+        Engine::Local => partition::audit(people),
+        Engine::Ballista { scheduler } => on_cluster(people, opts, scheduler.as_deref()),
+    }
+}
+
+#[cfg(feature = "distributed")]
+fn on_cluster(
+    people: context::Context,
+    opts: &RunOptions,
+    scheduler: Option<&str>,
+) -> Result<partition::Audited> {
+    if people.ledgers.staged.is_none() {
+        return Err(Error::Argument(format!(
+            "--engine ballista reads a stage, and {} is not one: run `fundaudit stage --data {} --out STAGE` to a folder every executor reads at the same path, then `fundaudit run --data STAGE --engine ballista`",
+            opts.data_dir.display(),
+            opts.data_dir.display()
+        )));
+    }
+    let job = distributed::Job {
+        stage: std::path::absolute(&opts.data_dir).map_err(|e| Error::Argument(e.to_string()))?,
+        config: opts.config.clone(),
+        as_of: opts.as_of,
+    };
+    let cluster = match scheduler {
+        Some(url) => distributed::connect(url)?,
+        None => distributed::in_process(2, 1)?,
+    };
+    tracing::info!(scheduler = %scheduler.unwrap_or("in process"), "auditing the units on the cluster");
+    distributed::audit(partition::prepare(people)?, &job, &cluster)
+}
+
+#[cfg(not(feature = "distributed"))]
+fn on_cluster(
+    _people: context::Context,
+    _opts: &RunOptions,
+    _scheduler: Option<&str>,
+) -> Result<partition::Audited> {
+    Err(Error::Argument(
+        "--engine ballista needs the distributed build: cargo build --release --features distributed".into(),
+    ))
 }
 
 /// Runs the whole audit and writes the run folder: report.html, findings.xlsx,
@@ -113,7 +173,7 @@ pub fn run(opts: &RunOptions) -> Result<RunOutcome> {
         digits,
         context: mut ctx,
         parts,
-    } = partition::audit(people)?;
+    } = audit(people, opts)?;
     for (name, secs) in part_times {
         tracing::info!(stage = name.trim(), seconds = secs, "{} done", name.trim());
         timings.push((name, secs));

@@ -146,6 +146,14 @@ enum Command {
         /// Run without the case ledger.
         #[arg(long, conflicts_with = "ledger")]
         no_ledger: bool,
+        /// Where the rules run: local, or ballista (Apache DataFusion Ballista; needs a
+        /// stage as --data and the `distributed` build).
+        #[arg(long, default_value = "local", value_parser = ["local", "ballista"])]
+        engine: String,
+        /// The Ballista scheduler, df://HOST:PORT [default: a scheduler and two executors
+        /// in this process].
+        #[arg(long, requires = "engine")]
+        scheduler: Option<String>,
     },
     /// Screen the allocations before the bank file goes out (事前筛查): the audit of the
     /// payments the bank file would make; writes the reports and hold.csv, the allocations
@@ -541,6 +549,7 @@ fn try_main() -> anyhow::Result<Outcome> {
                 lang: output.lang,
                 wait: false,
                 screen: true,
+                engine: fundaudit::Engine::Local,
             })?;
             Ok(finish(
                 &outcome,
@@ -555,6 +564,8 @@ fn try_main() -> anyhow::Result<Outcome> {
             wait,
             ledger,
             no_ledger,
+            engine,
+            scheduler,
         } => {
             let progress = init_logging(output.quiet);
             // A run written to --out has no reports folder unless one is named; its ledger
@@ -583,6 +594,10 @@ fn try_main() -> anyhow::Result<Outcome> {
                 lang: output.lang,
                 wait,
                 screen: false,
+                engine: match engine.as_str() {
+                    "ballista" => fundaudit::Engine::Ballista { scheduler },
+                    _ => fundaudit::Engine::Local,
+                },
             })?;
             Ok(finish(
                 &outcome,

@@ -47,6 +47,7 @@ fn audit(data: &Path, out: &Path) -> Vec<HashMap<String, String>> {
         wait: false,
         ledger: None,
         screen: false,
+        engine: fundaudit::Engine::Local,
     })
     .expect("the audit runs on a county with one broken row");
     read_csv(&out.join("findings.csv"))

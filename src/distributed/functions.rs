@@ -1,0 +1,114 @@
+//! The functions fundaudit adds to DataFusion, and the registry every process of a
+//! cluster must be built with. Ballista ships no code: a plan names its functions, and
+//! the scheduler (to read the client's plan) and each executor (to run its tasks) look
+//! the names up in their own registry. A cluster started from stock Ballista binaries
+//! fails the first task with "no UDF named fundaudit_unit"; `fundaudit-executor` and
+//! `fundaudit-scheduler` are built with [`function_registry`] and [`session_state`].
+
+use std::sync::{Arc, Mutex};
+
+use ballista_core::registry::BallistaFunctionRegistry;
+use datafusion::arrow::array::{Array, ArrayRef, BinaryBuilder, Int64Array, StringArray};
+use datafusion::arrow::datatypes::DataType;
+use datafusion::common::{DataFusionError, Result as DfResult};
+use datafusion::execution::{SessionState, SessionStateBuilder};
+use datafusion::logical_expr::{create_udf, ColumnarValue, ScalarUDF, Volatility};
+use datafusion::prelude::SessionConfig;
+
+use super::{wire, Job};
+use crate::partition::Prepared;
+
+/// `fundaudit_unit(unit BIGINT, job TEXT) -> BINARY`: audits one unit of the job's stage
+/// and returns its result ([`wire`]).
+pub const UNIT: &str = "fundaudit_unit";
+
+/// fundaudit's own functions.
+pub fn udfs() -> Vec<Arc<ScalarUDF>> {
+    vec![Arc::new(create_udf(
+        UNIT,
+        vec![DataType::Int64, DataType::Utf8],
+        DataType::Binary,
+        // Never folded, never merged: each call is a part's audit.
+        Volatility::Volatile,
+        Arc::new(audit_units),
+    ))]
+}
+
+/// Ballista's functions and fundaudit's: what executors are built with.
+pub fn function_registry() -> BallistaFunctionRegistry {
+    let mut registry = BallistaFunctionRegistry::default();
+    for f in udfs() {
+        registry.scalar_functions.insert(f.name().to_string(), f);
+    }
+    registry
+}
+
+/// A session that knows fundaudit's functions: the client's, and the scheduler's
+/// session builder (it plans what the client sends).
+pub fn session_state(config: SessionConfig) -> DfResult<SessionState> {
+    let state = ballista_core::utils::default_session_builder(config)?;
+    Ok(SessionStateBuilder::new_from_existing(state)
+        .with_scalar_functions(
+            ballista_core::extension::ballista_scalar_functions()
+                .into_iter()
+                .chain(udfs())
+                .collect(),
+        )
+        .build())
+}
+
+fn audit_units(args: &[ColumnarValue]) -> DfResult<ColumnarValue> {
+    let arrays = ColumnarValue::values_to_arrays(args)?;
+    let units = downcast::<Int64Array>(&arrays[0], "unit")?;
+    let jobs = downcast::<StringArray>(&arrays[1], "job")?;
+    let mut out = BinaryBuilder::new();
+    for i in 0..units.len() {
+        if units.is_null(i) || jobs.is_null(i) {
+            out.append_null();
+            continue;
+        }
+        let prepared = prepared_for(jobs.value(i))?;
+        let unit = usize::try_from(units.value(i))
+            .map_err(|_| external(format!("unit {} is not a unit", units.value(i))))?;
+        if unit >= prepared.units() {
+            return Err(external(format!(
+                "unit {unit} of {}: the executor's stage is not the client's",
+                prepared.units()
+            )));
+        }
+        let result = prepared
+            .audit_unit(unit)
+            .map_err(|e| external(e.to_string()))?;
+        out.append_value(wire::encode(result).map_err(|e| external(e.to_string()))?);
+    }
+    Ok(ColumnarValue::Array(Arc::new(out.finish())))
+}
+
+/// The job's people and units, built once per executor process and job: every task of
+/// a job on this executor reads them (the people are what crosses the parts).
+fn prepared_for(job: &str) -> DfResult<Arc<Prepared>> {
+    static CACHE: Mutex<Option<(String, Arc<Prepared>)>> = Mutex::new(None);
+    // Held while building, so concurrent tasks of one job wait for one build.
+    let mut cache = CACHE.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some((key, prepared)) = cache.as_ref() {
+        if key == job {
+            return Ok(prepared.clone());
+        }
+    }
+    *cache = None;
+    let parsed = Job::from_json(job).map_err(|e| external(e.to_string()))?;
+    let prepared = Arc::new(parsed.prepare().map_err(|e| external(e.to_string()))?);
+    *cache = Some((job.to_string(), prepared.clone()));
+    Ok(prepared)
+}
+
+fn downcast<'a, T: 'static>(array: &'a ArrayRef, what: &str) -> DfResult<&'a T> {
+    array
+        .as_any()
+        .downcast_ref::<T>()
+        .ok_or_else(|| external(format!("{UNIT}: {what} has type {}", array.data_type())))
+}
+
+fn external(message: String) -> DataFusionError {
+    DataFusionError::Execution(message)
+}

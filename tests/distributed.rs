@@ -1,0 +1,88 @@
+//! `--engine ballista` (feature `distributed`): the units of a staged county audited as
+//! tasks of an Apache DataFusion Ballista cluster in this process — scheduler and two
+//! executors built with the production function registry — give exactly the local
+//! engine's findings. `cargo test --release --features distributed --test distributed`.
+#![cfg(feature = "distributed")]
+
+mod common;
+
+use common::{fundaudit, generate, stage};
+
+#[test]
+fn the_cluster_finds_exactly_what_the_local_engine_finds() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    generate(&data, 1500, 23, &[]);
+    let small = dir.path().join("small.toml");
+    // Some ten units, so the two executors share the work.
+    std::fs::write(&small, "[scale]\npartition_rows = 1500\n").unwrap();
+    let staged = dir.path().join("stage");
+    stage(&data, &staged, Some(&small));
+    let run = |name: &str, engine: &str| {
+        let out = dir.path().join(name);
+        fundaudit()
+            .args(["run", "--quiet", "--no-ledger", "--as-of", "2026-03-31"])
+            .args(["--engine", engine])
+            .arg("--config")
+            .arg(&small)
+            .arg("--data")
+            .arg(&staged)
+            .arg("--out")
+            .arg(&out)
+            .assert()
+            .success();
+        out
+    };
+    let (local, cluster) = (run("local", "local"), run("cluster", "ballista"));
+    let summary = |out: &std::path::Path| -> serde_json::Value {
+        serde_json::from_slice(&std::fs::read(out.join("summary.json")).unwrap()).unwrap()
+    };
+    let units = summary(&local)["parts"].as_u64().unwrap();
+    assert!(units >= 5, "the config cuts the county ({units} units)");
+    assert_eq!(summary(&cluster)["parts"], summary(&local)["parts"]);
+    let findings = std::fs::read_to_string(local.join("findings.csv")).unwrap();
+    assert!(
+        findings.lines().count() > 100,
+        "a county with planted anomalies"
+    );
+    for file in ["findings.csv", "cases.csv", "rejects.csv"] {
+        let theirs = std::fs::read_to_string(cluster.join(file)).unwrap();
+        let ours = std::fs::read_to_string(local.join(file)).unwrap();
+        assert!(
+            theirs == ours,
+            "{file} differs between the cluster and the local engine"
+        );
+    }
+    for key in ["findings", "cases", "amount_at_risk", "by_rule", "digits"] {
+        assert_eq!(summary(&cluster)[key], summary(&local)[key], "{key}");
+    }
+}
+
+#[test]
+fn executors_without_fundaudits_functions_fail_the_job() {
+    // A cluster of stock executors: the scheduler knows the function, the executors do
+    // not. The job must fail, naming it — so the parity test above means the production
+    // registry carries what the plan calls.
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    generate(&data, 300, 5, &[]);
+    let staged = dir.path().join("stage");
+    stage(&data, &staged, None);
+    let config = fundaudit::Config::default();
+    let ledgers = fundaudit::input::Ledgers::load(&staged, &config).unwrap();
+    let as_of = fundaudit::parse::parse_date("2026-03-31").unwrap();
+    let people = fundaudit::context::Context::people(ledgers, config.clone(), as_of).unwrap();
+    let job = fundaudit::distributed::Job {
+        stage: staged.clone(),
+        config,
+        as_of,
+    };
+    let stock = ballista_core::registry::BallistaFunctionRegistry::default();
+    let cluster = fundaudit::distributed::in_process_with(1, 1, stock).unwrap();
+    let prepared = fundaudit::partition::prepare(people).unwrap();
+    let err = match fundaudit::distributed::audit(prepared, &job, &cluster) {
+        Ok(_) => panic!("stock executors ran fundaudit's function"),
+        Err(e) => e.to_string(),
+    };
+    assert!(err.contains("fundaudit_unit"), "{err}");
+}
