@@ -98,13 +98,6 @@ fn on_cluster(
     opts: &RunOptions,
     scheduler: Option<&str>,
 ) -> Result<partition::Audited> {
-    if people.ledgers.staged.is_none() {
-        return Err(Error::Argument(format!(
-            "--engine ballista reads a stage, and {} is not one: run `fundaudit stage --data {} --out STAGE` to a folder every executor reads at the same path, then `fundaudit run --data STAGE --engine ballista`",
-            opts.data_dir.display(),
-            opts.data_dir.display()
-        )));
-    }
     let job = distributed::Job {
         stage: std::path::absolute(&opts.data_dir).map_err(|e| Error::Argument(e.to_string()))?,
         config: opts.config.clone(),
@@ -124,15 +117,31 @@ fn on_cluster(
     _opts: &RunOptions,
     _scheduler: Option<&str>,
 ) -> Result<partition::Audited> {
-    Err(Error::Argument(
+    Err(no_distributed_build())
+}
+
+fn no_distributed_build() -> Error {
+    Error::Argument(
         "--engine ballista needs the distributed build: cargo build --release --features distributed".into(),
-    ))
+    )
 }
 
 /// Runs the whole audit and writes the run folder: report.html, findings.xlsx,
 /// findings.csv/json, rejects.csv, summary.json and manifest.json.
 pub fn run(opts: &RunOptions) -> Result<RunOutcome> {
     let started = runs::now();
+    // Said before anything is loaded: the engine is not built in, or the data is not a
+    // stage (executors read a stage, not the files).
+    if opts.engine != Engine::Local && !cfg!(feature = "distributed") {
+        return Err(no_distributed_build());
+    }
+    if opts.engine != Engine::Local && !input::stage::is_stage(&opts.data_dir) {
+        return Err(Error::Argument(format!(
+            "--engine ballista reads a stage, and {} is not one: run `fundaudit stage --data {} --out STAGE` to a folder every executor reads at the same path, then `fundaudit run --data STAGE --engine ballista`",
+            opts.data_dir.display(),
+            opts.data_dir.display()
+        )));
+    }
     let (done, lock_path) = place(opts)?;
     let _lock = runs::lock(&lock_path, opts.wait)?;
     // The ledger's own lock is held from here to the end, so two reports folders sharing

@@ -152,7 +152,7 @@ enum Command {
         engine: String,
         /// The Ballista scheduler, df://HOST:PORT [default: a scheduler and two executors
         /// in this process].
-        #[arg(long, requires = "engine")]
+        #[arg(long)]
         scheduler: Option<String>,
     },
     /// Screen the allocations before the bank file goes out (事前筛查): the audit of the
@@ -594,8 +594,14 @@ fn try_main() -> anyhow::Result<Outcome> {
                 lang: output.lang,
                 wait,
                 screen: false,
-                engine: match engine.as_str() {
-                    "ballista" => fundaudit::Engine::Ballista { scheduler },
+                engine: match (engine.as_str(), scheduler) {
+                    ("ballista", scheduler) => fundaudit::Engine::Ballista { scheduler },
+                    (_, Some(_)) => {
+                        return Err(Error::Argument(
+                            "--scheduler names a Ballista scheduler: add --engine ballista".into(),
+                        )
+                        .into())
+                    }
                     _ => fundaudit::Engine::Local,
                 },
             })?;

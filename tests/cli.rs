@@ -50,6 +50,30 @@ fn missing_file_exits_2_and_names_it() {
 }
 
 #[test]
+fn the_ballista_engine_is_refused_before_anything_is_read_when_it_cannot_run() {
+    let dir = tempfile::tempdir().unwrap();
+    small_fixture().write(dir.path());
+    // A scheduler without the engine that uses it.
+    run_on(dir.path())
+        .args(["--scheduler", "df://localhost:50050"])
+        .assert()
+        .code(2)
+        .stderr(contains("--engine ballista"));
+    // Without the feature the engine is not there; with it, plain files are not a stage.
+    let said = if cfg!(feature = "distributed") {
+        "is not one: run `fundaudit stage"
+    } else {
+        "needs the distributed build"
+    };
+    run_on(dir.path())
+        .args(["--engine", "ballista"])
+        .assert()
+        .code(2)
+        .stderr(contains(said));
+    assert!(!dir.path().join("out").exists(), "nothing written");
+}
+
+#[test]
 fn missing_column_exits_2_naming_column_and_listing_found() {
     let dir = tempfile::tempdir().unwrap();
     small_fixture().write(dir.path());

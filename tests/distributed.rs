@@ -7,6 +7,7 @@
 mod common;
 
 use common::{fundaudit, generate, stage};
+use predicates::prelude::*;
 
 #[test]
 fn the_cluster_finds_exactly_what_the_local_engine_finds() {
@@ -85,4 +86,28 @@ fn executors_without_fundaudits_functions_fail_the_job() {
         Err(e) => e.to_string(),
     };
     assert!(err.contains("fundaudit_unit"), "{err}");
+}
+
+#[test]
+fn an_unreachable_scheduler_is_named_with_what_to_check() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    generate(&data, 200, 3, &[]);
+    let staged = dir.path().join("stage");
+    stage(&data, &staged, None);
+    // Port 9 (discard) is not a scheduler anywhere this runs.
+    fundaudit()
+        .args(["run", "--quiet", "--no-ledger", "--engine", "ballista"])
+        .args(["--scheduler", "df://127.0.0.1:9"])
+        .arg("--data")
+        .arg(&staged)
+        .arg("--out")
+        .arg(dir.path().join("out"))
+        .assert()
+        .code(2)
+        .stderr(
+            predicates::str::contains("df://127.0.0.1:9").and(predicates::str::contains(
+                "is `fundaudit-scheduler` running there?",
+            )),
+        );
 }

@@ -44,6 +44,11 @@ pub fn connect(url: &str) -> Result<Cluster> {
         scheduler: url.to_string(),
         message: format!("{e}; is `fundaudit-scheduler` running there?"),
     };
+    // The session connects only when it runs a query: knock first, to say it here.
+    let grpc = url.replacen("df://", "http://", 1);
+    runtime
+        .block_on(SchedulerGrpcClient::connect(grpc))
+        .map_err(|e| fail(&e))?;
     let state = functions::session_state(config()).map_err(|e| fail(&e))?;
     let ctx = runtime
         .block_on(SessionContext::remote_with_state(url, state))

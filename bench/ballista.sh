@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# --engine ballista against the local engine on one stage, on this machine: a
+# fundaudit-scheduler and two fundaudit-executors started as processes on localhost (one
+# task slot each), the client under /usr/bin/time -v; then `run` locally on the same
+# stage. Prints wall time and peak RSS of each process, the bytes that came back and
+# whether the findings are identical.
+#   cargo build --release --features distributed
+#   bash bench/ballista.sh STAGE WORK      (STAGE from `fundaudit stage`)
+set -euo pipefail
+STAGE=$(realpath "$1")
+WORK=$(realpath -m "$2")
+B="${CARGO_TARGET_DIR:-target}/release"
+mkdir -p "$WORK"
+rm -rf "$WORK/cluster" "$WORK/local"
+"$B/fundaudit-scheduler" --bind-port 50050 > "$WORK/scheduler.log" 2>&1 &
+pids=($!)
+sleep 1
+for k in 1 2; do
+  "$B/fundaudit-executor" --scheduler-port 50050 --bind-port "500${k}1" --bind-grpc-port "500${k}2" \
+    --bind-health-port "500${k}3" --vcores 1 --work-dir "$WORK" > "$WORK/executor-$k.log" 2>&1 &
+  pids+=($!)
+done
+trap 'kill "${pids[@]}" 2>/dev/null || true' EXIT
+sleep 2
+hwm() { awk '/VmHWM/ {printf "%.2f GiB", $2/1048576}' "/proc/$1/status"; }
+/usr/bin/time -v "$B/fundaudit" run --no-ledger --as-of 2026-03-31 --engine ballista \
+  --scheduler df://localhost:50050 --data "$STAGE" --out "$WORK/cluster" > "$WORK/cluster.out" 2> "$WORK/cluster.time"
+echo "scheduler peak $(hwm "${pids[0]}"), executors $(hwm "${pids[1]}") and $(hwm "${pids[2]}")"
+kill "${pids[@]}" 2>/dev/null || true
+/usr/bin/time -v "$B/fundaudit" run --quiet --no-ledger --as-of 2026-03-31 \
+  --data "$STAGE" --out "$WORK/local" 2> "$WORK/local.time"
+for run in cluster local; do
+  wall=$(grep 'Elapsed' "$WORK/$run.time" | awk '{print $NF}')
+  rss=$(awk '/Maximum resident/ {printf "%.2f GiB", $NF/1048576}' "$WORK/$run.time")
+  echo "$run: $wall, client peak $rss"
+done
+grep -ho "[0-9]* units audited on the cluster, [0-9.]* MB of results" "$WORK/cluster.time" || true
+grep -h "Finished task" "$WORK"/executor-*.log | sed "s/.* in //" | paste -sd" " | sed "s/^/task times: /"
+grep -hc "Finished task" "$WORK"/executor-*.log | paste -sd' ' | sed 's/^/tasks per executor: /'
+cmp -s "$WORK/cluster/findings.csv" "$WORK/local/findings.csv" && echo "findings identical" || echo "FINDINGS DIFFER"
