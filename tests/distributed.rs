@@ -9,16 +9,29 @@ mod common;
 use common::{fundaudit, generate, stage};
 use predicates::prelude::*;
 
-#[test]
-fn the_cluster_finds_exactly_what_the_local_engine_finds() {
+/// A generated county staged (with `config` when given): (temp dir, stage folder).
+fn staged_county(
+    beneficiaries: usize,
+    seed: u64,
+    config: Option<&str>,
+) -> (tempfile::TempDir, std::path::PathBuf) {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
-    generate(&data, 1500, 23, &[]);
-    let small = dir.path().join("small.toml");
-    // Some ten units, so the two executors share the work.
-    std::fs::write(&small, "[scale]\npartition_rows = 1500\n").unwrap();
+    generate(&data, beneficiaries, seed, &[]);
+    let toml = dir.path().join("config.toml");
+    if let Some(text) = config {
+        std::fs::write(&toml, text).unwrap();
+    }
     let staged = dir.path().join("stage");
-    stage(&data, &staged, Some(&small));
+    stage(&data, &staged, config.map(|_| toml.as_path()));
+    (dir, staged)
+}
+
+#[test]
+fn the_cluster_finds_exactly_what_the_local_engine_finds() {
+    // Some ten units, so the two executors share the work.
+    let (dir, staged) = staged_county(1500, 23, Some("[scale]\npartition_rows = 1500\n"));
+    let small = dir.path().join("config.toml");
     let run = |name: &str, engine: &str| {
         let out = dir.path().join(name);
         fundaudit()
@@ -64,11 +77,7 @@ fn executors_without_fundaudits_functions_fail_the_job() {
     // A cluster of stock executors: the scheduler knows the function, the executors do
     // not. The job must fail, naming it — so the parity test above means the production
     // registry carries what the plan calls.
-    let dir = tempfile::tempdir().unwrap();
-    let data = dir.path().join("data");
-    generate(&data, 300, 5, &[]);
-    let staged = dir.path().join("stage");
-    stage(&data, &staged, None);
+    let (_dir, staged) = staged_county(300, 5, None);
     let config = fundaudit::Config::default();
     let ledgers = fundaudit::input::Ledgers::load(&staged, &config).unwrap();
     let as_of = fundaudit::parse::parse_date("2026-03-31").unwrap();
@@ -90,11 +99,7 @@ fn executors_without_fundaudits_functions_fail_the_job() {
 
 #[test]
 fn an_unreachable_scheduler_is_named_with_what_to_check() {
-    let dir = tempfile::tempdir().unwrap();
-    let data = dir.path().join("data");
-    generate(&data, 200, 3, &[]);
-    let staged = dir.path().join("stage");
-    stage(&data, &staged, None);
+    let (dir, staged) = staged_county(200, 3, None);
     // Port 9 (discard) is not a scheduler anywhere this runs.
     fundaudit()
         .args(["run", "--quiet", "--no-ledger", "--engine", "ballista"])

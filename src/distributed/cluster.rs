@@ -31,8 +31,8 @@ fn runtime() -> Result<tokio::runtime::Runtime> {
         })
 }
 
+/// Ballista's defaults; the audit's query sets its partition count (a unit each).
 fn config() -> SessionConfig {
-    // One task per unit; Ballista's own partition count would split nothing here.
     SessionConfig::new_with_ballista()
 }
 
