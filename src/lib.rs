@@ -84,11 +84,59 @@ pub struct RunOutcome {
     pub incomplete: bool,
 }
 
-/// The rules over every unit of the run, on the engine the options name.
-fn audit(people: context::Context, opts: &RunOptions) -> Result<partition::Audited> {
-    match &opts.engine {
-        Engine::Local => partition::audit(people),
-        Engine::Ballista { scheduler } => on_cluster(people, opts, scheduler.as_deref()),
+/// The cluster a run audits on; in a build without the engine, a type with no value.
+#[cfg(feature = "distributed")]
+type Cluster = distributed::Cluster;
+#[cfg(not(feature = "distributed"))]
+type Cluster = std::convert::Infallible;
+
+/// The cluster the options name, reached before anything is loaded (a scheduler that is
+/// not there is said at once, not after the people are built); None to run here.
+fn reach(opts: &RunOptions) -> Result<Option<Cluster>> {
+    let Engine::Ballista { scheduler } = &opts.engine else {
+        return Ok(None);
+    };
+    // Said first: without the engine, whether the data is a stage does not matter.
+    if !cfg!(feature = "distributed") {
+        return Err(not_built());
+    }
+    // Executors read a stage, not the files.
+    if !input::stage::is_stage(&opts.data_dir) {
+        return Err(Error::Argument(format!(
+            "--engine ballista reads a stage, and {} is not one: run `fundaudit stage --data {} --out STAGE` to a folder every executor reads at the same path, then `fundaudit run --data STAGE --engine ballista`",
+            opts.data_dir.display(),
+            opts.data_dir.display()
+        )));
+    }
+    #[cfg(feature = "distributed")]
+    {
+        Ok(Some(match scheduler {
+            Some(url) => distributed::connect(url)?,
+            None => distributed::in_process(2, 1)?,
+        }))
+    }
+    #[cfg(not(feature = "distributed"))]
+    {
+        let _ = scheduler;
+        Err(not_built())
+    }
+}
+
+fn not_built() -> Error {
+    Error::Argument(
+        "--engine ballista needs the distributed build: cargo build --release --features distributed".into(),
+    )
+}
+
+/// The rules over every unit of the run, here or on the cluster.
+fn audit(
+    people: context::Context,
+    opts: &RunOptions,
+    cluster: Option<&Cluster>,
+) -> Result<partition::Audited> {
+    match cluster {
+        None => partition::audit(people),
+        Some(cluster) => on_cluster(people, opts, cluster),
     }
 }
 
@@ -96,52 +144,31 @@ fn audit(people: context::Context, opts: &RunOptions) -> Result<partition::Audit
 fn on_cluster(
     people: context::Context,
     opts: &RunOptions,
-    scheduler: Option<&str>,
+    cluster: &Cluster,
 ) -> Result<partition::Audited> {
     let job = distributed::Job {
         stage: std::path::absolute(&opts.data_dir).map_err(|e| Error::Argument(e.to_string()))?,
         config: opts.config.clone(),
         as_of: opts.as_of,
     };
-    let cluster = match scheduler {
-        Some(url) => distributed::connect(url)?,
-        None => distributed::in_process(2, 1)?,
-    };
-    tracing::info!(scheduler = %scheduler.unwrap_or("in process"), "auditing the units on the cluster");
-    distributed::audit(partition::prepare(people)?, &job, &cluster)
+    tracing::info!(scheduler = %cluster.scheduler(), "auditing the units on the cluster");
+    distributed::audit(partition::prepare(people)?, &job, cluster)
 }
 
 #[cfg(not(feature = "distributed"))]
 fn on_cluster(
     _people: context::Context,
     _opts: &RunOptions,
-    _scheduler: Option<&str>,
+    cluster: &Cluster,
 ) -> Result<partition::Audited> {
-    Err(no_distributed_build())
-}
-
-fn no_distributed_build() -> Error {
-    Error::Argument(
-        "--engine ballista needs the distributed build: cargo build --release --features distributed".into(),
-    )
+    match *cluster {}
 }
 
 /// Runs the whole audit and writes the run folder: report.html, findings.xlsx,
 /// findings.csv/json, rejects.csv, summary.json and manifest.json.
 pub fn run(opts: &RunOptions) -> Result<RunOutcome> {
     let started = runs::now();
-    // Said before anything is loaded: the engine is not built in, or the data is not a
-    // stage (executors read a stage, not the files).
-    if opts.engine != Engine::Local && !cfg!(feature = "distributed") {
-        return Err(no_distributed_build());
-    }
-    if opts.engine != Engine::Local && !input::stage::is_stage(&opts.data_dir) {
-        return Err(Error::Argument(format!(
-            "--engine ballista reads a stage, and {} is not one: run `fundaudit stage --data {} --out STAGE` to a folder every executor reads at the same path, then `fundaudit run --data STAGE --engine ballista`",
-            opts.data_dir.display(),
-            opts.data_dir.display()
-        )));
-    }
+    let cluster = reach(opts)?;
     let (done, lock_path) = place(opts)?;
     let _lock = runs::lock(&lock_path, opts.wait)?;
     // The ledger's own lock is held from here to the end, so two reports folders sharing
@@ -182,7 +209,7 @@ pub fn run(opts: &RunOptions) -> Result<RunOutcome> {
         digits,
         context: mut ctx,
         parts,
-    } = audit(people, opts)?;
+    } = audit(people, opts, cluster.as_ref())?;
     for (name, secs) in part_times {
         tracing::info!(stage = name.trim(), seconds = secs, "{} done", name.trim());
         timings.push((name, secs));

@@ -21,6 +21,13 @@ pub struct Cluster {
     pub(super) scheduler: String,
 }
 
+impl Cluster {
+    /// `df://HOST:PORT`, or where the in-process scheduler listens.
+    pub fn scheduler(&self) -> &str {
+        &self.scheduler
+    }
+}
+
 fn runtime() -> Result<tokio::runtime::Runtime> {
     tokio::runtime::Builder::new_multi_thread()
         .enable_all()
