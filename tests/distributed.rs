@@ -114,6 +114,7 @@ fn an_unreachable_scheduler_is_named_with_what_to_check() {
             predicates::str::contains("df://127.0.0.1:9").and(predicates::str::contains(
                 "is `fundaudit-scheduler` running there?",
             )),
-        ); // Said before the people were built or the run folder made.
+        );
+    // Said before the people were built or the run folder made.
     assert!(!dir.path().join("out").exists());
 }
