@@ -146,11 +146,7 @@ fn on_cluster(
     opts: &RunOptions,
     cluster: &Cluster,
 ) -> Result<partition::Audited> {
-    let job = distributed::Job {
-        stage: std::path::absolute(&opts.data_dir).map_err(|e| Error::Argument(e.to_string()))?,
-        config: opts.config.clone(),
-        as_of: opts.as_of,
-    };
+    let job = distributed::Job::new(&opts.data_dir, &opts.config, opts.as_of)?;
     tracing::info!(scheduler = %cluster.scheduler(), "auditing the units on the cluster");
     distributed::audit(partition::prepare(people)?, &job, cluster)
 }

@@ -78,23 +78,41 @@ fn executors_without_fundaudits_functions_fail_the_job() {
     // not. The job must fail, naming it — so the parity test above means the production
     // registry carries what the plan calls.
     let (_dir, staged) = staged_county(300, 5, None);
-    let config = fundaudit::Config::default();
-    let ledgers = fundaudit::input::Ledgers::load(&staged, &config).unwrap();
-    let as_of = fundaudit::parse::parse_date("2026-03-31").unwrap();
-    let people = fundaudit::context::Context::people(ledgers, config.clone(), as_of).unwrap();
-    let job = fundaudit::distributed::Job {
-        stage: staged.clone(),
-        config,
-        as_of,
-    };
+    let (prepared, job) = client_side(&staged);
     let stock = ballista_core::registry::BallistaFunctionRegistry::default();
     let cluster = fundaudit::distributed::in_process_with(1, 1, stock).unwrap();
-    let prepared = fundaudit::partition::prepare(people).unwrap();
     let err = match fundaudit::distributed::audit(prepared, &job, &cluster) {
         Ok(_) => panic!("stock executors ran fundaudit's function"),
         Err(e) => e.to_string(),
     };
     assert!(err.contains("fundaudit_unit"), "{err}");
+}
+
+#[test]
+fn an_executor_refuses_a_stage_that_is_not_the_clients() {
+    // The stage at the executors' path was made again (or another one is mounted there)
+    // after the client read its own: the executors must not audit it.
+    let (_dir, staged) = staged_county(300, 5, None);
+    let (prepared, mut job) = client_side(&staged);
+    job.stage_sha256 = "0".repeat(64);
+    let cluster = fundaudit::distributed::in_process(1, 1).unwrap();
+    let err = match fundaudit::distributed::audit(prepared, &job, &cluster) {
+        Ok(_) => panic!("an executor audited another stage"),
+        Err(e) => e.to_string(),
+    };
+    assert!(err.contains("is not the stage the client audits"), "{err}");
+}
+
+/// What a client holds before it submits: the prepared run and its job.
+fn client_side(
+    staged: &std::path::Path,
+) -> (fundaudit::partition::Prepared, fundaudit::distributed::Job) {
+    let config = fundaudit::Config::default();
+    let ledgers = fundaudit::input::Ledgers::load(staged, &config).unwrap();
+    let as_of = fundaudit::parse::parse_date("2026-03-31").unwrap();
+    let job = fundaudit::distributed::Job::new(staged, &config, as_of).unwrap();
+    let people = fundaudit::context::Context::people(ledgers, config, as_of).unwrap();
+    (fundaudit::partition::prepare(people).unwrap(), job)
 }
 
 #[test]

@@ -50,11 +50,27 @@ use crate::partition::Prepared;
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Job {
     pub stage: PathBuf,
+    /// SHA-256 of the stage's manifest as the client read it. An executor whose path
+    /// holds another stage (restaged since, another mount) refuses the task instead of
+    /// auditing other data; and a restaged folder is a new job, so no executor reuses
+    /// the people it built for the old one.
+    pub stage_sha256: String,
     pub config: Config,
     pub as_of: Day,
 }
 
 impl Job {
+    /// The job of auditing `stage` as the client sees it now.
+    pub fn new(stage: &std::path::Path, config: &Config, as_of: Day) -> Result<Job> {
+        let stage = std::path::absolute(stage).map_err(|e| Error::Argument(e.to_string()))?;
+        Ok(Job {
+            stage_sha256: crate::runs::sha256_file(&stage.join(crate::input::stage::MANIFEST))?,
+            stage,
+            config: config.clone(),
+            as_of,
+        })
+    }
+
     pub fn to_json(&self) -> Result<String> {
         serde_json::to_string(self).map_err(|e| Error::Argument(format!("job: {e}")))
     }
@@ -65,6 +81,15 @@ impl Job {
 
     /// The people and units of the job, as the client has them.
     pub fn prepare(&self) -> Result<Prepared> {
+        let manifest = self.stage.join(crate::input::stage::MANIFEST);
+        let here = crate::runs::sha256_file(&manifest)?;
+        if here != self.stage_sha256 {
+            return Err(Error::Argument(format!(
+                "{} is not the stage the client audits (manifest SHA-256 {here}, the client's {}): stage once, on a path every executor and the client read",
+                self.stage.display(),
+                self.stage_sha256
+            )));
+        }
         let ledgers = crate::input::Ledgers::load(&self.stage, &self.config)?;
         let people = crate::context::Context::people(ledgers, self.config.clone(), self.as_of)?;
         crate::partition::prepare(people)
