@@ -1,9 +1,10 @@
 //! The functions fundaudit adds to DataFusion, and the registry every process of a
 //! cluster must be built with. Ballista ships no code: a plan names its functions, and
 //! the scheduler (to read the client's plan) and each executor (to run its tasks) look
-//! the names up in their own registry. A cluster started from stock Ballista binaries
-//! fails the first task with "no UDF named fundaudit_unit"; `fundaudit-executor` and
-//! `fundaudit-scheduler` are built with [`function_registry`] and [`session_state`].
+//! the names up in their own registry. On stock Ballista executors the job fails
+//! ("PhysicalExtensionCodec is not provided for scalar function fundaudit_unit");
+//! `fundaudit-executor` and `fundaudit-scheduler` are built with [`function_registry`]
+//! and [`session_state`].
 
 use std::sync::{Arc, Mutex};
 
@@ -76,9 +77,18 @@ fn audit_units(args: &[ColumnarValue]) -> DfResult<ColumnarValue> {
                 prepared.units()
             )));
         }
-        let result = prepared
-            .audit_unit(unit)
-            .map_err(|e| external(e.to_string()))?;
+        // One unit at a time per process. A unit's audit is parallel inside (rayon,
+        // Polars), and the people's indexes are built on first use under a OnceLock by a
+        // rayon worker: two units of one process side by side (two task slots, or two
+        // executors in one test process) can meet there, the worker that is building
+        // stealing the other unit's job and waiting on its own lock. Seen as a hang.
+        static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
+        let result = {
+            let _turn = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+            prepared
+                .audit_unit(unit)
+                .map_err(|e| external(e.to_string()))?
+        };
         out.append_value(wire::encode(result).map_err(|e| external(e.to_string()))?);
     }
     Ok(ColumnarValue::Array(Arc::new(out.finish())))

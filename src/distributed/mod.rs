@@ -7,9 +7,9 @@
 //!
 //! ```text
 //!  client                          scheduler                 executors (fundaudit-executor)
-//!  people, units (as local) ──SQL──► plan: VALUES(unit) ──► fundaudit_unit(unit, job):
-//!  SELECT unit,                      hash-partitioned by      people built once per process
-//!   fundaudit_unit(unit, job)        unit, one task each      from the stage (shared path),
+//!  people, units (as local) ──SQL──► plan: UNION ALL of ──► fundaudit_unit(unit, job):
+//!  SELECT unit,                      one-row branches, a      people built once per process
+//!   fundaudit_unit(unit, job)        task per unit            from the stage (shared path),
 //!                                                             the unit read, linked, the
 //!  ◄── one Binary per unit ────────────────────────────────── rules run → findings + rows
 //!  finish: stack in unit order → score, cases, reports (the local code)
@@ -117,29 +117,27 @@ pub fn audit(
     let batches = cluster
         .runtime
         .block_on(async {
-            // A task per unit, as far as a hash spreads them: grouping by unit makes the
-            // units a hash shuffle into `target_partitions` partitions, and the call runs
-            // on each partition. (An explicit repartition is planned away: nothing
-            // downstream asks for it.) Set before the frame is made: it keeps the
-            // session's settings of that moment.
-            cluster
-                .ctx
-                .sql(&format!(
-                    "SET datafusion.execution.target_partitions = {}",
-                    n.max(1)
-                ))
-                .await?;
-            let values: Vec<String> = (0..n).map(|k| format!("({k})")).collect();
-            let units = cluster
-                .ctx
-                .sql(&format!(
-                    "SELECT column1 AS unit FROM (VALUES {})",
-                    values.join(",")
-                ))
-                .await?;
+            // Exactly one task per unit: each unit is a one-row branch of a UNION ALL, and
+            // a union's partitions are its branches', so Ballista runs one task per
+            // branch, with no shuffle. (A repartition is planned away — nothing
+            // downstream asks for it — and a hash of the ids leaves some partitions
+            // empty and gives others two or three units.)
             let udf = cluster.ctx.udf(functions::UNIT)?;
+            let mut units: Option<datafusion::dataframe::DataFrame> = None;
+            for k in 0..n {
+                let one = cluster
+                    .ctx
+                    .sql(&format!("SELECT CAST({k} AS BIGINT) AS unit"))
+                    .await?;
+                units = Some(match units {
+                    None => one,
+                    Some(all) => all.union(one)?,
+                });
+            }
+            let Some(units) = units else {
+                return Ok(Vec::new());
+            };
             units
-                .aggregate(vec![col("unit")], vec![])?
                 .select(vec![
                     col("unit"),
                     udf.call(vec![col("unit"), lit(json)]).alias("result"),
