@@ -6,7 +6,7 @@
 
 mod common;
 
-use common::{fundaudit, generate, stage};
+use common::{fundaudit, generate, run_cmd, stage};
 use predicates::prelude::*;
 
 /// A generated county staged (with `config` when given): (temp dir, stage folder).
@@ -34,15 +34,10 @@ fn the_cluster_finds_exactly_what_the_local_engine_finds() {
     let small = dir.path().join("config.toml");
     let run = |name: &str, engine: &str| {
         let out = dir.path().join(name);
-        fundaudit()
-            .args(["run", "--quiet", "--no-ledger", "--as-of", "2026-03-31"])
+        run_cmd(&staged, &out)
             .args(["--engine", engine])
             .arg("--config")
             .arg(&small)
-            .arg("--data")
-            .arg(&staged)
-            .arg("--out")
-            .arg(&out)
             .assert()
             .success();
         out

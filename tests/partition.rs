@@ -7,7 +7,7 @@ mod common;
 
 use std::collections::{BTreeSet, HashMap};
 
-use common::{fundaudit, generate, read_csv, stage as stage_folder};
+use common::{fundaudit, generate, read_csv, run_cmd, stage as stage_folder};
 
 #[test]
 fn a_run_in_parts_finds_exactly_what_a_run_in_one_piece_finds() {
@@ -20,12 +20,7 @@ fn a_run_in_parts_finds_exactly_what_a_run_in_one_piece_finds() {
     std::fs::write(&small, "[scale]\npartition_rows = 1500\n").unwrap();
     let run = |name: &str, config: Option<&std::path::Path>| {
         let out = dir.path().join(name);
-        let mut cmd = fundaudit();
-        cmd.args(["run", "--quiet", "--no-ledger", "--as-of", "2026-03-31"])
-            .arg("--data")
-            .arg(&data)
-            .arg("--out")
-            .arg(&out);
+        let mut cmd = run_cmd(&data, &out);
         if let Some(c) = config {
             cmd.arg("--config").arg(c);
         }

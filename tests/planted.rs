@@ -78,18 +78,7 @@ fn generate(dir: &Path, shape: &str, beneficiaries: usize, seed: u64) {
 }
 
 fn audit(data: &Path, out: &Path) -> Vec<std::collections::HashMap<String, String>> {
-    fundaudit()
-        .args([
-            "run",
-            "--quiet",
-            "--no-ledger",
-            "--as-of",
-            "2026-03-31",
-            "--data",
-        ])
-        .arg(data)
-        .arg("--out")
-        .arg(out)
+    common::run_cmd(data, out)
         .args(standards(data))
         .assert()
         .success();

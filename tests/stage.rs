@@ -6,24 +6,13 @@ mod common;
 
 use std::path::{Path, PathBuf};
 
-use common::{fundaudit, generate, read_csv, stage as stage_folder};
+use common::{fundaudit, generate, read_csv, run_cmd, stage as stage_folder};
 
 /// `fundaudit run` of `input` into `dir/name` as of 2026-03-31, without a case ledger;
 /// a finished run (exit codes below 5 say what was found).
 fn run_into(dir: &Path, input: &Path, name: &str, config: Option<&Path>) -> PathBuf {
     let out = dir.join(name);
-    let mut cmd = fundaudit();
-    cmd.args([
-        "run",
-        "--quiet",
-        "--no-ledger",
-        "--as-of",
-        "2026-03-31",
-        "--data",
-    ])
-    .arg(input)
-    .arg("--out")
-    .arg(&out);
+    let mut cmd = run_cmd(input, &out);
     if let Some(c) = config {
         cmd.arg("--config").arg(c);
     }

@@ -141,18 +141,7 @@ fn worklists_for_the_visits() {
     assert!(manifest["worklist_seed"].as_u64().is_some());
     // The same run again draws the same sample.
     let again = dir.path().join("again");
-    common::fundaudit()
-        .args([
-            "run",
-            "--quiet",
-            "--no-ledger",
-            "--as-of",
-            "2026-03-31",
-            "--data",
-        ])
-        .arg(&data)
-        .arg("--out")
-        .arg(&again)
+    common::run_cmd(&data, &again)
         .args(common::standards(&data))
         .assert()
         .success();

@@ -14,6 +14,25 @@ pub fn fundaudit() -> Command {
     Command::cargo_bin("fundaudit").expect("the fundaudit binary is built")
 }
 
+/// `fundaudit run --quiet --no-ledger --as-of 2026-03-31 --data DATA --out OUT`: a run
+/// of generated data (its reference date) without a case ledger. More arguments, and
+/// the exit code to expect, are the caller's.
+pub fn run_cmd(data: &Path, out: &Path) -> Command {
+    let mut cmd = fundaudit();
+    cmd.args([
+        "run",
+        "--quiet",
+        "--no-ledger",
+        "--as-of",
+        "2026-03-31",
+        "--data",
+    ])
+    .arg(data)
+    .arg("--out")
+    .arg(out);
+    cmd
+}
+
 /// `fundaudit generate` of `beneficiaries` people (seed `seed`) into `out`, with `extra`
 /// arguments (`--registry-only`, `--shape …`).
 pub fn generate(out: &Path, beneficiaries: usize, seed: u64, extra: &[&str]) {
