@@ -96,36 +96,29 @@ fn reach(opts: &RunOptions) -> Result<Option<Cluster>> {
     let Engine::Ballista { scheduler } = &opts.engine else {
         return Ok(None);
     };
-    // Said first: without the engine, whether the data is a stage does not matter.
-    if !cfg!(feature = "distributed") {
-        return Err(not_built());
-    }
-    // Executors read a stage, not the files.
-    if !input::stage::is_stage(&opts.data_dir) {
-        return Err(Error::Argument(format!(
-            "--engine ballista reads a stage, and {} is not one: run `fundaudit stage --data {} --out STAGE` to a folder every executor reads at the same path, then `fundaudit run --data STAGE --engine ballista`",
-            opts.data_dir.display(),
-            opts.data_dir.display()
-        )));
-    }
     #[cfg(feature = "distributed")]
     {
+        // Executors read a stage, not the files.
+        if !input::stage::is_stage(&opts.data_dir) {
+            return Err(Error::Argument(format!(
+                "--engine ballista reads a stage, and {} is not one: run `fundaudit stage --data {} --out STAGE` to a folder every executor reads at the same path, then `fundaudit run --data STAGE --engine ballista`",
+                opts.data_dir.display(),
+                opts.data_dir.display()
+            )));
+        }
         Ok(Some(match scheduler {
             Some(url) => distributed::connect(url)?,
             None => distributed::in_process(2, 1)?,
         }))
     }
+    // Without the engine, whether the data is a stage does not matter.
     #[cfg(not(feature = "distributed"))]
     {
         let _ = scheduler;
-        Err(not_built())
+        Err(Error::Argument(
+            "--engine ballista needs the distributed build: cargo build --release --features distributed".into(),
+        ))
     }
-}
-
-fn not_built() -> Error {
-    Error::Argument(
-        "--engine ballista needs the distributed build: cargo build --release --features distributed".into(),
-    )
 }
 
 /// The rules over every unit of the run, here or on the cluster.
