@@ -5,7 +5,7 @@
 //! sound and birth date, or as a neighbour in name order within its township. Never the
 //! surname alone: 王, 李 and 张 are 7% of people each.
 
-use super::packed::{fx, PackedRegistry, Person, BODY, REGION, SEQ};
+use super::packed::{fx, PackedName, PackedRegistry, Person, Place, BODY, REGION, SEQ};
 
 /// The block key families.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -45,23 +45,29 @@ impl BlockKey {
     ];
 
     pub fn key(self, reg: &PackedRegistry, p: &Person) -> Option<u64> {
+        self.key_at(p, &reg.names[p.name as usize], u64::from(p.place))
+    }
+
+    /// The key of a record with this name at a place numbered `place` (0: unknown):
+    /// any numbering that is equal exactly for equal places blocks alike (a registry's
+    /// index, or [`super::record::Record::place_key`] where there is no registry).
+    pub fn key_at(self, p: &Person, name: &PackedName, place: u64) -> Option<u64> {
         let named = p.sound != 0;
-        // Read only by the families that need more of the name than its sound.
-        let name = || &reg.names[p.name as usize];
         match self {
             BlockKey::IdNumber => p.has_id.then(|| fx((0u8, p.id & BODY))),
             BlockKey::BirthPlace => {
-                (p.has_birth() && p.place != 0).then(|| fx((1u8, p.birth, p.place)))
+                (p.has_birth() && place != 0).then(|| fx((1u8, p.birth, place)))
             }
             BlockKey::SoundBirth => (named && p.has_birth()).then(|| fx((2u8, p.birth, p.sound))),
             BlockKey::SoundRegionSeq => {
                 (named && p.has_id).then(|| fx((3u8, p.id & (REGION | SEQ), p.sound)))
             }
-            BlockKey::SoundPlace => (named && p.place != 0).then(|| fx((4u8, p.place, p.sound))),
-            BlockKey::AnagramPlace => (named && p.place != 0 && name().tokens > 1)
-                .then(|| fx((5u8, p.place, name().anagram_key))),
-            BlockKey::ShapePlace => (named && p.place != 0 && name().shape_key != 0)
-                .then(|| fx((6u8, p.place, name().shape_key))),
+            BlockKey::SoundPlace => (named && place != 0).then(|| fx((4u8, place, p.sound))),
+            BlockKey::AnagramPlace => {
+                (named && place != 0 && name.tokens > 1).then(|| fx((5u8, place, name.anagram_key)))
+            }
+            BlockKey::ShapePlace => (named && place != 0 && name.shape_key != 0)
+                .then(|| fx((6u8, place, name.shape_key))),
             BlockKey::Account => (p.account != 0).then(|| fx((7u8, p.account))),
         }
     }
@@ -111,6 +117,36 @@ impl Neighbourhood {
     pub fn comparable(self, a: u64, b: u64) -> bool {
         self == Neighbourhood::Everywhere || a >> TOWNSHIP_SHIFT == b >> TOWNSHIP_SHIFT
     }
+
+    /// The name's part of a sort key (within [`NAME_BITS`]): the last nine letters read
+    /// backwards, or the first twelve.
+    pub fn name_order(self, name: &PackedName) -> u64 {
+        let roman = &name.roman[..name.roman_len as usize];
+        match self {
+            Neighbourhood::TownshipReversed => pack_letters(&mut roman.iter().rev(), 9),
+            Neighbourhood::Everywhere => pack_letters(&mut roman.iter(), KEY_LETTERS) << 4,
+        }
+    }
+
+    /// The place's part of a sort key: the township's low 16 bits above the name's, or
+    /// four bits of the village name's hash below it.
+    pub fn place_order(self, place: &Place) -> u64 {
+        match self {
+            Neighbourhood::TownshipReversed => u64::from(place.township & 0xffff) << TOWNSHIP_SHIFT,
+            Neighbourhood::Everywhere => fx(&place.village[..place.len as usize]) & 0xf,
+        }
+    }
+}
+
+/// The bits of a within-township sort key the name fills (the township's lie above).
+pub const NAME_BITS: u64 = (1 << TOWNSHIP_SHIFT) - 1;
+
+fn pack_letters(letters: &mut dyn Iterator<Item = &u8>, n: usize) -> u64 {
+    let mut key = 0u64;
+    for _ in 0..n {
+        key = (key << 5) | letters.next().map_or(0, |&c| letter(c));
+    }
+    key
 }
 
 /// Letters of the romanised name in a sort key, five bits each (a–z as 1–26, anything
@@ -132,34 +168,10 @@ fn letter(c: u8) -> u64 {
 /// village sit together.
 pub fn neighbourhood_keys(reg: &PackedRegistry, pass: Neighbourhood) -> Vec<(u64, u32)> {
     use rayon::prelude::*;
-    let pack = |letters: &mut dyn Iterator<Item = &u8>, n: usize| {
-        let mut key = 0u64;
-        for _ in 0..n {
-            key = (key << 5) | letters.next().map_or(0, |&c| letter(c));
-        }
-        key
-    };
     // The name part once per distinct name: a table small enough to stay in cache,
     // where reading each record's name would be a cache miss per record.
-    let by_name: Vec<u64> = reg
-        .names
-        .par_iter()
-        .map(|name| {
-            let roman = &name.roman[..name.roman_len as usize];
-            match pass {
-                Neighbourhood::TownshipReversed => pack(&mut roman.iter().rev(), 9),
-                Neighbourhood::Everywhere => pack(&mut roman.iter(), KEY_LETTERS) << 4,
-            }
-        })
-        .collect();
-    let by_place: Vec<u64> = reg
-        .places
-        .iter()
-        .map(|place| match pass {
-            Neighbourhood::TownshipReversed => u64::from(place.township & 0xffff) << TOWNSHIP_SHIFT,
-            Neighbourhood::Everywhere => fx(&place.village[..place.len as usize]) & 0xf,
-        })
-        .collect();
+    let by_name: Vec<u64> = reg.names.par_iter().map(|n| pass.name_order(n)).collect();
+    let by_place: Vec<u64> = reg.places.iter().map(|p| pass.place_order(p)).collect();
     reg.people
         .par_iter()
         .enumerate()

@@ -272,13 +272,21 @@ pub fn dedup_registry(reg: &PackedRegistry, config: &Config) -> Dedup {
         &counts,
         config,
         |c| {
-            compare_at_least(reg, &bounds, c.x, c.y, c.name_count, config, threshold).map(
-                |comparison| PairMatch {
-                    a: c.a,
-                    b: c.b,
-                    comparison,
-                },
+            compare_at_least(
+                reg,
+                &bounds,
+                c.x,
+                c.y,
+                c.name_count,
+                reg.len(),
+                config,
+                threshold,
             )
+            .map(|comparison| PairMatch {
+                a: c.a,
+                b: c.b,
+                comparison,
+            })
         },
         |family, pairs, found, seconds| {
             candidate_pairs += pairs;
@@ -297,37 +305,95 @@ pub fn dedup_registry(reg: &PackedRegistry, config: &Config) -> Dedup {
         },
         &mut warnings,
     );
-    matches.par_sort_unstable_by_key(|m| (m.a, m.b));
     timings.push(("block and score".to_string(), clock.elapsed().as_secs_f64()));
+    let stats = DedupStats {
+        records: reg.len(),
+        candidate_pairs,
+        oversized_blocks: oversized,
+        families,
+        timings,
+        ..DedupStats::default()
+    };
+    Dedup::from_matches(reg, config, counts, matches, stats, warnings)
+}
 
-    let clock = std::time::Instant::now();
-    let (cluster, pairs, refused) = cluster_pairs(reg, &counts, matches, config);
-    timings.push(("cluster".to_string(), clock.elapsed().as_secs_f64()));
-    if !refused.is_empty() {
-        warnings.push(format!(
-            "{} matched pair(s) not merged: their clusters disagree (identity.cluster_min_score) or would exceed identity.max_cluster_size",
-            refused.len()
-        ));
+impl Dedup {
+    /// The persons of a registry from its matched pairs, wherever they were found (here,
+    /// or on a cluster: [`Dedup::of_pairs`]); `stats` says how they were found.
+    pub fn from_matches(
+        reg: &PackedRegistry,
+        config: &Config,
+        counts: Vec<u32>,
+        mut matches: Vec<PairMatch>,
+        mut stats: DedupStats,
+        mut warnings: Vec<String>,
+    ) -> Dedup {
+        matches.par_sort_unstable_by_key(|m| (m.a, m.b));
+        let clock = std::time::Instant::now();
+        let (cluster, pairs, refused) = cluster_pairs(reg, &counts, matches, config);
+        stats
+            .timings
+            .push(("cluster".to_string(), clock.elapsed().as_secs_f64()));
+        if !refused.is_empty() {
+            warnings.push(format!(
+                "{} matched pair(s) not merged: their clusters disagree (identity.cluster_min_score) or would exceed identity.max_cluster_size",
+                refused.len()
+            ));
+        }
+        let mut roots: Vec<usize> = pairs.iter().map(|p| cluster[p.a]).collect();
+        roots.sort_unstable();
+        roots.dedup();
+        stats.matched_pairs = pairs.len();
+        stats.refused_links = refused.len();
+        stats.clusters_with_duplicates = roots.len();
+        Dedup {
+            stats,
+            pairs,
+            refused,
+            cluster,
+            name_counts: counts,
+            warnings,
+        }
     }
-    let mut roots: Vec<usize> = pairs.iter().map(|p| cluster[p.a]).collect();
-    roots.sort_unstable();
-    roots.dedup();
-    Dedup {
-        stats: DedupStats {
-            records: reg.len(),
-            candidate_pairs,
-            matched_pairs: pairs.len(),
-            oversized_blocks: oversized,
-            refused_links: refused.len(),
-            clusters_with_duplicates: roots.len(),
-            families,
-            timings,
-        },
-        pairs,
-        refused,
-        cluster,
-        name_counts: counts,
-        warnings,
+
+    /// The persons of a registry whose matched pairs (rows a < b, each once) were found
+    /// elsewhere — by a cluster, or by the client for its executors. Each pair is compared
+    /// again here, where the whole registry is: the evidence and the clustering's guard
+    /// need the comparison, and it is the same code and the same records. A pair that
+    /// does not reach `identity.match_score` here is left out, so an edge from another
+    /// registry can never join two persons.
+    pub fn of_pairs(
+        reg: &PackedRegistry,
+        config: &Config,
+        pairs: &[(u32, u32)],
+        stats: DedupStats,
+        warnings: Vec<String>,
+    ) -> Dedup {
+        let counts = name_counts(reg);
+        let threshold = config.identity.match_score;
+        let matches = pairs
+            .par_iter()
+            .filter(|&&(a, b)| a < b && (b as usize) < reg.len())
+            .filter_map(|&(a, b)| {
+                let (a, b) = (a as usize, b as usize);
+                let comparison = compare(reg, a, b, counts[a].min(counts[b]), config);
+                (comparison.score >= threshold).then_some(PairMatch { a, b, comparison })
+            })
+            .collect();
+        Dedup::from_matches(reg, config, counts, matches, stats, warnings)
+    }
+
+    /// Every matched pair, merged or refused: what another process needs to rebuild
+    /// these persons with [`Dedup::of_pairs`].
+    pub fn matched(&self) -> Vec<(u32, u32)> {
+        let mut all: Vec<(u32, u32)> = self
+            .pairs
+            .iter()
+            .chain(self.refused.iter().map(|r| &r.pair))
+            .map(|m| (m.a as u32, m.b as u32))
+            .collect();
+        all.sort_unstable();
+        all
     }
 }
 
@@ -481,6 +547,43 @@ mod tests {
         assert!(refusal
             .describe(|r| format!("#{r}"))
             .contains("#0与#1匹配得分"));
+    }
+
+    #[test]
+    fn the_matched_pairs_rebuild_the_same_persons() {
+        let config = Config::default();
+        let (a, b) = (id(200, 1980), id(873, 1980));
+        let reg = registry(&[
+            ("王芳", &a, "东村", ""),
+            ("王芳", &b, "西村", ""),
+            ("王芳", &a, "西村", ""),
+            ("张伟", &id(101, 1960), "东村", "6228"),
+            ("張偉", &id(101, 1960), "西村", "6228"),
+            ("李娜", &id(400, 1990), "南村", ""),
+        ]);
+        let here = dedup_registry(&reg, &config);
+        assert_eq!(
+            here.refused.len(),
+            1,
+            "a refusal travels too: {:#?}",
+            here.pairs
+        );
+        let matched = here.matched();
+        assert_eq!(matched.len(), here.pairs.len() + 1);
+        // A pair that matches nothing here (from another registry) joins nobody.
+        let mut sent = matched.clone();
+        sent.push((3, 5));
+        let there = Dedup::of_pairs(&reg, &config, &sent, DedupStats::default(), Vec::new());
+        assert_eq!(there.cluster, here.cluster);
+        let pairs = |d: &Dedup| -> Vec<(usize, usize, u64)> {
+            d.pairs
+                .iter()
+                .map(|p| (p.a, p.b, p.comparison.score.to_bits()))
+                .collect()
+        };
+        assert_eq!(pairs(&there), pairs(&here));
+        assert_eq!(there.refused.len(), 1);
+        assert_eq!(there.name_counts, here.name_counts);
     }
 
     #[test]

@@ -9,6 +9,7 @@ pub mod model;
 pub mod normalize;
 pub mod packed;
 pub mod payee;
+pub mod record;
 pub mod resolve;
 pub mod rows;
 pub mod shape;

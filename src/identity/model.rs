@@ -329,13 +329,26 @@ pub fn compare_people(
     name_count: u32,
     config: &Config,
 ) -> Comparison {
+    compare_in(reg, x, y, name_count, reg.len(), config)
+}
+
+/// [`compare_people`] of two records of a registry of `records` (a name's rarity is a
+/// share of it), where `reg` holds only some of them (a pair on a cluster's worker).
+pub fn compare_in(
+    reg: &PackedRegistry,
+    x: &Person,
+    y: &Person,
+    name_count: u32,
+    records: usize,
+    config: &Config,
+) -> Comparison {
     let (levels, name, id_diff) = levels_of(reg, x, y, config);
     Comparison {
         name,
         levels,
         id_diff,
         name_count,
-        score: score(&levels, name_count, reg.len(), &config.identity),
+        score: score(&levels, name_count, records, &config.identity),
     }
 }
 
@@ -377,15 +390,17 @@ impl Bounds {
     }
 }
 
-/// [`compare_people`], unless the pair cannot reach `threshold` whatever its names and
+/// [`compare_in`], unless the pair cannot reach `threshold` whatever its names and
 /// village names say: those are compared only when the other fields leave room (most
 /// candidates of the name-order passes are strangers born years apart).
+#[allow(clippy::too_many_arguments)]
 pub fn compare_at_least(
     reg: &PackedRegistry,
     bounds: &Bounds,
     x: &Person,
     y: &Person,
     name_count: u32,
+    records: usize,
     config: &Config,
     threshold: f64,
 ) -> Option<Comparison> {
@@ -397,7 +412,7 @@ pub fn compare_at_least(
     if bound < threshold {
         return None;
     }
-    let c = compare_people(reg, x, y, name_count, config);
+    let c = compare_in(reg, x, y, name_count, records, config);
     (c.score >= threshold).then_some(c)
 }
 

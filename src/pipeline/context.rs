@@ -15,7 +15,8 @@ use crate::error::Result;
 use crate::frame;
 use crate::identity::{
     dedup_registry, idcard, judge_payees, match_deaths, AccountHolders, DeathEntry, DeathMatch,
-    Dedup, NormName, OfficialEntry, Payee, PayeeRows, RegistryBuilder, RegistryEntry,
+    Dedup, NormName, OfficialEntry, PackedRegistry, Payee, PayeeRows, RegistryBuilder,
+    RegistryEntry,
 };
 use crate::input::{Ledgers, LINE};
 use crate::link::{self, link_payments};
@@ -143,6 +144,19 @@ impl Context {
     /// The people of the run — registry, deaths, officials, duplicate registrations —
     /// without linking any payment: what every partition shares.
     pub fn people(ledgers: Ledgers, config: Config, as_of: Day) -> Result<Context> {
+        Context::people_with(ledgers, config, as_of, |packed, config| {
+            Ok(dedup_registry(packed, config))
+        })
+    }
+
+    /// [`Context::people`] with the registry's duplicate registrations found by
+    /// `resolve`: here, or on a cluster (`crate::distributed::identity`).
+    pub fn people_with(
+        ledgers: Ledgers,
+        config: Config,
+        as_of: Day,
+        resolve: impl FnOnce(&PackedRegistry, &Config) -> Result<Dedup>,
+    ) -> Result<Context> {
         let mut laps = Laps::new();
         let registry = registry_entries(&ledgers.beneficiaries, as_of)?;
         let registry_row = crate::identity::rows::RowIndex::new(&registry);
@@ -167,7 +181,7 @@ impl Context {
             );
         }
         let packed = packed.finish();
-        let dedup = dedup_registry(&packed, &config);
+        let dedup = resolve(&packed, &config)?;
         laps.lap("identity resolution");
         // Apart from the registry's own: the death list grows with registry × deaths.
         let death_of = match_deaths(&registry, &deaths, &config.matching);
