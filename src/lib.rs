@@ -121,6 +121,40 @@ fn reach(opts: &RunOptions) -> Result<Option<Cluster>> {
     }
 }
 
+/// The run's people, their duplicate registrations found here or on the cluster.
+fn people(
+    ledgers: input::Ledgers,
+    opts: &RunOptions,
+    cluster: Option<&Cluster>,
+) -> Result<context::Context> {
+    let (config, as_of) = (opts.config.clone(), opts.as_of);
+    match cluster {
+        None => context::Context::people(ledgers, config, as_of),
+        Some(cluster) => on_cluster_people(ledgers, opts, cluster),
+    }
+}
+
+#[cfg(feature = "distributed")]
+fn on_cluster_people(
+    ledgers: input::Ledgers,
+    opts: &RunOptions,
+    cluster: &Cluster,
+) -> Result<context::Context> {
+    tracing::info!(scheduler = %cluster.scheduler(), "resolving identities on the cluster");
+    context::Context::people_with(ledgers, opts.config.clone(), opts.as_of, |reg, config| {
+        distributed::identity::resolve(cluster, &opts.data_dir, reg, config)
+    })
+}
+
+#[cfg(not(feature = "distributed"))]
+fn on_cluster_people(
+    _ledgers: input::Ledgers,
+    _opts: &RunOptions,
+    cluster: &Cluster,
+) -> Result<context::Context> {
+    match *cluster {}
+}
+
 /// The rules over every unit of the run, here or on the cluster.
 fn audit(
     people: context::Context,
@@ -139,7 +173,12 @@ fn on_cluster(
     opts: &RunOptions,
     cluster: &Cluster,
 ) -> Result<partition::Audited> {
-    let job = distributed::Job::new(&opts.data_dir, &opts.config, opts.as_of)?;
+    let job = distributed::Job::new(
+        &opts.data_dir,
+        &opts.config,
+        opts.as_of,
+        people.dedup.matched(),
+    )?;
     tracing::info!(scheduler = %cluster.scheduler(), "auditing the units on the cluster");
     distributed::audit(partition::prepare(people)?, &job, cluster)
 }
@@ -186,7 +225,7 @@ pub fn run(opts: &RunOptions) -> Result<RunOutcome> {
     stage(&mut timings, "load and validate inputs", t);
 
     tracing::info!("resolving identities");
-    let people = context::Context::people(ledgers, opts.config.clone(), opts.as_of)?;
+    let people = people(ledgers, opts, cluster.as_ref())?;
     for (name, secs) in &people.timings {
         tracing::info!(stage = *name, seconds = *secs, "{name} done");
         timings.push((name.to_string(), *secs));

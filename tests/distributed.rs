@@ -81,6 +81,17 @@ fn executors_without_fundaudits_functions_fail_the_job() {
         Err(e) => e.to_string(),
     };
     assert!(err.contains("fundaudit_unit"), "{err}");
+    // The identity plan's functions too.
+    let config = fundaudit::Config::default();
+    let (_, remote) = people_both_ways(&staged, &config, &cluster);
+    let err = match remote {
+        Ok(_) => panic!("stock executors ran fundaudit's identity functions"),
+        Err(e) => e.to_string(),
+    };
+    assert!(
+        err.contains("PhysicalExtensionCodec is not provided for scalar function fundaudit_"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -105,9 +116,77 @@ fn client_side(
     let config = fundaudit::Config::default();
     let ledgers = fundaudit::input::Ledgers::load(staged, &config).unwrap();
     let as_of = fundaudit::parse::parse_date("2026-03-31").unwrap();
-    let job = fundaudit::distributed::Job::new(staged, &config, as_of).unwrap();
-    let people = fundaudit::context::Context::people(ledgers, config, as_of).unwrap();
+    let people = fundaudit::context::Context::people(ledgers, config.clone(), as_of).unwrap();
+    let job =
+        fundaudit::distributed::Job::new(staged, &config, as_of, people.dedup.matched()).unwrap();
     (fundaudit::partition::prepare(people).unwrap(), job)
+}
+
+/// The people of a stage, their duplicate registrations found by the local passes and
+/// by the cluster's plan.
+fn people_both_ways(
+    staged: &std::path::Path,
+    config: &fundaudit::Config,
+    cluster: &fundaudit::distributed::Cluster,
+) -> (
+    fundaudit::context::Context,
+    fundaudit::Result<fundaudit::context::Context>,
+) {
+    let as_of = fundaudit::parse::parse_date("2026-03-31").unwrap();
+    let load = || fundaudit::input::Ledgers::load(staged, config).unwrap();
+    let local = fundaudit::context::Context::people(load(), config.clone(), as_of).unwrap();
+    let remote =
+        fundaudit::context::Context::people_with(load(), config.clone(), as_of, |reg, config| {
+            fundaudit::distributed::identity::resolve(cluster, staged, reg, config)
+        });
+    (local, remote)
+}
+
+#[test]
+fn the_clusters_blocking_joins_find_the_local_passes_pairs() {
+    // Planted re-registrations (ID typos, homophones, reordered names, shared cards) and
+    // a block cap low enough that some blocks are skipped, on both sides alike.
+    let (_dir, staged) = staged_county(2500, 11, None);
+    let cluster = fundaudit::distributed::in_process(2, 1).unwrap();
+    for cap in [None, Some(1)] {
+        let mut config = fundaudit::Config::default();
+        if let Some(cap) = cap {
+            config.matching.max_block_size = cap;
+        }
+        let (local, remote) = people_both_ways(&staged, &config, &cluster);
+        let remote = remote.unwrap();
+        let (here, there) = (&local.dedup, &remote.dedup);
+        let pairs = |d: &fundaudit::identity::Dedup| -> Vec<(usize, usize, u64)> {
+            let mut p: Vec<_> = d
+                .pairs
+                .iter()
+                .map(|m| (m.a, m.b, m.comparison.score.to_bits()))
+                .collect();
+            p.sort_unstable();
+            p
+        };
+        assert!(
+            here.pairs.len() > 15,
+            "the county has duplicates ({})",
+            here.pairs.len()
+        );
+        assert_eq!(pairs(there), pairs(here), "cap {cap:?}");
+        assert_eq!(there.cluster, here.cluster, "cap {cap:?}");
+        assert_eq!(there.matched(), here.matched(), "cap {cap:?}");
+        assert_eq!(there.warnings, here.warnings, "cap {cap:?}");
+        if cap.is_some() {
+            assert!(here.stats.oversized_blocks > 0, "the cap skips blocks");
+        }
+        let families = |d: &fundaudit::identity::Dedup| -> Vec<(String, u64, usize)> {
+            d.stats
+                .families
+                .iter()
+                .map(|f| (f.family.clone(), f.candidate_pairs, f.new_matches))
+                .collect()
+        };
+        // Candidates and first finds per family, as the local passes count them.
+        assert_eq!(families(there), families(here), "cap {cap:?}");
+    }
 }
 
 #[test]

@@ -38,7 +38,9 @@ fn runtime() -> Result<tokio::runtime::Runtime> {
         })
 }
 
-/// Ballista's defaults; the audit's query sets its partition count (a unit each).
+/// Ballista's defaults, but joins always partitioned by their key: DataFusion collects a
+/// join side it guesses small into every task, and the identity plan's sides are the
+/// whole registry (the audit's query sets its own partition count, a unit each).
 fn config() -> SessionConfig {
     SessionConfig::new_with_ballista()
 }

@@ -25,14 +25,16 @@ pub const UNIT: &str = "fundaudit_unit";
 
 /// fundaudit's own functions.
 pub fn udfs() -> Vec<Arc<ScalarUDF>> {
-    vec![Arc::new(create_udf(
+    let mut all = vec![Arc::new(create_udf(
         UNIT,
         vec![DataType::Int64, DataType::Utf8],
         DataType::Binary,
         // Never folded, never merged: each call is a part's audit.
         Volatility::Volatile,
         Arc::new(audit_units),
-    ))]
+    ))];
+    all.extend(super::identity::udfs());
+    all
 }
 
 /// Ballista's functions and fundaudit's: what executors are built with.

@@ -24,13 +24,18 @@
 //! logic is the library's ([`crate::partition::Prepared::audit_unit`]): the local and
 //! the distributed engine cannot disagree on a finding.
 //!
-//! What this does not yet do (see the README): identity resolution's blocking joins and
-//! the linking joins as DataFusion plans; each executor builds the people itself.
+//! Identity resolution runs on the cluster first ([`identity`]): the registry's blocking
+//! joins as a DataFusion plan, the matched pairs back to the client, clustered there and
+//! sent to the executors in the job. What this does not yet do (see the README): give
+//! each executor only the people its units name — each still loads the whole registry,
+//! death list and officials.
 
 #[cfg(feature = "distributed")]
 mod cluster;
 #[cfg(feature = "distributed")]
 pub mod functions;
+#[cfg(feature = "distributed")]
+pub mod identity;
 pub mod wire;
 
 #[cfg(feature = "distributed")]
@@ -57,17 +62,27 @@ pub struct Job {
     pub stage_sha256: String,
     pub config: Config,
     pub as_of: Day,
+    /// The registry's matched pairs (rows a < b), found once on the cluster
+    /// ([`identity::resolve`]): each executor compares and clusters them as the client
+    /// did, so every process holds the client's persons and none blocks the registry.
+    pub matched: Vec<(u32, u32)>,
 }
 
 impl Job {
     /// The job of auditing `stage` as the client sees it now.
-    pub fn new(stage: &std::path::Path, config: &Config, as_of: Day) -> Result<Job> {
+    pub fn new(
+        stage: &std::path::Path,
+        config: &Config,
+        as_of: Day,
+        matched: Vec<(u32, u32)>,
+    ) -> Result<Job> {
         let stage = std::path::absolute(stage).map_err(|e| Error::Argument(e.to_string()))?;
         Ok(Job {
             stage_sha256: crate::runs::sha256_file(&stage.join(crate::input::stage::MANIFEST))?,
             stage,
             config: config.clone(),
             as_of,
+            matched,
         })
     }
 
@@ -91,7 +106,24 @@ impl Job {
             )));
         }
         let ledgers = crate::input::Ledgers::load(&self.stage, &self.config)?;
-        let people = crate::context::Context::people(ledgers, self.config.clone(), self.as_of)?;
+        let people = crate::context::Context::people_with(
+            ledgers,
+            self.config.clone(),
+            self.as_of,
+            |reg, config| {
+                let stats = crate::identity::dedup::DedupStats {
+                    records: reg.len(),
+                    ..Default::default()
+                };
+                Ok(crate::identity::Dedup::of_pairs(
+                    reg,
+                    config,
+                    &self.matched,
+                    stats,
+                    Vec::new(),
+                ))
+            },
+        )?;
         crate::partition::prepare(people)
     }
 }

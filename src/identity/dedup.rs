@@ -370,8 +370,21 @@ impl Dedup {
         warnings: Vec<String>,
     ) -> Dedup {
         let counts = name_counts(reg);
+        let matches = Dedup::compare_pairs(reg, config, &counts, pairs);
+        Dedup::from_matches(reg, config, counts, matches, stats, warnings)
+    }
+
+    /// The pairs (rows a < b) that match when compared here, with the comparison. A pair
+    /// from elsewhere is only a candidate: what matches is decided where the registry's
+    /// name frequencies (`counts`) are.
+    pub fn compare_pairs(
+        reg: &PackedRegistry,
+        config: &Config,
+        counts: &[u32],
+        pairs: &[(u32, u32)],
+    ) -> Vec<PairMatch> {
         let threshold = config.identity.match_score;
-        let matches = pairs
+        pairs
             .par_iter()
             .filter(|&&(a, b)| a < b && (b as usize) < reg.len())
             .filter_map(|&(a, b)| {
@@ -379,8 +392,7 @@ impl Dedup {
                 let comparison = compare(reg, a, b, counts[a].min(counts[b]), config);
                 (comparison.score >= threshold).then_some(PairMatch { a, b, comparison })
             })
-            .collect();
-        Dedup::from_matches(reg, config, counts, matches, stats, warnings)
+            .collect()
     }
 
     /// Every matched pair, merged or refused: what another process needs to rebuild

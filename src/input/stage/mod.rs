@@ -140,10 +140,41 @@ fn frame_file(dir: &Path, name: &str) -> PathBuf {
     dir.join(format!("{name}.parquet"))
 }
 
+/// The stage's registry: read by the cluster's identity plan
+/// (`crate::distributed::identity`) as well as by fundaudit.
+pub const REGISTRY: &str = "beneficiaries";
+/// The registry's row numbers, written beside it for readers that number rows otherwise
+/// (DataFusion's `file_row_index()` does not survive Ballista's plan serialisation);
+/// fundaudit's own reads leave the column out.
+pub const REGISTRY_ROW: &str = "_registry_row";
+
 fn write_frame(dir: &Path, name: &str, df: &DataFrame) -> Result<()> {
     let path = frame_file(dir, name);
     let file = crate::privacy::create_private(&path).map_err(|e| write_error(&path, e))?;
     let mut df = df.clone();
+    if name == REGISTRY {
+        let rows = Column::new(
+            REGISTRY_ROW.into(),
+            (0..df.height() as i64).collect::<Vec<_>>(),
+        );
+        df.with_column(rows).map_err(|e| write_error(&path, e))?;
+        // Polars writes a categorical as a dictionary of string views, which the Arrow
+        // Parquet reader (DataFusion's) cannot decode: the registry's coded columns go
+        // as plain text (Parquet dictionary-encodes them all the same) and are coded
+        // again when read ([`read_parquet`]).
+        let coded: Vec<PlSmallStr> = df
+            .columns()
+            .iter()
+            .filter(|c| matches!(c.dtype(), DataType::Categorical(..)))
+            .map(|c| c.name().clone())
+            .collect();
+        for name in coded {
+            let plain = df.column(&name).and_then(|c| c.cast(&DataType::String));
+            plain
+                .and_then(|c| df.with_column(c).map(|_| ()))
+                .map_err(|e| write_error(&path, e))?;
+        }
+    }
     ParquetWriter::new(file)
         .finish(&mut df)
         .map_err(|e| write_error(&path, e))?;
@@ -170,14 +201,41 @@ fn read_parquet(
         path: path.display().to_string(),
         message: format!("{e}; the stage is incomplete: stage the data folder again"),
     })?;
-    ParquetReader::new(file)
+    let unreadable = |e: PolarsError| Error::Unreadable {
+        path: path.display().to_string(),
+        message: e.to_string(),
+    };
+    let mut df = ParquetReader::new(file)
         .with_columns(columns)
         .with_slice(slice)
         .finish()
-        .map_err(|e| Error::Unreadable {
-            path: path.display().to_string(),
-            message: e.to_string(),
-        })
+        .map_err(unreadable)?;
+    if name == REGISTRY {
+        if df.column(REGISTRY_ROW).is_ok() {
+            df.drop_in_place(REGISTRY_ROW).map_err(unreadable)?;
+        }
+        // Written as plain text (see [`write_frame`]); a stage made before holds codes.
+        let spec = &super::spec::BENEFICIARIES;
+        let coded: Vec<PlSmallStr> = df
+            .columns()
+            .iter()
+            .filter(|c| c.dtype() == &DataType::String)
+            .filter(|c| {
+                c.name().as_str() == super::stack::SOURCE
+                    || spec.column(c.name()).is_some_and(|s| s.repeats)
+            })
+            .map(|c| c.name().clone())
+            .collect();
+        for name in coded {
+            let column = df
+                .column(&name)
+                .and_then(|c| c.cast(&crate::frame::coded()));
+            column
+                .and_then(|c| df.with_column(c).map(|_| ()))
+                .map_err(unreadable)?;
+        }
+    }
+    Ok(df)
 }
 
 /// A stage made by `run` on the way (see `[scale] stage_bytes`), in a hidden folder
