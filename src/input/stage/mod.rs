@@ -393,3 +393,67 @@ pub fn load(dir: &Path, config: &Config, screening: bool) -> Result<Ledgers> {
         lists,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_registry_goes_as_plain_text_with_its_rows_and_reads_back_coded() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut registry = df!(
+            "beneficiary_id" => ["B1", "B2", "B3"],
+            "township" => [Some("城关镇"), None, Some("城关镇")],
+            "village" => ["东村", "西村", "东村"],
+        )
+        .unwrap();
+        for name in ["township", "village"] {
+            let coded = registry
+                .column(name)
+                .unwrap()
+                .cast(&crate::frame::coded())
+                .unwrap();
+            registry.with_column(coded).unwrap();
+        }
+        write_frame(dir.path(), REGISTRY, &registry).unwrap();
+        write_frame(dir.path(), "deaths", &registry).unwrap();
+        let raw = |name: &str| {
+            let file = std::fs::File::open(frame_file(dir.path(), name)).unwrap();
+            ParquetReader::new(file).finish().unwrap()
+        };
+        // On disk: plain text any Arrow reader decodes, and the rows numbered.
+        let on_disk = raw(REGISTRY);
+        assert_eq!(
+            on_disk.column("township").unwrap().dtype(),
+            &DataType::String
+        );
+        let rows: Vec<Option<i64>> = on_disk
+            .column(REGISTRY_ROW)
+            .unwrap()
+            .i64()
+            .unwrap()
+            .iter()
+            .collect();
+        assert_eq!(rows, vec![Some(0), Some(1), Some(2)]);
+        // Other files keep their codes.
+        assert!(raw("deaths")
+            .column("township")
+            .unwrap()
+            .dtype()
+            .is_categorical());
+        // Read back: coded again, without the row numbers, the same text.
+        let back = read_frame(dir.path(), REGISTRY).unwrap();
+        assert!(back.column(REGISTRY_ROW).is_err());
+        for name in ["township", "village"] {
+            assert!(
+                back.column(name).unwrap().dtype().is_categorical(),
+                "{name}"
+            );
+            assert_eq!(
+                crate::frame::text(&back, name).unwrap(),
+                crate::frame::text(&registry, name).unwrap()
+            );
+        }
+        assert_eq!(back.width(), registry.width());
+    }
+}
