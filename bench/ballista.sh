@@ -2,16 +2,21 @@
 # --engine ballista against the local engine on one stage, on this machine: a
 # fundaudit-scheduler and two fundaudit-executors started as processes on localhost (one
 # task slot each), the client under /usr/bin/time -v; then `run` locally on the same
-# stage. Prints wall time and peak RSS of each process, the bytes that came back and
-# whether the findings are identical.
+# stage. Prints wall time and peak RSS of each process, the identity plan's time and
+# pairs, the shuffle each stage of each job wrote (the executors' work folders, read
+# before Ballista's cleanup removes them), the bytes that came back and whether the
+# findings are identical.
 #   cargo build --release --features distributed
-#   bash bench/ballista.sh STAGE WORK      (STAGE from `fundaudit stage`)
+#   bash bench/ballista.sh STAGE WORK [PARTITIONS]   (STAGE from `fundaudit stage`;
+#   PARTITIONS, `[scale] cluster_partitions`, 4 by default: twice the two slots)
 set -euo pipefail
 STAGE=$(realpath "$1")
 WORK=$(realpath -m "$2")
+PARTITIONS="${3:-4}"
 B="${CARGO_TARGET_DIR:-target}/release"
 mkdir -p "$WORK"
 rm -rf "$WORK/cluster" "$WORK/local"
+printf '[scale]\npartition_rows = 1000000\ncluster_partitions = %s\n' "$PARTITIONS" > "$WORK/config.toml"
 "$B/fundaudit-scheduler" --bind-port 50050 > "$WORK/scheduler.log" 2>&1 &
 pids=($!)
 sleep 1
@@ -24,11 +29,21 @@ trap 'kill "${pids[@]}" 2>/dev/null || true' EXIT
 sleep 2
 hwm() { awk '/VmHWM/ {printf "%.2f GiB", $2/1048576}' "/proc/$1/status"; }
 /usr/bin/time -v "$B/fundaudit" run --no-ledger --as-of 2026-03-31 --engine ballista \
-  --scheduler df://localhost:50050 --data "$STAGE" --out "$WORK/cluster" > "$WORK/cluster.out" 2> "$WORK/cluster.time"
+  --config "$WORK/config.toml" --scheduler df://localhost:50050 --data "$STAGE" --out "$WORK/cluster" > "$WORK/cluster.out" 2> "$WORK/cluster.time"
 echo "scheduler peak $(hwm "${pids[0]}"), executors $(hwm "${pids[1]}") and $(hwm "${pids[2]}")"
+# Shuffle written per job and stage, in the order the jobs were queued (identity: block
+# sizes[, oversized blocks], pairs; then the units).
+for job in $(grep -o "Job queued: \[[0-9A-Z]*\]" "$WORK/scheduler.log" | grep -o "[0-9A-Z]\{10,\}"); do
+  [ -d "$WORK/$job" ] || { echo "job $job: no shuffle"; continue; }
+  for stage in $(ls "$WORK/$job" | sort -n); do
+    echo "job $job stage $stage: $(du -sb "$WORK/$job/$stage" | awk '{printf "%.1f MB", $1/1e6}')"
+  done
+done
+grep -ho "identity resolution on the cluster: .*match" "$WORK/cluster.time" || true
+grep -ho 'stage="identity resolution" seconds=[0-9.]*' "$WORK/cluster.time" || true
 kill "${pids[@]}" 2>/dev/null || true
 /usr/bin/time -v "$B/fundaudit" run --quiet --no-ledger --as-of 2026-03-31 \
-  --data "$STAGE" --out "$WORK/local" 2> "$WORK/local.time"
+  --config "$WORK/config.toml" --data "$STAGE" --out "$WORK/local" 2> "$WORK/local.time"
 for run in cluster local; do
   wall=$(grep 'Elapsed' "$WORK/$run.time" | awk '{print $NF}')
   rss=$(awk '/Maximum resident/ {printf "%.2f GiB", $NF/1048576}' "$WORK/$run.time")

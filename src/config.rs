@@ -230,6 +230,10 @@ read_rows = 1000000
 # then holds the registry and one part, not the ledgers (a province's 10 GB of CSV
 # would not fit in memory). Below it, the files are read whole: faster for a county.
 stage_bytes = 2000000000
+# `run --engine ballista`: the partitions of each shuffle of the identity plan on the
+# cluster, about twice the cluster's task slots (a task per partition and stage; each
+# task has a fixed cost, so more partitions than slots only queue).
+cluster_partitions = 16
 
 [status]
 # A bank file's transfer status (交易状态/处理结果 …) values beyond the built-in ones
@@ -362,6 +366,12 @@ pub struct Scale {
     pub read_rows: usize,
     #[serde(default = "default_stage_bytes")]
     pub stage_bytes: u64,
+    #[serde(default = "default_cluster_partitions")]
+    pub cluster_partitions: usize,
+}
+
+fn default_cluster_partitions() -> usize {
+    16
 }
 
 fn default_stage_bytes() -> u64 {

@@ -106,9 +106,11 @@ fn reach(opts: &RunOptions) -> Result<Option<Cluster>> {
                 opts.data_dir.display()
             )));
         }
+        let partitions = opts.config.scale.cluster_partitions.max(1);
         Ok(Some(match scheduler {
-            Some(url) => distributed::connect(url)?,
-            None => distributed::in_process(2, 1)?,
+            Some(url) => distributed::connect(url, partitions)?,
+            // Two executors of one slot: twice as many partitions.
+            None => distributed::in_process(2, 1, partitions.min(4))?,
         }))
     }
     // Without the engine, whether the data is a stage does not matter.

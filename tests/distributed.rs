@@ -75,7 +75,7 @@ fn executors_without_fundaudits_functions_fail_the_job() {
     let (_dir, staged) = staged_county(300, 5, None);
     let (prepared, job) = client_side(&staged);
     let stock = ballista_core::registry::BallistaFunctionRegistry::default();
-    let cluster = fundaudit::distributed::in_process_with(1, 1, stock).unwrap();
+    let cluster = fundaudit::distributed::in_process_with(1, 1, 2, stock).unwrap();
     let err = match fundaudit::distributed::audit(prepared, &job, &cluster) {
         Ok(_) => panic!("stock executors ran fundaudit's function"),
         Err(e) => e.to_string(),
@@ -101,7 +101,7 @@ fn an_executor_refuses_a_stage_that_is_not_the_clients() {
     let (_dir, staged) = staged_county(300, 5, None);
     let (prepared, mut job) = client_side(&staged);
     job.stage_sha256 = "0".repeat(64);
-    let cluster = fundaudit::distributed::in_process(1, 1).unwrap();
+    let cluster = fundaudit::distributed::in_process(1, 1, 2).unwrap();
     let err = match fundaudit::distributed::audit(prepared, &job, &cluster) {
         Ok(_) => panic!("an executor audited another stage"),
         Err(e) => e.to_string(),
@@ -147,7 +147,7 @@ fn the_clusters_blocking_joins_find_the_local_passes_pairs() {
     // Planted re-registrations (ID typos, homophones, reordered names, shared cards) and
     // a block cap low enough that some blocks are skipped, on both sides alike.
     let (_dir, staged) = staged_county(2500, 11, None);
-    let cluster = fundaudit::distributed::in_process(2, 1).unwrap();
+    let cluster = fundaudit::distributed::in_process(2, 1, 4).unwrap();
     for cap in [None, Some(1)] {
         let mut config = fundaudit::Config::default();
         if let Some(cap) = cap {

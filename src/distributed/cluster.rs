@@ -38,16 +38,15 @@ fn runtime() -> Result<tokio::runtime::Runtime> {
         })
 }
 
-/// Ballista's defaults, but joins always partitioned by their key: DataFusion collects a
-/// join side it guesses small into every task, and the identity plan's sides are the
-/// whole registry (the audit's query sets its own partition count, a unit each).
-fn config() -> SessionConfig {
-    SessionConfig::new_with_ballista()
+/// Ballista's defaults with `partitions` per shuffle (`[scale] cluster_partitions`; the
+/// audit's query makes its own, a unit each).
+fn config(partitions: usize) -> SessionConfig {
+    SessionConfig::new_with_ballista().with_target_partitions(partitions)
 }
 
 /// A session on the scheduler at `url` (`df://HOST:PORT`); its executors must be
 /// `fundaudit-executor`s that read the stage at the same path as this client.
-pub fn connect(url: &str) -> Result<Cluster> {
+pub fn connect(url: &str, partitions: usize) -> Result<Cluster> {
     let runtime = runtime()?;
     let fail = |e: &dyn std::fmt::Display| Error::Cluster {
         scheduler: url.to_string(),
@@ -58,7 +57,7 @@ pub fn connect(url: &str) -> Result<Cluster> {
     runtime
         .block_on(SchedulerGrpcClient::connect(grpc))
         .map_err(|e| fail(&e))?;
-    let state = functions::session_state(config()).map_err(|e| fail(&e))?;
+    let state = functions::session_state(config(partitions)).map_err(|e| fail(&e))?;
     let ctx = runtime
         .block_on(SessionContext::remote_with_state(url, state))
         .map_err(|e| fail(&e))?;
@@ -74,8 +73,8 @@ pub fn connect(url: &str) -> Result<Cluster> {
 /// [`functions::session_state`] and the executors run with
 /// [`functions::function_registry`] — the production ones, not the client's session: a
 /// function missing from the executors' registry fails here as on a real cluster.
-pub fn in_process(executors: usize, slots: usize) -> Result<Cluster> {
-    in_process_with(executors, slots, functions::function_registry())
+pub fn in_process(executors: usize, slots: usize, partitions: usize) -> Result<Cluster> {
+    in_process_with(executors, slots, partitions, functions::function_registry())
 }
 
 /// As [`in_process`], the executors built with `registry` (a test gives them Ballista's
@@ -83,6 +82,7 @@ pub fn in_process(executors: usize, slots: usize) -> Result<Cluster> {
 pub fn in_process_with(
     executors: usize,
     slots: usize,
+    partitions: usize,
     registry: ballista_core::registry::BallistaFunctionRegistry,
 ) -> Result<Cluster> {
     let registry = Arc::new(registry);
@@ -94,7 +94,7 @@ pub fn in_process_with(
     let url = runtime.block_on(async {
         let builder: ballista_scheduler::scheduler_server::SessionBuilder =
             Arc::new(functions::session_state);
-        let producer: ConfigProducer = Arc::new(config);
+        let producer: ConfigProducer = Arc::new(move || config(partitions));
         let addr = ballista_scheduler::standalone::new_standalone_scheduler_with_builder(
             builder,
             producer,
@@ -116,7 +116,7 @@ pub fn in_process_with(
                     }
                 }
             };
-            let producer: ConfigProducer = Arc::new(config);
+            let producer: ConfigProducer = Arc::new(move || config(partitions));
             let runtime: RuntimeProducer = Arc::new(|_| Ok(Arc::new(RuntimeEnv::default())));
             ballista_executor::new_standalone_executor_from_builder(
                 scheduler,
@@ -131,7 +131,7 @@ pub fn in_process_with(
         }
         Ok::<_, Error>(format!("df://localhost:{}", addr.port()))
     })?;
-    let state = functions::session_state(config()).map_err(|e| fail(&e))?;
+    let state = functions::session_state(config(partitions)).map_err(|e| fail(&e))?;
     let ctx = runtime
         .block_on(SessionContext::remote_with_state(&url, state))
         .map_err(|e| fail(&e))?;

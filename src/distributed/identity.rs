@@ -66,6 +66,11 @@ pub const KEY: &str = "fundaudit_key";
 /// pair's best possible score when `family` is the first to propose it and that score
 /// reaches `identity.match_score`; NULL otherwise.
 pub const PAIR: &str = "fundaudit_pair";
+/// `fundaudit_neighbours(row, rec, row_1, rec_1, …, row_4, rec_4, family, records,
+/// scoring, skip) -> LIST<BIGINT>`: of a record's next [`NEIGHBOURHOOD_WINDOW`] in a
+/// pass's order, the rows [`PAIR`] keeps — one call per record, so the pass's window is
+/// evaluated once, not once per distance.
+pub const NEIGHBOURS: &str = "fundaudit_neighbours";
 
 const FAMILY_BITS: u64 = 0xf;
 const TOWNSHIP: i64 = 0;
@@ -115,6 +120,23 @@ pub fn udfs() -> Vec<Arc<ScalarUDF>> {
             DataType::Float64,
             Volatility::Immutable,
             Arc::new(pairs),
+        )),
+        Arc::new(create_udf(
+            NEIGHBOURS,
+            [DataType::Int64, DataType::Binary]
+                .into_iter()
+                .cycle()
+                .take(2 * (1 + NEIGHBOURHOOD_WINDOW))
+                .chain([
+                    DataType::Int64,
+                    DataType::Int64,
+                    DataType::Utf8,
+                    DataType::Utf8,
+                ])
+                .collect(),
+            DataType::List(Arc::new(Field::new("item", DataType::Int64, true))),
+            Volatility::Immutable,
+            Arc::new(neighbours),
         )),
     ]
 }
@@ -335,9 +357,9 @@ fn pairs_sql(records: usize, scoring: &str, skip: &str) -> String {
         format!("{PAIR}({ra}, {a}, {rb}, {b}, {family}, {records}, {scoring}, {skip})")
     };
     let mut branches = vec![format!(
-        "SELECT l.row_id AS a, r.row_id AS b, CAST(l.key % 16 AS BIGINT) AS family,
-                {score} AS score
-         FROM blocked l JOIN blocked r ON l.key = r.key AND l.row_id < r.row_id",
+        "SELECT l.row_id AS a, r.row_id AS b, CAST(l.key % 16 AS BIGINT) AS family
+         FROM blocked l JOIN blocked r ON l.key = r.key AND l.row_id < r.row_id
+         WHERE {score} IS NOT NULL",
         score = score(
             "l.row_id",
             "l.rec",
@@ -368,20 +390,17 @@ fn pairs_sql(records: usize, scoring: &str, skip: &str) -> String {
             "w{pass} AS (SELECT row_id, rec, {leads} FROM records WHERE {order} IS NOT NULL)",
             leads = leads.join(", ")
         ));
-        for d in 1..=NEIGHBOURHOOD_WINDOW {
-            branches.push(format!(
-                "SELECT LEAST(row_id, r{d}) AS a, GREATEST(row_id, r{d}) AS b,
-                        CAST({family} AS BIGINT) AS family, {score} AS score
-                 FROM w{pass} WHERE r{d} IS NOT NULL",
-                score = score(
-                    "row_id",
-                    "rec",
-                    &format!("r{d}"),
-                    &format!("p{d}"),
-                    &format!("CAST({family} AS BIGINT)")
-                ),
-            ));
-        }
+        let next: Vec<String> = (1..=NEIGHBOURHOOD_WINDOW)
+            .map(|d| format!("r{d}, p{d}"))
+            .collect();
+        branches.push(format!(
+            "SELECT LEAST(row_id, partner) AS a, GREATEST(row_id, partner) AS b,
+                    CAST({family} AS BIGINT) AS family
+             FROM (SELECT row_id,
+                          unnest({NEIGHBOURS}(row_id, rec, {next}, {family}, {records}, {scoring}, {skip})) AS partner
+                   FROM w{pass})",
+            next = next.join(", "),
+        ));
     }
     // Grouped, not ordered: a sort of the union on Ballista hung here (one stage never
     // scheduled), and the group-by also keeps each pair once.
@@ -389,8 +408,7 @@ fn pairs_sql(records: usize, scoring: &str, skip: &str) -> String {
         "WITH records AS ({records}),
          blocked AS (SELECT row_id, rec, unnest({BLOCKS}(rec, {skip})) AS key FROM records),
          {windows}
-         SELECT a, b, MIN(family) AS family FROM ({branches}) WHERE score IS NOT NULL
-         GROUP BY a, b",
+         SELECT a, b, MIN(family) AS family FROM ({branches}) GROUP BY a, b",
         records = records_sql(),
         windows = windows.join(", "),
         branches = branches.join(" UNION ALL "),
@@ -613,50 +631,46 @@ fn most_favourable_count(config: &Config, records: usize) -> u32 {
     }
 }
 
-fn pairs(args: &[ColumnarValue]) -> DfResult<ColumnarValue> {
-    let scoring = scoring(literal(&args[6], PAIR)?)?;
-    let skip = skipped(literal(&args[7], PAIR)?)?;
-    let (config, bounds) = (&scoring.0, &scoring.1);
-    let arrays = ColumnarValue::values_to_arrays(&args[..6])?;
-    let row_a = downcast::<Int64Array>(&arrays[0], PAIR)?;
-    let rec_a = downcast::<BinaryArray>(&arrays[1], PAIR)?;
-    let row_b = downcast::<Int64Array>(&arrays[2], PAIR)?;
-    let rec_b = downcast::<BinaryArray>(&arrays[3], PAIR)?;
-    let family = downcast::<Int64Array>(&arrays[4], PAIR)?;
-    let records = downcast::<Int64Array>(&arrays[5], PAIR)?;
-    let threshold = config.identity.match_score;
-    let mut out = Float64Builder::with_capacity(row_a.len());
-    for i in 0..row_a.len() {
-        let missing = [&arrays[0], &arrays[1], &arrays[2], &arrays[3], &arrays[4]]
-            .iter()
-            .any(|a| a.is_null(i));
-        if missing {
-            out.append_null();
-            continue;
-        }
+/// Scores candidate pairs as [`PAIR`] says, for one call's config and skipped blocks.
+struct Scorer {
+    scoring: Arc<(Config, Bounds)>,
+    skip: Arc<FxHashSet<u64>>,
+}
+
+impl Scorer {
+    fn new(scoring: &ColumnarValue, skip: &ColumnarValue, what: &str) -> DfResult<Scorer> {
+        Ok(Scorer {
+            scoring: self::scoring(literal(scoring, what)?)?,
+            skip: skipped(literal(skip, what)?)?,
+        })
+    }
+
+    /// The pair's best possible score, if `family` is the first to propose it and the
+    /// score can reach the threshold.
+    fn score(
+        &self,
+        (row_a, a): (i64, &[u8]),
+        (row_b, b): (i64, &[u8]),
+        family: i64,
+        records: i64,
+    ) -> DfResult<Option<f64>> {
+        let (config, bounds) = (&self.scoring.0, &self.scoring.1);
         // The lower row first, as the local passes compare.
-        let (x, y) = if row_a.value(i) <= row_b.value(i) {
-            (rec_a.value(i), rec_b.value(i))
-        } else {
-            (rec_b.value(i), rec_a.value(i))
-        };
+        let (x, y) = if row_a <= row_b { (a, b) } else { (b, a) };
         let (x, y) = (decode(x)?, decode(y)?);
         // Scored by the first block family that proposes the pair (the name-order
         // passes come after every block family), so each pair is scored once.
-        let proposed_earlier = {
-            let (kx, ky) = (block_keys(&x), block_keys(&y));
-            let before = (family.value(i).max(0) as usize).min(BlockKey::ALL.len());
-            (0..before).any(
-                |e| matches!((kx[e], ky[e]), (Some(p), Some(q)) if p == q && !skip.contains(&p)),
-            )
-        };
+        let (kx, ky) = (block_keys(&x), block_keys(&y));
+        let before = (family.max(0) as usize).min(BlockKey::ALL.len());
+        let proposed_earlier = (0..before).any(
+            |e| matches!((kx[e], ky[e]), (Some(p), Some(q)) if p == q && !self.skip.contains(&p)),
+        );
         if proposed_earlier {
-            out.append_null();
-            continue;
+            return Ok(None);
         }
         let reg = pair_registry(&x, &y);
-        let records = records.value(i).max(0) as usize;
-        let score = compare_at_least(
+        let records = records.max(0) as usize;
+        Ok(compare_at_least(
             &reg,
             bounds,
             &reg.people[0],
@@ -664,10 +678,69 @@ fn pairs(args: &[ColumnarValue]) -> DfResult<ColumnarValue> {
             most_favourable_count(config, records),
             records,
             config,
-            threshold,
+            config.identity.match_score,
         )
-        .map(|c| c.score);
-        out.append_option(score);
+        .map(|c| c.score))
+    }
+}
+
+fn pairs(args: &[ColumnarValue]) -> DfResult<ColumnarValue> {
+    let scorer = Scorer::new(&args[6], &args[7], PAIR)?;
+    let arrays = ColumnarValue::values_to_arrays(&args[..6])?;
+    let row_a = downcast::<Int64Array>(&arrays[0], PAIR)?;
+    let rec_a = downcast::<BinaryArray>(&arrays[1], PAIR)?;
+    let row_b = downcast::<Int64Array>(&arrays[2], PAIR)?;
+    let rec_b = downcast::<BinaryArray>(&arrays[3], PAIR)?;
+    let family = downcast::<Int64Array>(&arrays[4], PAIR)?;
+    let records = downcast::<Int64Array>(&arrays[5], PAIR)?;
+    let mut out = Float64Builder::with_capacity(row_a.len());
+    for i in 0..row_a.len() {
+        if arrays[..5].iter().any(|a| a.is_null(i)) {
+            out.append_null();
+            continue;
+        }
+        out.append_option(scorer.score(
+            (row_a.value(i), rec_a.value(i)),
+            (row_b.value(i), rec_b.value(i)),
+            family.value(i),
+            records.value(i),
+        )?);
+    }
+    Ok(ColumnarValue::Array(Arc::new(out.finish())))
+}
+
+fn neighbours(args: &[ColumnarValue]) -> DfResult<ColumnarValue> {
+    let w = NEIGHBOURHOOD_WINDOW;
+    let scorer = Scorer::new(&args[2 * w + 4], &args[2 * w + 5], NEIGHBOURS)?;
+    let arrays = ColumnarValue::values_to_arrays(&args[..2 * w + 4])?;
+    let rows = (0..=w)
+        .map(|k| downcast::<Int64Array>(&arrays[2 * k], NEIGHBOURS))
+        .collect::<DfResult<Vec<_>>>()?;
+    let recs = (0..=w)
+        .map(|k| downcast::<BinaryArray>(&arrays[2 * k + 1], NEIGHBOURS))
+        .collect::<DfResult<Vec<_>>>()?;
+    let family = downcast::<Int64Array>(&arrays[2 * w + 2], NEIGHBOURS)?;
+    let records = downcast::<Int64Array>(&arrays[2 * w + 3], NEIGHBOURS)?;
+    let mut out = ListBuilder::new(datafusion::arrow::array::Int64Builder::new());
+    for i in 0..rows[0].len() {
+        if rows[0].is_null(i) || recs[0].is_null(i) || family.is_null(i) {
+            out.append(true);
+            continue;
+        }
+        let this = (rows[0].value(i), recs[0].value(i));
+        for k in 1..=w {
+            if rows[k].is_null(i) || recs[k].is_null(i) {
+                continue;
+            }
+            let other = (rows[k].value(i), recs[k].value(i));
+            if scorer
+                .score(this, other, family.value(i), records.value(i))?
+                .is_some()
+            {
+                out.values().append_value(other.0);
+            }
+        }
+        out.append(true);
     }
     Ok(ColumnarValue::Array(Arc::new(out.finish())))
 }
