@@ -47,7 +47,7 @@ use crate::error::{Error, Result};
 use crate::identity::blocking::{BlockKey, Neighbourhood, NEIGHBOURHOOD_WINDOW};
 use crate::identity::dedup::{name_counts, DedupStats, FamilyStats};
 use crate::identity::model::{compare_at_least, Bounds};
-use crate::identity::record::{pair_registry, Record};
+use crate::identity::record::{pair_registry, Record, FAMILY_BITS};
 use crate::identity::{Dedup, PackedRegistry};
 use crate::input::stage::REGISTRY_ROW;
 
@@ -72,7 +72,6 @@ pub const PAIR: &str = "fundaudit_pair";
 /// evaluated once, not once per distance.
 pub const NEIGHBOURS: &str = "fundaudit_neighbours";
 
-const FAMILY_BITS: u64 = 0xf;
 const TOWNSHIP: i64 = 0;
 /// Sort keys of the passes, [`Neighbourhood::ALL`] in order.
 const ORDER: i64 = 1;
@@ -150,21 +149,11 @@ pub fn resolve(
     config: &Config,
 ) -> Result<Dedup> {
     let clock = std::time::Instant::now();
-    let fail = |e: &dyn std::fmt::Display| {
-        let e = e.to_string();
-        // A stage written before the registry went as plain text with its row numbers.
-        let hint = if e.contains("dictionary reader") || e.contains(REGISTRY_ROW) {
-            "; the stage was made by an older fundaudit: stage the data folder again"
-        } else {
-            ""
-        };
-        Error::Cluster {
-            scheduler: cluster.scheduler.clone(),
-            message: format!("identity resolution: {e}{hint}"),
-        }
+    let fail = |e: &dyn std::fmt::Display| Error::Cluster {
+        scheduler: cluster.scheduler.clone(),
+        message: format!("identity resolution: {}", e.to_string().trim_end()),
     };
-    let registry = format!("{}.parquet", crate::input::stage::REGISTRY);
-    let file = std::path::absolute(stage.join(registry))
+    let file = std::path::absolute(crate::input::stage::registry_file(stage)?)
         .map_err(|e| fail(&e))?
         .display()
         .to_string();
@@ -329,14 +318,20 @@ fn block_sizes_sql() -> String {
     )
 }
 
+/// A block key's family, in SQL: its low bits ([`FAMILY_BITS`]).
+fn family_of(key: &str) -> String {
+    format!("CAST({key} % {} AS BIGINT)", FAMILY_BITS + 1)
+}
+
 /// Per family: candidate pairs in the blocks compared, blocks too big, the largest.
 fn sizes_sql(cap: usize) -> String {
     format!(
-        "SELECT CAST(key % 16 AS BIGINT) AS family,
+        "SELECT {family} AS family,
                 CAST(SUM(CASE WHEN n <= {cap} THEN n * (n - 1) / 2 ELSE 0 END) AS BIGINT) AS pairs,
                 CAST(SUM(CASE WHEN n > {cap} THEN 1 ELSE 0 END) AS BIGINT) AS oversized,
                 CAST(COALESCE(MAX(CASE WHEN n > {cap} THEN n END), 0) AS BIGINT) AS largest
-         FROM ({sizes}) GROUP BY key % 16",
+         FROM ({sizes}) GROUP BY {family}",
+        family = family_of("key"),
         sizes = block_sizes_sql()
     )
 }
@@ -356,17 +351,12 @@ fn pairs_sql(records: usize, scoring: &str, skip: &str) -> String {
     let score = |ra: &str, a: &str, rb: &str, b: &str, family: &str| {
         format!("{PAIR}({ra}, {a}, {rb}, {b}, {family}, {records}, {scoring}, {skip})")
     };
+    let family = family_of("l.key");
     let mut branches = vec![format!(
-        "SELECT l.row_id AS a, r.row_id AS b, CAST(l.key % 16 AS BIGINT) AS family
+        "SELECT l.row_id AS a, r.row_id AS b, {family} AS family
          FROM blocked l JOIN blocked r ON l.key = r.key AND l.row_id < r.row_id
          WHERE {score} IS NOT NULL",
-        score = score(
-            "l.row_id",
-            "l.rec",
-            "r.row_id",
-            "r.rec",
-            "CAST(l.key % 16 AS BIGINT)"
-        ),
+        score = score("l.row_id", "l.rec", "r.row_id", "r.rec", &family),
     )];
     let mut windows = Vec::new();
     for (pass, neighbourhood) in Neighbourhood::ALL.iter().enumerate() {
@@ -499,20 +489,6 @@ fn records(args: &[ColumnarValue]) -> DfResult<ColumnarValue> {
     Ok(ColumnarValue::Array(Arc::new(out.finish())))
 }
 
-/// The record's key in each block family, the family in the low bits (keys of two
-/// families never meet), None where it has none.
-fn block_keys(r: &Record) -> [Option<u64>; BlockKey::ALL.len()] {
-    let person = r.person(0);
-    let place = r.place_key();
-    let mut keys = [None; BlockKey::ALL.len()];
-    for (f, family) in BlockKey::ALL.iter().enumerate() {
-        keys[f] = family
-            .key_at(&person, &r.name, place)
-            .map(|k| (k & !FAMILY_BITS) | f as u64);
-    }
-    keys
-}
-
 /// The blocks too big to compare, parsed once per text and process.
 fn skipped(json: &str) -> DfResult<Arc<FxHashSet<u64>>> {
     static CACHE: Cache<FxHashSet<u64>> = Mutex::new(None);
@@ -552,7 +528,7 @@ fn blocks(args: &[ColumnarValue]) -> DfResult<ColumnarValue> {
             out.append_null();
             continue;
         }
-        for key in block_keys(&decode(recs.value(i))?).into_iter().flatten() {
+        for key in decode(recs.value(i))?.block_keys().into_iter().flatten() {
             if !skip.contains(&key) {
                 out.values().append_value(key);
             }
@@ -660,7 +636,7 @@ impl Scorer {
         let (x, y) = (decode(x)?, decode(y)?);
         // Scored by the first block family that proposes the pair (the name-order
         // passes come after every block family), so each pair is scored once.
-        let (kx, ky) = (block_keys(&x), block_keys(&y));
+        let (kx, ky) = (x.block_keys(), y.block_keys());
         let before = (family.max(0) as usize).min(BlockKey::ALL.len());
         let proposed_earlier = (0..before).any(
             |e| matches!((kx[e], ky[e]), (Some(p), Some(q)) if p == q && !self.skip.contains(&p)),

@@ -1,22 +1,29 @@
 //! A registry record packed on its own, for a process that sees some records and never
-//! the registry (a cluster's worker, given two records of a candidate pair). Its name is
-//! normalised once, where it is read; its other fields stay as the registry row has them,
-//! so two records make a two-record registry ([`pair_registry`]) that compares them
-//! exactly as the whole registry would, and its block and sort keys
-//! ([`super::blocking`]) group records exactly as the registry's do.
+//! the registry (a cluster's worker, given two records of a candidate pair). It is
+//! normalised and packed once, where it is read, as a registry packs its rows; its place
+//! stands for itself by a hash of its text instead of a registry's index. Two records
+//! make a two-record registry ([`pair_registry`]) that compares them exactly as the whole
+//! registry would, and its block and sort keys ([`super::blocking`]) group records
+//! exactly as the registry's do (property-tested below).
 
+/// The bits of a record's block key that say its family.
+pub const FAMILY_BITS: u64 = 0xf;
+
+use super::blocking::BlockKey;
 use super::packed::{fx, PackedName, PackedRegistry, Person, Place, NAME_LEN, ROMAN_LEN};
 use super::{idcard, NormName};
 
-/// One registry row: the name packed, the rest as text.
-#[derive(Debug, Clone, PartialEq)]
+/// One registry row, packed as a registry packs it, but pointing at no registry: its
+/// place stands for itself ([`Record::place_key`]).
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Record {
     pub name: PackedName,
-    /// Normalised as the registry's ([`idcard::normalize_id`]).
-    pub id_number: String,
-    pub township: String,
-    pub village: String,
-    pub account: String,
+    /// Name 0, place 1 when it has one (0: unknown).
+    person: Person,
+    /// The village; township 0 until a registry numbers it ([`pair_registry`]).
+    place: Place,
+    place_key: u64,
+    township_key: u64,
 }
 
 impl Record {
@@ -28,57 +35,74 @@ impl Record {
         village: &str,
         account: &str,
     ) -> Record {
+        let name = PackedName::new(&NormName::new(name));
+        let id_number = idcard::normalize_id(id_number);
+        // As `RegistryBuilder::place`: a place needs a village; a blank township is
+        // unknown.
+        let has_place = !village.trim().is_empty();
+        let township = (!township.trim().is_empty()).then_some(township);
         Record {
-            name: PackedName::new(&NormName::new(name)),
-            id_number: idcard::normalize_id(id_number),
-            township: township.to_string(),
-            village: village.to_string(),
-            account: account.to_string(),
+            name,
+            person: Person::new(0, &name, &id_number, u32::from(has_place), account),
+            place: if has_place {
+                Place::new(0, village)
+            } else {
+                Place::default()
+            },
+            place_key: if has_place {
+                fx((township.unwrap_or(""), village)).max(1)
+            } else {
+                0
+            },
+            township_key: match township {
+                Some(t) if has_place => fx(t).max(1),
+                _ => 0,
+            },
         }
     }
 
-    /// The record as a registry's row 0 of name 0, at `place` (0: unknown).
+    /// The record as a registry's row of name 0 at `place` (0: unknown).
     pub fn person(&self, place: u32) -> Person {
-        Person::new(0, &self.name, &self.id_number, place, &self.account)
-    }
-
-    /// Whether the registry would give the record a place (it needs a village).
-    pub fn has_place(&self) -> bool {
-        !self.village.trim().is_empty()
-    }
-
-    /// The township as the registry interns it: none when blank.
-    fn township_known(&self) -> Option<&str> {
-        (!self.township.trim().is_empty()).then_some(self.township.as_str())
+        Person {
+            place,
+            ..self.person
+        }
     }
 
     /// Equal for two records exactly when a registry gives them one place index (0:
     /// unknown). Stands in for that index in block keys.
     pub fn place_key(&self) -> u64 {
-        if !self.has_place() {
-            return 0;
-        }
-        fx((self.township_known().unwrap_or(""), self.village.as_str())).max(1)
+        self.place_key
     }
 
     /// Equal for two records exactly when a registry gives their places one township
     /// (0: unknown place or township): the groups of the within-township name-order pass.
     pub fn township_key(&self) -> u64 {
-        match self.township_known() {
-            Some(t) if self.has_place() => fx(t).max(1),
-            _ => 0,
-        }
+        self.township_key
     }
 
     /// The record's place as a registry holds it, its township numbered `township`.
     pub fn place(&self, township: u32) -> Place {
-        if self.has_place() {
-            Place::new(township, &self.village)
-        } else {
-            Place::default()
+        Place {
+            township,
+            ..self.place
         }
     }
 
+    /// The record's key in each block family ([`BlockKey::ALL`]), the family in the
+    /// low [`FAMILY_BITS`] so keys of two families never meet; None where it has none.
+    pub fn block_keys(&self) -> [Option<u64>; BlockKey::ALL.len()] {
+        let mut keys = [None; BlockKey::ALL.len()];
+        for (f, family) in BlockKey::ALL.iter().enumerate() {
+            keys[f] = family
+                .key_at(&self.person, &self.name, self.place_key)
+                .map(|k| (k & !FAMILY_BITS) | f as u64);
+        }
+        keys
+    }
+
+    /// Fixed fields, no text: a worker decodes a record per candidate pair, so decoding
+    /// allocates and parses nothing.
     pub fn encode(&self, out: &mut Vec<u8>) {
         let n = &self.name;
         for key in [n.sound_key, n.anagram_key, n.shape_key] {
@@ -96,16 +120,17 @@ impl Record {
             out.extend_from_slice(&v.to_le_bytes());
         }
         out.extend_from_slice(&n.roman[..n.roman_len as usize]);
-        for text in [
-            &self.id_number,
-            &self.township,
-            &self.village,
-            &self.account,
-        ] {
-            let bytes = text.as_bytes();
-            let len = bytes.len().min(u16::MAX as usize);
-            out.extend_from_slice(&(len as u16).to_le_bytes());
-            out.extend_from_slice(&bytes[..len]);
+        let p = &self.person;
+        out.extend_from_slice(&p.id.to_le_bytes());
+        out.extend_from_slice(&p.birth.to_le_bytes());
+        out.extend_from_slice(&p.place.to_le_bytes());
+        for v in [p.sound, p.account, self.place_key, self.township_key] {
+            out.extend_from_slice(&v.to_le_bytes());
+        }
+        out.push(p.has_id as u8);
+        out.push(self.place.len);
+        for v in &self.place.village[..self.place.len as usize] {
+            out.extend_from_slice(&v.to_le_bytes());
         }
     }
 
@@ -145,16 +170,35 @@ impl Record {
         }
         let roman = r.take(name.roman_len as usize)?;
         name.roman[..roman.len()].copy_from_slice(roman);
-        let mut text = || -> Option<String> {
-            let len = r.u16()? as usize;
-            String::from_utf8(r.take(len)?.to_vec()).ok()
+        let id = u128::from_le_bytes(r.take(16)?.try_into().ok()?);
+        let birth = i32::from_le_bytes(r.take(4)?.try_into().ok()?);
+        let place_index = r.u32()?;
+        let (sound, account, place_key, township_key) = (r.u64()?, r.u64()?, r.u64()?, r.u64()?);
+        let has_id = r.u8()? != 0;
+        let mut place = Place {
+            len: r.u8()?,
+            ..Place::default()
         };
+        if place.len as usize > place.village.len() {
+            return None;
+        }
+        for slot in place.village[..place.len as usize].iter_mut() {
+            *slot = r.u16()?;
+        }
         let record = Record {
             name,
-            id_number: text()?,
-            township: text()?,
-            village: text()?,
-            account: text()?,
+            person: Person {
+                id,
+                birth,
+                place: place_index,
+                name: 0,
+                sound,
+                account,
+                has_id,
+            },
+            place,
+            place_key,
+            township_key,
         };
         r.0.is_empty().then_some(record)
     }
@@ -189,23 +233,22 @@ impl<'a> Reader<'a> {
 /// as a registry holding both would number them, so every comparison of the two is the
 /// whole registry's — except the registry's size, which [`super::model`] takes apart.
 pub fn pair_registry(a: &Record, b: &Record) -> PackedRegistry {
-    let same_township = a.township_known() == b.township_known();
-    let township = |r: &Record, first: bool| match r.township_known() {
-        None => 0,
-        Some(_) if first || same_township => 1,
-        Some(_) => 2,
+    let ta = u32::from(a.township_key != 0);
+    let tb = match b.township_key {
+        0 => 0,
+        t if t == a.township_key => 1,
+        _ => 2,
     };
-    let (ta, tb) = (township(a, true), township(b, false));
     let mut places = vec![Place::default()];
-    let pa = if a.has_place() {
+    let pa = if a.place_key != 0 {
         places.push(a.place(ta));
         1
     } else {
         0
     };
-    let pb = if !b.has_place() {
+    let pb = if b.place_key == 0 {
         0
-    } else if pa == 1 && ta == tb && a.village == b.village {
+    } else if b.place_key == a.place_key {
         1
     } else {
         places.push(b.place(tb));
@@ -213,8 +256,16 @@ pub fn pair_registry(a: &Record, b: &Record) -> PackedRegistry {
     };
     PackedRegistry {
         people: vec![
-            Person::new(0, &a.name, &a.id_number, pa, &a.account),
-            Person::new(1, &b.name, &b.id_number, pb, &b.account),
+            Person {
+                name: 0,
+                place: pa,
+                ..a.person
+            },
+            Person {
+                name: 1,
+                place: pb,
+                ..b.person
+            },
         ],
         names: vec![a.name, b.name],
         places,

@@ -148,6 +148,27 @@ pub const REGISTRY: &str = "beneficiaries";
 /// fundaudit's own reads leave the column out.
 pub const REGISTRY_ROW: &str = "_registry_row";
 
+/// The stage's registry file for a reader other than fundaudit (the cluster's identity
+/// plan): plain text with its row numbers, which a stage made before they were written
+/// lacks.
+pub fn registry_file(dir: &Path) -> Result<PathBuf> {
+    let path = frame_file(dir, REGISTRY);
+    let unreadable = |message: String| Error::Unreadable {
+        path: path.display().to_string(),
+        message,
+    };
+    let file = std::fs::File::open(&path).map_err(|e| unreadable(e.to_string()))?;
+    let schema = ParquetReader::new(file)
+        .schema()
+        .map_err(|e| unreadable(e.to_string()))?;
+    if !schema.contains(REGISTRY_ROW) {
+        return Err(unreadable(format!(
+            "no {REGISTRY_ROW} column: the stage was made by an older fundaudit; stage the data folder again"
+        )));
+    }
+    Ok(path)
+}
+
 fn write_frame(dir: &Path, name: &str, df: &DataFrame) -> Result<()> {
     let path = frame_file(dir, name);
     let file = crate::privacy::create_private(&path).map_err(|e| write_error(&path, e))?;
@@ -455,5 +476,12 @@ mod tests {
             );
         }
         assert_eq!(back.width(), registry.width());
+        assert!(registry_file(dir.path()).is_ok());
+        // A registry written before the row numbers: other readers are told to restage.
+        let old = tempfile::tempdir().unwrap();
+        let file = std::fs::File::create(frame_file(old.path(), REGISTRY)).unwrap();
+        ParquetWriter::new(file).finish(&mut registry).unwrap();
+        let err = registry_file(old.path()).unwrap_err().to_string();
+        assert!(err.contains("stage the data folder again"), "{err}");
     }
 }
