@@ -538,17 +538,24 @@ mod tests {
             .contains("同音"));
     }
 
+    /// Rows 0–2: A and B, two 王芳 born the same day in different villages (not one
+    /// person); C shares A's ID number and lives in B's village under B's name. Then
+    /// `more`.
+    fn chain(more: &[(&str, &str, &str, &str)]) -> PackedRegistry {
+        let (a, b) = (id(200, 1980), id(873, 1980));
+        let mut rows = vec![
+            ("王芳", a.as_str(), "东村", ""),
+            ("王芳", b.as_str(), "西村", ""),
+            ("王芳", a.as_str(), "西村", ""),
+        ];
+        rows.extend_from_slice(more);
+        registry(&rows)
+    }
+
     #[test]
     fn chaining_through_one_record_is_refused_and_says_why() {
         let config = Config::default();
-        // A and B: two 王芳 born the same day in different villages (not one person).
-        // C shares A's ID number and lives in B's village under B's name.
-        let (a, b) = (id(200, 1980), id(873, 1980));
-        let reg = registry(&[
-            ("王芳", &a, "东村", ""),
-            ("王芳", &b, "西村", ""),
-            ("王芳", &a, "西村", ""),
-        ]);
+        let reg = chain(&[]);
         let d = dedup_registry(&reg, &config);
         assert_ne!(d.cluster[0], d.cluster[1], "{:#?}", d.pairs);
         assert_eq!(d.stats.refused_links, 1);
@@ -564,14 +571,11 @@ mod tests {
     #[test]
     fn the_matched_pairs_rebuild_the_same_persons() {
         let config = Config::default();
-        let (a, b) = (id(200, 1980), id(873, 1980));
-        let reg = registry(&[
-            ("王芳", &a, "东村", ""),
-            ("王芳", &b, "西村", ""),
-            ("王芳", &a, "西村", ""),
-            ("张伟", &id(101, 1960), "东村", "6228"),
-            ("張偉", &id(101, 1960), "西村", "6228"),
-            ("李娜", &id(400, 1990), "南村", ""),
+        let (zhang, li) = (id(101, 1960), id(400, 1990));
+        let reg = chain(&[
+            ("张伟", &zhang, "东村", "6228"),
+            ("張偉", &zhang, "西村", "6228"),
+            ("李娜", &li, "南村", ""),
         ]);
         let here = dedup_registry(&reg, &config);
         assert_eq!(
