@@ -177,9 +177,8 @@ pub fn resolve(
         .block_on(async {
             let ctx = &cluster.ctx;
             ctx.deregister_table(TABLE)?;
-            // The columns read, as plain text. The stage codes repeated text (township,
-            // village) as dictionaries, which DataFusion would read as dictionaries of
-            // string views, a type its Parquet reader cannot decode: no views.
+            // The columns read, as the plain text the stage writes its registry in
+            // (`input::stage::REGISTRY`), not as string views: the functions take text.
             let text = |name: &str| Field::new(name, DataType::Utf8, true);
             let mut fields: Vec<Field> = COLUMNS.iter().map(|c| text(c)).collect();
             fields.push(Field::new(REGISTRY_ROW, DataType::Int64, false));
