@@ -292,6 +292,8 @@ fn main() -> ExitCode {
 /// lines on stderr otherwise (cron, systemd, Airflow capture them); nothing with --quiet.
 fn init_logging(quiet: bool) -> Option<indicatif::ProgressBar> {
     use std::io::IsTerminal;
+    use tracing_subscriber::layer::SubscriberExt;
+    use tracing_subscriber::util::SubscriberInitExt;
     if quiet {
         return None;
     }
@@ -305,6 +307,8 @@ fn init_logging(quiet: bool) -> Option<indicatif::ProgressBar> {
             .with_level(false)
             .with_ansi(false)
             .with_writer(move || SpinnerLine::new(writer_bar.clone()))
+            .finish()
+            .with(log_filter())
             .init();
         Some(bar)
     } else {
@@ -312,9 +316,24 @@ fn init_logging(quiet: bool) -> Option<indicatif::ProgressBar> {
             .with_target(false)
             .with_ansi(false)
             .with_writer(std::io::stderr)
+            .finish()
+            .with(log_filter())
             .init();
         None
     }
+}
+
+/// fundaudit's own lines at info; a cluster's crates (the scheduler and executors of
+/// `--engine ballista` in this process) only when something is wrong: at info they
+/// print each job's whole physical plan, and Ballista logs a failure of its own metrics
+/// display as an error that says nothing about the run.
+fn log_filter() -> tracing_subscriber::filter::Targets {
+    use tracing_subscriber::filter::LevelFilter;
+    tracing_subscriber::filter::Targets::new()
+        .with_default(LevelFilter::INFO)
+        .with_target("ballista", LevelFilter::WARN)
+        .with_target("ballista_scheduler::display", LevelFilter::OFF)
+        .with_target("datafusion", LevelFilter::WARN)
 }
 
 /// Turns one formatted log line into the spinner's message.

@@ -190,6 +190,38 @@ fn the_clusters_blocking_joins_find_the_local_passes_pairs() {
 }
 
 #[test]
+fn the_log_says_what_ran_on_the_cluster_and_not_ballistas_plans() {
+    let (dir, staged) = staged_county(300, 5, None);
+    let out = fundaudit()
+        .args([
+            "run",
+            "--no-ledger",
+            "--as-of",
+            "2026-03-31",
+            "--engine",
+            "ballista",
+        ])
+        .arg("--data")
+        .arg(&staged)
+        .arg("--out")
+        .arg(dir.path().join("out"))
+        .assert()
+        .success();
+    let log = String::from_utf8_lossy(&out.get_output().stderr).to_string();
+    for said in [
+        "identity resolution on the cluster",
+        "units audited on the cluster",
+    ] {
+        assert!(log.contains(said), "{said}: {log}");
+    }
+    // The in-process scheduler's info lines (whole physical plans) and its metrics
+    // display error stay out of the run's log.
+    for unsaid in ["HashJoinExec", "Fail to combine stage metrics", "Job queued"] {
+        assert!(!log.contains(unsaid), "{unsaid}: {log}");
+    }
+}
+
+#[test]
 fn an_unreachable_scheduler_is_named_with_what_to_check() {
     let (dir, staged) = staged_county(200, 3, None);
     // Port 9 (discard) is not a scheduler anywhere this runs.
