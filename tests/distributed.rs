@@ -216,7 +216,11 @@ fn the_log_says_what_ran_on_the_cluster_and_not_ballistas_plans() {
     }
     // The in-process scheduler's info lines (whole physical plans) and its metrics
     // display error stay out of the run's log.
-    for unsaid in ["HashJoinExec", "Fail to combine stage metrics", "Job queued"] {
+    for unsaid in [
+        "HashJoinExec",
+        "Fail to combine stage metrics",
+        "Job queued",
+    ] {
         assert!(!log.contains(unsaid), "{unsaid}: {log}");
     }
 }
