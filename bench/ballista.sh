@@ -28,16 +28,25 @@ done
 trap 'kill "${pids[@]}" 2>/dev/null || true' EXIT
 sleep 2
 hwm() { awk '/VmHWM/ {printf "%.2f GiB", $2/1048576}' "/proc/$1/status"; }
+# Ballista removes a stage's shuffle files once the stages reading them are done: the
+# sizes are sampled while the jobs run (every 0.2 s) and each stage's largest kept.
+( while true; do
+    for d in "$WORK"/*/*/; do
+      [ -d "$d" ] && du -sb "$d" 2>/dev/null
+    done
+    sleep 0.2
+  done > "$WORK/shuffle.samples" ) &
+pids+=($!)
 /usr/bin/time -v "$B/fundaudit" run --no-ledger --as-of 2026-03-31 --engine ballista \
   --config "$WORK/config.toml" --scheduler df://localhost:50050 --data "$STAGE" --out "$WORK/cluster" > "$WORK/cluster.out" 2> "$WORK/cluster.time"
 echo "scheduler peak $(hwm "${pids[0]}"), executors $(hwm "${pids[1]}") and $(hwm "${pids[2]}")"
-# Shuffle written per job and stage, in the order the jobs were queued (identity: block
-# sizes[, oversized blocks], pairs; then the units).
+# Shuffle written per job and stage (largest size seen), in the order the jobs were
+# queued (identity: block sizes[, oversized blocks], pairs; then the units).
 for job in $(grep -o "Job queued: \[[0-9A-Z]*\]" "$WORK/scheduler.log" | grep -o "[0-9A-Z]\{10,\}"); do
-  [ -d "$WORK/$job" ] || { echo "job $job: no shuffle"; continue; }
-  for stage in $(ls "$WORK/$job" | sort -n); do
-    echo "job $job stage $stage: $(du -sb "$WORK/$job/$stage" | awk '{printf "%.1f MB", $1/1e6}')"
-  done
+  awk -v job="$job" '$2 ~ "/" job "/" {
+      n = split($2, p, "/"); stage = p[n-1]; if ($1 > max[stage]) max[stage] = $1 }
+    END { for (s in max) printf "job %s stage %s: %.1f MB\n", job, s, max[s]/1e6 }' \
+    "$WORK/shuffle.samples" | sort -t' ' -k4 -n
 done
 grep -ho "identity resolution on the cluster: .*match" "$WORK/cluster.time" || true
 grep -ho 'stage="identity resolution" seconds=[0-9.]*' "$WORK/cluster.time" || true

@@ -39,9 +39,13 @@ fn runtime() -> Result<tokio::runtime::Runtime> {
 }
 
 /// Ballista's defaults with `partitions` per shuffle (`[scale] cluster_partitions`; the
-/// audit's query makes its own, a unit each).
+/// audit's query makes its own, a unit each), and Ballista's static planner: the
+/// adaptive one (on by default in 55) is experimental, and it picks each join's mode at
+/// run time, where a plan should say how it spreads before it runs.
 fn config(partitions: usize) -> SessionConfig {
-    SessionConfig::new_with_ballista().with_target_partitions(partitions)
+    SessionConfig::new_with_ballista()
+        .with_target_partitions(partitions)
+        .set_str(ballista_core::config::BALLISTA_ADAPTIVE_PLANNER_ENABLED, "false")
 }
 
 /// A session on the scheduler at `url` (`df://HOST:PORT`); its executors must be
