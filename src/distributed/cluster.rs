@@ -45,7 +45,10 @@ fn runtime() -> Result<tokio::runtime::Runtime> {
 fn config(partitions: usize) -> SessionConfig {
     SessionConfig::new_with_ballista()
         .with_target_partitions(partitions)
-        .set_str(ballista_core::config::BALLISTA_ADAPTIVE_PLANNER_ENABLED, "false")
+        .set_str(
+            ballista_core::config::BALLISTA_ADAPTIVE_PLANNER_ENABLED,
+            "false",
+        )
 }
 
 /// A session on the scheduler at `url` (`df://HOST:PORT`); its executors must be
