@@ -47,7 +47,7 @@ use crate::error::{Error, Result};
 use crate::identity::blocking::{BlockKey, Neighbourhood, NEIGHBOURHOOD_WINDOW};
 use crate::identity::dedup::{name_counts, DedupStats, FamilyStats};
 use crate::identity::model::{compare_at_least, Bounds};
-use crate::identity::record::{pair_registry, Record, FAMILY_BITS};
+use crate::identity::record::{pair_registry_into, Record, FAMILY_BITS};
 use crate::identity::{Dedup, PackedRegistry};
 use crate::input::stage::REGISTRY_ROW;
 
@@ -606,10 +606,30 @@ fn most_favourable_count(config: &Config, records: usize) -> u32 {
     }
 }
 
-/// Scores candidate pairs as [`PAIR`] says, for one call's config and skipped blocks.
+/// Scores candidate pairs as [`PAIR`] says, for one call's config and skipped blocks;
+/// the two-record registry it compares in is reused from pair to pair.
 struct Scorer {
     scoring: Arc<(Config, Bounds)>,
     skip: Arc<FxHashSet<u64>>,
+    pair: PackedRegistry,
+}
+
+/// A record of a candidate pair, decoded once however many pairs it is in.
+struct Candidate {
+    row: i64,
+    record: Record,
+    blocks: [Option<u64>; BlockKey::ALL.len()],
+}
+
+impl Candidate {
+    fn new(row: i64, bytes: &[u8]) -> DfResult<Candidate> {
+        let record = decode(bytes)?;
+        Ok(Candidate {
+            row,
+            blocks: record.block_keys(),
+            record,
+        })
+    }
 }
 
 impl Scorer {
@@ -617,36 +637,30 @@ impl Scorer {
         Ok(Scorer {
             scoring: self::scoring(literal(scoring, what)?)?,
             skip: skipped(literal(skip, what)?)?,
+            pair: PackedRegistry::default(),
         })
     }
 
     /// The pair's best possible score, if `family` is the first to propose it and the
     /// score can reach the threshold.
-    fn score(
-        &self,
-        (row_a, a): (i64, &[u8]),
-        (row_b, b): (i64, &[u8]),
-        family: i64,
-        records: i64,
-    ) -> DfResult<Option<f64>> {
+    fn score(&mut self, a: &Candidate, b: &Candidate, family: i64, records: i64) -> Option<f64> {
         let (config, bounds) = (&self.scoring.0, &self.scoring.1);
         // The lower row first, as the local passes compare.
-        let (x, y) = if row_a <= row_b { (a, b) } else { (b, a) };
-        let (x, y) = (decode(x)?, decode(y)?);
+        let (x, y) = if a.row <= b.row { (a, b) } else { (b, a) };
         // Scored by the first block family that proposes the pair (the name-order
         // passes come after every block family), so each pair is scored once.
-        let (kx, ky) = (x.block_keys(), y.block_keys());
         let before = (family.max(0) as usize).min(BlockKey::ALL.len());
-        let proposed_earlier = (0..before).any(
-            |e| matches!((kx[e], ky[e]), (Some(p), Some(q)) if p == q && !self.skip.contains(&p)),
-        );
+        let proposed_earlier = (0..before).any(|e| {
+            matches!((x.blocks[e], y.blocks[e]), (Some(p), Some(q)) if p == q && !self.skip.contains(&p))
+        });
         if proposed_earlier {
-            return Ok(None);
+            return None;
         }
-        let reg = pair_registry(&x, &y);
+        pair_registry_into(&mut self.pair, &x.record, &y.record);
+        let reg = &self.pair;
         let records = records.max(0) as usize;
-        Ok(compare_at_least(
-            &reg,
+        compare_at_least(
+            reg,
             bounds,
             &reg.people[0],
             &reg.people[1],
@@ -655,12 +669,12 @@ impl Scorer {
             config,
             config.identity.match_score,
         )
-        .map(|c| c.score))
+        .map(|c| c.score)
     }
 }
 
 fn pairs(args: &[ColumnarValue]) -> DfResult<ColumnarValue> {
-    let scorer = Scorer::new(&args[6], &args[7], PAIR)?;
+    let mut scorer = Scorer::new(&args[6], &args[7], PAIR)?;
     let arrays = ColumnarValue::values_to_arrays(&args[..6])?;
     let row_a = downcast::<Int64Array>(&arrays[0], PAIR)?;
     let rec_a = downcast::<BinaryArray>(&arrays[1], PAIR)?;
@@ -674,19 +688,16 @@ fn pairs(args: &[ColumnarValue]) -> DfResult<ColumnarValue> {
             out.append_null();
             continue;
         }
-        out.append_option(scorer.score(
-            (row_a.value(i), rec_a.value(i)),
-            (row_b.value(i), rec_b.value(i)),
-            family.value(i),
-            records.value(i),
-        )?);
+        let a = Candidate::new(row_a.value(i), rec_a.value(i))?;
+        let b = Candidate::new(row_b.value(i), rec_b.value(i))?;
+        out.append_option(scorer.score(&a, &b, family.value(i), records.value(i)));
     }
     Ok(ColumnarValue::Array(Arc::new(out.finish())))
 }
 
 fn neighbours(args: &[ColumnarValue]) -> DfResult<ColumnarValue> {
     let w = NEIGHBOURHOOD_WINDOW;
-    let scorer = Scorer::new(&args[2 * w + 4], &args[2 * w + 5], NEIGHBOURS)?;
+    let mut scorer = Scorer::new(&args[2 * w + 4], &args[2 * w + 5], NEIGHBOURS)?;
     let arrays = ColumnarValue::values_to_arrays(&args[..2 * w + 4])?;
     let rows = (0..=w)
         .map(|k| downcast::<Int64Array>(&arrays[2 * k], NEIGHBOURS))
@@ -702,17 +713,17 @@ fn neighbours(args: &[ColumnarValue]) -> DfResult<ColumnarValue> {
             out.append(true);
             continue;
         }
-        let this = (rows[0].value(i), recs[0].value(i));
+        let this = Candidate::new(rows[0].value(i), recs[0].value(i))?;
         for k in 1..=w {
             if rows[k].is_null(i) || recs[k].is_null(i) {
                 continue;
             }
-            let other = (rows[k].value(i), recs[k].value(i));
+            let other = Candidate::new(rows[k].value(i), recs[k].value(i))?;
             if scorer
-                .score(this, other, family.value(i), records.value(i))?
+                .score(&this, &other, family.value(i), records.value(i))
                 .is_some()
             {
-                out.values().append_value(other.0);
+                out.values().append_value(other.row);
             }
         }
         out.append(true);

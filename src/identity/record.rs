@@ -233,15 +233,23 @@ impl<'a> Reader<'a> {
 /// as a registry holding both would number them, so every comparison of the two is the
 /// whole registry's — except the registry's size, which [`super::model`] takes apart.
 pub fn pair_registry(a: &Record, b: &Record) -> PackedRegistry {
+    let mut reg = PackedRegistry::default();
+    pair_registry_into(&mut reg, a, b);
+    reg
+}
+
+/// [`pair_registry`] into `reg`, reusing its memory: a worker compares millions of pairs.
+pub fn pair_registry_into(reg: &mut PackedRegistry, a: &Record, b: &Record) {
     let ta = u32::from(a.township_key != 0);
     let tb = match b.township_key {
         0 => 0,
         t if t == a.township_key => 1,
         _ => 2,
     };
-    let mut places = vec![Place::default()];
+    reg.places.clear();
+    reg.places.push(Place::default());
     let pa = if a.place_key != 0 {
-        places.push(a.place(ta));
+        reg.places.push(a.place(ta));
         1
     } else {
         0
@@ -251,25 +259,22 @@ pub fn pair_registry(a: &Record, b: &Record) -> PackedRegistry {
     } else if b.place_key == a.place_key {
         1
     } else {
-        places.push(b.place(tb));
-        places.len() as u32 - 1
+        reg.places.push(b.place(tb));
+        reg.places.len() as u32 - 1
     };
-    PackedRegistry {
-        people: vec![
-            Person {
-                name: 0,
-                place: pa,
-                ..a.person
-            },
-            Person {
-                name: 1,
-                place: pb,
-                ..b.person
-            },
-        ],
-        names: vec![a.name, b.name],
-        places,
-    }
+    reg.people.clear();
+    reg.people.push(Person {
+        name: 0,
+        place: pa,
+        ..a.person
+    });
+    reg.people.push(Person {
+        name: 1,
+        place: pb,
+        ..b.person
+    });
+    reg.names.clear();
+    reg.names.extend([a.name, b.name]);
 }
 
 #[cfg(test)]
@@ -337,6 +342,12 @@ mod tests {
             let registry = builder.finish();
             let (a, b) = (Record::new(&x.0, &x.1, &x.2, &x.3, &x.4), Record::new(&y.0, &y.1, &y.2, &y.3, &y.4));
             let pair = pair_registry(&a, &b);
+            // Reused memory holds nothing of the pair before.
+            let mut reused = pair_registry(&b, &a);
+            pair_registry_into(&mut reused, &a, &b);
+            prop_assert_eq!(&reused.people, &pair.people);
+            prop_assert_eq!(&reused.names, &pair.names);
+            prop_assert_eq!(&reused.places, &pair.places);
             let whole = compare(&registry, 1, 2, count, &config);
             let alone = crate::identity::model::compare_in(&pair, &pair.people[0], &pair.people[1], count, registry.len(), &config);
             prop_assert_eq!(whole.levels, alone.levels);
