@@ -190,6 +190,49 @@ fn the_clusters_blocking_joins_find_the_local_passes_pairs() {
 }
 
 #[test]
+fn the_pass_over_everything_meets_neighbours_across_its_spans() {
+    // One person registered twice in two townships, the name's second letter mistyped
+    // (Xyavier / Xzavier: two spans of the order, neighbours in it), the ID number one
+    // sequence digit off: no block key and no township pass meets them, only the
+    // name-order pass over everything — across the edge of two of its spans.
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    generate(&data, 600, 4, &[]);
+    let born = chrono::NaiveDate::from_ymd_opt(1960, 3, 4).unwrap();
+    let id = |seq| fundaudit::identity::idcard::make_id("411623", born, seq);
+    let mut registry = std::fs::read_to_string(data.join("beneficiaries.csv")).unwrap();
+    registry.push_str(&format!(
+        "BX000001,Xyavier Qqqq,{},城关镇,东村,,,\nBX000002,Xzavier Qqqq,{},新集镇,西村,,,\n",
+        id(101),
+        id(102)
+    ));
+    std::fs::write(data.join("beneficiaries.csv"), registry).unwrap();
+    let staged = dir.path().join("stage");
+    stage(&data, &staged, None);
+    let cluster = fundaudit::distributed::in_process(2, 1, 4).unwrap();
+    let config = fundaudit::Config::default();
+    let (local, remote) = people_both_ways(&staged, &config, &cluster);
+    let remote = remote.unwrap();
+    let n = local.registry.len();
+    let twins = (n - 2, n - 1);
+    let found = |d: &fundaudit::identity::Dedup| d.pairs.iter().any(|p| (p.a, p.b) == twins);
+    assert!(found(&local.dedup), "the local passes meet the twins");
+    let everywhere = |d: &fundaudit::identity::Dedup| {
+        d.stats
+            .families
+            .iter()
+            .find(|f| f.family == "name order, everywhere")
+            .map(|f| f.new_matches)
+    };
+    assert!(everywhere(&local.dedup) >= Some(1));
+    assert!(
+        found(&remote.dedup),
+        "the cluster meets the twins across spans"
+    );
+    assert_eq!(remote.dedup.matched(), local.dedup.matched());
+}
+
+#[test]
 fn the_log_says_what_ran_on_the_cluster_and_not_ballistas_plans() {
     let (dir, staged) = staged_county(300, 5, None);
     let out = fundaudit()

@@ -12,7 +12,9 @@
 //!   2. pairs: one self-join on the block key (the family in its low bits), a pair
 //!      scored only by the first family that proposes it (as Splink excludes pairs
 //!      found by earlier rules); name-order passes as LEAD 1..4 over the local pass's
-//!      order (a window per township for the township pass); GROUP BY pair
+//!      order (a window per township for the township pass, a window per span of the
+//!      order — each span given the next one's first records — for the pass over
+//!      everything); GROUP BY pair
 //!  ──► (row a, row b, first family) whose score can reach identity.match_score
 //! ```
 //!
@@ -59,8 +61,8 @@ pub const RECORD: &str = "fundaudit_record";
 /// but those in `skip` (a JSON list: blocks too big to compare).
 pub const BLOCKS: &str = "fundaudit_blocks";
 /// `fundaudit_key(record, which) -> UBIGINT`: the township of the within-township pass
-/// ([`TOWNSHIP`]) or a pass's sort key ([`ORDER`] + pass); NULL for a record without a
-/// name, which no pass compares.
+/// ([`TOWNSHIP`]), a pass's sort key ([`ORDER`] + pass) or the span of the order over
+/// everything ([`SPAN`]); NULL for a record without a name, which no pass compares.
 pub const KEY: &str = "fundaudit_key";
 /// `fundaudit_pair(row_a, a, row_b, b, family, records, scoring, skip) -> DOUBLE`: the
 /// pair's best possible score when `family` is the first to propose it and that score
@@ -75,6 +77,10 @@ pub const NEIGHBOURS: &str = "fundaudit_neighbours";
 const TOWNSHIP: i64 = 0;
 /// Sort keys of the passes, [`Neighbourhood::ALL`] in order.
 const ORDER: i64 = 1;
+/// The span of the order of the pass over everything a record falls in: the key's top
+/// [`SPAN_BITS`] (the first two letters of the name).
+const SPAN: i64 = ORDER + Neighbourhood::ALL.len() as i64;
+const SPAN_BITS: u32 = 10;
 
 /// The table the plans read: the stage's registry, and the columns they read of it.
 const TABLE: &str = "fundaudit_registry";
@@ -361,12 +367,22 @@ fn pairs_sql(records: usize, scoring: &str, skip: &str) -> String {
     for (pass, neighbourhood) in Neighbourhood::ALL.iter().enumerate() {
         let family = BlockKey::ALL.len() + pass;
         let order = format!("{KEY}(rec, {})", ORDER + pass as i64);
-        // The local pass's windows: within a township, a window per township.
-        let window = match neighbourhood {
-            Neighbourhood::TownshipReversed => {
-                format!("PARTITION BY {KEY}(rec, {TOWNSHIP}) ORDER BY {order}, row_id")
+        // The local pass's windows. Within a township: a window per township. Everywhere:
+        // the order cut into spans at the key's top bits, each span given the first
+        // records of the next, so a window per span sees every record's next ones as
+        // the one global window would — and no task sorts the whole registry.
+        let (source, window) = match neighbourhood {
+            Neighbourhood::TownshipReversed => (
+                format!("SELECT row_id, rec FROM records WHERE {order} IS NOT NULL"),
+                format!("PARTITION BY {KEY}(rec, {TOWNSHIP}) ORDER BY {order}, row_id"),
+            ),
+            Neighbourhood::Everywhere => {
+                windows.push(spans_sql(pass, &order));
+                (
+                    format!("SELECT row_id, rec, k, span FROM spread{pass}"),
+                    "PARTITION BY span ORDER BY k, row_id".to_string(),
+                )
             }
-            Neighbourhood::Everywhere => format!("ORDER BY {order}, row_id"),
         };
         let leads: Vec<String> = (1..=NEIGHBOURHOOD_WINDOW)
             .map(|d| {
@@ -376,7 +392,7 @@ fn pairs_sql(records: usize, scoring: &str, skip: &str) -> String {
             })
             .collect();
         windows.push(format!(
-            "w{pass} AS (SELECT row_id, rec, {leads} FROM records WHERE {order} IS NOT NULL)",
+            "w{pass} AS (SELECT row_id, rec, {leads} FROM ({source}))",
             leads = leads.join(", ")
         ));
         let next: Vec<String> = (1..=NEIGHBOURHOOD_WINDOW)
@@ -401,6 +417,29 @@ fn pairs_sql(records: usize, scoring: &str, skip: &str) -> String {
         records = records_sql(),
         windows = windows.join(", "),
         branches = branches.join(" UNION ALL "),
+    )
+}
+
+/// The records of a name-order pass over everything, cut into spans of its order (the
+/// key's top [`SPAN_BITS`]): `spread{pass}` holds each record in its span, and the first
+/// [`NEIGHBOURHOOD_WINDOW`] of each span again at the end of the span before (spans
+/// numbered densely, so an empty range between two spans does not break the chain). A
+/// UNION, so the numbering window runs twice: `make_array` for an UNNEST is not among
+/// the functions Ballista's executors know.
+fn spans_sql(pass: usize, order: &str) -> String {
+    let w = NEIGHBOURHOOD_WINDOW;
+    format!(
+        "ev{pass} AS (SELECT row_id, rec, {order} AS k, {KEY}(rec, {SPAN}) AS bucket
+                  FROM records WHERE {order} IS NOT NULL),
+         spans{pass} AS (SELECT bucket, DENSE_RANK() OVER (ORDER BY bucket) AS span
+                     FROM (SELECT DISTINCT bucket FROM ev{pass})),
+         ranked{pass} AS (SELECT e.row_id, e.rec, e.k, s.span,
+                             ROW_NUMBER() OVER (PARTITION BY s.span ORDER BY e.k, e.row_id) AS n
+                      FROM ev{pass} e JOIN spans{pass} s ON e.bucket = s.bucket),
+         spread{pass} AS (SELECT row_id, rec, k, span FROM ranked{pass}
+                      UNION ALL
+                      SELECT row_id, rec, k, span - 1 AS span FROM ranked{pass}
+                      WHERE n <= {w} AND span > 1)"
     )
 }
 
@@ -563,6 +602,10 @@ fn keys(args: &[ColumnarValue]) -> DfResult<ColumnarValue> {
                     Neighbourhood::Everywhere => pass.place_order(&r.place(0)),
                 };
                 pass.name_order(&r.name) | place
+            }
+            SPAN => {
+                let pass = Neighbourhood::Everywhere;
+                (pass.name_order(&r.name) | pass.place_order(&r.place(0))) >> (64 - SPAN_BITS)
             }
             other => return Err(external(format!("{KEY}: no key {other}"))),
         };
