@@ -62,8 +62,8 @@ pub fn session_state(config: SessionConfig) -> DfResult<SessionState> {
 
 fn audit_units(args: &[ColumnarValue]) -> DfResult<ColumnarValue> {
     let arrays = ColumnarValue::values_to_arrays(args)?;
-    let units = downcast::<Int64Array>(&arrays[0], "unit")?;
-    let jobs = downcast::<StringArray>(&arrays[1], "job")?;
+    let units = downcast::<Int64Array>(&arrays[0], UNIT)?;
+    let jobs = downcast::<StringArray>(&arrays[1], UNIT)?;
     let mut out = BinaryBuilder::new();
     for i in 0..units.len() {
         if units.is_null(i) || jobs.is_null(i) {
@@ -99,28 +99,46 @@ fn audit_units(args: &[ColumnarValue]) -> DfResult<ColumnarValue> {
 /// The job's people and units, built once per executor process and job: every task of
 /// a job on this executor reads them (the people are what crosses the parts).
 fn prepared_for(job: &str) -> DfResult<Arc<Prepared>> {
-    static CACHE: Mutex<Option<(String, Arc<Prepared>)>> = Mutex::new(None);
-    // Held while building, so concurrent tasks of one job wait for one build.
-    let mut cache = CACHE.lock().unwrap_or_else(|e| e.into_inner());
-    if let Some((key, prepared)) = cache.as_ref() {
-        if key == job {
-            return Ok(prepared.clone());
+    static CACHE: Cache<Prepared> = Mutex::new(None);
+    cached(&CACHE, job, || {
+        let parsed = Job::from_json(job).map_err(|e| external(e.to_string()))?;
+        parsed.prepare().map_err(|e| external(e.to_string()))
+    })
+}
+
+/// The last text a function parsed, and what it made of it: a job's tasks all carry
+/// one text (the job, the scoring config, the skipped blocks).
+pub(super) type Cache<T> = Mutex<Option<(String, Arc<T>)>>;
+
+/// What `text` makes, from `cache` when it made it last. The lock is held while
+/// making, so concurrent tasks of one job wait for one build; the old value goes first,
+/// so two jobs' people are never held at once.
+pub(super) fn cached<T>(
+    cache: &Cache<T>,
+    text: &str,
+    make: impl FnOnce() -> DfResult<T>,
+) -> DfResult<Arc<T>> {
+    let mut cache = cache.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some((key, made)) = cache.as_ref() {
+        if key == text {
+            return Ok(made.clone());
         }
     }
     *cache = None;
-    let parsed = Job::from_json(job).map_err(|e| external(e.to_string()))?;
-    let prepared = Arc::new(parsed.prepare().map_err(|e| external(e.to_string()))?);
-    *cache = Some((job.to_string(), prepared.clone()));
-    Ok(prepared)
+    let made = Arc::new(make()?);
+    *cache = Some((text.to_string(), made.clone()));
+    Ok(made)
 }
 
-fn downcast<'a, T: 'static>(array: &'a ArrayRef, what: &str) -> DfResult<&'a T> {
+/// A column as the array type the function expects; `what` names the function and
+/// argument in the error.
+pub(super) fn downcast<'a, T: 'static>(array: &'a ArrayRef, what: &str) -> DfResult<&'a T> {
     array
         .as_any()
         .downcast_ref::<T>()
-        .ok_or_else(|| external(format!("{UNIT}: {what} has type {}", array.data_type())))
+        .ok_or_else(|| external(format!("{what}: a column of type {}", array.data_type())))
 }
 
-fn external(message: String) -> DataFusionError {
+pub(super) fn external(message: String) -> DataFusionError {
     DataFusionError::Execution(message)
 }

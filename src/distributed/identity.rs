@@ -32,8 +32,8 @@ use std::path::Path;
 use std::sync::{Arc, Mutex};
 
 use datafusion::arrow::array::{
-    Array, ArrayRef, BinaryArray, BinaryBuilder, Float64Builder, Int64Array, ListBuilder,
-    StringArray, UInt64Array, UInt64Builder,
+    Array, BinaryArray, BinaryBuilder, Float64Builder, Int64Array, ListBuilder, StringArray,
+    UInt64Array, UInt64Builder,
 };
 use datafusion::arrow::datatypes::{DataType, Field, Schema};
 use datafusion::arrow::record_batch::RecordBatch;
@@ -43,6 +43,7 @@ use datafusion::datasource::listing::ListingOptions;
 use datafusion::logical_expr::{create_udf, ColumnarValue, ScalarUDF, Volatility};
 use rustc_hash::{FxHashMap, FxHashSet};
 
+use super::functions::{cached, downcast, external, Cache};
 use super::Cluster;
 use crate::config::Config;
 use crate::error::{Error, Result};
@@ -254,7 +255,7 @@ pub fn resolve(
     // name frequencies, by the local comparison.
     let mut first: FxHashMap<(u32, u32), usize> = FxHashMap::default();
     for batch in &edges {
-        let col = |i: usize| int_column(batch.column(i), "pairs").map_err(|e| fail(&e));
+        let col = |i: usize| downcast::<Int64Array>(batch.column(i), "pairs").map_err(|e| fail(&e));
         let (a, b, family) = (col(0)?, col(1)?, col(2)?);
         for i in 0..batch.num_rows() {
             let (a, b) = (a.value(i), b.value(i));
@@ -447,7 +448,7 @@ fn spans_sql(pass: usize, order: &str) -> String {
 fn family_rows(batches: &[RecordBatch]) -> DfResult<Vec<(usize, u64, usize, i64)>> {
     let mut rows = Vec::new();
     for batch in batches {
-        let col = |i: usize| int_column(batch.column(i), "block sizes").map_err(external);
+        let col = |i: usize| downcast::<Int64Array>(batch.column(i), "block sizes");
         let (family, pairs, big, largest) = (col(0)?, col(1)?, col(2)?, col(3)?);
         for i in 0..batch.num_rows() {
             rows.push((
@@ -471,24 +472,6 @@ fn keys_column(batches: &[RecordBatch]) -> DfResult<Vec<u64>> {
     }
     keys.sort_unstable();
     Ok(keys)
-}
-
-fn int_column<'a>(array: &'a ArrayRef, what: &str) -> std::result::Result<&'a Int64Array, String> {
-    array
-        .as_any()
-        .downcast_ref::<Int64Array>()
-        .ok_or_else(|| format!("{what}: a column of type {}", array.data_type()))
-}
-
-fn external(message: String) -> DataFusionError {
-    DataFusionError::Execution(message)
-}
-
-fn downcast<'a, T: 'static>(array: &'a ArrayRef, what: &str) -> DfResult<&'a T> {
-    array
-        .as_any()
-        .downcast_ref::<T>()
-        .ok_or_else(|| external(format!("{what}: a column of type {}", array.data_type())))
 }
 
 /// A text argument that is one value for the whole call (a literal).
@@ -537,25 +520,6 @@ fn skipped(json: &str) -> DfResult<Arc<FxHashSet<u64>>> {
     })
 }
 
-/// The last text parsed, and what it parsed to: a job's tasks all carry one text.
-type Cache<T> = Mutex<Option<(String, Arc<T>)>>;
-
-fn cached<T>(
-    cache: &Cache<T>,
-    text: &str,
-    parse: impl FnOnce() -> DfResult<T>,
-) -> DfResult<Arc<T>> {
-    let mut cache = cache.lock().unwrap_or_else(|e| e.into_inner());
-    if let Some((key, parsed)) = cache.as_ref() {
-        if key == text {
-            return Ok(parsed.clone());
-        }
-    }
-    let parsed = Arc::new(parse()?);
-    *cache = Some((text.to_string(), parsed.clone()));
-    Ok(parsed)
-}
-
 fn blocks(args: &[ColumnarValue]) -> DfResult<ColumnarValue> {
     let skip = skipped(literal(&args[1], BLOCKS)?)?;
     let arrays = ColumnarValue::values_to_arrays(&args[..1])?;
@@ -595,23 +559,24 @@ fn keys(args: &[ColumnarValue]) -> DfResult<ColumnarValue> {
         let key = match which.value(i) {
             TOWNSHIP => r.township_key(),
             o if o >= ORDER && ((o - ORDER) as usize) < Neighbourhood::ALL.len() => {
-                let pass = Neighbourhood::ALL[(o - ORDER) as usize];
-                let place = match pass {
-                    // The township is the window's partition, not part of the order.
-                    Neighbourhood::TownshipReversed => 0,
-                    Neighbourhood::Everywhere => pass.place_order(&r.place(0)),
-                };
-                pass.name_order(&r.name) | place
+                order_key(&r, Neighbourhood::ALL[(o - ORDER) as usize])
             }
-            SPAN => {
-                let pass = Neighbourhood::Everywhere;
-                (pass.name_order(&r.name) | pass.place_order(&r.place(0))) >> (64 - SPAN_BITS)
-            }
+            SPAN => order_key(&r, Neighbourhood::Everywhere) >> (64 - SPAN_BITS),
             other => return Err(external(format!("{KEY}: no key {other}"))),
         };
         out.append_value(key);
     }
     Ok(ColumnarValue::Array(Arc::new(out.finish())))
+}
+
+/// A record's place in a pass's order, as the local pass sorts it — but for the
+/// township, which is the window's partition here, not part of the order.
+fn order_key(r: &Record, pass: Neighbourhood) -> u64 {
+    let place = match pass {
+        Neighbourhood::TownshipReversed => 0,
+        Neighbourhood::Everywhere => pass.place_order(&r.place(0)),
+    };
+    pass.name_order(&r.name) | place
 }
 
 /// The sections of the config a pair's score depends on.

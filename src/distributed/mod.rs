@@ -181,16 +181,10 @@ pub fn audit(
     let mut results: Vec<Option<crate::partition::UnitResult>> = (0..n).map(|_| None).collect();
     let mut bytes = 0usize;
     for batch in &batches {
-        let units = batch
-            .column(0)
-            .as_any()
-            .downcast_ref::<Int64Array>()
-            .ok_or_else(|| fail(&"the unit column is not BIGINT"))?;
-        let blobs = batch
-            .column(1)
-            .as_any()
-            .downcast_ref::<BinaryArray>()
-            .ok_or_else(|| fail(&"the result column is not BINARY"))?;
+        let units =
+            functions::downcast::<Int64Array>(batch.column(0), "unit").map_err(|e| fail(&e))?;
+        let blobs =
+            functions::downcast::<BinaryArray>(batch.column(1), "result").map_err(|e| fail(&e))?;
         for i in 0..batch.num_rows() {
             let k = units.value(i) as usize;
             if blobs.is_null(i) || k >= n {
