@@ -132,66 +132,37 @@ fn people(
     let (config, as_of) = (opts.config.clone(), opts.as_of);
     match cluster {
         None => context::Context::people(ledgers, config, as_of),
-        Some(cluster) => on_cluster_people(ledgers, opts, cluster),
+        #[cfg(feature = "distributed")]
+        Some(cluster) => {
+            tracing::info!(scheduler = %cluster.scheduler(), "resolving identities on the cluster");
+            context::Context::people_with(ledgers, config, as_of, |reg, config| {
+                distributed::identity::resolve(cluster, &opts.data_dir, reg, config)
+            })
+        }
+        #[cfg(not(feature = "distributed"))]
+        Some(cluster) => match *cluster {},
     }
-}
-
-#[cfg(feature = "distributed")]
-fn on_cluster_people(
-    ledgers: input::Ledgers,
-    opts: &RunOptions,
-    cluster: &Cluster,
-) -> Result<context::Context> {
-    tracing::info!(scheduler = %cluster.scheduler(), "resolving identities on the cluster");
-    context::Context::people_with(ledgers, opts.config.clone(), opts.as_of, |reg, config| {
-        distributed::identity::resolve(cluster, &opts.data_dir, reg, config)
-    })
-}
-
-#[cfg(not(feature = "distributed"))]
-fn on_cluster_people(
-    _ledgers: input::Ledgers,
-    _opts: &RunOptions,
-    cluster: &Cluster,
-) -> Result<context::Context> {
-    match *cluster {}
 }
 
 /// The rules over every unit of the run, here or on the cluster.
 fn audit(
     people: context::Context,
-    opts: &RunOptions,
+    // Read by the cluster's arm only.
+    #[cfg_attr(not(feature = "distributed"), allow(unused_variables))] opts: &RunOptions,
     cluster: Option<&Cluster>,
 ) -> Result<partition::Audited> {
     match cluster {
         None => partition::audit(people),
-        Some(cluster) => on_cluster(people, opts, cluster),
+        #[cfg(feature = "distributed")]
+        Some(cluster) => {
+            let matched = people.dedup.matched();
+            let job = distributed::Job::new(&opts.data_dir, &opts.config, opts.as_of, matched)?;
+            tracing::info!(scheduler = %cluster.scheduler(), "auditing the units on the cluster");
+            distributed::audit(partition::prepare(people)?, &job, cluster)
+        }
+        #[cfg(not(feature = "distributed"))]
+        Some(cluster) => match *cluster {},
     }
-}
-
-#[cfg(feature = "distributed")]
-fn on_cluster(
-    people: context::Context,
-    opts: &RunOptions,
-    cluster: &Cluster,
-) -> Result<partition::Audited> {
-    let job = distributed::Job::new(
-        &opts.data_dir,
-        &opts.config,
-        opts.as_of,
-        people.dedup.matched(),
-    )?;
-    tracing::info!(scheduler = %cluster.scheduler(), "auditing the units on the cluster");
-    distributed::audit(partition::prepare(people)?, &job, cluster)
-}
-
-#[cfg(not(feature = "distributed"))]
-fn on_cluster(
-    _people: context::Context,
-    _opts: &RunOptions,
-    cluster: &Cluster,
-) -> Result<partition::Audited> {
-    match *cluster {}
 }
 
 /// Runs the whole audit and writes the run folder: report.html, findings.xlsx,
