@@ -183,18 +183,12 @@ fn write_frame(dir: &Path, name: &str, df: &DataFrame) -> Result<()> {
         // Parquet reader (DataFusion's) cannot decode: the registry's coded columns go
         // as plain text (Parquet dictionary-encodes them all the same) and are coded
         // again when read ([`read_parquet`]).
-        let coded: Vec<PlSmallStr> = df
-            .columns()
-            .iter()
-            .filter(|c| matches!(c.dtype(), DataType::Categorical(..)))
-            .map(|c| c.name().clone())
-            .collect();
-        for name in coded {
-            let plain = df.column(&name).and_then(|c| c.cast(&DataType::String));
-            plain
-                .and_then(|c| df.with_column(c).map(|_| ()))
-                .map_err(|e| write_error(&path, e))?;
-        }
+        recast(
+            &mut df,
+            |c| matches!(c.dtype(), DataType::Categorical(..)),
+            &DataType::String,
+        )
+        .map_err(|e| write_error(&path, e))?;
     }
     ParquetWriter::new(file)
         .finish(&mut df)
@@ -237,26 +231,29 @@ fn read_parquet(
         }
         // Written as plain text (see [`write_frame`]); a stage made before holds codes.
         let spec = &super::spec::BENEFICIARIES;
-        let coded: Vec<PlSmallStr> = df
-            .columns()
-            .iter()
-            .filter(|c| c.dtype() == &DataType::String)
-            .filter(|c| {
-                c.name().as_str() == super::stack::SOURCE
-                    || spec.column(c.name()).is_some_and(|s| s.repeats)
-            })
-            .map(|c| c.name().clone())
-            .collect();
-        for name in coded {
-            let column = df
-                .column(&name)
-                .and_then(|c| c.cast(&crate::frame::coded()));
-            column
-                .and_then(|c| df.with_column(c).map(|_| ()))
-                .map_err(unreadable)?;
-        }
+        let repeats = |c: &Column| {
+            c.dtype() == &DataType::String
+                && (c.name().as_str() == super::stack::SOURCE
+                    || spec.column(c.name()).is_some_and(|s| s.repeats))
+        };
+        recast(&mut df, repeats, &crate::frame::coded()).map_err(unreadable)?;
     }
     Ok(df)
+}
+
+/// Casts the columns of `df` that `which` picks to `to`.
+fn recast(df: &mut DataFrame, which: impl Fn(&Column) -> bool, to: &DataType) -> PolarsResult<()> {
+    let names: Vec<PlSmallStr> = df
+        .columns()
+        .iter()
+        .filter(|c| which(c))
+        .map(|c| c.name().clone())
+        .collect();
+    for name in names {
+        let column = df.column(&name)?.cast(to)?;
+        df.with_column(column)?;
+    }
+    Ok(())
 }
 
 /// A stage made by `run` on the way (see `[scale] stage_bytes`), in a hidden folder
