@@ -287,7 +287,6 @@ pub fn resolve(
         matches.len()
     );
     let stats = DedupStats {
-        records: reg.len(),
         candidate_pairs: families.iter().map(|f| f.candidate_pairs).sum(),
         oversized_blocks: skipped,
         families,

@@ -111,15 +111,11 @@ impl Job {
             self.config.clone(),
             self.as_of,
             |reg, config| {
-                let stats = crate::identity::dedup::DedupStats {
-                    records: reg.len(),
-                    ..Default::default()
-                };
                 Ok(crate::identity::Dedup::of_pairs(
                     reg,
                     config,
                     &self.matched,
-                    stats,
+                    Default::default(),
                     Vec::new(),
                 ))
             },

@@ -307,7 +307,6 @@ pub fn dedup_registry(reg: &PackedRegistry, config: &Config) -> Dedup {
     );
     timings.push(("block and score".to_string(), clock.elapsed().as_secs_f64()));
     let stats = DedupStats {
-        records: reg.len(),
         candidate_pairs,
         oversized_blocks: oversized,
         families,
@@ -319,7 +318,8 @@ pub fn dedup_registry(reg: &PackedRegistry, config: &Config) -> Dedup {
 
 impl Dedup {
     /// The persons of a registry from its matched pairs, wherever they were found (here,
-    /// or on a cluster: [`Dedup::of_pairs`]); `stats` says how they were found.
+    /// or on a cluster: [`Dedup::of_pairs`]); `stats` says how they were found, and the
+    /// counts of the registry and the clustering are filled in here.
     pub fn from_matches(
         reg: &PackedRegistry,
         config: &Config,
@@ -343,6 +343,7 @@ impl Dedup {
         let mut roots: Vec<usize> = pairs.iter().map(|p| cluster[p.a]).collect();
         roots.sort_unstable();
         roots.dedup();
+        stats.records = reg.len();
         stats.matched_pairs = pairs.len();
         stats.refused_links = refused.len();
         stats.clusters_with_duplicates = roots.len();
