@@ -147,49 +147,149 @@ pub const REGISTRY: &str = "beneficiaries";
 /// (DataFusion's `file_row_index()` does not survive Ballista's plan serialisation);
 /// fundaudit's own reads leave the column out.
 pub const REGISTRY_ROW: &str = "_registry_row";
+/// A payment or allocation row's part, and its row in the part: written into the part
+/// files for the cluster's audit (`crate::distributed`), which reads every part as one
+/// table and must still tell a part's rows and their order; fundaudit's reads leave them
+/// out.
+pub const PART: &str = "_part";
+pub const ROW: &str = "_row";
+
+/// Columns a stage writes for other readers and fundaudit's own reads leave out.
+const NUMBERS: [&str; 3] = [REGISTRY_ROW, PART, ROW];
 
 /// The stage's registry file for a reader other than fundaudit (the cluster's identity
 /// plan): plain text with its row numbers, which a stage made before they were written
 /// lacks.
 pub fn registry_file(dir: &Path) -> Result<PathBuf> {
     let path = frame_file(dir, REGISTRY);
+    numbered_schema(&path, REGISTRY_ROW)?;
+    Ok(path)
+}
+
+/// A stage's payment and allocation parts as the cluster's audit reads them: the
+/// files of each ledger, in part order, and their columns as written.
+#[derive(Debug, Clone)]
+pub struct PartFiles {
+    pub payments: (Vec<PathBuf>, Schema),
+    pub allocations: (Vec<PathBuf>, Schema),
+}
+
+/// The part files of the stage in `dir`, for a reader other than fundaudit; a stage made
+/// before they were numbered, or before parts, is refused.
+pub fn part_files(dir: &Path) -> Result<PartFiles> {
+    let m = manifest(dir)?;
+    let ledger = |name: &str| -> Result<(Vec<PathBuf>, Schema)> {
+        let files: Vec<PathBuf> = (0..m.parts)
+            .map(|k| frame_file(dir, &part_name(name, k)))
+            .collect();
+        let first = files
+            .first()
+            .cloned()
+            .unwrap_or_else(|| frame_file(dir, name));
+        let schema = numbered_schema(&first, ROW)?;
+        Ok((files, schema))
+    };
+    Ok(PartFiles {
+        payments: ledger("payments")?,
+        allocations: ledger("allocations")?,
+    })
+}
+
+impl PartFiles {
+    /// Rows of part `k`, payments and allocations, from the files' footers.
+    pub fn rows(&self, k: usize) -> Result<usize> {
+        let mut rows = 0;
+        for files in [&self.payments.0, &self.allocations.0] {
+            let Some(path) = files.get(k) else { continue };
+            let unreadable = |message: String| Error::Unreadable {
+                path: path.display().to_string(),
+                message,
+            };
+            let file = std::fs::File::open(path).map_err(|e| unreadable(e.to_string()))?;
+            rows += ParquetReader::new(file)
+                .num_rows()
+                .map_err(|e| unreadable(e.to_string()))?;
+        }
+        Ok(rows)
+    }
+}
+
+/// The schema of the stage file at `path`, which must carry the `numbers` column.
+fn numbered_schema(path: &Path, numbers: &str) -> Result<Schema> {
     let unreadable = |message: String| Error::Unreadable {
         path: path.display().to_string(),
         message,
     };
-    let file = std::fs::File::open(&path).map_err(|e| unreadable(e.to_string()))?;
+    let file = std::fs::File::open(path).map_err(|e| unreadable(e.to_string()))?;
     let schema = ParquetReader::new(file)
         .schema()
         .map_err(|e| unreadable(e.to_string()))?;
-    if !schema.contains(REGISTRY_ROW) {
+    if !schema.contains(numbers) {
         return Err(unreadable(format!(
-            "no {REGISTRY_ROW} column: the stage was made by an older fundaudit; stage the data folder again"
+            "no {numbers} column: the stage was made by an older fundaudit; stage the data folder again"
         )));
     }
-    Ok(path)
+    Ok(Schema::from_arrow_schema(&schema))
 }
 
 fn write_frame(dir: &Path, name: &str, df: &DataFrame) -> Result<()> {
-    let path = frame_file(dir, name);
-    let file = crate::privacy::create_private(&path).map_err(|e| write_error(&path, e))?;
-    let mut df = df.clone();
-    if name == REGISTRY {
-        let rows = Column::new(
+    let numbers = if name == REGISTRY {
+        vec![Column::new(
             REGISTRY_ROW.into(),
             (0..df.height() as i64).collect::<Vec<_>>(),
-        );
-        df.with_column(rows).map_err(|e| write_error(&path, e))?;
-        // Polars writes a categorical as a dictionary of string views, which the Arrow
-        // Parquet reader (DataFusion's) cannot decode: the registry's coded columns go
-        // as plain text (Parquet dictionary-encodes them all the same) and are coded
-        // again when read ([`read_parquet`]).
-        recast(
-            &mut df,
-            |c| matches!(c.dtype(), DataType::Categorical(..)),
-            &DataType::String,
-        )
-        .map_err(|e| write_error(&path, e))?;
+        )]
+    } else {
+        Vec::new()
+    };
+    write_plain(dir, name, df, numbers)
+}
+
+/// Writes part `k` of `ledger` (its rows numbered from 0).
+fn write_part(dir: &Path, ledger: &str, k: usize, df: &DataFrame) -> Result<()> {
+    write_plain(
+        dir,
+        &part_name(ledger, k),
+        df,
+        part_numbers(k, 0, df.height()),
+    )
+}
+
+/// The [`PART`] and [`ROW`] columns of `rows` rows of part `k`, numbered from `first`.
+fn part_numbers(k: usize, first: usize, rows: usize) -> Vec<Column> {
+    vec![
+        Column::new_scalar(PART.into(), Scalar::from(k as i64), rows),
+        Column::new(
+            ROW.into(),
+            (first as i64..(first + rows) as i64).collect::<Vec<_>>(),
+        ),
+    ]
+}
+
+/// `df` with `numbers` as a stage writes it for other readers too: Polars writes a
+/// categorical as a dictionary of string views, which the Arrow Parquet reader
+/// (DataFusion's) cannot decode, so coded columns go as plain text (Parquet
+/// dictionary-encodes them all the same) and are coded again when read
+/// ([`read_parquet`]). Only numbered files (the registry, the parts) are read by others.
+fn plain(df: &DataFrame, numbers: Vec<Column>) -> PolarsResult<DataFrame> {
+    let mut df = df.clone();
+    if numbers.is_empty() {
+        return Ok(df);
     }
+    for column in numbers {
+        df.with_column(column)?;
+    }
+    recast(
+        &mut df,
+        |c| matches!(c.dtype(), DataType::Categorical(..)),
+        &DataType::String,
+    )?;
+    Ok(df)
+}
+
+fn write_plain(dir: &Path, name: &str, df: &DataFrame, numbers: Vec<Column>) -> Result<()> {
+    let path = frame_file(dir, name);
+    let mut df = plain(df, numbers).map_err(|e| write_error(&path, e))?;
+    let file = crate::privacy::create_private(&path).map_err(|e| write_error(&path, e))?;
     ParquetWriter::new(file)
         .finish(&mut df)
         .map_err(|e| write_error(&path, e))?;
@@ -225,20 +325,41 @@ fn read_parquet(
         .with_slice(slice)
         .finish()
         .map_err(unreadable)?;
-    if name == REGISTRY {
-        if df.column(REGISTRY_ROW).is_ok() {
-            df.drop_in_place(REGISTRY_ROW).map_err(unreadable)?;
+    let numbered = NUMBERS.iter().any(|n| df.column(n).is_ok());
+    for n in NUMBERS {
+        if df.column(n).is_ok() {
+            df.drop_in_place(n).map_err(unreadable)?;
         }
-        // Written as plain text (see [`write_frame`]); a stage made before holds codes.
-        let spec = &super::spec::BENEFICIARIES;
-        let repeats = |c: &Column| {
-            c.dtype() == &DataType::String
-                && (c.name().as_str() == super::stack::SOURCE
-                    || spec.column(c.name()).is_some_and(|s| s.repeats))
-        };
-        recast(&mut df, repeats, &crate::frame::coded()).map_err(unreadable)?;
+    }
+    if numbered || name == REGISTRY {
+        // Written as plain text (see [`plain`]); a stage made before holds codes.
+        let spec = spec_of(name);
+        coded_again(&mut df, spec).map_err(unreadable)?;
     }
     Ok(df)
+}
+
+/// The ledger a stage file holds.
+fn spec_of(name: &str) -> &'static super::spec::FileSpec {
+    let ledger = name.trim_start_matches('.');
+    if ledger.starts_with(REGISTRY) {
+        &super::BENEFICIARIES
+    } else if ledger.starts_with("allocations") {
+        &super::ALLOCATIONS
+    } else {
+        &super::PAYMENTS
+    }
+}
+
+/// Codes the columns of `df` the loader codes (see `crate::input::validate`): those
+/// `spec` says repeat, and the source file's name.
+pub fn coded_again(df: &mut DataFrame, spec: &super::spec::FileSpec) -> PolarsResult<()> {
+    let repeats = |c: &Column| {
+        c.dtype() == &DataType::String
+            && (c.name().as_str() == super::stack::SOURCE
+                || spec.column(c.name()).is_some_and(|s| s.repeats))
+    };
+    recast(df, repeats, &crate::frame::coded())
 }
 
 /// Casts the columns of `df` that `which` picks to `to`.
@@ -323,17 +444,21 @@ pub fn on_the_way(data: &Path, config: &Config, beside: &Path) -> Result<Option<
     Ok(write::stage_if(data, &guard.dir, config, true)?.map(|_| guard))
 }
 
-/// Loads a stage as the ledgers it was made from (see [`stage`]).
-pub fn load(dir: &Path, config: &Config, screening: bool) -> Result<Ledgers> {
+fn manifest(dir: &Path) -> Result<Manifest> {
     let path = dir.join(MANIFEST);
     let text = std::fs::read_to_string(&path).map_err(|e| Error::Unreadable {
         path: path.display().to_string(),
         message: e.to_string(),
     })?;
-    let m: Manifest = serde_json::from_str(&text).map_err(|e| Error::Unreadable {
+    serde_json::from_str(&text).map_err(|e| Error::Unreadable {
         path: path.display().to_string(),
         message: format!("{e}; stage the data folder again with this version"),
-    })?;
+    })
+}
+
+/// Loads a stage as the ledgers it was made from (see [`stage`]).
+pub fn load(dir: &Path, config: &Config, screening: bool) -> Result<Ledgers> {
+    let m = manifest(dir)?;
     if m.input_settings != input_settings(config) {
         return Err(Error::Argument(format!(
             "{} was staged with other input settings ([columns], [sheets], [inputs], [status] or [lists] differ from this run's config): stage {} again with this config",
@@ -479,6 +604,65 @@ mod tests {
         let file = std::fs::File::create(frame_file(old.path(), REGISTRY)).unwrap();
         ParquetWriter::new(file).finish(&mut registry).unwrap();
         let err = registry_file(old.path()).unwrap_err().to_string();
+        assert!(err.contains("stage the data folder again"), "{err}");
+    }
+
+    #[test]
+    fn parts_go_as_plain_text_numbered_and_read_back_coded() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut payments = df!(
+            "payment_id" => ["P1", "P2"],
+            "program" => ["低保", "特困"],
+        )
+        .unwrap();
+        let coded = payments
+            .column("program")
+            .unwrap()
+            .cast(&crate::frame::coded())
+            .unwrap();
+        payments.with_column(coded).unwrap();
+        let allocations = df!("allocation_id" => ["A1"]).unwrap();
+        for k in 0..2 {
+            write_part(dir.path(), "payments", k, &payments).unwrap();
+            write_part(dir.path(), "allocations", k, &allocations).unwrap();
+        }
+        let file = std::fs::File::open(frame_file(dir.path(), "payments-0001")).unwrap();
+        let on_disk = ParquetReader::new(file).finish().unwrap();
+        assert_eq!(
+            on_disk.column("program").unwrap().dtype(),
+            &DataType::String
+        );
+        assert_eq!(
+            crate::frame::int(&on_disk, PART).unwrap(),
+            vec![Some(1), Some(1)]
+        );
+        assert_eq!(
+            crate::frame::int(&on_disk, ROW).unwrap(),
+            vec![Some(0), Some(1)]
+        );
+        let back = read_frame(dir.path(), "payments-0001").unwrap();
+        assert!(back.equals_missing(&payments), "{back:?}");
+        assert!(back.column("program").unwrap().dtype().is_categorical());
+        // The cluster's view: the files in part order, their columns, their rows.
+        let manifest = |parts: usize| {
+            let m = serde_json::json!({
+                "program": PROGRAM, "version": "0", "staged": "", "source": "",
+                "input_settings": "", "counts": [], "rejects": [], "unused": [],
+                "settled": bank::Settled::default(), "lists": [], "deaths": false,
+                "officials": false, "parts": parts,
+            });
+            std::fs::write(dir.path().join(MANIFEST), m.to_string()).unwrap();
+        };
+        manifest(2);
+        let files = part_files(dir.path()).unwrap();
+        assert_eq!(files.payments.0.len(), 2);
+        assert!(files.payments.0[1].ends_with("payments-0001.parquet"));
+        assert!(files.payments.1.contains(ROW));
+        assert_eq!(files.rows(1).unwrap(), 3);
+        // Parts written before they were numbered: other readers are told to restage.
+        let file = std::fs::File::create(frame_file(dir.path(), "payments-0000")).unwrap();
+        ParquetWriter::new(file).finish(&mut payments).unwrap();
+        let err = part_files(dir.path()).unwrap_err().to_string();
         assert!(err.contains("stage the data folder again"), "{err}");
     }
 }

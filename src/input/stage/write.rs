@@ -19,8 +19,8 @@ use std::path::{Path, PathBuf};
 use polars::prelude::*;
 
 use super::{
-    frame_file, identity_settings, input_settings, part_name, read_frame, write_error, write_frame,
-    Manifest, MANIFEST, PROGRAM,
+    frame_file, identity_settings, input_settings, part_name, part_numbers, plain, read_frame,
+    write_error, write_frame, write_part, Manifest, MANIFEST, PROGRAM,
 };
 use crate::config::Config;
 use crate::context::Context;
@@ -184,8 +184,8 @@ fn whole(data: &Path, out: &Path, config: &Config) -> Result<(Ledgers, Written)>
     drop(people);
     for (k, part) in parts.iter().enumerate() {
         let (part_payments, part_allocations) = part.take(&payments, &allocations)?;
-        write_frame(out, &part_name("payments", k), &part_payments)?;
-        write_frame(out, &part_name("allocations", k), &part_allocations)?;
+        write_part(out, "payments", k, &part_payments)?;
+        write_part(out, "allocations", k, &part_allocations)?;
     }
     let written = Written {
         parts: parts.len(),
@@ -274,6 +274,12 @@ fn deal(
     name: &str,
 ) -> Result<Vec<usize>> {
     let schema = spilled.schema.clone().unwrap_or_default();
+    // As the part files are written (see [`write_part`]): plain text, numbered rows.
+    let empty = DataFrame::empty_with_schema(&schema);
+    let written = plain(&empty, part_numbers(0, 0, 0))?
+        .schema()
+        .as_ref()
+        .clone();
     let mut writers: Vec<Option<(PathBuf, polars::io::parquet::write::BatchedWriter<File>)>> =
         (0..parts).map(|_| None).collect();
     let mut rows = vec![0usize; parts];
@@ -289,15 +295,17 @@ fn deal(
             if idx.is_empty() {
                 continue;
             }
-            rows[k] += idx.len();
-            let mut part_rows = chunk.take(&IdxCa::from_vec("rows".into(), idx))?;
+            let n = idx.len();
+            let part_rows = chunk.take(&IdxCa::from_vec("rows".into(), idx))?;
+            let mut part_rows = plain(&part_rows, part_numbers(k, rows[k], n))?;
+            rows[k] += n;
             part_rows.align_chunks_par();
             let slot = &mut writers[k];
             if slot.is_none() {
                 let path = frame_file(out, &part_name(name, k));
                 let f = crate::privacy::create_private(&path).map_err(|e| write_error(&path, e))?;
                 let w = ParquetWriter::new(f)
-                    .batched(&schema)
+                    .batched(&written)
                     .map_err(|e| write_error(&path, e))?;
                 *slot = Some((path, w));
             }
@@ -316,11 +324,7 @@ fn deal(
                 w.finish().map_err(|e| write_error(&path, e))?;
             }
             // A part with no row of this ledger still has its file, empty.
-            None => write_frame(
-                out,
-                &part_name(name, k),
-                &DataFrame::empty_with_schema(&schema),
-            )?,
+            None => write_part(out, name, k, &empty)?,
         }
     }
     Ok(rows)
@@ -384,7 +388,7 @@ fn in_chunks(
             let name = part_name(".unsettled-payments", part);
             let unsettled = read_frame(out, &name)?;
             let (paid, rejects, s) = bank::settle(unsettled, &config.status)?;
-            write_frame(out, &part_name("payments", part), &paid)?;
+            write_part(out, "payments", part, &paid)?;
             let path = frame_file(out, &name);
             std::fs::remove_file(&path).map_err(|e| write_error(&path, e))?;
             rows += paid.height();
