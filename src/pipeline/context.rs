@@ -210,11 +210,32 @@ impl Context {
     /// This context's people with these payments and allocations linked: the whole run's,
     /// or one partition's.
     pub fn with_payments(&self, payments: DataFrame, allocations: DataFrame) -> Result<Context> {
-        let mut laps = Laps::new();
+        let laps = Laps::new();
+        let linked = link_payments(&payments, &allocations, self)?;
+        self.linked_with(payments, allocations, linked, laps)
+    }
+
+    /// [`Context::with_payments`] for payments linked already, by a join on a cluster
+    /// ([`link::from_join`]).
+    pub fn with_linked(
+        &self,
+        payments: DataFrame,
+        allocations: DataFrame,
+        linked: DataFrame,
+    ) -> Result<Context> {
+        self.linked_with(payments, allocations, linked, Laps::new())
+    }
+
+    fn linked_with(
+        &self,
+        payments: DataFrame,
+        allocations: DataFrame,
+        mut linked: DataFrame,
+        mut laps: Laps,
+    ) -> Result<Context> {
         let mut ledgers = self.ledgers.clone();
         ledgers.payments = payments;
         ledgers.allocations = allocations;
-        let mut linked = link_payments(&ledgers.payments, &ledgers.allocations, self)?;
         // The person each payment was for, across duplicate registrations.
         let persons: Vec<Option<i64>> = frame::int(&linked, link::cols::REG_ROW)?
             .into_iter()

@@ -471,6 +471,17 @@ impl Prepared {
         self.units.len()
     }
 
+    /// The stage parts of each unit, when the units are read from a stage.
+    pub fn staged_parts(&self) -> Option<Vec<Vec<usize>>> {
+        self.units
+            .iter()
+            .map(|u| match u {
+                Unit::Staged(_, group) => Some(group.clone()),
+                Unit::Rows(_) => None,
+            })
+            .collect()
+    }
+
     /// Reads unit `k` and runs the rules over it (those of [`crate::rules::ONCE`] with
     /// unit 0 only).
     pub fn audit_unit(&self, k: usize) -> Result<UnitResult> {
@@ -505,6 +516,22 @@ impl Prepared {
             );
         }
         let ctx = people.with_payments(payments, allocations)?;
+        self.rules(k, ctx, timings)
+    }
+
+    /// Runs the rules over unit `k` as linked by a join on the cluster: the rows of
+    /// the join described in [`crate::link::joined`].
+    pub fn audit_joined(&self, k: usize, joined: &DataFrame) -> Result<UnitResult> {
+        let clock = std::time::Instant::now();
+        let (payments, allocations, linked) = crate::link::from_join(joined, &self.people)?;
+        let mut timings = Timings::default();
+        timings.add("take the joined rows", clock);
+        let ctx = self.people.with_linked(payments, allocations, linked)?;
+        self.rules(k, ctx, timings)
+    }
+
+    /// The rules over unit `k`'s context.
+    fn rules(&self, k: usize, ctx: Context, mut timings: Timings) -> Result<UnitResult> {
         for (name, secs) in &ctx.timings[self.base..] {
             timings.add_secs(name, *secs);
         }
