@@ -106,6 +106,10 @@ fn reach(opts: &RunOptions) -> Result<Option<Cluster>> {
                 opts.data_dir.display()
             )));
         }
+        // A stage made by an older fundaudit lacks the columns the cluster's plans read
+        // (row numbers, plain text): said now, before the cluster is asked anything.
+        input::stage::registry_file(&opts.data_dir)?;
+        input::stage::part_files(&opts.data_dir)?;
         let partitions = opts.config.scale.cluster_partitions.max(1);
         Ok(Some(match scheduler {
             Some(url) => distributed::connect(url, partitions)?,

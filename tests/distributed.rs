@@ -32,38 +32,54 @@ fn the_cluster_finds_exactly_what_the_local_engine_finds() {
     // Some ten units, so the two executors share the work.
     let (dir, staged) = staged_county(1500, 23, Some("[scale]\npartition_rows = 1500\n"));
     let small = dir.path().join("config.toml");
-    let run = |name: &str, engine: &str| {
+    // Identity settings that join far more registrations than the stage's did: parts
+    // that share a person are one unit, on the cluster as here.
+    let loose = dir.path().join("loose.toml");
+    std::fs::write(
+        &loose,
+        "[scale]\npartition_rows = 1500\n[identity]\nmatch_score = 1.0\n",
+    )
+    .unwrap();
+    let run = |name: &str, engine: &str, config: &std::path::Path| {
         let out = dir.path().join(name);
         run_cmd(&staged, &out)
             .args(["--engine", engine])
             .arg("--config")
-            .arg(&small)
+            .arg(config)
             .assert()
             .success();
         out
     };
-    let (local, cluster) = (run("local", "local"), run("cluster", "ballista"));
     let summary = |out: &std::path::Path| -> serde_json::Value {
         serde_json::from_slice(&std::fs::read(out.join("summary.json")).unwrap()).unwrap()
     };
-    let units = summary(&local)["parts"].as_u64().unwrap();
-    assert!(units >= 5, "the config cuts the county ({units} units)");
-    assert_eq!(summary(&cluster)["parts"], summary(&local)["parts"]);
-    let findings = std::fs::read_to_string(local.join("findings.csv")).unwrap();
-    assert!(
-        findings.lines().count() > 100,
-        "a county with planted anomalies"
-    );
-    for file in ["findings.csv", "cases.csv", "rejects.csv"] {
-        let theirs = std::fs::read_to_string(cluster.join(file)).unwrap();
-        let ours = std::fs::read_to_string(local.join(file)).unwrap();
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(staged.join("stage.json")).unwrap()).unwrap();
+    let parts = manifest["parts"].as_u64().unwrap();
+    for (config, grouped) in [(&small, false), (&loose, true)] {
+        let local = run(&format!("local-{grouped}"), "local", config);
+        let cluster = run(&format!("cluster-{grouped}"), "ballista", config);
+        let units = summary(&local)["parts"].as_u64().unwrap();
+        assert_eq!(units < parts, grouped, "{units} units of {parts} parts");
+        let cut = if grouped { 2 } else { 5 };
+        assert!(units >= cut, "the config cuts the county ({units} units)");
+        assert_eq!(summary(&cluster)["parts"], summary(&local)["parts"]);
+        let findings = std::fs::read_to_string(local.join("findings.csv")).unwrap();
         assert!(
-            theirs == ours,
-            "{file} differs between the cluster and the local engine"
+            findings.lines().count() > 100,
+            "a county with planted anomalies"
         );
-    }
-    for key in ["findings", "cases", "amount_at_risk", "by_rule", "digits"] {
-        assert_eq!(summary(&cluster)[key], summary(&local)[key], "{key}");
+        for file in ["findings.csv", "cases.csv", "rejects.csv"] {
+            let theirs = std::fs::read_to_string(cluster.join(file)).unwrap();
+            let ours = std::fs::read_to_string(local.join(file)).unwrap();
+            assert!(
+                theirs == ours,
+                "{file} differs between the cluster and the local engine (grouped: {grouped})"
+            );
+        }
+        for key in ["findings", "cases", "amount_at_risk", "by_rule", "digits"] {
+            assert_eq!(summary(&cluster)[key], summary(&local)[key], "{key}");
+        }
     }
 }
 
@@ -77,10 +93,15 @@ fn executors_without_fundaudits_functions_fail_the_job() {
     let stock = ballista_core::registry::BallistaFunctionRegistry::default();
     let cluster = fundaudit::distributed::in_process_with(1, 1, 2, stock).unwrap();
     let err = match fundaudit::distributed::audit(prepared, &job, &cluster) {
-        Ok(_) => panic!("stock executors ran fundaudit's function"),
+        Ok(_) => panic!("stock executors ran fundaudit's functions"),
         Err(e) => e.to_string(),
     };
-    assert!(err.contains("fundaudit_unit"), "{err}");
+    assert!(
+        err.contains(
+            "PhysicalExtensionCodec is not provided for aggregate function fundaudit_rows"
+        ),
+        "{err}"
+    );
     // The identity plan's functions too.
     let config = fundaudit::Config::default();
     let (_, remote) = people_both_ways(&staged, &config, &cluster);
@@ -287,5 +308,33 @@ fn an_unreachable_scheduler_is_named_with_what_to_check() {
             )),
         );
     // Said before the people were built or the run folder made.
+    assert!(!dir.path().join("out").exists());
+}
+
+#[test]
+fn a_stage_made_before_its_parts_were_numbered_is_refused_before_the_cluster_is_asked() {
+    use polars::prelude::*;
+    let (dir, staged) = staged_county(200, 3, None);
+    // As an older fundaudit wrote the part: no part and row numbers.
+    let path = staged.join("payments-0000.parquet");
+    let mut old = ParquetReader::new(std::fs::File::open(&path).unwrap())
+        .finish()
+        .unwrap()
+        .drop_many(["_part", "_row"]);
+    ParquetWriter::new(std::fs::File::create(&path).unwrap())
+        .finish(&mut old)
+        .unwrap();
+    fundaudit()
+        .args(["run", "--quiet", "--no-ledger", "--engine", "ballista"])
+        .arg("--data")
+        .arg(&staged)
+        .arg("--out")
+        .arg(dir.path().join("out"))
+        .assert()
+        .code(2)
+        .stderr(
+            predicates::str::contains("payments-0000.parquet")
+                .and(predicates::str::contains("stage the data folder again")),
+        );
     assert!(!dir.path().join("out").exists());
 }

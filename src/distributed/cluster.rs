@@ -155,6 +155,9 @@ fn with_functions(ctx: SessionContext) -> SessionContext {
     for f in functions::udfs() {
         ctx.register_udf(f.as_ref().clone());
     }
+    for f in functions::udafs() {
+        ctx.register_udaf(f.as_ref().clone());
+    }
     ctx
 }
 

@@ -9,27 +9,31 @@
 use std::sync::{Arc, Mutex};
 
 use ballista_core::registry::BallistaFunctionRegistry;
-use datafusion::arrow::array::{Array, ArrayRef, BinaryBuilder, Int64Array, StringArray};
+use datafusion::arrow::array::{
+    Array, ArrayRef, BinaryArray, BinaryBuilder, Int64Array, StringArray,
+};
 use datafusion::arrow::datatypes::DataType;
 use datafusion::common::{DataFusionError, Result as DfResult};
 use datafusion::execution::{SessionState, SessionStateBuilder};
-use datafusion::logical_expr::{create_udf, ColumnarValue, ScalarUDF, Volatility};
+use datafusion::logical_expr::{create_udf, AggregateUDF, ColumnarValue, ScalarUDF, Volatility};
 use datafusion::prelude::SessionConfig;
+use polars::prelude::{ParquetReader, SerReader};
 
-use super::{wire, Job};
+use super::{gather, wire, Job};
 use crate::partition::Prepared;
 
-/// `fundaudit_unit(unit BIGINT, job TEXT) -> BINARY`: audits one unit of the job's stage
-/// and returns its result ([`wire`]).
+/// `fundaudit_unit(unit BIGINT, rows BINARY, job TEXT) -> BINARY`: the library's rules
+/// over one unit's joined rows (gathered by [`gather::ROWS`]) with the job's people;
+/// the unit's result ([`wire`]).
 pub const UNIT: &str = "fundaudit_unit";
 
-/// fundaudit's own functions.
+/// fundaudit's own scalar functions.
 pub fn udfs() -> Vec<Arc<ScalarUDF>> {
     let mut all = vec![Arc::new(create_udf(
         UNIT,
-        vec![DataType::Int64, DataType::Utf8],
+        vec![DataType::Int64, DataType::Binary, DataType::Utf8],
         DataType::Binary,
-        // Never folded, never merged: each call is a part's audit.
+        // Never folded, never merged: each call is a unit's audit.
         Volatility::Volatile,
         Arc::new(audit_units),
     ))];
@@ -37,11 +41,19 @@ pub fn udfs() -> Vec<Arc<ScalarUDF>> {
     all
 }
 
+/// fundaudit's own aggregate functions.
+pub fn udafs() -> Vec<Arc<AggregateUDF>> {
+    vec![Arc::new(AggregateUDF::from(gather::Gather::new()))]
+}
+
 /// Ballista's functions and fundaudit's: what executors are built with.
 pub fn function_registry() -> BallistaFunctionRegistry {
     let mut registry = BallistaFunctionRegistry::default();
     for f in udfs() {
         registry.scalar_functions.insert(f.name().to_string(), f);
+    }
+    for f in udafs() {
+        registry.aggregate_functions.insert(f.name().to_string(), f);
     }
     registry
 }
@@ -57,16 +69,23 @@ pub fn session_state(config: SessionConfig) -> DfResult<SessionState> {
                 .chain(udfs())
                 .collect(),
         )
+        .with_aggregate_functions(
+            ballista_core::extension::ballista_aggregate_functions()
+                .into_iter()
+                .chain(udafs())
+                .collect(),
+        )
         .build())
 }
 
 fn audit_units(args: &[ColumnarValue]) -> DfResult<ColumnarValue> {
     let arrays = ColumnarValue::values_to_arrays(args)?;
     let units = downcast::<Int64Array>(&arrays[0], UNIT)?;
-    let jobs = downcast::<StringArray>(&arrays[1], UNIT)?;
+    let rows = downcast::<BinaryArray>(&arrays[1], UNIT)?;
+    let jobs = downcast::<StringArray>(&arrays[2], UNIT)?;
     let mut out = BinaryBuilder::new();
     for i in 0..units.len() {
-        if units.is_null(i) || jobs.is_null(i) {
+        if units.is_null(i) || rows.is_null(i) || jobs.is_null(i) {
             out.append_null();
             continue;
         }
@@ -79,6 +98,9 @@ fn audit_units(args: &[ColumnarValue]) -> DfResult<ColumnarValue> {
                 prepared.units()
             )));
         }
+        let joined = ParquetReader::new(std::io::Cursor::new(rows.value(i)))
+            .finish()
+            .map_err(|e| external(format!("unit {unit}'s rows: {e}")))?;
         // One unit at a time per process. A unit's audit is parallel inside (rayon,
         // Polars), and the people's indexes are built on first use under a OnceLock by a
         // rayon worker: two units of one process side by side (two task slots, or two
@@ -88,7 +110,7 @@ fn audit_units(args: &[ColumnarValue]) -> DfResult<ColumnarValue> {
         let result = {
             let _turn = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
             prepared
-                .audit_unit(unit)
+                .audit_joined(unit, &joined)
                 .map_err(|e| external(e.to_string()))?
         };
         out.append_value(wire::encode(result).map_err(|e| external(e.to_string()))?);
@@ -141,4 +163,35 @@ pub(super) fn downcast<'a, T: 'static>(array: &'a ArrayRef, what: &str) -> DfRes
 
 pub(super) fn external(message: String) -> DataFusionError {
     DataFusionError::Execution(message)
+}
+
+/// Registers the Parquet files at `paths` as `table`, read with `schema` — text as
+/// plain `Utf8`, not string views, since fundaudit's functions take text — in place of
+/// any table of that name from an earlier job. Files, not a glob or a folder: a glob
+/// does not survive Ballista's plan serialisation (the executors list the whole folder).
+pub(super) async fn register_parquet(
+    ctx: &datafusion::prelude::SessionContext,
+    table: &str,
+    paths: &[std::path::PathBuf],
+    schema: datafusion::arrow::datatypes::Schema,
+) -> DfResult<()> {
+    use datafusion::datasource::file_format::parquet::ParquetFormat;
+    use datafusion::datasource::listing::{
+        ListingOptions, ListingTable, ListingTableConfig, ListingTableUrl,
+    };
+    ctx.deregister_table(table)?;
+    let urls = paths
+        .iter()
+        .map(|p| {
+            let path = std::path::absolute(p).map_err(|e| external(e.to_string()))?;
+            ListingTableUrl::parse(path.display().to_string())
+        })
+        .collect::<DfResult<Vec<_>>>()?;
+    let format = ParquetFormat::default().with_force_view_types(false);
+    let options = ListingOptions::new(Arc::new(format)).with_file_extension(".parquet");
+    let config = ListingTableConfig::new_with_multi_paths(urls)
+        .with_listing_options(options)
+        .with_schema(Arc::new(schema));
+    ctx.register_table(table, Arc::new(ListingTable::try_new(config)?))?;
+    Ok(())
 }

@@ -38,12 +38,10 @@ use datafusion::arrow::array::{
 use datafusion::arrow::datatypes::{DataType, Field, Schema};
 use datafusion::arrow::record_batch::RecordBatch;
 use datafusion::common::{DataFusionError, Result as DfResult, ScalarValue};
-use datafusion::datasource::file_format::parquet::ParquetFormat;
-use datafusion::datasource::listing::ListingOptions;
 use datafusion::logical_expr::{create_udf, ColumnarValue, ScalarUDF, Volatility};
 use rustc_hash::{FxHashMap, FxHashSet};
 
-use super::functions::{cached, downcast, external, Cache};
+use super::functions::{cached, downcast, external, register_parquet, Cache};
 use super::Cluster;
 use crate::config::Config;
 use crate::error::{Error, Result};
@@ -160,10 +158,7 @@ pub fn resolve(
         scheduler: cluster.scheduler.clone(),
         message: format!("identity resolution: {}", e.to_string().trim_end()),
     };
-    let file = std::path::absolute(crate::input::stage::registry_file(stage)?)
-        .map_err(|e| fail(&e))?
-        .display()
-        .to_string();
+    let file = crate::input::stage::registry_file(stage)?;
     let cap = config.matching.max_block_size;
     let scoring = serde_json::to_string(&Scoring {
         matching: config.matching.clone(),
@@ -183,22 +178,12 @@ pub fn resolve(
         .runtime
         .block_on(async {
             let ctx = &cluster.ctx;
-            ctx.deregister_table(TABLE)?;
             // The columns read, as the plain text the stage writes its registry in
-            // (`input::stage::REGISTRY`), not as string views: the functions take text.
+            // (`input::stage::REGISTRY`).
             let text = |name: &str| Field::new(name, DataType::Utf8, true);
             let mut fields: Vec<Field> = COLUMNS.iter().map(|c| text(c)).collect();
             fields.push(Field::new(REGISTRY_ROW, DataType::Int64, false));
-            let format = ParquetFormat::default().with_force_view_types(false);
-            let options = ListingOptions::new(Arc::new(format)).with_file_extension(".parquet");
-            ctx.register_listing_table(
-                TABLE,
-                &file,
-                options,
-                Some(Arc::new(Schema::new(fields))),
-                None,
-            )
-            .await?;
+            register_parquet(ctx, TABLE, &[file], Schema::new(fields)).await?;
             let sizes = sql(sizes_sql(cap)).await?;
             let any_oversized = family_rows(&sizes)?.iter().any(|f| f.2 > 0);
             let oversized = if any_oversized {

@@ -1,43 +1,49 @@
 //! The audit on Apache DataFusion Ballista (`--engine ballista`, cargo feature
 //! `distributed`; [`wire`] is always built).
 //!
-//! A partitioned run ([`crate::partition`]) already cuts the payments into units whose
-//! findings do not depend on each other: whole components of allocation, person and
-//! account. On a cluster each unit is one task:
+//! A partitioned run ([`crate::partition`]) cuts the payments into units whose findings
+//! do not depend on each other: whole components of allocation, person and account, the
+//! stage's parts (or groups of them). On a cluster:
 //!
 //! ```text
-//!  client                          scheduler                 executors (fundaudit-executor)
-//!  people, units (as local) ──SQL──► plan: UNION ALL of ──► fundaudit_unit(unit, job):
-//!  SELECT unit,                      one-row branches, a      people built once per process
-//!   fundaudit_unit(unit, job)        task per unit            from the stage (shared path),
-//!                                                             the unit read, linked, the
-//!  ◄── one Binary per unit ────────────────────────────────── rules run → findings + rows
+//!  client                              executors (fundaudit-executor)
+//!  people; identity resolution ──────► blocking self-joins, name-order windows
+//!    ([`identity`])              ◄──── matched pairs → clustered on the client
+//!  audit job ([`audit`]) ────────────► payments FULL JOIN allocations LEFT JOIN registry
+//!                                      GROUP BY unit: fundaudit_rows(…) gathers a unit
+//!                                      fundaudit_unit(unit, rows, job): the library's
+//!                                      rules over the unit, with the job's people
+//!                                ◄──── one Binary per unit: findings + the rows named
 //!  finish: stack in unit order → score, cases, reports (the local code)
 //! ```
 //!
-//! Why a scalar function over a table of units, and not a UDAF or a custom plan node: a
-//! unit's rules need its rows whole and together (payments and allocations of one
-//! component); a UDAF's partial states would be every row shuffled to the final stage,
-//! and a plan node needs a codec in client, scheduler and executors. The function reads
-//! its unit from the stage, which every executor sees at the same path, so no row of
-//! the ledgers crosses the network — only the findings and the rows they name. The rule
-//! logic is the library's ([`crate::partition::Prepared::audit_unit`]): the local and
-//! the distributed engine cannot disagree on a finding.
+//! The relational work is DataFusion's: the linking joins and the group-by that hands
+//! each unit its rows. The rules are the library's ([`crate::partition::Prepared`]),
+//! reached through an aggregate that gathers a unit's rows and a scalar function over
+//! them, not a custom plan node: a plan node needs a codec in client, scheduler and
+//! executors, and the rules need a unit's rows whole and together anyway (they group,
+//! sort and compare across them), so a partial state smaller than the rows does not
+//! exist. The local and the distributed engine run one rule code and cannot disagree on
+//! a finding.
 //!
-//! Identity resolution runs on the cluster first ([`identity`]): the registry's blocking
-//! joins as a DataFusion plan, the matched pairs back to the client, clustered there and
-//! sent to the executors in the job. What this does not yet do (see the README): give
-//! each executor only the people its units name — each still loads the whole registry,
-//! death list and officials.
+//! What this does not yet do (see the README): give each executor only the people its
+//! units name — each still loads the whole registry, death list and officials from the
+//! stage, and counts the whole run's past-due allocations from its parts.
 
+#[cfg(feature = "distributed")]
+mod audit;
 #[cfg(feature = "distributed")]
 mod cluster;
 #[cfg(feature = "distributed")]
 pub mod functions;
 #[cfg(feature = "distributed")]
+mod gather;
+#[cfg(feature = "distributed")]
 pub mod identity;
 pub mod wire;
 
+#[cfg(feature = "distributed")]
+pub use audit::audit;
 #[cfg(feature = "distributed")]
 pub use cluster::{connect, in_process, in_process_with, Cluster};
 
@@ -122,85 +128,4 @@ impl Job {
         )?;
         crate::partition::prepare(people)
     }
-}
-
-/// Audits every unit of `prepared` on the cluster, one task a unit, and puts the results
-/// together as a local run does.
-#[cfg(feature = "distributed")]
-pub fn audit(
-    prepared: Prepared,
-    job: &Job,
-    cluster: &Cluster,
-) -> Result<crate::partition::Audited> {
-    use datafusion::arrow::array::{Array, BinaryArray, Int64Array};
-    use datafusion::execution::FunctionRegistry;
-    use datafusion::logical_expr::{col, lit};
-
-    let n = prepared.units();
-    let json = job.to_json()?;
-    let fail = |e: &dyn std::fmt::Display| Error::Cluster {
-        scheduler: cluster.scheduler.clone(),
-        message: e.to_string(),
-    };
-    let batches = cluster
-        .runtime
-        .block_on(async {
-            // Exactly one task per unit: each unit is a one-row branch of a UNION ALL, and
-            // a union's partitions are its branches', so Ballista runs one task per
-            // branch, with no shuffle. (A repartition is planned away — nothing
-            // downstream asks for it — and a hash of the ids leaves some partitions
-            // empty and gives others two or three units.)
-            let udf = cluster.ctx.udf(functions::UNIT)?;
-            let mut units: Option<datafusion::dataframe::DataFrame> = None;
-            for k in 0..n {
-                let one = cluster
-                    .ctx
-                    .sql(&format!("SELECT CAST({k} AS BIGINT) AS unit"))
-                    .await?;
-                units = Some(match units {
-                    None => one,
-                    Some(all) => all.union(one)?,
-                });
-            }
-            let Some(units) = units else {
-                return Ok(Vec::new());
-            };
-            units
-                .select(vec![
-                    col("unit"),
-                    udf.call(vec![col("unit"), lit(json)]).alias("result"),
-                ])?
-                .collect()
-                .await
-        })
-        .map_err(|e| fail(&e))?;
-    let mut results: Vec<Option<crate::partition::UnitResult>> = (0..n).map(|_| None).collect();
-    let mut bytes = 0usize;
-    for batch in &batches {
-        let units =
-            functions::downcast::<Int64Array>(batch.column(0), "unit").map_err(|e| fail(&e))?;
-        let blobs =
-            functions::downcast::<BinaryArray>(batch.column(1), "result").map_err(|e| fail(&e))?;
-        for i in 0..batch.num_rows() {
-            let k = units.value(i) as usize;
-            if blobs.is_null(i) || k >= n {
-                return Err(fail(&format!("no result for unit {k}")));
-            }
-            bytes += blobs.value(i).len();
-            results[k] = Some(wire::decode(blobs.value(i))?);
-        }
-    }
-    // What crossed the network back: the findings and the rows they name, per unit.
-    tracing::info!(
-        units = n,
-        result_bytes = bytes,
-        "{n} units audited on the cluster, {:.1} MB of results",
-        bytes as f64 / 1e6
-    );
-    let results = results
-        .into_iter()
-        .enumerate()
-        .map(|(k, r)| r.ok_or_else(|| fail(&format!("unit {k} of {n} never came back"))))
-        .collect::<Result<Vec<_>>>()?;
-    prepared.finish(results)
 }
