@@ -1,25 +1,26 @@
 //! The audit job: the stage's payments linked to their allocations and to the
-//! registry by DataFusion joins, each unit's rows gathered by `GROUP BY unit`, and the
-//! library's rules run over each unit by [`functions::UNIT`].
+//! registry by DataFusion joins, each unit's rows shuffled to one task and gathered
+//! there, and the library's rules run over each unit by [`functions::UNIT`].
 //!
 //! ```text
 //!  payments-*.parquet p FULL JOIN allocations-*.parquet a ON allocation_id
 //!    LEFT JOIN beneficiaries.parquet r ON COALESCE(a.beneficiary_id, p.beneficiary_id)
 //!    → the linked columns (beneficiary, program, township, registry row)
-//!  GROUP BY unit (the stage part, or its group): fundaudit_rows(…)  → one unit's rows
-//!  fundaudit_unit(unit, rows, job)  → the rules' findings and the rows they name
+//!  shuffled by unit (the stage part, or its group); per unit fundaudit_rows(…)
+//!    gathers its rows, fundaudit_unit(unit, rows, job) runs the rules over them
+//!  → the rules' findings and the rows they name, per unit
 //! ```
 //!
 //! Why the rules are not DataFusion plans too: they are the library's, and would be
 //! written a second time. Every rule groups by allocation, person or account, and a unit
-//! is closed under all three (see [`crate::partition`]), so `GROUP BY unit` is the one
+//! is closed under all three (see [`crate::partition`]), so grouping by unit is the one
 //! group-by that serves them all, and each unit's rules run whole in one task on the
 //! rows the joins gave it.
 
 use datafusion::arrow::array::{Array, BinaryArray, Int64Array};
 use datafusion::arrow::datatypes::{DataType, Field, Schema};
 use datafusion::execution::FunctionRegistry;
-use datafusion::logical_expr::{col, lit};
+use datafusion::logical_expr::{col, ident, lit, Partitioning};
 use polars::prelude::DataType as PlType;
 
 use super::{functions, gather, wire, Cluster, Job};
@@ -75,12 +76,26 @@ pub fn audit(prepared: Prepared, job: &Job, cluster: &Cluster) -> Result<Audited
             for (name, paths, schema) in tables {
                 functions::register_parquet(ctx, name, &paths, schema).await?;
             }
-            let udf = ctx.udf(functions::UNIT)?;
-            let units = ctx.sql(&query).await?;
-            let batches = units
+            let joined = ctx.sql(&query).await?;
+            // Each unit's rows to one task by an explicit shuffle on the unit, so the
+            // gathering is one aggregate over its own partition: no partial states
+            // (a unit's rows serialised, shuffled and merged once more).
+            let partitions = ctx.state().config().target_partitions();
+            let gather = ctx.udaf(gather::ROWS)?;
+            let unit = ctx.udf(functions::UNIT)?;
+            let rows: Vec<_> = joined
+                .schema()
+                .fields()
+                .iter()
+                .filter(|f| f.name() != "unit")
+                .map(|f| ident(f.name()))
+                .collect();
+            let batches = joined
+                .repartition(Partitioning::Hash(vec![col("unit")], partitions))?
+                .aggregate(vec![col("unit")], vec![gather.call(rows).alias("rows")])?
                 .select(vec![
                     col("unit"),
-                    udf.call(vec![col("unit"), col("rows"), lit(json)])
+                    unit.call(vec![col("unit"), col("rows"), lit(json)])
                         .alias("result"),
                 ])?
                 .collect()
@@ -143,7 +158,8 @@ pub fn audit(prepared: Prepared, job: &Job, cluster: &Cluster) -> Result<Audited
     prepared.finish(results)
 }
 
-/// The query giving each unit's joined rows, as [`crate::link::joined`] names them.
+/// The query giving the joined rows, as [`crate::link::joined`] names them, with their
+/// unit.
 /// `groups` are the stage parts of each unit.
 fn joined_sql(files: &stage::PartFiles, groups: &[Vec<usize>]) -> String {
     let quote = |name: &str| format!("\"{}\"", name.replace('"', "\"\""));
@@ -169,26 +185,17 @@ fn joined_sql(files: &stage::PartFiles, groups: &[Vec<usize>]) -> String {
         joined::TOWNSHIP.into(),
     ));
     columns.push((format!("r.{REGISTRY_ROW}"), cols::REG_ROW.into()));
-    let gathered: Vec<String> = columns
-        .iter()
-        .map(|(_, name)| format!("j.{}", quote(name)))
-        .collect();
     let columns: Vec<String> = columns
         .iter()
         .map(|(expr, name)| format!("{expr} AS {}", quote(name)))
         .collect();
     format!(
-        "SELECT unit, {rows}({gathered}) AS rows FROM (
-           SELECT {unit} AS unit, {columns}
-           FROM {PAYMENTS} p
-           FULL JOIN {ALLOCATIONS} a ON p.allocation_id = a.allocation_id
-           LEFT JOIN {REGISTRY} r ON r.beneficiary_id = {ben}
-         ) j
-         GROUP BY unit",
-        rows = gather::ROWS,
-        gathered = gathered.join(", "),
+        "SELECT {unit} AS unit, {columns}
+         FROM {PAYMENTS} p
+         FULL JOIN {ALLOCATIONS} a ON p.allocation_id = a.allocation_id
+         LEFT JOIN {REGISTRY} r ON r.beneficiary_id = {ben}",
         unit = unit_of(&format!("COALESCE(p.{PART}, a.{PART})"), groups),
-        columns = columns.join(",\n                  "),
+        columns = columns.join(",\n                "),
     )
 }
 

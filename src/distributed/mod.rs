@@ -10,7 +10,7 @@
 //!  people; identity resolution ──────► blocking self-joins, name-order windows
 //!    ([`identity`])              ◄──── matched pairs → clustered on the client
 //!  audit job ([`audit`]) ────────────► payments FULL JOIN allocations LEFT JOIN registry
-//!                                      GROUP BY unit: fundaudit_rows(…) gathers a unit
+//!                                      by unit: fundaudit_rows(…) gathers a unit
 //!                                      fundaudit_unit(unit, rows, job): the library's
 //!                                      rules over the unit, with the job's people
 //!                                ◄──── one Binary per unit: findings + the rows named
