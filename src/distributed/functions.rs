@@ -2,7 +2,7 @@
 //! cluster must be built with. Ballista ships no code: a plan names its functions, and
 //! the scheduler (to read the client's plan) and each executor (to run its tasks) look
 //! the names up in their own registry. On stock Ballista executors the job fails
-//! ("PhysicalExtensionCodec is not provided for scalar function fundaudit_unit");
+//! ("PhysicalExtensionCodec is not provided for aggregate function fundaudit_rows");
 //! `fundaudit-executor` and `fundaudit-scheduler` are built with [`function_registry`]
 //! and [`session_state`].
 

@@ -421,10 +421,10 @@ pub fn audit(people: Context) -> Result<Audited> {
 }
 
 /// A run ready to audit its units: the people with the whole-run facts, and the units
-/// (parts, or groups of staged parts) to read. Each unit is audited on its own —
-/// here one after another, on a cluster one per task ([`crate::distributed`]) — and
-/// the results are put together by [`Prepared::finish`] in unit order, so where a
-/// unit ran does not change a finding.
+/// (parts, or groups of staged parts) to read. Each unit is audited on its own — here
+/// one after another, on a cluster by the task its rows are shuffled to
+/// ([`crate::distributed`]) — and the results are put together by
+/// [`Prepared::finish`] in unit order, so where a unit ran does not change a finding.
 pub struct Prepared {
     people: Context,
     units: Vec<Unit>,
