@@ -160,9 +160,16 @@ fn audit(
         #[cfg(feature = "distributed")]
         Some(cluster) => {
             let matched = people.dedup.matched();
-            let job = distributed::Job::new(&opts.data_dir, &opts.config, opts.as_of, matched)?;
+            let prepared = partition::prepare(people)?;
+            let job = distributed::Job::new(
+                &opts.data_dir,
+                &opts.config,
+                opts.as_of,
+                matched,
+                &prepared,
+            )?;
             tracing::info!(scheduler = %cluster.scheduler(), "auditing the units on the cluster");
-            distributed::audit(partition::prepare(people)?, &job, cluster)
+            distributed::audit(prepared, &job, cluster)
         }
         #[cfg(not(feature = "distributed"))]
         Some(cluster) => match *cluster {},

@@ -138,9 +138,10 @@ fn client_side(
     let ledgers = fundaudit::input::Ledgers::load(staged, &config).unwrap();
     let as_of = fundaudit::parse::parse_date("2026-03-31").unwrap();
     let people = fundaudit::context::Context::people(ledgers, config.clone(), as_of).unwrap();
-    let job =
-        fundaudit::distributed::Job::new(staged, &config, as_of, people.dedup.matched()).unwrap();
-    (fundaudit::partition::prepare(people).unwrap(), job)
+    let matched = people.dedup.matched();
+    let prepared = fundaudit::partition::prepare(people).unwrap();
+    let job = fundaudit::distributed::Job::new(staged, &config, as_of, matched, &prepared).unwrap();
+    (prepared, job)
 }
 
 /// The people of a stage, their duplicate registrations found by the local passes and
@@ -337,4 +338,52 @@ fn a_stage_made_before_its_parts_were_numbered_is_refused_before_the_cluster_is_
                 .and(predicates::str::contains("stage the data folder again")),
         );
     assert!(!dir.path().join("out").exists());
+}
+
+#[test]
+fn the_whole_runs_facts_reach_the_executors() {
+    // One program-period with no payment at all (an export that left a month out): the
+    // run's first unit says so once (DATA_INCOMPLETE), and no unit lists its allocations
+    // one by one as unpaid. The facts are counted over the whole run by the client and
+    // travel in the job: an executor that lacked them would list the unpaid ones.
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    generate(&data, 400, 8, &[]);
+    let mut allocations = csv::Reader::from_path(data.join("allocations.csv")).unwrap();
+    let mut gap = None;
+    let mut ids = std::collections::HashSet::new();
+    for row in allocations.records() {
+        let row = row.unwrap();
+        let (id, group) = (row[0].to_string(), (row[1].to_string(), row[2].to_string()));
+        if gap.get_or_insert_with(|| group.clone()) == &group {
+            ids.insert(id);
+        }
+    }
+    let payments = std::fs::read_to_string(data.join("payments.csv")).unwrap();
+    let kept: Vec<&str> = payments
+        .lines()
+        .filter(|line| !ids.contains(line.split(',').nth(1).unwrap_or("")))
+        .collect();
+    assert!(kept.len() < payments.lines().count());
+    std::fs::write(data.join("payments.csv"), kept.join("\n") + "\n").unwrap();
+    let staged = dir.path().join("stage");
+    stage(&data, &staged, None);
+    let run = |engine: &str| {
+        let out = dir.path().join(engine);
+        // Exit 4: the run succeeded, and the inputs look incomplete.
+        run_cmd(&staged, &out)
+            .args(["--engine", engine])
+            .assert()
+            .code(4);
+        std::fs::read_to_string(out.join("findings.csv")).unwrap()
+    };
+    let (local, cluster) = (run("local"), run("ballista"));
+    let (program, period) = gap.unwrap();
+    assert!(
+        local
+            .lines()
+            .any(|l| l.contains("DATA_INCOMPLETE") && l.contains(&program) && l.contains(&period)),
+        "the gap is one finding"
+    );
+    assert!(cluster == local, "the cluster's findings differ");
 }

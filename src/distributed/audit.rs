@@ -41,9 +41,7 @@ pub fn audit(prepared: Prepared, job: &Job, cluster: &Cluster) -> Result<Audited
         message: e.to_string().trim_end().to_string(),
     };
     let n = prepared.units();
-    let groups = prepared.staged_parts().ok_or_else(|| {
-        Error::Argument("the cluster audits a stage: run `fundaudit stage` first".into())
-    })?;
+    let groups = &job.units;
     let files = stage::part_files(&job.stage)?;
     let registry = stage::registry_file(&job.stage)?;
     let tables = [
@@ -67,7 +65,7 @@ pub fn audit(prepared: Prepared, job: &Job, cluster: &Cluster) -> Result<Audited
             ]),
         ),
     ];
-    let query = joined_sql(&files, &groups);
+    let query = joined_sql(&files, groups);
     let json = job.to_json()?;
     let batches = cluster
         .runtime
@@ -158,9 +156,8 @@ pub fn audit(prepared: Prepared, job: &Job, cluster: &Cluster) -> Result<Audited
     prepared.finish(results)
 }
 
-/// The query giving the joined rows, as [`crate::link::joined`] names them, with their
-/// unit.
-/// `groups` are the stage parts of each unit.
+/// The query giving the joined rows, as [`crate::link::joined`] names them, each with
+/// its unit; `groups` are the stage parts of each unit.
 fn joined_sql(files: &stage::PartFiles, groups: &[Vec<usize>]) -> String {
     let quote = |name: &str| format!("\"{}\"", name.replace('"', "\"\""));
     // (expression, name) of each column of the join.

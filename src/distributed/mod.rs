@@ -28,7 +28,7 @@
 //!
 //! What this does not yet do (see the README): give each executor only the people its
 //! units name — each still loads the whole registry, death list and officials from the
-//! stage, and counts the whole run's past-due allocations from its parts.
+//! stage.
 
 #[cfg(feature = "distributed")]
 mod audit;
@@ -72,23 +72,33 @@ pub struct Job {
     /// ([`identity::resolve`]): each executor compares and clusters them as the client
     /// did, so every process holds the client's persons and none blocks the registry.
     pub matched: Vec<(u32, u32)>,
+    /// The whole-run facts and the stage parts of each unit, as the client counted
+    /// and cut them: no executor reads the stage's payments and allocations for them.
+    pub whole: crate::context::Whole,
+    pub units: Vec<Vec<usize>>,
 }
 
 impl Job {
-    /// The job of auditing `stage` as the client sees it now.
+    /// The job of auditing `stage` as the client has `prepared` it.
     pub fn new(
         stage: &std::path::Path,
         config: &Config,
         as_of: Day,
         matched: Vec<(u32, u32)>,
+        prepared: &Prepared,
     ) -> Result<Job> {
         let stage = std::path::absolute(stage).map_err(|e| Error::Argument(e.to_string()))?;
+        let units = prepared.staged_parts().ok_or_else(|| {
+            Error::Argument("the cluster audits a stage: run `fundaudit stage` first".into())
+        })?;
         Ok(Job {
             stage_sha256: crate::runs::sha256_file(&stage.join(crate::input::stage::MANIFEST))?,
             stage,
             config: config.clone(),
             as_of,
             matched,
+            whole: prepared.whole().clone(),
+            units,
         })
     }
 
@@ -126,6 +136,6 @@ impl Job {
                 ))
             },
         )?;
-        crate::partition::prepare(people)
+        crate::partition::prepare_given(people, self.whole.clone(), self.units.clone())
     }
 }

@@ -55,7 +55,7 @@ pub struct Context {
 }
 
 /// Facts of the whole run that rules need and one partition cannot tell.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Whole {
     /// Allocations past due, by program and period, with and without payments.
     pub past_due: PastDue,
@@ -93,7 +93,7 @@ impl Whole {
 }
 
 /// Rows of the three main ledgers, of the whole run.
-#[derive(Debug, Default, Clone, Copy)]
+#[derive(Debug, Default, Clone, Copy, serde::Serialize, serde::Deserialize)]
 pub struct Rows {
     pub beneficiaries: usize,
     pub allocations: usize,

@@ -452,23 +452,56 @@ pub fn prepare(mut people: Context) -> Result<Prepared> {
         Some(parts) => staged(&people, &parts, &mut timings)?,
         None => in_memory(&people, &mut timings)?,
     };
+    Ok(prepared(people, work, timings))
+}
+
+/// A staged run prepared elsewhere (by a cluster's client): its whole-run facts and
+/// the stage parts of each unit given, so nothing of the stage's payments and
+/// allocations is read here.
+pub fn prepare_given(
+    mut people: Context,
+    whole: crate::context::Whole,
+    groups: Vec<Vec<usize>>,
+) -> Result<Prepared> {
+    let parts = people.ledgers.staged.take().ok_or_else(|| {
+        crate::error::Error::Argument("the units given are a stage's, and this is no stage".into())
+    })?;
+    if let Some(part) = groups.iter().flatten().find(|&&k| k >= parts.count) {
+        return Err(crate::error::Error::Argument(format!(
+            "part {part} of a stage of {} parts: the stage is not the one the units were cut from",
+            parts.count
+        )));
+    }
+    let units = groups
+        .into_iter()
+        .map(|group| Unit::Staged(parts.clone(), group))
+        .collect();
+    Ok(prepared(people, Work { whole, units }, Timings::default()))
+}
+
+fn prepared(mut people: Context, work: Work, timings: Timings) -> Prepared {
     people.whole = std::sync::Arc::new(work.whole);
     let base = people.timings.len();
     // Each part's context copies the ledgers' accounting; the rejects (a dirty export has
     // hundreds of thousands) are only needed by the reports, so they wait outside.
     let rejects = std::mem::take(&mut people.ledgers.rejects);
-    Ok(Prepared {
+    Prepared {
         people,
         units: work.units,
         timings,
         base,
         rejects,
-    })
+    }
 }
 
 impl Prepared {
     pub fn units(&self) -> usize {
         self.units.len()
+    }
+
+    /// The whole-run facts the units' rules read.
+    pub fn whole(&self) -> &crate::context::Whole {
+        &self.people.whole
     }
 
     /// The stage parts of each unit, when the units are read from a stage.
