@@ -294,13 +294,8 @@ fn the_log_says_what_ran_on_the_cluster_and_not_ballistas_plans() {
 fn an_unreachable_scheduler_is_named_with_what_to_check() {
     let (dir, staged) = staged_county(200, 3, None);
     // Port 9 (discard) is not a scheduler anywhere this runs.
-    fundaudit()
-        .args(["run", "--quiet", "--no-ledger", "--engine", "ballista"])
-        .args(["--scheduler", "df://127.0.0.1:9"])
-        .arg("--data")
-        .arg(&staged)
-        .arg("--out")
-        .arg(dir.path().join("out"))
+    run_cmd(&staged, &dir.path().join("out"))
+        .args(["--engine", "ballista", "--scheduler", "df://127.0.0.1:9"])
         .assert()
         .code(2)
         .stderr(
@@ -325,12 +320,8 @@ fn a_stage_made_before_its_parts_were_numbered_is_refused_before_the_cluster_is_
     ParquetWriter::new(std::fs::File::create(&path).unwrap())
         .finish(&mut old)
         .unwrap();
-    fundaudit()
-        .args(["run", "--quiet", "--no-ledger", "--engine", "ballista"])
-        .arg("--data")
-        .arg(&staged)
-        .arg("--out")
-        .arg(dir.path().join("out"))
+    run_cmd(&staged, &dir.path().join("out"))
+        .args(["--engine", "ballista"])
         .assert()
         .code(2)
         .stderr(

@@ -80,18 +80,15 @@ mod tests {
 
     #[test]
     fn a_unit_result_comes_back_as_it_went() {
-        let mut payments = df!(
-            "payment_id" => ["P1", "P2"],
-            "amount_fen" => [Some(1_000i64), None],
-            "program" => ["低保", "低保"],
-        )
-        .unwrap();
-        let coded = payments
-            .column("program")
-            .unwrap()
-            .cast(&crate::frame::coded())
-            .unwrap();
-        payments.with_column(coded).unwrap();
+        let payments = crate::frame::with_coded(
+            df!(
+                "payment_id" => ["P1", "P2"],
+                "amount_fen" => [Some(1_000i64), None],
+                "program" => ["低保", "低保"],
+            )
+            .unwrap(),
+            &["program"],
+        );
         let allocations = df!("allocation_id" => ["A1"], "period" => ["2025-01"]).unwrap();
         let findings = crate::findings::empty_frame().unwrap();
         let mut digits = DigitCounts::default();

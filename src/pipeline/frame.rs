@@ -25,6 +25,17 @@ pub fn coded() -> DataType {
     DataType::from_categories(Categories::global())
 }
 
+/// `df` with the `names` columns [`coded`], as the loader codes a ledger's repeating
+/// columns: how tests make frames like the loader's.
+#[cfg(test)]
+pub fn with_coded(mut df: DataFrame, names: &[&str]) -> DataFrame {
+    for name in names {
+        let coded = df.column(name).unwrap().cast(&coded()).unwrap();
+        df.with_column(coded).unwrap();
+    }
+    df
+}
+
 pub fn int(df: &DataFrame, name: &str) -> PolarsResult<Vec<Option<i64>>> {
     let c = df.column(name)?.cast(&DataType::Int64)?;
     Ok(c.i64()?.iter().collect())

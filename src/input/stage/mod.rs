@@ -550,14 +550,7 @@ mod tests {
             "village" => ["东村", "西村", "东村"],
         )
         .unwrap();
-        for name in ["township", "village"] {
-            let coded = registry
-                .column(name)
-                .unwrap()
-                .cast(&crate::frame::coded())
-                .unwrap();
-            registry.with_column(coded).unwrap();
-        }
+        registry = crate::frame::with_coded(registry, &["township", "village"]);
         write_frame(dir.path(), REGISTRY, &registry).unwrap();
         write_frame(dir.path(), "deaths", &registry).unwrap();
         let raw = |name: &str| {
@@ -610,17 +603,14 @@ mod tests {
     #[test]
     fn parts_go_as_plain_text_numbered_and_read_back_coded() {
         let dir = tempfile::tempdir().unwrap();
-        let mut payments = df!(
-            "payment_id" => ["P1", "P2"],
-            "program" => ["低保", "特困"],
-        )
-        .unwrap();
-        let coded = payments
-            .column("program")
-            .unwrap()
-            .cast(&crate::frame::coded())
-            .unwrap();
-        payments.with_column(coded).unwrap();
+        let mut payments = crate::frame::with_coded(
+            df!(
+                "payment_id" => ["P1", "P2"],
+                "program" => ["低保", "特困"],
+            )
+            .unwrap(),
+            &["program"],
+        );
         let allocations = df!("allocation_id" => ["A1"]).unwrap();
         for k in 0..2 {
             write_part(dir.path(), "payments", k, &payments).unwrap();
