@@ -197,48 +197,56 @@ pub fn from_join(
             kept.push(o.3);
         }
     }
-    let rows = IdxCa::from_vec("rows".into(), kept);
-    let linked_rows = joined.take(&rows)?;
+    // Each linked column from the join's column of that name, in `link_payments`' order;
+    // the allocation's found and row from its place.
+    let from: [(String, &str); 14] = [
+        (pay("payment_id"), "payment_id"),
+        (pay("allocation_id"), "allocation_id"),
+        (joined::BENEFICIARY.into(), "beneficiary_id"),
+        (pay("payee_name"), "payee_name"),
+        (pay("payee_account"), "payee_account"),
+        (pay("amount_fen"), "amount_fen"),
+        (pay("paid_date"), "paid_date"),
+        (joined::PROGRAM.into(), "program"),
+        (alloc("period"), "period"),
+        (joined::TOWNSHIP.into(), "township"),
+        (alloc("amount_fen"), cols::ALLOC_AMOUNT_FEN),
+        (pay("beneficiary_id"), cols::PAID_BENEFICIARY),
+        (cols::REG_ROW.into(), cols::REG_ROW),
+        (pay(crate::input::LINE), crate::input::LINE),
+    ];
+    let wanted = from
+        .iter()
+        .map(|(name, _)| name.clone())
+        .chain([alloc(PART), alloc(ROW)]);
+    // Only the columns wanted are taken: a join row holds both ledgers' columns.
+    let linked_rows = joined
+        .select(wanted)?
+        .take(&IdxCa::from_vec("rows".into(), kept))?;
     let found = place(&linked_rows, joined::ALLOCATION)?;
-    let from = |name: String, to: &str| -> PolarsResult<Column> {
-        Ok(linked_rows.column(&name)?.clone().with_name(to.into()))
-    };
-    let mut linked = DataFrame::new(
-        linked_rows.height(),
-        vec![
-            from(pay("payment_id"), "payment_id")?,
-            from(pay("allocation_id"), "allocation_id")?,
-            from(joined::BENEFICIARY.into(), "beneficiary_id")?,
-            from(pay("payee_name"), "payee_name")?,
-            from(pay("payee_account"), "payee_account")?,
-            from(pay("amount_fen"), "amount_fen")?,
-            from(pay("paid_date"), "paid_date")?,
-            from(joined::PROGRAM.into(), "program")?,
-            from(alloc("period"), "period")?,
-            from(joined::TOWNSHIP.into(), "township")?,
-            Column::new(
-                cols::ALLOC_FOUND.into(),
-                found.iter().map(Option::is_some).collect::<Vec<_>>(),
-            ),
-            Column::new(
-                cols::ALLOC_ROW.into(),
-                found
-                    .iter()
-                    .map(|f| f.and_then(|at| alloc_row.get(&at).copied()))
-                    .collect::<Vec<_>>(),
-            ),
-            from(alloc("amount_fen"), cols::ALLOC_AMOUNT_FEN)?,
-            from(pay("beneficiary_id"), cols::PAID_BENEFICIARY)?,
-            from(cols::REG_ROW.into(), cols::REG_ROW)?,
-            from(pay(crate::input::LINE), crate::input::LINE)?,
-        ],
-    )?;
-    // The types a local link gives (coded text, row numbers as Int64).
+    let mut columns: Vec<Column> = from
+        .iter()
+        .map(|(name, to)| Ok(linked_rows.column(name)?.clone().with_name((*to).into())))
+        .collect::<PolarsResult<_>>()?;
+    columns.push(Column::new(
+        cols::ALLOC_FOUND.into(),
+        found.iter().map(Option::is_some).collect::<Vec<_>>(),
+    ));
+    columns.push(Column::new(
+        cols::ALLOC_ROW.into(),
+        found
+            .iter()
+            .map(|f| f.and_then(|at| alloc_row.get(&at).copied()))
+            .collect::<Vec<_>>(),
+    ));
+    let mut linked = DataFrame::new(linked_rows.height(), columns)?;
+    // The columns and types a local link gives (coded text, row numbers as Int64).
     let local = link_payments(&payments.clear(), &allocations.clear(), registry)?;
     for (name, dtype) in local.schema().iter() {
         let cast = linked.column(name)?.cast(dtype)?;
         linked.with_column(cast)?;
     }
+    let linked = linked.select(local.get_column_names_owned())?;
     Ok((payments, allocations, linked))
 }
 
