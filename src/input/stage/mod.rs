@@ -5,7 +5,9 @@
 //!
 //! Payments and allocations are written in parts (`payments-0003.parquet`), cut as a
 //! partitioned run cuts them (see [`crate::partition`]): a run on the stage reads one part
-//! at a time and never holds the whole ledgers.
+//! at a time and never holds the whole ledgers. The parts and the registry are written
+//! for the cluster's readers too (DataFusion): plain text, rows numbered ([`PART`],
+//! [`ROW`], [`REGISTRY_ROW`]).
 //!
 //! A stage remembers the input settings it was made with (`[columns]`, `[sheets]`,
 //! `[inputs]`, `[status]`, `[lists]`): a run whose settings differ refuses the stage
