@@ -61,10 +61,7 @@ impl AggregateUDFImpl for Gather {
             .iter()
             .map(|f| Field::new(f.name(), f.data_type().clone(), true))
             .collect();
-        Ok(Box::new(Rows {
-            schema: Arc::new(Schema::new(fields)),
-            batches: Vec::new(),
-        }))
+        Ok(Box::new(Rows::new(Arc::new(Schema::new(fields)))))
     }
 }
 
@@ -76,6 +73,13 @@ struct Rows {
 }
 
 impl Rows {
+    fn new(schema: SchemaRef) -> Rows {
+        Rows {
+            schema,
+            batches: Vec::new(),
+        }
+    }
+
     /// The rows as one batch: a group's rows come as many small slices (one per input
     /// batch), written one by one a file holds thousands of tiny row groups.
     fn whole(&self) -> DfResult<RecordBatch> {
@@ -173,10 +177,7 @@ mod tests {
             }
         })));
         // Two partitions each see a slice of the batch all groups were taken into.
-        let mut first = Rows {
-            schema: schema.clone(),
-            batches: Vec::new(),
-        };
+        let mut first = Rows::new(schema.clone());
         first
             .update_batch(&[ids.slice(0, 2), rows.slice(0, 2)])
             .unwrap();
@@ -185,10 +186,7 @@ mod tests {
             .unwrap();
         // A slice is counted as its rows, not as the buffers it shares.
         assert!(first.size() < 1_000, "{}", first.size());
-        let mut second = Rows {
-            schema: schema.clone(),
-            batches: Vec::new(),
-        };
+        let mut second = Rows::new(schema.clone());
         second
             .update_batch(&[ids.slice(9_997, 3), rows.slice(9_997, 3)])
             .unwrap();
@@ -198,10 +196,7 @@ mod tests {
             };
             Arc::new(BinaryArray::from(vec![bytes.as_deref()]))
         };
-        let mut last = Rows {
-            schema,
-            batches: Vec::new(),
-        };
+        let mut last = Rows::new(schema);
         last.merge_batch(&[state(&mut first)]).unwrap();
         last.merge_batch(&[state(&mut second)]).unwrap();
         let ScalarValue::Binary(Some(file)) = last.evaluate().unwrap() else {
@@ -223,10 +218,11 @@ mod tests {
             vec![None, Some(1), Some(9997), Some(9998), None]
         );
         // A state of other columns is refused, not misread.
-        let mut other = Rows {
-            schema: Arc::new(Schema::new(vec![Field::new("x", DataType::Int64, true)])),
-            batches: Vec::new(),
-        };
+        let mut other = Rows::new(Arc::new(Schema::new(vec![Field::new(
+            "x",
+            DataType::Int64,
+            true,
+        )])));
         assert!(other.merge_batch(&[state(&mut second)]).is_err());
     }
 }

@@ -197,8 +197,10 @@ pub fn from_join(
             kept.push(o.3);
         }
     }
+    // Each kept payment's allocation, if the join found one.
+    let found: Vec<Option<(i64, i64)>> = kept.iter().map(|&i| alloc_at[i as usize]).collect();
     // Each linked column from the join's column of that name, in `link_payments`' order;
-    // the allocation's found and row from its place.
+    // the allocation's found and row from its place in the stage.
     let from: [(String, &str); 14] = [
         (pay("payment_id"), "payment_id"),
         (pay("allocation_id"), "allocation_id"),
@@ -215,15 +217,10 @@ pub fn from_join(
         (cols::REG_ROW.into(), cols::REG_ROW),
         (pay(crate::input::LINE), crate::input::LINE),
     ];
-    let wanted = from
-        .iter()
-        .map(|(name, _)| name.clone())
-        .chain([alloc(PART), alloc(ROW)]);
     // Only the columns wanted are taken: a join row holds both ledgers' columns.
     let linked_rows = joined
-        .select(wanted)?
+        .select(from.iter().map(|(name, _)| name.clone()))?
         .take(&IdxCa::from_vec("rows".into(), kept))?;
-    let found = place(&linked_rows, joined::ALLOCATION)?;
     let mut columns: Vec<Column> = from
         .iter()
         .map(|(name, to)| Ok(linked_rows.column(name)?.clone().with_name((*to).into())))
@@ -362,22 +359,16 @@ mod tests {
         let linked = |f: &dyn Fn(Option<usize>, Option<usize>, Option<usize>) -> Option<String>| {
             rows.iter().map(|&(p, a, r)| f(p, a, r)).collect::<Vec<_>>()
         };
-        columns.push(Column::new(
-            joined::BENEFICIARY.into(),
+        // The allocation's value, else the payment's (SQL's COALESCE).
+        let either = |av: &[Option<&str>], pv: &[Option<&str>]| {
             linked(&|p, a, _| {
-                a.and_then(|a| ab[a])
-                    .or(p.and_then(|p| pb[p]))
+                a.and_then(|a| av[a])
+                    .or(p.and_then(|p| pv[p]))
                     .map(Into::into)
-            }),
-        ));
-        columns.push(Column::new(
-            joined::PROGRAM.into(),
-            linked(&|p, a, _| {
-                a.and_then(|a| ap[a])
-                    .or(p.and_then(|p| pp[p]))
-                    .map(Into::into)
-            }),
-        ));
+            })
+        };
+        columns.push(Column::new(joined::BENEFICIARY.into(), either(&ab, &pb)));
+        columns.push(Column::new(joined::PROGRAM.into(), either(&ap, &pp)));
         columns.push(Column::new(
             joined::TOWNSHIP.into(),
             linked(&|_, a, r| {
