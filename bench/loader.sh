@@ -3,17 +3,18 @@
 # million rows) read and validated as UTF-8 and as GB18030, with `fundaudit check`
 # (release build), three runs each.
 #
-#   bash bench/loader.sh
+#   bash bench/loader.sh [BENEFICIARIES]      (default 200000; CI runs it on 3000)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/fundaudit/target}"
 cargo build --release --quiet
 BIN="$CARGO_TARGET_DIR/release/fundaudit"
 ROOT="${BENCH_DIR:-/tmp/fundaudit-bench}"
-SRC="$ROOT/200000/data"
-[ -f "$SRC/payments.csv" ] || "$BIN" generate --beneficiaries 200000 --seed 1 --out "$SRC"
+N="${1:-200000}"
+SRC="$ROOT/$N/data"
+[ -f "$SRC/payments.csv" ] || "$BIN" generate --beneficiaries "$N" --seed 1 --out "$SRC"
 for enc in utf8 gb18030; do
-  DIR="$ROOT/loader-$enc"
+  DIR="$ROOT/loader-$N-$enc"
   mkdir -p "$DIR"
   for f in beneficiaries allocations deaths officials; do cp "$SRC/$f.csv" "$DIR/"; done
   if [ "$enc" = gb18030 ]; then
