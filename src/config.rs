@@ -235,6 +235,21 @@ stage_bytes = 2000000000
 # task has a fixed cost, so more partitions than slots only queue).
 cluster_partitions = 16
 
+[limits]
+# What one input file may ask for, checked before it is read whole: a 2 KB workbook with
+# one cell at XFD1048576 asks for 512 GiB, a CSV header of 100,000 empty columns for
+# gigabytes. A file past a cap is refused (exit 2) naming the file and the key here; raise
+# the key only for a file you know to be genuine.
+# Columns of a table (a CSV line, a sheet's width).
+max_columns = 1000
+# Cells of a workbook sheet: rows × columns of its used range.
+max_sheet_cells = 60000000
+# A workbook part (a sheet's XML, its shared strings) unpacked, in MB.
+max_unzipped_mb = 2000
+# How many times its packed size a workbook part of more than 16 MB may unpack to (a
+# zip bomb unpacks a thousandfold; a bank's export, ten to thirty times).
+max_zip_ratio = 200
+
 [status]
 # A bank file's transfer status (交易状态/处理结果 …) values beyond the built-in ones
 # (成功, 失败, 退票, 冲正 and their usual variants), mapped to paid, failed, returned or
@@ -279,6 +294,7 @@ pub struct Config {
     pub alert: Alert,
     pub completeness: Completeness,
     pub scale: Scale,
+    pub limits: Limits,
     pub worklists: Worklists,
     pub exclusive: Exclusive,
     /// Per program: its standard (超标准发放).
@@ -355,6 +371,26 @@ pub struct Worklists {
 #[serde(deny_unknown_fields)]
 pub struct Completeness {
     pub min_allocations: usize,
+}
+
+/// Caps on what one input file may ask for (see [`crate::input::limits`]).
+#[derive(Debug, Clone, Copy, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Limits {
+    pub max_columns: usize,
+    pub max_sheet_cells: u64,
+    pub max_unzipped_mb: u64,
+    pub max_zip_ratio: u64,
+}
+
+impl Limits {
+    /// The defaults of `[limits]`, for readers that run without a config.
+    pub const DEFAULT: Limits = Limits {
+        max_columns: 1000,
+        max_sheet_cells: 60_000_000,
+        max_unzipped_mb: 2000,
+        max_zip_ratio: 200,
+    };
 }
 
 /// How a run cuts a large audit (see [`crate::partition`]).
@@ -718,11 +754,76 @@ impl Config {
         if self.identity.max_cluster_size < 2 {
             return Err("identity.max_cluster_size must be at least 2".into());
         }
+        // Days: a deadline past ten years, or a grace past a year, is a typo (4294967295
+        // wrapped the due date to before the funds arrived: 1,149 false DELAY_LATE).
+        let days = |key: &str, v: u32, max: u32| -> Result<(), String> {
+            if v <= max {
+                Ok(())
+            } else {
+                Err(format!(
+                    "{key} = {v} is out of range: it must lie between 0 and {max} days"
+                ))
+            }
+        };
+        days("deadlines.default_days", self.deadlines.default_days, 3660)?;
+        for (program, &v) in &self.deadlines.programs {
+            days(&format!("deadlines.programs.\"{program}\""), v, 3660)?;
+        }
+        days("delayed.grace_days", self.delayed.grace_days, 366)?;
         let id = &self.identity;
         for (key, v) in id.weight_keys() {
-            if !v.is_finite() {
-                return Err(format!("identity.{key} = {v} must be a finite number"));
+            if !v.is_finite() || v.abs() > 100.0 {
+                return Err(format!(
+                    "identity.{key} = {v} is out of range: a weight is a log2 likelihood \
+                     ratio between -100 and 100"
+                ));
             }
+        }
+        // A weight of the wrong sign makes strangers one person (match_score = -1000
+        // turned 32.6M yuan into "duplicates" and hid the real findings): agreement must
+        // count for a match, disagreement against it, and the thresholds must be above 0.
+        for (key, v) in [
+            ("match_score", id.match_score),
+            ("cluster_min_score", id.cluster_min_score),
+        ] {
+            if v <= 0.0 {
+                return Err(format!(
+                    "identity.{key} = {v} must be greater than 0: at 0 or below, records that \
+                     share nothing are one person"
+                ));
+            }
+        }
+        for (key, v) in [
+            ("name_exact", id.name_exact),
+            ("id_same", id.id_same),
+            ("birth_same", id.birth_same),
+            ("place_village", id.place_village),
+            ("account_same", id.account_same),
+        ] {
+            if v < 0.0 {
+                return Err(format!(
+                    "identity.{key} = {v} must be 0 or more: agreement cannot count against a match"
+                ));
+            }
+        }
+        for (key, v) in [
+            ("name_different", id.name_different),
+            ("id_far", id.id_far),
+            ("birth_different", id.birth_different),
+        ] {
+            if v > 0.0 {
+                return Err(format!(
+                    "identity.{key} = {v} must be 0 or less: disagreement cannot count for a match"
+                ));
+            }
+        }
+        let l = &self.limits;
+        if l.max_columns < 8
+            || l.max_sheet_cells < 1000
+            || l.max_unzipped_mb < 1
+            || l.max_zip_ratio < 10
+        {
+            return Err("limits: max_columns must be at least 8, max_sheet_cells 1000, max_unzipped_mb 1 and max_zip_ratio 10".into());
         }
         if self.matching.max_block_size < 2 {
             return Err("matching.max_block_size must be at least 2".into());
@@ -857,6 +958,36 @@ mod tests {
         let msg = e.to_string();
         assert!(msg.contains("grace_dayz"), "{msg}");
         assert!(msg.contains("t.toml"), "{msg}");
+    }
+
+    #[test]
+    fn numbers_out_of_their_meaningful_range_are_refused_by_key() {
+        for (text, key) in [
+            ("[deadlines.programs]\n\"低保金\" = 4294967295\n", "低保金"),
+            (
+                "[deadlines]\ndefault_days = 99999\n",
+                "deadlines.default_days",
+            ),
+            ("[delayed]\ngrace_days = 4000\n", "delayed.grace_days"),
+            ("[identity]\nmatch_score = -1000\n", "identity.match_score"),
+            (
+                "[identity]\ncluster_min_score = 0\n",
+                "identity.cluster_min_score",
+            ),
+            ("[identity]\nid_same = -8\n", "identity.id_same"),
+            (
+                "[identity]\nbirth_different = 10\n",
+                "identity.birth_different",
+            ),
+            ("[identity]\nname_exact = 1e9\n", "identity.name_exact"),
+        ] {
+            let e = Config::from_toml_str(text, "t.toml")
+                .unwrap_err()
+                .to_string();
+            assert!(e.contains(key), "{text}: {e}");
+        }
+        let ok = "[deadlines.programs]\n\"危房改造补助\" = 365\n[identity]\nmatch_score = 4\n";
+        Config::from_toml_str(ok, "t.toml").unwrap();
     }
 
     #[test]

@@ -48,6 +48,17 @@ pub enum Error {
         second: usize,
     },
 
+    /// An input past one of the `[limits]` caps, refused before it is read whole.
+    #[error(
+        "input file {path}: {what}; it was not read (a cap against files that would exhaust \
+         memory: [limits] {key} in the config; raise it only for a file you know to be genuine)"
+    )]
+    TooLarge {
+        path: String,
+        what: String,
+        key: &'static str,
+    },
+
     #[error("cannot write {path}: {message}")]
     Write { path: String, message: String },
 

@@ -16,6 +16,8 @@ pub mod operations;
 pub mod outputs;
 pub mod pipeline;
 pub mod rules;
+pub mod safe_fs;
+pub mod text;
 
 // The modules by their own names too, as the rest of the crate and its users name them.
 pub use operations::{check, ledger, registry_dedup, run_folder, runs, screen};
@@ -82,6 +84,9 @@ pub struct RunOutcome {
     /// Whether the inputs look like a broken export (exit code 4; see
     /// [`rules::completeness`]).
     pub incomplete: bool,
+    /// The reports that could not be written (file: why); the others were published
+    /// (exit code 2).
+    pub not_written: Vec<String>,
 }
 
 /// The cluster a run audits on; in a build without the engine, a type with no value.
@@ -305,38 +310,28 @@ pub fn run(opts: &RunOptions) -> Result<RunOutcome> {
     };
     // Once the rules have run, one writer failing must not cost the night the others:
     // each report is attempted, failures are collected and said together at the end.
-    let mut failed: Vec<String> = Vec::new();
-    let mut attempt = |what: &str, result: Result<()>| {
-        if let Err(e) = result {
-            tracing::error!(output = what, "{e}");
-            failed.push(format!("{what}: {e}"));
-        }
-    };
-    attempt(
-        "findings.csv",
-        report::write_csv(&mut shown, &out.join("findings.csv")),
-    );
-    attempt(
-        "findings.json",
-        report::write_json(&shown, &out.join("findings.json")),
-    );
+    let mut writers = Writers::new(&out);
+    writers.attempt("findings.csv", || {
+        report::write_csv(&mut shown, &out.join("findings.csv"))
+    });
+    writers.attempt("findings.json", || {
+        report::write_json(&shown, &out.join("findings.json"))
+    });
     let mut shown_cases = if opts.unmasked {
         case_table.clone()
     } else {
         report::mask_frame(&case_table)?
     };
-    attempt(
-        "cases.csv",
-        report::write_csv(&mut shown_cases, &out.join("cases.csv")),
-    );
-    attempt(
-        "rejects.csv",
+    writers.attempt("cases.csv", || {
+        report::write_csv(&mut shown_cases, &out.join("cases.csv"))
+    });
+    writers.attempt("rejects.csv", || {
         report::write_rejects(
             &ctx.ledgers.rejects,
             &out.join("rejects.csv"),
             opts.unmasked,
-        ),
-    );
+        )
+    });
     stage(&mut timings, "write csv and json", t);
 
     let mut summary = report::Summary::new(
@@ -354,15 +349,19 @@ pub fn run(opts: &RunOptions) -> Result<RunOutcome> {
     summary.digits = digits.tests();
     summary.parts = parts;
     summary.incomplete.extend(coverage_warnings);
+    // A case ledger whose decisions were changed outside fundaudit: said, and the night
+    // is not clean (exit 4).
+    if let Some(broken) = ledger.as_ref().and_then(|l| l.integrity_warning()) {
+        summary.warnings.push(broken.to_string());
+        summary.incomplete.push(broken.to_string());
+    }
     let t = Instant::now();
-    attempt(
-        "findings.xlsx",
-        workbook::write_workbook(&shown, &shown_cases, &summary, &out.join("findings.xlsx")),
-    );
+    writers.attempt("findings.xlsx", || {
+        workbook::write_workbook(&shown, &shown_cases, &summary, &out.join("findings.xlsx"))
+    });
     stage(&mut summary.timings, "write workbook", t);
     let t = Instant::now();
-    attempt(
-        "report.html",
+    writers.attempt("report.html", || {
         html::write_html(
             &shown,
             &shown_cases,
@@ -374,32 +373,33 @@ pub fn run(opts: &RunOptions) -> Result<RunOutcome> {
                 limits: opts.config.report.clone(),
             },
             &out.join("report.html"),
-        ),
-    );
+        )
+    });
     stage(&mut summary.timings, "write web report", t);
     let mut worklist_seed = None;
     let t = Instant::now();
-    attempt(
-        "worklists.xlsx",
+    writers.attempt("worklists.xlsx", || {
         worklists::write_worklists(&shown, &ctx, &out.join("worklists.xlsx")).map(|seed| {
             worklist_seed = Some(seed);
-        }),
-    );
+        })
+    });
     stage(&mut summary.timings, "write worklists", t);
     if opts.screen {
-        attempt(
-            "hold.csv",
-            screen::write_hold(&shown, &out.join("hold.csv")).map(|_| ()),
-        );
+        writers.attempt("hold.csv", || {
+            screen::write_hold(&shown, &out.join("hold.csv")).map(|_| ())
+        });
     }
-    attempt(
-        "summary.json",
-        report::write_summary(&summary, &out.join("summary.json")),
-    );
-    attempt(
-        "run.log",
-        report::write_log(&summary, &started, &out.join("run.log")),
-    );
+    // What could not be written is said where the night is read back: summary.json,
+    // run.log and the manifest.
+    summary
+        .warnings
+        .extend(writers.failed.iter().map(|f| format!("not written: {f}")));
+    writers.attempt("summary.json", || {
+        report::write_summary(&summary, &out.join("summary.json"))
+    });
+    writers.attempt("run.log", || {
+        report::write_log(&summary, &started, &out.join("run.log"))
+    });
 
     let alert = frame_max(&findings, scoring::scored::RISK_SCORE) >= opts.config.alert.score;
     let manifest = runs::Manifest::new(
@@ -422,16 +422,6 @@ pub fn run(opts: &RunOptions) -> Result<RunOutcome> {
     if let Some(book) = ledger.as_mut() {
         book.mark_published(&run_id)?;
     }
-    if !failed.is_empty() {
-        return Err(Error::Write {
-            path: out_dir.display().to_string(),
-            message: format!(
-                "the run completed and its other reports are there, but {} could not be written: {}",
-                failed.len(),
-                failed.join("; ")
-            ),
-        });
-    }
     let incomplete = !summary.incomplete.is_empty();
     Ok(RunOutcome {
         findings,
@@ -439,7 +429,46 @@ pub fn run(opts: &RunOptions) -> Result<RunOutcome> {
         out_dir,
         alert,
         incomplete,
+        not_written: writers.failed,
     })
+}
+
+/// The report writers of one run, each attempted whatever became of the others. A
+/// writer's error, or a panic inside it (rust_xlsxwriter panicked on a full disk), is
+/// collected, and the half-written file removed: a partial workbook would be read as a
+/// whole one.
+struct Writers<'a> {
+    out: &'a std::path::Path,
+    failed: Vec<String>,
+}
+
+impl<'a> Writers<'a> {
+    fn new(out: &'a std::path::Path) -> Writers<'a> {
+        Writers {
+            out,
+            failed: Vec::new(),
+        }
+    }
+
+    fn attempt(&mut self, what: &str, write: impl FnOnce() -> Result<()>) {
+        let result =
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(write)).unwrap_or_else(|panic| {
+                let message = panic
+                    .downcast_ref::<String>()
+                    .cloned()
+                    .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
+                    .unwrap_or_else(|| "the writer stopped".into());
+                Err(Error::Write {
+                    path: self.out.join(what).display().to_string(),
+                    message,
+                })
+            });
+        if let Err(e) = result {
+            tracing::error!(output = what, "{e}");
+            let _ = std::fs::remove_file(self.out.join(what));
+            self.failed.push(format!("{what}: {e}"));
+        }
+    }
 }
 
 /// Where this run will write (its folder) and which lock guards it, decided and checked

@@ -48,11 +48,14 @@ struct InputArgs {
 }
 
 impl InputArgs {
+    /// The config, its `[limits]` put in force for every reader of this process.
     fn config(&self) -> Result<Config, Error> {
-        match &self.config {
-            Some(path) => Config::from_file(path),
-            None => Ok(Config::default()),
-        }
+        let config = match &self.config {
+            Some(path) => Config::from_file(path)?,
+            None => Config::default(),
+        };
+        fundaudit::input::limits::set(config.limits);
+        Ok(config)
     }
 }
 
@@ -116,6 +119,15 @@ fn finish(
     if !quiet {
         println!("{}", outcome.summary.render());
         println!("\n{written} {}", outcome.out_dir.display());
+    }
+    if !outcome.not_written.is_empty() {
+        eprintln!(
+            "error: the run completed and its other reports are in {}, but {} could not be written: {}",
+            outcome.out_dir.display(),
+            outcome.not_written.len(),
+            fundaudit::privacy::safe_message(&outcome.not_written.join("; "))
+        );
+        return Outcome::NotWritten;
     }
     // Incomplete inputs outrank an alert: the alert may be the broken export's.
     if outcome.incomplete {
@@ -266,6 +278,8 @@ enum Outcome {
     Alert,
     /// The inputs look incomplete.
     Incomplete,
+    /// The run was published, but some of its reports could not be written.
+    NotWritten,
 }
 
 fn main() -> ExitCode {
@@ -273,12 +287,20 @@ fn main() -> ExitCode {
         Ok(Outcome::Done) => ExitCode::SUCCESS,
         Ok(Outcome::Alert) => ExitCode::from(3),
         Ok(Outcome::Incomplete) => ExitCode::from(4),
+        Ok(Outcome::NotWritten) => ExitCode::from(2),
         Err(e) if matches!(e.downcast_ref::<Error>(), Some(Error::Busy { .. })) => {
-            eprintln!("error: {e:#}");
+            eprintln!(
+                "error: {}",
+                fundaudit::privacy::safe_message(&format!("{e:#}"))
+            );
             ExitCode::from(75)
         }
         Err(e) => {
-            eprintln!("error: {e:#}");
+            // Masked and bounded: a message may quote an input's rows.
+            eprintln!(
+                "error: {}",
+                fundaudit::privacy::safe_message(&format!("{e:#}"))
+            );
             let user_error = e
                 .downcast_ref::<Error>()
                 .is_some_and(|e| !matches!(e, Error::Polars(_)))
@@ -442,21 +464,35 @@ fn try_main() -> anyhow::Result<Outcome> {
                 }
                 other => other?,
             };
-            let by =
-                by.unwrap_or_else(|| std::env::var("USER").unwrap_or_else(|_| "unknown".into()));
+            // Who decided is part of the decision: never guessed.
+            let by = by.map(|b| b.trim().to_string()).filter(|b| !b.is_empty());
             match (finding_id, import) {
                 (_, Some(file)) => {
-                    let imported = import_dispositions(&mut book, &file, &by)?;
+                    let imported = import_dispositions(&mut book, &file, by.as_deref())?;
                     for (id, changed) in &imported.facts_changed {
                         warn_facts_changed(id, changed);
                     }
                     println!(
-                        "recorded {} disposition(s) from {}",
+                        "recorded {} disposition(s) from {}{}",
                         imported.recorded,
-                        file.display()
+                        file.display(),
+                        if imported.already > 0 {
+                            format!(
+                                " ({} already recorded, left as they were)",
+                                imported.already
+                            )
+                        } else {
+                            String::new()
+                        }
                     );
                 }
                 (Some(id), None) => {
+                    let by = by.ok_or_else(|| {
+                        Error::Argument(
+                            "--by NAME is required: who decided is recorded with the decision"
+                                .into(),
+                        )
+                    })?;
                     let raw =
                         status.ok_or_else(|| Error::Argument("--status is required".into()))?;
                     let status = parse_status(&raw).ok_or_else(|| {

@@ -235,3 +235,83 @@ fn report_html_embeds_the_top_findings_and_says_so() {
         assert_eq!(holds, &serde_json::json!(true), "{table}");
     }
 }
+
+/// Issue 34: a beneficiary named `<!--<script>` opened an HTML comment inside the page's
+/// embedded data and left only the header. The page must load whole in Chromium, the
+/// name shown as text.
+#[test]
+fn a_name_of_markup_does_not_blank_the_page() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let mut f = common::Fixture::default();
+    f.person(
+        "B1",
+        "<!--<script>",
+        &common::id_number(1960, 3, 4, 101),
+        "东村</script>&amp;",
+        "6228480000000000001",
+        "",
+    )
+    .allocation(
+        "A1",
+        "低保金",
+        "2025Q1",
+        "B1",
+        "100.00",
+        "2025-01-01",
+        "2025-01-31",
+    )
+    .payment(
+        "P1",
+        "A1",
+        "B1",
+        "<!--<script>",
+        "6228480000000000001",
+        "60.00",
+        "2025-01-10",
+    );
+    f.write(&data);
+    let out = dir.path().join("out");
+    common::fundaudit()
+        .args([
+            "run",
+            "--quiet",
+            "--no-ledger",
+            "--as-of",
+            "2025-03-31",
+            "--data",
+        ])
+        .arg(&data)
+        .arg("--out")
+        .arg(&out)
+        .assert()
+        .success();
+    let html = out.join("report.html");
+    let page = std::fs::read_to_string(&html).unwrap();
+    assert!(
+        !page.contains("<!--<script>"),
+        "the name is escaped in the page's data"
+    );
+    assert!(page.contains("\\u003c!--\\u003cscript\\u003e"));
+    let Some(bin) = chromium() else {
+        assert!(
+            std::env::var_os("FUNDAUDIT_REQUIRE_BROWSER").is_none(),
+            "chromium is required but not installed"
+        );
+        eprintln!("SKIPPED: chromium not installed; the page's text was checked");
+        return;
+    };
+    // The page as Chromium renders it: the tables are built from the embedded data,
+    // the name among their cells as text.
+    let output = headless(&bin, &dir.path().join("profile"))
+        .arg("--dump-dom")
+        .arg(format!("file://{}", html.display()))
+        .output()
+        .unwrap();
+    let dom = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        dom.contains("&lt;!--&lt;script&gt;（B1）"),
+        "the findings table shows the name as text:\n{dom}"
+    );
+    assert!(dom.matches("<tr").count() >= 3, "{dom}");
+}

@@ -315,7 +315,7 @@ fn a_review_made_on_an_old_report_is_recorded_against_what_the_officer_saw() {
     )
     .unwrap();
     let out = fundaudit()
-        .args(["review", "--import"])
+        .args(["review", "--by", "王五", "--import"])
         .arg(&sheet)
         .arg("--ledger")
         .arg(&db)
@@ -565,4 +565,169 @@ fn cases_keep_their_ids_come_back_changed_and_take_one_decision() {
         .arg(&db)
         .assert()
         .code(2);
+}
+
+/// A nightly run into `reports`, its exit code and stderr.
+fn night(data: &Path, reports: &Path) -> (i32, String) {
+    let out = fundaudit()
+        .args(["run", "--quiet", "--as-of", "2025-03-01", "--data"])
+        .arg(data)
+        .arg("--reports")
+        .arg(reports)
+        .timeout(Duration::from_secs(120))
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stderr).to_string(),
+    )
+}
+
+/// Issue 34: a decision inserted into the ledger by hand removed a finding from every
+/// report; a made-up status counted as reviewed. Decisions are chained by hash: a row
+/// that does not follow is a data-integrity warning (exit 4) and is not applied.
+#[test]
+fn a_decision_inserted_by_hand_breaks_the_chain_and_is_not_applied() {
+    for (status, by) in [("dismissed", "某人"), ("whatever", "某人")] {
+        let dir = tempfile::tempdir().unwrap();
+        let (data, reports) = (dir.path().join("data"), dir.path().join("reports"));
+        let db = reports.join("ledger.sqlite");
+        fixture().write(&data);
+        run_night(&data, &reports, "2025-03-01");
+        let first = read_csv(&reports.join("latest/findings.csv"));
+        let target = first[0]["finding_id"].clone();
+        // An honest decision on the other finding, through fundaudit.
+        review(&db, &first[1]["finding_id"], "investigating");
+        let conn = Connection::open(&db).unwrap();
+        conn.execute(
+            "INSERT INTO dispositions (finding_id, status, note, by, at, fingerprint) VALUES (?1, ?2, '', ?3, '2025-03-02', '')",
+            rusqlite::params![target, status, by],
+        )
+        .unwrap();
+        drop(conn);
+        let (code, _) = night(&data, &reports);
+        assert_eq!(
+            code, 4,
+            "a broken chain makes the night not clean ({status})"
+        );
+        let again = read_csv(&reports.join("latest/findings.csv"));
+        assert!(
+            again.iter().any(|f| f["finding_id"] == target),
+            "the hand-made {status} hid the finding"
+        );
+        let summary = std::fs::read_to_string(reports.join("latest/summary.json")).unwrap();
+        assert!(summary.contains("data integrity"), "{summary}");
+        // Deleting a decision is refused by the ledger itself.
+        let conn = Connection::open(&db).unwrap();
+        assert!(conn.execute("DELETE FROM dispositions", []).is_err());
+    }
+}
+
+#[test]
+fn a_review_says_who_decided_and_an_import_is_all_or_nothing_and_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let (data, reports) = (dir.path().join("data"), dir.path().join("reports"));
+    let db = reports.join("ledger.sqlite");
+    fixture().write(&data);
+    run_night(&data, &reports, "2025-03-01");
+    let ids: Vec<String> = read_csv(&reports.join("latest/findings.csv"))
+        .iter()
+        .map(|f| f["finding_id"].clone())
+        .collect();
+    // Without --by: refused, nothing recorded.
+    fundaudit()
+        .args(["review", &ids[0], "--status", "dismissed", "--ledger"])
+        .arg(&db)
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("--by"));
+    assert!(table(&db, "SELECT id FROM dispositions").is_empty());
+
+    // A bad second row: the first is not recorded either.
+    let sheet = dir.path().join("核查结果.csv");
+    std::fs::write(
+        &sheet,
+        format!(
+            "线索编号,处置,核查人\n{},属实,赵六\n{},随便,赵六\n",
+            ids[0], ids[1]
+        ),
+    )
+    .unwrap();
+    let import = || {
+        let mut cmd = fundaudit();
+        cmd.args(["review", "--import"])
+            .arg(&sheet)
+            .arg("--ledger")
+            .arg(&db);
+        cmd
+    };
+    import()
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("row 3"));
+    assert!(table(&db, "SELECT id FROM dispositions").is_empty());
+
+    // A row without 核查人 and no --by: refused; the corrected file imports once.
+    std::fs::write(
+        &sheet,
+        format!(
+            "线索编号,处置,核查人\n{},属实,赵六\n{},不属实,\n",
+            ids[0], ids[1]
+        ),
+    )
+    .unwrap();
+    import()
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("核查人"));
+    assert!(table(&db, "SELECT id FROM dispositions").is_empty());
+    import().arg("--by").arg("钱七").assert().success();
+    assert_eq!(table(&db, "SELECT id FROM dispositions").len(), 2);
+    import()
+        .arg("--by")
+        .arg("钱七")
+        .assert()
+        .success()
+        .stdout(predicates::str::contains("2 already recorded"));
+    assert_eq!(table(&db, "SELECT id FROM dispositions").len(), 2);
+    assert_eq!(
+        table(&db, "SELECT by FROM dispositions ORDER BY id"),
+        [["Text(\"赵六\")"], ["Text(\"钱七\")"]]
+    );
+}
+
+/// A reader holding the ledger open (a spreadsheet's link, `sqlite3`) made the night's
+/// run exit 2 with "database is locked". With write-ahead logging it never blocks.
+#[test]
+fn a_reader_never_blocks_the_night_and_a_damaged_ledger_says_what_to_do() {
+    let dir = tempfile::tempdir().unwrap();
+    let (data, reports) = (dir.path().join("data"), dir.path().join("reports"));
+    let db = reports.join("ledger.sqlite");
+    fixture().write(&data);
+    run_night(&data, &reports, "2025-03-01");
+    let reader = Connection::open(&db).unwrap();
+    reader.execute_batch("BEGIN").unwrap();
+    let n: i64 = reader
+        .query_row("SELECT count(*) FROM findings", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(n, 2);
+    let (code, stderr) = night(&data, &reports);
+    assert!(matches!(code, 0 | 3), "exit {code}: {stderr}");
+    reader.execute_batch("COMMIT").unwrap();
+    drop(reader);
+
+    // A damaged ledger: the message names the next step.
+    let _ = std::fs::remove_file(reports.join("ledger.sqlite-wal"));
+    let _ = std::fs::remove_file(reports.join("ledger.sqlite-shm"));
+    let mut bytes = std::fs::read(&db).unwrap();
+    for b in bytes.iter_mut().skip(100).take(4000) {
+        *b = 0xAB;
+    }
+    std::fs::write(&db, bytes).unwrap();
+    let (code, stderr) = night(&data, &reports);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(
+        stderr.contains("--no-ledger") && stderr.contains("backup"),
+        "{stderr}"
+    );
 }

@@ -353,3 +353,142 @@ fn two_reports_folders_sharing_a_ledger_take_turns() {
     assert!(child.wait().unwrap().success());
     assert!(dir.path().join("reportsB/latest/manifest.json").exists());
 }
+
+/// Issue 34: a link planted where a run keeps its hidden work folder made the run write
+/// itself into the link's target (overwriting a file there) and publish it as a run.
+#[cfg(unix)]
+#[test]
+fn a_planted_link_or_a_stray_work_folder_is_refused_and_nothing_is_written_through_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = data(dir.path());
+    let victim = dir.path().join("victim");
+    std::fs::create_dir(&victim).unwrap();
+    std::fs::write(victim.join("findings.csv"), "precious").unwrap();
+    let reports = dir.path().join("R");
+    let run = |extra: &[&str]| {
+        fundaudit()
+            .args([
+                "run",
+                "--quiet",
+                "--no-ledger",
+                "--as-of",
+                "2025-03-01",
+                "--data",
+            ])
+            .arg(&data)
+            .args(extra)
+            .assert()
+    };
+    let r = reports.to_str().unwrap();
+    run(&["--reports", r]);
+    assert!(reports.join("2025-03-01-1/findings.csv").exists());
+    std::os::unix::fs::symlink(&victim, reports.join(".2025-03-01-2.partial")).unwrap();
+    let before = snapshot(&victim);
+    let assert = run(&["--reports", r]).code(2);
+    let stderr = String::from_utf8_lossy(&assert.get_output().stderr).to_string();
+    assert!(stderr.contains("is a link"), "{stderr}");
+    assert_eq!(snapshot(&victim), before, "the link's target is untouched");
+    assert!(!reports.join("2025-03-01-2").exists());
+    assert_eq!(
+        std::fs::read_link(reports.join("latest")).unwrap(),
+        PathBuf::from("2025-03-01-1")
+    );
+
+    // The same through --out's work folder.
+    let out = dir.path().join("out");
+    std::os::unix::fs::symlink(&victim, dir.path().join(".out.partial")).unwrap();
+    run(&["--out", out.to_str().unwrap()]).code(2);
+    assert_eq!(snapshot(&victim), before);
+    assert!(!out.exists());
+
+    // A stray work folder holding a file no run writes is neither reused nor published.
+    let other = dir.path().join("other");
+    let stray = dir.path().join(".other.partial");
+    std::fs::create_dir(&stray).unwrap();
+    std::fs::write(stray.join("planted.html"), "<script>").unwrap();
+    let assert = run(&["--out", other.to_str().unwrap()]).code(2);
+    let stderr = String::from_utf8_lossy(&assert.get_output().stderr).to_string();
+    assert!(stderr.contains("planted.html"), "{stderr}");
+    assert!(!other.exists());
+    assert!(stray.join("planted.html").exists());
+}
+
+/// A small tmpfs, unmounted when dropped.
+struct Tmpfs(PathBuf);
+
+impl Tmpfs {
+    fn mount(at: &Path, bytes: u64) -> Option<Tmpfs> {
+        std::fs::create_dir_all(at).unwrap();
+        let ok = std::process::Command::new("mount")
+            .args(["-t", "tmpfs", "-o"])
+            .arg(format!("size={bytes}"))
+            .arg("tmpfs")
+            .arg(at)
+            .stderr(std::process::Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success());
+        ok.then(|| Tmpfs(at.to_path_buf()))
+    }
+}
+
+impl Drop for Tmpfs {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("umount").arg(&self.0).status();
+    }
+}
+
+/// Issue 34: a full disk panicked inside the workbook writer (exit 101, a backtrace,
+/// nothing published). The run publishes what it could, says what it could not write in
+/// its summary and log, and exits 2 naming it.
+#[test]
+fn a_full_disk_costs_only_the_reports_that_did_not_fit() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("sample_data");
+    let run = |out: &Path| {
+        fundaudit()
+            .args([
+                "run",
+                "--quiet",
+                "--no-ledger",
+                "--as-of",
+                "2025-12-31",
+                "--data",
+            ])
+            .arg(&data)
+            .arg("--out")
+            .arg(out)
+            .assert()
+    };
+    let roomy = dir.path().join("roomy");
+    run(&roomy);
+    let size = |f: &str| std::fs::metadata(roomy.join(f)).unwrap().len();
+    // Room for the CSV and JSON files and the small ones after, not for the workbooks.
+    let room = ["findings.csv", "findings.json", "cases.csv", "rejects.csv"]
+        .iter()
+        .map(|f| size(f))
+        .sum::<u64>()
+        + 96 * 1024;
+    let Some(disk) = Tmpfs::mount(&dir.path().join("small"), room) else {
+        eprintln!("SKIPPED: cannot mount a tmpfs here (not root?)");
+        return;
+    };
+    let out = disk.0.join("out");
+    let assert = run(&out).code(2);
+    let stderr = String::from_utf8_lossy(&assert.get_output().stderr).to_string();
+    assert!(stderr.contains("could not be written"), "{stderr}");
+    assert!(stderr.contains("findings.xlsx"), "{stderr}");
+    // Published, with what fitted, and nothing half-written.
+    assert!(out.join("manifest.json").exists(), "{stderr}");
+    assert!(out.join("findings.csv").exists());
+    assert_eq!(
+        std::fs::read(out.join("findings.csv")).unwrap(),
+        std::fs::read(roomy.join("findings.csv")).unwrap()
+    );
+    assert!(
+        !out.join("findings.xlsx").exists(),
+        "a partial workbook was left"
+    );
+    let summary = std::fs::read_to_string(out.join("summary.json")).unwrap();
+    assert!(summary.contains("not written: findings.xlsx"), "{summary}");
+    drop(disk);
+}

@@ -177,7 +177,7 @@ fn worklists_for_the_visits() {
     wb.save(&filled).unwrap();
     let ledger = out.with_file_name("out.ledger.sqlite");
     let stdout = common::fundaudit()
-        .args(["review", "--import"])
+        .args(["review", "--by", "王五", "--import"])
         .arg(&filled)
         .arg("--ledger")
         .arg(&ledger)

@@ -316,6 +316,30 @@ pub fn dedup_registry(reg: &PackedRegistry, config: &Config) -> Dedup {
     Dedup::from_matches(reg, config, counts, matches, stats, warnings)
 }
 
+/// A registry registers a person twice a few times in a hundred; when far more of its
+/// records merge, the identity weights are wrong (or the registry is one person's many
+/// rows), and the duplicate findings built on them are not to be trusted as they stand.
+fn implausible_merge_rate(records: usize, cluster: &[usize], roots: &[usize]) -> Option<String> {
+    const MIN_RECORDS: usize = 200;
+    const MAX_SHARE: f64 = 0.10;
+    if records < MIN_RECORDS || roots.is_empty() {
+        return None;
+    }
+    let merged = cluster
+        .iter()
+        .filter(|root| roots.binary_search(root).is_ok())
+        .count();
+    let share = merged as f64 / records as f64;
+    (share > MAX_SHARE).then(|| {
+        format!(
+            "identity: {merged} of {records} registry records ({:.0}%) were merged with another \
+             record, far above the few percent a registry registers twice; check the \
+             [identity] weights (match_score, cluster_min_score) before acting on duplicate findings",
+            share * 100.0
+        )
+    })
+}
+
 impl Dedup {
     /// The persons of a registry from its matched pairs, wherever they were found (here,
     /// or on a cluster: [`Dedup::of_pairs`]); `stats` says how they were found, and the
@@ -343,6 +367,9 @@ impl Dedup {
         let mut roots: Vec<usize> = pairs.iter().map(|p| cluster[p.a]).collect();
         roots.sort_unstable();
         roots.dedup();
+        if let Some(w) = implausible_merge_rate(reg.len(), &cluster, &roots) {
+            warnings.push(w);
+        }
         stats.records = reg.len();
         stats.matched_pairs = pairs.len();
         stats.refused_links = refused.len();
@@ -485,6 +512,28 @@ fn cluster_pairs(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_merge_rate_far_above_a_registrys_is_warned_of() {
+        // 300 records; pairs (0,1), (2,3) … merged up to `pairs` of them.
+        let clusters = |pairs: usize| -> (Vec<usize>, Vec<usize>) {
+            let cluster: Vec<usize> = (0..300)
+                .map(|i| if i < 2 * pairs { i & !1 } else { i })
+                .collect();
+            let roots: Vec<usize> = (0..pairs).map(|p| 2 * p).collect();
+            (cluster, roots)
+        };
+        let (c, r) = clusters(3);
+        assert_eq!(implausible_merge_rate(300, &c, &r), None);
+        let (c, r) = clusters(60);
+        let w = implausible_merge_rate(300, &c, &r).unwrap();
+        assert!(w.contains("120 of 300") && w.contains("40%"), "{w}");
+        assert_eq!(
+            implausible_merge_rate(150, &c[..150], &r),
+            None,
+            "small registries: no rate"
+        );
+    }
     use crate::identity::model::{compare, score};
     use crate::identity::{idcard, NormName};
     use chrono::NaiveDate;

@@ -150,6 +150,11 @@ fn normalize_tokens(raw: &str) -> (Vec<char>, Vec<usize>) {
     let mut chars = Vec::with_capacity(lowered.len());
     let mut ends = Vec::new();
     for c in lowered.nfkd() {
+        // Invisible format characters (a zero-width joiner inside 王刚) are not part of
+        // the name: dropped, not read as a separator.
+        if crate::text::is_invisible(c) {
+            continue;
+        }
         if is_separator(c) {
             if chars.len() > ends.last().copied().unwrap_or(0) {
                 ends.push(chars.len());

@@ -173,6 +173,7 @@ impl Chunks<'_> {
                 total.rows_read += c.rows_read;
                 total.rows_used += c.rows_used;
                 total.rows_rejected += c.rows_rejected;
+                total.invisible_cells += c.invisible_cells;
                 total.skipped.extend(c.skipped.iter().cloned());
                 total.warnings.extend(c.warnings.iter().cloned());
             }

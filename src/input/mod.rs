@@ -9,6 +9,7 @@
 pub mod bank;
 pub mod chunks;
 pub mod headers;
+pub mod limits;
 pub mod read;
 pub mod shape;
 pub mod sources;
@@ -97,6 +98,9 @@ pub struct FileCount {
     pub from_title: Vec<(String, String)>,
     /// Problems with the file as a whole, e.g. a 合计 that does not add up.
     pub warnings: Vec<String>,
+    /// Cells that held invisible format characters (removed as read: see [`crate::text`]).
+    #[serde(default)]
+    pub invisible_cells: usize,
     /// The fields the file carries (its own columns, or filled from its title).
     pub fields: Vec<String>,
     /// The workbook sheet, when the file's sheets were read one by one.

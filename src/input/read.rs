@@ -80,6 +80,12 @@ pub fn decode(bytes: Vec<u8>) -> (Vec<u8>, &'static str) {
             return (text.into_owned().into_bytes(), name);
         }
     }
+    // UTF-16 without a BOM (some exports write it) is valid UTF-8 byte for byte when its
+    // text is ASCII: told apart by its NUL bytes, all on one side of each pair.
+    if let Some((encoding, name)) = utf16_without_bom(&bytes[..bytes.len().min(64 * 1024)]) {
+        let (text, _) = encoding.decode_without_bom_handling(&bytes);
+        return (text.into_owned().into_bytes(), name);
+    }
     if std::str::from_utf8(&bytes).is_ok() {
         return (bytes, "UTF-8");
     }
@@ -96,8 +102,59 @@ pub fn decode(bytes: Vec<u8>) -> (Vec<u8>, &'static str) {
             DAMAGED_UTF8,
         );
     }
-    let (text, _) = encoding_rs::GB18030.decode_without_bom_handling(&bytes);
-    (text.into_owned().into_bytes(), "GB18030")
+    gb18030_lines(&bytes)
+}
+
+/// A GB18030 file, line by line: a line that is valid UTF-8 holding non-ASCII text was
+/// pasted in from a UTF-8 file (read as GB18030 it becomes 鏉庣幉 for 李玲, a false
+/// payee mismatch) and is read as UTF-8; the file's format says how many such lines
+/// there were. A genuine GB18030 line of Chinese text is almost never valid UTF-8. Bytes
+/// neither encoding can read become U+FFFD, and the loader rejects their rows.
+fn gb18030_lines(bytes: &[u8]) -> (Vec<u8>, &'static str) {
+    let mut text = Vec::with_capacity(bytes.len() * 3 / 2);
+    let mut utf8_lines = 0usize;
+    for line in bytes.split_inclusive(|&b| b == b'\n') {
+        if !line.is_ascii() && std::str::from_utf8(line).is_ok() {
+            utf8_lines += 1;
+            text.extend_from_slice(line);
+        } else {
+            let (decoded, _) = encoding_rs::GB18030.decode_without_bom_handling(line);
+            text.extend_from_slice(decoded.as_bytes());
+        }
+    }
+    (
+        text,
+        if utf8_lines > 0 {
+            MIXED_GB18030
+        } else {
+            "GB18030"
+        },
+    )
+}
+
+/// The encoding name of a GB18030 file with lines in UTF-8 (see [`gb18030_lines`]).
+pub const MIXED_GB18030: &str = "GB18030 with lines in UTF-8";
+
+/// UTF-16 without a byte-order mark: in a sample of even length, NUL bytes on one side of
+/// the byte pairs (ASCII text and digits have a zero high byte) and none on the other.
+fn utf16_without_bom(sample: &[u8]) -> Option<(&'static encoding_rs::Encoding, &'static str)> {
+    let pairs = sample.len() / 2;
+    if pairs < 4 {
+        return None;
+    }
+    let (mut even, mut odd) = (0usize, 0usize);
+    for pair in sample.chunks_exact(2) {
+        even += usize::from(pair[0] == 0);
+        odd += usize::from(pair[1] == 0);
+    }
+    // A few characters have a zero low byte too (U+4E00 一 is 00 4E in UTF-16LE).
+    if odd * 4 >= pairs && even * 10 <= odd {
+        Some((encoding_rs::UTF_16LE, "UTF-16LE without BOM"))
+    } else if even * 4 >= pairs && odd * 10 <= even {
+        Some((encoding_rs::UTF_16BE, "UTF-16BE without BOM"))
+    } else {
+        None
+    }
 }
 
 /// The encoding name of a UTF-8 file with damaged bytes (see [`decode`]).
@@ -190,13 +247,16 @@ fn read_delimited(path: &Path) -> Result<RawTable> {
     // with quotes is split into records here first: a stray quote (a name like `"张伟` in
     // a bank export) would otherwise swallow the rest of the file into one field, and
     // Polars would not even call it an error.
+    refuse_binary(path)?;
     let bytes = std::fs::read(path).map_err(|e| unreadable(path, e))?;
     let head = &bytes[..bytes.len().min(64 * 1024)];
     let plain_utf8 = !head.starts_with(b"\xFF\xFE")
         && !head.starts_with(b"\xFE\xFF")
+        && utf16_without_bom(head).is_none()
         && std::str::from_utf8(&bytes).is_ok();
     if plain_utf8 && !bytes.contains(&b'"') {
         let (separator, encoding) = sniff_plain(head);
+        check_header_width(path, head, separator)?;
         let fast = text_options(separator)
             .try_into_reader_with_file_path(Some(path.to_path_buf()))
             .and_then(|r| r.finish());
@@ -211,6 +271,7 @@ fn read_delimited(path: &Path) -> Result<RawTable> {
     }
     let (text, encoding) = decode(bytes);
     let separator = sniff_delimiter(&text);
+    check_header_width(path, &text, separator)?;
     let format = format!("text, {encoding}, {}", delimiter_name(separator));
     // Without quotes or damaged bytes the decoded text needs no record scan, unless
     // Polars finds a ragged row.
@@ -232,6 +293,38 @@ fn read_delimited(path: &Path) -> Result<RawTable> {
         rejects,
         format,
     })
+}
+
+/// Refuses a file whose first 64 KiB hold NUL bytes and are not UTF-16: binary data (a
+/// sparse or damaged file, an archive renamed .csv), which would otherwise be read whole
+/// and echoed back in the error.
+fn refuse_binary(path: &Path) -> Result<()> {
+    use std::io::Read;
+    let mut head = Vec::with_capacity(64 * 1024);
+    std::fs::File::open(path)
+        .map_err(|e| unreadable(path, e))?
+        .take(64 * 1024)
+        .read_to_end(&mut head)
+        .map_err(|e| unreadable(path, e))?;
+    let utf16 = head.starts_with(b"\xFF\xFE")
+        || head.starts_with(b"\xFE\xFF")
+        || utf16_without_bom(&head).is_some();
+    if !utf16 && head.contains(&0) {
+        return Err(unreadable(
+            path,
+            "it holds NUL bytes: binary data, not a text table (a damaged copy, or another \
+             kind of file named .csv); export the ledger again",
+        ));
+    }
+    Ok(())
+}
+
+/// Refuses a first line of more fields than `[limits] max_columns` before a parser sizes
+/// a frame by it (quotes ignored: an upper bound).
+fn check_header_width(path: &Path, text: &[u8], separator: u8) -> Result<()> {
+    let first = text.split(|&b| b == b'\n').next().unwrap_or(&[]);
+    let fields = 1 + first.iter().filter(|&&b| b == separator).count();
+    super::limits::check_columns(path, fields, 1)
 }
 
 /// How many lines a quoted field may span before its opening quote is taken for a stray
@@ -418,27 +511,13 @@ fn cell_text(cell: &Data) -> Option<String> {
 /// Every row of a workbook sheet as text cells, blank rows included, each with its Excel
 /// row number; and the sheet's name.
 pub fn read_workbook_grid(path: &Path, sheet: Option<&str>) -> Result<(Grid, String)> {
+    check_zip_parts(path)?;
+    let ext = extension(path);
+    if ext == "xlsx" || ext == "xlsm" {
+        return read_xlsx_grid(path, sheet);
+    }
     let mut book = open_workbook_auto(path).map_err(|e| unreadable(path, e))?;
-    let names = book.sheet_names();
-    let name = match sheet {
-        Some(s) => names
-            .iter()
-            .find(|n| n.as_str() == s)
-            .cloned()
-            .ok_or_else(|| {
-                unreadable(
-                    path,
-                    format!(
-                        "sheet `{s}` not found; sheets in the workbook: {}",
-                        names.join(", ")
-                    ),
-                )
-            })?,
-        None => names
-            .first()
-            .cloned()
-            .ok_or_else(|| unreadable(path, "the workbook has no sheets"))?,
-    };
+    let name = pick_sheet(path, &book.sheet_names(), sheet)?;
     let range = book
         .worksheet_range(&name)
         .map_err(|e| unreadable(path, e))?;
@@ -451,11 +530,151 @@ pub fn read_workbook_grid(path: &Path, sheet: Option<&str>) -> Result<(Grid, Str
     Ok((grid, name))
 }
 
+/// The sheet to read: the one named, else the first.
+fn pick_sheet(path: &Path, names: &[String], sheet: Option<&str>) -> Result<String> {
+    match sheet {
+        Some(s) => names
+            .iter()
+            .find(|n| n.as_str() == s)
+            .cloned()
+            .ok_or_else(|| {
+                unreadable(
+                    path,
+                    format!(
+                        "sheet `{s}` not found; sheets in the workbook: {}",
+                        names.join(", ")
+                    ),
+                )
+            }),
+        None => names
+            .first()
+            .cloned()
+            .ok_or_else(|| unreadable(path, "the workbook has no sheets")),
+    }
+}
+
+/// An .xlsx sheet as a grid, read as a stream of its cells. calamine's own range is dense
+/// from the first used cell to the last: one cell at XFD1048576 asks for 17 billion cells
+/// (512 GiB). Here the cells are kept sparse, and a sheet wider than `[limits]
+/// max_columns` or larger than `max_sheet_cells` is refused before anything is sized by
+/// it. The grid is what the range gave: rows from the first used one, cells from the
+/// first used column, each with its Excel row number; rows end at their last cell.
+fn read_xlsx_grid(path: &Path, sheet: Option<&str>) -> Result<(Grid, String)> {
+    let limits = super::limits::current();
+    let mut book: calamine::Xlsx<_> =
+        calamine::open_workbook(path).map_err(|e| unreadable(path, e))?;
+    let name = pick_sheet(path, &book.sheet_names(), sheet)?;
+    let mut reader = book
+        .worksheet_cells_reader(&name)
+        .map_err(|e| unreadable(path, e))?;
+    let mut cells: Vec<(u32, u32, String)> = Vec::new();
+    let (mut top, mut left, mut bottom, mut right) = (u32::MAX, u32::MAX, 0u32, 0u32);
+    while let Some(cell) = reader.next_cell().map_err(|e| unreadable(path, e))? {
+        let Some(text) = cell_text(&Data::from(cell.get_value().clone())) else {
+            continue;
+        };
+        let (r, c) = cell.get_position();
+        (top, left) = (top.min(r), left.min(c));
+        (bottom, right) = (bottom.max(r), right.max(c));
+        let width = (right - left) as usize + 1;
+        if width > limits.max_columns {
+            return Err(super::limits::too_large(
+                path,
+                format!(
+                    "sheet `{name}` spans {width} columns (a cell at row {}, column {}), more \
+                     than the {} a ledger may have",
+                    r + 1,
+                    c + 1,
+                    limits.max_columns
+                ),
+                "max_columns",
+            ));
+        }
+        let area = (u64::from(bottom - top) + 1) * width as u64;
+        if area > limits.max_sheet_cells {
+            return Err(super::limits::too_large(
+                path,
+                format!(
+                    "sheet `{name}` spans {area} cells (to row {}), more than {}",
+                    bottom + 1,
+                    limits.max_sheet_cells
+                ),
+                "max_sheet_cells",
+            ));
+        }
+        cells.push((r, c, text));
+    }
+    drop(reader);
+    let mut grid = Grid::default();
+    if cells.is_empty() {
+        return Ok((grid, name));
+    }
+    let height = (bottom - top) as usize + 1;
+    grid.rows = vec![Vec::new(); height];
+    grid.lines = (0..height).map(|i| top as usize + i + 1).collect();
+    for (r, c, text) in cells {
+        let row = &mut grid.rows[(r - top) as usize];
+        let at = (c - left) as usize;
+        if row.len() <= at {
+            row.resize(at + 1, None);
+        }
+        row[at] = Some(text);
+    }
+    Ok((grid, name))
+}
+
+/// Refuses a zipped workbook (.xlsx, .xlsm, .ods) one of whose parts unpacks past
+/// `[limits] max_unzipped_mb`, or (past 16 MB) to more than `max_zip_ratio` times its
+/// packed size: a zip bomb, checked on the archive's directory before anything unpacks.
+fn check_zip_parts(path: &Path) -> Result<()> {
+    if !matches!(extension(path).as_str(), "xlsx" | "xlsm" | "ods") {
+        return Ok(());
+    }
+    let limits = super::limits::current();
+    let file = std::fs::File::open(path).map_err(|e| unreadable(path, e))?;
+    let mut zip = ::zip::ZipArchive::new(std::io::BufReader::new(file)).map_err(|e| {
+        unreadable(
+            path,
+            format!(
+                "{e}: the file is damaged or was not written to the end; export it again \
+                 (or open it in Excel or WPS and save it again)"
+            ),
+        )
+    })?;
+    const MB: u64 = 1 << 20;
+    for i in 0..zip.len() {
+        let part = zip.by_index_raw(i).map_err(|e| unreadable(path, e))?;
+        let (size, packed) = (part.size(), part.compressed_size().max(1));
+        let name = part.name().map(|n| n.to_string()).unwrap_or_default();
+        if size > limits.max_unzipped_mb * MB {
+            return Err(super::limits::too_large(
+                path,
+                format!("its part `{name}` unpacks to {} MB", size / MB),
+                "max_unzipped_mb",
+            ));
+        }
+        if size > 16 * MB && size / packed > limits.max_zip_ratio {
+            return Err(super::limits::too_large(
+                path,
+                format!(
+                    "its part `{name}` unpacks to {} MB from {} KB, {} times its packed size",
+                    size / MB,
+                    packed / 1024,
+                    size / packed
+                ),
+                "max_zip_ratio",
+            ));
+        }
+    }
+    Ok(())
+}
+
 /// The first `rows` rows of a workbook's first sheet. An .xlsx is read as a stream and
 /// left as soon as they are in (finding the header of a 50,000-row bank workbook must not
 /// parse it whole); other workbooks are read whole and cut.
 pub fn head_workbook_grid(path: &Path, rows: usize) -> Result<Grid> {
     let ext = extension(path);
+    check_zip_parts(path)?;
     if ext == "xlsx" || ext == "xlsm" {
         let mut book: calamine::Xlsx<_> =
             calamine::open_workbook(path).map_err(|e| unreadable(path, e))?;
@@ -477,6 +696,7 @@ pub fn head_workbook_grid(path: &Path, rows: usize) -> Result<Grid> {
             if r >= rows {
                 break;
             }
+            super::limits::check_columns(path, c + 1, r + 1)?;
             let row = &mut grid.rows[r];
             if row.len() <= c {
                 row.resize(c + 1, None);
@@ -493,6 +713,7 @@ pub fn head_workbook_grid(path: &Path, rows: usize) -> Result<Grid> {
 
 /// The names of a workbook's sheets.
 pub fn sheet_names(path: &Path) -> Result<Vec<String>> {
+    check_zip_parts(path)?;
     Ok(open_workbook_auto(path)
         .map_err(|e| unreadable(path, e))?
         .sheet_names())
@@ -560,7 +781,7 @@ pub fn read_delimited_grid(path: &Path) -> Result<(Grid, String)> {
     let (text, encoding) = decode(bytes);
     let separator = sniff_delimiter(&text);
     Ok((
-        split_grid(&text, separator),
+        split_grid(&text, separator, path)?,
         format!("text, {encoding}, {}", delimiter_name(separator)),
     ))
 }
@@ -577,7 +798,7 @@ pub fn head_delimited_grid(path: &Path, limit: usize) -> Result<Grid> {
         .map_err(|e| unreadable(path, e))?;
     let cut = bytes.len() == limit;
     let (text, _) = decode(bytes);
-    let mut grid = split_grid(&text, sniff_delimiter(&text));
+    let mut grid = split_grid(&text, sniff_delimiter(&text), path)?;
     if cut && grid.rows.len() > 1 {
         grid.rows.pop();
         grid.lines.pop();
@@ -587,7 +808,8 @@ pub fn head_delimited_grid(path: &Path, limit: usize) -> Result<Grid> {
 
 /// Splits decoded text into records of cells: quotes respected (a doubled quote is one
 /// quote), blank cells None, each record with the line it starts on.
-fn split_grid(text: &[u8], separator: u8) -> Grid {
+fn split_grid(text: &[u8], separator: u8, path: &Path) -> Result<Grid> {
+    let max_columns = super::limits::current().max_columns;
     let mut grid = Grid::default();
     let (mut field, mut record) = (Vec::new(), Vec::new());
     let (mut in_quotes, mut line, mut start_line) = (false, 1usize, 1usize);
@@ -617,6 +839,9 @@ fn split_grid(text: &[u8], separator: u8) -> Grid {
             in_quotes = true;
         } else if b == separator {
             finish_field(&mut field, &mut record);
+            if record.len() >= max_columns {
+                super::limits::check_columns(path, record.len() + 1, start_line)?;
+            }
         } else if b == b'\n' {
             finish_field(&mut field, &mut record);
             grid.rows.push(std::mem::take(&mut record));
@@ -633,7 +858,7 @@ fn split_grid(text: &[u8], separator: u8) -> Grid {
         grid.rows.push(record);
         grid.lines.push(start_line);
     }
-    grid
+    Ok(grid)
 }
 
 fn read_parquet(path: &Path) -> Result<RawTable> {

@@ -337,7 +337,11 @@ pub fn first_rows(grid: &Grid, n: usize) -> String {
         .take(n)
         .map(|(row, line)| {
             let cells: Vec<&str> = row.iter().map(|c| c.as_deref().unwrap_or("")).collect();
-            format!("  row {line}: {}", cells.join(" | "))
+            // Enough of a row to recognise it, never a whole hostile line.
+            let text = cells.join(" | ");
+            let cut: String = text.chars().take(160).collect();
+            let more = if cut.len() < text.len() { " …" } else { "" };
+            format!("  row {line}: {cut}{more}")
         })
         .collect::<Vec<_>>()
         .join("\n")

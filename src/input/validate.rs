@@ -88,34 +88,62 @@ pub(super) fn validate_rows(
 
     // Trim text and turn blank cells into nulls before any check. Most columns of a clean
     // export need neither, and rewriting a million strings costs more than looking at
-    // them, so only the columns that need it are rewritten.
-    let needs_trim = |c: &polars::prelude::Column| -> bool {
-        c.str().is_ok_and(|ca| {
-            ca.iter().flatten().any(|v| {
-                v.is_empty()
-                    || v.starts_with(char::is_whitespace)
-                    || v.ends_with(char::is_whitespace)
-            })
-        })
+    // them, so only the columns that need it are rewritten. Format characters (zero-width
+    // joiners, bidi overrides: see [`crate::text`]) are removed in the same pass, before
+    // identity or evidence sees them, and counted.
+    let needs_trim = |v: &str| {
+        v.is_empty() || v.starts_with(char::is_whitespace) || v.ends_with(char::is_whitespace)
     };
-    let trims: Vec<Expr> = raw
-        .columns()
-        .iter()
-        .filter(|c| needs_trim(c))
-        .map(|c| {
+    let mut invisible_cells = 0usize;
+    let mut trims: Vec<Expr> = Vec::new();
+    let mut stripped: Vec<Column> = Vec::new();
+    // Cells holding U+FFFD, the mark of bytes their file's encoding could not read (a
+    // file mixing encodings, a damaged copy): their rows are rejected, never used with a
+    // garbled name in them.
+    let mut undecodable: Vec<(usize, String, String)> = Vec::new();
+    for c in raw.columns() {
+        let Ok(ca) = c.str() else { continue };
+        let used = present.iter().any(|p| p.name == c.name().as_str());
+        let mut invisible = 0;
+        for (row, v) in ca.iter().enumerate() {
+            let Some(v) = v.filter(|v| !v.is_ascii()) else {
+                continue;
+            };
+            invisible += usize::from(crate::text::has_invisible(v));
+            if used && v.contains('\u{FFFD}') {
+                undecodable.push((row, c.name().to_string(), v.to_string()));
+            }
+        }
+        if invisible > 0 {
+            invisible_cells += invisible;
+            let clean: StringChunked = ca
+                .iter()
+                .map(|v| {
+                    v.map(crate::text::strip_invisible)
+                        .map(|v| v.trim().to_string())
+                        .filter(|v| !v.is_empty())
+                })
+                .collect();
+            stripped.push(clean.with_name(c.name().clone()).into_column());
+        } else if ca.iter().flatten().any(needs_trim) {
             let n = c.name().as_str();
             let trimmed = col(n).str().strip_chars(lit(NULL));
-            when(trimmed.clone().eq(lit("")))
-                .then(lit(NULL))
-                .otherwise(trimmed)
-                .alias(n)
-        })
-        .collect();
-    let df = if trims.is_empty() {
+            trims.push(
+                when(trimmed.clone().eq(lit("")))
+                    .then(lit(NULL))
+                    .otherwise(trimmed)
+                    .alias(n),
+            );
+        }
+    }
+    let mut df = if trims.is_empty() {
         raw
     } else {
         raw.lazy().with_columns(trims).collect()?
     };
+    for c in stripped {
+        df.with_column(c)?;
+    }
     let height = df.height();
 
     // Columns are checked in parallel; each reports its problems by row.
@@ -125,6 +153,20 @@ pub(super) fn validate_rows(
         .collect::<PolarsResult<_>>()?;
     let mut bad = vec![false; height];
     let mut rejects = Vec::new();
+    for (row, column, value) in undecodable {
+        if !std::mem::replace(&mut bad[row], true) {
+            rejects.push(Reject {
+                file: file.to_string(),
+                line: line_of(row),
+                column,
+                value,
+                reason: "holds bytes the file's encoding cannot read (shown as �): the file \
+                         mixes encodings or is damaged; save it again in one encoding (UTF-8 \
+                         or GB18030) and run again"
+                    .into(),
+            });
+        }
+    }
     let mut parsed = Vec::with_capacity(present.len());
     for (c, (p, problems)) in present.iter().zip(checked) {
         for (row, value, reason) in problems {
@@ -211,6 +253,7 @@ pub(super) fn validate_rows(
             rows_read: height,
             rows_used: height - rows_rejected,
             rows_rejected,
+            invisible_cells,
             ..FileCount::default()
         },
         frame: good,

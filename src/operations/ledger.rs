@@ -63,16 +63,73 @@ DROP TABLE runs_v1;
 /// Dispositions an officer can record.
 pub const STATUSES: [&str; 3] = ["confirmed", "dismissed", "investigating"];
 
+/// A ledger error, with the next step where there is one: SQLite's "database is locked"
+/// is another process writing (exit 75, retry), "malformed" a damaged file.
 fn db(path: &Path, e: impl std::fmt::Display) -> Error {
+    let message = e.to_string();
+    if message.contains("database is locked") || message.contains("database is busy") {
+        return Error::Busy {
+            path: path.display().to_string(),
+        };
+    }
+    if message.contains("malformed") || message.contains("not a database") {
+        return Error::Write {
+            path: path.display().to_string(),
+            message: format!(
+                "{message}: the case ledger is damaged. Restore it from a backup copy of \
+                 {name}, or run with --no-ledger to audit without it (findings are then not \
+                 compared with earlier runs)",
+                name = path.display()
+            ),
+        };
+    }
     Error::Write {
         path: path.display().to_string(),
-        message: e.to_string(),
+        message,
     }
+}
+
+/// The chain hash of a decision: SHA-256 over the previous decision's hash and this
+/// one's fields. Each row covering the one before makes the decisions tamper-evident: a
+/// row inserted, changed or deleted by hand breaks the chain from there on.
+fn decision_hash(prev: &str, d: &Decision) -> String {
+    use sha2::{Digest, Sha256};
+    let mut h = Sha256::new();
+    for field in [
+        prev,
+        &d.finding_id,
+        &d.status,
+        &d.note,
+        &d.by,
+        &d.at,
+        &d.fingerprint,
+    ] {
+        h.update((field.len() as u64).to_le_bytes());
+        h.update(field.as_bytes());
+    }
+    h.finalize().iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// One row of `dispositions`, as hashed.
+struct Decision {
+    id: i64,
+    finding_id: String,
+    status: String,
+    note: String,
+    by: String,
+    at: String,
+    fingerprint: String,
+    hash: Option<String>,
 }
 
 pub struct Ledger {
     conn: Connection,
     path: std::path::PathBuf,
+    /// Decisions with an id below this one are on an intact chain; those from it on are
+    /// not applied (i64::MAX when the chain holds).
+    trusted_below: i64,
+    /// Where the decisions' chain broke, said once as a data-integrity warning.
+    chain_break: Option<String>,
     /// `<ledger>.lock`, held while this value lives (None for read-only use).
     _lock: Option<crate::operations::lock::RunLock>,
 }
@@ -158,6 +215,12 @@ impl Ledger {
     fn connect(path: &Path, lock: Option<crate::operations::lock::RunLock>) -> Result<Ledger> {
         let conn = Connection::open(path).map_err(|e| db(path, e))?;
         let e = |x: rusqlite::Error| db(path, x);
+        // Write-ahead logging: a reader (stats, a spreadsheet's ODBC link, `sqlite3`)
+        // never blocks the night's run, nor the run a reader. A writer that still finds
+        // the file busy after the timeout is another run: exit 75, retry.
+        conn.busy_timeout(std::time::Duration::from_secs(10))
+            .map_err(e)?;
+        conn.pragma_update(None, "journal_mode", "WAL").map_err(e)?;
         let old_runs: bool = conn
             .query_row(
                 "SELECT count(*) = 1 FROM sqlite_master WHERE name = 'runs' AND sql NOT LIKE '%run_id%'",
@@ -184,11 +247,145 @@ impl Ledger {
                     .map_err(e)?;
             }
         }
-        Ok(Ledger {
+        // Decisions are chained by hash (see `decision_hash`); a ledger from before the
+        // chain gets its hashes once, here, and triggers keep the table append-only.
+        let has_hash: bool = conn
+            .query_row(
+                "SELECT count(*) > 0 FROM pragma_table_info('dispositions') WHERE name = 'hash'",
+                [],
+                |r| r.get(0),
+            )
+            .map_err(e)?;
+        if !has_hash {
+            conn.execute_batch("ALTER TABLE dispositions ADD COLUMN hash TEXT;")
+                .map_err(e)?;
+        }
+        conn.execute_batch(
+            "CREATE TRIGGER IF NOT EXISTS dispositions_no_update BEFORE UPDATE ON dispositions
+                 WHEN OLD.hash IS NOT NULL
+                 BEGIN SELECT RAISE(ABORT, 'decisions are append-only'); END;
+             CREATE TRIGGER IF NOT EXISTS dispositions_no_delete BEFORE DELETE ON dispositions
+                 BEGIN SELECT RAISE(ABORT, 'decisions are append-only'); END;",
+        )
+        .map_err(e)?;
+        let mut ledger = Ledger {
             conn,
             path: path.to_path_buf(),
+            trusted_below: i64::MAX,
+            chain_break: None,
             _lock: lock,
-        })
+        };
+        if !has_hash {
+            ledger.chain_legacy_decisions()?;
+        }
+        ledger.verify_decisions()?;
+        Ok(ledger)
+    }
+
+    fn decisions(&self) -> Result<Vec<Decision>> {
+        let path = self.path.clone();
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT id, finding_id, status, coalesce(note, ''), coalesce(by, ''), at,
+                        coalesce(fingerprint, ''), hash FROM dispositions ORDER BY id",
+            )
+            .map_err(|x| db(&path, x))?;
+        let rows = stmt
+            .query_map([], |r| {
+                Ok(Decision {
+                    id: r.get(0)?,
+                    finding_id: r.get(1)?,
+                    status: r.get(2)?,
+                    note: r.get(3)?,
+                    by: r.get(4)?,
+                    at: r.get(5)?,
+                    fingerprint: r.get(6)?,
+                    hash: r.get(7)?,
+                })
+            })
+            .map_err(|x| db(&path, x))?;
+        rows.collect::<rusqlite::Result<Vec<_>>>()
+            .map_err(|x| db(&path, x))
+    }
+
+    /// Hashes the decisions of a ledger written before the chain (once, when the hash
+    /// column is added): what was there is taken as it stands.
+    fn chain_legacy_decisions(&mut self) -> Result<()> {
+        let path = self.path.clone();
+        let mut prev = String::new();
+        let decisions = self.decisions()?;
+        let tx = self.conn.transaction().map_err(|x| db(&path, x))?;
+        for d in decisions {
+            let hash = decision_hash(&prev, &d);
+            tx.execute(
+                "UPDATE dispositions SET hash = ?2 WHERE id = ?1",
+                params![d.id, hash],
+            )
+            .map_err(|x| db(&path, x))?;
+            prev = hash;
+        }
+        tx.commit().map_err(|x| db(&path, x))
+    }
+
+    /// Walks the chain of decisions; from the first row that does not follow from the one
+    /// before (inserted or changed by hand, or a status no officer can record), no
+    /// decision is applied, and the break is kept for [`Ledger::integrity_warning`].
+    fn verify_decisions(&mut self) -> Result<()> {
+        let mut prev = String::new();
+        for d in self.decisions()? {
+            let expected = decision_hash(&prev, &d);
+            let valid_status = STATUSES.contains(&d.status.as_str());
+            if d.hash.as_deref() != Some(expected.as_str()) || !valid_status {
+                let why = if valid_status {
+                    "does not follow from the decisions before it (added or changed outside fundaudit)"
+                } else {
+                    "holds a status no officer can record"
+                };
+                self.trusted_below = d.id;
+                self.chain_break = Some(format!(
+                    "data integrity: the case ledger {}: decision #{} (finding {}, status `{}`, by `{}`) {why}; \
+                     it and every later decision are not applied: restore the ledger from a backup, \
+                     or record the decisions again with `fundaudit review`",
+                    self.path.display(),
+                    d.id,
+                    d.finding_id,
+                    d.status,
+                    d.by
+                ));
+                return Ok(());
+            }
+            prev = expected;
+        }
+        Ok(())
+    }
+
+    /// Whether the finding's last decision is this one (status, note and who): a row of
+    /// a file imported again.
+    fn repeats_last_decision(
+        &self,
+        finding_id: &str,
+        status: &str,
+        note: &str,
+        by: &str,
+    ) -> Result<bool> {
+        let last: Option<(String, String, String)> = self
+            .conn
+            .query_row(
+                "SELECT status, coalesce(note, ''), coalesce(by, '') FROM dispositions
+                 WHERE finding_id = ?1 ORDER BY id DESC LIMIT 1",
+                params![finding_id],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
+            .optional()
+            .map_err(|x| db(&self.path, x))?;
+        Ok(last.is_some_and(|(s, n, b)| s == status && n == note && b == by))
+    }
+
+    /// The break in the decisions' chain, when there is one: a data-integrity warning
+    /// for the night's summary (exit 4).
+    pub fn integrity_warning(&self) -> Option<&str> {
+        self.chain_break.as_deref()
     }
 
     /// The ledger file.
@@ -368,7 +565,10 @@ impl Ledger {
                 .prepare("SELECT fingerprint, last_seen FROM findings WHERE finding_id = ?1")
                 .map_err(e)?;
             let mut last_disposition = tx
-                .prepare("SELECT status, fingerprint FROM dispositions WHERE finding_id = ?1 ORDER BY id DESC LIMIT 1")
+                .prepare(&format!(
+                    "SELECT status, fingerprint FROM dispositions WHERE finding_id = ?1 AND id < {} ORDER BY id DESC LIMIT 1",
+                    self.trusted_below
+                ))
                 .map_err(e)?;
             let mut insert = tx
                 .prepare(
@@ -544,10 +744,35 @@ impl Ledger {
             _ => None,
         };
         let recorded_fp = seen.unwrap_or(&now_fp);
+        if self.chain_break.is_some() {
+            return Err(Error::Argument(format!(
+                "{}: no decision is recorded on a broken chain",
+                self.chain_break.as_deref().unwrap_or_default()
+            )));
+        }
+        let prev: String = self
+            .conn
+            .query_row(
+                "SELECT coalesce((SELECT hash FROM dispositions ORDER BY id DESC LIMIT 1), '')",
+                [],
+                |r| r.get(0),
+            )
+            .map_err(|x| db(&path, x))?;
+        let decision = Decision {
+            id: 0,
+            finding_id: finding_id.to_string(),
+            status: status.to_string(),
+            note: note.to_string(),
+            by: by.to_string(),
+            at: crate::parse::now(),
+            fingerprint: recorded_fp.to_string(),
+            hash: None,
+        };
+        let hash = decision_hash(&prev, &decision);
         self.conn
             .execute(
-                "INSERT INTO dispositions (finding_id, status, note, by, at, fingerprint) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                params![finding_id, status, note, by, crate::parse::now(), recorded_fp],
+                "INSERT INTO dispositions (finding_id, status, note, by, at, fingerprint, hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                params![finding_id, status, note, by, decision.at, recorded_fp, hash],
             )
             .map_err(|x| db(&path, x))?;
         let current = match status {
@@ -863,7 +1088,34 @@ pub fn parse_status(raw: &str) -> Option<&'static str> {
 /// and optionally `note`/备注, `by`/核查人 and the report's `fingerprint`/事实指纹 (each
 /// decision is then recorded against the facts the officer saw). Rows with no status are
 /// skipped.
-pub fn import_dispositions(ledger: &mut Ledger, path: &Path, default_by: &str) -> Result<Imported> {
+pub fn import_dispositions(
+    ledger: &mut Ledger,
+    path: &Path,
+    default_by: Option<&str>,
+) -> Result<Imported> {
+    // All or nothing: a bad row leaves the ledger as it was, so the corrected file can
+    // simply be imported again.
+    let ledger_path = ledger.path.clone();
+    ledger
+        .conn
+        .execute_batch("BEGIN IMMEDIATE")
+        .map_err(|x| db(&ledger_path, x))?;
+    match import_all(ledger, path, default_by) {
+        Ok(imported) => {
+            ledger
+                .conn
+                .execute_batch("COMMIT")
+                .map_err(|x| db(&ledger_path, x))?;
+            Ok(imported)
+        }
+        Err(e) => {
+            let _ = ledger.conn.execute_batch("ROLLBACK");
+            Err(e)
+        }
+    }
+}
+
+fn import_all(ledger: &mut Ledger, path: &Path, default_by: Option<&str>) -> Result<Imported> {
     let is_workbook = crate::input::read::is_workbook(path);
     let mut imported = Imported::default();
     if !is_workbook {
@@ -892,6 +1144,9 @@ pub fn import_dispositions(ledger: &mut Ledger, path: &Path, default_by: &str) -
 #[derive(Debug, Default)]
 pub struct Imported {
     pub recorded: usize,
+    /// Rows that repeat the finding's last decision (a file imported twice): not recorded
+    /// again.
+    pub already: usize,
     /// Decisions made on facts that have changed since (finding id, both versions).
     pub facts_changed: Vec<(String, FactsChanged)>,
 }
@@ -900,7 +1155,7 @@ fn import_sheet(
     ledger: &mut Ledger,
     path: &Path,
     sheet: Option<&str>,
-    default_by: &str,
+    default_by: Option<&str>,
     imported: &mut Imported,
 ) -> Result<()> {
     let raw = crate::input::read::read_source(path, sheet)?;
@@ -962,15 +1217,27 @@ fn import_sheet(
             // A worklist's sample visit: no finding to record it against.
             continue;
         }
+        let Some(by) = bys[i]
+            .as_deref()
+            .map(str::trim)
+            .filter(|b| !b.is_empty())
+            .or(default_by)
+        else {
+            return Err(Error::Argument(format!(
+                "{shown} row {line}: who decided is not said: fill in 核查人 (by), or pass \
+                 --by NAME for the rows without one; nothing was recorded"
+            )));
+        };
+        let note = notes[i].as_deref().unwrap_or("");
+        if ledger.repeats_last_decision(id, status, note, by)? {
+            imported.already += 1;
+            continue;
+        }
         let changed = ledger
-            .review(
-                id,
-                status,
-                notes[i].as_deref().unwrap_or(""),
-                bys[i].as_deref().unwrap_or(default_by),
-                seen[i].as_deref(),
-            )
-            .map_err(|e| Error::Argument(format!("{shown} row {line}: {e}")))?;
+            .review(id, status, note, by, seen[i].as_deref())
+            .map_err(|e| {
+                Error::Argument(format!("{shown} row {line}: {e}; nothing was recorded"))
+            })?;
         if let Some(c) = changed {
             imported.facts_changed.push((id.to_string(), c));
         }

@@ -265,6 +265,10 @@ pub fn refuse_existing(dir: &Path, names: &[&str], flag: &str) -> Result<()> {
 /// Removes the files a run writes from `dir`, then `dir` itself if that left it empty.
 /// Returns whether the folder is gone.
 pub fn remove_own(dir: &Path) -> Result<bool> {
+    // A link is never followed: its target is someone else's folder.
+    if crate::safe_fs::is_link(dir) {
+        return Ok(false);
+    }
     let Ok(entries) = std::fs::read_dir(dir) else {
         return Ok(false);
     };
@@ -338,10 +342,23 @@ impl RunFolder {
     pub fn new(done: PathBuf) -> Result<RunFolder> {
         recover(&done)?;
         let work = sibling(&done, "partial");
-        if work.exists() {
-            remove_own(&work)?;
+        // A `.partial` left by a killed run is cleared (own files only) and made anew; a
+        // link there, or one holding files a run does not write, is refused: the work
+        // folder is always one this run created.
+        crate::safe_fs::refuse_link(&work, "work folder")?;
+        if work.symlink_metadata().is_ok() && !remove_own(&work)? {
+            let foreign = foreign_entries(&work).unwrap_or_default();
+            return Err(unsafe_output(
+                &work,
+                format!(
+                    "{} holds what a run does not write ({}); a run writes only into a work \
+                     folder it created itself. Nothing was touched: move those files away",
+                    work.display(),
+                    foreign.join(", ")
+                ),
+            ));
         }
-        std::fs::create_dir_all(&work).map_err(|e| io(&work, e))?;
+        crate::safe_fs::create_own_dir(&work)?;
         Ok(RunFolder { work, done })
     }
 
@@ -371,6 +388,7 @@ impl RunFolder {
 /// the replaced run: remove it (own files only).
 fn recover(done: &Path) -> Result<()> {
     let old = sibling(done, "old");
+    crate::safe_fs::refuse_link(&old, "replaced run")?;
     if !old.exists() {
         return Ok(());
     }

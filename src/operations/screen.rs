@@ -99,8 +99,9 @@ pub fn write_hold(findings: &DataFrame, path: &Path) -> Result<usize> {
     w.write_all("\u{feff}allocation_id,reasons\n".as_bytes())
         .map_err(fail)?;
     for (a, reasons) in &hold {
-        let text = reasons.join(" | ").replace('"', "\"\"");
-        writeln!(w, "{a},\"{text}\"").map_err(fail)?;
+        // Quoted, and defused where a spreadsheet would read a formula.
+        let quoted = |t: &str| format!("\"{}\"", crate::text::csv_safe(t).replace('"', "\"\""));
+        writeln!(w, "{},{}", quoted(a), quoted(&reasons.join(" | "))).map_err(fail)?;
     }
     w.flush().map_err(fail)?;
     Ok(hold.len())

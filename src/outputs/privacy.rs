@@ -38,6 +38,29 @@ pub fn mask_text(text: &str) -> String {
     out
 }
 
+/// The most of a message that goes to stderr: a hostile file (100 MB of NUL bytes) must
+/// not be echoed into the log a cron line appends to.
+pub const MESSAGE_BYTES: usize = 4096;
+
+/// A message as it may be printed to a terminal or a log: ID and account numbers masked
+/// (stderr is appended to logs that travel as the reports do), control and invisible
+/// characters shown as `?` (line breaks kept), and at most [`MESSAGE_BYTES`].
+pub fn safe_message(text: &str) -> String {
+    let mut shown = String::with_capacity(text.len().min(MESSAGE_BYTES + 64));
+    for c in text.chars() {
+        if shown.len() >= MESSAGE_BYTES {
+            shown.push_str(&format!(
+                " … ({} more bytes not shown)",
+                text.len() - shown.len()
+            ));
+            break;
+        }
+        let unsafe_char = (c.is_control() && c != '\n') || crate::text::is_invisible(c);
+        shown.push(if unsafe_char { '?' } else { c });
+    }
+    mask_text(&shown)
+}
+
 /// Masks one code: an 18-character ID number as `411623********123X`, a long digit run
 /// as `****6090`; anything shorter than 12 characters (amounts, dates, ids) as it is.
 pub fn mask_code(code: &str) -> String {

@@ -237,6 +237,12 @@ pub fn file_lines(f: &FileCount, timed: bool, previous: Option<&FileCount>) -> S
         f.format
     );
     let pad = "";
+    if f.invisible_cells > 0 {
+        s.push_str(&format!(
+            "  {pad:<20} {} cells held invisible format characters (zero-width, bidi controls): removed as read\n",
+            f.invisible_cells
+        ));
+    }
     if !f.title.is_empty() {
         s.push_str(&format!(
             "  {pad:<20} title: {} (header on row {})\n",
@@ -344,7 +350,11 @@ fn write_error(path: &Path, e: impl std::fmt::Display) -> Error {
 }
 
 /// CSV with a UTF-8 BOM: without it Excel on a Chinese Windows reads the file as GBK.
+/// Text cells a spreadsheet would run as formulas (a township named `=HYPERLINK(…)`)
+/// are written with a leading `'` (see [`crate::text::csv_safe`]).
 pub fn write_csv(df: &mut DataFrame, path: &Path) -> Result<()> {
+    let mut defused = defuse_formulas(df)?;
+    let df = defused.as_mut().unwrap_or(df);
     let mut out = create(path)?;
     CsvWriter::new(&mut out)
         .include_bom(true)
@@ -352,6 +362,46 @@ pub fn write_csv(df: &mut DataFrame, path: &Path) -> Result<()> {
         .finish(df)
         .map_err(|e| write_error(path, e))?;
     out.flush().map_err(|e| write_error(path, e))
+}
+
+/// `df` with every formula-like text cell defused, or None when no cell is (the usual
+/// case: the frame is not copied).
+fn defuse_formulas(df: &DataFrame) -> PolarsResult<Option<DataFrame>> {
+    let risky = |c: &Column| -> PolarsResult<bool> {
+        Ok(match c.dtype() {
+            DataType::String | DataType::Categorical(..) => c
+                .cast(&DataType::String)?
+                .str()?
+                .iter()
+                .flatten()
+                .any(crate::text::is_formula_like),
+            _ => false,
+        })
+    };
+    let mut any = false;
+    for c in df.columns() {
+        any |= risky(c)?;
+    }
+    if !any {
+        return Ok(None);
+    }
+    let columns = df
+        .columns()
+        .iter()
+        .map(|c| {
+            if !risky(c)? {
+                return Ok(c.clone());
+            }
+            let safe: StringChunked = c
+                .cast(&DataType::String)?
+                .str()?
+                .iter()
+                .map(|v| v.map(|v| crate::text::csv_safe(v).into_owned()))
+                .collect();
+            Ok(safe.with_name(c.name().clone()).into_column())
+        })
+        .collect::<PolarsResult<Vec<Column>>>()?;
+    DataFrame::new(df.height(), columns).map(Some)
 }
 
 /// The findings as a JSON array of objects, one per finding, columns as keys.

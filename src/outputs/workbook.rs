@@ -143,6 +143,43 @@ pub fn write_workbook(
     save_private(&mut book, path)
 }
 
+/// A sheet name Excel and WPS accept, unique in its workbook: the characters a sheet name
+/// may not hold (`/ \\ ? * [ ] :`) as `_`, no `'` at either end, at most 31 characters,
+/// and a `(2)`, `(3)` … where two names are equal after that or differ only in case
+/// (`城关镇/街道`, `Chengguan` and `CHENGGUAN`). One bad township name must not cost
+/// every township its worklist.
+pub fn safe_sheet_name(raw: &str, taken: &mut std::collections::HashSet<String>) -> String {
+    let cleaned: String = raw
+        .chars()
+        .map(|c| match c {
+            '/' | '\\' | '?' | '*' | '[' | ']' | ':' => '_',
+            c if c.is_control() || crate::text::is_invisible(c) => '_',
+            c => c,
+        })
+        .collect();
+    let trimmed = cleaned.trim().trim_matches('\'').trim();
+    let base = if trimmed.is_empty() || trimmed.eq_ignore_ascii_case("history") {
+        format!("（{trimmed}）")
+    } else {
+        trimmed.to_string()
+    };
+    let mut n = 1;
+    loop {
+        let suffix = if n == 1 {
+            String::new()
+        } else {
+            format!("({n})")
+        };
+        let keep = 31 - suffix.chars().count();
+        let head: String = base.chars().take(keep).collect();
+        let name = format!("{}{suffix}", head.trim_end_matches('\''));
+        if taken.insert(name.to_lowercase()) {
+            return name;
+        }
+        n += 1;
+    }
+}
+
 /// Print setup for a sheet officers print: landscape A4, one page wide (as many tall as
 /// it takes), the first row repeated on every page when it is a header row, the run
 /// date in the page header and 第 &P 页 共 &N 页 in the footer.
@@ -625,6 +662,28 @@ fn townships(sheet: &mut Worksheet, findings: &DataFrame, f: &Formats) -> Result
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn sheet_names_are_made_safe_and_unique() {
+        let mut taken = std::collections::HashSet::new();
+        let mut name = |raw: &str| safe_sheet_name(raw, &mut taken);
+        assert_eq!(name("城关镇/街道"), "城关镇_街道");
+        assert_eq!(name("城关镇?街道"), "城关镇_街道(2)");
+        assert_eq!(name("Chengguan"), "Chengguan");
+        assert_eq!(name("CHENGGUAN"), "CHENGGUAN(2)");
+        assert_eq!(name("'黄寨镇'"), "黄寨镇");
+        assert_eq!(name(""), "（）");
+        let long = "一".repeat(40);
+        let a = name(&long);
+        let b = name(&format!("{long}二"));
+        assert_eq!(a.chars().count(), 31);
+        assert_eq!(b.chars().count(), 31);
+        assert_ne!(a, b);
+        let mut book = Workbook::new();
+        for n in [a, b, "城关镇_街道(2)".to_string()] {
+            book.add_worksheet().set_name(&n).unwrap();
+        }
+    }
 
     #[test]
     fn a_category_past_the_row_limit_continues_on_numbered_sheets() {

@@ -125,10 +125,11 @@ pub fn write_worklists(findings: &DataFrame, ctx: &Context, path: &Path) -> Resu
         "核查人",
         "核查日期",
     ];
+    let mut taken = HashSet::new();
     for (town, mut visits) in by_town {
         visits.sort_by(|a, b| a.village.cmp(&b.village).then(a.kind.cmp(b.kind)));
         let sheet = book.add_worksheet_with_constant_memory().map_err(fail)?;
-        let name: String = town.chars().take(31).collect();
+        let name = crate::workbook::safe_sheet_name(&town, &mut taken);
         sheet.set_name(&name).map_err(fail)?;
         // Column widths come before the rows in a sheet written row by row.
         sheet.set_column_width(6, 60).map_err(fail)?;

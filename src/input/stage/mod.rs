@@ -400,6 +400,10 @@ impl Drop for OnTheWay {
 /// Removes what staging writes into `dir` (its manifest and Parquet files, finished or
 /// not) and then `dir` if that left it empty; anything else stays.
 fn remove_stage(dir: &Path) {
+    // A link is never followed: its target is someone else's folder.
+    if crate::safe_fs::is_link(dir) {
+        return;
+    }
     let Ok(entries) = std::fs::read_dir(dir) else {
         return;
     };
@@ -435,8 +439,20 @@ pub fn on_the_way(data: &Path, config: &Config, beside: &Path) -> Result<Option<
         .map(|n| n.to_string_lossy().to_string())
         .unwrap_or_else(|| "run".into());
     let dir = beside.with_file_name(format!(".{name}.stage"));
-    // A stage left by a run that was killed: ours, so cleared.
+    // A stage left by a run that was killed: ours, so cleared; a link there is refused
+    // (the stage is written only into a folder this run creates).
+    crate::safe_fs::refuse_link(&dir, "stage of the run")?;
     remove_stage(&dir);
+    if dir.symlink_metadata().is_ok() {
+        return Err(Error::UnsafeOutput {
+            path: dir.display().to_string(),
+            why: format!(
+                "{} holds files a stage does not; nothing was touched: move them away",
+                dir.display()
+            ),
+        });
+    }
+    crate::safe_fs::create_own_dir(&dir)?;
     tracing::info!(
         "staging {} on the way ({bytes} bytes of payments and allocations; [scale] stage_bytes = {})",
         data.display(),

@@ -514,13 +514,18 @@ pub fn write_html(
             },
         },
     });
-    // `</` inside a script element would end it early.
+    // Inside a script element `</script>` ends it early and `<!--` opens an HTML comment
+    // that swallows the rest of the page (a beneficiary named `<!--<script>` left only the
+    // header): `<`, `>` and `&` are written as JSON escapes, as Django's json_script does.
+    // They occur only inside JSON strings, where the escapes mean the same characters.
     let data_text = serde_json::to_string(&data)
         .map_err(|e| Error::Write {
             path: path.display().to_string(),
             message: e.to_string(),
         })?
-        .replace("</", "<\\/");
+        .replace('<', "\\u003c")
+        .replace('>', "\\u003e")
+        .replace('&', "\\u0026");
     let l = labels(lang);
     let s = |k: &str| l[k].as_str().unwrap_or("").to_string();
     let html = format!(

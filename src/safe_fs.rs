@@ -1,0 +1,89 @@
+//! File-system steps that never follow a link someone planted. Users point fundaudit at
+//! folders that hold years of work, and anyone who can write into the reports folder can
+//! leave a link where a run will look for its own hidden folders (`.<run>.partial`,
+//! `.<run>.old`, `.<run>.stage`): followed, the run would write into, or clear files
+//! out of, the link's target. So a run only ever creates those folders itself, refuses a
+//! link or a foreign file in their place, and clears a folder without following links.
+
+use std::path::Path;
+
+use crate::error::{Error, Result};
+
+/// Whether `path` is itself a symbolic link (not followed).
+pub fn is_link(path: &Path) -> bool {
+    path.symlink_metadata()
+        .is_ok_and(|m| m.file_type().is_symlink())
+}
+
+/// Creates `dir` (its parents as needed) as a new, empty folder of this run's. Fails when
+/// anything is already at `dir` (a link included: `mkdir` does not follow the last
+/// component), so what the run writes there cannot land anywhere else.
+pub fn create_own_dir(dir: &Path) -> Result<()> {
+    if let Some(parent) = dir.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(parent).map_err(|e| Error::Write {
+            path: parent.display().to_string(),
+            message: e.to_string(),
+        })?;
+    }
+    std::fs::create_dir(dir).map_err(|e| {
+        if e.kind() == std::io::ErrorKind::AlreadyExists {
+            Error::UnsafeOutput {
+                path: dir.display().to_string(),
+                why: format!(
+                    "{} appeared while the run was preparing it (a link or a folder someone \
+                     else made); nothing was written there: remove it and run again",
+                    dir.display()
+                ),
+            }
+        } else {
+            Error::Write {
+                path: dir.display().to_string(),
+                message: e.to_string(),
+            }
+        }
+    })
+}
+
+/// Refuses a link at a place where a run keeps a folder of its own.
+pub fn refuse_link(path: &Path, what: &str) -> Result<()> {
+    if is_link(path) {
+        let target = std::fs::read_link(path)
+            .map(|t| t.display().to_string())
+            .unwrap_or_else(|_| "?".into());
+        return Err(Error::UnsafeOutput {
+            path: path.display().to_string(),
+            why: format!(
+                "{} is a link (to {target}) where fundaudit keeps its {what}; a run never \
+                 writes through a link it did not make. Nothing was touched: remove the link \
+                 and run again",
+                path.display()
+            ),
+        });
+    }
+    Ok(())
+}
+
+#[cfg(all(test, unix))]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_link_is_refused_and_its_target_untouched() {
+        let dir = tempfile::tempdir().unwrap();
+        let victim = dir.path().join("victim");
+        std::fs::create_dir(&victim).unwrap();
+        std::fs::write(victim.join("findings.csv"), "precious").unwrap();
+        let link = dir.path().join(".run.partial");
+        std::os::unix::fs::symlink(&victim, &link).unwrap();
+        assert!(is_link(&link));
+        let e = refuse_link(&link, "work folder").unwrap_err().to_string();
+        assert!(e.contains("is a link"), "{e}");
+        assert!(create_own_dir(&link).is_err());
+        assert_eq!(
+            std::fs::read_to_string(victim.join("findings.csv")).unwrap(),
+            "precious"
+        );
+        create_own_dir(&dir.path().join("a/b")).unwrap();
+        assert!(dir.path().join("a/b").is_dir());
+    }
+}

@@ -1,0 +1,593 @@
+//! Hostile files (issue 34): what an adversary, or a careless export, puts into the inputs
+//! must cost no data, no memory and no secrets, and must not change the findings.
+//! Invisible format characters, formula prefixes, oversized sheets, mixed encodings.
+
+mod common;
+
+use common::{fundaudit, generate, id_number, of_rule, read_csv, Fixture};
+
+/// `dedup` on a registry: its accuracy block and merged pairs.
+fn dedup(data: &std::path::Path, out: &std::path::Path) -> serde_json::Value {
+    fundaudit()
+        .args(["dedup", "--data"])
+        .arg(data)
+        .arg("--out")
+        .arg(out)
+        .assert()
+        .success();
+    serde_json::from_slice(&std::fs::read(out.join("dedup_report.json")).unwrap()).unwrap()
+}
+
+/// A zero-width joiner after the first character of the second name of every true
+/// duplicate pair dropped dedup's recall from 1.00 to 0.60: it must not change it.
+#[test]
+fn a_zero_width_joiner_in_a_name_does_not_hide_a_duplicate() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    generate(&data, 5000, 9, &["--registry-only"]);
+    let clean = dedup(&data, &dir.path().join("clean"));
+
+    let pairs = read_csv(&data.join("truth_pairs.csv"));
+    assert!(pairs.len() >= 30, "{} pairs planted", pairs.len());
+    let second: std::collections::HashSet<String> = pairs
+        .iter()
+        .map(|p| p["beneficiary_id_b"].clone())
+        .collect();
+    let text = std::fs::read_to_string(data.join("beneficiaries.csv")).unwrap();
+    let mut lines = text.lines();
+    let header = lines.next().unwrap();
+    let name_col = header.split(',').position(|h| h == "name").unwrap();
+    let mut out = format!("{header}\n");
+    let mut joined = 0;
+    for line in lines {
+        let mut cells: Vec<String> = line.split(',').map(str::to_string).collect();
+        if second.contains(&cells[0]) {
+            let mut chars = cells[name_col].chars();
+            let first = chars.next().unwrap();
+            cells[name_col] = format!("{first}\u{200D}{}", chars.as_str());
+            joined += 1;
+        }
+        out.push_str(&cells.join(","));
+        out.push('\n');
+    }
+    assert_eq!(joined, second.len());
+    std::fs::write(data.join("beneficiaries.csv"), out).unwrap();
+    let hostile = dedup(&data, &dir.path().join("hostile"));
+
+    let recall = |r: &serde_json::Value| r["accuracy"]["recall"].as_f64().unwrap();
+    let precision = |r: &serde_json::Value| r["accuracy"]["precision"].as_f64().unwrap();
+    assert!(recall(&clean) >= 0.99, "{}", clean["accuracy"]);
+    assert_eq!(recall(&hostile), recall(&clean), "{}", hostile["accuracy"]);
+    assert_eq!(precision(&hostile), precision(&clean));
+}
+
+/// A bidi override or a zero-width character in a registry name raised a false
+/// DIV_PAYEE_MISMATCH against the bank's Latin spelling, and was copied into evidence.
+#[test]
+fn bidi_controls_in_a_name_raise_nothing_and_never_reach_a_report() {
+    for mark in ['\u{202E}', '\u{2067}', '\u{200D}'] {
+        let mut f = Fixture::default();
+        f.person(
+            "B1",
+            &format!("孙{mark}桃花"),
+            &id_number(1960, 3, 4, 101),
+            "东村",
+            "6228480000000000001",
+            "",
+        )
+        .allocation(
+            "A1",
+            "低保金",
+            "2025Q1",
+            "B1",
+            "100.00",
+            "2025-01-01",
+            "2025-01-31",
+        )
+        .payment(
+            "P1",
+            "A1",
+            "B1",
+            "SUN TAOHUA",
+            "6228480000000000001",
+            "100.00",
+            "2025-01-10",
+        );
+        // A second, real finding whose evidence names her: paid short.
+        f.allocation(
+            "A2",
+            "低保金",
+            "2025Q2",
+            "B1",
+            "100.00",
+            "2025-04-01",
+            "2025-04-30",
+        )
+        .payment(
+            "P2",
+            "A2",
+            "B1",
+            "SUN TAOHUA",
+            "6228480000000000001",
+            "60.00",
+            "2025-04-10",
+        );
+        let dir = tempfile::tempdir().unwrap();
+        let data = dir.path().join("data");
+        f.write(&data);
+        let out = dir.path().join("out");
+        let assert = fundaudit()
+            .args(["run", "--no-ledger", "--as-of", "2025-06-30", "--data"])
+            .arg(&data)
+            .arg("--out")
+            .arg(&out)
+            .assert()
+            .success();
+        let stdout = String::from_utf8_lossy(&assert.get_output().stdout).to_string();
+        assert!(
+            stdout.contains("1 cells held invisible format characters"),
+            "{stdout}"
+        );
+        let findings = read_csv(&out.join("findings.csv"));
+        assert!(
+            of_rule(&findings, "DIV_PAYEE_MISMATCH").is_empty(),
+            "U+{:X}: {findings:?}",
+            mark as u32
+        );
+        assert_eq!(of_rule(&findings, "PARTIAL_SHORT").len(), 1, "{findings:?}");
+        for file in ["findings.csv", "cases.csv", "findings.json", "report.html"] {
+            let text = std::fs::read_to_string(out.join(file)).unwrap();
+            assert!(!text.contains(mark), "U+{:X} in {file}", mark as u32);
+        }
+    }
+}
+
+/// A cell starting `=`, `+`, `-` or `@` reached findings.csv, cases.csv and rejects.csv as
+/// is, and LibreOffice's CSV import ran it as a formula (`=HYPERLINK(…)` among them).
+#[test]
+fn formula_prefixes_never_reach_a_csv_output_live() {
+    let mut f = Fixture::short_payment();
+    // A rejected row (its amount a formula) for rejects.csv, a payee written by a hostile
+    // clerk, a tab before a formula (the loader trims the tab away).
+    f.allocation(
+        "A2",
+        "低保金",
+        "2025Q2",
+        "B1",
+        "=1+1",
+        "2025-04-01",
+        "2025-04-30",
+    )
+    .allocation(
+        "A3",
+        "低保金",
+        "2025Q3",
+        "B1",
+        "100.00",
+        "2025-07-01",
+        "2025-07-31",
+    )
+    .payment(
+        "P3",
+        "A3",
+        "B1",
+        "@SUM(A1)",
+        "6228480000000000001",
+        "40.00",
+        "2025-07-10",
+    )
+    .payment(
+        "P4",
+        "A3",
+        "B1",
+        "\t-2+3",
+        "6228480000000000001",
+        "10.00",
+        "2025-07-11",
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    f.write(&data);
+    // The township: a formula with quotes and commas, quoted as a CSV cell.
+    for file in ["beneficiaries.csv", "allocations.csv"] {
+        let path = data.join(file);
+        let text = std::fs::read_to_string(&path).unwrap().replace(
+            "城关镇",
+            "\"=HYPERLINK(\"\"http://evil.example\"\",\"\"点此\"\")\"",
+        );
+        std::fs::write(&path, text).unwrap();
+    }
+    let out = dir.path().join("out");
+    fundaudit()
+        .args([
+            "run",
+            "--quiet",
+            "--no-ledger",
+            "--as-of",
+            "2025-09-30",
+            "--data",
+        ])
+        .arg(&data)
+        .arg("--out")
+        .arg(&out)
+        .assert()
+        .success();
+    let live = |cell: &str| {
+        matches!(cell.chars().next(), Some('=' | '+' | '@' | '\t'))
+            || (cell.starts_with('-') && cell[1..].parse::<f64>().is_err())
+    };
+    let mut defused = 0;
+    for file in ["findings.csv", "cases.csv", "rejects.csv"] {
+        let rows = read_csv(&out.join(file));
+        assert!(!rows.is_empty(), "{file} is empty");
+        for row in &rows {
+            for (column, cell) in row {
+                assert!(!live(cell), "{file} {column}: {cell:?}");
+                defused += usize::from(
+                    cell.starts_with("'=") || cell.starts_with("'@") || cell.starts_with("'-"),
+                );
+            }
+        }
+    }
+    assert!(
+        defused >= 3,
+        "the hostile cells are there, defused: {defused}"
+    );
+    let rejects = read_csv(&out.join("rejects.csv"));
+    assert!(rejects.iter().any(|r| r["value"] == "'=1+1"), "{rejects:?}");
+}
+
+/// A registry with headers nobody knows exited 2 printing its first rows with full ID and
+/// card numbers (a cron line appends stderr to a log); a file of NUL bytes was echoed
+/// whole.
+#[test]
+fn an_error_quoting_input_rows_masks_them_and_stays_short() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    Fixture::short_payment().write(&data);
+    let id = id_number(1960, 3, 4, 101);
+    let mut text = String::from("甲,乙,丙,丁\n");
+    for i in 0..7 {
+        text.push_str(&format!("B{i},张伟,{id},622848000000000000{i}\n"));
+    }
+    std::fs::write(data.join("beneficiaries.csv"), text).unwrap();
+    let assert = fundaudit()
+        .args(["run", "--quiet", "--no-ledger", "--data"])
+        .arg(&data)
+        .arg("--out")
+        .arg(dir.path().join("out"))
+        .assert()
+        .code(2);
+    let stderr = String::from_utf8_lossy(&assert.get_output().stderr).to_string();
+    assert!(stderr.contains("beneficiaries.csv"), "{stderr}");
+    assert!(stderr.contains("row 2"), "the rows are shown: {stderr}");
+    assert!(!stderr.contains(&id), "full ID number in stderr: {stderr}");
+    assert!(
+        !stderr.contains("6228480000000000001"),
+        "full card number: {stderr}"
+    );
+    assert!(
+        stderr.contains(&format!("{}********{}", &id[..6], &id[14..])),
+        "{stderr}"
+    );
+
+    // Ten megabytes of NUL bytes where the payments were: named, not echoed.
+    std::fs::remove_file(data.join("beneficiaries.csv")).unwrap();
+    Fixture::short_payment().write(&data);
+    std::fs::write(data.join("payments.csv"), vec![0u8; 10 << 20]).unwrap();
+    let assert = fundaudit()
+        .args(["run", "--quiet", "--no-ledger", "--data"])
+        .arg(&data)
+        .arg("--out")
+        .arg(dir.path().join("out"))
+        .assert()
+        .code(2);
+    let stderr = &assert.get_output().stderr;
+    assert!(stderr.len() < 8192, "{} bytes of stderr", stderr.len());
+    assert!(!stderr.contains(&0u8), "NUL bytes echoed");
+    assert!(String::from_utf8_lossy(stderr).contains("payments.csv"));
+}
+
+/// A township named with a character a sheet name may not hold, or two names equal after
+/// 31 characters or case folding, cost every township its worklists.xlsx (exit 2).
+#[test]
+fn township_names_a_sheet_cannot_hold_still_get_their_worklists() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    std::fs::create_dir_all(&data).unwrap();
+    let towns = [
+        "城关镇/街道",
+        "Chengguan",
+        "CHENGGUAN",
+        "'黄寨镇",
+        "[巴村镇]:?*",
+    ];
+    let mut people =
+        String::from("beneficiary_id,name,id_number,township,village,bank_account,death_date\n");
+    let mut allocs = String::from("allocation_id,program,period,beneficiary_id,township,amount,funds_received_date,due_date\n");
+    let mut pays = String::from("payment_id,allocation_id,beneficiary_id,payee_name,payee_account,amount,paid_date,program\n");
+    for (i, town) in towns.iter().enumerate() {
+        let id = id_number(1960, 3, 4 + i as u32, 101);
+        people.push_str(&format!(
+            "B{i},张伟{i},{id},{town},东村,622848000000000000{i},\n"
+        ));
+        allocs.push_str(&format!(
+            "A{i},低保金,2025Q1,B{i},{town},100.00,2025-01-01,2025-01-31\n"
+        ));
+        pays.push_str(&format!(
+            "P{i},A{i},B{i},张伟{i},622848000000000000{i},50.00,2025-01-10,低保金\n"
+        ));
+    }
+    std::fs::write(data.join("beneficiaries.csv"), people).unwrap();
+    std::fs::write(data.join("allocations.csv"), allocs).unwrap();
+    std::fs::write(data.join("payments.csv"), pays).unwrap();
+    let out = dir.path().join("out");
+    fundaudit()
+        .args([
+            "run",
+            "--quiet",
+            "--no-ledger",
+            "--as-of",
+            "2025-03-31",
+            "--data",
+        ])
+        .arg(&data)
+        .arg("--out")
+        .arg(&out)
+        .assert()
+        .success();
+    let book = std::fs::File::open(out.join("worklists.xlsx")).unwrap();
+    let mut zip = zip::ZipArchive::new(book).unwrap();
+    let mut xml = String::new();
+    std::io::Read::read_to_string(&mut zip.by_name("xl/workbook.xml").unwrap(), &mut xml).unwrap();
+    // Equal but for case: both there, the second numbered.
+    let upper = xml.contains("name=\"CHENGGUAN\"") && xml.contains("name=\"Chengguan(2)\"");
+    let lower = xml.contains("name=\"Chengguan\"") && xml.contains("name=\"CHENGGUAN(2)\"");
+    assert!(upper || lower, "{xml}");
+    for sheet in ["城关镇_街道", "黄寨镇", "_巴村镇____"] {
+        assert!(
+            xml.contains(&format!("name=\"{sheet}\"")),
+            "{sheet} in {xml}"
+        );
+    }
+    // The findings keep the township's own name.
+    let findings = read_csv(&out.join("findings.csv"));
+    assert!(
+        findings.iter().any(|f| f["township"] == "城关镇/街道"),
+        "{findings:?}"
+    );
+}
+
+/// 张伟 paid in full on twenty allocations: payments.csv as the test writes it, one
+/// payment a line, each line in the encoding `encode` gives it.
+fn twenty_payments(data: &std::path::Path, encode: impl Fn(usize, &str) -> Vec<u8>) {
+    let mut f = Fixture::one_person();
+    for i in 0..20 {
+        let period = format!("2025M{:02}", i + 1);
+        f.allocation(
+            &format!("A{i}"),
+            "低保金",
+            &period,
+            "B1",
+            "100.00",
+            "2025-01-01",
+            "2025-01-31",
+        )
+        .payment(
+            &format!("P{i}"),
+            &format!("A{i}"),
+            "B1",
+            "张伟",
+            "6228480000000000001",
+            "100.00",
+            "2025-01-10",
+        );
+    }
+    f.write(data);
+    let text = std::fs::read_to_string(data.join("payments.csv")).unwrap();
+    let mut bytes = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        bytes.extend(encode(i, &format!("{line}\n")));
+    }
+    std::fs::write(data.join("payments.csv"), bytes).unwrap();
+}
+
+fn gb18030(text: &str) -> Vec<u8> {
+    encoding_rs::GB18030.encode(text).0.into_owned()
+}
+
+fn run_summary(data: &std::path::Path, out: &std::path::Path) -> String {
+    let assert = fundaudit()
+        .args(["run", "--no-ledger", "--as-of", "2025-03-31", "--data"])
+        .arg(data)
+        .arg("--out")
+        .arg(out)
+        .assert()
+        .success();
+    String::from_utf8_lossy(&assert.get_output().stdout).to_string()
+}
+
+/// A GB18030 payments file with three lines pasted from a UTF-8 file was read with no
+/// reject and a garbled payee (鏉庣幉) in a used row: a false DIV_PAYEE_MISMATCH.
+#[test]
+fn a_file_mixing_encodings_is_read_line_by_line_and_undecodable_rows_rejected() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    twenty_payments(&data, |i, line| match i {
+        3 | 9 | 15 => line.as_bytes().to_vec(),
+        // A byte neither encoding reads, inside 张伟.
+        12 => {
+            let mut b = gb18030(line);
+            let at = b.windows(2).position(|w| w == &gb18030("伟")[..]).unwrap();
+            b.insert(at, 0xFF);
+            b
+        }
+        _ => gb18030(line),
+    });
+    let out = dir.path().join("out");
+    let summary = run_summary(&data, &out);
+    assert!(summary.contains("GB18030 with lines in UTF-8"), "{summary}");
+    let findings = read_csv(&out.join("findings.csv"));
+    assert!(
+        of_rule(&findings, "DIV_PAYEE_MISMATCH").is_empty(),
+        "{findings:?}"
+    );
+    let rejects = read_csv(&out.join("rejects.csv"));
+    assert_eq!(rejects.len(), 1, "{rejects:?}");
+    assert_eq!(rejects[0]["line"], "13");
+    assert!(rejects[0]["reason"].contains("encoding"), "{rejects:?}");
+}
+
+/// UTF-16 without a byte-order mark said "CSV malformed: expected 456 rows".
+#[test]
+fn utf16_without_a_bom_is_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    twenty_payments(&data, |_, line| {
+        line.encode_utf16().flat_map(u16::to_le_bytes).collect()
+    });
+    let out = dir.path().join("out");
+    let summary = run_summary(&data, &out);
+    assert!(summary.contains("UTF-16LE without BOM"), "{summary}");
+    assert!(read_csv(&out.join("rejects.csv")).is_empty());
+    let findings = read_csv(&out.join("findings.csv"));
+    assert!(
+        of_rule(&findings, "DIV_PAYEE_MISMATCH").is_empty(),
+        "{findings:?}"
+    );
+    assert!(
+        of_rule(&findings, "DELAY_UNPAID").is_empty(),
+        "every payment read: {findings:?}"
+    );
+}
+
+/// The binary under a 1 GiB address-space cap (`prlimit`, where the machine has it): a
+/// hostile file must be refused, not met with an allocation that aborts the process.
+fn capped() -> assert_cmd::Command {
+    let prlimit = std::process::Command::new("prlimit")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !prlimit {
+        eprintln!("prlimit not found: the hostile files run without a memory cap");
+        return fundaudit();
+    }
+    let mut cmd = assert_cmd::Command::new("prlimit");
+    cmd.arg("--as=1073741824")
+        .arg(env!("CARGO_BIN_EXE_fundaudit"));
+    cmd
+}
+
+/// Runs on `data` under the cap; expects exit 2 and returns stderr.
+fn refused(data: &std::path::Path) -> String {
+    let out = data.parent().unwrap().join("out");
+    let assert = capped()
+        .args(["run", "--quiet", "--no-ledger", "--data"])
+        .arg(data)
+        .arg("--out")
+        .arg(out)
+        .timeout(std::time::Duration::from_secs(60))
+        .assert()
+        .code(2);
+    String::from_utf8_lossy(&assert.get_output().stderr).to_string()
+}
+
+#[test]
+fn a_small_workbook_asking_for_a_huge_sheet_is_refused_naming_the_cap() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    Fixture::short_payment().write(&data);
+    std::fs::remove_file(data.join("beneficiaries.csv")).unwrap();
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet();
+    for (c, h) in [
+        "beneficiary_id",
+        "name",
+        "id_number",
+        "township",
+        "village",
+        "bank_account",
+    ]
+    .iter()
+    .enumerate()
+    {
+        sheet.write_string(0, c as u16, *h).unwrap();
+    }
+    sheet.write_string(1_048_575, 16_383, "x").unwrap();
+    book.save(data.join("beneficiaries.xlsx")).unwrap();
+    assert!(
+        std::fs::metadata(data.join("beneficiaries.xlsx"))
+            .unwrap()
+            .len()
+            < 10_000
+    );
+    let stderr = refused(&data);
+    assert!(
+        stderr.contains("beneficiaries.xlsx") && stderr.contains("[limits] max_columns"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn a_workbook_part_that_unpacks_a_thousandfold_is_refused_before_it_unpacks() {
+    use std::io::Write;
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    Fixture::short_payment().write(&data);
+    std::fs::remove_file(data.join("payments.csv")).unwrap();
+    let file = std::fs::File::create(data.join("payments.xlsx")).unwrap();
+    let mut zip = zip::ZipWriter::new(file);
+    let options = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated);
+    zip.start_file("xl/worksheets/sheet1.xml", options).unwrap();
+    let block = vec![b' '; 1 << 20];
+    for _ in 0..40 {
+        zip.write_all(&block).unwrap();
+    }
+    zip.finish().unwrap();
+    assert!(std::fs::metadata(data.join("payments.xlsx")).unwrap().len() < 1 << 20);
+    let stderr = refused(&data);
+    assert!(
+        stderr.contains("payments.xlsx") && stderr.contains("[limits] max_zip_ratio"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn a_csv_of_a_hundred_thousand_empty_columns_is_refused_naming_the_cap() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    Fixture::short_payment().write(&data);
+    std::fs::remove_file(data.join("payments.csv")).unwrap();
+    std::fs::create_dir(data.join("payments")).unwrap();
+    let wide = ",".repeat(100_000);
+    let mut text = format!("payment_id,allocation_id,beneficiary_id,payee_name,payee_account,amount,paid_date,program{wide}\n");
+    for i in 0..20 {
+        text.push_str(&format!(
+            "P{i},A1,B1,张伟,6228480000000000001,1.00,2025-01-10,低保金{wide}\n"
+        ));
+    }
+    std::fs::write(data.join("payments/bank.csv"), text).unwrap();
+    let stderr = refused(&data);
+    assert!(
+        stderr.contains("bank.csv") && stderr.contains("[limits] max_columns"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn a_sparse_two_gigabyte_csv_is_refused_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    Fixture::short_payment().write(&data);
+    let f = std::fs::File::create(data.join("payments.csv")).unwrap();
+    f.set_len(2 << 30).unwrap();
+    let started = std::time::Instant::now();
+    let stderr = refused(&data);
+    assert!(
+        stderr.contains("payments.csv") && stderr.contains("NUL bytes"),
+        "{stderr}"
+    );
+    assert!(stderr.len() < 8192);
+    println!("refused in {:?}", started.elapsed());
+}
