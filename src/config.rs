@@ -249,6 +249,10 @@ max_unzipped_mb = 2000
 # How many times its packed size a workbook part of more than 16 MB may unpack to (a
 # zip bomb unpacks a thousandfold; a bank's export, ten to thirty times).
 max_zip_ratio = 200
+# Input files are read only from inside the data folder: an `[inputs]` pattern with `..`,
+# or a link in the folder pointing elsewhere (payments.csv → /etc/passwd), is refused.
+# true lets them be read (their real place is recorded in the manifest).
+allow_outside = false
 
 [status]
 # A bank file's transfer status (交易状态/处理结果 …) values beyond the built-in ones
@@ -381,6 +385,7 @@ pub struct Limits {
     pub max_sheet_cells: u64,
     pub max_unzipped_mb: u64,
     pub max_zip_ratio: u64,
+    pub allow_outside: bool,
 }
 
 impl Limits {
@@ -390,6 +395,7 @@ impl Limits {
         max_sheet_cells: 60_000_000,
         max_unzipped_mb: 2000,
         max_zip_ratio: 200,
+        allow_outside: false,
     };
 }
 

@@ -30,11 +30,11 @@ fn small_fixture() -> Fixture {
     f
 }
 
-/// `fundaudit run --data DIR --out DIR/out`, more arguments to follow.
+/// `fundaudit run --data DIR/data --out DIR/out`, more arguments to follow.
 fn run_on(dir: &std::path::Path) -> assert_cmd::Command {
     let mut cmd = fundaudit();
     cmd.args(["run", "--data"])
-        .arg(dir)
+        .arg(dir.join("data"))
         .arg("--out")
         .arg(dir.join("out"));
     cmd
@@ -52,7 +52,7 @@ fn missing_file_exits_2_and_names_it() {
 #[test]
 fn the_ballista_engine_is_refused_before_anything_is_read_when_it_cannot_run() {
     let dir = tempfile::tempdir().unwrap();
-    small_fixture().write(dir.path());
+    small_fixture().write(&dir.path().join("data"));
     // A scheduler without the engine that uses it.
     run_on(dir.path())
         .args(["--scheduler", "df://localhost:50050"])
@@ -76,9 +76,9 @@ fn the_ballista_engine_is_refused_before_anything_is_read_when_it_cannot_run() {
 #[test]
 fn missing_column_exits_2_naming_column_and_listing_found() {
     let dir = tempfile::tempdir().unwrap();
-    small_fixture().write(dir.path());
+    small_fixture().write(&dir.path().join("data"));
     std::fs::write(
-        dir.path().join("payments.csv"),
+        dir.path().join("data/payments.csv"),
         "payment_id,allocation_id,beneficiary_id,payee_name,payee_account,paid_date,program\n",
     )
     .unwrap();
@@ -266,23 +266,24 @@ fn generator_and_audit_are_deterministic() {
             .args(["run", "--quiet", "--as-of", "2026-03-31", "--data"])
             .arg(d)
             .arg("--out")
-            .arg(d.join("out"))
+            .arg(d.with_extension("out"))
             .assert()
             .success();
     }
-    for file in [
-        "beneficiaries.csv",
-        "allocations.csv",
-        "payments.csv",
-        "deaths.csv",
-        "officials.csv",
-        "truth.csv",
-        "out/findings.csv",
-        "out/findings.json",
+    let (a_out, b_out) = (a.with_extension("out"), b.with_extension("out"));
+    for (x, y, file) in [
+        (&a, &b, "beneficiaries.csv"),
+        (&a, &b, "allocations.csv"),
+        (&a, &b, "payments.csv"),
+        (&a, &b, "deaths.csv"),
+        (&a, &b, "officials.csv"),
+        (&a, &b, "truth.csv"),
+        (&a_out, &b_out, "findings.csv"),
+        (&a_out, &b_out, "findings.json"),
     ] {
         assert_eq!(
-            std::fs::read(a.join(file)).unwrap(),
-            std::fs::read(b.join(file)).unwrap(),
+            std::fs::read(x.join(file)).unwrap(),
+            std::fs::read(y.join(file)).unwrap(),
             "{file} differs between runs"
         );
     }
@@ -303,13 +304,13 @@ fn findings_csv_has_bom_and_documented_columns() {
     let dir = tempfile::tempdir().unwrap();
     fundaudit()
         .args(["generate", "--beneficiaries", "300", "--seed", "1", "--out"])
-        .arg(dir.path())
+        .arg(dir.path().join("data"))
         .assert()
         .success();
     let out = dir.path().join("out");
     fundaudit()
         .args(["run", "--quiet", "--as-of", "2026-03-31", "--data"])
-        .arg(dir.path())
+        .arg(dir.path().join("data"))
         .arg("--out")
         .arg(&out)
         .assert()

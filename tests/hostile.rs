@@ -591,3 +591,104 @@ fn a_sparse_two_gigabyte_csv_is_refused_at_once() {
     assert!(stderr.len() < 8192);
     println!("refused in {:?}", started.elapsed());
 }
+
+/// Runs on `data` with `extra` arguments; exit code and stderr.
+fn run_with(data: &std::path::Path, extra: &[&std::ffi::OsStr]) -> (i32, String) {
+    let out = fundaudit()
+        .args([
+            "run",
+            "--quiet",
+            "--no-ledger",
+            "--as-of",
+            "2025-03-31",
+            "--data",
+        ])
+        .arg(data)
+        .args(extra)
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stderr).to_string(),
+    )
+}
+
+/// Issue 34: an `[inputs]` pattern with `..` and a link in the data folder read files
+/// elsewhere (a payments.csv linked to /etc/passwd printed its lines); `--reports /etc`
+/// and `--out` inside the data folder were accepted.
+#[cfg(unix)]
+#[test]
+fn inputs_stay_inside_the_data_folder_and_reports_outside_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    Fixture::short_payment().write(&data);
+    let out = dir.path().join("out");
+    let out_args = [std::ffi::OsStr::new("--out"), out.as_os_str()];
+
+    // A pattern reaching outside.
+    let outside = dir.path().join("outside");
+    std::fs::create_dir(&outside).unwrap();
+    std::fs::rename(data.join("payments.csv"), outside.join("bank.csv")).unwrap();
+    let config = dir.path().join("c.toml");
+    std::fs::write(&config, "[inputs]\npayments = [\"../outside/*.csv\"]\n").unwrap();
+    let mut args = out_args.to_vec();
+    args.extend([std::ffi::OsStr::new("--config"), config.as_os_str()]);
+    let (code, stderr) = run_with(&data, &args);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(
+        stderr.contains("outside the data folder") && stderr.contains("allow_outside"),
+        "{stderr}"
+    );
+    // Allowed by the config: read, and the manifest says where the file really is.
+    std::fs::write(
+        &config,
+        "[inputs]\npayments = [\"../outside/*.csv\"]\n[limits]\nallow_outside = true\n",
+    )
+    .unwrap();
+    let (code, stderr) = run_with(&data, &args);
+    assert!(matches!(code, 0 | 3), "{stderr}");
+
+    // A link to a system file where the payments should be: refused, its lines unread.
+    std::os::unix::fs::symlink("/etc/passwd", data.join("payments.csv")).unwrap();
+    let (code, stderr) = run_with(&data, &out_args);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(
+        stderr.contains("/etc/passwd") && !stderr.contains("root:"),
+        "{stderr}"
+    );
+
+    // A link inside the folder is read, and recorded with its target.
+    std::fs::remove_file(data.join("payments.csv")).unwrap();
+    std::fs::copy(
+        outside.join("bank.csv"),
+        data.join("real-payments.csv.keep"),
+    )
+    .unwrap();
+    std::os::unix::fs::symlink(
+        data.join("real-payments.csv.keep"),
+        data.join("payments.csv"),
+    )
+    .unwrap();
+    let (code, stderr) = run_with(&data, &out_args);
+    assert!(matches!(code, 0 | 3), "{stderr}");
+    let manifest = std::fs::read_to_string(out.join("manifest.json")).unwrap();
+    assert!(
+        manifest.contains("\"link_target\"") && manifest.contains("real-payments.csv.keep"),
+        "{manifest}"
+    );
+
+    // Reports into a system folder or into the data folder: refused before any work.
+    for place in [std::path::PathBuf::from("/etc"), data.join("reports")] {
+        let (code, stderr) = run_with(
+            &data,
+            &[std::ffi::OsStr::new("--reports"), place.as_os_str()],
+        );
+        assert_eq!(code, 2, "{}: {stderr}", place.display());
+        assert!(stderr.contains("refusing"), "{stderr}");
+    }
+    assert!(!data.join("reports").exists());
+    let sub = data.join("sub");
+    let (code, _) = run_with(&data, &[std::ffi::OsStr::new("--out"), sub.as_os_str()]);
+    assert_eq!(code, 2);
+    assert!(!sub.exists());
+}

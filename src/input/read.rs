@@ -111,25 +111,23 @@ pub fn decode(bytes: Vec<u8>) -> (Vec<u8>, &'static str) {
 /// there were. A genuine GB18030 line of Chinese text is almost never valid UTF-8. Bytes
 /// neither encoding can read become U+FFFD, and the loader rejects their rows.
 fn gb18030_lines(bytes: &[u8]) -> (Vec<u8>, &'static str) {
+    let is_utf8_line = |line: &[u8]| !line.is_ascii() && std::str::from_utf8(line).is_ok();
+    // The usual file has no such line: decoded in one piece (a GB18030 line fails the
+    // UTF-8 check within its first characters, so the scan costs little).
+    if !bytes.split(|&b| b == b'\n').any(is_utf8_line) {
+        let (text, _) = encoding_rs::GB18030.decode_without_bom_handling(bytes);
+        return (text.into_owned().into_bytes(), "GB18030");
+    }
     let mut text = Vec::with_capacity(bytes.len() * 3 / 2);
-    let mut utf8_lines = 0usize;
     for line in bytes.split_inclusive(|&b| b == b'\n') {
-        if !line.is_ascii() && std::str::from_utf8(line).is_ok() {
-            utf8_lines += 1;
+        if is_utf8_line(line) {
             text.extend_from_slice(line);
         } else {
             let (decoded, _) = encoding_rs::GB18030.decode_without_bom_handling(line);
             text.extend_from_slice(decoded.as_bytes());
         }
     }
-    (
-        text,
-        if utf8_lines > 0 {
-            MIXED_GB18030
-        } else {
-            "GB18030"
-        },
-    )
+    (text, MIXED_GB18030)
 }
 
 /// The encoding name of a GB18030 file with lines in UTF-8 (see [`gb18030_lines`]).

@@ -144,9 +144,18 @@ fn head_grid(path: &Path) -> Result<Grid> {
 }
 
 /// Decides which files hold each ledger (see the module comment).
+/// Where `path` really is when that is outside the data folder (`dir_real`, resolved): a
+/// link to elsewhere, or an `[inputs]` pattern with `..`. None when it is inside.
+fn outside(path: &Path, dir_real: &Path) -> Option<PathBuf> {
+    let real = std::fs::canonicalize(path).ok()?;
+    (!real.starts_with(dir_real)).then_some(real)
+}
+
 pub fn plan(dir: &Path, config: &Config) -> Result<Plan> {
     let mut plan = Plan::default();
     let mut claimed: Vec<PathBuf> = Vec::new();
+    let dir_real = std::fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf());
+    let allow_outside = config.limits.allow_outside;
     for spec in ALL {
         let mut files = Vec::new();
         if let Some(patterns) = config.inputs.get(spec.stem) {
@@ -168,6 +177,20 @@ pub fn plan(dir: &Path, config: &Config) -> Result<Plan> {
             files.extend(files_in(&dir.join(spec.stem)));
         }
         files.dedup();
+        for f in &files {
+            if let Some(real) = outside(f, &dir_real).filter(|_| !allow_outside) {
+                return Err(Error::Unreadable {
+                    path: f.display().to_string(),
+                    message: format!(
+                        "it is outside the data folder {} (it is {}); fundaudit reads only the \
+                         data folder's own files: copy the file in, or set [limits] \
+                         allow_outside = true in the config",
+                        dir_real.display(),
+                        real.display()
+                    ),
+                });
+            }
+        }
         claimed.extend(files.iter().cloned());
         plan.files.insert(spec.stem, files);
     }
@@ -197,6 +220,16 @@ pub fn plan(dir: &Path, config: &Config) -> Result<Plan> {
                 .and_then(|s| s.to_str())
                 .is_some_and(|s| config.lists.iter().any(|l| l.file == s))
     };
+    // A link to a file outside the folder is not even peeked at.
+    let (rest, elsewhere): (Vec<PathBuf>, Vec<PathBuf>) = rest
+        .into_iter()
+        .partition(|p| allow_outside || outside(p, &dir_real).is_none());
+    for path in elsewhere {
+        plan.unused.push(format!(
+            "{}: not read (a link to outside the data folder)",
+            path.strip_prefix(dir).unwrap_or(&path).display()
+        ));
+    }
     for path in rest
         .into_iter()
         .filter(|p| !claimed.contains(p) && !is_list(p))

@@ -129,6 +129,19 @@ pub fn check_places(places: &Places, home: Option<&Path>, cwd: &Path) -> Result<
                 data.display()
             ));
         }
+        // Inside the data folder, the next run would read this run's reports as input.
+        if p.starts_with(&data) {
+            return refuse(format!(
+                "inside the data folder {}; write reports beside it, not into it",
+                data.display()
+            ));
+        }
+        if let Some(system) = system_folder(&p) {
+            return refuse(format!(
+                "{system}, a folder of the operating system's; write reports to a folder of \
+                 your own (for example /srv/fundaudit or ~/审计)"
+            ));
+        }
         if replaced {
             if cwd.starts_with(&p) {
                 return refuse(format!(
@@ -154,6 +167,27 @@ pub fn check_places(places: &Places, home: Option<&Path>, cwd: &Path) -> Result<
         check_replaceable(out)?;
     }
     Ok(())
+}
+
+/// The operating system's folder `p` is, or lies inside (`/etc`, `/usr` …); None for a
+/// place reports may go. Folders that hold users' folders (`/home`, `/srv`, `/var`,
+/// `/tmp` …) are refused only themselves.
+fn system_folder(p: &Path) -> Option<String> {
+    const INSIDE: &[&str] = &[
+        "/bin", "/boot", "/dev", "/etc", "/lib", "/lib32", "/lib64", "/libx32", "/proc", "/run",
+        "/sbin", "/sys", "/usr",
+    ];
+    const ITSELF: &[&str] = &[
+        "/home", "/media", "/mnt", "/opt", "/root", "/srv", "/tmp", "/var", "/var/lib", "/var/tmp",
+    ];
+    if !cfg!(unix) {
+        return None;
+    }
+    INSIDE
+        .iter()
+        .find(|s| p.starts_with(s))
+        .or_else(|| ITSELF.iter().find(|s| p == Path::new(s)))
+        .map(|s| format!("{} (under {s})", p.display()))
 }
 
 /// Whether `dir` holds a run written by fundaudit (its manifest says so).
@@ -511,6 +545,10 @@ mod tests {
             root.to_path_buf(),
             root.join("srv"),
             cwd.join("data/.."),
+            data.join("sub"),
+            PathBuf::from("/etc/fundaudit"),
+            PathBuf::from("/usr/local/share/audit"),
+            PathBuf::from("/var"),
         ] {
             let err = check(&bad, &reports).unwrap_err();
             assert!(matches!(err, Error::UnsafeOutput { .. }), "{bad:?}: {err}");
@@ -519,5 +557,14 @@ mod tests {
         assert!(check(&cwd.join("out"), &cwd).is_err(), "--reports .");
         assert!(check(&cwd.join("out"), &home).is_err(), "--reports ~");
         assert!(check(&cwd.join("out"), &data).is_err(), "--reports data");
+        assert!(
+            check(&cwd.join("out"), &data.join("r")).is_err(),
+            "inside data"
+        );
+        assert!(
+            check(&cwd.join("out"), Path::new("/etc")).is_err(),
+            "--reports /etc"
+        );
+        assert!(check(&cwd.join("out"), Path::new("/var/lib/fundaudit")).is_ok());
     }
 }

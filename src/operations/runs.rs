@@ -86,6 +86,9 @@ pub struct InputRecord {
     pub rows_used: usize,
     pub rows_rejected: usize,
     pub format: String,
+    /// Where the file really is when `file` is a link (the hash is of what was read).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub link_target: Option<String>,
     /// The title block above the header (it often names township, program and period).
     pub title: Vec<String>,
     pub header_line: usize,
@@ -156,6 +159,10 @@ impl Manifest {
                     rows_used: f.rows_used,
                     rows_rejected: f.rows_rejected,
                     format: f.format.clone(),
+                    link_target: crate::safe_fs::is_link(path)
+                        .then(|| std::fs::canonicalize(path).ok())
+                        .flatten()
+                        .map(|p| p.display().to_string()),
                     title: f.title.clone(),
                     header_line: f.header_line,
                     skipped: f.skipped.clone(),
