@@ -63,6 +63,41 @@ pub fn refuse_link(path: &Path, what: &str) -> Result<()> {
     Ok(())
 }
 
+/// Flushes every file of `dir` and then `dir` itself to the disk, so that a folder about
+/// to be published (renamed into place) holds its files after a power cut: a rename is
+/// durable only once what it names is (as PostgreSQL syncs a file and its folder before
+/// trusting a rename).
+pub fn sync_folder(dir: &Path) -> Result<()> {
+    let fail = |path: &Path, e: std::io::Error| Error::Write {
+        path: path.display().to_string(),
+        message: format!("could not flush it to the disk: {e}"),
+    };
+    for entry in std::fs::read_dir(dir).map_err(|e| fail(dir, e))? {
+        let path = entry.map_err(|e| fail(dir, e))?.path();
+        if path.symlink_metadata().is_ok_and(|m| m.is_file()) {
+            std::fs::File::open(&path)
+                .and_then(|f| f.sync_all())
+                .map_err(|e| fail(&path, e))?;
+        }
+    }
+    sync_dir(dir)
+}
+
+/// Flushes a folder's entries (a rename into it, a file created in it) to the disk.
+pub fn sync_dir(dir: &Path) -> Result<()> {
+    #[cfg(unix)]
+    {
+        std::fs::File::open(dir)
+            .and_then(|f| f.sync_all())
+            .map_err(|e| Error::Write {
+                path: dir.display().to_string(),
+                message: format!("could not flush the folder to the disk: {e}"),
+            })?;
+    }
+    let _ = dir;
+    Ok(())
+}
+
 #[cfg(all(test, unix))]
 mod tests {
     use super::*;

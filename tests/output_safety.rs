@@ -492,3 +492,77 @@ fn a_full_disk_costs_only_the_reports_that_did_not_fit() {
     assert!(summary.contains("not written: findings.xlsx"), "{summary}");
     drop(disk);
 }
+
+/// Issue 34: report files and their folder were not flushed to the disk before the rename
+/// that publishes them, so a power cut could leave a published run of empty files. Seen
+/// through strace: every report file is fsynced, and the folder too, before the rename.
+#[cfg(target_os = "linux")]
+#[test]
+fn a_run_is_on_the_disk_before_it_is_published() {
+    let strace = std::process::Command::new("strace")
+        .arg("-V")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !strace {
+        assert!(
+            std::env::var_os("FUNDAUDIT_REQUIRE_STRACE").is_none(),
+            "strace is required but not installed"
+        );
+        eprintln!("SKIPPED: strace not installed (apt-get install strace)");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let data = data(dir.path());
+    let out = dir.path().join("out");
+    let trace = dir.path().join("trace.txt");
+    let status = std::process::Command::new("strace")
+        .args([
+            "-f",
+            "-y",
+            "-e",
+            "trace=fsync,fdatasync,rename,renameat,renameat2",
+            "-o",
+        ])
+        .arg(&trace)
+        .arg(env!("CARGO_BIN_EXE_fundaudit"))
+        .args([
+            "run",
+            "--quiet",
+            "--no-ledger",
+            "--as-of",
+            "2025-03-01",
+            "--data",
+        ])
+        .arg(&data)
+        .arg("--out")
+        .arg(&out)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let text = std::fs::read_to_string(&trace).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    let publish = lines
+        .iter()
+        .position(|l| l.contains("rename") && l.contains(".out.partial"))
+        .unwrap_or_else(|| panic!("no rename of the work folder:\n{text}"));
+    let synced = |needle: &str| {
+        lines[..publish]
+            .iter()
+            .any(|l| l.contains("fsync(") && l.contains(needle))
+    };
+    for file in [
+        "findings.csv",
+        "findings.xlsx",
+        "report.html",
+        "manifest.json",
+    ] {
+        assert!(
+            synced(&format!(".out.partial/{file}>")),
+            "{file} not synced before publishing:\n{text}"
+        );
+    }
+    assert!(
+        synced(".out.partial>"),
+        "the folder not synced before publishing:\n{text}"
+    );
+}

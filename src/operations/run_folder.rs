@@ -399,6 +399,16 @@ impl RunFolder {
     /// Moves the finished run into place, replacing an earlier run written to the same
     /// `--out` (checked again here: the folder may have gained files during the run).
     pub fn publish(self) -> Result<PathBuf> {
+        // What is published must be on the disk before the rename that publishes it.
+        crate::safe_fs::sync_folder(&self.work)?;
+        let published = self.swap_in()?;
+        if let Some(parent) = published.parent().filter(|p| !p.as_os_str().is_empty()) {
+            crate::safe_fs::sync_dir(parent)?;
+        }
+        Ok(published)
+    }
+
+    fn swap_in(self) -> Result<PathBuf> {
         if self.done.symlink_metadata().is_ok() {
             check_replaceable(&self.done)?;
             if exchange(&self.work, &self.done)? {

@@ -55,7 +55,8 @@ pub fn point_latest(reports: &Path, run: &Path) -> Result<()> {
     std::os::unix::fs::symlink(&target, &tmp).map_err(|e| io(&tmp, e))?;
     #[cfg(not(unix))]
     std::fs::write(&tmp, target.to_string_lossy().as_bytes()).map_err(|e| io(&tmp, e))?;
-    std::fs::rename(&tmp, reports.join("latest")).map_err(|e| io(reports, e))
+    std::fs::rename(&tmp, reports.join("latest")).map_err(|e| io(reports, e))?;
+    crate::safe_fs::sync_dir(reports)
 }
 
 /// SHA-256 of a file, hex.
