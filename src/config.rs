@@ -648,8 +648,8 @@ impl Config {
         merge(&mut merged, user);
         // Re-serialise so that serde's errors come with the offending line, key included.
         let merged_text = toml::to_string(&merged).map_err(|e| bad(e.to_string()))?;
-        let config: Config =
-            toml::from_str(&merged_text).map_err(|e: toml::de::Error| bad(e.to_string()))?;
+        let config: Config = toml::from_str(&merged_text)
+            .map_err(|e: toml::de::Error| bad(in_users_terms(&e, &merged_text, text)))?;
         config.validate().map_err(bad)?;
         Ok(config)
     }
@@ -873,6 +873,44 @@ impl Config {
     }
 }
 
+/// A type or key error found in the merged configuration, told by the user's own file:
+/// the merged text's line numbers would point into the built-in defaults (line 25 for
+/// line 2 of a two-line file). The key on the error's line is looked up in the user's
+/// text, and its line there named.
+fn in_users_terms(e: &toml::de::Error, merged: &str, user: &str) -> String {
+    let message = e.message().trim().to_string();
+    let Some(span) = e.span() else {
+        return message;
+    };
+    let line_start = merged[..span.start.min(merged.len())]
+        .rfind('\n')
+        .map_or(0, |i| i + 1);
+    let merged_line = merged[line_start..].lines().next().unwrap_or("");
+    let key = merged_line
+        .split('=')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .trim_matches('"');
+    if key.is_empty() || !merged_line.contains('=') {
+        return message;
+    }
+    let found = user.lines().enumerate().find(|(_, l)| {
+        let l = l.trim_start();
+        let bare = l.strip_prefix(key);
+        let quoted = l
+            .strip_prefix('"')
+            .and_then(|r| r.strip_prefix(key))
+            .and_then(|r| r.strip_prefix('"'));
+        bare.or(quoted)
+            .is_some_and(|rest| rest.trim_start().starts_with('='))
+    });
+    match found {
+        Some((i, l)) => format!("line {}: `{}`: {message}", i + 1, l.trim()),
+        None => format!("`{key}`: {message}"),
+    }
+}
+
 /// Config files written before the identity model had levels: keys whose meaning is
 /// unchanged take their new names; keys whose meaning changed are refused with what to
 /// write instead, rather than silently read as something else.
@@ -964,6 +1002,18 @@ mod tests {
         let msg = e.to_string();
         assert!(msg.contains("grace_dayz"), "{msg}");
         assert!(msg.contains("t.toml"), "{msg}");
+    }
+
+    #[test]
+    fn a_type_error_names_the_line_of_the_users_file() {
+        let e = Config::from_toml_str("# mine\n[delayed]\ngrace_days = \"x\"\n", "c.toml")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("line 3") && e.contains("grace_days"), "{e}");
+        let e = Config::from_toml_str("\n\n[matching]\nname_cutoff = \"high\"\n", "c.toml")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("line 4"), "{e}");
     }
 
     #[test]

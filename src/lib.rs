@@ -51,8 +51,9 @@ pub struct RunOptions {
     pub unmasked: bool,
     /// Language of report.html.
     pub lang: html::Lang,
-    /// Queue behind a run that holds the reports folder's lock instead of failing.
-    pub wait: bool,
+    /// Queue behind a run that holds the reports folder's lock for at most this long
+    /// instead of failing at once (None: fail at once, exit 75).
+    pub wait: Option<std::time::Duration>,
     /// The case ledger (SQLite); None runs without one.
     pub ledger: Option<PathBuf>,
     /// A pre-payment screen (事前筛查) of the allocations instead of an audit of payments.

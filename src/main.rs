@@ -89,7 +89,16 @@ impl OutputArgs {
     fn as_of(&self) -> Result<fundaudit::parse::Day, Error> {
         match &self.as_of {
             Some(s) => {
-                parse::parse_date(s).map_err(|why| Error::Argument(format!("--as-of: {why}")))
+                let day = parse::parse_date(s)
+                    .map_err(|why| Error::Argument(format!("--as-of: {why}")))?;
+                // Days since 1970-01-01: 0 and 2100-12-31. A date outside is a typo, and
+                // would make every allocation overdue or none.
+                if !(0..=47846).contains(&day) {
+                    return Err(Error::Argument(format!(
+                        "--as-of {s}: give a date between 1970-01-01 and 2100-12-31"
+                    )));
+                }
+                Ok(day)
             }
             None => Ok(parse::today()),
         }
@@ -147,10 +156,10 @@ enum Command {
         input: InputArgs,
         #[command(flatten)]
         output: OutputArgs,
-        /// If another run holds the reports folder's lock, wait for it instead of exiting
-        /// with code 75.
-        #[arg(long)]
-        wait: bool,
+        /// If another run holds the reports folder's lock, wait for it (at most DURATION:
+        /// 30m, 2h, 90s; without one, as long as it takes) instead of exiting with code 75.
+        #[arg(long, num_args = 0..=1, default_missing_value = "forever", value_name = "DURATION", value_parser = fundaudit::operations::lock::parse_wait)]
+        wait: Option<std::time::Duration>,
         /// Case ledger (SQLite) [default: <reports>/ledger.sqlite; with --out DIR and no
         /// --reports, DIR.ledger.sqlite beside DIR].
         #[arg(long)]
@@ -457,10 +466,10 @@ fn try_main() -> anyhow::Result<Outcome> {
                 .into());
             }
             // A nightly run holds the ledger until its folder is published: queue behind it.
-            let mut book = match Ledger::open(&ledger, false) {
+            let mut book = match Ledger::open(&ledger, None) {
                 Err(Error::Busy { path }) => {
                     eprintln!("a run holds the case ledger ({path}); waiting for it to finish");
-                    Ledger::open(&ledger, true)?
+                    Ledger::open(&ledger, Some(std::time::Duration::MAX))?
                 }
                 other => other?,
             };
@@ -602,7 +611,7 @@ fn try_main() -> anyhow::Result<Outcome> {
                 out_dir: output.out.clone(),
                 unmasked: output.unmasked,
                 lang: output.lang,
-                wait: false,
+                wait: None,
                 screen: true,
                 engine: fundaudit::Engine::Local,
             })?;

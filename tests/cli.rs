@@ -477,6 +477,11 @@ fn run_folders_latest_manifest_lock_and_alert_exit_code() {
         .assert()
         .code(75)
         .stderr(contains("fundaudit.lock").and(contains("--wait")));
+    // --wait with a limit: queues that long, then exits 75 all the same.
+    let started = std::time::Instant::now();
+    run().args(["--wait", "1s"]).assert().code(75);
+    assert!(started.elapsed() >= std::time::Duration::from_secs(1));
+    run().args(["--wait", "soon"]).assert().code(2);
     drop(lock);
 
     // A finding at or above the configured alert score: exit 3, the run still complete.

@@ -692,3 +692,93 @@ fn inputs_stay_inside_the_data_folder_and_reports_outside_it() {
     assert_eq!(code, 2);
     assert!(!sub.exists());
 }
+
+/// Issue 34, small things: an impossible --as-of, a workbook cut short, a workbook that
+/// is mostly junk rows.
+#[test]
+fn an_impossible_date_a_cut_workbook_and_a_junk_workbook_are_said_plainly() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    Fixture::short_payment().write(&data);
+    let out = dir.path().join("out");
+    let out_args = [std::ffi::OsStr::new("--out"), out.as_os_str()];
+    let (code, stderr) = {
+        let o = fundaudit()
+            .args([
+                "run",
+                "--quiet",
+                "--no-ledger",
+                "--as-of",
+                "0000-01-01",
+                "--data",
+            ])
+            .arg(&data)
+            .args(out_args)
+            .output()
+            .unwrap();
+        (
+            o.status.code(),
+            String::from_utf8_lossy(&o.stderr).to_string(),
+        )
+    };
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(
+        stderr.contains("between 1970-01-01 and 2100-12-31"),
+        "{stderr}"
+    );
+
+    // The payments as a workbook: 60 junk rows and the one real payment.
+    std::fs::remove_file(data.join("payments.csv")).unwrap();
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet();
+    let header = [
+        "payment_id",
+        "allocation_id",
+        "beneficiary_id",
+        "payee_name",
+        "payee_account",
+        "amount",
+        "paid_date",
+        "program",
+    ];
+    for (c, h) in header.iter().enumerate() {
+        sheet.write_string(0, c as u16, *h).unwrap();
+    }
+    let good = [
+        "P1",
+        "A1",
+        "B1",
+        "张伟",
+        "6228480000000000001",
+        "99.00",
+        "2025-01-10",
+        "低保金",
+    ];
+    for (c, v) in good.iter().enumerate() {
+        sheet.write_string(1, c as u16, *v).unwrap();
+    }
+    for r in 2..62u32 {
+        for c in 0..8u16 {
+            sheet.write_string(r, c, format!("junk{r}x{c}")).unwrap();
+        }
+    }
+    let xlsx = data.join("payments.xlsx");
+    book.save(&xlsx).unwrap();
+    let (code, stderr) = run_with(&data, &out_args);
+    assert_eq!(
+        code, 4,
+        "a mostly rejected file makes the night incomplete: {stderr}"
+    );
+    let summary = std::fs::read_to_string(out.join("summary.json")).unwrap();
+    assert!(summary.contains("60 of 61 rows rejected"), "{summary}");
+
+    // The same workbook cut in half, as an interrupted copy leaves it.
+    let bytes = std::fs::read(&xlsx).unwrap();
+    std::fs::write(&xlsx, &bytes[..bytes.len() / 2]).unwrap();
+    let (code, stderr) = run_with(&data, &out_args);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(
+        stderr.contains("payments.xlsx") && stderr.contains("export it again"),
+        "{stderr}"
+    );
+}

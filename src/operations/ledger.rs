@@ -197,7 +197,7 @@ impl Ledger {
     /// Opens (or creates) the ledger for writing: takes its lock (with `wait`, queues
     /// behind another run, else fails with [`Error::Busy`]) and settles a run that a kill
     /// left pending.
-    pub fn open(path: &Path, wait: bool) -> Result<Ledger> {
+    pub fn open(path: &Path, wait: Option<std::time::Duration>) -> Result<Ledger> {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir).map_err(|e| db(path, e))?;
         }
@@ -1325,7 +1325,7 @@ mod tests {
         let path = dir.path().join("ledger.sqlite");
         let folder = dir.path().join("run1");
         {
-            let mut book = Ledger::open(&path, false).unwrap();
+            let mut book = Ledger::open(&path, None).unwrap();
             record(
                 &mut book,
                 "run1",
@@ -1338,7 +1338,7 @@ mod tests {
         // Killed after the commit, before its folder appeared: F1 changed, F2 resolved,
         // F3 new, all pending.
         {
-            let mut book = Ledger::open(&path, false).unwrap();
+            let mut book = Ledger::open(&path, None).unwrap();
             let rec = record(
                 &mut book,
                 "run2",
@@ -1349,12 +1349,12 @@ mod tests {
         }
         assert_ne!(dump(&path), settled);
         // Whoever opens the ledger next undoes it.
-        drop(Ledger::open(&path, false).unwrap());
+        drop(Ledger::open(&path, None).unwrap());
         assert_eq!(dump(&path), settled);
         // A pending run whose folder did appear (killed after the rename) stands.
         let run3 = dir.path().join("run3");
         {
-            let mut book = Ledger::open(&path, false).unwrap();
+            let mut book = Ledger::open(&path, None).unwrap();
             record(&mut book, "run3", &run3, &findings(&[("F1", 12.0)]));
         }
         std::fs::create_dir_all(&run3).unwrap();
@@ -1363,7 +1363,7 @@ mod tests {
             r#"{"program":"fundaudit","run_id":"run3"}"#,
         )
         .unwrap();
-        drop(Ledger::open(&path, false).unwrap());
+        drop(Ledger::open(&path, None).unwrap());
         let after = dump(&path);
         assert!(
             after.contains(&"Text(\"run3\")|Text(\"complete\")".to_string()),
@@ -1375,7 +1375,7 @@ mod tests {
     fn a_decision_is_recorded_against_the_facts_the_officer_saw() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("ledger.sqlite");
-        let mut book = Ledger::open(&path, false).unwrap();
+        let mut book = Ledger::open(&path, None).unwrap();
         let night1 = findings(&[("F1", 10.0)]);
         let seen = frame::text(&night1, "fingerprint").unwrap()[0]
             .unwrap()

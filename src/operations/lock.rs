@@ -5,6 +5,7 @@
 
 use std::fs::File;
 use std::path::Path;
+use std::time::{Duration, Instant};
 
 use crate::error::{Error, Result};
 
@@ -22,9 +23,10 @@ pub struct RunLock {
     _file: File,
 }
 
-/// Takes the lock at `path`; with `wait`, queues behind whoever holds it, else fails at
-/// once with [`Error::Busy`].
-pub fn lock(path: &Path, wait: bool) -> Result<RunLock> {
+/// Takes the lock at `path`; with `wait`, queues behind whoever holds it for at most that
+/// long ([`Duration::MAX`]: as long as it takes), else fails at once; either way a lock
+/// still held is [`Error::Busy`] (exit 75).
+pub fn lock(path: &Path, wait: Option<Duration>) -> Result<RunLock> {
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir).map_err(|e| io(dir, e))?;
     }
@@ -35,18 +37,47 @@ pub fn lock(path: &Path, wait: bool) -> Result<RunLock> {
         .write(true)
         .open(&path)
         .map_err(|e| io(&path, e))?;
-    if wait {
-        file.lock().map_err(|e| io(&path, e))?;
-    } else {
+    let deadline = wait.and_then(|w| Instant::now().checked_add(w));
+    loop {
         match file.try_lock() {
-            Ok(()) => {}
+            Ok(()) => return Ok(RunLock { _file: file }),
             Err(std::fs::TryLockError::WouldBlock) => {
-                return Err(Error::Busy {
-                    path: path.display().to_string(),
-                })
+                let waited_enough = match (wait, deadline) {
+                    (None, _) => true,
+                    (Some(_), Some(deadline)) => Instant::now() >= deadline,
+                    (Some(_), None) => false,
+                };
+                if waited_enough {
+                    return Err(Error::Busy {
+                        path: path.display().to_string(),
+                    });
+                }
+                std::thread::sleep(Duration::from_millis(200));
             }
             Err(std::fs::TryLockError::Error(e)) => return Err(io(&path, e)),
         }
     }
-    Ok(RunLock { _file: file })
+}
+
+/// A `--wait` value: `30m`, `2h`, `90s`, `90` (seconds), or `forever`.
+pub fn parse_wait(text: &str) -> std::result::Result<Duration, String> {
+    let t = text.trim();
+    if t == "forever" {
+        return Ok(Duration::MAX);
+    }
+    let (number, unit) = t.split_at(t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len()));
+    let n: u64 = number
+        .parse()
+        .map_err(|_| format!("--wait {text}: give a time such as 30m, 2h or 90s, or forever"))?;
+    let secs = match unit {
+        "" | "s" => n,
+        "m" => n.saturating_mul(60),
+        "h" => n.saturating_mul(3600),
+        _ => {
+            return Err(format!(
+                "--wait {text}: the unit is s, m or h (30m, 2h, 90s)"
+            ))
+        }
+    };
+    Ok(Duration::from_secs(secs))
 }

@@ -213,10 +213,10 @@ mod tests {
     fn a_second_lock_is_refused_until_the_first_is_dropped() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("fundaudit.lock");
-        let first = lock(&path, false).unwrap();
-        assert!(matches!(lock(&path, false), Err(Error::Busy { .. })));
+        let first = lock(&path, None).unwrap();
+        assert!(matches!(lock(&path, None), Err(Error::Busy { .. })));
         drop(first);
-        assert!(lock(&path, false).is_ok());
+        assert!(lock(&path, None).is_ok());
     }
 
     #[test]

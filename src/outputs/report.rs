@@ -106,6 +106,20 @@ impl Summary {
         for f in &files {
             warnings.extend(f.warnings.iter().cloned());
             incomplete.extend(f.warnings.iter().cloned());
+            // A file that is mostly rejects is a broken export (the wrong sheet, shifted
+            // columns, a million junk rows), not a county with a few bad rows.
+            if f.rows_read >= MOSTLY_REJECTS_MIN_ROWS && f.rows_rejected * 2 > f.rows_read {
+                let w = format!(
+                    "{}: {} of {} rows rejected ({:.1}%): the file looks like a broken export \
+                     (a wrong sheet, shifted columns, junk rows); check rejects.csv before the findings",
+                    f.file,
+                    f.rows_rejected,
+                    f.rows_read,
+                    100.0 * f.rows_rejected as f64 / f.rows_read as f64
+                );
+                warnings.push(w.clone());
+                incomplete.push(w);
+            }
         }
         let rule_col = crate::frame::text(findings, cols::RULE)?;
         let evidence = crate::frame::text(findings, cols::EVIDENCE)?;
@@ -348,6 +362,9 @@ fn write_error(path: &Path, e: impl std::fmt::Display) -> Error {
         message: e.to_string(),
     }
 }
+
+/// Rows a file must have before "mostly rejected" says something about the export.
+const MOSTLY_REJECTS_MIN_ROWS: usize = 20;
 
 /// CSV with a UTF-8 BOM: without it Excel on a Chinese Windows reads the file as GBK.
 /// Text cells a spreadsheet would run as formulas (a township named `=HYPERLINK(…)`)
