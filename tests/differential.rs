@@ -1,6 +1,7 @@
 //! The differential property: break one row of one ledger of a generated county (a stray
 //! quote, an extra delimiter, a byte that is not UTF-8, a giant cell, a value of the wrong
-//! type, an empty line, a duplicate key) and audit it. Every finding that does not involve
+//! type, an empty line, a duplicate key, invisible format characters, a formula, the row
+//! in GB18030 inside a UTF-8 file) and audit it. Every finding that does not involve
 //! that row is unchanged (same id, same amount), and the row is in rejects. Minimised
 //! failures are kept in proptest-regressions/differential.txt as a corpus.
 
@@ -44,7 +45,7 @@ fn audit(data: &Path, out: &Path) -> Vec<HashMap<String, String>> {
         as_of: fundaudit::parse::parse_date("2026-03-31").unwrap(),
         unmasked: true,
         lang: fundaudit::html::Lang::Zh,
-        wait: false,
+        wait: None,
         ledger: None,
         screen: false,
         engine: fundaudit::Engine::Local,
@@ -165,10 +166,34 @@ fn mutate(line: &str, kind: u8, earlier_key: Option<&str>, ledger: &str) -> Opti
             cells.join(",")
         }
         5 => return None, // an empty line after the row
-        _ => {
+        6 => {
             cells[0] = earlier_key?.to_string();
             cells.join(",")
         }
+        7 => {
+            // Invisible format characters in every cell: a zero-width joiner after the
+            // first character, a bidi override in front.
+            cells
+                .iter()
+                .map(|c| {
+                    let mut chars = c.chars();
+                    match chars.next() {
+                        Some(first) => format!("\u{202E}{first}\u{200D}{}", chars.as_str()),
+                        None => c.clone(),
+                    }
+                })
+                .collect::<Vec<_>>()
+                .join(",")
+        }
+        8 => {
+            // A formula where a name or a township is.
+            let col = cells.len().min(4) - 1;
+            cells[col] = format!("=HYPERLINK(\"\"{}\"\")", cells[col]).replace(',', "");
+            cells[col] = format!("\"{}\"", cells[col]);
+            cells.join(",")
+        }
+        // 9: the row in GB18030 inside a UTF-8 file (encoded by the caller).
+        _ => line.to_string(),
     })
 }
 
@@ -183,7 +208,7 @@ proptest! {
 
     #[test]
     fn one_broken_row_changes_only_what_involves_it(
-        ledger in 0usize..3, at in 0.0f64..1.0, kind in 0u8..7
+        ledger in 0usize..3, at in 0.0f64..1.0, kind in 0u8..10
     ) {
         let c = county();
         let name = LEDGERS[ledger];
@@ -209,6 +234,7 @@ proptest! {
                         b.insert(b.len() / 2, 0xFF);
                         bytes.extend(b);
                     }
+                    Some(m) if kind == 9 => bytes.extend(encoding_rs::GB18030.encode(&m).0.iter()),
                     Some(m) => bytes.extend(m.into_bytes()),
                     None => {
                         bytes.extend(line.as_bytes());
@@ -240,8 +266,31 @@ proptest! {
             }
         }
         let rejects = read_csv(&out.join("rejects.csv"));
-        if kind == 5 {
-            prop_assert!(rejects.is_empty(), "an empty line is no reject");
+        // Format characters, and a row whose text is ASCII in any encoding, change nothing.
+        let harmless = kind == 7 || (kind == 9 && c.lines[name][row].is_ascii());
+        if harmless {
+            prop_assert!(rejects.is_empty(), "{name} row {} kind {kind}: rejected: {:?}", row + 1, rejects);
+            prop_assert_eq!(got.len(), c.findings.len(), "kind {}: the findings changed", kind);
+            for (id, (amount, _)) in &c.findings {
+                prop_assert!(
+                    got.get(id).is_some_and(|f| &f["amount_at_risk"] == amount),
+                    "{name} row {} kind {kind}: finding {id} changed", row + 1
+                );
+            }
+        }
+        // No cell of a CSV output is a live formula.
+        for file in ["findings.csv", "rejects.csv", "cases.csv"] {
+            for r in read_csv(&out.join(file)) {
+                for (column, cell) in &r {
+                    prop_assert!(
+                        !matches!(cell.chars().next(), Some('=' | '+' | '@')),
+                        "{file} {column}: live formula {cell:?}"
+                    );
+                }
+            }
+        }
+        if kind == 5 || kind == 8 || harmless {
+            prop_assert!(kind != 5 || rejects.is_empty(), "an empty line is no reject");
         } else {
             prop_assert!(
                 rejects.iter().any(|r| r["line"] == (row + 1).to_string()),
