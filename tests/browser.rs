@@ -243,32 +243,11 @@ fn report_html_embeds_the_top_findings_and_says_so() {
 fn a_name_of_markup_does_not_blank_the_page() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
-    let mut f = common::Fixture::default();
-    f.person(
-        "B1",
+    let f = common::Fixture::one_payment(
         "<!--<script>",
-        &common::id_number(1960, 3, 4, 101),
         "东村</script>&amp;",
-        "6228480000000000001",
-        "",
-    )
-    .allocation(
-        "A1",
-        "低保金",
-        "2025Q1",
-        "B1",
-        "100.00",
-        "2025-01-01",
-        "2025-01-31",
-    )
-    .payment(
-        "P1",
-        "A1",
-        "B1",
         "<!--<script>",
-        "6228480000000000001",
         "60.00",
-        "2025-01-10",
     );
     f.write(&data);
     let out = dir.path().join("out");

@@ -4,10 +4,52 @@
 
 mod common;
 
+use std::ffi::OsStr;
+use std::path::{Path, PathBuf};
+
 use common::{fundaudit, generate, id_number, of_rule, read_csv, Fixture};
 
+/// 张伟 paid 99.00 of 100.00 (the short-payment fixture) in `dir/data`, with `without` of
+/// its files left out (a test puts a hostile one in their place).
+fn short_county(dir: &Path, without: &[&str]) -> PathBuf {
+    let data = dir.join("data");
+    Fixture::short_payment().write(&data);
+    for file in without {
+        std::fs::remove_file(data.join(file)).unwrap();
+    }
+    data
+}
+
+/// What a run said.
+struct Said {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+/// `fundaudit run --no-ledger --as-of AS_OF --data DATA ARGS…` (the summary on stdout).
+fn audit_with(data: &Path, as_of: &str, args: &[&OsStr]) -> Said {
+    let out = fundaudit()
+        .args(["run", "--no-ledger", "--as-of", as_of, "--data"])
+        .arg(data)
+        .args(args)
+        .timeout(std::time::Duration::from_secs(120))
+        .output()
+        .unwrap();
+    Said {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).to_string(),
+        stderr: String::from_utf8_lossy(&out.stderr).to_string(),
+    }
+}
+
+/// The same, into `--out OUT`.
+fn audit(data: &Path, out: &Path, as_of: &str) -> Said {
+    audit_with(data, as_of, &[OsStr::new("--out"), out.as_os_str()])
+}
+
 /// `dedup` on a registry: its accuracy block and merged pairs.
-fn dedup(data: &std::path::Path, out: &std::path::Path) -> serde_json::Value {
+fn dedup(data: &Path, out: &Path) -> serde_json::Value {
     fundaudit()
         .args(["dedup", "--data"])
         .arg(data)
@@ -66,33 +108,7 @@ fn a_zero_width_joiner_in_a_name_does_not_hide_a_duplicate() {
 #[test]
 fn bidi_controls_in_a_name_raise_nothing_and_never_reach_a_report() {
     for mark in ['\u{202E}', '\u{2067}', '\u{200D}'] {
-        let mut f = Fixture::default();
-        f.person(
-            "B1",
-            &format!("孙{mark}桃花"),
-            &id_number(1960, 3, 4, 101),
-            "东村",
-            "6228480000000000001",
-            "",
-        )
-        .allocation(
-            "A1",
-            "低保金",
-            "2025Q1",
-            "B1",
-            "100.00",
-            "2025-01-01",
-            "2025-01-31",
-        )
-        .payment(
-            "P1",
-            "A1",
-            "B1",
-            "SUN TAOHUA",
-            "6228480000000000001",
-            "100.00",
-            "2025-01-10",
-        );
+        let mut f = Fixture::one_payment(&format!("孙{mark}桃花"), "东村", "SUN TAOHUA", "100.00");
         // A second, real finding whose evidence names her: paid short.
         f.allocation(
             "A2",
@@ -116,17 +132,13 @@ fn bidi_controls_in_a_name_raise_nothing_and_never_reach_a_report() {
         let data = dir.path().join("data");
         f.write(&data);
         let out = dir.path().join("out");
-        let assert = fundaudit()
-            .args(["run", "--no-ledger", "--as-of", "2025-06-30", "--data"])
-            .arg(&data)
-            .arg("--out")
-            .arg(&out)
-            .assert()
-            .success();
-        let stdout = String::from_utf8_lossy(&assert.get_output().stdout).to_string();
+        let said = audit(&data, &out, "2025-06-30");
+        assert_eq!(said.code, 0, "{}", said.stderr);
         assert!(
-            stdout.contains("1 cells held invisible format characters"),
-            "{stdout}"
+            said.stdout
+                .contains("1 cells held invisible format characters"),
+            "{}",
+            said.stdout
         );
         let findings = read_csv(&out.join("findings.csv"));
         assert!(
@@ -198,20 +210,8 @@ fn formula_prefixes_never_reach_a_csv_output_live() {
         std::fs::write(&path, text).unwrap();
     }
     let out = dir.path().join("out");
-    fundaudit()
-        .args([
-            "run",
-            "--quiet",
-            "--no-ledger",
-            "--as-of",
-            "2025-09-30",
-            "--data",
-        ])
-        .arg(&data)
-        .arg("--out")
-        .arg(&out)
-        .assert()
-        .success();
+    let said = audit(&data, &out, "2025-09-30");
+    assert_eq!(said.code, 0, "{}", said.stderr);
     let live = |cell: &str| {
         matches!(cell.chars().next(), Some('=' | '+' | '@' | '\t'))
             || (cell.starts_with('-') && cell[1..].parse::<f64>().is_err())
@@ -243,22 +243,16 @@ fn formula_prefixes_never_reach_a_csv_output_live() {
 #[test]
 fn an_error_quoting_input_rows_masks_them_and_stays_short() {
     let dir = tempfile::tempdir().unwrap();
-    let data = dir.path().join("data");
-    Fixture::short_payment().write(&data);
+    let data = short_county(dir.path(), &[]);
+    let out = dir.path().join("out");
     let id = id_number(1960, 3, 4, 101);
     let mut text = String::from("甲,乙,丙,丁\n");
     for i in 0..7 {
         text.push_str(&format!("B{i},张伟,{id},622848000000000000{i}\n"));
     }
     std::fs::write(data.join("beneficiaries.csv"), text).unwrap();
-    let assert = fundaudit()
-        .args(["run", "--quiet", "--no-ledger", "--data"])
-        .arg(&data)
-        .arg("--out")
-        .arg(dir.path().join("out"))
-        .assert()
-        .code(2);
-    let stderr = String::from_utf8_lossy(&assert.get_output().stderr).to_string();
+    let Said { code, stderr, .. } = audit(&data, &out, "2025-03-31");
+    assert_eq!(code, 2, "{stderr}");
     assert!(stderr.contains("beneficiaries.csv"), "{stderr}");
     assert!(stderr.contains("row 2"), "the rows are shown: {stderr}");
     assert!(!stderr.contains(&id), "full ID number in stderr: {stderr}");
@@ -275,17 +269,11 @@ fn an_error_quoting_input_rows_masks_them_and_stays_short() {
     std::fs::remove_file(data.join("beneficiaries.csv")).unwrap();
     Fixture::short_payment().write(&data);
     std::fs::write(data.join("payments.csv"), vec![0u8; 10 << 20]).unwrap();
-    let assert = fundaudit()
-        .args(["run", "--quiet", "--no-ledger", "--data"])
-        .arg(&data)
-        .arg("--out")
-        .arg(dir.path().join("out"))
-        .assert()
-        .code(2);
-    let stderr = &assert.get_output().stderr;
+    let Said { code, stderr, .. } = audit(&data, &out, "2025-03-31");
+    assert_eq!(code, 2, "{stderr}");
     assert!(stderr.len() < 8192, "{} bytes of stderr", stderr.len());
-    assert!(!stderr.contains(&0u8), "NUL bytes echoed");
-    assert!(String::from_utf8_lossy(stderr).contains("payments.csv"));
+    assert!(!stderr.contains('\0'), "NUL bytes echoed");
+    assert!(stderr.contains("payments.csv"));
 }
 
 /// A township named with a character a sheet name may not hold, or two names equal after
@@ -322,20 +310,8 @@ fn township_names_a_sheet_cannot_hold_still_get_their_worklists() {
     std::fs::write(data.join("allocations.csv"), allocs).unwrap();
     std::fs::write(data.join("payments.csv"), pays).unwrap();
     let out = dir.path().join("out");
-    fundaudit()
-        .args([
-            "run",
-            "--quiet",
-            "--no-ledger",
-            "--as-of",
-            "2025-03-31",
-            "--data",
-        ])
-        .arg(&data)
-        .arg("--out")
-        .arg(&out)
-        .assert()
-        .success();
+    let said = audit(&data, &out, "2025-03-31");
+    assert_eq!(said.code, 0, "{}", said.stderr);
     let book = std::fs::File::open(out.join("worklists.xlsx")).unwrap();
     let mut zip = zip::ZipArchive::new(book).unwrap();
     let mut xml = String::new();
@@ -360,7 +336,7 @@ fn township_names_a_sheet_cannot_hold_still_get_their_worklists() {
 
 /// 张伟 paid in full on twenty allocations: payments.csv as the test writes it, one
 /// payment a line, each line in the encoding `encode` gives it.
-fn twenty_payments(data: &std::path::Path, encode: impl Fn(usize, &str) -> Vec<u8>) {
+fn twenty_payments(data: &Path, encode: impl Fn(usize, &str) -> Vec<u8>) {
     let mut f = Fixture::one_person();
     for i in 0..20 {
         let period = format!("2025M{:02}", i + 1);
@@ -396,15 +372,11 @@ fn gb18030(text: &str) -> Vec<u8> {
     encoding_rs::GB18030.encode(text).0.into_owned()
 }
 
-fn run_summary(data: &std::path::Path, out: &std::path::Path) -> String {
-    let assert = fundaudit()
-        .args(["run", "--no-ledger", "--as-of", "2025-03-31", "--data"])
-        .arg(data)
-        .arg("--out")
-        .arg(out)
-        .assert()
-        .success();
-    String::from_utf8_lossy(&assert.get_output().stdout).to_string()
+/// The summary of a run that must succeed.
+fn run_summary(data: &Path, out: &Path) -> String {
+    let said = audit(data, out, "2025-03-31");
+    assert_eq!(said.code, 0, "{}", said.stderr);
+    said.stdout
 }
 
 /// A GB18030 payments file with three lines pasted from a UTF-8 file was read with no
@@ -479,7 +451,7 @@ fn capped() -> assert_cmd::Command {
 }
 
 /// Runs on `data` under the cap; expects exit 2 and returns stderr.
-fn refused(data: &std::path::Path) -> String {
+fn refused(data: &Path) -> String {
     let out = data.parent().unwrap().join("out");
     let assert = capped()
         .args(["run", "--quiet", "--no-ledger", "--data"])
@@ -495,9 +467,7 @@ fn refused(data: &std::path::Path) -> String {
 #[test]
 fn a_small_workbook_asking_for_a_huge_sheet_is_refused_naming_the_cap() {
     let dir = tempfile::tempdir().unwrap();
-    let data = dir.path().join("data");
-    Fixture::short_payment().write(&data);
-    std::fs::remove_file(data.join("beneficiaries.csv")).unwrap();
+    let data = short_county(dir.path(), &["beneficiaries.csv"]);
     let mut book = rust_xlsxwriter::Workbook::new();
     let sheet = book.add_worksheet();
     for (c, h) in [
@@ -532,9 +502,7 @@ fn a_small_workbook_asking_for_a_huge_sheet_is_refused_naming_the_cap() {
 fn a_workbook_part_that_unpacks_a_thousandfold_is_refused_before_it_unpacks() {
     use std::io::Write;
     let dir = tempfile::tempdir().unwrap();
-    let data = dir.path().join("data");
-    Fixture::short_payment().write(&data);
-    std::fs::remove_file(data.join("payments.csv")).unwrap();
+    let data = short_county(dir.path(), &["payments.csv"]);
     let file = std::fs::File::create(data.join("payments.xlsx")).unwrap();
     let mut zip = zip::ZipWriter::new(file);
     let options = zip::write::SimpleFileOptions::default()
@@ -556,9 +524,7 @@ fn a_workbook_part_that_unpacks_a_thousandfold_is_refused_before_it_unpacks() {
 #[test]
 fn a_csv_of_a_hundred_thousand_empty_columns_is_refused_naming_the_cap() {
     let dir = tempfile::tempdir().unwrap();
-    let data = dir.path().join("data");
-    Fixture::short_payment().write(&data);
-    std::fs::remove_file(data.join("payments.csv")).unwrap();
+    let data = short_county(dir.path(), &["payments.csv"]);
     std::fs::create_dir(data.join("payments")).unwrap();
     let wide = ",".repeat(100_000);
     let mut text = format!("payment_id,allocation_id,beneficiary_id,payee_name,payee_account,amount,paid_date,program{wide}\n");
@@ -578,8 +544,7 @@ fn a_csv_of_a_hundred_thousand_empty_columns_is_refused_naming_the_cap() {
 #[test]
 fn a_sparse_two_gigabyte_csv_is_refused_at_once() {
     let dir = tempfile::tempdir().unwrap();
-    let data = dir.path().join("data");
-    Fixture::short_payment().write(&data);
+    let data = short_county(dir.path(), &[]);
     let f = std::fs::File::create(data.join("payments.csv")).unwrap();
     f.set_len(2 << 30).unwrap();
     let started = std::time::Instant::now();
@@ -592,25 +557,10 @@ fn a_sparse_two_gigabyte_csv_is_refused_at_once() {
     println!("refused in {:?}", started.elapsed());
 }
 
-/// Runs on `data` with `extra` arguments; exit code and stderr.
-fn run_with(data: &std::path::Path, extra: &[&std::ffi::OsStr]) -> (i32, String) {
-    let out = fundaudit()
-        .args([
-            "run",
-            "--quiet",
-            "--no-ledger",
-            "--as-of",
-            "2025-03-31",
-            "--data",
-        ])
-        .arg(data)
-        .args(extra)
-        .output()
-        .unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stderr).to_string(),
-    )
+/// A run on `data` with `extra` arguments: exit code and stderr.
+fn run_with(data: &Path, extra: &[&OsStr]) -> (i32, String) {
+    let said = audit_with(data, "2025-03-31", extra);
+    (said.code, said.stderr)
 }
 
 /// Issue 34: an `[inputs]` pattern with `..` and a link in the data folder read files
@@ -620,10 +570,9 @@ fn run_with(data: &std::path::Path, extra: &[&std::ffi::OsStr]) -> (i32, String)
 #[test]
 fn inputs_stay_inside_the_data_folder_and_reports_outside_it() {
     let dir = tempfile::tempdir().unwrap();
-    let data = dir.path().join("data");
-    Fixture::short_payment().write(&data);
+    let data = short_county(dir.path(), &[]);
     let out = dir.path().join("out");
-    let out_args = [std::ffi::OsStr::new("--out"), out.as_os_str()];
+    let out_args = [OsStr::new("--out"), out.as_os_str()];
 
     // A pattern reaching outside.
     let outside = dir.path().join("outside");
@@ -632,7 +581,7 @@ fn inputs_stay_inside_the_data_folder_and_reports_outside_it() {
     let config = dir.path().join("c.toml");
     std::fs::write(&config, "[inputs]\npayments = [\"../outside/*.csv\"]\n").unwrap();
     let mut args = out_args.to_vec();
-    args.extend([std::ffi::OsStr::new("--config"), config.as_os_str()]);
+    args.extend([OsStr::new("--config"), config.as_os_str()]);
     let (code, stderr) = run_with(&data, &args);
     assert_eq!(code, 2, "{stderr}");
     assert!(
@@ -678,17 +627,14 @@ fn inputs_stay_inside_the_data_folder_and_reports_outside_it() {
     );
 
     // Reports into a system folder or into the data folder: refused before any work.
-    for place in [std::path::PathBuf::from("/etc"), data.join("reports")] {
-        let (code, stderr) = run_with(
-            &data,
-            &[std::ffi::OsStr::new("--reports"), place.as_os_str()],
-        );
+    for place in [PathBuf::from("/etc"), data.join("reports")] {
+        let (code, stderr) = run_with(&data, &[OsStr::new("--reports"), place.as_os_str()]);
         assert_eq!(code, 2, "{}: {stderr}", place.display());
         assert!(stderr.contains("refusing"), "{stderr}");
     }
     assert!(!data.join("reports").exists());
     let sub = data.join("sub");
-    let (code, _) = run_with(&data, &[std::ffi::OsStr::new("--out"), sub.as_os_str()]);
+    let (code, _) = run_with(&data, &[OsStr::new("--out"), sub.as_os_str()]);
     assert_eq!(code, 2);
     assert!(!sub.exists());
 }
@@ -698,30 +644,11 @@ fn inputs_stay_inside_the_data_folder_and_reports_outside_it() {
 #[test]
 fn an_impossible_date_a_cut_workbook_and_a_junk_workbook_are_said_plainly() {
     let dir = tempfile::tempdir().unwrap();
-    let data = dir.path().join("data");
-    Fixture::short_payment().write(&data);
+    let data = short_county(dir.path(), &[]);
     let out = dir.path().join("out");
-    let out_args = [std::ffi::OsStr::new("--out"), out.as_os_str()];
-    let (code, stderr) = {
-        let o = fundaudit()
-            .args([
-                "run",
-                "--quiet",
-                "--no-ledger",
-                "--as-of",
-                "0000-01-01",
-                "--data",
-            ])
-            .arg(&data)
-            .args(out_args)
-            .output()
-            .unwrap();
-        (
-            o.status.code(),
-            String::from_utf8_lossy(&o.stderr).to_string(),
-        )
-    };
-    assert_eq!(code, Some(2), "{stderr}");
+    let out_args = [OsStr::new("--out"), out.as_os_str()];
+    let Said { code, stderr, .. } = audit(&data, &out, "0000-01-01");
+    assert_eq!(code, 2, "{stderr}");
     assert!(
         stderr.contains("between 1970-01-01 and 2100-12-31"),
         "{stderr}"

@@ -716,6 +716,14 @@ fn a_reader_never_blocks_the_night_and_a_damaged_ledger_says_what_to_do() {
     reader.execute_batch("COMMIT").unwrap();
     drop(reader);
 
+    // Another writer holding the ledger past the busy timeout: exit 75 (retry), not 2.
+    let writer = Connection::open(&db).unwrap();
+    writer.execute_batch("BEGIN IMMEDIATE").unwrap();
+    let (code, stderr) = night(&data, &reports);
+    assert_eq!(code, 75, "{stderr}");
+    writer.execute_batch("ROLLBACK").unwrap();
+    drop(writer);
+
     // A damaged ledger: the message names the next step.
     let _ = std::fs::remove_file(reports.join("ledger.sqlite-wal"));
     let _ = std::fs::remove_file(reports.join("ledger.sqlite-shm"));

@@ -35,6 +35,17 @@ fn snapshot(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
     out
 }
 
+/// `run`'s arguments up to the data folder: quiet, without a case ledger, as of a day
+/// after the fixture's payments.
+const QUIET_RUN: [&str; 6] = [
+    "run",
+    "--quiet",
+    "--no-ledger",
+    "--as-of",
+    "2025-03-01",
+    "--data",
+];
+
 fn run_out(data: &Path, out: &Path) -> assert_cmd::assert::Assert {
     fundaudit()
         .args(["run", "--as-of", "2025-03-01", "--data"])
@@ -365,20 +376,7 @@ fn a_planted_link_or_a_stray_work_folder_is_refused_and_nothing_is_written_throu
     std::fs::create_dir(&victim).unwrap();
     std::fs::write(victim.join("findings.csv"), "precious").unwrap();
     let reports = dir.path().join("R");
-    let run = |extra: &[&str]| {
-        fundaudit()
-            .args([
-                "run",
-                "--quiet",
-                "--no-ledger",
-                "--as-of",
-                "2025-03-01",
-                "--data",
-            ])
-            .arg(&data)
-            .args(extra)
-            .assert()
-    };
+    let run = |extra: &[&str]| fundaudit().args(QUIET_RUN).arg(&data).args(extra).assert();
     let r = reports.to_str().unwrap();
     run(&["--reports", r]);
     assert!(reports.join("2025-03-01-1/findings.csv").exists());
@@ -488,8 +486,13 @@ fn a_full_disk_costs_only_the_reports_that_did_not_fit() {
         !out.join("findings.xlsx").exists(),
         "a partial workbook was left"
     );
-    let summary = std::fs::read_to_string(out.join("summary.json")).unwrap();
-    assert!(summary.contains("not written: findings.xlsx"), "{summary}");
+    for file in ["summary.json", "run.log", "manifest.json"] {
+        let text = std::fs::read_to_string(out.join(file)).unwrap();
+        assert!(
+            text.contains("not written: findings.xlsx"),
+            "{file}: {text}"
+        );
+    }
     drop(disk);
 }
 
@@ -525,14 +528,7 @@ fn a_run_is_on_the_disk_before_it_is_published() {
         ])
         .arg(&trace)
         .arg(env!("CARGO_BIN_EXE_fundaudit"))
-        .args([
-            "run",
-            "--quiet",
-            "--no-ledger",
-            "--as-of",
-            "2025-03-01",
-            "--data",
-        ])
+        .args(QUIET_RUN)
         .arg(&data)
         .arg("--out")
         .arg(&out)

@@ -104,11 +104,14 @@ pub(super) fn validate_rows(
     for c in raw.columns() {
         let Ok(ca) = c.str() else { continue };
         let used = present.iter().any(|p| p.name == c.name().as_str());
-        let mut invisible = 0;
+        // One look at each cell: blank or padded, invisible characters, U+FFFD.
+        let (mut invisible, mut trim) = (0, false);
         for (row, v) in ca.iter().enumerate() {
-            let Some(v) = v.filter(|v| !v.is_ascii()) else {
+            let Some(v) = v else { continue };
+            trim = trim || needs_trim(v);
+            if v.is_ascii() {
                 continue;
-            };
+            }
             invisible += usize::from(crate::text::has_invisible(v));
             if used && v.contains('\u{FFFD}') {
                 undecodable.push((row, c.name().to_string(), v.to_string()));
@@ -125,7 +128,7 @@ pub(super) fn validate_rows(
                 })
                 .collect();
             stripped.push(clean.with_name(c.name().clone()).into_column());
-        } else if ca.iter().flatten().any(needs_trim) {
+        } else if trim {
             let n = c.name().as_str();
             let trimmed = col(n).str().strip_chars(lit(NULL));
             trims.push(

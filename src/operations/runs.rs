@@ -125,6 +125,8 @@ pub struct Manifest {
     pub inputs: Vec<InputRecord>,
     /// Files in the data folder that no ledger took, with why.
     pub unused: Vec<String>,
+    /// The night's warnings, reports that could not be written among them.
+    pub warnings: Vec<String>,
     /// The seed of worklists.xlsx's verification sample (to reproduce and audit it).
     pub worklist_seed: Option<u64>,
     pub timings: Vec<(String, f64)>,
@@ -183,6 +185,7 @@ impl Manifest {
             config: config.clone(),
             inputs,
             unused: summary.unused.clone(),
+            warnings: summary.warnings.clone(),
             worklist_seed: None,
             timings: summary.timings.clone(),
             findings: summary.findings,

@@ -284,6 +284,40 @@ impl Fixture {
         f
     }
 
+    /// One person named `name` (B1 of `village`, card 6228480000000000001) and one
+    /// allocation of 100.00 (A1, 2025Q1) paid `paid` to the payee `payee` (P1): what a
+    /// test of how a name travels into the reports needs.
+    pub fn one_payment(name: &str, village: &str, payee: &str, paid: &str) -> Fixture {
+        let mut f = Fixture::default();
+        f.person(
+            "B1",
+            name,
+            &id_number(1960, 3, 4, 101),
+            village,
+            "6228480000000000001",
+            "",
+        )
+        .allocation(
+            "A1",
+            "低保金",
+            "2025Q1",
+            "B1",
+            "100.00",
+            "2025-01-01",
+            "2025-01-31",
+        )
+        .payment(
+            "P1",
+            "A1",
+            "B1",
+            payee,
+            "6228480000000000001",
+            paid,
+            "2025-01-10",
+        );
+        f
+    }
+
     /// 张伟 paid 99.00 of an allocation of 100.00 (A1, P1): one finding, PARTIAL_SHORT.
     pub fn short_payment() -> Fixture {
         let mut f = Fixture::one_person();
