@@ -101,22 +101,50 @@ pub(super) fn validate_rows(
     // file mixing encodings, a damaged copy): their rows are rejected, never used with a
     // garbled name in them.
     let mut undecodable: Vec<(usize, String, String)> = Vec::new();
-    for c in raw.columns() {
+    // One look at each cell, the columns side by side: blank or padded, invisible
+    // characters, U+FFFD. (A column of plain ASCII costs a length check and a word-wise
+    // ASCII scan per cell.)
+    struct Look {
+        invisible: usize,
+        trim: bool,
+        undecodable: Vec<(usize, String, String)>,
+    }
+    let looks: Vec<Option<Look>> = raw
+        .columns()
+        .par_iter()
+        .map(|c| {
+            let ca = c.str().ok()?;
+            let used = present.iter().any(|p| p.name == c.name().as_str());
+            let mut look = Look {
+                invisible: 0,
+                trim: false,
+                undecodable: Vec::new(),
+            };
+            for (row, v) in ca.iter().enumerate() {
+                let Some(v) = v else { continue };
+                look.trim = look.trim || needs_trim(v);
+                if v.is_ascii() {
+                    continue;
+                }
+                let (mut invisible, mut replaced) = (false, false);
+                for ch in v.chars() {
+                    invisible |= crate::text::is_invisible(ch);
+                    replaced |= ch == '\u{FFFD}';
+                }
+                look.invisible += usize::from(invisible);
+                if used && replaced {
+                    look.undecodable
+                        .push((row, c.name().to_string(), v.to_string()));
+                }
+            }
+            Some(look)
+        })
+        .collect();
+    for (c, look) in raw.columns().iter().zip(looks) {
+        let Some(look) = look else { continue };
         let Ok(ca) = c.str() else { continue };
-        let used = present.iter().any(|p| p.name == c.name().as_str());
-        // One look at each cell: blank or padded, invisible characters, U+FFFD.
-        let (mut invisible, mut trim) = (0, false);
-        for (row, v) in ca.iter().enumerate() {
-            let Some(v) = v else { continue };
-            trim = trim || needs_trim(v);
-            if v.is_ascii() {
-                continue;
-            }
-            invisible += usize::from(crate::text::has_invisible(v));
-            if used && v.contains('\u{FFFD}') {
-                undecodable.push((row, c.name().to_string(), v.to_string()));
-            }
-        }
+        let (invisible, trim) = (look.invisible, look.trim);
+        undecodable.extend(look.undecodable);
         if invisible > 0 {
             invisible_cells += invisible;
             let clean: StringChunked = ca
