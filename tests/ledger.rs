@@ -645,14 +645,13 @@ fn a_review_says_who_decided_and_an_import_is_all_or_nothing_and_once() {
 
     // A bad second row: the first is not recorded either.
     let sheet = dir.path().join("核查结果.csv");
-    std::fs::write(
-        &sheet,
-        format!(
-            "线索编号,处置,核查人\n{},属实,赵六\n{},随便,赵六\n",
+    let write_sheet = |second: &str| {
+        let text = format!(
+            "线索编号,处置,核查人\n{},属实,赵六\n{},{second}\n",
             ids[0], ids[1]
-        ),
-    )
-    .unwrap();
+        );
+        std::fs::write(&sheet, text).unwrap();
+    };
     let import = || {
         let mut cmd = fundaudit();
         cmd.args(["review", "--import"])
@@ -661,26 +660,19 @@ fn a_review_says_who_decided_and_an_import_is_all_or_nothing_and_once() {
             .arg(&db);
         cmd
     };
-    import()
-        .assert()
-        .code(2)
-        .stderr(predicates::str::contains("row 3"));
-    assert!(table(&db, "SELECT id FROM dispositions").is_empty());
+    let refused_saying = |said: &str| {
+        import()
+            .assert()
+            .code(2)
+            .stderr(predicates::str::contains(said));
+        assert!(table(&db, "SELECT id FROM dispositions").is_empty());
+    };
+    write_sheet("随便,赵六");
+    refused_saying("row 3");
 
     // A row without 核查人 and no --by: refused; the corrected file imports once.
-    std::fs::write(
-        &sheet,
-        format!(
-            "线索编号,处置,核查人\n{},属实,赵六\n{},不属实,\n",
-            ids[0], ids[1]
-        ),
-    )
-    .unwrap();
-    import()
-        .assert()
-        .code(2)
-        .stderr(predicates::str::contains("核查人"));
-    assert!(table(&db, "SELECT id FROM dispositions").is_empty());
+    write_sheet("不属实,");
+    refused_saying("核查人");
     import().arg("--by").arg("钱七").assert().success();
     assert_eq!(table(&db, "SELECT id FROM dispositions").len(), 2);
     import()
