@@ -130,9 +130,12 @@ fn worklists_for_the_visits() {
             "{name}: {per_village:?}"
         );
     }
+    // Every high and medium finding but those naming an official (and their cases).
+    let secret = need_to_know(&out);
     let high_medium = findings
         .iter()
         .filter(|f| f["severity"] == "high" || f["severity"] == "medium")
+        .filter(|f| !secret.contains(&f["finding_id"]))
         .count();
     assert_eq!(listed, high_medium);
     assert!(!samples.is_empty());
@@ -319,4 +322,76 @@ fn every_sheet_prints_landscape_one_page_wide_with_headers_and_page_numbers() {
             }
         }
     }
+}
+
+/// The findings kept off the worklists: those naming a row of the officials' list, and
+/// every finding of their cases (from findings.csv and cases.csv).
+fn need_to_know(out: &Path) -> std::collections::HashSet<String> {
+    let findings = read_csv(&out.join("findings.csv"));
+    let official: std::collections::HashSet<&str> = findings
+        .iter()
+        .filter(|f| f["refs"].split(';').any(|r| r.starts_with("officials:")))
+        .map(|f| f["finding_id"].as_str())
+        .collect();
+    let mut secret: std::collections::HashSet<String> =
+        official.iter().map(|s| s.to_string()).collect();
+    for c in read_csv(&out.join("cases.csv")) {
+        let ids: Vec<&str> = c["finding_ids"].split(';').collect();
+        if ids.iter().any(|id| official.contains(id)) {
+            secret.extend(ids.iter().map(|s| s.to_string()));
+        }
+    }
+    secret
+}
+
+/// Issue 26 (need to know): a village's worklist goes to its cadres, the colleagues of an
+/// official a finding names. No finding that names a row of the officials' list, nor any
+/// finding of its case, may reach worklists.xlsx; the others still do.
+#[test]
+fn no_finding_naming_an_official_reaches_a_worklist() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    common::fundaudit()
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args([
+            "run",
+            "--quiet",
+            "--no-ledger",
+            "--as-of",
+            "2025-12-31",
+            "--out",
+        ])
+        .arg(&out)
+        .assert()
+        .code(predicates::ord::lt(5));
+    let findings = read_csv(&out.join("findings.csv"));
+    let secret = need_to_know(&out);
+    assert!(
+        findings
+            .iter()
+            .any(|f| secret.contains(&f["finding_id"]) && f["severity"] != "low"),
+        "the sample names officials in findings worth a visit"
+    );
+    let mut book = open_workbook_auto(out.join("worklists.xlsx")).unwrap();
+    let mut cells = Vec::new();
+    for name in book.sheet_names() {
+        let range = book.worksheet_range(&name).unwrap();
+        cells.extend(range.rows().flatten().filter_map(|c| c.as_string()));
+    }
+    for id in &secret {
+        assert!(!cells.contains(id), "{id} is on a worklist");
+    }
+    assert!(
+        !cells.iter().any(|c| c.contains("公职人员")),
+        "an official named on a worklist"
+    );
+    let visible = findings
+        .iter()
+        .filter(|f| f["severity"] == "high" && !secret.contains(&f["finding_id"]))
+        .filter(|f| cells.iter().any(|c| c == &f["finding_id"]))
+        .count();
+    assert!(
+        visible > 10,
+        "the other high findings are still visited: {visible}"
+    );
 }

@@ -2,7 +2,7 @@
 //! village: every high and medium finding there, and a random sample of clean
 //! beneficiaries to visit as well (so a round also measures how much the findings miss).
 //! The sample is drawn with a seed written in the manifest, so it can be reproduced and
-//! audited. Blank columns take what the visit found; `review --import worklists.xlsx`
+//! audited. Findings that name an official stay off (see `need_to_know`). Blank columns take what the visit found; `review --import worklists.xlsx`
 //! reads the 处置 column back (sample rows, which have no finding id, are skipped).
 
 use std::collections::{BTreeMap, HashSet};
@@ -28,6 +28,37 @@ struct Visit {
     evidence: String,
 }
 
+/// Which findings must stay off the worklists: a village's worklist goes to its cadres,
+/// the colleagues of an official a finding names (the party secretary whose card took
+/// the money). A finding that names a row of the officials' list (its refs say
+/// `officials:N`: DIV_OFFICIAL, DIV_CADRE_HOUSEHOLD), and every finding of a case that
+/// holds one, is for the discipline officers alone; they have it in findings.xlsx and
+/// report.html. Its people are not drawn for the random sample either.
+fn need_to_know(findings: &DataFrame) -> Result<Vec<bool>> {
+    let refs = frame::text(findings, "refs")?;
+    let names_official: Vec<bool> = refs
+        .iter()
+        .map(|r| {
+            r.unwrap_or("")
+                .split(';')
+                .any(|r| r.starts_with("officials:"))
+        })
+        .collect();
+    let Ok(cases) = frame::text(findings, "case_id") else {
+        return Ok(names_official);
+    };
+    let secret_cases: HashSet<&str> = cases
+        .iter()
+        .zip(&names_official)
+        .filter_map(|(c, &o)| c.filter(|c| o && !c.is_empty()))
+        .collect();
+    Ok(cases
+        .iter()
+        .zip(names_official)
+        .map(|(c, o)| o || c.is_some_and(|c| secret_cases.contains(c)))
+        .collect())
+}
+
 /// Writes worklists.xlsx; returns the seed of the sample.
 pub fn write_worklists(findings: &DataFrame, ctx: &Context, path: &Path) -> Result<u64> {
     let seed = ctx.config.worklists.seed.unwrap_or(ctx.as_of as u64);
@@ -36,6 +67,7 @@ pub fn write_worklists(findings: &DataFrame, ctx: &Context, path: &Path) -> Resu
     let severity = frame::text(findings, "severity")?;
     let bens = frame::text(findings, "beneficiary_ids")?;
     let evidence = frame::text(findings, "evidence")?;
+    let confidential = need_to_know(findings)?;
     let mut by_town: BTreeMap<String, Vec<Visit>> = BTreeMap::new();
     let mut flagged: HashSet<&str> = HashSet::new();
     for i in 0..findings.height() {
@@ -43,7 +75,7 @@ pub fn write_worklists(findings: &DataFrame, ctx: &Context, path: &Path) -> Resu
         for b in bens[i].unwrap_or("").split(';') {
             flagged.insert(b);
         }
-        if !matches!(severity[i], Some("high") | Some("medium")) {
+        if !matches!(severity[i], Some("high") | Some("medium")) || confidential[i] {
             continue;
         }
         let row = ctx.row_of(first);
