@@ -107,8 +107,9 @@ pub fn decode(bytes: Vec<u8>) -> (Vec<u8>, &'static str) {
 
 /// A GB18030 file, line by line: a line that is valid UTF-8 holding non-ASCII text was
 /// pasted in from a UTF-8 file (read as GB18030 it becomes 鏉庣幉 for 李玲, a false
-/// payee mismatch) and is read as UTF-8; the file's format says how many such lines
-/// there were. A genuine GB18030 line of Chinese text is almost never valid UTF-8. Bytes
+/// payee mismatch) and is read as UTF-8; the file's format then says so
+/// ([`MIXED_GB18030`]). A genuine GB18030 line of Chinese text is almost never valid
+/// UTF-8 (a very short one can be, and would be read as UTF-8). Bytes
 /// neither encoding can read become U+FFFD, and the loader rejects their rows.
 fn gb18030_lines(bytes: &[u8]) -> (Vec<u8>, &'static str) {
     let is_utf8_line = |line: &[u8]| !line.is_ascii() && std::str::from_utf8(line).is_ok();
