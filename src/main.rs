@@ -297,22 +297,17 @@ fn main() -> ExitCode {
         Ok(Outcome::Alert) => ExitCode::from(3),
         Ok(Outcome::Incomplete) => ExitCode::from(4),
         Ok(Outcome::NotWritten) => ExitCode::from(2),
-        Err(e) if matches!(e.downcast_ref::<Error>(), Some(Error::Busy { .. })) => {
-            eprintln!(
-                "error: {}",
-                fundaudit::privacy::safe_message(&format!("{e:#}"))
-            );
-            ExitCode::from(75)
-        }
         Err(e) => {
             // Masked and bounded: a message may quote an input's rows.
             eprintln!(
                 "error: {}",
                 fundaudit::privacy::safe_message(&format!("{e:#}"))
             );
-            let user_error = e
-                .downcast_ref::<Error>()
-                .is_some_and(|e| !matches!(e, Error::Polars(_)))
+            let ours = e.downcast_ref::<Error>();
+            if matches!(ours, Some(Error::Busy { .. })) {
+                return ExitCode::from(75);
+            }
+            let user_error = ours.is_some_and(|e| !matches!(e, Error::Polars(_)))
                 || e.downcast_ref::<clap::Error>().is_some();
             ExitCode::from(if user_error { 2 } else { 1 })
         }

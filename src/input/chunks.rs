@@ -88,7 +88,7 @@ pub fn open<'a>(
     let mut head = vec![0u8; 64 * 1024];
     let n = read_full(&mut file, &mut head).map_err(|e| unreadable(path, e))?;
     head.truncate(n);
-    if head.starts_with(b"\xFF\xFE") || head.starts_with(b"\xFE\xFF") || !plain_text(path)? {
+    if read::is_utf16(&head) || !plain_text(path)? {
         return Ok(None);
     }
     let Some(end) = head.iter().position(|&b| b == b'\n') else {

@@ -143,6 +143,14 @@ fn gb18030_lines(bytes: &[u8]) -> (Vec<u8>, &'static str) {
 /// The encoding name of a GB18030 file with lines in UTF-8 (see [`gb18030_lines`]).
 pub const MIXED_GB18030: &str = "GB18030 with lines in UTF-8";
 
+/// Whether a file's first bytes are UTF-16, with a byte-order mark or without one (its
+/// NUL bytes would pass for UTF-8, or for binary data).
+pub(super) fn is_utf16(head: &[u8]) -> bool {
+    head.starts_with(b"\xFF\xFE")
+        || head.starts_with(b"\xFE\xFF")
+        || utf16_without_bom(head).is_some()
+}
+
 /// UTF-16 without a byte-order mark: in a sample of even length, NUL bytes on one side of
 /// the byte pairs (ASCII text and digits have a zero high byte) and none on the other.
 fn utf16_without_bom(sample: &[u8]) -> Option<(&'static encoding_rs::Encoding, &'static str)> {
@@ -258,10 +266,7 @@ fn read_delimited(path: &Path) -> Result<RawTable> {
     refuse_binary(path)?;
     let bytes = std::fs::read(path).map_err(|e| unreadable(path, e))?;
     let head = &bytes[..bytes.len().min(64 * 1024)];
-    let plain_utf8 = !head.starts_with(b"\xFF\xFE")
-        && !head.starts_with(b"\xFE\xFF")
-        && utf16_without_bom(head).is_none()
-        && std::str::from_utf8(&bytes).is_ok();
+    let plain_utf8 = !is_utf16(head) && std::str::from_utf8(&bytes).is_ok();
     if plain_utf8 && !bytes.contains(&b'"') {
         let (separator, encoding) = sniff_plain(head);
         check_header_width(path, head, separator)?;
@@ -314,10 +319,7 @@ fn refuse_binary(path: &Path) -> Result<()> {
         .take(64 * 1024)
         .read_to_end(&mut head)
         .map_err(|e| unreadable(path, e))?;
-    let utf16 = head.starts_with(b"\xFF\xFE")
-        || head.starts_with(b"\xFE\xFF")
-        || utf16_without_bom(&head).is_some();
-    if !utf16 && head.contains(&0) {
+    if !is_utf16(&head) && head.contains(&0) {
         return Err(unreadable(
             path,
             "it holds NUL bytes: binary data, not a text table (a damaged copy, or another \
@@ -569,19 +571,10 @@ fn pick_sheet(path: &Path, names: &[String], sheet: Option<&str>) -> Result<Stri
 /// first used column, each with its Excel row number; rows end at their last cell.
 fn read_xlsx_grid(path: &Path, sheet: Option<&str>) -> Result<(Grid, String)> {
     let limits = super::limits::current();
-    let mut book: calamine::Xlsx<_> =
-        calamine::open_workbook(path).map_err(|e| unreadable(path, e))?;
-    let name = pick_sheet(path, &book.sheet_names(), sheet)?;
-    let mut reader = book
-        .worksheet_cells_reader(&name)
-        .map_err(|e| unreadable(path, e))?;
     let mut cells: Vec<(u32, u32, String)> = Vec::new();
     let (mut top, mut left, mut bottom, mut right) = (u32::MAX, u32::MAX, 0u32, 0u32);
-    while let Some(cell) = reader.next_cell().map_err(|e| unreadable(path, e))? {
-        let Some(text) = cell_text(&Data::from(cell.get_value().clone())) else {
-            continue;
-        };
-        let (r, c) = cell.get_position();
+    let name = each_xlsx_cell(path, sheet, |name, r, c, text| {
+        let Some(text) = text else { return Ok(true) };
         (top, left) = (top.min(r), left.min(c));
         (bottom, right) = (bottom.max(r), right.max(c));
         let width = (right - left) as usize + 1;
@@ -611,8 +604,8 @@ fn read_xlsx_grid(path: &Path, sheet: Option<&str>) -> Result<(Grid, String)> {
             ));
         }
         cells.push((r, c, text));
-    }
-    drop(reader);
+        Ok(true)
+    })?;
     let mut grid = Grid::default();
     if cells.is_empty() {
         return Ok((grid, name));
@@ -621,14 +614,49 @@ fn read_xlsx_grid(path: &Path, sheet: Option<&str>) -> Result<(Grid, String)> {
     grid.rows = vec![Vec::new(); height];
     grid.lines = (0..height).map(|i| top as usize + i + 1).collect();
     for (r, c, text) in cells {
-        let row = &mut grid.rows[(r - top) as usize];
-        let at = (c - left) as usize;
-        if row.len() <= at {
-            row.resize(at + 1, None);
-        }
-        row[at] = Some(text);
+        put(
+            &mut grid.rows[(r - top) as usize],
+            (c - left) as usize,
+            Some(text),
+        );
     }
     Ok((grid, name))
+}
+
+/// Streams the cells of an .xlsx sheet (the one named, else the first) in the sheet's
+/// order to `each` (sheet name, row, column, text; None for a cell without a value) until
+/// it returns false; returns the sheet's name. Nothing is sized by the sheet here.
+fn each_xlsx_cell(
+    path: &Path,
+    sheet: Option<&str>,
+    mut each: impl FnMut(&str, u32, u32, Option<String>) -> Result<bool>,
+) -> Result<String> {
+    let mut book: calamine::Xlsx<_> =
+        calamine::open_workbook(path).map_err(|e| unreadable(path, e))?;
+    let name = pick_sheet(path, &book.sheet_names(), sheet)?;
+    let mut reader = book
+        .worksheet_cells_reader(&name)
+        .map_err(|e| unreadable(path, e))?;
+    while let Some(cell) = reader.next_cell().map_err(|e| unreadable(path, e))? {
+        let (r, c) = cell.get_position();
+        if !each(
+            &name,
+            r,
+            c,
+            cell_text(&Data::from(cell.get_value().clone())),
+        )? {
+            break;
+        }
+    }
+    Ok(name)
+}
+
+/// Sets cell `at` of a grid row, the row lengthened to it as needed.
+fn put(row: &mut Vec<Option<String>>, at: usize, text: Option<String>) {
+    if row.len() <= at {
+        row.resize(at + 1, None);
+    }
+    row[at] = text;
 }
 
 /// Refuses a zipped workbook (.xlsx, .xlsm, .ods) one of whose parts unpacks past
@@ -684,33 +712,19 @@ pub fn head_workbook_grid(path: &Path, rows: usize) -> Result<Grid> {
     let ext = extension(path);
     check_zip_parts(path)?;
     if ext == "xlsx" || ext == "xlsm" {
-        let mut book: calamine::Xlsx<_> =
-            calamine::open_workbook(path).map_err(|e| unreadable(path, e))?;
-        let name = book
-            .sheet_names()
-            .first()
-            .cloned()
-            .ok_or_else(|| unreadable(path, "the workbook has no sheets"))?;
-        let mut cells = book
-            .worksheet_cells_reader(&name)
-            .map_err(|e| unreadable(path, e))?;
         let mut grid = Grid {
             rows: vec![Vec::new(); rows],
             lines: (1..=rows).collect(),
         };
-        while let Some(cell) = cells.next_cell().map_err(|e| unreadable(path, e))? {
-            let (r, c) = cell.get_position();
+        each_xlsx_cell(path, None, |_, r, c, text| {
             let (r, c) = (r as usize, c as usize);
             if r >= rows {
-                break;
+                return Ok(false);
             }
             super::limits::check_columns(path, c + 1, r + 1)?;
-            let row = &mut grid.rows[r];
-            if row.len() <= c {
-                row.resize(c + 1, None);
-            }
-            row[c] = cell_text(&Data::from(cell.get_value().clone()));
-        }
+            put(&mut grid.rows[r], c, text);
+            Ok(true)
+        })?;
         return Ok(grid);
     }
     let (mut grid, _) = read_workbook_grid(path, None)?;

@@ -143,7 +143,6 @@ fn head_grid(path: &Path) -> Result<Grid> {
     }
 }
 
-/// Decides which files hold each ledger (see the module comment).
 /// Where `path` really is when that is outside the data folder (`dir_real`, resolved): a
 /// link to elsewhere, or an `[inputs]` pattern with `..`. None when it is inside.
 fn outside(path: &Path, dir_real: &Path) -> Option<PathBuf> {
@@ -151,6 +150,7 @@ fn outside(path: &Path, dir_real: &Path) -> Option<PathBuf> {
     (!real.starts_with(dir_real)).then_some(real)
 }
 
+/// Decides which files hold each ledger (see the module comment).
 pub fn plan(dir: &Path, config: &Config) -> Result<Plan> {
     let mut plan = Plan::default();
     let mut claimed: Vec<PathBuf> = Vec::new();

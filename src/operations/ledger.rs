@@ -107,7 +107,7 @@ fn decision_hash(prev: &str, d: &Decision) -> String {
         h.update((field.len() as u64).to_le_bytes());
         h.update(field.as_bytes());
     }
-    h.finalize().iter().map(|b| format!("{b:02x}")).collect()
+    crate::operations::runs::hex(&h.finalize())
 }
 
 /// One row of `dispositions`, as hashed.
@@ -744,10 +744,9 @@ impl Ledger {
             _ => None,
         };
         let recorded_fp = seen.unwrap_or(&now_fp);
-        if self.chain_break.is_some() {
+        if let Some(broken) = &self.chain_break {
             return Err(Error::Argument(format!(
-                "{}: no decision is recorded on a broken chain",
-                self.chain_break.as_deref().unwrap_or_default()
+                "{broken}: no decision is recorded on a broken chain"
             )));
         }
         let prev: String = self
@@ -772,7 +771,15 @@ impl Ledger {
         self.conn
             .execute(
                 "INSERT INTO dispositions (finding_id, status, note, by, at, fingerprint, hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-                params![finding_id, status, note, by, decision.at, recorded_fp, hash],
+                params![
+                    decision.finding_id,
+                    decision.status,
+                    decision.note,
+                    decision.by,
+                    decision.at,
+                    decision.fingerprint,
+                    hash
+                ],
             )
             .map_err(|x| db(&path, x))?;
         let current = match status {

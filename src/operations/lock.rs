@@ -42,11 +42,8 @@ pub fn lock(path: &Path, wait: Option<Duration>) -> Result<RunLock> {
         match file.try_lock() {
             Ok(()) => return Ok(RunLock { _file: file }),
             Err(std::fs::TryLockError::WouldBlock) => {
-                let waited_enough = match (wait, deadline) {
-                    (None, _) => true,
-                    (Some(_), Some(deadline)) => Instant::now() >= deadline,
-                    (Some(_), None) => false,
-                };
+                // No deadline with a wait: as long as it takes (Duration::MAX).
+                let waited_enough = wait.is_none() || deadline.is_some_and(|d| Instant::now() >= d);
                 if waited_enough {
                     return Err(Error::Busy {
                         path: path.display().to_string(),

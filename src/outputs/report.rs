@@ -395,18 +395,20 @@ fn defuse_formulas(df: &DataFrame) -> PolarsResult<Option<DataFrame>> {
             _ => false,
         })
     };
-    let mut any = false;
-    for c in df.columns() {
-        any |= risky(c)?;
-    }
-    if !any {
+    let flags = df
+        .columns()
+        .iter()
+        .map(risky)
+        .collect::<PolarsResult<Vec<bool>>>()?;
+    if !flags.contains(&true) {
         return Ok(None);
     }
     let columns = df
         .columns()
         .iter()
-        .map(|c| {
-            if !risky(c)? {
+        .zip(flags)
+        .map(|(c, risky)| {
+            if !risky {
                 return Ok(c.clone());
             }
             let safe: StringChunked = c
