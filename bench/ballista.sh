@@ -9,7 +9,10 @@
 #   cargo build --release --features distributed
 #   bash bench/ballista.sh STAGE WORK [PARTITIONS]   (STAGE from `fundaudit stage`;
 #   PARTITIONS, `[scale] cluster_partitions`, 4 by default: twice the two slots)
+# The cluster listens on ports 50050-50063; BALLISTA_PORTS=NNN moves them to NNN50-NNN63
+# (where something else already holds 50050).
 set -euo pipefail
+P="${BALLISTA_PORTS:-500}"
 STAGE=$(realpath "$1")
 WORK=$(realpath -m "$2")
 PARTITIONS="${3:-4}"
@@ -17,12 +20,12 @@ B="${CARGO_TARGET_DIR:-target}/release"
 mkdir -p "$WORK"
 rm -rf "$WORK/cluster" "$WORK/local"
 printf '[scale]\npartition_rows = 1000000\ncluster_partitions = %s\n' "$PARTITIONS" > "$WORK/config.toml"
-"$B/fundaudit-scheduler" --bind-port 50050 > "$WORK/scheduler.log" 2>&1 &
+"$B/fundaudit-scheduler" --bind-port "${P}50" > "$WORK/scheduler.log" 2>&1 &
 pids=($!)
 sleep 1
 for k in 1 2; do
-  "$B/fundaudit-executor" --scheduler-port 50050 --bind-port "500${k}1" --bind-grpc-port "500${k}2" \
-    --bind-health-port "500${k}3" --vcores 1 --work-dir "$WORK" > "$WORK/executor-$k.log" 2>&1 &
+  "$B/fundaudit-executor" --scheduler-port "${P}50" --bind-port "${P}${k}1" --bind-grpc-port "${P}${k}2" \
+    --bind-health-port "${P}${k}3" --vcores 1 --work-dir "$WORK" > "$WORK/executor-$k.log" 2>&1 &
   pids+=($!)
 done
 trap 'kill "${pids[@]}" 2>/dev/null || true' EXIT
@@ -38,7 +41,7 @@ hwm() { awk '/VmHWM/ {printf "%.2f GiB", $2/1048576}' "/proc/$1/status"; }
   done > "$WORK/shuffle.samples" ) &
 pids+=($!)
 /usr/bin/time -v "$B/fundaudit" run --no-ledger --as-of 2026-03-31 --engine ballista \
-  --config "$WORK/config.toml" --scheduler df://localhost:50050 --data "$STAGE" --out "$WORK/cluster" > "$WORK/cluster.out" 2> "$WORK/cluster.time"
+  --config "$WORK/config.toml" --scheduler "df://localhost:${P}50" --data "$STAGE" --out "$WORK/cluster" > "$WORK/cluster.out" 2> "$WORK/cluster.time"
 echo "scheduler peak $(hwm "${pids[0]}"), executors $(hwm "${pids[1]}") and $(hwm "${pids[2]}")"
 # Shuffle written per job and stage (largest size seen), in the order the jobs were
 # queued (identity: block sizes[, oversized blocks], pairs; then the units).
