@@ -300,6 +300,14 @@ pub fn run(opts: &RunOptions) -> Result<RunOutcome> {
     let t = Instant::now();
     let case_list = cases::summarise(&findings, &case_links, &ctx)?;
     let case_table = cases::cases_frame(&case_list, &findings, &previous_cases)?;
+    // The night's money, each payment once, and where each finding's money lies.
+    let all_rows: Vec<usize> = (0..findings.height()).collect();
+    let night_money = pipeline::money::distinct(
+        &pipeline::money::Claims::new(&findings)?,
+        &all_rows,
+        &case_links.pays,
+    );
+    let findings = pipeline::money::with_split_column(findings, &night_money)?;
     stage(&mut timings, "summarise cases", t);
     let folder = run_folder::RunFolder::new(done)?;
     let out = folder.work.clone();
@@ -339,6 +347,7 @@ pub fn run(opts: &RunOptions) -> Result<RunOutcome> {
         as_of,
         ctx.ledgers.counts.clone(),
         &findings,
+        &night_money,
         timings,
         ctx.warnings.clone(),
     )?;

@@ -63,15 +63,17 @@ fn workbook_sheets_headers_and_totals_match_findings_csv() {
         assert_eq!(header[0], "排名");
         assert_eq!(header[2], "案件编号");
         assert_eq!(header[6], "涉及金额(元)");
-        assert_eq!(header[14], "问题线索");
-        assert_eq!(header[15], "变化");
+        assert_eq!(header[7], "乡镇");
+        assert_eq!(header[8], "分属乡镇金额");
+        assert_eq!(header[15], "问题线索");
+        assert_eq!(header[16], "变化");
         assert_eq!(
-            header[16..19],
+            header[17..20],
             ["处置", "备注", "核查人"],
             "columns for officers to fill in"
         );
         assert_eq!(
-            header[19], "事实指纹",
+            header[20], "事实指纹",
             "the facts the officer reads, for review --import"
         );
         let rows: Vec<&[Data]> = range.rows().skip(1).collect();
@@ -92,14 +94,36 @@ fn workbook_sheets_headers_and_totals_match_findings_csv() {
         assert!(ranks.windows(2).all(|w| w[0] < w[1]), "{sheet} ranked");
         assert_eq!(rows[0][1].to_string(), expected[0]["finding_id"]);
         assert_eq!(rows[0][2].to_string(), expected[0]["case_id"]);
-        assert_eq!(rows[0][19].to_string(), expected[0]["fingerprint"]);
+        assert_eq!(rows[0][20].to_string(), expected[0]["fingerprint"]);
         total += sheet_sum;
     }
+    // Townships add up to the header (money counted once, each payment under its own
+    // township), not to the per-finding sums, which overlap.
+    let summary: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("summary.json")).unwrap()).unwrap();
+    let header = summary["amount_at_risk"].as_f64().unwrap();
+    assert!(header < total, "findings overlap: {header} vs {total}");
     let towns = book.worksheet_range("乡镇一案双查").unwrap();
     let town_total: f64 = towns.rows().skip(1).map(|r| r[4].as_f64().unwrap()).sum();
-    assert!((town_total - total).abs() < 0.01, "{town_total} vs {total}");
+    assert!(
+        (town_total - header).abs() < 0.01,
+        "{town_total} vs {header}"
+    );
+    // A finding spanning townships is listed in each.
     let town_findings: f64 = towns.rows().skip(1).map(|r| r[3].as_f64().unwrap()).sum();
-    assert_eq!(town_findings as usize, findings.len());
+    assert_eq!(
+        town_findings as usize,
+        findings.iter().map(townships).sum::<usize>()
+    );
+}
+
+/// How many townships a finding's money lies in (its `township_split`, else one).
+fn townships(f: &std::collections::HashMap<String, String>) -> usize {
+    f["township_split"]
+        .split('；')
+        .filter(|p| !p.is_empty())
+        .count()
+        .max(1)
 }
 
 /// worklists.xlsx: per township, the high and medium findings and a seeded sample of
@@ -130,13 +154,15 @@ fn worklists_for_the_visits() {
             "{name}: {per_village:?}"
         );
     }
-    // Every high and medium finding but those naming an official (and their cases).
+    // Every high and medium finding but those naming an official (and their cases), on
+    // the sheet of each township its money lies in.
     let secret = need_to_know(&out);
     let high_medium = findings
         .iter()
         .filter(|f| f["severity"] == "high" || f["severity"] == "medium")
         .filter(|f| !secret.contains(&f["finding_id"]))
-        .count();
+        .map(townships)
+        .sum::<usize>();
     assert_eq!(listed, high_medium);
     assert!(!samples.is_empty());
     let manifest: serde_json::Value =

@@ -13,6 +13,7 @@ use crate::error::{Error, Result};
 use crate::findings::{cols, Category};
 use crate::input::{FileCount, Reject};
 use crate::parse::fmt_yuan;
+use crate::pipeline::money::{township_label, Money};
 use crate::scoring::scored;
 
 /// Findings and money at risk for one group (a category, a township, a rule).
@@ -33,10 +34,19 @@ pub struct Summary {
     pub findings: usize,
     /// Cases the findings make (see [`crate::cases`]): what officers check.
     pub cases: usize,
+    /// Money at risk with each payment (or unpaid allocation) counted once.
     pub amount_at_risk: f64,
+    /// Findings and money counted once per category (each item under the category that
+    /// gave it its largest share): the amounts add up to `amount_at_risk`.
     pub by_category: BTreeMap<String, Tally>,
+    /// Money counted once per township, each payment under its own township: the amounts
+    /// add up to `amount_at_risk`; a finding spanning townships counts in each.
     pub by_township: BTreeMap<String, Tally>,
+    /// Each rule's own sum: rules look at the same payments from several sides, so these
+    /// overlap and add up to more than `amount_at_risk`.
     pub by_rule: BTreeMap<String, Tally>,
+    /// Each township's money (counted once) per category: township → category → yuan.
+    pub township_categories: BTreeMap<String, BTreeMap<String, f64>>,
     /// Seconds per stage, in the order they ran.
     pub timings: Vec<(String, f64)>,
     pub warnings: Vec<String>,
@@ -58,10 +68,14 @@ pub struct Summary {
 }
 
 impl Summary {
+    /// `money` is the findings' money counted once ([`crate::pipeline::money::distinct`]
+    /// over every row): the header, categories and townships come from it and add up;
+    /// `by_rule` keeps each rule's own sum, which overlap.
     pub fn new(
         as_of: String,
         files: Vec<FileCount>,
         findings: &DataFrame,
+        money: &Money,
         timings: Vec<(String, f64)>,
         warnings: Vec<String>,
     ) -> PolarsResult<Summary> {
@@ -74,30 +88,46 @@ impl Summary {
             .iter()
             .map(|a| a.unwrap_or(0.0))
             .collect();
+        let yuan = |fen: i64| fen as f64 / 100.0;
         let mut by_category: BTreeMap<String, Tally> = Category::ALL
             .iter()
             .map(|c| (c.code().to_string(), Tally::default()))
             .collect();
         let mut by_township: BTreeMap<String, Tally> = BTreeMap::new();
         let mut by_rule: BTreeMap<String, Tally> = BTreeMap::new();
-        let add = |map: &mut BTreeMap<String, Tally>, key: Option<&str>, amount: f64| {
-            let key = match key {
-                Some(k) if !k.is_empty() => k,
-                _ => "（未知）",
-            };
-            let t = map.entry(key.to_string()).or_default();
-            t.findings += 1;
-            t.amount_at_risk += amount;
-        };
         for i in 0..findings.height() {
-            add(&mut by_category, cats[i], amounts[i]);
-            add(&mut by_township, towns[i], amounts[i]);
-            add(&mut by_rule, rules[i], amounts[i]);
-        }
-        for map in [&mut by_category, &mut by_township, &mut by_rule] {
-            for t in map.values_mut() {
-                t.amount_at_risk = (t.amount_at_risk * 100.0).round() / 100.0;
+            by_category
+                .entry(cats[i].unwrap_or("").to_string())
+                .or_default()
+                .findings += 1;
+            let rule = by_rule
+                .entry(rules[i].unwrap_or("").to_string())
+                .or_default();
+            rule.findings += 1;
+            rule.amount_at_risk += amounts[i];
+            // A finding counts in each township its money lies in.
+            match money.of_row.get(&i).filter(|p| !p.is_empty()) {
+                Some(placed) => {
+                    for t in placed.keys() {
+                        by_township.entry(t.clone()).or_default().findings += 1;
+                    }
+                }
+                None => {
+                    by_township
+                        .entry(township_label(towns[i]).to_string())
+                        .or_default()
+                        .findings += 1
+                }
             }
+        }
+        for (c, fen) in &money.by_category {
+            by_category.entry(c.clone()).or_default().amount_at_risk = yuan(*fen);
+        }
+        for (t, fen) in &money.by_township {
+            by_township.entry(t.clone()).or_default().amount_at_risk = yuan(*fen);
+        }
+        for t in by_rule.values_mut() {
+            t.amount_at_risk = (t.amount_at_risk * 100.0).round() / 100.0;
         }
         // A file's own problems (a 合计 that does not add up) are the night's warnings too,
         // and with the data-quality findings they make the night incomplete.
@@ -136,10 +166,18 @@ impl Summary {
             files,
             findings: findings.height(),
             cases: 0,
-            amount_at_risk: (amounts.iter().sum::<f64>() * 100.0).round() / 100.0,
+            amount_at_risk: yuan(money.total_fen),
             by_category,
             by_township,
             by_rule,
+            township_categories: money
+                .by_township_category
+                .iter()
+                .map(|(t, cats)| {
+                    let cats = cats.iter().map(|(c, f)| (c.clone(), yuan(*f))).collect();
+                    (t.clone(), cats)
+                })
+                .collect(),
             timings,
             warnings,
             ledger: None,

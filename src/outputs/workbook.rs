@@ -26,6 +26,7 @@ const COLUMNS: &[(&str, &str, f64, Kind)] = &[
     ("risk_score", "风险分", 8.0, Kind::Score),
     ("amount_at_risk", "涉及金额(元)", 14.0, Kind::Yuan),
     ("township", "乡镇", 10.0, Kind::Text),
+    ("township_split", "分属乡镇金额", 14.0, Kind::Text),
     ("program", "补贴项目", 14.0, Kind::Text),
     ("beneficiary_ids", "人员编号", 16.0, Kind::Text),
     ("allocation_ids", "清册编号", 16.0, Kind::Text),
@@ -133,7 +134,7 @@ pub fn write_workbook(
             findings_sheet(sheet, findings, part, &f)?;
         }
     }
-    townships(book.add_worksheet(), findings, &f)?;
+    townships(book.add_worksheet(), findings, summary, &f)?;
     digits(book.add_worksheet(), summary, &f).map_err(xlsx)?;
     for sheet in book.worksheets_mut() {
         // The overview's rows are blocks, not one table: no header row to repeat.
@@ -322,7 +323,7 @@ fn overview(
         2,
         0,
         format!(
-            "线索 {} 条，涉及金额 {:.2} 元",
+            "线索 {} 条，涉及金额 {:.2} 元（同一笔资金只计一次，跨乡镇的按每笔资金所属乡镇计）",
             s.findings, s.amount_at_risk
         ),
     )?;
@@ -597,11 +598,20 @@ fn digits(sheet: &mut Worksheet, s: &Summary, f: &Formats) -> std::result::Resul
 
 /// Per township: findings, money at risk, findings per category, and the unit score —
 /// the sum of its findings' risk scores, so a unit with many serious cases ranks first.
-fn townships(sheet: &mut Worksheet, findings: &DataFrame, f: &Formats) -> Result<()> {
+/// 乡镇一案双查: per township (the responsible unit) its findings, summed risk score and
+/// money. Money is the summary's, each payment once under its beneficiary's township; a
+/// finding whose money spans townships is listed in each.
+fn townships(
+    sheet: &mut Worksheet,
+    findings: &DataFrame,
+    summary: &Summary,
+    f: &Formats,
+) -> Result<()> {
     sheet.set_name("乡镇一案双查").map_err(xlsx)?;
     let town = frame::text(findings, "township")?;
+    let split = frame::text(findings, crate::pipeline::money::SPLIT)
+        .unwrap_or_else(|_| vec![None; findings.height()]);
     let cat = frame::text(findings, "category")?;
-    let amount = floats(findings, "amount_at_risk");
     let score = floats(findings, "risk_score");
     #[derive(Default)]
     struct Unit {
@@ -612,15 +622,20 @@ fn townships(sheet: &mut Worksheet, findings: &DataFrame, f: &Formats) -> Result
     }
     let mut units: BTreeMap<String, Unit> = BTreeMap::new();
     for i in 0..findings.height() {
-        let u = units
-            .entry(town[i].unwrap_or("（未知）").to_string())
-            .or_default();
-        u.findings += 1;
-        u.amount += amount[i].unwrap_or(0.0);
-        u.score += score[i].unwrap_or(0.0);
-        *u.by_category
-            .entry(cat[i].unwrap_or("").to_string())
-            .or_default() += 1;
+        for name in crate::pipeline::money::townships_of(town[i], split[i]) {
+            let u = units.entry(name.to_string()).or_default();
+            u.findings += 1;
+            u.score += score[i].unwrap_or(0.0);
+            *u.by_category
+                .entry(cat[i].unwrap_or("").to_string())
+                .or_default() += 1;
+        }
+    }
+    for (name, u) in units.iter_mut() {
+        u.amount = summary
+            .by_township
+            .get(name)
+            .map_or(0.0, |t| t.amount_at_risk);
     }
     let mut units: Vec<(String, Unit)> = units.into_iter().collect();
     units.sort_by(|a, b| b.1.score.total_cmp(&a.1.score));

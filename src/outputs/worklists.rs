@@ -67,6 +67,9 @@ pub fn write_worklists(findings: &DataFrame, ctx: &Context, path: &Path) -> Resu
     let severity = frame::text(findings, "severity")?;
     let bens = frame::text(findings, "beneficiary_ids")?;
     let evidence = frame::text(findings, "evidence")?;
+    let towns = frame::text(findings, "township")?;
+    let split = frame::text(findings, crate::pipeline::money::SPLIT)
+        .unwrap_or_else(|_| vec![None; findings.height()]);
     let confidential = need_to_know(findings)?;
     let mut by_town: BTreeMap<String, Vec<Visit>> = BTreeMap::new();
     let mut flagged: HashSet<&str> = HashSet::new();
@@ -78,32 +81,29 @@ pub fn write_worklists(findings: &DataFrame, ctx: &Context, path: &Path) -> Resu
         if !matches!(severity[i], Some("high") | Some("medium")) || confidential[i] {
             continue;
         }
-        let row = ctx.row_of(first);
-        let (town, village, name) = match row {
-            Some(r) => {
-                let e = &ctx.registry[r];
-                (
-                    e.township.to_string(),
-                    e.village.to_string(),
-                    e.raw_name.clone(),
-                )
-            }
-            None => ("（未登记）".into(), String::new(), String::new()),
-        };
-        by_town.entry(town).or_default().push(Visit {
-            village,
-            kind: "线索",
-            finding_id: ids[i].unwrap_or("").to_string(),
-            severity: if severity[i] == Some("high") {
-                "高"
-            } else {
-                "中"
-            }
-            .to_string(),
-            beneficiary_id: first.to_string(),
-            name,
-            evidence: evidence[i].unwrap_or("").to_string(),
-        });
+        // The township the finding's money lies in (each of them, when it spans
+        // several): that township's cadres visit it, registered or not.
+        let row = ctx.row_of(first).map(|r| &ctx.registry[r]);
+        let name = row.map_or(String::new(), |e| e.raw_name.clone());
+        for town in crate::pipeline::money::townships_of(towns[i], split[i]) {
+            let village = row
+                .filter(|e| &*e.township == town)
+                .map_or(String::new(), |e| e.village.to_string());
+            by_town.entry(town.to_string()).or_default().push(Visit {
+                village,
+                kind: "线索",
+                finding_id: ids[i].unwrap_or("").to_string(),
+                severity: if severity[i] == Some("high") {
+                    "高"
+                } else {
+                    "中"
+                }
+                .to_string(),
+                beneficiary_id: first.to_string(),
+                name: name.clone(),
+                evidence: evidence[i].unwrap_or("").to_string(),
+            });
+        }
     }
     // The verification sample: clean beneficiaries, per village, in registry order then
     // shuffled with the seed.

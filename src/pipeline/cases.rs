@@ -100,10 +100,6 @@ fn person_key(beneficiary_id: &str, ctx: &Context) -> String {
     }
 }
 
-fn split(ids: Option<&str>) -> impl Iterator<Item = &str> {
-    ids.unwrap_or("").split(';').filter(|s| !s.is_empty())
-}
-
 /// The findings columns cases read.
 struct FindingView<'a> {
     finding_id: Vec<Option<&'a str>>,
@@ -115,7 +111,6 @@ struct FindingView<'a> {
     payment_ids: Vec<Option<&'a str>>,
     refs: Vec<Option<&'a str>>,
     risk_score: Vec<Option<f64>>,
-    amount_fen: Vec<i64>,
 }
 
 impl<'a> FindingView<'a> {
@@ -138,66 +133,24 @@ impl<'a> FindingView<'a> {
             payment_ids: frame::text(df, cols::PAYMENT_IDS)?,
             refs: frame::text(df, cols::REFS)?,
             risk_score: floats(scored::RISK_SCORE)?,
-            amount_fen: floats(scored::AMOUNT_AT_RISK)?
-                .into_iter()
-                .map(|v| (v.unwrap_or(0.0) * 100.0).round() as i64)
-                .collect(),
         })
     }
 }
 
-struct Payment {
-    account: String,
-    payee: String,
-    amount_fen: i64,
-}
-
-type Payments = HashMap<String, Payment>;
-
-/// The payments the findings name (not every payment of the county: a province has
-/// hundreds of millions, the findings a few thousand), by id.
-fn payments(ctx: &Context, f: &FindingView) -> PolarsResult<Payments> {
-    let wanted: std::collections::HashSet<&str> =
-        f.payment_ids.iter().flat_map(|ids| split(*ids)).collect();
-    let l = &ctx.linked;
-    let ids = frame::text(l, "payment_id")?;
-    let mut out = Payments::with_capacity(wanted.len());
-    let mut rows = Vec::with_capacity(wanted.len());
-    for (i, id) in ids.iter().enumerate() {
-        if let Some(id) = id.filter(|id| wanted.contains(id)) {
-            rows.push((i, id));
-        }
-    }
-    if rows.is_empty() {
-        return Ok(out);
-    }
-    let accounts = frame::text(l, "payee_account")?;
-    let payees = frame::text(l, "payee_name")?;
-    let amounts = frame::int(l, "amount_fen")?;
-    for (i, id) in rows {
-        out.insert(
-            id.to_string(),
-            Payment {
-                account: accounts[i].unwrap_or("").to_string(),
-                payee: payees[i].unwrap_or("").to_string(),
-                amount_fen: amounts[i].unwrap_or(0),
-            },
-        );
-    }
-    Ok(out)
-}
+use crate::pipeline::money::{self, split, Paids as Payments};
 
 /// What links findings, worked out once per night from the scored findings: each
-/// finding's link values (by finding id) and the payments the findings name. Grouping
-/// and summarising both read it; the reports show a subset of the same findings.
+/// finding's link values (by finding id) and the payments the findings name. Grouping,
+/// summarising and the night's money all read it; the reports show a subset of the same
+/// findings.
 pub struct Links {
     keys: HashMap<String, Vec<String>>,
-    pays: Payments,
+    pub pays: Payments,
 }
 
 pub fn links(findings: &DataFrame, ctx: &Context) -> Result<Links> {
     let f = FindingView::new(findings)?;
-    let pays = payments(ctx, &f)?;
+    let pays = money::named_payments(ctx, findings)?;
     let keys = (0..findings.height())
         .map(|r| {
             (
@@ -287,6 +240,7 @@ pub fn summarise(findings: &DataFrame, links: &Links, ctx: &Context) -> Result<C
     let f = FindingView::new(findings)?;
     let case_ids = frame::text(findings, "case_id")?;
     let keys = links.of_rows(&f);
+    let claims = money::Claims::new(findings)?;
     let mut by_id: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
     for (r, id) in case_ids.iter().enumerate() {
         by_id.entry(id.unwrap_or("")).or_default().push(r);
@@ -294,7 +248,7 @@ pub fn summarise(findings: &DataFrame, links: &Links, ctx: &Context) -> Result<C
     let mut cases: Vec<Case> = by_id
         .into_iter()
         .map(|(id, members)| {
-            let mut case = build_case(members, &f, &keys, ctx, &links.pays);
+            let mut case = build_case(members, &f, &claims, &keys, ctx, &links.pays);
             case.id = id.to_string();
             case
         })
@@ -311,15 +265,13 @@ pub fn summarise(findings: &DataFrame, links: &Links, ctx: &Context) -> Result<C
 fn build_case(
     members: Vec<usize>,
     f: &FindingView,
+    claims: &money::Claims,
     keys: &[&[String]],
     ctx: &Context,
     pays: &Payments,
 ) -> Case {
     let mut case = Case::default();
-    // Money counted once: a finding's amount is spread over its payments in proportion
-    // to them, and each payment (else allocation, else the finding itself) counts at the
-    // largest share any member gives it.
-    let mut unit: HashMap<String, i64> = HashMap::new();
+    // Money counted once (see crate::pipeline::money).
     let mut no_risk = 1.0;
     for &m in &members {
         let rule = f.rule[m].unwrap_or("").to_string();
@@ -338,36 +290,17 @@ fn build_case(
             }
         }
         no_risk *= 1.0 - (f.risk_score[m].unwrap_or(0.0) / 100.0).clamp(0.0, 1.0);
-        let amount = f.amount_fen[m];
-        let paid: Vec<(&str, i64)> = split(f.payment_ids[m])
-            .filter_map(|id| pays.get(id).map(|p| (id, p.amount_fen)))
-            .collect();
-        let total: i64 = paid.iter().map(|p| p.1).sum();
-        let mut shares: Vec<(String, i64)> = if total > 0 {
-            paid.iter()
-                .map(|&(id, a)| {
-                    (
-                        format!("pay:{id}"),
-                        (amount as f64 * a as f64 / total as f64).round() as i64,
-                    )
-                })
-                .collect()
-        } else {
-            Vec::new()
-        };
-        if shares.is_empty() {
-            let allocations: Vec<&str> = split(f.allocation_ids[m]).collect();
-            shares = match allocations.as_slice() {
-                [one] => vec![(format!("alloc:{one}"), amount)],
-                _ => vec![(format!("finding:{m}"), amount)],
-            };
-        }
-        for (k, v) in shares {
-            let e = unit.entry(k).or_default();
-            *e = (*e).max(v);
-        }
     }
-    case.amount_fen = unit.values().sum();
+    let money = money::distinct(claims, &members, pays);
+    // The townships its money belongs to, not only those its findings are listed under.
+    case.townships.extend(
+        money
+            .by_township
+            .keys()
+            .filter(|t| t.as_str() != crate::findings::UNKNOWN_TOWNSHIP)
+            .cloned(),
+    );
+    case.amount_fen = money.total_fen;
     case.score = ((1.0 - no_risk) * 100.0 * 100.0).round() / 100.0;
     case.summary = summary(&case, &members, f, ctx, pays);
     case.members = members;

@@ -143,6 +143,11 @@ impl Rule {
     }
 }
 
+/// The township of a finding or a payment whose township no ledger records (an
+/// unregistered payee, a blank cell): one label in every report, so a filter, a chart and
+/// a worklist sheet all say the same.
+pub const UNKNOWN_TOWNSHIP: &str = "未登记乡镇";
+
 /// A rule's short Chinese name, for case summaries (the code itself for rules from the
 /// config's reference lists, which name themselves).
 pub fn rule_title(code: &str) -> &str {

@@ -9,6 +9,7 @@ pub mod context;
 pub mod findings;
 pub mod frame;
 pub mod link;
+pub mod money;
 pub mod parse;
 pub mod partition;
 pub mod scoring;

@@ -172,15 +172,24 @@ pub fn shared_account(ctx: &Context, v: &Views) -> PolarsResult<DataFrame> {
         names.sort_unstable();
         names.dedup();
         let listed: Vec<String> = names.into_iter().take(8).collect();
+        // Where the people live, in the unit that differs: villages of one township, or
+        // the townships themselves (乡镇一案双查 needs them named).
+        let mut towns: Vec<&str> = villages.iter().map(|v| v.0).collect();
+        towns.dedup();
+        let spread = if towns.len() >= 2 {
+            format!("分属{}个乡镇（{}）", towns.len(), towns.join("、"))
+        } else {
+            format!("分属{}个村", villages.len())
+        };
         out.push(Finding {
             key: account.to_string(),
             confidence: if many { 0.8 } else { 0.65 },
             evidence: format!(
-                "账户{}（户名{}）为{}名享受对象代领补贴，分属{}个村：{}{}，共{}，涉嫌代领冒领",
+                "账户{}（户名{}）为{}名享受对象代领补贴，{}：{}{}，共{}，涉嫌代领冒领",
                 account,
                 p.payee_name[rows[0]].unwrap_or("不详"),
                 persons.len(),
-                villages.len(),
+                spread,
                 listed.join("、"),
                 if persons.len() > listed.len() {
                     "等"

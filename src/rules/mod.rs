@@ -159,17 +159,38 @@ impl<'a> Payments<'a> {
         programs.dedup();
         Finding {
             amount_fen: self.total(rows),
-            township: rows
-                .iter()
-                .find_map(|&r| self.township[r])
-                .unwrap_or("")
-                .to_string(),
+            township: self.main_township(rows).to_string(),
             program: programs.join(";"),
             beneficiary_ids: pick(&self.beneficiary_id),
             allocation_ids: pick(&self.allocation_id),
             payment_ids: pick(&self.payment_id),
             ..Finding::default()
         }
+    }
+
+    /// The township most of these payments' money belongs to (each payment's own: its
+    /// allocation's, else its beneficiary's); the first seen on a tie. A finding that
+    /// spans townships is split among them where money is totalled (see
+    /// [`crate::pipeline::money`]); this is the one it is listed under.
+    pub fn main_township(&self, rows: &[usize]) -> &'a str {
+        let mut by_town: Vec<(&'a str, i64)> = Vec::new();
+        for &r in rows {
+            let Some(t) = self.township[r].filter(|t| !t.is_empty()) else {
+                continue;
+            };
+            let fen = self.amount_fen[r].unwrap_or(0);
+            match by_town.iter_mut().find(|(k, _)| *k == t) {
+                Some(e) => e.1 += fen,
+                None => by_town.push((t, fen)),
+            }
+        }
+        by_town
+            .iter()
+            .fold(None, |best: Option<(&'a str, i64)>, &(t, f)| match best {
+                Some((_, bf)) if bf >= f => best,
+                _ => Some((t, f)),
+            })
+            .map_or("", |(t, _)| t)
     }
 
     pub fn total(&self, rows: &[usize]) -> i64 {

@@ -50,6 +50,7 @@ const COLUMNS: &[&str] = &[
     "risk_score",
     "amount_at_risk",
     "township",
+    "township_split",
     "program",
     "beneficiary_ids",
     "allocation_ids",
@@ -119,6 +120,7 @@ const WORDS: &[(&str, &str, &str)] = &[
     ("page", "第", "page"),
     ("category", "问题类型", "Category"),
     ("township", "乡镇", "Township"),
+    ("township_split", "分属乡镇金额", "Money by township"),
     ("program", "补贴项目", "Program"),
     ("minAmount", "金额不低于", "Amount at least"),
     ("minScore", "风险分不低于", "Score at least"),
@@ -306,9 +308,12 @@ pub struct Options {
 /// Counts, money and charts over every finding, so the page is right about the whole
 /// run however few findings it embeds: per township (findings, money, summed risk
 /// score, cases, money per category), per rule, and days late in the chart's bands.
-fn aggregates(findings: &DataFrame) -> PolarsResult<Value> {
+/// Money is the summary's, each payment counted once under its own township; a finding
+/// whose money spans townships counts in each.
+fn aggregates(findings: &DataFrame, summary: &Summary) -> PolarsResult<Value> {
     let town = frame::text(findings, "township")?;
-    let cat = frame::text(findings, "category")?;
+    let split = frame::text(findings, crate::pipeline::money::SPLIT)
+        .unwrap_or_else(|_| vec![None; findings.height()]);
     let rule = frame::text(findings, "rule")?;
     let case = frame::text(findings, "case_id").unwrap_or_else(|_| vec![None; findings.height()]);
     let float = |name: &str| -> PolarsResult<Vec<Option<f64>>> {
@@ -319,7 +324,6 @@ fn aggregates(findings: &DataFrame) -> PolarsResult<Value> {
             .iter()
             .collect())
     };
-    let amount = float("amount_at_risk")?;
     let score = float("risk_score")?;
     let late = float("days_late")?;
     #[derive(Default)]
@@ -341,18 +345,26 @@ fn aggregates(findings: &DataFrame) -> PolarsResult<Value> {
     ];
     let mut late_counts = [0usize; 5];
     for i in 0..findings.height() {
-        let name = town[i].filter(|t| !t.is_empty()).unwrap_or("-");
-        let t = towns.entry(name).or_default();
-        t.findings += 1;
-        t.amount += amount[i].unwrap_or(0.0);
-        t.score += score[i].unwrap_or(0.0);
-        t.cases.insert(case[i].unwrap_or(""));
-        *t.by_category.entry(cat[i].unwrap_or("")).or_default() += amount[i].unwrap_or(0.0);
+        for name in crate::pipeline::money::townships_of(town[i], split[i]) {
+            let t = towns.entry(name).or_default();
+            t.findings += 1;
+            t.score += score[i].unwrap_or(0.0);
+            t.cases.insert(case[i].unwrap_or(""));
+        }
         *rules.entry(rule[i].unwrap_or("")).or_default() += 1;
         if let Some(d) = late[i] {
             if let Some(k) = BANDS.iter().position(|(lo, hi)| d >= *lo && d <= *hi) {
                 late_counts[k] += 1;
             }
+        }
+    }
+    for (name, t) in towns.iter_mut() {
+        t.amount = summary
+            .by_township
+            .get(*name)
+            .map_or(0.0, |t| t.amount_at_risk);
+        if let Some(cats) = summary.township_categories.get(*name) {
+            t.by_category = cats.iter().map(|(c, a)| (c.as_str(), *a)).collect();
         }
     }
     Ok(json!({
@@ -503,7 +515,7 @@ pub fn write_html(
                 json!([c.code(), t.findings, t.amount_at_risk])
             }).collect::<Vec<_>>(),
             "files": summary.files.iter().map(|f| json!([file_name(&f.file), f.rows_read, f.rows_used, f.rows_rejected, f.format])).collect::<Vec<_>>(),
-            "totals": aggregates(findings)?,
+            "totals": aggregates(findings, summary)?,
             "embedded": {
                 "findings": rows.len(),
                 "raw": with_raw.len(),

@@ -245,11 +245,18 @@
     });
     return Object.keys(s).sort();
   }
+  // The townships a finding's money lies in: its split when it spans several (each
+  // payment under its beneficiary's own township), else its township.
+  function townsOf(r) {
+    var split = String(cell(r, "township_split") || "");
+    var names = split ? split.split("；").map(function (p) { return p.slice(0, p.lastIndexOf(" ")); }) : [];
+    return names.length ? names : [cell(r, "township")];
+  }
   var table;
   function renderFindings() {
     var cat = $("f-category"), town = $("f-township"), prog = $("f-program");
     options(cat, Object.keys(L.categories).map(function (c) { return [c, catName(c)]; }), L.all);
-    options(town, distinct("township").map(function (t) { return [t, t]; }), L.all);
+    options(town, D.meta.totals.towns.map(function (t) { return [t[0], t[0]]; }), L.all);
     options(prog, distinct("program").map(function (p) { return [p, p]; }), L.all);
     var E = D.meta.embedded;
     if (E.findings < D.meta.findings) {
@@ -262,7 +269,7 @@
       var min = parseFloat($("f-amount").value) || 0, minScore = parseFloat($("f-score").value) || 0;
       var q = $("f-text").value.trim();
       table.filter = function (r) {
-        return (!c || cell(r, "category") === c) && (!t || cell(r, "township") === t) &&
+        return (!c || cell(r, "category") === c) && (!t || townsOf(r).indexOf(t) >= 0) &&
           (!p || String(cell(r, "program") || "").split(";").indexOf(p) >= 0) &&
           (cell(r, "amount_at_risk") || 0) >= min && (cell(r, "risk_score") || 0) >= minScore &&
           (!q || r.join(" ").indexOf(q) >= 0);
@@ -392,7 +399,7 @@
     towns.forEach(function (t) { byName[t[0]] = t; sel.appendChild(el("option", { value: t[0] }, t[0])); });
     function show() {
       var name = sel.value, t = byName[name];
-      var rows = D.rows.filter(function (r) { return (cell(r, "township") || "-") === name; });
+      var rows = D.rows.filter(function (r) { return townsOf(r).indexOf(name) >= 0; });
       var cards = $("t-cards");
       cards.innerHTML = "";
       card(cards, t[1], L.findings);
