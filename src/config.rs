@@ -178,6 +178,26 @@ pairs = [["特困供养金", "低保金"], ["特困人员救助供养金", "城�
 # Programs a person may draw in one township only (跨区域重复享受).
 one_township_programs = ["低保金", "特困供养金", "城乡居民最低生活保障金", "特困人员救助供养金"]
 
+# What kind of benefit each program is. means_tested: granted on a household's income or
+# assets (低保, 特困, 临时救助, 危房改造 …). Officials, village cadres and their households
+# may not draw these, and DIV_OFFICIAL and DIV_CADRE_HOUSEHOLD flag them when they do.
+# Universal entitlements (高龄津贴, 耕地地力保护补贴, 残疾人护理补贴) they may lawfully draw:
+# on those programs the two rules flag only money taken from other people (their
+# subsidy paid to an official's account or a cadre's card). A program not listed here is
+# not means-tested. Add yours: [programs."城市低保金"] means_tested = true
+[programs."低保金"]
+means_tested = true
+[programs."城乡居民最低生活保障金"]
+means_tested = true
+[programs."特困供养金"]
+means_tested = true
+[programs."特困人员救助供养金"]
+means_tested = true
+[programs."临时救助金"]
+means_tested = true
+[programs."危房改造补助"]
+means_tested = true
+
 [standards]
 # 超标准发放: the most a program pays one person per period, in yuan. Standards are local
 # and change yearly, so none is built in; a program without one is not checked. Example:
@@ -304,6 +324,9 @@ pub struct Config {
     /// Per program: its standard (超标准发放).
     #[serde(default)]
     pub standards: BTreeMap<String, Standard>,
+    /// Per program: what kind of benefit it is (see [`ProgramConfig`]).
+    #[serde(default)]
+    pub programs: BTreeMap<String, ProgramConfig>,
     /// Reference lists that disqualify (不符合条件): vehicles, businesses, property …
     #[serde(default)]
     pub lists: Vec<ListConfig>,
@@ -321,6 +344,17 @@ pub struct Config {
     #[serde(default)]
     pub status: BTreeMap<String, String>,
     pub weights: Weights,
+}
+
+/// What kind of benefit a program is.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ProgramConfig {
+    /// Granted on means (低保, 特困 …): officials and cadres' households may not draw it.
+    /// Universal entitlements (高龄津贴, 耕地地力保护补贴) they may, so the official and
+    /// cadre rules look there only for money taken from others.
+    #[serde(default)]
+    pub means_tested: bool,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
@@ -663,6 +697,14 @@ impl Config {
     }
 
     /// Deadline in days for a program (per-program entry, else the default).
+    /// Whether `program` is granted on means (`[programs."<name>"] means_tested`); a
+    /// finding listing several programs (`低保金;高龄津贴`) is when any is.
+    pub fn means_tested(&self, program: &str) -> bool {
+        program
+            .split(';')
+            .any(|p| self.programs.get(p.trim()).is_some_and(|c| c.means_tested))
+    }
+
     pub fn deadline_days(&self, program: &str) -> u32 {
         self.deadlines
             .programs

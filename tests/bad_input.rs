@@ -107,6 +107,8 @@ fn a_header_only_payments_file_is_one_loud_data_quality_finding_per_period() {
     );
     // Program-periods with at least `min_allocations` due allocations are one finding
     // each; the few allocations of smaller periods stay single DELAY_UNPAID findings.
+    // Allocations for people dead before their period (死亡未销户) are not said unpaid
+    // either where the period has no payment data.
     assert!(findings
         .iter()
         .all(|f| f["rule"] == "DATA_INCOMPLETE" || f["rule"] == "DELAY_UNPAID"));

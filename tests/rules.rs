@@ -923,3 +923,165 @@ fn reference_lists_by_id_number_or_name_and_birth_date() {
     );
     assert!(one["refs"].starts_with("vehicles:"));
 }
+
+/// Charges that fit (issue 26): an official drawing a universal entitlement (高龄津贴,
+/// 耕地地力保护补贴) draws it lawfully; the same official on 低保金 does not. The config
+/// says which programs are means-tested.
+#[test]
+fn officials_may_draw_universal_entitlements_but_not_means_tested_aid() {
+    let acc = "6228480000000000001";
+    let official = id_number(1958, 2, 3, 211);
+    let mut f = Fixture::default();
+    f.person("B1", "王建国", &official, "东村", acc, "");
+    f.allocation(
+        "A1",
+        "高龄津贴",
+        "2025Q1",
+        "B1",
+        "300.00",
+        "2025-01-01",
+        "2025-01-31",
+    )
+    .payment("P1", "A1", "B1", "王建国", acc, "300.00", "2025-01-10");
+    f.allocation(
+        "A2",
+        "耕地地力保护补贴",
+        "2025",
+        "B1",
+        "500.00",
+        "2025-01-01",
+        "2025-01-31",
+    )
+    .payment("P2", "A2", "B1", "王建国", acc, "500.00", "2025-01-12");
+    f.officials
+        .push(format!("王建国,{official},城关镇东村村委会,村支书"));
+    let findings = f.audit("2025-03-31", None);
+    assert!(
+        of_rule(&findings, "DIV_OFFICIAL").is_empty(),
+        "universal entitlements alone: {findings:?}"
+    );
+    // A county that counts 高龄津贴 as means-tested says so in its config.
+    let strict = f.audit(
+        "2025-03-31",
+        Some("[programs.\"高龄津贴\"]\nmeans_tested = true\n"),
+    );
+    let flagged = of_rule(&strict, "DIV_OFFICIAL");
+    assert_eq!(flagged.len(), 1);
+    assert_eq!(flagged[0]["payment_ids"], "P1");
+    // The same official drawing 低保金: flagged, on that money only.
+    f.allocation(
+        "A3",
+        "低保金",
+        "2025Q1",
+        "B1",
+        "600.00",
+        "2025-01-01",
+        "2025-01-31",
+    )
+    .payment("P3", "A3", "B1", "王建国", acc, "600.00", "2025-01-15");
+    let findings = f.audit("2025-03-31", None);
+    let flagged = of_rule(&findings, "DIV_OFFICIAL");
+    assert_eq!(flagged.len(), 1, "{findings:?}");
+    assert_eq!(flagged[0]["payment_ids"], "P3");
+    assert_eq!(flagged[0]["amount_at_risk"], "600.00");
+}
+
+/// Charges that fit (issue 26): allocations for a man dead before their period began are
+/// 死亡未销户 (GHOST_DECEASED), not money withheld (DELAY_UNPAID 涉嫌截留); an allocation
+/// of a period he lived into is still owed and late.
+#[test]
+fn a_dead_man_left_on_the_list_is_a_ghost_not_withheld_money() {
+    let acc = "6228480000000000001";
+    let mut f = Fixture::default();
+    f.person(
+        "B1",
+        "张伟",
+        &id_number(1950, 3, 4, 101),
+        "东村",
+        acc,
+        "2025-05-17",
+    );
+    // Q1 paid while he lived (a payments file with no row at all is a broken export).
+    f.allocation(
+        "A1",
+        "低保金",
+        "2025Q1",
+        "B1",
+        "620.00",
+        "2025-01-01",
+        "2025-01-31",
+    )
+    .payment("P1", "A1", "B1", "张伟", acc, "620.00", "2025-01-20");
+    for (id, period, received, due) in [
+        ("A2", "2025Q2", "2025-04-01", "2025-04-30"),
+        ("A3", "2025Q3", "2025-07-01", "2025-07-31"),
+        ("A4", "2025Q4", "2025-10-01", "2025-10-31"),
+    ] {
+        f.allocation(id, "低保金", period, "B1", "620.00", received, due);
+    }
+    let findings = f.audit("2025-12-31", None);
+    let unpaid = allocations_flagged(&findings, "DELAY_UNPAID");
+    assert_eq!(unpaid, vec!["A2"], "Q2 began before the death: still owed");
+    let ghosts = of_rule(&findings, "GHOST_DECEASED");
+    assert_eq!(ghosts.len(), 1, "{findings:?}");
+    assert_eq!(ghosts[0]["allocation_ids"], "A3;A4");
+    assert_eq!(ghosts[0]["amount_at_risk"], "1240.00");
+    assert!(
+        ghosts[0]["evidence"].contains("死亡未销户"),
+        "{}",
+        ghosts[0]["evidence"]
+    );
+    assert!(!ghosts[0]["evidence"].contains("截留"));
+}
+
+/// One person registered twice (one ID number, two beneficiary ids) is owed one
+/// entitlement a period: overpaid through the second registration, the first's short
+/// payment is no 克扣 (the net extra is the duplicate's); short in all, the net shortfall
+/// is one PARTIAL_SHORT that names the other registration (issue 26).
+#[test]
+fn a_person_over_and_under_paid_in_one_period_gets_the_net() {
+    let id = id_number(1960, 3, 4, 101);
+    let acc = "6228480000000000001";
+    let county = |first: &str, second: &str| {
+        let mut f = Fixture::default();
+        f.person("B1", "张伟", &id, "东村", acc, "");
+        f.person("B2", "张伟", &id, "东村", acc, "");
+        f.allocation(
+            "A1",
+            "低保金",
+            "2025Q1",
+            "B1",
+            "2500.00",
+            "2025-01-01",
+            "2025-01-31",
+        )
+        .payment("P1", "A1", "B1", "张伟", acc, first, "2025-01-10");
+        f.allocation(
+            "A2",
+            "低保金",
+            "2025Q1",
+            "B2",
+            "2500.00",
+            "2025-01-01",
+            "2025-01-31",
+        )
+        .payment("P2", "A2", "B2", "张伟", acc, second, "2025-01-12");
+        f.audit("2025-03-31", None)
+    };
+    let over = county("1250.00", "2500.00");
+    assert!(of_rule(&over, "PARTIAL_SHORT").is_empty(), "{over:?}");
+    let dup = of_rule(&over, "DUP_PERSON_PERIOD");
+    assert_eq!(dup.len(), 1);
+    assert_eq!(dup[0]["amount_at_risk"], "1250.00");
+
+    let under = county("1000.00", "1000.00");
+    assert!(of_rule(&under, "DUP_PERSON_PERIOD").is_empty(), "{under:?}");
+    let short = of_rule(&under, "PARTIAL_SHORT");
+    assert_eq!(short.len(), 1, "{under:?}");
+    assert_eq!(short[0]["amount_at_risk"], "500.00");
+    assert!(
+        short[0]["evidence"].contains("合计实领2,000.00元，净少发500.00元"),
+        "{}",
+        short[0]["evidence"]
+    );
+}

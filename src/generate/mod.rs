@@ -975,9 +975,25 @@ pub fn generate(opts: &GenerateOptions, out: &Path) -> Result<()> {
         }
     }
 
-    // DIV_OFFICIAL: a cadre enrolled as beneficiary; money landing with a local official.
+    // DIV_OFFICIAL: a cadre enrolled as beneficiary of a means-tested program (低保,
+    // 特困, 危房改造: barred to officials; 高龄津贴 and farmland support are not);
+    // money landing with a local official.
     for k in 0..count(0.005) {
-        let p = take();
+        let mut p = take();
+        if k % 2 == 0 {
+            // Up to a few draws for someone on a means-tested program.
+            for _ in 0..20 {
+                let rows = by_person.get(&g.people[p].id);
+                if rows.is_some_and(|rows| {
+                    rows.iter().any(|&r| {
+                        matches!(g.payments[r].program, "低保金" | "特困供养金" | HOUSING)
+                    })
+                }) {
+                    break;
+                }
+                p = take();
+            }
+        }
         let pid = g.people[p].id.clone();
         if k % 2 == 0 {
             let q = &g.people[p];

@@ -76,7 +76,7 @@ pub struct Memo {
     /// [`crate::rules::diverted::official`]).
     pub officials: OnceLock<HashMap<usize, usize>>,
     /// Registry rows around an official (see [`crate::rules::cadre`]).
-    pub cadre: OnceLock<HashMap<usize, (usize, String)>>,
+    pub cadre: OnceLock<HashMap<usize, (usize, String, bool)>>,
     /// Per reference list of the config: registry rows it lists, with the list line and
     /// how matched (see [`crate::rules::lists`]), or why the list could not be read.
     pub lists: OnceLock<Vec<std::result::Result<crate::rules::lists::Listed, String>>>,

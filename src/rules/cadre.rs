@@ -26,12 +26,15 @@ pub fn cadre_household(ctx: &Context, v: &Views) -> PolarsResult<DataFrame> {
     }
     let linked = ctx.memo.cadre.get_or_init(|| around_officials(ctx));
     let p = &v.payments;
+    // Their household drawing a benefit is barred on means-tested programs only; money on
+    // the cadre's own card is someone else's money whatever the program.
     let key = (0..p.len()).map(|r| {
         let row = p.reg_row[r]? as usize;
-        linked.contains_key(&row).then_some(row)
+        let (_, _, on_card) = linked.get(&row)?;
+        (*on_card || ctx.config.means_tested(p.program[r]?)).then_some(row)
     });
     for (row, rows) in group_rows(key) {
-        let (o, how) = &linked[&row];
+        let (o, how, _) = &linked[&row];
         let off = &ctx.officials[*o];
         out.push(Finding {
             key: format!("{}|cadre|{}", ctx.registry[row].beneficiary_id, off.line),
@@ -54,8 +57,8 @@ pub fn cadre_household(ctx: &Context, v: &Views) -> PolarsResult<DataFrame> {
 }
 
 /// Registry rows of an official's household or on their card, in the township or
-/// village they serve: row → (official, how linked).
-fn around_officials(ctx: &Context) -> HashMap<usize, (usize, String)> {
+/// village they serve: row → (official, how linked, whether on their card).
+fn around_officials(ctx: &Context) -> HashMap<usize, (usize, String, bool)> {
     let households: Vec<Option<&str>> =
         crate::frame::text(&ctx.ledgers.beneficiaries, "household_id")
             .unwrap_or_else(|_| vec![None; ctx.registry.len()]);
@@ -106,8 +109,8 @@ fn around_officials(ctx: &Context) -> HashMap<usize, (usize, String)> {
                 .push(i);
         }
     }
-    // (beneficiary row) → (official index, how they are linked)
-    let mut linked: HashMap<usize, (usize, String)> = HashMap::new();
+    // (beneficiary row) → (official index, how they are linked, on their card)
+    let mut linked: HashMap<usize, (usize, String, bool)> = HashMap::new();
     for (o, off) in ctx.officials.iter().enumerate() {
         let Some(&me) = by_id_number.get(off.id_number.as_str()) else {
             continue;
@@ -124,15 +127,20 @@ fn around_officials(ctx: &Context) -> HashMap<usize, (usize, String)> {
                 || (unit.is_empty() && r.township == mine.township)
         };
         let household = households.get(me).copied().flatten();
-        let mut add = |rows: &[usize], how: String| {
+        let mut add = |rows: &[usize], how: String, card: bool| {
             for &row in rows.iter().filter(|&&row| row != me && serves(row)) {
-                linked.entry(row).or_insert((o, how.clone()));
+                let e = linked.entry(row).or_insert((o, how.clone(), card));
+                if card && !e.2 && e.0 == o {
+                    e.1 = format!("{}、{}", e.1, how);
+                    e.2 = true;
+                }
             }
         };
         if let Some(h) = household.filter(|h| !h.trim().is_empty()) {
             add(
                 household_rows.get(h).map_or(&[][..], |v| v),
                 format!("同户（户编号{h}）"),
+                false,
             );
         }
         if !mine.bank_account.is_empty() {
@@ -141,6 +149,7 @@ fn around_officials(ctx: &Context) -> HashMap<usize, (usize, String)> {
                     .get(mine.bank_account.as_str())
                     .map_or(&[][..], |v| v),
                 "与其共用银行卡".to_string(),
+                true,
             );
         }
     }

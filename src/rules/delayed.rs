@@ -71,7 +71,8 @@ pub fn unpaid(ctx: &Context, v: &Views) -> PolarsResult<DataFrame> {
             continue;
         };
         let days = (ctx.as_of - due) as i64;
-        if a.count(i) > 0 || days <= grace {
+        // An allocation for someone dead before its period is GHOST_DECEASED's (死亡未销户).
+        if a.count(i) > 0 || days <= grace || a.died_before_period(i, ctx).is_some() {
             continue;
         }
         out.push(Finding {

@@ -66,8 +66,13 @@ pub fn official(ctx: &Context, v: &Views) -> PolarsResult<DataFrame> {
     });
     let mut out = FindingsBuilder::new(Rule::DivOfficial);
 
+    // An official drawing a benefit themselves: only means-tested ones are barred (高龄津贴
+    // and 耕地地力保护补贴 they may lawfully draw).
     let by_id = (0..p.len()).map(|r| {
         let row = p.reg_row[r]? as usize;
+        if !ctx.config.means_tested(p.program[r]?) {
+            return None;
+        }
         official_of_beneficiary.get(&row).map(|&o| (row, o))
     });
     for ((row, o), rows) in group_rows(by_id) {
@@ -89,6 +94,7 @@ pub fn official(ctx: &Context, v: &Views) -> PolarsResult<DataFrame> {
         });
     }
 
+    // Another person's money paid to an official: on any program.
     let by_name = (0..p.len()).map(|r| match &ctx.payees[r] {
         Payee::Official { official, .. } => Some((p.reg_row[r]?, *official)),
         _ => None,

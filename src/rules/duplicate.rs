@@ -40,6 +40,7 @@ pub fn same_allocation(ctx: &Context, v: &Views) -> PolarsResult<DataFrame> {
 /// typo, or a name variant with the same birth date and village; see identity::resolve).
 pub fn same_person_period(ctx: &Context, v: &Views) -> PolarsResult<DataFrame> {
     let p = &v.payments;
+    let tol_fen = (ctx.config.duplicate.abs_tolerance_yuan * 100.0).round() as i64;
     let pairs: HashMap<(usize, usize), &crate::identity::PairMatch> =
         ctx.dedup.pairs.iter().map(|m| ((m.a, m.b), m)).collect();
     let key = |r: usize| {
@@ -50,17 +51,25 @@ pub fn same_person_period(ctx: &Context, v: &Views) -> PolarsResult<DataFrame> {
     };
     let mut out = FindingsBuilder::new(Rule::DupPersonPeriod);
     for ((_, program, period), rows) in groups_with_variety(p.len(), key, |r| p.alloc_row[r]) {
-        // Paid per allocation; the person was owed only the largest one.
-        let mut per_alloc: HashMap<&str, i64> = HashMap::new();
+        // Paid per allocation; the person was owed only the largest one. Drawn less than
+        // that in all, they were not paid twice over: the net shortfall is
+        // PARTIAL_SHORT's.
+        let mut per_alloc: HashMap<&str, (i64, i64)> = HashMap::new();
         for &r in &rows {
-            *per_alloc
+            let e = per_alloc
                 .entry(p.allocation_id[r].unwrap_or(""))
-                .or_default() += p.amount_fen[r].unwrap_or(0);
+                .or_default();
+            e.0 += p.amount_fen[r].unwrap_or(0);
+            e.1 = p.alloc_amount_fen[r].unwrap_or(0);
         }
         if per_alloc.len() < 2 {
             continue;
         }
-        let excess = p.total(&rows) - per_alloc.values().max().copied().unwrap_or(0);
+        let owed = per_alloc.values().map(|v| v.1).max().unwrap_or(0);
+        let excess = p.total(&rows) - owed;
+        if excess <= tol_fen {
+            continue;
+        }
         let mut reg_rows: Vec<usize> = rows
             .iter()
             .filter_map(|&r| p.reg_row[r])

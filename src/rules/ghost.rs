@@ -72,6 +72,67 @@ pub fn deceased(ctx: &Context, v: &Views) -> PolarsResult<DataFrame> {
             ..p.finding(&rows)
         });
     }
+    // 死亡未销户: allocations for periods that began after the death and were not paid
+    // (paid ones are above): the dead person is still on the list, and the money
+    // allocated in their name is at risk of being drawn.
+    // Not where a program-period has no payment data at all (DATA_INCOMPLETE's): "not
+    // paid" cannot be said there.
+    let a = &v.allocations;
+    let gaps = ctx.whole.past_due.gaps(&ctx.config);
+    let listed = (0..a.len()).map(|i| {
+        let period = (a.program[i].unwrap_or(""), a.period[i].unwrap_or(""));
+        if a.count(i) > 0 || gaps.contains(&period) {
+            return None;
+        }
+        a.died_before_period(i, ctx).map(|(row, _)| row)
+    });
+    for (row, allocations) in group_rows(listed) {
+        let Some(death) = ctx.death_of[row].as_ref() else {
+            continue;
+        };
+        let amount: i64 = allocations.iter().map(|&i| a.amount(i)).sum();
+        let mut periods: Vec<String> = allocations
+            .iter()
+            .map(|&i| {
+                format!(
+                    "{}{}",
+                    a.program[i].unwrap_or(""),
+                    a.period[i].unwrap_or("")
+                )
+            })
+            .collect();
+        periods.sort();
+        periods.dedup();
+        let mut f = a.finding(allocations[0], amount, &v.payments);
+        for &i in &allocations[1..] {
+            f.allocation_ids
+                .extend(a.allocation_id[i].map(str::to_string));
+        }
+        out.push(Finding {
+            key: format!("listed|{}", ctx.registry[row].beneficiary_id),
+            confidence: match death.link {
+                DeathLink::Registry | DeathLink::IdNumber => 0.9,
+                DeathLink::IdTypo => 0.8,
+                _ => 0.65,
+            },
+            similarity: death.similarity.map(|s| s.score),
+            refs: death
+                .death_row
+                .map(|d| format!("deaths:{}", ctx.deaths[d].line))
+                .into_iter()
+                .collect(),
+            evidence: format!(
+                "{}已于{}死亡（{}），仍列入{}的分配清册（{}张分配单共{}元，尚未发放），死亡未销户，涉嫌虚报冒领",
+                ctx.row_label(row),
+                fmt_day(death.death_date),
+                death.describe(&ctx.deaths),
+                periods.join("、"),
+                allocations.len(),
+                crate::parse::fmt_yuan(amount)
+            ),
+            ..f
+        });
+    }
     out.finish()
 }
 

@@ -403,6 +403,23 @@ impl<'a> Allocations<'a> {
         }
     }
 
+    /// The registry row and sure death of allocation `i`'s beneficiary when they died
+    /// before its period began (`2025Q3` begins 2025-07-01): the fault is a dead person
+    /// left on the list (死亡未销户), not money withheld from a living one. A period the
+    /// rules cannot read is never before a death.
+    pub fn died_before_period<'c>(
+        &self,
+        i: usize,
+        ctx: &'c Context,
+    ) -> Option<(usize, &'c crate::identity::DeathMatch)> {
+        let row = ctx.row_of(self.beneficiary_id[i]?)?;
+        let death = ctx.death_of.get(row)?.as_ref()?;
+        let (first_month, _) = exclusive::months(self.period[i]?)?;
+        let start =
+            chrono::NaiveDate::from_ymd_opt((first_month / 12) as i32, first_month % 12 + 1, 1)?;
+        (death.death_date < crate::parse::to_day(start)).then_some((row, death))
+    }
+
     /// `低保金2025-03分配单A000123（张伟（B000045），应发620.00元）`
     pub fn describe(&self, i: usize, ctx: &Context) -> String {
         format!(
