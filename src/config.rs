@@ -300,6 +300,8 @@ DATA_INCOMPLETE = 1.0
 DUP_EXCLUSIVE = 0.75
 OVER_STANDARD = 0.70
 DIV_CADRE_HOUSEHOLD = 0.80
+# Rows an earlier night's finding rested on, deleted or edited since (needs the case ledger).
+DATA_SOURCE_CHANGED = 0.90
 "#;
 
 #[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
@@ -622,6 +624,7 @@ pub struct Weights {
     pub DUP_EXCLUSIVE: f64,
     pub OVER_STANDARD: f64,
     pub DIV_CADRE_HOUSEHOLD: f64,
+    pub DATA_SOURCE_CHANGED: f64,
 }
 
 impl Weights {
@@ -646,6 +649,7 @@ impl Weights {
             "DUP_EXCLUSIVE" => self.DUP_EXCLUSIVE,
             "OVER_STANDARD" => self.OVER_STANDARD,
             "DIV_CADRE_HOUSEHOLD" => self.DIV_CADRE_HOUSEHOLD,
+            "DATA_SOURCE_CHANGED" => self.DATA_SOURCE_CHANGED,
             _ => 0.0,
         }
     }

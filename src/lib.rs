@@ -20,7 +20,7 @@ pub mod safe_fs;
 pub mod text;
 
 // The modules by their own names too, as the rest of the crate and its users name them.
-pub use operations::{check, ledger, registry_dedup, run_folder, runs, screen};
+pub use operations::{changes, check, ledger, registry_dedup, run_folder, runs, screen};
 pub use outputs::{html, privacy, report, workbook, worklists};
 pub use pipeline::{analytics, cases, context, findings, frame, link, parse, partition, scoring};
 
@@ -216,6 +216,21 @@ pub fn run(opts: &RunOptions) -> Result<RunOutcome> {
 
     tracing::info!("resolving identities");
     let people = people(ledgers, opts, cluster.as_ref())?;
+    // What the ledger knows of the last night: its open findings and the source rows they
+    // named, which the audit keeps beside tonight's (see Memo::keep_rows). On a cluster
+    // the executors keep only tonight's: no comparison there.
+    let last = match ledger.as_ref() {
+        Some(book) => Some(Earlier::read(book)?),
+        None => None,
+    };
+    let compare_rows = cluster.is_none();
+    if let Some(l) = last.as_ref().filter(|_| compare_rows) {
+        let ids = l.rows.iter().map(|r| r.row_id.clone()).collect();
+        let _ = people.memo.keep_rows.set(ids);
+    }
+    if ledger.is_some() && cluster.is_some() {
+        tracing::warn!("--engine ballista: source rows are not compared with the last night (DATA_SOURCE_CHANGED needs the local engine)");
+    }
     for (name, secs) in &people.timings {
         tracing::info!(stage = *name, seconds = *secs, "{name} done");
         timings.push((name.to_string(), *secs));
@@ -238,6 +253,28 @@ pub fn run(opts: &RunOptions) -> Result<RunOutcome> {
         ctx.warnings.push(
             "DIV_CADRE_HOUSEHOLD checked shared bank cards only: the registry has no household_id (户编号) column, so officials' households were not checked".into(),
         );
+    }
+    // Rows deleted or edited since the last night are findings themselves.
+    let t = Instant::now();
+    let prev_rows = match &last {
+        Some(l) if compare_rows => l.rows.as_slice(),
+        _ => &[][..],
+    };
+    let row_index =
+        pipeline::source_rows::Index::of(&ctx, &pipeline::source_rows::wanted(&raw, prev_rows)?)?;
+    let mut raw = raw;
+    let mut out_of_scope = false;
+    if let Some(l) = last.as_ref().filter(|_| compare_rows) {
+        let changed =
+            rules::source_changed::source_changed(&l.rows, &row_index, &l.earlier, &l.as_of)?;
+        raw.vstack_mut_owned(changed.findings)?;
+        if let Some(note) = changed.scope_note {
+            out_of_scope = true;
+            ctx.warnings.push(note);
+        }
+    }
+    if ledger.is_some() {
+        stage(&mut timings, "compare source rows", t);
     }
     let t = Instant::now();
     let findings = scoring::score(&raw, &ctx.config)?;
@@ -267,6 +304,8 @@ pub fn run(opts: &RunOptions) -> Result<RunOutcome> {
     let t = Instant::now();
     let folder_path = run_folder::absolute(&done);
     let mut coverage_warnings: Vec<String> = Vec::new();
+    let mut night = None;
+    let mut decisions = Default::default();
     let (findings, ledger_record) = match ledger.as_mut() {
         Some(book) => {
             let run_ref = ledger::RunRef {
@@ -276,6 +315,22 @@ pub fn run(opts: &RunOptions) -> Result<RunOutcome> {
                 as_of: &as_of,
             };
             let (changes, suppress, record) = book.record_run(&run_ref, &findings)?;
+            let rows = pipeline::source_rows::of_findings(&findings, &row_index, prev_rows)?;
+            book.record_source_rows(&run_id, &rows)?;
+            let decided = book.decided()?;
+            let codes: Vec<&str> = changes.iter().map(|c| c.code()).collect();
+            let l = last.as_ref().expect("read with the ledger");
+            night = Some(changes::night_changes(
+                &l.as_of,
+                &l.open,
+                &findings,
+                &codes,
+                &source_changed_origins(&findings)?,
+                &decided,
+                out_of_scope,
+                &book.recovered()?,
+            )?);
+            decisions = decided;
             let before = book.previous_coverage(&run_id)?;
             book.record_coverage(&run_id, &coverage)?;
             coverage_warnings = rules::completeness::coverage_drops(
@@ -295,7 +350,9 @@ pub fn run(opts: &RunOptions) -> Result<RunOutcome> {
     if opts.ledger.is_some() {
         stage(&mut timings, "case ledger", t);
     }
-    // The fingerprint last: officers read the columns before it; tools and `review` find it.
+    // Officers' decisions ride along in every report; the fingerprint last: officers
+    // read the columns before it; tools and `review` find it.
+    let findings = changes::with_decisions(findings, &decisions)?;
     let findings = last_column(findings, scoring::scored::FINGERPRINT)?;
     let t = Instant::now();
     let case_list = cases::summarise(&findings, &case_links, &ctx)?;
@@ -352,6 +409,7 @@ pub fn run(opts: &RunOptions) -> Result<RunOutcome> {
         ctx.warnings.clone(),
     )?;
     summary.ledger = ledger_record;
+    summary.changes = night;
     summary.cases = case_list.cases.len();
     summary.unused = ctx.ledgers.unused.clone();
     summary.settled = ctx.ledgers.settled.clone();
@@ -550,6 +608,64 @@ fn with_changes(
     let mut f = f.sort(["_order", "rank"], SortMultipleOptions::default())?;
     f.drop_in_place("_order")?;
     Ok(f)
+}
+
+/// What the ledger knows of the last complete night, read before tonight is recorded.
+struct Earlier {
+    as_of: String,
+    open: Vec<ledger::OpenFinding>,
+    rows: Vec<pipeline::source_rows::SourceRow>,
+    earlier: std::collections::BTreeMap<String, rules::source_changed::Earlier>,
+}
+
+impl Earlier {
+    fn read(book: &ledger::Ledger) -> Result<Earlier> {
+        let (rows, as_of) = book.previous_source_rows()?;
+        let open = book.open_findings()?;
+        // Each finding's place and people by its own id, and by the origin a
+        // DATA_SOURCE_CHANGED finding carries (its origin may be resolved by now).
+        let origin_of: std::collections::HashMap<&str, &str> = rows
+            .iter()
+            .map(|r| (r.finding_id.as_str(), r.origin.as_str()))
+            .collect();
+        let mut earlier = std::collections::BTreeMap::new();
+        for f in &open {
+            let known = rules::source_changed::Earlier {
+                township: f.township.clone(),
+                program: String::new(),
+                beneficiary_ids: ledger::facts_beneficiaries(&f.facts),
+            };
+            let origin = origin_of.get(f.finding_id.as_str()).copied();
+            if let Some(origin) = origin.filter(|o| *o != f.finding_id) {
+                earlier.entry(origin.to_string()).or_insert(known.clone());
+            }
+            earlier.insert(f.finding_id.clone(), known);
+        }
+        Ok(Earlier {
+            as_of,
+            open,
+            rows,
+            earlier,
+        })
+    }
+}
+
+/// The findings DATA_SOURCE_CHANGED findings report on (their refs `finding:F…`).
+fn source_changed_origins(findings: &DataFrame) -> Result<std::collections::HashSet<String>> {
+    let rules = frame::text(findings, findings::cols::RULE)?;
+    let refs = frame::text(findings, findings::cols::REFS)?;
+    Ok(rules
+        .iter()
+        .zip(&refs)
+        .filter(|(r, _)| **r == Some(findings::Rule::DataSourceChanged.code()))
+        .flat_map(|(_, refs)| {
+            refs.unwrap_or("")
+                .split(';')
+                .filter_map(|r| r.strip_prefix("finding:"))
+                .map(str::to_string)
+                .collect::<Vec<_>>()
+        })
+        .collect())
 }
 
 /// The frame with column `name` moved to the end.

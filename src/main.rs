@@ -257,6 +257,10 @@ enum Command {
         /// Who decided.
         #[arg(long)]
         by: Option<String>,
+        /// Money recovered for a case (追缴/已追回), in yuan: recorded with --by and
+        /// --note, counted by `stats` and shown in the workbook's 已排除 sheet.
+        #[arg(long, value_name = "YUAN")]
+        recovered: Option<String>,
         /// A CSV or workbook with finding_id/线索编号 and status/处置 columns.
         #[arg(long, conflicts_with = "finding_id")]
         import: Option<PathBuf>,
@@ -450,6 +454,7 @@ fn try_main() -> anyhow::Result<Outcome> {
             fingerprint,
             note,
             by,
+            recovered,
             import,
             ledger,
         } => {
@@ -497,8 +502,29 @@ fn try_main() -> anyhow::Result<Outcome> {
                                 .into(),
                         )
                     })?;
-                    let raw =
-                        status.ok_or_else(|| Error::Argument("--status is required".into()))?;
+                    if let Some(yuan) = &recovered {
+                        let fen = fundaudit::parse::parse_amount_fen(yuan)
+                            .ok()
+                            .filter(|f| *f > 0)
+                            .ok_or_else(|| {
+                                Error::Argument(format!(
+                                    "--recovered {yuan}: give the yuan recovered, e.g. --recovered 1200.50"
+                                ))
+                            })?;
+                        book.record_recovery(&id, fen, &note, &by)?;
+                        println!(
+                            "{id}: {} yuan recovered, recorded by {by}",
+                            fundaudit::parse::fmt_yuan(fen)
+                        );
+                        if status.is_none() {
+                            return Ok(Outcome::Done);
+                        }
+                    }
+                    let raw = status.ok_or_else(|| {
+                        Error::Argument(
+                            "--status is required (or --recovered YUAN for a case)".into(),
+                        )
+                    })?;
                     let status = parse_status(&raw).ok_or_else(|| {
                         Error::Argument(format!(
                             "--status {raw}: use confirmed, dismissed or investigating"

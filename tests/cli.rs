@@ -329,7 +329,7 @@ fn findings_csv_has_bom_and_documented_columns() {
         .to_string();
     assert_eq!(
         header,
-        "finding_id,case_id,rank,category,rule,severity,risk_score,amount_at_risk,township,township_split,program,beneficiary_ids,allocation_ids,payment_ids,similarity,confidence,days_late,evidence,refs,change,fingerprint"
+        "finding_id,case_id,rank,category,rule,severity,risk_score,amount_at_risk,township,township_split,program,beneficiary_ids,allocation_ids,payment_ids,similarity,confidence,days_late,evidence,refs,change,status,note,reviewer,reviewed_at,fingerprint"
     );
     let rows = read_csv(&out.join("findings.csv"));
     let ranks: Vec<usize> = rows.iter().map(|r| r["rank"].parse().unwrap()).collect();

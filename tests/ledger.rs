@@ -126,9 +126,15 @@ fn nights_new_persisting_changed_resolved_and_dismissed() {
         .iter()
         .map(|f| (f["rule"].as_str(), f["change"].as_str()))
         .collect();
+    // P1's amount was edited since the night that flagged it: that is a finding too
+    // (DATA_SOURCE_CHANGED, shown as it was and as it is).
     assert_eq!(
         changes,
-        [("DIV_NO_ALLOCATION", "new"), ("PARTIAL_SHORT", "changed")],
+        [
+            ("DATA_SOURCE_CHANGED", "new"),
+            ("DIV_NO_ALLOCATION", "new"),
+            ("PARTIAL_SHORT", "changed")
+        ],
         "new and changed first"
     );
     let resolved = table(&db, "SELECT rule FROM findings WHERE status = 'resolved'");
@@ -506,8 +512,8 @@ fn cases_keep_their_ids_come_back_changed_and_take_one_decision() {
     let (before, after) = (pooled(&first), pooled(&second));
     assert_eq!(before["finding_id"], after["finding_id"]);
     assert_eq!(after["change"], "changed");
-    // The case gained a finding (the allocation that payment paid is now unpaid): its
-    // id stays.
+    // The case gained two findings (the allocation that payment paid is now unpaid, and
+    // the payment's row is gone from the bank file: DATA_SOURCE_CHANGED): its id stays.
     assert_eq!(before["case_id"], after["case_id"], "the case keeps its id");
     let case_id = after["case_id"].clone();
     let case_row = |run: &Path| {
@@ -519,9 +525,10 @@ fn cases_keep_their_ids_come_back_changed_and_take_one_decision() {
     let (c1, c2) = (case_row(&first), case_row(&second));
     assert_eq!(
         c2["findings"].parse::<usize>().unwrap(),
-        c1["findings"].parse::<usize>().unwrap() + 1
+        c1["findings"].parse::<usize>().unwrap() + 2
     );
     assert!(c2["rules"].contains("DELAY_UNPAID") && !c1["rules"].contains("DELAY_UNPAID"));
+    assert!(c2["rules"].contains("DATA_SOURCE_CHANGED"));
     assert_eq!(c1["change"], "new");
     assert_eq!(
         c2["change"], "changed",
@@ -548,7 +555,7 @@ fn cases_keep_their_ids_come_back_changed_and_take_one_decision() {
         .success();
     let text = String::from_utf8_lossy(&stats.get_output().stdout).to_string();
     assert!(
-        text.contains("reviewed 1  confirmed 1  dismissed 0"),
+        text.contains("investigating 0  confirmed 1  dismissed 0"),
         "{text}"
     );
     // A fingerprint names one finding's facts, not a case's.
@@ -730,4 +737,288 @@ fn a_reader_never_blocks_the_night_and_a_damaged_ledger_says_what_to_do() {
         stderr.contains("--no-ledger") && stderr.contains("backup"),
         "{stderr}"
     );
+}
+
+fn summary_changes(run: &Path) -> serde_json::Value {
+    let s: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(run.join("summary.json")).unwrap()).unwrap();
+    s["changes"].clone()
+}
+
+/// 本期变化 over four nights (issue 26): a lead whose bank rows are deleted does not just
+/// vanish as if put right — DATA_SOURCE_CHANGED lists the rows as they were, the lead is
+/// resolved "because its rows were deleted"; the next night it persists (one finding,
+/// not one a night); once the rows come back it resolves as restored.
+#[test]
+fn deleted_source_rows_are_a_finding_night_after_night_until_they_return() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let reports = dir.path().join("reports");
+    common::generate(&data, 1500, 4, &[]);
+    let payments = data.join("payments.csv");
+    let original = std::fs::read_to_string(&payments).unwrap();
+
+    // Night 1: a dead man still paid.
+    run_night(&data, &reports, "2026-03-31");
+    let first = read_csv(&reports.join("latest/findings.csv"));
+    let ghost = first
+        .iter()
+        .find(|f| f["rule"] == "GHOST_DECEASED" && !f["payment_ids"].is_empty())
+        .expect("a dead man paid");
+    let deleted: Vec<String> = ghost["payment_ids"]
+        .split(';')
+        .map(str::to_string)
+        .collect();
+    assert!(first.iter().all(|f| f["rule"] != "DATA_SOURCE_CHANGED"));
+
+    // Night 2: his posthumous payments deleted from the bank file.
+    let kept: Vec<&str> = original
+        .lines()
+        .filter(|l| !deleted.iter().any(|id| l.starts_with(&format!("{id},"))))
+        .collect();
+    assert_eq!(kept.len() + deleted.len(), original.lines().count());
+    std::fs::write(&payments, kept.join("\n") + "\n").unwrap();
+    run_night(&data, &reports, "2026-03-31");
+    let second = read_csv(&reports.join("latest/findings.csv"));
+    assert!(second
+        .iter()
+        .all(|f| f["finding_id"] != ghost["finding_id"]));
+    let changed: Vec<_> = second
+        .iter()
+        .filter(|f| f["rule"] == "DATA_SOURCE_CHANGED")
+        .collect();
+    assert_eq!(changed.len(), 1, "{changed:?}");
+    let dsc = changed[0];
+    assert_eq!(dsc["change"], "new");
+    assert_eq!(dsc["payment_ids"], ghost["payment_ids"]);
+    assert_eq!(dsc["amount_at_risk"], ghost["amount_at_risk"]);
+    assert!(
+        dsc["refs"]
+            .split(';')
+            .any(|r| r == format!("finding:{}", ghost["finding_id"])),
+        "{}",
+        dsc["refs"]
+    );
+    assert_eq!(dsc["township"], ghost["township"]);
+    for id in &deleted {
+        assert!(
+            dsc["evidence"].contains(&format!("代发记录{id}（")),
+            "{}",
+            dsc["evidence"]
+        );
+    }
+    assert!(dsc["evidence"].contains("已删除"));
+    let night = summary_changes(&reports.join("latest"));
+    let resolved = night["resolved"].as_array().unwrap();
+    let gone = resolved
+        .iter()
+        .find(|r| r["finding_id"] == ghost["finding_id"].as_str())
+        .expect("the ghost is resolved");
+    assert_eq!(gone["why"], "source_changed");
+    assert!(gone["why_zh"]
+        .as_str()
+        .unwrap()
+        .contains("原始记录被删除或修改"));
+
+    // Night 3: nothing restored: the same finding, persisting.
+    run_night(&data, &reports, "2026-03-31");
+    let third = read_csv(&reports.join("latest/findings.csv"));
+    let again: Vec<_> = third
+        .iter()
+        .filter(|f| f["rule"] == "DATA_SOURCE_CHANGED")
+        .collect();
+    assert_eq!(again.len(), 1);
+    assert_eq!(again[0]["finding_id"], dsc["finding_id"]);
+    assert_eq!(again[0]["change"], "persisting");
+
+    // Night 4: the rows are back: the ghost returns, the data-change finding resolves as
+    // restored.
+    std::fs::write(&payments, &original).unwrap();
+    run_night(&data, &reports, "2026-03-31");
+    let fourth = read_csv(&reports.join("latest/findings.csv"));
+    assert!(fourth.iter().all(|f| f["rule"] != "DATA_SOURCE_CHANGED"));
+    assert!(fourth
+        .iter()
+        .any(|f| f["finding_id"] == ghost["finding_id"]));
+    let night = summary_changes(&reports.join("latest"));
+    let restored = night["resolved"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["finding_id"] == dsc["finding_id"].as_str())
+        .expect("the data-change finding resolves");
+    assert!(restored["why_zh"].as_str().unwrap().contains("已恢复"));
+}
+
+/// A payment's amount edited after the night that flagged it is a data change too, said
+/// with the row before and after (back-dating and editing are how a scheme is covered).
+#[test]
+fn an_edited_source_row_is_shown_as_it_was_and_as_it_is() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let reports = dir.path().join("reports");
+    let mut f = fixture();
+    f.write(&data);
+    run_night(&data, &reports, "2025-03-31");
+    let first = read_csv(&reports.join("latest/findings.csv"));
+    let short = first
+        .iter()
+        .find(|f| f["rule"] == "PARTIAL_SHORT")
+        .expect("a short payment");
+    // The payment is back-dated and made whole in the file, as if nothing happened.
+    f.payments[0] = f.payments[0].replace("99.00,2025-01-10", "100.00,2024-12-31");
+    f.write(&data);
+    run_night(&data, &reports, "2025-03-31");
+    let second = read_csv(&reports.join("latest/findings.csv"));
+    let dsc = second
+        .iter()
+        .find(|f| f["rule"] == "DATA_SOURCE_CHANGED")
+        .expect("the edit is a finding");
+    assert!(dsc["refs"].contains(&format!("finding:{}", short["finding_id"])));
+    assert!(
+        dsc["evidence"].contains("（2025-01-10，99.00元")
+            && dsc["evidence"].contains("已改为代发记录P1（2024-12-31，100.00元"),
+        "{}",
+        dsc["evidence"]
+    );
+}
+
+/// Decisions carried through (issue 26): the next night's findings.csv, workbook and
+/// report.html carry each decision (status, note, reviewer, when); decided findings
+/// leave the worklists; dismissed ones are listed with who and why; money recovered
+/// per case and cases under review are counted by `stats`.
+#[test]
+fn decisions_reach_every_report_and_leave_the_worklists() {
+    use calamine::{open_workbook_auto, Reader};
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let reports = dir.path().join("reports");
+    let db = reports.join("ledger.sqlite");
+    common::generate(&data, 1500, 4, &[]);
+    run_night(&data, &reports, "2026-03-31");
+    let first = read_csv(&reports.join("latest/findings.csv"));
+    // Three high or medium findings of three different cases, not an official's.
+    let mut picked: Vec<&std::collections::HashMap<String, String>> = Vec::new();
+    for f in &first {
+        let visit = f["severity"] != "low" && !f["refs"].contains("officials:");
+        if visit && picked.iter().all(|p| p["case_id"] != f["case_id"]) {
+            picked.push(f);
+        }
+        if picked.len() == 3 {
+            break;
+        }
+    }
+    let (confirmed, investigating, dismissed) = (picked[0], picked[1], picked[2]);
+    review(&db, &confirmed["finding_id"], "属实");
+    review(&db, &investigating["finding_id"], "核查中");
+    fundaudit()
+        .args(["review", &dismissed["finding_id"], "--status", "dismissed"])
+        .args(["--by", "李核查员", "--note", "系同名不同人，已入户核实"])
+        .arg("--ledger")
+        .arg(&db)
+        .assert()
+        .success();
+    let said = fundaudit()
+        .args(["review", &confirmed["case_id"], "--recovered", "1200.50"])
+        .args(["--by", "王科长", "--note", "已追回"])
+        .arg("--ledger")
+        .arg(&db)
+        .assert()
+        .success();
+    assert!(String::from_utf8_lossy(&said.get_output().stdout).contains("1,200.50 yuan recovered"));
+
+    run_night(&data, &reports, "2026-03-31");
+    let latest = reports.join("latest");
+    let second = read_csv(&latest.join("findings.csv"));
+    let row = |id: &str| second.iter().find(|f| f["finding_id"] == id);
+    let c = row(&confirmed["finding_id"]).expect("confirmed stays listed");
+    assert_eq!(
+        (c["status"].as_str(), c["reviewer"].as_str()),
+        ("confirmed", "王科长")
+    );
+    assert!(!c["reviewed_at"].is_empty());
+    assert_eq!(
+        row(&investigating["finding_id"]).unwrap()["status"],
+        "investigating"
+    );
+    assert!(
+        row(&dismissed["finding_id"]).is_none(),
+        "dismissed, facts unchanged: left out"
+    );
+    let undecided = second.iter().filter(|f| f["status"].is_empty()).count();
+    assert_eq!(undecided, second.len() - 2);
+
+    // The workbook: decisions in the 处置/备注/核查人 columns, the dismissed listed.
+    let mut book = open_workbook_auto(latest.join("findings.xlsx")).unwrap();
+    let mut statuses = Vec::new();
+    for name in ["滞拨滞留", "拨付不足额", "重复发放", "虚报冒领", "挪用截留"]
+    {
+        let range = book.worksheet_range(name).unwrap();
+        for r in range.rows().skip(1) {
+            if r[1].to_string() == confirmed["finding_id"]
+                || r[1].to_string() == investigating["finding_id"]
+            {
+                statuses.push((r[17].to_string(), r[19].to_string()));
+            }
+        }
+    }
+    statuses.sort();
+    assert_eq!(
+        statuses,
+        [
+            ("属实".to_string(), "王科长".to_string()),
+            ("核查中".to_string(), "王科长".to_string())
+        ]
+    );
+    let gone = book.worksheet_range("已排除").unwrap();
+    let listed: Vec<String> = gone
+        .rows()
+        .skip(1)
+        .map(|r| {
+            r.iter()
+                .map(|c| c.to_string())
+                .collect::<Vec<_>>()
+                .join("|")
+        })
+        .collect();
+    assert!(
+        listed
+            .iter()
+            .any(|l| l.contains(dismissed["finding_id"].as_str())
+                && l.contains("李核查员")
+                && l.contains("系同名不同人")),
+        "{listed:?}"
+    );
+    assert!(listed
+        .iter()
+        .any(|l| l.contains(confirmed["case_id"].as_str()) && l.contains("1200.5")));
+
+    // The worklists: no decided finding goes to the villages again.
+    let mut wl = open_workbook_auto(latest.join("worklists.xlsx")).unwrap();
+    for name in wl.sheet_names() {
+        for r in wl.worksheet_range(&name).unwrap().rows().skip(1) {
+            let id = r[2].to_string();
+            assert!(
+                id != confirmed["finding_id"] && id != investigating["finding_id"],
+                "{id} on {name}"
+            );
+        }
+    }
+    // The web report carries the decisions.
+    let html = std::fs::read_to_string(latest.join("report.html")).unwrap();
+    assert!(html.contains("\"investigating\"") && html.contains("李核查员"));
+
+    // stats: a case under review is not open, nor confirmed; the dismissed case is not
+    // open; money recovered is counted.
+    let out = fundaudit()
+        .args(["stats", "--ledger"])
+        .arg(&db)
+        .assert()
+        .success();
+    let stats = String::from_utf8_lossy(&out.get_output().stdout).to_string();
+    let line = stats.lines().find(|l| l.starts_with("cases:")).unwrap();
+    assert!(line.contains("investigating 1"), "{line}");
+    assert!(line.contains("confirmed 1"), "{line}");
+    assert!(line.contains("dismissed 1"), "{line}");
+    assert!(line.contains("recovered 1,200.50 yuan"), "{line}");
 }

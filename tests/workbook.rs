@@ -28,6 +28,8 @@ fn workbook_sheets_headers_and_totals_match_findings_csv() {
             "虚报冒领",
             "挪用截留",
             "乡镇一案双查",
+            "本期变化",
+            "已排除",
             "数字分析"
         ]
     );

@@ -24,6 +24,9 @@ use serde::Serialize;
 use crate::error::{Error, Result};
 use crate::frame;
 
+mod night;
+pub use night::{Decided, OpenFinding};
+
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS runs (
     run_id TEXT PRIMARY KEY, run TEXT NOT NULL, folder TEXT, state TEXT NOT NULL,
@@ -45,6 +48,14 @@ CREATE TABLE IF NOT EXISTS undo_new (finding_id TEXT PRIMARY KEY);
 CREATE TABLE IF NOT EXISTS coverage (
     run_id TEXT NOT NULL, program TEXT NOT NULL, period TEXT NOT NULL,
     due INTEGER NOT NULL, paid INTEGER NOT NULL, PRIMARY KEY (run_id, program, period));
+CREATE TABLE IF NOT EXISTS source_rows (
+    run_id TEXT NOT NULL, finding_id TEXT NOT NULL, origin TEXT NOT NULL,
+    origin_rule TEXT NOT NULL, kind TEXT NOT NULL, row_id TEXT NOT NULL, hash TEXT NOT NULL,
+    as_was TEXT NOT NULL, amount_fen INTEGER NOT NULL,
+    PRIMARY KEY (run_id, finding_id, kind, row_id));
+CREATE TABLE IF NOT EXISTS recoveries (
+    id INTEGER PRIMARY KEY AUTOINCREMENT, case_id TEXT NOT NULL, fen INTEGER NOT NULL,
+    note TEXT, by TEXT NOT NULL, at TEXT NOT NULL);
 ";
 
 /// Ledgers written before runs had ids and states: keep their runs, as complete.
@@ -837,7 +848,10 @@ impl Ledger {
                     s.dismissed += 1;
                     b.1 += 1;
                 }
-                Some(_) => s.reviewed += 1,
+                Some(_) => {
+                    s.reviewed += 1;
+                    s.investigating += 1;
+                }
                 None => {}
             }
         }
@@ -899,6 +913,7 @@ impl Ledger {
                 Some("confirmed") => e.0 += 1,
                 Some("dismissed") => e.1 += 1,
                 Some(_) => e.2 += 1,
+                // An undecided finding keeps a case from being all dismissed.
                 None => {}
             }
         }
@@ -906,16 +921,24 @@ impl Ledger {
             cases: by_case.len(),
             ..CaseStats::default()
         };
-        for (confirmed, dismissed, other) in by_case.values() {
-            if confirmed + dismissed + other > 0 {
+        // A case is confirmed when any finding is; dismissed when every decided finding
+        // is and none waits; under review (核查中) when one is and none is confirmed;
+        // open otherwise.
+        for (confirmed, dismissed, investigating) in by_case.values() {
+            if confirmed + dismissed + investigating > 0 {
                 s.reviewed += 1;
             }
             if *confirmed > 0 {
                 s.confirmed += 1;
-            } else if *dismissed > 0 && *other == 0 {
+            } else if *investigating > 0 {
+                s.investigating += 1;
+            } else if *dismissed > 0 {
                 s.dismissed += 1;
+            } else {
+                s.open += 1;
             }
         }
+        s.recovered_fen = self.recovered()?.values().sum();
         Ok(s)
     }
 
@@ -976,29 +999,37 @@ impl Ledger {
     }
 }
 
-/// Review counts by case (open cases of the last run).
+/// Review counts by case (the cases of the last run's findings).
 #[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
 pub struct CaseStats {
     pub cases: usize,
+    /// No decision on any finding yet.
+    pub open: usize,
     pub reviewed: usize,
     /// Cases with at least one confirmed finding.
     pub confirmed: usize,
+    /// Cases under review (核查中), none confirmed.
+    pub investigating: usize,
     /// Cases whose decided findings were all dismissed.
     pub dismissed: usize,
+    /// Money recovered (追缴/已追回) over all cases, fen.
+    pub recovered_fen: i64,
 }
 
 impl CaseStats {
     pub fn render(&self) -> String {
         format!(
-            "cases (open): {}  reviewed {}  confirmed {}  dismissed {}{}\n",
+            "cases: {}  open {}  investigating {}  confirmed {}  dismissed {}  recovered {} yuan{}\n",
             self.cases,
-            self.reviewed,
+            self.open,
+            self.investigating,
             self.confirmed,
             self.dismissed,
-            if self.reviewed > 0 {
+            crate::parse::fmt_yuan(self.recovered_fen),
+            if self.confirmed + self.dismissed > 0 {
                 format!(
-                    "  (confirm rate {:.0}%)",
-                    100.0 * self.confirmed as f64 / self.reviewed as f64
+                    "  (confirm rate {:.0}% of cases decided)",
+                    100.0 * self.confirmed as f64 / (self.confirmed + self.dismissed) as f64
                 )
             } else {
                 String::new()
@@ -1016,18 +1047,21 @@ pub struct RuleStats {
     pub reviewed: usize,
     pub confirmed: usize,
     pub dismissed: usize,
+    /// Under review (核查中): reviewed, neither confirmed nor dismissed yet.
+    pub investigating: usize,
     pub bands: [(usize, usize); 4],
 }
 
 impl RuleStats {
     pub fn render_all(stats: &[RuleStats]) -> String {
         let mut s = format!(
-            "{:<20} {:>8} {:>8} {:>9} {:>9}  confirm rate by score band: {:>6} {:>6} {:>6} {:>6}\n",
+            "{:<20} {:>8} {:>8} {:>9} {:>9} {:>13}  confirm rate by score band: {:>6} {:>6} {:>6} {:>6}\n",
             "rule",
             "findings",
             "reviewed",
             "confirmed",
             "dismissed",
+            "investigating",
             "0-25",
             "25-50",
             "50-75",
@@ -1042,12 +1076,13 @@ impl RuleStats {
                 }
             };
             s.push_str(&format!(
-                "{:<20} {:>8} {:>8} {:>9} {:>9}  {:>27} {:>6} {:>6} {:>6} {:>6}\n",
+                "{:<20} {:>8} {:>8} {:>9} {:>9} {:>13}  {:>27} {:>6} {:>6} {:>6} {:>6}\n",
                 r.rule,
                 r.findings,
                 r.reviewed,
                 r.confirmed,
                 r.dismissed,
+                r.investigating,
                 "",
                 rate(r.bands[0]),
                 rate(r.bands[1]),
@@ -1060,14 +1095,19 @@ impl RuleStats {
 }
 
 /// The facts behind a fingerprint, in words an officer can compare.
-fn describe_facts(amount: f64, beneficiaries: &str, allocations: &str, payments: &str) -> String {
+pub(crate) fn describe_facts(
+    amount: f64,
+    beneficiaries: &str,
+    allocations: &str,
+    payments: &str,
+) -> String {
     format!(
         "amount {amount:.2}; beneficiaries {beneficiaries}; allocations {allocations}; payments {payments}"
     )
 }
 
 /// The beneficiary ids of facts written by [`describe_facts`].
-fn facts_beneficiaries(facts: &str) -> Vec<String> {
+pub(crate) fn facts_beneficiaries(facts: &str) -> Vec<String> {
     facts
         .split_once("; beneficiaries ")
         .and_then(|(_, rest)| rest.split_once("; allocations"))

@@ -1,6 +1,7 @@
 //! Running fundaudit night after night: run folders and their safety, locks and
 //! manifests, the case ledger, and the commands beside `run` (check, dedup, screen).
 
+pub mod changes;
 pub mod check;
 pub mod identity_stats;
 pub mod ledger;

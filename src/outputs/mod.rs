@@ -3,6 +3,7 @@
 //! numbers out of them.
 
 pub mod html;
+pub mod night_sheets;
 pub mod privacy;
 pub mod report;
 pub mod workbook;

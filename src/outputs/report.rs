@@ -52,6 +52,9 @@ pub struct Summary {
     pub warnings: Vec<String>,
     /// What the case ledger made of this run (None without a ledger).
     pub ledger: Option<crate::ledger::RunRecord>,
+    /// 本期变化: new, changed and resolved findings with why, decisions and recoveries
+    /// (None without a ledger).
+    pub changes: Option<crate::operations::changes::NightChanges>,
     /// Files in the data folder that no ledger took, with why.
     pub unused: Vec<String>,
     /// What the bank's transfer statuses and reversals did to the payments.
@@ -181,6 +184,7 @@ impl Summary {
             timings,
             warnings,
             ledger: None,
+            changes: None,
             unused: Vec::new(),
             settled: Default::default(),
             incomplete,

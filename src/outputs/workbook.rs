@@ -36,18 +36,17 @@ const COLUMNS: &[(&str, &str, f64, Kind)] = &[
     ("evidence", "问题线索", 90.0, Kind::Text),
     // New, changed or persisting since the last night (the sheets are in rank order).
     ("change", "变化", 8.0, Kind::Text),
-    // Left blank for officers; `fundaudit review --import findings.xlsx` reads them back.
-    ("", "处置", 10.0, Kind::Blank),
-    ("", "备注", 24.0, Kind::Blank),
-    ("", "核查人", 10.0, Kind::Blank),
+    // Officers' decisions so far (the case ledger's), else blank for them to fill in;
+    // `fundaudit review --import findings.xlsx` reads them back.
+    ("status", "处置", 10.0, Kind::Text),
+    ("note", "备注", 24.0, Kind::Text),
+    ("reviewer", "核查人", 10.0, Kind::Text),
     // The facts the officer reads: `review --import` records the decision against them.
     ("fingerprint", "事实指纹", 26.0, Kind::Text),
 ];
 
 #[derive(Clone, Copy)]
 enum Kind {
-    /// A column for officers to fill in.
-    Blank,
     Text,
     Int,
     Score,
@@ -64,12 +63,12 @@ fn severity_zh(s: &str) -> &str {
     }
 }
 
-struct Formats {
-    header: Format,
-    title: Format,
-    yuan: Format,
-    score: Format,
-    wrap: Format,
+pub(crate) struct Formats {
+    pub(crate) header: Format,
+    pub(crate) title: Format,
+    pub(crate) yuan: Format,
+    pub(crate) score: Format,
+    pub(crate) wrap: Format,
 }
 
 impl Formats {
@@ -135,6 +134,10 @@ pub fn write_workbook(
         }
     }
     townships(book.add_worksheet(), findings, summary, &f)?;
+    if let Some(changes) = &summary.changes {
+        crate::outputs::night_sheets::changes(book.add_worksheet(), changes, &f).map_err(xlsx)?;
+        crate::outputs::night_sheets::dismissed(book.add_worksheet(), changes, &f).map_err(xlsx)?;
+    }
     digits(book.add_worksheet(), summary, &f).map_err(xlsx)?;
     for sheet in book.worksheets_mut() {
         // The overview's rows are blocks, not one table: no header row to repeat.
@@ -293,7 +296,7 @@ pub(crate) fn save_private(book: &mut Workbook, path: &Path) -> Result<()> {
         .map_err(|e| fail(e.to_string()))
 }
 
-fn header_row(
+pub(crate) fn header_row(
     sheet: &mut Worksheet,
     row: u32,
     headers: &[&str],
@@ -453,7 +456,6 @@ fn findings_sheet(
     let mut columns = Vec::with_capacity(COLUMNS.len());
     for (name, _, width, kind) in COLUMNS {
         let cells = match kind {
-            Kind::Blank => Cells::Blank,
             // A frame without a column (case_id in a screening) leaves it blank.
             Kind::Text => match frame::text(findings, name) {
                 Ok(values) => Cells::Text {
@@ -462,6 +464,7 @@ fn findings_sheet(
                     words: match *name {
                         "severity" => severity_zh,
                         "change" => change_zh,
+                        "status" => crate::operations::changes::status_zh,
                         _ => as_is,
                     },
                 },

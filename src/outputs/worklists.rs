@@ -71,6 +71,7 @@ pub fn write_worklists(findings: &DataFrame, ctx: &Context, path: &Path) -> Resu
     let split = frame::text(findings, crate::pipeline::money::SPLIT)
         .unwrap_or_else(|_| vec![None; findings.height()]);
     let confidential = need_to_know(findings)?;
+    let status = frame::text(findings, "status").unwrap_or_default();
     let mut by_town: BTreeMap<String, Vec<Visit>> = BTreeMap::new();
     let mut flagged: HashSet<&str> = HashSet::new();
     for i in 0..findings.height() {
@@ -78,7 +79,13 @@ pub fn write_worklists(findings: &DataFrame, ctx: &Context, path: &Path) -> Resu
         for b in bens[i].unwrap_or("").split(';') {
             flagged.insert(b);
         }
-        if !matches!(severity[i], Some("high") | Some("medium")) || confidential[i] {
+        // Decided findings (属实, 不属实, 核查中) have had their visit.
+        let decided = status
+            .get(i)
+            .copied()
+            .flatten()
+            .is_some_and(|s| !s.is_empty());
+        if !matches!(severity[i], Some("high") | Some("medium")) || confidential[i] || decided {
             continue;
         }
         // The township the finding's money lies in (each of them, when it spans

@@ -80,6 +80,11 @@ pub struct Memo {
     /// Per reference list of the config: registry rows it lists, with the list line and
     /// how matched (see [`crate::rules::lists`]), or why the list could not be read.
     pub lists: OnceLock<Vec<std::result::Result<crate::rules::lists::Listed, String>>>,
+    /// Payment and allocation ids the last night's findings named (the case ledger's
+    /// source rows): kept past the rules beside the rows tonight's findings name, so the
+    /// night can tell a row deleted from a row no finding names now (see
+    /// [`crate::pipeline::source_rows`]).
+    pub keep_rows: OnceLock<rustc_hash::FxHashSet<String>>,
 }
 
 impl Whole {

@@ -75,10 +75,11 @@ pub enum Rule {
     DupExclusive,
     OverStandard,
     DivCadreHousehold,
+    DataSourceChanged,
 }
 
 impl Rule {
-    pub const ALL: [Rule; 18] = [
+    pub const ALL: [Rule; 19] = [
         Rule::DelayLate,
         Rule::DelayUnpaid,
         Rule::PartialShort,
@@ -97,6 +98,7 @@ impl Rule {
         Rule::DupExclusive,
         Rule::OverStandard,
         Rule::DivCadreHousehold,
+        Rule::DataSourceChanged,
     ];
 
     pub fn code(self) -> &'static str {
@@ -119,6 +121,7 @@ impl Rule {
             Rule::DupExclusive => "DUP_EXCLUSIVE",
             Rule::OverStandard => "OVER_STANDARD",
             Rule::DivCadreHousehold => "DIV_CADRE_HOUSEHOLD",
+            Rule::DataSourceChanged => "DATA_SOURCE_CHANGED",
         }
     }
 
@@ -138,7 +141,9 @@ impl Rule {
             | Rule::DivSharedAccount
             | Rule::DivNoAllocation
             | Rule::DivOtherBeneficiary
-            | Rule::DivCadreHousehold => Category::Diverted,
+            | Rule::DivCadreHousehold
+            // Rows a finding rested on deleted or edited: how 截留挪用 is covered up.
+            | Rule::DataSourceChanged => Category::Diverted,
         }
     }
 }
@@ -170,6 +175,7 @@ pub fn rule_title(code: &str) -> &str {
         "DUP_EXCLUSIVE" => "互斥资金重复享受",
         "OVER_STANDARD" => "超标准发放",
         "DIV_CADRE_HOUSEHOLD" => "村干部亲属领取",
+        "DATA_SOURCE_CHANGED" => "原始数据被删改",
         "LIST_VEHICLE" => "有车人员领取",
         "LIST_BUSINESS" => "有工商登记人员领取",
         other => other,

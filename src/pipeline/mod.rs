@@ -13,3 +13,4 @@ pub mod money;
 pub mod parse;
 pub mod partition;
 pub mod scoring;
+pub mod source_rows;

@@ -577,8 +577,13 @@ impl Prepared {
         let mut digits = crate::analytics::DigitCounts::default();
         digits.add(&ctx.linked)?;
         Ok(UnitResult {
-            payments: named(&ctx.ledgers.payments, "payment_id", &run.findings)?,
-            allocations: named(&ctx.ledgers.allocations, "allocation_id", &run.findings)?,
+            payments: named(&ctx, &ctx.ledgers.payments, "payment_id", &run.findings)?,
+            allocations: named(
+                &ctx,
+                &ctx.ledgers.allocations,
+                "allocation_id",
+                &run.findings,
+            )?,
             findings: run.findings,
             digits,
             timings: timings.0,
@@ -625,8 +630,15 @@ impl Prepared {
     }
 }
 
-/// The rows of `frame` whose `id` column a finding lists (in `<id>s`, `;`-separated).
-fn named(frame: &DataFrame, id: &str, findings: &DataFrame) -> PolarsResult<DataFrame> {
+/// The rows of `frame` whose `id` column a finding lists (in `<id>s`, `;`-separated), or
+/// the last night's findings named ([`crate::context::Memo::keep_rows`]).
+fn named(
+    ctx: &Context,
+    frame: &DataFrame,
+    id: &str,
+    findings: &DataFrame,
+) -> PolarsResult<DataFrame> {
+    let keep = ctx.memo.keep_rows.get();
     let listed: rustc_hash::FxHashSet<&str> = crate::frame::text(findings, &format!("{id}s"))?
         .into_iter()
         .flatten()
@@ -637,7 +649,7 @@ fn named(frame: &DataFrame, id: &str, findings: &DataFrame) -> PolarsResult<Data
         .column(id)?
         .str()?
         .iter()
-        .map(|v| Some(v.is_some_and(|v| listed.contains(v))))
+        .map(|v| Some(v.is_some_and(|v| listed.contains(v) || keep.is_some_and(|k| k.contains(v)))))
         .collect();
     frame.filter(&keep)
 }

@@ -11,6 +11,7 @@ pub mod exclusive;
 pub mod ghost;
 pub mod lists;
 pub mod partial;
+pub mod source_changed;
 pub mod standards;
 
 use polars::prelude::*;

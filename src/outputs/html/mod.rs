@@ -60,6 +60,11 @@ const COLUMNS: &[&str] = &[
     "days_late",
     "evidence",
     "refs",
+    "change",
+    "status",
+    "note",
+    "reviewer",
+    "reviewed_at",
 ];
 
 /// (key, Chinese, English) for the page's words.
@@ -73,6 +78,22 @@ const WORDS: &[(&str, &str, &str)] = &[
     ("tabFindings", "线索列表", "Findings"),
     ("tabTownship", "乡镇", "Townships"),
     ("tabCases", "案件", "Cases"),
+    ("tabChanges", "本期变化", "Since last night"),
+    ("statusLabel", "处置", "Decision"),
+    ("changeLabel", "变化", "Change"),
+    ("undecided", "未处置", "undecided"),
+    ("noLedger", "本次运行未使用案件台账（--no-ledger），无法与上期比较。", "This run kept no case ledger (--no-ledger): nothing to compare with."),
+    ("firstNight", "首次运行：无上期可比，以下线索均为新增。", "First night: nothing to compare with; every finding is new."),
+    ("since", "与上期（截止{d}）相比", "Since the last night (as of {d})"),
+    ("cNew", "新增线索", "New findings"),
+    ("cChanged", "有变化的线索", "Changed findings"),
+    ("cResolved", "已消失的线索", "Findings gone"),
+    ("cSourceChanged", "其中原始记录被删改", "of which source rows deleted or edited"),
+    ("cDismissed", "已排除（不属实）", "Dismissed"),
+    ("before", "上期金额", "Before"),
+    ("now", "本期金额", "Now"),
+    ("what", "变化内容", "What changed"),
+    ("why", "消失原因", "Why gone"),
     ("cases", "案件数", "Cases"),
     ("casesUnit", "个案件", "cases"),
     ("caseMembers", "本案所含线索", "Findings in this case"),
@@ -156,6 +177,10 @@ const COLUMN_WORDS: &[(&str, &str, &str)] = &[
     ("days_late", "逾期天数", "Days late"),
     ("evidence", "问题线索", "Evidence"),
     ("case_id", "案件编号", "Case"),
+    ("status", "处置", "Decision"),
+    ("note", "备注", "Note"),
+    ("reviewer", "核查人", "Reviewer"),
+    ("reviewed_at", "处置时间", "Decided at"),
     ("case_score", "案件分", "Case score"),
     ("findings", "线索数", "Findings"),
     ("townships", "乡镇", "Townships"),
@@ -225,6 +250,14 @@ fn labels(lang: Lang) -> Value {
             ("new", "新增", "new"),
             ("changed", "有变化", "changed"),
             ("persisting", "持续", "persisting"),
+        ])),
+    );
+    l.insert(
+        "status".into(),
+        Value::Object(table(&[
+            ("confirmed", "属实", "confirmed"),
+            ("dismissed", "不属实", "dismissed"),
+            ("investigating", "核查中", "investigating"),
         ])),
     );
     Value::Object(l)
@@ -516,6 +549,7 @@ pub fn write_html(
             }).collect::<Vec<_>>(),
             "files": summary.files.iter().map(|f| json!([file_name(&f.file), f.rows_read, f.rows_used, f.rows_rejected, f.format])).collect::<Vec<_>>(),
             "totals": aggregates(findings, summary)?,
+            "changes": summary.changes,
             "embedded": {
                 "findings": rows.len(),
                 "raw": with_raw.len(),
@@ -554,7 +588,7 @@ pub fn write_html(
 <header>
 <h1>{title}</h1>
 <div class="meta">{as_of_label} {as_of} · {findings_label} {count} · {money_label} {money}</div>
-<nav><button data-tab="overview">{tab_overview}</button><button data-tab="cases">{tab_cases}</button><button data-tab="findings">{tab_findings}</button><button data-tab="township">{tab_township}</button></nav>
+<nav><button data-tab="overview">{tab_overview}</button><button data-tab="cases">{tab_cases}</button><button data-tab="findings">{tab_findings}</button><button data-tab="township">{tab_township}</button><button data-tab="changes">{tab_changes}</button></nav>
 </header>
 <main>
 <section id="overview">
@@ -570,6 +604,8 @@ pub fn write_html(
 <label>{category} <select id="f-category"></select></label>
 <label>{township} <select id="f-township"></select></label>
 <label>{program} <select id="f-program"></select></label>
+<label>{status} <select id="f-status"></select></label>
+<label>{change} <select id="f-change"></select></label>
 <label>{min_amount} <input id="f-amount" type="number" min="0" step="100" size="8"></label>
 <label>{min_score} <input id="f-score" type="number" min="0" max="100" step="5" size="5"></label>
 <label>{search} <input id="f-text" type="search" size="16"></label>
@@ -582,6 +618,7 @@ pub fn write_html(
 <div class="charts" id="t-charts"></div>
 <div id="t-table"></div>
 </section>
+<section id="changes"></section>
 </main>
 <div class="modal" id="drill"><div class="box"><button class="close" id="drill-close">×</button><div id="drill-body"></div></div></div>
 <script id="data" type="application/json">{data_text}</script>
@@ -605,6 +642,9 @@ pub fn write_html(
         tab_findings = s("tabFindings"),
         tab_township = s("tabTownship"),
         tab_cases = s("tabCases"),
+        tab_changes = s("tabChanges"),
+        status = s("statusLabel"),
+        change = s("changeLabel"),
         inputs = s("inputs"),
         category = s("category"),
         township = s("township"),

@@ -7,7 +7,7 @@
   D.cols.forEach(function (c, i) { C[c] = i; });
   var PER_PAGE = 100;
   var NUMERIC = { rank: 1, risk_score: 1, amount_at_risk: 1, similarity: 1, days_late: 1 };
-  var SHOWN = ["rank", "category", "rule", "severity", "risk_score", "amount_at_risk", "township", "program", "evidence"];
+  var SHOWN = ["rank", "finding_id", "case_id", "category", "rule", "severity", "risk_score", "amount_at_risk", "township", "program", "evidence", "change", "status"];
 
   function $(id) { return document.getElementById(id); }
   function el(tag, attrs, text) {
@@ -26,6 +26,8 @@
     if (v === null || v === undefined) return "";
     if (c === "category") return catName(v);
     if (c === "severity") return L.severity[v] || v;
+    if (c === "change") return (L.change && L.change[v]) || v;
+    if (c === "status") return (L.status && L.status[v]) || v;
     if (c === "amount_at_risk") return yuan(v);
     if (c === "risk_score" || c === "similarity") return Number(v).toFixed(2);
     return String(v);
@@ -255,6 +257,9 @@
   var table;
   function renderFindings() {
     var cat = $("f-category"), town = $("f-township"), prog = $("f-program");
+    var stat = $("f-status"), chg = $("f-change");
+    options(stat, [["-", L.undecided]].concat(Object.keys(L.status).map(function (k) { return [k, L.status[k]]; })), L.all);
+    options(chg, Object.keys(L.change).map(function (k) { return [k, L.change[k]]; }), L.all);
     options(cat, Object.keys(L.categories).map(function (c) { return [c, catName(c)]; }), L.all);
     options(town, D.meta.totals.towns.map(function (t) { return [t[0], t[0]]; }), L.all);
     options(prog, distinct("program").map(function (p) { return [p, p]; }), L.all);
@@ -265,18 +270,20 @@
     }
     table = new Table($("table"), { rows: D.rows });
     function refilter() {
-      var c = cat.value, t = town.value, p = prog.value;
+      var c = cat.value, t = town.value, p = prog.value, st = stat.value, ch = chg.value;
       var min = parseFloat($("f-amount").value) || 0, minScore = parseFloat($("f-score").value) || 0;
       var q = $("f-text").value.trim();
       table.filter = function (r) {
+        var status = cell(r, "status") || "-";
         return (!c || cell(r, "category") === c) && (!t || townsOf(r).indexOf(t) >= 0) &&
+          (!st || status === st) && (!ch || cell(r, "change") === ch) &&
           (!p || String(cell(r, "program") || "").split(";").indexOf(p) >= 0) &&
           (cell(r, "amount_at_risk") || 0) >= min && (cell(r, "risk_score") || 0) >= minScore &&
           (!q || r.join(" ").indexOf(q) >= 0);
       };
       table.apply();
     }
-    ["f-category", "f-township", "f-program"].forEach(function (id) { $(id).addEventListener("change", refilter); });
+    ["f-category", "f-township", "f-program", "f-status", "f-change"].forEach(function (id) { $(id).addEventListener("change", refilter); });
     ["f-amount", "f-score", "f-text"].forEach(function (id) { $(id).addEventListener("input", refilter); });
     // Sorted as the header says (rank), not in the order the rows came: the case ledger
     // puts new and changed findings first in the files.
@@ -418,13 +425,52 @@
     if (towns.length) show();
   }
 
+  // ---- 本期变化: new, changed (before → now) and gone (why), and dismissed ----------
+  function renderChanges() {
+    var N = D.meta.changes, box = $("changes");
+    if (!N) { box.appendChild(el("p", { class: "note" }, L.noLedger)); return; }
+    var cards = el("div", { class: "cards" });
+    card(cards, N.new.length, L.cNew);
+    card(cards, N.changed.length, L.cChanged);
+    card(cards, N.resolved.length, L.cResolved);
+    card(cards, N.resolved.filter(function (r) { return r.why === "source_changed"; }).length, L.cSourceChanged);
+    box.appendChild(cards);
+    box.appendChild(el("p", { class: "note" }, N.last_night ? L.since.replace("{d}", N.last_night) : L.firstNight));
+    function table(title, head, rows) {
+      box.appendChild(el("h3", null, title + "（" + rows.length + "）"));
+      var t = el("table", { class: "grid" }), tr = el("tr");
+      head.forEach(function (h) { tr.appendChild(el("th", null, h)); });
+      var thead = el("thead"); thead.appendChild(tr); t.appendChild(thead);
+      var tb = el("tbody");
+      rows.forEach(function (r) {
+        var row = el("tr");
+        r.forEach(function (v) { row.appendChild(el("td", null, v)); });
+        tb.appendChild(row);
+      });
+      t.appendChild(tb);
+      box.appendChild(t);
+    }
+    table(L.cNew, [L.cols.finding_id, L.cols.rule, L.cols.township, L.cols.amount_at_risk, L.cols.evidence],
+      N.new.map(function (id) {
+        var r = byFinding[id];
+        return r ? [id, display(r, "rule"), display(r, "township"), display(r, "amount_at_risk"), display(r, "evidence")] : [id, "", "", "", ""];
+      }));
+    table(L.cChanged, [L.cols.finding_id, L.cols.rule, L.cols.township, L.before, L.now, L.what],
+      N.changed.map(function (c) { return [c.finding_id, c.rule, c.township, yuan(c.amount_before), yuan(c.amount_now), c.what]; }));
+    table(L.cResolved, [L.cols.finding_id, L.cols.township, L.before, L.cols.case_id, L.why],
+      N.resolved.map(function (c) { return [c.finding_id, c.township, yuan(c.amount), c.case_id, c.why_zh]; }));
+    table(L.cDismissed, [L.cols.finding_id, L.cols.case_id, L.cols.rule, L.cols.township, L.cols.amount_at_risk, L.cols.reviewer, L.cols.reviewed_at, L.cols.note],
+      N.dismissed.map(function (d) { return [d.finding_id, d.case_id, d.rule, d.township, yuan(d.amount), d.by, d.at, d.note]; }));
+  }
+
   renderOverview();
   renderCases();
   renderFindings();
   renderTownship();
-  // report.html#view=cases|findings|township opens that tab (links, screenshots).
+  renderChanges();
+  // report.html#view=cases|findings|township|changes opens that tab (links, screenshots).
   var tab = (location.hash.match(/^#view=(\w+)/) || [])[1];
-  showTab(tab === "findings" || tab === "township" || tab === "cases" ? tab : "overview");
+  showTab(["findings", "township", "cases", "changes"].indexOf(tab) >= 0 ? tab : "overview");
 
   // ---- Self-test (report.html#selftest): what the browser tests assert on ---------
   if (location.hash === "#selftest") {
