@@ -355,7 +355,11 @@ pub fn run(opts: &RunOptions) -> Result<RunOutcome> {
     let findings = changes::with_decisions(findings, &decisions)?;
     let findings = last_column(findings, scoring::scored::FINGERPRINT)?;
     let t = Instant::now();
-    let case_list = cases::summarise(&findings, &case_links, &ctx)?;
+    let calibration = match ledger.as_ref() {
+        Some(book) => cases::calibration(&book.stats()?),
+        None => Default::default(),
+    };
+    let case_list = cases::summarise(&findings, &case_links, &ctx, &calibration)?;
     let case_table = cases::cases_frame(&case_list, &findings, &previous_cases)?;
     // The night's money, each payment once, and where each finding's money lies.
     let all_rows: Vec<usize> = (0..findings.height()).collect();
@@ -450,6 +454,9 @@ pub fn run(opts: &RunOptions) -> Result<RunOutcome> {
         worklists::write_worklists(&shown, &ctx, &out.join("worklists.xlsx")).map(|seed| {
             worklist_seed = Some(seed);
         })
+    });
+    writers.attempt("confidential.xlsx", || {
+        worklists::write_confidential(&shown, &ctx, &out.join("confidential.xlsx")).map(|_| ())
     });
     stage(&mut summary.timings, "write worklists", t);
     if opts.screen {

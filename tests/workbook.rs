@@ -413,6 +413,13 @@ fn no_finding_naming_an_official_reaches_a_worklist() {
         !cells.iter().any(|c| c.contains("公职人员")),
         "an official named on a worklist"
     );
+    // They are on the discipline officers' own list (纪委专用), all of them and no other.
+    let mut book = open_workbook_auto(out.join("confidential.xlsx")).unwrap();
+    assert_eq!(book.sheet_names(), ["纪委专用"]);
+    let range = book.worksheet_range("纪委专用").unwrap();
+    let listed: std::collections::HashSet<String> =
+        range.rows().skip(3).map(|r| r[0].to_string()).collect();
+    assert_eq!(listed, secret);
     let visible = findings
         .iter()
         .filter(|f| f["severity"] == "high" && !secret.contains(&f["finding_id"]))

@@ -33,6 +33,7 @@ pub const RUN_FILES: &[&str] = &[
     "manifest.json",
     "hold.csv",
     "worklists.xlsx",
+    "confidential.xlsx",
 ];
 
 fn io(path: &Path, e: impl std::fmt::Display) -> Error {

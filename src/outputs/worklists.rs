@@ -2,8 +2,10 @@
 //! village: every high and medium finding there, and a random sample of clean
 //! beneficiaries to visit as well (so a round also measures how much the findings miss).
 //! The sample is drawn with a seed written in the manifest, so it can be reproduced and
-//! audited. Findings that name an official stay off (see `need_to_know`). Blank columns take what the visit found; `review --import worklists.xlsx`
-//! reads the 处置 column back (sample rows, which have no finding id, are skipped).
+//! audited. Findings that name an official stay off (see `need_to_know`): they go to
+//! confidential.xlsx (纪委专用) instead. Blank columns take what the visit found;
+//! `review --import worklists.xlsx` reads the 处置 column back (sample rows, which have
+//! no finding id, are skipped).
 
 use std::collections::{BTreeMap, HashSet};
 use std::path::Path;
@@ -34,7 +36,7 @@ struct Visit {
 /// `officials:N`: DIV_OFFICIAL, DIV_CADRE_HOUSEHOLD), and every finding of a case that
 /// holds one, is for the discipline officers alone; they have it in findings.xlsx and
 /// report.html. Its people are not drawn for the random sample either.
-fn need_to_know(findings: &DataFrame) -> Result<Vec<bool>> {
+pub fn need_to_know(findings: &DataFrame) -> Result<Vec<bool>> {
     let refs = frame::text(findings, "refs")?;
     let names_official: Vec<bool> = refs
         .iter()
@@ -208,4 +210,118 @@ pub fn write_worklists(findings: &DataFrame, ctx: &Context, path: &Path) -> Resu
     }
     crate::workbook::save_private(&mut book, path)?;
     Ok(seed)
+}
+
+/// confidential.xlsx (纪委专用): the findings [`need_to_know`] keeps off the worklists —
+/// those naming an official, a cadre or their household, and every finding of their
+/// cases — in one list for the discipline officers, never sent to a township or village.
+pub fn write_confidential(findings: &DataFrame, ctx: &Context, path: &Path) -> Result<usize> {
+    let fail = |e: rust_xlsxwriter::XlsxError| Error::Write {
+        path: path.display().to_string(),
+        message: e.to_string(),
+    };
+    let secret = need_to_know(findings)?;
+    let rows: Vec<usize> = crate::frame::rank_order(findings)
+        .into_iter()
+        .filter(|&i| secret[i])
+        .collect();
+    let text = |c: &str| frame::text(findings, c).unwrap_or_default();
+    let (ids, cases, rules, severity, towns, bens, evidence, status) = (
+        text("finding_id"),
+        text("case_id"),
+        text("rule"),
+        text("severity"),
+        text("township"),
+        text("beneficiary_ids"),
+        text("evidence"),
+        text("status"),
+    );
+    let amount: Vec<Option<f64>> = findings
+        .column("amount_at_risk")?
+        .cast(&DataType::Float64)?
+        .f64()?
+        .iter()
+        .collect();
+    let mut book = Workbook::new();
+    let sheet = book.add_worksheet();
+    sheet.set_name("纪委专用").map_err(fail)?;
+    let bold = Format::new().set_bold();
+    let head = Format::new()
+        .set_bold()
+        .set_background_color(0xDDEBF7)
+        .set_align(FormatAlign::Center);
+    let wrap = Format::new().set_text_wrap().set_align(FormatAlign::Top);
+    let yuan = Format::new().set_num_format("#,##0.00");
+    sheet
+        .write_string_with_format(
+            0,
+            0,
+            "纪委专用：涉及公职人员、村干部及其亲属的线索，仅供纪检监察干部核查，不得下发乡镇、村",
+            &bold,
+        )
+        .map_err(fail)?;
+    let headers = [
+        "线索编号",
+        "案件编号",
+        "问题",
+        "风险等级",
+        "乡镇",
+        "人员编号",
+        "姓名",
+        "涉及金额(元)",
+        "问题线索",
+        "处置",
+    ];
+    for (c, h) in headers.iter().enumerate() {
+        sheet
+            .write_string_with_format(2, c as u16, *h, &head)
+            .map_err(fail)?;
+    }
+    for (k, &i) in rows.iter().enumerate() {
+        let r = k as u32 + 3;
+        let first = bens[i].unwrap_or("").split(';').next().unwrap_or("");
+        let name = ctx
+            .row_of(first)
+            .map_or(String::new(), |row| ctx.registry[row].raw_name.clone());
+        let cells = [
+            ids[i].unwrap_or(""),
+            cases.get(i).copied().flatten().unwrap_or(""),
+            crate::findings::rule_title(rules[i].unwrap_or("")),
+            match severity[i] {
+                Some("high") => "高",
+                Some("medium") => "中",
+                _ => "低",
+            },
+            towns[i].unwrap_or(""),
+            bens[i].unwrap_or(""),
+            &name,
+        ];
+        for (c, v) in cells.iter().enumerate() {
+            sheet.write_string(r, c as u16, *v).map_err(fail)?;
+        }
+        sheet
+            .write_number_with_format(r, 7, amount[i].unwrap_or(0.0), &yuan)
+            .map_err(fail)?;
+        sheet
+            .write_string_with_format(r, 8, evidence[i].unwrap_or(""), &wrap)
+            .map_err(fail)?;
+        sheet
+            .write_string(
+                r,
+                9,
+                crate::operations::changes::status_zh(
+                    status.get(i).copied().flatten().unwrap_or(""),
+                ),
+            )
+            .map_err(fail)?;
+    }
+    for (c, w) in [15.0, 15.0, 14.0, 8.0, 10.0, 16.0, 8.0, 12.0, 70.0, 8.0]
+        .iter()
+        .enumerate()
+    {
+        sheet.set_column_width(c as u16, *w).map_err(fail)?;
+    }
+    crate::workbook::print_setup(sheet, &crate::parse::fmt_day(ctx.as_of), true).map_err(fail)?;
+    crate::workbook::save_private(&mut book, path)?;
+    Ok(rows.len())
 }

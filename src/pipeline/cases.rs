@@ -42,8 +42,8 @@ pub struct Case {
     pub rules: BTreeMap<String, usize>,
     /// Money at risk with every payment counted once.
     pub amount_fen: i64,
-    /// 100 × (1 − Π(1 − score/100)) over the members: several independent signs of one
-    /// scheme make it likelier that at least one holds.
+    /// How likely the case holds: its strongest rule's best score, raised by each further
+    /// rule at half weight (see [`case_score`]).
     pub score: f64,
     pub summary: String,
 }
@@ -56,6 +56,11 @@ pub struct Cases {
     /// Case (index into `cases`) of each finding row.
     pub of_finding: Vec<usize>,
 }
+
+/// The prefix of a batch link (see [`link_keys`]): a batch joins however many findings
+/// share it, past `max_link_findings` — its key is narrow (unregistered payees, one day,
+/// one program, one amount), nothing like a collective account.
+const BATCH: &str = "u:";
 
 /// What links findings: the kinds of value two findings can share.
 fn link_keys(row: usize, f: &FindingView, ctx: &Context, payments: &Payments) -> Vec<String> {
@@ -79,6 +84,21 @@ fn link_keys(row: usize, f: &FindingView, ctx: &Context, payments: &Payments) ->
                 if !p.account.is_empty() {
                     keys.push(format!("c:{}", p.account));
                 }
+            }
+        }
+    }
+    // One batch: money paid to people the registry does not hold, on one day, for one
+    // program, in one amount — fifteen strangers paid 1,500.00 each in one bank file are
+    // one scheme, not fifteen cases.
+    if f.rule[row] == Some(crate::findings::Rule::GhostUnregistered.code()) {
+        for id in split(f.payment_ids[row]) {
+            if let Some(p) = payments.get(id) {
+                keys.push(format!(
+                    "{BATCH}{}|{}|{}",
+                    p.program,
+                    p.paid.unwrap_or_default(),
+                    p.amount_fen
+                ));
             }
         }
     }
@@ -210,7 +230,10 @@ pub fn group(findings: &DataFrame, links: &Links, config: &Config) -> Result<Cas
         }
         x
     }
-    for rows in holders.values().filter(|r| r.len() <= max_link) {
+    for (_, rows) in holders
+        .iter()
+        .filter(|(k, r)| r.len() <= max_link || k.starts_with(BATCH))
+    {
         for w in rows.windows(2) {
             let (a, b) = (find(&mut parent, w[0]), find(&mut parent, w[1]));
             if a != b {
@@ -236,7 +259,14 @@ pub fn group(findings: &DataFrame, links: &Links, config: &Config) -> Result<Cas
 
 /// The cases of the findings the reports show (`case_id` column set), each with its
 /// persons, accounts, money counted once, score and summary, ranked by score.
-pub fn summarise(findings: &DataFrame, links: &Links, ctx: &Context) -> Result<Cases> {
+/// `calibration` is each rule's factor from the officers' decisions (see
+/// [`calibration`]); a rule not in it counts as scored.
+pub fn summarise(
+    findings: &DataFrame,
+    links: &Links,
+    ctx: &Context,
+    calibration: &HashMap<String, f64>,
+) -> Result<Cases> {
     let f = FindingView::new(findings)?;
     let case_ids = frame::text(findings, "case_id")?;
     let keys = links.of_rows(&f);
@@ -248,7 +278,7 @@ pub fn summarise(findings: &DataFrame, links: &Links, ctx: &Context) -> Result<C
     let mut cases: Vec<Case> = by_id
         .into_iter()
         .map(|(id, members)| {
-            let mut case = build_case(members, &f, &claims, &keys, ctx, &links.pays);
+            let mut case = build_case(members, &f, &claims, &keys, ctx, &links.pays, calibration);
             case.id = id.to_string();
             case
         })
@@ -269,10 +299,11 @@ fn build_case(
     keys: &[&[String]],
     ctx: &Context,
     pays: &Payments,
+    calibration: &HashMap<String, f64>,
 ) -> Case {
     let mut case = Case::default();
-    // Money counted once (see crate::pipeline::money).
-    let mut no_risk = 1.0;
+    // Money counted once (see crate::pipeline::money); each rule's best score.
+    let mut best: BTreeMap<String, f64> = BTreeMap::new();
     for &m in &members {
         let rule = f.rule[m].unwrap_or("").to_string();
         *case.rules.entry(rule).or_default() += 1;
@@ -289,7 +320,10 @@ fn build_case(
                 case.people.insert(k.clone());
             }
         }
-        no_risk *= 1.0 - (f.risk_score[m].unwrap_or(0.0) / 100.0).clamp(0.0, 1.0);
+        let rule = f.rule[m].unwrap_or("");
+        let p = f.risk_score[m].unwrap_or(0.0) / 100.0 * calibration.get(rule).unwrap_or(&1.0);
+        let e = best.entry(rule.to_string()).or_default();
+        *e = e.max(p.clamp(0.0, 0.99));
     }
     let money = money::distinct(claims, &members, pays);
     // The townships its money belongs to, not only those its findings are listed under.
@@ -301,10 +335,41 @@ fn build_case(
             .cloned(),
     );
     case.amount_fen = money.total_fen;
-    case.score = ((1.0 - no_risk) * 100.0 * 100.0).round() / 100.0;
+    case.score = (case_score(best.into_values().collect()) * 100.0).round() / 100.0;
     case.summary = summary(&case, &members, f, ctx, pays);
     case.members = members;
     case
+}
+
+/// A case's score from each of its rules' best (0–1): the strongest counts whole, each
+/// further rule closes half its share of the gap — 1 − (1 − p₁)·Π(1 − pₖ/2). Fifteen
+/// findings of one rule are one sign seen fifteen times, not fifteen signs: a plain
+/// noisy-OR over every member put the sample county's top seven cases at 96.7–99.8 and
+/// ranked nothing among them.
+pub fn case_score(mut by_rule: Vec<f64>) -> f64 {
+    by_rule.sort_by(|a, b| b.total_cmp(a));
+    let Some((&first, rest)) = by_rule.split_first() else {
+        return 0.0;
+    };
+    let gap = rest
+        .iter()
+        .fold(1.0 - first, |gap, p| gap * (1.0 - p / 2.0));
+    100.0 * (1.0 - gap)
+}
+
+/// Per rule, how the officers' decisions bear on its scores: the confirm rate (Laplace
+/// smoothed, (confirmed + 1) / (decided + 2)) against an even chance, within 0.25–1.5,
+/// for rules with at least five decisions. A rule officers mostly dismiss weighs less in
+/// a case; one they mostly confirm, more.
+pub fn calibration(stats: &[crate::operations::ledger::RuleStats]) -> HashMap<String, f64> {
+    stats
+        .iter()
+        .filter(|s| s.confirmed + s.dismissed >= 5)
+        .map(|s| {
+            let rate = (s.confirmed as f64 + 1.0) / ((s.confirmed + s.dismissed) as f64 + 2.0);
+            (s.rule.clone(), (rate / 0.5).clamp(0.25, 1.5))
+        })
+        .collect()
 }
 
 /// `C` + 12 hex digits of the smallest member finding id.
@@ -600,6 +665,40 @@ pub fn cases_frame(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_case_score_counts_rules_not_repeats_and_separates_the_top() {
+        // One rule seen fifteen times is its best score.
+        assert!((case_score(vec![0.6]) - 60.0).abs() < 1e-9);
+        // A second rule closes half its share of the gap: 1 − 0.4 × 0.8.
+        assert!((case_score(vec![0.6, 0.4]) - 68.0).abs() < 1e-9);
+        // Strong cases stay apart instead of crowding at 99.
+        let (a, b) = (case_score(vec![0.9, 0.8, 0.7]), case_score(vec![0.8, 0.6]));
+        assert!(a < 99.0 && b < a - 5.0, "{a} {b}");
+        assert_eq!(case_score(Vec::new()), 0.0);
+    }
+
+    #[test]
+    fn officers_decisions_weigh_rules_once_there_are_enough() {
+        use crate::operations::ledger::RuleStats;
+        let stat = |rule: &str, confirmed, dismissed| RuleStats {
+            rule: rule.into(),
+            confirmed,
+            dismissed,
+            ..RuleStats::default()
+        };
+        let c = calibration(&[
+            stat("DIV_SHARED_ACCOUNT", 1, 9),
+            stat("GHOST_DECEASED", 9, 1),
+            stat("DELAY_LATE", 1, 2),
+        ]);
+        assert!(c["DIV_SHARED_ACCOUNT"] < 0.5);
+        assert!(c["GHOST_DECEASED"] > 1.4);
+        assert!(
+            !c.contains_key("DELAY_LATE"),
+            "three decisions say too little"
+        );
+    }
 
     fn cases(groups: &[&[usize]]) -> Cases {
         let n = groups.iter().map(|g| g.len()).sum();

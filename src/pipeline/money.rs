@@ -35,6 +35,8 @@ pub struct Paid {
     pub payee: String,
     pub amount_fen: i64,
     pub township: String,
+    pub paid: Option<crate::parse::Day>,
+    pub program: String,
 }
 
 /// The payments findings name, by payment id.
@@ -60,6 +62,8 @@ pub fn named_payments(ctx: &Context, findings: &DataFrame) -> PolarsResult<Paids
     let payees = frame::text(l, "payee_name")?;
     let amounts = frame::int(l, "amount_fen")?;
     let towns = frame::text(l, "township")?;
+    let dates = frame::day(l, "paid_date")?;
+    let programs = frame::text(l, "program")?;
     for (i, id) in rows {
         out.insert(
             id.to_string(),
@@ -68,6 +72,8 @@ pub fn named_payments(ctx: &Context, findings: &DataFrame) -> PolarsResult<Paids
                 payee: payees[i].unwrap_or("").to_string(),
                 amount_fen: amounts[i].unwrap_or(0),
                 township: towns[i].unwrap_or("").to_string(),
+                paid: dates[i],
+                program: programs[i].unwrap_or("").to_string(),
             },
         );
     }
