@@ -534,6 +534,15 @@ fn cases_keep_their_ids_come_back_changed_and_take_one_decision() {
         c2["change"], "changed",
         "a case whose facts changed comes back as changed"
     );
+    // … and says what changed: its new findings and the changed one, by id.
+    assert!(c1["change_detail"].is_empty(), "{}", c1["change_detail"]);
+    let detail = &c2["change_detail"];
+    assert!(
+        detail.contains("新增线索")
+            && detail.contains("有变化线索")
+            && detail.contains(after["finding_id"].as_str()),
+        "{detail}"
+    );
     assert!(c2["summary"].contains("收取") && c2["summary"].contains("同一笔资金只计一次"));
 
     // One decision for the case: every open finding of it.

@@ -199,8 +199,8 @@ impl DigitCounts {
             for (group, t) in groups {
                 let n = t.n.max(1);
                 let mut observed = [0.0; 9];
-                for d in 0..9 {
-                    observed[d] = t.digits[d] as f64 / n as f64;
+                for (o, c) in observed.iter_mut().zip(t.digits) {
+                    *o = c as f64 / n as f64;
                 }
                 let mad = (1..=9)
                     .map(|d| (observed[d - 1] - expected(d)).abs())

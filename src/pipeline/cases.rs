@@ -573,8 +573,13 @@ pub fn cases_frame(
     let join = |set: &BTreeSet<String>| set.iter().cloned().collect::<Vec<_>>().join(";");
     let c = &cases.cases;
     let mut before: HashMap<&str, usize> = HashMap::new();
-    for case_id in previous.values() {
+    let mut members_before: HashMap<&str, Vec<&str>> = HashMap::new();
+    for (finding, case_id) in previous {
         *before.entry(case_id.as_str()).or_default() += 1;
+        members_before
+            .entry(case_id.as_str())
+            .or_default()
+            .push(finding.as_str());
     }
     let case_change = |case: &Case| -> Option<&'static str> {
         let states: BTreeSet<&str> = case
@@ -597,6 +602,36 @@ pub fn cases_frame(
         } else {
             Some("persisting")
         }
+    };
+    // What changed in a case, in words: its findings new, changed, and gone from it.
+    let case_detail = |case: &Case| -> String {
+        let of = |state: &str| -> Vec<&str> {
+            case.members
+                .iter()
+                .filter(|&&m| change.get(m).copied().flatten() == Some(state))
+                .filter_map(|&m| ids[m])
+                .collect()
+        };
+        let now: BTreeSet<&str> = case.members.iter().filter_map(|&m| ids[m]).collect();
+        let mut gone: Vec<&str> = members_before
+            .get(case.id.as_str())
+            .map(|v| v.iter().copied().filter(|f| !now.contains(f)).collect())
+            .unwrap_or_default();
+        gone.sort_unstable();
+        let mut said = Vec::new();
+        for (what, list) in [
+            ("新增线索", of("new")),
+            ("有变化线索", of("changed")),
+            ("移出线索", gone),
+        ] {
+            // A case new tonight is all new findings: nothing to say.
+            let all_new = what == "新增线索" && case_change(case) == Some("new");
+            if list.is_empty() || all_new {
+                continue;
+            }
+            said.push(format!("{what}{}", list.join("、")));
+        }
+        said.join("；")
     };
     DataFrame::new(
         c.len(),
@@ -657,6 +692,10 @@ pub fn cases_frame(
             Column::new(
                 "change".into(),
                 c.iter().map(case_change).collect::<Vec<_>>(),
+            ),
+            Column::new(
+                "change_detail".into(),
+                c.iter().map(case_detail).collect::<Vec<_>>(),
             ),
         ],
     )
