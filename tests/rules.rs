@@ -1085,3 +1085,75 @@ fn a_person_over_and_under_paid_in_one_period_gets_the_net() {
         short[0]["evidence"]
     );
 }
+
+/// A second registration made without an ID number (issue 27, item 6): its
+/// GHOST_INVALID_ID names the registered person of the same village whose name sounds the
+/// same and who drew the same program and period, and the case joins the two; no merge,
+/// no DUP_PERSON_PERIOD. A villager of another name is not named.
+#[test]
+fn a_registration_without_an_id_number_names_whose_second_it_may_be() {
+    let mut f = Fixture::default();
+    f.person(
+        "B1",
+        "张伟",
+        &id_number(1960, 3, 4, 101),
+        "东村",
+        "6228480000000000001",
+        "",
+    );
+    f.person("B2", "张玮", "", "东村", "6228480000000000002", "");
+    f.person(
+        "B3",
+        "李娜",
+        &id_number(1961, 5, 6, 202),
+        "东村",
+        "6228480000000000003",
+        "",
+    );
+    f.person("B4", "李娜", "", "西村", "6228480000000000004", "");
+    for (a, who, acc) in [
+        ("A1", "B1", "6228480000000000001"),
+        ("A2", "B2", "6228480000000000002"),
+        ("A3", "B3", "6228480000000000003"),
+        ("A4", "B4", "6228480000000000004"),
+    ] {
+        f.allocation(
+            a,
+            "低保金",
+            "2025Q1",
+            who,
+            "600.00",
+            "2025-01-01",
+            "2025-01-31",
+        );
+        f.payment(
+            &a.replace('A', "P"),
+            a,
+            who,
+            "",
+            acc,
+            "600.00",
+            "2025-01-10",
+        );
+    }
+    let findings = f.audit("2025-03-31", None);
+    let invalid = of_rule(&findings, "GHOST_INVALID_ID");
+    let b2 = invalid
+        .iter()
+        .find(|x| x["beneficiary_ids"].contains("B2"))
+        .expect("B2's number is missing");
+    assert_eq!(b2["beneficiary_ids"], "B1;B2");
+    assert!(
+        b2["evidence"].contains("疑似与张伟（B1）（同村、同音、同期同项目领取）为同一人重复登记"),
+        "{}",
+        b2["evidence"]
+    );
+    // 李娜 of 西村 is not 李娜 of 东村's second registration: another village.
+    let b4 = invalid
+        .iter()
+        .find(|x| x["beneficiary_ids"].contains("B4"))
+        .expect("B4's number is missing");
+    assert_eq!(b4["beneficiary_ids"], "B4");
+    assert!(!b4["evidence"].contains("疑似"));
+    assert!(of_rule(&findings, "DUP_PERSON_PERIOD").is_empty());
+}

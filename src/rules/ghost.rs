@@ -145,18 +145,41 @@ pub fn invalid_id(ctx: &Context, v: &Views) -> PolarsResult<DataFrame> {
         ctx.registry[row].id_problem.as_ref().map(|_| row)
     });
     let mut out = FindingsBuilder::new(Rule::GhostInvalidId);
-    for (row, rows) in group_rows(keys) {
+    let groups = group_rows(keys);
+    let namesakes = namesakes_in_village(ctx, p, &groups);
+    for (row, rows) in groups {
         let r = &ctx.registry[row];
         let problem = r
             .id_problem
             .as_ref()
             .map(|e| e.describe())
             .unwrap_or_default();
+        // A registered person of the same village it sounds like, paid for the same
+        // program and period: named, and the case joins them; never merged on this alone.
+        let linked = namesakes.get(&row).map(Vec::as_slice).unwrap_or_default();
+        let also = if linked.is_empty() {
+            String::new()
+        } else {
+            format!(
+                "；疑似与{}（同村、同音、同期同项目领取）为同一人重复登记",
+                linked
+                    .iter()
+                    .map(|&o| ctx.row_label(o))
+                    .collect::<Vec<_>>()
+                    .join("、")
+            )
+        };
+        let mut finding = p.finding(&rows);
+        finding.beneficiary_ids.extend(
+            linked
+                .iter()
+                .map(|&o| ctx.registry[o].beneficiary_id.clone()),
+        );
         out.push(Finding {
             key: r.beneficiary_id.clone(),
             confidence: 0.8,
             evidence: format!(
-                "{}身份证号{}无效：{}，仍被发放{}，需核实是否虚构人员",
+                "{}身份证号{}无效：{}，仍被发放{}，需核实是否虚构人员{}",
                 ctx.row_label(row),
                 if r.id_number.is_empty() {
                     "（空）"
@@ -164,10 +187,77 @@ pub fn invalid_id(ctx: &Context, v: &Views) -> PolarsResult<DataFrame> {
                     &r.id_number
                 },
                 problem,
-                p.describe(&rows)
+                p.describe(&rows),
+                also
             ),
-            ..p.finding(&rows)
+            ..finding
         });
     }
     out.finish()
+}
+
+/// For each registry row behind an invalid-ID finding: the registered people with a valid
+/// ID number of the same township and village whose name sounds the same (pinyin, so a
+/// homophone counts) and who were paid for one of the same program-periods. A second
+/// registration made without an ID number cannot be matched by the identity model (it
+/// weighs nothing but the name and place), so this is the lead an officer needs: whose
+/// second registration it may be. One pass over the registry and one over the payments,
+/// for the few rows that have findings.
+fn namesakes_in_village(
+    ctx: &Context,
+    p: &super::Payments,
+    groups: &[(usize, Vec<usize>)],
+) -> std::collections::HashMap<usize, Vec<usize>> {
+    use std::collections::{HashMap, HashSet};
+    type Key<'a> = (&'a str, &'a str, &'a str);
+    let key = |row: usize| -> Key {
+        let e = &ctx.registry[row];
+        (&*e.township, &*e.village, e.name.pinyin_str())
+    };
+    let wanted: HashMap<Key, Vec<usize>> = groups.iter().fold(HashMap::new(), |mut m, (row, _)| {
+        if !ctx.registry[*row].name.is_empty() {
+            m.entry(key(*row)).or_default().push(*row);
+        }
+        m
+    });
+    if wanted.is_empty() {
+        return HashMap::new();
+    }
+    let candidates = ctx.registry_rows_where(|i, e| {
+        e.id_problem.is_none() && !e.id_number.is_empty() && wanted.contains_key(&key(i))
+    });
+    // What each row (the invalid ones and their candidates) was paid for.
+    let rows: HashSet<usize> = candidates
+        .iter()
+        .copied()
+        .chain(groups.iter().map(|(r, _)| *r))
+        .collect();
+    let mut paid_for: HashMap<usize, HashSet<(&str, &str)>> = HashMap::new();
+    for r in 0..p.len() {
+        let Some(row) = p.reg_row[r]
+            .map(|x| x as usize)
+            .filter(|x| rows.contains(x))
+        else {
+            continue;
+        };
+        if let (Some(program), Some(period)) = (p.program[r], p.period[r]) {
+            paid_for.entry(row).or_default().insert((program, period));
+        }
+    }
+    let mut out: HashMap<usize, Vec<usize>> = HashMap::new();
+    for c in candidates {
+        for &row in wanted.get(&key(c)).into_iter().flatten() {
+            let both = match (paid_for.get(&row), paid_for.get(&c)) {
+                (Some(a), Some(b)) => !a.is_disjoint(b),
+                _ => false,
+            };
+            if both && c != row {
+                out.entry(row).or_default().push(c);
+            }
+        }
+    }
+    for v in out.values_mut() {
+        v.sort_unstable();
+    }
+    out
 }
