@@ -202,6 +202,11 @@ enum Command {
         /// overlaps) or county (both). Same content, same findings.
         #[arg(long, default_value = "csv", conflicts_with = "registry_only")]
         shape: fundaudit::generate::shapes::Shape,
+        /// How ID numbers' sequence codes are issued: random (three random digits) or
+        /// station (a police station's two digits per township, the last digit's parity
+        /// the sex; plants same-day namesakes of the other sex as hard negatives).
+        #[arg(long, default_value = "random")]
+        id_codes: fundaudit::generate::IdCodes,
     },
     /// Read and validate the inputs only: formats, header mapping, rejects.
     Check {
@@ -433,12 +438,14 @@ fn try_main() -> anyhow::Result<Outcome> {
             out,
             registry_only,
             shape,
+            id_codes,
         } => {
             let opts = GenerateOptions {
                 beneficiaries,
                 seed,
                 registry_only,
                 shape,
+                id_codes,
             };
             generate(&opts, &out)
                 .with_context(|| format!("generating synthetic data into {}", out.display()))?;

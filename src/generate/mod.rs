@@ -38,6 +38,32 @@ pub struct GenerateOptions {
     pub registry_only: bool,
     /// How the ledgers are written: clean CSV, or as counties deliver them.
     pub shape: shapes::Shape,
+    /// How ID numbers' sequence codes are issued.
+    pub id_codes: IdCodes,
+}
+
+/// How the 顺序码 (digits 15–17 of an ID number) is issued.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum IdCodes {
+    /// Three digits drawn at random (the generator's first shape).
+    #[default]
+    Random,
+    /// As police stations issue them: two digits for the station (one per township here)
+    /// and the last digit's parity the person's sex. Strangers born on one day in one
+    /// township then differ in the last digit only; the generator also plants such
+    /// namesakes of another sex (hard negatives).
+    Station,
+}
+
+impl std::str::FromStr for IdCodes {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "random" => Ok(IdCodes::Random),
+            "station" => Ok(IdCodes::Station),
+            other => Err(format!("--id-codes {other}: use random or station")),
+        }
+    }
 }
 
 const REGION: &str = "411623";
@@ -130,6 +156,7 @@ struct Gen {
     lists: Vec<(&'static str, Vec<(String, String)>)>,
     truth: Vec<Truth>,
     ids_used: HashSet<String>,
+    id_codes: IdCodes,
     birth_names: HashSet<(NaiveDate, String)>,
     next_account: u64,
     next_alloc: u64,
@@ -237,7 +264,15 @@ impl Gen {
     fn unique_id(&mut self, birth: NaiveDate, township: usize) -> String {
         let region = region_of(township);
         loop {
-            let id = idcard::make_id(&region, birth, self.rng.random_range(0..1000));
+            let seq = match self.id_codes {
+                IdCodes::Random => self.rng.random_range(0..1000),
+                // The township's station, then the sex digit.
+                IdCodes::Station => {
+                    (10 + (township % TOWNSHIPS_PER_COUNTY) as u32 % 90) * 10
+                        + self.rng.random_range(0..10)
+                }
+            };
+            let id = idcard::make_id(&region, birth, seq);
             if self.ids_used.insert(id.clone()) {
                 return id;
             }
@@ -495,6 +530,7 @@ pub fn generate(opts: &GenerateOptions, out: &Path) -> Result<()> {
         lists: Vec::new(),
         truth: Vec::new(),
         ids_used: HashSet::new(),
+        id_codes: opts.id_codes,
         birth_names: HashSet::new(),
         next_account: 0,
         next_alloc: 0,

@@ -148,6 +148,26 @@ pub(super) fn plant_hard_negatives(g: &mut Gen, p: usize, k: usize) -> Vec<usize
         ));
         added.push(q);
     }
+    // Issued as police stations do: a namesake born the same day in the same township
+    // (another village) holds the neighbouring sequence code of the other sex.
+    if g.id_codes == super::IdCodes::Station {
+        let id = one_digit_off(g, &id_number, 16, 1);
+        let account = g.account();
+        let mut other = g.village(township);
+        for _ in 0..20 {
+            if other != village {
+                break;
+            }
+            other = g.village(township);
+        }
+        let q = push_person(g, name.clone(), id, birth, township, other, account);
+        g.hard_negatives.push((
+            p,
+            q,
+            "same-day namesake: same name, birth date and township, neighbouring sequence code of the other sex",
+        ));
+        added.push(q);
+    }
     if k.is_multiple_of(2) {
         let born = loop {
             let b = g.birth();
@@ -208,10 +228,25 @@ fn one_digit_off(g: &mut Gen, id_number: &str, pos: usize, step: u8) -> String {
 }
 
 /// A fresh valid ID with the same birth date whose sequence differs in every digit.
+/// With station codes the township's own station digits cannot differ: the number is
+/// then one another station issued.
 pub(super) fn far_id(g: &mut Gen, birth: NaiveDate, near: &str, township: usize) -> String {
     let seq = near.as_bytes()[14..17].to_vec();
     loop {
-        let id = g.unique_id(birth, township);
+        let id = match g.id_codes {
+            super::IdCodes::Random => g.unique_id(birth, township),
+            super::IdCodes::Station => {
+                let id = idcard::make_id(
+                    &near[..6],
+                    birth,
+                    rand::Rng::random_range(&mut g.rng, 0..1000),
+                );
+                if !g.ids_used.insert(id.clone()) {
+                    continue;
+                }
+                id
+            }
+        };
         if id.as_bytes()[14..17].iter().zip(&seq).all(|(x, y)| x != y) {
             return id;
         }

@@ -564,7 +564,7 @@ mod tests {
             ("王芳", id(873, 1980), "西村"), // homonym, same birth, other village, ID far off
             ("王芳", id(300, 1981), "东村"), // homonym, same village, other birth date
             ("李娜", id(400, 1990), "南村"),
-            ("李娜", id(401, 1990), "北村"), // ID typo in the sequence, other village
+            ("李娜", id(402, 1990), "北村"), // ID typo in the sequence, other village
             ("Ali Kurban", id(500, 1975), "南村"),
             ("ALI  KURBAN", id(500, 1975), "北村"), // Latin name, case and spaces
         ];
@@ -586,6 +586,38 @@ mod tests {
             .comparison
             .describe(&config.identity)
             .contains("同音"));
+    }
+
+    /// GB 11643's 17th digit is odd for men, even for women: two 李娜 born the same day a
+    /// sequence digit apart whose sex digits differ in parity are two people born at one
+    /// police station, not a typo — unless village and card say otherwise.
+    #[test]
+    fn a_sex_digit_of_another_parity_keeps_namesakes_apart() {
+        let config = Config::default();
+        let rows = [
+            ("李娜", id(400, 1990), "南村", ""),
+            ("李娜", id(401, 1990), "北村", ""), // other sex, other village: two people
+            ("李娜", id(402, 1990), "北村", ""), // same sex: a typo, one person
+            ("李娜", id(401, 1990), "南村", "6228"), // other sex, but …
+            ("李娜", id(400, 1990), "东村", "6228"), // … the same card as row 3
+        ];
+        let rows: Vec<(&str, &str, &str, &str)> = rows
+            .iter()
+            .map(|(n, i, v, a)| (*n, i.as_str(), *v, *a))
+            .collect();
+        let reg = registry(&rows);
+        let other_sex = compare(&reg, 0, 1, 2, &config);
+        assert!(other_sex.sex_differs);
+        assert_eq!(other_sex.level(1), Some("far"));
+        assert!(other_sex.describe(&config.identity).contains("性别码不同"));
+        assert!(other_sex.score < config.identity.match_score);
+        let typo = compare(&reg, 0, 2, 2, &config);
+        assert!(!typo.sex_differs && typo.level(1) == Some("one_off"));
+        assert!(typo.score >= config.identity.match_score);
+        // Strong evidence, not a veto: a shared card outweighs it.
+        let strong = compare(&reg, 3, 4, 2, &config);
+        assert!(strong.sex_differs);
+        assert!(strong.score >= config.identity.match_score, "{strong:?}");
     }
 
     /// Rows 0–2: A and B, two 王芳 born the same day in different villages (not one
@@ -689,7 +721,7 @@ mod tests {
             ("张伟", id(101, 1960), "西村", ""), // 1: other village, no account
             ("张伟", id(101, 1960), "东村", ""), // 2: same village
             ("张伟", id(101, 1960), "西村", "6228"), // 3: same account
-            ("张伟", id(102, 1960), "西村", ""), // 4: one sequence digit off
+            ("张伟", id(103, 1960), "西村", ""), // 4: one sequence digit off, same sex digit parity
             ("张伟", id(987, 1960), "西村", ""), // 5: sequence far off
             ("张伟", id(987, 1971), "西村", ""), // 6: other birth date too
             ("李娜", id(101, 1960), "西村", ""), // 7: other name
