@@ -215,8 +215,9 @@ fn the_clusters_blocking_joins_find_the_local_passes_pairs() {
 fn the_pass_over_everything_meets_neighbours_across_its_spans() {
     // One person registered twice in two townships, the name's second letter mistyped
     // (Xyavier / Xzavier: two spans of the order, neighbours in it), the ID number one
-    // sequence digit off: no block key and no township pass meets them, only the
-    // name-order pass over everything — across the edge of two of its spans.
+    // sequence digit off (of the same parity: a sex digit of another parity is two
+    // people): no block key and no township pass meets them, only the name-order pass
+    // over everything — across the edge of two of its spans.
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
     generate(&data, 600, 4, &[]);
@@ -226,7 +227,7 @@ fn the_pass_over_everything_meets_neighbours_across_its_spans() {
     registry.push_str(&format!(
         "BX000001,Xyavier Qqqq,{},城关镇,东村,,,\nBX000002,Xzavier Qqqq,{},新集镇,西村,,,\n",
         id(101),
-        id(102)
+        id(103)
     ));
     std::fs::write(data.join("beneficiaries.csv"), registry).unwrap();
     let staged = dir.path().join("stage");
