@@ -252,6 +252,19 @@ fn labels(lang: Lang) -> Value {
             ("persisting", "持续", "persisting"),
         ])),
     );
+    // Rule codes in the officers' words (the 本期变化 tab names rules by them).
+    l.insert(
+        "rules".into(),
+        Value::Object(
+            crate::findings::Rule::ALL
+                .iter()
+                .map(|r| {
+                    let code = r.code();
+                    (code.to_string(), pick(crate::findings::rule_title(code), code))
+                })
+                .collect(),
+        ),
+    );
     l.insert(
         "status".into(),
         Value::Object(table(&[

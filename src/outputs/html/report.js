@@ -426,6 +426,7 @@
   }
 
   // ---- 本期变化: new, changed (before → now) and gone (why), and dismissed ----------
+  function ruleName(code) { return (L.rules && L.rules[code]) || code; }
   function renderChanges() {
     var N = D.meta.changes, box = $("changes");
     if (!N) { box.appendChild(el("p", { class: "note" }, L.noLedger)); return; }
@@ -453,14 +454,14 @@
     table(L.cNew, [L.cols.finding_id, L.cols.rule, L.cols.township, L.cols.amount_at_risk, L.cols.evidence],
       N.new.map(function (id) {
         var r = byFinding[id];
-        return r ? [id, display(r, "rule"), display(r, "township"), display(r, "amount_at_risk"), display(r, "evidence")] : [id, "", "", "", ""];
+        return r ? [id, ruleName(cell(r, "rule")), display(r, "township"), display(r, "amount_at_risk"), display(r, "evidence")] : [id, "", "", "", ""];
       }));
     table(L.cChanged, [L.cols.finding_id, L.cols.rule, L.cols.township, L.before, L.now, L.what],
-      N.changed.map(function (c) { return [c.finding_id, c.rule, c.township, yuan(c.amount_before), yuan(c.amount_now), c.what]; }));
+      N.changed.map(function (c) { return [c.finding_id, ruleName(c.rule), c.township, yuan(c.amount_before), yuan(c.amount_now), c.what]; }));
     table(L.cResolved, [L.cols.finding_id, L.cols.township, L.before, L.cols.case_id, L.why],
       N.resolved.map(function (c) { return [c.finding_id, c.township, yuan(c.amount), c.case_id, c.why_zh]; }));
     table(L.cDismissed, [L.cols.finding_id, L.cols.case_id, L.cols.rule, L.cols.township, L.cols.amount_at_risk, L.cols.reviewer, L.cols.reviewed_at, L.cols.note],
-      N.dismissed.map(function (d) { return [d.finding_id, d.case_id, d.rule, d.township, yuan(d.amount), d.by, d.at, d.note]; }));
+      N.dismissed.map(function (d) { return [d.finding_id, d.case_id, ruleName(d.rule), d.township, yuan(d.amount), d.by, d.at, d.note]; }));
   }
 
   renderOverview();
