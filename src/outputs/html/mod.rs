@@ -260,7 +260,10 @@ fn labels(lang: Lang) -> Value {
                 .iter()
                 .map(|r| {
                     let code = r.code();
-                    (code.to_string(), pick(crate::findings::rule_title(code), code))
+                    (
+                        code.to_string(),
+                        pick(crate::findings::rule_title(code), code),
+                    )
                 })
                 .collect(),
         ),
