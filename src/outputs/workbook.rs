@@ -54,7 +54,7 @@ enum Kind {
 }
 
 /// The Chinese name of a severity.
-fn severity_zh(s: &str) -> &str {
+pub(crate) fn severity_zh(s: &str) -> &str {
     match s {
         "high" => "高",
         "medium" => "中",

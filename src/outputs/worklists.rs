@@ -287,11 +287,7 @@ pub fn write_confidential(findings: &DataFrame, ctx: &Context, path: &Path) -> R
             ids[i].unwrap_or(""),
             cases.get(i).copied().flatten().unwrap_or(""),
             crate::findings::rule_title(rules[i].unwrap_or("")),
-            match severity[i] {
-                Some("high") => "高",
-                Some("medium") => "中",
-                _ => "低",
-            },
+            crate::workbook::severity_zh(severity[i].unwrap_or("low")),
             towns[i].unwrap_or(""),
             bens[i].unwrap_or(""),
             &name,

@@ -57,11 +57,7 @@ pub fn deceased(ctx: &Context, v: &Views) -> PolarsResult<DataFrame> {
             key: ctx.registry[row].beneficiary_id.clone(),
             confidence,
             similarity: death.similarity.map(|s| s.score),
-            refs: death
-                .death_row
-                .map(|d| format!("deaths:{}", ctx.deaths[d].line))
-                .into_iter()
-                .collect(),
+            refs: death_refs(ctx, death),
             evidence: format!(
                 "{}已于{}死亡（{}），死亡后仍被发放{}，涉嫌冒领",
                 ctx.row_label(row),
@@ -116,11 +112,7 @@ pub fn deceased(ctx: &Context, v: &Views) -> PolarsResult<DataFrame> {
                 _ => 0.65,
             },
             similarity: death.similarity.map(|s| s.score),
-            refs: death
-                .death_row
-                .map(|d| format!("deaths:{}", ctx.deaths[d].line))
-                .into_iter()
-                .collect(),
+            refs: death_refs(ctx, death),
             evidence: format!(
                 "{}已于{}死亡（{}），仍列入{}的分配清册（{}张分配单共{}元，尚未发放），死亡未销户，涉嫌虚报冒领",
                 ctx.row_label(row),
@@ -260,4 +252,13 @@ fn namesakes_in_village(
         v.sort_unstable();
     }
     out
+}
+
+/// The death-list line behind a death (none when the registry's own date says it).
+fn death_refs(ctx: &Context, death: &crate::identity::DeathMatch) -> Vec<String> {
+    death
+        .death_row
+        .map(|d| format!("deaths:{}", ctx.deaths[d].line))
+        .into_iter()
+        .collect()
 }
