@@ -207,6 +207,11 @@ enum Command {
         /// the sex; plants same-day namesakes of the other sex as hard negatives).
         #[arg(long, default_value = "random")]
         id_codes: fundaudit::generate::IdCodes,
+        /// Which names: ours (the generator's lists; no clean namesakes born on one day)
+        /// or common (another county's: hundreds share 王刚, and same-day namesakes
+        /// occur by chance).
+        #[arg(long, default_value = "ours")]
+        names: fundaudit::generate::Names,
     },
     /// Read and validate the inputs only: formats, header mapping, rejects.
     Check {
@@ -439,6 +444,7 @@ fn try_main() -> anyhow::Result<Outcome> {
             registry_only,
             shape,
             id_codes,
+            names,
         } => {
             let opts = GenerateOptions {
                 beneficiaries,
@@ -446,6 +452,7 @@ fn try_main() -> anyhow::Result<Outcome> {
                 registry_only,
                 shape,
                 id_codes,
+                names,
             };
             generate(&opts, &out)
                 .with_context(|| format!("generating synthetic data into {}", out.display()))?;

@@ -159,10 +159,16 @@ pub fn resolve(
         message: format!("identity resolution: {}", e.to_string().trim_end()),
     };
     let file = crate::input::stage::registry_file(stage)?;
+    // The weights are measured here, on the client's whole registry, and sent to the
+    // executors: each sees only pairs, never the county's name frequencies or codes.
+    let (config, measured) = crate::identity::measure::measured_config(reg, config);
+    let config = &config;
     let cap = config.matching.max_block_size;
     let scoring = serde_json::to_string(&Scoring {
         matching: config.matching.clone(),
         identity: config.identity.clone(),
+        measured: config.identity.measured.clone(),
+        records: reg.len(),
     })
     .map_err(|e| fail(&e))?;
     let sql = |query: String| {
@@ -282,6 +288,7 @@ pub fn resolve(
                 clock.elapsed().as_secs_f64() - blocked,
             ),
         ],
+        measured,
         ..DedupStats::default()
     };
     Ok(Dedup::from_matches(
@@ -568,6 +575,9 @@ fn order_key(r: &Record, pass: Neighbourhood) -> u64 {
 struct Scoring {
     matching: crate::config::Matching,
     identity: crate::config::Identity,
+    /// The weights' part measured on the registry (not in a config file's identity).
+    measured: Option<crate::config::MeasuredWeights>,
+    records: usize,
 }
 
 /// The config and what the comparison derives from it, parsed once per text and
@@ -575,9 +585,14 @@ struct Scoring {
 fn scoring(json: &str) -> DfResult<Arc<(Config, Bounds)>> {
     static CACHE: Cache<(Config, Bounds)> = Mutex::new(None);
     cached(&CACHE, json, || {
-        let Scoring { matching, identity } =
-            serde_json::from_str(json).map_err(|e| external(format!("{PAIR}: config: {e}")))?;
-        let bounds = Bounds::new(&identity);
+        let Scoring {
+            matching,
+            mut identity,
+            measured,
+            records,
+        } = serde_json::from_str(json).map_err(|e| external(format!("{PAIR}: config: {e}")))?;
+        identity.measured = measured;
+        let bounds = Bounds::new(&identity, records);
         let config = Config {
             matching,
             identity,

@@ -19,7 +19,7 @@ pub mod shapes;
 mod twins;
 mod write;
 
-use names::{traditional, GIVEN, MINORITY, SURNAMES};
+use names::{traditional, COMMON_GIVEN, GIVEN, MINORITY, SURNAMES};
 use twins::{far_id, plant_hard_negatives, plant_twin};
 use write::{write_all, write_registry};
 
@@ -40,6 +40,33 @@ pub struct GenerateOptions {
     pub shape: shapes::Shape,
     /// How ID numbers' sequence codes are issued.
     pub id_codes: IdCodes,
+    /// Which names people are given.
+    pub names: Names,
+}
+
+/// How people are named.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Names {
+    /// The generator's first lists, and no two clean people of one birth date share a
+    /// name's sound (so any same-day namesakes are planted on purpose).
+    #[default]
+    Ours,
+    /// Another county: a few dozen one-character given names for most people, so 王刚
+    /// or 王静 has hundreds of holders in 200,000, and strangers of one name born on one
+    /// day occur as chance makes them (they are two people: truth_pairs.csv never holds
+    /// them). The shape the identity model must not merge.
+    Common,
+}
+
+impl std::str::FromStr for Names {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "ours" => Ok(Names::Ours),
+            "common" => Ok(Names::Common),
+            other => Err(format!("--names {other}: use ours or common")),
+        }
+    }
 }
 
 /// How the 顺序码 (digits 15–17 of an ID number) is issued.
@@ -157,6 +184,7 @@ struct Gen {
     truth: Vec<Truth>,
     ids_used: HashSet<String>,
     id_codes: IdCodes,
+    names: Names,
     birth_names: HashSet<(NaiveDate, String)>,
     next_account: u64,
     next_alloc: u64,
@@ -234,6 +262,10 @@ impl Gen {
             return MINORITY[self.rng.random_range(0..MINORITY.len())].to_string();
         }
         let mut s = weighted(&mut self.rng, SURNAMES).to_string();
+        if self.names == Names::Common && self.rng.random_bool(0.45) {
+            s.push_str(weighted(&mut self.rng, COMMON_GIVEN));
+            return s;
+        }
         s.push_str(weighted(&mut self.rng, GIVEN));
         if self.rng.random_bool(0.6) {
             s.push_str(weighted(&mut self.rng, GIVEN));
@@ -296,6 +328,9 @@ impl Gen {
         let (name, birth) = loop {
             let name = self.name();
             let birth = self.birth();
+            if self.names == Names::Common {
+                break (name, birth);
+            }
             let sound = self.sound(&name);
             if self.birth_names.insert((birth, sound)) {
                 break (name, birth);
@@ -531,6 +566,7 @@ pub fn generate(opts: &GenerateOptions, out: &Path) -> Result<()> {
         truth: Vec::new(),
         ids_used: HashSet::new(),
         id_codes: opts.id_codes,
+        names: opts.names,
         birth_names: HashSet::new(),
         next_account: 0,
         next_alloc: 0,

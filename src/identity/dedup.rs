@@ -10,9 +10,10 @@ use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 
 use super::blocking::{neighbourhood_keys, BlockKey, Neighbourhood, NEIGHBOURHOOD_WINDOW};
+use super::measure::{measured_config, Measured};
 use super::model::{compare, compare_at_least, Bounds, Comparison};
 use super::packed::PackedRegistry;
-use crate::config::Config;
+use crate::config::{Config, Identity};
 
 pub use super::packed::{PackedName, Person, RegistryBuilder, NAME_LEN};
 
@@ -68,6 +69,8 @@ pub struct DedupStats {
     pub families: Vec<FamilyStats>,
     /// Seconds: name frequencies, blocking and scoring, clustering.
     pub timings: Vec<(String, f64)>,
+    /// The u measured on this registry (None when `identity.measure_u` is off).
+    pub measured: Option<Measured>,
 }
 
 #[derive(Debug, Clone, Default, serde::Serialize)]
@@ -91,6 +94,8 @@ pub struct Dedup {
     pub name_counts: Vec<u32>,
     pub warnings: Vec<String>,
     pub stats: DedupStats,
+    /// The weights the pairs were scored with (measured on this registry by default).
+    pub identity: Option<Identity>,
 }
 
 /// Registry frequency of each record's name, by sound (a sorted pass, no hash table).
@@ -253,6 +258,10 @@ pub fn candidates<T: Send>(
 pub fn dedup_registry(reg: &PackedRegistry, config: &Config) -> Dedup {
     let mut timings = Vec::new();
     let clock = std::time::Instant::now();
+    let (config, measured) = measured_config(reg, config);
+    let config = &config;
+    timings.push(("measure u".to_string(), clock.elapsed().as_secs_f64()));
+    let clock = std::time::Instant::now();
     let counts = name_counts(reg);
     timings.push((
         "name frequencies".to_string(),
@@ -261,7 +270,7 @@ pub fn dedup_registry(reg: &PackedRegistry, config: &Config) -> Dedup {
 
     let clock = std::time::Instant::now();
     let threshold = config.identity.match_score;
-    let bounds = Bounds::new(&config.identity);
+    let bounds = Bounds::new(&config.identity, reg.len());
     let mut warnings = Vec::new();
     let mut candidate_pairs = 0u64;
     let mut families = Vec::new();
@@ -311,6 +320,7 @@ pub fn dedup_registry(reg: &PackedRegistry, config: &Config) -> Dedup {
         oversized_blocks: oversized,
         families,
         timings,
+        measured,
         ..DedupStats::default()
     };
     Dedup::from_matches(reg, config, counts, matches, stats, warnings)
@@ -381,6 +391,7 @@ impl Dedup {
             cluster,
             name_counts: counts,
             warnings,
+            identity: Some(config.identity.clone()),
         }
     }
 
@@ -394,9 +405,12 @@ impl Dedup {
         reg: &PackedRegistry,
         config: &Config,
         pairs: &[(u32, u32)],
-        stats: DedupStats,
+        mut stats: DedupStats,
         warnings: Vec<String>,
     ) -> Dedup {
+        let (config, measured) = measured_config(reg, config);
+        let config = &config;
+        stats.measured = stats.measured.or(measured);
         let counts = name_counts(reg);
         let matches = Dedup::compare_pairs(reg, config, &counts, pairs);
         Dedup::from_matches(reg, config, counts, matches, stats, warnings)
@@ -582,10 +596,7 @@ mod tests {
         let homophone = d.pairs.iter().find(|p| (p.a, p.b) == (2, 3)).unwrap();
         assert!(homophone.comparison.same_place() && homophone.comparison.same_birth());
         assert_eq!(homophone.comparison.name.pinyin, 1.0);
-        assert!(homophone
-            .comparison
-            .describe(&config.identity)
-            .contains("同音"));
+        assert!(homophone.comparison.describe().contains("同音"));
     }
 
     /// GB 11643's 17th digit is odd for men, even for women: two 李娜 born the same day a
@@ -609,7 +620,7 @@ mod tests {
         let other_sex = compare(&reg, 0, 1, 2, &config);
         assert!(other_sex.sex_differs);
         assert_eq!(other_sex.level(1), Some("far"));
-        assert!(other_sex.describe(&config.identity).contains("性别码不同"));
+        assert!(other_sex.describe().contains("性别码不同"));
         assert!(other_sex.score < config.identity.match_score);
         let typo = compare(&reg, 0, 2, 2, &config);
         assert!(!typo.sex_differs && typo.level(1) == Some("one_off"));

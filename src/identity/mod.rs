@@ -5,6 +5,7 @@
 pub mod blocking;
 pub mod dedup;
 pub mod idcard;
+pub mod measure;
 pub mod model;
 pub mod normalize;
 pub mod packed;

@@ -50,6 +50,8 @@ pub struct Comparison {
     pub sex_differs: bool,
     /// Sum of the weights: the match decision is `score >= identity.match_score`.
     pub score: f64,
+    /// The match probability under the weights' prior odds (`identity.prior_log2_odds`).
+    pub probability: f64,
 }
 
 impl Comparison {
@@ -65,13 +67,8 @@ impl Comparison {
         self.levels[3] == 0
     }
 
-    /// The match probability under the model's prior odds (`identity.prior_log2_odds`).
-    pub fn probability(&self, identity: &Identity) -> f64 {
-        probability(self.score, identity)
-    }
-
     /// Chinese evidence, e.g. `身份证号相同，出生日期相同，同村，姓名同音（…），该姓名登记3人；匹配得分9.3，匹配概率0.99`.
-    pub fn describe(&self, identity: &Identity) -> String {
+    pub fn describe(&self) -> String {
         let mut parts = Vec::new();
         let id = match (self.id_diff, self.levels[2]) {
             (None, _) => "身份证号缺失".to_string(),
@@ -105,7 +102,7 @@ impl Comparison {
             "{}；匹配得分{:.1}，匹配概率{:.2}",
             parts.join("，"),
             self.score,
-            self.probability(identity)
+            self.probability
         )
     }
 }
@@ -172,22 +169,41 @@ fn levels_but_name(
     let both_ids = x.has_id && y.has_id;
     let diff = if both_ids { differing(x.id, y.id) } else { 0 };
     let id_diff = both_ids.then(|| (diff & (REGION | SEQ)).count_ones() as u8);
+    let id = if both_ids { id_level(x, y, diff) } else { 4 };
+    (
+        [
+            NONE,
+            id,
+            birth_level(x, y, diff),
+            place_level(reg, x, y, villages),
+            account_level(x, y),
+        ],
+        id_diff,
+    )
+}
+
+/// The ID level of two records that both have an ID number (`diff` from
+/// [`differing`]): how many of the region and sequence digits differ.
+pub(crate) fn id_level(x: &Person, y: &Person, diff: u128) -> u8 {
     // The 17th digit's parity is the person's sex (GB 11643): numbers a digit or two
     // apart whose sex digits differ in parity are how two people born on one day at one
     // police station look, not a typo — they count as far apart (strong evidence, not a
     // veto: name, village and card can still outweigh it, as for any digit mistyped).
-    let id_level = match id_diff {
-        None => 4,
-        Some(0) => 0,
-        Some(_) if sex_differs(x, y) => 3,
-        Some(1) => 1,
-        Some(2) => 2,
-        Some(_) => 3,
-    };
-    // The birth date as the ID numbers write it, digit by digit: a number whose birth
-    // date cannot exist (month 13) is still compared, or an invalid number would weigh
-    // nothing here and meet every namesake with close sequence digits.
-    let birth_level = if both_ids {
+    match (diff & (REGION | SEQ)).count_ones() {
+        0 => 0,
+        _ if sex_differs(x, y) => 3,
+        1 => 1,
+        2 => 2,
+        _ => 3,
+    }
+}
+
+/// The birth date level. With both ID numbers, the birth date as they write it, digit
+/// by digit: a number whose birth date cannot exist (month 13) is still compared, or an
+/// invalid number would weigh nothing here and meet every namesake with close sequence
+/// digits.
+fn birth_level(x: &Person, y: &Person, diff: u128) -> u8 {
+    if x.has_id && y.has_id {
         if diff & BIRTH == 0 {
             0
         } else if birth_typo(x.id, y.id, diff) {
@@ -201,42 +217,47 @@ fn levels_but_name(
         0
     } else {
         2
-    };
-    let place_level = if x.place == 0 || y.place == 0 {
-        NONE
-    } else if x.place == y.place {
+    }
+}
+
+/// The place level; without `villages`, two different places are left [`NONE`] (the
+/// bound of [`compare_at_least`] adds the best a differing place can weigh).
+fn place_level(reg: &PackedRegistry, x: &Person, y: &Person, villages: bool) -> u8 {
+    if x.place == 0 || y.place == 0 {
+        return NONE;
+    }
+    if x.place == y.place {
+        return 0;
+    }
+    if !villages {
+        return NONE;
+    }
+    let (p, q) = (&reg.places[x.place as usize], &reg.places[y.place as usize]);
+    // A township missing on one side does not set two villages apart.
+    let township_agrees = p.township == q.township || p.township == 0 || q.township == 0;
+    if township_agrees && p.village == q.village && p.len == q.len {
         0
-    } else if !villages {
-        NONE
+    } else if township_agrees && p.village_alike(q) {
+        1
+    } else if p.village == q.village && p.len == q.len {
+        // The same village name under another township: a township mistyped, or two
+        // villages of one name.
+        2
+    } else if p.township != 0 && p.township == q.township {
+        3
     } else {
-        let (p, q) = (&reg.places[x.place as usize], &reg.places[y.place as usize]);
-        // A township missing on one side does not set two villages apart.
-        let township_agrees = p.township == q.township || p.township == 0 || q.township == 0;
-        if township_agrees && p.village == q.village && p.len == q.len {
-            0
-        } else if township_agrees && p.village_alike(q) {
-            1
-        } else if p.village == q.village && p.len == q.len {
-            // The same village name under another township: a township mistyped, or
-            // two villages of one name.
-            2
-        } else if p.township != 0 && p.township == q.township {
-            3
-        } else {
-            4
-        }
-    };
-    let account_level = if x.account == 0 || y.account == 0 {
+        4
+    }
+}
+
+fn account_level(x: &Person, y: &Person) -> u8 {
+    if x.account == 0 || y.account == 0 {
         NONE
     } else if x.account == y.account {
         0
     } else {
         1
-    };
-    (
-        [NONE, id_level, birth_level, place_level, account_level],
-        id_diff,
-    )
+    }
 }
 
 /// The sex digit (the 17th) of a packed ID number.
@@ -266,9 +287,43 @@ fn birth_typo(a: u128, b: u128, diff: u128) -> bool {
     }
 }
 
-/// The weight of each level, from the configuration.
-pub fn weights(w: &Identity) -> [[f64; 5]; 5] {
-    [
+/// The weight of each level: one row per field, and for the ID number and the account
+/// a row per context. With measured weights they differ: among strangers born on one
+/// day, sequence codes one digit apart are common in one township and rare across
+/// townships when police stations issue them; among villagers a shared card is a
+/// household's, far commoner than between two random records.
+#[derive(Debug, Clone, Copy)]
+pub struct WeightTable {
+    pub rows: [[f64; 5]; 5],
+    /// Indexed `2 * birth date same + same township`.
+    pub id: [[f64; 5]; 4],
+    pub account_village: [f64; 5],
+}
+
+impl WeightTable {
+    /// The weight of `field` at `level` in a pair whose levels are `levels`.
+    fn weight(&self, field: usize, level: u8, levels: &Levels) -> f64 {
+        match field {
+            1 => {
+                let context =
+                    2 * usize::from(levels[2] == 0) + usize::from(same_township(levels[3]));
+                self.id[context][level as usize]
+            }
+            4 if levels[3] == 0 => self.account_village[level as usize],
+            _ => self.rows[field][level as usize],
+        }
+    }
+}
+
+/// Same village, a village a typo apart in one township, or one township.
+fn same_township(place: u8) -> bool {
+    matches!(place, 0 | 1 | 3)
+}
+
+/// The weight of each level, from the configuration (measured for this registry when
+/// [`super::measure`] has weighed it).
+pub fn weights(w: &Identity) -> WeightTable {
+    let rows = [
         [
             w.name_exact,
             w.name_alike,
@@ -292,35 +347,59 @@ pub fn weights(w: &Identity) -> [[f64; 5]; 5] {
             w.place_elsewhere,
         ],
         [w.account_same, w.account_different, 0.0, 0.0, 0.0],
-    ]
+    ];
+    match &w.measured {
+        Some(m) => WeightTable {
+            rows,
+            id: m.id,
+            account_village: m.account_village,
+        },
+        None => WeightTable {
+            rows,
+            id: [rows[1]; 4],
+            account_village: rows[4],
+        },
+    }
 }
 
 /// Score of a comparison vector; `name_count` is the registry frequency of the rarer name.
 pub fn score(levels: &Levels, name_count: u32, records: usize, identity: &Identity) -> f64 {
     let mut s = level_sum(&weights(identity), levels);
     if levels[0] <= 1 {
-        s += name_adjustment(name_count, records, identity);
+        s += name_adjustment(levels[0], name_count, records, identity);
     }
     s
 }
 
 /// The weights of the levels present (a missing field adds nothing).
-fn level_sum(table: &[[f64; 5]; 5], levels: &Levels) -> f64 {
+fn level_sum(table: &WeightTable, levels: &Levels) -> f64 {
     levels
         .iter()
         .enumerate()
         .filter(|(_, &level)| level != NONE)
-        .map(|(field, &level)| table[field][level as usize])
+        .map(|(field, &level)| table.weight(field, level, levels))
         .sum()
 }
 
-/// What agreeing on this particular name adds. With learned weights it is the term
-/// frequency adjustment of Fellegi–Sunter tools: log2 of how much rarer this name is
-/// than the average agreeing pair's (a name held by one record in a million says more
-/// than 张伟); with hand-set weights, `name_rare_bonus` scaled by [`rarity`].
-fn name_adjustment(name_count: u32, records: usize, identity: &Identity) -> f64 {
-    match identity.learned.get("name_exact") {
-        Some(&[_, u]) if records > 0 => {
+/// What agreeing on this particular name adds. With measured or learned weights it is
+/// the term frequency adjustment of Fellegi–Sunter tools: the level's weight is
+/// log2(m/u) with u the average agreeing pair's, and this turns it into log2(m/share),
+/// share being how many of the registry hold this name (by sound): a name 500 people
+/// hold weighs little, a name one person holds much. With hand-set weights,
+/// `name_rare_bonus` scaled by [`rarity`].
+fn name_adjustment(level: u8, name_count: u32, records: usize, identity: &Identity) -> f64 {
+    let key = if level == 0 {
+        "name_exact"
+    } else {
+        "name_alike"
+    };
+    let learned = identity
+        .learned
+        .get(key)
+        .or_else(|| identity.learned.get("name_exact"));
+    match (learned, &identity.measured) {
+        (Some(&[_, u]), Some(m)) => (u / name_share(name_count, records.max(m.smallest))).log2(),
+        (Some(&[_, u]), None) if records > 0 => {
             let share = f64::from(name_count.max(1)) / records as f64;
             (u / share).log2().clamp(
                 -identity.name_rare_bonus.abs() * 4.0,
@@ -329,6 +408,11 @@ fn name_adjustment(name_count: u32, records: usize, identity: &Identity) -> f64 
         }
         _ => identity.name_rare_bonus * rarity(name_count, records),
     }
+}
+
+/// The share of `records` holding a name `count` hold.
+fn name_share(count: u32, records: usize) -> f64 {
+    f64::from(count.max(1)) / records.max(1) as f64
 }
 
 /// Compares two registry rows and scores them.
@@ -364,39 +448,47 @@ pub fn compare_in(
     config: &Config,
 ) -> Comparison {
     let (levels, name, id_diff) = levels_of(reg, x, y, config);
+    let score = score(&levels, name_count, records, &config.identity);
     Comparison {
         name,
         levels,
         id_diff,
         name_count,
         sex_differs: sex_differs(x, y),
-        score: score(&levels, name_count, records, &config.identity),
+        score,
+        probability: probability(score, &config.identity),
     }
 }
 
 /// What [`compare_at_least`] needs of the weights, worked out once per run rather than
-/// per pair: the weight table, and the most a name and a differing place can add.
+/// per pair: the weight table (each ID row the larger of its two township contexts,
+/// since townships are not compared before the bound), and the most a name and a
+/// differing place can add.
 pub struct Bounds {
-    table: [[f64; 5]; 5],
+    table: WeightTable,
     best_name: f64,
     best_other_place: f64,
 }
 
 impl Bounds {
-    pub fn new(w: &Identity) -> Bounds {
+    /// Bounds for a registry of `records`.
+    pub fn new(w: &Identity, records: usize) -> Bounds {
         let max = |xs: &[f64]| xs.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-        // The rare-name term at its largest: a learned adjustment is clamped to four
-        // times the bonus (see name_adjustment), a hand-set one is at most the bonus.
-        let adjustment = if w.learned.contains_key("name_exact") {
-            4.0 * w.name_rare_bonus.abs()
-        } else {
-            w.name_rare_bonus.max(0.0)
-        };
+        let mut table = weights(w);
+        for birth in [0, 2] {
+            for l in 0..5 {
+                let best = table.id[birth][l].max(table.id[birth + 1][l]);
+                table.id[birth][l] = best;
+                table.id[birth + 1][l] = best;
+            }
+        }
+        // The rare-name term at its largest: a name only one record holds.
+        let adjustment = |level: u8| name_adjustment(level, 1, records, w).max(0.0);
         Bounds {
-            table: weights(w),
+            table,
             best_name: max(&[
-                w.name_exact + adjustment,
-                w.name_alike + adjustment,
+                w.name_exact + adjustment(0),
+                w.name_alike + adjustment(1),
                 w.name_partial,
                 w.name_similar,
                 w.name_different,

@@ -212,56 +212,11 @@ fn candidate_patterns(reg: &PackedRegistry, config: &Config) -> (Patterns, Vec<P
 /// (no accounts in the registry, no names of several parts) has nothing to learn from
 /// and keeps its configured weight.
 fn random_u(reg: &PackedRegistry, config: &Config) -> (Table, Seen, usize) {
-    use rayon::prelude::*;
-    let n = reg.len();
-    if n < 2 {
+    if reg.len() < 2 {
         return (uniform(), [[false; 5]; 5], 0);
     }
-    let all = n * (n - 1) / 2;
-    let pairs: Vec<(usize, usize)> = if all <= RANDOM_PAIRS {
-        (0..n)
-            .flat_map(|a| (a + 1..n).map(move |b| (a, b)))
-            .collect()
-    } else {
-        let mut state = 0x9e37_79b9_7f4a_7c15u64;
-        let mut next = move || {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            state
-        };
-        (0..RANDOM_PAIRS)
-            .filter_map(|_| {
-                let (a, b) = ((next() % n as u64) as usize, (next() % n as u64) as usize);
-                (a != b).then(|| (a.min(b), a.max(b)))
-            })
-            .collect()
-    };
-    let counts = pairs
-        .par_iter()
-        .fold(
-            || [[0u64; 5]; 5],
-            |mut acc, &(a, b)| {
-                let l = training_levels(reg, &reg.people[a], &reg.people[b], config);
-                for f in 0..5 {
-                    if l[f] != NONE {
-                        acc[f][l[f] as usize] += 1;
-                    }
-                }
-                acc
-            },
-        )
-        .reduce(
-            || [[0u64; 5]; 5],
-            |mut x, y| {
-                for f in 0..5 {
-                    for l in 0..5 {
-                        x[f][l] += y[f][l];
-                    }
-                }
-                x
-            },
-        );
+    let levels = super::measure::random_pair_levels(reg, config, RANDOM_PAIRS);
+    let (counts, pairs) = (super::measure::count_levels(&levels), levels.len());
     let mut u = [[0.0; 5]; 5];
     let mut seen = [[false; 5]; 5];
     for f in 0..5 {
@@ -271,7 +226,7 @@ fn random_u(reg: &PackedRegistry, config: &Config) -> (Table, Seen, usize) {
             u[f][l] = (counts[f][l] as f64).max(0.5) / total.max(1.0);
         }
     }
-    (u, seen, pairs.len())
+    (u, seen, pairs)
 }
 
 fn uniform() -> Table {
@@ -366,6 +321,8 @@ fn expectation_maximisation(
     (m, lambda, iterations)
 }
 
+/// The learned block: complete weights with their own prior, so it is used as learned
+/// (`measure_u` off) rather than weighed again on the registry audited.
 fn to_identity(m: &Table, u: &Table, seen: &Seen, lambda: f64, base: &Identity) -> Identity {
     let configured = super::model::weights(base);
     let learned_level = |f: usize, l: usize| seen[f][l] && !(f == 1 && l == ID_MISSING as usize);
@@ -375,7 +332,7 @@ fn to_identity(m: &Table, u: &Table, seen: &Seen, lambda: f64, base: &Identity) 
         } else if f == 1 && l == ID_MISSING as usize {
             0.0
         } else {
-            configured[f][l]
+            configured.rows[f][l]
         }
     };
     let prior = (lambda / (1.0 - lambda)).log2();
@@ -416,7 +373,11 @@ fn to_identity(m: &Table, u: &Table, seen: &Seen, lambda: f64, base: &Identity) 
         // person: the same odds that link a pair, turned around.
         cluster_min_score: -prior - MATCH_ODDS.log2(),
         max_cluster_size: base.max_cluster_size,
+        measure_u: false,
+        duplicate_share: base.duplicate_share,
+        m: base.m.clone(),
         learned,
+        measured: None,
     }
 }
 
@@ -455,6 +416,7 @@ impl Trained {
             }
         }
         s.push_str(&format!("max_cluster_size = {}\n", id.max_cluster_size));
+
         s.push_str("\n[identity.learned]\n");
         for (key, [m, u]) in &id.learned {
             s.push_str(&format!("{key} = [{m:.6}, {u:.8}]\n"));

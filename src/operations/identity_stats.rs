@@ -118,18 +118,24 @@ fn judge(
     // The registry run gives the name frequencies the pair scores need as well.
     let dedup = dedup_registry(reg, &config);
     let counts = &dedup.name_counts;
+    // Scored with the weights the registry run used (measured on it by default).
+    let config = Config {
+        identity: dedup.identity.clone().unwrap_or(config.identity),
+        ..config
+    };
     let matched = |same: bool| {
         labels
             .iter()
             .filter(|l| l.2 == same)
             .filter(|&&(a, b, _)| {
-                compare(reg, a, b, counts[a].min(counts[b]), &config).score >= identity.match_score
+                compare(reg, a, b, counts[a].min(counts[b]), &config).score
+                    >= config.identity.match_score
             })
             .count()
     };
     ModelRow {
         weights: name,
-        match_score: identity.match_score,
+        match_score: config.identity.match_score,
         confirmed_matched: matched(true),
         dismissed_matched: matched(false),
         registry_pairs: dedup.pairs.len(),

@@ -264,7 +264,7 @@ pub fn run_dedup(opts: &DedupOptions) -> Result<DedupReport> {
     let ids = frame::text(&loaded.frame, "beneficiary_id")?;
     let accuracy = evaluate(&opts.data_dir.join("truth_pairs.csv"), &ids, &dedup)?;
     if let Some(out) = &opts.out_dir {
-        write_duplicates(out, &loaded.frame, &dedup, &config)?;
+        write_duplicates(out, &loaded.frame, &dedup)?;
     }
     let report = DedupReport {
         scored_pairs_per_second: dedup.stats.candidate_pairs as f64 / score_secs.max(1e-9),
@@ -403,12 +403,7 @@ fn load_truth(path: &Path) -> Result<DataFrame> {
 
 /// duplicates.csv: one row per matched pair with the comparison that decided it, and the
 /// matched pairs the clustering refused, with the pair that disagreed.
-fn write_duplicates(
-    out: &Path,
-    registry: &DataFrame,
-    dedup: &Dedup,
-    config: &Config,
-) -> Result<()> {
+fn write_duplicates(out: &Path, registry: &DataFrame, dedup: &Dedup) -> Result<()> {
     std::fs::create_dir_all(out).map_err(|e| Error::Write {
         path: out.display().to_string(),
         message: e.to_string(),
@@ -428,7 +423,6 @@ fn write_duplicates(
                 .map(|r| (&r.pair, "refused", r.describe(label))),
         )
         .collect();
-    let identity = &config.identity;
     let text = |f: &dyn Fn(&(&PairMatch, &str, String)) -> String| -> Vec<String> {
         rows.iter().map(f).collect()
     };
@@ -459,7 +453,7 @@ fn write_duplicates(
             Column::new(
                 "match_probability".into(),
                 rows.iter()
-                    .map(|r| r.0.comparison.probability(identity))
+                    .map(|r| r.0.comparison.probability)
                     .collect::<Vec<f64>>(),
             ),
             Column::new(
@@ -468,10 +462,7 @@ fn write_duplicates(
                     .map(|r| r.0.comparison.name.score)
                     .collect::<Vec<f64>>(),
             ),
-            Column::new(
-                "evidence".into(),
-                text(&|r| r.0.comparison.describe(identity)),
-            ),
+            Column::new("evidence".into(), text(&|r| r.0.comparison.describe())),
             Column::new("refused_because".into(), text(&|r| r.2.clone())),
         ],
     )?;

@@ -85,18 +85,17 @@ pub fn same_person_period(ctx: &Context, v: &Views) -> PolarsResult<DataFrame> {
         let (why, similarity, confidence) = match pair {
             Some(m) => {
                 let c = &m.comparison;
-                let identity = &ctx.config.identity;
                 (
                     format!(
                         "{}与{}{}，系同一人重复登记",
                         ctx.row_label(m.a),
                         ctx.row_label(m.b),
-                        c.describe(identity)
+                        c.describe()
                     ),
                     Some(c.name.score),
                     // The model's match probability; never below what an indirect link
                     // through other registrations gets.
-                    c.probability(identity).clamp(0.6, 1.0),
+                    c.probability.clamp(0.6, 1.0),
                 )
             }
             None if reg_rows.len() > 1 => (
