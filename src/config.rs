@@ -87,6 +87,12 @@ id_one_off = 2.0
 id_two_off = 0.0
 id_far = -3.0
 id_missing = -1.0
+# Numbers one or two digits apart whose sex digits (the 17th: odd for men, even for
+# women) differ in parity: two people born on one day at one police station, unless the
+# rest says otherwise.
+id_other_sex = -3.0
+# Numbers that differ in the sex digit only, its parity kept (by hand, as one_off).
+id_last_digit = 2.0
 # Birth date (from the ID number): same; one digit or two neighbouring digits swapped;
 # different. A birth date wholly different outweighs agreeing region and sequence digits:
 # in a county one person in a thousand shares them; one a digit off links two
@@ -125,6 +131,9 @@ max_cluster_size = 6
 # printed in dedup_report.json. Measured on generated counties it is still behind the
 # weights above (see BENCHMARKS.md): the m below are priors, not learned per registry.
 measure_u = false
+# With measure_u, an exact or homophone name weighs by its own frequency in the
+# registry (term frequency: 王静 held by 450 weighs less than a name held by 3).
+term_frequencies = true
 # Share of registry records that are someone's second registration (the measured
 # model's prior).
 duplicate_share = 0.01
@@ -132,15 +141,17 @@ duplicate_share = 0.01
 [identity.m]
 # With measure_u: how often each level occurs for one person registered twice (how
 # registrations go wrong, not how a county looks). A learned block's m come first.
-name_exact = 0.80
-name_alike = 0.12
+name_exact = 0.78
+name_alike = 0.15
 name_partial = 0.03
 name_similar = 0.03
 name_different = 0.02
-id_same = 0.85
-id_one_off = 0.08
+id_same = 0.80
+id_one_off = 0.06
 id_two_off = 0.03
-id_far = 0.04
+id_far = 0.08
+id_other_sex = 0.012
+id_last_digit = 0.012
 birth_same = 0.93
 birth_typo = 0.05
 birth_different = 0.02
@@ -563,6 +574,8 @@ pub struct Identity {
     pub id_two_off: f64,
     pub id_far: f64,
     pub id_missing: f64,
+    pub id_other_sex: f64,
+    pub id_last_digit: f64,
     pub birth_same: f64,
     pub birth_typo: f64,
     pub birth_different: f64,
@@ -579,6 +592,10 @@ pub struct Identity {
     /// run (see `identity::measure`); off, the weights above are used as written.
     #[serde(default)]
     pub measure_u: bool,
+    /// With measured u, an exact or homophone name weighs by its own frequency in the
+    /// registry; off, by the average name's (for comparison: `stats`, tests).
+    #[serde(default = "default_true")]
+    pub term_frequencies: bool,
     /// The share of records that are someone's second registration: the prior of the
     /// measured model.
     #[serde(default = "default_duplicate_share")]
@@ -594,6 +611,9 @@ pub struct Identity {
     pub measured: Option<MeasuredWeights>,
 }
 
+/// The most levels an identity field has (`identity::model::WIDTH`).
+pub const LEVEL_WIDTH: usize = 7;
+
 /// What the measured model needs beyond one weight per level.
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
 pub struct MeasuredWeights {
@@ -601,11 +621,19 @@ pub struct MeasuredWeights {
     /// `2 * birth date same + same township`: whether strangers' sequence codes lie a
     /// digit apart depends on both (one number per person born on one day; a police
     /// station numbering its township).
-    pub id: [[f64; 5]; 4],
+    pub id: [[f64; LEVEL_WIDTH]; 4],
     /// The account levels' weights for two records of one village (a household's card).
-    pub account_village: [f64; 5],
+    pub account_village: [f64; LEVEL_WIDTH],
     /// Registries under this many records are read as this many for name frequencies.
     pub smallest: usize,
+    /// A name's share is read as at least this: names and birth dates are not
+    /// independent (families, fashions), and a name two people hold would otherwise
+    /// weigh as if chance alone had made them namesakes (Splink's tf_minimum_u_value).
+    pub min_name_share: f64,
+}
+
+fn default_true() -> bool {
+    true
 }
 
 fn default_duplicate_share() -> f64 {
@@ -614,31 +642,33 @@ fn default_duplicate_share() -> f64 {
 
 impl Identity {
     /// Sets the weight of every level from a table by field (as `identity::model::FIELDS`).
-    pub fn set_level_weights(&mut self, rows: &[[f64; 5]; 5]) {
+    pub fn set_level_weights(&mut self, rows: &[[f64; LEVEL_WIDTH]; 5]) {
+        let [n, i, b, p, a] = rows;
         [
             self.name_exact,
             self.name_alike,
             self.name_partial,
             self.name_similar,
             self.name_different,
-        ] = rows[0];
+        ] = [n[0], n[1], n[2], n[3], n[4]];
         [
             self.id_same,
             self.id_one_off,
             self.id_two_off,
             self.id_far,
             self.id_missing,
-        ] = rows[1];
-        [self.birth_same, self.birth_typo, self.birth_different] =
-            [rows[2][0], rows[2][1], rows[2][2]];
+            self.id_other_sex,
+            self.id_last_digit,
+        ] = *i;
+        [self.birth_same, self.birth_typo, self.birth_different] = [b[0], b[1], b[2]];
         [
             self.place_village,
             self.place_village_alike,
             self.place_village_name,
             self.place_township,
             self.place_elsewhere,
-        ] = rows[3];
-        [self.account_same, self.account_different] = [rows[4][0], rows[4][1]];
+        ] = [p[0], p[1], p[2], p[3], p[4]];
+        [self.account_same, self.account_different] = [a[0], a[1]];
     }
 
     /// Every weight by its key, for validation and for printing a learned block.
@@ -657,6 +687,8 @@ impl Identity {
             ("id_two_off", self.id_two_off),
             ("id_far", self.id_far),
             ("id_missing", self.id_missing),
+            ("id_other_sex", self.id_other_sex),
+            ("id_last_digit", self.id_last_digit),
             ("birth_same", self.birth_same),
             ("birth_typo", self.birth_typo),
             ("birth_different", self.birth_different),
@@ -964,6 +996,7 @@ impl Config {
         for (key, v) in [
             ("name_different", id.name_different),
             ("id_far", id.id_far),
+            ("id_other_sex", id.id_other_sex),
             ("birth_different", id.birth_different),
         ] {
             if v > 0.0 {

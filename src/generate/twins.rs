@@ -126,7 +126,21 @@ pub(super) fn plant_twin(g: &mut Gen, p: usize, k: usize) -> (usize, &'static st
 /// same day, its name one character apart (not a homophone, not a look-alike) and its ID
 /// number one sequence digit apart; and a namesake of the same village born another
 /// year with another ID number. Returns the rows added.
-pub(super) fn plant_hard_negatives(g: &mut Gen, p: usize, k: usize) -> Vec<usize> {
+///
+/// `registry_only`: the identity benchmark's registries, whose people get a common name
+/// first (namesakes born on one day hold names hundreds hold) and, with station codes, a
+/// second same-day namesake of the same sex on the next code but one. Whole counties
+/// keep the person's own name and the first namesake only (see `generate`'s clean
+/// homonyms for why).
+pub(super) fn plant_hard_negatives(
+    g: &mut Gen,
+    p: usize,
+    k: usize,
+    registry_only: bool,
+) -> Vec<usize> {
+    if registry_only {
+        g.people[p].name = g.common_name();
+    }
     let src = &g.people[p];
     let (name, birth, township, village, id_number) = (
         src.name.clone(),
@@ -165,6 +179,25 @@ pub(super) fn plant_hard_negatives(g: &mut Gen, p: usize, k: usize) -> Vec<usize
             p,
             q,
             "same-day namesake: same name, birth date and township, neighbouring sequence code of the other sex",
+        ));
+        added.push(q);
+    }
+    if g.id_codes == super::IdCodes::Station && registry_only {
+        // And one of the same sex: the station's next number but one.
+        let id = one_digit_off(g, &id_number, 16, 2);
+        let account = g.account();
+        let mut other = g.village(township);
+        for _ in 0..20 {
+            if other != village {
+                break;
+            }
+            other = g.village(township);
+        }
+        let q = push_person(g, name.clone(), id, birth, township, other, account);
+        g.hard_negatives.push((
+            p,
+            q,
+            "same-day namesake: same name, birth date and township, neighbouring sequence code of the same sex",
         ));
         added.push(q);
     }

@@ -649,11 +649,11 @@ mod tests {
         let reg = registry(&rows);
         let other_sex = compare(&reg, 0, 1, 2, &config);
         assert!(other_sex.sex_differs);
-        assert_eq!(other_sex.level(1), Some("far"));
+        assert_eq!(other_sex.level(1), Some("other_sex"));
         assert!(other_sex.describe().contains("性别码不同"));
         assert!(other_sex.score < config.identity.match_score);
         let typo = compare(&reg, 0, 2, 2, &config);
-        assert!(!typo.sex_differs && typo.level(1) == Some("one_off"));
+        assert!(!typo.sex_differs && typo.level(1) == Some("last_digit"));
         assert!(typo.score >= config.identity.match_score);
         // Strong evidence, not a veto: a shared card outweighs it.
         let strong = compare(&reg, 3, 4, 2, &config);

@@ -32,12 +32,12 @@
 use rayon::prelude::*;
 use std::collections::BTreeMap;
 
-use super::model::{levels_of, Levels, FIELDS, LEVELS, NONE};
+use super::model::{levels_of, Levels, FIELDS, LEVELS, NONE, WIDTH};
 use super::packed::{PackedRegistry, Person};
 use crate::config::{Config, Identity, MeasuredWeights};
 
 /// Per field and level, a probability.
-pub type Table = [[f64; 5]; 5];
+pub type Table = [[f64; WIDTH]; 5];
 
 /// Random pairs drawn for u (all pairs when the registry has fewer).
 pub const RANDOM_PAIRS: usize = 1_000_000;
@@ -48,6 +48,9 @@ pub const PSEUDO_PAIRS: f64 = 2_000.0;
 /// A registry smaller than this is read as this many records for name frequencies and
 /// the prior: a share read off a few thousand records is noise.
 pub const SMALLEST: usize = 30_000;
+/// The least share a name is read as (one holder in 10,000): see
+/// [`MeasuredWeights::min_name_share`].
+pub const MIN_NAME_SHARE: f64 = 1e-5;
 /// A pair is one person when the odds reach this (a match probability of 0.9).
 pub const MATCH_ODDS: f64 = 9.0;
 /// Weights are kept within ±this many bits: a level never seen among strangers would
@@ -61,23 +64,23 @@ pub const ID_MISSING: usize = 4;
 /// issued by police stations. Only a prior: every registry's own pairs outweigh it once
 /// it has a few thousand records.
 pub const DEFAULT_U: Table = [
-    [0.0005, 0.001, 0.01, 0.05, 0.9385],
-    [0.001, 0.1, 0.3, 0.599, 0.0],
-    [0.000_037, 0.0005, 0.999_463, 0.0, 0.0],
-    [0.005, 0.002, 0.002, 0.05, 0.941],
-    [0.0001, 0.9999, 0.0, 0.0, 0.0],
+    [0.0005, 0.001, 0.01, 0.05, 0.9385, 0.0, 0.0],
+    [0.001, 0.03, 0.3, 0.599, 0.0, 0.05, 0.02],
+    [0.000_037, 0.0005, 0.999_463, 0.0, 0.0, 0.0, 0.0],
+    [0.005, 0.002, 0.002, 0.05, 0.941, 0.0, 0.0],
+    [0.0001, 0.9999, 0.0, 0.0, 0.0, 0.0, 0.0],
 ];
 /// u of the ID levels, indexed `2 * birth date same + same township` (station codes:
 /// one township's differ in the sex digit, so in one digit or with another sex's
 /// parity; no two people share a whole number).
-const DEFAULT_U_ID: [[f64; 5]; 4] = [
-    [0.01, 0.05, 0.35, 0.59, 0.0],
-    [0.1, 0.4, 0.05, 0.45, 0.0],
-    [0.0001, 0.05, 0.35, 0.5999, 0.0],
-    [0.0001, 0.45, 0.05, 0.4999, 0.0],
+const DEFAULT_U_ID: [[f64; WIDTH]; 4] = [
+    [0.01, 0.02, 0.2, 0.59, 0.0, 0.17, 0.01],
+    [0.1, 0.02, 0.05, 0.45, 0.0, 0.2, 0.18],
+    [0.0001, 0.02, 0.2, 0.5999, 0.0, 0.17, 0.01],
+    [0.0001, 0.02, 0.05, 0.0499, 0.0, 0.45, 0.43],
 ];
 /// u of the account levels between two records of one village (households share cards).
-const DEFAULT_U_ACCOUNT_VILLAGE: [f64; 5] = [0.01, 0.99, 0.0, 0.0, 0.0];
+const DEFAULT_U_ACCOUNT_VILLAGE: [f64; WIDTH] = [0.01, 0.99, 0.0, 0.0, 0.0, 0.0, 0.0];
 
 /// What was measured, kept for the report.
 #[derive(Debug, Clone, serde::Serialize)]
@@ -96,6 +99,8 @@ pub struct Measured {
     pub same_day_pairs_same_township: usize,
     pub same_day_pairs_other_township: usize,
     pub village_pairs: usize,
+    /// m as used.
+    pub m: BTreeMap<String, f64>,
     /// Match probability of two random records (the prior).
     pub prior: f64,
 }
@@ -152,8 +157,8 @@ pub fn random_pair_levels(reg: &PackedRegistry, config: &Config, wanted: usize) 
 }
 
 /// Per field and level, how many of `levels` reach it.
-pub fn count_levels(levels: &[Levels]) -> [[u64; 5]; 5] {
-    let mut counts = [[0u64; 5]; 5];
+pub fn count_levels(levels: &[Levels]) -> [[u64; WIDTH]; 5] {
+    let mut counts = [[0u64; WIDTH]; 5];
     for l in levels {
         for f in 0..5 {
             if l[f] != NONE {
@@ -165,9 +170,9 @@ pub fn count_levels(levels: &[Levels]) -> [[u64; 5]; 5] {
 }
 
 /// Counts smoothed towards a typical county's u.
-fn smoothed(counts: &[u64; 5], prior: &[f64; 5], levels: usize) -> [f64; 5] {
+fn smoothed(counts: &[u64; WIDTH], prior: &[f64; WIDTH], levels: usize) -> [f64; WIDTH] {
     let total: f64 = counts[..levels].iter().sum::<u64>() as f64;
-    let mut u = [0.0; 5];
+    let mut u = [0.0; WIDTH];
     for l in 0..levels {
         u[l] = (counts[l] as f64 + PSEUDO_PAIRS * prior[l]) / (total + PSEUDO_PAIRS);
     }
@@ -180,9 +185,9 @@ fn smoothed(counts: &[u64; 5], prior: &[f64; 5], levels: usize) -> [f64; 5] {
 /// neighbours in birth-date order), and the account levels of two records of one
 /// village (neighbours in village order).
 struct Neighbours {
-    id_same_township: [u64; 5],
-    id_other_township: [u64; 5],
-    account_village: [u64; 5],
+    id_same_township: [u64; WIDTH],
+    id_other_township: [u64; WIDTH],
+    account_village: [u64; WIDTH],
 }
 
 fn neighbours(reg: &PackedRegistry) -> Neighbours {
@@ -193,9 +198,9 @@ fn neighbours(reg: &PackedRegistry) -> Neighbours {
             .then(|| super::model::id_level(x, y, super::packed::differing(x.id, y.id)) as usize)
     };
     let mut out = Neighbours {
-        id_same_township: [0; 5],
-        id_other_township: [0; 5],
-        account_village: [0; 5],
+        id_same_township: [0; WIDTH],
+        id_other_township: [0; WIDTH],
+        account_village: [0; WIDTH],
     };
     let mut rows: Vec<u32> = (0..reg.len() as u32)
         .filter(|&i| {
@@ -271,47 +276,71 @@ pub fn weigh(reg: &PackedRegistry, config: &Config) -> (Identity, Measured) {
     let random = random_pair_levels(reg, config, RANDOM_PAIRS);
     let counts = count_levels(&random);
     // The ID levels of random pairs (born on other days), by township relation.
-    let mut id_other_day = [[0u64; 5]; 2];
+    let mut id_other_day = [[0u64; WIDTH]; 2];
     for l in &random {
         if l[1] != NONE && l[2] != 0 {
             id_other_day[usize::from(matches!(l[3], 0 | 1 | 3))][l[1] as usize] += 1;
         }
     }
     let near = neighbours(reg);
-    let mut u: Table = [[0.0; 5]; 5];
+    let mut u: Table = [[0.0; WIDTH]; 5];
     for f in 0..5 {
         u[f] = smoothed(&counts[f], &DEFAULT_U[f], LEVELS[f].len());
     }
-    // Indexed as MeasuredWeights::id: 2 * birth date same + same township.
+    // Indexed as MeasuredWeights::id: 2 * birth date same + same township. How far
+    // apart two strangers' region and sequence digits lie does not depend on their
+    // birthdays — except that two born on one day never share them all (one number per
+    // person) — so the same-day rows also count the other-day pairs' levels but "same":
+    // a county of a few thousand has few strangers born on one day, but many pairs.
+    let pooled = |same_day: &[u64; WIDTH], other_day: &[u64; WIDTH]| {
+        let mut c = *same_day;
+        for (l, n) in c.iter_mut().enumerate().skip(1) {
+            *n += other_day[l];
+        }
+        c
+    };
     let u_id = [
-        smoothed(&id_other_day[0], &DEFAULT_U_ID[0], ID_MISSING),
-        smoothed(&id_other_day[1], &DEFAULT_U_ID[1], ID_MISSING),
-        smoothed(&near.id_other_township, &DEFAULT_U_ID[2], ID_MISSING),
-        smoothed(&near.id_same_township, &DEFAULT_U_ID[3], ID_MISSING),
+        smoothed(&id_other_day[0], &DEFAULT_U_ID[0], WIDTH),
+        smoothed(&id_other_day[1], &DEFAULT_U_ID[1], WIDTH),
+        smoothed(
+            &pooled(&near.id_other_township, &id_other_day[0]),
+            &DEFAULT_U_ID[2],
+            WIDTH,
+        ),
+        smoothed(
+            &pooled(&near.id_same_township, &id_other_day[1]),
+            &DEFAULT_U_ID[3],
+            WIDTH,
+        ),
     ];
     let u_account_village = smoothed(&near.account_village, &DEFAULT_U_ACCOUNT_VILLAGE, 2);
     u[1] = u_id[3];
 
     let configured = super::model::weights(base);
     let key = |f: usize, l: usize| format!("{}_{}", FIELDS[f], LEVELS[f][l]);
-    let weight = |f: usize, l: usize, u: f64| match m_of(base, &key(f, l)) {
+    let m: BTreeMap<String, f64> = (0..5)
+        .flat_map(|f| (0..LEVELS[f].len()).map(move |l| (f, l)))
+        .filter_map(|(f, l)| Some((key(f, l), m_of(base, &key(f, l))?)))
+        .collect();
+    let m_used = |k: &str| m.get(k).copied();
+    let weight = |f: usize, l: usize, u: f64| match m_used(&key(f, l)) {
         _ if f == 1 && l == ID_MISSING => 0.0,
         Some(m) if m > 0.0 && u > 0.0 => (m / u).log2().clamp(-MAX_BITS, MAX_BITS),
         _ => configured.rows[f][l],
     };
     let mut identity = base.clone();
     let mut learned = BTreeMap::new();
-    let mut rows = [[0.0; 5]; 5];
+    let mut rows = [[0.0; WIDTH]; 5];
     for f in 0..5 {
         for l in 0..LEVELS[f].len() {
             rows[f][l] = weight(f, l, u[f][l]);
-            if let Some(m) = m_of(base, &key(f, l)) {
+            if let Some(m) = m_used(&key(f, l)) {
                 learned.insert(key(f, l), [m, u[f][l]]);
             }
         }
     }
-    let row = |f: usize, u: &[f64; 5], levels: usize| {
-        let mut w = [0.0; 5];
+    let row = |f: usize, u: &[f64; WIDTH], levels: usize| {
+        let mut w = [0.0; WIDTH];
         for (l, w) in w.iter_mut().enumerate().take(levels) {
             *w = weight(f, l, u[l]);
         }
@@ -323,15 +352,19 @@ pub fn weigh(reg: &PackedRegistry, config: &Config) -> (Identity, Measured) {
     identity.set_level_weights(&rows);
     identity.prior_log2_odds = prior_log2_odds;
     identity.match_score = MATCH_ODDS.log2() - prior_log2_odds;
-    identity.cluster_min_score = -MATCH_ODDS.log2() - prior_log2_odds;
+    // Clusters merge only when no pair across them is likelier two people than one: a
+    // record cannot join a person whose other registration it contradicts.
+    identity.cluster_min_score = -prior_log2_odds;
     identity.learned = learned;
     identity.measured = Some(MeasuredWeights {
-        id: u_id.map(|u| row(1, &u, ID_MISSING + 1)),
+        id: u_id.map(|u| row(1, &u, WIDTH)),
         account_village: row(4, &u_account_village, 2),
         smallest: SMALLEST,
+        min_name_share: MIN_NAME_SHARE,
     });
-    let named = |u: &[f64; 5], f: usize, levels: usize| {
+    let named = |u: &[f64; WIDTH], f: usize, levels: usize| {
         (0..levels)
+            .filter(|&l| !(f == 1 && l == ID_MISSING))
             .map(|l| (key(f, l), u[l]))
             .collect::<BTreeMap<_, _>>()
     };
@@ -341,15 +374,16 @@ pub fn weigh(reg: &PackedRegistry, config: &Config) -> (Identity, Measured) {
     }
     let measured = Measured {
         u: all_u,
-        u_id_same_day_same_township: named(&u_id[3], 1, ID_MISSING),
-        u_id_same_day_other_township: named(&u_id[2], 1, ID_MISSING),
-        u_id_other_day_same_township: named(&u_id[1], 1, ID_MISSING),
-        u_id_other_day_other_township: named(&u_id[0], 1, ID_MISSING),
+        u_id_same_day_same_township: named(&u_id[3], 1, WIDTH),
+        u_id_same_day_other_township: named(&u_id[2], 1, WIDTH),
+        u_id_other_day_same_township: named(&u_id[1], 1, WIDTH),
+        u_id_other_day_other_township: named(&u_id[0], 1, WIDTH),
         u_account_same_village: named(&u_account_village, 4, 2),
         random_pairs: random.len(),
         same_day_pairs_same_township: near.id_same_township.iter().sum::<u64>() as usize,
         same_day_pairs_other_township: near.id_other_township.iter().sum::<u64>() as usize,
         village_pairs: near.account_village.iter().sum::<u64>() as usize,
+        m: m.clone(),
         prior,
     };
     (identity, measured)
@@ -415,14 +449,30 @@ mod tests {
         let (station, s) = measured(&county(20_000, true));
         let (random, r) = measured(&county(20_000, false));
         // Same day, same township: station codes differ in the last digit.
-        assert!(s.u_id_same_day_same_township["id_one_off"] > 0.3, "{s:?}");
-        assert!(r.u_id_same_day_same_township["id_one_off"] < 0.1, "{r:?}");
-        let one_off = |i: &Identity| i.measured.as_ref().unwrap().id[3][1];
-        assert!(one_off(&station) < 0.0, "{}", one_off(&station));
-        assert!(one_off(&random) > 0.0, "{}", one_off(&random));
-        // Across townships station codes differ in two digits or more.
-        let across = |i: &Identity| i.measured.as_ref().unwrap().id[2][1];
-        assert!(across(&station) > one_off(&station));
+        assert!(
+            s.u_id_same_day_same_township["id_last_digit"] > 0.3,
+            "{s:?}"
+        );
+        assert!(
+            r.u_id_same_day_same_township["id_last_digit"] < 0.1,
+            "{r:?}"
+        );
+        let last_digit = |i: &Identity| i.measured.as_ref().unwrap().id[3][6];
+        assert!(last_digit(&station) < 0.0, "{}", last_digit(&station));
+        // Random codes: rarely the last digit alone (the typical county's prior, station
+        // codes, still pulls a registry of 20,000 a little).
+        assert!(
+            last_digit(&random) > last_digit(&station) + 3.0,
+            "{} {}",
+            last_digit(&random),
+            last_digit(&station)
+        );
+        // Across townships station codes differ in the station digits too.
+        let across = |i: &Identity| i.measured.as_ref().unwrap().id[2][6];
+        assert!(across(&station) > last_digit(&station));
+        // Another sex a digit apart: half of one township's same-day strangers.
+        let other_sex = |i: &Identity| i.measured.as_ref().unwrap().id[3][5];
+        assert!(other_sex(&station) < -4.0, "{}", other_sex(&station));
     }
 
     #[test]
@@ -447,11 +497,23 @@ mod tests {
         let (identity, _) = measured(&reg);
         let levels: Levels = [0, NONE, NONE, NONE, NONE];
         let score = |count| super::super::model::score(&levels, count, reg.len(), &identity);
-        // log2(m / share): a name a tenth of the county holds weighs about 3 bits, one
-        // holder about log2(0.8 * 30,000) = 14.6.
+        // log2(m / share): a name a tenth of the county holds weighs about 3 bits; a rare
+        // one up to log2(m / MIN_NAME_SHARE), however rare.
+        let mut off = identity.clone();
+        off.term_frequencies = false;
+        let plain = super::super::model::score(&levels, 2_000, reg.len(), &off);
+        assert_eq!(
+            plain,
+            super::super::model::score(&levels, 1, reg.len(), &off)
+        );
         assert!(score(2_000) < 4.0, "{}", score(2_000));
         assert!(
-            (score(1) - (0.8f64 * 30_000.0).log2()).abs() < 0.01,
+            score(2_000) < score(20) && score(20) < score(1),
+            "{}",
+            score(20)
+        );
+        assert!(
+            score(1) <= (1.0 / MIN_NAME_SHARE).log2() + 1e-9,
             "{}",
             score(1)
         );

@@ -6,6 +6,9 @@
 //! The score is also turned into a match probability with the model's prior odds.
 
 use super::packed::{differing, PackedRegistry, Person, BIRTH, REGION, SEQ};
+
+/// The sex digit's nibble (the 17th character).
+const LAST: u128 = 0xf << (4 * 16);
 use super::similarity::{compare_parts, NameMatch, NameSimilarity};
 use crate::config::{Config, Identity};
 
@@ -17,7 +20,15 @@ pub const FIELDS: [&str; 5] = ["name", "id", "birth", "place", "account"];
 /// level of its own: a registration without an ID number is weaker evidence).
 pub const LEVELS: [&[&str]; 5] = [
     &["exact", "alike", "partial", "similar", "different"],
-    &["same", "one_off", "two_off", "far", "missing"],
+    &[
+        "same",
+        "one_off",
+        "two_off",
+        "far",
+        "missing",
+        "other_sex",
+        "last_digit",
+    ],
     &["same", "typo", "different"],
     &[
         "village",
@@ -28,6 +39,9 @@ pub const LEVELS: [&[&str]; 5] = [
     ],
     &["same", "different"],
 ];
+
+/// The most levels a field has (the ID number's seven): the width of weight tables.
+pub const WIDTH: usize = 7;
 
 /// No level: the field is missing on one side.
 pub const NONE: u8 = u8::MAX;
@@ -187,11 +201,17 @@ fn levels_but_name(
 pub(crate) fn id_level(x: &Person, y: &Person, diff: u128) -> u8 {
     // The 17th digit's parity is the person's sex (GB 11643): numbers a digit or two
     // apart whose sex digits differ in parity are how two people born on one day at one
-    // police station look, not a typo — they count as far apart (strong evidence, not a
+    // police station look, not a typo — a level of their own ("other_sex"), weighed as
+    // far apart by hand and by its own m and u when measured (strong evidence, not a
     // veto: name, village and card can still outweigh it, as for any digit mistyped).
+    // Numbers further apart are another number altogether, whose parity says nothing.
     match (diff & (REGION | SEQ)).count_ones() {
         0 => 0,
-        _ if sex_differs(x, y) => 3,
+        1 | 2 if sex_differs(x, y) => 5,
+        // Only the sex digit, parity kept: where police stations issue the codes, what
+        // two people born that day in one township look like ("last_digit"); a digit
+        // mistyped elsewhere is "one_off".
+        1 if diff & LAST != 0 => 6,
         1 => 1,
         2 => 2,
         _ => 3,
@@ -294,10 +314,10 @@ fn birth_typo(a: u128, b: u128, diff: u128) -> bool {
 /// household's, far commoner than between two random records.
 #[derive(Debug, Clone, Copy)]
 pub struct WeightTable {
-    pub rows: [[f64; 5]; 5],
+    pub rows: [[f64; WIDTH]; 5],
     /// Indexed `2 * birth date same + same township`.
-    pub id: [[f64; 5]; 4],
-    pub account_village: [f64; 5],
+    pub id: [[f64; WIDTH]; 4],
+    pub account_village: [f64; WIDTH],
 }
 
 impl WeightTable {
@@ -330,6 +350,8 @@ pub fn weights(w: &Identity) -> WeightTable {
             w.name_partial,
             w.name_similar,
             w.name_different,
+            0.0,
+            0.0,
         ],
         [
             w.id_same,
@@ -337,16 +359,28 @@ pub fn weights(w: &Identity) -> WeightTable {
             w.id_two_off,
             w.id_far,
             w.id_missing,
+            w.id_other_sex,
+            w.id_last_digit,
         ],
-        [w.birth_same, w.birth_typo, w.birth_different, 0.0, 0.0],
+        [
+            w.birth_same,
+            w.birth_typo,
+            w.birth_different,
+            0.0,
+            0.0,
+            0.0,
+            0.0,
+        ],
         [
             w.place_village,
             w.place_village_alike,
             w.place_village_name,
             w.place_township,
             w.place_elsewhere,
+            0.0,
+            0.0,
         ],
-        [w.account_same, w.account_different, 0.0, 0.0, 0.0],
+        [w.account_same, w.account_different, 0.0, 0.0, 0.0, 0.0, 0.0],
     ];
     match &w.measured {
         Some(m) => WeightTable {
@@ -398,7 +432,10 @@ fn name_adjustment(level: u8, name_count: u32, records: usize, identity: &Identi
         .get(key)
         .or_else(|| identity.learned.get("name_exact"));
     match (learned, &identity.measured) {
-        (Some(&[_, u]), Some(m)) => (u / name_share(name_count, records.max(m.smallest))).log2(),
+        (Some(_), Some(_)) if !identity.term_frequencies => 0.0,
+        (Some(&[_, u]), Some(m)) => {
+            (u / name_share(name_count, records.max(m.smallest)).max(m.min_name_share)).log2()
+        }
         (Some(&[_, u]), None) if records > 0 => {
             let share = f64::from(name_count.max(1)) / records as f64;
             (u / share).log2().clamp(
@@ -476,7 +513,7 @@ impl Bounds {
         let max = |xs: &[f64]| xs.iter().copied().fold(f64::NEG_INFINITY, f64::max);
         let mut table = weights(w);
         for birth in [0, 2] {
-            for l in 0..5 {
+            for l in 0..WIDTH {
                 let best = table.id[birth][l].max(table.id[birth + 1][l]);
                 table.id[birth][l] = best;
                 table.id[birth + 1][l] = best;
@@ -546,6 +583,24 @@ mod tests {
         assert!(check("411623196211220011"));
         assert!(check("411623196212110011")); // 1121 → 1211
         assert!(!check("411623196312220011"));
+    }
+
+    #[test]
+    fn the_id_number_is_read_as_issued() {
+        let name = super::super::packed::PackedName::new(&crate::identity::NormName::new("张伟"));
+        let p = |id: &str| super::super::packed::Person::new(0, &name, id, 0, "");
+        let level = |a: &str, b: &str| {
+            let (x, y) = (p(a), p(b));
+            id_level(&x, &y, differing(x.id, y.id))
+        };
+        let base = "411623196211210011";
+        assert_eq!(level(base, "411623196211210031"), 6); // the sex digit, parity kept
+        assert_eq!(level(base, "411623196211210021"), 5); // the sex digit, another sex
+        assert_eq!(level(base, "411623196211210111"), 1); // a station digit
+        assert_eq!(level(base, "411623196211210131"), 2); // a station digit and the sex digit
+        assert_eq!(level(base, "411623196211210120"), 5); // two apart, another sex
+        assert_eq!(level(base, "411623196211219871"), 3); // another number altogether
+        assert_eq!(level(base, "411623197001010011"), 0); // region and sequence agree
     }
 
     #[test]

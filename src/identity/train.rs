@@ -30,7 +30,7 @@ use rustc_hash::FxHashMap;
 
 use super::blocking::BlockKey;
 use super::dedup::{candidates, name_counts};
-use super::model::{levels_of, Levels, FIELDS, LEVELS, NONE};
+use super::model::{levels_of, Levels, FIELDS, LEVELS, NONE, WIDTH};
 use super::packed::{PackedRegistry, Person};
 use crate::config::{Config, Identity};
 
@@ -47,9 +47,9 @@ const MATCH_ODDS: f64 = 9.0;
 const MAX_BITS: f64 = 20.0;
 
 /// Per field and level, a probability.
-pub type Table = [[f64; 5]; 5];
+pub type Table = [[f64; WIDTH]; 5];
 /// Per field and level, whether the random pairs showed it.
-type Seen = [[bool; 5]; 5];
+type Seen = [[bool; WIDTH]; 5];
 /// Pseudo-pairs of prior belief (agreement likely, as [`initial_m`]) added to every m:
 /// a level no duplicate of a small registry happened to show is rare, not impossible.
 /// Against thousands of duplicates it weighs nothing.
@@ -111,7 +111,7 @@ pub fn train(reg: &PackedRegistry, config: &Config, labels: &[Label]) -> Trained
             )
         })
         .collect();
-    let mut m_sum = [[0.0; 5]; 5];
+    let mut m_sum = [[0.0; WIDTH]; 5];
     let mut sessions = [0usize; 5];
     let mut iterations = 0;
     for (family, learned) in SESSIONS {
@@ -213,12 +213,12 @@ fn candidate_patterns(reg: &PackedRegistry, config: &Config) -> (Patterns, Vec<P
 /// and keeps its configured weight.
 fn random_u(reg: &PackedRegistry, config: &Config) -> (Table, Seen, usize) {
     if reg.len() < 2 {
-        return (uniform(), [[false; 5]; 5], 0);
+        return (uniform(), [[false; WIDTH]; 5], 0);
     }
     let levels = super::measure::random_pair_levels(reg, config, RANDOM_PAIRS);
     let (counts, pairs) = (super::measure::count_levels(&levels), levels.len());
-    let mut u = [[0.0; 5]; 5];
-    let mut seen = [[false; 5]; 5];
+    let mut u = [[0.0; WIDTH]; 5];
+    let mut seen = [[false; WIDTH]; 5];
     for f in 0..5 {
         let total = counts[f].iter().sum::<u64>() as f64;
         for l in 0..LEVELS[f].len() {
@@ -230,7 +230,7 @@ fn random_u(reg: &PackedRegistry, config: &Config) -> (Table, Seen, usize) {
 }
 
 fn uniform() -> Table {
-    let mut t = [[0.0; 5]; 5];
+    let mut t = [[0.0; WIDTH]; 5];
     for (row, levels) in t.iter_mut().zip(LEVELS) {
         row[..levels.len()].fill(1.0 / levels.len() as f64);
     }
@@ -239,7 +239,7 @@ fn uniform() -> Table {
 
 /// Agreement likely, each further level a quarter as likely.
 fn initial_m() -> Table {
-    let mut m = [[0.0; 5]; 5];
+    let mut m = [[0.0; WIDTH]; 5];
     for (row, levels) in m.iter_mut().zip(LEVELS) {
         let k = levels.len();
         for (l, p) in row[..k].iter_mut().enumerate() {
@@ -274,7 +274,7 @@ fn expectation_maximisation(
     let mut iterations = 0;
     for _ in 0..MAX_ITERATIONS {
         iterations += 1;
-        let mut m_counts = [[0.0; 5]; 5];
+        let mut m_counts = [[0.0; WIDTH]; 5];
         let (mut matched, mut total) = (0.0, 0.0);
         for (l, count, fixed) in &observations {
             let posterior = fixed.unwrap_or_else(|| {
@@ -359,6 +359,8 @@ fn to_identity(m: &Table, u: &Table, seen: &Seen, lambda: f64, base: &Identity) 
         id_two_off: w(1, 2),
         id_far: w(1, 3),
         id_missing: w(1, 4),
+        id_other_sex: w(1, 5),
+        id_last_digit: w(1, 6),
         birth_same: w(2, 0),
         birth_typo: w(2, 1),
         birth_different: w(2, 2),
@@ -374,6 +376,7 @@ fn to_identity(m: &Table, u: &Table, seen: &Seen, lambda: f64, base: &Identity) 
         cluster_min_score: -prior - MATCH_ODDS.log2(),
         max_cluster_size: base.max_cluster_size,
         measure_u: false,
+        term_frequencies: base.term_frequencies,
         duplicate_share: base.duplicate_share,
         m: base.m.clone(),
         learned,
