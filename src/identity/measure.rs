@@ -41,6 +41,8 @@ pub type Table = [[f64; WIDTH]; 5];
 
 /// Random pairs drawn for u (all pairs when the registry has fewer).
 pub const RANDOM_PAIRS: usize = 1_000_000;
+/// Records sampled for the neighbour pairs (every k-th of a larger registry).
+const SAMPLED_RECORDS: usize = 2_000_000;
 /// Same-day pairs across townships sampled at most (more strides stop here).
 const NEIGHBOUR_PAIRS: usize = 1_000_000;
 /// Weight of the typical county's u against the measured counts.
@@ -202,18 +204,23 @@ fn neighbours(reg: &PackedRegistry) -> Neighbours {
         id_other_township: [0; WIDTH],
         account_village: [0; WIDTH],
     };
-    let mut rows: Vec<u32> = (0..reg.len() as u32)
-        .filter(|&i| {
-            let p = &reg.people[i as usize];
-            p.has_id && p.has_birth()
-        })
+    // A province's registry is sampled: every k-th record still leaves hundreds of
+    // thousands of same-day pairs, and sorting ten million records three times would
+    // cost more than the rest of the measurement. Sort keys are built first, so the
+    // sorts never reach into the records.
+    let step = (reg.len() / SAMPLED_RECORDS).max(1);
+    let sampled = || {
+        (0..reg.len())
+            .step_by(step)
+            .map(|i| (i as u32, &reg.people[i]))
+    };
+    let mut keyed: Vec<((i32, u32, u32), u32)> = sampled()
+        .filter(|(_, p)| p.has_id && p.has_birth())
+        .map(|(i, p)| ((p.birth, township(p), scramble(i)), i))
         .collect();
-    rows.par_sort_unstable_by_key(|&i| {
-        let p = &reg.people[i as usize];
-        (p.birth, township(p), scramble(i))
-    });
-    for w in rows.windows(2) {
-        let (x, y) = (&reg.people[w[0] as usize], &reg.people[w[1] as usize]);
+    keyed.par_sort_unstable();
+    for w in keyed.windows(2) {
+        let (x, y) = (&reg.people[w[0].1 as usize], &reg.people[w[1].1 as usize]);
         if township(x) == 0 || township(x) != township(y) {
             continue;
         }
@@ -221,10 +228,13 @@ fn neighbours(reg: &PackedRegistry) -> Neighbours {
             out.id_same_township[l] += 1;
         }
     }
-    rows.par_sort_unstable_by_key(|&i| (reg.people[i as usize].birth, scramble(i)));
+    for k in keyed.iter_mut() {
+        k.0 .1 = 0;
+    }
+    keyed.par_sort_unstable();
     for stride in [1, 2, 3] {
-        for (i, &a) in rows.iter().enumerate() {
-            let Some(&b) = rows.get(i + stride) else {
+        for (i, &(_, a)) in keyed.iter().enumerate() {
+            let Some(&(_, b)) = keyed.get(i + stride) else {
                 break;
             };
             let (x, y) = (&reg.people[a as usize], &reg.people[b as usize]);
@@ -239,15 +249,13 @@ fn neighbours(reg: &PackedRegistry) -> Neighbours {
             break;
         }
     }
-    let mut rows: Vec<u32> = (0..reg.len() as u32)
-        .filter(|&i| {
-            let p = &reg.people[i as usize];
-            p.place != 0 && p.account != 0
-        })
+    let mut keyed: Vec<((u32, u32), u32)> = sampled()
+        .filter(|(_, p)| p.place != 0 && p.account != 0)
+        .map(|(i, p)| ((p.place, scramble(i)), i))
         .collect();
-    rows.par_sort_unstable_by_key(|&i| (reg.people[i as usize].place, scramble(i)));
-    for w in rows.windows(2) {
-        let (x, y) = (&reg.people[w[0] as usize], &reg.people[w[1] as usize]);
+    keyed.par_sort_unstable();
+    for w in keyed.windows(2) {
+        let (x, y) = (&reg.people[w[0].1 as usize], &reg.people[w[1].1 as usize]);
         if x.place == y.place && strangers(x, y) {
             out.account_village[usize::from(x.account != y.account)] += 1;
         }

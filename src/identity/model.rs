@@ -398,7 +398,18 @@ pub fn weights(w: &Identity) -> WeightTable {
 
 /// Score of a comparison vector; `name_count` is the registry frequency of the rarer name.
 pub fn score(levels: &Levels, name_count: u32, records: usize, identity: &Identity) -> f64 {
-    let mut s = level_sum(&weights(identity), levels);
+    score_with(&weights(identity), levels, name_count, records, identity)
+}
+
+/// [`score`] with the weight table worked out already (once per run, in [`Bounds`]).
+fn score_with(
+    table: &WeightTable,
+    levels: &Levels,
+    name_count: u32,
+    records: usize,
+    identity: &Identity,
+) -> f64 {
+    let mut s = level_sum(table, levels);
     if levels[0] <= 1 {
         s += name_adjustment(levels[0], name_count, records, identity);
     }
@@ -484,8 +495,29 @@ pub fn compare_in(
     records: usize,
     config: &Config,
 ) -> Comparison {
+    compare_with(
+        &weights(&config.identity),
+        reg,
+        x,
+        y,
+        name_count,
+        records,
+        config,
+    )
+}
+
+/// [`compare_in`] with the weight table worked out already.
+fn compare_with(
+    table: &WeightTable,
+    reg: &PackedRegistry,
+    x: &Person,
+    y: &Person,
+    name_count: u32,
+    records: usize,
+    config: &Config,
+) -> Comparison {
     let (levels, name, id_diff) = levels_of(reg, x, y, config);
-    let score = score(&levels, name_count, records, &config.identity);
+    let score = score_with(table, &levels, name_count, records, &config.identity);
     Comparison {
         name,
         levels,
@@ -503,6 +535,8 @@ pub fn compare_in(
 /// differing place can add.
 pub struct Bounds {
     table: WeightTable,
+    /// The weights as they are, to score the pairs the bound lets through.
+    exact: WeightTable,
     best_name: f64,
     best_other_place: f64,
 }
@@ -511,7 +545,8 @@ impl Bounds {
     /// Bounds for a registry of `records`.
     pub fn new(w: &Identity, records: usize) -> Bounds {
         let max = |xs: &[f64]| xs.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-        let mut table = weights(w);
+        let exact = weights(w);
+        let mut table = exact;
         for birth in [0, 2] {
             for l in 0..WIDTH {
                 let best = table.id[birth][l].max(table.id[birth + 1][l]);
@@ -523,6 +558,7 @@ impl Bounds {
         let adjustment = |level: u8| name_adjustment(level, 1, records, w).max(0.0);
         Bounds {
             table,
+            exact,
             best_name: max(&[
                 w.name_exact + adjustment(0),
                 w.name_alike + adjustment(1),
@@ -563,7 +599,7 @@ pub fn compare_at_least(
     if bound < threshold {
         return None;
     }
-    let c = compare_in(reg, x, y, name_count, records, config);
+    let c = compare_with(&bounds.exact, reg, x, y, name_count, records, config);
     (c.score >= threshold).then_some(c)
 }
 
