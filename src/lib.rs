@@ -420,6 +420,7 @@ pub fn run(opts: &RunOptions) -> Result<RunOutcome> {
     summary.screening = opts.screen;
     summary.digits = digits.tests();
     summary.parts = parts;
+    summary.identity_u = ctx.dedup.stats.measured.clone();
     summary.incomplete.extend(coverage_warnings);
     // A case ledger whose decisions were changed outside fundaudit: said, and the night
     // is not clean (exit 4).

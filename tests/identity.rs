@@ -9,7 +9,7 @@ use std::path::Path;
 
 mod common;
 
-use common::{fundaudit, generate, read_csv};
+use common::{fundaudit, generate, read_csv, run_cmd};
 
 #[test]
 fn planted_duplicates_resolve_and_homonyms_do_not() {
@@ -265,4 +265,46 @@ fn same_day_namesakes_stay_two_people_when_u_is_measured() {
     for pair in of_sex(true).chain(of_sex(false)) {
         assert!(!merged.contains(&pair), "{pair:?}: merged with measured u");
     }
+}
+
+/// With `identity.measure_u` the audit's summary.json says what was measured on the
+/// registry (u per level and context, the pairs counted, the prior), and the duplicate
+/// findings' evidence carries the measured model's probabilities; without it, nothing
+/// is claimed.
+#[test]
+fn a_run_with_measured_u_says_what_it_measured() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    generate(&data, 1500, 21, &[]);
+    let config = dir.path().join("measured.toml");
+    std::fs::write(&config, "[identity]\nmeasure_u = true\n").unwrap();
+    let measured = dir.path().join("measured");
+    let status = run_cmd(&data, &measured)
+        .arg("--config")
+        .arg(&config)
+        .output()
+        .unwrap()
+        .status;
+    assert!(matches!(status.code(), Some(0 | 3)), "{status:?}");
+    let summary: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(measured.join("summary.json")).unwrap()).unwrap();
+    let u = &summary["identity_u"];
+    assert!(u["random_pairs"].as_u64().unwrap() > 100_000, "{u}");
+    let village = u["u"]["place_village"].as_f64().unwrap();
+    assert!(village > 0.0 && village < 0.2, "{u}");
+    assert!(u["u_id_same_day_same_township"]["id_last_digit"].is_number());
+    assert!(u["prior"].as_f64().unwrap() > 0.0);
+    // The planted duplicates are still found with the measured weights.
+    let findings = read_csv(&measured.join("findings.csv"));
+    assert!(
+        findings.iter().any(|f| f["rule"] == "DUP_PERSON_PERIOD"),
+        "no duplicate found"
+    );
+
+    let configured = dir.path().join("configured");
+    let status = run_cmd(&data, &configured).output().unwrap().status;
+    assert!(matches!(status.code(), Some(0 | 3)), "{status:?}");
+    let summary: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(configured.join("summary.json")).unwrap()).unwrap();
+    assert!(summary.get("identity_u").is_none());
 }

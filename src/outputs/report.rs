@@ -68,6 +68,9 @@ pub struct Summary {
     pub digits: Vec<crate::analytics::DigitTest>,
     /// Parts the payments were read in (see [`crate::partition`]); 1 for a county.
     pub parts: usize,
+    /// The identity weights' u measured on this registry (with `identity.measure_u`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub identity_u: Option<crate::identity::measure::Measured>,
 }
 
 impl Summary {
@@ -191,6 +194,7 @@ impl Summary {
             screening: false,
             digits: Vec::new(),
             parts: 1,
+            identity_u: None,
         })
     }
 
