@@ -163,43 +163,33 @@ pub(super) fn plant_hard_negatives(
         added.push(q);
     }
     // Issued as police stations do: a namesake born the same day in the same township
-    // (another village) holds the neighbouring sequence code of the other sex.
+    // (another village) holds the neighbouring sequence code of the other sex; in the
+    // benchmark's registries another holds the station's next number but one.
     if g.id_codes == super::IdCodes::Station {
-        let id = one_digit_off(g, &id_number, 16, 1);
-        let account = g.account();
-        let mut other = g.village(township);
-        for _ in 0..20 {
-            if other != village {
-                break;
-            }
-            other = g.village(township);
-        }
-        let q = push_person(g, name.clone(), id, birth, township, other, account);
-        g.hard_negatives.push((
-            p,
-            q,
+        let mut steps = vec![(
+            1,
             "same-day namesake: same name, birth date and township, neighbouring sequence code of the other sex",
-        ));
-        added.push(q);
-    }
-    if g.id_codes == super::IdCodes::Station && registry_only {
-        // And one of the same sex: the station's next number but one.
-        let id = one_digit_off(g, &id_number, 16, 2);
-        let account = g.account();
-        let mut other = g.village(township);
-        for _ in 0..20 {
-            if other != village {
-                break;
-            }
-            other = g.village(township);
+        )];
+        if registry_only {
+            steps.push((
+                2,
+                "same-day namesake: same name, birth date and township, neighbouring sequence code of the same sex",
+            ));
         }
-        let q = push_person(g, name.clone(), id, birth, township, other, account);
-        g.hard_negatives.push((
-            p,
-            q,
-            "same-day namesake: same name, birth date and township, neighbouring sequence code of the same sex",
-        ));
-        added.push(q);
+        for (step, how) in steps {
+            let id = one_digit_off(g, &id_number, 16, step);
+            let account = g.account();
+            let mut other = g.village(township);
+            for _ in 0..20 {
+                if other != village {
+                    break;
+                }
+                other = g.village(township);
+            }
+            let q = push_person(g, name.clone(), id, birth, township, other, account);
+            g.hard_negatives.push((p, q, how));
+            added.push(q);
+        }
     }
     if k.is_multiple_of(2) {
         let born = loop {
