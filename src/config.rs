@@ -996,7 +996,6 @@ impl Config {
         for (key, v) in [
             ("name_different", id.name_different),
             ("id_far", id.id_far),
-            ("id_other_sex", id.id_other_sex),
             ("birth_different", id.birth_different),
         ] {
             if v > 0.0 {

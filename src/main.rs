@@ -202,10 +202,10 @@ enum Command {
         /// overlaps) or county (both). Same content, same findings.
         #[arg(long, default_value = "csv", conflicts_with = "registry_only")]
         shape: fundaudit::generate::shapes::Shape,
-        /// How ID numbers' sequence codes are issued: random (three random digits) or
-        /// station (a police station's two digits per township, the last digit's parity
-        /// the sex; plants same-day namesakes of the other sex as hard negatives).
-        #[arg(long, default_value = "random")]
+        /// How ID numbers' sequence codes are issued: station (the default: a police
+        /// station's two digits per township, the last digit's parity the sex; plants
+        /// same-day namesakes as hard negatives) or random (three random digits).
+        #[arg(long, default_value = "station")]
         id_codes: fundaudit::generate::IdCodes,
         /// Which names: ours (the generator's lists; no clean namesakes born on one day)
         /// or common (another county's: hundreds share 王刚, and same-day namesakes

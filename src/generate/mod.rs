@@ -72,13 +72,13 @@ impl std::str::FromStr for Names {
 /// How the 顺序码 (digits 15–17 of an ID number) is issued.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub enum IdCodes {
-    /// Three digits drawn at random (the generator's first shape).
-    #[default]
+    /// Three digits drawn at random (the generator's first shape, kept as a second).
     Random,
-    /// As police stations issue them: two digits for the station (one per township here)
-    /// and the last digit's parity the person's sex. Strangers born on one day in one
-    /// township then differ in the last digit only; the generator also plants such
-    /// namesakes of another sex (hard negatives).
+    /// As police stations issue them (the default): two digits for the station (one per
+    /// township here) and the last digit's parity the person's sex. Strangers born on
+    /// one day in one township then differ in the last digit only; the generator also
+    /// plants such namesakes (hard negatives).
+    #[default]
     Station,
 }
 
