@@ -10,16 +10,21 @@
 //! no labels: pairs chosen so that almost all of them are two people.
 //!
 //! - Name, birth date, place and account: random pairs of records.
-//! - The ID number outside the birth date: pairs born on the same day with names of
-//!   another sound, within one township and across townships. Among strangers born on
-//!   one day, how far apart their sequence codes lie depends on how the codes were
-//!   issued: three random digits put them two or three digits apart, a police station's
-//!   two digits plus a sex digit put neighbours one digit apart. Measuring u where the
-//!   question arises (same birth date, same township or not) is what makes "one digit
-//!   off" weigh what it weighs in this county.
+//! - The ID number outside the birth date, in four contexts (born on one day or not,
+//!   of one township or not): random pairs for other days; for one day, neighbours in
+//!   (birth date, township) order and near neighbours in birth-date order, names of
+//!   another sound (so almost all strangers), pooled with the other-day pairs for every
+//!   level but "same" (digit structure does not depend on the birthday; one number per
+//!   person does). How far apart strangers' codes lie depends on how they were issued:
+//!   three random digits put them two or three digits apart; a police station's two
+//!   digits plus a sex digit put one township's people a sex digit apart
+//!   (`last_digit`, `other_sex`). Measuring u where the question arises is what makes
+//!   "one digit off" weigh what it weighs in this county.
+//! - A shared card: neighbours in village order (a household shares one).
 //! - A name's own frequency replaces the name level's average u (term frequency): an
-//!   exact 王刚 held by 450 people weighs log2(m / (450/N)), a name one person holds
-//!   log2(m·N). Registries under [`SMALLEST`] records are read as that many.
+//!   exact 王刚 held by 450 of N people weighs log2(m / (450/N)); a rare name's share
+//!   is read as at least [`MIN_NAME_SHARE`], and registries under [`SMALLEST`] records
+//!   as that many.
 //!
 //! Every u is smoothed towards [`DEFAULT_U`] with [`PSEUDO_PAIRS`] pseudo-pairs, so a
 //! registry of thirty records (a test, a village) is judged as a typical county, and a
@@ -27,7 +32,11 @@
 //!
 //! The prior is `identity.duplicate_share` (the share of records that are someone's
 //! second registration): two random records are one person with probability
-//! 2·share/(N−1), and a pair is one person when the odds reach 9 to 1.
+//! 2·share/(N−1), and a pair is one person when the odds reach 9 to 1. Clusters merge
+//! only when no pair across them is likelier two people than one.
+//!
+//! Not yet the default (`identity.measure_u = false`): see the README's identity
+//! section for what it does better and worse than the configured weights, measured.
 
 use rayon::prelude::*;
 use std::collections::BTreeMap;
@@ -50,7 +59,7 @@ pub const PSEUDO_PAIRS: f64 = 2_000.0;
 /// A registry smaller than this is read as this many records for name frequencies and
 /// the prior: a share read off a few thousand records is noise.
 pub const SMALLEST: usize = 30_000;
-/// The least share a name is read as (one holder in 10,000): see
+/// The least share a name is read as (one holder in 100,000): see
 /// [`MeasuredWeights::min_name_share`].
 pub const MIN_NAME_SHARE: f64 = 1e-5;
 /// A pair is one person when the odds reach this (a match probability of 0.9).

@@ -2,8 +2,11 @@
 //! comparison vector, one level per field (name, ID number outside the birth date, birth
 //! date, place, account), and scored by adding each level's weight, as Fellegi–Sunter
 //! tools do. Weights are log2(m/u) when learned (`fundaudit dedup --train`, see
-//! [`super::train`]) and set by hand in the defaults; a rare name adds a bonus on top.
-//! The score is also turned into a match probability with the model's prior odds.
+//! [`super::train`]) or measured on the registry at hand (`identity.measure_u`, see
+//! [`super::measure`]: then the ID number and the account weigh by context, and a name
+//! by its own frequency), and set by hand in the defaults, where a rare name adds a
+//! bonus on top. The score is also turned into a match probability with the model's
+//! prior odds.
 
 use super::packed::{differing, PackedRegistry, Person, BIRTH, REGION, SEQ};
 
