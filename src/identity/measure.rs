@@ -41,7 +41,7 @@
 use rayon::prelude::*;
 use std::collections::BTreeMap;
 
-use super::model::{levels_of, Levels, FIELDS, LEVELS, NONE, WIDTH};
+use super::model::{id_context, levels_counted, Levels, FIELDS, LEVELS, NONE, WIDTH};
 use super::packed::{PackedRegistry, Person};
 use crate::config::{Config, Identity, MeasuredWeights};
 
@@ -67,9 +67,8 @@ pub const MATCH_ODDS: f64 = 9.0;
 /// Weights are kept within ±this many bits: a level never seen among strangers would
 /// otherwise weigh infinitely much.
 pub const MAX_BITS: f64 = 20.0;
-/// The ID level "missing on either side": a missing number is as common between two
-/// people as within one (Fellegi–Sunter's rule for missing values), so it weighs 0.
-pub const ID_MISSING: usize = 4;
+/// The ID level "missing" (see [`super::model::ID_MISSING`]), as an index.
+const ID_MISSING: usize = super::model::ID_MISSING as usize;
 
 /// u of a typical county of 30,000 people with 200 villages in 20 townships, ID numbers
 /// issued by police stations. Only a prior: every registry's own pairs outweigh it once
@@ -157,13 +156,7 @@ pub fn random_pair_levels(reg: &PackedRegistry, config: &Config, wanted: usize) 
     };
     pairs
         .par_iter()
-        .map(|&(a, b)| {
-            let mut l = levels_of(reg, &reg.people[a], &reg.people[b], config).0;
-            if l[1] == ID_MISSING as u8 {
-                l[1] = NONE;
-            }
-            l
-        })
+        .map(|&(a, b)| levels_counted(reg, &reg.people[a], &reg.people[b], config))
         .collect()
 }
 
@@ -292,11 +285,12 @@ pub fn weigh(reg: &PackedRegistry, config: &Config) -> (Identity, Measured) {
     let base = &config.identity;
     let random = random_pair_levels(reg, config, RANDOM_PAIRS);
     let counts = count_levels(&random);
-    // The ID levels of random pairs (born on other days), by township relation.
+    // The ID levels of random pairs born on other days, by township relation (their
+    // id_context is 0 or 1).
     let mut id_other_day = [[0u64; WIDTH]; 2];
     for l in &random {
         if l[1] != NONE && l[2] != 0 {
-            id_other_day[usize::from(matches!(l[3], 0 | 1 | 3))][l[1] as usize] += 1;
+            id_other_day[id_context(l)][l[1] as usize] += 1;
         }
     }
     let near = neighbours(reg);

@@ -10,8 +10,9 @@
 
 use super::packed::{differing, PackedRegistry, Person, BIRTH, REGION, SEQ};
 
-/// The sex digit's nibble (the 17th character).
-const LAST: u128 = 0xf << (4 * 16);
+/// The sex digit's place (the 17th character) and its nibble.
+const SEX_DIGIT: usize = 16;
+const LAST: u128 = 0xf << (4 * SEX_DIGIT);
 use super::similarity::{compare_parts, NameMatch, NameSimilarity};
 use crate::config::{Config, Identity};
 
@@ -45,6 +46,11 @@ pub const LEVELS: [&[&str]; 5] = [
 
 /// The most levels a field has (the ID number's seven): the width of weight tables.
 pub const WIDTH: usize = 7;
+
+/// The ID level "missing on either side". Where weights are learned or measured it is
+/// no level, and weighs 0: a missing number is as common between two people as within
+/// one (Fellegi–Sunter's rule for missing values).
+pub const ID_MISSING: u8 = 4;
 
 /// No level: the field is missing on one side.
 pub const NONE: u8 = u8::MAX;
@@ -149,6 +155,16 @@ pub fn levels(
     config: &Config,
 ) -> (Levels, NameSimilarity, Option<u8>) {
     levels_of(reg, &reg.people[a], &reg.people[b], config)
+}
+
+/// [`levels_of`], the ID level "missing" as no level: the comparison vector as
+/// learning ([`super::train`]) and measuring ([`super::measure`]) count it.
+pub fn levels_counted(reg: &PackedRegistry, x: &Person, y: &Person, config: &Config) -> Levels {
+    let mut l = levels_of(reg, x, y, config).0;
+    if l[1] == ID_MISSING {
+        l[1] = NONE;
+    }
+    l
 }
 
 /// [`levels`] of two records at hand (copies gathered for a sorted pass, say).
@@ -285,7 +301,7 @@ fn account_level(x: &Person, y: &Person) -> u8 {
 
 /// The sex digit (the 17th) of a packed ID number.
 fn sex_digit(id: u128) -> u8 {
-    ((id >> (4 * 16)) & 0xf) as u8
+    ((id & LAST) >> (4 * SEX_DIGIT)) as u8
 }
 
 /// Both ID numbers present and their sex digits of another parity.
@@ -327,20 +343,17 @@ impl WeightTable {
     /// The weight of `field` at `level` in a pair whose levels are `levels`.
     fn weight(&self, field: usize, level: u8, levels: &Levels) -> f64 {
         match field {
-            1 => {
-                let context =
-                    2 * usize::from(levels[2] == 0) + usize::from(same_township(levels[3]));
-                self.id[context][level as usize]
-            }
+            1 => self.id[id_context(levels)][level as usize],
             4 if levels[3] == 0 => self.account_village[level as usize],
             _ => self.rows[field][level as usize],
         }
     }
 }
 
-/// Same village, a village a typo apart in one township, or one township.
-fn same_township(place: u8) -> bool {
-    matches!(place, 0 | 1 | 3)
+/// Which ID row weighs a pair: `2 * birth date same + same township` (same village, a
+/// village a typo apart in one township, or one township).
+pub fn id_context(levels: &Levels) -> usize {
+    2 * usize::from(levels[2] == 0) + usize::from(matches!(levels[3], 0 | 1 | 3))
 }
 
 /// The weight of each level, from the configuration (measured for this registry when

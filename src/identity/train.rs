@@ -30,7 +30,7 @@ use rustc_hash::FxHashMap;
 
 use super::blocking::BlockKey;
 use super::dedup::{candidates, name_counts};
-use super::model::{levels_of, Levels, FIELDS, LEVELS, NONE, WIDTH};
+use super::model::{levels_counted, Levels, FIELDS, ID_MISSING, LEVELS, NONE, WIDTH};
 use super::packed::{PackedRegistry, Person};
 use crate::config::{Config, Identity};
 
@@ -46,8 +46,7 @@ const MATCH_ODDS: f64 = 9.0;
 /// would otherwise weigh infinitely much.
 const MAX_BITS: f64 = 20.0;
 
-/// Per field and level, a probability.
-pub type Table = [[f64; WIDTH]; 5];
+use super::measure::Table;
 /// Per field and level, whether the random pairs showed it.
 type Seen = [[bool; WIDTH]; 5];
 /// Pseudo-pairs of prior belief (agreement likely, as [`initial_m`]) added to every m:
@@ -83,20 +82,6 @@ const SESSIONS: [(BlockKey, &[usize]); 3] = [
     (BlockKey::SoundPlace, &[1, 2]),
 ];
 
-/// The ID level "missing on either side": treated as no level while learning, and
-/// learned as weight 0, since a missing number is as common between two people as
-/// within one (Fellegi–Sunter's rule for missing values).
-const ID_MISSING: u8 = 4;
-
-/// The comparison vector of a pair, as training sees it.
-fn training_levels(reg: &PackedRegistry, x: &Person, y: &Person, config: &Config) -> Levels {
-    let mut l = levels_of(reg, x, y, config).0;
-    if l[1] == ID_MISSING {
-        l[1] = NONE;
-    }
-    l
-}
-
 /// Learns weights for `reg`, starting from `config`'s, refined by `labels`.
 pub fn train(reg: &PackedRegistry, config: &Config, labels: &[Label]) -> Trained {
     let (all, by_family) = candidate_patterns(reg, config);
@@ -106,7 +91,7 @@ pub fn train(reg: &PackedRegistry, config: &Config, labels: &[Label]) -> Trained
         .iter()
         .map(|&(a, b, same)| {
             (
-                training_levels(reg, &reg.people[a], &reg.people[b], config),
+                levels_counted(reg, &reg.people[a], &reg.people[b], config),
                 same,
             )
         })
@@ -188,7 +173,7 @@ fn candidate_patterns(reg: &PackedRegistry, config: &Config) -> (Patterns, Vec<P
         config,
         |c| {
             Some((
-                training_levels(reg, c.x, c.y, config),
+                levels_counted(reg, c.x, c.y, config),
                 !earlier(c.family, c.x, c.y),
             ))
         },
@@ -325,11 +310,12 @@ fn expectation_maximisation(
 /// (`measure_u` off) rather than weighed again on the registry audited.
 fn to_identity(m: &Table, u: &Table, seen: &Seen, lambda: f64, base: &Identity) -> Identity {
     let configured = super::model::weights(base);
-    let learned_level = |f: usize, l: usize| seen[f][l] && !(f == 1 && l == ID_MISSING as usize);
+    let learned_level =
+        |f: usize, l: usize| seen[f][l] && !(f == 1 && l == usize::from(ID_MISSING));
     let w = |f: usize, l: usize| {
         if learned_level(f, l) {
             (m[f][l] / u[f][l]).log2().clamp(-MAX_BITS, MAX_BITS)
-        } else if f == 1 && l == ID_MISSING as usize {
+        } else if f == 1 && l == usize::from(ID_MISSING) {
             0.0
         } else {
             configured.rows[f][l]
