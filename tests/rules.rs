@@ -1092,15 +1092,7 @@ fn a_person_over_and_under_paid_in_one_period_gets_the_net() {
 /// no DUP_PERSON_PERIOD. A villager of another name is not named.
 #[test]
 fn a_registration_without_an_id_number_names_whose_second_it_may_be() {
-    let mut f = Fixture::default();
-    f.person(
-        "B1",
-        "张伟",
-        &id_number(1960, 3, 4, 101),
-        "东村",
-        "6228480000000000001",
-        "",
-    );
+    let mut f = Fixture::one_person();
     f.person("B2", "张玮", "", "东村", "6228480000000000002", "");
     f.person(
         "B3",
