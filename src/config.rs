@@ -87,12 +87,19 @@ id_one_off = 2.0
 id_two_off = 0.0
 id_far = -3.0
 id_missing = -1.0
-# Numbers one or two digits apart whose sex digits (the 17th: odd for men, even for
-# women) differ in parity: two people born on one day at one police station, unless the
-# rest says otherwise.
-id_other_sex = -3.0
-# Numbers that differ in the sex digit only, its parity kept (by hand, as one_off).
-id_last_digit = 2.0
+# Sequence codes as police stations issue them (GB 11643: two station digits, then a
+# digit odd for men and even for women) number the people of one township born on one
+# day, so strangers of one birthday and township differ in the last digit or two. One
+# person's two registrations differ there only by a typo (m about 0.012 for either
+# level), strangers of one station and day about half the time: log2(0.012/0.5) is about
+# -5. Numbers one or two digits apart whose sex digits differ in parity: two people
+# (a typo flipping the sex is rarer than a namesake).
+id_other_sex = -5.0
+# Numbers that differ in the sex digit only, its parity kept: the next person of the same
+# sex at that station, or a typo. Weighed less than id_other_sex so that a same-village
+# registration with that typo (name, birth date and village agreeing: 2 + 4 + 3 - 3)
+# still reaches match_score, and a namesake of another village (2 + 4 + 0 - 3) does not.
+id_last_digit = -3.0
 # Birth date (from the ID number): same; one digit or two neighbouring digits swapped;
 # different. A birth date wholly different outweighs agreeing region and sequence digits:
 # in a county one person in a thousand shares them; one a digit off links two

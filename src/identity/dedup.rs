@@ -578,7 +578,8 @@ mod tests {
             ("王芳", id(873, 1980), "西村"), // homonym, same birth, other village, ID far off
             ("王芳", id(300, 1981), "东村"), // homonym, same village, other birth date
             ("李娜", id(400, 1990), "南村"),
-            ("李娜", id(402, 1990), "北村"), // ID typo in the sequence, other village
+            ("李娜", id(410, 1990), "北村"), // ID typo in the sequence, other village
+            ("李娜", id(402, 1990), "西村"), // same day, next code but one: a namesake
             ("Ali Kurban", id(500, 1975), "南村"),
             ("ALI  KURBAN", id(500, 1975), "北村"), // Latin name, case and spaces
         ];
@@ -590,7 +591,12 @@ mod tests {
         let d = dedup_registry(&reg, &config);
         let mut got: Vec<(usize, usize)> = d.pairs.iter().map(|p| (p.a, p.b)).collect();
         got.sort();
-        assert_eq!(got, vec![(0, 1), (2, 3), (7, 8), (9, 10)], "{:#?}", d.pairs);
+        assert_eq!(
+            got,
+            vec![(0, 1), (2, 3), (7, 8), (10, 11)],
+            "{:#?}",
+            d.pairs
+        );
         assert_eq!(d.cluster[1], 0);
         assert_eq!(d.cluster[5], 5);
         let homophone = d.pairs.iter().find(|p| (p.a, p.b) == (2, 3)).unwrap();
@@ -631,16 +637,18 @@ mod tests {
 
     /// GB 11643's 17th digit is odd for men, even for women: two 李娜 born the same day a
     /// sequence digit apart whose sex digits differ in parity are two people born at one
-    /// police station, not a typo — unless village and card say otherwise.
+    /// police station, not a typo — unless village and card say otherwise. Only the sex
+    /// digit apart, its parity kept, is the station's next person of that sex in another
+    /// village, and a typo in the same one.
     #[test]
     fn a_sex_digit_of_another_parity_keeps_namesakes_apart() {
         let config = Config::default();
         let rows = [
             ("李娜", id(400, 1990), "南村", ""),
             ("李娜", id(401, 1990), "北村", ""), // other sex, other village: two people
-            ("李娜", id(402, 1990), "北村", ""), // same sex: a typo, one person
+            ("李娜", id(402, 1990), "南村", ""), // same sex, same village: a typo, one person
             ("李娜", id(401, 1990), "南村", "6228"), // other sex, but …
-            ("李娜", id(400, 1990), "东村", "6228"), // … the same card as row 3
+            ("李娜", id(400, 1990), "南村", "6228"), // … the same card and village as row 3
         ];
         let rows: Vec<(&str, &str, &str, &str)> = rows
             .iter()
@@ -655,7 +663,16 @@ mod tests {
         let typo = compare(&reg, 0, 2, 2, &config);
         assert!(!typo.sex_differs && typo.level(1) == Some("last_digit"));
         assert!(typo.score >= config.identity.match_score);
-        // Strong evidence, not a veto: a shared card outweighs it.
+        let (a, b) = (id(400, 1990), id(402, 1990));
+        // Same sex, other village: the station's next person, a namesake.
+        let rows = [
+            ("李娜", a.as_str(), "南村", ""),
+            ("李娜", b.as_str(), "北村", ""),
+        ];
+        let next = compare(&registry(&rows), 0, 1, 2, &config);
+        assert_eq!(next.level(1), Some("last_digit"));
+        assert!(next.score < config.identity.match_score, "{next:?}");
+        // Strong evidence, not a veto: a shared card and village outweigh it.
         let strong = compare(&reg, 3, 4, 2, &config);
         assert!(strong.sex_differs);
         assert!(strong.score >= config.identity.match_score, "{strong:?}");
@@ -762,7 +779,7 @@ mod tests {
             ("张伟", id(101, 1960), "西村", ""), // 1: other village, no account
             ("张伟", id(101, 1960), "东村", ""), // 2: same village
             ("张伟", id(101, 1960), "西村", "6228"), // 3: same account
-            ("张伟", id(103, 1960), "西村", ""), // 4: one sequence digit off, same sex digit parity
+            ("张伟", id(111, 1960), "西村", ""), // 4: one sequence digit off (not the sex digit)
             ("张伟", id(987, 1960), "西村", ""), // 5: sequence far off
             ("张伟", id(987, 1971), "西村", ""), // 6: other birth date too
             ("李娜", id(101, 1960), "西村", ""), // 7: other name

@@ -220,9 +220,9 @@ fn levels_but_name(
 pub(crate) fn id_level(x: &Person, y: &Person, diff: u128) -> u8 {
     // The 17th digit's parity is the person's sex (GB 11643): numbers a digit or two
     // apart whose sex digits differ in parity are how two people born on one day at one
-    // police station look, not a typo — a level of their own ("other_sex"), weighed as
-    // far apart by hand and by its own m and u when measured (strong evidence, not a
-    // veto: name, village and card can still outweigh it, as for any digit mistyped).
+    // police station look, not a typo — a level of their own ("other_sex", -5 by default
+    // and by its own m and u when measured: strong evidence, not a veto; name, village
+    // and card can still outweigh it, as for any digit mistyped).
     // Numbers further apart are another number altogether, whose parity says nothing.
     match (diff & (REGION | SEQ)).count_ones() {
         0 => 0,
