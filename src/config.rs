@@ -102,10 +102,13 @@ id_other_sex = -5.0
 id_last_digit = -3.0
 # Birth date (from the ID number): same; one digit or two neighbouring digits swapped;
 # different. A birth date wholly different outweighs agreeing region and sequence digits:
-# in a county one person in a thousand shares them; one a digit off links two
-# registrations of one name only in the same village, or when the name is rare.
+# in a county one person in a thousand shares them. One a digit off, the region and
+# sequence digits the same, is how two people of one police station born days apart
+# look (codes repeat from day to day: 9% of same-township pairs born on other days share
+# them in a station-coded county), so it adds up to less than a typo of one person:
+# 8 - 9 + name 2 + village 3 = 4 stays below match_score; a shared card merges.
 birth_same = 4.0
-birth_typo = -6.0
+birth_typo = -9.0
 birth_different = -10.0
 # Place: same village; a village name a typo apart in the same township; the same
 # village name under another township; same township; elsewhere. Another township

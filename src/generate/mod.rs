@@ -1034,7 +1034,13 @@ pub fn generate(opts: &GenerateOptions, out: &Path) -> Result<()> {
             let c = idcard::check_char(&b[..17]).unwrap_or(b'0');
             b[17] = c;
         }
-        g.people[p].id_number = String::from_utf8(b).unwrap_or_default();
+        let invalid = String::from_utf8(b).unwrap_or_default();
+        // Month 13 can make two people's numbers one (born in other months, same day
+        // and code): that would be a pair sharing an ID number, another plant.
+        if !g.ids_used.insert(invalid.clone()) {
+            continue;
+        }
+        g.people[p].id_number = invalid;
         let pid = g.people[p].id.clone();
         g.plant(
             "GHOST_INVALID_ID",
