@@ -19,7 +19,7 @@ for N in "${SIZES[@]}"; do
   # A registry from an older generator (no hard_negatives.csv) is made again.
   if [ ! -f "$DATA/beneficiaries.csv" ] || [ ! -f "$DATA/hard_negatives.csv" ]; then
     rm -f "$DATA"/beneficiaries.csv "$DATA"/truth_pairs.csv "$DATA"/hard_negatives.csv
-    # Random sequence codes: the shape of the figures in the README (station codes, the
+    # Random sequence codes: the shape of the figures in docs/benchmarks/ (station codes, the
     # generator's default, are measured in its identity section).
     "$BIN" generate --registry-only --beneficiaries "$N" --seed 3 --id-codes random --out "$DATA" 2>/dev/null
   fi

@@ -1,4 +1,4 @@
-//! One bad cell never changes the meaning of the rest of the file: the README's "Bad
+//! One bad cell never changes the meaning of the rest of the file: docs/input.md's "Bad
 //! input" table, row by row, on the committed sample data with one thing broken at a time.
 
 mod common;

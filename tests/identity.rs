@@ -184,7 +184,7 @@ fn learned_weights_are_a_config_that_still_finds_the_plants() {
     println!("learned weights on the generated registry: {acc}");
     // Every planted duplicate is still found. (Precision is not held to the defaults'
     // floor: this registry's clean homonyms, same name and birth date in one township,
-    // are what Fellegi–Sunter's independence assumption cannot see; see README.)
+    // are what Fellegi–Sunter's independence assumption cannot see; see docs/identity.md.)
     assert!(acc["recall"].as_f64().unwrap() >= 0.95, "{acc}");
 }
 
@@ -258,7 +258,7 @@ fn same_day_namesakes_stay_two_people_at_one_station() {
             "{name}: {accuracy}"
         );
         // Measured u merges this registry's clean homonyms (a common name, birthday and
-        // township, ID numbers of another station) as chance makes them: README.
+        // township, ID numbers of another station) as chance makes them: docs/identity.md.
         if name == "default" {
             assert!(
                 accuracy["precision"].as_f64().unwrap() >= 0.99,

@@ -2,7 +2,7 @@
 //! records (homonyms, bank spellings, household cards, installments, payments late within
 //! grace, people whose payments stopped at death) are not flagged.
 //!
-//! Floors: recall per rule and precision per category at least 0.95 (see README).
+//! Floors: recall per rule and precision per category at least 0.95 (see docs/benchmarks/2026-12-05-2core.md, Accuracy).
 
 mod common;
 

@@ -1,12 +1,28 @@
-//! The README's examples work as written: the main command runs on the committed sample
-//! data, and the config example is a valid config.
+//! The README's and docs/' examples work as written: the main command runs on the
+//! committed sample data, and the config example is a valid config.
 
 mod common;
 
 use common::fundaudit;
 
+/// README.md and every page of docs/ (where the README's details moved), as one text.
 fn readme() -> String {
-    std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap()
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut pages = vec![root.join("README.md")];
+    for dir in [root.join("docs"), root.join("docs/benchmarks")] {
+        let mut in_dir: Vec<_> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.extension().is_some_and(|e| e == "md"))
+            .collect();
+        in_dir.sort();
+        pages.extend(in_dir);
+    }
+    pages
+        .iter()
+        .map(|p| std::fs::read_to_string(p).unwrap())
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 #[test]

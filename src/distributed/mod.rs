@@ -26,7 +26,7 @@
 //! exist. The local and the distributed engine run one rule code and cannot disagree on
 //! a finding.
 //!
-//! What this does not yet do (see the README): give each executor only the people its
+//! What this does not yet do (see docs/distributed.md): give each executor only the people its
 //! units name — each still loads the whole registry, death list and officials from the
 //! stage.
 

@@ -35,8 +35,8 @@
 //! 2·share/(N−1), and a pair is one person when the odds reach 9 to 1. Clusters merge
 //! only when no pair across them is likelier two people than one.
 //!
-//! Not yet the default (`identity.measure_u = false`): see the README's identity
-//! section for what it does better and worse than the configured weights, measured.
+//! Not yet the default (`identity.measure_u = false`): see docs/identity.md
+//! (Measured u) for what it does better and worse than the configured weights, measured.
 
 use rayon::prelude::*;
 use std::collections::BTreeMap;
