@@ -4,7 +4,7 @@ planted money an officer reaches after reviewing the top k cases, against the to
 findings (k = 10, 50, 100, 500), and how many findings a case holds.
 
 Planted money is counted on the findings that match a planted anomaly (as
-tests/planted.rs decides a finding is true): each such finding's amount at risk spread
+tests/it/planted.rs decides a finding is true): each such finding's amount at risk spread
 over its payments in proportion to them, each payment counted once (at its largest
 share), findings without payments counted by allocation. Reviewing a case reviews all
 its findings.

@@ -499,7 +499,7 @@ impl Limits {
     };
 }
 
-/// How a run cuts a large audit (see [`crate::partition`]).
+/// How a run cuts a large audit (see [`crate::pipeline::partition`]).
 #[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct Scale {
@@ -925,13 +925,13 @@ impl Config {
             spec_of(stem, "inputs")?;
         }
         for list in &self.lists {
-            if crate::findings::Category::parse(&list.category).is_none() {
+            if crate::pipeline::findings::Category::parse(&list.category).is_none() {
                 return Err(format!(
                     "lists `{}`: category `{}`: use delayed, partial, duplicate, ghost or diverted",
                     list.file, list.category
                 ));
             }
-            if crate::findings::Rule::ALL
+            if crate::pipeline::findings::Rule::ALL
                 .iter()
                 .any(|r| r.code() == list.rule)
             {

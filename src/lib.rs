@@ -19,10 +19,9 @@ pub mod rules;
 pub mod safe_fs;
 pub mod text;
 
-// The modules by their own names too, as the rest of the crate and its users name them.
-pub use operations::{changes, check, ledger, registry_dedup, run_folder, runs, screen};
-pub use outputs::{html, privacy, report, workbook, worklists};
-pub use pipeline::{analytics, cases, context, findings, frame, link, parse, partition, scoring};
+use operations::{changes, ledger, run_folder, runs, screen};
+use outputs::{html, report, workbook, worklists};
+use pipeline::{cases, context, findings, frame, parse, partition, scoring};
 
 use std::path::PathBuf;
 use std::time::Instant;
@@ -47,7 +46,7 @@ pub struct RunOptions {
     pub config: Config,
     /// Reference date for "unpaid past due" (days since 1970-01-01).
     pub as_of: parse::Day,
-    /// Write ID and account numbers in full (default: masked, see [`privacy`]).
+    /// Write ID and account numbers in full (default: masked, see [`outputs::privacy`]).
     pub unmasked: bool,
     /// Language of report.html.
     pub lang: html::Lang,

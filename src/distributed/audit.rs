@@ -13,7 +13,7 @@
 //!
 //! Why the rules are not DataFusion plans too: they are the library's, and would be
 //! written a second time. Every rule groups by allocation, person or account, and a unit
-//! is closed under all three (see [`crate::partition`]), so grouping by unit is the one
+//! is closed under all three (see [`crate::pipeline::partition`]), so grouping by unit is the one
 //! group-by that serves them all, and each unit's rules run whole in one task on the
 //! rows the joins gave it.
 
@@ -26,8 +26,8 @@ use polars::prelude::DataType as PlType;
 use super::{functions, gather, wire, Cluster, Job};
 use crate::error::{Error, Result};
 use crate::input::stage::{self, PART, REGISTRY_ROW};
-use crate::link::{cols, joined};
-use crate::partition::{Audited, Prepared, UnitResult};
+use crate::pipeline::link::{cols, joined};
+use crate::pipeline::partition::{Audited, Prepared, UnitResult};
 
 const PAYMENTS: &str = "fundaudit_payments";
 const ALLOCATIONS: &str = "fundaudit_allocations";
@@ -176,7 +176,7 @@ fn set_partitions(ctx: &datafusion::prelude::SessionContext, partitions: usize) 
         .target_partitions = partitions;
 }
 
-/// The query giving the joined rows, as [`crate::link::joined`] names them, each with
+/// The query giving the joined rows, as [`crate::pipeline::link::joined`] names them, each with
 /// its unit; `groups` are the stage parts of each unit.
 fn joined_sql(files: &stage::PartFiles, groups: &[Vec<usize>]) -> String {
     let quote = |name: &str| format!("\"{}\"", name.replace('"', "\"\""));

@@ -20,7 +20,7 @@ use datafusion::prelude::SessionConfig;
 use polars::prelude::{ParquetReader, SerReader};
 
 use super::{gather, wire, Job};
-use crate::partition::Prepared;
+use crate::pipeline::partition::Prepared;
 
 /// `fundaudit_unit(unit BIGINT, rows BINARY, job TEXT) -> BINARY`: the library's rules
 /// over one unit's joined rows (gathered by [`gather::ROWS`]) with the job's people;

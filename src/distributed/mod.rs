@@ -1,7 +1,7 @@
 //! The audit on Apache DataFusion Ballista (`--engine ballista`, cargo feature
 //! `distributed`; [`wire`] is always built).
 //!
-//! A partitioned run ([`crate::partition`]) cuts the payments into units whose findings
+//! A partitioned run ([`crate::pipeline::partition`]) cuts the payments into units whose findings
 //! do not depend on each other: whole components of allocation, person and account, the
 //! stage's parts (or groups of them). On a cluster:
 //!
@@ -18,7 +18,7 @@
 //! ```
 //!
 //! The relational work is DataFusion's: the linking joins and the group-by that hands
-//! each unit its rows. The rules are the library's ([`crate::partition::Prepared`]),
+//! each unit its rows. The rules are the library's ([`crate::pipeline::partition::Prepared`]),
 //! reached through an aggregate that gathers a unit's rows and a scalar function over
 //! them, not a custom plan node: a plan node needs a codec in client, scheduler and
 //! executors, and the rules need a unit's rows whole and together anyway (they group,
@@ -53,8 +53,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::config::Config;
 use crate::error::{Error, Result};
-use crate::parse::Day;
-use crate::partition::Prepared;
+use crate::pipeline::parse::Day;
+use crate::pipeline::partition::Prepared;
 
 /// What an executor needs to audit a unit: the stage (at a path it reads), the config
 /// and the as-of date — so its people and units are the client's.
@@ -74,7 +74,7 @@ pub struct Job {
     pub matched: Vec<(u32, u32)>,
     /// The whole-run facts and the stage parts of each unit, as the client counted
     /// and cut them: no executor reads the stage's payments and allocations for them.
-    pub whole: crate::context::Whole,
+    pub whole: crate::pipeline::context::Whole,
     pub units: Vec<Vec<usize>>,
 }
 
@@ -92,7 +92,9 @@ impl Job {
             Error::Argument("the cluster audits a stage: run `fundaudit stage` first".into())
         })?;
         Ok(Job {
-            stage_sha256: crate::runs::sha256_file(&stage.join(crate::input::stage::MANIFEST))?,
+            stage_sha256: crate::operations::runs::sha256_file(
+                &stage.join(crate::input::stage::MANIFEST),
+            )?,
             stage,
             config: config.clone(),
             as_of,
@@ -113,7 +115,7 @@ impl Job {
     /// The people and units of the job, as the client has them.
     pub fn prepare(&self) -> Result<Prepared> {
         let manifest = self.stage.join(crate::input::stage::MANIFEST);
-        let here = crate::runs::sha256_file(&manifest)?;
+        let here = crate::operations::runs::sha256_file(&manifest)?;
         if here != self.stage_sha256 {
             return Err(Error::Argument(format!(
                 "{} is not the stage the client audits (manifest SHA-256 {here}, the client's {}): stage once, on a path every executor and the client read",
@@ -122,7 +124,7 @@ impl Job {
             )));
         }
         let ledgers = crate::input::Ledgers::load(&self.stage, &self.config)?;
-        let people = crate::context::Context::people_with(
+        let people = crate::pipeline::context::Context::people_with(
             ledgers,
             self.config.clone(),
             self.as_of,
@@ -136,6 +138,6 @@ impl Job {
                 ))
             },
         )?;
-        crate::partition::prepare_given(people, self.whole.clone(), self.units.clone())
+        crate::pipeline::partition::prepare_given(people, self.whole.clone(), self.units.clone())
     }
 }

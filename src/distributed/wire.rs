@@ -9,8 +9,8 @@ use std::io::Cursor;
 use polars::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::analytics::DigitCounts;
-use crate::partition::UnitResult;
+use crate::pipeline::analytics::DigitCounts;
+use crate::pipeline::partition::UnitResult;
 
 #[derive(Serialize, Deserialize)]
 struct Header {
@@ -80,7 +80,7 @@ mod tests {
 
     #[test]
     fn a_unit_result_comes_back_as_it_went() {
-        let payments = crate::frame::with_coded(
+        let payments = crate::pipeline::frame::with_coded(
             df!(
                 "payment_id" => ["P1", "P2"],
                 "amount_fen" => [Some(1_000i64), None],
@@ -90,7 +90,7 @@ mod tests {
             &["program"],
         );
         let allocations = df!("allocation_id" => ["A1"], "period" => ["2025-01"]).unwrap();
-        let findings = crate::findings::empty_frame().unwrap();
+        let findings = crate::pipeline::findings::empty_frame().unwrap();
         let mut digits = DigitCounts::default();
         digits
             .add(

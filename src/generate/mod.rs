@@ -26,7 +26,7 @@ use write::{write_all, write_registry};
 use crate::config::Config;
 use crate::error::Result;
 use crate::identity::{idcard, NormName};
-use crate::parse::fmt_yuan;
+use crate::pipeline::parse::fmt_yuan;
 
 /// How much to generate.
 #[derive(Debug, Clone)]
@@ -565,7 +565,7 @@ pub const GENERATED_FILES: &[&str] = &[
 /// Generates the five inputs and truth.csv into `out` (in `opts.shape`).
 pub fn generate(opts: &GenerateOptions, out: &Path) -> Result<()> {
     // Checked before the work: a real ledger of the same name is never overwritten.
-    crate::run_folder::refuse_existing(out, GENERATED_FILES, "--out")?;
+    crate::operations::run_folder::refuse_existing(out, GENERATED_FILES, "--out")?;
     let n = opts.beneficiaries.max(50);
     let mut g = Gen {
         rng: ChaCha8Rng::seed_from_u64(opts.seed),

@@ -156,7 +156,7 @@ fn foot(
 }
 
 fn fen(yuan: &str) -> i64 {
-    crate::parse::parse_amount_fen(yuan).unwrap_or(0)
+    crate::pipeline::parse::parse_amount_fen(yuan).unwrap_or(0)
 }
 
 /// beneficiaries.csv → 某县享受对象花名册.xlsx, a sheet per township, township in the title.

@@ -157,7 +157,7 @@ pub(super) fn write_all(g: &Gen, out: &Path) -> Result<()> {
         g.truth.iter().map(|t| {
             // Built-in rules know their category; a list's rule has the config's.
             let lists = crate::config::Config::default().lists;
-            let category = crate::findings::Rule::ALL
+            let category = crate::pipeline::findings::Rule::ALL
                 .iter()
                 .find(|r| r.code() == t.rule)
                 .map(|r| r.category().code().to_string())

@@ -8,7 +8,7 @@ use rustc_hash::{FxBuildHasher, FxHashMap};
 
 use super::similarity::{jaro_winkler, NameParts};
 use super::{idcard, NormName};
-use crate::parse::Day;
+use crate::pipeline::parse::Day;
 
 /// Characters of a name kept for comparison; longer names (rare transliterations) are
 /// compared on their first `NAME_LEN` characters.

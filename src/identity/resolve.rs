@@ -8,7 +8,7 @@ use rayon::prelude::*;
 use super::similarity::{compare_names, NameSimilarity};
 use super::{idcard, DeathEntry, OfficialEntry, RegistryEntry};
 use crate::config::Matching;
-use crate::parse::Day;
+use crate::pipeline::parse::Day;
 
 /// Registry rows whose key is one of `wanted`, grouped by it, found in one parallel pass:
 /// a province's registry is ten million rows and the death list asks for a few hundred
@@ -251,7 +251,7 @@ pub struct OfficialIndex {
 }
 
 impl OfficialIndex {
-    /// Built once per run (see `Memo` in [`crate::context`]): a province's payroll is a
+    /// Built once per run (see `Memo` in [`crate::pipeline::context`]): a province's payroll is a
     /// quarter of a million people, and every part asks it.
     pub fn new(officials: std::sync::Arc<Vec<OfficialEntry>>) -> Self {
         let mut by_id = FxHashMap::default();

@@ -22,7 +22,7 @@ use polars::prelude::*;
 use super::stack::SOURCE;
 use super::{Reject, LINE};
 use crate::error::Result;
-use crate::frame;
+use crate::pipeline::frame;
 
 /// What a transfer row says happened.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -121,7 +121,7 @@ impl Settled {
 
     /// One line for the summary.
     pub fn describe(&self) -> String {
-        let y = crate::parse::fmt_yuan;
+        let y = crate::pipeline::parse::fmt_yuan;
         format!(
             "bank transfers: {} failed ({} yuan) and {} returned ({} yuan) are not money paid; {} reversals netted against the payments they undo ({} yuan)",
             self.failed,
@@ -273,7 +273,7 @@ pub fn settle(
                     None => rejects.push(reject(
                         i,
                         "amount",
-                        crate::parse::fmt_yuan(-amount),
+                        crate::pipeline::parse::fmt_yuan(-amount),
                         "a reversal (冲正) that matches no earlier payment of the same allocation (or account) and amount; it cannot be placed".into(),
                     )),
                 }

@@ -136,7 +136,7 @@ pub struct Ledgers {
     /// The reference lists the config declares, in its order (None: file not found).
     pub lists: Vec<Option<DataFrame>>,
     /// Payments and allocations left on disk in a stage's parts (then `payments` and
-    /// `allocations` are empty frames of their columns): see [`crate::partition`].
+    /// `allocations` are empty frames of their columns): see [`crate::pipeline::partition`].
     pub staged: Option<stage::Parts>,
 }
 
@@ -222,7 +222,7 @@ impl Ledgers {
     }
 
     /// As [`Ledgers::load`]; with `screening`, the payments ledger is not read (a screen
-    /// checks the allocations before anything is paid; see `crate::screen`).
+    /// checks the allocations before anything is paid; see `crate::operations::screen`).
     pub fn load_with(
         dir: &Path,
         config: &crate::config::Config,
@@ -652,7 +652,7 @@ pub struct Totals {
 fn row_fen(amounts: Option<&StringChunked>, i: usize) -> i64 {
     amounts
         .and_then(|a| a.get(i))
-        .and_then(|v| crate::parse::parse_amount_fen(v).ok())
+        .and_then(|v| crate::pipeline::parse::parse_amount_fen(v).ok())
         .unwrap_or(0)
 }
 
@@ -760,15 +760,15 @@ fn skip_footer_rows(
             let stated = amounts
                 .as_ref()
                 .and_then(|a| a.get(i))
-                .and_then(|v| crate::parse::parse_amount_fen(v).ok());
+                .and_then(|v| crate::pipeline::parse::parse_amount_fen(v).ok());
             if let Some(stated) = stated {
                 if stated != expected {
                     warnings.push(format!(
                         "{file} row {}: `{}` states {} yuan but the rows above add up to {} yuan",
                         lines[i],
                         text.chars().take(20).collect::<String>(),
-                        crate::parse::fmt_yuan(stated),
-                        crate::parse::fmt_yuan(expected)
+                        crate::pipeline::parse::fmt_yuan(stated),
+                        crate::pipeline::parse::fmt_yuan(expected)
                     ));
                 }
             }
@@ -890,11 +890,11 @@ mod tests {
             assert_eq!(dtype.is_categorical(), coded, "{name}: {dtype:?}");
         }
         assert_eq!(
-            crate::frame::text(f, "township").unwrap(),
+            crate::pipeline::frame::text(f, "township").unwrap(),
             vec![Some("城关镇"), None, Some("城关镇")]
         );
         assert_eq!(
-            crate::frame::text(f, "program").unwrap(),
+            crate::pipeline::frame::text(f, "program").unwrap(),
             vec![Some("低保"), Some("低保"), Some("特困供养")]
         );
         // An optional coded column the file lacks is coded too, so files with and
@@ -916,7 +916,10 @@ mod tests {
         .unwrap()
         .frame;
         assert!(f.column("status").unwrap().dtype().is_categorical());
-        assert_eq!(crate::frame::text(&f, "status").unwrap(), vec![None]);
+        assert_eq!(
+            crate::pipeline::frame::text(&f, "status").unwrap(),
+            vec![None]
+        );
     }
 
     #[test]

@@ -510,9 +510,9 @@ fn cell_text(cell: &Data) -> Option<String> {
         }
         Data::Float(f) => Some(f.to_string()),
         Data::Bool(b) => Some(if *b { "TRUE" } else { "FALSE" }.to_string()),
-        Data::DateTime(d) => Some(crate::parse::fmt_day(crate::parse::excel_serial_to_day(
-            d.as_f64(),
-        ))),
+        Data::DateTime(d) => Some(crate::pipeline::parse::fmt_day(
+            crate::pipeline::parse::excel_serial_to_day(d.as_f64()),
+        )),
         Data::DateTimeIso(s) | Data::DurationIso(s) => Some(s.clone()),
         Data::Error(e) => Some(format!("#{e:?}")),
     }

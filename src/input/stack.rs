@@ -37,7 +37,7 @@ pub fn with_source(frame: &mut DataFrame, label: &str) -> PolarsResult<()> {
     // One value for the whole part: a constant column, not a million copies; coded,
     // so the parts of a folder of monthly files stack into codes, not strings.
     let source = Column::new_scalar(SOURCE.into(), Scalar::from(PlSmallStr::from(label)), n);
-    frame.with_column(source.cast(&crate::frame::coded())?)?;
+    frame.with_column(source.cast(&crate::pipeline::frame::coded())?)?;
     Ok(())
 }
 
@@ -74,13 +74,13 @@ pub fn stack(spec: &FileSpec, parts: Vec<Part>) -> Result<Stacked> {
         if several {
             let content = row_texts(&frame)?;
             let keys: Vec<Option<String>> = match key {
-                Some(k) => crate::frame::text(&frame, k)?
+                Some(k) => crate::pipeline::frame::text(&frame, k)?
                     .into_iter()
                     .map(|v| v.map(str::to_string))
                     .collect(),
                 None => content.iter().cloned().map(Some).collect(),
             };
-            let lines = crate::frame::int(&frame, LINE)?;
+            let lines = crate::pipeline::frame::int(&frame, LINE)?;
             for i in 0..height {
                 let (Some(k), Some(line)) = (&keys[i], lines[i]) else {
                     continue;

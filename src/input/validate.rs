@@ -9,8 +9,8 @@ use rustc_hash::FxHashMap;
 use super::spec::{ColumnSpec, Field, FileSpec};
 use super::{FileCount, Loaded, Reject, LINE};
 use crate::error::{Error, Result};
-use crate::frame;
-use crate::parse::{clean_code, parse_amount_fen, parse_date};
+use crate::pipeline::frame;
+use crate::pipeline::parse::{clean_code, parse_amount_fen, parse_date};
 
 /// Per-column result of the cell checks.
 enum Parsed {

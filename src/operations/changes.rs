@@ -9,11 +9,11 @@ use std::collections::{BTreeSet, HashMap, HashSet};
 use polars::prelude::*;
 use serde::Serialize;
 
-use crate::findings::{cols, rule_title, Rule};
-use crate::frame;
 use crate::operations::ledger::{Decided, OpenFinding};
-use crate::parse::fmt_yuan;
-use crate::scoring::scored;
+use crate::pipeline::findings::{cols, rule_title, Rule};
+use crate::pipeline::frame;
+use crate::pipeline::parse::fmt_yuan;
+use crate::pipeline::scoring::scored;
 
 /// A finding that changed since the last night.
 #[derive(Debug, Clone, Default, Serialize, PartialEq)]

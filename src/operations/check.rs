@@ -7,7 +7,7 @@ use std::path::Path;
 use crate::config::Config;
 use crate::error::Result;
 use crate::input::{FileCount, Ledgers};
-use crate::report::{file_lines, unused_lines, write_rejects};
+use crate::outputs::report::{file_lines, unused_lines, write_rejects};
 
 /// The accounting of every input file, and where the rejects were written.
 pub struct CheckReport {
@@ -36,7 +36,7 @@ pub fn check_inputs(
     out_dir: Option<&Path>,
 ) -> Result<CheckReport> {
     if let Some(out) = out_dir {
-        crate::run_folder::refuse_existing(out, &["rejects.csv"], "--out")?;
+        crate::operations::run_folder::refuse_existing(out, &["rejects.csv"], "--out")?;
     }
     let ledgers = Ledgers::load(data_dir, config)?;
     if let Some(out) = out_dir {

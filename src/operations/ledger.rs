@@ -22,7 +22,7 @@ use rusqlite::{params, Connection, OptionalExtension};
 use serde::Serialize;
 
 use crate::error::{Error, Result};
-use crate::frame;
+use crate::pipeline::frame;
 
 mod night;
 pub use night::{Decided, OpenFinding};
@@ -422,7 +422,7 @@ impl Ledger {
         for (run_id, folder) in pending {
             let published = folder
                 .as_deref()
-                .and_then(|f| crate::run_folder::run_id_of(Path::new(f)))
+                .and_then(|f| crate::operations::run_folder::run_id_of(Path::new(f)))
                 .is_some_and(|id| id == run_id);
             if published {
                 self.mark_published(&run_id)?;
@@ -534,7 +534,7 @@ impl Ledger {
         let ben = frame::text(findings, "beneficiary_ids")?;
         let alloc = frame::text(findings, "allocation_ids")?;
         let pay = frame::text(findings, "payment_ids")?;
-        let fps = frame::text(findings, crate::scoring::scored::FINGERPRINT)?;
+        let fps = frame::text(findings, crate::pipeline::scoring::scored::FINGERPRINT)?;
         let case_ids = frame::text(findings, "case_id").unwrap_or_else(|_| vec![None; ids.len()]);
         let amount: Vec<Option<f64>> = findings.column("amount_at_risk")?.f64()?.iter().collect();
         let score: Vec<Option<f64>> = findings.column("risk_score")?.f64()?.iter().collect();
@@ -684,7 +684,7 @@ impl Ledger {
         tx.execute(
             "INSERT INTO runs (run_id, run, folder, state, as_of, recorded, findings, new, changed, persisting, resolved, suppressed)
              VALUES (?1, ?2, ?3, 'pending', ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
-            params![run.id, run.name, run.folder.display().to_string(), as_of, crate::parse::now(),
+            params![run.id, run.name, run.folder.display().to_string(), as_of, crate::pipeline::parse::now(),
                 ids.len() as i64, rec.new as i64, rec.changed as i64,
                 rec.persisting as i64, rec.resolved as i64, rec.suppressed as i64],
         )
@@ -774,7 +774,7 @@ impl Ledger {
             status: status.to_string(),
             note: note.to_string(),
             by: by.to_string(),
-            at: crate::parse::now(),
+            at: crate::pipeline::parse::now(),
             fingerprint: recorded_fp.to_string(),
             hash: None,
         };
@@ -1025,7 +1025,7 @@ impl CaseStats {
             self.investigating,
             self.confirmed,
             self.dismissed,
-            crate::parse::fmt_yuan(self.recovered_fen),
+            crate::pipeline::parse::fmt_yuan(self.recovered_fen),
             if self.confirmed + self.dismissed > 0 {
                 format!(
                     "  (confirm rate {:.0}% of cases decided)",
@@ -1304,7 +1304,7 @@ mod tests {
         let ids: Vec<String> = rows.iter().map(|r| r.0.to_string()).collect();
         let fps: Vec<String> = rows
             .iter()
-            .map(|r| crate::scoring::fingerprint(&[r.0, &format!("{:.2}", r.1)]))
+            .map(|r| crate::pipeline::scoring::fingerprint(&[r.0, &format!("{:.2}", r.1)]))
             .collect();
         DataFrame::new(
             n,

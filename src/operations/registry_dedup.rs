@@ -16,12 +16,12 @@ use serde::Serialize;
 
 use crate::config::Config;
 use crate::error::{Error, Result};
-use crate::frame;
 use crate::identity::dedup::DedupStats;
 use crate::identity::model::compare;
 use crate::identity::packed::{fx, PackedName, Place};
 use crate::identity::{dedup_registry, idcard, Dedup, NormName, PackedRegistry, PairMatch, Person};
 use crate::input::{find_source, load_file_with, InputOptions, BENEFICIARIES};
+use crate::pipeline::frame;
 
 #[derive(Debug, Clone)]
 pub struct DedupOptions {
@@ -217,7 +217,7 @@ pub fn load_registry(data_dir: &Path, config: &Config) -> Result<(PathBuf, crate
 /// Runs registry self-deduplication over `data_dir/beneficiaries.csv`.
 pub fn run_dedup(opts: &DedupOptions) -> Result<DedupReport> {
     if let Some(out) = &opts.out_dir {
-        crate::run_folder::refuse_existing(
+        crate::operations::run_folder::refuse_existing(
             out,
             &["duplicates.csv", "dedup_report.json", "identity.toml"],
             "--out",
@@ -466,5 +466,5 @@ fn write_duplicates(out: &Path, registry: &DataFrame, dedup: &Dedup) -> Result<(
             Column::new("refused_because".into(), text(&|r| r.2.clone())),
         ],
     )?;
-    crate::report::write_csv(&mut df, &out.join("duplicates.csv"))
+    crate::outputs::report::write_csv(&mut df, &out.join("duplicates.csv"))
 }

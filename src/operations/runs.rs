@@ -1,5 +1,5 @@
 //! Nightly operation: each run writes a folder `reports/<as-of>-<n>/` with its reports and
-//! a `manifest.json` (how the folder is written and swapped into place: [`crate::run_folder`]);
+//! a `manifest.json` (how the folder is written and swapped into place: [`crate::operations::run_folder`]);
 //! `reports/latest` points at the last complete run; a lock keeps two runs over one
 //! reports folder from overlapping.
 
@@ -13,7 +13,7 @@ use sha2::{Digest, Sha256};
 
 use crate::config::Config;
 use crate::error::{Error, Result};
-use crate::report::Summary;
+use crate::outputs::report::Summary;
 
 fn io(path: &Path, e: impl std::fmt::Display) -> Error {
     Error::Write {
@@ -132,7 +132,7 @@ pub struct Manifest {
     pub timings: Vec<(String, f64)>,
     pub findings: usize,
     pub amount_at_risk: f64,
-    pub by_category: std::collections::BTreeMap<String, crate::report::Tally>,
+    pub by_category: std::collections::BTreeMap<String, crate::outputs::report::Tally>,
     pub alert: bool,
 }
 
@@ -196,7 +196,7 @@ impl Manifest {
     }
 }
 
-pub use crate::parse::now;
+pub use crate::pipeline::parse::now;
 
 #[cfg(test)]
 mod tests {

@@ -14,8 +14,8 @@ use std::path::Path;
 use polars::prelude::*;
 
 use crate::error::{Error, Result};
-use crate::frame;
 use crate::input::{Ledgers, LINE};
+use crate::pipeline::frame;
 
 /// Prefix of the payment ids of the would-be bank file.
 pub const PLANNED: &str = "拟发-";
@@ -95,7 +95,8 @@ pub fn write_hold(findings: &DataFrame, path: &Path) -> Result<usize> {
         message: e.to_string(),
     };
     use std::io::Write;
-    let mut w = std::io::BufWriter::new(crate::privacy::create_private(path).map_err(fail)?);
+    let mut w =
+        std::io::BufWriter::new(crate::outputs::privacy::create_private(path).map_err(fail)?);
     w.write_all("\u{feff}allocation_id,reasons\n".as_bytes())
         .map_err(fail)?;
     for (a, reasons) in &hold {

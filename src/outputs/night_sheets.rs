@@ -4,9 +4,9 @@
 
 use rust_xlsxwriter::{Worksheet, XlsxError};
 
-use crate::findings::rule_title;
 use crate::operations::changes::{status_zh, NightChanges};
 use crate::outputs::workbook::{header_row, Formats};
+use crate::pipeline::findings::rule_title;
 
 type Result = std::result::Result<(), XlsxError>;
 

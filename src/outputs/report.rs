@@ -10,11 +10,11 @@ use polars::prelude::*;
 use serde::Serialize;
 
 use crate::error::{Error, Result};
-use crate::findings::{cols, Category};
 use crate::input::{FileCount, Reject};
-use crate::parse::fmt_yuan;
+use crate::pipeline::findings::{cols, Category};
 use crate::pipeline::money::{township_label, Money};
-use crate::scoring::scored;
+use crate::pipeline::parse::fmt_yuan;
+use crate::pipeline::scoring::scored;
 
 /// Findings and money at risk for one group (a category, a township, a rule).
 #[derive(Debug, Clone, Default, Serialize, PartialEq)]
@@ -32,7 +32,7 @@ pub struct Summary {
     pub rows_used: usize,
     pub rows_rejected: usize,
     pub findings: usize,
-    /// Cases the findings make (see [`crate::cases`]): what officers check.
+    /// Cases the findings make (see [`crate::pipeline::cases`]): what officers check.
     pub cases: usize,
     /// Money at risk with each payment (or unpaid allocation) counted once.
     pub amount_at_risk: f64,
@@ -51,7 +51,7 @@ pub struct Summary {
     pub timings: Vec<(String, f64)>,
     pub warnings: Vec<String>,
     /// What the case ledger made of this run (None without a ledger).
-    pub ledger: Option<crate::ledger::RunRecord>,
+    pub ledger: Option<crate::operations::ledger::RunRecord>,
     /// 本期变化: new, changed and resolved findings with why, decisions and recoveries
     /// (None without a ledger).
     pub changes: Option<crate::operations::changes::NightChanges>,
@@ -65,8 +65,8 @@ pub struct Summary {
     /// A pre-payment screen (事前筛查), not an audit of payments made.
     pub screening: bool,
     /// First-digit tests of payment amounts per township and program (context).
-    pub digits: Vec<crate::analytics::DigitTest>,
-    /// Parts the payments were read in (see [`crate::partition`]); 1 for a county.
+    pub digits: Vec<crate::pipeline::analytics::DigitTest>,
+    /// Parts the payments were read in (see [`crate::pipeline::partition`]); 1 for a county.
     pub parts: usize,
     /// The identity weights' u measured on this registry (with `identity.measure_u`).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -85,9 +85,9 @@ impl Summary {
         timings: Vec<(String, f64)>,
         warnings: Vec<String>,
     ) -> PolarsResult<Summary> {
-        let cats = crate::frame::text(findings, cols::CATEGORY)?;
-        let towns = crate::frame::text(findings, cols::TOWNSHIP)?;
-        let rules = crate::frame::text(findings, cols::RULE)?;
+        let cats = crate::pipeline::frame::text(findings, cols::CATEGORY)?;
+        let towns = crate::pipeline::frame::text(findings, cols::TOWNSHIP)?;
+        let rules = crate::pipeline::frame::text(findings, cols::RULE)?;
         let amounts: Vec<f64> = findings
             .column(scored::AMOUNT_AT_RISK)?
             .f64()?
@@ -157,10 +157,10 @@ impl Summary {
                 incomplete.push(w);
             }
         }
-        let rule_col = crate::frame::text(findings, cols::RULE)?;
-        let evidence = crate::frame::text(findings, cols::EVIDENCE)?;
+        let rule_col = crate::pipeline::frame::text(findings, cols::RULE)?;
+        let evidence = crate::pipeline::frame::text(findings, cols::EVIDENCE)?;
         for (r, e) in rule_col.iter().zip(&evidence) {
-            if *r == Some(crate::findings::Rule::DataIncomplete.code()) {
+            if *r == Some(crate::pipeline::findings::Rule::DataIncomplete.code()) {
                 incomplete.push(e.unwrap_or("").to_string());
             }
         }
@@ -369,13 +369,13 @@ pub fn file_name(path: &str) -> &str {
 
 /// Report files are created readable by their owner only: they name people.
 fn create(path: &Path) -> Result<BufWriter<File>> {
-    crate::privacy::create_private(path)
+    crate::outputs::privacy::create_private(path)
         .map(BufWriter::new)
         .map_err(|e| write_error(path, e))
 }
 
 /// The frame with ID and account numbers masked in every text column (see
-/// [`crate::privacy`]); ids of beneficiaries, allocations and payments are kept.
+/// [`crate::outputs::privacy`]); ids of beneficiaries, allocations and payments are kept.
 pub fn mask_frame(df: &DataFrame) -> PolarsResult<DataFrame> {
     let columns = df
         .columns()
@@ -383,7 +383,7 @@ pub fn mask_frame(df: &DataFrame) -> PolarsResult<DataFrame> {
         .map(|c| match c.dtype() {
             // The tool's own ids are hex digits: one made of twelve decimal digits would
             // read as a card number, and a masked id no longer finds its finding.
-            DataType::String if crate::privacy::OWN_IDS.contains(&c.name().as_str()) => {
+            DataType::String if crate::outputs::privacy::OWN_IDS.contains(&c.name().as_str()) => {
                 Ok(c.clone())
             }
             // Coded text (township, program, status …) is text too.
@@ -392,7 +392,7 @@ pub fn mask_frame(df: &DataFrame) -> PolarsResult<DataFrame> {
                     .cast(&DataType::String)?
                     .str()?
                     .iter()
-                    .map(|v| v.map(crate::privacy::mask_text))
+                    .map(|v| v.map(crate::outputs::privacy::mask_text))
                     .collect();
                 Ok(masked.with_name(c.name().clone()).into_column())
             }
@@ -538,7 +538,7 @@ pub fn write_rejects(rejects: &[Reject], path: &Path, unmasked: bool) -> Result<
         if unmasked {
             r.value.clone()
         } else {
-            crate::privacy::mask_text(&r.value)
+            crate::outputs::privacy::mask_text(&r.value)
         }
     };
     let mut df = DataFrame::new(
@@ -593,7 +593,7 @@ pub fn write_log(summary: &Summary, started: &str, path: &Path) -> Result<()> {
     }
     lines.push(format!(
         "{} INFO run finished findings={} amount_at_risk={:.2}",
-        crate::parse::now(),
+        crate::pipeline::parse::now(),
         summary.findings,
         summary.amount_at_risk
     ));
@@ -640,7 +640,7 @@ mod tests {
         .unwrap();
         let masked = mask_frame(&df).unwrap();
         let text = |c: &str| {
-            crate::frame::text(&masked, c).unwrap()[0]
+            crate::pipeline::frame::text(&masked, c).unwrap()[0]
                 .unwrap()
                 .to_string()
         };

@@ -12,9 +12,9 @@ use polars::prelude::*;
 use rust_xlsxwriter::{Color, Format, FormatAlign, Workbook, Worksheet, XlsxError};
 
 use crate::error::{Error, Result};
-use crate::findings::Category;
-use crate::frame;
-use crate::report::{file_name, Summary};
+use crate::outputs::report::{file_name, Summary};
+use crate::pipeline::findings::Category;
+use crate::pipeline::frame;
 
 /// Findings columns on the category sheets: (frame column, Chinese header, width, kind).
 const COLUMNS: &[(&str, &str, f64, Kind)] = &[
@@ -291,7 +291,7 @@ pub(crate) fn save_private(book: &mut Workbook, path: &Path) -> Result<()> {
         message,
     };
     let bytes = book.save_to_buffer().map_err(|e| fail(e.to_string()))?;
-    crate::privacy::create_private(path)
+    crate::outputs::privacy::create_private(path)
         .and_then(|mut file| file.write_all(&bytes))
         .map_err(|e| fail(e.to_string()))
 }

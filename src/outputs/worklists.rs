@@ -15,9 +15,9 @@ use rand::seq::SliceRandom;
 use rand::SeedableRng;
 use rust_xlsxwriter::{Format, FormatAlign, Workbook};
 
-use crate::context::Context;
 use crate::error::{Error, Result};
-use crate::frame;
+use crate::pipeline::context::Context;
+use crate::pipeline::frame;
 
 /// One row of a worklist.
 struct Visit {
@@ -170,7 +170,7 @@ pub fn write_worklists(findings: &DataFrame, ctx: &Context, path: &Path) -> Resu
     for (town, mut visits) in by_town {
         visits.sort_by(|a, b| a.village.cmp(&b.village).then(a.kind.cmp(b.kind)));
         let sheet = book.add_worksheet_with_constant_memory().map_err(fail)?;
-        let name = crate::workbook::safe_sheet_name(&town, &mut taken);
+        let name = crate::outputs::workbook::safe_sheet_name(&town, &mut taken);
         sheet.set_name(&name).map_err(fail)?;
         // Column widths come before the rows in a sheet written row by row.
         sheet.set_column_width(6, 60).map_err(fail)?;
@@ -204,11 +204,11 @@ pub fn write_worklists(findings: &DataFrame, ctx: &Context, path: &Path) -> Resu
     if book.worksheets().is_empty() {
         book.add_worksheet().set_name("无核查任务").map_err(fail)?;
     }
-    let as_of = crate::parse::fmt_day(ctx.as_of);
+    let as_of = crate::pipeline::parse::fmt_day(ctx.as_of);
     for sheet in book.worksheets_mut() {
-        crate::workbook::print_setup(sheet, &as_of, true).map_err(fail)?;
+        crate::outputs::workbook::print_setup(sheet, &as_of, true).map_err(fail)?;
     }
-    crate::workbook::save_private(&mut book, path)?;
+    crate::outputs::workbook::save_private(&mut book, path)?;
     Ok(seed)
 }
 
@@ -221,7 +221,7 @@ pub fn write_confidential(findings: &DataFrame, ctx: &Context, path: &Path) -> R
         message: e.to_string(),
     };
     let secret = need_to_know(findings)?;
-    let rows: Vec<usize> = crate::frame::rank_order(findings)
+    let rows: Vec<usize> = crate::pipeline::frame::rank_order(findings)
         .into_iter()
         .filter(|&i| secret[i])
         .collect();
@@ -286,8 +286,8 @@ pub fn write_confidential(findings: &DataFrame, ctx: &Context, path: &Path) -> R
         let cells = [
             ids[i].unwrap_or(""),
             cases.get(i).copied().flatten().unwrap_or(""),
-            crate::findings::rule_title(rules[i].unwrap_or("")),
-            crate::workbook::severity_zh(severity[i].unwrap_or("low")),
+            crate::pipeline::findings::rule_title(rules[i].unwrap_or("")),
+            crate::outputs::workbook::severity_zh(severity[i].unwrap_or("low")),
             towns[i].unwrap_or(""),
             bens[i].unwrap_or(""),
             &name,
@@ -317,7 +317,8 @@ pub fn write_confidential(findings: &DataFrame, ctx: &Context, path: &Path) -> R
     {
         sheet.set_column_width(c as u16, *w).map_err(fail)?;
     }
-    crate::workbook::print_setup(sheet, &crate::parse::fmt_day(ctx.as_of), true).map_err(fail)?;
-    crate::workbook::save_private(&mut book, path)?;
+    crate::outputs::workbook::print_setup(sheet, &crate::pipeline::parse::fmt_day(ctx.as_of), true)
+        .map_err(fail)?;
+    crate::outputs::workbook::save_private(&mut book, path)?;
     Ok(rows.len())
 }

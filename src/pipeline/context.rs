@@ -1,7 +1,7 @@
 //! Everything the rules read: the people, prepared once per run (registry, identity
 //! resolution — who is who, who died, who is an official), and the payments and
 //! allocations of one part linked to them ([`Context::with_payments`]; see
-//! [`crate::partition`]). Rules are pure functions of this context.
+//! [`crate::pipeline::partition`]). Rules are pure functions of this context.
 
 use std::collections::HashMap;
 use std::sync::{Arc, OnceLock};
@@ -12,15 +12,15 @@ use rayon::prelude::*;
 
 use crate::config::Config;
 use crate::error::Result;
-use crate::frame;
 use crate::identity::{
     dedup_registry, idcard, judge_payees, match_deaths, AccountHolders, DeathEntry, DeathMatch,
     Dedup, NormName, OfficialEntry, PackedRegistry, Payee, PayeeRows, RegistryBuilder,
     RegistryEntry,
 };
 use crate::input::{Ledgers, LINE};
-use crate::link::{self, link_payments};
-use crate::parse::Day;
+use crate::pipeline::frame;
+use crate::pipeline::link::{self, link_payments};
+use crate::pipeline::parse::Day;
 use crate::rules::completeness::PastDue;
 
 pub struct Context {
@@ -41,7 +41,7 @@ pub struct Context {
     pub dedup: Arc<Dedup>,
     /// Earliest sure death of each registry row.
     pub death_of: Arc<Vec<Option<DeathMatch>>>,
-    /// Payments joined to allocation and registry; see [`crate::link`].
+    /// Payments joined to allocation and registry; see [`crate::pipeline::link`].
     pub linked: DataFrame,
     /// Who received each linked payment (aligned with `linked` rows).
     pub payees: Vec<Payee>,

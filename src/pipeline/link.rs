@@ -62,12 +62,12 @@ pub fn link_payments(
             coalesce(&[col("alloc_program"), col("program")]).alias("program"),
         ])
         .collect()?;
-    let bens = crate::frame::text(&linked, "beneficiary_id")?;
+    let bens = crate::pipeline::frame::text(&linked, "beneficiary_id")?;
     let rows: Vec<Option<usize>> = bens
         .par_iter()
         .map(|b| b.and_then(|b| registry.row(b)))
         .collect();
-    let alloc_town = crate::frame::text(&linked, "alloc_township")?;
+    let alloc_town = crate::pipeline::frame::text(&linked, "alloc_township")?;
     let township: Vec<Option<&str>> = alloc_town
         .iter()
         .zip(&rows)
@@ -133,13 +133,13 @@ pub fn from_join(
     let alloc = |c: &str| format!("{}{c}", joined::ALLOCATION);
     // Where each row of `df` is in the stage: its part and row, of the prefix's ledger.
     let place = |df: &DataFrame, prefix: &str| -> PolarsResult<Vec<Option<(i64, i64)>>> {
-        let parts = crate::frame::int(df, &format!("{prefix}{PART}"))?;
-        let rows = crate::frame::int(df, &format!("{prefix}{ROW}"))?;
+        let parts = crate::pipeline::frame::int(df, &format!("{prefix}{PART}"))?;
+        let rows = crate::pipeline::frame::int(df, &format!("{prefix}{ROW}"))?;
         Ok(parts.into_iter().zip(rows).map(|(p, r)| p.zip(r)).collect())
     };
     let pay_at = place(joined, joined::PAYMENT)?;
     let alloc_at = place(joined, joined::ALLOCATION)?;
-    let reg = crate::frame::int(joined, cols::REG_ROW)?;
+    let reg = crate::pipeline::frame::int(joined, cols::REG_ROW)?;
 
     // The ledgers: each row once, in the stage's order, without the join's prefix.
     let ledger =
@@ -352,8 +352,8 @@ mod tests {
             &|i| rows[i].1,
             joined::ALLOCATION,
         ));
-        let text = |c: &str| crate::frame::text(&payments, c).unwrap();
-        let atext = |c: &str| crate::frame::text(&allocations, c).unwrap();
+        let text = |c: &str| crate::pipeline::frame::text(&payments, c).unwrap();
+        let atext = |c: &str| crate::pipeline::frame::text(&allocations, c).unwrap();
         let (pb, pp) = (text("beneficiary_id"), text("program"));
         let (ab, ap, at) = (atext("beneficiary_id"), atext("program"), atext("township"));
         let linked = |f: &dyn Fn(Option<usize>, Option<usize>, Option<usize>) -> Option<String>| {

@@ -10,7 +10,7 @@
 //! first appear up to `[scale] partition_rows` rows. Whatever a rule groups is then in one
 //! part, and the findings are the whole run's: the same ids, the same evidence. The few
 //! facts no part can tell (a program-period with no payment anywhere; the ledgers'
-//! sizes) are counted over the whole first ([`crate::context::Whole`]), and the rules
+//! sizes) are counted over the whole first ([`crate::pipeline::context::Whole`]), and the rules
 //! that read only those run once ([`crate::rules::ONCE`]).
 //!
 //! A run on CSV or workbooks cuts the loaded ledgers in memory (the derived frames follow
@@ -21,9 +21,9 @@
 use polars::prelude::*;
 use rustc_hash::FxHashMap;
 
-use crate::context::Context;
 use crate::error::Result;
-use crate::frame;
+use crate::pipeline::context::Context;
+use crate::pipeline::frame;
 use crate::rules::completeness::PastDue;
 
 /// Rows of one part, ascending (the rules see them in the ledgers' order).
@@ -246,7 +246,7 @@ pub struct Audited {
     pub findings: DataFrame,
     /// Wall time of each stage, summed over the parts.
     pub timings: Vec<(String, f64)>,
-    pub digits: crate::analytics::DigitCounts,
+    pub digits: crate::pipeline::analytics::DigitCounts,
     /// The people with only the payments and allocations the findings name: all the
     /// reports read (the whole run's rows stay with their part).
     pub context: Context,
@@ -263,14 +263,14 @@ enum Unit {
 
 /// The work of a run: the whole-run facts and the units to read.
 struct Work {
-    whole: crate::context::Whole,
+    whole: crate::pipeline::context::Whole,
     units: Vec<Unit>,
 }
 
 /// Cuts the ledgers in memory.
 fn in_memory(people: &Context, timings: &mut Timings) -> Result<Work> {
     let clock = std::time::Instant::now();
-    let whole = crate::context::Whole::of(&people.ledgers, &people.config, people.as_of)?;
+    let whole = crate::pipeline::context::Whole::of(&people.ledgers, &people.config, people.as_of)?;
     timings.add("count past due", clock);
     let clock = std::time::Instant::now();
     let ledgers = &people.ledgers;
@@ -375,9 +375,9 @@ fn staged(
             groups.len()
         );
     }
-    let whole = crate::context::Whole {
+    let whole = crate::pipeline::context::Whole {
         past_due,
-        rows: crate::context::Rows {
+        rows: crate::pipeline::context::Rows {
             beneficiaries: people.ledgers.beneficiaries.height(),
             allocations: parts.allocation_rows,
             payments: parts.payment_rows,
@@ -438,7 +438,7 @@ pub struct Prepared {
 /// What the rules found in one unit, and the rows those findings name.
 pub struct UnitResult {
     pub findings: DataFrame,
-    pub digits: crate::analytics::DigitCounts,
+    pub digits: crate::pipeline::analytics::DigitCounts,
     /// The unit's payments and allocations that a finding lists.
     pub payments: DataFrame,
     pub allocations: DataFrame,
@@ -460,7 +460,7 @@ pub fn prepare(mut people: Context) -> Result<Prepared> {
 /// allocations is read here.
 pub fn prepare_given(
     mut people: Context,
-    whole: crate::context::Whole,
+    whole: crate::pipeline::context::Whole,
     groups: Vec<Vec<usize>>,
 ) -> Result<Prepared> {
     let parts = people.ledgers.staged.take().ok_or_else(|| {
@@ -500,7 +500,7 @@ impl Prepared {
     }
 
     /// The whole-run facts the units' rules read.
-    pub fn whole(&self) -> &crate::context::Whole {
+    pub fn whole(&self) -> &crate::pipeline::context::Whole {
         &self.people.whole
     }
 
@@ -534,7 +534,10 @@ impl Prepared {
                     read.push(parts.read(g, None)?);
                 }
                 let (p, a): (Vec<_>, Vec<_>) = read.into_iter().unzip();
-                (crate::frame::stack(p)?, crate::frame::stack(a)?)
+                (
+                    crate::pipeline::frame::stack(p)?,
+                    crate::pipeline::frame::stack(a)?,
+                )
             }
         };
         timings.add("read parts", clock);
@@ -553,10 +556,11 @@ impl Prepared {
     }
 
     /// Runs the rules over unit `k` as linked by a join on the cluster: the rows of
-    /// the join described in [`crate::link::joined`].
+    /// the join described in [`crate::pipeline::link::joined`].
     pub fn audit_joined(&self, k: usize, joined: &DataFrame) -> Result<UnitResult> {
         let clock = std::time::Instant::now();
-        let (payments, allocations, linked) = crate::link::from_join(joined, &self.people)?;
+        let (payments, allocations, linked) =
+            crate::pipeline::link::from_join(joined, &self.people)?;
         let mut timings = Timings::default();
         timings.add("take the joined rows", clock);
         let ctx = self.people.with_linked(payments, allocations, linked)?;
@@ -574,7 +578,7 @@ impl Prepared {
         for (name, secs) in &run.timings {
             timings.add_secs(name, *secs);
         }
-        let mut digits = crate::analytics::DigitCounts::default();
+        let mut digits = crate::pipeline::analytics::DigitCounts::default();
         digits.add(&ctx.linked)?;
         Ok(UnitResult {
             payments: named(&ctx, &ctx.ledgers.payments, "payment_id", &run.findings)?,
@@ -599,8 +603,8 @@ impl Prepared {
             base,
             rejects,
         } = self;
-        let mut findings = crate::findings::empty_frame()?;
-        let mut digits = crate::analytics::DigitCounts::default();
+        let mut findings = crate::pipeline::findings::empty_frame()?;
+        let mut digits = crate::pipeline::analytics::DigitCounts::default();
         let (mut named_payments, mut named_allocations) = (Vec::new(), Vec::new());
         for unit in done {
             for (name, secs) in &unit.timings {
@@ -612,8 +616,8 @@ impl Prepared {
             findings.vstack_mut_owned(unit.findings)?;
         }
         findings.rechunk_mut();
-        let payments = crate::frame::stack(named_payments)?;
-        let allocations = crate::frame::stack(named_allocations)?;
+        let payments = crate::pipeline::frame::stack(named_payments)?;
+        let allocations = crate::pipeline::frame::stack(named_allocations)?;
         // The whole ledgers are not needed past this point.
         people.ledgers.payments = people.ledgers.payments.clear();
         people.ledgers.allocations = people.ledgers.allocations.clear();
@@ -631,7 +635,7 @@ impl Prepared {
 }
 
 /// The rows of `frame` whose `id` column a finding lists (in `<id>s`, `;`-separated), or
-/// the last night's findings named ([`crate::context::Memo::keep_rows`]).
+/// the last night's findings named ([`crate::pipeline::context::Memo::keep_rows`]).
 fn named(
     ctx: &Context,
     frame: &DataFrame,
@@ -639,12 +643,13 @@ fn named(
     findings: &DataFrame,
 ) -> PolarsResult<DataFrame> {
     let keep = ctx.memo.keep_rows.get();
-    let listed: rustc_hash::FxHashSet<&str> = crate::frame::text(findings, &format!("{id}s"))?
-        .into_iter()
-        .flatten()
-        .flat_map(|ids| ids.split(';'))
-        .filter(|s| !s.is_empty())
-        .collect();
+    let listed: rustc_hash::FxHashSet<&str> =
+        crate::pipeline::frame::text(findings, &format!("{id}s"))?
+            .into_iter()
+            .flatten()
+            .flat_map(|ids| ids.split(';'))
+            .filter(|s| !s.is_empty())
+            .collect();
     let keep: BooleanChunked = frame
         .column(id)?
         .str()?

@@ -4,8 +4,8 @@
 use polars::prelude::*;
 
 use crate::config::Config;
-use crate::findings::cols;
-use crate::frame;
+use crate::pipeline::findings::cols;
+use crate::pipeline::frame;
 
 /// Columns scoring adds.
 pub mod scored {

@@ -11,13 +11,13 @@ use std::collections::{HashMap, HashSet};
 
 use polars::prelude::*;
 
-use crate::findings::cols;
-use crate::frame;
 use crate::outputs::privacy::mask_code;
-use crate::parse::{fmt_day, fmt_yuan};
 use crate::pipeline::context::Context;
+use crate::pipeline::findings::cols;
+use crate::pipeline::frame;
 use crate::pipeline::money::split;
-use crate::scoring::scored;
+use crate::pipeline::parse::{fmt_day, fmt_yuan};
+use crate::pipeline::scoring::scored;
 
 /// A payment or an allocation.
 pub const PAYMENT: &str = "payment";
@@ -193,7 +193,7 @@ pub fn of_findings(
     for r in previous {
         by_origin.entry(r.origin.as_str()).or_default().push(r);
     }
-    let changed_rule = crate::findings::Rule::DataSourceChanged.code();
+    let changed_rule = crate::pipeline::findings::Rule::DataSourceChanged.code();
     let mut out = Vec::new();
     for i in 0..findings.height() {
         let id = ids[i].unwrap_or("");

@@ -17,9 +17,9 @@ use polars::prelude::*;
 use rayon::prelude::*;
 
 use super::Views;
-use crate::context::Context;
-use crate::findings::{Finding, FindingsBuilder, Rule};
-use crate::parse::{fmt_day, fmt_yuan, Day};
+use crate::pipeline::context::Context;
+use crate::pipeline::findings::{Finding, FindingsBuilder, Rule};
+use crate::pipeline::parse::{fmt_day, fmt_yuan, Day};
 
 /// How many allocation ids a group finding lists (the evidence gives the count).
 const LISTED: usize = 50;
@@ -97,7 +97,7 @@ impl Group {
 
 /// Allocation ids that some payment names.
 fn paid_ids(payments: &DataFrame) -> PolarsResult<rustc_hash::FxHashSet<&str>> {
-    let ids = crate::frame::text(payments, "allocation_id")?;
+    let ids = crate::pipeline::frame::text(payments, "allocation_id")?;
     let mut set = rustc_hash::FxHashSet::default();
     set.reserve(ids.len());
     set.extend(ids.into_iter().flatten());
@@ -115,12 +115,12 @@ impl PastDue {
         as_of: Day,
     ) -> PolarsResult<PastDue> {
         let paid = paid_ids(payments)?;
-        let ids = crate::frame::text(allocations, "allocation_id")?;
-        let program = crate::frame::text(allocations, "program")?;
-        let period = crate::frame::text(allocations, "period")?;
-        let amount = crate::frame::int(allocations, "amount_fen")?;
-        let received = crate::frame::day(allocations, "funds_received_date")?;
-        let due_date = crate::frame::day(allocations, "due_date")?;
+        let ids = crate::pipeline::frame::text(allocations, "allocation_id")?;
+        let program = crate::pipeline::frame::text(allocations, "program")?;
+        let period = crate::pipeline::frame::text(allocations, "period")?;
+        let amount = crate::pipeline::frame::int(allocations, "amount_fen")?;
+        let received = crate::pipeline::frame::day(allocations, "funds_received_date")?;
+        let due_date = crate::pipeline::frame::day(allocations, "due_date")?;
         let grace = config.delayed.grace_days as i64;
         // Chunks of rows counted in parallel, then added up like parts.
         let count = |rows: std::ops::Range<usize>| -> PastDue {

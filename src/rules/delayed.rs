@@ -3,9 +3,9 @@
 use polars::prelude::*;
 
 use super::Views;
-use crate::context::Context;
-use crate::findings::{Finding, FindingsBuilder, Rule};
-use crate::parse::{fmt_day, Day};
+use crate::pipeline::context::Context;
+use crate::pipeline::findings::{Finding, FindingsBuilder, Rule};
+use crate::pipeline::parse::{fmt_day, Day};
 
 /// Paid, but later than the due date plus the grace days. The delay is measured to the
 /// day the payments first added up to the full amount (the person had the money only

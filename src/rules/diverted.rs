@@ -3,9 +3,9 @@
 use polars::prelude::*;
 
 use super::{group_rows, groups_with_variety, Views};
-use crate::context::Context;
-use crate::findings::{Finding, FindingsBuilder, Rule};
 use crate::identity::Payee;
+use crate::pipeline::context::Context;
+use crate::pipeline::findings::{Finding, FindingsBuilder, Rule};
 
 /// The account holder per the bank is not the beneficiary, nor a household member
 /// registered on that card (spellings, spaces and traditional characters allowed for).

@@ -5,9 +5,9 @@ use std::collections::HashMap;
 use polars::prelude::*;
 
 use super::{groups_with_variety, Views};
-use crate::context::Context;
-use crate::findings::{Finding, FindingsBuilder, Rule};
-use crate::parse::fmt_yuan;
+use crate::pipeline::context::Context;
+use crate::pipeline::findings::{Finding, FindingsBuilder, Rule};
+use crate::pipeline::parse::fmt_yuan;
 
 /// Several payments on one allocation that add up to more than it (installments that add
 /// up exactly are fine).

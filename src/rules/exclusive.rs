@@ -9,9 +9,9 @@ use std::collections::BTreeMap;
 use polars::prelude::*;
 
 use super::Views;
-use crate::context::Context;
-use crate::findings::{Finding, FindingsBuilder, Rule};
-use crate::parse::fmt_yuan;
+use crate::pipeline::context::Context;
+use crate::pipeline::findings::{Finding, FindingsBuilder, Rule};
+use crate::pipeline::parse::fmt_yuan;
 
 /// A period as a span of months (`2025` → 2025-01..12, `2025Q3` → 07..09, `2025-03`
 /// → 03); None for a label of another form, which then overlaps only itself.

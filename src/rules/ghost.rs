@@ -4,10 +4,10 @@
 use polars::prelude::*;
 
 use super::{group_rows, Views};
-use crate::context::Context;
-use crate::findings::{Finding, FindingsBuilder, Rule};
 use crate::identity::DeathLink;
-use crate::parse::fmt_day;
+use crate::pipeline::context::Context;
+use crate::pipeline::findings::{Finding, FindingsBuilder, Rule};
+use crate::pipeline::parse::fmt_day;
 
 /// Payments for a beneficiary id that the registry does not hold.
 pub fn unregistered(_ctx: &Context, v: &Views) -> PolarsResult<DataFrame> {
@@ -120,7 +120,7 @@ pub fn deceased(ctx: &Context, v: &Views) -> PolarsResult<DataFrame> {
                 death.describe(&ctx.deaths),
                 periods.join("、"),
                 allocations.len(),
-                crate::parse::fmt_yuan(amount)
+                crate::pipeline::parse::fmt_yuan(amount)
             ),
             ..f
         });

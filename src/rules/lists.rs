@@ -11,9 +11,9 @@ use polars::prelude::*;
 
 use super::{group_rows, Views};
 use crate::config::ListConfig;
-use crate::context::Context;
-use crate::findings::{Category, Finding, FindingsBuilder};
 use crate::identity::NormName;
+use crate::pipeline::context::Context;
+use crate::pipeline::findings::{Category, Finding, FindingsBuilder};
 
 /// Registry rows a list names → (list line, how matched).
 pub type Listed = HashMap<usize, (i64, &'static str)>;
@@ -46,10 +46,10 @@ pub fn list_findings(ctx: &Context, v: &Views) -> PolarsResult<Vec<(String, Data
 
 /// Who on the list is in the registry.
 fn listed_rows(ctx: &Context, frame: &DataFrame) -> PolarsResult<Listed> {
-    let names = crate::frame::text(frame, "name")?;
-    let ids = crate::frame::text(frame, "id_number")?;
-    let births = crate::frame::day(frame, "birth_date")?;
-    let lines = crate::frame::int(frame, crate::input::LINE)?;
+    let names = crate::pipeline::frame::text(frame, "name")?;
+    let ids = crate::pipeline::frame::text(frame, "id_number")?;
+    let births = crate::pipeline::frame::day(frame, "birth_date")?;
+    let lines = crate::pipeline::frame::int(frame, crate::input::LINE)?;
     // Only the people the list names are looked up: a pass over the registry for its
     // ID numbers, and for its name + birth date pairs of rows without an ID number (most
     // lists have none such).

@@ -5,9 +5,9 @@ use std::collections::HashMap;
 use polars::prelude::*;
 
 use super::{Allocations, Payments, Views};
-use crate::context::Context;
-use crate::findings::{Finding, FindingsBuilder, Rule};
-use crate::parse::fmt_yuan;
+use crate::pipeline::context::Context;
+use crate::pipeline::findings::{Finding, FindingsBuilder, Rule};
+use crate::pipeline::parse::fmt_yuan;
 
 /// Paid at least once, but short by more than the tolerance. Installments that add up
 /// to the full amount are not a finding; split payments that add up short are.

@@ -8,8 +8,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use polars::prelude::*;
 
-use crate::findings::{rule_title, Finding, FindingsBuilder, Rule};
-use crate::parse::fmt_yuan;
+use crate::pipeline::findings::{rule_title, Finding, FindingsBuilder, Rule};
+use crate::pipeline::parse::fmt_yuan;
 use crate::pipeline::source_rows::{Index, SourceRow, PAYMENT};
 
 /// What last night knew of a finding, for the evidence.

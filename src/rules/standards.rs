@@ -6,9 +6,9 @@
 use polars::prelude::*;
 
 use super::Views;
-use crate::context::Context;
-use crate::findings::{Finding, FindingsBuilder, Rule};
-use crate::parse::fmt_yuan;
+use crate::pipeline::context::Context;
+use crate::pipeline::findings::{Finding, FindingsBuilder, Rule};
+use crate::pipeline::parse::fmt_yuan;
 
 pub fn over_standard(ctx: &Context, v: &Views) -> PolarsResult<DataFrame> {
     let standards = &ctx.config.standards;

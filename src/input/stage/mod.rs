@@ -4,7 +4,7 @@
 //! recognises a stage by its `stage.json` and loads the frames as they were validated.
 //!
 //! Payments and allocations are written in parts (`payments-0003.parquet`), cut as a
-//! partitioned run cuts them (see [`crate::partition`]): a run on the stage reads one part
+//! partitioned run cuts them (see [`crate::pipeline::partition`]): a run on the stage reads one part
 //! at a time and never holds the whole ledgers. The parts and the registry are written
 //! for the cluster's readers too (DataFusion): plain text, rows numbered ([`PART`],
 //! [`ROW`], [`REGISTRY_ROW`]).
@@ -291,7 +291,7 @@ fn plain(df: &DataFrame, numbers: Vec<Column>) -> PolarsResult<DataFrame> {
 fn write_plain(dir: &Path, name: &str, df: &DataFrame, numbers: Vec<Column>) -> Result<()> {
     let path = frame_file(dir, name);
     let mut df = plain(df, numbers).map_err(|e| write_error(&path, e))?;
-    let file = crate::privacy::create_private(&path).map_err(|e| write_error(&path, e))?;
+    let file = crate::outputs::privacy::create_private(&path).map_err(|e| write_error(&path, e))?;
     ParquetWriter::new(file)
         .finish(&mut df)
         .map_err(|e| write_error(&path, e))?;
@@ -361,7 +361,7 @@ pub fn coded_again(df: &mut DataFrame, spec: &super::spec::FileSpec) -> PolarsRe
             && (c.name().as_str() == super::stack::SOURCE
                 || spec.column(c.name()).is_some_and(|s| s.repeats))
     };
-    recast(df, repeats, &crate::frame::coded())
+    recast(df, repeats, &crate::pipeline::frame::coded())
 }
 
 /// Casts the columns of `df` that `which` picks to `to`.
@@ -511,7 +511,7 @@ pub fn load(dir: &Path, config: &Config, screening: bool) -> Result<Ledgers> {
         for k in 0..m.parts {
             frames.push(read_frame(dir, &part_name(ledger, k))?);
         }
-        Ok(crate::frame::stack(frames)?)
+        Ok(crate::pipeline::frame::stack(frames)?)
     };
     let empty = |ledger: &str| read_parquet(dir, &part_name(ledger, 0), None, Some((0, 0)));
     let in_parts = m.parts > 0 && !screening;
@@ -568,7 +568,7 @@ mod tests {
             "village" => ["东村", "西村", "东村"],
         )
         .unwrap();
-        registry = crate::frame::with_coded(registry, &["township", "village"]);
+        registry = crate::pipeline::frame::with_coded(registry, &["township", "village"]);
         write_frame(dir.path(), REGISTRY, &registry).unwrap();
         write_frame(dir.path(), "deaths", &registry).unwrap();
         let raw = |name: &str| {
@@ -604,8 +604,8 @@ mod tests {
                 "{name}"
             );
             assert_eq!(
-                crate::frame::text(&back, name).unwrap(),
-                crate::frame::text(&registry, name).unwrap()
+                crate::pipeline::frame::text(&back, name).unwrap(),
+                crate::pipeline::frame::text(&registry, name).unwrap()
             );
         }
         assert_eq!(back.width(), registry.width());
@@ -621,7 +621,7 @@ mod tests {
     #[test]
     fn parts_go_as_plain_text_numbered_and_read_back_coded() {
         let dir = tempfile::tempdir().unwrap();
-        let mut payments = crate::frame::with_coded(
+        let mut payments = crate::pipeline::frame::with_coded(
             df!(
                 "payment_id" => ["P1", "P2"],
                 "program" => ["低保", "特困"],
@@ -641,11 +641,11 @@ mod tests {
             &DataType::String
         );
         assert_eq!(
-            crate::frame::int(&on_disk, PART).unwrap(),
+            crate::pipeline::frame::int(&on_disk, PART).unwrap(),
             vec![Some(1), Some(1)]
         );
         assert_eq!(
-            crate::frame::int(&on_disk, ROW).unwrap(),
+            crate::pipeline::frame::int(&on_disk, ROW).unwrap(),
             vec![Some(0), Some(1)]
         );
         let back = read_frame(dir.path(), "payments-0001").unwrap();

@@ -1,5 +1,5 @@
 //! Writing a stage. Payments and allocations are written in parts cut as a partitioned
-//! run cuts them ([`crate::partition`]). Two ways there:
+//! run cuts them ([`crate::pipeline::partition`]). Two ways there:
 //!
 //! - **in chunks**, when both are one plain CSV file each (see [`crate::input::chunks`]):
 //!   each chunk is validated and spilled to a temporary Parquet file in the stage folder
@@ -23,14 +23,14 @@ use super::{
     write_error, write_frame, write_part, Manifest, MANIFEST, PROGRAM,
 };
 use crate::config::Config;
-use crate::context::Context;
 use crate::error::{Error, Result};
 use crate::input::chunks::{self, Chunks};
 use crate::input::{
     bank, read_ledger, read_lists, sources, stack, InputOptions, Ledgers, Read, ALLOCATIONS,
     BENEFICIARIES, DEATHS, OFFICIALS, PAYMENTS,
 };
-use crate::partition::{self, Part, RowKeys};
+use crate::pipeline::context::Context;
+use crate::pipeline::partition::{self, Part, RowKeys};
 
 /// What staging wrote, for the terminal.
 #[derive(Debug, Clone)]
@@ -119,14 +119,14 @@ pub(super) fn stage_if(
     {
         use rayon::prelude::*;
         counts.par_iter_mut().try_for_each(|c| -> Result<()> {
-            c.sha256 = Some(crate::runs::sha256_file(Path::new(&c.file))?);
+            c.sha256 = Some(crate::operations::runs::sha256_file(Path::new(&c.file))?);
             Ok(())
         })?;
     }
     let manifest = Manifest {
         program: PROGRAM.into(),
         version: env!("CARGO_PKG_VERSION").into(),
-        staged: crate::parse::now(),
+        staged: crate::pipeline::parse::now(),
         source: data.display().to_string(),
         input_settings: input_settings(config),
         counts,
@@ -146,7 +146,7 @@ pub(super) fn stage_if(
     let path = out.join(MANIFEST);
     let text = serde_json::to_string_pretty(&manifest).map_err(|e| write_error(&path, e))?;
     use std::io::Write;
-    crate::privacy::create_private(&path)
+    crate::outputs::privacy::create_private(&path)
         .and_then(|mut f| f.write_all(text.as_bytes()))
         .map_err(|e| write_error(&path, e))?;
     Ok(Some(Staged {
@@ -164,7 +164,7 @@ fn registry_people(beneficiaries: &DataFrame, config: &Config) -> Result<Context
         beneficiaries: beneficiaries.clone(),
         ..Ledgers::default()
     };
-    Context::people(registry, config.clone(), crate::parse::today())
+    Context::people(registry, config.clone(), crate::pipeline::parse::today())
 }
 
 /// The ledgers loaded whole and cut in memory.
@@ -303,7 +303,8 @@ fn deal(
             let slot = &mut writers[k];
             if slot.is_none() {
                 let path = frame_file(out, &part_name(name, k));
-                let f = crate::privacy::create_private(&path).map_err(|e| write_error(&path, e))?;
+                let f = crate::outputs::privacy::create_private(&path)
+                    .map_err(|e| write_error(&path, e))?;
                 let w = ParquetWriter::new(f)
                     .batched(&written)
                     .map_err(|e| write_error(&path, e))?;

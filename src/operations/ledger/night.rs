@@ -211,13 +211,13 @@ impl Ledger {
         if fen <= 0 {
             return Err(Error::Argument(format!(
                 "--recovered {}: give the yuan recovered, more than 0",
-                crate::parse::fmt_yuan(fen)
+                crate::pipeline::parse::fmt_yuan(fen)
             )));
         }
         self.conn
             .execute(
                 "INSERT INTO recoveries (case_id, fen, note, by, at) VALUES (?1, ?2, ?3, ?4, ?5)",
-                params![case_id, fen, note, by, crate::parse::now()],
+                params![case_id, fen, note, by, crate::pipeline::parse::now()],
             )
             .map_err(e)?;
         Ok(())

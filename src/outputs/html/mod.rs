@@ -12,10 +12,10 @@ use polars::prelude::*;
 use serde_json::{json, Value};
 
 use crate::error::{Error, Result};
-use crate::findings::Category;
-use crate::frame;
 use crate::input::{Ledgers, LINE};
-use crate::report::{file_name, Summary};
+use crate::outputs::report::{file_name, Summary};
+use crate::pipeline::findings::Category;
+use crate::pipeline::frame;
 
 const CSS: &str = include_str!("report.css");
 const JS: &str = include_str!("report.js");
@@ -256,13 +256,13 @@ fn labels(lang: Lang) -> Value {
     l.insert(
         "rules".into(),
         Value::Object(
-            crate::findings::Rule::ALL
+            crate::pipeline::findings::Rule::ALL
                 .iter()
                 .map(|r| {
                     let code = r.code();
                     (
                         code.to_string(),
-                        pick(crate::findings::rule_title(code), code),
+                        pick(crate::pipeline::findings::rule_title(code), code),
                     )
                 })
                 .collect(),
@@ -313,7 +313,7 @@ fn raw_rows(
             c.cast(&DataType::Int64)?
                 .i64()?
                 .iter()
-                .map(|v| v.map(crate::parse::fmt_yuan))
+                .map(|v| v.map(crate::pipeline::parse::fmt_yuan))
                 .collect()
         } else {
             c.cast(&DataType::String)?
@@ -333,7 +333,7 @@ fn raw_rows(
                 Value::from(if unmasked {
                     v
                 } else {
-                    crate::privacy::mask_text(&v)
+                    crate::outputs::privacy::mask_text(&v)
                 })
             })
             .collect();
@@ -438,7 +438,7 @@ pub fn write_html(
     let (lang, unmasked, limits) = (options.lang, options.unmasked, &options.limits);
     let columns: Vec<Vec<Value>> = COLUMNS
         .iter()
-        .map(|c| crate::report::column_json(findings.column(c)?))
+        .map(|c| crate::outputs::report::column_json(findings.column(c)?))
         .collect::<PolarsResult<_>>()?;
     // The top findings by rank: a province's hundred thousand would make a page no
     // office PC opens. The rest are in the workbook and the CSV, and the page says so.
@@ -452,7 +452,7 @@ pub fn write_html(
         .collect();
     let case_columns: Vec<Vec<Value>> = CASE_COLUMNS
         .iter()
-        .map(|c| crate::report::column_json(cases.column(c)?))
+        .map(|c| crate::outputs::report::column_json(cases.column(c)?))
         .collect::<PolarsResult<_>>()?;
     let case_rows: Vec<Value> = frame::rank_order(cases)
         .into_iter()
@@ -653,7 +653,7 @@ pub fn write_html(
         findings_label = s("findings"),
         count = summary.findings,
         money_label = s("money"),
-        money = crate::parse::fmt_yuan((summary.amount_at_risk * 100.0).round() as i64),
+        money = crate::pipeline::parse::fmt_yuan((summary.amount_at_risk * 100.0).round() as i64),
         tab_overview = s("tabOverview"),
         tab_findings = s("tabFindings"),
         tab_township = s("tabTownship"),
@@ -669,7 +669,7 @@ pub fn write_html(
         min_score = s("minScore"),
         search = s("search"),
     );
-    let mut file = crate::privacy::create_private(path).map_err(|e| Error::Write {
+    let mut file = crate::outputs::privacy::create_private(path).map_err(|e| Error::Write {
         path: path.display().to_string(),
         message: e.to_string(),
     })?;

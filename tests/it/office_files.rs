@@ -4,8 +4,6 @@
 //! text) plus one ID column cell Excel turned into a number, a UTF-16 tab-separated file
 //! as Excel's "Unicode text" saves it, and Parquet.
 
-mod common;
-
 use std::path::Path;
 
 use fundaudit::input::{load_file, Loaded, BENEFICIARIES, PAYMENTS};
@@ -150,7 +148,7 @@ fn gb18030_csv_with_chinese_headers_and_spreadsheet_cells() {
             x.2,
             x.3,
             x.4,
-            fundaudit::parse::fmt_yuan(x.5)
+            fundaudit::pipeline::parse::fmt_yuan(x.5)
         ));
     }
     for (name, text) in [("b.csv", b), ("p.csv", p)] {

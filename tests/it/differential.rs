@@ -5,7 +5,7 @@
 //! that row is unchanged (same id, same amount), and the row is in rejects. Minimised
 //! failures are kept in proptest-regressions/differential.txt as a corpus.
 
-mod common;
+use crate::common;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
@@ -42,9 +42,9 @@ fn audit(data: &Path, out: &Path) -> Vec<HashMap<String, String>> {
         reports_dir: None,
         out_dir: Some(out.to_path_buf()),
         config: fundaudit::Config::default(),
-        as_of: fundaudit::parse::parse_date("2026-03-31").unwrap(),
+        as_of: fundaudit::pipeline::parse::parse_date("2026-03-31").unwrap(),
         unmasked: true,
-        lang: fundaudit::html::Lang::Zh,
+        lang: fundaudit::outputs::html::Lang::Zh,
         wait: None,
         ledger: None,
         screen: false,

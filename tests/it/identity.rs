@@ -7,7 +7,7 @@
 use std::collections::{BTreeMap, HashSet};
 use std::path::Path;
 
-mod common;
+use crate::common;
 
 use common::{fundaudit, generate, read_csv, run_cmd};
 

@@ -1,7 +1,7 @@
 //! The README's and docs/' examples work as written: the main command runs on the
 //! committed sample data, and the config example is a valid config.
 
-mod common;
+use crate::common;
 
 use common::fundaudit;
 
@@ -65,7 +65,7 @@ fn config_example_is_valid() {
 #[test]
 fn documented_columns_match_the_output() {
     let text = readme();
-    for column in fundaudit::scoring::OUTPUT_COLUMNS {
+    for column in fundaudit::pipeline::scoring::OUTPUT_COLUMNS {
         assert!(
             text.contains(&format!("`{column}`")),
             "README documents `{column}`"
@@ -89,7 +89,7 @@ fn output_safety_example_is_what_a_refused_run_prints() {
         .replace(&out.display().to_string(), "/home/audit/审计");
     let line = stderr.lines().next().unwrap();
     assert!(readme().contains(line), "README shows:\n{line}");
-    for file in fundaudit::run_folder::RUN_FILES {
+    for file in fundaudit::operations::run_folder::RUN_FILES {
         assert!(readme().contains(file), "README lists {file}");
     }
 }

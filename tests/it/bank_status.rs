@@ -3,7 +3,7 @@
 //! allocation, a reversal (冲正, negative amount) nets against the payment it undoes, and an
 //! unknown status is rejected until the config says what it means.
 
-mod common;
+use crate::common;
 
 use std::collections::{BTreeSet, HashMap};
 use std::path::Path;

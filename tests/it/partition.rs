@@ -3,7 +3,7 @@
 //! sentence — also where a person registered in two townships, or a card paid for people
 //! of several, joins rows that the parts would otherwise split.
 
-mod common;
+use crate::common;
 
 use std::collections::{BTreeSet, HashMap};
 

@@ -1,10 +1,10 @@
 //! `--engine ballista` (feature `distributed`): the units of a staged county audited as
 //! tasks of an Apache DataFusion Ballista cluster in this process — scheduler and two
 //! executors built with the production function registry — give exactly the local
-//! engine's findings. `cargo test --release --features distributed --test distributed`.
+//! engine's findings. `cargo test --release --features distributed --test it -- distributed::`.
 #![cfg(feature = "distributed")]
 
-mod common;
+use crate::common;
 
 use common::{fundaudit, generate, run_cmd, stage};
 use predicates::prelude::*;
@@ -133,13 +133,17 @@ fn an_executor_refuses_a_stage_that_is_not_the_clients() {
 /// What a client holds before it submits: the prepared run and its job.
 fn client_side(
     staged: &std::path::Path,
-) -> (fundaudit::partition::Prepared, fundaudit::distributed::Job) {
+) -> (
+    fundaudit::pipeline::partition::Prepared,
+    fundaudit::distributed::Job,
+) {
     let config = fundaudit::Config::default();
     let ledgers = fundaudit::input::Ledgers::load(staged, &config).unwrap();
-    let as_of = fundaudit::parse::parse_date("2026-03-31").unwrap();
-    let people = fundaudit::context::Context::people(ledgers, config.clone(), as_of).unwrap();
+    let as_of = fundaudit::pipeline::parse::parse_date("2026-03-31").unwrap();
+    let people =
+        fundaudit::pipeline::context::Context::people(ledgers, config.clone(), as_of).unwrap();
     let matched = people.dedup.matched();
-    let prepared = fundaudit::partition::prepare(people).unwrap();
+    let prepared = fundaudit::pipeline::partition::prepare(people).unwrap();
     let job = fundaudit::distributed::Job::new(staged, &config, as_of, matched, &prepared).unwrap();
     (prepared, job)
 }
@@ -151,16 +155,19 @@ fn people_both_ways(
     config: &fundaudit::Config,
     cluster: &fundaudit::distributed::Cluster,
 ) -> (
-    fundaudit::context::Context,
-    fundaudit::Result<fundaudit::context::Context>,
+    fundaudit::pipeline::context::Context,
+    fundaudit::Result<fundaudit::pipeline::context::Context>,
 ) {
-    let as_of = fundaudit::parse::parse_date("2026-03-31").unwrap();
+    let as_of = fundaudit::pipeline::parse::parse_date("2026-03-31").unwrap();
     let load = || fundaudit::input::Ledgers::load(staged, config).unwrap();
-    let local = fundaudit::context::Context::people(load(), config.clone(), as_of).unwrap();
-    let remote =
-        fundaudit::context::Context::people_with(load(), config.clone(), as_of, |reg, config| {
-            fundaudit::distributed::identity::resolve(cluster, staged, reg, config)
-        });
+    let local =
+        fundaudit::pipeline::context::Context::people(load(), config.clone(), as_of).unwrap();
+    let remote = fundaudit::pipeline::context::Context::people_with(
+        load(),
+        config.clone(),
+        as_of,
+        |reg, config| fundaudit::distributed::identity::resolve(cluster, staged, reg, config),
+    );
     (local, remote)
 }
 
@@ -215,9 +222,10 @@ fn the_clusters_blocking_joins_find_the_local_passes_pairs() {
 fn the_pass_over_everything_meets_neighbours_across_its_spans() {
     // One person registered twice in two townships, the name's second letter mistyped
     // (Xyavier / Xzavier: two spans of the order, neighbours in it), the ID number one
-    // sequence digit off (of the same parity: a sex digit of another parity is two
-    // people): no block key and no township pass meets them, only the name-order pass
-    // over everything — across the edge of two of its spans.
+    // sequence digit off (not the sex digit: another sex, or the same sex two codes on,
+    // is how two people of one station look): no block key and no township pass meets
+    // them, only the name-order pass over everything — across the edge of two of its
+    // spans.
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
     generate(&data, 600, 4, &[]);
@@ -227,7 +235,7 @@ fn the_pass_over_everything_meets_neighbours_across_its_spans() {
     registry.push_str(&format!(
         "BX000001,Xyavier Qqqq,{},城关镇,东村,,,\nBX000002,Xzavier Qqqq,{},新集镇,西村,,,\n",
         id(101),
-        id(103)
+        id(111)
     ));
     std::fs::write(data.join("beneficiaries.csv"), registry).unwrap();
     let staged = dir.path().join("stage");

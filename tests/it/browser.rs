@@ -4,7 +4,7 @@
 //! records console errors and lists every network resource the page loaded. A screenshot
 //! of the overview is written to the test output folder.
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

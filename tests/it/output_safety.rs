@@ -3,7 +3,7 @@
 //! atomically even under SIGKILL, the ledger lives outside the folders a run replaces and
 //! is named in the summary, and the generator never overwrites a real ledger.
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -328,7 +328,7 @@ fn two_reports_folders_sharing_a_ledger_take_turns() {
     let data = data(dir.path());
     let ledger = dir.path().join("shared.sqlite");
     // Another run holds the ledger (here: this test, through the library).
-    let held = fundaudit::ledger::Ledger::open(&ledger, None).unwrap();
+    let held = fundaudit::operations::ledger::Ledger::open(&ledger, None).unwrap();
     let assert = fundaudit()
         .args(["run", "--quiet", "--as-of", "2025-03-01", "--data"])
         .arg(&data)

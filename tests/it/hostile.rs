@@ -2,7 +2,7 @@
 //! must cost no data, no memory and no secrets, and must not change the findings.
 //! Invisible format characters, formula prefixes, oversized sheets, mixed encodings.
 
-mod common;
+use crate::common;
 
 use std::ffi::OsStr;
 use std::path::{Path, PathBuf};

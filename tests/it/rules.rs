@@ -1,7 +1,7 @@
 //! Each rule's edge cases on hand-made ledgers, through the real binary: exactly on the
 //! due date, one fen short, installments, spellings, households, homonyms.
 
-mod common;
+use crate::common;
 
 use common::{allocations_flagged, beneficiaries_flagged, id_number, of_rule, Fixture};
 

@@ -2,7 +2,7 @@
 //! against Benford's law, a batch paid to unregistered people on one day is one case,
 //! and case scores separate the top instead of crowding at 99.
 
-mod common;
+use crate::common;
 
 use std::collections::{HashMap, HashSet};
 use std::path::Path;

@@ -1,7 +1,7 @@
 //! Snapshots of what officers and downstream systems read: findings.csv, findings.json
 //! and the terminal summary, on a small fixed ledger with one finding of each kind.
 
-mod common;
+use crate::common;
 
 use common::{fundaudit, id_number, Fixture};
 

@@ -2,7 +2,7 @@
 //! in Chinese, a roster workbook with one sheet per batch, an overlapping export, files the
 //! audit does not use. The findings equal those of the same ledgers as single clean CSVs.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeSet;
 use std::path::Path;

@@ -1,7 +1,7 @@
 //! One bad cell never changes the meaning of the rest of the file: docs/input.md's "Bad
 //! input" table, row by row, on the committed sample data with one thing broken at a time.
 
-mod common;
+use crate::common;
 
 use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};

@@ -2,7 +2,7 @@
 //! the stage gives the findings of a run on the raw files, rejects and file accounts
 //! included, and refuses a stage made with other input settings.
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 

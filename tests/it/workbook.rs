@@ -3,7 +3,7 @@
 //! changed and persisting findings; every sheet of both workbooks prints landscape, one
 //! page wide, with its header row repeated and page numbers (read back from the file).
 
-mod common;
+use crate::common;
 
 use std::io::Read;
 use std::path::Path;

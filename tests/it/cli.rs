@@ -1,7 +1,7 @@
 //! The command line as an auditor meets it: bad input named by file, row and column,
 //! every row accounted for, config errors named by key, exit codes, stable output.
 
-mod common;
+use crate::common;
 
 use common::{fundaudit, read_csv, Fixture};
 use predicates::prelude::*;

@@ -4,7 +4,7 @@
 //!
 //! Floors: recall per rule and precision per category at least 0.95 (see docs/benchmarks/2026-12-05-2core.md, Accuracy).
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeSet;
 use std::path::Path;

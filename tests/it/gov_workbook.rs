@@ -3,7 +3,7 @@
 //! 合计 row, a blank row and a 制表人 row. They load with no hand edits and give the
 //! findings their clean CSV twin gives; what is not data is counted, not rejected.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeSet;
 use std::path::Path;

@@ -3,7 +3,7 @@
 //! payments.csv and the findings' ids; township and category totals add up to it; a
 //! finding that spans townships is split among them.
 
-mod common;
+use crate::common;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::Path;

@@ -3,7 +3,7 @@
 //! reports until their facts change, dispositions import from an officer's sheet, and a
 //! run killed at any point leaves the ledger and reports/latest consistent.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 use std::time::Duration;

@@ -1,0 +1,10 @@
+//! `fundaudit config`: the default configuration, every key commented.
+
+use fundaudit::config::DEFAULT_CONFIG_TOML;
+
+use super::Outcome;
+
+pub fn print() -> anyhow::Result<Outcome> {
+    print!("{DEFAULT_CONFIG_TOML}");
+    Ok(Outcome::Done)
+}

@@ -1,0 +1,39 @@
+//! `fundaudit screen`: 事前筛查, the audit of the payments a bank file would make.
+
+use clap::Args;
+
+use fundaudit::{Engine, RunOptions};
+
+use super::{finish, InputArgs, Outcome, OutputArgs};
+
+#[derive(Args)]
+pub struct ScreenArgs {
+    #[command(flatten)]
+    input: InputArgs,
+    #[command(flatten)]
+    output: OutputArgs,
+}
+
+pub fn screen(args: ScreenArgs) -> anyhow::Result<Outcome> {
+    let ScreenArgs { input, output } = args;
+    let progress = crate::logging::init_logging(output.quiet);
+    let outcome = fundaudit::run(&RunOptions {
+        ledger: None,
+        config: input.config()?,
+        data_dir: input.data,
+        reports_dir: output.reports(),
+        as_of: output.as_of()?,
+        out_dir: output.out.clone(),
+        unmasked: output.unmasked,
+        lang: output.lang,
+        wait: None,
+        screen: true,
+        engine: Engine::Local,
+    })?;
+    Ok(finish(
+        &outcome,
+        progress,
+        output.quiet,
+        "reports and hold.csv written to",
+    ))
+}
