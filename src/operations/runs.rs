@@ -129,7 +129,7 @@ pub struct Manifest {
     pub warnings: Vec<String>,
     /// The seed of worklists.xlsx's verification sample (to reproduce and audit it).
     pub worklist_seed: Option<u64>,
-    pub timings: Vec<(String, f64)>,
+    pub timings: crate::timings::Timings,
     pub findings: usize,
     pub amount_at_risk: f64,
     pub by_category: std::collections::BTreeMap<String, crate::outputs::report::Tally>,

@@ -48,7 +48,7 @@ pub struct Summary {
     /// Each township's money (counted once) per category: township → category → yuan.
     pub township_categories: BTreeMap<String, BTreeMap<String, f64>>,
     /// Seconds per stage, in the order they ran.
-    pub timings: Vec<(String, f64)>,
+    pub timings: crate::timings::Timings,
     pub warnings: Vec<String>,
     /// What the case ledger made of this run (None without a ledger).
     pub ledger: Option<crate::operations::ledger::RunRecord>,
@@ -82,7 +82,7 @@ impl Summary {
         files: Vec<FileCount>,
         findings: &DataFrame,
         money: &Money,
-        timings: Vec<(String, f64)>,
+        timings: crate::timings::Timings,
         warnings: Vec<String>,
     ) -> PolarsResult<Summary> {
         let cats = crate::pipeline::frame::text(findings, cols::CATEGORY)?;

@@ -1,0 +1,43 @@
+//! Stage 2, load: the data folder read and validated into the run's ledgers (for a
+//! screen, the payments the bank file would make).
+
+use std::path::Path;
+use std::time::Instant;
+
+use super::RunOptions;
+use crate::input::stage::OnTheWay;
+use crate::input::Ledgers;
+use crate::operations::screen;
+use crate::timings::Timings;
+use crate::Result;
+
+/// The ledgers, and the stage a province's CSV was read through (removed when the run
+/// ends, so held until then).
+pub(super) struct Loaded {
+    pub ledgers: Ledgers,
+    pub on_the_way: Option<OnTheWay>,
+}
+
+pub(super) fn load(opts: &RunOptions, done: &Path, timings: &mut Timings) -> Result<Loaded> {
+    tracing::info!(data = %opts.data_dir.display(), "loading inputs");
+    let t = Instant::now();
+    // A province's CSV is staged on the way ([scale] stage_bytes): read in chunks, then
+    // a part at a time, instead of whole. The stage goes when the run ends.
+    let on_the_way = if opts.screen {
+        None
+    } else {
+        crate::input::stage::on_the_way(&opts.data_dir, &opts.config, done)?
+    };
+    let data = on_the_way
+        .as_ref()
+        .map_or(opts.data_dir.as_path(), |s| s.dir());
+    let mut ledgers = Ledgers::load_with(data, &opts.config, opts.screen)?;
+    if opts.screen {
+        ledgers.payments = screen::planned_payments(&ledgers, &opts.config)?;
+    }
+    timings.lap("load and validate inputs", t);
+    Ok(Loaded {
+        ledgers,
+        on_the_way,
+    })
+}

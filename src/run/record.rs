@@ -1,0 +1,161 @@
+//! Stage 6, record: tonight's findings recorded in the case ledger — each marked new,
+//! changed or persisting since the last night, those dismissed on the same facts
+//! dropped, the night's changes and coverage compared — and the officers' decisions
+//! carried into every report.
+
+use std::collections::HashSet;
+use std::time::Instant;
+
+use polars::prelude::{
+    BooleanChunked, Column, DataFrame, DataType, NewChunkedArray, SortMultipleOptions,
+};
+
+use super::audit::Audited;
+use super::last_night::LastNight;
+use super::RunOptions;
+use crate::operations::changes::{self, NightChanges};
+use crate::operations::ledger::{Change, Ledger, RunRecord, RunRef};
+use crate::pipeline::findings::{cols, Rule};
+use crate::pipeline::{frame, scoring, source_rows};
+use crate::rules;
+use crate::timings::Timings;
+use crate::Result;
+
+/// Who tonight's run is, as the ledger records it.
+pub(super) struct Night<'a> {
+    pub run_id: &'a str,
+    pub run_name: &'a str,
+    pub folder: &'a std::path::Path,
+    pub as_of: &'a str,
+}
+
+pub(super) struct Recorded {
+    /// With their change since the last night, decisions and fingerprint.
+    pub findings: DataFrame,
+    pub ledger_record: Option<RunRecord>,
+    pub night: Option<NightChanges>,
+    /// Programs and periods whose past-due allocations fell since the last night.
+    pub coverage_warnings: Vec<String>,
+}
+
+pub(super) fn record(
+    findings: DataFrame,
+    audited: &Audited,
+    ledger: Option<&mut Ledger>,
+    last: &LastNight,
+    night: &Night,
+    opts: &RunOptions,
+    timings: &mut Timings,
+) -> Result<Recorded> {
+    let t = Instant::now();
+    let recording = ledger.is_some();
+    let mut decisions = Default::default();
+    let mut changes_tonight = None;
+    let mut coverage_warnings = Vec::new();
+    let (findings, ledger_record) = match ledger {
+        Some(book) => {
+            let run_ref = RunRef {
+                id: night.run_id,
+                name: night.run_name,
+                folder: night.folder,
+                as_of: night.as_of,
+            };
+            let (changes, suppress, record) = book.record_run(&run_ref, &findings)?;
+            let rows = source_rows::of_findings(&findings, &audited.row_index, last.rows())?;
+            book.record_source_rows(night.run_id, &rows)?;
+            let decided = book.decided()?;
+            let codes: Vec<&str> = changes.iter().map(|c| c.code()).collect();
+            let l = last.earlier.as_ref().expect("read with the ledger");
+            changes_tonight = Some(changes::night_changes(
+                &l.as_of,
+                &l.open,
+                &findings,
+                &codes,
+                &source_changed_origins(&findings)?,
+                &decided,
+                audited.out_of_scope,
+                &book.recovered()?,
+            )?);
+            decisions = decided;
+            let before = book.previous_coverage(night.run_id)?;
+            book.record_coverage(night.run_id, &audited.coverage)?;
+            coverage_warnings = rules::completeness::coverage_drops(
+                &audited.coverage,
+                &before,
+                opts.config.completeness.min_allocations,
+            );
+            (with_changes(findings, &changes, &suppress)?, Some(record))
+        }
+        None => {
+            let n = findings.height();
+            let mut f = findings;
+            f.with_column(Column::full_null("change".into(), n, &DataType::String))?;
+            (f, None)
+        }
+    };
+    if recording {
+        timings.lap("case ledger", t);
+    }
+    // Officers' decisions ride along in every report; the fingerprint last: officers
+    // read the columns before it; tools and `review` find it.
+    let findings = changes::with_decisions(findings, &decisions)?;
+    let findings = last_column(findings, scoring::scored::FINGERPRINT)?;
+    Ok(Recorded {
+        findings,
+        ledger_record,
+        night: changes_tonight,
+        coverage_warnings,
+    })
+}
+
+/// Adds each finding's change since the last run, drops those dismissed with the same
+/// facts, and puts new and changed findings first (each group in rank order).
+fn with_changes(findings: DataFrame, changes: &[Change], suppress: &[bool]) -> Result<DataFrame> {
+    let mut f = findings;
+    let codes: Vec<&str> = changes.iter().map(|c| c.code()).collect();
+    let order: Vec<i64> = changes
+        .iter()
+        .map(|c| match c {
+            Change::New => 0,
+            Change::Changed => 1,
+            Change::Persisting => 2,
+        })
+        .collect();
+    f.with_column(Column::new("change".into(), codes))?;
+    f.with_column(Column::new("_order".into(), order))?;
+    let keep: Vec<bool> = suppress.iter().map(|s| !s).collect();
+    let f = f.filter(&BooleanChunked::from_slice("keep".into(), &keep))?;
+    let mut f = f.sort(["_order", "rank"], SortMultipleOptions::default())?;
+    f.drop_in_place("_order")?;
+    Ok(f)
+}
+
+/// The findings DATA_SOURCE_CHANGED findings report on (their refs `finding:F…`).
+fn source_changed_origins(findings: &DataFrame) -> Result<HashSet<String>> {
+    let rules = frame::text(findings, cols::RULE)?;
+    let refs = frame::text(findings, cols::REFS)?;
+    Ok(rules
+        .iter()
+        .zip(&refs)
+        .filter(|(r, _)| **r == Some(Rule::DataSourceChanged.code()))
+        .flat_map(|(_, refs)| {
+            refs.unwrap_or("")
+                .split(';')
+                .filter_map(|r| r.strip_prefix("finding:"))
+                .map(str::to_string)
+                .collect::<Vec<_>>()
+        })
+        .collect())
+}
+
+/// The frame with column `name` moved to the end.
+fn last_column(df: DataFrame, name: &str) -> Result<DataFrame> {
+    let mut order: Vec<String> = df
+        .get_column_names()
+        .iter()
+        .map(|c| c.to_string())
+        .filter(|c| c != name)
+        .collect();
+    order.push(name.to_string());
+    Ok(df.select(order)?)
+}

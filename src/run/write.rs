@@ -1,0 +1,239 @@
+//! Stage 7, write: the cases summarised and each finding's money placed, then every
+//! report written into the run's work folder — masked unless `--unmasked` — each
+//! attempted whatever became of the others.
+
+use std::path::Path;
+use std::time::Instant;
+
+use polars::prelude::DataFrame;
+
+use super::audit::Audited;
+use super::rank::Ranked;
+use super::record::Recorded;
+use super::writers::Writers;
+use super::RunOptions;
+use crate::operations::ledger::Ledger;
+use crate::operations::run_folder::RunFolder;
+use crate::operations::screen;
+use crate::outputs::{html, report, workbook, worklists};
+use crate::pipeline::{cases, money};
+use crate::timings::Timings;
+use crate::Result;
+
+/// The run's work folder with its reports, not yet published.
+pub(super) struct Written {
+    pub folder: RunFolder,
+    pub findings: DataFrame,
+    pub summary: report::Summary,
+    /// The reports that could not be written (file: why).
+    pub not_written: Vec<String>,
+    /// The seed of worklists.xlsx's verification sample.
+    pub worklist_seed: Option<u64>,
+}
+
+/// The cases, in the table officers read, and the night's money counted once.
+struct Summarised {
+    findings: DataFrame,
+    cases: cases::Cases,
+    case_table: DataFrame,
+    money: money::Money,
+}
+
+fn summarise(
+    findings: DataFrame,
+    ranked: &Ranked,
+    audited: &Audited,
+    ledger: Option<&Ledger>,
+    timings: &mut Timings,
+) -> Result<Summarised> {
+    let t = Instant::now();
+    let calibration = match ledger {
+        Some(book) => cases::calibration(&book.stats()?),
+        None => Default::default(),
+    };
+    let case_list = cases::summarise(&findings, &ranked.case_links, &audited.ctx, &calibration)?;
+    let case_table = cases::cases_frame(&case_list, &findings, &ranked.previous_cases)?;
+    // The night's money, each payment once, and where each finding's money lies.
+    let all_rows: Vec<usize> = (0..findings.height()).collect();
+    let night_money = money::distinct(
+        &money::Claims::new(&findings)?,
+        &all_rows,
+        &ranked.case_links.pays,
+    );
+    let findings = money::with_split_column(findings, &night_money)?;
+    timings.lap("summarise cases", t);
+    Ok(Summarised {
+        findings,
+        cases: case_list,
+        case_table,
+        money: night_money,
+    })
+}
+
+/// What the reports are made from, beside the recorded findings.
+pub(super) struct Sources<'a> {
+    pub ranked: &'a Ranked,
+    pub audited: &'a Audited,
+    pub ledger: Option<&'a Ledger>,
+    /// When the run started (run.log's first line).
+    pub started: &'a str,
+}
+
+pub(super) fn write(
+    recorded: Recorded,
+    from: &Sources,
+    done: std::path::PathBuf,
+    opts: &RunOptions,
+    mut timings: Timings,
+) -> Result<Written> {
+    let Sources {
+        ranked,
+        audited,
+        ledger,
+        started,
+    } = *from;
+    let Recorded {
+        findings,
+        ledger_record,
+        night,
+        coverage_warnings,
+    } = recorded;
+    let s = summarise(findings, ranked, audited, ledger, &mut timings)?;
+    let ctx = &audited.ctx;
+    let folder = RunFolder::new(done)?;
+    let out = folder.work.clone();
+    let t = Instant::now();
+    let mask = |df: &DataFrame| -> Result<DataFrame> {
+        Ok(if opts.unmasked {
+            df.clone()
+        } else {
+            report::mask_frame(df)?
+        })
+    };
+    let mut shown = mask(&s.findings)?;
+    let mut shown_cases = mask(&s.case_table)?;
+    // Once the rules have run, one writer failing must not cost the night the others:
+    // each report is attempted, failures are collected and said together at the end.
+    let mut writers = Writers::new(&out);
+    writers.attempt("findings.csv", || {
+        report::write_csv(&mut shown, &out.join("findings.csv"))
+    });
+    writers.attempt("findings.json", || {
+        report::write_json(&shown, &out.join("findings.json"))
+    });
+    writers.attempt("cases.csv", || {
+        report::write_csv(&mut shown_cases, &out.join("cases.csv"))
+    });
+    writers.attempt("rejects.csv", || {
+        report::write_rejects(
+            &ctx.ledgers.rejects,
+            &out.join("rejects.csv"),
+            opts.unmasked,
+        )
+    });
+    timings.lap("write csv and json", t);
+
+    let mut summary = report::Summary::new(
+        crate::pipeline::parse::fmt_day(opts.as_of),
+        ctx.ledgers.counts.clone(),
+        &s.findings,
+        &s.money,
+        timings,
+        ctx.warnings.clone(),
+    )?;
+    summary.ledger = ledger_record;
+    summary.changes = night;
+    summary.cases = s.cases.cases.len();
+    summary.unused = ctx.ledgers.unused.clone();
+    summary.settled = ctx.ledgers.settled.clone();
+    summary.screening = opts.screen;
+    summary.digits = audited.digits.tests();
+    summary.parts = audited.parts;
+    summary.identity_u = ctx.dedup.stats.measured.clone();
+    summary.incomplete.extend(coverage_warnings);
+    // A case ledger whose decisions were changed outside fundaudit: said, and the night
+    // is not clean (exit 4).
+    if let Some(broken) = ledger.and_then(|l| l.integrity_warning()) {
+        summary.warnings.push(broken.to_string());
+        summary.incomplete.push(broken.to_string());
+    }
+    let worklist_seed = write_for_officers(
+        &mut writers,
+        &shown,
+        &shown_cases,
+        audited,
+        &mut summary,
+        opts,
+        &out,
+    );
+    // What could not be written is said where the night is read back: summary.json,
+    // run.log and the manifest.
+    summary
+        .warnings
+        .extend(writers.failed.iter().map(|f| format!("not written: {f}")));
+    writers.attempt("summary.json", || {
+        report::write_summary(&summary, &out.join("summary.json"))
+    });
+    writers.attempt("run.log", || {
+        report::write_log(&summary, started, &out.join("run.log"))
+    });
+    Ok(Written {
+        folder,
+        findings: s.findings,
+        summary,
+        not_written: writers.failed,
+        worklist_seed,
+    })
+}
+
+/// The officers' reports: the workbook, the web report, the worklists and the
+/// confidential workbook, and a screen's hold list. Returns the worklists' sample seed.
+fn write_for_officers(
+    writers: &mut Writers,
+    shown: &DataFrame,
+    shown_cases: &DataFrame,
+    audited: &Audited,
+    summary: &mut report::Summary,
+    opts: &RunOptions,
+    out: &Path,
+) -> Option<u64> {
+    let ctx = &audited.ctx;
+    let t = Instant::now();
+    writers.attempt("findings.xlsx", || {
+        workbook::write_workbook(shown, shown_cases, summary, &out.join("findings.xlsx"))
+    });
+    summary.timings.lap("write workbook", t);
+    let t = Instant::now();
+    writers.attempt("report.html", || {
+        html::write_html(
+            shown,
+            shown_cases,
+            &ctx.ledgers,
+            summary,
+            &html::Options {
+                lang: opts.lang,
+                unmasked: opts.unmasked,
+                limits: opts.config.report.clone(),
+            },
+            &out.join("report.html"),
+        )
+    });
+    summary.timings.lap("write web report", t);
+    let mut worklist_seed = None;
+    let t = Instant::now();
+    writers.attempt("worklists.xlsx", || {
+        worklists::write_worklists(shown, ctx, &out.join("worklists.xlsx")).map(|seed| {
+            worklist_seed = Some(seed);
+        })
+    });
+    writers.attempt("confidential.xlsx", || {
+        worklists::write_confidential(shown, ctx, &out.join("confidential.xlsx")).map(|_| ())
+    });
+    summary.timings.lap("write worklists", t);
+    if opts.screen {
+        writers.attempt("hold.csv", || {
+            screen::write_hold(shown, &out.join("hold.csv")).map(|_| ())
+        });
+    }
+    worklist_seed
+}

@@ -1,0 +1,41 @@
+//! Stage wall times: what `summary.json` and `run.log` say the time went to. One type
+//! for every layer that times its stages (the run, the people, the parts, identity), so
+//! their laps join without conversion.
+
+use std::time::Instant;
+
+use serde::{Deserialize, Serialize};
+
+/// Stage names and seconds, in the order they ended. Written to JSON as a list of
+/// `[name, seconds]` pairs.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Timings(Vec<(String, f64)>);
+
+impl Timings {
+    /// Records the stage that began at `started` and tells whoever listens (a progress
+    /// line on a terminal, a log line elsewhere: see the binary's logging.rs).
+    pub fn lap(&mut self, name: &str, started: Instant) {
+        self.record(name, started.elapsed().as_secs_f64());
+    }
+
+    /// Records a stage timed elsewhere (by the people, the parts or a cluster), said as
+    /// [`Timings::lap`] says it.
+    pub fn record(&mut self, name: &str, secs: f64) {
+        tracing::info!(stage = name.trim(), seconds = secs, "{} done", name.trim());
+        self.0.push((name.to_string(), secs));
+    }
+
+    /// The stages, in order.
+    pub fn iter(&self) -> std::slice::Iter<'_, (String, f64)> {
+        self.0.iter()
+    }
+}
+
+impl<'a> IntoIterator for &'a Timings {
+    type Item = &'a (String, f64);
+    type IntoIter = std::slice::Iter<'a, (String, f64)>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.iter()
+    }
+}
