@@ -8,6 +8,17 @@
 
 use std::borrow::Cow;
 
+/// The Han blocks names are written in: CJK Unified Ideographs Extension A and the main
+/// block (U+3400–U+9FFF). Shared by name normalisation, character shapes and the header
+/// reader, so all three agree on what a Han character is.
+pub const CJK_START: u32 = 0x3400;
+pub const CJK_END: u32 = 0x9FFF;
+
+/// Whether `c` is a Han character of [`CJK_START`]..=[`CJK_END`].
+pub fn is_han(c: char) -> bool {
+    (CJK_START..=CJK_END).contains(&(c as u32))
+}
+
 /// Unicode's format characters (general category Cf, Unicode 15.1), bidi controls among
 /// them. None carries meaning in a name, a place or an account number.
 pub fn is_invisible(c: char) -> bool {

@@ -23,7 +23,7 @@ use datafusion::execution::FunctionRegistry;
 use datafusion::logical_expr::{col, ident, lit, Partitioning};
 use polars::prelude::DataType as PlType;
 
-use super::{functions, gather, wire, Cluster, Job};
+use super::{functions, gather, udf, wire, Cluster, Job};
 use crate::error::{Error, Result};
 use crate::input::stage::{self, PART, REGISTRY_ROW};
 use crate::pipeline::link::{cols, joined};
@@ -72,7 +72,7 @@ pub fn audit(prepared: Prepared, job: &Job, cluster: &Cluster) -> Result<Audited
         .block_on(async {
             let ctx = &cluster.ctx;
             for (name, paths, schema) in tables {
-                functions::register_parquet(ctx, name, &paths, schema).await?;
+                udf::register_parquet(ctx, name, &paths, schema).await?;
             }
             // As many partitions as units, up to four times `cluster_partitions`: the
             // units are hashed into the partitions, and with fewer partitions than
@@ -117,10 +117,9 @@ pub fn audit(prepared: Prepared, job: &Job, cluster: &Cluster) -> Result<Audited
     let mut results: Vec<Option<UnitResult>> = (0..n).map(|_| None).collect();
     let (mut bytes, mut back) = (0usize, 0usize);
     for batch in &batches {
-        let units =
-            functions::downcast::<Int64Array>(batch.column(0), "unit").map_err(|e| fail(&e))?;
+        let units = udf::downcast::<Int64Array>(batch.column(0), "unit").map_err(|e| fail(&e))?;
         let blobs =
-            functions::downcast::<BinaryArray>(batch.column(1), "result").map_err(|e| fail(&e))?;
+            udf::downcast::<BinaryArray>(batch.column(1), "result").map_err(|e| fail(&e))?;
         for i in 0..batch.num_rows() {
             let k = units.value(i);
             let slot = usize::try_from(k)

@@ -23,7 +23,7 @@ use datafusion::logical_expr::function::AccumulatorArgs;
 use datafusion::logical_expr::{Accumulator, AggregateUDFImpl, Signature, Volatility};
 use datafusion::parquet::arrow::ArrowWriter;
 
-use super::functions::{downcast, external};
+use super::udf::{downcast, external};
 
 pub const ROWS: &str = "fundaudit_rows";
 

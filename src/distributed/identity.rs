@@ -41,7 +41,7 @@ use datafusion::common::{DataFusionError, Result as DfResult, ScalarValue};
 use datafusion::logical_expr::{create_udf, ColumnarValue, ScalarUDF, Volatility};
 use rustc_hash::{FxHashMap, FxHashSet};
 
-use super::functions::{cached, downcast, external, register_parquet, Cache};
+use super::udf::{cached, downcast, external, register_parquet, Cache};
 use super::Cluster;
 use crate::config::Config;
 use crate::error::{Error, Result};

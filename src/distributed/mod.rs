@@ -40,6 +40,8 @@ pub mod functions;
 mod gather;
 #[cfg(feature = "distributed")]
 pub mod identity;
+#[cfg(feature = "distributed")]
+mod udf;
 pub mod wire;
 
 #[cfg(feature = "distributed")]

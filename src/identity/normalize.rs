@@ -8,8 +8,7 @@ use std::sync::OnceLock;
 use pinyin::ToPinyin;
 use unicode_normalization::UnicodeNormalization;
 
-pub(crate) const CJK_START: u32 = 0x3400;
-pub(crate) const CJK_END: u32 = 0x9FFF;
+use crate::text::{is_han, CJK_END, CJK_START};
 
 /// A name ready for comparison: simplified characters and toneless pinyin.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
@@ -83,10 +82,6 @@ impl NormName {
     pub fn is_han(&self) -> bool {
         !self.chars.is_empty() && self.chars.iter().all(|&c| is_han(c))
     }
-}
-
-pub fn is_han(c: char) -> bool {
-    (CJK_START..=CJK_END).contains(&(c as u32))
 }
 
 /// Toneless pinyin syllables, interned: every Han character of the common blocks maps to

@@ -12,6 +12,7 @@ use std::collections::BTreeMap;
 
 use super::headers::{fold, map_headers};
 use super::spec::FileSpec;
+use crate::text::is_han;
 
 /// How many leading rows may hold the title block and the header.
 pub const HEADER_SCAN_ROWS: usize = 30;
@@ -247,10 +248,6 @@ pub fn title_defaults(title: &[String], programs: &[&str]) -> Vec<(&'static str,
         out.push(("period", periods[0].clone()));
     }
     out
-}
-
-fn is_han(c: char) -> bool {
-    ('\u{4e00}'..='\u{9fff}').contains(&c)
 }
 
 /// `XX镇`, `XX乡`, `XX街道` after the last 省/市/县/区 before them; distinct, in order.

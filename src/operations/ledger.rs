@@ -445,11 +445,11 @@ impl Ledger {
         Ok(())
     }
 
-    /// Keeps a run's coverage per program and period (see `rules::completeness`).
+    /// Keeps a run's coverage per program and period (see `pipeline::past_due`).
     pub fn record_coverage(
         &mut self,
         run_id: &str,
-        coverage: &[crate::rules::completeness::Coverage],
+        coverage: &[crate::pipeline::past_due::Coverage],
     ) -> Result<()> {
         let path = self.path.clone();
         let e = |x: rusqlite::Error| db(&path, x);
@@ -477,7 +477,7 @@ impl Ledger {
     pub fn previous_coverage(
         &self,
         run_id: &str,
-    ) -> Result<Vec<crate::rules::completeness::Coverage>> {
+    ) -> Result<Vec<crate::pipeline::past_due::Coverage>> {
         let path = self.path.clone();
         let e = |x: rusqlite::Error| db(&path, x);
         let mut stmt = self
@@ -490,7 +490,7 @@ impl Ledger {
             .map_err(e)?;
         let rows = stmt
             .query_map(params![run_id], |r| {
-                Ok(crate::rules::completeness::Coverage {
+                Ok(crate::pipeline::past_due::Coverage {
                     program: r.get(0)?,
                     period: r.get(1)?,
                     due: r.get::<_, i64>(2)? as usize,

@@ -8,3 +8,4 @@ pub mod privacy;
 pub mod report;
 pub mod workbook;
 pub mod worklists;
+pub mod xlsx_format;

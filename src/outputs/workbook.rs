@@ -9,10 +9,11 @@ use std::io::Write;
 use std::path::Path;
 
 use polars::prelude::*;
-use rust_xlsxwriter::{Color, Format, FormatAlign, Workbook, Worksheet, XlsxError};
+use rust_xlsxwriter::{Color, Format, Workbook, Worksheet, XlsxError};
 
 use crate::error::{Error, Result};
 use crate::outputs::report::{file_name, Summary};
+use crate::outputs::xlsx_format::{header_row, Formats};
 use crate::pipeline::findings::Category;
 use crate::pipeline::frame;
 
@@ -60,29 +61,6 @@ pub(crate) fn severity_zh(s: &str) -> &str {
         "medium" => "中",
         "low" => "低",
         other => other,
-    }
-}
-
-pub(crate) struct Formats {
-    pub(crate) header: Format,
-    pub(crate) title: Format,
-    pub(crate) yuan: Format,
-    pub(crate) score: Format,
-    pub(crate) wrap: Format,
-}
-
-impl Formats {
-    fn new() -> Formats {
-        Formats {
-            header: Format::new()
-                .set_bold()
-                .set_background_color(0xDDEBF7)
-                .set_align(FormatAlign::Center),
-            title: Format::new().set_bold().set_font_size(16),
-            yuan: Format::new().set_num_format("#,##0.00"),
-            score: Format::new().set_num_format("0.00"),
-            wrap: Format::new().set_text_wrap().set_align(FormatAlign::Top),
-        }
     }
 }
 
@@ -294,18 +272,6 @@ pub(crate) fn save_private(book: &mut Workbook, path: &Path) -> Result<()> {
     crate::outputs::privacy::create_private(path)
         .and_then(|mut file| file.write_all(&bytes))
         .map_err(|e| fail(e.to_string()))
-}
-
-pub(crate) fn header_row(
-    sheet: &mut Worksheet,
-    row: u32,
-    headers: &[&str],
-    f: &Formats,
-) -> std::result::Result<(), XlsxError> {
-    for (c, h) in headers.iter().enumerate() {
-        sheet.write_string_with_format(row, c as u16, *h, &f.header)?;
-    }
-    Ok(())
 }
 
 fn overview(

@@ -21,7 +21,7 @@ use crate::input::{Ledgers, LINE};
 use crate::pipeline::frame;
 use crate::pipeline::link::{self, link_payments};
 use crate::pipeline::parse::Day;
-use crate::rules::completeness::PastDue;
+use crate::pipeline::past_due::PastDue;
 
 pub struct Context {
     pub config: Config,
@@ -63,6 +63,10 @@ pub struct Whole {
     pub rows: Rows,
 }
 
+/// Registry rows a reference list names → (list line, how matched): found once per run
+/// (`rules::lists`), kept in the [`Memo`].
+pub type Listed = std::collections::HashMap<usize, (i64, &'static str)>;
+
 /// Facts about the people alone (registry, officials, lists), which a rule would
 /// otherwise work out again for every part of a partitioned run: a province's registry
 /// indexed once, not once per part.
@@ -79,7 +83,7 @@ pub struct Memo {
     pub cadre: OnceLock<HashMap<usize, (usize, String, bool)>>,
     /// Per reference list of the config: registry rows it lists, with the list line and
     /// how matched (see [`crate::rules::lists`]), or why the list could not be read.
-    pub lists: OnceLock<Vec<std::result::Result<crate::rules::lists::Listed, String>>>,
+    pub lists: OnceLock<Vec<std::result::Result<Listed, String>>>,
     /// Payment and allocation ids the last night's findings named (the case ledger's
     /// source rows): kept past the rules beside the rows tonight's findings name, so the
     /// night can tell a row deleted from a row no finding names now (see

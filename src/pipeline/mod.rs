@@ -12,5 +12,6 @@ pub mod link;
 pub mod money;
 pub mod parse;
 pub mod partition;
+pub mod past_due;
 pub mod scoring;
 pub mod source_rows;

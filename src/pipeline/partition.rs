@@ -24,7 +24,7 @@ use rustc_hash::FxHashMap;
 use crate::error::Result;
 use crate::pipeline::context::Context;
 use crate::pipeline::frame;
-use crate::rules::completeness::PastDue;
+use crate::pipeline::past_due::PastDue;
 
 /// Rows of one part, ascending (the rules see them in the ledgers' order).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

@@ -12,11 +12,8 @@ use polars::prelude::*;
 use super::{group_rows, Views};
 use crate::config::ListConfig;
 use crate::identity::NormName;
-use crate::pipeline::context::Context;
+use crate::pipeline::context::{Context, Listed};
 use crate::pipeline::findings::{Category, Finding, FindingsBuilder};
-
-/// Registry rows a list names → (list line, how matched).
-pub type Listed = HashMap<usize, (i64, &'static str)>;
 
 /// One findings frame per configured list whose file was found.
 pub fn list_findings(ctx: &Context, v: &Views) -> PolarsResult<Vec<(String, DataFrame)>> {

@@ -11,9 +11,9 @@ use super::RunOptions;
 use crate::pipeline::analytics::DigitCounts;
 use crate::pipeline::context::Context;
 use crate::pipeline::partition;
+use crate::pipeline::past_due::Coverage;
 use crate::pipeline::source_rows;
 use crate::rules;
-use crate::rules::completeness::Coverage;
 use crate::timings::Timings;
 use crate::Result;
 

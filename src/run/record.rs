@@ -17,7 +17,6 @@ use crate::operations::changes::{self, NightChanges};
 use crate::operations::ledger::{Change, Ledger, RunRecord, RunRef};
 use crate::pipeline::findings::{cols, Rule};
 use crate::pipeline::{frame, scoring, source_rows};
-use crate::rules;
 use crate::timings::Timings;
 use crate::Result;
 
@@ -79,7 +78,7 @@ pub(super) fn record(
             decisions = decided;
             let before = book.previous_coverage(night.run_id)?;
             book.record_coverage(night.run_id, &audited.coverage)?;
-            coverage_warnings = rules::completeness::coverage_drops(
+            coverage_warnings = crate::pipeline::past_due::coverage_drops(
                 &audited.coverage,
                 &before,
                 opts.config.completeness.min_allocations,
