@@ -435,38 +435,100 @@ pub fn write_html(
     options: &Options,
     path: &Path,
 ) -> Result<()> {
-    let (lang, unmasked, limits) = (options.lang, options.unmasked, &options.limits);
-    let columns: Vec<Vec<Value>> = COLUMNS
-        .iter()
-        .map(|c| crate::outputs::report::column_json(findings.column(c)?))
-        .collect::<PolarsResult<_>>()?;
-    // The top findings by rank: a province's hundred thousand would make a page no
-    // office PC opens. The rest are in the workbook and the CSV, and the page says so.
-    let embedded: Vec<usize> = frame::rank_order(findings)
-        .into_iter()
-        .take(limits.max_findings)
-        .collect();
-    let rows: Vec<Value> = embedded
-        .iter()
-        .map(|&i| Value::from(columns.iter().map(|c| c[i].clone()).collect::<Vec<_>>()))
-        .collect();
-    let case_columns: Vec<Vec<Value>> = CASE_COLUMNS
-        .iter()
-        .map(|c| crate::outputs::report::column_json(cases.column(c)?))
-        .collect::<PolarsResult<_>>()?;
-    let case_rows: Vec<Value> = frame::rank_order(cases)
-        .into_iter()
-        .take(limits.max_cases)
-        .map(|i| {
-            Value::from(
-                case_columns
-                    .iter()
-                    .map(|c| c[i].clone())
-                    .collect::<Vec<_>>(),
-            )
-        })
-        .collect();
+    let embedded = Embedded::of(findings, cases, &options.limits)?;
+    let (raw, with_raw) = raw_inputs(findings, ledgers, &embedded.findings, options)?;
+    let data = page_data(
+        findings,
+        cases,
+        summary,
+        options.lang,
+        &embedded,
+        raw,
+        &with_raw,
+    )?;
+    // Inside a script element `</script>` ends it early and `<!--` opens an HTML comment
+    // that swallows the rest of the page (a beneficiary named `<!--<script>` left only the
+    // header): `<`, `>` and `&` are written as JSON escapes, as Django's json_script does.
+    // They occur only inside JSON strings, where the escapes mean the same characters.
+    let data_text = serde_json::to_string(&data)
+        .map_err(|e| Error::Write {
+            path: path.display().to_string(),
+            message: e.to_string(),
+        })?
+        .replace('<', "\\u003c")
+        .replace('>', "\\u003e")
+        .replace('&', "\\u0026");
+    let html = page(options.lang, summary, &data_text);
+    let mut file = crate::outputs::privacy::create_private(path).map_err(|e| Error::Write {
+        path: path.display().to_string(),
+        message: e.to_string(),
+    })?;
+    file.write_all(html.as_bytes()).map_err(|e| Error::Write {
+        path: path.display().to_string(),
+        message: e.to_string(),
+    })
+}
 
+/// The findings and cases the page embeds (the top by rank), as rows of JSON values.
+struct Embedded {
+    /// Row numbers in `findings` of the embedded findings, in rank order.
+    findings: Vec<usize>,
+    rows: Vec<Value>,
+    case_rows: Vec<Value>,
+}
+
+impl Embedded {
+    fn of(
+        findings: &DataFrame,
+        cases: &DataFrame,
+        limits: &crate::config::ReportConfig,
+    ) -> Result<Embedded> {
+        let columns: Vec<Vec<Value>> = COLUMNS
+            .iter()
+            .map(|c| crate::outputs::report::column_json(findings.column(c)?))
+            .collect::<PolarsResult<_>>()?;
+        // The top findings by rank: a province's hundred thousand would make a page no
+        // office PC opens. The rest are in the workbook and the CSV, and the page says so.
+        let embedded: Vec<usize> = frame::rank_order(findings)
+            .into_iter()
+            .take(limits.max_findings)
+            .collect();
+        let rows: Vec<Value> = embedded
+            .iter()
+            .map(|&i| Value::from(columns.iter().map(|c| c[i].clone()).collect::<Vec<_>>()))
+            .collect();
+        let case_columns: Vec<Vec<Value>> = CASE_COLUMNS
+            .iter()
+            .map(|c| crate::outputs::report::column_json(cases.column(c)?))
+            .collect::<PolarsResult<_>>()?;
+        let case_rows: Vec<Value> = frame::rank_order(cases)
+            .into_iter()
+            .take(limits.max_cases)
+            .map(|i| {
+                Value::from(
+                    case_columns
+                        .iter()
+                        .map(|c| c[i].clone())
+                        .collect::<Vec<_>>(),
+                )
+            })
+            .collect();
+        Ok(Embedded {
+            findings: embedded,
+            rows,
+            case_rows,
+        })
+    }
+}
+
+/// The raw input rows of the very top findings, by ledger, and which findings they are.
+fn raw_inputs(
+    findings: &DataFrame,
+    ledgers: &Ledgers,
+    embedded: &[usize],
+    options: &Options,
+) -> Result<(serde_json::Map<String, Value>, Vec<usize>)> {
+    let (unmasked, limits) = (options.unmasked, &options.limits);
     // Raw input rows for the very top findings only: at most max_raw_findings of them
     // and max_raw_rows rows (always the first finding's).
     let rows_named = {
@@ -545,7 +607,20 @@ pub fn write_html(
             raw_rows(o, LINE, &lines_of("officials:"), unmasked)?,
         );
     }
+    Ok((raw, with_raw))
+}
 
+/// Everything report.js reads: labels, findings, cases, raw rows and the run's figures.
+fn page_data(
+    findings: &DataFrame,
+    cases: &DataFrame,
+    summary: &Summary,
+    lang: Lang,
+    embedded: &Embedded,
+    raw: serde_json::Map<String, Value>,
+    with_raw: &[usize],
+) -> Result<Value> {
+    let (rows, case_rows) = (&embedded.rows, &embedded.case_rows);
     let data = json!({
         "L": labels(lang),
         "cols": COLUMNS,
@@ -576,18 +651,11 @@ pub fn write_html(
             },
         },
     });
-    // Inside a script element `</script>` ends it early and `<!--` opens an HTML comment
-    // that swallows the rest of the page (a beneficiary named `<!--<script>` left only the
-    // header): `<`, `>` and `&` are written as JSON escapes, as Django's json_script does.
-    // They occur only inside JSON strings, where the escapes mean the same characters.
-    let data_text = serde_json::to_string(&data)
-        .map_err(|e| Error::Write {
-            path: path.display().to_string(),
-            message: e.to_string(),
-        })?
-        .replace('<', "\\u003c")
-        .replace('>', "\\u003e")
-        .replace('&', "\\u0026");
+    Ok(data)
+}
+
+/// The page around the data: head, tabs, filters, the scripts.
+fn page(lang: Lang, summary: &Summary, data_text: &str) -> String {
     let l = labels(lang);
     let s = |k: &str| l[k].as_str().unwrap_or("").to_string();
     let html = format!(
@@ -669,14 +737,7 @@ pub fn write_html(
         min_score = s("minScore"),
         search = s("search"),
     );
-    let mut file = crate::outputs::privacy::create_private(path).map_err(|e| Error::Write {
-        path: path.display().to_string(),
-        message: e.to_string(),
-    })?;
-    file.write_all(html.as_bytes()).map_err(|e| Error::Write {
-        path: path.display().to_string(),
-        message: e.to_string(),
-    })
+    html
 }
 
 #[cfg(test)]
