@@ -2,6 +2,8 @@
 //! 王芳 and 张伟, as in a real county), minority names, and the spellings banks produce
 //! (traditional characters, homophones).
 
+use pinyin::ToPinyin;
+
 pub(super) const SURNAMES: &[(&str, u32)] = &[
     ("王", 71),
     ("李", 70),
@@ -290,4 +292,35 @@ pub(super) fn homophone(name: &str) -> Option<String> {
         }
     }
     None
+}
+
+/// A name's pinyin spelling as a bank or an old card writes it: `Wei Zhang`, or with
+/// `reorder` the given name first; a minority name's parts each spelled.
+pub(super) fn latin(name: &str, reorder: bool) -> String {
+    let spell = |part: &str| -> String {
+        let s: String = part
+            .chars()
+            .map(|c| {
+                c.to_pinyin()
+                    .map(|p| p.plain().to_string())
+                    .unwrap_or_default()
+            })
+            .collect();
+        let mut cs = s.chars();
+        cs.next()
+            .map(|f| f.to_uppercase().collect::<String>() + cs.as_str())
+            .unwrap_or_default()
+    };
+    let mut parts: Vec<String> = if name.contains('·') {
+        name.split('·').map(spell).collect()
+    } else {
+        let chars: Vec<char> = name.chars().collect();
+        let surname: String = chars[..1.min(chars.len())].iter().collect();
+        let given: String = chars[1.min(chars.len())..].iter().collect();
+        vec![spell(&surname), spell(&given)]
+    };
+    if reorder {
+        parts.reverse();
+    }
+    parts.join(" ")
 }

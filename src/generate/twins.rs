@@ -6,11 +6,11 @@
 //! namesakes of one village).
 
 use chrono::NaiveDate;
-use pinyin::ToPinyin;
 use rand::Rng;
 
-use super::names::{homophone, traditional, GIVEN};
-use super::{Gen, Person};
+use super::county::{Gen, Person};
+use super::names::{homophone, latin, traditional, GIVEN};
+use super::options::IdCodes;
 use crate::identity::{compare_names, idcard, shape, NormName};
 
 /// How many ways [`plant_twin`] knows.
@@ -165,7 +165,7 @@ pub(super) fn plant_hard_negatives(
     // Issued as police stations do: a namesake born the same day in the same township
     // (another village) holds the neighbouring sequence code of the other sex; in the
     // benchmark's registries another holds the station's next number but one.
-    if g.id_codes == super::IdCodes::Station {
+    if g.id_codes == IdCodes::Station {
         let mut steps = vec![(
             1,
             "same-day namesake: same name, birth date and township, neighbouring sequence code of the other sex",
@@ -257,8 +257,8 @@ pub(super) fn far_id(g: &mut Gen, birth: NaiveDate, near: &str, township: usize)
     let seq = near.as_bytes()[14..17].to_vec();
     loop {
         let id = match g.id_codes {
-            super::IdCodes::Random => g.unique_id(birth, township),
-            super::IdCodes::Station => {
+            IdCodes::Random => g.unique_id(birth, township),
+            IdCodes::Station => {
                 let id = idcard::make_id(
                     &near[..6],
                     birth,
@@ -298,37 +298,6 @@ fn look_alike(name: &str) -> Option<String> {
         }
     }
     None
-}
-
-/// A name's pinyin spelling as a bank or an old card writes it: `Wei Zhang`, or with
-/// `reorder` the given name first; a minority name's parts each spelled.
-pub(super) fn latin(name: &str, reorder: bool) -> String {
-    let spell = |part: &str| -> String {
-        let s: String = part
-            .chars()
-            .map(|c| {
-                c.to_pinyin()
-                    .map(|p| p.plain().to_string())
-                    .unwrap_or_default()
-            })
-            .collect();
-        let mut cs = s.chars();
-        cs.next()
-            .map(|f| f.to_uppercase().collect::<String>() + cs.as_str())
-            .unwrap_or_default()
-    };
-    let mut parts: Vec<String> = if name.contains('·') {
-        name.split('·').map(spell).collect()
-    } else {
-        let chars: Vec<char> = name.chars().collect();
-        let surname: String = chars[..1.min(chars.len())].iter().collect();
-        let given: String = chars[1.min(chars.len())..].iter().collect();
-        vec![spell(&surname), spell(&given)]
-    };
-    if reorder {
-        parts.reverse();
-    }
-    parts.join(" ")
 }
 
 /// A sibling's name: the registrar's surname kept, one given character changed to one

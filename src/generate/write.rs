@@ -7,7 +7,7 @@ use std::path::Path;
 
 use chrono::NaiveDate;
 
-use super::{township_name, Gen};
+use super::county::{township_name, Gen};
 use crate::error::{Error, Result};
 
 /// Quotes a CSV field when it needs it.

@@ -1,0 +1,70 @@
+//! OVER_STANDARD: a quarter's allocation above the program's standard (standards.toml,
+//! written beside the ledgers, states the most a quarter pays); every third a near miss
+//! exactly at the standard. In 2024Q4, apart from the person's 2025 programs.
+
+use std::path::Path;
+
+use rand::Rng;
+
+use crate::error::{Error, Result};
+use crate::generate::county::{date, Allocation, Gen, FARMLAND, HOUSING, QUARTERLY};
+use crate::generate::draw::Draw;
+use crate::pipeline::parse::fmt_yuan;
+
+pub(crate) fn plant(g: &mut Gen, draw: &mut Draw) {
+    for k in 0..draw.count(0.002) {
+        let p = draw.take();
+        let (pid, township) = (g.people[p].id.clone(), g.people[p].township);
+        let (program, _, hi) = QUARTERLY[k % QUARTERLY.len()];
+        let near = k % 3 == 2;
+        let extra = if near {
+            0
+        } else {
+            g.rng.random_range(100..50_000)
+        };
+        let id = g.alloc_id();
+        g.allocations.push(Allocation {
+            id: id.clone(),
+            program,
+            period: "2024Q4".into(),
+            person: pid,
+            township,
+            amount_fen: hi as i64 * 100 + extra,
+            received: date(2024, 10, 1),
+            due: None,
+        });
+        g.pay_clean(g.allocations.len() - 1);
+        if !near {
+            g.plant(
+                "OVER_STANDARD",
+                "allocation",
+                vec![id],
+                format!("{program} over its standard by {}", fmt_yuan(extra)),
+            );
+        }
+    }
+}
+
+/// standards.toml: the county's standards, the most each program pays one person per
+/// period (a config fragment: `run --config standards.toml`).
+pub(crate) fn write(out: &Path) -> Result<()> {
+    let mut text = String::from(
+        "# The most each program pays one person per period in this generated county.\n[standards]\n",
+    );
+    for (program, _, hi) in QUARTERLY {
+        text.push_str(&format!(
+            "\"{program}\" = {{ max_yuan_per_period = {hi} }}\n"
+        ));
+    }
+    text.push_str(&format!(
+        "\"{FARMLAND}\" = {{ max_yuan_per_period = 3000 }}\n"
+    ));
+    text.push_str(&format!(
+        "\"{HOUSING}\" = {{ max_yuan_per_period = 40000 }}\n"
+    ));
+    let path = out.join("standards.toml");
+    std::fs::write(&path, text).map_err(|e| Error::Write {
+        path: path.display().to_string(),
+        message: e.to_string(),
+    })
+}
