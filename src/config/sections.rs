@@ -1,0 +1,247 @@
+//! The config's sections other than identity: what each rule family, the reports and the
+//! loader read.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+/// What kind of benefit a program is.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ProgramConfig {
+    /// Granted on means (低保, 特困 …): officials and cadres' households may not draw it.
+    /// Universal entitlements (高龄津贴, 耕地地力保护补贴) they may, so the official and
+    /// cadre rules look there only for money taken from others.
+    #[serde(default)]
+    pub means_tested: bool,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Exclusive {
+    pub pairs: Vec<[String; 2]>,
+    pub one_township_programs: Vec<String>,
+}
+
+/// One reference list: a file in the data folder of people a program excludes.
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ListConfig {
+    /// File name without extension (`vehicles` → vehicles.csv/.xlsx …).
+    pub file: String,
+    /// What the list is, in the evidence (`车辆登记`).
+    pub label: String,
+    /// The rule code of its findings (`LIST_VEHICLE`).
+    pub rule: String,
+    /// Programs it disqualifies from; empty: every program.
+    #[serde(default)]
+    pub programs: Vec<String>,
+    #[serde(default = "ghost")]
+    pub category: String,
+    #[serde(default = "list_weight")]
+    pub weight: f64,
+}
+
+fn ghost() -> String {
+    "ghost".into()
+}
+
+fn list_weight() -> f64 {
+    0.6
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Standard {
+    pub max_yuan_per_period: f64,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Worklists {
+    pub sample_per_village: usize,
+    #[serde(default)]
+    pub seed: Option<u64>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Completeness {
+    pub min_allocations: usize,
+}
+
+/// Caps on what one input file may ask for (see [`crate::input::limits`]).
+#[derive(Debug, Clone, Copy, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Limits {
+    pub max_columns: usize,
+    pub max_sheet_cells: u64,
+    pub max_unzipped_mb: u64,
+    pub max_zip_ratio: u64,
+    pub allow_outside: bool,
+}
+
+impl Limits {
+    /// The defaults of `[limits]`, for readers that run without a config.
+    pub const DEFAULT: Limits = Limits {
+        max_columns: 1000,
+        max_sheet_cells: 60_000_000,
+        max_unzipped_mb: 2000,
+        max_zip_ratio: 200,
+        allow_outside: false,
+    };
+}
+
+/// How a run cuts a large audit (see [`crate::pipeline::partition`]).
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Scale {
+    pub partition_rows: usize,
+    #[serde(default = "default_read_rows")]
+    pub read_rows: usize,
+    #[serde(default = "default_stage_bytes")]
+    pub stage_bytes: u64,
+    #[serde(default = "default_cluster_partitions")]
+    pub cluster_partitions: usize,
+}
+
+fn default_cluster_partitions() -> usize {
+    16
+}
+
+fn default_stage_bytes() -> u64 {
+    2_000_000_000
+}
+
+fn default_read_rows() -> usize {
+    1_000_000
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Deadlines {
+    pub default_days: u32,
+    #[serde(default)]
+    pub programs: BTreeMap<String, u32>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Delayed {
+    pub grace_days: u32,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Partial {
+    pub abs_tolerance_yuan: f64,
+    pub rel_tolerance: f64,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Duplicate {
+    pub abs_tolerance_yuan: f64,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Matching {
+    pub name_cutoff: f64,
+    pub pinyin_weight: f64,
+    pub max_id_digit_diff: u32,
+    pub max_block_size: usize,
+}
+
+/// When a run should make its scheduler take notice.
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Alert {
+    pub score: f64,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ReportConfig {
+    pub max_findings: usize,
+    pub max_raw_findings: usize,
+    pub max_raw_rows: usize,
+    pub max_cases: usize,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct CasesConfig {
+    pub max_link_findings: usize,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Diverted {
+    pub shared_account_min_beneficiaries: u32,
+    pub flag_cross_village_sharing: bool,
+    pub official_name_cutoff: f64,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Scoring {
+    pub money_cap_yuan: f64,
+    pub money_floor: f64,
+    pub high_score: f64,
+    pub medium_score: f64,
+}
+
+/// One weight per rule code; the field names are the rule codes findings carry.
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+#[allow(non_snake_case)]
+pub struct Weights {
+    pub DELAY_LATE: f64,
+    pub DELAY_UNPAID: f64,
+    pub PARTIAL_SHORT: f64,
+    pub DUP_ALLOCATION: f64,
+    pub DUP_PERSON_PERIOD: f64,
+    pub GHOST_UNREGISTERED: f64,
+    pub GHOST_DECEASED: f64,
+    pub GHOST_INVALID_ID: f64,
+    pub DIV_PAYEE_MISMATCH: f64,
+    pub DIV_OFFICIAL: f64,
+    pub DIV_SHARED_ACCOUNT: f64,
+    pub DIV_NO_ALLOCATION: f64,
+    pub DUP_OVER_ALLOCATION: f64,
+    pub DIV_OTHER_BENEFICIARY: f64,
+    pub DATA_INCOMPLETE: f64,
+    pub DUP_EXCLUSIVE: f64,
+    pub OVER_STANDARD: f64,
+    pub DIV_CADRE_HOUSEHOLD: f64,
+    pub DATA_SOURCE_CHANGED: f64,
+}
+
+impl Weights {
+    /// The weight of a rule code; unknown codes weigh nothing rather than panic.
+    pub fn of(&self, rule: &str) -> f64 {
+        match rule {
+            "DELAY_LATE" => self.DELAY_LATE,
+            "DELAY_UNPAID" => self.DELAY_UNPAID,
+            "PARTIAL_SHORT" => self.PARTIAL_SHORT,
+            "DUP_ALLOCATION" => self.DUP_ALLOCATION,
+            "DUP_PERSON_PERIOD" => self.DUP_PERSON_PERIOD,
+            "GHOST_UNREGISTERED" => self.GHOST_UNREGISTERED,
+            "GHOST_DECEASED" => self.GHOST_DECEASED,
+            "GHOST_INVALID_ID" => self.GHOST_INVALID_ID,
+            "DIV_PAYEE_MISMATCH" => self.DIV_PAYEE_MISMATCH,
+            "DIV_OFFICIAL" => self.DIV_OFFICIAL,
+            "DIV_SHARED_ACCOUNT" => self.DIV_SHARED_ACCOUNT,
+            "DIV_NO_ALLOCATION" => self.DIV_NO_ALLOCATION,
+            "DUP_OVER_ALLOCATION" => self.DUP_OVER_ALLOCATION,
+            "DIV_OTHER_BENEFICIARY" => self.DIV_OTHER_BENEFICIARY,
+            "DATA_INCOMPLETE" => self.DATA_INCOMPLETE,
+            "DUP_EXCLUSIVE" => self.DUP_EXCLUSIVE,
+            "OVER_STANDARD" => self.OVER_STANDARD,
+            "DIV_CADRE_HOUSEHOLD" => self.DIV_CADRE_HOUSEHOLD,
+            "DATA_SOURCE_CHANGED" => self.DATA_SOURCE_CHANGED,
+            _ => 0.0,
+        }
+    }
+}
