@@ -7,9 +7,7 @@
 //! `pipeline::cases`) → record (`operations::ledger`) → write (`outputs`) → publish.
 //! The binary in `main.rs` is only a command-line layer over this library.
 
-pub mod config;
 pub mod distributed;
-pub mod error;
 pub mod generate;
 pub mod identity;
 pub mod input;
@@ -17,12 +15,7 @@ pub mod operations;
 pub mod outputs;
 pub mod pipeline;
 pub mod rules;
-pub mod safe_fs;
-pub mod text;
-pub mod timings;
 
 mod run;
 
-pub use config::Config;
-pub use error::{Error, Result};
 pub use run::{run, Engine, RunOptions, RunOutcome};

@@ -18,7 +18,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
-use fundaudit::Error;
+use fundaudit_core::error::Error;
 
 mod commands;
 mod logging;

@@ -1,6 +1,6 @@
 //! `fundaudit config`: the default configuration, every key commented.
 
-use fundaudit::config::DEFAULT_CONFIG_TOML;
+use fundaudit_core::config::DEFAULT_CONFIG_TOML;
 
 use super::Outcome;
 

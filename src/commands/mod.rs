@@ -6,9 +6,9 @@ use std::path::PathBuf;
 
 use clap::{Args, Subcommand};
 
-use fundaudit::config::Config;
-use fundaudit::pipeline::parse;
-use fundaudit::Error;
+use fundaudit_core::cells;
+use fundaudit_core::config::Config;
+use fundaudit_core::error::Error;
 
 mod check;
 mod config;
@@ -130,10 +130,10 @@ pub struct OutputArgs {
 }
 
 impl OutputArgs {
-    pub fn as_of(&self) -> Result<fundaudit::pipeline::parse::Day, Error> {
+    pub fn as_of(&self) -> Result<fundaudit_core::cells::Day, Error> {
         match &self.as_of {
             Some(s) => {
-                let day = parse::parse_date(s)
+                let day = cells::parse_date(s)
                     .map_err(|why| Error::Argument(format!("--as-of: {why}")))?;
                 // Days since 1970-01-01: 0 and 2100-12-31. A date outside is a typo, and
                 // would make every allocation overdue or none.
@@ -144,7 +144,7 @@ impl OutputArgs {
                 }
                 Ok(day)
             }
-            None => Ok(parse::today()),
+            None => Ok(cells::today()),
         }
     }
 

@@ -6,8 +6,8 @@ use std::path::{Path, PathBuf};
 use clap::Args;
 
 use fundaudit::operations::ledger::{import_dispositions, parse_status, FactsChanged, Ledger};
-use fundaudit::pipeline::parse;
-use fundaudit::Error;
+use fundaudit_core::cells;
+use fundaudit_core::error::Error;
 
 use super::Outcome;
 
@@ -102,7 +102,7 @@ fn import(book: &mut Ledger, file: &Path, by: Option<&str>) -> anyhow::Result<Ou
 fn decide(book: &mut Ledger, id: &str, by: &str, args: &ReviewArgs) -> anyhow::Result<Outcome> {
     let note = &args.note;
     if let Some(yuan) = &args.recovered {
-        let fen = parse::parse_amount_fen(yuan)
+        let fen = cells::parse_amount_fen(yuan)
             .ok()
             .filter(|f| *f > 0)
             .ok_or_else(|| {
@@ -113,7 +113,7 @@ fn decide(book: &mut Ledger, id: &str, by: &str, args: &ReviewArgs) -> anyhow::R
         book.record_recovery(id, fen, note, by)?;
         println!(
             "{id}: {} yuan recovered, recorded by {by}",
-            parse::fmt_yuan(fen)
+            cells::fmt_yuan(fen)
         );
         if args.status.is_none() {
             return Ok(Outcome::Done);

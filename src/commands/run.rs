@@ -4,7 +4,9 @@ use std::path::PathBuf;
 
 use clap::Args;
 
-use fundaudit::{Engine, Error, RunOptions};
+use fundaudit::{Engine, RunOptions};
+
+use fundaudit_core::error::Error;
 
 use super::{finish, InputArgs, Outcome, OutputArgs};
 

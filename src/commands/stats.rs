@@ -7,7 +7,7 @@ use clap::Args;
 
 use fundaudit::operations::identity_stats::identity_stats;
 use fundaudit::operations::ledger::{Ledger, RuleStats};
-use fundaudit::Error;
+use fundaudit_core::error::Error;
 
 use super::{InputArgs, Outcome};
 

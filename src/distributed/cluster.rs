@@ -11,7 +11,7 @@ use datafusion::execution::runtime_env::RuntimeEnv;
 use datafusion::prelude::{SessionConfig, SessionContext};
 
 use super::functions;
-use crate::error::{Error, Result};
+use fundaudit_core::error::{Error, Result};
 
 /// A session on a cluster, and the runtime its calls (and, in process, its servers) run on.
 pub struct Cluster {

@@ -204,7 +204,7 @@ mod tests {
         };
         let back = ParquetReader::new(Cursor::new(file)).finish().unwrap();
         assert_eq!(
-            crate::pipeline::frame::text(&back, "pay:payment_id").unwrap(),
+            fundaudit_core::frame::text(&back, "pay:payment_id").unwrap(),
             vec![
                 Some("P0"),
                 Some("P1"),
@@ -214,7 +214,7 @@ mod tests {
             ]
         );
         assert_eq!(
-            crate::pipeline::frame::int(&back, "reg_row").unwrap(),
+            fundaudit_core::frame::int(&back, "reg_row").unwrap(),
             vec![None, Some(1), Some(9997), Some(9998), None]
         );
         // A state of other columns is refused, not misread.

@@ -43,14 +43,14 @@ use rustc_hash::{FxHashMap, FxHashSet};
 
 use super::udf::{cached, downcast, external, register_parquet, Cache};
 use super::Cluster;
-use crate::config::Config;
-use crate::error::{Error, Result};
 use crate::identity::blocking::{BlockKey, Neighbourhood, NEIGHBOURHOOD_WINDOW};
 use crate::identity::dedup::{name_counts, DedupStats, FamilyStats};
 use crate::identity::model::{compare_at_least, Bounds};
 use crate::identity::record::{pair_registry_into, Record, FAMILY_BITS};
 use crate::identity::{Dedup, PackedRegistry};
 use crate::input::stage::REGISTRY_ROW;
+use fundaudit_core::config::Config;
+use fundaudit_core::error::{Error, Result};
 
 /// `fundaudit_record(name, id_number, township, village, bank_account) -> BINARY`: a
 /// registry row packed on its own ([`Record`]).
@@ -573,10 +573,10 @@ fn order_key(r: &Record, pass: Neighbourhood) -> u64 {
 /// The sections of the config a pair's score depends on.
 #[derive(serde::Serialize, serde::Deserialize)]
 struct Scoring {
-    matching: crate::config::Matching,
-    identity: crate::config::Identity,
+    matching: fundaudit_core::config::Matching,
+    identity: fundaudit_core::config::Identity,
     /// The weights' part measured on the registry (not in a config file's identity).
-    measured: Option<crate::config::MeasuredWeights>,
+    measured: Option<fundaudit_core::config::MeasuredWeights>,
     records: usize,
 }
 

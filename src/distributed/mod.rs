@@ -53,10 +53,10 @@ use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 
-use crate::config::Config;
-use crate::error::{Error, Result};
-use crate::pipeline::parse::Day;
 use crate::pipeline::partition::Prepared;
+use fundaudit_core::cells::Day;
+use fundaudit_core::config::Config;
+use fundaudit_core::error::{Error, Result};
 
 /// What an executor needs to audit a unit: the stage (at a path it reads), the config
 /// and the as-of date — so its people and units are the client's.
@@ -94,7 +94,7 @@ impl Job {
             Error::Argument("the cluster audits a stage: run `fundaudit stage` first".into())
         })?;
         Ok(Job {
-            stage_sha256: crate::operations::runs::sha256_file(
+            stage_sha256: fundaudit_core::safe_fs::sha256_file(
                 &stage.join(crate::input::stage::MANIFEST),
             )?,
             stage,
@@ -117,7 +117,7 @@ impl Job {
     /// The people and units of the job, as the client has them.
     pub fn prepare(&self) -> Result<Prepared> {
         let manifest = self.stage.join(crate::input::stage::MANIFEST);
-        let here = crate::operations::runs::sha256_file(&manifest)?;
+        let here = fundaudit_core::safe_fs::sha256_file(&manifest)?;
         if here != self.stage_sha256 {
             return Err(Error::Argument(format!(
                 "{} is not the stage the client audits (manifest SHA-256 {here}, the client's {}): stage once, on a path every executor and the client read",

@@ -80,7 +80,7 @@ mod tests {
 
     #[test]
     fn a_unit_result_comes_back_as_it_went() {
-        let payments = crate::pipeline::frame::with_coded(
+        let payments = fundaudit_core::frame::with_coded(
             df!(
                 "payment_id" => ["P1", "P2"],
                 "amount_fen" => [Some(1_000i64), None],
@@ -90,7 +90,7 @@ mod tests {
             &["program"],
         );
         let allocations = df!("allocation_id" => ["A1"], "period" => ["2025-01"]).unwrap();
-        let findings = crate::pipeline::findings::empty_frame().unwrap();
+        let findings = fundaudit_core::findings::empty_frame().unwrap();
         let mut digits = DigitCounts::default();
         digits
             .add(

@@ -33,7 +33,7 @@ use plants::{
 };
 use write::{write_all, write_registry};
 
-use crate::error::Result;
+use fundaudit_core::error::Result;
 
 /// The files `generate` writes (the first two alone with `registry_only`).
 pub const GENERATED_FILES: &[&str] = &[
@@ -58,7 +58,7 @@ pub const GENERATED_FILES: &[&str] = &[
 /// Generates the five inputs and truth.csv into `out` (in `opts.shape`).
 pub fn generate(opts: &GenerateOptions, out: &Path) -> Result<()> {
     // Checked before the work: a real ledger of the same name is never overwritten.
-    crate::operations::run_folder::refuse_existing(out, GENERATED_FILES, "--out")?;
+    fundaudit_core::safe_fs::refuse_existing(out, GENERATED_FILES, "--out")?;
     let n = opts.beneficiaries.max(50);
     let mut g = Gen::new(opts, n);
     for i in 0..n {

@@ -17,7 +17,7 @@ use std::path::Path;
 
 use rust_xlsxwriter::{Format, Workbook, Worksheet, XlsxError};
 
-use crate::error::{Error, Result};
+use fundaudit_core::error::{Error, Result};
 
 /// How the generated ledgers are written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -156,7 +156,7 @@ fn foot(
 }
 
 fn fen(yuan: &str) -> i64 {
-    crate::pipeline::parse::parse_amount_fen(yuan).unwrap_or(0)
+    fundaudit_core::cells::parse_amount_fen(yuan).unwrap_or(0)
 }
 
 /// beneficiaries.csv → 某县享受对象花名册.xlsx, a sheet per township, township in the title.

@@ -8,7 +8,7 @@ use std::path::Path;
 use chrono::NaiveDate;
 
 use super::county::{township_name, Gen};
-use crate::error::{Error, Result};
+use fundaudit_core::error::{Error, Result};
 
 /// Quotes a CSV field when it needs it.
 pub(super) fn csv_field(s: &str) -> String {
@@ -156,8 +156,8 @@ pub(super) fn write_all(g: &Gen, out: &Path) -> Result<()> {
         "category,rule,key_type,ids,note",
         g.truth.iter().map(|t| {
             // Built-in rules know their category; a list's rule has the config's.
-            let lists = crate::config::Config::default().lists;
-            let category = crate::pipeline::findings::Rule::ALL
+            let lists = fundaudit_core::config::Config::default().lists;
+            let category = fundaudit_core::findings::Rule::ALL
                 .iter()
                 .find(|r| r.code() == t.rule)
                 .map(|r| r.category().code().to_string())

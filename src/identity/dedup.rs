@@ -13,7 +13,7 @@ use super::blocking::{neighbourhood_keys, BlockKey, Neighbourhood, NEIGHBOURHOOD
 use super::measure::{measured_config, Measured};
 use super::model::{compare, compare_at_least, Bounds, Comparison};
 use super::packed::PackedRegistry;
-use crate::config::{Config, Identity};
+use fundaudit_core::config::{Config, Identity};
 
 pub use super::packed::{PackedName, Person, RegistryBuilder, NAME_LEN};
 

@@ -3,7 +3,7 @@
 
 use chrono::NaiveDate;
 
-use crate::pipeline::parse::{to_day, Day};
+use fundaudit_core::cells::{to_day, Day};
 
 const WEIGHTS: [u32; 17] = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
 const CHECK_CHARS: [u8; 11] = *b"10X98765432";

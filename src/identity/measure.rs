@@ -43,7 +43,7 @@ use std::collections::BTreeMap;
 
 use super::model::{id_context, levels_counted, Levels, FIELDS, LEVELS, NONE, WIDTH};
 use super::packed::{PackedRegistry, Person};
-use crate::config::{Config, Identity, MeasuredWeights};
+use fundaudit_core::config::{Config, Identity, MeasuredWeights};
 
 /// Per field and level, a probability.
 pub type Table = [[f64; WIDTH]; 5];

@@ -25,7 +25,7 @@ pub use payee::{judge_payees, AccountHolders, Payee, PayeeRows};
 pub use resolve::{match_deaths, DeathLink, DeathMatch, OfficialIndex};
 pub use similarity::{compare_names, NameSimilarity};
 
-use crate::pipeline::parse::Day;
+use fundaudit_core::cells::Day;
 
 /// One registry (花名册) row, prepared for matching.
 #[derive(Debug, Clone)]

@@ -14,7 +14,7 @@ use super::packed::{differing, PackedRegistry, Person, BIRTH, REGION, SEQ};
 const SEX_DIGIT: usize = 16;
 const LAST: u128 = 0xf << (4 * SEX_DIGIT);
 use super::similarity::{compare_parts, NameMatch, NameSimilarity};
-use crate::config::{Config, Identity};
+use fundaudit_core::config::{Config, Identity};
 
 /// The compared fields, in the order of a comparison vector.
 pub const FIELDS: [&str; 5] = ["name", "id", "birth", "place", "account"];

@@ -8,7 +8,7 @@ use std::sync::OnceLock;
 use pinyin::ToPinyin;
 use unicode_normalization::UnicodeNormalization;
 
-use crate::text::{is_han, CJK_END, CJK_START};
+use fundaudit_core::text::{is_han, CJK_END, CJK_START};
 
 /// A name ready for comparison: simplified characters and toneless pinyin.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
@@ -147,7 +147,7 @@ fn normalize_tokens(raw: &str) -> (Vec<char>, Vec<usize>) {
     for c in lowered.nfkd() {
         // Invisible format characters (a zero-width joiner inside 王刚) are not part of
         // the name: dropped, not read as a separator.
-        if crate::text::is_invisible(c) {
+        if fundaudit_core::text::is_invisible(c) {
             continue;
         }
         if is_separator(c) {

@@ -8,7 +8,7 @@ use rustc_hash::{FxBuildHasher, FxHashMap};
 
 use super::similarity::{jaro_winkler, NameParts};
 use super::{idcard, NormName};
-use crate::pipeline::parse::Day;
+use fundaudit_core::cells::Day;
 
 /// Characters of a name kept for comparison; longer names (rare transliterations) are
 /// compared on their first `NAME_LEN` characters.

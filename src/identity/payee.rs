@@ -10,7 +10,7 @@ use super::packed::fx;
 use super::resolve::OfficialIndex;
 use super::similarity::{compare_names, NameSimilarity};
 use super::{NormName, RegistryEntry};
-use crate::config::Config;
+use fundaudit_core::config::Config;
 
 /// The verdict on one payment's payee.
 #[derive(Debug, Clone, PartialEq)]

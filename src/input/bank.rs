@@ -21,75 +21,52 @@ use polars::prelude::*;
 
 use super::stack::SOURCE;
 use super::{Reject, LINE};
-use crate::error::Result;
-use crate::pipeline::frame;
+use fundaudit_core::error::Result;
+use fundaudit_core::frame;
+use fundaudit_core::spec::Outcome;
 
-/// What a transfer row says happened.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Outcome {
-    Paid,
-    Failed,
-    Returned,
-    Reversed,
-}
-
-impl Outcome {
-    /// A config value: paid, failed, returned or reversed.
-    pub fn parse_code(code: &str) -> Option<Outcome> {
-        match code.trim() {
-            "paid" => Some(Outcome::Paid),
-            "failed" => Some(Outcome::Failed),
-            "returned" => Some(Outcome::Returned),
-            "reversed" => Some(Outcome::Reversed),
-            _ => None,
-        }
+/// A status as a bank writes it; None when unknown. The config's table comes first.
+pub fn outcome_of_status(raw: &str, config: &BTreeMap<String, String>) -> Option<Outcome> {
+    let folded = crate::input::headers::fold(raw);
+    if let Some(o) = config
+        .iter()
+        .find(|(k, _)| crate::input::headers::fold(k) == folded)
+        .and_then(|(_, v)| Outcome::parse_code(v))
+    {
+        return Some(o);
     }
-
-    /// A status as a bank writes it; None when unknown. The config's table comes first.
-    pub fn of_status(raw: &str, config: &BTreeMap<String, String>) -> Option<Outcome> {
-        let folded = crate::input::headers::fold(raw);
-        if let Some(o) = config
-            .iter()
-            .find(|(k, _)| crate::input::headers::fold(k) == folded)
-            .and_then(|(_, v)| Outcome::parse_code(v))
-        {
-            return Some(o);
-        }
-        let has = |words: &[&str]| words.iter().any(|w| folded.contains(w));
-        // Order matters: 未到账 is a failure though it contains 到账; 退票失败 is a failure.
-        if has(&[
-            "未到账",
-            "未入账",
-            "未支付",
-            "未发放",
-            "失败",
-            "不符",
-            "不存在",
-            "冻结",
-            "销户",
-            "错误",
-            "拒",
-        ]) || ["fail", "failed", "f", "rejected", "error"].contains(&folded.as_str())
-        {
-            return Some(Outcome::Failed);
-        }
-        if has(&["冲正", "冲销", "红冲", "撤销"])
-            || ["reversed", "reversal"].contains(&folded.as_str())
-        {
-            return Some(Outcome::Reversed);
-        }
-        if has(&["退票", "退回", "退汇", "退款"])
-            || ["returned", "refund"].contains(&folded.as_str())
-        {
-            return Some(Outcome::Returned);
-        }
-        if has(&["成功", "已支付", "到账", "入账", "已发放", "正常", "已代发"])
-            || ["success", "succeeded", "ok", "s", "paid"].contains(&folded.as_str())
-        {
-            return Some(Outcome::Paid);
-        }
-        None
+    let has = |words: &[&str]| words.iter().any(|w| folded.contains(w));
+    // Order matters: 未到账 is a failure though it contains 到账; 退票失败 is a failure.
+    if has(&[
+        "未到账",
+        "未入账",
+        "未支付",
+        "未发放",
+        "失败",
+        "不符",
+        "不存在",
+        "冻结",
+        "销户",
+        "错误",
+        "拒",
+    ]) || ["fail", "failed", "f", "rejected", "error"].contains(&folded.as_str())
+    {
+        return Some(Outcome::Failed);
     }
+    if has(&["冲正", "冲销", "红冲", "撤销"]) || ["reversed", "reversal"].contains(&folded.as_str())
+    {
+        return Some(Outcome::Reversed);
+    }
+    if has(&["退票", "退回", "退汇", "退款"]) || ["returned", "refund"].contains(&folded.as_str())
+    {
+        return Some(Outcome::Returned);
+    }
+    if has(&["成功", "已支付", "到账", "入账", "已发放", "正常", "已代发"])
+        || ["success", "succeeded", "ok", "s", "paid"].contains(&folded.as_str())
+    {
+        return Some(Outcome::Paid);
+    }
+    None
 }
 
 /// What settling the transfers did, for the summary.
@@ -121,7 +98,7 @@ impl Settled {
 
     /// One line for the summary.
     pub fn describe(&self) -> String {
-        let y = crate::pipeline::parse::fmt_yuan;
+        let y = fundaudit_core::cells::fmt_yuan;
         format!(
             "bank transfers: {} failed ({} yuan) and {} returned ({} yuan) are not money paid; {} reversals netted against the payments they undo ({} yuan)",
             self.failed,
@@ -193,7 +170,7 @@ pub fn settle(
             // No status column, or a blank cell: the row is the payment itself.
             None if amount < 0 => Outcome::Reversed,
             None => Outcome::Paid,
-            Some(raw) => match Outcome::of_status(raw, status_map) {
+            Some(raw) => match outcome_of_status(raw, status_map) {
                 Some(Outcome::Paid) if amount < 0 => Outcome::Reversed,
                 Some(o) => o,
                 None => {
@@ -273,7 +250,7 @@ pub fn settle(
                     None => rejects.push(reject(
                         i,
                         "amount",
-                        crate::pipeline::parse::fmt_yuan(-amount),
+                        fundaudit_core::cells::fmt_yuan(-amount),
                         "a reversal (冲正) that matches no earlier payment of the same allocation (or account) and amount; it cannot be placed".into(),
                     )),
                 }
@@ -291,7 +268,7 @@ mod tests {
     #[test]
     fn status_words() {
         let none = BTreeMap::new();
-        let o = |s: &str| Outcome::of_status(s, &none);
+        let o = |s: &str| outcome_of_status(s, &none);
         assert_eq!(o("成功"), Some(Outcome::Paid));
         assert_eq!(o("交易成功"), Some(Outcome::Paid));
         assert_eq!(o("未到账"), Some(Outcome::Failed));
@@ -301,6 +278,6 @@ mod tests {
         assert_eq!(o("待清算"), None);
         let mut config = BTreeMap::new();
         config.insert("待清算".to_string(), "failed".to_string());
-        assert_eq!(Outcome::of_status("待清算", &config), Some(Outcome::Failed));
+        assert_eq!(outcome_of_status("待清算", &config), Some(Outcome::Failed));
     }
 }

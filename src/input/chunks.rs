@@ -19,7 +19,7 @@ use std::path::{Path, PathBuf};
 
 use super::read::{self, unreadable, RawTable};
 use super::{Carry, FileCount, FileSpec, InputOptions, Loaded, Table, Totals};
-use crate::error::Result;
+use fundaudit_core::error::Result;
 
 /// A plain text file being read a chunk at a time.
 pub struct Chunks<'a> {

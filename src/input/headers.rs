@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use unicode_normalization::UnicodeNormalization;
 
-use super::spec::{ColumnSpec, FileSpec};
+use fundaudit_core::spec::{ColumnSpec, FileSpec};
 
 /// A header as it is compared.
 pub fn fold(header: &str) -> String {
@@ -62,7 +62,7 @@ pub fn map_headers(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::input::spec::{BENEFICIARIES, PAYMENTS};
+    use fundaudit_core::spec::{BENEFICIARIES, PAYMENTS};
 
     fn headers(v: &[&str]) -> Vec<String> {
         v.iter().map(|s| s.to_string()).collect()

@@ -7,8 +7,8 @@
 use std::path::Path;
 use std::sync::RwLock;
 
-use crate::config::Limits;
-use crate::error::Error;
+use fundaudit_core::config::Limits;
+use fundaudit_core::error::Error;
 
 static CURRENT: RwLock<Limits> = RwLock::new(Limits::DEFAULT);
 

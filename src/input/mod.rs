@@ -13,7 +13,6 @@ pub mod limits;
 pub mod read;
 pub mod shape;
 pub mod sources;
-pub mod spec;
 pub mod stack;
 pub mod stage;
 pub mod validate;
@@ -23,9 +22,9 @@ use std::path::{Path, PathBuf};
 
 use polars::prelude::*;
 
-use crate::error::{Error, Result};
-pub use spec::{
-    ColumnSpec, Field, FileSpec, ALLOCATIONS, BENEFICIARIES, DEATHS, LIST, OFFICIALS, PAYMENTS,
+use fundaudit_core::error::{Error, Result};
+use fundaudit_core::spec::{
+    Field, FileSpec, ALLOCATIONS, BENEFICIARIES, DEATHS, LIST, OFFICIALS, PAYMENTS,
 };
 pub use validate::validate;
 
@@ -45,7 +44,7 @@ pub struct InputOptions {
 
 impl InputOptions {
     /// The options the config gives one file.
-    pub fn for_file(config: &crate::config::Config, spec: &FileSpec) -> InputOptions {
+    pub fn for_file(config: &fundaudit_core::config::Config, spec: &FileSpec) -> InputOptions {
         InputOptions {
             columns: config.columns.get(spec.stem).cloned().unwrap_or_default(),
             sheet: config.sheets.get(spec.stem).cloned(),
@@ -98,7 +97,7 @@ pub struct FileCount {
     pub from_title: Vec<(String, String)>,
     /// Problems with the file as a whole, e.g. a 合计 that does not add up.
     pub warnings: Vec<String>,
-    /// Cells that held invisible format characters (removed as read: see [`crate::text`]).
+    /// Cells that held invisible format characters (removed as read: see [`fundaudit_core::text`]).
     #[serde(default)]
     pub invisible_cells: usize,
     /// The fields the file carries (its own columns, or filled from its title).
@@ -217,7 +216,7 @@ impl FileCount {
 impl Ledgers {
     /// Loads every input from a data folder (which files: see [`sources`]); optional lists
     /// are skipped when absent.
-    pub fn load(dir: &Path, config: &crate::config::Config) -> Result<Ledgers> {
+    pub fn load(dir: &Path, config: &fundaudit_core::config::Config) -> Result<Ledgers> {
         Ledgers::load_with(dir, config, false)
     }
 
@@ -225,7 +224,7 @@ impl Ledgers {
     /// checks the allocations before anything is paid; see `crate::operations::screen`).
     pub fn load_with(
         dir: &Path,
-        config: &crate::config::Config,
+        config: &fundaudit_core::config::Config,
         screening: bool,
     ) -> Result<Ledgers> {
         // A stage (`fundaudit stage`): the ledgers as they were validated.
@@ -307,7 +306,7 @@ impl Read {
     /// unplaceable are rejected.
     pub(crate) fn settle(
         mut self,
-        config: &crate::config::Config,
+        config: &fundaudit_core::config::Config,
     ) -> Result<(Read, bank::Settled)> {
         let Some(frame) = self.frame.take().filter(|f| f.width() > 0) else {
             return Ok((self, bank::Settled::default()));
@@ -333,7 +332,7 @@ impl Read {
 /// Reads and stacks the files of one ledger (which files: see [`sources::plan`]).
 fn read_ledger(
     dir: &Path,
-    config: &crate::config::Config,
+    config: &fundaudit_core::config::Config,
     plan: &sources::Plan,
     spec: &FileSpec,
     screening: bool,
@@ -370,7 +369,7 @@ fn read_ledger(
 /// Reference lists: `<file>.<ext>` in the data folder, loaded like the ledgers.
 fn read_lists(
     dir: &Path,
-    config: &crate::config::Config,
+    config: &fundaudit_core::config::Config,
     unused: &mut Vec<String>,
 ) -> Result<Read<Vec<Option<DataFrame>>>> {
     let mut lists: Read<Vec<Option<DataFrame>>> = Read::default();
@@ -652,7 +651,7 @@ pub struct Totals {
 fn row_fen(amounts: Option<&StringChunked>, i: usize) -> i64 {
     amounts
         .and_then(|a| a.get(i))
-        .and_then(|v| crate::pipeline::parse::parse_amount_fen(v).ok())
+        .and_then(|v| fundaudit_core::cells::parse_amount_fen(v).ok())
         .unwrap_or(0)
 }
 
@@ -760,15 +759,15 @@ fn skip_footer_rows(
             let stated = amounts
                 .as_ref()
                 .and_then(|a| a.get(i))
-                .and_then(|v| crate::pipeline::parse::parse_amount_fen(v).ok());
+                .and_then(|v| fundaudit_core::cells::parse_amount_fen(v).ok());
             if let Some(stated) = stated {
                 if stated != expected {
                     warnings.push(format!(
                         "{file} row {}: `{}` states {} yuan but the rows above add up to {} yuan",
                         lines[i],
                         text.chars().take(20).collect::<String>(),
-                        crate::pipeline::parse::fmt_yuan(stated),
-                        crate::pipeline::parse::fmt_yuan(expected)
+                        fundaudit_core::cells::fmt_yuan(stated),
+                        fundaudit_core::cells::fmt_yuan(expected)
                     ));
                 }
             }
@@ -890,11 +889,11 @@ mod tests {
             assert_eq!(dtype.is_categorical(), coded, "{name}: {dtype:?}");
         }
         assert_eq!(
-            crate::pipeline::frame::text(f, "township").unwrap(),
+            fundaudit_core::frame::text(f, "township").unwrap(),
             vec![Some("城关镇"), None, Some("城关镇")]
         );
         assert_eq!(
-            crate::pipeline::frame::text(f, "program").unwrap(),
+            fundaudit_core::frame::text(f, "program").unwrap(),
             vec![Some("低保"), Some("低保"), Some("特困供养")]
         );
         // An optional coded column the file lacks is coded too, so files with and
@@ -917,7 +916,7 @@ mod tests {
         .frame;
         assert!(f.column("status").unwrap().dtype().is_categorical());
         assert_eq!(
-            crate::pipeline::frame::text(&f, "status").unwrap(),
+            fundaudit_core::frame::text(&f, "status").unwrap(),
             vec![None]
         );
     }

@@ -13,7 +13,7 @@ use polars::prelude::*;
 
 use super::shape::Grid;
 use super::Reject;
-use crate::error::{Error, Result};
+use fundaudit_core::error::{Error, Result};
 
 /// A source read as text.
 pub struct RawTable {
@@ -510,8 +510,8 @@ fn cell_text(cell: &Data) -> Option<String> {
         }
         Data::Float(f) => Some(f.to_string()),
         Data::Bool(b) => Some(if *b { "TRUE" } else { "FALSE" }.to_string()),
-        Data::DateTime(d) => Some(crate::pipeline::parse::fmt_day(
-            crate::pipeline::parse::excel_serial_to_day(d.as_f64()),
+        Data::DateTime(d) => Some(fundaudit_core::cells::fmt_day(
+            fundaudit_core::cells::excel_serial_to_day(d.as_f64()),
         )),
         Data::DateTimeIso(s) | Data::DurationIso(s) => Some(s.clone()),
         Data::Error(e) => Some(format!("#{e:?}")),

@@ -11,8 +11,8 @@
 use std::collections::BTreeMap;
 
 use super::headers::{fold, map_headers};
-use super::spec::FileSpec;
-use crate::text::is_han;
+use fundaudit_core::spec::FileSpec;
+use fundaudit_core::text::is_han;
 
 /// How many leading rows may hold the title block and the header.
 pub const HEADER_SCAN_ROWS: usize = 30;
@@ -347,7 +347,7 @@ pub fn first_rows(grid: &Grid, n: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::input::spec::{BENEFICIARIES, PAYMENTS};
+    use fundaudit_core::spec::{BENEFICIARIES, PAYMENTS};
 
     fn grid(rows: &[&[&str]]) -> Grid {
         Grid {

@@ -17,9 +17,9 @@ use std::path::{Path, PathBuf};
 
 use super::read::EXTENSIONS;
 use super::shape::{find_header, Grid};
-use super::spec::{FileSpec, ALL};
-use crate::config::Config;
-use crate::error::{Error, Result};
+use fundaudit_core::config::Config;
+use fundaudit_core::error::{Error, Result};
+use fundaudit_core::spec::{FileSpec, ALL};
 
 /// Words in file or folder names, per ledger.
 const NAME_WORDS: &[(&str, &[&str])] = &[

@@ -17,9 +17,9 @@ use std::collections::HashMap;
 use polars::prelude::*;
 
 use super::shape::SkipKind;
-use super::spec::{Field, FileSpec};
 use super::{Loaded, Reject, SkippedRow, LINE};
-use crate::error::{Error, Result};
+use fundaudit_core::error::{Error, Result};
+use fundaudit_core::spec::{Field, FileSpec};
 
 /// The column that names each row's source file (and sheet).
 pub const SOURCE: &str = "_source_file";
@@ -37,7 +37,7 @@ pub fn with_source(frame: &mut DataFrame, label: &str) -> PolarsResult<()> {
     // One value for the whole part: a constant column, not a million copies; coded,
     // so the parts of a folder of monthly files stack into codes, not strings.
     let source = Column::new_scalar(SOURCE.into(), Scalar::from(PlSmallStr::from(label)), n);
-    frame.with_column(source.cast(&crate::pipeline::frame::coded())?)?;
+    frame.with_column(source.cast(&fundaudit_core::frame::coded())?)?;
     Ok(())
 }
 
@@ -74,13 +74,13 @@ pub fn stack(spec: &FileSpec, parts: Vec<Part>) -> Result<Stacked> {
         if several {
             let content = row_texts(&frame)?;
             let keys: Vec<Option<String>> = match key {
-                Some(k) => crate::pipeline::frame::text(&frame, k)?
+                Some(k) => fundaudit_core::frame::text(&frame, k)?
                     .into_iter()
                     .map(|v| v.map(str::to_string))
                     .collect(),
                 None => content.iter().cloned().map(Some).collect(),
             };
-            let lines = crate::pipeline::frame::int(&frame, LINE)?;
+            let lines = fundaudit_core::frame::int(&frame, LINE)?;
             for i in 0..height {
                 let (Some(k), Some(line)) = (&keys[i], lines[i]) else {
                     continue;

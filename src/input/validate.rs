@@ -6,11 +6,11 @@ use polars::prelude::*;
 use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 
-use super::spec::{ColumnSpec, Field, FileSpec};
 use super::{FileCount, Loaded, Reject, LINE};
-use crate::error::{Error, Result};
-use crate::pipeline::frame;
-use crate::pipeline::parse::{clean_code, parse_amount_fen, parse_date};
+use fundaudit_core::cells::{clean_code, parse_amount_fen, parse_date};
+use fundaudit_core::error::{Error, Result};
+use fundaudit_core::frame;
+use fundaudit_core::spec::{ColumnSpec, Field, FileSpec};
 
 /// Per-column result of the cell checks.
 enum Parsed {
@@ -89,7 +89,7 @@ pub(super) fn validate_rows(
     // Trim text and turn blank cells into nulls before any check. Most columns of a clean
     // export need neither, and rewriting a million strings costs more than looking at
     // them, so only the columns that need it are rewritten. Format characters (zero-width
-    // joiners, bidi overrides: see [`crate::text`]) are removed in the same pass, before
+    // joiners, bidi overrides: see [`fundaudit_core::text`]) are removed in the same pass, before
     // identity or evidence sees them, and counted.
     let needs_trim = |v: &str| {
         v.is_empty() || v.starts_with(char::is_whitespace) || v.ends_with(char::is_whitespace)
@@ -128,7 +128,7 @@ pub(super) fn validate_rows(
                 }
                 let (mut invisible, mut replaced) = (false, false);
                 for ch in v.chars() {
-                    invisible |= crate::text::is_invisible(ch);
+                    invisible |= fundaudit_core::text::is_invisible(ch);
                     replaced |= ch == '\u{FFFD}';
                 }
                 look.invisible += usize::from(invisible);
@@ -150,7 +150,7 @@ pub(super) fn validate_rows(
             let clean: StringChunked = ca
                 .iter()
                 .map(|v| {
-                    v.map(crate::text::strip_invisible)
+                    v.map(fundaudit_core::text::strip_invisible)
                         .map(|v| v.trim().to_string())
                         .filter(|v| !v.is_empty())
                 })

@@ -10,10 +10,10 @@ use polars::prelude::*;
 use serde::Serialize;
 
 use crate::operations::ledger::{Decided, OpenFinding};
-use crate::pipeline::findings::{cols, rule_title, Rule};
-use crate::pipeline::frame;
-use crate::pipeline::parse::fmt_yuan;
 use crate::pipeline::scoring::scored;
+use fundaudit_core::cells::fmt_yuan;
+use fundaudit_core::findings::{cols, rule_title, Rule};
+use fundaudit_core::frame;
 
 /// A finding that changed since the last night.
 #[derive(Debug, Clone, Default, Serialize, PartialEq)]

@@ -4,10 +4,10 @@
 
 use std::path::Path;
 
-use crate::config::Config;
-use crate::error::Result;
 use crate::input::{FileCount, Ledgers};
 use crate::outputs::report::{file_lines, unused_lines, write_rejects};
+use fundaudit_core::config::Config;
+use fundaudit_core::error::Result;
 
 /// The accounting of every input file, and where the rejects were written.
 pub struct CheckReport {
@@ -36,11 +36,11 @@ pub fn check_inputs(
     out_dir: Option<&Path>,
 ) -> Result<CheckReport> {
     if let Some(out) = out_dir {
-        crate::operations::run_folder::refuse_existing(out, &["rejects.csv"], "--out")?;
+        fundaudit_core::safe_fs::refuse_existing(out, &["rejects.csv"], "--out")?;
     }
     let ledgers = Ledgers::load(data_dir, config)?;
     if let Some(out) = out_dir {
-        std::fs::create_dir_all(out).map_err(|e| crate::Error::Write {
+        std::fs::create_dir_all(out).map_err(|e| fundaudit_core::error::Error::Write {
             path: out.display().to_string(),
             message: e.to_string(),
         })?;

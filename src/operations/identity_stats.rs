@@ -11,15 +11,15 @@ use std::path::Path;
 
 use serde::Serialize;
 
-use crate::config::{Config, Identity};
-use crate::error::Result;
 use crate::identity::dedup::dedup_registry;
 use crate::identity::model::compare;
 use crate::identity::train::{train, Label};
 use crate::identity::PackedRegistry;
 use crate::operations::ledger::Ledger;
 use crate::operations::registry_dedup::{load_registry, pack_registry};
-use crate::pipeline::frame;
+use fundaudit_core::config::{Config, Identity};
+use fundaudit_core::error::Result;
+use fundaudit_core::frame;
 
 /// One set of weights judged against the decisions.
 #[derive(Debug, Clone, Serialize)]

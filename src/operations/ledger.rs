@@ -21,8 +21,8 @@ use polars::prelude::*;
 use rusqlite::{params, Connection, OptionalExtension};
 use serde::Serialize;
 
-use crate::error::{Error, Result};
-use crate::pipeline::frame;
+use fundaudit_core::error::{Error, Result};
+use fundaudit_core::frame;
 
 mod night;
 pub use night::{Decided, OpenFinding};
@@ -118,7 +118,7 @@ fn decision_hash(prev: &str, d: &Decision) -> String {
         h.update((field.len() as u64).to_le_bytes());
         h.update(field.as_bytes());
     }
-    crate::operations::runs::hex(&h.finalize())
+    fundaudit_core::safe_fs::hex(&h.finalize())
 }
 
 /// One row of `dispositions`, as hashed.
@@ -684,7 +684,7 @@ impl Ledger {
         tx.execute(
             "INSERT INTO runs (run_id, run, folder, state, as_of, recorded, findings, new, changed, persisting, resolved, suppressed)
              VALUES (?1, ?2, ?3, 'pending', ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
-            params![run.id, run.name, run.folder.display().to_string(), as_of, crate::pipeline::parse::now(),
+            params![run.id, run.name, run.folder.display().to_string(), as_of, fundaudit_core::cells::now(),
                 ids.len() as i64, rec.new as i64, rec.changed as i64,
                 rec.persisting as i64, rec.resolved as i64, rec.suppressed as i64],
         )
@@ -774,7 +774,7 @@ impl Ledger {
             status: status.to_string(),
             note: note.to_string(),
             by: by.to_string(),
-            at: crate::pipeline::parse::now(),
+            at: fundaudit_core::cells::now(),
             fingerprint: recorded_fp.to_string(),
             hash: None,
         };
@@ -1025,7 +1025,7 @@ impl CaseStats {
             self.investigating,
             self.confirmed,
             self.dismissed,
-            crate::pipeline::parse::fmt_yuan(self.recovered_fen),
+            fundaudit_core::cells::fmt_yuan(self.recovered_fen),
             if self.confirmed + self.dismissed > 0 {
                 format!(
                     "  (confirm rate {:.0}% of cases decided)",

@@ -7,7 +7,7 @@ use std::fs::File;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use crate::error::{Error, Result};
+use fundaudit_core::error::{Error, Result};
 
 fn io(path: &Path, e: impl std::fmt::Display) -> Error {
     Error::Write {

@@ -14,14 +14,15 @@ use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 use serde::Serialize;
 
-use crate::config::Config;
-use crate::error::{Error, Result};
 use crate::identity::dedup::DedupStats;
 use crate::identity::model::compare;
 use crate::identity::packed::{fx, PackedName, Place};
 use crate::identity::{dedup_registry, idcard, Dedup, NormName, PackedRegistry, PairMatch, Person};
-use crate::input::{find_source, load_file_with, InputOptions, BENEFICIARIES};
-use crate::pipeline::frame;
+use crate::input::{find_source, load_file_with, InputOptions};
+use fundaudit_core::config::Config;
+use fundaudit_core::error::{Error, Result};
+use fundaudit_core::frame;
+use fundaudit_core::spec::BENEFICIARIES;
 
 #[derive(Debug, Clone)]
 pub struct DedupOptions {
@@ -217,7 +218,7 @@ pub fn load_registry(data_dir: &Path, config: &Config) -> Result<(PathBuf, crate
 /// Runs registry self-deduplication over `data_dir/beneficiaries.csv`.
 pub fn run_dedup(opts: &DedupOptions) -> Result<DedupReport> {
     if let Some(out) = &opts.out_dir {
-        crate::operations::run_folder::refuse_existing(
+        fundaudit_core::safe_fs::refuse_existing(
             out,
             &["duplicates.csv", "dedup_report.json", "identity.toml"],
             "--out",

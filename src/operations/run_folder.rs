@@ -17,7 +17,7 @@
 
 use std::path::{Component, Path, PathBuf};
 
-use crate::error::{Error, Result};
+use fundaudit_core::error::{Error, Result};
 
 /// The files a run writes into its folder. Nothing else is ever removed from a run folder,
 /// and a folder holding anything else is not replaced.
@@ -273,35 +273,11 @@ pub fn check_replaceable(out: &Path) -> Result<()> {
     ))
 }
 
-/// For the commands that write a few named files into a folder the user names (`generate`,
-/// `check --out`, `dedup --out`): refuses when any of them exists already, since nothing
-/// tells a file fundaudit wrote from a user's file of the same name (a real
-/// `beneficiaries.csv` under a generated one would be lost).
-pub fn refuse_existing(dir: &Path, names: &[&str], flag: &str) -> Result<()> {
-    let taken: Vec<&str> = names
-        .iter()
-        .copied()
-        .filter(|n| dir.join(n).symlink_metadata().is_ok())
-        .collect();
-    if taken.is_empty() {
-        return Ok(());
-    }
-    Err(unsafe_output(
-        dir,
-        format!(
-            "{flag} {} already holds {}; fundaudit does not overwrite files it cannot tell it \
-             wrote. Nothing was touched; choose a new folder or move those files away",
-            dir.display(),
-            taken.join(", ")
-        ),
-    ))
-}
-
 /// Removes the files a run writes from `dir`, then `dir` itself if that left it empty.
 /// Returns whether the folder is gone.
 pub fn remove_own(dir: &Path) -> Result<bool> {
     // A link is never followed: its target is someone else's folder.
-    if crate::safe_fs::is_link(dir) {
+    if fundaudit_core::safe_fs::is_link(dir) {
         return Ok(false);
     }
     let Ok(entries) = std::fs::read_dir(dir) else {
@@ -380,7 +356,7 @@ impl RunFolder {
         // A `.partial` left by a killed run is cleared (own files only) and made anew; a
         // link there, or one holding files a run does not write, is refused: the work
         // folder is always one this run created.
-        crate::safe_fs::refuse_link(&work, "work folder")?;
+        fundaudit_core::safe_fs::refuse_link(&work, "work folder")?;
         if work.symlink_metadata().is_ok() && !remove_own(&work)? {
             let foreign = foreign_entries(&work).unwrap_or_default();
             return Err(unsafe_output(
@@ -393,7 +369,7 @@ impl RunFolder {
                 ),
             ));
         }
-        crate::safe_fs::create_own_dir(&work)?;
+        fundaudit_core::safe_fs::create_own_dir(&work)?;
         Ok(RunFolder { work, done })
     }
 
@@ -401,10 +377,10 @@ impl RunFolder {
     /// `--out` (checked again here: the folder may have gained files during the run).
     pub fn publish(self) -> Result<PathBuf> {
         // What is published must be on the disk before the rename that publishes it.
-        crate::safe_fs::sync_folder(&self.work)?;
+        fundaudit_core::safe_fs::sync_folder(&self.work)?;
         let published = self.swap_in()?;
         if let Some(parent) = published.parent().filter(|p| !p.as_os_str().is_empty()) {
-            crate::safe_fs::sync_dir(parent)?;
+            fundaudit_core::safe_fs::sync_dir(parent)?;
         }
         Ok(published)
     }
@@ -433,7 +409,7 @@ impl RunFolder {
 /// the replaced run: remove it (own files only).
 fn recover(done: &Path) -> Result<()> {
     let old = sibling(done, "old");
-    crate::safe_fs::refuse_link(&old, "replaced run")?;
+    fundaudit_core::safe_fs::refuse_link(&old, "replaced run")?;
     if !old.exists() {
         return Ok(());
     }

@@ -3,17 +3,16 @@
 //! `reports/latest` points at the last complete run; a lock keeps two runs over one
 //! reports folder from overlapping.
 
-use std::fs::File;
-use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
-use crate::config::Config;
-use crate::error::{Error, Result};
 use crate::outputs::report::Summary;
+use fundaudit_core::config::Config;
+use fundaudit_core::error::{Error, Result};
+use fundaudit_core::safe_fs::{hex, sha256_file};
 
 fn io(path: &Path, e: impl std::fmt::Display) -> Error {
     Error::Write {
@@ -56,26 +55,7 @@ pub fn point_latest(reports: &Path, run: &Path) -> Result<()> {
     #[cfg(not(unix))]
     std::fs::write(&tmp, target.to_string_lossy().as_bytes()).map_err(|e| io(&tmp, e))?;
     std::fs::rename(&tmp, reports.join("latest")).map_err(|e| io(reports, e))?;
-    crate::safe_fs::sync_dir(reports)
-}
-
-/// SHA-256 of a file, hex.
-pub fn sha256_file(path: &Path) -> Result<String> {
-    let mut file = File::open(path).map_err(|e| io(path, e))?;
-    let mut hasher = Sha256::new();
-    let mut buf = vec![0u8; 1 << 20];
-    loop {
-        let n = file.read(&mut buf).map_err(|e| io(path, e))?;
-        if n == 0 {
-            break;
-        }
-        hasher.update(&buf[..n]);
-    }
-    Ok(hex(&hasher.finalize()))
-}
-
-pub(crate) fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    fundaudit_core::safe_fs::sync_dir(reports)
 }
 
 #[derive(Debug, Serialize)]
@@ -129,7 +109,7 @@ pub struct Manifest {
     pub warnings: Vec<String>,
     /// The seed of worklists.xlsx's verification sample (to reproduce and audit it).
     pub worklist_seed: Option<u64>,
-    pub timings: crate::timings::Timings,
+    pub timings: fundaudit_core::timings::Timings,
     pub findings: usize,
     pub amount_at_risk: f64,
     pub by_category: std::collections::BTreeMap<String, crate::outputs::report::Tally>,
@@ -162,7 +142,7 @@ impl Manifest {
                     rows_used: f.rows_used,
                     rows_rejected: f.rows_rejected,
                     format: f.format.clone(),
-                    link_target: crate::safe_fs::is_link(path)
+                    link_target: fundaudit_core::safe_fs::is_link(path)
                         .then(|| std::fs::canonicalize(path).ok())
                         .flatten()
                         .map(|p| p.display().to_string()),
@@ -196,7 +176,7 @@ impl Manifest {
     }
 }
 
-pub use crate::pipeline::parse::now;
+pub use fundaudit_core::cells::now;
 
 #[cfg(test)]
 mod tests {

@@ -13,15 +13,18 @@ use std::path::Path;
 
 use polars::prelude::*;
 
-use crate::error::{Error, Result};
 use crate::input::{Ledgers, LINE};
-use crate::pipeline::frame;
+use fundaudit_core::error::{Error, Result};
+use fundaudit_core::frame;
 
 /// Prefix of the payment ids of the would-be bank file.
 pub const PLANNED: &str = "拟发-";
 
 /// The payments the bank file would make for the allocations, as a payments ledger.
-pub fn planned_payments(ledgers: &Ledgers, config: &crate::config::Config) -> Result<DataFrame> {
+pub fn planned_payments(
+    ledgers: &Ledgers,
+    config: &fundaudit_core::config::Config,
+) -> Result<DataFrame> {
     let a = &ledgers.allocations;
     let ids = frame::text(a, "allocation_id")?;
     let bens = frame::text(a, "beneficiary_id")?;
@@ -96,12 +99,17 @@ pub fn write_hold(findings: &DataFrame, path: &Path) -> Result<usize> {
     };
     use std::io::Write;
     let mut w =
-        std::io::BufWriter::new(crate::outputs::privacy::create_private(path).map_err(fail)?);
+        std::io::BufWriter::new(fundaudit_core::safe_fs::create_private(path).map_err(fail)?);
     w.write_all("\u{feff}allocation_id,reasons\n".as_bytes())
         .map_err(fail)?;
     for (a, reasons) in &hold {
         // Quoted, and defused where a spreadsheet would read a formula.
-        let quoted = |t: &str| format!("\"{}\"", crate::text::csv_safe(t).replace('"', "\"\""));
+        let quoted = |t: &str| {
+            format!(
+                "\"{}\"",
+                fundaudit_core::text::csv_safe(t).replace('"', "\"\"")
+            )
+        };
         writeln!(w, "{},{}", quoted(a), quoted(&reasons.join(" | "))).map_err(fail)?;
     }
     w.flush().map_err(fail)?;

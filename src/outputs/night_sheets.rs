@@ -6,7 +6,7 @@ use rust_xlsxwriter::{Worksheet, XlsxError};
 
 use crate::operations::changes::{status_zh, NightChanges};
 use crate::outputs::xlsx_format::{header_row, Formats};
-use crate::pipeline::findings::rule_title;
+use fundaudit_core::findings::rule_title;
 
 type Result = std::result::Result<(), XlsxError>;
 

@@ -3,9 +3,6 @@
 //! `411623********123X`, `****6090`, enough to tell records apart — unless the run says
 //! `--unmasked`. Report files are created readable by their owner only.
 
-use std::fs::File;
-use std::path::Path;
-
 /// Columns of the tool's own ids (finding, case, fingerprint), never masked: they are
 /// hex digits, and `F` followed by twelve decimal digits would otherwise be taken for a
 /// card number, and a finding could no longer be found by the id its report shows.
@@ -55,7 +52,7 @@ pub fn safe_message(text: &str) -> String {
             ));
             break;
         }
-        let unsafe_char = (c.is_control() && c != '\n') || crate::text::is_invisible(c);
+        let unsafe_char = (c.is_control() && c != '\n') || fundaudit_core::text::is_invisible(c);
         shown.push(if unsafe_char { '?' } else { c });
     }
     mask_text(&shown)
@@ -73,26 +70,6 @@ pub fn mask_code(code: &str) -> String {
     } else {
         code.to_string()
     }
-}
-
-/// Creates a report file readable and writable by its owner only (where the platform has
-/// such permissions).
-pub fn create_private(path: &Path) -> std::io::Result<File> {
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create(true).truncate(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.mode(0o600);
-    }
-    let file = options.open(path)?;
-    // An existing file keeps its old mode on open: set it explicitly.
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        file.set_permissions(std::fs::Permissions::from_mode(0o600))?;
-    }
-    Ok(file)
 }
 
 #[cfg(test)]

@@ -9,12 +9,12 @@ use std::path::Path;
 use polars::prelude::*;
 use serde::Serialize;
 
-use crate::error::{Error, Result};
 use crate::input::{FileCount, Reject};
-use crate::pipeline::findings::{cols, Category};
 use crate::pipeline::money::{township_label, Money};
-use crate::pipeline::parse::fmt_yuan;
 use crate::pipeline::scoring::scored;
+use fundaudit_core::cells::fmt_yuan;
+use fundaudit_core::error::{Error, Result};
+use fundaudit_core::findings::{cols, Category};
 
 /// Findings and money at risk for one group (a category, a township, a rule).
 #[derive(Debug, Clone, Default, Serialize, PartialEq)]
@@ -48,7 +48,7 @@ pub struct Summary {
     /// Each township's money (counted once) per category: township → category → yuan.
     pub township_categories: BTreeMap<String, BTreeMap<String, f64>>,
     /// Seconds per stage, in the order they ran.
-    pub timings: crate::timings::Timings,
+    pub timings: fundaudit_core::timings::Timings,
     pub warnings: Vec<String>,
     /// What the case ledger made of this run (None without a ledger).
     pub ledger: Option<crate::operations::ledger::RunRecord>,
@@ -82,12 +82,12 @@ impl Summary {
         files: Vec<FileCount>,
         findings: &DataFrame,
         money: &Money,
-        timings: crate::timings::Timings,
+        timings: fundaudit_core::timings::Timings,
         warnings: Vec<String>,
     ) -> PolarsResult<Summary> {
-        let cats = crate::pipeline::frame::text(findings, cols::CATEGORY)?;
-        let towns = crate::pipeline::frame::text(findings, cols::TOWNSHIP)?;
-        let rules = crate::pipeline::frame::text(findings, cols::RULE)?;
+        let cats = fundaudit_core::frame::text(findings, cols::CATEGORY)?;
+        let towns = fundaudit_core::frame::text(findings, cols::TOWNSHIP)?;
+        let rules = fundaudit_core::frame::text(findings, cols::RULE)?;
         let amounts: Vec<f64> = findings
             .column(scored::AMOUNT_AT_RISK)?
             .f64()?
@@ -157,10 +157,10 @@ impl Summary {
                 incomplete.push(w);
             }
         }
-        let rule_col = crate::pipeline::frame::text(findings, cols::RULE)?;
-        let evidence = crate::pipeline::frame::text(findings, cols::EVIDENCE)?;
+        let rule_col = fundaudit_core::frame::text(findings, cols::RULE)?;
+        let evidence = fundaudit_core::frame::text(findings, cols::EVIDENCE)?;
         for (r, e) in rule_col.iter().zip(&evidence) {
-            if *r == Some(crate::pipeline::findings::Rule::DataIncomplete.code()) {
+            if *r == Some(fundaudit_core::findings::Rule::DataIncomplete.code()) {
                 incomplete.push(e.unwrap_or("").to_string());
             }
         }
@@ -369,7 +369,7 @@ pub fn file_name(path: &str) -> &str {
 
 /// Report files are created readable by their owner only: they name people.
 fn create(path: &Path) -> Result<BufWriter<File>> {
-    crate::outputs::privacy::create_private(path)
+    fundaudit_core::safe_fs::create_private(path)
         .map(BufWriter::new)
         .map_err(|e| write_error(path, e))
 }
@@ -414,7 +414,7 @@ const MOSTLY_REJECTS_MIN_ROWS: usize = 20;
 
 /// CSV with a UTF-8 BOM: without it Excel on a Chinese Windows reads the file as GBK.
 /// Text cells a spreadsheet would run as formulas (a township named `=HYPERLINK(…)`)
-/// are written with a leading `'` (see [`crate::text::csv_safe`]).
+/// are written with a leading `'` (see [`fundaudit_core::text::csv_safe`]).
 pub fn write_csv(df: &mut DataFrame, path: &Path) -> Result<()> {
     let mut defused = defuse_formulas(df)?;
     let df = defused.as_mut().unwrap_or(df);
@@ -437,7 +437,7 @@ fn defuse_formulas(df: &DataFrame) -> PolarsResult<Option<DataFrame>> {
                 .str()?
                 .iter()
                 .flatten()
-                .any(crate::text::is_formula_like),
+                .any(fundaudit_core::text::is_formula_like),
             _ => false,
         })
     };
@@ -461,7 +461,7 @@ fn defuse_formulas(df: &DataFrame) -> PolarsResult<Option<DataFrame>> {
                 .cast(&DataType::String)?
                 .str()?
                 .iter()
-                .map(|v| v.map(|v| crate::text::csv_safe(v).into_owned()))
+                .map(|v| v.map(|v| fundaudit_core::text::csv_safe(v).into_owned()))
                 .collect();
             Ok(safe.with_name(c.name().clone()).into_column())
         })
@@ -593,7 +593,7 @@ pub fn write_log(summary: &Summary, started: &str, path: &Path) -> Result<()> {
     }
     lines.push(format!(
         "{} INFO run finished findings={} amount_at_risk={:.2}",
-        crate::pipeline::parse::now(),
+        fundaudit_core::cells::now(),
         summary.findings,
         summary.amount_at_risk
     ));
@@ -640,7 +640,7 @@ mod tests {
         .unwrap();
         let masked = mask_frame(&df).unwrap();
         let text = |c: &str| {
-            crate::pipeline::frame::text(&masked, c).unwrap()[0]
+            fundaudit_core::frame::text(&masked, c).unwrap()[0]
                 .unwrap()
                 .to_string()
         };

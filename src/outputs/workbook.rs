@@ -11,11 +11,11 @@ use std::path::Path;
 use polars::prelude::*;
 use rust_xlsxwriter::{Color, Format, Workbook, Worksheet, XlsxError};
 
-use crate::error::{Error, Result};
 use crate::outputs::report::{file_name, Summary};
 use crate::outputs::xlsx_format::{header_row, Formats};
-use crate::pipeline::findings::Category;
-use crate::pipeline::frame;
+use fundaudit_core::error::{Error, Result};
+use fundaudit_core::findings::Category;
+use fundaudit_core::frame;
 
 /// Findings columns on the category sheets: (frame column, Chinese header, width, kind).
 const COLUMNS: &[(&str, &str, f64, Kind)] = &[
@@ -135,7 +135,7 @@ pub fn safe_sheet_name(raw: &str, taken: &mut std::collections::HashSet<String>)
         .chars()
         .map(|c| match c {
             '/' | '\\' | '?' | '*' | '[' | ']' | ':' => '_',
-            c if c.is_control() || crate::text::is_invisible(c) => '_',
+            c if c.is_control() || fundaudit_core::text::is_invisible(c) => '_',
             c => c,
         })
         .collect();
@@ -269,7 +269,7 @@ pub(crate) fn save_private(book: &mut Workbook, path: &Path) -> Result<()> {
         message,
     };
     let bytes = book.save_to_buffer().map_err(|e| fail(e.to_string()))?;
-    crate::outputs::privacy::create_private(path)
+    fundaudit_core::safe_fs::create_private(path)
         .and_then(|mut file| file.write_all(&bytes))
         .map_err(|e| fail(e.to_string()))
 }

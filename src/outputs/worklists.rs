@@ -15,9 +15,9 @@ use rand::seq::SliceRandom;
 use rand::SeedableRng;
 use rust_xlsxwriter::{Format, FormatAlign, Workbook};
 
-use crate::error::{Error, Result};
 use crate::pipeline::context::Context;
-use crate::pipeline::frame;
+use fundaudit_core::error::{Error, Result};
+use fundaudit_core::frame;
 
 /// One row of a worklist.
 struct Visit {
@@ -204,7 +204,7 @@ pub fn write_worklists(findings: &DataFrame, ctx: &Context, path: &Path) -> Resu
     if book.worksheets().is_empty() {
         book.add_worksheet().set_name("无核查任务").map_err(fail)?;
     }
-    let as_of = crate::pipeline::parse::fmt_day(ctx.as_of);
+    let as_of = fundaudit_core::cells::fmt_day(ctx.as_of);
     for sheet in book.worksheets_mut() {
         crate::outputs::workbook::print_setup(sheet, &as_of, true).map_err(fail)?;
     }
@@ -221,7 +221,7 @@ pub fn write_confidential(findings: &DataFrame, ctx: &Context, path: &Path) -> R
         message: e.to_string(),
     };
     let secret = need_to_know(findings)?;
-    let rows: Vec<usize> = crate::pipeline::frame::rank_order(findings)
+    let rows: Vec<usize> = fundaudit_core::frame::rank_order(findings)
         .into_iter()
         .filter(|&i| secret[i])
         .collect();
@@ -286,7 +286,7 @@ pub fn write_confidential(findings: &DataFrame, ctx: &Context, path: &Path) -> R
         let cells = [
             ids[i].unwrap_or(""),
             cases.get(i).copied().flatten().unwrap_or(""),
-            crate::pipeline::findings::rule_title(rules[i].unwrap_or("")),
+            fundaudit_core::findings::rule_title(rules[i].unwrap_or("")),
             crate::outputs::workbook::severity_zh(severity[i].unwrap_or("low")),
             towns[i].unwrap_or(""),
             bens[i].unwrap_or(""),
@@ -317,7 +317,7 @@ pub fn write_confidential(findings: &DataFrame, ctx: &Context, path: &Path) -> R
     {
         sheet.set_column_width(c as u16, *w).map_err(fail)?;
     }
-    crate::outputs::workbook::print_setup(sheet, &crate::pipeline::parse::fmt_day(ctx.as_of), true)
+    crate::outputs::workbook::print_setup(sheet, &fundaudit_core::cells::fmt_day(ctx.as_of), true)
         .map_err(fail)?;
     crate::outputs::workbook::save_private(&mut book, path)?;
     Ok(rows.len())

@@ -167,9 +167,9 @@ fn fold(into: &mut Tally, other: Tally) {
 impl DigitCounts {
     /// Counts the payments of `linked` (one part's, or all).
     pub fn add(&mut self, linked: &DataFrame) -> PolarsResult<()> {
-        let amounts = crate::pipeline::frame::int(linked, "amount_fen")?;
+        let amounts = fundaudit_core::frame::int(linked, "amount_fen")?;
         for (by, groups) in BY.iter().zip(self.groups.iter_mut()) {
-            let keys = crate::pipeline::frame::text(linked, by)?;
+            let keys = fundaudit_core::frame::text(linked, by)?;
             let mut here: BTreeMap<&str, Tally> = BTreeMap::new();
             for (k, a) in keys.iter().zip(&amounts) {
                 let (Some(k), Some(a)) = (k, a) else { continue };

@@ -19,13 +19,13 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use polars::prelude::*;
 
-use crate::config::Config;
-use crate::error::Result;
 use crate::pipeline::context::Context;
-use crate::pipeline::findings::{cols, Category};
-use crate::pipeline::frame;
-use crate::pipeline::parse::fmt_yuan;
 use crate::pipeline::scoring::scored;
+use fundaudit_core::cells::fmt_yuan;
+use fundaudit_core::config::Config;
+use fundaudit_core::error::Result;
+use fundaudit_core::findings::{cols, Category};
+use fundaudit_core::frame;
 
 /// One case: its member findings (rows of the findings frame) and what they share.
 #[derive(Debug, Clone, Default)]
@@ -90,7 +90,7 @@ fn link_keys(row: usize, f: &FindingView, ctx: &Context, payments: &Payments) ->
     // One batch: money paid to people the registry does not hold, on one day, for one
     // program, in one amount — fifteen strangers paid 1,500.00 each in one bank file are
     // one scheme, not fifteen cases.
-    if f.rule[row] == Some(crate::pipeline::findings::Rule::GhostUnregistered.code()) {
+    if f.rule[row] == Some(fundaudit_core::findings::Rule::GhostUnregistered.code()) {
         for id in split(f.payment_ids[row]) {
             if let Some(p) = payments.get(id) {
                 keys.push(format!(
@@ -331,7 +331,7 @@ fn build_case(
         money
             .by_township
             .keys()
-            .filter(|t| t.as_str() != crate::pipeline::findings::UNKNOWN_TOWNSHIP)
+            .filter(|t| t.as_str() != fundaudit_core::findings::UNKNOWN_TOWNSHIP)
             .cloned(),
     );
     case.amount_fen = money.total_fen;
@@ -401,7 +401,7 @@ fn summary(
     let rules: Vec<String> = case
         .rules
         .iter()
-        .map(|(r, n)| format!("{}{}条", crate::pipeline::findings::rule_title(r), n))
+        .map(|(r, n)| format!("{}{}条", fundaudit_core::findings::rule_title(r), n))
         .collect();
     // The card most of the members' money went to, when it carried several people's.
     let mut by_account: BTreeMap<&str, AccountTally> = BTreeMap::new();
@@ -462,7 +462,7 @@ fn summary(
                 .map(|id| ctx.person_label(id))
                 .collect();
             if who.is_empty() {
-                crate::pipeline::findings::rule_title(f.rule[lead].unwrap_or("")).to_string()
+                fundaudit_core::findings::rule_title(f.rule[lead].unwrap_or("")).to_string()
             } else {
                 format!("{}涉及{}", who.join("、"), rules.join("、"))
             }

@@ -10,18 +10,18 @@ use std::time::Instant;
 use polars::prelude::*;
 use rayon::prelude::*;
 
-use crate::config::Config;
-use crate::error::Result;
 use crate::identity::{
     dedup_registry, idcard, judge_payees, match_deaths, AccountHolders, DeathEntry, DeathMatch,
     Dedup, NormName, OfficialEntry, PackedRegistry, Payee, PayeeRows, RegistryBuilder,
     RegistryEntry,
 };
 use crate::input::{Ledgers, LINE};
-use crate::pipeline::frame;
 use crate::pipeline::link::{self, link_payments};
-use crate::pipeline::parse::Day;
 use crate::pipeline::past_due::PastDue;
+use fundaudit_core::cells::Day;
+use fundaudit_core::config::Config;
+use fundaudit_core::error::Result;
+use fundaudit_core::frame;
 
 pub struct Context {
     pub config: Config,

@@ -62,12 +62,12 @@ pub fn link_payments(
             coalesce(&[col("alloc_program"), col("program")]).alias("program"),
         ])
         .collect()?;
-    let bens = crate::pipeline::frame::text(&linked, "beneficiary_id")?;
+    let bens = fundaudit_core::frame::text(&linked, "beneficiary_id")?;
     let rows: Vec<Option<usize>> = bens
         .par_iter()
         .map(|b| b.and_then(|b| registry.row(b)))
         .collect();
-    let alloc_town = crate::pipeline::frame::text(&linked, "alloc_township")?;
+    let alloc_town = fundaudit_core::frame::text(&linked, "alloc_township")?;
     let township: Vec<Option<&str>> = alloc_town
         .iter()
         .zip(&rows)
@@ -133,13 +133,13 @@ pub fn from_join(
     let alloc = |c: &str| format!("{}{c}", joined::ALLOCATION);
     // Where each row of `df` is in the stage: its part and row, of the prefix's ledger.
     let place = |df: &DataFrame, prefix: &str| -> PolarsResult<Vec<Option<(i64, i64)>>> {
-        let parts = crate::pipeline::frame::int(df, &format!("{prefix}{PART}"))?;
-        let rows = crate::pipeline::frame::int(df, &format!("{prefix}{ROW}"))?;
+        let parts = fundaudit_core::frame::int(df, &format!("{prefix}{PART}"))?;
+        let rows = fundaudit_core::frame::int(df, &format!("{prefix}{ROW}"))?;
         Ok(parts.into_iter().zip(rows).map(|(p, r)| p.zip(r)).collect())
     };
     let pay_at = place(joined, joined::PAYMENT)?;
     let alloc_at = place(joined, joined::ALLOCATION)?;
-    let reg = crate::pipeline::frame::int(joined, cols::REG_ROW)?;
+    let reg = fundaudit_core::frame::int(joined, cols::REG_ROW)?;
 
     // The ledgers: each row once, in the stage's order, without the join's prefix.
     let ledger =
@@ -169,8 +169,8 @@ pub fn from_join(
         };
     let (mut payments, _) = ledger(&pay_at, joined::PAYMENT)?;
     let (mut allocations, alloc_order) = ledger(&alloc_at, joined::ALLOCATION)?;
-    crate::input::stage::coded_again(&mut payments, &crate::input::PAYMENTS)?;
-    crate::input::stage::coded_again(&mut allocations, &crate::input::ALLOCATIONS)?;
+    crate::input::stage::coded_again(&mut payments, &fundaudit_core::spec::PAYMENTS)?;
+    crate::input::stage::coded_again(&mut allocations, &fundaudit_core::spec::ALLOCATIONS)?;
 
     // The linked payments: every payment row of the join, in the payments' order (then
     // its allocation's), one registry row each.
@@ -302,8 +302,9 @@ mod tests {
         )
         .unwrap();
         let alloc_at = [(0i64, 0i64), (0, 1), (1, 0), (1, 1)];
-        crate::input::stage::coded_again(&mut payments, &crate::input::PAYMENTS).unwrap();
-        crate::input::stage::coded_again(&mut allocations, &crate::input::ALLOCATIONS).unwrap();
+        crate::input::stage::coded_again(&mut payments, &fundaudit_core::spec::PAYMENTS).unwrap();
+        crate::input::stage::coded_again(&mut allocations, &fundaudit_core::spec::ALLOCATIONS)
+            .unwrap();
         let expected = link_payments(&payments, &allocations, &reg).unwrap();
 
         // The join's rows as SQL would give them, in another order: (payment, its
@@ -352,8 +353,8 @@ mod tests {
             &|i| rows[i].1,
             joined::ALLOCATION,
         ));
-        let text = |c: &str| crate::pipeline::frame::text(&payments, c).unwrap();
-        let atext = |c: &str| crate::pipeline::frame::text(&allocations, c).unwrap();
+        let text = |c: &str| fundaudit_core::frame::text(&payments, c).unwrap();
+        let atext = |c: &str| fundaudit_core::frame::text(&allocations, c).unwrap();
         let (pb, pp) = (text("beneficiary_id"), text("program"));
         let (ab, ap, at) = (atext("beneficiary_id"), atext("program"), atext("township"));
         let linked = |f: &dyn Fn(Option<usize>, Option<usize>, Option<usize>) -> Option<String>| {

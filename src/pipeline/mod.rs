@@ -6,11 +6,8 @@
 pub mod analytics;
 pub mod cases;
 pub mod context;
-pub mod findings;
-pub mod frame;
 pub mod link;
 pub mod money;
-pub mod parse;
 pub mod partition;
 pub mod past_due;
 pub mod scoring;

@@ -24,9 +24,9 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use polars::prelude::*;
 
 use crate::pipeline::context::Context;
-use crate::pipeline::findings::{cols, Rule, UNKNOWN_TOWNSHIP};
-use crate::pipeline::frame;
 use crate::pipeline::scoring::scored;
+use fundaudit_core::findings::{cols, Rule, UNKNOWN_TOWNSHIP};
+use fundaudit_core::frame;
 
 /// A payment a finding names: where it went, how much, and whose township it is.
 #[derive(Debug, Clone, Default)]
@@ -35,7 +35,7 @@ pub struct Paid {
     pub payee: String,
     pub amount_fen: i64,
     pub township: String,
-    pub paid: Option<crate::pipeline::parse::Day>,
+    pub paid: Option<fundaudit_core::cells::Day>,
     pub program: String,
 }
 
@@ -274,7 +274,7 @@ pub fn describe_split(placed: &BTreeMap<String, i64>) -> String {
     let mut v: Vec<(&String, &i64)> = placed.iter().collect();
     v.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
     v.iter()
-        .map(|(t, f)| format!("{} {}", t, crate::pipeline::parse::fmt_yuan(**f)))
+        .map(|(t, f)| format!("{} {}", t, fundaudit_core::cells::fmt_yuan(**f)))
         .collect::<Vec<_>>()
         .join("；")
 }

@@ -21,10 +21,10 @@
 use polars::prelude::*;
 use rustc_hash::FxHashMap;
 
-use crate::error::Result;
 use crate::pipeline::context::Context;
-use crate::pipeline::frame;
 use crate::pipeline::past_due::PastDue;
+use fundaudit_core::error::Result;
+use fundaudit_core::frame;
 
 /// Rows of one part, ascending (the rules see them in the ledgers' order).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -464,10 +464,12 @@ pub fn prepare_given(
     groups: Vec<Vec<usize>>,
 ) -> Result<Prepared> {
     let parts = people.ledgers.staged.take().ok_or_else(|| {
-        crate::error::Error::Argument("the units given are a stage's, and this is no stage".into())
+        fundaudit_core::error::Error::Argument(
+            "the units given are a stage's, and this is no stage".into(),
+        )
     })?;
     if let Some(part) = groups.iter().flatten().find(|&&k| k >= parts.count) {
-        return Err(crate::error::Error::Argument(format!(
+        return Err(fundaudit_core::error::Error::Argument(format!(
             "part {part} of a stage of {} parts: the stage is not the one the units were cut from",
             parts.count
         )));
@@ -535,8 +537,8 @@ impl Prepared {
                 }
                 let (p, a): (Vec<_>, Vec<_>) = read.into_iter().unzip();
                 (
-                    crate::pipeline::frame::stack(p)?,
-                    crate::pipeline::frame::stack(a)?,
+                    fundaudit_core::frame::stack(p)?,
+                    fundaudit_core::frame::stack(a)?,
                 )
             }
         };
@@ -603,7 +605,7 @@ impl Prepared {
             base,
             rejects,
         } = self;
-        let mut findings = crate::pipeline::findings::empty_frame()?;
+        let mut findings = fundaudit_core::findings::empty_frame()?;
         let mut digits = crate::pipeline::analytics::DigitCounts::default();
         let (mut named_payments, mut named_allocations) = (Vec::new(), Vec::new());
         for unit in done {
@@ -616,8 +618,8 @@ impl Prepared {
             findings.vstack_mut_owned(unit.findings)?;
         }
         findings.rechunk_mut();
-        let payments = crate::pipeline::frame::stack(named_payments)?;
-        let allocations = crate::pipeline::frame::stack(named_allocations)?;
+        let payments = fundaudit_core::frame::stack(named_payments)?;
+        let allocations = fundaudit_core::frame::stack(named_allocations)?;
         // The whole ledgers are not needed past this point.
         people.ledgers.payments = people.ledgers.payments.clear();
         people.ledgers.allocations = people.ledgers.allocations.clear();
@@ -644,7 +646,7 @@ fn named(
 ) -> PolarsResult<DataFrame> {
     let keep = ctx.memo.keep_rows.get();
     let listed: rustc_hash::FxHashSet<&str> =
-        crate::pipeline::frame::text(findings, &format!("{id}s"))?
+        fundaudit_core::frame::text(findings, &format!("{id}s"))?
             .into_iter()
             .flatten()
             .flat_map(|ids| ids.split(';'))

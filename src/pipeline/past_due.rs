@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use polars::prelude::*;
 use rayon::prelude::*;
 
-use crate::pipeline::parse::Day;
+use fundaudit_core::cells::Day;
 
 /// How many allocation ids a group finding lists (the evidence gives the count).
 const LISTED: usize = 50;
@@ -85,7 +85,7 @@ impl Group {
 
 /// Allocation ids that some payment names.
 fn paid_ids(payments: &DataFrame) -> PolarsResult<rustc_hash::FxHashSet<&str>> {
-    let ids = crate::pipeline::frame::text(payments, "allocation_id")?;
+    let ids = fundaudit_core::frame::text(payments, "allocation_id")?;
     let mut set = rustc_hash::FxHashSet::default();
     set.reserve(ids.len());
     set.extend(ids.into_iter().flatten());
@@ -99,16 +99,16 @@ impl PastDue {
     pub fn of(
         allocations: &DataFrame,
         payments: &DataFrame,
-        config: &crate::config::Config,
+        config: &fundaudit_core::config::Config,
         as_of: Day,
     ) -> PolarsResult<PastDue> {
         let paid = paid_ids(payments)?;
-        let ids = crate::pipeline::frame::text(allocations, "allocation_id")?;
-        let program = crate::pipeline::frame::text(allocations, "program")?;
-        let period = crate::pipeline::frame::text(allocations, "period")?;
-        let amount = crate::pipeline::frame::int(allocations, "amount_fen")?;
-        let received = crate::pipeline::frame::day(allocations, "funds_received_date")?;
-        let due_date = crate::pipeline::frame::day(allocations, "due_date")?;
+        let ids = fundaudit_core::frame::text(allocations, "allocation_id")?;
+        let program = fundaudit_core::frame::text(allocations, "program")?;
+        let period = fundaudit_core::frame::text(allocations, "period")?;
+        let amount = fundaudit_core::frame::int(allocations, "amount_fen")?;
+        let received = fundaudit_core::frame::day(allocations, "funds_received_date")?;
+        let due_date = fundaudit_core::frame::day(allocations, "due_date")?;
         let grace = config.delayed.grace_days as i64;
         // Chunks of rows counted in parallel, then added up like parts.
         let count = |rows: std::ops::Range<usize>| -> PastDue {
@@ -167,7 +167,7 @@ impl PastDue {
 
     /// Program-periods with allocations past due (at least `min_allocations`) and no
     /// payment at all: one DATA_INCOMPLETE finding each, no DELAY_UNPAID.
-    pub fn gaps(&self, config: &crate::config::Config) -> BTreeSet<(&str, &str)> {
+    pub fn gaps(&self, config: &fundaudit_core::config::Config) -> BTreeSet<(&str, &str)> {
         let min = config.completeness.min_allocations.max(1);
         self.groups
             .iter()

@@ -3,9 +3,9 @@
 
 use polars::prelude::*;
 
-use crate::config::Config;
-use crate::pipeline::findings::cols;
-use crate::pipeline::frame;
+use fundaudit_core::config::Config;
+use fundaudit_core::findings::cols;
+use fundaudit_core::frame;
 
 /// Columns scoring adds.
 pub mod scored {

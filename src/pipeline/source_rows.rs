@@ -13,11 +13,11 @@ use polars::prelude::*;
 
 use crate::outputs::privacy::mask_code;
 use crate::pipeline::context::Context;
-use crate::pipeline::findings::cols;
-use crate::pipeline::frame;
 use crate::pipeline::money::split;
-use crate::pipeline::parse::{fmt_day, fmt_yuan};
 use crate::pipeline::scoring::scored;
+use fundaudit_core::cells::{fmt_day, fmt_yuan};
+use fundaudit_core::findings::cols;
+use fundaudit_core::frame;
 
 /// A payment or an allocation.
 pub const PAYMENT: &str = "payment";
@@ -193,7 +193,7 @@ pub fn of_findings(
     for r in previous {
         by_origin.entry(r.origin.as_str()).or_default().push(r);
     }
-    let changed_rule = crate::pipeline::findings::Rule::DataSourceChanged.code();
+    let changed_rule = fundaudit_core::findings::Rule::DataSourceChanged.code();
     let mut out = Vec::new();
     for i in 0..findings.height() {
         let id = ids[i].unwrap_or("");
@@ -239,5 +239,5 @@ fn hash(fields: &[&str]) -> String {
         h.update((f.len() as u64).to_le_bytes());
         h.update(f.as_bytes());
     }
-    crate::operations::runs::hex(&h.finalize()[..12])
+    fundaudit_core::safe_fs::hex(&h.finalize()[..12])
 }

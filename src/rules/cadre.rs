@@ -11,11 +11,11 @@ use polars::prelude::*;
 
 use super::{group_rows, Views};
 use crate::pipeline::context::Context;
-use crate::pipeline::findings::{Finding, FindingsBuilder, Rule};
+use fundaudit_core::findings::{Finding, FindingsBuilder, Rule};
 
 /// Whether the registry carries household ids at all.
 pub fn has_households(ctx: &Context) -> bool {
-    crate::pipeline::frame::text(&ctx.ledgers.beneficiaries, "household_id")
+    fundaudit_core::frame::text(&ctx.ledgers.beneficiaries, "household_id")
         .is_ok_and(|v| v.iter().any(|h| h.is_some_and(|h| !h.trim().is_empty())))
 }
 
@@ -60,7 +60,7 @@ pub fn cadre_household(ctx: &Context, v: &Views) -> PolarsResult<DataFrame> {
 /// village they serve: row → (official, how linked, whether on their card).
 fn around_officials(ctx: &Context) -> HashMap<usize, (usize, String, bool)> {
     let households: Vec<Option<&str>> =
-        crate::pipeline::frame::text(&ctx.ledgers.beneficiaries, "household_id")
+        fundaudit_core::frame::text(&ctx.ledgers.beneficiaries, "household_id")
             .unwrap_or_else(|_| vec![None; ctx.registry.len()]);
     let household_of = |i: usize| {
         households

@@ -15,8 +15,8 @@ use polars::prelude::*;
 
 use super::Views;
 use crate::pipeline::context::Context;
-use crate::pipeline::findings::{Finding, FindingsBuilder, Rule};
-use crate::pipeline::parse::{fmt_day, fmt_yuan};
+use fundaudit_core::cells::{fmt_day, fmt_yuan};
+use fundaudit_core::findings::{Finding, FindingsBuilder, Rule};
 
 /// One finding per empty ledger and per unpaid program-period group, of the whole run
 /// (in a partitioned run, the first partition's turn: see [`super::ONCE`]).

@@ -4,8 +4,8 @@ use polars::prelude::*;
 
 use super::Views;
 use crate::pipeline::context::Context;
-use crate::pipeline::findings::{Finding, FindingsBuilder, Rule};
-use crate::pipeline::parse::{fmt_day, Day};
+use fundaudit_core::cells::{fmt_day, Day};
+use fundaudit_core::findings::{Finding, FindingsBuilder, Rule};
 
 /// Paid, but later than the due date plus the grace days. The delay is measured to the
 /// day the payments first added up to the full amount (the person had the money only

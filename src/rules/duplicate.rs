@@ -6,8 +6,8 @@ use polars::prelude::*;
 
 use super::{groups_with_variety, Views};
 use crate::pipeline::context::Context;
-use crate::pipeline::findings::{Finding, FindingsBuilder, Rule};
-use crate::pipeline::parse::fmt_yuan;
+use fundaudit_core::cells::fmt_yuan;
+use fundaudit_core::findings::{Finding, FindingsBuilder, Rule};
 
 /// Several payments on one allocation that add up to more than it (installments that add
 /// up exactly are fine).

@@ -10,8 +10,8 @@ use polars::prelude::*;
 
 use super::Views;
 use crate::pipeline::context::Context;
-use crate::pipeline::findings::{Finding, FindingsBuilder, Rule};
-use crate::pipeline::parse::fmt_yuan;
+use fundaudit_core::cells::fmt_yuan;
+use fundaudit_core::findings::{Finding, FindingsBuilder, Rule};
 
 /// A period as a span of months (`2025` → 2025-01..12, `2025Q3` → 07..09, `2025-03`
 /// → 03); None for a label of another form, which then overlaps only itself.

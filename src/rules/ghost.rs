@@ -6,8 +6,8 @@ use polars::prelude::*;
 use super::{group_rows, Views};
 use crate::identity::DeathLink;
 use crate::pipeline::context::Context;
-use crate::pipeline::findings::{Finding, FindingsBuilder, Rule};
-use crate::pipeline::parse::fmt_day;
+use fundaudit_core::cells::fmt_day;
+use fundaudit_core::findings::{Finding, FindingsBuilder, Rule};
 
 /// Payments for a beneficiary id that the registry does not hold.
 pub fn unregistered(_ctx: &Context, v: &Views) -> PolarsResult<DataFrame> {
@@ -120,7 +120,7 @@ pub fn deceased(ctx: &Context, v: &Views) -> PolarsResult<DataFrame> {
                 death.describe(&ctx.deaths),
                 periods.join("、"),
                 allocations.len(),
-                crate::pipeline::parse::fmt_yuan(amount)
+                fundaudit_core::cells::fmt_yuan(amount)
             ),
             ..f
         });

@@ -10,10 +10,10 @@ use std::collections::{HashMap, HashSet};
 use polars::prelude::*;
 
 use super::{group_rows, Views};
-use crate::config::ListConfig;
 use crate::identity::NormName;
 use crate::pipeline::context::{Context, Listed};
-use crate::pipeline::findings::{Category, Finding, FindingsBuilder};
+use fundaudit_core::config::ListConfig;
+use fundaudit_core::findings::{Category, Finding, FindingsBuilder};
 
 /// One findings frame per configured list whose file was found.
 pub fn list_findings(ctx: &Context, v: &Views) -> PolarsResult<Vec<(String, DataFrame)>> {
@@ -43,10 +43,10 @@ pub fn list_findings(ctx: &Context, v: &Views) -> PolarsResult<Vec<(String, Data
 
 /// Who on the list is in the registry.
 fn listed_rows(ctx: &Context, frame: &DataFrame) -> PolarsResult<Listed> {
-    let names = crate::pipeline::frame::text(frame, "name")?;
-    let ids = crate::pipeline::frame::text(frame, "id_number")?;
-    let births = crate::pipeline::frame::day(frame, "birth_date")?;
-    let lines = crate::pipeline::frame::int(frame, crate::input::LINE)?;
+    let names = fundaudit_core::frame::text(frame, "name")?;
+    let ids = fundaudit_core::frame::text(frame, "id_number")?;
+    let births = fundaudit_core::frame::day(frame, "birth_date")?;
+    let lines = fundaudit_core::frame::int(frame, crate::input::LINE)?;
     // Only the people the list names are looked up: a pass over the registry for its
     // ID numbers, and for its name + birth date pairs of rows without an ID number (most
     // lists have none such).

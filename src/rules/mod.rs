@@ -18,10 +18,10 @@ use polars::prelude::*;
 use rayon::prelude::*;
 
 use crate::pipeline::context::Context;
-use crate::pipeline::findings::{Finding, Rule};
-use crate::pipeline::frame;
 use crate::pipeline::link::cols as link_cols;
-use crate::pipeline::parse::{fmt_yuan, Day};
+use fundaudit_core::cells::{fmt_yuan, Day};
+use fundaudit_core::findings::{Finding, Rule};
+use fundaudit_core::frame;
 
 /// A rule: the run's context and its row views in, a findings frame out.
 pub type RuleFn = fn(&Context, &Views) -> PolarsResult<DataFrame>;
@@ -78,7 +78,7 @@ pub fn run_rules(ctx: &Context, first_part: bool) -> PolarsResult<RuleRun> {
             f(ctx, &views).map(|df| (*rule, df, t.elapsed().as_secs_f64()))
         })
         .collect();
-    let mut all = crate::pipeline::findings::empty_frame()?;
+    let mut all = fundaudit_core::findings::empty_frame()?;
     for r in results {
         let (rule, df, secs) = r?;
         all.vstack_mut_owned(df)?;
@@ -205,11 +205,11 @@ impl<'a> Payments<'a> {
             (Some(a), Some(b)) if a != b => {
                 format!(
                     "（{}至{}）",
-                    crate::pipeline::parse::fmt_day(*a),
-                    crate::pipeline::parse::fmt_day(*b)
+                    fundaudit_core::cells::fmt_day(*a),
+                    fundaudit_core::cells::fmt_day(*b)
                 )
             }
-            (Some(a), _) => format!("（{}）", crate::pipeline::parse::fmt_day(*a)),
+            (Some(a), _) => format!("（{}）", fundaudit_core::cells::fmt_day(*a)),
             _ => String::new(),
         };
         format!("{}笔共{}元{}", rows.len(), fmt_yuan(self.total(rows)), span)
@@ -354,7 +354,7 @@ impl<'a> Allocations<'a> {
 
     /// The deadline: the allocation's own due date, else funds received plus the
     /// program's deadline from config.
-    pub fn due(&self, i: usize, config: &crate::config::Config) -> Option<Day> {
+    pub fn due(&self, i: usize, config: &fundaudit_core::config::Config) -> Option<Day> {
         self.due_date[i].or_else(|| {
             let days = config.deadline_days(self.program[i].unwrap_or(""));
             self.received[i].map(|r| r + days as Day)
@@ -418,7 +418,7 @@ impl<'a> Allocations<'a> {
         let (first_month, _) = exclusive::months(self.period[i]?)?;
         let start =
             chrono::NaiveDate::from_ymd_opt((first_month / 12) as i32, first_month % 12 + 1, 1)?;
-        (death.death_date < crate::pipeline::parse::to_day(start)).then_some((row, death))
+        (death.death_date < fundaudit_core::cells::to_day(start)).then_some((row, death))
     }
 
     /// `低保金2025-03分配单A000123（张伟（B000045），应发620.00元）`

@@ -6,8 +6,8 @@ use polars::prelude::*;
 
 use super::{Allocations, Payments, Views};
 use crate::pipeline::context::Context;
-use crate::pipeline::findings::{Finding, FindingsBuilder, Rule};
-use crate::pipeline::parse::fmt_yuan;
+use fundaudit_core::cells::fmt_yuan;
+use fundaudit_core::findings::{Finding, FindingsBuilder, Rule};
 
 /// Paid at least once, but short by more than the tolerance. Installments that add up
 /// to the full amount are not a finding; split payments that add up short are.

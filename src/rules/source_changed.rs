@@ -8,9 +8,9 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use polars::prelude::*;
 
-use crate::pipeline::findings::{rule_title, Finding, FindingsBuilder, Rule};
-use crate::pipeline::parse::fmt_yuan;
 use crate::pipeline::source_rows::{Index, SourceRow, PAYMENT};
+use fundaudit_core::cells::fmt_yuan;
+use fundaudit_core::findings::{rule_title, Finding, FindingsBuilder, Rule};
 
 /// What last night knew of a finding, for the evidence.
 #[derive(Debug, Clone, Default)]

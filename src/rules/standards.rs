@@ -7,8 +7,8 @@ use polars::prelude::*;
 
 use super::Views;
 use crate::pipeline::context::Context;
-use crate::pipeline::findings::{Finding, FindingsBuilder, Rule};
-use crate::pipeline::parse::fmt_yuan;
+use fundaudit_core::cells::fmt_yuan;
+use fundaudit_core::findings::{Finding, FindingsBuilder, Rule};
 
 pub fn over_standard(ctx: &Context, v: &Views) -> PolarsResult<DataFrame> {
     let standards = &ctx.config.standards;

@@ -14,8 +14,8 @@ use crate::pipeline::partition;
 use crate::pipeline::past_due::Coverage;
 use crate::pipeline::source_rows;
 use crate::rules;
-use crate::timings::Timings;
-use crate::Result;
+use fundaudit_core::error::Result;
+use fundaudit_core::timings::Timings;
 
 pub(super) struct Audited {
     /// The rules' findings, unscored, DATA_SOURCE_CHANGED's among them.

@@ -6,7 +6,7 @@ use super::{Engine, RunOptions};
 use crate::input::Ledgers;
 use crate::pipeline::context::Context;
 use crate::pipeline::partition;
-use crate::{Error, Result};
+use fundaudit_core::error::{Error, Result};
 
 /// The cluster a run audits on; in a build without the engine, a type with no value.
 #[cfg(feature = "distributed")]

@@ -5,7 +5,7 @@
 use crate::operations::ledger::{facts_beneficiaries, Ledger, OpenFinding};
 use crate::pipeline::source_rows::SourceRow;
 use crate::rules::source_changed;
-use crate::Result;
+use fundaudit_core::error::Result;
 
 /// What the ledger knows of the last complete night, read before tonight is recorded.
 pub(super) struct Earlier {

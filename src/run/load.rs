@@ -8,8 +8,8 @@ use super::RunOptions;
 use crate::input::stage::OnTheWay;
 use crate::input::Ledgers;
 use crate::operations::screen;
-use crate::timings::Timings;
-use crate::Result;
+use fundaudit_core::error::Result;
+use fundaudit_core::timings::Timings;
 
 /// The ledgers, and the stage a province's CSV was read through (removed when the run
 /// ends, so held until then).

@@ -9,13 +9,13 @@ use std::path::PathBuf;
 
 use polars::prelude::DataFrame;
 
-use crate::config::Config;
 use crate::operations::{run_folder, runs};
 use crate::outputs::html::Lang;
 use crate::outputs::report::Summary;
-use crate::pipeline::parse::{self, Day};
-use crate::timings::Timings;
-use crate::Result;
+use fundaudit_core::cells::{self, Day};
+use fundaudit_core::config::Config;
+use fundaudit_core::error::Result;
+use fundaudit_core::timings::Timings;
 
 mod audit;
 mod engine;
@@ -108,7 +108,7 @@ pub fn run(opts: &RunOptions) -> Result<RunOutcome> {
         &mut timings,
     )?;
 
-    let as_of = parse::fmt_day(opts.as_of);
+    let as_of = cells::fmt_day(opts.as_of);
     let run_id = runs::new_run_id();
     let run_name = place
         .done

@@ -6,8 +6,8 @@ use std::path::PathBuf;
 use super::RunOptions;
 use crate::operations::ledger::Ledger;
 use crate::operations::{run_folder, runs};
-use crate::pipeline::parse;
-use crate::{Error, Result};
+use fundaudit_core::cells;
+use fundaudit_core::error::{Error, Result};
 
 /// The run's place, held to the end of the run.
 pub(super) struct Place {
@@ -45,7 +45,7 @@ fn folder_and_lock(opts: &RunOptions) -> Result<(PathBuf, PathBuf)> {
             (out.clone(), lock)
         }
         (None, Some(reports)) => {
-            let as_of = parse::fmt_day(opts.as_of);
+            let as_of = cells::fmt_day(opts.as_of);
             (
                 reports.join(runs::next_run_name(reports, &as_of)),
                 reports.join("fundaudit.lock"),

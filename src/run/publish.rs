@@ -9,7 +9,7 @@ use crate::operations::ledger::Ledger;
 use crate::operations::runs;
 use crate::outputs::report;
 use crate::pipeline::scoring;
-use crate::Result;
+use fundaudit_core::error::Result;
 
 /// Who the run is, as its manifest says.
 pub(super) struct Identity<'a> {

@@ -8,9 +8,10 @@ use polars::prelude::DataFrame;
 
 use crate::operations::ledger::Ledger;
 use crate::pipeline::context::Context;
-use crate::pipeline::{cases, frame, scoring};
-use crate::timings::Timings;
-use crate::Result;
+use crate::pipeline::{cases, scoring};
+use fundaudit_core::error::Result;
+use fundaudit_core::frame;
+use fundaudit_core::timings::Timings;
 
 pub(super) struct Ranked {
     /// Scored, ranked, each with its case.

@@ -15,10 +15,11 @@ use super::last_night::LastNight;
 use super::RunOptions;
 use crate::operations::changes::{self, NightChanges};
 use crate::operations::ledger::{Change, Ledger, RunRecord, RunRef};
-use crate::pipeline::findings::{cols, Rule};
-use crate::pipeline::{frame, scoring, source_rows};
-use crate::timings::Timings;
-use crate::Result;
+use crate::pipeline::{scoring, source_rows};
+use fundaudit_core::error::Result;
+use fundaudit_core::findings::{cols, Rule};
+use fundaudit_core::frame;
+use fundaudit_core::timings::Timings;
 
 /// Who tonight's run is, as the ledger records it.
 pub(super) struct Night<'a> {

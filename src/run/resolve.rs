@@ -7,8 +7,8 @@ use super::RunOptions;
 use crate::input::Ledgers;
 use crate::operations::ledger::Ledger;
 use crate::pipeline::context::Context;
-use crate::timings::Timings;
-use crate::Result;
+use fundaudit_core::error::Result;
+use fundaudit_core::timings::Timings;
 
 pub(super) struct Resolved {
     pub people: Context,

@@ -17,8 +17,8 @@ use crate::operations::run_folder::RunFolder;
 use crate::operations::screen;
 use crate::outputs::{html, report, workbook, worklists};
 use crate::pipeline::{cases, money};
-use crate::timings::Timings;
-use crate::Result;
+use fundaudit_core::error::Result;
+use fundaudit_core::timings::Timings;
 
 /// The run's work folder with its reports, not yet published.
 pub(super) struct Written {
@@ -134,7 +134,7 @@ pub(super) fn write(
     timings.lap("write csv and json", t);
 
     let mut summary = report::Summary::new(
-        crate::pipeline::parse::fmt_day(opts.as_of),
+        fundaudit_core::cells::fmt_day(opts.as_of),
         ctx.ledgers.counts.clone(),
         &s.findings,
         &s.money,

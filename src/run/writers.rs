@@ -1,6 +1,6 @@
 //! The report writers of one run, each attempted whatever became of the others.
 
-use crate::{Error, Result};
+use fundaudit_core::error::{Error, Result};
 
 /// The report writers of one run, each attempted whatever became of the others. A
 /// writer's error, or a panic inside it (rust_xlsxwriter panicked on a full disk), is

@@ -228,8 +228,8 @@ fn printed_default_config_is_a_working_config() {
         .clone();
     let text = String::from_utf8(printed).unwrap();
     assert_eq!(
-        fundaudit::Config::from_toml_str(&text, "printed").unwrap(),
-        fundaudit::Config::default()
+        fundaudit_core::config::Config::from_toml_str(&text, "printed").unwrap(),
+        fundaudit_core::config::Config::default()
     );
     std::fs::write(dir.path().join("c.toml"), text).unwrap();
     fundaudit()

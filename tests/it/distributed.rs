@@ -103,7 +103,7 @@ fn executors_without_fundaudits_functions_fail_the_job() {
         "{err}"
     );
     // The identity plan's functions too.
-    let config = fundaudit::Config::default();
+    let config = fundaudit_core::config::Config::default();
     let (_, remote) = people_both_ways(&staged, &config, &cluster);
     let err = match remote {
         Ok(_) => panic!("stock executors ran fundaudit's identity functions"),
@@ -137,9 +137,9 @@ fn client_side(
     fundaudit::pipeline::partition::Prepared,
     fundaudit::distributed::Job,
 ) {
-    let config = fundaudit::Config::default();
+    let config = fundaudit_core::config::Config::default();
     let ledgers = fundaudit::input::Ledgers::load(staged, &config).unwrap();
-    let as_of = fundaudit::pipeline::parse::parse_date("2026-03-31").unwrap();
+    let as_of = fundaudit_core::cells::parse_date("2026-03-31").unwrap();
     let people =
         fundaudit::pipeline::context::Context::people(ledgers, config.clone(), as_of).unwrap();
     let matched = people.dedup.matched();
@@ -152,13 +152,13 @@ fn client_side(
 /// by the cluster's plan.
 fn people_both_ways(
     staged: &std::path::Path,
-    config: &fundaudit::Config,
+    config: &fundaudit_core::config::Config,
     cluster: &fundaudit::distributed::Cluster,
 ) -> (
     fundaudit::pipeline::context::Context,
-    fundaudit::Result<fundaudit::pipeline::context::Context>,
+    fundaudit_core::error::Result<fundaudit::pipeline::context::Context>,
 ) {
-    let as_of = fundaudit::pipeline::parse::parse_date("2026-03-31").unwrap();
+    let as_of = fundaudit_core::cells::parse_date("2026-03-31").unwrap();
     let load = || fundaudit::input::Ledgers::load(staged, config).unwrap();
     let local =
         fundaudit::pipeline::context::Context::people(load(), config.clone(), as_of).unwrap();
@@ -178,7 +178,7 @@ fn the_clusters_blocking_joins_find_the_local_passes_pairs() {
     let (_dir, staged) = staged_county(2500, 11, None);
     let cluster = fundaudit::distributed::in_process(2, 1, 4).unwrap();
     for cap in [None, Some(1)] {
-        let mut config = fundaudit::Config::default();
+        let mut config = fundaudit_core::config::Config::default();
         if let Some(cap) = cap {
             config.matching.max_block_size = cap;
         }
@@ -241,7 +241,7 @@ fn the_pass_over_everything_meets_neighbours_across_its_spans() {
     let staged = dir.path().join("stage");
     stage(&data, &staged, None);
     let cluster = fundaudit::distributed::in_process(2, 1, 4).unwrap();
-    let config = fundaudit::Config::default();
+    let config = fundaudit_core::config::Config::default();
     let (local, remote) = people_both_ways(&staged, &config, &cluster);
     let remote = remote.unwrap();
     let n = local.registry.len();

@@ -3,7 +3,13 @@
 //! rejects) or fail with a message naming the file. Inputs worth keeping live in
 //! tests/corpus/ and are replayed by `corpus_replays`.
 
-use fundaudit::input::{load_file, ALLOCATIONS, BENEFICIARIES, PAYMENTS};
+use fundaudit::input::load_file;
+
+use fundaudit_core::spec::ALLOCATIONS;
+
+use fundaudit_core::spec::BENEFICIARIES;
+
+use fundaudit_core::spec::PAYMENTS;
 use proptest::prelude::*;
 
 fn load(bytes: &[u8]) -> Vec<String> {

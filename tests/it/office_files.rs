@@ -6,7 +6,11 @@
 
 use std::path::Path;
 
-use fundaudit::input::{load_file, Loaded, BENEFICIARIES, PAYMENTS};
+use fundaudit::input::{load_file, Loaded};
+
+use fundaudit_core::spec::BENEFICIARIES;
+
+use fundaudit_core::spec::PAYMENTS;
 use polars::prelude::*;
 use rust_xlsxwriter::{ExcelDateTime, Format, Workbook};
 
@@ -148,7 +152,7 @@ fn gb18030_csv_with_chinese_headers_and_spreadsheet_cells() {
             x.2,
             x.3,
             x.4,
-            fundaudit::pipeline::parse::fmt_yuan(x.5)
+            fundaudit_core::cells::fmt_yuan(x.5)
         ));
     }
     for (name, text) in [("b.csv", b), ("p.csv", p)] {

@@ -57,7 +57,8 @@ fn config_example_is_valid() {
     let text = readme();
     let start = text.find("```toml\n").expect("a toml example") + "```toml\n".len();
     let end = start + text[start..].find("```").unwrap();
-    let config = fundaudit::Config::from_toml_str(&text[start..end], "README.md").unwrap();
+    let config =
+        fundaudit_core::config::Config::from_toml_str(&text[start..end], "README.md").unwrap();
     assert_eq!(config.deadline_days("低保金"), 15);
     assert_eq!(config.delayed.grace_days, 5);
 }

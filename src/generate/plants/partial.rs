@@ -6,7 +6,7 @@ use rand::Rng;
 use super::{first_allocations, AllocationsOf};
 use crate::generate::county::Gen;
 use crate::generate::draw::Draw;
-use crate::pipeline::parse::fmt_yuan;
+use fundaudit_core::cells::fmt_yuan;
 
 /// The allocations to be paid short (left unpaid by the clean payments).
 pub(crate) fn choose(g: &Gen, draw: &mut Draw, alloc_of: &AllocationsOf) -> Vec<usize> {

@@ -6,10 +6,10 @@ use std::path::Path;
 
 use rand::Rng;
 
-use crate::error::{Error, Result};
 use crate::generate::county::{date, Allocation, Gen, FARMLAND, HOUSING, QUARTERLY};
 use crate::generate::draw::Draw;
-use crate::pipeline::parse::fmt_yuan;
+use fundaudit_core::cells::fmt_yuan;
+use fundaudit_core::error::{Error, Result};
 
 pub(crate) fn plant(g: &mut Gen, draw: &mut Draw) {
     for k in 0..draw.count(0.002) {

@@ -23,8 +23,8 @@ mod write;
 pub use write::{stage, Staged};
 
 use super::{bank, FileCount, Ledgers, Reject};
-use crate::config::Config;
-use crate::error::{Error, Result};
+use fundaudit_core::config::Config;
+use fundaudit_core::error::{Error, Result};
 
 /// The stage's manifest, beside the Parquet files.
 pub const MANIFEST: &str = "stage.json";
@@ -291,7 +291,7 @@ fn plain(df: &DataFrame, numbers: Vec<Column>) -> PolarsResult<DataFrame> {
 fn write_plain(dir: &Path, name: &str, df: &DataFrame, numbers: Vec<Column>) -> Result<()> {
     let path = frame_file(dir, name);
     let mut df = plain(df, numbers).map_err(|e| write_error(&path, e))?;
-    let file = crate::outputs::privacy::create_private(&path).map_err(|e| write_error(&path, e))?;
+    let file = fundaudit_core::safe_fs::create_private(&path).map_err(|e| write_error(&path, e))?;
     ParquetWriter::new(file)
         .finish(&mut df)
         .map_err(|e| write_error(&path, e))?;
@@ -342,7 +342,7 @@ fn read_parquet(
 }
 
 /// The ledger a stage file holds.
-fn spec_of(name: &str) -> &'static super::spec::FileSpec {
+fn spec_of(name: &str) -> &'static fundaudit_core::spec::FileSpec {
     let ledger = name.trim_start_matches('.');
     if ledger.starts_with(REGISTRY) {
         &super::BENEFICIARIES
@@ -355,13 +355,13 @@ fn spec_of(name: &str) -> &'static super::spec::FileSpec {
 
 /// Codes the columns of `df` the loader codes (see `crate::input::validate`): those
 /// `spec` says repeat, and the source file's name.
-pub fn coded_again(df: &mut DataFrame, spec: &super::spec::FileSpec) -> PolarsResult<()> {
+pub fn coded_again(df: &mut DataFrame, spec: &fundaudit_core::spec::FileSpec) -> PolarsResult<()> {
     let repeats = |c: &Column| {
         c.dtype() == &DataType::String
             && (c.name().as_str() == super::stack::SOURCE
                 || spec.column(c.name()).is_some_and(|s| s.repeats))
     };
-    recast(df, repeats, &crate::pipeline::frame::coded())
+    recast(df, repeats, &fundaudit_core::frame::coded())
 }
 
 /// Casts the columns of `df` that `which` picks to `to`.
@@ -401,7 +401,7 @@ impl Drop for OnTheWay {
 /// not) and then `dir` if that left it empty; anything else stays.
 fn remove_stage(dir: &Path) {
     // A link is never followed: its target is someone else's folder.
-    if crate::safe_fs::is_link(dir) {
+    if fundaudit_core::safe_fs::is_link(dir) {
         return;
     }
     let Ok(entries) = std::fs::read_dir(dir) else {
@@ -441,7 +441,7 @@ pub fn on_the_way(data: &Path, config: &Config, beside: &Path) -> Result<Option<
     let dir = beside.with_file_name(format!(".{name}.stage"));
     // A stage left by a run that was killed: ours, so cleared; a link there is refused
     // (the stage is written only into a folder this run creates).
-    crate::safe_fs::refuse_link(&dir, "stage of the run")?;
+    fundaudit_core::safe_fs::refuse_link(&dir, "stage of the run")?;
     remove_stage(&dir);
     if dir.symlink_metadata().is_ok() {
         return Err(Error::UnsafeOutput {
@@ -452,7 +452,7 @@ pub fn on_the_way(data: &Path, config: &Config, beside: &Path) -> Result<Option<
             ),
         });
     }
-    crate::safe_fs::create_own_dir(&dir)?;
+    fundaudit_core::safe_fs::create_own_dir(&dir)?;
     tracing::info!(
         "staging {} on the way ({bytes} bytes of payments and allocations; [scale] stage_bytes = {})",
         data.display(),
@@ -511,7 +511,7 @@ pub fn load(dir: &Path, config: &Config, screening: bool) -> Result<Ledgers> {
         for k in 0..m.parts {
             frames.push(read_frame(dir, &part_name(ledger, k))?);
         }
-        Ok(crate::pipeline::frame::stack(frames)?)
+        Ok(fundaudit_core::frame::stack(frames)?)
     };
     let empty = |ledger: &str| read_parquet(dir, &part_name(ledger, 0), None, Some((0, 0)));
     let in_parts = m.parts > 0 && !screening;
@@ -568,7 +568,7 @@ mod tests {
             "village" => ["东村", "西村", "东村"],
         )
         .unwrap();
-        registry = crate::pipeline::frame::with_coded(registry, &["township", "village"]);
+        registry = fundaudit_core::frame::with_coded(registry, &["township", "village"]);
         write_frame(dir.path(), REGISTRY, &registry).unwrap();
         write_frame(dir.path(), "deaths", &registry).unwrap();
         let raw = |name: &str| {
@@ -604,8 +604,8 @@ mod tests {
                 "{name}"
             );
             assert_eq!(
-                crate::pipeline::frame::text(&back, name).unwrap(),
-                crate::pipeline::frame::text(&registry, name).unwrap()
+                fundaudit_core::frame::text(&back, name).unwrap(),
+                fundaudit_core::frame::text(&registry, name).unwrap()
             );
         }
         assert_eq!(back.width(), registry.width());
@@ -621,7 +621,7 @@ mod tests {
     #[test]
     fn parts_go_as_plain_text_numbered_and_read_back_coded() {
         let dir = tempfile::tempdir().unwrap();
-        let mut payments = crate::pipeline::frame::with_coded(
+        let mut payments = fundaudit_core::frame::with_coded(
             df!(
                 "payment_id" => ["P1", "P2"],
                 "program" => ["低保", "特困"],
@@ -641,11 +641,11 @@ mod tests {
             &DataType::String
         );
         assert_eq!(
-            crate::pipeline::frame::int(&on_disk, PART).unwrap(),
+            fundaudit_core::frame::int(&on_disk, PART).unwrap(),
             vec![Some(1), Some(1)]
         );
         assert_eq!(
-            crate::pipeline::frame::int(&on_disk, ROW).unwrap(),
+            fundaudit_core::frame::int(&on_disk, ROW).unwrap(),
             vec![Some(0), Some(1)]
         );
         let back = read_frame(dir.path(), "payments-0001").unwrap();

@@ -22,15 +22,17 @@ use super::{
     frame_file, identity_settings, input_settings, part_name, part_numbers, plain, read_frame,
     write_error, write_frame, write_part, Manifest, MANIFEST, PROGRAM,
 };
-use crate::config::Config;
-use crate::error::{Error, Result};
 use crate::input::chunks::{self, Chunks};
-use crate::input::{
-    bank, read_ledger, read_lists, sources, stack, InputOptions, Ledgers, Read, ALLOCATIONS,
-    BENEFICIARIES, DEATHS, OFFICIALS, PAYMENTS,
-};
+use crate::input::{bank, read_ledger, read_lists, sources, stack, InputOptions, Ledgers, Read};
 use crate::pipeline::context::Context;
 use crate::pipeline::partition::{self, Part, RowKeys};
+use fundaudit_core::config::Config;
+use fundaudit_core::error::{Error, Result};
+use fundaudit_core::spec::ALLOCATIONS;
+use fundaudit_core::spec::BENEFICIARIES;
+use fundaudit_core::spec::DEATHS;
+use fundaudit_core::spec::OFFICIALS;
+use fundaudit_core::spec::PAYMENTS;
 
 /// What staging wrote, for the terminal.
 #[derive(Debug, Clone)]
@@ -119,14 +121,14 @@ pub(super) fn stage_if(
     {
         use rayon::prelude::*;
         counts.par_iter_mut().try_for_each(|c| -> Result<()> {
-            c.sha256 = Some(crate::operations::runs::sha256_file(Path::new(&c.file))?);
+            c.sha256 = Some(fundaudit_core::safe_fs::sha256_file(Path::new(&c.file))?);
             Ok(())
         })?;
     }
     let manifest = Manifest {
         program: PROGRAM.into(),
         version: env!("CARGO_PKG_VERSION").into(),
-        staged: crate::pipeline::parse::now(),
+        staged: fundaudit_core::cells::now(),
         source: data.display().to_string(),
         input_settings: input_settings(config),
         counts,
@@ -146,7 +148,7 @@ pub(super) fn stage_if(
     let path = out.join(MANIFEST);
     let text = serde_json::to_string_pretty(&manifest).map_err(|e| write_error(&path, e))?;
     use std::io::Write;
-    crate::outputs::privacy::create_private(&path)
+    fundaudit_core::safe_fs::create_private(&path)
         .and_then(|mut f| f.write_all(text.as_bytes()))
         .map_err(|e| write_error(&path, e))?;
     Ok(Some(Staged {
@@ -164,7 +166,7 @@ fn registry_people(beneficiaries: &DataFrame, config: &Config) -> Result<Context
         beneficiaries: beneficiaries.clone(),
         ..Ledgers::default()
     };
-    Context::people(registry, config.clone(), crate::pipeline::parse::today())
+    Context::people(registry, config.clone(), fundaudit_core::cells::today())
 }
 
 /// The ledgers loaded whole and cut in memory.
@@ -303,7 +305,7 @@ fn deal(
             let slot = &mut writers[k];
             if slot.is_none() {
                 let path = frame_file(out, &part_name(name, k));
-                let f = crate::outputs::privacy::create_private(&path)
+                let f = fundaudit_core::safe_fs::create_private(&path)
                     .map_err(|e| write_error(&path, e))?;
                 let w = ParquetWriter::new(f)
                     .batched(&written)

@@ -9,8 +9,8 @@ use rusqlite::params;
 use serde::Serialize;
 
 use super::{db, Ledger};
-use crate::error::{Error, Result};
 use crate::pipeline::source_rows::SourceRow;
+use fundaudit_core::error::{Error, Result};
 
 /// A finding open after the last run, as the ledger holds it.
 #[derive(Debug, Clone, Default)]
@@ -211,13 +211,13 @@ impl Ledger {
         if fen <= 0 {
             return Err(Error::Argument(format!(
                 "--recovered {}: give the yuan recovered, more than 0",
-                crate::pipeline::parse::fmt_yuan(fen)
+                fundaudit_core::cells::fmt_yuan(fen)
             )));
         }
         self.conn
             .execute(
                 "INSERT INTO recoveries (case_id, fen, note, by, at) VALUES (?1, ?2, ?3, ?4, ?5)",
-                params![case_id, fen, note, by, crate::pipeline::parse::now()],
+                params![case_id, fen, note, by, fundaudit_core::cells::now()],
             )
             .map_err(e)?;
         Ok(())

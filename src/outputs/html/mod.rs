@@ -11,11 +11,11 @@ use std::path::Path;
 use polars::prelude::*;
 use serde_json::{json, Value};
 
-use crate::error::{Error, Result};
 use crate::input::{Ledgers, LINE};
 use crate::outputs::report::{file_name, Summary};
-use crate::pipeline::findings::Category;
-use crate::pipeline::frame;
+use fundaudit_core::error::{Error, Result};
+use fundaudit_core::findings::Category;
+use fundaudit_core::frame;
 
 const CSS: &str = include_str!("report.css");
 const JS: &str = include_str!("report.js");
@@ -256,13 +256,13 @@ fn labels(lang: Lang) -> Value {
     l.insert(
         "rules".into(),
         Value::Object(
-            crate::pipeline::findings::Rule::ALL
+            fundaudit_core::findings::Rule::ALL
                 .iter()
                 .map(|r| {
                     let code = r.code();
                     (
                         code.to_string(),
-                        pick(crate::pipeline::findings::rule_title(code), code),
+                        pick(fundaudit_core::findings::rule_title(code), code),
                     )
                 })
                 .collect(),
@@ -313,7 +313,7 @@ fn raw_rows(
             c.cast(&DataType::Int64)?
                 .i64()?
                 .iter()
-                .map(|v| v.map(crate::pipeline::parse::fmt_yuan))
+                .map(|v| v.map(fundaudit_core::cells::fmt_yuan))
                 .collect()
         } else {
             c.cast(&DataType::String)?
@@ -351,7 +351,7 @@ fn raw_rows(
 pub struct Options {
     pub lang: Lang,
     pub unmasked: bool,
-    pub limits: crate::config::ReportConfig,
+    pub limits: fundaudit_core::config::ReportConfig,
 }
 
 /// Counts, money and charts over every finding, so the page is right about the whole
@@ -459,7 +459,7 @@ pub fn write_html(
         .replace('>', "\\u003e")
         .replace('&', "\\u0026");
     let html = page(options.lang, summary, &data_text);
-    let mut file = crate::outputs::privacy::create_private(path).map_err(|e| Error::Write {
+    let mut file = fundaudit_core::safe_fs::create_private(path).map_err(|e| Error::Write {
         path: path.display().to_string(),
         message: e.to_string(),
     })?;
@@ -481,7 +481,7 @@ impl Embedded {
     fn of(
         findings: &DataFrame,
         cases: &DataFrame,
-        limits: &crate::config::ReportConfig,
+        limits: &fundaudit_core::config::ReportConfig,
     ) -> Result<Embedded> {
         let columns: Vec<Vec<Value>> = COLUMNS
             .iter()
@@ -721,7 +721,7 @@ fn page(lang: Lang, summary: &Summary, data_text: &str) -> String {
         findings_label = s("findings"),
         count = summary.findings,
         money_label = s("money"),
-        money = crate::pipeline::parse::fmt_yuan((summary.amount_at_risk * 100.0).round() as i64),
+        money = fundaudit_core::cells::fmt_yuan((summary.amount_at_risk * 100.0).round() as i64),
         tab_overview = s("tabOverview"),
         tab_findings = s("tabFindings"),
         tab_township = s("tabTownship"),

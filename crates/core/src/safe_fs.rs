@@ -5,7 +5,11 @@
 //! out of, the link's target. So a run only ever creates those folders itself, refuses a
 //! link or a foreign file in their place, and clears a folder without following links.
 
+use std::fs::File;
+use std::io::Read;
 use std::path::Path;
+
+use sha2::{Digest, Sha256};
 
 use crate::error::{Error, Result};
 
@@ -96,6 +100,76 @@ pub fn sync_dir(dir: &Path) -> Result<()> {
     }
     let _ = dir;
     Ok(())
+}
+
+/// Creates a report file readable and writable by its owner only (where the platform has
+/// such permissions).
+pub fn create_private(path: &Path) -> std::io::Result<File> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let file = options.open(path)?;
+    // An existing file keeps its old mode on open: set it explicitly.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        file.set_permissions(std::fs::Permissions::from_mode(0o600))?;
+    }
+    Ok(file)
+}
+
+/// SHA-256 of a file, hex.
+pub fn sha256_file(path: &Path) -> Result<String> {
+    let mut file = File::open(path).map_err(|e| Error::Write {
+        path: path.display().to_string(),
+        message: e.to_string(),
+    })?;
+    let mut hasher = Sha256::new();
+    let mut buf = vec![0u8; 1 << 20];
+    loop {
+        let n = file.read(&mut buf).map_err(|e| Error::Write {
+            path: path.display().to_string(),
+            message: e.to_string(),
+        })?;
+        if n == 0 {
+            break;
+        }
+        hasher.update(&buf[..n]);
+    }
+    Ok(hex(&hasher.finalize()))
+}
+
+/// Bytes as lowercase hex.
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// For the commands that write a few named files into a folder the user names (`generate`,
+/// `check --out`, `dedup --out`): refuses when any of them exists already, since nothing
+/// tells a file fundaudit wrote from a user's file of the same name (a real
+/// `beneficiaries.csv` under a generated one would be lost).
+pub fn refuse_existing(dir: &Path, names: &[&str], flag: &str) -> Result<()> {
+    let taken: Vec<&str> = names
+        .iter()
+        .copied()
+        .filter(|n| dir.join(n).symlink_metadata().is_ok())
+        .collect();
+    if taken.is_empty() {
+        return Ok(());
+    }
+    Err(Error::UnsafeOutput {
+        path: dir.display().to_string(),
+        why: format!(
+            "{flag} {} already holds {}; fundaudit does not overwrite files it cannot tell it \
+             wrote. Nothing was touched; choose a new folder or move those files away",
+            dir.display(),
+            taken.join(", ")
+        ),
+    })
 }
 
 #[cfg(all(test, unix))]

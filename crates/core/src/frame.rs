@@ -26,8 +26,7 @@ pub fn coded() -> DataType {
 }
 
 /// `df` with the `names` columns [`coded`], as the loader codes a ledger's repeating
-/// columns: how tests make frames like the loader's.
-#[cfg(test)]
+/// columns: how tests (of every crate) make frames like the loader's.
 pub fn with_coded(mut df: DataFrame, names: &[&str]) -> DataFrame {
     for name in names {
         let coded = df.column(name).unwrap().cast(&coded()).unwrap();

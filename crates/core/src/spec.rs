@@ -278,3 +278,25 @@ impl FileSpec {
         self.columns.iter().find(|c| c.name == name)
     }
 }
+
+/// What a transfer row says happened.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    Paid,
+    Failed,
+    Returned,
+    Reversed,
+}
+
+impl Outcome {
+    /// A config value: paid, failed, returned or reversed.
+    pub fn parse_code(code: &str) -> Option<Outcome> {
+        match code.trim() {
+            "paid" => Some(Outcome::Paid),
+            "failed" => Some(Outcome::Failed),
+            "returned" => Some(Outcome::Returned),
+            "reversed" => Some(Outcome::Reversed),
+            _ => None,
+        }
+    }
+}

@@ -38,7 +38,7 @@ impl Config {
     /// The sections that name input files, rule categories and bank statuses.
     fn check_inputs(&self) -> Result<(), String> {
         let spec_of = |stem: &str, key: &str| {
-            crate::input::spec::ALL
+            crate::spec::ALL
                 .iter()
                 .find(|s| s.stem == stem)
                 .copied()
@@ -67,13 +67,13 @@ impl Config {
             spec_of(stem, "inputs")?;
         }
         for list in &self.lists {
-            if crate::pipeline::findings::Category::parse(&list.category).is_none() {
+            if crate::findings::Category::parse(&list.category).is_none() {
                 return Err(format!(
                     "lists `{}`: category `{}`: use delayed, partial, duplicate, ghost or diverted",
                     list.file, list.category
                 ));
             }
-            if crate::pipeline::findings::Rule::ALL
+            if crate::findings::Rule::ALL
                 .iter()
                 .any(|r| r.code() == list.rule)
             {
@@ -84,7 +84,7 @@ impl Config {
             }
         }
         for (value, outcome) in &self.status {
-            if crate::input::bank::Outcome::parse_code(outcome).is_none() {
+            if crate::spec::Outcome::parse_code(outcome).is_none() {
                 return Err(format!(
                     "status.\"{value}\" = \"{outcome}\": use paid, failed, returned or reversed"
                 ));
