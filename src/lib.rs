@@ -9,7 +9,6 @@
 
 pub mod distributed;
 pub mod generate;
-pub mod identity;
 pub mod input;
 pub mod operations;
 pub mod outputs;

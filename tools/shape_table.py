@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Builds src/identity/data/shape.bin: the shape of every CJK character fundaudit
+"""Builds crates/identity/src/data/shape.bin: the shape of every CJK character fundaudit
 normalises (U+3400..U+9FFF), from the Unicode Han Database (Unihan), so that look-alike
 characters (形近字: 己/已, 戊/戌, 王/玉, 未/末, 土/士) can be told from strangers.
 
@@ -10,7 +10,7 @@ none), the Kangxi radical number (kRSUnicode, 0: none) and the total stroke coun
 it when not installed). The data is under the Unicode License (see NOTICE in the data
 folder).
 
-    python3 tools/shape_table.py /usr/share/unicode src/identity/data/shape.bin
+    python3 tools/shape_table.py /usr/share/unicode crates/identity/src/data/shape.bin
 """
 import bz2
 import struct

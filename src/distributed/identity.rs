@@ -43,14 +43,14 @@ use rustc_hash::{FxHashMap, FxHashSet};
 
 use super::udf::{cached, downcast, external, register_parquet, Cache};
 use super::Cluster;
-use crate::identity::blocking::{BlockKey, Neighbourhood, NEIGHBOURHOOD_WINDOW};
-use crate::identity::dedup::{name_counts, DedupStats, FamilyStats};
-use crate::identity::model::{compare_at_least, Bounds};
-use crate::identity::record::{pair_registry_into, Record, FAMILY_BITS};
-use crate::identity::{Dedup, PackedRegistry};
 use crate::input::stage::REGISTRY_ROW;
 use fundaudit_core::config::Config;
 use fundaudit_core::error::{Error, Result};
+use fundaudit_identity::blocking::{BlockKey, Neighbourhood, NEIGHBOURHOOD_WINDOW};
+use fundaudit_identity::dedup::{name_counts, DedupStats, FamilyStats};
+use fundaudit_identity::model::{compare_at_least, Bounds};
+use fundaudit_identity::record::{pair_registry_into, Record, FAMILY_BITS};
+use fundaudit_identity::{Dedup, PackedRegistry};
 
 /// `fundaudit_record(name, id_number, township, village, bank_account) -> BINARY`: a
 /// registry row packed on its own ([`Record`]).
@@ -161,7 +161,7 @@ pub fn resolve(
     let file = crate::input::stage::registry_file(stage)?;
     // The weights are measured here, on the client's whole registry, and sent to the
     // executors: each sees only pairs, never the county's name frequencies or codes.
-    let (config, measured) = crate::identity::measure::measured_config(reg, config);
+    let (config, measured) = fundaudit_identity::measure::measured_config(reg, config);
     let config = &config;
     let cap = config.matching.max_block_size;
     let scoring = serde_json::to_string(&Scoring {

@@ -131,7 +131,7 @@ impl Job {
             self.config.clone(),
             self.as_of,
             |reg, config| {
-                Ok(crate::identity::Dedup::of_pairs(
+                Ok(fundaudit_identity::Dedup::of_pairs(
                     reg,
                     config,
                     &self.matched,

@@ -11,8 +11,8 @@ use rand_chacha::ChaCha8Rng;
 
 use super::names::{latin, traditional, COMMON_GIVEN, GIVEN, MINORITY, SURNAMES};
 use super::options::{GenerateOptions, IdCodes, Names};
-use crate::identity::{idcard, NormName};
 use fundaudit_core::config::Config;
+use fundaudit_identity::{idcard, NormName};
 
 pub(super) const REGION: &str = "411623";
 pub(super) const FOREIGN_REGION: &str = "410102";

@@ -11,7 +11,7 @@ use rand::Rng;
 use super::county::{Gen, Person};
 use super::names::{homophone, latin, traditional, GIVEN};
 use super::options::IdCodes;
-use crate::identity::{compare_names, idcard, shape, NormName};
+use fundaudit_identity::{compare_names, idcard, shape, NormName};
 
 /// How many ways [`plant_twin`] knows.
 const KINDS: usize = 8;

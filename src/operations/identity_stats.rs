@@ -11,15 +11,15 @@ use std::path::Path;
 
 use serde::Serialize;
 
-use crate::identity::dedup::dedup_registry;
-use crate::identity::model::compare;
-use crate::identity::train::{train, Label};
-use crate::identity::PackedRegistry;
 use crate::operations::ledger::Ledger;
 use crate::operations::registry_dedup::{load_registry, pack_registry};
 use fundaudit_core::config::{Config, Identity};
 use fundaudit_core::error::Result;
 use fundaudit_core::frame;
+use fundaudit_identity::dedup::dedup_registry;
+use fundaudit_identity::model::compare;
+use fundaudit_identity::train::{train, Label};
+use fundaudit_identity::PackedRegistry;
 
 /// One set of weights judged against the decisions.
 #[derive(Debug, Clone, Serialize)]

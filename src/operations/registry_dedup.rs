@@ -14,15 +14,17 @@ use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 use serde::Serialize;
 
-use crate::identity::dedup::DedupStats;
-use crate::identity::model::compare;
-use crate::identity::packed::{fx, PackedName, Place};
-use crate::identity::{dedup_registry, idcard, Dedup, NormName, PackedRegistry, PairMatch, Person};
 use crate::input::{find_source, load_file_with, InputOptions};
 use fundaudit_core::config::Config;
 use fundaudit_core::error::{Error, Result};
 use fundaudit_core::frame;
 use fundaudit_core::spec::BENEFICIARIES;
+use fundaudit_identity::dedup::DedupStats;
+use fundaudit_identity::model::compare;
+use fundaudit_identity::packed::{fx, PackedName, Place};
+use fundaudit_identity::{
+    dedup_registry, idcard, Dedup, NormName, PackedRegistry, PairMatch, Person,
+};
 
 #[derive(Debug, Clone)]
 pub struct DedupOptions {
@@ -243,7 +245,7 @@ pub fn run_dedup(opts: &DedupOptions) -> Result<DedupReport> {
     let mut learned = None;
     if opts.train {
         let t = Instant::now();
-        let trained = crate::identity::train::train(&people, &config, &[]);
+        let trained = fundaudit_identity::train::train(&people, &config, &[]);
         let block = trained.to_toml(&path.display().to_string());
         if let Some(out) = &opts.out_dir {
             write_text(out, "identity.toml", &block)?;

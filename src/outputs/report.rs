@@ -70,7 +70,7 @@ pub struct Summary {
     pub parts: usize,
     /// The identity weights' u measured on this registry (with `identity.measure_u`).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub identity_u: Option<crate::identity::measure::Measured>,
+    pub identity_u: Option<fundaudit_identity::measure::Measured>,
 }
 
 impl Summary {

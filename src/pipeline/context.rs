@@ -10,11 +10,6 @@ use std::time::Instant;
 use polars::prelude::*;
 use rayon::prelude::*;
 
-use crate::identity::{
-    dedup_registry, idcard, judge_payees, match_deaths, AccountHolders, DeathEntry, DeathMatch,
-    Dedup, NormName, OfficialEntry, PackedRegistry, Payee, PayeeRows, RegistryBuilder,
-    RegistryEntry,
-};
 use crate::input::{Ledgers, LINE};
 use crate::pipeline::link::{self, link_payments};
 use crate::pipeline::past_due::PastDue;
@@ -22,6 +17,11 @@ use fundaudit_core::cells::Day;
 use fundaudit_core::config::Config;
 use fundaudit_core::error::Result;
 use fundaudit_core::frame;
+use fundaudit_identity::{
+    dedup_registry, idcard, judge_payees, match_deaths, AccountHolders, DeathEntry, DeathMatch,
+    Dedup, NormName, OfficialEntry, PackedRegistry, Payee, PayeeRows, RegistryBuilder,
+    RegistryEntry,
+};
 
 pub struct Context {
     pub config: Config,
@@ -34,7 +34,7 @@ pub struct Context {
     pub registry: Arc<Vec<RegistryEntry>>,
     /// Registry row by beneficiary id (FxHash: ids from our own ledgers, looked up once
     /// per payment and allocation row).
-    pub registry_row: Arc<crate::identity::rows::RowIndex>,
+    pub registry_row: Arc<fundaudit_identity::rows::RowIndex>,
     pub deaths: Arc<Vec<DeathEntry>>,
     pub officials: Arc<Vec<OfficialEntry>>,
     /// Registry self-deduplication: matched pairs and a person cluster per row.
@@ -72,10 +72,10 @@ pub type Listed = std::collections::HashMap<usize, (i64, &'static str)>;
 /// indexed once, not once per part.
 #[derive(Debug, Default)]
 pub struct Memo {
-    /// Registry rows by bank account (see [`crate::identity::payee`]).
+    /// Registry rows by bank account (see [`fundaudit_identity::payee`]).
     pub holders: OnceLock<AccountHolders>,
     /// The officials by ID number and name key.
-    pub official_index: OnceLock<crate::identity::OfficialIndex>,
+    pub official_index: OnceLock<fundaudit_identity::OfficialIndex>,
     /// Registry rows of officials (by ID number) → the official (see
     /// [`crate::rules::diverted::official`]).
     pub officials: OnceLock<HashMap<usize, usize>>,
@@ -168,7 +168,7 @@ impl Context {
     ) -> Result<Context> {
         let mut laps = Laps::new();
         let registry = registry_entries(&ledgers.beneficiaries, as_of)?;
-        let registry_row = crate::identity::rows::RowIndex::new(&registry);
+        let registry_row = fundaudit_identity::rows::RowIndex::new(&registry);
         let deaths = match &ledgers.deaths {
             Some(df) => death_entries(df)?,
             None => Vec::new(),
@@ -301,7 +301,7 @@ fn registry_entries(df: &DataFrame, as_of: Day) -> PolarsResult<Vec<RegistryEntr
     let death = frame::day(df, "death_date")?;
     let lines = frame::int(df, LINE)?;
     let places =
-        crate::identity::Places::of(townships.iter().chain(&villages).map(|p| p.unwrap_or("")));
+        fundaudit_identity::Places::of(townships.iter().chain(&villages).map(|p| p.unwrap_or("")));
     Ok((0..df.height())
         .into_par_iter()
         .map(|i| {
@@ -383,10 +383,10 @@ impl Context {
     }
 
     /// The officials' index, built on first use and shared by every part.
-    pub fn official_index(&self) -> &crate::identity::OfficialIndex {
+    pub fn official_index(&self) -> &fundaudit_identity::OfficialIndex {
         self.memo
             .official_index
-            .get_or_init(|| crate::identity::OfficialIndex::new(self.officials.clone()))
+            .get_or_init(|| fundaudit_identity::OfficialIndex::new(self.officials.clone()))
     }
 
     /// Registry rows that `keep`, in order, found in parallel: how a rule finds the few

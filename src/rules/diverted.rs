@@ -3,9 +3,9 @@
 use polars::prelude::*;
 
 use super::{group_rows, groups_with_variety, Views};
-use crate::identity::Payee;
 use crate::pipeline::context::Context;
 use fundaudit_core::findings::{Finding, FindingsBuilder, Rule};
+use fundaudit_identity::Payee;
 
 /// The account holder per the bank is not the beneficiary, nor a household member
 /// registered on that card (spellings, spaces and traditional characters allowed for).

@@ -41,7 +41,7 @@ pub fn same_allocation(ctx: &Context, v: &Views) -> PolarsResult<DataFrame> {
 pub fn same_person_period(ctx: &Context, v: &Views) -> PolarsResult<DataFrame> {
     let p = &v.payments;
     let tol_fen = (ctx.config.duplicate.abs_tolerance_yuan * 100.0).round() as i64;
-    let pairs: HashMap<(usize, usize), &crate::identity::PairMatch> =
+    let pairs: HashMap<(usize, usize), &fundaudit_identity::PairMatch> =
         ctx.dedup.pairs.iter().map(|m| ((m.a, m.b), m)).collect();
     let key = |r: usize| {
         if !p.alloc_found[r] {

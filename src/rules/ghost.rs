@@ -4,10 +4,10 @@
 use polars::prelude::*;
 
 use super::{group_rows, Views};
-use crate::identity::DeathLink;
 use crate::pipeline::context::Context;
 use fundaudit_core::cells::fmt_day;
 use fundaudit_core::findings::{Finding, FindingsBuilder, Rule};
+use fundaudit_identity::DeathLink;
 
 /// Payments for a beneficiary id that the registry does not hold.
 pub fn unregistered(_ctx: &Context, v: &Views) -> PolarsResult<DataFrame> {
@@ -255,7 +255,7 @@ fn namesakes_in_village(
 }
 
 /// The death-list line behind a death (none when the registry's own date says it).
-fn death_refs(ctx: &Context, death: &crate::identity::DeathMatch) -> Vec<String> {
+fn death_refs(ctx: &Context, death: &fundaudit_identity::DeathMatch) -> Vec<String> {
     death
         .death_row
         .map(|d| format!("deaths:{}", ctx.deaths[d].line))

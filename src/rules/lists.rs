@@ -10,10 +10,10 @@ use std::collections::{HashMap, HashSet};
 use polars::prelude::*;
 
 use super::{group_rows, Views};
-use crate::identity::NormName;
 use crate::pipeline::context::{Context, Listed};
 use fundaudit_core::config::ListConfig;
 use fundaudit_core::findings::{Category, Finding, FindingsBuilder};
+use fundaudit_identity::NormName;
 
 /// One findings frame per configured list whose file was found.
 pub fn list_findings(ctx: &Context, v: &Views) -> PolarsResult<Vec<(String, DataFrame)>> {

@@ -412,7 +412,7 @@ impl<'a> Allocations<'a> {
         &self,
         i: usize,
         ctx: &'c Context,
-    ) -> Option<(usize, &'c crate::identity::DeathMatch)> {
+    ) -> Option<(usize, &'c fundaudit_identity::DeathMatch)> {
         let row = ctx.row_of(self.beneficiary_id[i]?)?;
         let death = ctx.death_of.get(row)?.as_ref()?;
         let (first_month, _) = exclusive::months(self.period[i]?)?;

@@ -252,7 +252,7 @@ pub struct Fixture {
 
 /// A valid ID number for a birth date (region 411623).
 pub fn id_number(y: i32, m: u32, d: u32, seq: u32) -> String {
-    fundaudit::identity::idcard::make_id(
+    fundaudit_identity::idcard::make_id(
         "411623",
         chrono::NaiveDate::from_ymd_opt(y, m, d).unwrap(),
         seq,

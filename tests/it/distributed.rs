@@ -185,7 +185,7 @@ fn the_clusters_blocking_joins_find_the_local_passes_pairs() {
         let (local, remote) = people_both_ways(&staged, &config, &cluster);
         let remote = remote.unwrap();
         let (here, there) = (&local.dedup, &remote.dedup);
-        let pairs = |d: &fundaudit::identity::Dedup| -> Vec<(usize, usize, u64)> {
+        let pairs = |d: &fundaudit_identity::Dedup| -> Vec<(usize, usize, u64)> {
             let mut p: Vec<_> = d
                 .pairs
                 .iter()
@@ -206,7 +206,7 @@ fn the_clusters_blocking_joins_find_the_local_passes_pairs() {
         if cap.is_some() {
             assert!(here.stats.oversized_blocks > 0, "the cap skips blocks");
         }
-        let families = |d: &fundaudit::identity::Dedup| -> Vec<(String, u64, usize)> {
+        let families = |d: &fundaudit_identity::Dedup| -> Vec<(String, u64, usize)> {
             d.stats
                 .families
                 .iter()
@@ -230,7 +230,7 @@ fn the_pass_over_everything_meets_neighbours_across_its_spans() {
     let data = dir.path().join("data");
     generate(&data, 600, 4, &[]);
     let born = chrono::NaiveDate::from_ymd_opt(1960, 3, 4).unwrap();
-    let id = |seq| fundaudit::identity::idcard::make_id("411623", born, seq);
+    let id = |seq| fundaudit_identity::idcard::make_id("411623", born, seq);
     let mut registry = std::fs::read_to_string(data.join("beneficiaries.csv")).unwrap();
     registry.push_str(&format!(
         "BX000001,Xyavier Qqqq,{},城关镇,东村,,,\nBX000002,Xzavier Qqqq,{},新集镇,西村,,,\n",
@@ -246,9 +246,9 @@ fn the_pass_over_everything_meets_neighbours_across_its_spans() {
     let remote = remote.unwrap();
     let n = local.registry.len();
     let twins = (n - 2, n - 1);
-    let found = |d: &fundaudit::identity::Dedup| d.pairs.iter().any(|p| (p.a, p.b) == twins);
+    let found = |d: &fundaudit_identity::Dedup| d.pairs.iter().any(|p| (p.a, p.b) == twins);
     assert!(found(&local.dedup), "the local passes meet the twins");
-    let everywhere = |d: &fundaudit::identity::Dedup| {
+    let everywhere = |d: &fundaudit_identity::Dedup| {
         d.stats
             .families
             .iter()

@@ -8,7 +8,7 @@ use rand::Rng;
 use crate::generate::county::{date, pinyin_key, township_name, Gen, FOREIGN_REGION};
 use crate::generate::draw::Draw;
 use crate::generate::twins::far_id;
-use crate::identity::idcard;
+use fundaudit_identity::idcard;
 
 /// People who die in 2025 and are paid no more (drawn right after the planted dead).
 pub(crate) fn choose_deaths(g: &mut Gen, draw: &mut Draw) -> Vec<usize> {

@@ -13,7 +13,7 @@ use crate::generate::county::{
 };
 use crate::generate::draw::Draw;
 use crate::generate::names::traditional;
-use crate::identity::idcard;
+use fundaudit_identity::idcard;
 
 /// A beneficiary who dies in 2025 and whose payments go on.
 pub(crate) struct Dead {

@@ -403,8 +403,8 @@ pub fn weigh(reg: &PackedRegistry, config: &Config) -> (Identity, Measured) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::identity::idcard::make_id;
-    use crate::identity::{NormName, RegistryBuilder};
+    use crate::idcard::make_id;
+    use crate::{NormName, RegistryBuilder};
     use chrono::NaiveDate;
 
     /// A county of `n` people in 20 townships of 5 villages, born over 400 days (so many

@@ -19,7 +19,7 @@ const MAX_TOKENS: usize = 4;
 const VILLAGE_LEN: usize = 10;
 pub(crate) const NO_BIRTH: Day = Day::MIN;
 
-pub(crate) fn fx<T: Hash>(value: T) -> u64 {
+pub fn fx<T: Hash>(value: T) -> u64 {
     FxBuildHasher.hash_one(value)
 }
 

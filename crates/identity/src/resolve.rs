@@ -308,7 +308,7 @@ impl OfficialIndex {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::identity::NormName;
+    use crate::NormName;
     use chrono::NaiveDate;
     use fundaudit_core::config::Config;
 

@@ -280,9 +280,9 @@ pub fn pair_registry_into(reg: &mut PackedRegistry, a: &Record, b: &Record) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::identity::blocking::{BlockKey, Neighbourhood, NAME_BITS};
-    use crate::identity::model::compare;
-    use crate::identity::RegistryBuilder;
+    use crate::blocking::{BlockKey, Neighbourhood, NAME_BITS};
+    use crate::model::compare;
+    use crate::RegistryBuilder;
     use fundaudit_core::config::Config;
     use proptest::prelude::*;
 
@@ -349,7 +349,7 @@ mod tests {
             prop_assert_eq!(&reused.names, &pair.names);
             prop_assert_eq!(&reused.places, &pair.places);
             let whole = compare(&registry, 1, 2, count, &config);
-            let alone = crate::identity::model::compare_in(&pair, &pair.people[0], &pair.people[1], count, registry.len(), &config);
+            let alone = crate::model::compare_in(&pair, &pair.people[0], &pair.people[1], count, registry.len(), &config);
             prop_assert_eq!(whole.levels, alone.levels);
             prop_assert!((whole.score - alone.score).abs() < 1e-12);
             let (p, q) = (&registry.people[1], &registry.people[2]);

@@ -625,7 +625,7 @@ mod tests {
 
     #[test]
     fn birth_typos_are_one_digit_or_a_swap() {
-        let name = super::super::packed::PackedName::new(&crate::identity::NormName::new("张伟"));
+        let name = super::super::packed::PackedName::new(&crate::NormName::new("张伟"));
         let p = |id: &str| super::super::packed::Person::new(0, &name, id, 0, "").id;
         let base = p("411623196211210011");
         let check = |other: &str| {
@@ -639,7 +639,7 @@ mod tests {
 
     #[test]
     fn the_id_number_is_read_as_issued() {
-        let name = super::super::packed::PackedName::new(&crate::identity::NormName::new("张伟"));
+        let name = super::super::packed::PackedName::new(&crate::NormName::new("张伟"));
         let p = |id: &str| super::super::packed::Person::new(0, &name, id, 0, "");
         let level = |a: &str, b: &str| {
             let (x, y) = (p(a), p(b));

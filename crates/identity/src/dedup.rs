@@ -548,8 +548,8 @@ mod tests {
             "small registries: no rate"
         );
     }
-    use crate::identity::model::{compare, score};
-    use crate::identity::{idcard, NormName};
+    use crate::model::{compare, score};
+    use crate::{idcard, NormName};
     use chrono::NaiveDate;
     use proptest::prelude::*;
 
@@ -813,7 +813,7 @@ mod tests {
         ));
         let missing = s(8);
         assert_eq!(missing.id_diff, None);
-        assert_eq!(missing.levels[2], crate::identity::model::NONE);
+        assert_eq!(missing.levels[2], crate::model::NONE);
         assert!(near(
             missing.score,
             w.name_exact + w.id_missing + w.place_township
