@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use anyhow::Context as _;
 use clap::Args;
 
-use fundaudit::generate::{GenerateOptions, IdCodes, Names};
+use fundaudit_synth::{GenerateOptions, IdCodes, Names};
 
 use super::Outcome;
 
@@ -24,7 +24,7 @@ pub struct GenerateArgs {
     /// township), bank (monthly bank files with statuses, retries, reversals and
     /// overlaps) or county (both). Same content, same findings.
     #[arg(long, default_value = "csv", conflicts_with = "registry_only")]
-    shape: fundaudit::generate::shapes::Shape,
+    shape: fundaudit_synth::shapes::Shape,
     /// How ID numbers' sequence codes are issued: station (the default: a police
     /// station's two digits per township, the last digit's parity the sex; plants
     /// same-day namesakes as hard negatives) or random (three random digits).
@@ -55,7 +55,7 @@ pub fn generate(args: GenerateArgs) -> anyhow::Result<Outcome> {
         id_codes,
         names,
     };
-    fundaudit::generate::generate(&opts, &out)
+    fundaudit_synth::generate(&opts, &out)
         .with_context(|| format!("generating synthetic data into {}", out.display()))?;
     eprintln!(
         "wrote synthetic ledgers for {beneficiaries} beneficiaries (seed {seed}) to {}",

@@ -6,8 +6,8 @@
 use std::collections::HashSet;
 
 use super::PaymentsOf;
-use crate::generate::county::{Gen, QUARTERLY};
-use crate::generate::draw::Draw;
+use crate::county::{Gen, QUARTERLY};
+use crate::draw::Draw;
 
 pub(crate) fn plant(g: &mut Gen, draw: &mut Draw, by_person: &PaymentsOf) {
     let (dibao, tekun) = (QUARTERLY[0].0, QUARTERLY[1].0);

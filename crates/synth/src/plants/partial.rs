@@ -4,8 +4,8 @@
 use rand::Rng;
 
 use super::{first_allocations, AllocationsOf};
-use crate::generate::county::Gen;
-use crate::generate::draw::Draw;
+use crate::county::Gen;
+use crate::draw::Draw;
 use fundaudit_core::cells::fmt_yuan;
 
 /// The allocations to be paid short (left unpaid by the clean payments).

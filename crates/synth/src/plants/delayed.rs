@@ -5,8 +5,8 @@ use chrono::Duration;
 use rand::Rng;
 
 use super::{first_allocations, AllocationsOf};
-use crate::generate::county::Gen;
-use crate::generate::draw::Draw;
+use crate::county::Gen;
+use crate::draw::Draw;
 
 /// The allocations to be paid late (left unpaid by the clean payments).
 pub(crate) fn choose_late(g: &Gen, draw: &mut Draw, alloc_of: &AllocationsOf) -> Vec<usize> {

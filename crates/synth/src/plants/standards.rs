@@ -6,8 +6,8 @@ use std::path::Path;
 
 use rand::Rng;
 
-use crate::generate::county::{date, Allocation, Gen, FARMLAND, HOUSING, QUARTERLY};
-use crate::generate::draw::Draw;
+use crate::county::{date, Allocation, Gen, FARMLAND, HOUSING, QUARTERLY};
+use crate::draw::Draw;
 use fundaudit_core::cells::fmt_yuan;
 use fundaudit_core::error::{Error, Result};
 

@@ -4,8 +4,8 @@
 
 use std::collections::HashMap;
 
-use crate::generate::county::{date, Allocation, Gen, QUARTERLY};
-use crate::generate::draw::Draw;
+use crate::county::{date, Allocation, Gen, QUARTERLY};
+use crate::draw::Draw;
 
 pub(crate) fn plant(g: &mut Gen, draw: &mut Draw) {
     let (dibao, tekun) = (QUARTERLY[0].0, QUARTERLY[1].0);

@@ -8,11 +8,9 @@ use chrono::{Duration, NaiveDate};
 use rand::Rng;
 
 use super::PaymentsOf;
-use crate::generate::county::{
-    date, pinyin_key, township_name, Allocation, Gen, Payment, QUARTERLY,
-};
-use crate::generate::draw::Draw;
-use crate::generate::names::traditional;
+use crate::county::{date, pinyin_key, township_name, Allocation, Gen, Payment, QUARTERLY};
+use crate::draw::Draw;
+use crate::names::traditional;
 use fundaudit_identity::idcard;
 
 /// A beneficiary who dies in 2025 and whose payments go on.

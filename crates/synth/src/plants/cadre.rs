@@ -4,8 +4,8 @@
 //! township, which must not be flagged.
 
 use super::PaymentsOf;
-use crate::generate::county::{township_name, Gen};
-use crate::generate::draw::Draw;
+use crate::county::{township_name, Gen};
+use crate::draw::Draw;
 
 pub(crate) fn plant(g: &mut Gen, draw: &mut Draw, by_person: &PaymentsOf) {
     for k in 0..draw.count(0.002) {

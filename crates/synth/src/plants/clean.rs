@@ -5,9 +5,9 @@
 use chrono::{Duration, NaiveDate};
 use rand::Rng;
 
-use crate::generate::county::{date, pinyin_key, township_name, Gen, FOREIGN_REGION};
-use crate::generate::draw::Draw;
-use crate::generate::twins::far_id;
+use crate::county::{date, pinyin_key, township_name, Gen, FOREIGN_REGION};
+use crate::draw::Draw;
+use crate::twins::far_id;
 use fundaudit_identity::idcard;
 
 /// People who die in 2025 and are paid no more (drawn right after the planted dead).

@@ -6,8 +6,8 @@ use chrono::Duration;
 use rand::Rng;
 
 use super::PaymentsOf;
-use crate::generate::county::{date, pinyin_key, township_name, Gen, Payment, HOUSING, QUARTERLY};
-use crate::generate::draw::Draw;
+use crate::county::{date, pinyin_key, township_name, Gen, Payment, HOUSING, QUARTERLY};
+use crate::draw::Draw;
 
 /// DIV_PAYEE_MISMATCH: a fresh person's payments land in a stranger's account.
 pub(crate) fn payee_mismatch(g: &mut Gen, draw: &mut Draw, by_person: &PaymentsOf) {

@@ -6,11 +6,9 @@ use chrono::Duration;
 use rand::Rng;
 
 use super::{first_allocations, AllocationsOf};
-use crate::generate::county::{
-    clone_payment, index_payments, mirror_first_allocation, Gen, Payment,
-};
-use crate::generate::draw::Draw;
-use crate::generate::twins::{plant_hard_negatives, plant_twin};
+use crate::county::{clone_payment, index_payments, mirror_first_allocation, Gen, Payment};
+use crate::draw::Draw;
+use crate::twins::{plant_hard_negatives, plant_twin};
 
 /// The allocations to be paid a second time (paid clean first).
 pub(crate) fn choose_doubled(g: &Gen, draw: &mut Draw, alloc_of: &AllocationsOf) -> Vec<usize> {
