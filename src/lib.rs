@@ -8,7 +8,6 @@
 //! The binary in `main.rs` is only a command-line layer over this library.
 
 pub mod distributed;
-pub mod input;
 pub mod operations;
 pub mod outputs;
 pub mod pipeline;

@@ -98,7 +98,7 @@ impl InputArgs {
             Some(path) => Config::from_file(path)?,
             None => Config::default(),
         };
-        fundaudit::input::limits::set(config.limits);
+        fundaudit_input::limits::set(config.limits);
         Ok(config)
     }
 }

@@ -24,10 +24,10 @@ use datafusion::logical_expr::{col, ident, lit, Partitioning};
 use polars::prelude::DataType as PlType;
 
 use super::{functions, gather, udf, wire, Cluster, Job};
-use crate::input::stage::{self, PART, REGISTRY_ROW};
 use crate::pipeline::link::{cols, joined};
 use crate::pipeline::partition::{Audited, Prepared, UnitResult};
 use fundaudit_core::error::{Error, Result};
+use fundaudit_input::stage::{self, PART, REGISTRY_ROW};
 
 const PAYMENTS: &str = "fundaudit_payments";
 const ALLOCATIONS: &str = "fundaudit_allocations";

@@ -43,7 +43,6 @@ use rustc_hash::{FxHashMap, FxHashSet};
 
 use super::udf::{cached, downcast, external, register_parquet, Cache};
 use super::Cluster;
-use crate::input::stage::REGISTRY_ROW;
 use fundaudit_core::config::Config;
 use fundaudit_core::error::{Error, Result};
 use fundaudit_identity::blocking::{BlockKey, Neighbourhood, NEIGHBOURHOOD_WINDOW};
@@ -51,6 +50,7 @@ use fundaudit_identity::dedup::{name_counts, DedupStats, FamilyStats};
 use fundaudit_identity::model::{compare_at_least, Bounds};
 use fundaudit_identity::record::{pair_registry_into, Record, FAMILY_BITS};
 use fundaudit_identity::{Dedup, PackedRegistry};
+use fundaudit_input::stage::REGISTRY_ROW;
 
 /// `fundaudit_record(name, id_number, township, village, bank_account) -> BINARY`: a
 /// registry row packed on its own ([`Record`]).
@@ -158,7 +158,7 @@ pub fn resolve(
         scheduler: cluster.scheduler.clone(),
         message: format!("identity resolution: {}", e.to_string().trim_end()),
     };
-    let file = crate::input::stage::registry_file(stage)?;
+    let file = fundaudit_input::stage::registry_file(stage)?;
     // The weights are measured here, on the client's whole registry, and sent to the
     // executors: each sees only pairs, never the county's name frequencies or codes.
     let (config, measured) = fundaudit_identity::measure::measured_config(reg, config);

@@ -95,7 +95,7 @@ impl Job {
         })?;
         Ok(Job {
             stage_sha256: fundaudit_core::safe_fs::sha256_file(
-                &stage.join(crate::input::stage::MANIFEST),
+                &stage.join(fundaudit_input::stage::MANIFEST),
             )?,
             stage,
             config: config.clone(),
@@ -116,7 +116,7 @@ impl Job {
 
     /// The people and units of the job, as the client has them.
     pub fn prepare(&self) -> Result<Prepared> {
-        let manifest = self.stage.join(crate::input::stage::MANIFEST);
+        let manifest = self.stage.join(fundaudit_input::stage::MANIFEST);
         let here = fundaudit_core::safe_fs::sha256_file(&manifest)?;
         if here != self.stage_sha256 {
             return Err(Error::Argument(format!(
@@ -125,7 +125,7 @@ impl Job {
                 self.stage_sha256
             )));
         }
-        let ledgers = crate::input::Ledgers::load(&self.stage, &self.config)?;
+        let ledgers = fundaudit_input::Ledgers::load(&self.stage, &self.config)?;
         let people = crate::pipeline::context::Context::people_with(
             ledgers,
             self.config.clone(),

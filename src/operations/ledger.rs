@@ -1163,7 +1163,7 @@ pub fn import_dispositions(
 }
 
 fn import_all(ledger: &mut Ledger, path: &Path, default_by: Option<&str>) -> Result<Imported> {
-    let is_workbook = crate::input::read::is_workbook(path);
+    let is_workbook = fundaudit_input::read::is_workbook(path);
     let mut imported = Imported::default();
     if !is_workbook {
         import_sheet(ledger, path, None, default_by, &mut imported)?;
@@ -1205,15 +1205,15 @@ fn import_sheet(
     default_by: Option<&str>,
     imported: &mut Imported,
 ) -> Result<()> {
-    let raw = crate::input::read::read_source(path, sheet)?;
+    let raw = fundaudit_input::read::read_source(path, sheet)?;
     let df = raw.frame;
     let find = |names: &[&str]| -> Option<String> {
         df.get_column_names()
             .iter()
             .map(|n| n.to_string())
             .find(|h| {
-                let f = crate::input::headers::fold(h);
-                names.iter().any(|n| crate::input::headers::fold(n) == f)
+                let f = fundaudit_input::headers::fold(h);
+                names.iter().any(|n| fundaudit_input::headers::fold(n) == f)
             })
     };
     let shown = path.display().to_string();

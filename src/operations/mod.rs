@@ -10,3 +10,4 @@ pub mod registry_dedup;
 pub mod run_folder;
 pub mod runs;
 pub mod screen;
+pub mod stage;

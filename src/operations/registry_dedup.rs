@@ -14,7 +14,6 @@ use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 use serde::Serialize;
 
-use crate::input::{find_source, load_file_with, InputOptions};
 use fundaudit_core::config::Config;
 use fundaudit_core::error::{Error, Result};
 use fundaudit_core::frame;
@@ -25,6 +24,7 @@ use fundaudit_identity::packed::{fx, PackedName, Place};
 use fundaudit_identity::{
     dedup_registry, idcard, Dedup, NormName, PackedRegistry, PairMatch, Person,
 };
+use fundaudit_input::{find_source, load_file_with, InputOptions};
 
 #[derive(Debug, Clone)]
 pub struct DedupOptions {
@@ -205,7 +205,10 @@ fn intern(keys: &[u64]) -> (Vec<u32>, Vec<usize>) {
 }
 
 /// The registry of a data folder, loaded and validated as `run` loads it.
-pub fn load_registry(data_dir: &Path, config: &Config) -> Result<(PathBuf, crate::input::Loaded)> {
+pub fn load_registry(
+    data_dir: &Path,
+    config: &Config,
+) -> Result<(PathBuf, fundaudit_input::Loaded)> {
     let path = find_source(data_dir, &BENEFICIARIES).ok_or_else(|| Error::MissingFile {
         path: data_dir.join(BENEFICIARIES.file).display().to_string(),
     })?;

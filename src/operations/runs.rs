@@ -74,7 +74,7 @@ pub struct InputRecord {
     pub title: Vec<String>,
     pub header_line: usize,
     /// Totals, notes and blank rows, each with its row.
-    pub skipped: Vec<crate::input::SkippedRow>,
+    pub skipped: Vec<fundaudit_input::SkippedRow>,
 }
 
 /// A new run's id: unique across machines and reports folders that share one ledger, and

@@ -13,9 +13,9 @@ use std::path::Path;
 
 use polars::prelude::*;
 
-use crate::input::{Ledgers, LINE};
 use fundaudit_core::error::{Error, Result};
 use fundaudit_core::frame;
+use fundaudit_input::{Ledgers, LINE};
 
 /// Prefix of the payment ids of the would-be bank file.
 pub const PLANNED: &str = "拟发-";

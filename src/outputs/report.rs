@@ -9,12 +9,12 @@ use std::path::Path;
 use polars::prelude::*;
 use serde::Serialize;
 
-use crate::input::{FileCount, Reject};
 use crate::pipeline::money::{township_label, Money};
 use crate::pipeline::scoring::scored;
 use fundaudit_core::cells::fmt_yuan;
 use fundaudit_core::error::{Error, Result};
 use fundaudit_core::findings::{cols, Category};
+use fundaudit_input::{FileCount, Reject};
 
 /// Findings and money at risk for one group (a category, a township, a rule).
 #[derive(Debug, Clone, Default, Serialize, PartialEq)]
@@ -58,7 +58,7 @@ pub struct Summary {
     /// Files in the data folder that no ledger took, with why.
     pub unused: Vec<String>,
     /// What the bank's transfer statuses and reversals did to the payments.
-    pub settled: crate::input::bank::Settled,
+    pub settled: fundaudit_input::bank::Settled,
     /// Signs that an input is a broken export (empty ledger, a period with no payments, a
     /// 合计 that does not add up): shown first everywhere, and exit code 4.
     pub incomplete: Vec<String>,
@@ -322,7 +322,7 @@ pub fn file_lines(f: &FileCount, timed: bool, previous: Option<&FileCount>) -> S
     }
     if !f.skipped.is_empty() {
         let mut kinds: Vec<String> = Vec::new();
-        for kind in crate::input::shape::SkipKind::ALL {
+        for kind in fundaudit_input::shape::SkipKind::ALL {
             let rows: Vec<String> = f
                 .skipped
                 .iter()

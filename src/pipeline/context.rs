@@ -10,7 +10,6 @@ use std::time::Instant;
 use polars::prelude::*;
 use rayon::prelude::*;
 
-use crate::input::{Ledgers, LINE};
 use crate::pipeline::link::{self, link_payments};
 use crate::pipeline::past_due::PastDue;
 use fundaudit_core::cells::Day;
@@ -22,6 +21,7 @@ use fundaudit_identity::{
     Dedup, NormName, OfficialEntry, PackedRegistry, Payee, PayeeRows, RegistryBuilder,
     RegistryEntry,
 };
+use fundaudit_input::{Ledgers, LINE};
 
 pub struct Context {
     pub config: Config,

@@ -98,7 +98,7 @@ pub fn link_payments(
         cols::ALLOC_AMOUNT_FEN,
         cols::PAID_BENEFICIARY,
         cols::REG_ROW,
-        crate::input::LINE,
+        fundaudit_input::LINE,
     ])
 }
 
@@ -106,7 +106,7 @@ pub fn link_payments(
 /// of its columns. The join is the unit's payments FULL JOIN its allocations on
 /// `allocation_id`, LEFT JOIN the registry on the linked beneficiary id; a payment's
 /// columns come prefixed [`PAYMENT`], an allocation's [`ALLOCATION`] (each with its
-/// stage part and row, `crate::input::stage::PART` and `ROW`), and the join computes
+/// stage part and row, `fundaudit_input::stage::PART` and `ROW`), and the join computes
 /// the linked columns [`link_payments`] computes: `beneficiary_id`, `program` and
 /// `township` as named here, and the registry row as [`cols::REG_ROW`].
 pub mod joined {
@@ -128,7 +128,7 @@ pub fn from_join(
     joined: &DataFrame,
     registry: &dyn Registry,
 ) -> PolarsResult<(DataFrame, DataFrame, DataFrame)> {
-    use crate::input::stage::{PART, ROW};
+    use fundaudit_input::stage::{PART, ROW};
     let pay = |c: &str| format!("{}{c}", joined::PAYMENT);
     let alloc = |c: &str| format!("{}{c}", joined::ALLOCATION);
     // Where each row of `df` is in the stage: its part and row, of the prefix's ledger.
@@ -169,8 +169,8 @@ pub fn from_join(
         };
     let (mut payments, _) = ledger(&pay_at, joined::PAYMENT)?;
     let (mut allocations, alloc_order) = ledger(&alloc_at, joined::ALLOCATION)?;
-    crate::input::stage::coded_again(&mut payments, &fundaudit_core::spec::PAYMENTS)?;
-    crate::input::stage::coded_again(&mut allocations, &fundaudit_core::spec::ALLOCATIONS)?;
+    fundaudit_input::stage::coded_again(&mut payments, &fundaudit_core::spec::PAYMENTS)?;
+    fundaudit_input::stage::coded_again(&mut allocations, &fundaudit_core::spec::ALLOCATIONS)?;
 
     // The linked payments: every payment row of the join, in the payments' order (then
     // its allocation's), one registry row each.
@@ -215,7 +215,7 @@ pub fn from_join(
         (alloc("amount_fen"), cols::ALLOC_AMOUNT_FEN),
         (pay("beneficiary_id"), cols::PAID_BENEFICIARY),
         (cols::REG_ROW.into(), cols::REG_ROW),
-        (pay(crate::input::LINE), crate::input::LINE),
+        (pay(fundaudit_input::LINE), fundaudit_input::LINE),
     ];
     // Only the columns wanted are taken: a join row holds both ledgers' columns.
     let linked_rows = joined
@@ -250,7 +250,7 @@ pub fn from_join(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::input::stage::{PART, ROW};
+    use fundaudit_input::stage::{PART, ROW};
 
     /// Registry rows by id; of two rows with one id the later, as the run's index.
     struct Reg(Vec<(&'static str, &'static str)>);
@@ -287,7 +287,7 @@ mod tests {
             "amount_fen" => [100i64, 200, 300, 400, 500],
             "paid_date" => [19_000i32, 19_001, 19_002, 19_003, 19_004],
             "program" => [None, Some("低保"), None, Some("特困"), Some("低保")],
-            crate::input::LINE => [2i64, 3, 2, 3, 4],
+            fundaudit_input::LINE => [2i64, 3, 2, 3, 4],
         )
         .unwrap();
         dated(&mut payments, "paid_date");
@@ -302,8 +302,9 @@ mod tests {
         )
         .unwrap();
         let alloc_at = [(0i64, 0i64), (0, 1), (1, 0), (1, 1)];
-        crate::input::stage::coded_again(&mut payments, &fundaudit_core::spec::PAYMENTS).unwrap();
-        crate::input::stage::coded_again(&mut allocations, &fundaudit_core::spec::ALLOCATIONS)
+        fundaudit_input::stage::coded_again(&mut payments, &fundaudit_core::spec::PAYMENTS)
+            .unwrap();
+        fundaudit_input::stage::coded_again(&mut allocations, &fundaudit_core::spec::ALLOCATIONS)
             .unwrap();
         let expected = link_payments(&payments, &allocations, &reg).unwrap();
 

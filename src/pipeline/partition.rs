@@ -14,7 +14,7 @@
 //! that read only those run once ([`crate::rules::ONCE`]).
 //!
 //! A run on CSV or workbooks cuts the loaded ledgers in memory (the derived frames follow
-//! the part); `fundaudit stage` writes the same cut to disk ([`crate::input::stage`]) and
+//! the part); `fundaudit stage` writes the same cut to disk ([`fundaudit_input::stage`]) and
 //! a run on the stage holds one part at a time. The people (registry, identity clusters,
 //! deaths, officials) are held whole: they are what crosses the parts.
 
@@ -126,7 +126,7 @@ pub fn allocation_keys(people: &Context, allocations: &DataFrame) -> PolarsResul
 
 /// The keys of each payment row: its allocation, its person and its payee account.
 /// With `unsettled` (payments not yet netted against the bank's returns and reversals,
-/// see [`crate::input::bank::settle`]) a row with neither allocation nor account is
+/// see [`fundaudit_input::bank::settle`]) a row with neither allocation nor account is
 /// joined to every such row of its amount, which is what a reversal pairs by then.
 pub fn payment_keys(
     people: &Context,
@@ -258,7 +258,7 @@ pub struct Audited {
 /// put in different parts).
 enum Unit {
     Rows(Part),
-    Staged(crate::input::stage::Parts, Vec<usize>),
+    Staged(fundaudit_input::stage::Parts, Vec<usize>),
 }
 
 /// The work of a run: the whole-run facts and the units to read.
@@ -295,7 +295,7 @@ fn in_memory(people: &Context, timings: &mut Timings) -> Result<Work> {
 /// skipped.
 fn staged(
     people: &Context,
-    parts: &crate::input::stage::Parts,
+    parts: &fundaudit_input::stage::Parts,
     timings: &mut Timings,
 ) -> Result<Work> {
     use rayon::prelude::*;
@@ -432,7 +432,7 @@ pub struct Prepared {
     /// Where the people's own timings end (each part's context copies them).
     base: usize,
     /// The loaders' rejects, kept out of each part's context (see [`prepare`]).
-    rejects: Vec<crate::input::Reject>,
+    rejects: Vec<fundaudit_input::Reject>,
 }
 
 /// What the rules found in one unit, and the rows those findings name.

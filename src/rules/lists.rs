@@ -46,7 +46,7 @@ fn listed_rows(ctx: &Context, frame: &DataFrame) -> PolarsResult<Listed> {
     let names = fundaudit_core::frame::text(frame, "name")?;
     let ids = fundaudit_core::frame::text(frame, "id_number")?;
     let births = fundaudit_core::frame::day(frame, "birth_date")?;
-    let lines = fundaudit_core::frame::int(frame, crate::input::LINE)?;
+    let lines = fundaudit_core::frame::int(frame, fundaudit_input::LINE)?;
     // Only the people the list names are looked up: a pass over the registry for its
     // ID numbers, and for its name + birth date pairs of rows without an ID number (most
     // lists have none such).

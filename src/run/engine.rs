@@ -3,10 +3,10 @@
 //! engine.
 
 use super::{Engine, RunOptions};
-use crate::input::Ledgers;
 use crate::pipeline::context::Context;
 use crate::pipeline::partition;
 use fundaudit_core::error::{Error, Result};
+use fundaudit_input::Ledgers;
 
 /// The cluster a run audits on; in a build without the engine, a type with no value.
 #[cfg(feature = "distributed")]
@@ -23,7 +23,7 @@ pub(super) fn reach(opts: &RunOptions) -> Result<Option<Cluster>> {
     #[cfg(feature = "distributed")]
     {
         // Executors read a stage, not the files.
-        if !crate::input::stage::is_stage(&opts.data_dir) {
+        if !fundaudit_input::stage::is_stage(&opts.data_dir) {
             return Err(Error::Argument(format!(
                 "--engine ballista reads a stage, and {} is not one: run `fundaudit stage --data {} --out STAGE` to a folder every executor reads at the same path, then `fundaudit run --data STAGE --engine ballista`",
                 opts.data_dir.display(),
@@ -32,8 +32,8 @@ pub(super) fn reach(opts: &RunOptions) -> Result<Option<Cluster>> {
         }
         // A stage made by an older fundaudit lacks the columns the cluster's plans read
         // (row numbers, plain text): said now, before the cluster is asked anything.
-        crate::input::stage::registry_file(&opts.data_dir)?;
-        crate::input::stage::part_files(&opts.data_dir)?;
+        fundaudit_input::stage::registry_file(&opts.data_dir)?;
+        fundaudit_input::stage::part_files(&opts.data_dir)?;
         let partitions = opts.config.scale.cluster_partitions.max(1);
         Ok(Some(match scheduler {
             Some(url) => crate::distributed::connect(url, partitions)?,

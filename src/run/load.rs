@@ -5,11 +5,11 @@ use std::path::Path;
 use std::time::Instant;
 
 use super::RunOptions;
-use crate::input::stage::OnTheWay;
-use crate::input::Ledgers;
 use crate::operations::screen;
+use crate::operations::stage::OnTheWay;
 use fundaudit_core::error::Result;
 use fundaudit_core::timings::Timings;
+use fundaudit_input::Ledgers;
 
 /// The ledgers, and the stage a province's CSV was read through (removed when the run
 /// ends, so held until then).
@@ -26,7 +26,7 @@ pub(super) fn load(opts: &RunOptions, done: &Path, timings: &mut Timings) -> Res
     let on_the_way = if opts.screen {
         None
     } else {
-        crate::input::stage::on_the_way(&opts.data_dir, &opts.config, done)?
+        crate::operations::stage::on_the_way(&opts.data_dir, &opts.config, done)?
     };
     let data = on_the_way
         .as_ref()

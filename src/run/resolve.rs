@@ -4,11 +4,11 @@
 use super::engine::{self, Cluster};
 use super::last_night::{Earlier, LastNight};
 use super::RunOptions;
-use crate::input::Ledgers;
 use crate::operations::ledger::Ledger;
 use crate::pipeline::context::Context;
 use fundaudit_core::error::Result;
 use fundaudit_core::timings::Timings;
+use fundaudit_input::Ledgers;
 
 pub(super) struct Resolved {
     pub people: Context,

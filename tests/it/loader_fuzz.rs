@@ -3,7 +3,7 @@
 //! rejects) or fail with a message naming the file. Inputs worth keeping live in
 //! tests/corpus/ and are replayed by `corpus_replays`.
 
-use fundaudit::input::load_file;
+use fundaudit_input::load_file;
 
 use fundaudit_core::spec::ALLOCATIONS;
 

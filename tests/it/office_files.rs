@@ -6,7 +6,7 @@
 
 use std::path::Path;
 
-use fundaudit::input::{load_file, Loaded};
+use fundaudit_input::{load_file, Loaded};
 
 use fundaudit_core::spec::BENEFICIARIES;
 
@@ -258,18 +258,18 @@ fn xlsx_with_formatting_and_an_excel_mangled_id() {
     );
     assert_same(&got_b, &want_b);
 
-    let options = fundaudit::input::InputOptions {
+    let options = fundaudit_input::InputOptions {
         sheet: Some("代发记录".into()),
         ..Default::default()
     };
-    let got_p = fundaudit::input::load_file_with(&path, &PAYMENTS, &options).unwrap();
+    let got_p = fundaudit_input::load_file_with(&path, &PAYMENTS, &options).unwrap();
     assert_same(&got_p, &want_p);
 
-    let missing = fundaudit::input::InputOptions {
+    let missing = fundaudit_input::InputOptions {
         sheet: Some("Sheet9".into()),
         ..Default::default()
     };
-    let err = fundaudit::input::load_file_with(&path, &PAYMENTS, &missing)
+    let err = fundaudit_input::load_file_with(&path, &PAYMENTS, &missing)
         .unwrap_err()
         .to_string();
     assert!(

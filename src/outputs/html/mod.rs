@@ -11,11 +11,11 @@ use std::path::Path;
 use polars::prelude::*;
 use serde_json::{json, Value};
 
-use crate::input::{Ledgers, LINE};
 use crate::outputs::report::{file_name, Summary};
 use fundaudit_core::error::{Error, Result};
 use fundaudit_core::findings::Category;
 use fundaudit_core::frame;
+use fundaudit_input::{Ledgers, LINE};
 
 const CSS: &str = include_str!("report.css");
 const JS: &str = include_str!("report.js");

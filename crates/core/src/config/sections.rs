@@ -70,7 +70,7 @@ pub struct Completeness {
     pub min_allocations: usize,
 }
 
-/// Caps on what one input file may ask for (see [`crate::input::limits`]).
+/// Caps on what one input file may ask for (see `fundaudit_input::limits`).
 #[derive(Debug, Clone, Copy, Deserialize, Serialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct Limits {
@@ -92,7 +92,7 @@ impl Limits {
     };
 }
 
-/// How a run cuts a large audit (see [`crate::pipeline::partition`]).
+/// How a run cuts a large audit (see `fundaudit::pipeline::partition`).
 #[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct Scale {

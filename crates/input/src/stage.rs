@@ -4,7 +4,7 @@
 //! recognises a stage by its `stage.json` and loads the frames as they were validated.
 //!
 //! Payments and allocations are written in parts (`payments-0003.parquet`), cut as a
-//! partitioned run cuts them (see [`crate::pipeline::partition`]): a run on the stage reads one part
+//! partitioned run cuts them (see `fundaudit::pipeline::partition`): a run on the stage reads one part
 //! at a time and never holds the whole ledgers. The parts and the registry are written
 //! for the cluster's readers too (DataFusion): plain text, rows numbered ([`PART`],
 //! [`ROW`], [`REGISTRY_ROW`]).
@@ -18,47 +18,43 @@ use std::path::{Path, PathBuf};
 use polars::prelude::*;
 use serde::{Deserialize, Serialize};
 
-mod write;
-
-pub use write::{stage, Staged};
-
 use super::{bank, FileCount, Ledgers, Reject};
 use fundaudit_core::config::Config;
 use fundaudit_core::error::{Error, Result};
 
 /// The stage's manifest, beside the Parquet files.
 pub const MANIFEST: &str = "stage.json";
-const PROGRAM: &str = "fundaudit stage";
+pub const PROGRAM: &str = "fundaudit stage";
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
-struct Manifest {
-    program: String,
-    version: String,
-    staged: String,
+pub struct Manifest {
+    pub program: String,
+    pub version: String,
+    pub staged: String,
     /// The data folder staged.
-    source: String,
+    pub source: String,
     /// What the input settings were (see [`input_settings`]).
-    input_settings: String,
-    counts: Vec<FileCount>,
-    rejects: Vec<Reject>,
-    unused: Vec<String>,
-    settled: bank::Settled,
+    pub input_settings: String,
+    pub counts: Vec<FileCount>,
+    pub rejects: Vec<Reject>,
+    pub unused: Vec<String>,
+    pub settled: bank::Settled,
     /// Per reference list of the config, in its order: staged or not found.
-    lists: Vec<bool>,
-    deaths: bool,
-    officials: bool,
+    pub lists: Vec<bool>,
+    pub deaths: bool,
+    pub officials: bool,
     /// Parts of payments and allocations; 0 in a stage made before parts, which holds
     /// `payments.parquet` and `allocations.parquet` whole.
     #[serde(default)]
-    parts: usize,
+    pub parts: usize,
     /// The identity settings the parts were cut with (see [`identity_settings`]).
     #[serde(default)]
-    identity_settings: String,
+    pub identity_settings: String,
     /// Rows of payments and allocations, over all parts.
     #[serde(default)]
-    payment_rows: usize,
+    pub payment_rows: usize,
     #[serde(default)]
-    allocation_rows: usize,
+    pub allocation_rows: usize,
 }
 
 /// The payments and allocations of a stage, left on disk in parts.
@@ -75,7 +71,7 @@ pub struct Parts {
 }
 
 /// The name of part `k`'s file of a ledger (`payments-0003`), without `.parquet`.
-fn part_name(ledger: &str, k: usize) -> String {
+pub fn part_name(ledger: &str, k: usize) -> String {
     format!("{ledger}-{k:04}")
 }
 
@@ -103,7 +99,7 @@ impl Parts {
 }
 
 /// The config sections that decide how inputs are read, as one text to compare.
-fn input_settings(config: &Config) -> String {
+pub fn input_settings(config: &Config) -> String {
     serde_json::json!({
         "columns": config.columns,
         "sheets": config.sheets,
@@ -115,7 +111,7 @@ fn input_settings(config: &Config) -> String {
 }
 
 /// The config sections that decide who is who, hence which rows a cut keeps together.
-fn identity_settings(config: &Config) -> String {
+pub fn identity_settings(config: &Config) -> String {
     serde_json::json!({
         "identity": config.identity,
         "matching": config.matching,
@@ -131,26 +127,26 @@ pub fn is_stage(dir: &Path) -> bool {
         .is_some_and(|m| m.program == PROGRAM)
 }
 
-fn write_error(path: &Path, e: impl std::fmt::Display) -> Error {
+pub fn write_error(path: &Path, e: impl std::fmt::Display) -> Error {
     Error::Write {
         path: path.display().to_string(),
         message: e.to_string(),
     }
 }
 
-fn frame_file(dir: &Path, name: &str) -> PathBuf {
+pub fn frame_file(dir: &Path, name: &str) -> PathBuf {
     dir.join(format!("{name}.parquet"))
 }
 
 /// The stage's registry: read by the cluster's identity plan
-/// (`crate::distributed::identity`) as well as by fundaudit.
+/// (`fundaudit::distributed::identity`) as well as by fundaudit.
 pub const REGISTRY: &str = "beneficiaries";
 /// The registry's row numbers, written beside it for readers that number rows otherwise
 /// (DataFusion's `file_row_index()` does not survive Ballista's plan serialisation);
 /// fundaudit's own reads leave the column out.
 pub const REGISTRY_ROW: &str = "_registry_row";
 /// A payment or allocation row's part, and its row in the part: written into the part
-/// files for the cluster's audit (`crate::distributed`), which reads every part as one
+/// files for the cluster's audit (`fundaudit::distributed`), which reads every part as one
 /// table and must still tell a part's rows and their order; fundaudit's reads leave them
 /// out.
 pub const PART: &str = "_part";
@@ -234,7 +230,7 @@ fn numbered_schema(path: &Path, numbers: &str) -> Result<Schema> {
     Ok(Schema::from_arrow_schema(&schema))
 }
 
-fn write_frame(dir: &Path, name: &str, df: &DataFrame) -> Result<()> {
+pub fn write_frame(dir: &Path, name: &str, df: &DataFrame) -> Result<()> {
     let numbers = if name == REGISTRY {
         vec![Column::new(
             REGISTRY_ROW.into(),
@@ -247,7 +243,7 @@ fn write_frame(dir: &Path, name: &str, df: &DataFrame) -> Result<()> {
 }
 
 /// Writes part `k` of `ledger` (its rows numbered from 0).
-fn write_part(dir: &Path, ledger: &str, k: usize, df: &DataFrame) -> Result<()> {
+pub fn write_part(dir: &Path, ledger: &str, k: usize, df: &DataFrame) -> Result<()> {
     write_plain(
         dir,
         &part_name(ledger, k),
@@ -257,7 +253,7 @@ fn write_part(dir: &Path, ledger: &str, k: usize, df: &DataFrame) -> Result<()> 
 }
 
 /// The [`PART`] and [`ROW`] columns of `rows` rows of part `k`, numbered from `first`.
-fn part_numbers(k: usize, first: usize, rows: usize) -> Vec<Column> {
+pub fn part_numbers(k: usize, first: usize, rows: usize) -> Vec<Column> {
     vec![
         Column::new_scalar(PART.into(), Scalar::from(k as i64), rows),
         Column::new(
@@ -272,7 +268,7 @@ fn part_numbers(k: usize, first: usize, rows: usize) -> Vec<Column> {
 /// (DataFusion's) cannot decode, so coded columns go as plain text (Parquet
 /// dictionary-encodes them all the same) and are coded again when read
 /// ([`read_parquet`]). Only numbered files (the registry, the parts) are read by others.
-fn plain(df: &DataFrame, numbers: Vec<Column>) -> PolarsResult<DataFrame> {
+pub fn plain(df: &DataFrame, numbers: Vec<Column>) -> PolarsResult<DataFrame> {
     let mut df = df.clone();
     if numbers.is_empty() {
         return Ok(df);
@@ -298,7 +294,7 @@ fn write_plain(dir: &Path, name: &str, df: &DataFrame, numbers: Vec<Column>) -> 
     Ok(())
 }
 
-fn read_frame(dir: &Path, name: &str) -> Result<DataFrame> {
+pub fn read_frame(dir: &Path, name: &str) -> Result<DataFrame> {
     read_columns(dir, name, None)
 }
 
@@ -353,7 +349,7 @@ fn spec_of(name: &str) -> &'static fundaudit_core::spec::FileSpec {
     }
 }
 
-/// Codes the columns of `df` the loader codes (see `crate::input::validate`): those
+/// Codes the columns of `df` the loader codes (see `crate::validate`): those
 /// `spec` says repeat, and the source file's name.
 pub fn coded_again(df: &mut DataFrame, spec: &fundaudit_core::spec::FileSpec) -> PolarsResult<()> {
     let repeats = |c: &Column| {
@@ -377,89 +373,6 @@ fn recast(df: &mut DataFrame, which: impl Fn(&Column) -> bool, to: &DataType) ->
         df.with_column(column)?;
     }
     Ok(())
-}
-
-/// A stage made by `run` on the way (see `[scale] stage_bytes`), in a hidden folder
-/// beside the run's; removed when dropped, its own files only.
-pub struct OnTheWay {
-    dir: PathBuf,
-}
-
-impl OnTheWay {
-    pub fn dir(&self) -> &Path {
-        &self.dir
-    }
-}
-
-impl Drop for OnTheWay {
-    fn drop(&mut self) {
-        remove_stage(&self.dir);
-    }
-}
-
-/// Removes what staging writes into `dir` (its manifest and Parquet files, finished or
-/// not) and then `dir` if that left it empty; anything else stays.
-fn remove_stage(dir: &Path) {
-    // A link is never followed: its target is someone else's folder.
-    if fundaudit_core::safe_fs::is_link(dir) {
-        return;
-    }
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return;
-    };
-    for entry in entries.flatten() {
-        let name = entry.file_name().to_string_lossy().to_string();
-        if name == MANIFEST || name.ends_with(".parquet") {
-            let _ = std::fs::remove_file(entry.path());
-        }
-    }
-    let _ = std::fs::remove_dir(dir);
-}
-
-/// Stages `data` into `.<name>.stage` beside `beside` when its payments and allocations
-/// are plain CSV files of more than `[scale] stage_bytes` together, so that the run reads
-/// the stage a part at a time; None when they are smaller, or cannot be read in chunks
-/// (then the run reads them whole, as always).
-pub fn on_the_way(data: &Path, config: &Config, beside: &Path) -> Result<Option<OnTheWay>> {
-    if is_stage(data) {
-        return Ok(None);
-    }
-    let plan = super::sources::plan(data, config)?;
-    let bytes: u64 = [super::ALLOCATIONS.stem, super::PAYMENTS.stem]
-        .iter()
-        .flat_map(|stem| plan.files.get(stem).into_iter().flatten())
-        .filter_map(|p| std::fs::metadata(p).ok())
-        .map(|m| m.len())
-        .sum();
-    if bytes <= config.scale.stage_bytes {
-        return Ok(None);
-    }
-    let name = beside
-        .file_name()
-        .map(|n| n.to_string_lossy().to_string())
-        .unwrap_or_else(|| "run".into());
-    let dir = beside.with_file_name(format!(".{name}.stage"));
-    // A stage left by a run that was killed: ours, so cleared; a link there is refused
-    // (the stage is written only into a folder this run creates).
-    fundaudit_core::safe_fs::refuse_link(&dir, "stage of the run")?;
-    remove_stage(&dir);
-    if dir.symlink_metadata().is_ok() {
-        return Err(Error::UnsafeOutput {
-            path: dir.display().to_string(),
-            why: format!(
-                "{} holds files a stage does not; nothing was touched: move them away",
-                dir.display()
-            ),
-        });
-    }
-    fundaudit_core::safe_fs::create_own_dir(&dir)?;
-    tracing::info!(
-        "staging {} on the way ({bytes} bytes of payments and allocations; [scale] stage_bytes = {})",
-        data.display(),
-        config.scale.stage_bytes
-    );
-    let guard = OnTheWay { dir };
-    Ok(write::stage_if(data, &guard.dir, config, true)?.map(|_| guard))
 }
 
 fn manifest(dir: &Path) -> Result<Manifest> {

@@ -135,7 +135,7 @@ pub struct Ledgers {
     /// The reference lists the config declares, in its order (None: file not found).
     pub lists: Vec<Option<DataFrame>>,
     /// Payments and allocations left on disk in a stage's parts (then `payments` and
-    /// `allocations` are empty frames of their columns): see [`crate::pipeline::partition`].
+    /// `allocations` are empty frames of their columns): see `fundaudit::pipeline::partition`.
     pub staged: Option<stage::Parts>,
 }
 
@@ -221,7 +221,7 @@ impl Ledgers {
     }
 
     /// As [`Ledgers::load`]; with `screening`, the payments ledger is not read (a screen
-    /// checks the allocations before anything is paid; see `crate::operations::screen`).
+    /// checks the allocations before anything is paid; see `fundaudit::operations::screen`).
     pub fn load_with(
         dir: &Path,
         config: &fundaudit_core::config::Config,
@@ -260,7 +260,7 @@ impl Ledgers {
 
     /// The ledgers from what was read of each (beneficiaries, allocations, payments,
     /// deaths, officials), the rejects and file counts in that order, the lists' last.
-    pub(crate) fn assemble(
+    pub fn assemble(
         ledgers: [Read; 5],
         lists: Read<Vec<Option<DataFrame>>>,
         unused: Vec<String>,
@@ -294,7 +294,7 @@ impl Ledgers {
 /// One ledger as read: its frame (None for an optional file that is absent, or payments
 /// in a screen), its rejects and the account of each of its files.
 #[derive(Default)]
-pub(crate) struct Read<T = Option<DataFrame>> {
+pub struct Read<T = Option<DataFrame>> {
     pub frame: T,
     pub rejects: Vec<Reject>,
     pub counts: Vec<FileCount>,
@@ -304,7 +304,7 @@ impl Read {
     /// Payments as money that left and stayed gone (see [`bank::settle`]): failed,
     /// returned and reversed transfers leave, and rows the bank's status makes
     /// unplaceable are rejected.
-    pub(crate) fn settle(
+    pub fn settle(
         mut self,
         config: &fundaudit_core::config::Config,
     ) -> Result<(Read, bank::Settled)> {
@@ -318,7 +318,7 @@ impl Read {
     }
 
     /// Rows the bank's status rejected, counted against their files.
-    pub(crate) fn reject_settled(&mut self, bank_rejects: Vec<Reject>) {
+    pub fn reject_settled(&mut self, bank_rejects: Vec<Reject>) {
         for r in &bank_rejects {
             if let Some(c) = self.counts.iter_mut().find(|c| c.label() == r.file) {
                 c.rows_used -= 1;
@@ -330,7 +330,7 @@ impl Read {
 }
 
 /// Reads and stacks the files of one ledger (which files: see [`sources::plan`]).
-fn read_ledger(
+pub fn read_ledger(
     dir: &Path,
     config: &fundaudit_core::config::Config,
     plan: &sources::Plan,
@@ -367,7 +367,7 @@ fn read_ledger(
 }
 
 /// Reference lists: `<file>.<ext>` in the data folder, loaded like the ledgers.
-fn read_lists(
+pub fn read_lists(
     dir: &Path,
     config: &fundaudit_core::config::Config,
     unused: &mut Vec<String>,

@@ -1,7 +1,7 @@
 //! Writing a stage. Payments and allocations are written in parts cut as a partitioned
 //! run cuts them ([`crate::pipeline::partition`]). Two ways there:
 //!
-//! - **in chunks**, when both are one plain CSV file each (see [`crate::input::chunks`]):
+//! - **in chunks**, when both are one plain CSV file each (see [`fundaudit_input::chunks`]):
 //!   each chunk is validated and spilled to a temporary Parquet file in the stage folder
 //!   with only its rows' keys kept in memory (24 bytes a row); the keys decide the parts;
 //!   the spilled chunks are then dealt out to the part files, and the payments settled
@@ -18,12 +18,6 @@ use std::path::{Path, PathBuf};
 
 use polars::prelude::*;
 
-use super::{
-    frame_file, identity_settings, input_settings, part_name, part_numbers, plain, read_frame,
-    write_error, write_frame, write_part, Manifest, MANIFEST, PROGRAM,
-};
-use crate::input::chunks::{self, Chunks};
-use crate::input::{bank, read_ledger, read_lists, sources, stack, InputOptions, Ledgers, Read};
 use crate::pipeline::context::Context;
 use crate::pipeline::partition::{self, Part, RowKeys};
 use fundaudit_core::config::Config;
@@ -33,6 +27,12 @@ use fundaudit_core::spec::BENEFICIARIES;
 use fundaudit_core::spec::DEATHS;
 use fundaudit_core::spec::OFFICIALS;
 use fundaudit_core::spec::PAYMENTS;
+use fundaudit_input::chunks::{self, Chunks};
+use fundaudit_input::stage::{
+    frame_file, identity_settings, input_settings, part_name, part_numbers, plain, read_frame,
+    write_error, write_frame, write_part, Manifest, MANIFEST, PROGRAM,
+};
+use fundaudit_input::{bank, read_ledger, read_lists, sources, stack, InputOptions, Ledgers, Read};
 
 /// What staging wrote, for the terminal.
 #[derive(Debug, Clone)]
@@ -59,7 +59,7 @@ pub fn stage(data: &Path, out: &Path, config: &Config) -> Result<Staged> {
 }
 
 /// As [`stage`]; with `only_in_chunks`, writes nothing and gives None unless payments and
-/// allocations can be read in chunks (see [`crate::input::chunks`]).
+/// allocations can be read in chunks (see [`fundaudit_input::chunks`]).
 pub(super) fn stage_if(
     data: &Path,
     out: &Path,
@@ -418,4 +418,87 @@ fn in_chunks(
         allocation_rows: n_alloc,
     };
     Ok((ledgers, written))
+}
+
+/// A stage made by `run` on the way (see `[scale] stage_bytes`), in a hidden folder
+/// beside the run's; removed when dropped, its own files only.
+pub struct OnTheWay {
+    dir: PathBuf,
+}
+
+impl OnTheWay {
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+}
+
+impl Drop for OnTheWay {
+    fn drop(&mut self) {
+        remove_stage(&self.dir);
+    }
+}
+
+/// Removes what staging writes into `dir` (its manifest and Parquet files, finished or
+/// not) and then `dir` if that left it empty; anything else stays.
+fn remove_stage(dir: &Path) {
+    // A link is never followed: its target is someone else's folder.
+    if fundaudit_core::safe_fs::is_link(dir) {
+        return;
+    }
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name().to_string_lossy().to_string();
+        if name == MANIFEST || name.ends_with(".parquet") {
+            let _ = std::fs::remove_file(entry.path());
+        }
+    }
+    let _ = std::fs::remove_dir(dir);
+}
+
+/// Stages `data` into `.<name>.stage` beside `beside` when its payments and allocations
+/// are plain CSV files of more than `[scale] stage_bytes` together, so that the run reads
+/// the stage a part at a time; None when they are smaller, or cannot be read in chunks
+/// (then the run reads them whole, as always).
+pub fn on_the_way(data: &Path, config: &Config, beside: &Path) -> Result<Option<OnTheWay>> {
+    if fundaudit_input::stage::is_stage(data) {
+        return Ok(None);
+    }
+    let plan = fundaudit_input::sources::plan(data, config)?;
+    let bytes: u64 = [ALLOCATIONS.stem, PAYMENTS.stem]
+        .iter()
+        .flat_map(|stem| plan.files.get(stem).into_iter().flatten())
+        .filter_map(|p| std::fs::metadata(p).ok())
+        .map(|m| m.len())
+        .sum();
+    if bytes <= config.scale.stage_bytes {
+        return Ok(None);
+    }
+    let name = beside
+        .file_name()
+        .map(|n| n.to_string_lossy().to_string())
+        .unwrap_or_else(|| "run".into());
+    let dir = beside.with_file_name(format!(".{name}.stage"));
+    // A stage left by a run that was killed: ours, so cleared; a link there is refused
+    // (the stage is written only into a folder this run creates).
+    fundaudit_core::safe_fs::refuse_link(&dir, "stage of the run")?;
+    remove_stage(&dir);
+    if dir.symlink_metadata().is_ok() {
+        return Err(Error::UnsafeOutput {
+            path: dir.display().to_string(),
+            why: format!(
+                "{} holds files a stage does not; nothing was touched: move them away",
+                dir.display()
+            ),
+        });
+    }
+    fundaudit_core::safe_fs::create_own_dir(&dir)?;
+    tracing::info!(
+        "staging {} on the way ({bytes} bytes of payments and allocations; [scale] stage_bytes = {})",
+        data.display(),
+        config.scale.stage_bytes
+    );
+    let guard = OnTheWay { dir };
+    Ok(stage_if(data, &guard.dir, config, true)?.map(|_| guard))
 }

@@ -27,10 +27,10 @@ use fundaudit_core::spec::Outcome;
 
 /// A status as a bank writes it; None when unknown. The config's table comes first.
 pub fn outcome_of_status(raw: &str, config: &BTreeMap<String, String>) -> Option<Outcome> {
-    let folded = crate::input::headers::fold(raw);
+    let folded = crate::headers::fold(raw);
     if let Some(o) = config
         .iter()
-        .find(|(k, _)| crate::input::headers::fold(k) == folded)
+        .find(|(k, _)| crate::headers::fold(k) == folded)
         .and_then(|(_, v)| Outcome::parse_code(v))
     {
         return Some(o);
