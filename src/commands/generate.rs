@@ -24,7 +24,7 @@ pub struct GenerateArgs {
     /// township), bank (monthly bank files with statuses, retries, reversals and
     /// overlaps) or county (both). Same content, same findings.
     #[arg(long, default_value = "csv", conflicts_with = "registry_only")]
-    shape: fundaudit_synth::shapes::Shape,
+    shape: fundaudit_synth::export_shape::Shape,
     /// How ID numbers' sequence codes are issued: station (the default: a police
     /// station's two digits per township, the last digit's parity the sex; plants
     /// same-day namesakes as hard negatives) or random (three random digits).

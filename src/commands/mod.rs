@@ -126,7 +126,7 @@ pub struct OutputArgs {
     pub unmasked: bool,
     /// Language of report.html: zh (default) or en.
     #[arg(long, default_value = "zh")]
-    pub lang: fundaudit::outputs::html::Lang,
+    pub lang: fundaudit::outputs::html::words::Lang,
 }
 
 impl OutputArgs {

@@ -5,7 +5,8 @@ use std::path::{Path, PathBuf};
 
 use clap::Args;
 
-use fundaudit::operations::ledger::{import_dispositions, parse_status, FactsChanged, Ledger};
+use fundaudit::operations::ledger::import::{import_dispositions, parse_status};
+use fundaudit::operations::ledger::{CaseLedger, FactsChanged};
 use fundaudit_core::cells;
 use fundaudit_core::error::Error;
 
@@ -48,10 +49,10 @@ pub fn review(args: ReviewArgs) -> anyhow::Result<Outcome> {
         .into());
     }
     // A nightly run holds the ledger until its folder is published: queue behind it.
-    let mut book = match Ledger::open(&args.ledger, None) {
+    let mut book = match CaseLedger::open(&args.ledger, None) {
         Err(Error::Busy { path }) => {
             eprintln!("a run holds the case ledger ({path}); waiting for it to finish");
-            Ledger::open(&args.ledger, Some(std::time::Duration::MAX))?
+            CaseLedger::open(&args.ledger, Some(std::time::Duration::MAX))?
         }
         other => other?,
     };
@@ -77,7 +78,7 @@ pub fn review(args: ReviewArgs) -> anyhow::Result<Outcome> {
 }
 
 /// A filled-in disposition column (CSV or workbook), each row a decision.
-fn import(book: &mut Ledger, file: &Path, by: Option<&str>) -> anyhow::Result<Outcome> {
+fn import(book: &mut CaseLedger, file: &Path, by: Option<&str>) -> anyhow::Result<Outcome> {
     let imported = import_dispositions(book, file, by)?;
     for (id, changed) in &imported.facts_changed {
         warn_facts_changed(id, changed);
@@ -99,7 +100,7 @@ fn import(book: &mut Ledger, file: &Path, by: Option<&str>) -> anyhow::Result<Ou
 }
 
 /// One finding's or one case's decision (and money recovered for it), by `by`.
-fn decide(book: &mut Ledger, id: &str, by: &str, args: &ReviewArgs) -> anyhow::Result<Outcome> {
+fn decide(book: &mut CaseLedger, id: &str, by: &str, args: &ReviewArgs) -> anyhow::Result<Outcome> {
     let note = &args.note;
     if let Some(yuan) = &args.recovered {
         let fen = cells::parse_amount_fen(yuan)

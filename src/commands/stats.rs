@@ -6,7 +6,8 @@ use std::path::PathBuf;
 use clap::Args;
 
 use fundaudit::operations::identity_stats::identity_stats;
-use fundaudit::operations::ledger::{Ledger, RuleStats};
+use fundaudit::operations::ledger::stats::RuleStats;
+use fundaudit::operations::ledger::CaseLedger;
 use fundaudit_core::error::Error;
 
 use super::{InputArgs, Outcome};
@@ -33,7 +34,7 @@ pub fn stats(args: StatsArgs) -> anyhow::Result<Outcome> {
     if !ledger.exists() {
         return Err(Error::Argument(format!("no case ledger at {}", ledger.display())).into());
     }
-    let book = Ledger::open_read(&ledger)?;
+    let book = CaseLedger::open_read(&ledger)?;
     if identity {
         print!(
             "{}",

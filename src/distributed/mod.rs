@@ -125,7 +125,7 @@ impl Job {
                 self.stage_sha256
             )));
         }
-        let ledgers = fundaudit_input::Ledgers::load(&self.stage, &self.config)?;
+        let ledgers = fundaudit_input::Inputs::load(&self.stage, &self.config)?;
         let people = crate::pipeline::context::Context::people_with(
             ledgers,
             self.config.clone(),

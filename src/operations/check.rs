@@ -7,7 +7,7 @@ use std::path::Path;
 use crate::outputs::report::{file_lines, unused_lines, write_rejects};
 use fundaudit_core::config::Config;
 use fundaudit_core::error::Result;
-use fundaudit_input::{FileCount, Ledgers};
+use fundaudit_input::{FileCount, Inputs};
 
 /// The accounting of every input file, and where the rejects were written.
 pub struct CheckReport {
@@ -38,7 +38,7 @@ pub fn check_inputs(
     if let Some(out) = out_dir {
         fundaudit_core::safe_fs::refuse_existing(out, &["rejects.csv"], "--out")?;
     }
-    let ledgers = Ledgers::load(data_dir, config)?;
+    let ledgers = Inputs::load(data_dir, config)?;
     if let Some(out) = out_dir {
         std::fs::create_dir_all(out).map_err(|e| fundaudit_core::error::Error::Write {
             path: out.display().to_string(),

@@ -11,7 +11,7 @@ use std::path::Path;
 
 use serde::Serialize;
 
-use crate::operations::ledger::Ledger;
+use crate::operations::ledger::CaseLedger;
 use crate::operations::registry_dedup::{load_registry, pack_registry};
 use fundaudit_core::config::{Config, Identity};
 use fundaudit_core::error::Result;
@@ -47,7 +47,11 @@ pub struct IdentityStats {
 
 /// Judges the configured, the learned and the decision-refined weights on `data_dir`'s
 /// registry against the decisions in `ledger`.
-pub fn identity_stats(data_dir: &Path, ledger: &Ledger, config: &Config) -> Result<IdentityStats> {
+pub fn identity_stats(
+    data_dir: &Path,
+    ledger: &CaseLedger,
+    config: &Config,
+) -> Result<IdentityStats> {
     let (path, loaded) = load_registry(data_dir, config)?;
     let reg = pack_registry(&loaded.frame)?;
     let ids = frame::text(&loaded.frame, "beneficiary_id")?;

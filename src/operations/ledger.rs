@@ -11,68 +11,53 @@
 //!   whose folder holds its manifest is marked complete, any other is rolled back, so a
 //!   run killed between the commit and the rename leaves no trace.
 //! - **One writer at a time.** Opening the ledger takes `<ledger>.lock` for as long as the
-//!   [`Ledger`] lives, so two reports folders sharing one ledger never interleave their
+//!   [`CaseLedger`] lives, so two reports folders sharing one ledger never interleave their
 //!   classification.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::path::Path;
 
-use polars::prelude::*;
 use rusqlite::{params, Connection, OptionalExtension};
 use serde::Serialize;
 
 use fundaudit_core::error::{Error, Result};
-use fundaudit_core::frame;
 
+pub mod import;
 mod night;
+mod record;
+mod schema;
+pub mod stats;
 pub use night::{Decided, OpenFinding};
-
-const SCHEMA: &str = "
-CREATE TABLE IF NOT EXISTS runs (
-    run_id TEXT PRIMARY KEY, run TEXT NOT NULL, folder TEXT, state TEXT NOT NULL,
-    as_of TEXT NOT NULL, recorded TEXT NOT NULL,
-    findings INTEGER, new INTEGER, changed INTEGER, persisting INTEGER,
-    resolved INTEGER, suppressed INTEGER);
-CREATE TABLE IF NOT EXISTS findings (
-    finding_id TEXT PRIMARY KEY, rule TEXT, category TEXT, township TEXT,
-    first_seen TEXT, last_seen TEXT, runs_seen INTEGER, status TEXT,
-    fingerprint TEXT, amount REAL, risk_score REAL, open INTEGER, case_id TEXT);
-CREATE TABLE IF NOT EXISTS dispositions (
-    id INTEGER PRIMARY KEY AUTOINCREMENT, finding_id TEXT NOT NULL, status TEXT NOT NULL,
-    note TEXT, by TEXT, at TEXT NOT NULL, fingerprint TEXT);
-CREATE TABLE IF NOT EXISTS facts (
-    fingerprint TEXT PRIMARY KEY, finding_id TEXT NOT NULL, facts TEXT NOT NULL,
-    first_seen TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS undo_findings AS SELECT * FROM findings WHERE 0;
-CREATE TABLE IF NOT EXISTS undo_new (finding_id TEXT PRIMARY KEY);
-CREATE TABLE IF NOT EXISTS coverage (
-    run_id TEXT NOT NULL, program TEXT NOT NULL, period TEXT NOT NULL,
-    due INTEGER NOT NULL, paid INTEGER NOT NULL, PRIMARY KEY (run_id, program, period));
-CREATE TABLE IF NOT EXISTS source_rows (
-    run_id TEXT NOT NULL, finding_id TEXT NOT NULL, origin TEXT NOT NULL,
-    origin_rule TEXT NOT NULL, kind TEXT NOT NULL, row_id TEXT NOT NULL, hash TEXT NOT NULL,
-    as_was TEXT NOT NULL, amount_fen INTEGER NOT NULL,
-    PRIMARY KEY (run_id, finding_id, kind, row_id));
-CREATE TABLE IF NOT EXISTS recoveries (
-    id INTEGER PRIMARY KEY AUTOINCREMENT, case_id TEXT NOT NULL, fen INTEGER NOT NULL,
-    note TEXT, by TEXT NOT NULL, at TEXT NOT NULL);
-";
-
-/// Ledgers written before runs had ids and states: keep their runs, as complete.
-const MIGRATE_RUNS_V1: &str = "
-ALTER TABLE runs RENAME TO runs_v1;
-CREATE TABLE runs (
-    run_id TEXT PRIMARY KEY, run TEXT NOT NULL, folder TEXT, state TEXT NOT NULL,
-    as_of TEXT NOT NULL, recorded TEXT NOT NULL,
-    findings INTEGER, new INTEGER, changed INTEGER, persisting INTEGER,
-    resolved INTEGER, suppressed INTEGER);
-INSERT INTO runs SELECT run, run, NULL, 'complete', as_of, recorded, findings, new, changed,
-    persisting, resolved, suppressed FROM runs_v1;
-DROP TABLE runs_v1;
-";
+use schema::{MIGRATE_RUNS_V1, SCHEMA};
 
 /// Dispositions an officer can record.
 pub const STATUSES: [&str; 3] = ["confirmed", "dismissed", "investigating"];
+
+/// The facts behind a fingerprint, in words an officer can compare.
+pub(crate) fn describe_facts(
+    amount: f64,
+    beneficiaries: &str,
+    allocations: &str,
+    payments: &str,
+) -> String {
+    format!(
+        "amount {amount:.2}; beneficiaries {beneficiaries}; allocations {allocations}; payments {payments}"
+    )
+}
+
+/// The beneficiary ids of facts written by [`describe_facts`].
+pub(crate) fn facts_beneficiaries(facts: &str) -> Vec<String> {
+    facts
+        .split_once("; beneficiaries ")
+        .and_then(|(_, rest)| rest.split_once("; allocations"))
+        .map(|(ids, _)| {
+            ids.split(';')
+                .map(|s| s.trim().to_string())
+                .filter(|s| !s.is_empty())
+                .collect()
+        })
+        .unwrap_or_default()
+}
 
 /// A ledger error, with the next step where there is one: SQLite's "database is locked"
 /// is another process writing (exit 75, retry), "malformed" a damaged file.
@@ -133,7 +118,7 @@ struct Decision {
     hash: Option<String>,
 }
 
-pub struct Ledger {
+pub struct CaseLedger {
     conn: Connection,
     path: std::path::PathBuf,
     /// Decisions with an id below this one are on an intact chain; those from it on are
@@ -204,26 +189,26 @@ pub fn lock_path(ledger: &Path) -> std::path::PathBuf {
     name.into()
 }
 
-impl Ledger {
+impl CaseLedger {
     /// Opens (or creates) the ledger for writing: takes its lock (with `wait`, queues
     /// behind another run, else fails with [`Error::Busy`]) and settles a run that a kill
     /// left pending.
-    pub fn open(path: &Path, wait: Option<std::time::Duration>) -> Result<Ledger> {
+    pub fn open(path: &Path, wait: Option<std::time::Duration>) -> Result<CaseLedger> {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir).map_err(|e| db(path, e))?;
         }
         let lock = crate::operations::lock::lock(&lock_path(path), wait)?;
-        let mut ledger = Ledger::connect(path, Some(lock))?;
+        let mut ledger = CaseLedger::connect(path, Some(lock))?;
         ledger.settle_pending()?;
         Ok(ledger)
     }
 
     /// Opens an existing ledger to read (stats), without waiting for a running run.
-    pub fn open_read(path: &Path) -> Result<Ledger> {
-        Ledger::connect(path, None)
+    pub fn open_read(path: &Path) -> Result<CaseLedger> {
+        CaseLedger::connect(path, None)
     }
 
-    fn connect(path: &Path, lock: Option<crate::operations::lock::RunLock>) -> Result<Ledger> {
+    fn connect(path: &Path, lock: Option<crate::operations::lock::RunLock>) -> Result<CaseLedger> {
         let conn = Connection::open(path).map_err(|e| db(path, e))?;
         let e = |x: rusqlite::Error| db(path, x);
         // Write-ahead logging: a reader (stats, a spreadsheet's ODBC link, `sqlite3`)
@@ -243,7 +228,7 @@ impl Ledger {
             conn.execute_batch(MIGRATE_RUNS_V1).map_err(e)?;
         }
         conn.execute_batch(SCHEMA).map_err(e)?;
-        // Ledgers written before cases: their findings get a case_id column (empty until
+        // Inputs written before cases: their findings get a case_id column (empty until
         // the next run), the undo snapshot too, so both keep one shape.
         for table in ["findings", "undo_findings"] {
             let has_case: bool = conn
@@ -279,7 +264,7 @@ impl Ledger {
                  BEGIN SELECT RAISE(ABORT, 'decisions are append-only'); END;",
         )
         .map_err(e)?;
-        let mut ledger = Ledger {
+        let mut ledger = CaseLedger {
             conn,
             path: path.to_path_buf(),
             trusted_below: i64::MAX,
@@ -341,7 +326,7 @@ impl Ledger {
 
     /// Walks the chain of decisions; from the first row that does not follow from the one
     /// before (inserted or changed by hand, or a status no officer can record), no
-    /// decision is applied, and the break is kept for [`Ledger::integrity_warning`].
+    /// decision is applied, and the break is kept for [`CaseLedger::integrity_warning`].
     fn verify_decisions(&mut self) -> Result<()> {
         let mut prev = String::new();
         for d in self.decisions()? {
@@ -516,183 +501,6 @@ impl Ledger {
         tx.commit().map_err(e)
     }
 
-    /// Records a run's findings in one transaction (a crash leaves the ledger as it was),
-    /// as `pending` until [`Ledger::mark_published`], and returns each finding's change,
-    /// the findings to leave out, and the counts.
-    pub fn record_run(
-        &mut self,
-        run: &RunRef,
-        findings: &DataFrame,
-    ) -> Result<(Vec<Change>, Vec<bool>, RunRecord)> {
-        let as_of = run.as_of;
-        let path = self.path.clone();
-        let e = |x: rusqlite::Error| db(&path, x);
-        let ids = frame::text(findings, "finding_id")?;
-        let rules = frame::text(findings, "rule")?;
-        let cats = frame::text(findings, "category")?;
-        let towns = frame::text(findings, "township")?;
-        let ben = frame::text(findings, "beneficiary_ids")?;
-        let alloc = frame::text(findings, "allocation_ids")?;
-        let pay = frame::text(findings, "payment_ids")?;
-        let fps = frame::text(findings, crate::pipeline::scoring::scored::FINGERPRINT)?;
-        let case_ids = frame::text(findings, "case_id").unwrap_or_else(|_| vec![None; ids.len()]);
-        let amount: Vec<Option<f64>> = findings.column("amount_at_risk")?.f64()?.iter().collect();
-        let score: Vec<Option<f64>> = findings.column("risk_score")?.f64()?.iter().collect();
-
-        let tx = self.conn.transaction().map_err(e)?;
-        let mut changes = Vec::with_capacity(ids.len());
-        let mut suppress = Vec::with_capacity(ids.len());
-        let mut rec = RunRecord {
-            path: self.path.display().to_string(),
-            ..RunRecord::default()
-        };
-        // The ids this run raised, then the undo snapshot of every row it may touch: the
-        // open findings (some will be resolved) and the ones it raises.
-        tx.execute_batch(
-            "CREATE TEMP TABLE IF NOT EXISTS seen (finding_id TEXT PRIMARY KEY); DELETE FROM seen;",
-        )
-        .map_err(e)?;
-        {
-            let mut seen = tx
-                .prepare("INSERT OR IGNORE INTO seen VALUES (?1)")
-                .map_err(e)?;
-            for id in ids.iter().flatten() {
-                seen.execute(params![id]).map_err(e)?;
-            }
-        }
-        tx.execute_batch(
-            "DELETE FROM undo_findings; DELETE FROM undo_new;
-             INSERT INTO undo_findings SELECT * FROM findings
-                 WHERE open = 1 OR finding_id IN (SELECT finding_id FROM seen);
-             INSERT INTO undo_new SELECT finding_id FROM seen
-                 WHERE finding_id NOT IN (SELECT finding_id FROM findings);",
-        )
-        .map_err(e)?;
-        {
-            let mut facts = tx
-                .prepare("INSERT OR IGNORE INTO facts (fingerprint, finding_id, facts, first_seen) VALUES (?1, ?2, ?3, ?4)")
-                .map_err(e)?;
-            let mut get = tx
-                .prepare("SELECT fingerprint, last_seen FROM findings WHERE finding_id = ?1")
-                .map_err(e)?;
-            let mut last_disposition = tx
-                .prepare(&format!(
-                    "SELECT status, fingerprint FROM dispositions WHERE finding_id = ?1 AND id < {} ORDER BY id DESC LIMIT 1",
-                    self.trusted_below
-                ))
-                .map_err(e)?;
-            let mut insert = tx
-                .prepare(
-                    "INSERT INTO findings (finding_id, rule, category, township, first_seen, last_seen, runs_seen, status, fingerprint, amount, risk_score, open, case_id)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?5, 1, 'open', ?6, ?7, ?8, 1, ?9)",
-                )
-                .map_err(e)?;
-            let mut update = tx
-                .prepare(
-                    "UPDATE findings SET last_seen = ?2, runs_seen = runs_seen + ?3, fingerprint = ?4, amount = ?5,
-                     risk_score = ?6, open = 1, status = CASE WHEN status = 'resolved' THEN 'open' ELSE status END,
-                     case_id = ?7
-                     WHERE finding_id = ?1",
-                )
-                .map_err(e)?;
-            for i in 0..ids.len() {
-                let id = ids[i].unwrap_or("");
-                let fp = fps[i].unwrap_or("").to_string();
-                facts
-                    .execute(params![
-                        fp,
-                        id,
-                        describe_facts(
-                            amount[i].unwrap_or(0.0),
-                            ben[i].unwrap_or(""),
-                            alloc[i].unwrap_or(""),
-                            pay[i].unwrap_or("")
-                        ),
-                        as_of
-                    ])
-                    .map_err(e)?;
-                let known: Option<(String, String)> = get
-                    .query_row(params![id], |r| Ok((r.get(0)?, r.get(1)?)))
-                    .optional()
-                    .map_err(e)?;
-                let change = match &known {
-                    None => {
-                        insert
-                            .execute(params![
-                                id,
-                                rules[i],
-                                cats[i],
-                                towns[i],
-                                as_of,
-                                fp,
-                                amount[i],
-                                score[i],
-                                case_ids[i]
-                            ])
-                            .map_err(e)?;
-                        Change::New
-                    }
-                    Some((old, last_seen)) => {
-                        // Rerunning the same night is not another night seen.
-                        let another_night = i64::from(last_seen != as_of);
-                        update
-                            .execute(params![
-                                id,
-                                as_of,
-                                another_night,
-                                fp,
-                                amount[i],
-                                score[i],
-                                case_ids[i]
-                            ])
-                            .map_err(e)?;
-                        if *old == fp {
-                            Change::Persisting
-                        } else {
-                            Change::Changed
-                        }
-                    }
-                };
-                let dismissed_same_facts = last_disposition
-                    .query_row(params![id], |r| {
-                        Ok((r.get::<_, String>(0)?, r.get::<_, Option<String>>(1)?))
-                    })
-                    .optional()
-                    .map_err(e)?
-                    .is_some_and(|(status, f)| {
-                        status == "dismissed" && f.as_deref() == Some(fp.as_str())
-                    });
-                match change {
-                    Change::New => rec.new += 1,
-                    Change::Changed => rec.changed += 1,
-                    Change::Persisting => rec.persisting += 1,
-                }
-                if dismissed_same_facts {
-                    rec.suppressed += 1;
-                }
-                changes.push(change);
-                suppress.push(dismissed_same_facts);
-            }
-        }
-        // Open findings this run did not raise are resolved.
-        rec.resolved = tx
-            .execute(
-                "UPDATE findings SET open = 0, status = 'resolved' WHERE open = 1 AND finding_id NOT IN (SELECT finding_id FROM seen)",
-                [],
-            )
-            .map_err(e)?;
-        tx.execute(
-            "INSERT INTO runs (run_id, run, folder, state, as_of, recorded, findings, new, changed, persisting, resolved, suppressed)
-             VALUES (?1, ?2, ?3, 'pending', ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
-            params![run.id, run.name, run.folder.display().to_string(), as_of, fundaudit_core::cells::now(),
-                ids.len() as i64, rec.new as i64, rec.changed as i64,
-                rec.persisting as i64, rec.resolved as i64, rec.suppressed as i64],
-        )
-        .map_err(e)?;
-        tx.commit().map_err(e)?;
-        Ok((changes, suppress, rec))
-    }
-
     /// Records an officer's disposition of a finding, with who and when and the facts it
     /// was made on; earlier dispositions stay. `seen` is the fingerprint in the report the
     /// officer read: the decision is recorded against those facts, and when the ledger
@@ -807,57 +615,6 @@ impl Ledger {
         Ok(changed)
     }
 
-    /// Per rule: findings, reviewed, confirmed, dismissed; and the confirm rate per score
-    /// band, so an analyst can move a cut-off with evidence.
-    pub fn stats(&self) -> Result<Vec<RuleStats>> {
-        let path = self.path.clone();
-        let mut stmt = self
-            .conn
-            .prepare(
-                "SELECT f.rule, f.risk_score, (SELECT status FROM dispositions d WHERE d.finding_id = f.finding_id ORDER BY id DESC LIMIT 1)
-                 FROM findings f",
-            )
-            .map_err(|x| db(&path, x))?;
-        let rows = stmt
-            .query_map([], |r| {
-                Ok((
-                    r.get::<_, String>(0)?,
-                    r.get::<_, Option<f64>>(1)?,
-                    r.get::<_, Option<String>>(2)?,
-                ))
-            })
-            .map_err(|x| db(&path, x))?;
-        let mut by_rule: BTreeMap<String, RuleStats> = BTreeMap::new();
-        for row in rows {
-            let (rule, score, status) = row.map_err(|x| db(&path, x))?;
-            let s = by_rule.entry(rule.clone()).or_insert_with(|| RuleStats {
-                rule,
-                ..Default::default()
-            });
-            s.findings += 1;
-            let band = ((score.unwrap_or(0.0) / 25.0).floor() as usize).min(3);
-            let b = &mut s.bands[band];
-            match status.as_deref() {
-                Some("confirmed") => {
-                    s.reviewed += 1;
-                    s.confirmed += 1;
-                    b.0 += 1;
-                }
-                Some("dismissed") => {
-                    s.reviewed += 1;
-                    s.dismissed += 1;
-                    b.1 += 1;
-                }
-                Some(_) => {
-                    s.reviewed += 1;
-                    s.investigating += 1;
-                }
-                None => {}
-            }
-        }
-        Ok(by_rule.into_values().collect())
-    }
-
     /// The case of each open finding, as the last run recorded it: tonight's cases take
     /// their ids from these (see [`crate::pipeline::cases::assign_ids`]).
     pub fn open_cases(&self) -> Result<HashMap<String, String>> {
@@ -887,59 +644,6 @@ impl Ledger {
             .map_err(|x| db(&path, x))?;
         rows.collect::<std::result::Result<_, _>>()
             .map_err(|x| db(&path, x))
-    }
-
-    /// Cases as officers decided them: open cases, cases with a decision on any member,
-    /// cases with a confirmed member, and cases whose decided members were all dismissed.
-    pub fn case_stats(&self) -> Result<CaseStats> {
-        let path = self.path.clone();
-        let mut stmt = self
-            .conn
-            .prepare(
-                "SELECT f.case_id, (SELECT status FROM dispositions d WHERE d.finding_id = f.finding_id ORDER BY id DESC LIMIT 1)
-                 FROM findings f WHERE f.open = 1 AND f.case_id IS NOT NULL",
-            )
-            .map_err(|x| db(&path, x))?;
-        let rows = stmt
-            .query_map([], |r| {
-                Ok((r.get::<_, String>(0)?, r.get::<_, Option<String>>(1)?))
-            })
-            .map_err(|x| db(&path, x))?;
-        let mut by_case: BTreeMap<String, (usize, usize, usize)> = BTreeMap::new();
-        for row in rows {
-            let (case, status) = row.map_err(|x| db(&path, x))?;
-            let e = by_case.entry(case).or_default();
-            match status.as_deref() {
-                Some("confirmed") => e.0 += 1,
-                Some("dismissed") => e.1 += 1,
-                Some(_) => e.2 += 1,
-                // An undecided finding keeps a case from being all dismissed.
-                None => {}
-            }
-        }
-        let mut s = CaseStats {
-            cases: by_case.len(),
-            ..CaseStats::default()
-        };
-        // A case is confirmed when any finding is; dismissed when every decided finding
-        // is and none waits; under review (核查中) when one is and none is confirmed;
-        // open otherwise.
-        for (confirmed, dismissed, investigating) in by_case.values() {
-            if confirmed + dismissed + investigating > 0 {
-                s.reviewed += 1;
-            }
-            if *confirmed > 0 {
-                s.confirmed += 1;
-            } else if *investigating > 0 {
-                s.investigating += 1;
-            } else if *dismissed > 0 {
-                s.dismissed += 1;
-            } else {
-                s.open += 1;
-            }
-        }
-        s.recovered_fen = self.recovered()?.values().sum();
-        Ok(s)
     }
 
     /// Officers' decisions on duplicate-registration findings, as labelled groups of
@@ -999,303 +703,11 @@ impl Ledger {
     }
 }
 
-/// Review counts by case (the cases of the last run's findings).
-#[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
-pub struct CaseStats {
-    pub cases: usize,
-    /// No decision on any finding yet.
-    pub open: usize,
-    pub reviewed: usize,
-    /// Cases with at least one confirmed finding.
-    pub confirmed: usize,
-    /// Cases under review (核查中), none confirmed.
-    pub investigating: usize,
-    /// Cases whose decided findings were all dismissed.
-    pub dismissed: usize,
-    /// Money recovered (追缴/已追回) over all cases, fen.
-    pub recovered_fen: i64,
-}
-
-impl CaseStats {
-    pub fn render(&self) -> String {
-        format!(
-            "cases: {}  open {}  investigating {}  confirmed {}  dismissed {}  recovered {} yuan{}\n",
-            self.cases,
-            self.open,
-            self.investigating,
-            self.confirmed,
-            self.dismissed,
-            fundaudit_core::cells::fmt_yuan(self.recovered_fen),
-            if self.confirmed + self.dismissed > 0 {
-                format!(
-                    "  (confirm rate {:.0}% of cases decided)",
-                    100.0 * self.confirmed as f64 / (self.confirmed + self.dismissed) as f64
-                )
-            } else {
-                String::new()
-            }
-        )
-    }
-}
-
-/// Review counts of one rule; `bands[k]` = (confirmed, dismissed) for scores in
-/// [25k, 25k + 25).
-#[derive(Debug, Clone, Default, Serialize)]
-pub struct RuleStats {
-    pub rule: String,
-    pub findings: usize,
-    pub reviewed: usize,
-    pub confirmed: usize,
-    pub dismissed: usize,
-    /// Under review (核查中): reviewed, neither confirmed nor dismissed yet.
-    pub investigating: usize,
-    pub bands: [(usize, usize); 4],
-}
-
-impl RuleStats {
-    pub fn render_all(stats: &[RuleStats]) -> String {
-        let mut s = format!(
-            "{:<20} {:>8} {:>8} {:>9} {:>9} {:>13}  confirm rate by score band: {:>6} {:>6} {:>6} {:>6}\n",
-            "rule",
-            "findings",
-            "reviewed",
-            "confirmed",
-            "dismissed",
-            "investigating",
-            "0-25",
-            "25-50",
-            "50-75",
-            "75-100"
-        );
-        for r in stats {
-            let rate = |(c, d): (usize, usize)| {
-                if c + d == 0 {
-                    "-".to_string()
-                } else {
-                    format!("{:.0}%", 100.0 * c as f64 / (c + d) as f64)
-                }
-            };
-            s.push_str(&format!(
-                "{:<20} {:>8} {:>8} {:>9} {:>9} {:>13}  {:>27} {:>6} {:>6} {:>6} {:>6}\n",
-                r.rule,
-                r.findings,
-                r.reviewed,
-                r.confirmed,
-                r.dismissed,
-                r.investigating,
-                "",
-                rate(r.bands[0]),
-                rate(r.bands[1]),
-                rate(r.bands[2]),
-                rate(r.bands[3])
-            ));
-        }
-        s
-    }
-}
-
-/// The facts behind a fingerprint, in words an officer can compare.
-pub(crate) fn describe_facts(
-    amount: f64,
-    beneficiaries: &str,
-    allocations: &str,
-    payments: &str,
-) -> String {
-    format!(
-        "amount {amount:.2}; beneficiaries {beneficiaries}; allocations {allocations}; payments {payments}"
-    )
-}
-
-/// The beneficiary ids of facts written by [`describe_facts`].
-pub(crate) fn facts_beneficiaries(facts: &str) -> Vec<String> {
-    facts
-        .split_once("; beneficiaries ")
-        .and_then(|(_, rest)| rest.split_once("; allocations"))
-        .map(|(ids, _)| {
-            ids.split(';')
-                .map(|s| s.trim().to_string())
-                .filter(|s| !s.is_empty())
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
-/// A disposition status as officers write it: the English code or 属实 / 不属实 / 核查中.
-pub fn parse_status(raw: &str) -> Option<&'static str> {
-    match raw.trim() {
-        "confirmed" | "属实" | "确认" => Some("confirmed"),
-        "dismissed" | "不属实" | "排除" => Some("dismissed"),
-        "investigating" | "核查中" | "调查中" => Some("investigating"),
-        _ => None,
-    }
-}
-
-/// Imports dispositions filled in by officers: a CSV or workbook with a finding id column
-/// (`finding_id` or 线索编号), a status column (`status`, `disposition`, 处置 or 核查结论),
-/// and optionally `note`/备注, `by`/核查人 and the report's `fingerprint`/事实指纹 (each
-/// decision is then recorded against the facts the officer saw). Rows with no status are
-/// skipped.
-pub fn import_dispositions(
-    ledger: &mut Ledger,
-    path: &Path,
-    default_by: Option<&str>,
-) -> Result<Imported> {
-    // All or nothing: a bad row leaves the ledger as it was, so the corrected file can
-    // simply be imported again.
-    let ledger_path = ledger.path.clone();
-    ledger
-        .conn
-        .execute_batch("BEGIN IMMEDIATE")
-        .map_err(|x| db(&ledger_path, x))?;
-    match import_all(ledger, path, default_by) {
-        Ok(imported) => {
-            ledger
-                .conn
-                .execute_batch("COMMIT")
-                .map_err(|x| db(&ledger_path, x))?;
-            Ok(imported)
-        }
-        Err(e) => {
-            let _ = ledger.conn.execute_batch("ROLLBACK");
-            Err(e)
-        }
-    }
-}
-
-fn import_all(ledger: &mut Ledger, path: &Path, default_by: Option<&str>) -> Result<Imported> {
-    let is_workbook = fundaudit_input::read::is_workbook(path);
-    let mut imported = Imported::default();
-    if !is_workbook {
-        import_sheet(ledger, path, None, default_by, &mut imported)?;
-        return Ok(imported);
-    }
-    // A workbook (findings.xlsx has one sheet per category): every sheet with the
-    // columns counts.
-    use calamine::Reader;
-    let names = calamine::open_workbook_auto(path)
-        .map_err(|e| Error::Unreadable {
-            path: path.display().to_string(),
-            message: e.to_string(),
-        })?
-        .sheet_names();
-    for name in names {
-        match import_sheet(ledger, path, Some(&name), default_by, &mut imported) {
-            Ok(()) | Err(Error::MissingColumn { .. }) => {}
-            Err(e) => return Err(e),
-        }
-    }
-    Ok(imported)
-}
-
-/// What an import recorded.
-#[derive(Debug, Default)]
-pub struct Imported {
-    pub recorded: usize,
-    /// Rows that repeat the finding's last decision (a file imported twice): not recorded
-    /// again.
-    pub already: usize,
-    /// Decisions made on facts that have changed since (finding id, both versions).
-    pub facts_changed: Vec<(String, FactsChanged)>,
-}
-
-fn import_sheet(
-    ledger: &mut Ledger,
-    path: &Path,
-    sheet: Option<&str>,
-    default_by: Option<&str>,
-    imported: &mut Imported,
-) -> Result<()> {
-    let raw = fundaudit_input::read::read_source(path, sheet)?;
-    let df = raw.frame;
-    let find = |names: &[&str]| -> Option<String> {
-        df.get_column_names()
-            .iter()
-            .map(|n| n.to_string())
-            .find(|h| {
-                let f = fundaudit_input::headers::fold(h);
-                names.iter().any(|n| fundaudit_input::headers::fold(n) == f)
-            })
-    };
-    let shown = path.display().to_string();
-    let missing = |column: &str| Error::MissingColumn {
-        path: shown.clone(),
-        column: column.into(),
-        found: df
-            .get_column_names()
-            .iter()
-            .map(|n| n.to_string())
-            .collect::<Vec<_>>()
-            .join(", "),
-    };
-    let id_col =
-        find(&["finding_id", "线索编号"]).ok_or_else(|| missing("finding_id (线索编号)"))?;
-    let status_col = find(&["status", "disposition", "处置", "核查结论"])
-        .ok_or_else(|| missing("status (处置)"))?;
-    let text = |c: &Option<String>| -> Result<Vec<Option<String>>> {
-        Ok(match c {
-            Some(c) => frame::text(&df, c)?
-                .into_iter()
-                .map(|v| v.map(str::to_string))
-                .collect(),
-            None => vec![None; df.height()],
-        })
-    };
-    let ids = text(&Some(id_col))?;
-    let statuses = text(&Some(status_col))?;
-    let notes = text(&find(&["note", "备注"]))?;
-    let bys = text(&find(&["by", "核查人"]))?;
-    let seen = text(&find(&["fingerprint", "事实指纹"]))?;
-    for i in 0..df.height() {
-        let Some(raw_status) = statuses[i].as_deref().filter(|s| !s.trim().is_empty()) else {
-            continue;
-        };
-        let line = raw
-            .lines
-            .as_ref()
-            .and_then(|l| l.get(i).copied())
-            .unwrap_or(i + 2);
-        let status = parse_status(raw_status).ok_or_else(|| {
-            Error::Argument(format!(
-                "{shown} row {line}: status `{raw_status}` is not confirmed/dismissed/investigating (属实/不属实/核查中)"
-            ))
-        })?;
-        let id = ids[i].as_deref().unwrap_or("").trim();
-        if id.is_empty() {
-            // A worklist's sample visit: no finding to record it against.
-            continue;
-        }
-        let Some(by) = bys[i]
-            .as_deref()
-            .map(str::trim)
-            .filter(|b| !b.is_empty())
-            .or(default_by)
-        else {
-            return Err(Error::Argument(format!(
-                "{shown} row {line}: who decided is not said: fill in 核查人 (by), or pass \
-                 --by NAME for the rows without one; nothing was recorded"
-            )));
-        };
-        let note = notes[i].as_deref().unwrap_or("");
-        if ledger.repeats_last_decision(id, status, note, by)? {
-            imported.already += 1;
-            continue;
-        }
-        let changed = ledger
-            .review(id, status, note, by, seen[i].as_deref())
-            .map_err(|e| {
-                Error::Argument(format!("{shown} row {line}: {e}; nothing was recorded"))
-            })?;
-        if let Some(c) = changed {
-            imported.facts_changed.push((id.to_string(), c));
-        }
-        imported.recorded += 1;
-    }
-    Ok(())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use fundaudit_core::frame;
+    use polars::prelude::*;
 
     /// Findings as scoring writes them, one per (id, amount).
     fn findings(rows: &[(&str, f64)]) -> DataFrame {
@@ -1327,7 +739,7 @@ mod tests {
         .unwrap()
     }
 
-    fn record(book: &mut Ledger, id: &str, folder: &Path, f: &DataFrame) -> RunRecord {
+    fn record(book: &mut CaseLedger, id: &str, folder: &Path, f: &DataFrame) -> RunRecord {
         let run = RunRef {
             id,
             name: id,
@@ -1372,7 +784,7 @@ mod tests {
         let path = dir.path().join("ledger.sqlite");
         let folder = dir.path().join("run1");
         {
-            let mut book = Ledger::open(&path, None).unwrap();
+            let mut book = CaseLedger::open(&path, None).unwrap();
             record(
                 &mut book,
                 "run1",
@@ -1385,7 +797,7 @@ mod tests {
         // Killed after the commit, before its folder appeared: F1 changed, F2 resolved,
         // F3 new, all pending.
         {
-            let mut book = Ledger::open(&path, None).unwrap();
+            let mut book = CaseLedger::open(&path, None).unwrap();
             let rec = record(
                 &mut book,
                 "run2",
@@ -1396,12 +808,12 @@ mod tests {
         }
         assert_ne!(dump(&path), settled);
         // Whoever opens the ledger next undoes it.
-        drop(Ledger::open(&path, None).unwrap());
+        drop(CaseLedger::open(&path, None).unwrap());
         assert_eq!(dump(&path), settled);
         // A pending run whose folder did appear (killed after the rename) stands.
         let run3 = dir.path().join("run3");
         {
-            let mut book = Ledger::open(&path, None).unwrap();
+            let mut book = CaseLedger::open(&path, None).unwrap();
             record(&mut book, "run3", &run3, &findings(&[("F1", 12.0)]));
         }
         std::fs::create_dir_all(&run3).unwrap();
@@ -1410,7 +822,7 @@ mod tests {
             r#"{"program":"fundaudit","run_id":"run3"}"#,
         )
         .unwrap();
-        drop(Ledger::open(&path, None).unwrap());
+        drop(CaseLedger::open(&path, None).unwrap());
         let after = dump(&path);
         assert!(
             after.contains(&"Text(\"run3\")|Text(\"complete\")".to_string()),
@@ -1422,7 +834,7 @@ mod tests {
     fn a_decision_is_recorded_against_the_facts_the_officer_saw() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("ledger.sqlite");
-        let mut book = Ledger::open(&path, None).unwrap();
+        let mut book = CaseLedger::open(&path, None).unwrap();
         let night1 = findings(&[("F1", 10.0)]);
         let seen = frame::text(&night1, "fingerprint").unwrap()[0]
             .unwrap()

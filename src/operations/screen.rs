@@ -15,14 +15,14 @@ use polars::prelude::*;
 
 use fundaudit_core::error::{Error, Result};
 use fundaudit_core::frame;
-use fundaudit_input::{Ledgers, LINE};
+use fundaudit_input::{Inputs, LINE};
 
 /// Prefix of the payment ids of the would-be bank file.
 pub const PLANNED: &str = "拟发-";
 
 /// The payments the bank file would make for the allocations, as a payments ledger.
 pub fn planned_payments(
-    ledgers: &Ledgers,
+    ledgers: &Inputs,
     config: &fundaudit_core::config::Config,
 ) -> Result<DataFrame> {
     let a = &ledgers.allocations;

@@ -32,7 +32,7 @@ use fundaudit_input::stage::{
     frame_file, identity_settings, input_settings, part_name, part_numbers, plain, read_frame,
     write_error, write_frame, write_part, Manifest, MANIFEST, PROGRAM,
 };
-use fundaudit_input::{bank, read_ledger, read_lists, sources, stack, InputOptions, Ledgers, Read};
+use fundaudit_input::{bank, read_ledger, read_lists, sources, stack, InputOptions, Inputs, Read};
 
 /// What staging wrote, for the terminal.
 #[derive(Debug, Clone)]
@@ -162,16 +162,16 @@ pub(super) fn stage_if(
 /// The people of a registry alone: who is who decides which rows belong together, and
 /// deaths and officials would be matched for nothing.
 fn registry_people(beneficiaries: &DataFrame, config: &Config) -> Result<Context> {
-    let registry = Ledgers {
+    let registry = Inputs {
         beneficiaries: beneficiaries.clone(),
-        ..Ledgers::default()
+        ..Inputs::default()
     };
     Context::people(registry, config.clone(), fundaudit_core::cells::today())
 }
 
 /// The ledgers loaded whole and cut in memory.
-fn whole(data: &Path, out: &Path, config: &Config) -> Result<(Ledgers, Written)> {
-    let mut ledgers = Ledgers::load_with(data, config, false)?;
+fn whole(data: &Path, out: &Path, config: &Config) -> Result<(Inputs, Written)> {
+    let mut ledgers = Inputs::load_with(data, config, false)?;
     let people = registry_people(&ledgers.beneficiaries, config)?;
     let (payments, allocations) = (
         std::mem::take(&mut ledgers.payments),
@@ -356,7 +356,7 @@ fn in_chunks(
     mut plan: sources::Plan,
     allocations: Chunks,
     payments: Chunks,
-) -> Result<(Ledgers, Written)> {
+) -> Result<(Inputs, Written)> {
     let mut unused = std::mem::take(&mut plan.unused);
     let mut read = |spec| read_ledger(data, config, &plan, spec, false, &mut unused);
     let beneficiaries = read(&BENEFICIARIES)?;
@@ -406,7 +406,7 @@ fn in_chunks(
         deal(&pay, &pay_part, k, out, "payments")?.iter().sum()
     };
     let lists = read_lists(data, config, &mut unused)?;
-    let ledgers = Ledgers::assemble(
+    let ledgers = Inputs::assemble(
         [beneficiaries, alloc.read, pay.read, deaths, officials],
         lists,
         unused,

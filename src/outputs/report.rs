@@ -322,7 +322,7 @@ pub fn file_lines(f: &FileCount, timed: bool, previous: Option<&FileCount>) -> S
     }
     if !f.skipped.is_empty() {
         let mut kinds: Vec<String> = Vec::new();
-        for kind in fundaudit_input::shape::SkipKind::ALL {
+        for kind in fundaudit_input::header_shape::SkipKind::ALL {
             let rows: Vec<String> = f
                 .skipped
                 .iter()

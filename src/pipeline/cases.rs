@@ -361,7 +361,7 @@ pub fn case_score(mut by_rule: Vec<f64>) -> f64 {
 /// smoothed, (confirmed + 1) / (decided + 2)) against an even chance, within 0.25–1.5,
 /// for rules with at least five decisions. A rule officers mostly dismiss weighs less in
 /// a case; one they mostly confirm, more.
-pub fn calibration(stats: &[crate::operations::ledger::RuleStats]) -> HashMap<String, f64> {
+pub fn calibration(stats: &[crate::operations::ledger::stats::RuleStats]) -> HashMap<String, f64> {
     stats
         .iter()
         .filter(|s| s.confirmed + s.dismissed >= 5)
@@ -719,7 +719,7 @@ mod tests {
 
     #[test]
     fn officers_decisions_weigh_rules_once_there_are_enough() {
-        use crate::operations::ledger::RuleStats;
+        use crate::operations::ledger::stats::RuleStats;
         let stat = |rule: &str, confirmed, dismissed| RuleStats {
             rule: rule.into(),
             confirmed,

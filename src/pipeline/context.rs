@@ -21,14 +21,14 @@ use fundaudit_identity::{
     Dedup, NormName, OfficialEntry, PackedRegistry, Payee, PayeeRows, RegistryBuilder,
     RegistryEntry,
 };
-use fundaudit_input::{Ledgers, LINE};
+use fundaudit_input::{Inputs, LINE};
 
 pub struct Context {
     pub config: Config,
     /// The run's reference date: allocations due before it and unpaid are late.
     pub as_of: Day,
     /// The ledgers; in a partitioned run `payments` and `allocations` are the partition's.
-    pub ledgers: Ledgers,
+    pub ledgers: Inputs,
     // The people (registry, deaths, officials and who is who among them) are the same in
     // every partition of a run, hence shared rather than copied.
     pub registry: Arc<Vec<RegistryEntry>>,
@@ -93,7 +93,7 @@ pub struct Memo {
 
 impl Whole {
     /// The facts of ledgers that hold the whole run's payments and allocations.
-    pub fn of(ledgers: &Ledgers, config: &Config, as_of: Day) -> Result<Whole> {
+    pub fn of(ledgers: &Inputs, config: &Config, as_of: Day) -> Result<Whole> {
         Ok(Whole {
             past_due: PastDue::of(&ledgers.allocations, &ledgers.payments, config, as_of)?,
             rows: Rows::of(ledgers),
@@ -110,7 +110,7 @@ pub struct Rows {
 }
 
 impl Rows {
-    pub fn of(ledgers: &Ledgers) -> Rows {
+    pub fn of(ledgers: &Inputs) -> Rows {
         Rows {
             beneficiaries: ledgers.beneficiaries.height(),
             allocations: ledgers.allocations.height(),
@@ -142,7 +142,7 @@ impl Laps {
 
 impl Context {
     /// The whole audit's context: the people, then every payment and allocation linked.
-    pub fn build(ledgers: Ledgers, config: Config, as_of: Day) -> Result<Context> {
+    pub fn build(ledgers: Inputs, config: Config, as_of: Day) -> Result<Context> {
         let mut people = Context::people(ledgers, config, as_of)?;
         let payments = people.ledgers.payments.clone();
         let allocations = people.ledgers.allocations.clone();
@@ -152,7 +152,7 @@ impl Context {
 
     /// The people of the run — registry, deaths, officials, duplicate registrations —
     /// without linking any payment: what every partition shares.
-    pub fn people(ledgers: Ledgers, config: Config, as_of: Day) -> Result<Context> {
+    pub fn people(ledgers: Inputs, config: Config, as_of: Day) -> Result<Context> {
         Context::people_with(ledgers, config, as_of, |packed, config| {
             Ok(dedup_registry(packed, config))
         })
@@ -161,7 +161,7 @@ impl Context {
     /// [`Context::people`] with the registry's duplicate registrations found by
     /// `resolve`: here, or on a cluster (`crate::distributed::identity`).
     pub fn people_with(
-        ledgers: Ledgers,
+        ledgers: Inputs,
         config: Config,
         as_of: Day,
         resolve: impl FnOnce(&PackedRegistry, &Config) -> Result<Dedup>,

@@ -85,7 +85,7 @@ pub fn finding_id(rule: &str, key: &str) -> String {
 /// The facts of a finding: what money and which records. A different amount or another
 /// payment makes a different fingerprint; the wording of the evidence does not. It travels
 /// with the finding into findings.csv/xlsx, so an officer's decision can be recorded
-/// against the facts they read (see `Ledger::review`).
+/// against the facts they read (see `CaseLedger::review`).
 pub fn fingerprint(parts: &[&str]) -> String {
     use sha2::{Digest, Sha256};
     let mut h = Sha256::new();

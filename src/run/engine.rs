@@ -6,7 +6,7 @@ use super::{Engine, RunOptions};
 use crate::pipeline::context::Context;
 use crate::pipeline::partition;
 use fundaudit_core::error::{Error, Result};
-use fundaudit_input::Ledgers;
+use fundaudit_input::Inputs;
 
 /// The cluster a run audits on; in a build without the engine, a type with no value.
 #[cfg(feature = "distributed")]
@@ -53,7 +53,7 @@ pub(super) fn reach(opts: &RunOptions) -> Result<Option<Cluster>> {
 
 /// The run's people, their duplicate registrations found here or on the cluster.
 pub(super) fn people(
-    ledgers: Ledgers,
+    ledgers: Inputs,
     opts: &RunOptions,
     cluster: Option<&Cluster>,
 ) -> Result<Context> {

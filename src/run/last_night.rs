@@ -2,7 +2,7 @@
 //! recorded: its open findings and the source rows they named, so rows deleted or edited
 //! since are findings themselves (DATA_SOURCE_CHANGED).
 
-use crate::operations::ledger::{facts_beneficiaries, Ledger, OpenFinding};
+use crate::operations::ledger::{facts_beneficiaries, CaseLedger, OpenFinding};
 use crate::pipeline::source_rows::SourceRow;
 use crate::rules::source_changed;
 use fundaudit_core::error::Result;
@@ -16,7 +16,7 @@ pub(super) struct Earlier {
 }
 
 impl Earlier {
-    pub(super) fn read(book: &Ledger) -> Result<Earlier> {
+    pub(super) fn read(book: &CaseLedger) -> Result<Earlier> {
         let (rows, as_of) = book.previous_source_rows()?;
         let open = book.open_findings()?;
         // Each finding's place and people by its own id, and by the origin a

@@ -9,12 +9,12 @@ use crate::operations::screen;
 use crate::operations::stage::OnTheWay;
 use fundaudit_core::error::Result;
 use fundaudit_core::timings::Timings;
-use fundaudit_input::Ledgers;
+use fundaudit_input::Inputs;
 
 /// The ledgers, and the stage a province's CSV was read through (removed when the run
 /// ends, so held until then).
 pub(super) struct Loaded {
-    pub ledgers: Ledgers,
+    pub ledgers: Inputs,
     pub on_the_way: Option<OnTheWay>,
 }
 
@@ -31,7 +31,7 @@ pub(super) fn load(opts: &RunOptions, done: &Path, timings: &mut Timings) -> Res
     let data = on_the_way
         .as_ref()
         .map_or(opts.data_dir.as_path(), |s| s.dir());
-    let mut ledgers = Ledgers::load_with(data, &opts.config, opts.screen)?;
+    let mut ledgers = Inputs::load_with(data, &opts.config, opts.screen)?;
     if opts.screen {
         ledgers.payments = screen::planned_payments(&ledgers, &opts.config)?;
     }

@@ -10,7 +10,7 @@ use std::path::PathBuf;
 use polars::prelude::DataFrame;
 
 use crate::operations::{run_folder, runs};
-use crate::outputs::html::Lang;
+use crate::outputs::html::words::Lang;
 use crate::outputs::report::Summary;
 use fundaudit_core::cells::{self, Day};
 use fundaudit_core::config::Config;

@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 
 use super::RunOptions;
-use crate::operations::ledger::Ledger;
+use crate::operations::ledger::CaseLedger;
 use crate::operations::{run_folder, runs};
 use fundaudit_core::cells;
 use fundaudit_core::error::{Error, Result};
@@ -18,14 +18,14 @@ pub(super) struct Place {
     /// The case ledger, its own lock held from here to the end, so two reports folders
     /// sharing one ledger queue behind each other instead of interleaving their
     /// classification.
-    pub ledger: Option<Ledger>,
+    pub ledger: Option<CaseLedger>,
 }
 
 pub(super) fn place(opts: &RunOptions) -> Result<Place> {
     let (done, lock_path) = folder_and_lock(opts)?;
     let _lock = runs::lock(&lock_path, opts.wait)?;
     let ledger = match &opts.ledger {
-        Some(path) => Some(Ledger::open(path, opts.wait)?),
+        Some(path) => Some(CaseLedger::open(path, opts.wait)?),
         None => None,
     };
     Ok(Place {

@@ -5,7 +5,7 @@ use polars::prelude::DataFrame;
 
 use super::write::Written;
 use super::{RunOptions, RunOutcome};
-use crate::operations::ledger::Ledger;
+use crate::operations::ledger::CaseLedger;
 use crate::operations::runs;
 use crate::outputs::report;
 use crate::pipeline::scoring;
@@ -21,7 +21,7 @@ pub(super) struct Identity<'a> {
 pub(super) fn publish(
     written: Written,
     who: &Identity,
-    ledger: Option<&mut Ledger>,
+    ledger: Option<&mut CaseLedger>,
     opts: &RunOptions,
 ) -> Result<RunOutcome> {
     let Written {

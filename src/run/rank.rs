@@ -6,7 +6,7 @@ use std::time::Instant;
 
 use polars::prelude::DataFrame;
 
-use crate::operations::ledger::Ledger;
+use crate::operations::ledger::CaseLedger;
 use crate::pipeline::context::Context;
 use crate::pipeline::{cases, scoring};
 use fundaudit_core::error::Result;
@@ -24,7 +24,7 @@ pub(super) struct Ranked {
 pub(super) fn rank(
     raw: &DataFrame,
     ctx: &Context,
-    ledger: Option<&Ledger>,
+    ledger: Option<&CaseLedger>,
     timings: &mut Timings,
 ) -> Result<Ranked> {
     let t = Instant::now();

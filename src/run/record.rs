@@ -14,7 +14,7 @@ use super::audit::Audited;
 use super::last_night::LastNight;
 use super::RunOptions;
 use crate::operations::changes::{self, NightChanges};
-use crate::operations::ledger::{Change, Ledger, RunRecord, RunRef};
+use crate::operations::ledger::{CaseLedger, Change, RunRecord, RunRef};
 use crate::pipeline::{scoring, source_rows};
 use fundaudit_core::error::Result;
 use fundaudit_core::findings::{cols, Rule};
@@ -41,7 +41,7 @@ pub(super) struct Recorded {
 pub(super) fn record(
     findings: DataFrame,
     audited: &Audited,
-    ledger: Option<&mut Ledger>,
+    ledger: Option<&mut CaseLedger>,
     last: &LastNight,
     night: &Night,
     opts: &RunOptions,

@@ -4,11 +4,11 @@
 use super::engine::{self, Cluster};
 use super::last_night::{Earlier, LastNight};
 use super::RunOptions;
-use crate::operations::ledger::Ledger;
+use crate::operations::ledger::CaseLedger;
 use crate::pipeline::context::Context;
 use fundaudit_core::error::Result;
 use fundaudit_core::timings::Timings;
-use fundaudit_input::Ledgers;
+use fundaudit_input::Inputs;
 
 pub(super) struct Resolved {
     pub people: Context,
@@ -16,10 +16,10 @@ pub(super) struct Resolved {
 }
 
 pub(super) fn resolve(
-    ledgers: Ledgers,
+    ledgers: Inputs,
     opts: &RunOptions,
     cluster: Option<&Cluster>,
-    ledger: Option<&Ledger>,
+    ledger: Option<&CaseLedger>,
     timings: &mut Timings,
 ) -> Result<Resolved> {
     tracing::info!("resolving identities");

@@ -12,7 +12,7 @@ use super::rank::Ranked;
 use super::record::Recorded;
 use super::writers::Writers;
 use super::RunOptions;
-use crate::operations::ledger::Ledger;
+use crate::operations::ledger::CaseLedger;
 use crate::operations::run_folder::RunFolder;
 use crate::operations::screen;
 use crate::outputs::{html, report, workbook, worklists};
@@ -43,7 +43,7 @@ fn summarise(
     findings: DataFrame,
     ranked: &Ranked,
     audited: &Audited,
-    ledger: Option<&Ledger>,
+    ledger: Option<&CaseLedger>,
     timings: &mut Timings,
 ) -> Result<Summarised> {
     let t = Instant::now();
@@ -74,7 +74,7 @@ fn summarise(
 pub(super) struct Sources<'a> {
     pub ranked: &'a Ranked,
     pub audited: &'a Audited,
-    pub ledger: Option<&'a Ledger>,
+    pub ledger: Option<&'a CaseLedger>,
     /// When the run started (run.log's first line).
     pub started: &'a str,
 }

@@ -138,7 +138,7 @@ fn client_side(
     fundaudit::distributed::Job,
 ) {
     let config = fundaudit_core::config::Config::default();
-    let ledgers = fundaudit_input::Ledgers::load(staged, &config).unwrap();
+    let ledgers = fundaudit_input::Inputs::load(staged, &config).unwrap();
     let as_of = fundaudit_core::cells::parse_date("2026-03-31").unwrap();
     let people =
         fundaudit::pipeline::context::Context::people(ledgers, config.clone(), as_of).unwrap();
@@ -159,7 +159,7 @@ fn people_both_ways(
     fundaudit_core::error::Result<fundaudit::pipeline::context::Context>,
 ) {
     let as_of = fundaudit_core::cells::parse_date("2026-03-31").unwrap();
-    let load = || fundaudit_input::Ledgers::load(staged, config).unwrap();
+    let load = || fundaudit_input::Inputs::load(staged, config).unwrap();
     let local =
         fundaudit::pipeline::context::Context::people(load(), config.clone(), as_of).unwrap();
     let remote = fundaudit::pipeline::context::Context::people_with(

@@ -1,4 +1,4 @@
-//! Ledgers as government offices save them: a merged title row, a 填报单位 row, Chinese
+//! Inputs as government offices save them: a merged title row, a 填报单位 row, Chinese
 //! headers on row 3 (a group header over 开户行 | 账号 for the bank columns), the data, a
 //! 合计 row, a blank row and a 制表人 row. They load with no hand edits and give the
 //! findings their clean CSV twin gives; what is not data is counted, not rejected.

@@ -4,6 +4,7 @@
 
 pub mod blocking;
 pub mod dedup;
+pub mod glyph;
 pub mod idcard;
 pub mod measure;
 pub mod model;
@@ -13,7 +14,6 @@ pub mod payee;
 pub mod record;
 pub mod resolve;
 pub mod rows;
-pub mod shape;
 pub mod similarity;
 pub mod train;
 

@@ -26,7 +26,7 @@ pub struct NormName {
     /// Where each token of `pinyin` ends (tokens are what separators divided: `买买提·吐尔逊`
     /// has two, `张伟` one). Names whose parts come in another order are found by them.
     pub token_ends: Box<[u16]>,
-    /// Character shapes (see [`super::shape`]) for look-alike characters.
+    /// Character shapes (see [`super::glyph`]) for look-alike characters.
     pub shapes: Box<[u32]>,
 }
 
@@ -52,7 +52,7 @@ impl NormName {
             }
         }
         NormName {
-            shapes: chars.iter().map(|&c| super::shape::shape(c)).collect(),
+            shapes: chars.iter().map(|&c| super::glyph::shape(c)).collect(),
             chars: chars.into_boxed_slice(),
             syllables: syllables.into_boxed_slice(),
             pinyin: pinyin.into_boxed_str(),

@@ -87,7 +87,7 @@ impl PackedName {
                 fx(name
                     .shapes
                     .iter()
-                    .map(|&s| super::shape::corner(s))
+                    .map(|&s| super::glyph::corner(s))
                     .collect::<Vec<_>>())
             } else {
                 0

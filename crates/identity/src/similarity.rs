@@ -231,8 +231,8 @@ fn look_alike<C: PartialEq + Copy + Into<u32>>(a: &NameParts<C>, b: &NameParts<C
         let (sa, sb) = (a.shapes.get(i), b.shapes.get(i));
         match (sa, sb) {
             (Some(&x), Some(&y))
-                if super::shape::alike(x, y)
-                    || super::shape::alike_chars(a.chars[i].into(), b.chars[i].into()) =>
+                if super::glyph::alike(x, y)
+                    || super::glyph::alike_chars(a.chars[i].into(), b.chars[i].into()) =>
             {
                 any = true
             }

@@ -8,10 +8,10 @@
 
 pub mod bank;
 pub mod chunks;
+pub mod header_shape;
 pub mod headers;
 pub mod limits;
 pub mod read;
-pub mod shape;
 pub mod sources;
 pub mod stack;
 pub mod stage;
@@ -68,7 +68,7 @@ pub struct Reject {
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct SkippedRow {
     pub line: usize,
-    pub kind: shape::SkipKind,
+    pub kind: header_shape::SkipKind,
     /// The row's first cells, shortened.
     pub text: String,
 }
@@ -120,7 +120,7 @@ pub struct Loaded {
 
 /// All inputs of one audit run.
 #[derive(Debug, Clone, Default)]
-pub struct Ledgers {
+pub struct Inputs {
     pub beneficiaries: DataFrame,
     pub allocations: DataFrame,
     pub payments: DataFrame,
@@ -213,20 +213,20 @@ impl FileCount {
     }
 }
 
-impl Ledgers {
+impl Inputs {
     /// Loads every input from a data folder (which files: see [`sources`]); optional lists
     /// are skipped when absent.
-    pub fn load(dir: &Path, config: &fundaudit_core::config::Config) -> Result<Ledgers> {
-        Ledgers::load_with(dir, config, false)
+    pub fn load(dir: &Path, config: &fundaudit_core::config::Config) -> Result<Inputs> {
+        Inputs::load_with(dir, config, false)
     }
 
-    /// As [`Ledgers::load`]; with `screening`, the payments ledger is not read (a screen
+    /// As [`Inputs::load`]; with `screening`, the payments ledger is not read (a screen
     /// checks the allocations before anything is paid; see `fundaudit::operations::screen`).
     pub fn load_with(
         dir: &Path,
         config: &fundaudit_core::config::Config,
         screening: bool,
-    ) -> Result<Ledgers> {
+    ) -> Result<Inputs> {
         // A stage (`fundaudit stage`): the ledgers as they were validated.
         if stage::is_stage(dir) {
             return stage::load(dir, config, screening);
@@ -250,7 +250,7 @@ impl Ledgers {
         let officials = read(&OFFICIALS)?;
         let (payments, settled) = payments.settle(config)?;
         let lists = read_lists(dir, config, &mut unused)?;
-        Ok(Ledgers::assemble(
+        Ok(Inputs::assemble(
             [beneficiaries, allocations, payments, deaths, officials],
             lists,
             unused,
@@ -265,7 +265,7 @@ impl Ledgers {
         lists: Read<Vec<Option<DataFrame>>>,
         unused: Vec<String>,
         settled: bank::Settled,
-    ) -> Ledgers {
+    ) -> Inputs {
         let mut rejects = Vec::new();
         let mut counts = Vec::new();
         let [beneficiaries, allocations, payments, deaths, officials] = ledgers.map(|r| {
@@ -275,7 +275,7 @@ impl Ledgers {
         });
         rejects.extend(lists.rejects);
         counts.extend(lists.counts);
-        Ledgers {
+        Inputs {
             beneficiaries: beneficiaries.unwrap_or_default(),
             allocations: allocations.unwrap_or_default(),
             payments: payments.unwrap_or_default(),
@@ -422,12 +422,12 @@ struct Table {
 
 /// Reads a file and finds its header. Plain CSV with its header on line 1 takes the fast
 /// path; a workbook, or a text export whose first line is not the header, is read as a
-/// grid of cells and shaped (see [`shape`]).
+/// grid of cells and shaped (see [`header_shape`]).
 fn read_table(path: &Path, spec: &FileSpec, options: &InputOptions) -> Result<Table> {
     let user = Some(&options.columns);
     let (grid, format, header) = if read::is_workbook(path) {
         let (grid, sheet) = read::read_workbook_grid(path, options.sheet.as_deref())?;
-        let header = shape::find_header(&grid, spec, user);
+        let header = header_shape::find_header(&grid, spec, user);
         (grid, format!("workbook, sheet `{sheet}`"), header)
     } else {
         let raw = read::read_source(path, None)?;
@@ -441,7 +441,7 @@ fn read_table(path: &Path, spec: &FileSpec, options: &InputOptions) -> Result<Ta
             return Ok(line_one(raw));
         }
         let (grid, format) = read::read_delimited_grid(path)?;
-        let header = shape::find_header(&grid, spec, user);
+        let header = header_shape::find_header(&grid, spec, user);
         // Only a better header than line 1 changes anything; else the fast read stands
         // (and the missing column is reported as such).
         if header.as_ref().is_some_and(|h| h.row == 0) {
@@ -452,7 +452,7 @@ fn read_table(path: &Path, spec: &FileSpec, options: &InputOptions) -> Result<Ta
     let Some(header) = header else {
         return Err(Error::NoHeader {
             path: path.display().to_string(),
-            scanned: shape::HEADER_SCAN_ROWS,
+            scanned: header_shape::HEADER_SCAN_ROWS,
             wanted: spec
                 .columns
                 .iter()
@@ -461,10 +461,10 @@ fn read_table(path: &Path, spec: &FileSpec, options: &InputOptions) -> Result<Ta
                 .collect::<Vec<_>>()
                 .join(", "),
             stem: spec.stem.to_string(),
-            rows: shape::first_rows(&grid, 8),
+            rows: header_shape::first_rows(&grid, 8),
         });
     };
-    let title = shape::title_block(&grid, &header);
+    let title = header_shape::title_block(&grid, &header);
     let header_line = grid.lines[header.row];
     let mut raw = read::grid_table(&grid, header.row + header.height, &header.headers, path)?;
     raw.format = if header.height == 2 {
@@ -594,7 +594,7 @@ fn load_table(
     let mut from_title = Vec::new();
     if !table.title.is_empty() {
         let programs: Vec<&str> = options.programs.iter().map(String::as_str).collect();
-        for (field, value) in shape::title_defaults(&table.title, &programs) {
+        for (field, value) in header_shape::title_defaults(&table.title, &programs) {
             if spec.column(field).is_some() && !names.iter().any(|n| n == field) {
                 frame.with_column(Column::new(
                     field.into(),
@@ -655,7 +655,7 @@ fn row_fen(amounts: Option<&StringChunked>, i: usize) -> i64 {
         .unwrap_or(0)
 }
 
-/// Takes total, note and blank rows out of the data (see [`shape::classify`]) and checks
+/// Takes total, note and blank rows out of the data (see [`header_shape::classify`]) and checks
 /// each total's amount against the rows above it: 合计/总计 against every data row before
 /// it, 小计 against the rows since the previous total. A total that does not add up is a
 /// warning, since it is itself a fact an auditor wants to see. `carry` holds the sums of
@@ -697,7 +697,8 @@ fn skip_footer_rows(
             k.is_none_or(|k| {
                 let k = k.trim();
                 k.is_empty()
-                    || (shape::may_be_marker(k) && shape::classify(&[Some(k)], Some(k)).is_some())
+                    || (header_shape::may_be_marker(k)
+                        && header_shape::classify(&[Some(k)], Some(k)).is_some())
             })
         })
         .map(|(i, _)| i)
@@ -716,7 +717,7 @@ fn skip_footer_rows(
     let mut totals = Vec::new();
     for &i in &candidates {
         let cells: Vec<Option<&str>> = texts.iter().map(|c| c.get(i)).collect();
-        if let Some(kind) = shape::classify(&cells, key_values.get(i)) {
+        if let Some(kind) = header_shape::classify(&cells, key_values.get(i)) {
             skip[i] = true;
             let text: String = cells
                 .iter()
@@ -728,7 +729,7 @@ fn skip_footer_rows(
                 .chars()
                 .take(60)
                 .collect();
-            if kind == shape::SkipKind::Total {
+            if kind == header_shape::SkipKind::Total {
                 totals.push((i, text.clone()));
             }
             skipped.push(SkippedRow {

@@ -11,7 +11,7 @@ use std::path::Path;
 use calamine::{open_workbook_auto, Data, Reader};
 use polars::prelude::*;
 
-use super::shape::Grid;
+use super::header_shape::Grid;
 use super::Reject;
 use fundaudit_core::error::{Error, Result};
 
@@ -742,7 +742,7 @@ pub fn sheet_names(path: &Path) -> Result<Vec<String>> {
 }
 
 /// A workbook sheet whose first non-blank row is the header (for sheets fundaudit wrote
-/// itself, such as a filled-in findings.xlsx; ledgers go through [`super::shape`]).
+/// itself, such as a filled-in findings.xlsx; ledgers go through [`super::header_shape`]).
 fn read_workbook(path: &Path, sheet: Option<&str>) -> Result<RawTable> {
     let (grid, name) = read_workbook_grid(path, sheet)?;
     let Some(header) = grid.rows.iter().position(|r| {

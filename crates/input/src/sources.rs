@@ -15,8 +15,8 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+use super::header_shape::{find_header, Grid};
 use super::read::EXTENSIONS;
-use super::shape::{find_header, Grid};
 use fundaudit_core::config::Config;
 use fundaudit_core::error::{Error, Result};
 use fundaudit_core::spec::{FileSpec, ALL};
@@ -123,7 +123,7 @@ fn fits(grid: &Grid, spec: &FileSpec, config: &Config) -> bool {
 /// first sheet.
 fn head_grid(path: &Path) -> Result<Grid> {
     if super::read::is_workbook(path) {
-        return super::read::head_workbook_grid(path, super::shape::HEADER_SCAN_ROWS + 1);
+        return super::read::head_workbook_grid(path, super::header_shape::HEADER_SCAN_ROWS + 1);
     }
     match super::read::extension(path).as_str() {
         "parquet" => {
@@ -157,62 +157,15 @@ pub fn plan(dir: &Path, config: &Config) -> Result<Plan> {
     let dir_real = std::fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf());
     let allow_outside = config.limits.allow_outside;
     for spec in ALL {
-        let mut files = Vec::new();
-        if let Some(patterns) = config.inputs.get(spec.stem) {
-            for pattern in patterns {
-                let found = glob(dir, pattern);
-                if found.is_empty() {
-                    plan.unused
-                        .push(format!("inputs.{}: `{pattern}` matches no file", spec.stem));
-                }
-                files.extend(found);
-            }
-        } else {
-            files.extend(
-                EXTENSIONS
-                    .iter()
-                    .map(|ext| dir.join(format!("{}.{ext}", spec.stem)))
-                    .filter(|p| p.is_file()),
-            );
-            files.extend(files_in(&dir.join(spec.stem)));
-        }
+        let mut files = declared_files(dir, spec, config, &mut plan.unused);
         files.dedup();
-        for f in &files {
-            if let Some(real) = outside(f, &dir_real).filter(|_| !allow_outside) {
-                return Err(Error::Unreadable {
-                    path: f.display().to_string(),
-                    message: format!(
-                        "it is outside the data folder {} (it is {}); fundaudit reads only the \
-                         data folder's own files: copy the file in, or set [limits] \
-                         allow_outside = true in the config",
-                        dir_real.display(),
-                        real.display()
-                    ),
-                });
-            }
+        if !allow_outside {
+            refuse_outside(&files, &dir_real)?;
         }
         claimed.extend(files.iter().cloned());
         plan.files.insert(spec.stem, files);
     }
-    // Everything else, here and one folder down.
-    let mut rest: Vec<PathBuf> = files_in(dir);
-    let mut subdirs: Vec<PathBuf> = std::fs::read_dir(dir)
-        .into_iter()
-        .flatten()
-        .flatten()
-        .map(|e| e.path())
-        .filter(|p| {
-            p.is_dir()
-                && !p
-                    .file_name()
-                    .and_then(|n| n.to_str())
-                    .is_some_and(|n| n.starts_with('.'))
-        })
-        .collect();
-    subdirs.sort();
-    for sub in subdirs {
-        rest.extend(files_in(&sub));
-    }
+    let rest = files_here_and_one_down(dir);
     // Reference lists are the config's (`[[lists]] file`), not ledgers.
     let is_list = |p: &Path| {
         p.parent() == Some(dir)
@@ -234,78 +187,162 @@ pub fn plan(dir: &Path, config: &Config) -> Result<Plan> {
         .into_iter()
         .filter(|p| !claimed.contains(p) && !is_list(p))
     {
-        let shown = path
-            .strip_prefix(dir)
-            .unwrap_or(&path)
-            .display()
-            .to_string();
-        let by_name = named(&path, dir);
-        // The file's first rows, read once for every ledger it is tried against.
-        let grid = head_grid(&path).unwrap_or_default();
-        let fitting: Vec<&'static str> = ALL
-            .iter()
-            .filter(|s| !config.inputs.contains_key(s.stem))
-            .filter(|s| fits(&grid, s, config))
-            .map(|s| s.stem)
-            .collect();
-        let named_and_fitting: Vec<&str> = by_name
-            .iter()
-            .copied()
-            .filter(|s| fitting.contains(s))
-            .collect();
-        // Reference lists (deaths, officials) need little (a name, a date): their word in
-        // the name is required. The main ledgers may be recognised by header alone.
-        let main_fitting: Vec<&str> = fitting
-            .iter()
-            .copied()
-            .filter(|s| ["beneficiaries", "allocations", "payments"].contains(s))
-            .collect();
-        // A file its name gives to one ledger whose header is that ledger's in part goes to
-        // it all the same: loading then says which column is missing, instead of the file
-        // being passed over.
-        let named_partly = match by_name.as_slice() {
-            [one] => ALL
+        assign(path, dir, config, &mut plan)?;
+    }
+    refuse_side_by_side(&plan, dir, config)?;
+    Ok(plan)
+}
+
+/// The files a ledger's config patterns name, or else its own name's files and folder
+/// (a pattern matching nothing is said in `unused`).
+fn declared_files(
+    dir: &Path,
+    spec: &FileSpec,
+    config: &Config,
+    unused: &mut Vec<String>,
+) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    if let Some(patterns) = config.inputs.get(spec.stem) {
+        for pattern in patterns {
+            let found = glob(dir, pattern);
+            if found.is_empty() {
+                unused.push(format!("inputs.{}: `{pattern}` matches no file", spec.stem));
+            }
+            files.extend(found);
+        }
+    } else {
+        files.extend(
+            EXTENSIONS
                 .iter()
-                .find(|s| s.stem == *one && !config.inputs.contains_key(s.stem))
-                .filter(|s| {
-                    head_grid(&path)
-                        .is_ok_and(|g| find_header(&g, s, config.columns.get(s.stem)).is_some())
-                })
-                .map(|s| s.stem),
-            _ => None,
-        };
-        let choice = match (named_and_fitting.as_slice(), main_fitting.as_slice()) {
-            ([one], _) => Some(*one),
-            ([], [one]) => Some(*one),
-            _ => named_partly,
-        };
-        match choice {
-            Some(stem) => {
-                if let Some(files) = plan.files.get_mut(stem) {
-                    files.push(path);
-                }
-            }
-            None if main_fitting.len() > 1 => {
-                return Err(Error::Argument(format!(
-                    "{}: its header fits {} alike; say which in the config, e.g. [inputs] {} = [\"{shown}\"]",
-                    path.display(),
-                    main_fitting.join(" and "),
-                    main_fitting[0]
-                )))
-            }
-            None => plan.unused.push(format!(
-                "{shown} (its header fits no ledger{})",
-                if by_name.is_empty() {
-                    String::new()
-                } else {
-                    format!("; its name suggests {}", by_name.join("/"))
-                }
-            )),
+                .map(|ext| dir.join(format!("{}.{ext}", spec.stem)))
+                .filter(|p| p.is_file()),
+        );
+        files.extend(files_in(&dir.join(spec.stem)));
+    }
+    files
+}
+
+/// Refuses a ledger file that is (a link to) a file outside the data folder.
+fn refuse_outside(files: &[PathBuf], dir_real: &Path) -> Result<()> {
+    for f in files {
+        if let Some(real) = outside(f, dir_real) {
+            return Err(Error::Unreadable {
+                path: f.display().to_string(),
+                message: format!(
+                    "it is outside the data folder {} (it is {}); fundaudit reads only the \
+                     data folder's own files: copy the file in, or set [limits] \
+                     allow_outside = true in the config",
+                    dir_real.display(),
+                    real.display()
+                ),
+            });
         }
     }
-    // Several files of one ledger side by side in the data folder are ambiguous: which is
-    // the export and which a copy (payments.csv beside payments.tsv)? Files in a folder
-    // are a set, stacked; files the config names are what it says.
+    Ok(())
+}
+
+/// Every other file of the data folder and of its folders one level down (hidden
+/// folders aside), in order.
+fn files_here_and_one_down(dir: &Path) -> Vec<PathBuf> {
+    let mut rest: Vec<PathBuf> = files_in(dir);
+    let mut subdirs: Vec<PathBuf> = std::fs::read_dir(dir)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| {
+            p.is_dir()
+                && !p
+                    .file_name()
+                    .and_then(|n| n.to_str())
+                    .is_some_and(|n| n.starts_with('.'))
+        })
+        .collect();
+    subdirs.sort();
+    for sub in subdirs {
+        rest.extend(files_in(&sub));
+    }
+    rest
+}
+
+/// Gives a file no pattern or own name claimed to the ledger its name and header fit,
+/// or says why it is not read; refuses a header that fits two main ledgers alike.
+fn assign(path: PathBuf, dir: &Path, config: &Config, plan: &mut Plan) -> Result<()> {
+    let shown = path
+        .strip_prefix(dir)
+        .unwrap_or(&path)
+        .display()
+        .to_string();
+    let by_name = named(&path, dir);
+    // The file's first rows, read once for every ledger it is tried against.
+    let grid = head_grid(&path).unwrap_or_default();
+    let fitting: Vec<&'static str> = ALL
+        .iter()
+        .filter(|s| !config.inputs.contains_key(s.stem))
+        .filter(|s| fits(&grid, s, config))
+        .map(|s| s.stem)
+        .collect();
+    let named_and_fitting: Vec<&str> = by_name
+        .iter()
+        .copied()
+        .filter(|s| fitting.contains(s))
+        .collect();
+    // Reference lists (deaths, officials) need little (a name, a date): their word in
+    // the name is required. The main ledgers may be recognised by header alone.
+    let main_fitting: Vec<&str> = fitting
+        .iter()
+        .copied()
+        .filter(|s| ["beneficiaries", "allocations", "payments"].contains(s))
+        .collect();
+    // A file its name gives to one ledger whose header is that ledger's in part goes to
+    // it all the same: loading then says which column is missing, instead of the file
+    // being passed over.
+    let named_partly = match by_name.as_slice() {
+        [one] => ALL
+            .iter()
+            .find(|s| s.stem == *one && !config.inputs.contains_key(s.stem))
+            .filter(|s| {
+                head_grid(&path)
+                    .is_ok_and(|g| find_header(&g, s, config.columns.get(s.stem)).is_some())
+            })
+            .map(|s| s.stem),
+        _ => None,
+    };
+    let choice = match (named_and_fitting.as_slice(), main_fitting.as_slice()) {
+        ([one], _) => Some(*one),
+        ([], [one]) => Some(*one),
+        _ => named_partly,
+    };
+    match choice {
+        Some(stem) => {
+            if let Some(files) = plan.files.get_mut(stem) {
+                files.push(path);
+            }
+        }
+        None if main_fitting.len() > 1 => {
+            return Err(Error::Argument(format!(
+                "{}: its header fits {} alike; say which in the config, e.g. [inputs] {} = [\"{shown}\"]",
+                path.display(),
+                main_fitting.join(" and "),
+                main_fitting[0]
+            )))
+        }
+        None => plan.unused.push(format!(
+            "{shown} (its header fits no ledger{})",
+            if by_name.is_empty() {
+                String::new()
+            } else {
+                format!("; its name suggests {}", by_name.join("/"))
+            }
+        )),
+    }
+    Ok(())
+}
+
+/// Several files of one ledger side by side in the data folder are ambiguous: which is
+/// the export and which a copy (payments.csv beside payments.tsv)? Files in a folder
+/// are a set, stacked; files the config names are what it says.
+fn refuse_side_by_side(plan: &Plan, dir: &Path, config: &Config) -> Result<()> {
     for spec in ALL {
         if config.inputs.contains_key(spec.stem) {
             continue;
@@ -334,7 +371,7 @@ pub fn plan(dir: &Path, config: &Config) -> Result<Plan> {
             )));
         }
     }
-    Ok(plan)
+    Ok(())
 }
 
 #[cfg(test)]

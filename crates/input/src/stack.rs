@@ -16,7 +16,7 @@ use std::collections::HashMap;
 
 use polars::prelude::*;
 
-use super::shape::SkipKind;
+use super::header_shape::SkipKind;
 use super::{Loaded, Reject, SkippedRow, LINE};
 use fundaudit_core::error::{Error, Result};
 use fundaudit_core::spec::{Field, FileSpec};

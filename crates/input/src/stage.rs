@@ -18,7 +18,7 @@ use std::path::{Path, PathBuf};
 use polars::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use super::{bank, FileCount, Ledgers, Reject};
+use super::{bank, FileCount, Inputs, Reject};
 use fundaudit_core::config::Config;
 use fundaudit_core::error::{Error, Result};
 
@@ -388,7 +388,7 @@ fn manifest(dir: &Path) -> Result<Manifest> {
 }
 
 /// Loads a stage as the ledgers it was made from (see [`stage`]).
-pub fn load(dir: &Path, config: &Config, screening: bool) -> Result<Ledgers> {
+pub fn load(dir: &Path, config: &Config, screening: bool) -> Result<Inputs> {
     let m = manifest(dir)?;
     if m.input_settings != input_settings(config) {
         return Err(Error::Argument(format!(
@@ -453,7 +453,7 @@ pub fn load(dir: &Path, config: &Config, screening: bool) -> Result<Ledgers> {
         .enumerate()
         .map(|(i, &present)| optional(present, &format!("list-{i}")))
         .collect::<Result<Vec<_>>>()?;
-    Ok(Ledgers {
+    Ok(Inputs {
         beneficiaries: read_frame(dir, "beneficiaries")?,
         allocations,
         payments,

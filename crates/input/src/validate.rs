@@ -86,6 +86,32 @@ pub(super) fn validate_rows(
         .filter(|c| found.iter().any(|f| f == c.name))
         .collect();
 
+    let (df, invisible_cells, undecodable) = clean_cells(raw, &present)?;
+    let height = df.height();
+    let (parsed, bad, mut rejects) = check_rows(&df, &present, undecodable, file, &line_of, keys)?;
+    let good = keep_good(df, spec, &present, &found, parsed, &bad, &line_of)?;
+    let rows_rejected = bad.iter().filter(|b| **b).count();
+    rejects.sort_by_key(|r| r.line);
+    Ok(Loaded {
+        count: FileCount {
+            file: file.to_string(),
+            rows_read: height,
+            rows_used: height - rows_rejected,
+            rows_rejected,
+            invisible_cells,
+            ..FileCount::default()
+        },
+        frame: good,
+        rejects,
+    })
+}
+
+/// Cells the file's encoding could not read: (row, column, value).
+type Undecodable = Vec<(usize, String, String)>;
+
+/// Text trimmed, blank cells made null and format characters stripped (counted), before
+/// any check; with the cells the file's encoding could not read.
+fn clean_cells(raw: DataFrame, present: &[&ColumnSpec]) -> Result<(DataFrame, usize, Undecodable)> {
     // Trim text and turn blank cells into nulls before any check. Most columns of a clean
     // export need neither, and rewriting a million strings costs more than looking at
     // them, so only the columns that need it are rewritten. Format characters (zero-width
@@ -175,12 +201,24 @@ pub(super) fn validate_rows(
     for c in stripped {
         df.with_column(c)?;
     }
-    let height = df.height();
+    Ok((df, invisible_cells, undecodable))
+}
 
+/// Every present column checked (in parallel); the rows with a bad cell marked and each
+/// problem a reject naming file, line and column.
+fn check_rows(
+    df: &DataFrame,
+    present: &[&ColumnSpec],
+    undecodable: Undecodable,
+    file: &str,
+    line_of: &(dyn Fn(usize) -> usize + Sync),
+    keys: &KeyIndex,
+) -> Result<(Vec<Parsed>, Vec<bool>, Vec<Reject>)> {
+    let height = df.height();
     // Columns are checked in parallel; each reports its problems by row.
     let checked: Vec<(Parsed, Vec<CellProblem>)> = present
         .par_iter()
-        .map(|c| Ok(check_column(df.column(c.name)?.str()?, c, &line_of, keys)))
+        .map(|c| Ok(check_column(df.column(c.name)?.str()?, c, line_of, keys)))
         .collect::<PolarsResult<_>>()?;
     let mut bad = vec![false; height];
     let mut rejects = Vec::new();
@@ -213,6 +251,21 @@ pub(super) fn validate_rows(
         parsed.push(p);
     }
 
+    Ok((parsed, bad, rejects))
+}
+
+/// The good rows only, each with its line; typed columns replace their text, repeating
+/// columns coded, and the optional columns the file lacks added as nulls.
+fn keep_good(
+    df: DataFrame,
+    spec: &FileSpec,
+    present: &[&ColumnSpec],
+    found: &[String],
+    parsed: Vec<Parsed>,
+    bad: &[bool],
+    line_of: &(dyn Fn(usize) -> usize + Sync),
+) -> Result<DataFrame> {
+    let height = df.height();
     // Keep good rows only; typed columns replace their text.
     let keep: Vec<bool> = bad.iter().map(|b| !b).collect();
     let mask = BooleanChunked::from_slice("keep".into(), &keep);
@@ -276,20 +329,7 @@ pub(super) fn validate_rows(
         good.with_column(Column::full_null(c.name.into(), good.height(), &dtype))?;
     }
 
-    let rows_rejected = bad.iter().filter(|b| **b).count();
-    rejects.sort_by_key(|r| r.line);
-    Ok(Loaded {
-        count: FileCount {
-            file: file.to_string(),
-            rows_read: height,
-            rows_used: height - rows_rejected,
-            rows_rejected,
-            invisible_cells,
-            ..FileCount::default()
-        },
-        frame: good,
-        rejects,
-    })
+    Ok(good)
 }
 
 /// The longest sane value of a field, in characters.

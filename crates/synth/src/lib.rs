@@ -16,10 +16,10 @@ use std::path::Path;
 
 mod county;
 mod draw;
+pub mod export_shape;
 mod names;
 mod options;
 mod plants;
-pub mod shapes;
 mod twins;
 mod write;
 
@@ -123,5 +123,5 @@ pub fn generate(opts: &GenerateOptions, out: &Path) -> Result<()> {
 
     write_all(&g, out)?;
     standards::write(out)?;
-    shapes::apply(opts.shape, out)
+    export_shape::apply(opts.shape, out)
 }

@@ -1,6 +1,6 @@
 //! What `generate` is asked for: size, seed, shape, how names and ID numbers are issued.
 
-use super::shapes;
+use super::export_shape;
 
 /// How much to generate.
 #[derive(Debug, Clone)]
@@ -11,7 +11,7 @@ pub struct GenerateOptions {
     /// the identity-resolution benchmark at millions of records.
     pub registry_only: bool,
     /// How the ledgers are written: clean CSV, or as counties deliver them.
-    pub shape: shapes::Shape,
+    pub shape: export_shape::Shape,
     /// How ID numbers' sequence codes are issued.
     pub id_codes: IdCodes,
     /// Which names people are given.

@@ -11,7 +11,7 @@ use rand::Rng;
 use super::county::{Gen, Person};
 use super::names::{homophone, latin, traditional, GIVEN};
 use super::options::IdCodes;
-use fundaudit_identity::{compare_names, idcard, shape, NormName};
+use fundaudit_identity::{compare_names, glyph, idcard, NormName};
 
 /// How many ways [`plant_twin`] knows.
 const KINDS: usize = 8;
@@ -288,7 +288,7 @@ fn look_alike(name: &str) -> Option<String> {
             // A simplified character (a traditional one would be normalised into
             // another shape), of another sound (else it is a homophone plant).
             o != c
-                && shape::alike(shape::shape(c), shape::shape(o))
+                && glyph::alike(glyph::shape(c), glyph::shape(o))
                 && *normalised.chars == [o]
                 && normalised.pinyin != sound
         }) {

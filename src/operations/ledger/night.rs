@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, HashMap};
 use rusqlite::params;
 use serde::Serialize;
 
-use super::{db, Ledger};
+use super::{db, CaseLedger};
 use crate::pipeline::source_rows::SourceRow;
 use fundaudit_core::error::{Error, Result};
 
@@ -39,7 +39,7 @@ pub struct Decided {
     pub case_id: String,
 }
 
-impl Ledger {
+impl CaseLedger {
     /// The findings open after the last run (read before tonight's is recorded).
     pub fn open_findings(&self) -> Result<Vec<OpenFinding>> {
         let path = self.path.clone();
