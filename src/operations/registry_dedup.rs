@@ -17,10 +17,11 @@ use serde::Serialize;
 use fundaudit_core::config::Config;
 use fundaudit_core::error::{Error, Result};
 use fundaudit_core::frame;
+use fundaudit_core::hash::fx;
 use fundaudit_core::spec::BENEFICIARIES;
 use fundaudit_identity::dedup::DedupStats;
 use fundaudit_identity::model::compare;
-use fundaudit_identity::packed::{fx, PackedName, Place};
+use fundaudit_identity::packed::{PackedName, Place};
 use fundaudit_identity::{
     dedup_registry, idcard, Dedup, NormName, PackedRegistry, PairMatch, Person,
 };

@@ -71,7 +71,7 @@ const LOOSE_AMOUNT: u8 = 4;
 pub type RowKeys = [u64; 3];
 
 fn hash_of<T: std::hash::Hash>(kind: u8, value: T) -> u64 {
-    fundaudit_identity::packed::fx((kind, value)).max(1)
+    fundaudit_core::hash::fx((kind, value)).max(1)
 }
 
 fn text_key(kind: u8, value: Option<&str>) -> u64 {

@@ -8,6 +8,7 @@
 //! - [`findings`]: the rule and category vocabulary findings carry;
 //! - [`spec`]: what each ledger file holds (columns, types, aliases) and the bank's
 //!   transfer outcomes;
+//! - [`hash`]: one deterministic hash for the keys every layer buckets by;
 //! - [`safe_fs`]: folders and files a run may write, private files, hashes;
 //! - [`text`]: invisible characters, formula-like cells, what a Han character is;
 //! - [`timings`]: one stopwatch for a run's stages.
@@ -17,6 +18,7 @@ pub mod config;
 pub mod error;
 pub mod findings;
 pub mod frame;
+pub mod hash;
 pub mod safe_fs;
 pub mod spec;
 pub mod text;

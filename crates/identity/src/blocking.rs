@@ -5,7 +5,8 @@
 //! sound and birth date, or as a neighbour in name order within its township. Never the
 //! surname alone: 王, 李 and 张 are 7% of people each.
 
-use super::packed::{fx, PackedName, PackedRegistry, Person, Place, BODY, REGION, SEQ};
+use super::packed::{PackedName, PackedRegistry, Person, Place, BODY, REGION, SEQ};
+use fundaudit_core::hash::fx;
 
 /// The block key families.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -2,13 +2,12 @@
 //! UTF-8 and allocates nothing. Names and places are packed once per distinct value and
 //! records point at them: a province repeats 张伟 and 城关镇 millions of times.
 
-use std::hash::{BuildHasher, Hash};
-
-use rustc_hash::{FxBuildHasher, FxHashMap};
+use rustc_hash::FxHashMap;
 
 use super::similarity::{jaro_winkler, NameParts};
 use super::{idcard, NormName};
 use fundaudit_core::cells::Day;
+use fundaudit_core::hash::fx;
 
 /// Characters of a name kept for comparison; longer names (rare transliterations) are
 /// compared on their first `NAME_LEN` characters.
@@ -18,10 +17,6 @@ pub const ROMAN_LEN: usize = 40;
 const MAX_TOKENS: usize = 4;
 const VILLAGE_LEN: usize = 10;
 pub(crate) const NO_BIRTH: Day = Day::MIN;
-
-pub fn fx<T: Hash>(value: T) -> u64 {
-    FxBuildHasher.hash_one(value)
-}
 
 /// A normalised name in fixed width.
 #[derive(Debug, Clone, Copy, PartialEq)]

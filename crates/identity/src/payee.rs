@@ -6,11 +6,11 @@ use std::collections::HashMap;
 
 use rayon::prelude::*;
 
-use super::packed::fx;
 use super::resolve::OfficialIndex;
 use super::similarity::{compare_names, NameSimilarity};
 use super::{NormName, RegistryEntry};
 use fundaudit_core::config::Config;
+use fundaudit_core::hash::fx;
 
 /// The verdict on one payment's payee.
 #[derive(Debug, Clone, PartialEq)]

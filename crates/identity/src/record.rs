@@ -10,8 +10,9 @@
 pub const FAMILY_BITS: u64 = 0xf;
 
 use super::blocking::BlockKey;
-use super::packed::{fx, PackedName, PackedRegistry, Person, Place, NAME_LEN, ROMAN_LEN};
+use super::packed::{PackedName, PackedRegistry, Person, Place, NAME_LEN, ROMAN_LEN};
 use super::{idcard, NormName};
+use fundaudit_core::hash::fx;
 
 /// One registry row, packed as a registry packs it, but pointing at no registry: its
 /// place stands for itself ([`Record::place_key`]).

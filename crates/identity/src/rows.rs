@@ -6,8 +6,8 @@
 
 use rustc_hash::FxHashMap;
 
-use super::packed::fx;
 use super::RegistryEntry;
+use fundaudit_core::hash::fx;
 
 /// Registry rows by beneficiary id.
 #[derive(Debug, Default, Clone)]
