@@ -9,13 +9,6 @@ use std::time::{Duration, Instant};
 
 use fundaudit_core::error::{Error, Result};
 
-fn io(path: &Path, e: impl std::fmt::Display) -> Error {
-    Error::Write {
-        path: path.display().to_string(),
-        message: e.to_string(),
-    }
-}
-
 /// Holds a lock file for the life of a run (released on drop, and by the operating system
 /// if the process dies): `<reports>/fundaudit.lock`, `.<out>.lock` beside an `--out`
 /// folder, `<ledger>.lock` beside the case ledger.
@@ -28,7 +21,7 @@ pub struct RunLock {
 /// still held is [`Error::Busy`] (exit 75).
 pub fn lock(path: &Path, wait: Option<Duration>) -> Result<RunLock> {
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir).map_err(|e| io(dir, e))?;
+        std::fs::create_dir_all(dir).map_err(|e| Error::write(dir, e))?;
     }
     let path = path.to_path_buf();
     let file = std::fs::OpenOptions::new()
@@ -36,7 +29,7 @@ pub fn lock(path: &Path, wait: Option<Duration>) -> Result<RunLock> {
         .truncate(false)
         .write(true)
         .open(&path)
-        .map_err(|e| io(&path, e))?;
+        .map_err(|e| Error::write(&path, e))?;
     let deadline = wait.and_then(|w| Instant::now().checked_add(w));
     loop {
         match file.try_lock() {
@@ -51,7 +44,7 @@ pub fn lock(path: &Path, wait: Option<Duration>) -> Result<RunLock> {
                 }
                 std::thread::sleep(Duration::from_millis(200));
             }
-            Err(std::fs::TryLockError::Error(e)) => return Err(io(&path, e)),
+            Err(std::fs::TryLockError::Error(e)) => return Err(Error::write(&path, e)),
         }
     }
 }

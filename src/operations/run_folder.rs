@@ -36,13 +36,6 @@ pub const RUN_FILES: &[&str] = &[
     "confidential.xlsx",
 ];
 
-fn io(path: &Path, e: impl std::fmt::Display) -> Error {
-    Error::Write {
-        path: path.display().to_string(),
-        message: e.to_string(),
-    }
-}
-
 fn unsafe_output(path: &Path, why: String) -> Error {
     Error::UnsafeOutput {
         path: path.display().to_string(),
@@ -209,8 +202,8 @@ pub fn run_id_of(dir: &Path) -> Option<String> {
 /// Entries of `dir` that a run did not write, sorted, folders marked with a trailing `/`.
 fn foreign_entries(dir: &Path) -> Result<Vec<String>> {
     let mut foreign = Vec::new();
-    for entry in std::fs::read_dir(dir).map_err(|e| io(dir, e))? {
-        let entry = entry.map_err(|e| io(dir, e))?;
+    for entry in std::fs::read_dir(dir).map_err(|e| Error::write(dir, e))? {
+        let entry = entry.map_err(|e| Error::write(dir, e))?;
         let name = entry.file_name().to_string_lossy().to_string();
         let is_file = entry.file_type().is_ok_and(|t| t.is_file());
         if !(is_file && RUN_FILES.contains(&name.as_str())) {
@@ -232,7 +225,7 @@ pub fn check_replaceable(out: &Path) -> Result<()> {
     if !out.exists() && out.symlink_metadata().is_err() {
         return Ok(());
     }
-    let meta = out.symlink_metadata().map_err(|e| io(out, e))?;
+    let meta = out.symlink_metadata().map_err(|e| Error::write(out, e))?;
     if !meta.is_dir() {
         return Err(unsafe_output(
             out,
@@ -244,7 +237,7 @@ pub fn check_replaceable(out: &Path) -> Result<()> {
     }
     let foreign = foreign_entries(out)?;
     let empty = std::fs::read_dir(out)
-        .map_err(|e| io(out, e))?
+        .map_err(|e| Error::write(out, e))?
         .next()
         .is_none();
     if empty || (foreign.is_empty() && is_run_folder(out)) {
@@ -286,7 +279,7 @@ pub fn remove_own(dir: &Path) -> Result<bool> {
     for entry in entries.flatten() {
         let name = entry.file_name().to_string_lossy().to_string();
         if RUN_FILES.contains(&name.as_str()) && entry.file_type().is_ok_and(|t| t.is_file()) {
-            std::fs::remove_file(entry.path()).map_err(|e| io(&entry.path(), e))?;
+            std::fs::remove_file(entry.path()).map_err(|e| Error::write(&entry.path(), e))?;
         }
     }
     match std::fs::remove_dir(dir) {
@@ -314,7 +307,8 @@ fn sibling(done: &Path, suffix: &str) -> PathBuf {
 #[cfg(target_os = "linux")]
 fn exchange(a: &Path, b: &Path) -> Result<bool> {
     use std::os::unix::ffi::OsStrExt;
-    let c = |p: &Path| std::ffi::CString::new(p.as_os_str().as_bytes()).map_err(|e| io(p, e));
+    let c =
+        |p: &Path| std::ffi::CString::new(p.as_os_str().as_bytes()).map_err(|e| Error::write(p, e));
     let (ca, cb) = (c(a)?, c(b)?);
     // SAFETY: both pointers are valid NUL-terminated strings for the call's duration.
     let rc = unsafe {
@@ -332,7 +326,7 @@ fn exchange(a: &Path, b: &Path) -> Result<bool> {
     let err = std::io::Error::last_os_error();
     match err.raw_os_error() {
         Some(libc::ENOSYS) | Some(libc::EINVAL) | Some(libc::ENOTSUP) => Ok(false),
-        _ => Err(io(b, err)),
+        _ => Err(Error::write(b, err)),
     }
 }
 
@@ -393,12 +387,12 @@ impl RunFolder {
                 remove_own(&self.work)?;
             } else {
                 let old = sibling(&self.done, "old");
-                std::fs::rename(&self.done, &old).map_err(|e| io(&self.done, e))?;
-                std::fs::rename(&self.work, &self.done).map_err(|e| io(&self.done, e))?;
+                std::fs::rename(&self.done, &old).map_err(|e| Error::write(&self.done, e))?;
+                std::fs::rename(&self.work, &self.done).map_err(|e| Error::write(&self.done, e))?;
                 remove_own(&old)?;
             }
         } else {
-            std::fs::rename(&self.work, &self.done).map_err(|e| io(&self.done, e))?;
+            std::fs::rename(&self.work, &self.done).map_err(|e| Error::write(&self.done, e))?;
         }
         Ok(self.done)
     }
@@ -414,7 +408,7 @@ fn recover(done: &Path) -> Result<()> {
         return Ok(());
     }
     if done.symlink_metadata().is_err() {
-        std::fs::rename(&old, done).map_err(|e| io(done, e))?;
+        std::fs::rename(&old, done).map_err(|e| Error::write(done, e))?;
     } else {
         remove_own(&old)?;
     }

@@ -14,13 +14,6 @@ use fundaudit_core::config::Config;
 use fundaudit_core::error::{Error, Result};
 use fundaudit_core::safe_fs::{hex, sha256_file};
 
-fn io(path: &Path, e: impl std::fmt::Display) -> Error {
-    Error::Write {
-        path: path.display().to_string(),
-        message: e.to_string(),
-    }
-}
-
 pub use super::lock::{lock, RunLock};
 
 /// The next free run folder name for a date: `2026-03-31-1`, `2026-03-31-2`, …
@@ -51,10 +44,10 @@ pub fn point_latest(reports: &Path, run: &Path) -> Result<()> {
     let tmp = reports.join(".latest.tmp");
     let _ = std::fs::remove_file(&tmp);
     #[cfg(unix)]
-    std::os::unix::fs::symlink(&target, &tmp).map_err(|e| io(&tmp, e))?;
+    std::os::unix::fs::symlink(&target, &tmp).map_err(|e| Error::write(&tmp, e))?;
     #[cfg(not(unix))]
-    std::fs::write(&tmp, target.to_string_lossy().as_bytes()).map_err(|e| io(&tmp, e))?;
-    std::fs::rename(&tmp, reports.join("latest")).map_err(|e| io(reports, e))?;
+    std::fs::write(&tmp, target.to_string_lossy().as_bytes()).map_err(|e| Error::write(&tmp, e))?;
+    std::fs::rename(&tmp, reports.join("latest")).map_err(|e| Error::write(reports, e))?;
     fundaudit_core::safe_fs::sync_dir(reports)
 }
 
@@ -125,7 +118,8 @@ impl Manifest {
         summary: &Summary,
         alert: bool,
     ) -> Result<Manifest> {
-        let config_json = serde_json::to_string(config).map_err(|e| io(Path::new("config"), e))?;
+        let config_json =
+            serde_json::to_string(config).map_err(|e| Error::write(Path::new("config"), e))?;
         let inputs = summary
             .files
             .par_iter()

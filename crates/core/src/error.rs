@@ -83,4 +83,15 @@ pub enum Error {
     Polars(#[from] polars::error::PolarsError),
 }
 
+impl Error {
+    /// A file or folder that could not be written (or created, synced, renamed), with
+    /// the path and the system's reason: the shape every writer reports.
+    pub fn write(path: &std::path::Path, e: impl std::fmt::Display) -> Error {
+        Error::Write {
+            path: path.display().to_string(),
+            message: e.to_string(),
+        }
+    }
+}
+
 pub type Result<T, E = Error> = std::result::Result<T, E>;

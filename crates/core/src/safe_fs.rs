@@ -124,17 +124,11 @@ pub fn create_private(path: &Path) -> std::io::Result<File> {
 
 /// SHA-256 of a file, hex.
 pub fn sha256_file(path: &Path) -> Result<String> {
-    let mut file = File::open(path).map_err(|e| Error::Write {
-        path: path.display().to_string(),
-        message: e.to_string(),
-    })?;
+    let mut file = File::open(path).map_err(|e| Error::write(path, e))?;
     let mut hasher = Sha256::new();
     let mut buf = vec![0u8; 1 << 20];
     loop {
-        let n = file.read(&mut buf).map_err(|e| Error::Write {
-            path: path.display().to_string(),
-            message: e.to_string(),
-        })?;
+        let n = file.read(&mut buf).map_err(|e| Error::write(path, e))?;
         if n == 0 {
             break;
         }

@@ -63,8 +63,5 @@ pub(crate) fn write(out: &Path) -> Result<()> {
         "\"{HOUSING}\" = {{ max_yuan_per_period = 40000 }}\n"
     ));
     let path = out.join("standards.toml");
-    std::fs::write(&path, text).map_err(|e| Error::Write {
-        path: path.display().to_string(),
-        message: e.to_string(),
-    })
+    std::fs::write(&path, text).map_err(|e| Error::write(&path, e))
 }
