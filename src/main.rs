@@ -47,7 +47,7 @@ fn main() -> ExitCode {
             // Masked and bounded: a message may quote an input's rows.
             eprintln!(
                 "error: {}",
-                fundaudit::outputs::privacy::safe_message(&format!("{e:#}"))
+                fundaudit_core::privacy::safe_message(&format!("{e:#}"))
             );
             let ours = e.downcast_ref::<Error>();
             if matches!(ours, Some(Error::Busy { .. })) {

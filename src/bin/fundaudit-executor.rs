@@ -12,9 +12,8 @@ use clap::Parser;
 #[tokio::main]
 async fn main() -> ballista_core::error::Result<()> {
     let mut config: ExecutorProcessConfig = Config::parse().try_into()?;
-    config.override_function_registry = Some(Arc::new(
-        fundaudit::distributed::functions::function_registry(),
-    ));
+    config.override_function_registry =
+        Some(Arc::new(fundaudit_ballista::functions::function_registry()));
     tracing_subscriber::fmt()
         .with_ansi(false)
         .with_writer(std::io::stderr)

@@ -19,7 +19,7 @@ async fn main() -> ballista_core::error::Result<()> {
         })?;
     let config: SchedulerConfig = opt.try_into()?;
     let config = config
-        .with_override_session_builder(Arc::new(fundaudit::distributed::functions::session_state));
+        .with_override_session_builder(Arc::new(fundaudit_ballista::functions::session_state));
     tracing_subscriber::fmt()
         .with_ansi(false)
         .with_writer(std::io::stderr)

@@ -126,7 +126,7 @@ pub struct OutputArgs {
     pub unmasked: bool,
     /// Language of report.html: zh (default) or en.
     #[arg(long, default_value = "zh")]
-    pub lang: fundaudit::outputs::html::words::Lang,
+    pub lang: fundaudit_report::html::words::Lang,
 }
 
 impl OutputArgs {
@@ -178,7 +178,7 @@ pub fn finish(
             "error: the run completed and its other reports are in {}, but {} could not be written: {}",
             outcome.out_dir.display(),
             outcome.not_written.len(),
-            fundaudit::outputs::privacy::safe_message(&outcome.not_written.join("; "))
+            fundaudit_core::privacy::safe_message(&outcome.not_written.join("; "))
         );
         return Outcome::NotWritten;
     }

@@ -5,8 +5,8 @@ use std::path::{Path, PathBuf};
 
 use clap::Args;
 
-use fundaudit::operations::ledger::import::{import_dispositions, parse_status};
-use fundaudit::operations::ledger::{CaseLedger, FactsChanged};
+use fundaudit_casebook::ledger::import::{import_dispositions, parse_status};
+use fundaudit_casebook::ledger::{CaseLedger, FactsChanged};
 use fundaudit_core::cells;
 use fundaudit_core::error::Error;
 

@@ -18,7 +18,7 @@ pub struct RunArgs {
     output: OutputArgs,
     /// If another run holds the reports folder's lock, wait for it (at most DURATION:
     /// 30m, 2h, 90s; without one, as long as it takes) instead of exiting with code 75.
-    #[arg(long, num_args = 0..=1, default_missing_value = "forever", value_name = "DURATION", value_parser = fundaudit::operations::lock::parse_wait)]
+    #[arg(long, num_args = 0..=1, default_missing_value = "forever", value_name = "DURATION", value_parser = fundaudit_casebook::lock::parse_wait)]
     wait: Option<std::time::Duration>,
     /// Case ledger (SQLite) [default: <reports>/ledger.sqlite; with --out DIR and no
     /// --reports, DIR.ledger.sqlite beside DIR].

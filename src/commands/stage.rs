@@ -18,7 +18,7 @@ pub struct StageArgs {
 pub fn stage(args: StageArgs) -> anyhow::Result<Outcome> {
     let StageArgs { input, out } = args;
     let clock = std::time::Instant::now();
-    let staged = fundaudit::operations::stage::stage(&input.data, &out, &input.config()?)?;
+    let staged = fundaudit_audit::stage::stage(&input.data, &out, &input.config()?)?;
     println!(
         "staged {} file(s), {} rows ({} rejected), payments and allocations in {} part(s), from {} into {} in {:.1} s",
         staged.files,

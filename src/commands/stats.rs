@@ -6,8 +6,8 @@ use std::path::PathBuf;
 use clap::Args;
 
 use fundaudit::operations::identity_stats::identity_stats;
-use fundaudit::operations::ledger::stats::RuleStats;
-use fundaudit::operations::ledger::CaseLedger;
+use fundaudit_audit::calibration::RuleStats;
+use fundaudit_casebook::ledger::CaseLedger;
 use fundaudit_core::error::Error;
 
 use super::{InputArgs, Outcome};

@@ -4,10 +4,10 @@
 
 use std::path::Path;
 
-use crate::outputs::report::{file_lines, unused_lines, write_rejects};
 use fundaudit_core::config::Config;
 use fundaudit_core::error::Result;
 use fundaudit_input::{FileCount, Inputs};
+use fundaudit_report::report::{file_lines, unused_lines, write_rejects};
 
 /// The accounting of every input file, and where the rejects were written.
 pub struct CheckReport {

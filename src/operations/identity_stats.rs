@@ -11,8 +11,8 @@ use std::path::Path;
 
 use serde::Serialize;
 
-use crate::operations::ledger::CaseLedger;
 use crate::operations::registry_dedup::{load_registry, pack_registry};
+use fundaudit_casebook::ledger::CaseLedger;
 use fundaudit_core::config::{Config, Identity};
 use fundaudit_core::error::Result;
 use fundaudit_core::frame;

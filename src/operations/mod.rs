@@ -1,13 +1,8 @@
-//! Running fundaudit night after night: run folders and their safety, locks and
-//! manifests, the case ledger, and the commands beside `run` (check, dedup, screen).
+//! The commands beside `run` that do more than call a lower crate: `check` (the data
+//! folder read and its rejects listed), `dedup` (the registry's duplicate people),
+//! identity statistics, and `screen` (one list against the registry).
 
-pub mod changes;
 pub mod check;
 pub mod identity_stats;
-pub mod ledger;
-pub mod lock;
 pub mod registry_dedup;
-pub mod run_folder;
-pub mod runs;
 pub mod screen;
-pub mod stage;

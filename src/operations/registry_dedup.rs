@@ -473,5 +473,5 @@ fn write_duplicates(out: &Path, registry: &DataFrame, dedup: &Dedup) -> Result<(
             Column::new("refused_because".into(), text(&|r| r.2.clone())),
         ],
     )?;
-    crate::outputs::report::write_csv(&mut df, &out.join("duplicates.csv"))
+    fundaudit_report::report::write_csv(&mut df, &out.join("duplicates.csv"))
 }

@@ -8,14 +8,13 @@ use polars::prelude::DataFrame;
 use super::engine::{self, Cluster};
 use super::last_night::LastNight;
 use super::RunOptions;
-use crate::pipeline::analytics::DigitCounts;
-use crate::pipeline::context::Context;
-use crate::pipeline::partition;
-use crate::pipeline::past_due::Coverage;
-use crate::pipeline::source_rows;
-use crate::rules;
+use fundaudit_audit::partition;
 use fundaudit_core::error::Result;
 use fundaudit_core::timings::Timings;
+use fundaudit_rules::analytics::DigitCounts;
+use fundaudit_rules::context::Context;
+use fundaudit_rules::past_due::Coverage;
+use fundaudit_rules::source_rows;
 
 pub(super) struct Audited {
     /// The rules' findings, unscored, DATA_SOURCE_CHANGED's among them.
@@ -52,7 +51,7 @@ pub(super) fn audit(
         timings.record(&name, secs);
     }
     let coverage = ctx.whole.past_due.coverage();
-    if !ctx.officials.is_empty() && !rules::cadre::has_households(&ctx) {
+    if !ctx.officials.is_empty() && !fundaudit_rules::cadre::has_households(&ctx) {
         ctx.warnings.push(
             "DIV_CADRE_HOUSEHOLD checked shared bank cards only: the registry has no household_id (户编号) column, so officials' households were not checked".into(),
         );
@@ -62,8 +61,9 @@ pub(super) fn audit(
     let row_index = source_rows::Index::of(&ctx, &source_rows::wanted(&raw, last.rows())?)?;
     let mut out_of_scope = false;
     if let Some(l) = last.compared() {
-        let changed =
-            rules::source_changed::source_changed(&l.rows, &row_index, &l.earlier, &l.as_of)?;
+        let changed = fundaudit_rules::source_changed::source_changed(
+            &l.rows, &row_index, &l.earlier, &l.as_of,
+        )?;
         raw.vstack_mut_owned(changed.findings)?;
         if let Some(note) = changed.scope_note {
             out_of_scope = true;

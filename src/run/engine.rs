@@ -3,14 +3,14 @@
 //! engine.
 
 use super::{Engine, RunOptions};
-use crate::pipeline::context::Context;
-use crate::pipeline::partition;
+use fundaudit_audit::partition;
 use fundaudit_core::error::{Error, Result};
 use fundaudit_input::Inputs;
+use fundaudit_rules::context::Context;
 
 /// The cluster a run audits on; in a build without the engine, a type with no value.
 #[cfg(feature = "distributed")]
-pub(super) type Cluster = crate::distributed::Cluster;
+pub(super) type Cluster = fundaudit_ballista::Cluster;
 #[cfg(not(feature = "distributed"))]
 pub(super) type Cluster = std::convert::Infallible;
 
@@ -36,9 +36,9 @@ pub(super) fn reach(opts: &RunOptions) -> Result<Option<Cluster>> {
         fundaudit_input::stage::part_files(&opts.data_dir)?;
         let partitions = opts.config.scale.cluster_partitions.max(1);
         Ok(Some(match scheduler {
-            Some(url) => crate::distributed::connect(url, partitions)?,
+            Some(url) => fundaudit_ballista::connect(url, partitions)?,
             // Two executors of one slot: twice as many partitions.
-            None => crate::distributed::in_process(2, 1, partitions.min(4))?,
+            None => fundaudit_ballista::in_process(2, 1, partitions.min(4))?,
         }))
     }
     // Without the engine, whether the data is a stage does not matter.
@@ -64,7 +64,7 @@ pub(super) fn people(
         Some(cluster) => {
             tracing::info!(scheduler = %cluster.scheduler(), "resolving identities on the cluster");
             Context::people_with(ledgers, config, as_of, |reg, config| {
-                crate::distributed::identity::resolve(cluster, &opts.data_dir, reg, config)
+                fundaudit_ballista::identity::resolve(cluster, &opts.data_dir, reg, config)
             })
         }
         #[cfg(not(feature = "distributed"))]
@@ -85,7 +85,7 @@ pub(super) fn audit(
         Some(cluster) => {
             let matched = people.dedup.matched();
             let prepared = partition::prepare(people)?;
-            let job = crate::distributed::Job::new(
+            let job = fundaudit_ballista::Job::new(
                 &opts.data_dir,
                 &opts.config,
                 opts.as_of,
@@ -93,7 +93,7 @@ pub(super) fn audit(
                 &prepared,
             )?;
             tracing::info!(scheduler = %cluster.scheduler(), "auditing the units on the cluster");
-            crate::distributed::audit(prepared, &job, cluster)
+            fundaudit_ballista::audit(prepared, &job, cluster)
         }
         #[cfg(not(feature = "distributed"))]
         Some(cluster) => match *cluster {},

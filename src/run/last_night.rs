@@ -2,10 +2,10 @@
 //! recorded: its open findings and the source rows they named, so rows deleted or edited
 //! since are findings themselves (DATA_SOURCE_CHANGED).
 
-use crate::operations::ledger::{facts_beneficiaries, CaseLedger, OpenFinding};
-use crate::pipeline::source_rows::SourceRow;
-use crate::rules::source_changed;
+use fundaudit_casebook::ledger::{facts_beneficiaries, CaseLedger, OpenFinding};
 use fundaudit_core::error::Result;
+use fundaudit_rules::source_changed;
+use fundaudit_rules::source_rows::SourceRow;
 
 /// What the ledger knows of the last complete night, read before tonight is recorded.
 pub(super) struct Earlier {

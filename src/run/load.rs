@@ -6,7 +6,7 @@ use std::time::Instant;
 
 use super::RunOptions;
 use crate::operations::screen;
-use crate::operations::stage::OnTheWay;
+use fundaudit_audit::stage::OnTheWay;
 use fundaudit_core::error::Result;
 use fundaudit_core::timings::Timings;
 use fundaudit_input::Inputs;
@@ -26,7 +26,7 @@ pub(super) fn load(opts: &RunOptions, done: &Path, timings: &mut Timings) -> Res
     let on_the_way = if opts.screen {
         None
     } else {
-        crate::operations::stage::on_the_way(&opts.data_dir, &opts.config, done)?
+        fundaudit_audit::stage::on_the_way(&opts.data_dir, &opts.config, done)?
     };
     let data = on_the_way
         .as_ref()

@@ -9,13 +9,14 @@ use std::path::PathBuf;
 
 use polars::prelude::DataFrame;
 
-use crate::operations::{run_folder, runs};
-use crate::outputs::html::words::Lang;
-use crate::outputs::report::Summary;
+use fundaudit_casebook::run_folder;
 use fundaudit_core::cells::{self, Day};
 use fundaudit_core::config::Config;
 use fundaudit_core::error::Result;
 use fundaudit_core::timings::Timings;
+use fundaudit_report::html::words::Lang;
+use fundaudit_report::report::Summary;
+use fundaudit_report::runs;
 
 mod audit;
 mod engine;
@@ -37,12 +38,12 @@ pub struct RunOptions {
     /// `out_dir`.
     pub reports_dir: Option<PathBuf>,
     /// Write the run exactly here instead of a new `<reports>/<as-of>-<n>/`, replacing an
-    /// earlier run there (and nothing else: see [`crate::operations::run_folder`]).
+    /// earlier run there (and nothing else: see [`fundaudit_casebook::run_folder`]).
     pub out_dir: Option<PathBuf>,
     pub config: Config,
     /// Reference date for "unpaid past due" (days since 1970-01-01).
     pub as_of: Day,
-    /// Write ID and account numbers in full (default: masked, see [`crate::outputs::privacy`]).
+    /// Write ID and account numbers in full (default: masked, see [`fundaudit_core::privacy`]).
     pub unmasked: bool,
     /// Language of report.html.
     pub lang: Lang,
@@ -57,7 +58,7 @@ pub struct RunOptions {
     pub engine: Engine,
 }
 
-/// Where a run's units are audited (see [`crate::distributed`]).
+/// Where a run's units are audited (see [`fundaudit_ballista`]).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub enum Engine {
     /// In this process, a unit after another.
@@ -78,7 +79,7 @@ pub struct RunOutcome {
     /// Whether a finding reached the config's alert score (exit code 3).
     pub alert: bool,
     /// Whether the inputs look like a broken export (exit code 4; see
-    /// [`crate::rules::completeness`]).
+    /// [`fundaudit_rules::completeness`]).
     pub incomplete: bool,
     /// The reports that could not be written (file: why); the others were published
     /// (exit code 2).
@@ -88,7 +89,7 @@ pub struct RunOutcome {
 /// Runs the whole audit and writes the run folder: report.html, findings.xlsx,
 /// findings.csv/json, rejects.csv, summary.json and manifest.json.
 pub fn run(opts: &RunOptions) -> Result<RunOutcome> {
-    let started = runs::now();
+    let started = fundaudit_core::cells::now();
     let mut timings = Timings::default();
     let cluster = engine::reach(opts)?;
     let mut place = place::place(opts)?;

@@ -4,17 +4,18 @@
 use std::path::PathBuf;
 
 use super::RunOptions;
-use crate::operations::ledger::CaseLedger;
-use crate::operations::{run_folder, runs};
+use fundaudit_casebook::ledger::CaseLedger;
+use fundaudit_casebook::run_folder;
 use fundaudit_core::cells;
 use fundaudit_core::error::{Error, Result};
+use fundaudit_report::runs;
 
 /// The run's place, held to the end of the run.
 pub(super) struct Place {
     /// The run folder as it will be when published.
     pub done: PathBuf,
     /// The reports folder's (or --out's) lock.
-    pub _lock: runs::RunLock,
+    pub _lock: fundaudit_casebook::lock::RunLock,
     /// The case ledger, its own lock held from here to the end, so two reports folders
     /// sharing one ledger queue behind each other instead of interleaving their
     /// classification.
@@ -23,7 +24,7 @@ pub(super) struct Place {
 
 pub(super) fn place(opts: &RunOptions) -> Result<Place> {
     let (done, lock_path) = folder_and_lock(opts)?;
-    let _lock = runs::lock(&lock_path, opts.wait)?;
+    let _lock = fundaudit_casebook::lock::lock(&lock_path, opts.wait)?;
     let ledger = match &opts.ledger {
         Some(path) => Some(CaseLedger::open(path, opts.wait)?),
         None => None,

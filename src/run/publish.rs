@@ -5,11 +5,10 @@ use polars::prelude::DataFrame;
 
 use super::write::Written;
 use super::{RunOptions, RunOutcome};
-use crate::operations::ledger::CaseLedger;
-use crate::operations::runs;
-use crate::outputs::report;
-use crate::pipeline::scoring;
+use fundaudit_casebook::ledger::CaseLedger;
 use fundaudit_core::error::Result;
+use fundaudit_report::report;
+use fundaudit_report::runs;
 
 /// Who the run is, as its manifest says.
 pub(super) struct Identity<'a> {
@@ -31,7 +30,8 @@ pub(super) fn publish(
         not_written,
         worklist_seed,
     } = written;
-    let alert = frame_max(&findings, scoring::scored::RISK_SCORE) >= opts.config.alert.score;
+    let alert = frame_max(&findings, fundaudit_core::findings::scored::RISK_SCORE)
+        >= opts.config.alert.score;
     let mut manifest = runs::Manifest::new(
         who.run_id,
         who.run_name,

@@ -6,12 +6,12 @@ use std::time::Instant;
 
 use polars::prelude::DataFrame;
 
-use crate::operations::ledger::CaseLedger;
-use crate::pipeline::context::Context;
-use crate::pipeline::{cases, scoring};
+use fundaudit_audit::{cases, scoring};
+use fundaudit_casebook::ledger::CaseLedger;
 use fundaudit_core::error::Result;
 use fundaudit_core::frame;
 use fundaudit_core::timings::Timings;
+use fundaudit_rules::context::Context;
 
 pub(super) struct Ranked {
     /// Scored, ranked, each with its case.
@@ -40,7 +40,7 @@ pub(super) fn rank(
     };
     cases::assign_ids(
         &mut case_groups,
-        &frame::text(&findings, scoring::scored::FINDING_ID)?,
+        &frame::text(&findings, fundaudit_core::findings::scored::FINDING_ID)?,
         &previous_cases,
     );
     let findings = cases::with_case_column(findings, &case_groups)?;

@@ -13,13 +13,13 @@ use polars::prelude::{
 use super::audit::Audited;
 use super::last_night::LastNight;
 use super::RunOptions;
-use crate::operations::changes::{self, NightChanges};
-use crate::operations::ledger::{CaseLedger, Change, RunRecord, RunRef};
-use crate::pipeline::{scoring, source_rows};
+use fundaudit_casebook::changes::{self, NightChanges};
+use fundaudit_casebook::ledger::{CaseLedger, Change, RunRecord, RunRef};
 use fundaudit_core::error::Result;
 use fundaudit_core::findings::{cols, Rule};
 use fundaudit_core::frame;
 use fundaudit_core::timings::Timings;
+use fundaudit_rules::source_rows;
 
 /// Who tonight's run is, as the ledger records it.
 pub(super) struct Night<'a> {
@@ -79,7 +79,7 @@ pub(super) fn record(
             decisions = decided;
             let before = book.previous_coverage(night.run_id)?;
             book.record_coverage(night.run_id, &audited.coverage)?;
-            coverage_warnings = crate::pipeline::past_due::coverage_drops(
+            coverage_warnings = fundaudit_rules::past_due::coverage_drops(
                 &audited.coverage,
                 &before,
                 opts.config.completeness.min_allocations,
@@ -99,7 +99,7 @@ pub(super) fn record(
     // Officers' decisions ride along in every report; the fingerprint last: officers
     // read the columns before it; tools and `review` find it.
     let findings = changes::with_decisions(findings, &decisions)?;
-    let findings = last_column(findings, scoring::scored::FINGERPRINT)?;
+    let findings = last_column(findings, fundaudit_core::findings::scored::FINGERPRINT)?;
     Ok(Recorded {
         findings,
         ledger_record,

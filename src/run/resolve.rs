@@ -4,11 +4,11 @@
 use super::engine::{self, Cluster};
 use super::last_night::{Earlier, LastNight};
 use super::RunOptions;
-use crate::operations::ledger::CaseLedger;
-use crate::pipeline::context::Context;
+use fundaudit_casebook::ledger::CaseLedger;
 use fundaudit_core::error::Result;
 use fundaudit_core::timings::Timings;
 use fundaudit_input::Inputs;
+use fundaudit_rules::context::Context;
 
 pub(super) struct Resolved {
     pub people: Context,

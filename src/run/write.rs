@@ -12,13 +12,14 @@ use super::rank::Ranked;
 use super::record::Recorded;
 use super::writers::Writers;
 use super::RunOptions;
-use crate::operations::ledger::CaseLedger;
-use crate::operations::run_folder::RunFolder;
 use crate::operations::screen;
-use crate::outputs::{html, report, workbook, worklists};
-use crate::pipeline::{cases, money};
+use fundaudit_audit::cases;
+use fundaudit_casebook::ledger::CaseLedger;
+use fundaudit_casebook::run_folder::RunFolder;
 use fundaudit_core::error::Result;
 use fundaudit_core::timings::Timings;
+use fundaudit_report::{html, report, workbook, worklists};
+use fundaudit_rules::money;
 
 /// The run's work folder with its reports, not yet published.
 pub(super) struct Written {
@@ -48,7 +49,7 @@ fn summarise(
 ) -> Result<Summarised> {
     let t = Instant::now();
     let calibration = match ledger {
-        Some(book) => cases::calibration(&book.stats()?),
+        Some(book) => fundaudit_audit::calibration::calibration(&book.stats()?),
         None => Default::default(),
     };
     let case_list = cases::summarise(&findings, &ranked.case_links, &audited.ctx, &calibration)?;

@@ -44,7 +44,7 @@ fn audit(data: &Path, out: &Path) -> Vec<HashMap<String, String>> {
         config: fundaudit_core::config::Config::default(),
         as_of: fundaudit_core::cells::parse_date("2026-03-31").unwrap(),
         unmasked: true,
-        lang: fundaudit::outputs::html::words::Lang::Zh,
+        lang: fundaudit_report::html::words::Lang::Zh,
         wait: None,
         ledger: None,
         screen: false,

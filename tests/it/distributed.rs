@@ -91,8 +91,8 @@ fn executors_without_fundaudits_functions_fail_the_job() {
     let (_dir, staged) = staged_county(300, 5, None);
     let (prepared, job) = client_side(&staged);
     let stock = ballista_core::registry::BallistaFunctionRegistry::default();
-    let cluster = fundaudit::distributed::in_process_with(1, 1, 2, stock).unwrap();
-    let err = match fundaudit::distributed::audit(prepared, &job, &cluster) {
+    let cluster = fundaudit_ballista::in_process_with(1, 1, 2, stock).unwrap();
+    let err = match fundaudit_ballista::audit(prepared, &job, &cluster) {
         Ok(_) => panic!("stock executors ran fundaudit's functions"),
         Err(e) => e.to_string(),
     };
@@ -122,8 +122,8 @@ fn an_executor_refuses_a_stage_that_is_not_the_clients() {
     let (_dir, staged) = staged_county(300, 5, None);
     let (prepared, mut job) = client_side(&staged);
     job.stage_sha256 = "0".repeat(64);
-    let cluster = fundaudit::distributed::in_process(1, 1, 2).unwrap();
-    let err = match fundaudit::distributed::audit(prepared, &job, &cluster) {
+    let cluster = fundaudit_ballista::in_process(1, 1, 2).unwrap();
+    let err = match fundaudit_ballista::audit(prepared, &job, &cluster) {
         Ok(_) => panic!("an executor audited another stage"),
         Err(e) => e.to_string(),
     };
@@ -134,17 +134,16 @@ fn an_executor_refuses_a_stage_that_is_not_the_clients() {
 fn client_side(
     staged: &std::path::Path,
 ) -> (
-    fundaudit::pipeline::partition::Prepared,
-    fundaudit::distributed::Job,
+    fundaudit_audit::partition::Prepared,
+    fundaudit_ballista::Job,
 ) {
     let config = fundaudit_core::config::Config::default();
     let ledgers = fundaudit_input::Inputs::load(staged, &config).unwrap();
     let as_of = fundaudit_core::cells::parse_date("2026-03-31").unwrap();
-    let people =
-        fundaudit::pipeline::context::Context::people(ledgers, config.clone(), as_of).unwrap();
+    let people = fundaudit_rules::context::Context::people(ledgers, config.clone(), as_of).unwrap();
     let matched = people.dedup.matched();
-    let prepared = fundaudit::pipeline::partition::prepare(people).unwrap();
-    let job = fundaudit::distributed::Job::new(staged, &config, as_of, matched, &prepared).unwrap();
+    let prepared = fundaudit_audit::partition::prepare(people).unwrap();
+    let job = fundaudit_ballista::Job::new(staged, &config, as_of, matched, &prepared).unwrap();
     (prepared, job)
 }
 
@@ -153,20 +152,19 @@ fn client_side(
 fn people_both_ways(
     staged: &std::path::Path,
     config: &fundaudit_core::config::Config,
-    cluster: &fundaudit::distributed::Cluster,
+    cluster: &fundaudit_ballista::Cluster,
 ) -> (
-    fundaudit::pipeline::context::Context,
-    fundaudit_core::error::Result<fundaudit::pipeline::context::Context>,
+    fundaudit_rules::context::Context,
+    fundaudit_core::error::Result<fundaudit_rules::context::Context>,
 ) {
     let as_of = fundaudit_core::cells::parse_date("2026-03-31").unwrap();
     let load = || fundaudit_input::Inputs::load(staged, config).unwrap();
-    let local =
-        fundaudit::pipeline::context::Context::people(load(), config.clone(), as_of).unwrap();
-    let remote = fundaudit::pipeline::context::Context::people_with(
+    let local = fundaudit_rules::context::Context::people(load(), config.clone(), as_of).unwrap();
+    let remote = fundaudit_rules::context::Context::people_with(
         load(),
         config.clone(),
         as_of,
-        |reg, config| fundaudit::distributed::identity::resolve(cluster, staged, reg, config),
+        |reg, config| fundaudit_ballista::identity::resolve(cluster, staged, reg, config),
     );
     (local, remote)
 }
@@ -176,7 +174,7 @@ fn the_clusters_blocking_joins_find_the_local_passes_pairs() {
     // Planted re-registrations (ID typos, homophones, reordered names, shared cards) and
     // a block cap low enough that some blocks are skipped, on both sides alike.
     let (_dir, staged) = staged_county(2500, 11, None);
-    let cluster = fundaudit::distributed::in_process(2, 1, 4).unwrap();
+    let cluster = fundaudit_ballista::in_process(2, 1, 4).unwrap();
     for cap in [None, Some(1)] {
         let mut config = fundaudit_core::config::Config::default();
         if let Some(cap) = cap {
@@ -240,7 +238,7 @@ fn the_pass_over_everything_meets_neighbours_across_its_spans() {
     std::fs::write(data.join("beneficiaries.csv"), registry).unwrap();
     let staged = dir.path().join("stage");
     stage(&data, &staged, None);
-    let cluster = fundaudit::distributed::in_process(2, 1, 4).unwrap();
+    let cluster = fundaudit_ballista::in_process(2, 1, 4).unwrap();
     let config = fundaudit_core::config::Config::default();
     let (local, remote) = people_both_ways(&staged, &config, &cluster);
     let remote = remote.unwrap();

@@ -328,7 +328,7 @@ fn two_reports_folders_sharing_a_ledger_take_turns() {
     let data = data(dir.path());
     let ledger = dir.path().join("shared.sqlite");
     // Another run holds the ledger (here: this test, through the library).
-    let held = fundaudit::operations::ledger::CaseLedger::open(&ledger, None).unwrap();
+    let held = fundaudit_casebook::ledger::CaseLedger::open(&ledger, None).unwrap();
     let assert = fundaudit()
         .args(["run", "--quiet", "--as-of", "2025-03-01", "--data"])
         .arg(&data)

@@ -66,7 +66,7 @@ fn config_example_is_valid() {
 #[test]
 fn documented_columns_match_the_output() {
     let text = readme();
-    for column in fundaudit::pipeline::scoring::OUTPUT_COLUMNS {
+    for column in fundaudit_audit::scoring::OUTPUT_COLUMNS {
         assert!(
             text.contains(&format!("`{column}`")),
             "README documents `{column}`"
@@ -90,7 +90,7 @@ fn output_safety_example_is_what_a_refused_run_prints() {
         .replace(&out.display().to_string(), "/home/audit/审计");
     let line = stderr.lines().next().unwrap();
     assert!(readme().contains(line), "README shows:\n{line}");
-    for file in fundaudit::operations::run_folder::RUN_FILES {
+    for file in fundaudit_casebook::run_folder::RUN_FILES {
         assert!(readme().contains(file), "README lists {file}");
     }
 }

@@ -207,6 +207,16 @@ pub struct Finding {
     pub refs: Vec<String>,
 }
 
+/// Columns scoring adds (fundaudit-audit's `scoring`); every report and the case ledger read them.
+pub mod scored {
+    pub const FINDING_ID: &str = "finding_id";
+    pub const RANK: &str = "rank";
+    pub const SEVERITY: &str = "severity";
+    pub const RISK_SCORE: &str = "risk_score";
+    pub const AMOUNT_AT_RISK: &str = "amount_at_risk";
+    pub const FINGERPRINT: &str = "fingerprint";
+}
+
 /// Columns of a findings frame as rules produce it (scoring adds the rest).
 pub mod cols {
     pub const RULE: &str = "rule";

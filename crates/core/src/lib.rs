@@ -9,6 +9,7 @@
 //! - [`spec`]: what each ledger file holds (columns, types, aliases) and the bank's
 //!   transfer outcomes;
 //! - [`hash`]: one deterministic hash for the keys every layer buckets by;
+//! - [`privacy`]: ID and account numbers masked in what people read;
 //! - [`safe_fs`]: folders and files a run may write, private files, hashes;
 //! - [`text`]: invisible characters, formula-like cells, what a Han character is;
 //! - [`timings`]: one stopwatch for a run's stages.
@@ -19,6 +20,7 @@ pub mod error;
 pub mod findings;
 pub mod frame;
 pub mod hash;
+pub mod privacy;
 pub mod safe_fs;
 pub mod spec;
 pub mod text;

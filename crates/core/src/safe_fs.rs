@@ -189,4 +189,15 @@ mod tests {
         create_own_dir(&dir.path().join("a/b")).unwrap();
         assert!(dir.path().join("a/b").is_dir());
     }
+
+    #[test]
+    fn sha256_of_a_known_text() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("abc");
+        std::fs::write(&p, "abc").unwrap();
+        assert_eq!(
+            sha256_file(&p).unwrap(),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
+    }
 }

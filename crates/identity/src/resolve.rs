@@ -251,7 +251,7 @@ pub struct OfficialIndex {
 }
 
 impl OfficialIndex {
-    /// Built once per run (see `Memo` in `fundaudit::pipeline::context`): a province's payroll is a
+    /// Built once per run (see `Memo` in `fundaudit_rules::context`): a province's payroll is a
     /// quarter of a million people, and every part asks it.
     pub fn new(officials: std::sync::Arc<Vec<OfficialEntry>>) -> Self {
         let mut by_id = FxHashMap::default();

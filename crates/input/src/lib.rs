@@ -135,7 +135,7 @@ pub struct Inputs {
     /// The reference lists the config declares, in its order (None: file not found).
     pub lists: Vec<Option<DataFrame>>,
     /// Payments and allocations left on disk in a stage's parts (then `payments` and
-    /// `allocations` are empty frames of their columns): see `fundaudit::pipeline::partition`.
+    /// `allocations` are empty frames of their columns): see `fundaudit_audit::partition`.
     pub staged: Option<stage::Parts>,
 }
 

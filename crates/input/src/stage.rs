@@ -4,7 +4,7 @@
 //! recognises a stage by its `stage.json` and loads the frames as they were validated.
 //!
 //! Payments and allocations are written in parts (`payments-0003.parquet`), cut as a
-//! partitioned run cuts them (see `fundaudit::pipeline::partition`): a run on the stage reads one part
+//! partitioned run cuts them (see `fundaudit_audit::partition`): a run on the stage reads one part
 //! at a time and never holds the whole ledgers. The parts and the registry are written
 //! for the cluster's readers too (DataFusion): plain text, rows numbered ([`PART`],
 //! [`ROW`], [`REGISTRY_ROW`]).
@@ -139,14 +139,14 @@ pub fn frame_file(dir: &Path, name: &str) -> PathBuf {
 }
 
 /// The stage's registry: read by the cluster's identity plan
-/// (`fundaudit::distributed::identity`) as well as by fundaudit.
+/// (`fundaudit_ballista::identity`) as well as by fundaudit.
 pub const REGISTRY: &str = "beneficiaries";
 /// The registry's row numbers, written beside it for readers that number rows otherwise
 /// (DataFusion's `file_row_index()` does not survive Ballista's plan serialisation);
 /// fundaudit's own reads leave the column out.
 pub const REGISTRY_ROW: &str = "_registry_row";
 /// A payment or allocation row's part, and its row in the part: written into the part
-/// files for the cluster's audit (`fundaudit::distributed`), which reads every part as one
+/// files for the cluster's audit (`fundaudit_ballista`), which reads every part as one
 /// table and must still tell a part's rows and their order; fundaudit's reads leave them
 /// out.
 pub const PART: &str = "_part";

@@ -92,7 +92,7 @@ impl Limits {
     };
 }
 
-/// How a run cuts a large audit (see `fundaudit::pipeline::partition`).
+/// How a run cuts a large audit (see `fundaudit_audit::partition`).
 #[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct Scale {

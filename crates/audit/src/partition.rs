@@ -1,0 +1,662 @@
+//! Partitioned runs: the payments and allocations cut into parts that the rules can read
+//! one at a time, so memory follows the largest part and not the province.
+//!
+//! A part is not a township: a person registered in two counties, or a card paid for
+//! people of several townships, would be split, and the rules that look across (paid
+//! twice, shared accounts, exclusive programs) would miss them. Rules group payments by
+//! allocation, by person (a registry cluster, or an unregistered beneficiary id) and by
+//! payee account, and by nothing else; so rows joined by any of the three are one
+//! *component* (union-find), and a part is whole components, packed in the order they
+//! first appear up to `[scale] partition_rows` rows. Whatever a rule groups is then in one
+//! part, and the findings are the whole run's: the same ids, the same evidence. The few
+//! facts no part can tell (a program-period with no payment anywhere; the ledgers'
+//! sizes) are counted over the whole first ([`fundaudit_rules::context::Whole`]), and the rules
+//! that read only those run once ([`fundaudit_rules::ONCE`]).
+//!
+//! A run on CSV or workbooks cuts the loaded ledgers in memory (the derived frames follow
+//! the part); `fundaudit stage` writes the same cut to disk ([`fundaudit_input::stage`]) and
+//! a run on the stage holds one part at a time. The people (registry, identity clusters,
+//! deaths, officials) are held whole: they are what crosses the parts.
+
+use polars::prelude::*;
+use rustc_hash::FxHashMap;
+
+use fundaudit_core::error::Result;
+use fundaudit_core::frame;
+use fundaudit_rules::context::Context;
+use fundaudit_rules::past_due::PastDue;
+
+/// Rows of one part, ascending (the rules see them in the ledgers' order).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Part {
+    pub payments: Vec<IdxSize>,
+    pub allocations: Vec<IdxSize>,
+}
+
+/// Union-find over key ids, with path halving.
+struct Components {
+    parent: Vec<u32>,
+}
+
+impl Components {
+    fn find(&mut self, mut x: u32) -> u32 {
+        while self.parent[x as usize] != x {
+            let up = self.parent[self.parent[x as usize] as usize];
+            self.parent[x as usize] = up;
+            x = up;
+        }
+        x
+    }
+
+    fn union(&mut self, a: u32, b: u32) {
+        let (a, b) = (self.find(a), self.find(b));
+        if a != b {
+            // The smaller id roots, so a component's root is its first-seen key.
+            let (lo, hi) = (a.min(b), a.max(b));
+            self.parent[hi as usize] = lo;
+        }
+    }
+}
+
+/// The kinds of key, mixed into each key's hash so an allocation id and an account that
+/// happen to be spelled alike stay apart.
+const ALLOCATION: u8 = 0;
+const ACCOUNT: u8 = 1;
+const UNREGISTERED: u8 = 2;
+const PERSON: u8 = 3;
+const LOOSE_AMOUNT: u8 = 4;
+
+/// A row's keys as 64-bit hashes, 0 for none. Two keys that collide (one pair in about
+/// 10^5 runs of a province) join their components: a part grows, no finding changes.
+pub type RowKeys = [u64; 3];
+
+fn hash_of<T: std::hash::Hash>(kind: u8, value: T) -> u64 {
+    fundaudit_core::hash::fx((kind, value)).max(1)
+}
+
+fn text_key(kind: u8, value: Option<&str>) -> u64 {
+    value
+        .filter(|v| !v.is_empty())
+        .map_or(0, |v| hash_of(kind, v))
+}
+
+/// The key of the person a beneficiary id names: their registry cluster, or the id itself
+/// when the registry lacks it.
+fn person_key(people: &Context, ben: Option<&str>) -> u64 {
+    let Some(ben) = ben.filter(|b| !b.is_empty()) else {
+        return 0;
+    };
+    match people.row_of(ben) {
+        Some(row) => hash_of(PERSON, people.dedup.cluster[row]),
+        None => hash_of(UNREGISTERED, ben),
+    }
+}
+
+/// Cuts the whole run's `payments` and `allocations` into parts of at most `max_rows`
+/// rows each, a component larger than that being a part of its own; `people` say who is
+/// who.
+pub fn plan(
+    people: &Context,
+    payments: &DataFrame,
+    allocations: &DataFrame,
+    max_rows: usize,
+) -> PolarsResult<Vec<Part>> {
+    let mut keys = allocation_keys(people, allocations)?;
+    keys.extend(payment_keys(people, payments, false)?);
+    Ok(cut(keys, allocations.height(), max_rows))
+}
+
+/// The keys of each allocation row: its id and its person.
+pub fn allocation_keys(people: &Context, allocations: &DataFrame) -> PolarsResult<Vec<RowKeys>> {
+    use rayon::prelude::*;
+    let alloc_ids = frame::text(allocations, "allocation_id")?;
+    let alloc_bens = frame::text(allocations, "beneficiary_id")?;
+    // Hashing reads every id's bytes: in parallel, before the one-thread union-find.
+    Ok((0..alloc_ids.len())
+        .into_par_iter()
+        .map(|i| {
+            [
+                text_key(ALLOCATION, alloc_ids[i]),
+                person_key(people, alloc_bens[i]),
+                0,
+            ]
+        })
+        .collect())
+}
+
+/// The keys of each payment row: its allocation, its person and its payee account.
+/// With `unsettled` (payments not yet netted against the bank's returns and reversals,
+/// see [`fundaudit_input::bank::settle`]) a row with neither allocation nor account is
+/// joined to every such row of its amount, which is what a reversal pairs by then.
+pub fn payment_keys(
+    people: &Context,
+    payments: &DataFrame,
+    unsettled: bool,
+) -> PolarsResult<Vec<RowKeys>> {
+    use rayon::prelude::*;
+    let pay_allocs = frame::text(payments, "allocation_id")?;
+    let pay_bens = frame::text(payments, "beneficiary_id")?;
+    let pay_accounts = frame::text(payments, "payee_account")?;
+    let fen = if unsettled {
+        frame::int(payments, "amount_fen")?
+    } else {
+        Vec::new()
+    };
+    // A payment belongs to its allocation's person when the allocation is known, else to
+    // the person the bank recorded: joining it to both is never wrong, only coarser when
+    // they differ (a payment to someone other than allocated).
+    Ok((0..pay_allocs.len())
+        .into_par_iter()
+        .map(|r| {
+            let account = text_key(ACCOUNT, pay_accounts[r]);
+            let allocation = text_key(ALLOCATION, pay_allocs[r]);
+            let account = if unsettled && account == 0 && allocation == 0 {
+                hash_of(LOOSE_AMOUNT, fen[r].unwrap_or(0).abs())
+            } else {
+                account
+            };
+            [allocation, person_key(people, pay_bens[r]), account]
+        })
+        .collect())
+}
+
+/// Parts of whole components from every row's keys: the allocations' first (the first
+/// `n_alloc` rows), then the payments'.
+pub fn cut(keys: Vec<RowKeys>, n_alloc: usize, max_rows: usize) -> Vec<Part> {
+    // Key → dense id; each row joins its keys; each row's component is its first key's.
+    let mut ids: FxHashMap<u64, u32> = FxHashMap::default();
+    let mut c = Components { parent: Vec::new() };
+    let mut id_of = |k: u64, c: &mut Components| -> u32 {
+        *ids.entry(k).or_insert_with(|| {
+            c.parent.push(c.parent.len() as u32);
+            c.parent.len() as u32 - 1
+        })
+    };
+    let mut first: Vec<u32> = Vec::with_capacity(keys.len());
+    for row in &keys {
+        let mut head = u32::MAX;
+        for &k in row.iter().filter(|&&k| k != 0) {
+            let id = id_of(k, &mut c);
+            if head == u32::MAX {
+                head = id;
+            } else {
+                c.union(head, id);
+            }
+        }
+        first.push(head);
+    }
+    drop(keys);
+    drop(ids);
+    // Rows with no key at all (no allocation id, person or account) join nothing: they
+    // are one group of their own, at the end.
+    let loose = c.parent.len();
+    let mut size = vec![0usize; loose + 1];
+    for f in first.iter_mut() {
+        let root = if *f == u32::MAX {
+            loose as u32
+        } else {
+            c.find(*f)
+        };
+        *f = root;
+        size[root as usize] += 1;
+    }
+    // Parts filled with whole components in order of first appearance.
+    let mut part_of = vec![u32::MAX; loose + 1];
+    let mut parts: Vec<Part> = vec![Part::default()];
+    let mut filled = 0usize;
+    for (i, &root) in first.iter().enumerate() {
+        let slot = &mut part_of[root as usize];
+        if *slot == u32::MAX {
+            let n = size[root as usize];
+            if filled > 0 && filled + n > max_rows {
+                parts.push(Part::default());
+                filled = 0;
+            }
+            filled += n;
+            *slot = parts.len() as u32 - 1;
+        }
+        let part = &mut parts[*slot as usize];
+        if i < n_alloc {
+            part.allocations.push(i as IdxSize);
+        } else {
+            part.payments.push((i - n_alloc) as IdxSize);
+        }
+    }
+    parts
+}
+
+impl Part {
+    /// This part's rows of the whole run's payments and allocations.
+    pub fn take(
+        &self,
+        payments: &DataFrame,
+        allocations: &DataFrame,
+    ) -> PolarsResult<(DataFrame, DataFrame)> {
+        let rows = |v: &[IdxSize]| IdxCa::from_vec("rows".into(), v.to_vec());
+        Ok((
+            payments.take(&rows(&self.payments))?,
+            allocations.take(&rows(&self.allocations))?,
+        ))
+    }
+}
+
+/// What the rules found over every part, and what the reports need of the payments.
+pub struct Audited {
+    /// The rules' findings, unscored.
+    pub findings: DataFrame,
+    /// Wall time of each stage, summed over the parts.
+    pub timings: Vec<(String, f64)>,
+    pub digits: fundaudit_rules::analytics::DigitCounts,
+    /// The people with only the payments and allocations the findings name: all the
+    /// reports read (the whole run's rows stay with their part).
+    pub context: Context,
+    pub parts: usize,
+}
+
+/// Where the parts' rows come from: cut from the ledgers in memory, or read from a
+/// stage's part files (a group of them, when this run's people join rows the stage had
+/// put in different parts).
+enum Unit {
+    Rows(Part),
+    Staged(fundaudit_input::stage::Parts, Vec<usize>),
+}
+
+/// The work of a run: the whole-run facts and the units to read.
+struct Work {
+    whole: fundaudit_rules::context::Whole,
+    units: Vec<Unit>,
+}
+
+/// Cuts the ledgers in memory.
+fn in_memory(people: &Context, timings: &mut Timings) -> Result<Work> {
+    let clock = std::time::Instant::now();
+    let whole = fundaudit_rules::context::Whole::of(&people.ledgers, &people.config, people.as_of)?;
+    timings.add("count past due", clock);
+    let clock = std::time::Instant::now();
+    let ledgers = &people.ledgers;
+    let units = plan(
+        people,
+        &ledgers.payments,
+        &ledgers.allocations,
+        people.config.scale.partition_rows,
+    )?
+    .into_iter()
+    .map(Unit::Rows)
+    .collect();
+    timings.add("plan parts", clock);
+    Ok(Work { whole, units })
+}
+
+/// Reads a stage's parts for the whole-run facts, and checks that the stage's cut still
+/// holds: it kept rows of one allocation, account or beneficiary id together, whatever
+/// the config, but a person is a registry cluster, and this run's identity settings may
+/// join registrations the stage's kept apart. Parts that share a person are read as one.
+/// With the stage's own identity settings the clusters are the stage's, and the check is
+/// skipped.
+fn staged(
+    people: &Context,
+    parts: &fundaudit_input::stage::Parts,
+    timings: &mut Timings,
+) -> Result<Work> {
+    use rayon::prelude::*;
+    let clock = std::time::Instant::now();
+    // Each part's past-due counts and the people it holds, two parts at a time (one per
+    // core), only the columns they need.
+    let read: Vec<Result<(PastDue, Vec<u64>)>> = (0..parts.count)
+        .into_par_iter()
+        .map(|k| {
+            // The beneficiary ids only to check the cut (see above).
+            let who: &[&str] = if parts.same_people {
+                &[]
+            } else {
+                &["beneficiary_id"]
+            };
+            let paid = [&["allocation_id"][..], who].concat();
+            let due = [
+                &[
+                    "allocation_id",
+                    "program",
+                    "period",
+                    "amount_fen",
+                    "funds_received_date",
+                    "due_date",
+                ][..],
+                who,
+            ]
+            .concat();
+            let (payments, allocations) = parts.read(k, Some((&paid, &due)))?;
+            let past_due = PastDue::of(&allocations, &payments, &people.config, people.as_of)?;
+            let mut persons: Vec<u64> = Vec::new();
+            let check = if parts.same_people {
+                Vec::new()
+            } else {
+                vec![&payments, &allocations]
+            };
+            for frame in check {
+                for ben in frame.column("beneficiary_id")?.str()?.iter() {
+                    persons.push(person_key(people, ben));
+                }
+            }
+            persons.sort_unstable();
+            persons.dedup();
+            Ok((past_due, persons))
+        })
+        .collect();
+    let mut past_due = PastDue::default();
+    let mut home: FxHashMap<u64, u32> = FxHashMap::default();
+    let mut c = Components {
+        parent: (0..parts.count as u32).collect(),
+    };
+    for (k, part) in read.into_iter().enumerate() {
+        let (counted, persons) = part?;
+        past_due.merge(counted);
+        for key in persons.into_iter().filter(|&key| key != 0) {
+            let at = *home.entry(key).or_insert(k as u32);
+            c.union(at, k as u32);
+        }
+    }
+    timings.add("count past due", clock);
+    let mut groups: Vec<Vec<usize>> = Vec::new();
+    let mut group_of: FxHashMap<u32, usize> = FxHashMap::default();
+    for k in 0..parts.count {
+        let root = c.find(k as u32);
+        let g = *group_of.entry(root).or_insert_with(|| {
+            groups.push(Vec::new());
+            groups.len() - 1
+        });
+        groups[g].push(k);
+    }
+    if groups.len() < parts.count {
+        tracing::warn!(
+            parts = parts.count,
+            read_as = groups.len(),
+            "this run's identity settings join people the stage's kept apart: {} staged parts read as {}",
+            parts.count,
+            groups.len()
+        );
+    }
+    let whole = fundaudit_rules::context::Whole {
+        past_due,
+        rows: fundaudit_rules::context::Rows {
+            beneficiaries: people.ledgers.beneficiaries.height(),
+            allocations: parts.allocation_rows,
+            payments: parts.payment_rows,
+        },
+    };
+    Ok(Work {
+        whole,
+        units: groups
+            .into_iter()
+            .map(|group| Unit::Staged(parts.clone(), group))
+            .collect(),
+    })
+}
+
+/// Stage wall times, summed over the parts.
+#[derive(Default)]
+struct Timings(Vec<(String, f64)>);
+
+impl Timings {
+    fn add(&mut self, name: &str, since: std::time::Instant) {
+        self.add_secs(name, since.elapsed().as_secs_f64());
+    }
+
+    fn add_secs(&mut self, name: &str, secs: f64) {
+        match self.0.iter_mut().find(|(n, _)| n == name) {
+            Some(t) => t.1 += secs,
+            None => self.0.push((name.to_string(), secs)),
+        }
+    }
+}
+
+/// Runs the rules over the ledgers of `people`, a part at a time (see the module
+/// comment), the whole-run facts counted first.
+pub fn audit(people: Context) -> Result<Audited> {
+    let prepared = prepare(people)?;
+    let mut done = Vec::with_capacity(prepared.units());
+    for k in 0..prepared.units() {
+        done.push(prepared.audit_unit(k)?);
+    }
+    prepared.finish(done)
+}
+
+/// A run ready to audit its units: the people with the whole-run facts, and the units
+/// (parts, or groups of staged parts) to read. Each unit is audited on its own — here
+/// one after another, on a cluster by the task its rows are shuffled to
+/// ([`fundaudit_ballista`]) — and the results are put together by
+/// [`Prepared::finish`] in unit order, so where a unit ran does not change a finding.
+pub struct Prepared {
+    people: Context,
+    units: Vec<Unit>,
+    timings: Timings,
+    /// Where the people's own timings end (each part's context copies them).
+    base: usize,
+    /// The loaders' rejects, kept out of each part's context (see [`prepare`]).
+    rejects: Vec<fundaudit_input::Reject>,
+}
+
+/// What the rules found in one unit, and the rows those findings name.
+pub struct UnitResult {
+    pub findings: DataFrame,
+    pub digits: fundaudit_rules::analytics::DigitCounts,
+    /// The unit's payments and allocations that a finding lists.
+    pub payments: DataFrame,
+    pub allocations: DataFrame,
+    pub timings: Vec<(String, f64)>,
+}
+
+/// Counts the whole-run facts and cuts (or reads the cut of) the units.
+pub fn prepare(mut people: Context) -> Result<Prepared> {
+    let mut timings = Timings::default();
+    let work = match people.ledgers.staged.take() {
+        Some(parts) => staged(&people, &parts, &mut timings)?,
+        None => in_memory(&people, &mut timings)?,
+    };
+    Ok(prepared(people, work, timings))
+}
+
+/// A staged run prepared elsewhere (by a cluster's client): its whole-run facts and
+/// the stage parts of each unit given, so nothing of the stage's payments and
+/// allocations is read here.
+pub fn prepare_given(
+    mut people: Context,
+    whole: fundaudit_rules::context::Whole,
+    groups: Vec<Vec<usize>>,
+) -> Result<Prepared> {
+    let parts = people.ledgers.staged.take().ok_or_else(|| {
+        fundaudit_core::error::Error::Argument(
+            "the units given are a stage's, and this is no stage".into(),
+        )
+    })?;
+    if let Some(part) = groups.iter().flatten().find(|&&k| k >= parts.count) {
+        return Err(fundaudit_core::error::Error::Argument(format!(
+            "part {part} of a stage of {} parts: the stage is not the one the units were cut from",
+            parts.count
+        )));
+    }
+    let units = groups
+        .into_iter()
+        .map(|group| Unit::Staged(parts.clone(), group))
+        .collect();
+    Ok(prepared(people, Work { whole, units }, Timings::default()))
+}
+
+fn prepared(mut people: Context, work: Work, timings: Timings) -> Prepared {
+    people.whole = std::sync::Arc::new(work.whole);
+    let base = people.timings.len();
+    // Each part's context copies the ledgers' accounting; the rejects (a dirty export has
+    // hundreds of thousands) are only needed by the reports, so they wait outside.
+    let rejects = std::mem::take(&mut people.ledgers.rejects);
+    Prepared {
+        people,
+        units: work.units,
+        timings,
+        base,
+        rejects,
+    }
+}
+
+impl Prepared {
+    pub fn units(&self) -> usize {
+        self.units.len()
+    }
+
+    /// The whole-run facts the units' rules read.
+    pub fn whole(&self) -> &fundaudit_rules::context::Whole {
+        &self.people.whole
+    }
+
+    /// The stage parts of each unit, when the units are read from a stage.
+    pub fn staged_parts(&self) -> Option<Vec<Vec<usize>>> {
+        self.units
+            .iter()
+            .map(|u| match u {
+                Unit::Staged(_, group) => Some(group.clone()),
+                Unit::Rows(_) => None,
+            })
+            .collect()
+    }
+
+    /// Reads unit `k` and runs the rules over it (those of [`fundaudit_rules::ONCE`] with
+    /// unit 0 only).
+    pub fn audit_unit(&self, k: usize) -> Result<UnitResult> {
+        let people = &self.people;
+        let units = &self.units;
+        let mut timings = Timings::default();
+        let clock = std::time::Instant::now();
+        let (payments, allocations) = match &units[k] {
+            Unit::Rows(_) if units.len() == 1 => {
+                let l = &people.ledgers;
+                (l.payments.clone(), l.allocations.clone())
+            }
+            Unit::Rows(part) => part.take(&people.ledgers.payments, &people.ledgers.allocations)?,
+            Unit::Staged(parts, group) => {
+                let mut read = Vec::new();
+                for &g in group {
+                    read.push(parts.read(g, None)?);
+                }
+                let (p, a): (Vec<_>, Vec<_>) = read.into_iter().unzip();
+                (
+                    fundaudit_core::frame::stack(p)?,
+                    fundaudit_core::frame::stack(a)?,
+                )
+            }
+        };
+        timings.add("read parts", clock);
+        if units.len() > 1 {
+            tracing::info!(
+                part = k + 1,
+                parts = units.len(),
+                rows = payments.height() + allocations.height(),
+                "part {} of {}",
+                k + 1,
+                units.len()
+            );
+        }
+        let ctx = people.with_payments(payments, allocations)?;
+        self.rules(k, ctx, timings)
+    }
+
+    /// Runs the rules over unit `k` as linked by a join on the cluster: the rows of
+    /// the join described in [`fundaudit_rules::link::joined`].
+    pub fn audit_joined(&self, k: usize, joined: &DataFrame) -> Result<UnitResult> {
+        let clock = std::time::Instant::now();
+        let (payments, allocations, linked) =
+            fundaudit_rules::link::from_join(joined, &self.people)?;
+        let mut timings = Timings::default();
+        timings.add("take the joined rows", clock);
+        let ctx = self.people.with_linked(payments, allocations, linked)?;
+        self.rules(k, ctx, timings)
+    }
+
+    /// The rules over unit `k`'s context.
+    fn rules(&self, k: usize, ctx: Context, mut timings: Timings) -> Result<UnitResult> {
+        for (name, secs) in &ctx.timings[self.base..] {
+            timings.add_secs(name, *secs);
+        }
+        let clock = std::time::Instant::now();
+        let run = fundaudit_rules::run_rules(&ctx, k == 0)?;
+        timings.add("rules", clock);
+        for (name, secs) in &run.timings {
+            timings.add_secs(name, *secs);
+        }
+        let mut digits = fundaudit_rules::analytics::DigitCounts::default();
+        digits.add(&ctx.linked)?;
+        Ok(UnitResult {
+            payments: named(&ctx, &ctx.ledgers.payments, "payment_id", &run.findings)?,
+            allocations: named(
+                &ctx,
+                &ctx.ledgers.allocations,
+                "allocation_id",
+                &run.findings,
+            )?,
+            findings: run.findings,
+            digits,
+            timings: timings.0,
+        })
+    }
+
+    /// The units' results, in unit order, as one run's.
+    pub fn finish(self, done: Vec<UnitResult>) -> Result<Audited> {
+        let Prepared {
+            mut people,
+            units,
+            mut timings,
+            base,
+            rejects,
+        } = self;
+        let mut findings = fundaudit_core::findings::empty_frame()?;
+        let mut digits = fundaudit_rules::analytics::DigitCounts::default();
+        let (mut named_payments, mut named_allocations) = (Vec::new(), Vec::new());
+        for unit in done {
+            for (name, secs) in &unit.timings {
+                timings.add_secs(name, *secs);
+            }
+            digits.merge(unit.digits);
+            named_payments.push(unit.payments);
+            named_allocations.push(unit.allocations);
+            findings.vstack_mut_owned(unit.findings)?;
+        }
+        findings.rechunk_mut();
+        let payments = fundaudit_core::frame::stack(named_payments)?;
+        let allocations = fundaudit_core::frame::stack(named_allocations)?;
+        // The whole ledgers are not needed past this point.
+        people.ledgers.payments = people.ledgers.payments.clear();
+        people.ledgers.allocations = people.ledgers.allocations.clear();
+        people.ledgers.rejects = rejects;
+        let mut context = people.with_payments(payments, allocations)?;
+        context.timings.truncate(base);
+        Ok(Audited {
+            findings,
+            timings: timings.0,
+            digits,
+            context,
+            parts: units.len(),
+        })
+    }
+}
+
+/// The rows of `frame` whose `id` column a finding lists (in `<id>s`, `;`-separated), or
+/// the last night's findings named ([`fundaudit_rules::context::Memo::keep_rows`]).
+fn named(
+    ctx: &Context,
+    frame: &DataFrame,
+    id: &str,
+    findings: &DataFrame,
+) -> PolarsResult<DataFrame> {
+    let keep = ctx.memo.keep_rows.get();
+    let listed: rustc_hash::FxHashSet<&str> =
+        fundaudit_core::frame::text(findings, &format!("{id}s"))?
+            .into_iter()
+            .flatten()
+            .flat_map(|ids| ids.split(';'))
+            .filter(|s| !s.is_empty())
+            .collect();
+    let keep: BooleanChunked = frame
+        .column(id)?
+        .str()?
+        .iter()
+        .map(|v| Some(v.is_some_and(|v| listed.contains(v) || keep.is_some_and(|k| k.contains(v)))))
+        .collect();
+    frame.filter(&keep)
+}

@@ -1,0 +1,504 @@
+//! Writing a stage. Payments and allocations are written in parts cut as a partitioned
+//! run cuts them ([`crate::partition`]). Two ways there:
+//!
+//! - **in chunks**, when both are one plain CSV file each (see [`fundaudit_input::chunks`]):
+//!   each chunk is validated and spilled to a temporary Parquet file in the stage folder
+//!   with only its rows' keys kept in memory (24 bytes a row); the keys decide the parts;
+//!   the spilled chunks are then dealt out to the part files, and the payments settled
+//!   against the bank's returns and reversals a part at a time (what a reversal pairs
+//!   with — the same allocation, else the same account, else the same amount — is in
+//!   its part). Memory follows the registry and a chunk, not the ledgers.
+//! - **whole**, for anything else (workbooks, a folder of monthly files, GB18030, quoted
+//!   exports): the ledgers are loaded as `run` loads them and cut in memory.
+//!
+//! Either way the stage holds the same rows, rejects and counts.
+
+use std::fs::File;
+use std::path::{Path, PathBuf};
+
+use polars::prelude::*;
+
+use crate::partition::{self, Part, RowKeys};
+use fundaudit_core::config::Config;
+use fundaudit_core::error::{Error, Result};
+use fundaudit_core::spec::ALLOCATIONS;
+use fundaudit_core::spec::BENEFICIARIES;
+use fundaudit_core::spec::DEATHS;
+use fundaudit_core::spec::OFFICIALS;
+use fundaudit_core::spec::PAYMENTS;
+use fundaudit_input::chunks::{self, Chunks};
+use fundaudit_input::stage::{
+    frame_file, identity_settings, input_settings, part_name, part_numbers, plain, read_frame,
+    write_error, write_frame, write_part, Manifest, MANIFEST, PROGRAM,
+};
+use fundaudit_input::{bank, read_ledger, read_lists, sources, stack, InputOptions, Inputs, Read};
+use fundaudit_rules::context::Context;
+
+/// What staging wrote, for the terminal.
+#[derive(Debug, Clone)]
+pub struct Staged {
+    pub files: usize,
+    pub rows: usize,
+    pub rejects: usize,
+    /// Parts the payments and allocations were cut into.
+    pub parts: usize,
+}
+
+/// The part files written: how many, and the rows in them.
+struct Written {
+    parts: usize,
+    payment_rows: usize,
+    allocation_rows: usize,
+}
+
+/// Reads and validates `data` as `run` does and writes the stage into `out` (a new or
+/// empty folder; nothing else is touched).
+pub fn stage(data: &Path, out: &Path, config: &Config) -> Result<Staged> {
+    stage_if(data, out, config, false)?
+        .ok_or_else(|| Error::Argument(format!("{} was not staged", data.display())))
+}
+
+/// As [`stage`]; with `only_in_chunks`, writes nothing and gives None unless payments and
+/// allocations can be read in chunks (see [`fundaudit_input::chunks`]).
+pub(super) fn stage_if(
+    data: &Path,
+    out: &Path,
+    config: &Config,
+    only_in_chunks: bool,
+) -> Result<Option<Staged>> {
+    if out.exists()
+        && std::fs::read_dir(out)
+            .map_err(|e| write_error(out, e))?
+            .next()
+            .is_some()
+    {
+        return Err(Error::Argument(format!(
+            "refusing to stage into {}: the folder is not empty. Name a new folder",
+            out.display()
+        )));
+    }
+    let plan = sources::plan(data, config)?;
+    let one_file = |stem: &str| match plan.files.get(stem).map(Vec::as_slice) {
+        Some([path]) => Some(path.clone()),
+        _ => None,
+    };
+    let (alloc_options, pay_options) = (
+        InputOptions::for_file(config, &ALLOCATIONS),
+        InputOptions::for_file(config, &PAYMENTS),
+    );
+    let rows = config.scale.read_rows;
+    let mut chunked = None;
+    if let (Some(a), Some(p)) = (one_file(ALLOCATIONS.stem), one_file(PAYMENTS.stem)) {
+        if let Some(a) = chunks::open(&a, &ALLOCATIONS, &alloc_options, rows)? {
+            if let Some(p) = chunks::open(&p, &PAYMENTS, &pay_options, rows)? {
+                chunked = Some((a, p));
+            }
+        }
+    }
+    if chunked.is_none() && only_in_chunks {
+        return Ok(None);
+    }
+    std::fs::create_dir_all(out).map_err(|e| write_error(out, e))?;
+    let (ledgers, written) = match chunked {
+        Some((allocations, payments)) => in_chunks(data, out, config, plan, allocations, payments)?,
+        None => whole(data, out, config)?,
+    };
+    write_frame(out, "beneficiaries", &ledgers.beneficiaries)?;
+    if let Some(d) = &ledgers.deaths {
+        write_frame(out, "deaths", d)?;
+    }
+    if let Some(o) = &ledgers.officials {
+        write_frame(out, "officials", o)?;
+    }
+    for (i, list) in ledgers.lists.iter().enumerate() {
+        if let Some(df) = list {
+            write_frame(out, &format!("list-{i}"), df)?;
+        }
+    }
+    // What was staged, for the manifests of runs on the stage (the files may be moved
+    // or replaced later; the stage is what those runs read).
+    let mut counts = ledgers.counts.clone();
+    {
+        use rayon::prelude::*;
+        counts.par_iter_mut().try_for_each(|c| -> Result<()> {
+            c.sha256 = Some(fundaudit_core::safe_fs::sha256_file(Path::new(&c.file))?);
+            Ok(())
+        })?;
+    }
+    let manifest = Manifest {
+        program: PROGRAM.into(),
+        version: env!("CARGO_PKG_VERSION").into(),
+        staged: fundaudit_core::cells::now(),
+        source: data.display().to_string(),
+        input_settings: input_settings(config),
+        counts,
+        rejects: ledgers.rejects.clone(),
+        unused: ledgers.unused.clone(),
+        settled: ledgers.settled.clone(),
+        lists: ledgers.lists.iter().map(Option::is_some).collect(),
+        deaths: ledgers.deaths.is_some(),
+        officials: ledgers.officials.is_some(),
+        parts: written.parts,
+        identity_settings: identity_settings(config),
+        payment_rows: written.payment_rows,
+        allocation_rows: written.allocation_rows,
+    };
+    // The manifest holds the rejected rows, personal information like the frames:
+    // readable by its owner only.
+    let path = out.join(MANIFEST);
+    let text = serde_json::to_string_pretty(&manifest).map_err(|e| write_error(&path, e))?;
+    use std::io::Write;
+    fundaudit_core::safe_fs::create_private(&path)
+        .and_then(|mut f| f.write_all(text.as_bytes()))
+        .map_err(|e| write_error(&path, e))?;
+    Ok(Some(Staged {
+        files: ledgers.counts.len(),
+        rows: ledgers.counts.iter().map(|c| c.rows_read).sum(),
+        rejects: ledgers.rejects.len(),
+        parts: written.parts,
+    }))
+}
+
+/// The people of a registry alone: who is who decides which rows belong together, and
+/// deaths and officials would be matched for nothing.
+fn registry_people(beneficiaries: &DataFrame, config: &Config) -> Result<Context> {
+    let registry = Inputs {
+        beneficiaries: beneficiaries.clone(),
+        ..Inputs::default()
+    };
+    Context::people(registry, config.clone(), fundaudit_core::cells::today())
+}
+
+/// The ledgers loaded whole and cut in memory.
+fn whole(data: &Path, out: &Path, config: &Config) -> Result<(Inputs, Written)> {
+    let mut ledgers = Inputs::load_with(data, config, false)?;
+    let people = registry_people(&ledgers.beneficiaries, config)?;
+    let (payments, allocations) = (
+        std::mem::take(&mut ledgers.payments),
+        std::mem::take(&mut ledgers.allocations),
+    );
+    let parts = partition::plan(
+        &people,
+        &payments,
+        &allocations,
+        config.scale.partition_rows,
+    )?;
+    drop(people);
+    for (k, part) in parts.iter().enumerate() {
+        let (part_payments, part_allocations) = part.take(&payments, &allocations)?;
+        write_part(out, "payments", k, &part_payments)?;
+        write_part(out, "allocations", k, &part_allocations)?;
+    }
+    let written = Written {
+        parts: parts.len(),
+        payment_rows: payments.height(),
+        allocation_rows: allocations.height(),
+    };
+    Ok((ledgers, written))
+}
+
+/// One ledger read a chunk at a time and spilled to the stage folder.
+struct Spilled {
+    read: Read,
+    /// The spill files (names in the stage folder) in the file's order, and the rows of
+    /// each.
+    files: Vec<(String, usize)>,
+    keys: Vec<RowKeys>,
+    schema: Option<Schema>,
+    /// Whether any row has a transfer status or a negative amount (payments).
+    settle: bool,
+}
+
+impl Spilled {
+    fn rows(&self) -> usize {
+        self.files.iter().map(|f| f.1).sum()
+    }
+}
+
+/// Reads `chunks` to the end: each chunk validated, its rows' keys kept, its rows
+/// written to `.chunk-<ledger>-NNNN.parquet` in `out`.
+fn spill(mut chunks: Chunks, ledger: &str, out: &Path, people: &Context) -> Result<Spilled> {
+    let mut spilled = Spilled {
+        read: Read::default(),
+        files: Vec::new(),
+        keys: Vec::new(),
+        schema: None,
+        settle: false,
+    };
+    while let Some(loaded) = chunks.next_chunk()? {
+        let mut frame = loaded.frame;
+        // As a file read whole is stacked: every row names its file.
+        let label = loaded.count.file.clone();
+        let n = frame.height();
+        stack::with_source(&mut frame, &label)?;
+        spilled.read.rejects.extend(loaded.rejects);
+        if ledger == PAYMENTS.stem {
+            spilled
+                .keys
+                .extend(partition::payment_keys(people, &frame, true)?);
+            spilled.settle |= bank::needs_settling(&frame);
+        } else {
+            spilled
+                .keys
+                .extend(partition::allocation_keys(people, &frame)?);
+        }
+        let schema = frame.schema().as_ref().clone();
+        match &spilled.schema {
+            None => spilled.schema = Some(schema),
+            Some(first) if *first != schema => {
+                return Err(Error::Unreadable {
+                    path: label,
+                    message: format!(
+                        "chunk {} of the file came out with other columns than the first ({:?} against {:?})",
+                        spilled.files.len() + 1,
+                        schema.iter_names().collect::<Vec<_>>(),
+                        first.iter_names().collect::<Vec<_>>()
+                    ),
+                });
+            }
+            Some(_) => {}
+        }
+        let name = part_name(&format!(".chunk-{ledger}"), spilled.files.len());
+        write_frame(out, &name, &frame)?;
+        spilled.files.push((name, n));
+    }
+    spilled.read.counts.push(chunks.count());
+    Ok(spilled)
+}
+
+/// Deals the spilled rows out to one file per part (`<name>-NNNN.parquet`, appended a
+/// chunk at a time), removing each spill file once read. `part_of` is each row's part.
+fn deal(
+    spilled: &Spilled,
+    part_of: &[u32],
+    parts: usize,
+    out: &Path,
+    name: &str,
+) -> Result<Vec<usize>> {
+    let schema = spilled.schema.clone().unwrap_or_default();
+    // As the part files are written (see [`write_part`]): plain text, numbered rows.
+    let empty = DataFrame::empty_with_schema(&schema);
+    let written = plain(&empty, part_numbers(0, 0, 0))?
+        .schema()
+        .as_ref()
+        .clone();
+    let mut writers: Vec<Option<(PathBuf, polars::io::parquet::write::BatchedWriter<File>)>> =
+        (0..parts).map(|_| None).collect();
+    let mut rows = vec![0usize; parts];
+    let mut offset = 0usize;
+    for (file, n) in &spilled.files {
+        let chunk = read_frame(out, file)?;
+        let mut rows_of: Vec<Vec<IdxSize>> = vec![Vec::new(); parts];
+        for i in 0..*n {
+            rows_of[part_of[offset + i] as usize].push(i as IdxSize);
+        }
+        offset += n;
+        for (k, idx) in rows_of.into_iter().enumerate() {
+            if idx.is_empty() {
+                continue;
+            }
+            let n = idx.len();
+            let part_rows = chunk.take(&IdxCa::from_vec("rows".into(), idx))?;
+            let mut part_rows = plain(&part_rows, part_numbers(k, rows[k], n))?;
+            rows[k] += n;
+            part_rows.align_chunks_par();
+            let slot = &mut writers[k];
+            if slot.is_none() {
+                let path = frame_file(out, &part_name(name, k));
+                let f = fundaudit_core::safe_fs::create_private(&path)
+                    .map_err(|e| write_error(&path, e))?;
+                let w = ParquetWriter::new(f)
+                    .batched(&written)
+                    .map_err(|e| write_error(&path, e))?;
+                *slot = Some((path, w));
+            }
+            if let Some((path, w)) = slot {
+                w.write_batch(&part_rows)
+                    .map_err(|e| write_error(path, e))?;
+            }
+        }
+        drop(chunk);
+        let path = frame_file(out, file);
+        std::fs::remove_file(&path).map_err(|e| write_error(&path, e))?;
+    }
+    for (k, slot) in writers.into_iter().enumerate() {
+        match slot {
+            Some((path, w)) => {
+                w.finish().map_err(|e| write_error(&path, e))?;
+            }
+            // A part with no row of this ledger still has its file, empty.
+            None => write_part(out, name, k, &empty)?,
+        }
+    }
+    Ok(rows)
+}
+
+/// Each row's part: the allocations' rows, then the payments'.
+fn parts_of(parts: &[Part], n_alloc: usize, n_pay: usize) -> (Vec<u32>, Vec<u32>) {
+    let (mut alloc, mut pay) = (vec![0u32; n_alloc], vec![0u32; n_pay]);
+    for (k, part) in parts.iter().enumerate() {
+        for &r in &part.allocations {
+            alloc[r as usize] = k as u32;
+        }
+        for &r in &part.payments {
+            pay[r as usize] = k as u32;
+        }
+    }
+    (alloc, pay)
+}
+
+/// Stages allocations and payments read in chunks (see the module's comment), the other
+/// inputs loaded whole.
+fn in_chunks(
+    data: &Path,
+    out: &Path,
+    config: &Config,
+    mut plan: sources::Plan,
+    allocations: Chunks,
+    payments: Chunks,
+) -> Result<(Inputs, Written)> {
+    let mut unused = std::mem::take(&mut plan.unused);
+    let mut read = |spec| read_ledger(data, config, &plan, spec, false, &mut unused);
+    let beneficiaries = read(&BENEFICIARIES)?;
+    let deaths = read(&DEATHS)?;
+    let officials = read(&OFFICIALS)?;
+    let people = registry_people(
+        beneficiaries
+            .frame
+            .as_ref()
+            .unwrap_or(&DataFrame::default()),
+        config,
+    )?;
+    let mut alloc = spill(allocations, ALLOCATIONS.stem, out, &people)?;
+    let mut pay = spill(payments, PAYMENTS.stem, out, &people)?;
+    drop(people);
+    let (n_alloc, n_pay) = (alloc.rows(), pay.rows());
+    let mut keys = std::mem::take(&mut alloc.keys);
+    keys.append(&mut pay.keys);
+    let parts = partition::cut(keys, n_alloc, config.scale.partition_rows);
+    let (alloc_part, pay_part) = parts_of(&parts, n_alloc, n_pay);
+    let k = parts.len();
+    drop(parts);
+    tracing::info!("dealing {n_alloc} allocations and {n_pay} payments out to {k} parts");
+    deal(&alloc, &alloc_part, k, out, "allocations")?;
+    let mut settled = bank::Settled::default();
+    let payment_rows = if pay.settle {
+        // Settled a part at a time: dealt out under a temporary name first.
+        deal(&pay, &pay_part, k, out, ".unsettled-payments")?;
+        let mut bank_rejects = Vec::new();
+        let mut rows = 0;
+        for part in 0..k {
+            let name = part_name(".unsettled-payments", part);
+            let unsettled = read_frame(out, &name)?;
+            let (paid, rejects, s) = bank::settle(unsettled, &config.status)?;
+            write_part(out, "payments", part, &paid)?;
+            let path = frame_file(out, &name);
+            std::fs::remove_file(&path).map_err(|e| write_error(&path, e))?;
+            rows += paid.height();
+            bank_rejects.extend(rejects);
+            settled.add(&s);
+        }
+        // In the file's order, as when the payments are settled whole.
+        bank_rejects.sort_by_key(|r| r.line);
+        pay.read.reject_settled(bank_rejects);
+        rows
+    } else {
+        deal(&pay, &pay_part, k, out, "payments")?.iter().sum()
+    };
+    let lists = read_lists(data, config, &mut unused)?;
+    let ledgers = Inputs::assemble(
+        [beneficiaries, alloc.read, pay.read, deaths, officials],
+        lists,
+        unused,
+        settled,
+    );
+    let written = Written {
+        parts: k,
+        payment_rows,
+        allocation_rows: n_alloc,
+    };
+    Ok((ledgers, written))
+}
+
+/// A stage made by `run` on the way (see `[scale] stage_bytes`), in a hidden folder
+/// beside the run's; removed when dropped, its own files only.
+pub struct OnTheWay {
+    dir: PathBuf,
+}
+
+impl OnTheWay {
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+}
+
+impl Drop for OnTheWay {
+    fn drop(&mut self) {
+        remove_stage(&self.dir);
+    }
+}
+
+/// Removes what staging writes into `dir` (its manifest and Parquet files, finished or
+/// not) and then `dir` if that left it empty; anything else stays.
+fn remove_stage(dir: &Path) {
+    // A link is never followed: its target is someone else's folder.
+    if fundaudit_core::safe_fs::is_link(dir) {
+        return;
+    }
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name().to_string_lossy().to_string();
+        if name == MANIFEST || name.ends_with(".parquet") {
+            let _ = std::fs::remove_file(entry.path());
+        }
+    }
+    let _ = std::fs::remove_dir(dir);
+}
+
+/// Stages `data` into `.<name>.stage` beside `beside` when its payments and allocations
+/// are plain CSV files of more than `[scale] stage_bytes` together, so that the run reads
+/// the stage a part at a time; None when they are smaller, or cannot be read in chunks
+/// (then the run reads them whole, as always).
+pub fn on_the_way(data: &Path, config: &Config, beside: &Path) -> Result<Option<OnTheWay>> {
+    if fundaudit_input::stage::is_stage(data) {
+        return Ok(None);
+    }
+    let plan = fundaudit_input::sources::plan(data, config)?;
+    let bytes: u64 = [ALLOCATIONS.stem, PAYMENTS.stem]
+        .iter()
+        .flat_map(|stem| plan.files.get(stem).into_iter().flatten())
+        .filter_map(|p| std::fs::metadata(p).ok())
+        .map(|m| m.len())
+        .sum();
+    if bytes <= config.scale.stage_bytes {
+        return Ok(None);
+    }
+    let name = beside
+        .file_name()
+        .map(|n| n.to_string_lossy().to_string())
+        .unwrap_or_else(|| "run".into());
+    let dir = beside.with_file_name(format!(".{name}.stage"));
+    // A stage left by a run that was killed: ours, so cleared; a link there is refused
+    // (the stage is written only into a folder this run creates).
+    fundaudit_core::safe_fs::refuse_link(&dir, "stage of the run")?;
+    remove_stage(&dir);
+    if dir.symlink_metadata().is_ok() {
+        return Err(Error::UnsafeOutput {
+            path: dir.display().to_string(),
+            why: format!(
+                "{} holds files a stage does not; nothing was touched: move them away",
+                dir.display()
+            ),
+        });
+    }
+    fundaudit_core::safe_fs::create_own_dir(&dir)?;
+    tracing::info!(
+        "staging {} on the way ({bytes} bytes of payments and allocations; [scale] stage_bytes = {})",
+        data.display(),
+        config.scale.stage_bytes
+    );
+    let guard = OnTheWay { dir };
+    Ok(stage_if(data, &guard.dir, config, true)?.map(|_| guard))
+}

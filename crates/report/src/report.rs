@@ -1,0 +1,652 @@
+//! Report writers: findings.csv (UTF-8 with BOM, so Excel and WPS open Chinese text
+//! right), findings.json, rejects.csv, summary.json, and the terminal summary.
+
+use std::collections::BTreeMap;
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::path::Path;
+
+use polars::prelude::*;
+use serde::Serialize;
+
+use fundaudit_core::cells::fmt_yuan;
+use fundaudit_core::error::{Error, Result};
+use fundaudit_core::findings::scored;
+use fundaudit_core::findings::{cols, Category};
+use fundaudit_input::{FileCount, Reject};
+use fundaudit_rules::money::{township_label, Money};
+
+/// Findings and money at risk for one group (a category, a township, a rule).
+#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+pub struct Tally {
+    pub findings: usize,
+    pub amount_at_risk: f64,
+}
+
+/// What a run did, for the terminal and for summary.json.
+#[derive(Debug, Clone, Serialize)]
+pub struct Summary {
+    pub as_of: String,
+    pub files: Vec<FileCount>,
+    pub rows_read: usize,
+    pub rows_used: usize,
+    pub rows_rejected: usize,
+    pub findings: usize,
+    /// Cases the findings make (see [`fundaudit_audit::cases`]): what officers check.
+    pub cases: usize,
+    /// Money at risk with each payment (or unpaid allocation) counted once.
+    pub amount_at_risk: f64,
+    /// Findings and money counted once per category (each item under the category that
+    /// gave it its largest share): the amounts add up to `amount_at_risk`.
+    pub by_category: BTreeMap<String, Tally>,
+    /// Money counted once per township, each payment under its own township: the amounts
+    /// add up to `amount_at_risk`; a finding spanning townships counts in each.
+    pub by_township: BTreeMap<String, Tally>,
+    /// Each rule's own sum: rules look at the same payments from several sides, so these
+    /// overlap and add up to more than `amount_at_risk`.
+    pub by_rule: BTreeMap<String, Tally>,
+    /// Each township's money (counted once) per category: township → category → yuan.
+    pub township_categories: BTreeMap<String, BTreeMap<String, f64>>,
+    /// Seconds per stage, in the order they ran.
+    pub timings: fundaudit_core::timings::Timings,
+    pub warnings: Vec<String>,
+    /// What the case ledger made of this run (None without a ledger).
+    pub ledger: Option<fundaudit_casebook::ledger::RunRecord>,
+    /// 本期变化: new, changed and resolved findings with why, decisions and recoveries
+    /// (None without a ledger).
+    pub changes: Option<fundaudit_casebook::changes::NightChanges>,
+    /// Files in the data folder that no ledger took, with why.
+    pub unused: Vec<String>,
+    /// What the bank's transfer statuses and reversals did to the payments.
+    pub settled: fundaudit_input::bank::Settled,
+    /// Signs that an input is a broken export (empty ledger, a period with no payments, a
+    /// 合计 that does not add up): shown first everywhere, and exit code 4.
+    pub incomplete: Vec<String>,
+    /// A pre-payment screen (事前筛查), not an audit of payments made.
+    pub screening: bool,
+    /// First-digit tests of payment amounts per township and program (context).
+    pub digits: Vec<fundaudit_rules::analytics::DigitTest>,
+    /// Parts the payments were read in (see [`fundaudit_audit::partition`]); 1 for a county.
+    pub parts: usize,
+    /// The identity weights' u measured on this registry (with `identity.measure_u`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub identity_u: Option<fundaudit_identity::measure::Measured>,
+}
+
+impl Summary {
+    /// `money` is the findings' money counted once ([`fundaudit_rules::money::distinct`]
+    /// over every row): the header, categories and townships come from it and add up;
+    /// `by_rule` keeps each rule's own sum, which overlap.
+    pub fn new(
+        as_of: String,
+        files: Vec<FileCount>,
+        findings: &DataFrame,
+        money: &Money,
+        timings: fundaudit_core::timings::Timings,
+        warnings: Vec<String>,
+    ) -> PolarsResult<Summary> {
+        let cats = fundaudit_core::frame::text(findings, cols::CATEGORY)?;
+        let towns = fundaudit_core::frame::text(findings, cols::TOWNSHIP)?;
+        let rules = fundaudit_core::frame::text(findings, cols::RULE)?;
+        let amounts: Vec<f64> = findings
+            .column(scored::AMOUNT_AT_RISK)?
+            .f64()?
+            .iter()
+            .map(|a| a.unwrap_or(0.0))
+            .collect();
+        let yuan = |fen: i64| fen as f64 / 100.0;
+        let mut by_category: BTreeMap<String, Tally> = Category::ALL
+            .iter()
+            .map(|c| (c.code().to_string(), Tally::default()))
+            .collect();
+        let mut by_township: BTreeMap<String, Tally> = BTreeMap::new();
+        let mut by_rule: BTreeMap<String, Tally> = BTreeMap::new();
+        for i in 0..findings.height() {
+            by_category
+                .entry(cats[i].unwrap_or("").to_string())
+                .or_default()
+                .findings += 1;
+            let rule = by_rule
+                .entry(rules[i].unwrap_or("").to_string())
+                .or_default();
+            rule.findings += 1;
+            rule.amount_at_risk += amounts[i];
+            // A finding counts in each township its money lies in.
+            match money.of_row.get(&i).filter(|p| !p.is_empty()) {
+                Some(placed) => {
+                    for t in placed.keys() {
+                        by_township.entry(t.clone()).or_default().findings += 1;
+                    }
+                }
+                None => {
+                    by_township
+                        .entry(township_label(towns[i]).to_string())
+                        .or_default()
+                        .findings += 1
+                }
+            }
+        }
+        for (c, fen) in &money.by_category {
+            by_category.entry(c.clone()).or_default().amount_at_risk = yuan(*fen);
+        }
+        for (t, fen) in &money.by_township {
+            by_township.entry(t.clone()).or_default().amount_at_risk = yuan(*fen);
+        }
+        for t in by_rule.values_mut() {
+            t.amount_at_risk = (t.amount_at_risk * 100.0).round() / 100.0;
+        }
+        // A file's own problems (a 合计 that does not add up) are the night's warnings too,
+        // and with the data-quality findings they make the night incomplete.
+        let mut warnings = warnings;
+        let mut incomplete = Vec::new();
+        for f in &files {
+            warnings.extend(f.warnings.iter().cloned());
+            incomplete.extend(f.warnings.iter().cloned());
+            // A file that is mostly rejects is a broken export (the wrong sheet, shifted
+            // columns, a million junk rows), not a county with a few bad rows.
+            if f.rows_read >= MOSTLY_REJECTS_MIN_ROWS && f.rows_rejected * 2 > f.rows_read {
+                let w = format!(
+                    "{}: {} of {} rows rejected ({:.1}%): the file looks like a broken export \
+                     (a wrong sheet, shifted columns, junk rows); check rejects.csv before the findings",
+                    f.file,
+                    f.rows_rejected,
+                    f.rows_read,
+                    100.0 * f.rows_rejected as f64 / f.rows_read as f64
+                );
+                warnings.push(w.clone());
+                incomplete.push(w);
+            }
+        }
+        let rule_col = fundaudit_core::frame::text(findings, cols::RULE)?;
+        let evidence = fundaudit_core::frame::text(findings, cols::EVIDENCE)?;
+        for (r, e) in rule_col.iter().zip(&evidence) {
+            if *r == Some(fundaudit_core::findings::Rule::DataIncomplete.code()) {
+                incomplete.push(e.unwrap_or("").to_string());
+            }
+        }
+        Ok(Summary {
+            as_of,
+            rows_read: files.iter().map(|f| f.rows_read).sum(),
+            rows_used: files.iter().map(|f| f.rows_used).sum(),
+            rows_rejected: files.iter().map(|f| f.rows_rejected).sum(),
+            files,
+            findings: findings.height(),
+            cases: 0,
+            amount_at_risk: yuan(money.total_fen),
+            by_category,
+            by_township,
+            by_rule,
+            township_categories: money
+                .by_township_category
+                .iter()
+                .map(|(t, cats)| {
+                    let cats = cats.iter().map(|(c, f)| (c.clone(), yuan(*f))).collect();
+                    (t.clone(), cats)
+                })
+                .collect(),
+            timings,
+            warnings,
+            ledger: None,
+            changes: None,
+            unused: Vec::new(),
+            settled: Default::default(),
+            incomplete,
+            screening: false,
+            digits: Vec::new(),
+            parts: 1,
+            identity_u: None,
+        })
+    }
+
+    /// The terminal summary: counts and money by category and township, and the
+    /// accounting of every input row.
+    pub fn render(&self) -> String {
+        let yuan = |a: f64| fmt_yuan((a * 100.0).round() as i64);
+        let mut s = String::new();
+        if !self.incomplete.is_empty() {
+            s.push_str("WARNING: the inputs look incomplete (数据疑似不完整); check them before acting on the findings:\n");
+            for w in self.incomplete.iter().take(10) {
+                s.push_str(&format!("  ! {w}\n"));
+            }
+            if self.incomplete.len() > 10 {
+                s.push_str(&format!("  ! … and {} more\n", self.incomplete.len() - 10));
+            }
+            s.push('\n');
+        }
+        let what = if self.screening {
+            "pre-payment screening (事前筛查) of the allocations, "
+        } else {
+            ""
+        };
+        s.push_str(&format!(
+            "fundaudit: {what}as of {}\n\ninput rows\n",
+            self.as_of
+        ));
+        for (i, f) in self.files.iter().enumerate() {
+            s.push_str(&file_lines(
+                f,
+                false,
+                i.checked_sub(1).map(|p| &self.files[p]),
+            ));
+        }
+        s.push_str(&format!(
+            "  {:<20} read {:>9}  used {:>9}  rejected {:>7}  (every row accounted for)\n",
+            "total", self.rows_read, self.rows_used, self.rows_rejected
+        ));
+        s.push_str(&unused_lines(&self.unused));
+        if !self.settled.is_empty() {
+            s.push_str(&format!("  {}\n", self.settled.describe()));
+        }
+        s.push_str(&format!(
+            "\nfindings: {} in {} cases   money at risk: {} yuan\n\nby category\n",
+            self.findings,
+            self.cases,
+            yuan(self.amount_at_risk)
+        ));
+        for c in Category::ALL {
+            let t = self.by_category.get(c.code()).cloned().unwrap_or_default();
+            s.push_str(&format!(
+                "  {:<10} {:<10} {:>8} findings {:>18} yuan\n",
+                c.code(),
+                c.chinese(),
+                t.findings,
+                yuan(t.amount_at_risk)
+            ));
+        }
+        s.push_str("\nby township\n");
+        let mut towns: Vec<(&String, &Tally)> = self.by_township.iter().collect();
+        towns.sort_by(|a, b| b.1.amount_at_risk.total_cmp(&a.1.amount_at_risk));
+        for (t, tally) in towns {
+            s.push_str(&format!(
+                "  {:<12} {:>8} findings {:>18} yuan\n",
+                t,
+                tally.findings,
+                yuan(tally.amount_at_risk)
+            ));
+        }
+        match &self.ledger {
+            Some(l) => s.push_str(&format!(
+                "\ncase ledger {}: {} new, {} changed, {} persisting, {} resolved since the last run, {} dismissed and left out\n",
+                l.path, l.new, l.changed, l.persisting, l.resolved, l.suppressed
+            )),
+            None => s.push_str("\ncase ledger: none (--no-ledger): findings not compared with earlier runs\n"),
+        }
+        for w in &self.warnings {
+            s.push_str(&format!("\nwarning: {w}"));
+        }
+        s
+    }
+}
+
+/// One input file's accounting (and read time when `timed`), and its header mapping
+/// when there was one: shared by the run summary and `fundaudit check`.
+/// `previous` is the entry listed before: the header mapping is not repeated for the next
+/// sheet of one workbook or the next file of one folder when it is the same.
+pub fn file_lines(f: &FileCount, timed: bool, previous: Option<&FileCount>) -> String {
+    let time = if timed {
+        format!("{:.3} s  ", f.seconds)
+    } else {
+        String::new()
+    };
+    let mut s = format!(
+        "  {:<20} read {:>9}  used {:>9}  rejected {:>7}  {time}({})\n",
+        file_name(&f.file),
+        f.rows_read,
+        f.rows_used,
+        f.rows_rejected,
+        f.format
+    );
+    let pad = "";
+    if f.invisible_cells > 0 {
+        s.push_str(&format!(
+            "  {pad:<20} {} cells held invisible format characters (zero-width, bidi controls): removed as read\n",
+            f.invisible_cells
+        ));
+    }
+    if !f.title.is_empty() {
+        s.push_str(&format!(
+            "  {pad:<20} title: {} (header on row {})\n",
+            f.title.join(" / "),
+            f.header_line
+        ));
+    }
+    let same_mapping = previous.is_some_and(|p| p.mapped == f.mapped);
+    if !f.mapped.is_empty() && !same_mapping {
+        let pairs: Vec<String> = f.mapped.iter().map(|(h, c)| format!("{h} → {c}")).collect();
+        s.push_str(&format!("  {pad:<20} headers: {}\n", pairs.join(", ")));
+    }
+    for (field, value) in &f.from_title {
+        s.push_str(&format!(
+            "  {pad:<20} {field} = {value} for every row: the file has no {field} column, its title names one\n"
+        ));
+    }
+    if !f.skipped.is_empty() {
+        let mut kinds: Vec<String> = Vec::new();
+        for kind in fundaudit_input::header_shape::SkipKind::ALL {
+            let rows: Vec<String> = f
+                .skipped
+                .iter()
+                .filter(|r| r.kind == kind)
+                .map(|r| r.line.to_string())
+                .collect();
+            if !rows.is_empty() {
+                let shown = rows.iter().take(8).cloned().collect::<Vec<_>>().join(", ");
+                let more = if rows.len() > 8 { ", …" } else { "" };
+                kinds.push(format!(
+                    "{} {} (rows {shown}{more})",
+                    rows.len(),
+                    kind.label()
+                ));
+            }
+        }
+        s.push_str(&format!(
+            "  {pad:<20} skipped, neither data nor rejects: {}\n",
+            kinds.join("; ")
+        ));
+    }
+    s
+}
+
+/// Files that no ledger took, one line each.
+pub fn unused_lines(unused: &[String]) -> String {
+    unused
+        .iter()
+        .map(|u| match u.strip_prefix("lists: ") {
+            // A reference list the config names but the folder lacks.
+            Some(list) => format!("  reference list not checked: {list}\n"),
+            None => format!("  not read as a ledger: {u}\n"),
+        })
+        .collect()
+}
+
+/// The file name of a path, for compact listings.
+pub fn file_name(path: &str) -> &str {
+    Path::new(path)
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or(path)
+}
+
+/// Report files are created readable by their owner only: they name people.
+fn create(path: &Path) -> Result<BufWriter<File>> {
+    fundaudit_core::safe_fs::create_private(path)
+        .map(BufWriter::new)
+        .map_err(|e| write_error(path, e))
+}
+
+/// The frame with ID and account numbers masked in every text column (see
+/// [`fundaudit_core::privacy`]); ids of beneficiaries, allocations and payments are kept.
+pub fn mask_frame(df: &DataFrame) -> PolarsResult<DataFrame> {
+    let columns = df
+        .columns()
+        .iter()
+        .map(|c| match c.dtype() {
+            // The tool's own ids are hex digits: one made of twelve decimal digits would
+            // read as a card number, and a masked id no longer finds its finding.
+            DataType::String if fundaudit_core::privacy::OWN_IDS.contains(&c.name().as_str()) => {
+                Ok(c.clone())
+            }
+            // Coded text (township, program, status …) is text too.
+            DataType::String | DataType::Categorical(..) => {
+                let masked: StringChunked = c
+                    .cast(&DataType::String)?
+                    .str()?
+                    .iter()
+                    .map(|v| v.map(fundaudit_core::privacy::mask_text))
+                    .collect();
+                Ok(masked.with_name(c.name().clone()).into_column())
+            }
+            _ => Ok(c.clone()),
+        })
+        .collect::<PolarsResult<Vec<Column>>>()?;
+    DataFrame::new(df.height(), columns)
+}
+
+fn write_error(path: &Path, e: impl std::fmt::Display) -> Error {
+    Error::Write {
+        path: path.display().to_string(),
+        message: e.to_string(),
+    }
+}
+
+/// Rows a file must have before "mostly rejected" says something about the export.
+const MOSTLY_REJECTS_MIN_ROWS: usize = 20;
+
+/// CSV with a UTF-8 BOM: without it Excel on a Chinese Windows reads the file as GBK.
+/// Text cells a spreadsheet would run as formulas (a township named `=HYPERLINK(…)`)
+/// are written with a leading `'` (see [`fundaudit_core::text::csv_safe`]).
+pub fn write_csv(df: &mut DataFrame, path: &Path) -> Result<()> {
+    let mut defused = defuse_formulas(df)?;
+    let df = defused.as_mut().unwrap_or(df);
+    let mut out = create(path)?;
+    CsvWriter::new(&mut out)
+        .include_bom(true)
+        .with_float_precision(Some(2))
+        .finish(df)
+        .map_err(|e| write_error(path, e))?;
+    out.flush().map_err(|e| write_error(path, e))
+}
+
+/// `df` with every formula-like text cell defused, or None when no cell is (the usual
+/// case: the frame is not copied).
+fn defuse_formulas(df: &DataFrame) -> PolarsResult<Option<DataFrame>> {
+    let risky = |c: &Column| -> PolarsResult<bool> {
+        Ok(match c.dtype() {
+            DataType::String | DataType::Categorical(..) => c
+                .cast(&DataType::String)?
+                .str()?
+                .iter()
+                .flatten()
+                .any(fundaudit_core::text::is_formula_like),
+            _ => false,
+        })
+    };
+    let flags = df
+        .columns()
+        .iter()
+        .map(risky)
+        .collect::<PolarsResult<Vec<bool>>>()?;
+    if !flags.contains(&true) {
+        return Ok(None);
+    }
+    let columns = df
+        .columns()
+        .iter()
+        .zip(flags)
+        .map(|(c, risky)| {
+            if !risky {
+                return Ok(c.clone());
+            }
+            let safe: StringChunked = c
+                .cast(&DataType::String)?
+                .str()?
+                .iter()
+                .map(|v| v.map(|v| fundaudit_core::text::csv_safe(v).into_owned()))
+                .collect();
+            Ok(safe.with_name(c.name().clone()).into_column())
+        })
+        .collect::<PolarsResult<Vec<Column>>>()?;
+    DataFrame::new(df.height(), columns).map(Some)
+}
+
+/// The findings as a JSON array of objects, one per finding, columns as keys.
+pub fn write_json(df: &DataFrame, path: &Path) -> Result<()> {
+    use serde::ser::{SerializeSeq, Serializer};
+    // A block of rows at a time: a province's million findings as JSON values at once
+    // would be gigabytes (a map of twenty-odd keyed values per row). The bytes are those
+    // of the whole array written in one go.
+    const BLOCK: usize = 10_000;
+    let mut out = create(path)?;
+    let mut ser = serde_json::Serializer::pretty(&mut out);
+    let json_error = |e: serde_json::Error| write_error(path, e);
+    let mut seq = ser.serialize_seq(Some(df.height())).map_err(json_error)?;
+    for start in (0..df.height()).step_by(BLOCK) {
+        for row in frame_to_json(&df.slice(start as i64, BLOCK))? {
+            seq.serialize_element(&row).map_err(json_error)?;
+        }
+    }
+    seq.end().map_err(json_error)?;
+    out.flush().map_err(|e| write_error(path, e))
+}
+
+fn frame_to_json(df: &DataFrame) -> Result<Vec<serde_json::Map<String, serde_json::Value>>> {
+    let mut rows = vec![serde_json::Map::new(); df.height()];
+    for column in df.columns() {
+        let name = column.name().to_string();
+        for (row, v) in rows.iter_mut().zip(column_json(column)?) {
+            row.insert(name.clone(), v);
+        }
+    }
+    Ok(rows)
+}
+
+/// A column as JSON values: text as strings, floats rounded to four decimals, the rest
+/// as integers; nulls as null. Shared by findings.json and report.html.
+pub fn column_json(column: &Column) -> PolarsResult<Vec<serde_json::Value>> {
+    use serde_json::Value;
+    Ok(match column.dtype() {
+        DataType::String => column
+            .str()?
+            .iter()
+            .map(|v| v.map_or(Value::Null, Value::from))
+            .collect(),
+        DataType::Categorical(..) => column_json(&column.cast(&DataType::String)?)?,
+        DataType::Float64 | DataType::Float32 => column
+            .cast(&DataType::Float64)?
+            .f64()?
+            .iter()
+            .map(|v| {
+                v.map_or(Value::Null, |f| {
+                    Value::from((f * 10_000.0).round() / 10_000.0)
+                })
+            })
+            .collect(),
+        _ => column
+            .cast(&DataType::Int64)?
+            .i64()?
+            .iter()
+            .map(|v| v.map_or(Value::Null, Value::from))
+            .collect(),
+    })
+}
+
+/// rejects.csv; raw values are masked unless `unmasked` (a rejected ID number is still
+/// an ID number).
+pub fn write_rejects(rejects: &[Reject], path: &Path, unmasked: bool) -> Result<()> {
+    let text = |f: &dyn Fn(&Reject) -> String| rejects.iter().map(f).collect::<Vec<String>>();
+    let value = |r: &Reject| {
+        if unmasked {
+            r.value.clone()
+        } else {
+            fundaudit_core::privacy::mask_text(&r.value)
+        }
+    };
+    let mut df = DataFrame::new(
+        rejects.len(),
+        vec![
+            Column::new("file".into(), text(&|r| r.file.clone())),
+            Column::new(
+                "line".into(),
+                rejects.iter().map(|r| r.line as i64).collect::<Vec<i64>>(),
+            ),
+            Column::new("column".into(), text(&|r| r.column.clone())),
+            Column::new("value".into(), text(&value)),
+            Column::new("reason".into(), text(&|r| r.reason.clone())),
+        ],
+    )?;
+    write_csv(&mut df, path)
+}
+
+pub fn write_summary(summary: &Summary, path: &Path) -> Result<()> {
+    write_json_value(summary, path)
+}
+
+/// run.log: the run's stages, counts and warnings, one `time level message` line each,
+/// for whoever reads the night's run in the morning.
+pub fn write_log(summary: &Summary, started: &str, path: &Path) -> Result<()> {
+    let mut out = create(path)?;
+    let mut lines = vec![format!(
+        "{started} INFO run started, as of {}",
+        summary.as_of
+    )];
+    for f in &summary.files {
+        lines.push(format!(
+            "{started} INFO input {} read={} used={} rejected={} format=\"{}\"",
+            f.file, f.rows_read, f.rows_used, f.rows_rejected, f.format
+        ));
+    }
+    for (stage, secs) in &summary.timings {
+        lines.push(format!(
+            "{started} INFO stage \"{}\" seconds={secs:.3}",
+            stage.trim()
+        ));
+    }
+    for w in &summary.warnings {
+        lines.push(format!("{started} WARN {w}"));
+    }
+    if let Some(l) = &summary.ledger {
+        lines.push(format!(
+            "{started} INFO ledger file=\"{}\" new={} changed={} persisting={} resolved={} suppressed={}",
+            l.path,
+            l.new, l.changed, l.persisting, l.resolved, l.suppressed
+        ));
+    }
+    lines.push(format!(
+        "{} INFO run finished findings={} amount_at_risk={:.2}",
+        fundaudit_core::cells::now(),
+        summary.findings,
+        summary.amount_at_risk
+    ));
+    for l in lines {
+        writeln!(out, "{l}").map_err(|e| write_error(path, e))?;
+    }
+    out.flush().map_err(|e| write_error(path, e))
+}
+
+/// Any serialisable value as pretty JSON, owner-readable.
+pub fn write_json_value<T: Serialize>(value: &T, path: &Path) -> Result<()> {
+    let mut out = create(path)?;
+    serde_json::to_writer_pretty(&mut out, value).map_err(|e| write_error(path, e))?;
+    out.flush().map_err(|e| write_error(path, e))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn findings_json_written_in_blocks_is_the_array_written_whole() {
+        let n = 25_001; // two whole blocks and one row
+        let ids: Vec<String> = (0..n).map(|i| format!("F{i:012}")).collect();
+        let scores: Vec<f64> = (0..n).map(|i| i as f64 / 7.0).collect();
+        let df = df!("finding_id" => ids, "score" => scores).unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("findings.json");
+        write_json(&df, &path).unwrap();
+        let whole = serde_json::to_string_pretty(&frame_to_json(&df).unwrap()).unwrap();
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), whole);
+        write_json(&df.head(Some(0)), &path).unwrap();
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "[]");
+    }
+
+    #[test]
+    fn masking_keeps_the_tools_own_ids() {
+        let df = df!(
+            "finding_id" => ["F123456789012"],
+            "case_id" => ["C123456789012"],
+            "fingerprint" => ["123456789012345678901234"],
+            "evidence" => ["打入账户6228480000000007919"],
+        )
+        .unwrap();
+        let masked = mask_frame(&df).unwrap();
+        let text = |c: &str| {
+            fundaudit_core::frame::text(&masked, c).unwrap()[0]
+                .unwrap()
+                .to_string()
+        };
+        assert_eq!(text("finding_id"), "F123456789012");
+        assert_eq!(text("case_id"), "C123456789012");
+        assert_eq!(text("fingerprint"), "123456789012345678901234");
+        assert_eq!(text("evidence"), "打入账户****7919");
+    }
+}

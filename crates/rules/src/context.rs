@@ -1,0 +1,417 @@
+//! Everything the rules read: the people, prepared once per run (registry, identity
+//! resolution — who is who, who died, who is an official), and the payments and
+//! allocations of one part linked to them ([`Context::with_payments`]; see
+//! [`fundaudit_audit::partition`]). Rules are pure functions of this context.
+
+use std::collections::HashMap;
+use std::sync::{Arc, OnceLock};
+use std::time::Instant;
+
+use polars::prelude::*;
+use rayon::prelude::*;
+
+use crate::link::{self, link_payments};
+use crate::past_due::PastDue;
+use fundaudit_core::cells::Day;
+use fundaudit_core::config::Config;
+use fundaudit_core::error::Result;
+use fundaudit_core::frame;
+use fundaudit_identity::{
+    dedup_registry, idcard, judge_payees, match_deaths, AccountHolders, DeathEntry, DeathMatch,
+    Dedup, NormName, OfficialEntry, PackedRegistry, Payee, PayeeRows, RegistryBuilder,
+    RegistryEntry,
+};
+use fundaudit_input::{Inputs, LINE};
+
+pub struct Context {
+    pub config: Config,
+    /// The run's reference date: allocations due before it and unpaid are late.
+    pub as_of: Day,
+    /// The ledgers; in a partitioned run `payments` and `allocations` are the partition's.
+    pub ledgers: Inputs,
+    // The people (registry, deaths, officials and who is who among them) are the same in
+    // every partition of a run, hence shared rather than copied.
+    pub registry: Arc<Vec<RegistryEntry>>,
+    /// Registry row by beneficiary id (FxHash: ids from our own ledgers, looked up once
+    /// per payment and allocation row).
+    pub registry_row: Arc<fundaudit_identity::rows::RowIndex>,
+    pub deaths: Arc<Vec<DeathEntry>>,
+    pub officials: Arc<Vec<OfficialEntry>>,
+    /// Registry self-deduplication: matched pairs and a person cluster per row.
+    pub dedup: Arc<Dedup>,
+    /// Earliest sure death of each registry row.
+    pub death_of: Arc<Vec<Option<DeathMatch>>>,
+    /// Payments joined to allocation and registry; see [`crate::link`].
+    pub linked: DataFrame,
+    /// Who received each linked payment (aligned with `linked` rows).
+    pub payees: Vec<Payee>,
+    /// What only the whole run can tell, where `ledgers` holds one partition.
+    pub whole: Arc<Whole>,
+    /// Registry-wide facts rules work out on first use and every part reuses.
+    pub memo: Arc<Memo>,
+    /// Wall time of each preparation stage, for the summary and the benchmark.
+    pub timings: Vec<(&'static str, f64)>,
+    pub warnings: Vec<String>,
+}
+
+/// Facts of the whole run that rules need and one partition cannot tell.
+#[derive(Debug, Default, Clone, serde::Serialize, serde::Deserialize)]
+pub struct Whole {
+    /// Allocations past due, by program and period, with and without payments.
+    pub past_due: PastDue,
+    /// Rows of the main ledgers.
+    pub rows: Rows,
+}
+
+/// Registry rows a reference list names → (list line, how matched): found once per run
+/// (`rules::lists`), kept in the [`Memo`].
+pub type Listed = std::collections::HashMap<usize, (i64, &'static str)>;
+
+/// Facts about the people alone (registry, officials, lists), which a rule would
+/// otherwise work out again for every part of a partitioned run: a province's registry
+/// indexed once, not once per part.
+#[derive(Debug, Default)]
+pub struct Memo {
+    /// Registry rows by bank account (see [`fundaudit_identity::payee`]).
+    pub holders: OnceLock<AccountHolders>,
+    /// The officials by ID number and name key.
+    pub official_index: OnceLock<fundaudit_identity::OfficialIndex>,
+    /// Registry rows of officials (by ID number) → the official (see
+    /// [`crate::diverted::official`]).
+    pub officials: OnceLock<HashMap<usize, usize>>,
+    /// Registry rows around an official (see [`crate::cadre`]).
+    pub cadre: OnceLock<HashMap<usize, (usize, String, bool)>>,
+    /// Per reference list of the config: registry rows it lists, with the list line and
+    /// how matched (see [`crate::lists`]), or why the list could not be read.
+    pub lists: OnceLock<Vec<std::result::Result<Listed, String>>>,
+    /// Payment and allocation ids the last night's findings named (the case ledger's
+    /// source rows): kept past the rules beside the rows tonight's findings name, so the
+    /// night can tell a row deleted from a row no finding names now (see
+    /// [`crate::source_rows`]).
+    pub keep_rows: OnceLock<rustc_hash::FxHashSet<String>>,
+}
+
+impl Whole {
+    /// The facts of ledgers that hold the whole run's payments and allocations.
+    pub fn of(ledgers: &Inputs, config: &Config, as_of: Day) -> Result<Whole> {
+        Ok(Whole {
+            past_due: PastDue::of(&ledgers.allocations, &ledgers.payments, config, as_of)?,
+            rows: Rows::of(ledgers),
+        })
+    }
+}
+
+/// Rows of the three main ledgers, of the whole run.
+#[derive(Debug, Default, Clone, Copy, serde::Serialize, serde::Deserialize)]
+pub struct Rows {
+    pub beneficiaries: usize,
+    pub allocations: usize,
+    pub payments: usize,
+}
+
+impl Rows {
+    pub fn of(ledgers: &Inputs) -> Rows {
+        Rows {
+            beneficiaries: ledgers.beneficiaries.height(),
+            allocations: ledgers.allocations.height(),
+            payments: ledgers.payments.height(),
+        }
+    }
+}
+
+/// Collects stage wall times as they finish.
+struct Laps {
+    clock: Instant,
+    timings: Vec<(&'static str, f64)>,
+}
+
+impl Laps {
+    fn new() -> Laps {
+        Laps {
+            clock: Instant::now(),
+            timings: Vec::new(),
+        }
+    }
+
+    fn lap(&mut self, name: &'static str) {
+        self.timings
+            .push((name, self.clock.elapsed().as_secs_f64()));
+        self.clock = Instant::now();
+    }
+}
+
+impl Context {
+    /// The whole audit's context: the people, then every payment and allocation linked.
+    pub fn build(ledgers: Inputs, config: Config, as_of: Day) -> Result<Context> {
+        let mut people = Context::people(ledgers, config, as_of)?;
+        let payments = people.ledgers.payments.clone();
+        let allocations = people.ledgers.allocations.clone();
+        people.whole = Arc::new(Whole::of(&people.ledgers, &people.config, as_of)?);
+        people.with_payments(payments, allocations)
+    }
+
+    /// The people of the run — registry, deaths, officials, duplicate registrations —
+    /// without linking any payment: what every partition shares.
+    pub fn people(ledgers: Inputs, config: Config, as_of: Day) -> Result<Context> {
+        Context::people_with(ledgers, config, as_of, |packed, config| {
+            Ok(dedup_registry(packed, config))
+        })
+    }
+
+    /// [`Context::people`] with the registry's duplicate registrations found by
+    /// `resolve`: here, or on a cluster (`fundaudit_ballista::identity`).
+    pub fn people_with(
+        ledgers: Inputs,
+        config: Config,
+        as_of: Day,
+        resolve: impl FnOnce(&PackedRegistry, &Config) -> Result<Dedup>,
+    ) -> Result<Context> {
+        let mut laps = Laps::new();
+        let registry = registry_entries(&ledgers.beneficiaries, as_of)?;
+        let registry_row = fundaudit_identity::rows::RowIndex::new(&registry);
+        let deaths = match &ledgers.deaths {
+            Some(df) => death_entries(df)?,
+            None => Vec::new(),
+        };
+        let officials = match &ledgers.officials {
+            Some(df) => official_entries(df)?,
+            None => Vec::new(),
+        };
+        laps.lap("normalise names");
+
+        let mut packed = RegistryBuilder::new();
+        for r in &registry {
+            packed.push(
+                &r.name,
+                &r.id_number,
+                &r.township,
+                &r.village,
+                &r.bank_account,
+            );
+        }
+        let packed = packed.finish();
+        let dedup = resolve(&packed, &config)?;
+        laps.lap("identity resolution");
+        // Apart from the registry's own: the death list grows with registry × deaths.
+        let death_of = match_deaths(&registry, &deaths, &config.matching);
+        laps.lap("match death list");
+
+        let warnings = dedup.warnings.clone();
+        Ok(Context {
+            config,
+            as_of,
+            ledgers,
+            registry: Arc::new(registry),
+            registry_row: Arc::new(registry_row),
+            deaths: Arc::new(deaths),
+            officials: Arc::new(officials),
+            dedup: Arc::new(dedup),
+            death_of: Arc::new(death_of),
+            linked: DataFrame::default(),
+            payees: Vec::new(),
+            whole: Arc::default(),
+            memo: Arc::default(),
+            timings: laps.timings,
+            warnings,
+        })
+    }
+
+    /// This context's people with these payments and allocations linked: the whole run's,
+    /// or one partition's.
+    pub fn with_payments(&self, payments: DataFrame, allocations: DataFrame) -> Result<Context> {
+        let laps = Laps::new();
+        let linked = link_payments(&payments, &allocations, self)?;
+        self.linked_with(payments, allocations, linked, laps)
+    }
+
+    /// [`Context::with_payments`] for payments linked already, by a join on a cluster
+    /// ([`link::from_join`]).
+    pub fn with_linked(
+        &self,
+        payments: DataFrame,
+        allocations: DataFrame,
+        linked: DataFrame,
+    ) -> Result<Context> {
+        self.linked_with(payments, allocations, linked, Laps::new())
+    }
+
+    fn linked_with(
+        &self,
+        payments: DataFrame,
+        allocations: DataFrame,
+        mut linked: DataFrame,
+        mut laps: Laps,
+    ) -> Result<Context> {
+        let mut ledgers = self.ledgers.clone();
+        ledgers.payments = payments;
+        ledgers.allocations = allocations;
+        // The person each payment was for, across duplicate registrations.
+        let persons: Vec<Option<i64>> = frame::int(&linked, link::cols::REG_ROW)?
+            .into_iter()
+            .map(|r| r.map(|r| self.dedup.cluster[r as usize] as i64))
+            .collect();
+        linked.with_column(Column::new(link::cols::PERSON.into(), persons))?;
+        laps.lap("link payments");
+
+        let payees = judge_payees(
+            &PayeeRows {
+                payee_names: &frame::text(&linked, "payee_name")?,
+                accounts: &frame::text(&linked, "payee_account")?,
+                reg_rows: &frame::int(&linked, link::cols::REG_ROW)?,
+                townships: &frame::text(&linked, "township")?,
+            },
+            &self.registry,
+            self.memo
+                .holders
+                .get_or_init(|| AccountHolders::new(&self.registry)),
+            self.official_index(),
+            &self.config,
+        );
+        laps.lap("match payees");
+
+        let mut timings = self.timings.clone();
+        timings.extend(laps.timings);
+        Ok(Context {
+            config: self.config.clone(),
+            as_of: self.as_of,
+            ledgers,
+            registry: self.registry.clone(),
+            registry_row: self.registry_row.clone(),
+            deaths: self.deaths.clone(),
+            officials: self.officials.clone(),
+            dedup: self.dedup.clone(),
+            death_of: self.death_of.clone(),
+            linked,
+            payees,
+            whole: self.whole.clone(),
+            memo: self.memo.clone(),
+            timings,
+            warnings: self.warnings.clone(),
+        })
+    }
+}
+
+fn registry_entries(df: &DataFrame, as_of: Day) -> PolarsResult<Vec<RegistryEntry>> {
+    let ids = frame::text(df, "beneficiary_id")?;
+    let names = frame::text(df, "name")?;
+    let id_numbers = frame::text(df, "id_number")?;
+    let townships = frame::text(df, "township")?;
+    let villages = frame::text(df, "village")?;
+    let accounts = frame::text(df, "bank_account")?;
+    let death = frame::day(df, "death_date")?;
+    let lines = frame::int(df, LINE)?;
+    let places =
+        fundaudit_identity::Places::of(townships.iter().chain(&villages).map(|p| p.unwrap_or("")));
+    Ok((0..df.height())
+        .into_par_iter()
+        .map(|i| {
+            let id_number = idcard::normalize_id(id_numbers[i].unwrap_or(""));
+            let id_problem = idcard::validate(&id_number, as_of).err();
+            RegistryEntry {
+                beneficiary_id: ids[i].unwrap_or("").to_string(),
+                raw_name: names[i].unwrap_or("").to_string(),
+                name: NormName::new(names[i].unwrap_or("")),
+                birth: idcard::birth_day(&id_number),
+                id_number,
+                id_problem,
+                township: places.get(townships[i].unwrap_or("")),
+                village: places.get(villages[i].unwrap_or("")),
+                bank_account: accounts[i].unwrap_or("").to_string(),
+                death_date: death[i],
+                line: lines[i].unwrap_or(0) as usize,
+            }
+        })
+        .collect())
+}
+
+fn death_entries(df: &DataFrame) -> PolarsResult<Vec<DeathEntry>> {
+    let names = frame::text(df, "name")?;
+    let id_numbers = frame::text(df, "id_number")?;
+    let died = frame::day(df, "death_date")?;
+    let born = frame::day(df, "birth_date")?;
+    let townships = frame::text(df, "township")?;
+    let villages = frame::text(df, "village")?;
+    let lines = frame::int(df, LINE)?;
+    Ok((0..df.height())
+        .filter_map(|i| {
+            Some(DeathEntry {
+                raw_name: names[i].unwrap_or("").to_string(),
+                name: NormName::new(names[i].unwrap_or("")),
+                id_number: idcard::normalize_id(id_numbers[i].unwrap_or("")),
+                death_date: died[i]?,
+                birth: born[i],
+                township: townships[i].unwrap_or("").to_string(),
+                village: villages[i].unwrap_or("").to_string(),
+                line: lines[i].unwrap_or(0) as usize,
+            })
+        })
+        .collect())
+}
+
+fn official_entries(df: &DataFrame) -> PolarsResult<Vec<OfficialEntry>> {
+    let names = frame::text(df, "name")?;
+    let id_numbers = frame::text(df, "id_number")?;
+    let units = frame::text(df, "unit")?;
+    let roles = frame::text(df, "role")?;
+    let lines = frame::int(df, LINE)?;
+    Ok((0..df.height())
+        .map(|i| OfficialEntry {
+            raw_name: names[i].unwrap_or("").to_string(),
+            name: NormName::new(names[i].unwrap_or("")),
+            id_number: idcard::normalize_id(id_numbers[i].unwrap_or("")),
+            unit: units[i].unwrap_or("").to_string(),
+            role: roles[i].unwrap_or("").to_string(),
+            line: lines[i].unwrap_or(0) as usize,
+        })
+        .collect())
+}
+
+impl link::Registry for Context {
+    fn row(&self, beneficiary_id: &str) -> Option<usize> {
+        self.row_of(beneficiary_id)
+    }
+
+    fn township(&self, row: usize) -> &str {
+        &self.registry[row].township
+    }
+}
+
+impl Context {
+    /// The registry row of a beneficiary id.
+    pub fn row_of(&self, beneficiary_id: &str) -> Option<usize> {
+        self.registry_row.get(&self.registry, beneficiary_id)
+    }
+
+    /// The officials' index, built on first use and shared by every part.
+    pub fn official_index(&self) -> &fundaudit_identity::OfficialIndex {
+        self.memo
+            .official_index
+            .get_or_init(|| fundaudit_identity::OfficialIndex::new(self.officials.clone()))
+    }
+
+    /// Registry rows that `keep`, in order, found in parallel: how a rule finds the few
+    /// people a short list names without indexing a province's registry.
+    pub fn registry_rows_where(
+        &self,
+        keep: impl Fn(usize, &RegistryEntry) -> bool + Sync,
+    ) -> Vec<usize> {
+        (0..self.registry.len())
+            .into_par_iter()
+            .filter(|&i| keep(i, &self.registry[i]))
+            .collect()
+    }
+
+    /// `张伟（B000123）`, or the bare id with a note when the registry lacks it.
+    pub fn person_label(&self, beneficiary_id: &str) -> String {
+        match self.row_of(beneficiary_id) {
+            Some(i) => format!("{}（{}）", self.registry[i].raw_name, beneficiary_id),
+            None => format!("{beneficiary_id}（花名册无此人）"),
+        }
+    }
+
+    /// Same, from a registry row.
+    pub fn row_label(&self, row: usize) -> String {
+        let r = &self.registry[row];
+        format!("{}（{}）", r.raw_name, r.beneficiary_id)
+    }
+}

@@ -1,0 +1,264 @@
+//! 虚报冒领: money paid for people who are not there — unregistered, dead, or carrying an
+//! ID number no living person can have.
+
+use polars::prelude::*;
+
+use super::{group_rows, Views};
+use crate::context::Context;
+use fundaudit_core::cells::fmt_day;
+use fundaudit_core::findings::{Finding, FindingsBuilder, Rule};
+use fundaudit_identity::DeathLink;
+
+/// Payments for a beneficiary id that the registry does not hold.
+pub fn unregistered(_ctx: &Context, v: &Views) -> PolarsResult<DataFrame> {
+    let p = &v.payments;
+    let keys = (0..p.len()).map(|r| match p.reg_row[r] {
+        Some(_) => None,
+        None => p.beneficiary_id[r],
+    });
+    let mut out = FindingsBuilder::new(Rule::GhostUnregistered);
+    for (id, rows) in group_rows(keys) {
+        out.push(Finding {
+            key: id.to_string(),
+            confidence: 0.95,
+            evidence: format!(
+                "人员编号{}不在花名册中，却被发放{}，收款人{}，涉嫌虚报冒领",
+                id,
+                p.describe(&rows),
+                p.payee_name[rows[0]].unwrap_or("不详")
+            ),
+            ..p.finding(&rows)
+        });
+    }
+    out.finish()
+}
+
+/// Payments made after the beneficiary's death (registry death date, or a sure match in
+/// the death list; see identity::resolve::match_deaths).
+pub fn deceased(ctx: &Context, v: &Views) -> PolarsResult<DataFrame> {
+    let p = &v.payments;
+    let keys = (0..p.len()).map(|r| {
+        let row = p.reg_row[r]? as usize;
+        let death = ctx.death_of[row].as_ref()?;
+        (p.paid[r]? > death.death_date).then_some(row)
+    });
+    let mut out = FindingsBuilder::new(Rule::GhostDeceased);
+    for (row, rows) in group_rows(keys) {
+        let Some(death) = ctx.death_of[row].as_ref() else {
+            continue;
+        };
+        let confidence = match death.link {
+            DeathLink::Registry | DeathLink::IdNumber => 1.0,
+            DeathLink::IdTypo => 0.9,
+            DeathLink::NameAndBirth => 0.85,
+            DeathLink::NameAndVillage => 0.7,
+        };
+        out.push(Finding {
+            key: ctx.registry[row].beneficiary_id.clone(),
+            confidence,
+            similarity: death.similarity.map(|s| s.score),
+            refs: death_refs(ctx, death),
+            evidence: format!(
+                "{}已于{}死亡（{}），死亡后仍被发放{}，涉嫌冒领",
+                ctx.row_label(row),
+                fmt_day(death.death_date),
+                death.describe(&ctx.deaths),
+                p.describe(&rows)
+            ),
+            ..p.finding(&rows)
+        });
+    }
+    // 死亡未销户: allocations for periods that began after the death and were not paid
+    // (paid ones are above): the dead person is still on the list, and the money
+    // allocated in their name is at risk of being drawn.
+    // Not where a program-period has no payment data at all (DATA_INCOMPLETE's): "not
+    // paid" cannot be said there.
+    let a = &v.allocations;
+    let gaps = ctx.whole.past_due.gaps(&ctx.config);
+    let listed = (0..a.len()).map(|i| {
+        let period = (a.program[i].unwrap_or(""), a.period[i].unwrap_or(""));
+        if a.count(i) > 0 || gaps.contains(&period) {
+            return None;
+        }
+        a.died_before_period(i, ctx).map(|(row, _)| row)
+    });
+    for (row, allocations) in group_rows(listed) {
+        let Some(death) = ctx.death_of[row].as_ref() else {
+            continue;
+        };
+        let amount: i64 = allocations.iter().map(|&i| a.amount(i)).sum();
+        let mut periods: Vec<String> = allocations
+            .iter()
+            .map(|&i| {
+                format!(
+                    "{}{}",
+                    a.program[i].unwrap_or(""),
+                    a.period[i].unwrap_or("")
+                )
+            })
+            .collect();
+        periods.sort();
+        periods.dedup();
+        let mut f = a.finding(allocations[0], amount, &v.payments);
+        for &i in &allocations[1..] {
+            f.allocation_ids
+                .extend(a.allocation_id[i].map(str::to_string));
+        }
+        out.push(Finding {
+            key: format!("listed|{}", ctx.registry[row].beneficiary_id),
+            confidence: match death.link {
+                DeathLink::Registry | DeathLink::IdNumber => 0.9,
+                DeathLink::IdTypo => 0.8,
+                _ => 0.65,
+            },
+            similarity: death.similarity.map(|s| s.score),
+            refs: death_refs(ctx, death),
+            evidence: format!(
+                "{}已于{}死亡（{}），仍列入{}的分配清册（{}张分配单共{}元，尚未发放），死亡未销户，涉嫌虚报冒领",
+                ctx.row_label(row),
+                fmt_day(death.death_date),
+                death.describe(&ctx.deaths),
+                periods.join("、"),
+                allocations.len(),
+                fundaudit_core::cells::fmt_yuan(amount)
+            ),
+            ..f
+        });
+    }
+    out.finish()
+}
+
+/// Payments to a registered beneficiary whose ID number fails the GB 11643 check digit or
+/// encodes a birth date that cannot exist.
+pub fn invalid_id(ctx: &Context, v: &Views) -> PolarsResult<DataFrame> {
+    let p = &v.payments;
+    let keys = (0..p.len()).map(|r| {
+        let row = p.reg_row[r]? as usize;
+        ctx.registry[row].id_problem.as_ref().map(|_| row)
+    });
+    let mut out = FindingsBuilder::new(Rule::GhostInvalidId);
+    let groups = group_rows(keys);
+    let namesakes = namesakes_in_village(ctx, p, &groups);
+    for (row, rows) in groups {
+        let r = &ctx.registry[row];
+        let problem = r
+            .id_problem
+            .as_ref()
+            .map(|e| e.describe())
+            .unwrap_or_default();
+        // A registered person of the same village it sounds like, paid for the same
+        // program and period: named, and the case joins them; never merged on this alone.
+        let linked = namesakes.get(&row).map(Vec::as_slice).unwrap_or_default();
+        let also = if linked.is_empty() {
+            String::new()
+        } else {
+            format!(
+                "；疑似与{}（同村、同音、同期同项目领取）为同一人重复登记",
+                linked
+                    .iter()
+                    .map(|&o| ctx.row_label(o))
+                    .collect::<Vec<_>>()
+                    .join("、")
+            )
+        };
+        let mut finding = p.finding(&rows);
+        finding.beneficiary_ids.extend(
+            linked
+                .iter()
+                .map(|&o| ctx.registry[o].beneficiary_id.clone()),
+        );
+        out.push(Finding {
+            key: r.beneficiary_id.clone(),
+            confidence: 0.8,
+            evidence: format!(
+                "{}身份证号{}无效：{}，仍被发放{}，需核实是否虚构人员{}",
+                ctx.row_label(row),
+                if r.id_number.is_empty() {
+                    "（空）"
+                } else {
+                    &r.id_number
+                },
+                problem,
+                p.describe(&rows),
+                also
+            ),
+            ..finding
+        });
+    }
+    out.finish()
+}
+
+/// For each registry row behind an invalid-ID finding: the registered people with a valid
+/// ID number of the same township and village whose name sounds the same (pinyin, so a
+/// homophone counts) and who were paid for one of the same program-periods. A second
+/// registration made without an ID number cannot be matched by the identity model (it
+/// weighs nothing but the name and place), so this is the lead an officer needs: whose
+/// second registration it may be. One pass over the registry and one over the payments,
+/// for the few rows that have findings.
+fn namesakes_in_village(
+    ctx: &Context,
+    p: &super::Payments,
+    groups: &[(usize, Vec<usize>)],
+) -> std::collections::HashMap<usize, Vec<usize>> {
+    use std::collections::{HashMap, HashSet};
+    type Key<'a> = (&'a str, &'a str, &'a str);
+    let key = |row: usize| -> Key {
+        let e = &ctx.registry[row];
+        (&*e.township, &*e.village, e.name.pinyin_str())
+    };
+    let wanted: HashMap<Key, Vec<usize>> = groups.iter().fold(HashMap::new(), |mut m, (row, _)| {
+        if !ctx.registry[*row].name.is_empty() {
+            m.entry(key(*row)).or_default().push(*row);
+        }
+        m
+    });
+    if wanted.is_empty() {
+        return HashMap::new();
+    }
+    let candidates = ctx.registry_rows_where(|i, e| {
+        e.id_problem.is_none() && !e.id_number.is_empty() && wanted.contains_key(&key(i))
+    });
+    // What each row (the invalid ones and their candidates) was paid for.
+    let rows: HashSet<usize> = candidates
+        .iter()
+        .copied()
+        .chain(groups.iter().map(|(r, _)| *r))
+        .collect();
+    let mut paid_for: HashMap<usize, HashSet<(&str, &str)>> = HashMap::new();
+    for r in 0..p.len() {
+        let Some(row) = p.reg_row[r]
+            .map(|x| x as usize)
+            .filter(|x| rows.contains(x))
+        else {
+            continue;
+        };
+        if let (Some(program), Some(period)) = (p.program[r], p.period[r]) {
+            paid_for.entry(row).or_default().insert((program, period));
+        }
+    }
+    let mut out: HashMap<usize, Vec<usize>> = HashMap::new();
+    for c in candidates {
+        for &row in wanted.get(&key(c)).into_iter().flatten() {
+            let both = match (paid_for.get(&row), paid_for.get(&c)) {
+                (Some(a), Some(b)) => !a.is_disjoint(b),
+                _ => false,
+            };
+            if both && c != row {
+                out.entry(row).or_default().push(c);
+            }
+        }
+    }
+    for v in out.values_mut() {
+        v.sort_unstable();
+    }
+    out
+}
+
+/// The death-list line behind a death (none when the registry's own date says it).
+fn death_refs(ctx: &Context, death: &fundaudit_identity::DeathMatch) -> Vec<String> {
+    death
+        .death_row
+        .map(|d| format!("deaths:{}", ctx.deaths[d].line))
+        .into_iter()
+        .collect()
+}

@@ -1,0 +1,396 @@
+//! Shared mechanics of the rules: which allocation and which registered person each
+//! payment belongs to. Computed once per run.
+
+use polars::prelude::*;
+
+/// Column names of the linked payments frame.
+pub mod cols {
+    /// Whether the payment's allocation_id exists in allocations.csv.
+    pub const ALLOC_FOUND: &str = "alloc_found";
+    pub const ALLOC_AMOUNT_FEN: &str = "alloc_amount_fen";
+    /// Row of the resolved beneficiary in the registry (null when unregistered).
+    pub const REG_ROW: &str = "reg_row";
+    pub const PERSON: &str = "person";
+    /// Row of the payment's allocation in the allocations frame (null when not found).
+    pub const ALLOC_ROW: &str = "alloc_row";
+    /// The beneficiary the bank recorded on the payment, before the allocation's replaces it.
+    pub const PAID_BENEFICIARY: &str = "paid_beneficiary_id";
+}
+
+/// Where a beneficiary id is in the registry: its row and township.
+pub trait Registry: Sync {
+    fn row(&self, beneficiary_id: &str) -> Option<usize>;
+    fn township(&self, row: usize) -> &str;
+}
+
+/// Payments joined to their allocation and to the registry.
+///
+/// The person a payment was for is the allocation's beneficiary when the allocation is
+/// known (entitlement decides whose money it was), else the beneficiary id the bank
+/// recorded. Program and township likewise come from the allocation first.
+///
+/// The allocation is a join (the part's allocations); the registry is a lookup in the
+/// run's index, not a join: a join would hash the whole registry again for every part.
+pub fn link_payments(
+    payments: &DataFrame,
+    allocations: &DataFrame,
+    registry: &dyn Registry,
+) -> PolarsResult<DataFrame> {
+    use rayon::prelude::*;
+    let alloc = allocations
+        .clone()
+        .lazy()
+        .with_row_index(cols::ALLOC_ROW, None)
+        .select([
+            col("allocation_id"),
+            col(cols::ALLOC_ROW).cast(DataType::Int64),
+            col("beneficiary_id").alias("alloc_beneficiary_id"),
+            col("program").alias("alloc_program"),
+            col("period"),
+            col("township").alias("alloc_township"),
+            col("amount_fen").alias(cols::ALLOC_AMOUNT_FEN),
+            lit(true).alias(cols::ALLOC_FOUND),
+        ]);
+    let mut linked = payments
+        .clone()
+        .lazy()
+        .with_column(col("beneficiary_id").alias(cols::PAID_BENEFICIARY))
+        .left_join(alloc, col("allocation_id"), col("allocation_id"))
+        .with_columns([
+            coalesce(&[col("alloc_beneficiary_id"), col("beneficiary_id")]).alias("beneficiary_id"),
+            col(cols::ALLOC_FOUND).fill_null(lit(false)),
+            coalesce(&[col("alloc_program"), col("program")]).alias("program"),
+        ])
+        .collect()?;
+    let bens = fundaudit_core::frame::text(&linked, "beneficiary_id")?;
+    let rows: Vec<Option<usize>> = bens
+        .par_iter()
+        .map(|b| b.and_then(|b| registry.row(b)))
+        .collect();
+    let alloc_town = fundaudit_core::frame::text(&linked, "alloc_township")?;
+    let township: Vec<Option<&str>> = alloc_town
+        .iter()
+        .zip(&rows)
+        .map(|(a, r)| a.or_else(|| r.map(|r| registry.township(r)).filter(|t| !t.is_empty())))
+        .collect();
+    let township = Column::new("township".into(), township);
+    let reg_row = Column::new(
+        cols::REG_ROW.into(),
+        rows.iter().map(|r| r.map(|r| r as i64)).collect::<Vec<_>>(),
+    );
+    drop(bens);
+    drop(alloc_town);
+    linked.with_column(township)?;
+    linked.with_column(reg_row)?;
+    linked.select([
+        "payment_id",
+        "allocation_id",
+        "beneficiary_id",
+        "payee_name",
+        "payee_account",
+        "amount_fen",
+        "paid_date",
+        "program",
+        "period",
+        "township",
+        cols::ALLOC_FOUND,
+        cols::ALLOC_ROW,
+        cols::ALLOC_AMOUNT_FEN,
+        cols::PAID_BENEFICIARY,
+        cols::REG_ROW,
+        fundaudit_input::LINE,
+    ])
+}
+
+/// Linking done by a join elsewhere (the cluster's: `fundaudit_ballista`), and the names
+/// of its columns. The join is the unit's payments FULL JOIN its allocations on
+/// `allocation_id`, LEFT JOIN the registry on the linked beneficiary id; a payment's
+/// columns come prefixed [`PAYMENT`], an allocation's [`ALLOCATION`] (each with its
+/// stage part and row, `fundaudit_input::stage::PART` and `ROW`), and the join computes
+/// the linked columns [`link_payments`] computes: `beneficiary_id`, `program` and
+/// `township` as named here, and the registry row as [`cols::REG_ROW`].
+pub mod joined {
+    pub const PAYMENT: &str = "pay:";
+    pub const ALLOCATION: &str = "alloc:";
+    pub const BENEFICIARY: &str = "beneficiary_id";
+    pub const PROGRAM: &str = "program";
+    pub const TOWNSHIP: &str = "township";
+}
+
+/// A unit's payments, allocations and linked payments (as [`link_payments`] gives them)
+/// from the rows of the join described in [`joined`], which come in no particular order.
+///
+/// The ledgers' order is the stage's (part, then row), as a local run reads them; a
+/// payment that met two allocations of one id (two files of a folder) is linked twice,
+/// as a local join links it; of two registry rows with one id the later is the
+/// payment's, as the registry's index finds it.
+pub fn from_join(
+    joined: &DataFrame,
+    registry: &dyn Registry,
+) -> PolarsResult<(DataFrame, DataFrame, DataFrame)> {
+    use fundaudit_input::stage::{PART, ROW};
+    let pay = |c: &str| format!("{}{c}", joined::PAYMENT);
+    let alloc = |c: &str| format!("{}{c}", joined::ALLOCATION);
+    // Where each row of `df` is in the stage: its part and row, of the prefix's ledger.
+    let place = |df: &DataFrame, prefix: &str| -> PolarsResult<Vec<Option<(i64, i64)>>> {
+        let parts = fundaudit_core::frame::int(df, &format!("{prefix}{PART}"))?;
+        let rows = fundaudit_core::frame::int(df, &format!("{prefix}{ROW}"))?;
+        Ok(parts.into_iter().zip(rows).map(|(p, r)| p.zip(r)).collect())
+    };
+    let pay_at = place(joined, joined::PAYMENT)?;
+    let alloc_at = place(joined, joined::ALLOCATION)?;
+    let reg = fundaudit_core::frame::int(joined, cols::REG_ROW)?;
+
+    // The ledgers: each row once, in the stage's order, without the join's prefix.
+    let ledger =
+        |at: &[Option<(i64, i64)>], prefix: &str| -> PolarsResult<(DataFrame, Vec<(i64, i64)>)> {
+            let mut order: Vec<(i64, i64, IdxSize)> = at
+                .iter()
+                .enumerate()
+                .filter_map(|(i, a)| a.map(|(p, r)| (p, r, i as IdxSize)))
+                .collect();
+            order.sort_unstable();
+            order.dedup_by_key(|o| (o.0, o.1));
+            let rows = IdxCa::from_vec("rows".into(), order.iter().map(|o| o.2).collect());
+            let names: Vec<PlSmallStr> = joined
+                .get_column_names()
+                .into_iter()
+                .filter(|n| n.starts_with(prefix) && ![PART, ROW].contains(&&n[prefix.len()..]))
+                .cloned()
+                .collect();
+            let mut df = joined.select(names)?.take(&rows)?;
+            let renamed: Vec<PlSmallStr> = df
+                .get_column_names()
+                .iter()
+                .map(|n| n[prefix.len()..].into())
+                .collect();
+            df.set_column_names(&renamed)?;
+            Ok((df, order.iter().map(|o| (o.0, o.1)).collect()))
+        };
+    let (mut payments, _) = ledger(&pay_at, joined::PAYMENT)?;
+    let (mut allocations, alloc_order) = ledger(&alloc_at, joined::ALLOCATION)?;
+    fundaudit_input::stage::coded_again(&mut payments, &fundaudit_core::spec::PAYMENTS)?;
+    fundaudit_input::stage::coded_again(&mut allocations, &fundaudit_core::spec::ALLOCATIONS)?;
+
+    // The linked payments: every payment row of the join, in the payments' order (then
+    // its allocation's), one registry row each.
+    let alloc_row: rustc_hash::FxHashMap<(i64, i64), i64> = alloc_order
+        .iter()
+        .enumerate()
+        .map(|(i, &at)| (at, i as i64))
+        .collect();
+    // (payment's place, its allocation's, registry row, row of the join)
+    type Linked = ((i64, i64), Option<(i64, i64)>, Option<i64>, IdxSize);
+    let mut order: Vec<Linked> = pay_at
+        .iter()
+        .enumerate()
+        .filter_map(|(i, p)| p.map(|p| (p, alloc_at[i], reg[i], i as IdxSize)))
+        .collect();
+    order.sort_unstable();
+    // Sorted by registry row last: the later of two registry rows of one id is kept.
+    let mut kept: Vec<IdxSize> = Vec::with_capacity(order.len());
+    for (i, o) in order.iter().enumerate() {
+        if order
+            .get(i + 1)
+            .is_none_or(|next| (next.0, next.1) != (o.0, o.1))
+        {
+            kept.push(o.3);
+        }
+    }
+    // Each kept payment's allocation, if the join found one.
+    let found: Vec<Option<(i64, i64)>> = kept.iter().map(|&i| alloc_at[i as usize]).collect();
+    // Each linked column from the join's column of that name, in `link_payments`' order;
+    // the allocation's found and row from its place in the stage.
+    let from: [(String, &str); 14] = [
+        (pay("payment_id"), "payment_id"),
+        (pay("allocation_id"), "allocation_id"),
+        (joined::BENEFICIARY.into(), "beneficiary_id"),
+        (pay("payee_name"), "payee_name"),
+        (pay("payee_account"), "payee_account"),
+        (pay("amount_fen"), "amount_fen"),
+        (pay("paid_date"), "paid_date"),
+        (joined::PROGRAM.into(), "program"),
+        (alloc("period"), "period"),
+        (joined::TOWNSHIP.into(), "township"),
+        (alloc("amount_fen"), cols::ALLOC_AMOUNT_FEN),
+        (pay("beneficiary_id"), cols::PAID_BENEFICIARY),
+        (cols::REG_ROW.into(), cols::REG_ROW),
+        (pay(fundaudit_input::LINE), fundaudit_input::LINE),
+    ];
+    // Only the columns wanted are taken: a join row holds both ledgers' columns.
+    let linked_rows = joined
+        .select(from.iter().map(|(name, _)| name.clone()))?
+        .take(&IdxCa::from_vec("rows".into(), kept))?;
+    let mut columns: Vec<Column> = from
+        .iter()
+        .map(|(name, to)| Ok(linked_rows.column(name)?.clone().with_name((*to).into())))
+        .collect::<PolarsResult<_>>()?;
+    columns.push(Column::new(
+        cols::ALLOC_FOUND.into(),
+        found.iter().map(Option::is_some).collect::<Vec<_>>(),
+    ));
+    columns.push(Column::new(
+        cols::ALLOC_ROW.into(),
+        found
+            .iter()
+            .map(|f| f.and_then(|at| alloc_row.get(&at).copied()))
+            .collect::<Vec<_>>(),
+    ));
+    let mut linked = DataFrame::new(linked_rows.height(), columns)?;
+    // The columns and types a local link gives (coded text, row numbers as Int64).
+    let local = link_payments(&payments.clear(), &allocations.clear(), registry)?;
+    for (name, dtype) in local.schema().iter() {
+        let cast = linked.column(name)?.cast(dtype)?;
+        linked.with_column(cast)?;
+    }
+    let linked = linked.select(local.get_column_names_owned())?;
+    Ok((payments, allocations, linked))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use fundaudit_input::stage::{PART, ROW};
+
+    /// Registry rows by id; of two rows with one id the later, as the run's index.
+    struct Reg(Vec<(&'static str, &'static str)>);
+
+    impl Registry for Reg {
+        fn row(&self, id: &str) -> Option<usize> {
+            self.0.iter().rposition(|r| r.0 == id)
+        }
+        fn township(&self, row: usize) -> &str {
+            self.0[row].1
+        }
+    }
+
+    fn dated(df: &mut DataFrame, name: &str) {
+        let c = df.column(name).unwrap().cast(&DataType::Date).unwrap();
+        df.with_column(c).unwrap();
+    }
+
+    #[test]
+    fn a_join_made_elsewhere_links_as_the_local_join() {
+        let reg = Reg(vec![
+            ("B1", "东镇"),
+            ("B2", "西镇"),
+            ("B3", ""),
+            ("B2", "南镇"),
+        ]);
+        // Part 0 and part 1 of a stage; P4's allocation is missing, P5 has none.
+        let mut payments = df!(
+            "payment_id" => ["P1", "P2", "P3", "P4", "P5"],
+            "allocation_id" => [Some("A1"), Some("A2"), Some("A3"), Some("A9"), None],
+            "beneficiary_id" => [Some("B1"), None, Some("B9"), Some("B2"), Some("BX")],
+            "payee_name" => ["甲", "乙", "丙", "丁", "戊"],
+            "payee_account" => ["1", "2", "3", "4", "5"],
+            "amount_fen" => [100i64, 200, 300, 400, 500],
+            "paid_date" => [19_000i32, 19_001, 19_002, 19_003, 19_004],
+            "program" => [None, Some("低保"), None, Some("特困"), Some("低保")],
+            fundaudit_input::LINE => [2i64, 3, 2, 3, 4],
+        )
+        .unwrap();
+        dated(&mut payments, "paid_date");
+        let pay_at = [(0i64, 0i64), (0, 1), (1, 0), (1, 1), (1, 2)];
+        let mut allocations = df!(
+            "allocation_id" => ["A1", "A2", "A3", "A4"],
+            "beneficiary_id" => ["B1", "B3", "B2", "B1"],
+            "program" => ["低保", "低保", "特困", "低保"],
+            "period" => ["2025-01", "2025-01", "2025-02", "2025-03"],
+            "township" => [Some("东镇"), None, None, Some("东镇")],
+            "amount_fen" => [100i64, 250, 300, 100],
+        )
+        .unwrap();
+        let alloc_at = [(0i64, 0i64), (0, 1), (1, 0), (1, 1)];
+        fundaudit_input::stage::coded_again(&mut payments, &fundaudit_core::spec::PAYMENTS)
+            .unwrap();
+        fundaudit_input::stage::coded_again(&mut allocations, &fundaudit_core::spec::ALLOCATIONS)
+            .unwrap();
+        let expected = link_payments(&payments, &allocations, &reg).unwrap();
+
+        // The join's rows as SQL would give them, in another order: (payment, its
+        // allocation, the registry row of the linked beneficiary). B2 is registered
+        // twice: its payment comes once per registry row.
+        let rows: [(Option<usize>, Option<usize>, Option<usize>); 7] = [
+            (None, Some(3), Some(0)),
+            (Some(3), None, Some(1)),
+            (Some(2), Some(2), Some(3)),
+            (Some(4), None, None),
+            (Some(0), Some(0), Some(0)),
+            (Some(3), None, Some(3)),
+            (Some(1), Some(1), Some(2)),
+        ];
+        let side = |frame: &DataFrame,
+                    at: &[(i64, i64)],
+                    pick: &dyn Fn(usize) -> Option<usize>,
+                    prefix: &str| {
+            let idx: Vec<Option<IdxSize>> = (0..rows.len())
+                .map(|i| pick(i).map(|r| r as IdxSize))
+                .collect();
+            let idx = IdxCa::from_iter_options("rows".into(), idx.into_iter());
+            let mut cols: Vec<Column> = frame
+                .take(&idx)
+                .unwrap()
+                .columns()
+                .iter()
+                .map(|c| c.clone().with_name(format!("{prefix}{}", c.name()).into()))
+                .collect();
+            let place = |f: fn(&(i64, i64)) -> i64| -> Vec<Option<i64>> {
+                (0..rows.len())
+                    .map(|i| pick(i).map(|r| f(&at[r])))
+                    .collect()
+            };
+            cols.push(Column::new(
+                format!("{prefix}{PART}").into(),
+                place(|a| a.0),
+            ));
+            cols.push(Column::new(format!("{prefix}{ROW}").into(), place(|a| a.1)));
+            cols
+        };
+        let mut columns = side(&payments, &pay_at, &|i| rows[i].0, joined::PAYMENT);
+        columns.extend(side(
+            &allocations,
+            &alloc_at,
+            &|i| rows[i].1,
+            joined::ALLOCATION,
+        ));
+        let text = |c: &str| fundaudit_core::frame::text(&payments, c).unwrap();
+        let atext = |c: &str| fundaudit_core::frame::text(&allocations, c).unwrap();
+        let (pb, pp) = (text("beneficiary_id"), text("program"));
+        let (ab, ap, at) = (atext("beneficiary_id"), atext("program"), atext("township"));
+        let linked = |f: &dyn Fn(Option<usize>, Option<usize>, Option<usize>) -> Option<String>| {
+            rows.iter().map(|&(p, a, r)| f(p, a, r)).collect::<Vec<_>>()
+        };
+        // The allocation's value, else the payment's (SQL's COALESCE).
+        let either = |av: &[Option<&str>], pv: &[Option<&str>]| {
+            linked(&|p, a, _| {
+                a.and_then(|a| av[a])
+                    .or(p.and_then(|p| pv[p]))
+                    .map(Into::into)
+            })
+        };
+        columns.push(Column::new(joined::BENEFICIARY.into(), either(&ab, &pb)));
+        columns.push(Column::new(joined::PROGRAM.into(), either(&ap, &pp)));
+        columns.push(Column::new(
+            joined::TOWNSHIP.into(),
+            linked(&|_, a, r| {
+                a.and_then(|a| at[a])
+                    .or(r.map(|r| reg.0[r].1).filter(|t| !t.is_empty()))
+                    .map(Into::into)
+            }),
+        ));
+        columns.push(Column::new(
+            cols::REG_ROW.into(),
+            rows.iter()
+                .map(|r| r.2.map(|r| r as i64))
+                .collect::<Vec<_>>(),
+        ));
+        let joined = DataFrame::new(rows.len(), columns).unwrap();
+
+        let (p, a, l) = from_join(&joined, &reg).unwrap();
+        assert!(p.equals_missing(&payments), "{p:?}\n{payments:?}");
+        assert!(a.equals_missing(&allocations), "{a:?}\n{allocations:?}");
+        assert_eq!(l.schema(), expected.schema());
+        assert!(l.equals_missing(&expected), "{l:?}\n{expected:?}");
+    }
+}
