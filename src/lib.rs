@@ -11,4 +11,5 @@ pub mod operations;
 
 mod run;
 
-pub use run::{run, Engine, RunOptions, RunOutcome};
+pub use run::options::{Engine, RunOptions, RunOutcome};
+pub use run::run;

@@ -23,7 +23,8 @@ use fundaudit_core::error::Error;
 mod commands;
 mod logging;
 
-use commands::{Command, Outcome};
+use commands::outcome::Outcome;
+use commands::Command;
 
 #[derive(Parser)]
 #[command(

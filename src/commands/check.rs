@@ -6,7 +6,8 @@ use clap::Args;
 
 use fundaudit::operations::check::check_inputs;
 
-use super::{InputArgs, Outcome};
+use super::args::InputArgs;
+use super::outcome::Outcome;
 
 #[derive(Args)]
 pub struct CheckArgs {

@@ -2,7 +2,7 @@
 
 use fundaudit_core::config::DEFAULT_CONFIG_TOML;
 
-use super::Outcome;
+use super::outcome::Outcome;
 
 pub fn print() -> anyhow::Result<Outcome> {
     print!("{DEFAULT_CONFIG_TOML}");

@@ -7,7 +7,7 @@ use clap::Args;
 
 use fundaudit_synth::{GenerateOptions, IdCodes, Names};
 
-use super::Outcome;
+use super::outcome::Outcome;
 
 #[derive(Args)]
 pub struct GenerateArgs {

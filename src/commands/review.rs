@@ -10,7 +10,7 @@ use fundaudit_casebook::ledger::{CaseLedger, FactsChanged};
 use fundaudit_core::cells;
 use fundaudit_core::error::Error;
 
-use super::Outcome;
+use super::outcome::Outcome;
 
 #[derive(Args)]
 pub struct ReviewArgs {

@@ -8,7 +8,8 @@ use fundaudit::{Engine, RunOptions};
 
 use fundaudit_core::error::Error;
 
-use super::{finish, InputArgs, Outcome, OutputArgs};
+use super::args::{InputArgs, OutputArgs};
+use super::outcome::{finish, Outcome};
 
 #[derive(Args)]
 pub struct RunArgs {

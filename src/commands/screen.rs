@@ -4,7 +4,8 @@ use clap::Args;
 
 use fundaudit::{Engine, RunOptions};
 
-use super::{finish, InputArgs, Outcome, OutputArgs};
+use super::args::{InputArgs, OutputArgs};
+use super::outcome::{finish, Outcome};
 
 #[derive(Args)]
 pub struct ScreenArgs {

@@ -4,7 +4,8 @@ use std::path::PathBuf;
 
 use clap::Args;
 
-use super::{InputArgs, Outcome};
+use super::args::InputArgs;
+use super::outcome::Outcome;
 
 #[derive(Args)]
 pub struct StageArgs {

@@ -10,7 +10,8 @@ use fundaudit_audit::calibration::RuleStats;
 use fundaudit_casebook::ledger::CaseLedger;
 use fundaudit_core::error::Error;
 
-use super::{InputArgs, Outcome};
+use super::args::InputArgs;
+use super::outcome::Outcome;
 
 #[derive(Args)]
 pub struct StatsArgs {

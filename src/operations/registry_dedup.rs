@@ -25,7 +25,8 @@ use fundaudit_identity::packed::{PackedName, Place};
 use fundaudit_identity::{
     dedup_registry, idcard, Dedup, NormName, PackedRegistry, PairMatch, Person,
 };
-use fundaudit_input::{find_source, load_file_with, InputOptions};
+use fundaudit_input::inputs::find_source;
+use fundaudit_input::{load_file_with, InputOptions};
 
 #[derive(Debug, Clone)]
 pub struct DedupOptions {

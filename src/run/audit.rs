@@ -7,7 +7,7 @@ use polars::prelude::DataFrame;
 
 use super::engine::{self, Cluster};
 use super::last_night::LastNight;
-use super::RunOptions;
+use super::options::RunOptions;
 use fundaudit_audit::partition;
 use fundaudit_core::error::Result;
 use fundaudit_core::timings::Timings;

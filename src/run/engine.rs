@@ -2,7 +2,7 @@
 //! (`--engine ballista`, the `distributed` build). The only place the run knows of the
 //! engine.
 
-use super::{Engine, RunOptions};
+use super::options::{Engine, RunOptions};
 use fundaudit_audit::partition;
 use fundaudit_core::error::{Error, Result};
 use fundaudit_input::Inputs;

@@ -2,7 +2,8 @@
 //! recorded: its open findings and the source rows they named, so rows deleted or edited
 //! since are findings themselves (DATA_SOURCE_CHANGED).
 
-use fundaudit_casebook::ledger::{facts_beneficiaries, CaseLedger, OpenFinding};
+use fundaudit_casebook::ledger::night::OpenFinding;
+use fundaudit_casebook::ledger::{facts_beneficiaries, CaseLedger};
 use fundaudit_core::error::Result;
 use fundaudit_rules::source_changed;
 use fundaudit_rules::source_rows::SourceRow;

@@ -4,7 +4,7 @@
 use std::path::Path;
 use std::time::Instant;
 
-use super::RunOptions;
+use super::options::RunOptions;
 use crate::operations::screen;
 use fundaudit_audit::stage::OnTheWay;
 use fundaudit_core::error::Result;

@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use super::RunOptions;
+use super::options::RunOptions;
 use fundaudit_casebook::ledger::CaseLedger;
 use fundaudit_casebook::run_folder;
 use fundaudit_core::cells;

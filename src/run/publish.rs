@@ -3,8 +3,8 @@
 
 use polars::prelude::DataFrame;
 
+use super::options::{RunOptions, RunOutcome};
 use super::write::Written;
-use super::{RunOptions, RunOutcome};
 use fundaudit_casebook::ledger::CaseLedger;
 use fundaudit_core::error::Result;
 use fundaudit_report::report;

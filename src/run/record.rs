@@ -12,7 +12,7 @@ use polars::prelude::{
 
 use super::audit::Audited;
 use super::last_night::LastNight;
-use super::RunOptions;
+use super::options::RunOptions;
 use fundaudit_casebook::changes::{self, NightChanges};
 use fundaudit_casebook::ledger::{CaseLedger, Change, RunRecord, RunRef};
 use fundaudit_core::error::Result;

@@ -3,7 +3,7 @@
 
 use super::engine::{self, Cluster};
 use super::last_night::{Earlier, LastNight};
-use super::RunOptions;
+use super::options::RunOptions;
 use fundaudit_casebook::ledger::CaseLedger;
 use fundaudit_core::error::Result;
 use fundaudit_core::timings::Timings;

@@ -8,10 +8,10 @@ use std::time::Instant;
 use polars::prelude::DataFrame;
 
 use super::audit::Audited;
+use super::options::RunOptions;
 use super::rank::Ranked;
 use super::record::Recorded;
 use super::writers::Writers;
-use super::RunOptions;
 use crate::operations::screen;
 use fundaudit_audit::cases;
 use fundaudit_casebook::ledger::CaseLedger;

@@ -27,11 +27,12 @@ use fundaudit_core::spec::DEATHS;
 use fundaudit_core::spec::OFFICIALS;
 use fundaudit_core::spec::PAYMENTS;
 use fundaudit_input::chunks::{self, Chunks};
+use fundaudit_input::inputs::{read_ledger, read_lists, Read};
 use fundaudit_input::stage::{
     frame_file, identity_settings, input_settings, part_name, part_numbers, plain, read_frame,
     write_error, write_frame, write_part, Manifest, MANIFEST, PROGRAM,
 };
-use fundaudit_input::{bank, read_ledger, read_lists, sources, stack, InputOptions, Inputs, Read};
+use fundaudit_input::{bank, sources, stack, InputOptions, Inputs};
 use fundaudit_rules::context::Context;
 
 /// What staging wrote, for the terminal.

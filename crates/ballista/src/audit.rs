@@ -23,7 +23,11 @@ use datafusion::execution::FunctionRegistry;
 use datafusion::logical_expr::{col, ident, lit, Partitioning};
 use polars::prelude::DataType as PlType;
 
-use super::{functions, gather, udf, wire, Cluster, Job};
+use super::{functions, gather, udf, wire};
+
+use crate::cluster::Cluster;
+
+use crate::job::Job;
 use fundaudit_audit::partition::{Audited, Prepared, UnitResult};
 use fundaudit_core::error::{Error, Result};
 use fundaudit_input::stage::{self, PART, REGISTRY_ROW};

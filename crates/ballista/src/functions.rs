@@ -18,7 +18,8 @@ use datafusion::prelude::SessionConfig;
 use polars::prelude::{ParquetReader, SerReader};
 
 use super::udf::{cached, downcast, external, Cache};
-use super::{gather, wire, Job};
+use super::{gather, wire};
+use crate::job::Job;
 use fundaudit_audit::partition::Prepared;
 
 /// `fundaudit_unit(unit BIGINT, rows BINARY, job TEXT) -> BINARY`: the library's rules
@@ -36,7 +37,7 @@ pub fn udfs() -> Vec<Arc<ScalarUDF>> {
         Volatility::Volatile,
         Arc::new(audit_units),
     ))];
-    all.extend(super::identity::udfs());
+    all.extend(crate::identity_udfs::udfs());
     all
 }
 

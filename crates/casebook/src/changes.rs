@@ -9,7 +9,7 @@ use std::collections::{BTreeSet, HashMap, HashSet};
 use polars::prelude::*;
 use serde::Serialize;
 
-use crate::ledger::{Decided, OpenFinding};
+use crate::ledger::night::{Decided, OpenFinding};
 use fundaudit_core::cells::fmt_yuan;
 use fundaudit_core::findings::scored;
 use fundaudit_core::findings::{cols, rule_title, Rule};

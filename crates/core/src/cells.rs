@@ -222,6 +222,34 @@ pub fn now() -> String {
     chrono::Local::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, false)
 }
 
+/// A period as a span of months (`2025` → 2025-01..12, `2025Q3` → 07..09, `2025-03`
+/// → 03); None for a label of another form, which then overlaps only itself.
+pub fn months(period: &str) -> Option<(u32, u32)> {
+    let p = period.trim();
+    let year: u32 = p.get(..4)?.parse().ok()?;
+    let rest = &p[4..];
+    let base = year * 12;
+    if rest.is_empty() || rest == "年" || rest == "年度" {
+        return Some((base, base + 11));
+    }
+    if let Some(q) = rest
+        .strip_prefix('Q')
+        .or_else(|| rest.strip_prefix('q'))
+        .and_then(|q| q.parse::<u32>().ok())
+        .filter(|q| (1..=4).contains(q))
+    {
+        return Some((base + 3 * (q - 1), base + 3 * q - 1));
+    }
+    let m: u32 = rest
+        .trim_start_matches(['-', '/', '年'])
+        .trim_end_matches('月')
+        .parse()
+        .ok()?;
+    (1..=12)
+        .contains(&m)
+        .then_some((base + m - 1, base + m - 1))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -548,8 +548,9 @@ mod tests {
             "small registries: no rate"
         );
     }
+    use crate::idcard;
     use crate::model::{compare, score};
-    use crate::{idcard, NormName};
+    use crate::normalize::NormName;
     use chrono::NaiveDate;
     use proptest::prelude::*;
 

@@ -404,7 +404,8 @@ pub fn weigh(reg: &PackedRegistry, config: &Config) -> (Identity, Measured) {
 mod tests {
     use super::*;
     use crate::idcard::make_id;
-    use crate::{NormName, RegistryBuilder};
+    use crate::normalize::NormName;
+    use crate::packed::RegistryBuilder;
     use chrono::NaiveDate;
 
     /// A county of `n` people in 20 townships of 5 villages, born over 400 days (so many

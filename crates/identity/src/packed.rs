@@ -4,8 +4,9 @@
 
 use rustc_hash::FxHashMap;
 
+use super::idcard;
 use super::similarity::{jaro_winkler, NameParts};
-use super::{idcard, NormName};
+use crate::normalize::NormName;
 use fundaudit_core::cells::Day;
 use fundaudit_core::hash::fx;
 

@@ -8,7 +8,8 @@ use rayon::prelude::*;
 
 use super::resolve::OfficialIndex;
 use super::similarity::{compare_names, NameSimilarity};
-use super::{NormName, RegistryEntry};
+use crate::entry::RegistryEntry;
+use crate::normalize::NormName;
 use fundaudit_core::config::Config;
 use fundaudit_core::hash::fx;
 

@@ -10,8 +10,9 @@
 pub const FAMILY_BITS: u64 = 0xf;
 
 use super::blocking::BlockKey;
+use super::idcard;
 use super::packed::{PackedName, PackedRegistry, Person, Place, NAME_LEN, ROMAN_LEN};
-use super::{idcard, NormName};
+use crate::normalize::NormName;
 use fundaudit_core::hash::fx;
 
 /// One registry row, packed as a registry packs it, but pointing at no registry: its
@@ -283,7 +284,7 @@ mod tests {
     use super::*;
     use crate::blocking::{BlockKey, Neighbourhood, NAME_BITS};
     use crate::model::compare;
-    use crate::RegistryBuilder;
+    use crate::packed::RegistryBuilder;
     use fundaudit_core::config::Config;
     use proptest::prelude::*;
 

@@ -5,8 +5,9 @@ use rustc_hash::FxHashMap;
 
 use rayon::prelude::*;
 
+use super::idcard;
 use super::similarity::{compare_names, NameSimilarity};
-use super::{idcard, DeathEntry, OfficialEntry, RegistryEntry};
+use crate::entry::{DeathEntry, OfficialEntry, RegistryEntry};
 use fundaudit_core::cells::Day;
 use fundaudit_core::config::Matching;
 
@@ -286,7 +287,7 @@ impl OfficialIndex {
     /// payment's township: a common name matching a cadre three townships away is chance.
     pub fn by_name(
         &self,
-        name: &super::NormName,
+        name: &crate::normalize::NormName,
         township: &str,
         cutoff: f64,
         pinyin_weight: f64,
@@ -308,7 +309,7 @@ impl OfficialIndex {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::NormName;
+    use crate::normalize::NormName;
     use chrono::NaiveDate;
     use fundaudit_core::config::Config;
 

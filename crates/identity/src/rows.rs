@@ -6,7 +6,7 @@
 
 use rustc_hash::FxHashMap;
 
-use super::RegistryEntry;
+use crate::entry::RegistryEntry;
 use fundaudit_core::hash::fx;
 
 /// Registry rows by beneficiary id.

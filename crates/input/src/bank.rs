@@ -20,7 +20,7 @@ use std::collections::{BTreeMap, HashMap};
 use polars::prelude::*;
 
 use super::stack::SOURCE;
-use super::{Reject, LINE};
+use crate::loaded::{Reject, LINE};
 use fundaudit_core::error::Result;
 use fundaudit_core::frame;
 use fundaudit_core::spec::Outcome;

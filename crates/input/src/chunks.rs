@@ -3,8 +3,8 @@
 //! read whole is 5 GB of bytes and then twice that of Polars strings.
 //!
 //! Each chunk goes through the same header mapping, footer check and cell validation as
-//! a file read whole ([`super::load_file_with`]), with what crosses chunks carried
-//! ([`super::Carry`]): the keys seen (a duplicate key names its first line wherever that
+//! a file read whole ([`crate::load::load_file_with`]), with what crosses chunks carried
+//! ([`crate::load::Carry`]): the keys seen (a duplicate key names its first line wherever that
 //! was) and the amounts above a 合计. Row numbers are the file's own lines.
 //!
 //! Only plain files can be cut between any two lines: UTF-8 text without a quote
@@ -17,9 +17,14 @@ use std::fs::File;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
-use super::read::{self, unreadable, RawTable};
-use super::{Carry, FileCount, FileSpec, InputOptions, Loaded, Table, Totals};
+use super::read;
+use super::read::table::{unreadable, RawTable};
+use crate::footer::Totals;
+use crate::load::{Carry, Table};
+use crate::loaded::{FileCount, Loaded};
+use crate::options::InputOptions;
 use fundaudit_core::error::Result;
+use fundaudit_core::spec::FileSpec;
 
 /// A plain text file being read a chunk at a time.
 pub struct Chunks<'a> {
@@ -81,25 +86,28 @@ pub fn open<'a>(
     options: &'a InputOptions,
     rows: usize,
 ) -> Result<Option<Chunks<'a>>> {
-    if read::is_workbook(path) || read::extension(path) == "parquet" || !path.is_file() {
+    if read::table::is_workbook(path)
+        || read::table::extension(path) == "parquet"
+        || !path.is_file()
+    {
         return Ok(None);
     }
     let mut file = File::open(path).map_err(|e| unreadable(path, e))?;
     let mut head = vec![0u8; 64 * 1024];
     let n = read_full(&mut file, &mut head).map_err(|e| unreadable(path, e))?;
     head.truncate(n);
-    if read::is_utf16(&head) || !plain_text(path)? {
+    if read::encoding::is_utf16(&head) || !plain_text(path)? {
         return Ok(None);
     }
     let Some(end) = head.iter().position(|&b| b == b'\n') else {
         return Ok(None);
     };
-    let (separator, encoding) = read::sniff_plain(&head);
+    let (separator, encoding) = read::delimited::sniff_plain(&head);
     let header = head[..=end].to_vec();
     // The header must be line 1 and map every required field, as the fast whole read
     // asks; a title block above it needs the whole file's shape.
-    let names = read::parse_text(&header, separator).map_err(|e| unreadable(path, e))?;
-    if !super::maps_required(&super::clean_headers(&names), spec, options) {
+    let names = read::delimited::parse_text(&header, separator).map_err(|e| unreadable(path, e))?;
+    if !crate::load::maps_required(&crate::load::clean_headers(&names), spec, options) {
         return Ok(None);
     }
     let lines_in_head = head.iter().filter(|&&b| b == b'\n').count().max(1);
@@ -114,7 +122,7 @@ pub fn open<'a>(
         separator,
         format: format!(
             "text, {encoding}, {}, read in chunks",
-            read::delimiter_name(separator)
+            read::delimited::delimiter_name(separator)
         ),
         pending,
         lines_before: 1,
@@ -164,7 +172,8 @@ impl Chunks<'_> {
             header_line: 1,
             title: Vec::new(),
         };
-        let loaded = super::load_table(table, &path, self.spec, self.options, &mut self.carry)?;
+        let loaded =
+            crate::load::load_table(table, &path, self.spec, self.options, &mut self.carry)?;
         self.chunks += 1;
         match &mut self.count {
             None => self.count = Some(loaded.count.clone()),
@@ -235,7 +244,7 @@ impl Chunks<'_> {
 
     /// A chunk's rows as text columns, each with its line in the file (`base`: lines
     /// before the chunk). A chunk with a ragged row or a blank line is split into records
-    /// first, as a file read whole is (see [`read::drop_ragged_rows`]).
+    /// first, as a file read whole is (see [`read::delimited::drop_ragged_rows`]).
     fn parse(&self, bytes: &[u8], base: usize) -> Result<RawTable> {
         let body = &bytes[self.header.len()..];
         let blank = body.starts_with(b"\n")
@@ -243,7 +252,7 @@ impl Chunks<'_> {
             || body.windows(2).any(|w| w == b"\n\n")
             || body.windows(3).any(|w| w == b"\n\r\n");
         if !blank {
-            if let Ok(frame) = read::parse_text(bytes, self.separator) {
+            if let Ok(frame) = read::delimited::parse_text(bytes, self.separator) {
                 let lines = (base + 1..base + 1 + frame.height()).collect();
                 return Ok(RawTable {
                     frame,
@@ -254,12 +263,13 @@ impl Chunks<'_> {
             }
         }
         // Lines of `bytes` count the header as 1; the chunk's first line is base + 1.
-        let (clean, lines, mut rejects) = read::drop_ragged_rows(bytes, self.separator, false);
+        let (clean, lines, mut rejects) =
+            read::delimited::drop_ragged_rows(bytes, self.separator, false);
         for r in rejects.iter_mut() {
             r.line = r.line + base - 1;
         }
-        let frame =
-            read::parse_text(&clean, self.separator).map_err(|e| unreadable(&self.path, e))?;
+        let frame = read::delimited::parse_text(&clean, self.separator)
+            .map_err(|e| unreadable(&self.path, e))?;
         Ok(RawTable {
             frame,
             lines: Some(lines.into_iter().map(|l| l + base - 1).collect()),

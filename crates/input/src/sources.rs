@@ -16,7 +16,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use super::header_shape::{find_header, Grid};
-use super::read::EXTENSIONS;
+use super::read::table::EXTENSIONS;
 use fundaudit_core::config::Config;
 use fundaudit_core::error::{Error, Result};
 use fundaudit_core::spec::{FileSpec, ALL};
@@ -52,7 +52,7 @@ fn supported(path: &Path) -> bool {
     if name.starts_with('.') || name.starts_with("~$") {
         return false;
     }
-    EXTENSIONS.contains(&super::read::extension(path).as_str())
+    EXTENSIONS.contains(&super::read::table::extension(path).as_str())
 }
 
 fn files_in(dir: &Path) -> Vec<PathBuf> {
@@ -122,10 +122,13 @@ fn fits(grid: &Grid, spec: &FileSpec, config: &Config) -> bool {
 /// The first rows of a file as cells, cheaply: a text file's first 64 KiB, a workbook's
 /// first sheet.
 fn head_grid(path: &Path) -> Result<Grid> {
-    if super::read::is_workbook(path) {
-        return super::read::head_workbook_grid(path, super::header_shape::HEADER_SCAN_ROWS + 1);
+    if super::read::table::is_workbook(path) {
+        return super::read::workbook::head_workbook_grid(
+            path,
+            super::header_shape::HEADER_SCAN_ROWS + 1,
+        );
     }
-    match super::read::extension(path).as_str() {
+    match super::read::table::extension(path).as_str() {
         "parquet" => {
             let raw = super::read::read_source(path, None)?;
             let header = raw
@@ -139,7 +142,7 @@ fn head_grid(path: &Path) -> Result<Grid> {
                 lines: vec![1],
             })
         }
-        _ => super::read::head_delimited_grid(path, 64 * 1024),
+        _ => super::read::delimited::head_delimited_grid(path, 64 * 1024),
     }
 }
 

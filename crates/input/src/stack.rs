@@ -17,7 +17,8 @@ use std::collections::HashMap;
 use polars::prelude::*;
 
 use super::header_shape::SkipKind;
-use super::{Loaded, Reject, SkippedRow, LINE};
+use crate::loaded::Loaded;
+use crate::loaded::{Reject, SkippedRow, LINE};
 use fundaudit_core::error::{Error, Result};
 use fundaudit_core::spec::{Field, FileSpec};
 
@@ -46,7 +47,7 @@ pub struct Stacked {
     pub frame: DataFrame,
     pub rejects: Vec<Reject>,
     /// One per part, adjusted for what stacking decided.
-    pub counts: Vec<super::FileCount>,
+    pub counts: Vec<crate::loaded::FileCount>,
 }
 
 /// The parts of one ledger as one frame, with their rejects.
@@ -97,7 +98,7 @@ pub fn stack(spec: &FileSpec, parts: Vec<Part>) -> Result<Stacked> {
                         count.skipped.push(SkippedRow {
                             line,
                             kind: SkipKind::Repeated,
-                            text: format!("same as {} row {first}", super::short(file)),
+                            text: format!("same as {} row {first}", crate::loaded::short(file)),
                         });
                     }
                     Some((file, first, _)) => {
@@ -111,7 +112,7 @@ pub fn stack(spec: &FileSpec, parts: Vec<Part>) -> Result<Stacked> {
                             value: k.chars().take(60).collect(),
                             reason: format!(
                                 "also in {} row {first} with other values; which one is right is for a person to decide",
-                                super::short(file)
+                                crate::loaded::short(file)
                             ),
                         });
                     }

@@ -18,7 +18,11 @@ use std::path::{Path, PathBuf};
 use polars::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use super::{bank, FileCount, Inputs, Reject};
+use super::bank;
+
+use crate::loaded::FileCount;
+
+use crate::loaded::Reject;
 use fundaudit_core::config::Config;
 use fundaudit_core::error::{Error, Result};
 
@@ -303,7 +307,7 @@ fn read_columns(dir: &Path, name: &str, columns: Option<Vec<String>>) -> Result<
 }
 
 /// A stage file, with only `columns` and the rows of `slice` when given.
-fn read_parquet(
+pub(crate) fn read_parquet(
     dir: &Path,
     name: &str,
     columns: Option<Vec<String>>,
@@ -341,15 +345,15 @@ fn read_parquet(
 fn spec_of(name: &str) -> &'static fundaudit_core::spec::FileSpec {
     let ledger = name.trim_start_matches('.');
     if ledger.starts_with(REGISTRY) {
-        &super::BENEFICIARIES
+        &fundaudit_core::spec::BENEFICIARIES
     } else if ledger.starts_with("allocations") {
-        &super::ALLOCATIONS
+        &fundaudit_core::spec::ALLOCATIONS
     } else {
-        &super::PAYMENTS
+        &fundaudit_core::spec::PAYMENTS
     }
 }
 
-/// Codes the columns of `df` the loader codes (see `crate::validate`): those
+/// Codes the columns of `df` the loader codes (see `crate::validate::validate`): those
 /// `spec` says repeat, and the source file's name.
 pub fn coded_again(df: &mut DataFrame, spec: &fundaudit_core::spec::FileSpec) -> PolarsResult<()> {
     let repeats = |c: &Column| {
@@ -375,7 +379,7 @@ fn recast(df: &mut DataFrame, which: impl Fn(&Column) -> bool, to: &DataType) ->
     Ok(())
 }
 
-fn manifest(dir: &Path) -> Result<Manifest> {
+pub(crate) fn manifest(dir: &Path) -> Result<Manifest> {
     let path = dir.join(MANIFEST);
     let text = std::fs::read_to_string(&path).map_err(|e| Error::Unreadable {
         path: path.display().to_string(),
@@ -384,87 +388,6 @@ fn manifest(dir: &Path) -> Result<Manifest> {
     serde_json::from_str(&text).map_err(|e| Error::Unreadable {
         path: path.display().to_string(),
         message: format!("{e}; stage the data folder again with this version"),
-    })
-}
-
-/// Loads a stage as the ledgers it was made from (see [`stage`]).
-pub fn load(dir: &Path, config: &Config, screening: bool) -> Result<Inputs> {
-    let m = manifest(dir)?;
-    if m.input_settings != input_settings(config) {
-        return Err(Error::Argument(format!(
-            "{} was staged with other input settings ([columns], [sheets], [inputs], [status] or [lists] differ from this run's config): stage {} again with this config",
-            dir.display(),
-            m.source
-        )));
-    }
-    if m.lists.len() != config.lists.len() {
-        return Err(Error::Argument(format!(
-            "{} holds {} reference lists, the config declares {}: stage again",
-            dir.display(),
-            m.lists.len(),
-            config.lists.len()
-        )));
-    }
-    let mut unused = m.unused;
-    let parts = Parts {
-        dir: dir.to_path_buf(),
-        count: m.parts,
-        payment_rows: m.payment_rows,
-        allocation_rows: m.allocation_rows,
-        same_people: m.identity_settings == identity_settings(config),
-    };
-    // Payments and allocations: left in their parts for the run to read one at a time,
-    // as empty frames of their columns here; a screen reads no payments and every
-    // allocation; a stage made before parts holds them whole.
-    let whole = |ledger: &str| -> Result<DataFrame> {
-        if m.parts == 0 {
-            return read_frame(dir, ledger);
-        }
-        let mut frames = Vec::new();
-        for k in 0..m.parts {
-            frames.push(read_frame(dir, &part_name(ledger, k))?);
-        }
-        Ok(fundaudit_core::frame::stack(frames)?)
-    };
-    let empty = |ledger: &str| read_parquet(dir, &part_name(ledger, 0), None, Some((0, 0)));
-    let in_parts = m.parts > 0 && !screening;
-    let payments = if screening {
-        unused.push(format!(
-            "{} (payments are not read by a pre-payment screen)",
-            dir.join("payments-*.parquet").display()
-        ));
-        DataFrame::default()
-    } else if in_parts {
-        empty("payments")?
-    } else {
-        whole("payments")?
-    };
-    let allocations = if in_parts {
-        empty("allocations")?
-    } else {
-        whole("allocations")?
-    };
-    let optional = |present: bool, name: &str| -> Result<Option<DataFrame>> {
-        present.then(|| read_frame(dir, name)).transpose()
-    };
-    let lists = m
-        .lists
-        .iter()
-        .enumerate()
-        .map(|(i, &present)| optional(present, &format!("list-{i}")))
-        .collect::<Result<Vec<_>>>()?;
-    Ok(Inputs {
-        beneficiaries: read_frame(dir, "beneficiaries")?,
-        allocations,
-        payments,
-        staged: in_parts.then_some(parts),
-        deaths: optional(m.deaths, "deaths")?,
-        officials: optional(m.officials, "officials")?,
-        rejects: m.rejects,
-        counts: m.counts,
-        unused,
-        settled: m.settled,
-        lists,
     })
 }
 

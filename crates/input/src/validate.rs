@@ -6,7 +6,8 @@ use polars::prelude::*;
 use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 
-use super::{FileCount, Loaded, Reject, LINE};
+use crate::loaded::{FileCount, Loaded};
+use crate::loaded::{Reject, LINE};
 use fundaudit_core::cells::{clean_code, parse_amount_fen, parse_date};
 use fundaudit_core::error::{Error, Result};
 use fundaudit_core::frame;

@@ -9,8 +9,8 @@ use std::collections::{HashMap, HashSet};
 
 use polars::prelude::*;
 
-use super::{group_rows, Views};
 use crate::context::Context;
+use crate::views::{group_rows, Views};
 use fundaudit_core::findings::{Finding, FindingsBuilder, Rule};
 
 /// Whether the registry carries household ids at all.

@@ -13,13 +13,13 @@
 
 use polars::prelude::*;
 
-use super::Views;
 use crate::context::Context;
+use crate::views::Views;
 use fundaudit_core::cells::{fmt_day, fmt_yuan};
 use fundaudit_core::findings::{Finding, FindingsBuilder, Rule};
 
 /// One finding per empty ledger and per unpaid program-period group, of the whole run
-/// (in a partitioned run, the first partition's turn: see [`super::ONCE`]).
+/// (in a partitioned run, the first partition's turn: see [`crate::ONCE`]).
 pub fn incomplete(ctx: &Context, _: &Views) -> PolarsResult<DataFrame> {
     let mut out = FindingsBuilder::new(Rule::DataIncomplete);
     let rows = ctx.whole.rows;

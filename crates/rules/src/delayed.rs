@@ -2,8 +2,8 @@
 
 use polars::prelude::*;
 
-use super::Views;
 use crate::context::Context;
+use crate::views::Views;
 use fundaudit_core::cells::{fmt_day, Day};
 use fundaudit_core::findings::{Finding, FindingsBuilder, Rule};
 

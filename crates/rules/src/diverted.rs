@@ -2,8 +2,8 @@
 
 use polars::prelude::*;
 
-use super::{group_rows, groups_with_variety, Views};
 use crate::context::Context;
+use crate::views::{group_rows, groups_with_variety, Views};
 use fundaudit_core::findings::{Finding, FindingsBuilder, Rule};
 use fundaudit_identity::Payee;
 

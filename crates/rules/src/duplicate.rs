@@ -4,8 +4,8 @@ use std::collections::HashMap;
 
 use polars::prelude::*;
 
-use super::{groups_with_variety, Views};
 use crate::context::Context;
+use crate::views::{groups_with_variety, Views};
 use fundaudit_core::cells::fmt_yuan;
 use fundaudit_core::findings::{Finding, FindingsBuilder, Rule};
 

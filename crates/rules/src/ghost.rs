@@ -3,8 +3,8 @@
 
 use polars::prelude::*;
 
-use super::{group_rows, Views};
 use crate::context::Context;
+use crate::views::{group_rows, Views};
 use fundaudit_core::cells::fmt_day;
 use fundaudit_core::findings::{Finding, FindingsBuilder, Rule};
 use fundaudit_identity::DeathLink;
@@ -197,7 +197,7 @@ pub fn invalid_id(ctx: &Context, v: &Views) -> PolarsResult<DataFrame> {
 /// for the few rows that have findings.
 fn namesakes_in_village(
     ctx: &Context,
-    p: &super::Payments,
+    p: &crate::views::Payments,
     groups: &[(usize, Vec<usize>)],
 ) -> std::collections::HashMap<usize, Vec<usize>> {
     use std::collections::{HashMap, HashSet};

@@ -9,8 +9,8 @@ use std::collections::{HashMap, HashSet};
 
 use polars::prelude::*;
 
-use super::{group_rows, Views};
 use crate::context::{Context, Listed};
+use crate::views::{group_rows, Views};
 use fundaudit_core::config::ListConfig;
 use fundaudit_core::findings::{Category, Finding, FindingsBuilder};
 use fundaudit_identity::NormName;

@@ -1,6 +1,6 @@
 //! 原始数据被删改: rows an earlier night's finding rested on, deleted or edited since.
 //!
-//! Not in [`super::RULES`]: it reads the case ledger's record of last night (the rows
+//! Not in [`crate::RULES`]: it reads the case ledger's record of last night (the rows
 //! each finding named, see [`crate::source_rows`]) beside tonight's data, so
 //! it runs only with a ledger. It is still a pure function of its inputs.
 

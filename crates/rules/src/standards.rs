@@ -5,8 +5,8 @@
 
 use polars::prelude::*;
 
-use super::Views;
 use crate::context::Context;
+use crate::views::Views;
 use fundaudit_core::cells::fmt_yuan;
 use fundaudit_core::findings::{Finding, FindingsBuilder, Rule};
 
@@ -53,7 +53,7 @@ pub fn over_standard(ctx: &Context, v: &Views) -> PolarsResult<DataFrame> {
         let fresh = !p.alloc_row[r].is_some_and(|i| over_alloc[i as usize]);
         (cap(program).is_some() && fresh).then_some((person, program, period))
     });
-    let groups = super::group_rows(key);
+    let groups = crate::views::group_rows(key);
     for ((_, program, period), rows) in groups {
         let max = cap(program).unwrap_or(i64::MAX);
         let paid = p.total(&rows);

@@ -50,7 +50,7 @@ pub fn import_dispositions(
 }
 
 fn import_all(ledger: &mut CaseLedger, path: &Path, default_by: Option<&str>) -> Result<Imported> {
-    let is_workbook = fundaudit_input::read::is_workbook(path);
+    let is_workbook = fundaudit_input::read::table::is_workbook(path);
     let mut imported = Imported::default();
     if !is_workbook {
         import_sheet(ledger, path, None, default_by, &mut imported)?;

@@ -1,0 +1,371 @@
+//! A data folder loaded ([`Inputs`]): which files hold each ledger, each read and
+//! validated, many files of one ledger stacked, with the account of every file and row
+//! ([`FileCount`]).
+
+use std::path::{Path, PathBuf};
+
+use polars::prelude::*;
+
+use crate::load::load_file_with;
+use crate::loaded::{FileCount, Reject};
+use crate::options::InputOptions;
+use crate::stage::{
+    identity_settings, input_settings, manifest, part_name, read_frame, read_parquet, Parts,
+};
+use crate::{bank, read, sources, stack, stage};
+use fundaudit_core::config::Config;
+use fundaudit_core::error::{Error, Result};
+use fundaudit_core::spec::{
+    FileSpec, ALLOCATIONS, BENEFICIARIES, DEATHS, LIST, OFFICIALS, PAYMENTS,
+};
+
+/// All inputs of one audit run.
+#[derive(Debug, Clone, Default)]
+pub struct Inputs {
+    pub beneficiaries: DataFrame,
+    pub allocations: DataFrame,
+    pub payments: DataFrame,
+    pub deaths: Option<DataFrame>,
+    pub officials: Option<DataFrame>,
+    pub rejects: Vec<Reject>,
+    pub counts: Vec<FileCount>,
+    /// Files in the data folder that no ledger took, with why.
+    pub unused: Vec<String>,
+    /// What the bank's transfer statuses and reversals did to the payments.
+    pub settled: bank::Settled,
+    /// The reference lists the config declares, in its order (None: file not found).
+    pub lists: Vec<Option<DataFrame>>,
+    /// Payments and allocations left on disk in a stage's parts (then `payments` and
+    /// `allocations` are empty frames of their columns): see `fundaudit_audit::partition`.
+    pub staged: Option<stage::Parts>,
+}
+
+/// Loads a file: a workbook sheet by sheet (the configured one; by default every sheet
+/// whose header maps the same fields as the first, one sheet per township being common),
+/// anything else whole.
+fn load_parts(
+    path: &Path,
+    spec: &FileSpec,
+    options: &InputOptions,
+    unused: &mut Vec<String>,
+) -> Result<Vec<stack::Part>> {
+    let shown = path.display().to_string();
+    let named_sheet = options.sheet.as_deref().filter(|s| *s != "*");
+    if !read::table::is_workbook(path) || named_sheet.is_some() {
+        let loaded = load_file_with(path, spec, options)?;
+        return Ok(vec![stack::Part {
+            loaded,
+            label: shown,
+        }]);
+    }
+    let every = options.sheet.as_deref() == Some("*");
+    let names = read::workbook::sheet_names(path)?;
+    let mut parts: Vec<stack::Part> = Vec::new();
+    for name in &names {
+        let mut one = options.clone();
+        one.sheet = Some(name.clone());
+        let label = if names.len() > 1 {
+            format!("{shown} [{name}]")
+        } else {
+            shown.clone()
+        };
+        match load_file_with(path, spec, &one) {
+            Ok(mut loaded) => {
+                let fits = parts
+                    .first()
+                    .is_none_or(|p| p.loaded.count.fields == loaded.count.fields);
+                if fits || every {
+                    loaded.count.sheet = (names.len() > 1).then(|| name.clone());
+                    for r in loaded.rejects.iter_mut() {
+                        r.file = label.clone();
+                    }
+                    parts.push(stack::Part { loaded, label });
+                } else {
+                    unused.push(format!(
+                        "{label} (its header maps other fields than the first sheet's)"
+                    ));
+                }
+            }
+            // The first sheet decides what the file is; a later sheet that is not the
+            // ledger (a 汇总 or 说明 sheet) is listed as not used.
+            Err(e) if parts.is_empty() || every => return Err(e),
+            Err(e) => unused.push(format!("{label} ({e})")),
+        }
+    }
+    Ok(parts)
+}
+
+impl Inputs {
+    /// Loads every input from a data folder (which files: see [`sources`]); optional lists
+    /// are skipped when absent.
+    pub fn load(dir: &Path, config: &fundaudit_core::config::Config) -> Result<Inputs> {
+        Inputs::load_with(dir, config, false)
+    }
+
+    /// As [`Inputs::load`]; with `screening`, the payments ledger is not read (a screen
+    /// checks the allocations before anything is paid; see `fundaudit::operations::screen`).
+    pub fn load_with(
+        dir: &Path,
+        config: &fundaudit_core::config::Config,
+        screening: bool,
+    ) -> Result<Inputs> {
+        // A stage (`fundaudit stage`): the ledgers as they were validated.
+        if stage::is_stage(dir) {
+            return load_stage(dir, config, screening);
+        }
+        let mut plan = sources::plan(dir, config)?;
+        if screening {
+            for p in plan.files.remove(PAYMENTS.stem).unwrap_or_default() {
+                plan.unused.push(format!(
+                    "{} (payments are not read by a pre-payment screen)",
+                    p.display()
+                ));
+            }
+        }
+        let mut unused = std::mem::take(&mut plan.unused);
+        let mut read =
+            |spec: &FileSpec| read_ledger(dir, config, &plan, spec, screening, &mut unused);
+        let beneficiaries = read(&BENEFICIARIES)?;
+        let allocations = read(&ALLOCATIONS)?;
+        let payments = read(&PAYMENTS)?;
+        let deaths = read(&DEATHS)?;
+        let officials = read(&OFFICIALS)?;
+        let (payments, settled) = payments.settle(config)?;
+        let lists = read_lists(dir, config, &mut unused)?;
+        Ok(Inputs::assemble(
+            [beneficiaries, allocations, payments, deaths, officials],
+            lists,
+            unused,
+            settled,
+        ))
+    }
+
+    /// The ledgers from what was read of each (beneficiaries, allocations, payments,
+    /// deaths, officials), the rejects and file counts in that order, the lists' last.
+    pub fn assemble(
+        ledgers: [Read; 5],
+        lists: Read<Vec<Option<DataFrame>>>,
+        unused: Vec<String>,
+        settled: bank::Settled,
+    ) -> Inputs {
+        let mut rejects = Vec::new();
+        let mut counts = Vec::new();
+        let [beneficiaries, allocations, payments, deaths, officials] = ledgers.map(|r| {
+            rejects.extend(r.rejects);
+            counts.extend(r.counts);
+            r.frame
+        });
+        rejects.extend(lists.rejects);
+        counts.extend(lists.counts);
+        Inputs {
+            beneficiaries: beneficiaries.unwrap_or_default(),
+            allocations: allocations.unwrap_or_default(),
+            payments: payments.unwrap_or_default(),
+            deaths,
+            officials,
+            rejects,
+            counts,
+            unused,
+            settled,
+            lists: lists.frame,
+            staged: None,
+        }
+    }
+}
+
+/// One ledger as read: its frame (None for an optional file that is absent, or payments
+/// in a screen), its rejects and the account of each of its files.
+#[derive(Default)]
+pub struct Read<T = Option<DataFrame>> {
+    pub frame: T,
+    pub rejects: Vec<Reject>,
+    pub counts: Vec<FileCount>,
+}
+
+impl Read {
+    /// Payments as money that left and stayed gone (see [`bank::settle`]): failed,
+    /// returned and reversed transfers leave, and rows the bank's status makes
+    /// unplaceable are rejected.
+    pub fn settle(
+        mut self,
+        config: &fundaudit_core::config::Config,
+    ) -> Result<(Read, bank::Settled)> {
+        let Some(frame) = self.frame.take().filter(|f| f.width() > 0) else {
+            return Ok((self, bank::Settled::default()));
+        };
+        let (paid, bank_rejects, settled) = bank::settle(frame, &config.status)?;
+        self.frame = Some(paid);
+        self.reject_settled(bank_rejects);
+        Ok((self, settled))
+    }
+
+    /// Rows the bank's status rejected, counted against their files.
+    pub fn reject_settled(&mut self, bank_rejects: Vec<Reject>) {
+        for r in &bank_rejects {
+            if let Some(c) = self.counts.iter_mut().find(|c| c.label() == r.file) {
+                c.rows_used -= 1;
+                c.rows_rejected += 1;
+            }
+        }
+        self.rejects.extend(bank_rejects);
+    }
+}
+
+/// Reads and stacks the files of one ledger (which files: see [`sources::plan`]).
+pub fn read_ledger(
+    dir: &Path,
+    config: &fundaudit_core::config::Config,
+    plan: &sources::Plan,
+    spec: &FileSpec,
+    screening: bool,
+    unused: &mut Vec<String>,
+) -> Result<Read> {
+    let files = plan.files.get(spec.stem).cloned().unwrap_or_default();
+    if files.is_empty() {
+        if spec.optional || (screening && spec.stem == PAYMENTS.stem) {
+            return Ok(Read::default());
+        }
+        return Err(Error::MissingFile {
+            path: format!(
+                "{} (or {}.{}, a folder {}/, or a file named in Chinese; see [inputs] in `fundaudit config`)",
+                dir.join(spec.file).display(),
+                spec.stem,
+                read::table::EXTENSIONS.join(", ."),
+                dir.join(spec.stem).display()
+            ),
+        });
+    }
+    let options = InputOptions::for_file(config, spec);
+    let mut parts = Vec::new();
+    for path in &files {
+        parts.extend(load_parts(path, spec, &options, unused)?);
+    }
+    let stacked = stack::stack(spec, parts)?;
+    Ok(Read {
+        frame: Some(stacked.frame),
+        rejects: stacked.rejects,
+        counts: stacked.counts,
+    })
+}
+
+/// Reference lists: `<file>.<ext>` in the data folder, loaded like the ledgers.
+pub fn read_lists(
+    dir: &Path,
+    config: &fundaudit_core::config::Config,
+    unused: &mut Vec<String>,
+) -> Result<Read<Vec<Option<DataFrame>>>> {
+    let mut lists: Read<Vec<Option<DataFrame>>> = Read::default();
+    for list in &config.lists {
+        match find_stem(dir, &list.file) {
+            Some(path) => {
+                let loaded = load_file_with(&path, &LIST, &InputOptions::default())?;
+                lists.rejects.extend(loaded.rejects);
+                lists.counts.push(loaded.count);
+                lists.frame.push(Some(loaded.frame));
+            }
+            None => {
+                unused.push(format!(
+                    "lists: no file {}.* in the data folder for {} ({})",
+                    list.file, list.rule, list.label
+                ));
+                lists.frame.push(None);
+            }
+        }
+    }
+    Ok(lists)
+}
+
+/// The file for a spec in a folder: `<stem>.csv`, or the first of the other supported
+/// extensions that exists.
+pub fn find_source(dir: &Path, spec: &FileSpec) -> Option<PathBuf> {
+    find_stem(dir, spec.stem)
+}
+
+/// `<stem>.csv` in a folder, or the first of the other supported extensions that exists.
+fn find_stem(dir: &Path, stem: &str) -> Option<PathBuf> {
+    read::table::EXTENSIONS
+        .iter()
+        .map(|ext| dir.join(format!("{stem}.{ext}")))
+        .find(|p| p.is_file())
+}
+
+/// Loads a stage as the ledgers it was made from (see [`stage`]).
+fn load_stage(dir: &Path, config: &Config, screening: bool) -> Result<Inputs> {
+    let m = manifest(dir)?;
+    if m.input_settings != input_settings(config) {
+        return Err(Error::Argument(format!(
+            "{} was staged with other input settings ([columns], [sheets], [inputs], [status] or [lists] differ from this run's config): stage {} again with this config",
+            dir.display(),
+            m.source
+        )));
+    }
+    if m.lists.len() != config.lists.len() {
+        return Err(Error::Argument(format!(
+            "{} holds {} reference lists, the config declares {}: stage again",
+            dir.display(),
+            m.lists.len(),
+            config.lists.len()
+        )));
+    }
+    let mut unused = m.unused;
+    let parts = Parts {
+        dir: dir.to_path_buf(),
+        count: m.parts,
+        payment_rows: m.payment_rows,
+        allocation_rows: m.allocation_rows,
+        same_people: m.identity_settings == identity_settings(config),
+    };
+    // Payments and allocations: left in their parts for the run to read one at a time,
+    // as empty frames of their columns here; a screen reads no payments and every
+    // allocation; a stage made before parts holds them whole.
+    let whole = |ledger: &str| -> Result<DataFrame> {
+        if m.parts == 0 {
+            return read_frame(dir, ledger);
+        }
+        let mut frames = Vec::new();
+        for k in 0..m.parts {
+            frames.push(read_frame(dir, &part_name(ledger, k))?);
+        }
+        Ok(fundaudit_core::frame::stack(frames)?)
+    };
+    let empty = |ledger: &str| read_parquet(dir, &part_name(ledger, 0), None, Some((0, 0)));
+    let in_parts = m.parts > 0 && !screening;
+    let payments = if screening {
+        unused.push(format!(
+            "{} (payments are not read by a pre-payment screen)",
+            dir.join("payments-*.parquet").display()
+        ));
+        DataFrame::default()
+    } else if in_parts {
+        empty("payments")?
+    } else {
+        whole("payments")?
+    };
+    let allocations = if in_parts {
+        empty("allocations")?
+    } else {
+        whole("allocations")?
+    };
+    let optional = |present: bool, name: &str| -> Result<Option<DataFrame>> {
+        present.then(|| read_frame(dir, name)).transpose()
+    };
+    let lists = m
+        .lists
+        .iter()
+        .enumerate()
+        .map(|(i, &present)| optional(present, &format!("list-{i}")))
+        .collect::<Result<Vec<_>>>()?;
+    Ok(Inputs {
+        beneficiaries: read_frame(dir, "beneficiaries")?,
+        allocations,
+        payments,
+        staged: in_parts.then_some(parts),
+        deaths: optional(m.deaths, "deaths")?,
+        officials: optional(m.officials, "officials")?,
+        rejects: m.rejects,
+        counts: m.counts,
+        unused,
+        settled: m.settled,
+        lists,
+    })
+}
