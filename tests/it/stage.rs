@@ -140,10 +140,11 @@ fn a_run_on_the_stage_finds_what_a_run_on_the_files_finds() {
 /// crosses chunks is planted across them: a payment id repeated far below its first
 /// use, a reversal and a return of payments many chunks above, a 合计 over the whole
 /// file, a blank line and a ragged row in the middle.
-#[test]
-fn a_file_staged_in_chunks_is_the_file_read_whole() {
-    let dir = tempfile::tempdir().unwrap();
-    let data = county(dir.path());
+/// Rows a chunked read must handle as a whole read does: transfer statuses, a ragged
+/// row, a bad amount, a reversal, a return, a failure, an unknown status, a duplicate id
+/// far below its first, a totals row; and an allocation id met again thousands of lines
+/// below.
+fn plant_what_chunks_must_carry(data: &Path) {
     let path = data.join("payments.csv");
     let text = std::fs::read_to_string(&path).unwrap();
     let rows: Vec<&str> = text.lines().collect();
@@ -179,6 +180,13 @@ fn a_file_staged_in_chunks_is_the_file_read_whole() {
     allocs.push_str(&second);
     allocs.push('\n');
     std::fs::write(&alloc_path, allocs).unwrap();
+}
+
+#[test]
+fn a_file_staged_in_chunks_is_the_file_read_whole() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = county(dir.path());
+    plant_what_chunks_must_carry(&data);
 
     let config = dir.path().join("small.toml");
     std::fs::write(&config, "[scale]\nread_rows = 40\npartition_rows = 3000\n").unwrap();

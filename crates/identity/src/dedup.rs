@@ -15,7 +15,7 @@ use super::model::{compare, compare_at_least, Bounds, Comparison};
 use super::packed::PackedRegistry;
 use fundaudit_core::config::{Config, Identity};
 
-pub use super::packed::{PackedName, Person, RegistryBuilder, NAME_LEN};
+use super::packed::Person;
 
 /// A matched pair of registry rows (a < b) with the comparison that decided it.
 #[derive(Debug, Clone, Copy)]
@@ -526,6 +526,7 @@ fn cluster_pairs(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::packed::RegistryBuilder;
 
     #[test]
     fn a_merge_rate_far_above_a_registrys_is_warned_of() {
