@@ -188,6 +188,42 @@ pub fn lock_path(ledger: &Path) -> std::path::PathBuf {
     name.into()
 }
 
+/// The ledger holds officers' notes and the names and ids of people under review: it is
+/// owner-only, as the run's files are. A new ledger is created 0600 before SQLite opens it
+/// (SQLite gives its -wal, -shm and -journal files the database's mode); one an earlier
+/// fundaudit left readable by others is narrowed, with those companions. Called with the
+/// ledger's lock held, so no other run creates it meanwhile; an existing file is never
+/// truncated.
+fn keep_private(path: &Path) -> Result<()> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    match options.open(path) {
+        Ok(_) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+        Err(e) => return Err(db(path, e)),
+    }
+    #[cfg(unix)]
+    for suffix in ["", "-wal", "-shm", "-journal"] {
+        use std::os::unix::fs::PermissionsExt;
+        let mut name = path.as_os_str().to_os_string();
+        name.push(suffix);
+        let file = std::path::PathBuf::from(name);
+        let Ok(meta) = std::fs::symlink_metadata(&file) else {
+            continue;
+        };
+        if meta.is_file() && meta.permissions().mode() & 0o077 != 0 {
+            std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600))
+                .map_err(|e| db(&file, e))?;
+        }
+    }
+    Ok(())
+}
+
 impl CaseLedger {
     /// Opens (or creates) the ledger for writing: takes its lock (with `wait`, queues
     /// behind another run, else fails with [`Error::Busy`]) and settles a run that a kill
@@ -197,6 +233,7 @@ impl CaseLedger {
             std::fs::create_dir_all(dir).map_err(|e| db(path, e))?;
         }
         let lock = crate::lock::lock(&lock_path(path), wait)?;
+        keep_private(path)?;
         let mut ledger = CaseLedger::connect(path, Some(lock))?;
         ledger.settle_pending()?;
         Ok(ledger)

@@ -454,3 +454,40 @@ fn an_edited_source_row_is_shown_as_it_was_and_as_it_is() {
         dsc["evidence"]
     );
 }
+
+/// The ledger holds officers' notes and the people under review: owner-only, as the run's
+/// files are, and narrowed when an earlier version left it readable by others.
+#[cfg(unix)]
+#[test]
+fn the_case_ledger_is_owner_only_like_the_run_files() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let (data, reports) = (dir.path().join("data"), dir.path().join("reports"));
+    let db = reports.join("ledger.sqlite");
+    fixture().write(&data);
+    let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+
+    run_night(&data, &reports, "2025-03-01");
+    assert_eq!(mode(&db), 0o600, "a new ledger");
+    for companion in [
+        "ledger.sqlite-wal",
+        "ledger.sqlite-shm",
+        "ledger.sqlite-journal",
+    ] {
+        let p = reports.join(companion);
+        if p.exists() {
+            assert_eq!(mode(&p), 0o600, "{companion}");
+        }
+    }
+    let findings = table(&db, "SELECT finding_id FROM findings ORDER BY finding_id");
+    assert!(!findings.is_empty());
+
+    std::fs::set_permissions(&db, std::fs::Permissions::from_mode(0o644)).unwrap();
+    run_night(&data, &reports, "2025-03-01");
+    assert_eq!(mode(&db), 0o600, "a ledger left readable by others");
+    assert_eq!(
+        findings,
+        table(&db, "SELECT finding_id FROM findings ORDER BY finding_id"),
+        "narrowed, not recreated"
+    );
+}
