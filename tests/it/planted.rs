@@ -24,6 +24,15 @@ fn audit_generated(beneficiaries: usize, seed: u64) {
         &findings,
         &format!("{beneficiaries} beneficiaries, seed {seed}"),
     );
+    // Evidence an officer reads: no bracket closed twice (a description nested in
+    // brackets of its own) and no similarity of strangers given as three zeros.
+    for f in &findings {
+        let evidence = &f["evidence"];
+        assert!(
+            !evidence.contains("））") && !evidence.contains("相似度0.00"),
+            "{evidence}"
+        );
+    }
 }
 
 fn check_floors(

@@ -106,24 +106,27 @@ pub struct NameSimilarity {
 }
 
 impl NameSimilarity {
-    /// Short Chinese description for evidence.
+    /// Short Chinese description for evidence. Callers often put it in brackets of their
+    /// own, so it holds none; names that do not match say so in words, not as three
+    /// similarities near zero that mean nothing to an officer.
     pub fn describe(&self) -> String {
         match self.how {
             NameMatch::Exact => "姓名规范化后一致".to_string(),
             NameMatch::Homophone => {
-                format!("姓名同音（字形相似度{:.2}，拼音一致）", self.chars)
+                format!("姓名同音，字形相似度{:.2}", self.chars)
             }
-            NameMatch::LookAlike => "姓名各字相同、同音或形近（疑似抄录错字）".to_string(),
+            NameMatch::LookAlike => "姓名各字相同、同音或形近，疑似抄录错字".to_string(),
             NameMatch::Spelling => {
-                format!("汉字姓名与拼音拼写一致（相似度{:.2}）", self.score)
+                format!("汉字姓名与拼音拼写一致，相似度{:.2}", self.score)
             }
             NameMatch::Reordered => "姓名各部分相同但顺序颠倒".to_string(),
-            NameMatch::Partial => "姓名部分一致（一部分相同、另一部分不同）".to_string(),
+            NameMatch::Partial => "姓名部分一致，一部分相同、另一部分不同".to_string(),
             NameMatch::Missing => "姓名缺失".to_string(),
-            NameMatch::Similar | NameMatch::Different => format!(
-                "姓名相似度{:.2}（字形{:.2}，拼音{:.2}）",
+            NameMatch::Similar => format!(
+                "姓名相近，相似度{:.2}，其中字形{:.2}、拼音{:.2}",
                 self.score, self.chars, self.pinyin
             ),
+            NameMatch::Different => "姓名不同".to_string(),
         }
     }
 }
@@ -311,6 +314,28 @@ mod tests {
 
     fn sim(a: &str, b: &str) -> NameSimilarity {
         compare_names(&NormName::new(a), &NormName::new(b), 0.92)
+    }
+
+    /// Evidence puts the description in brackets of its own ("户名为马超（…）"), so it holds
+    /// none; and names that do not match say so, not "0.00（字形0.00，拼音0.00）".
+    #[test]
+    fn descriptions_hold_no_brackets_and_strangers_read_as_different() {
+        let pairs = [
+            ("张伟", "张伟"),
+            ("张伟", "张玮"),
+            ("张伟", "马超"),
+            ("欧阳明", "明欧阳"),
+            ("王小明", "王小红"),
+            ("李天", "李夭"),
+            ("张伟", "Zhang Wei"),
+            ("张伟", ""),
+        ];
+        for (a, b) in pairs {
+            let d = sim(a, b).describe();
+            assert!(!d.contains(['（', '）', '(', ')']), "{a} / {b}: {d}");
+        }
+        assert_eq!(sim("张伟", "马超").describe(), "姓名不同");
+        assert!(sim("张伟", "张玮").describe().starts_with("姓名同音"));
     }
 
     #[test]

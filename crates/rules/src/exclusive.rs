@@ -77,7 +77,7 @@ pub fn exclusive(ctx: &Context, v: &Views) -> PolarsResult<DataFrame> {
                 ),
                 confidence: 0.9,
                 evidence: format!(
-                    "{who}在同一期间同时领取互斥的{a}（{}）与{b}（{}），按规定不得同时享受，涉嫌重复享受",
+                    "{who}在同一期间同时领取互斥的{a}{}与{b}{}，按规定不得同时享受，涉嫌重复享受",
                     p.describe(&first),
                     p.describe(&clash),
                 ),
