@@ -22,10 +22,10 @@ use polars::prelude::*;
 use fundaudit_core::cells::fmt_yuan;
 use fundaudit_core::config::Config;
 use fundaudit_core::error::Result;
-use fundaudit_core::findings::scored;
-use fundaudit_core::findings::{cols, Category};
+use fundaudit_core::findings::{scored, Category, ScoredView};
 use fundaudit_core::frame;
 use fundaudit_rules::context::Context;
+use fundaudit_rules::money::{self, split, Paids as Payments};
 
 /// One case: its member findings (rows of the findings frame) and what they share.
 #[derive(Debug, Clone, Default)]
@@ -63,7 +63,7 @@ pub struct Cases {
 const BATCH: &str = "u:";
 
 /// What links findings: the kinds of value two findings can share.
-fn link_keys(row: usize, f: &FindingView, ctx: &Context, payments: &Payments) -> Vec<String> {
+fn link_keys(row: usize, f: &ScoredView, ctx: &Context, payments: &Payments) -> Vec<String> {
     let mut keys = Vec::new();
     for id in split(f.beneficiary_ids[row]) {
         keys.push(person_key(id, ctx));
@@ -120,45 +120,6 @@ fn person_key(beneficiary_id: &str, ctx: &Context) -> String {
     }
 }
 
-/// The findings columns cases read.
-struct FindingView<'a> {
-    finding_id: Vec<Option<&'a str>>,
-    rule: Vec<Option<&'a str>>,
-    category: Vec<Option<&'a str>>,
-    township: Vec<Option<&'a str>>,
-    beneficiary_ids: Vec<Option<&'a str>>,
-    allocation_ids: Vec<Option<&'a str>>,
-    payment_ids: Vec<Option<&'a str>>,
-    refs: Vec<Option<&'a str>>,
-    risk_score: Vec<Option<f64>>,
-}
-
-impl<'a> FindingView<'a> {
-    fn new(df: &'a DataFrame) -> PolarsResult<FindingView<'a>> {
-        let floats = |name: &str| -> PolarsResult<Vec<Option<f64>>> {
-            Ok(df
-                .column(name)?
-                .cast(&DataType::Float64)?
-                .f64()?
-                .iter()
-                .collect())
-        };
-        Ok(FindingView {
-            finding_id: frame::text(df, scored::FINDING_ID)?,
-            rule: frame::text(df, cols::RULE)?,
-            category: frame::text(df, cols::CATEGORY)?,
-            township: frame::text(df, cols::TOWNSHIP)?,
-            beneficiary_ids: frame::text(df, cols::BENEFICIARY_IDS)?,
-            allocation_ids: frame::text(df, cols::ALLOCATION_IDS)?,
-            payment_ids: frame::text(df, cols::PAYMENT_IDS)?,
-            refs: frame::text(df, cols::REFS)?,
-            risk_score: floats(scored::RISK_SCORE)?,
-        })
-    }
-}
-
-use fundaudit_rules::money::{self, split, Paids as Payments};
-
 /// What links findings, worked out once per night from the scored findings: each
 /// finding's link values (by finding id) and the payments the findings name. Grouping,
 /// summarising and the night's money all read it; the reports show a subset of the same
@@ -169,7 +130,7 @@ pub struct Links {
 }
 
 pub fn links(findings: &DataFrame, ctx: &Context) -> Result<Links> {
-    let f = FindingView::new(findings)?;
+    let f = ScoredView::of(findings)?;
     let pays = money::named_payments(ctx, findings)?;
     let keys = (0..findings.height())
         .map(|r| {
@@ -184,7 +145,7 @@ pub fn links(findings: &DataFrame, ctx: &Context) -> Result<Links> {
 
 impl Links {
     /// Link values of each row of `findings` (rows of findings not linked: none).
-    fn of_rows(&self, f: &FindingView) -> Vec<&[String]> {
+    fn of_rows(&self, f: &ScoredView) -> Vec<&[String]> {
         f.finding_id
             .iter()
             .map(|id| {
@@ -212,7 +173,7 @@ impl Cases {
 /// [`assign_ids`]); what a case says is worked out by [`summarise`] on the findings the
 /// reports show.
 pub fn group(findings: &DataFrame, links: &Links, config: &Config) -> Result<Cases> {
-    let f = FindingView::new(findings)?;
+    let f = ScoredView::of(findings)?;
     let n = findings.height();
     let keys = links.of_rows(&f);
     let mut holders: HashMap<&str, Vec<usize>> = HashMap::new();
@@ -267,7 +228,7 @@ pub fn summarise(
     ctx: &Context,
     calibration: &HashMap<String, f64>,
 ) -> Result<Cases> {
-    let f = FindingView::new(findings)?;
+    let f = ScoredView::of(findings)?;
     let case_ids = frame::text(findings, "case_id")?;
     let keys = links.of_rows(&f);
     let claims = money::Claims::new(findings)?;
@@ -294,7 +255,7 @@ pub fn summarise(
 
 fn build_case(
     members: Vec<usize>,
-    f: &FindingView,
+    f: &ScoredView,
     claims: &money::Claims,
     keys: &[&[String]],
     ctx: &Context,
@@ -378,7 +339,7 @@ struct AccountTally<'a> {
 fn summary(
     case: &Case,
     members: &[usize],
-    f: &FindingView,
+    f: &ScoredView,
     ctx: &Context,
     pays: &Payments,
 ) -> String {

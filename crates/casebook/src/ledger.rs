@@ -568,6 +568,7 @@ mod tests {
                     rows.iter().map(|r| r.1).collect::<Vec<_>>(),
                 ),
                 Column::new("risk_score".into(), vec![50.0; n]),
+                col("refs", vec![String::new(); n]),
                 col("fingerprint", fps),
             ],
         )

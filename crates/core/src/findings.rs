@@ -217,6 +217,54 @@ pub mod scored {
     pub const FINGERPRINT: &str = "fingerprint";
 }
 
+/// The scored findings frame read row-wise, a column each: case grouping and the case
+/// ledger walk the same columns, so they read them here once, by one set of names.
+/// `case_id` is absent before cases are grouped (all None then).
+pub struct ScoredView<'a> {
+    pub finding_id: Vec<Option<&'a str>>,
+    pub rule: Vec<Option<&'a str>>,
+    pub category: Vec<Option<&'a str>>,
+    pub township: Vec<Option<&'a str>>,
+    pub beneficiary_ids: Vec<Option<&'a str>>,
+    pub allocation_ids: Vec<Option<&'a str>>,
+    pub payment_ids: Vec<Option<&'a str>>,
+    pub refs: Vec<Option<&'a str>>,
+    pub fingerprint: Vec<Option<&'a str>>,
+    pub case_id: Vec<Option<&'a str>>,
+    pub risk_score: Vec<Option<f64>>,
+    pub amount_at_risk: Vec<Option<f64>>,
+}
+
+impl<'a> ScoredView<'a> {
+    pub fn of(df: &'a DataFrame) -> PolarsResult<ScoredView<'a>> {
+        use crate::frame::text;
+        let floats = |name: &str| -> PolarsResult<Vec<Option<f64>>> {
+            Ok(df
+                .column(name)?
+                .cast(&DataType::Float64)?
+                .f64()?
+                .iter()
+                .collect())
+        };
+        let finding_id = text(df, scored::FINDING_ID)?;
+        let case_id = text(df, "case_id").unwrap_or_else(|_| vec![None; finding_id.len()]);
+        Ok(ScoredView {
+            rule: text(df, cols::RULE)?,
+            category: text(df, cols::CATEGORY)?,
+            township: text(df, cols::TOWNSHIP)?,
+            beneficiary_ids: text(df, cols::BENEFICIARY_IDS)?,
+            allocation_ids: text(df, cols::ALLOCATION_IDS)?,
+            payment_ids: text(df, cols::PAYMENT_IDS)?,
+            refs: text(df, cols::REFS)?,
+            fingerprint: text(df, scored::FINGERPRINT)?,
+            case_id,
+            risk_score: floats(scored::RISK_SCORE)?,
+            amount_at_risk: floats(scored::AMOUNT_AT_RISK)?,
+            finding_id,
+        })
+    }
+}
+
 /// Columns of a findings frame as rules produce it (scoring adds the rest).
 pub mod cols {
     pub const RULE: &str = "rule";

@@ -7,7 +7,7 @@ use rusqlite::{params, OptionalExtension};
 
 use super::{db, describe_facts, CaseLedger, Change, RunRecord, RunRef};
 use fundaudit_core::error::Result;
-use fundaudit_core::frame;
+use fundaudit_core::findings::ScoredView;
 
 impl CaseLedger {
     /// Records a run's findings in one transaction (a crash leaves the ledger as it was),
@@ -21,13 +21,13 @@ impl CaseLedger {
         let as_of = run.as_of;
         let path = self.path.clone();
         let e = |x: rusqlite::Error| db(&path, x);
-        let rows = FindingRows::of(findings)?;
+        let rows = ScoredView::of(findings)?;
         let tx = self.conn.transaction().map_err(e)?;
         let mut rec = RunRecord {
             path: self.path.display().to_string(),
             ..RunRecord::default()
         };
-        snapshot_for_undo(&tx, &rows.ids).map_err(e)?;
+        snapshot_for_undo(&tx, &rows.finding_id).map_err(e)?;
         let (changes, suppress) =
             record_findings(&tx, &rows, as_of, self.trusted_below, &mut rec).map_err(e)?;
         // Open findings this run did not raise are resolved.
@@ -41,47 +41,12 @@ impl CaseLedger {
             "INSERT INTO runs (run_id, run, folder, state, as_of, recorded, findings, new, changed, persisting, resolved, suppressed)
              VALUES (?1, ?2, ?3, 'pending', ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
             params![run.id, run.name, run.folder.display().to_string(), as_of, fundaudit_core::cells::now(),
-                rows.ids.len() as i64, rec.new as i64, rec.changed as i64,
+                rows.finding_id.len() as i64, rec.new as i64, rec.changed as i64,
                 rec.persisting as i64, rec.resolved as i64, rec.suppressed as i64],
         )
         .map_err(e)?;
         tx.commit().map_err(e)?;
         Ok((changes, suppress, rec))
-    }
-}
-
-/// A run's findings as the ledger records them, a column each.
-struct FindingRows<'a> {
-    ids: Vec<Option<&'a str>>,
-    rules: Vec<Option<&'a str>>,
-    cats: Vec<Option<&'a str>>,
-    towns: Vec<Option<&'a str>>,
-    ben: Vec<Option<&'a str>>,
-    alloc: Vec<Option<&'a str>>,
-    pay: Vec<Option<&'a str>>,
-    fps: Vec<Option<&'a str>>,
-    case_ids: Vec<Option<&'a str>>,
-    amount: Vec<Option<f64>>,
-    score: Vec<Option<f64>>,
-}
-
-impl<'a> FindingRows<'a> {
-    fn of(findings: &'a DataFrame) -> Result<FindingRows<'a>> {
-        let ids = frame::text(findings, "finding_id")?;
-        let case_ids = frame::text(findings, "case_id").unwrap_or_else(|_| vec![None; ids.len()]);
-        Ok(FindingRows {
-            rules: frame::text(findings, "rule")?,
-            cats: frame::text(findings, "category")?,
-            towns: frame::text(findings, "township")?,
-            ben: frame::text(findings, "beneficiary_ids")?,
-            alloc: frame::text(findings, "allocation_ids")?,
-            pay: frame::text(findings, "payment_ids")?,
-            fps: frame::text(findings, fundaudit_core::findings::scored::FINGERPRINT)?,
-            case_ids,
-            amount: findings.column("amount_at_risk")?.f64()?.iter().collect(),
-            score: findings.column("risk_score")?.f64()?.iter().collect(),
-            ids,
-        })
     }
 }
 
@@ -111,7 +76,7 @@ fn snapshot_for_undo(tx: &rusqlite::Transaction, ids: &[Option<&str>]) -> rusqli
 /// an intact chain, count). Returns each finding's change and whether to leave it out.
 fn record_findings(
     tx: &rusqlite::Transaction,
-    rows: &FindingRows,
+    rows: &ScoredView,
     as_of: &str,
     trusted_below: i64,
     rec: &mut RunRecord,
@@ -132,29 +97,30 @@ fn record_findings(
          case_id = ?7
          WHERE finding_id = ?1",
     )?;
-    let n = rows.ids.len();
+    let n = rows.finding_id.len();
     let (mut changes, mut suppress) = (Vec::with_capacity(n), Vec::with_capacity(n));
     for i in 0..n {
-        let id = rows.ids[i].unwrap_or("");
-        let fp = rows.fps[i].unwrap_or("").to_string();
+        let id = rows.finding_id[i].unwrap_or("");
+        let fp = rows.fingerprint[i].unwrap_or("").to_string();
         let described = describe_facts(
-            rows.amount[i].unwrap_or(0.0),
-            rows.ben[i].unwrap_or(""),
-            rows.alloc[i].unwrap_or(""),
-            rows.pay[i].unwrap_or(""),
+            rows.amount_at_risk[i].unwrap_or(0.0),
+            rows.beneficiary_ids[i].unwrap_or(""),
+            rows.allocation_ids[i].unwrap_or(""),
+            rows.payment_ids[i].unwrap_or(""),
         );
         facts.execute(params![fp, id, described, as_of])?;
         let known: Option<(String, String)> = get
             .query_row(params![id], |r| Ok((r.get(0)?, r.get(1)?)))
             .optional()?;
-        let (amount, score, case_id) = (rows.amount[i], rows.score[i], rows.case_ids[i]);
+        let (amount, score, case_id) =
+            (rows.amount_at_risk[i], rows.risk_score[i], rows.case_id[i]);
         let change = match &known {
             None => {
                 insert.execute(params![
                     id,
-                    rows.rules[i],
-                    rows.cats[i],
-                    rows.towns[i],
+                    rows.rule[i],
+                    rows.category[i],
+                    rows.township[i],
                     as_of,
                     fp,
                     amount,
