@@ -8,6 +8,7 @@ use clap::Args;
 use fundaudit_core::cells;
 use fundaudit_core::config::Config;
 use fundaudit_core::error::Error;
+use fundaudit_core::policy::Policy;
 
 /// Where the inputs are and how to read them: shared by every command that reads them.
 #[derive(Args)]
@@ -30,6 +31,15 @@ impl InputArgs {
         };
         fundaudit_input::limits::set(config.limits);
         Ok(config)
+    }
+
+    /// The rule texts: the file the config's `[report] policy` names over the built-in
+    /// ones (read before a run starts, so a typo fails in a second, not after the audit).
+    pub fn policy(config: &Config) -> Result<Policy, Error> {
+        match config.report.policy.trim() {
+            "" => Ok(Policy::default()),
+            path => Policy::from_file(std::path::Path::new(path)),
+        }
     }
 }
 

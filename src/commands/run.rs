@@ -73,9 +73,11 @@ pub fn run(args: RunArgs) -> anyhow::Result<Outcome> {
         }
         _ => Engine::Local,
     };
+    let config = input.config()?;
     let outcome = fundaudit::run(&RunOptions {
+        policy: InputArgs::policy(&config)?,
         ledger,
-        config: input.config()?,
+        config,
         data_dir: input.data,
         reports_dir: reports,
         as_of: output.as_of()?,

@@ -18,9 +18,11 @@ pub struct ScreenArgs {
 pub fn screen(args: ScreenArgs) -> anyhow::Result<Outcome> {
     let ScreenArgs { input, output } = args;
     let progress = crate::logging::init_logging(output.quiet);
+    let config = input.config()?;
     let outcome = fundaudit::run(&RunOptions {
+        policy: InputArgs::policy(&config)?,
         ledger: None,
-        config: input.config()?,
+        config,
         data_dir: input.data,
         reports_dir: output.reports(),
         as_of: output.as_of()?,

@@ -8,6 +8,7 @@ use polars::prelude::DataFrame;
 
 use fundaudit_core::cells::Day;
 use fundaudit_core::config::Config;
+use fundaudit_core::policy::Policy;
 use fundaudit_report::html::words::Lang;
 use fundaudit_report::report::Summary;
 
@@ -22,6 +23,9 @@ pub struct RunOptions {
     /// earlier run there (and nothing else: see [`fundaudit_casebook::run_folder`]).
     pub out_dir: Option<PathBuf>,
     pub config: Config,
+    /// Each rule's names, policy basis and visit checklist (the config's `[report] policy`
+    /// over the built-in texts).
+    pub policy: Policy,
     /// Reference date for "unpaid past due" (days since 1970-01-01).
     pub as_of: Day,
     /// Write ID and account numbers in full (default: masked, see [`fundaudit_core::privacy`]).

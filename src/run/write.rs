@@ -18,7 +18,7 @@ use fundaudit_casebook::ledger::CaseLedger;
 use fundaudit_casebook::run_folder::RunFolder;
 use fundaudit_core::error::Result;
 use fundaudit_core::timings::Timings;
-use fundaudit_report::{html, report, workbook, worklists};
+use fundaudit_report::{case_sheet, case_sheets_xlsx, html, report, workbook, worklists};
 use fundaudit_rules::money;
 
 /// The run's work folder with its reports, not yet published.
@@ -205,16 +205,31 @@ fn write_for_officers(
     });
     summary.timings.lap("write workbook", t);
     let t = Instant::now();
+    // The top cases' 线索处置表: printed from report.html and as case_sheets.xlsx.
+    let mut sheets = Vec::new();
+    writers.attempt("case_sheets.xlsx", || {
+        sheets = case_sheet::case_sheets(
+            shown,
+            shown_cases,
+            ctx,
+            &opts.policy,
+            opts.unmasked,
+            opts.config.report.max_case_sheets,
+        )?;
+        case_sheets_xlsx::write(&sheets, &summary.as_of, &out.join("case_sheets.xlsx"))
+    });
     writers.attempt("report.html", || {
         html::write_html(
             shown,
             shown_cases,
             &ctx.ledgers,
+            &sheets,
             summary,
             &html::Options {
                 lang: opts.lang,
                 unmasked: opts.unmasked,
                 limits: opts.config.report.clone(),
+                policy: opts.policy.clone(),
             },
             &out.join("report.html"),
         )

@@ -304,3 +304,114 @@ fn a_name_of_markup_does_not_blank_the_page() {
     );
     assert!(dom.matches("<tr").count() >= 3, "{dom}");
 }
+
+/// `pdfinfo` (poppler-utils), or None; required with the browser in CI.
+fn pdfinfo(pdf: &Path) -> Option<String> {
+    let out = Command::new("pdfinfo").arg(pdf).output().ok()?;
+    assert!(out.status.success(), "pdfinfo {}", pdf.display());
+    Some(String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+fn pdf_pages(info: &str) -> usize {
+    info.lines()
+        .find_map(|l| l.strip_prefix("Pages:"))
+        .and_then(|n| n.trim().parse().ok())
+        .expect("pdfinfo prints Pages:")
+}
+
+/// Issue 29: a case's 线索处置表 prints as one A4 page through the browser's own print
+/// (`report.html#sheet=<case>`, what the 打印本案 button prints), and the top ten as ten
+/// pages, one a case.
+#[test]
+fn a_case_sheet_prints_on_one_a4_page() {
+    let Some(bin) = chromium() else {
+        assert!(std::env::var_os("FUNDAUDIT_REQUIRE_BROWSER").is_none());
+        eprintln!("SKIPPED: chromium not installed");
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let (_, out) = generate_and_run(dir.path(), 1500, 4, &[]);
+    let cases = common::read_csv(&out.join("cases.csv"));
+    let top = cases.iter().find(|c| c["rank"] == "1").expect("a top case");
+    let html = out.join("report.html");
+    let print = |hash: &str, name: &str| -> Option<String> {
+        let pdf = dir.path().join(name);
+        let status = headless(&bin, &dir.path().join(format!("profile-{name}")))
+            .arg("--no-pdf-header-footer")
+            .arg(format!("--print-to-pdf={}", pdf.display()))
+            .arg(format!("file://{}#{hash}", html.display()))
+            .stderr(std::process::Stdio::null())
+            .status()
+            .unwrap();
+        assert!(status.success());
+        pdfinfo(&pdf)
+    };
+    let Some(one) = print(&format!("sheet={}", top["case_id"]), "one.pdf") else {
+        assert!(
+            std::env::var_os("FUNDAUDIT_REQUIRE_BROWSER").is_none(),
+            "pdfinfo (poppler-utils) is required"
+        );
+        eprintln!("SKIPPED: pdfinfo not installed");
+        return;
+    };
+    assert_eq!(pdf_pages(&one), 1, "{one}");
+    assert!(
+        one.contains("(A4)"),
+        "an A4 page: {}",
+        one.lines()
+            .find(|l| l.starts_with("Page size"))
+            .unwrap_or("")
+    );
+    let ten = print("sheets=10", "ten.pdf").unwrap();
+    assert_eq!(
+        pdf_pages(&ten),
+        10.min(cases.len()),
+        "one page a case: {ten}"
+    );
+}
+
+/// Issue 29: the Chinese report.html shows no English word and no rule code outside its
+/// code cells (ids, the input's own cells, file names): every tab, a case's and a
+/// finding's drill-down and the printed sheets, walked on the DOM by the page's
+/// self-test. A Latin word the county's own files hold (a name registered in pinyin) is
+/// the data's, not the page's.
+#[test]
+fn the_chinese_report_holds_no_english_outside_code() {
+    let Some(bin) = chromium() else {
+        assert!(std::env::var_os("FUNDAUDIT_REQUIRE_BROWSER").is_none());
+        eprintln!("SKIPPED: chromium not installed");
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let (data, out) = generate_and_run(dir.path(), 1500, 4, &[]);
+    let result = selftest(&bin, &dir.path().join("profile"), &out.join("report.html"));
+    assert_eq!(result["errors"], serde_json::json!([]));
+    assert_eq!(result["checks"]["sheets"], 3, "the top sheets render");
+    let mut inputs = String::new();
+    for f in std::fs::read_dir(&data).unwrap() {
+        let path = f.unwrap().path();
+        if path.extension().is_some_and(|e| e == "csv") {
+            inputs.push_str(&std::fs::read_to_string(&path).unwrap_or_default());
+        }
+    }
+    let ours: Vec<&serde_json::Value> = result["checks"]["latin"]
+        .as_array()
+        .expect("the self-test lists Latin words")
+        .iter()
+        .filter(|w| !inputs.contains(w[0].as_str().unwrap()))
+        .collect();
+    assert!(ours.is_empty(), "English or codes on the page: {ours:?}");
+    // The walk sees words where there are some: the English page is full of them.
+    let (_, en) = generate_and_run(dir.path(), 1500, 4, &["--lang", "en"]);
+    let english = selftest(
+        &bin,
+        &dir.path().join("profile-en"),
+        &en.join("report.html"),
+    );
+    let words = english["checks"]["latin"].as_array().unwrap();
+    assert!(
+        words.iter().any(|w| w[0] == "Findings") && words.len() > 50,
+        "the walk finds the English page's words: {}",
+        words.len()
+    );
+}

@@ -42,6 +42,7 @@ fn audit(data: &Path, out: &Path) -> Vec<HashMap<String, String>> {
         reports_dir: None,
         out_dir: Some(out.to_path_buf()),
         config: fundaudit_core::config::Config::default(),
+        policy: fundaudit_core::policy::Policy::default(),
         as_of: fundaudit_core::cells::parse_date("2026-03-31").unwrap(),
         unmasked: true,
         lang: fundaudit_report::html::words::Lang::Zh,

@@ -34,6 +34,7 @@ pub const RUN_FILES: &[&str] = &[
     "hold.csv",
     "worklists.xlsx",
     "confidential.xlsx",
+    "case_sheets.xlsx",
 ];
 
 fn unsafe_output(path: &Path, why: String) -> Error {

@@ -153,33 +153,10 @@ impl Rule {
 /// a worklist sheet all say the same.
 pub const UNKNOWN_TOWNSHIP: &str = "未登记乡镇";
 
-/// A rule's short Chinese name, for case summaries (the code itself for rules from the
-/// config's reference lists, which name themselves).
+/// A rule's short Chinese name, for evidence and case summaries: policy.toml's built-in
+/// title (a reference list the config adds reads the lists' shared title).
 pub fn rule_title(code: &str) -> &str {
-    match code {
-        "DELAY_LATE" => "滞拨",
-        "DELAY_UNPAID" => "应拨未拨",
-        "PARTIAL_SHORT" => "拨付不足额",
-        "DUP_ALLOCATION" => "重复拨付",
-        "DUP_PERSON_PERIOD" => "重复领取",
-        "GHOST_UNREGISTERED" => "无登记人员领取",
-        "GHOST_DECEASED" => "死亡人员仍领取",
-        "GHOST_INVALID_ID" => "身份证号无效",
-        "DIV_PAYEE_MISMATCH" => "打入他人账户",
-        "DIV_OFFICIAL" => "公职人员领取",
-        "DIV_SHARED_ACCOUNT" => "多人共用账户",
-        "DIV_NO_ALLOCATION" => "无依据发放",
-        "DUP_OVER_ALLOCATION" => "超额发放",
-        "DIV_OTHER_BENEFICIARY" => "冒用他人名义",
-        "DATA_INCOMPLETE" => "数据不完整",
-        "DUP_EXCLUSIVE" => "互斥资金重复享受",
-        "OVER_STANDARD" => "超标准发放",
-        "DIV_CADRE_HOUSEHOLD" => "村干部亲属领取",
-        "DATA_SOURCE_CHANGED" => "原始数据被删改",
-        "LIST_VEHICLE" => "有车人员领取",
-        "LIST_BUSINESS" => "有工商登记人员领取",
-        other => other,
-    }
+    crate::policy::built_in_title(code)
 }
 
 /// One finding as a rule sees it, before scoring.

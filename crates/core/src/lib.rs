@@ -8,6 +8,7 @@
 //! - [`findings`]: the rule and category vocabulary findings carry;
 //! - [`spec`]: what each ledger file holds (columns, types, aliases) and the bank's
 //!   transfer outcomes;
+//! - [`policy`]: each rule's names, policy basis and visit checklist (policy.toml);
 //! - [`hash`]: one deterministic hash for the keys every layer buckets by;
 //! - [`privacy`]: ID and account numbers masked in what people read;
 //! - [`safe_fs`]: folders and files a run may write, private files, hashes;
@@ -20,6 +21,7 @@ pub mod error;
 pub mod findings;
 pub mod frame;
 pub mod hash;
+pub mod policy;
 pub mod privacy;
 pub mod safe_fs;
 pub mod spec;

@@ -27,7 +27,7 @@ impl IdProblem {
             IdProblem::NotDigits => "身份证号含非法字符".into(),
             IdProblem::BirthDate(d) => format!("身份证号中的出生日期{d}不存在"),
             IdProblem::CheckDigit { expected, found } => {
-                format!("身份证号校验码为{found}，按GB 11643应为{expected}")
+                format!("身份证号校验码为{found}，按公民身份号码国家标准计算应为{expected}")
             }
         }
     }

@@ -39,3 +39,45 @@ pub(crate) fn header_row(
     }
     Ok(())
 }
+
+/// How many lines `text` takes in a wrapped cell `width` characters wide (Excel's width
+/// unit is one `0`; a Han character or full-width mark takes two). Excel, WPS and
+/// LibreOffice do not all fit row heights to wrapped text on opening, and a printed row
+/// that is too short cuts its text: the writers set each row's height from this.
+pub(crate) fn wrapped_lines(text: &str, width: f64) -> usize {
+    let per_line = (width - 0.5).max(2.0);
+    text.split('\n')
+        .map(|line| {
+            let units: f64 = line
+                .chars()
+                .map(|c| if c.is_ascii() { 1.0 } else { 2.0 })
+                .sum();
+            ((units / per_line).ceil() as usize).max(1)
+        })
+        .sum()
+}
+
+/// The height in points of a row whose wrapped cells are `cells` (text, column width),
+/// for an 11-point font.
+pub(crate) fn row_height<'a>(cells: impl IntoIterator<Item = (&'a str, f64)>) -> f64 {
+    let lines = cells
+        .into_iter()
+        .map(|(t, w)| wrapped_lines(t, w))
+        .max()
+        .unwrap_or(1);
+    15.0 * lines as f64 + 2.0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::wrapped_lines;
+
+    #[test]
+    fn han_characters_take_two_units() {
+        assert_eq!(wrapped_lines("", 10.0), 1);
+        assert_eq!(wrapped_lines("abcdefgh", 10.0), 1);
+        // 10 Han characters = 20 units over 9.5 a line: 3 lines.
+        assert_eq!(wrapped_lines("张三李四王五赵六钱七", 10.0), 3);
+        assert_eq!(wrapped_lines("a\nb", 10.0), 2);
+    }
+}

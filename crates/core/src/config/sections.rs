@@ -167,6 +167,11 @@ pub struct ReportConfig {
     pub max_raw_findings: usize,
     pub max_raw_rows: usize,
     pub max_cases: usize,
+    /// Cases with a printable 线索处置表 in report.html and case_sheets.xlsx (the top).
+    pub max_case_sheets: usize,
+    /// A policy file over the built-in rule texts (`fundaudit policy`); empty: built-in.
+    #[serde(default)]
+    pub policy: String,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]

@@ -11,6 +11,7 @@ use std::path::Path;
 use polars::prelude::*;
 use serde_json::{json, Value};
 
+use crate::case_sheet::CaseSheet;
 use crate::report::{file_name, Summary};
 use fundaudit_core::error::{Error, Result};
 use fundaudit_core::findings::Category;
@@ -110,7 +111,14 @@ fn raw_rows(
     let mut text_columns = Vec::new();
     for n in &names {
         let c = subset.column(n)?;
-        let values: Vec<Option<String>> = if n.ends_with("_fen") {
+        let values: Vec<Option<String>> = if n == "_source_file" {
+            // The file's name, not where it sat on the auditor's disk.
+            c.cast(&DataType::String)?
+                .str()?
+                .iter()
+                .map(|v| v.map(|p| file_name(p).to_string()))
+                .collect()
+        } else if n.ends_with("_fen") {
             c.cast(&DataType::Int64)?
                 .i64()?
                 .iter()
@@ -153,6 +161,8 @@ pub struct Options {
     pub lang: Lang,
     pub unmasked: bool,
     pub limits: fundaudit_core::config::ReportConfig,
+    /// The rules' names in both languages.
+    pub policy: fundaudit_core::policy::Policy,
 }
 
 /// Counts, money and charts over every finding, so the page is right about the whole
@@ -228,25 +238,24 @@ fn aggregates(findings: &DataFrame, summary: &Summary) -> PolarsResult<Value> {
 }
 
 /// Writes report.html for the ranked findings (already masked unless `unmasked`).
+/// `sheets` are the top cases' 线索处置表 (see [`crate::case_sheet`]), printed from the
+/// page one case a page.
 pub fn write_html(
     findings: &DataFrame,
     cases: &DataFrame,
     ledgers: &Inputs,
+    sheets: &[CaseSheet],
     summary: &Summary,
     options: &Options,
     path: &Path,
 ) -> Result<()> {
     let embedded = Embedded::of(findings, cases, &options.limits)?;
     let (raw, with_raw) = raw_inputs(findings, ledgers, &embedded.findings, options)?;
-    let data = page_data(
-        findings,
-        cases,
-        summary,
-        options.lang,
-        &embedded,
-        raw,
-        &with_raw,
-    )?;
+    let mut data = page_data(findings, cases, summary, options, &embedded, raw, &with_raw)?;
+    data["sheets"] = serde_json::to_value(sheets).map_err(|e| Error::Write {
+        path: path.display().to_string(),
+        message: e.to_string(),
+    })?;
     // Inside a script element `</script>` ends it early and `<!--` opens an HTML comment
     // that swallows the rest of the page (a beneficiary named `<!--<script>` left only the
     // header): `<`, `>` and `&` are written as JSON escapes, as Django's json_script does.
@@ -416,14 +425,15 @@ fn page_data(
     findings: &DataFrame,
     cases: &DataFrame,
     summary: &Summary,
-    lang: Lang,
+    options: &Options,
     embedded: &Embedded,
     raw: serde_json::Map<String, Value>,
     with_raw: &[usize],
 ) -> Result<Value> {
     let (rows, case_rows) = (&embedded.rows, &embedded.case_rows);
+    let codes: Vec<&str> = summary.by_rule.keys().map(String::as_str).collect();
     let data = json!({
-        "L": labels(lang),
+        "L": labels(options.lang, &options.policy, &codes),
         "cols": COLUMNS,
         "rows": rows,
         "caseCols": CASE_COLUMNS,
@@ -457,7 +467,7 @@ fn page_data(
 
 /// The page around the data: head, tabs, filters, the scripts.
 fn page(lang: Lang, summary: &Summary, data_text: &str) -> String {
-    let l = labels(lang);
+    let l = labels(lang, &fundaudit_core::policy::Policy::default(), &[]);
     let s = |k: &str| l[k].as_str().unwrap_or("").to_string();
     let html = format!(
         r#"<!DOCTYPE html>
@@ -505,6 +515,7 @@ fn page(lang: Lang, summary: &Summary, data_text: &str) -> String {
 </section>
 <section id="changes"></section>
 </main>
+<div id="print"></div>
 <div class="modal" id="drill"><div class="box"><button class="close" id="drill-close">×</button><div id="drill-body"></div></div></div>
 <script id="data" type="application/json">{data_text}</script>
 <script>{JS}</script>

@@ -8,6 +8,20 @@
   var PER_PAGE = 100;
   var NUMERIC = { rank: 1, risk_score: 1, amount_at_risk: 1, similarity: 1, days_late: 1 };
   var SHOWN = ["rank", "finding_id", "case_id", "category", "rule", "severity", "risk_score", "amount_at_risk", "township", "program", "evidence", "change", "status"];
+  // Cells that hold ids and codes, not words: set apart (class "code") so that a
+  // Chinese page's words can be told from them.
+  var CODE_COLS = { finding_id: 1, case_id: 1, beneficiary_ids: 1, allocation_ids: 1, payment_ids: 1, refs: 1, rule_code: 1 };
+  var FILE_NAME = /([\w.-]+\.(?:xlsx|xls|csv|json|html|tsv|txt|ods|parquet)|--[a-z][a-z-]+)/;
+  // A text whose file names (findings.xlsx) and options (--no-ledger) are marked as
+  // code, into `parent`.
+  function textWithCode(parent, text) {
+    String(text).split(FILE_NAME).forEach(function (part, i) {
+      if (!part) return;
+      parent.appendChild(i % 2 ? el("span", { class: "code" }, part) : document.createTextNode(part));
+    });
+    return parent;
+  }
+  function ruleName(code) { return (L.rules && L.rules[code]) || code; }
 
   function $(id) { return document.getElementById(id); }
   function el(tag, attrs, text) {
@@ -25,6 +39,8 @@
     var v = cell(r, c);
     if (v === null || v === undefined) return "";
     if (c === "category") return catName(v);
+    if (c === "rule") return ruleName(v);
+    if (c === "rule_code") return String(cell(r, "rule"));
     if (c === "severity") return L.severity[v] || v;
     if (c === "change") return (L.change && L.change[v]) || v;
     if (c === "status") return (L.status && L.status[v]) || v;
@@ -52,6 +68,7 @@
     c.appendChild(el("div", { class: "n" }, n));
     c.appendChild(el("div", { class: "l" }, label));
     parent.appendChild(c);
+    return c;
   }
   var SVG = "http://www.w3.org/2000/svg";
   function svg(tag, attrs) {
@@ -90,7 +107,7 @@
       banner.className = "incomplete";
       banner.setAttribute("role", "alert");
       var h = document.createElement("strong");
-      h.textContent = "数据疑似不完整 / The inputs look incomplete";
+      h.textContent = L.incomplete;
       banner.appendChild(h);
       var ul = document.createElement("ul");
       D.meta.incomplete.slice(0, 10).forEach(function (w) {
@@ -101,20 +118,23 @@
       banner.appendChild(ul);
       cards.parentNode.insertBefore(banner, cards);
     }
-    card(cards, D.meta.findings.toLocaleString(), L.findings);
-    card(cards, yuan(D.meta.amount), L.money);
-    D.meta.categories.forEach(function (c) { card(cards, c[1] + " / " + yuan(c[2]), catName(c[0])); });
+    card(cards, D.meta.findings.toLocaleString() + " " + L.findingsUnit, L.findings);
+    card(cards, D.meta.embedded.casesTotal.toLocaleString() + " " + L.casesUnit, L.cases);
+    card(cards, yuan(D.meta.amount) + " " + L.yuan, L.money);
+    D.meta.categories.forEach(function (c) {
+      card(cards, c[1].toLocaleString() + " " + L.findingsUnit + " · " + yuan(c[2]) + " " + L.yuan, catName(c[0]));
+    });
     var charts = $("charts");
     if (D.meta.digits && D.meta.digits.length) {
       // Digit analysis: context for an analyst, not findings.
       var box = document.createElement("div");
       box.className = "digits";
       var h = document.createElement("h3");
-      h.textContent = "金额首位数字分析（Benford）/ First-digit test of amounts";
+      h.textContent = L.digitsTitle;
       box.appendChild(h);
       var t = document.createElement("table");
       var head = document.createElement("tr");
-      ["分组 / by", "名称 / group", "笔数 / payments", "MAD", "符合度 / conformity", "整百占比 / round"].forEach(function (x) {
+      L.digitHeads.forEach(function (x) {
         var th = document.createElement("th");
         th.textContent = x;
         head.appendChild(th);
@@ -122,7 +142,7 @@
       t.appendChild(head);
       D.meta.digits.forEach(function (d) {
         var tr = document.createElement("tr");
-        [d[0], d[1], d[2], d[3].toFixed(4), d[4], (100 * d[5]).toFixed(1) + "%"].forEach(function (x) {
+        [L.by[d[0]] || d[0], d[1], d[2].toLocaleString(), d[3].toFixed(4), L.conformity[d[4]] || d[4], (100 * d[5]).toFixed(1) + "%"].forEach(function (x) {
           var td = document.createElement("td");
           td.textContent = x;
           tr.appendChild(td);
@@ -144,12 +164,16 @@
     barChart(charts, L.chartLate, bands.map(function (label, i) { return { label: label, value: T.late[i] }; }),
       function (v) { return String(v); });
     var total = D.meta.findings || 1;
-    barChart(charts, L.chartRules, T.rules.map(function (r) { return { label: r[0], value: r[1] }; })
+    barChart(charts, L.chartRules, T.rules.map(function (r) { return { label: ruleName(r[0]), value: r[1] }; })
       .sort(function (a, b) { return b.value - a.value; }),
-      function (v) { return v + " (" + (100 * v / total).toFixed(1) + "%)"; });
+      function (v) { return v.toLocaleString() + " (" + (100 * v / total).toFixed(1) + "%)"; });
+    renderTopCases(charts);
     var files = $("files");
     D.meta.files.forEach(function (f) {
-      files.appendChild(el("li", null, f[0] + ": " + L.read + " " + f[1] + ", " + L.used + " " + f[2] + ", " + L.rejected + " " + f[3] + " (" + f[4] + ")"));
+      var li = el("li");
+      li.appendChild(el("span", { class: "code" }, f[0]));
+      li.appendChild(document.createTextNode("：" + L.read + " " + f[1].toLocaleString() + "，" + L.used + " " + f[2].toLocaleString() + "，" + L.rejected + " " + f[3].toLocaleString()));
+      files.appendChild(li);
     });
   }
 
@@ -218,6 +242,7 @@
       self.shown.forEach(function (c) {
         var cls = self.numeric[c] ? "num" : (c === "evidence" || c === "summary" ? "ev" : "");
         if (c === "severity") cls = "sev-" + r[self.C[c]];
+        if (CODE_COLS[c]) cls += " code";
         tr.appendChild(el("td", { class: cls, "data-col": c }, self.show(r, c)));
       });
       tr.addEventListener("click", function () { self.open(r); });
@@ -265,7 +290,7 @@
     options(prog, distinct("program").map(function (p) { return [p, p]; }), L.all);
     var E = D.meta.embedded;
     if (E.findings < D.meta.findings) {
-      $("table").parentNode.insertBefore(el("p", { class: "note", id: "embedded-note" },
+      $("table").parentNode.insertBefore(textWithCode(el("p", { class: "note", id: "embedded-note" }),
         L.embeddedFindings.replace("{n}", E.findings.toLocaleString()).replace("{total}", D.meta.findings.toLocaleString())), $("table"));
     }
     table = new Table($("table"), { rows: D.rows });
@@ -299,11 +324,13 @@
     box.appendChild(el("h4", null, title + " (" + found.length + ")"));
     var t = el("table", { class: "grid raw", "data-source": source });
     var tr = el("tr");
-    src.cols.forEach(function (c) { tr.appendChild(el("th", null, c)); });
+    var heads = (L.fields && L.fields[source]) || {};
+    src.cols.forEach(function (c) { tr.appendChild(el("th", null, heads[c] || c)); });
     t.appendChild(tr);
     found.slice(0, 200).forEach(function (row) {
       var r = el("tr");
-      row.forEach(function (v) { r.appendChild(el("td", null, v)); });
+      // The input's own cells, as the office wrote them.
+      row.forEach(function (v) { r.appendChild(el("td", { class: "code" }, v)); });
       t.appendChild(r);
     });
     box.appendChild(t);
@@ -316,8 +343,8 @@
       var v = show(r, c);
       if (v === "") return;
       var tr = el("tr");
-      tr.appendChild(el("td", null, L.cols[c] || c));
-      tr.appendChild(el("td", null, v));
+      tr.appendChild(el("td", null, (c === "rule_code" ? L.ruleCode : L.cols[c]) || c));
+      tr.appendChild(el("td", CODE_COLS[c] ? { class: "code" } : null, v));
       kv.appendChild(tr);
     });
     return kv;
@@ -325,13 +352,15 @@
   function openDrill(r) {
     var box = $("drill-body");
     box.innerHTML = "";
-    box.appendChild(el("h2", null, catName(cell(r, "category")) + " · " + cell(r, "rule") + " · " + cell(r, "finding_id")));
+    var h2 = el("h2", null, catName(cell(r, "category")) + " · " + ruleName(cell(r, "rule")) + " · ");
+    h2.appendChild(el("span", { class: "code" }, cell(r, "finding_id")));
+    box.appendChild(h2);
     box.appendChild(el("div", { class: "evidence" }, cell(r, "evidence")));
-    box.appendChild(kvTable(r, ["rank", "severity", "risk_score", "amount_at_risk", "township", "program",
+    box.appendChild(kvTable(r, ["rank", "rule_code", "severity", "risk_score", "amount_at_risk", "township", "program",
       "similarity", "confidence", "days_late", "beneficiary_ids", "allocation_ids", "payment_ids"], display));
     var rawMax = D.meta.embedded.rawMaxRank;
     if (rawMax === null || rawMax === undefined || cell(r, "rank") > rawMax) {
-      box.appendChild(el("p", { class: "note raw-omitted" }, L.rawOmitted.replace("{n}", String(D.meta.embedded.raw))));
+      box.appendChild(el("p", { class: "note raw-omitted" }, L.rawOmitted.replace("{n}", D.meta.embedded.raw.toLocaleString())));
     } else {
       box.appendChild(el("p", { class: "note" }, L.rawNote));
     }
@@ -346,10 +375,105 @@
       var t = rawTable(spec[0], spec[1], spec[2]);
       if (t) box.appendChild(t);
     });
-    $("drill").classList.add("open");
+    $("drill").classList.add("open"); document.body.classList.add("drill-open");
   }
-  $("drill-close").addEventListener("click", function () { $("drill").classList.remove("open"); });
-  $("drill").addEventListener("click", function (e) { if (e.target === $("drill")) $("drill").classList.remove("open"); });
+  $("drill-close").addEventListener("click", function () { $("drill").classList.remove("open"); document.body.classList.remove("drill-open"); });
+  $("drill").addEventListener("click", function (e) { if (e.target === $("drill")) $("drill").classList.remove("open"); document.body.classList.remove("drill-open"); });
+
+
+  // ---- 线索处置表: one case a printed A4 page ---------------------------------------
+  // D.sheets holds the top cases' sheets (crate::case_sheet). The form is the officers'
+  // and stays Chinese whatever the page's language.
+  var SHEETS = {};
+  (D.sheets || []).forEach(function (s) { SHEETS[s.case_id] = s; });
+  // The last column wraps; the others keep to one line (ids, dates, amounts).
+  function sheetTable(heads, rows, codes) {
+    var t = el("table");
+    var tr = el("tr");
+    heads.forEach(function (h) { tr.appendChild(el("th", null, h)); });
+    t.appendChild(tr);
+    rows.forEach(function (r) {
+      var row = el("tr");
+      r.forEach(function (v, i) { row.appendChild(el("td", (codes || [0]).indexOf(i) >= 0 ? { class: "code" } : null, v)); });
+      t.appendChild(row);
+    });
+    return t;
+  }
+  function more(shown, total, unit) {
+    return total > shown ? "（共" + total + unit + "，列出" + shown + unit + "；其余见findings.xlsx）" : "";
+  }
+  function sheetPage(s) {
+    var p = el("div", { class: "sheet", "data-case": s.case_id });
+    p.appendChild(el("h2", null, "民生资金问题线索处置表"));
+    var meta = el("div", { class: "sheet-meta" }, "案件编号 ");
+    meta.appendChild(el("span", { class: "code" }, s.case_id));
+    p.appendChild(meta);
+    meta.appendChild(document.createTextNode("　排名 第" + s.rank + "位　案件分 " + s.score +
+      "　涉及金额 " + s.amount + "元　乡镇 " + s.townships.split(";").join("、") + "　截止日期 " + D.meta.as_of));
+    var n = 0;
+    var NUM = ["一", "二", "三", "四", "五", "六", "七", "八", "九", "十"];
+    function section(title) { p.appendChild(textWithCode(el("h3"), NUM[n++] + "、" + title)); }
+    section("案情摘要");
+    p.appendChild(el("div", { class: "box-text" }, s.summary));
+    if (s.actors.length) {
+      section("涉及公职人员、村干部");
+      p.appendChild(sheetTable(["姓名", "身份证号", "单位及职务"], s.actors.map(function (a) { return [a.name, a.id_number, a.place]; }), [1]));
+    }
+    section("涉及人员" + more(s.people.length, s.people_total, "人"));
+    p.appendChild(sheetTable(["人员编号", "姓名", "身份证号", "乡镇村", "户号"],
+      s.people.map(function (x) { return [x.id, x.name, x.id_number, x.place, x.household]; }), [0, 2, 4]));
+    if (s.cards.length) {
+      section("收款账户" + more(s.cards.length, s.cards_total, "个"));
+      p.appendChild(sheetTable(["账号", "户名", "笔数", "金额"],
+        s.cards.map(function (c) { return [c.account, c.holder, c.payments + "笔", c.amount + "元"]; })));
+    }
+    if (s.payments.length) {
+      section("主要资金流水" + more(s.payments.length, s.payments_total, "笔"));
+      p.appendChild(sheetTable(["流水号", "日期", "补贴项目", "金额", "收款账户", "收款人"],
+        s.payments.map(function (x) { return [x.id, x.date, x.program, x.amount + "元", x.account, x.payee]; }), [0, 4]));
+    }
+    section("问题线索" + more(s.findings.length, s.findings_total, "条"));
+    p.appendChild(sheetTable(["线索编号", "问题", "金额", "问题线索"],
+      s.findings.map(function (f) { return [f.id, f.rule, f.amount + "元", f.evidence]; })));
+    section("政策依据");
+    var ul = el("ul", { class: "basis" });
+    s.rules.forEach(function (r) { ul.appendChild(el("li", null, r.title + "：" + r.basis.join("；"))); });
+    p.appendChild(ul);
+    section("核查情况");
+    p.appendChild(el("div", { class: "blank tall" }));
+    section("处置意见");
+    p.appendChild(el("div", { class: "blank" }));
+    p.appendChild(el("p", { class: "sign" }, "追缴金额：＿＿＿＿＿＿＿＿元　　　移送单位：＿＿＿＿＿＿＿＿＿＿"));
+    var signs = el("table", { class: "signs" }), row = el("tr");
+    ["承办人", "审核人", "审批人"].forEach(function (who) {
+      var td = el("td");
+      td.appendChild(el("div", null, who + "（签字）："));
+      td.appendChild(el("div", { class: "date" }, "＿＿＿＿年＿＿月＿＿日"));
+      row.appendChild(td);
+    });
+    signs.appendChild(row);
+    p.appendChild(signs);
+    return p;
+  }
+  // Puts the sheets of `ids` in the print area and the page in print mode (everything
+  // else hidden, on screen too, until the print dialog closes).
+  function showSheets(ids) {
+    var box = $("print");
+    box.innerHTML = "";
+    ids.forEach(function (id) { if (SHEETS[id]) box.appendChild(sheetPage(SHEETS[id])); });
+    document.body.classList.add("printing");
+    return box.children.length;
+  }
+  function printSheets(ids) {
+    if (showSheets(ids)) window.print();
+  }
+  window.addEventListener("afterprint", function () {
+    if (!/^#sheets?=/.test(location.hash)) document.body.classList.remove("printing");
+  });
+  function topSheetIds(n) {
+    return (D.sheets || []).slice().sort(function (a, b) { return a.rank - b.rank; })
+      .slice(0, n).map(function (s) { return s.case_id; });
+  }
 
   // ---- Cases ----------------------------------------------------------------------
   var CC = {};
@@ -362,13 +486,21 @@
     if (v === null || v === undefined) return "";
     if (c === "amount_at_risk") return yuan(v);
     if (c === "case_score") return Number(v).toFixed(2);
+    if (c === "townships") return String(v).split(";").join("、");
     if (c === "change") return (L.change && L.change[v]) || v;
     return String(v);
   }
   function openCase(r) {
     var box = $("drill-body");
     box.innerHTML = "";
-    box.appendChild(el("h2", null, L.cols.case_id + " " + caseCell(r, "case_id")));
+    var h2 = el("h2", null, L.cols.case_id + " ");
+    h2.appendChild(el("span", { class: "code" }, caseCell(r, "case_id")));
+    box.appendChild(h2);
+    if (SHEETS[caseCell(r, "case_id")]) {
+      var pb = el("button", { class: "print-one" }, L.printCase);
+      pb.addEventListener("click", function () { printSheets([caseCell(r, "case_id")]); });
+      box.appendChild(pb);
+    }
     box.appendChild(el("div", { class: "evidence" }, caseCell(r, "summary")));
     box.appendChild(kvTable(r, ["rank", "case_score", "amount_at_risk", "findings", "townships", "change"], showCase));
     box.appendChild(el("h4", null, L.caseMembers));
@@ -378,21 +510,63 @@
     box.appendChild(holder);
     var t = new Table(holder, { rows: members });
     t.apply();
-    $("drill").classList.add("open");
+    $("drill").classList.add("open"); document.body.classList.add("drill-open");
   }
   var caseTable;
   function renderCases() {
     var E = D.meta.embedded;
     if (E.cases < E.casesTotal) {
-      $("c-table").parentNode.insertBefore(el("p", { class: "note", id: "embedded-cases-note" },
+      $("c-table").parentNode.insertBefore(textWithCode(el("p", { class: "note", id: "embedded-cases-note" }),
         L.embeddedCases.replace("{n}", E.cases.toLocaleString()).replace("{total}", E.casesTotal.toLocaleString())), $("c-table"));
     }
+    if ((D.sheets || []).length) {
+      var bar = el("div", { class: "filters" });
+      var count = el("input", { id: "c-print-n", type: "number", min: "1", max: String(D.sheets.length), value: String(Math.min(10, D.sheets.length)), size: "4" });
+      var go = el("button", { id: "c-print" }, L.printTop);
+      go.addEventListener("click", function () { printSheets(topSheetIds(parseInt(count.value, 10) || 1)); });
+      bar.appendChild(el("label", null, L.printTopLabel));
+      bar.appendChild(count);
+      bar.appendChild(go);
+      $("c-table").parentNode.insertBefore(bar, $("c-table"));
+    }
     caseTable = new Table($("c-table"), {
-      rows: D.cases, cols: CC, shown: ["rank", "case_score", "amount_at_risk", "findings", "townships", "summary", "change"],
+      rows: D.cases, cols: CC, shown: ["rank", "case_id", "case_score", "amount_at_risk", "findings", "townships", "summary", "change"],
       numeric: { rank: 1, case_score: 1, amount_at_risk: 1, findings: 1 }, show: showCase, open: openCase,
       unit: L.casesUnit, idCol: "case_id"
     });
+    // Filters: a township, and any text (a name, an id, a card's tail).
+    var filters = el("div", { class: "filters" });
+    var town = el("select", { id: "c-township" }), q = el("input", { id: "c-text", type: "search", size: "16" });
+    options(town, D.meta.totals.towns.map(function (t) { return [t[0], t[0]]; }), L.all);
+    var l1 = el("label", null, L.township + " "); l1.appendChild(town); filters.appendChild(l1);
+    var l2 = el("label", null, L.caseSearch + " "); l2.appendChild(q); filters.appendChild(l2);
+    $("c-table").parentNode.insertBefore(filters, $("c-table"));
+    function refilter() {
+      var t = town.value, text = q.value.trim();
+      caseTable.filter = function (r) {
+        return (!t || String(caseCell(r, "townships") || "").split(";").indexOf(t) >= 0) &&
+          (!text || r.join(" ").indexOf(text) >= 0);
+      };
+      caseTable.apply();
+    }
+    town.addEventListener("change", refilter);
+    q.addEventListener("input", refilter);
     caseTable.apply();
+  }
+  // The overview's top ten cases, each opening its drill-down.
+  function renderTopCases(parent) {
+    var top = D.cases.slice().sort(function (a, b) { return caseCell(a, "rank") - caseCell(b, "rank"); }).slice(0, 10);
+    if (!top.length) return;
+    var box = el("div", { class: "chart top-cases" });
+    box.appendChild(el("h3", null, L.topCases));
+    var holder = el("div");
+    box.appendChild(holder);
+    parent.appendChild(box);
+    var t = new Table(holder, {
+      rows: top, cols: CC, shown: ["rank", "case_id", "amount_at_risk", "townships", "summary"],
+      numeric: { rank: 1, amount_at_risk: 1 }, show: showCase, open: openCase, unit: L.casesUnit, idCol: "case_id"
+    });
+    t.apply();
   }
 
   // ---- Township pages ------------------------------------------------------------
@@ -409,10 +583,11 @@
       var rows = D.rows.filter(function (r) { return townsOf(r).indexOf(name) >= 0; });
       var cards = $("t-cards");
       cards.innerHTML = "";
-      card(cards, t[1], L.findings);
-      card(cards, t[4], L.cases);
-      card(cards, yuan(t[2]), L.money);
-      card(cards, t[3].toFixed(1), L.unitScore);
+      card(cards, t[1].toLocaleString() + " " + L.findingsUnit, L.findings);
+      card(cards, t[4].toLocaleString() + " " + L.casesUnit, L.cases);
+      card(cards, yuan(t[2]) + " " + L.yuan, L.money);
+      card(cards, t[3].toLocaleString("en-US", { maximumFractionDigits: 1 }), L.unitScore).title = L.unitScoreHelp;
+      $("t-cards").appendChild(el("p", { class: "note" }, L.unitScoreHelp));
       var charts = $("t-charts");
       charts.innerHTML = "";
       barChart(charts, L.chartCategory, Object.keys(t[5]).map(function (c) { return { label: catName(c), value: t[5][c] }; })
@@ -426,10 +601,9 @@
   }
 
   // ---- 本期变化: new, changed (before → now) and gone (why), and dismissed ----------
-  function ruleName(code) { return (L.rules && L.rules[code]) || code; }
   function renderChanges() {
     var N = D.meta.changes, box = $("changes");
-    if (!N) { box.appendChild(el("p", { class: "note" }, L.noLedger)); return; }
+    if (!N) { box.appendChild(textWithCode(el("p", { class: "note" }), L.noLedger)); return; }
     var cards = el("div", { class: "cards" });
     card(cards, N.new.length, L.cNew);
     card(cards, N.changed.length, L.cChanged);
@@ -437,7 +611,8 @@
     card(cards, N.resolved.filter(function (r) { return r.why === "source_changed"; }).length, L.cSourceChanged);
     box.appendChild(cards);
     box.appendChild(el("p", { class: "note" }, N.last_night ? L.since.replace("{d}", N.last_night) : L.firstNight));
-    function table(title, head, rows) {
+    // `codes`: the columns holding ids.
+    function table(title, head, rows, codes) {
       box.appendChild(el("h3", null, title + "（" + rows.length + "）"));
       var t = el("table", { class: "grid" }), tr = el("tr");
       head.forEach(function (h) { tr.appendChild(el("th", null, h)); });
@@ -445,7 +620,7 @@
       var tb = el("tbody");
       rows.forEach(function (r) {
         var row = el("tr");
-        r.forEach(function (v) { row.appendChild(el("td", null, v)); });
+        r.forEach(function (v, i) { row.appendChild(el("td", codes.indexOf(i) >= 0 ? { class: "code" } : null, v)); });
         tb.appendChild(row);
       });
       t.appendChild(tb);
@@ -455,13 +630,13 @@
       N.new.map(function (id) {
         var r = byFinding[id];
         return r ? [id, ruleName(cell(r, "rule")), display(r, "township"), display(r, "amount_at_risk"), display(r, "evidence")] : [id, "", "", "", ""];
-      }));
+      }), [0]);
     table(L.cChanged, [L.cols.finding_id, L.cols.rule, L.cols.township, L.before, L.now, L.what],
-      N.changed.map(function (c) { return [c.finding_id, ruleName(c.rule), c.township, yuan(c.amount_before), yuan(c.amount_now), c.what]; }));
+      N.changed.map(function (c) { return [c.finding_id, ruleName(c.rule), c.township, yuan(c.amount_before), yuan(c.amount_now), c.what]; }), [0]);
     table(L.cResolved, [L.cols.finding_id, L.cols.township, L.before, L.cols.case_id, L.why],
-      N.resolved.map(function (c) { return [c.finding_id, c.township, yuan(c.amount), c.case_id, c.why_zh]; }));
+      N.resolved.map(function (c) { return [c.finding_id, c.township, yuan(c.amount), c.case_id, c.why_zh]; }), [0, 3]);
     table(L.cDismissed, [L.cols.finding_id, L.cols.case_id, L.cols.rule, L.cols.township, L.cols.amount_at_risk, L.cols.reviewer, L.cols.reviewed_at, L.cols.note],
-      N.dismissed.map(function (d) { return [d.finding_id, d.case_id, ruleName(d.rule), d.township, yuan(d.amount), d.by, d.at, d.note]; }));
+      N.dismissed.map(function (d) { return [d.finding_id, d.case_id, ruleName(d.rule), d.township, yuan(d.amount), d.by, d.at, d.note]; }), [0, 1, 5, 6, 7]);
   }
 
   renderOverview();
@@ -469,9 +644,28 @@
   renderFindings();
   renderTownship();
   renderChanges();
+  // report.html#sheet=<case id> and #sheets=<n> open the print view of one case or of the
+  // top n (what a browser's print, or `chromium --print-to-pdf`, then prints).
+  var sheetHash = location.hash.match(/^#sheet=(\w+)/), sheetsHash = location.hash.match(/^#sheets=(\d+)/);
+  if (sheetHash) showSheets([sheetHash[1]]);
+  if (sheetsHash) showSheets(topSheetIds(parseInt(sheetsHash[1], 10)));
   // report.html#view=cases|findings|township|changes opens that tab (links, screenshots).
   var tab = (location.hash.match(/^#view=(\w+)/) || [])[1];
   showTab(["findings", "township", "cases", "changes"].indexOf(tab) >= 0 ? tab : "overview");
+
+  // Runs of two or more Latin letters in the text under `root`, outside code cells.
+  function latinWords(root) {
+    var found = [];
+    var walk = document.createTreeWalker(root, NodeFilter.SHOW_TEXT, null);
+    for (var n = walk.nextNode(); n; n = walk.nextNode()) {
+      var p = n.parentElement;
+      if (!p || p.closest("script, style, .code, #selftest-result")) continue;
+      (n.textContent.match(/[A-Za-z]{2,}/g) || []).forEach(function (w) {
+        found.push([w, n.textContent.slice(0, 80)]);
+      });
+    }
+    return found;
+  }
 
   // ---- Self-test (report.html#selftest): what the browser tests assert on ---------
   if (location.hash === "#selftest") {
@@ -548,6 +742,18 @@
       });
       ch.townshipCards = Array.prototype.map.call(document.querySelectorAll("#t-cards .l"), function (e) { return e.textContent; });
       ch.resources = performance.getEntriesByType("resource").map(function (e) { return e.name; });
+      // Words a reader sees that are not Chinese: every tab, a case's and a finding's
+      // drill-down and the top sheets, all text outside code cells (ids, the input's own
+      // cells, file names). A rule code, an English header or label is one.
+      showSheets(topSheetIds(3));
+      ch.sheets = document.querySelectorAll("#print .sheet").length;
+      document.querySelector("#c-table tbody tr").click();
+      var caseWords = latinWords($("drill-body"));
+      $("drill-close").click();
+      document.querySelector("#table tbody tr").click();
+      ch.latin = latinWords(document.body).concat(caseWords);
+      $("drill-close").click();
+      document.body.classList.remove("printing");
       showTab("overview");
       cat.value = "";
       cat.dispatchEvent(new Event("change"));

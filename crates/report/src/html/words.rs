@@ -2,6 +2,7 @@
 //! and which language a report is written in.
 
 use fundaudit_core::findings::Category;
+use fundaudit_core::policy::Policy;
 use serde_json::Value;
 
 /// Report language.
@@ -53,6 +54,9 @@ const WORDS: &[(&str, &str, &str)] = &[
     ("cases", "案件数", "Cases"),
     ("casesUnit", "个案件", "cases"),
     ("caseMembers", "本案所含线索", "Findings in this case"),
+    ("printCase", "打印本案线索处置表", "Print this case's sheet (线索处置表)"),
+    ("printTopLabel", "打印排名前", "Print the sheets of the top"),
+    ("printTop", "案的线索处置表", "cases"),
     (
         "embeddedFindings",
         "本页收录风险最高的{n}条线索（共{total}条）；其余线索见findings.xlsx和findings.csv。统计与图表按全部线索计算。",
@@ -112,7 +116,39 @@ const WORDS: &[(&str, &str, &str)] = &[
     ("rawPayments", "代发记录", "Payments"),
     ("rawDeaths", "死亡名单", "Death list"),
     ("rawOfficials", "公职人员名单", "Payroll and cadres"),
+    ("incomplete", "数据疑似不完整", "The inputs look incomplete"),
+    ("digitsTitle", "金额首位数字分析（本福特定律）：供分析参考，不是问题线索", "First-digit test of amounts (Benford): context, not findings"),
+    ("unitScoreHelp", "单位风险分：该乡镇全部线索风险分之和，用于一案双查排序", "Unit score: the sum of the township's findings' risk scores, to rank units"),
+    ("topCases", "排名前10的案件", "Top 10 cases"),
+    ("yuan", "元", "yuan"),
+    ("ruleCode", "规则代码", "Rule code"),
+    ("caseSearch", "搜索案件", "Search cases"),
 ];
+
+/// (Benford conformity as the summary writes it, Chinese): the digit test's verdicts.
+const CONFORMITY: &[(&str, &str)] = &[
+    ("too few payments", "笔数不足，未检验"),
+    ("close conformity", "高度符合"),
+    ("acceptable conformity", "基本符合"),
+    ("marginally acceptable", "勉强符合"),
+    ("nonconformity", "不符合"),
+    ("not tested: fixed standards", "固定标准发放，未检验"),
+    (
+        "not tested: amounts within one order of magnitude",
+        "金额集中于同一数量级，未检验",
+    ),
+];
+
+/// A digit test's verdict in `lang`.
+pub fn conformity(lang: Lang, verdict: &str) -> &str {
+    match lang {
+        Lang::En => verdict,
+        Lang::Zh => CONFORMITY
+            .iter()
+            .find(|(e, _)| *e == verdict)
+            .map_or(verdict, |(_, z)| z),
+    }
+}
 
 /// (column, Chinese, English) headers of the findings table and the drill-down.
 const COLUMN_WORDS: &[(&str, &str, &str)] = &[
@@ -142,10 +178,13 @@ const COLUMN_WORDS: &[(&str, &str, &str)] = &[
     ("townships", "乡镇", "Townships"),
     ("summary", "案情摘要", "Summary"),
     ("change", "变化", "Change"),
+    ("rule_title", "问题", "Issue"),
+    ("refs", "关联名单", "Reference lists"),
 ];
 
-/// Every label the page shows, in `lang`, as the page script reads them.
-pub(super) fn labels(lang: Lang) -> Value {
+/// Every label the page shows, in `lang`, as the page script reads them; `codes` are the
+/// rule codes of the run's findings.
+pub(super) fn labels(lang: Lang, policy: &Policy, codes: &[&str]) -> Value {
     let pick = |z: &str, e: &str| Value::from(if lang == Lang::Zh { z } else { e });
     let table = |words: &[(&str, &str, &str)]| -> serde_json::Map<String, Value> {
         words
@@ -155,6 +194,62 @@ pub(super) fn labels(lang: Lang) -> Value {
     };
     let mut l = table(WORDS);
     l.insert("cols".into(), Value::Object(table(COLUMN_WORDS)));
+    // The drill-down's input rows under the ledgers' own Chinese headers (each field's
+    // first alias in the input spec, what an office export calls it).
+    let fields: serde_json::Map<String, Value> = fundaudit_core::spec::ALL
+        .iter()
+        .map(|spec| {
+            let mut heads: serde_json::Map<String, Value> = spec
+                .columns
+                .iter()
+                .map(|c| {
+                    let zh = c.aliases.first().copied().unwrap_or(c.name);
+                    (c.name.to_string(), pick(zh, c.name))
+                })
+                .collect();
+            heads.insert("_source_file".into(), pick("来源文件", "source file"));
+            (spec.stem.to_string(), Value::Object(heads))
+        })
+        .collect();
+    l.insert("fields".into(), Value::Object(fields));
+    l.insert(
+        "conformity".into(),
+        Value::Object(
+            CONFORMITY
+                .iter()
+                .map(|(e, _)| (e.to_string(), Value::from(conformity(lang, e))))
+                .collect(),
+        ),
+    );
+    l.insert(
+        "digitHeads".into(),
+        Value::from(if lang == Lang::Zh {
+            vec![
+                "分组",
+                "名称",
+                "笔数",
+                "平均绝对偏差",
+                "符合度",
+                "整百金额占比",
+            ]
+        } else {
+            vec![
+                "By",
+                "Group",
+                "Payments",
+                "MAD",
+                "Conformity",
+                "Round amounts",
+            ]
+        }),
+    );
+    l.insert(
+        "by".into(),
+        Value::Object(table(&[
+            ("township", "乡镇", "township"),
+            ("program", "补贴项目", "program"),
+        ])),
+    );
     l.insert(
         "categories".into(),
         Value::Object(
@@ -180,22 +275,20 @@ pub(super) fn labels(lang: Lang) -> Value {
             ("persisting", "持续", "persisting"),
         ])),
     );
-    // Rule codes in the officers' words (the 本期变化 tab names rules by them).
-    l.insert(
-        "rules".into(),
-        Value::Object(
-            fundaudit_core::findings::Rule::ALL
-                .iter()
-                .map(|r| {
-                    let code = r.code();
-                    (
-                        code.to_string(),
-                        pick(fundaudit_core::findings::rule_title(code), code),
-                    )
-                })
-                .collect(),
-        ),
-    );
+    // Rules by name, in the page's language (the policy's titles): every built-in rule
+    // and each code the run's findings carry (a reference list the config adds).
+    let mut rules: serde_json::Map<String, Value> = serde_json::Map::new();
+    for code in fundaudit_core::findings::Rule::ALL
+        .iter()
+        .map(|r| r.code())
+        .chain(codes.iter().copied())
+    {
+        rules.insert(
+            code.to_string(),
+            Value::from(policy.title(code, lang == Lang::En)),
+        );
+    }
+    l.insert("rules".into(), Value::Object(rules));
     l.insert(
         "status".into(),
         Value::Object(table(&[

@@ -1,0 +1,397 @@
+//! 线索处置表: what an officer signs for one case. Who is involved (the officials and
+//! cadres with their posts, the people with masked ID numbers, the cards with their
+//! holders), the key payments, each rule's policy basis, and blank fields for what the
+//! check found and who decided. Built once here, printed by report.html (one case a page)
+//! and by case_sheets.xlsx (a sheet a case, and a 移送函 per township).
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use polars::prelude::*;
+use serde::Serialize;
+
+use fundaudit_core::cells::fmt_yuan;
+use fundaudit_core::error::Result;
+use fundaudit_core::frame;
+use fundaudit_core::policy::Policy;
+use fundaudit_core::privacy::mask_code;
+use fundaudit_rules::context::Context;
+
+/// What a sheet holds at most, so that a case fits one A4 page (two for the largest):
+/// the rest is counted ("等N人") and in findings.xlsx.
+const MAX_PEOPLE: usize = 6;
+const MAX_CARDS: usize = 4;
+const MAX_PAYMENTS: usize = 6;
+const MAX_FINDINGS: usize = 5;
+/// Characters of a finding's evidence on the sheet (the whole text is in findings.xlsx).
+const EVIDENCE_CHARS: usize = 90;
+
+/// A person on a sheet: an official or cadre (`post` set) or a beneficiary.
+#[derive(Debug, Clone, Serialize)]
+pub struct Person {
+    pub id: String,
+    pub name: String,
+    pub id_number: String,
+    /// Where they live (beneficiaries) or serve (officials: unit and post).
+    pub place: String,
+    pub household: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Card {
+    pub account: String,
+    pub holder: String,
+    pub payments: usize,
+    pub amount: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Payment {
+    pub id: String,
+    pub date: String,
+    pub program: String,
+    pub amount: String,
+    pub account: String,
+    pub payee: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct RuleBasis {
+    pub code: String,
+    pub title: String,
+    pub basis: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct FindingLine {
+    pub id: String,
+    pub rule: String,
+    pub amount: String,
+    pub evidence: String,
+}
+
+/// One case's 线索处置表.
+#[derive(Debug, Clone, Serialize)]
+pub struct CaseSheet {
+    pub case_id: String,
+    pub rank: i64,
+    pub score: String,
+    pub amount: String,
+    pub townships: String,
+    pub summary: String,
+    pub actors: Vec<Person>,
+    pub people: Vec<Person>,
+    pub people_total: usize,
+    pub cards: Vec<Card>,
+    pub cards_total: usize,
+    pub payments: Vec<Payment>,
+    pub payments_total: usize,
+    pub findings: Vec<FindingLine>,
+    pub findings_total: usize,
+    pub rules: Vec<RuleBasis>,
+}
+
+/// Sheets for the top `limit` cases by rank, from the findings and cases as shown
+/// (masked unless `unmasked`) and the run's ledgers.
+pub fn case_sheets(
+    findings: &DataFrame,
+    cases: &DataFrame,
+    ctx: &Context,
+    policy: &Policy,
+    unmasked: bool,
+    limit: usize,
+) -> Result<Vec<CaseSheet>> {
+    let order: Vec<usize> = frame::rank_order(cases).into_iter().take(limit).collect();
+    if order.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mask = |s: &str| {
+        if unmasked {
+            s.to_string()
+        } else {
+            mask_code(s)
+        }
+    };
+    fn text<'a>(df: &'a DataFrame, c: &str) -> Vec<Option<&'a str>> {
+        frame::text(df, c).unwrap_or_else(|_| vec![None; df.height()])
+    }
+    let c_ids = text(cases, "case_id");
+    let c_members = text(cases, "finding_ids");
+    let c_bens = text(cases, "beneficiary_ids");
+    let c_towns = text(cases, "townships");
+    let c_summary = text(cases, "summary");
+    let c_rank = frame::int(cases, "rank").unwrap_or_default();
+    let c_amount = floats(cases, "amount_at_risk");
+    let c_score = floats(cases, "case_score");
+
+    let f_ids = text(findings, "finding_id");
+    let row_of: HashMap<&str, usize> = f_ids
+        .iter()
+        .enumerate()
+        .filter_map(|(i, id)| id.map(|id| (id, i)))
+        .collect();
+    let f_rule = text(findings, "rule");
+    let f_evidence = text(findings, "evidence");
+    let f_payments = text(findings, "payment_ids");
+    let f_refs = text(findings, "refs");
+    let f_amount = floats(findings, "amount_at_risk");
+    let members = |k: usize| -> Vec<usize> {
+        let mut rows: Vec<usize> = c_members[k]
+            .unwrap_or("")
+            .split(';')
+            .filter_map(|id| row_of.get(id).copied())
+            .collect();
+        rows.sort_by(|&a, &b| {
+            f_amount[b]
+                .unwrap_or(0.0)
+                .total_cmp(&f_amount[a].unwrap_or(0.0))
+        });
+        rows
+    };
+    let split = |s: Option<&str>| -> Vec<String> {
+        s.unwrap_or("")
+            .split(';')
+            .filter(|x| !x.is_empty())
+            .map(str::to_string)
+            .collect()
+    };
+
+    // The payments and households the chosen cases name, read in one pass each.
+    let mut wanted_payments = HashSet::new();
+    let mut wanted_people = HashSet::new();
+    for &k in &order {
+        for i in members(k) {
+            wanted_payments.extend(split(f_payments[i]));
+        }
+        wanted_people.extend(split(c_bens[k]));
+    }
+    let payments = payment_rows(&ctx.ledgers.payments, &wanted_payments)?;
+    let households = households(&ctx.ledgers.beneficiaries, &wanted_people)?;
+    let officials: HashMap<usize, &fundaudit_identity::entry::OfficialEntry> =
+        ctx.officials.iter().map(|o| (o.line, o)).collect();
+
+    let mut sheets = Vec::with_capacity(order.len());
+    for &k in &order {
+        let rows = members(k);
+        let people_ids = split(c_bens[k]);
+        let people: Vec<Person> = people_ids
+            .iter()
+            .take(MAX_PEOPLE)
+            .map(|id| {
+                let e = ctx.row_of(id).map(|r| &ctx.registry[r]);
+                Person {
+                    id: id.clone(),
+                    name: e.map_or(String::new(), |e| e.raw_name.clone()),
+                    id_number: e.map_or(String::new(), |e| mask(&e.id_number)),
+                    place: e.map_or(String::new(), |e| format!("{}{}", e.township, e.village)),
+                    household: households.get(id.as_str()).cloned().unwrap_or_default(),
+                }
+            })
+            .collect();
+        let mut actors = Vec::new();
+        let mut seen_lines = HashSet::new();
+        for &i in &rows {
+            for line in split(f_refs[i])
+                .iter()
+                .filter_map(|r| r.strip_prefix("officials:"))
+                .filter_map(|l| l.parse::<usize>().ok())
+            {
+                if let (true, Some(o)) = (seen_lines.insert(line), officials.get(&line)) {
+                    actors.push(Person {
+                        id: String::new(),
+                        name: o.raw_name.clone(),
+                        id_number: mask(&o.id_number),
+                        place: format!("{}{}", o.unit, o.role),
+                        household: String::new(),
+                    });
+                }
+            }
+        }
+        // Payments of the case, each once, the largest first.
+        let mut pay_ids: Vec<&str> = Vec::new();
+        let mut seen = HashSet::new();
+        for &i in &rows {
+            for p in f_payments[i].unwrap_or("").split(';') {
+                if !p.is_empty() && seen.insert(p) {
+                    pay_ids.push(p);
+                }
+            }
+        }
+        let mut pays: Vec<&PaymentRow> = pay_ids.iter().filter_map(|p| payments.get(*p)).collect();
+        pays.sort_by(|a, b| b.amount_fen.cmp(&a.amount_fen).then(a.id.cmp(&b.id)));
+        let mut by_card: BTreeMap<&str, (String, usize, i64)> = BTreeMap::new();
+        for p in &pays {
+            let c = by_card
+                .entry(p.account.as_str())
+                .or_insert_with(|| (p.payee.clone(), 0, 0));
+            c.1 += 1;
+            c.2 += p.amount_fen;
+        }
+        let mut cards: Vec<Card> = by_card
+            .iter()
+            .map(|(account, (holder, n, fen))| Card {
+                account: mask(account),
+                holder: holder.clone(),
+                payments: *n,
+                amount: fmt_yuan(*fen),
+            })
+            .collect();
+        cards.sort_by(|a, b| b.payments.cmp(&a.payments).then(a.account.cmp(&b.account)));
+        let cards_total = cards.len();
+        cards.truncate(MAX_CARDS);
+        let mut codes: Vec<&str> = rows.iter().filter_map(|&i| f_rule[i]).collect();
+        codes.sort_unstable();
+        codes.dedup();
+        sheets.push(CaseSheet {
+            case_id: c_ids[k].unwrap_or("").to_string(),
+            rank: c_rank.get(k).copied().flatten().unwrap_or(0),
+            score: format!("{:.1}", c_score[k].unwrap_or(0.0)),
+            amount: yuan(c_amount[k]),
+            townships: c_towns[k].unwrap_or("").to_string(),
+            summary: c_summary[k].unwrap_or("").to_string(),
+            actors,
+            people,
+            people_total: people_ids.len(),
+            cards,
+            cards_total,
+            payments: pays
+                .iter()
+                .take(MAX_PAYMENTS)
+                .map(|p| Payment {
+                    id: p.id.clone(),
+                    date: p.date.clone(),
+                    program: p.program.clone(),
+                    amount: fmt_yuan(p.amount_fen),
+                    account: mask(&p.account),
+                    payee: p.payee.clone(),
+                })
+                .collect(),
+            payments_total: pays.len(),
+            findings: rows
+                .iter()
+                .take(MAX_FINDINGS)
+                .map(|&i| FindingLine {
+                    id: f_ids[i].unwrap_or("").to_string(),
+                    rule: policy.title(f_rule[i].unwrap_or(""), false),
+                    amount: yuan(f_amount[i]),
+                    evidence: clip(f_evidence[i].unwrap_or(""), EVIDENCE_CHARS),
+                })
+                .collect(),
+            findings_total: rows.len(),
+            rules: codes
+                .iter()
+                .map(|code| {
+                    let t = policy.rule(code);
+                    RuleBasis {
+                        code: code.to_string(),
+                        title: t.title,
+                        basis: t.basis,
+                    }
+                })
+                .collect(),
+        });
+    }
+    Ok(sheets)
+}
+
+fn yuan(v: Option<f64>) -> String {
+    fmt_yuan((v.unwrap_or(0.0) * 100.0).round() as i64)
+}
+
+fn floats(df: &DataFrame, name: &str) -> Vec<Option<f64>> {
+    df.column(name)
+        .and_then(|c| c.cast(&DataType::Float64))
+        .map(|c| c.f64().map(|ca| ca.iter().collect()).unwrap_or_default())
+        .unwrap_or_else(|_| vec![None; df.height()])
+}
+
+/// `text` cut to `n` characters, with an ellipsis when cut.
+fn clip(text: &str, n: usize) -> String {
+    if text.chars().count() <= n {
+        return text.to_string();
+    }
+    let mut s: String = text.chars().take(n).collect();
+    s.push('…');
+    s
+}
+
+struct PaymentRow {
+    id: String,
+    date: String,
+    program: String,
+    amount_fen: i64,
+    account: String,
+    payee: String,
+}
+
+/// The payments ledger's rows among `wanted`, by payment id: one scan, the rest untouched.
+fn payment_rows(df: &DataFrame, wanted: &HashSet<String>) -> Result<HashMap<String, PaymentRow>> {
+    let mut out = HashMap::new();
+    if wanted.is_empty() {
+        return Ok(out);
+    }
+    let ids = frame::text(df, "payment_id")?;
+    let picked: Vec<usize> = ids
+        .iter()
+        .enumerate()
+        .filter(|(_, id)| id.is_some_and(|id| wanted.contains(id)))
+        .map(|(i, _)| i)
+        .collect();
+    let text_of = |name: &str| -> Result<Vec<Option<String>>> {
+        let Ok(c) = df.column(name) else {
+            return Ok(vec![None; df.height()]);
+        };
+        let c = c.cast(&DataType::String)?;
+        Ok(c.str()?.iter().map(|v| v.map(str::to_string)).collect())
+    };
+    let (date, program, account, payee) = (
+        text_of("paid_date")?,
+        text_of("program")?,
+        text_of("payee_account")?,
+        text_of("payee_name")?,
+    );
+    let fen = frame::int(df, "amount_fen").unwrap_or_else(|_| vec![None; df.height()]);
+    for i in picked {
+        let id = ids[i].unwrap_or("").to_string();
+        out.insert(
+            id.clone(),
+            PaymentRow {
+                id,
+                date: date[i].clone().unwrap_or_default(),
+                program: program[i].clone().unwrap_or_default(),
+                amount_fen: fen[i].unwrap_or(0),
+                account: account[i].clone().unwrap_or_default(),
+                payee: payee[i].clone().unwrap_or_default(),
+            },
+        );
+    }
+    Ok(out)
+}
+
+/// Household numbers of the `wanted` beneficiaries, where the registry has the column.
+fn households(df: &DataFrame, wanted: &HashSet<String>) -> Result<HashMap<String, String>> {
+    let (Ok(ids), Ok(house)) = (
+        frame::text(df, "beneficiary_id"),
+        frame::text(df, "household_id"),
+    ) else {
+        return Ok(HashMap::new());
+    };
+    Ok(ids
+        .iter()
+        .zip(house)
+        .filter_map(|(id, h)| match (id, h) {
+            (Some(id), Some(h)) if wanted.contains(*id) => Some((id.to_string(), h.to_string())),
+            _ => None,
+        })
+        .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::clip;
+
+    #[test]
+    fn evidence_is_cut_at_characters_not_bytes() {
+        assert_eq!(clip("张三李四", 2), "张三…");
+        assert_eq!(clip("张三", 2), "张三");
+    }
+}
