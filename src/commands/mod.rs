@@ -10,6 +10,7 @@ mod config;
 mod dedup;
 mod generate;
 pub mod outcome;
+mod policy;
 mod review;
 mod run;
 mod screen;
@@ -47,6 +48,9 @@ pub enum Command {
     Stats(stats::StatsArgs),
     /// Print the default configuration file, with a comment on every key.
     Config,
+    /// Print the built-in rule texts: each rule's names, policy basis (政策依据) and visit
+    /// checklist (核查要点). Save, edit and name the copy in `[report] policy`.
+    Policy,
 }
 
 impl Command {
@@ -62,6 +66,7 @@ impl Command {
             Command::Review(args) => review::review(args),
             Command::Stats(args) => stats::stats(args),
             Command::Config => config::print(),
+            Command::Policy => policy::print(),
         }
     }
 }

@@ -18,7 +18,9 @@ use fundaudit_casebook::ledger::CaseLedger;
 use fundaudit_casebook::run_folder::RunFolder;
 use fundaudit_core::error::Result;
 use fundaudit_core::timings::Timings;
-use fundaudit_report::{case_sheet, case_sheets_xlsx, html, report, workbook, worklists};
+use fundaudit_report::{
+    case_sheet, case_sheets_xlsx, html, report, workbook, worklists, xlsx_format,
+};
 use fundaudit_rules::money;
 
 /// The run's work folder with its reports, not yet published.
@@ -201,7 +203,13 @@ fn write_for_officers(
     let ctx = &audited.ctx;
     let t = Instant::now();
     writers.attempt("findings.xlsx", || {
-        workbook::write_workbook(shown, shown_cases, summary, &out.join("findings.xlsx"))
+        workbook::write_workbook(
+            shown,
+            shown_cases,
+            summary,
+            &xlsx_format::Words::new(opts.lang),
+            &out.join("findings.xlsx"),
+        )
     });
     summary.timings.lap("write workbook", t);
     let t = Instant::now();
@@ -238,7 +246,14 @@ fn write_for_officers(
     let mut worklist_seed = None;
     let t = Instant::now();
     writers.attempt("worklists.xlsx", || {
-        worklists::write_worklists(shown, ctx, &out.join("worklists.xlsx")).map(|seed| {
+        worklists::write_worklists(
+            shown,
+            ctx,
+            &opts.policy,
+            opts.unmasked,
+            &out.join("worklists.xlsx"),
+        )
+        .map(|seed| {
             worklist_seed = Some(seed);
         })
     });

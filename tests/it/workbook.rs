@@ -66,16 +66,18 @@ fn workbook_sheets_headers_and_totals_match_findings_csv() {
         assert_eq!(header[2], "案件编号");
         assert_eq!(header[6], "涉及金额(元)");
         assert_eq!(header[7], "乡镇");
-        assert_eq!(header[8], "分属乡镇金额");
-        assert_eq!(header[15], "问题线索");
-        assert_eq!(header[16], "变化");
+        assert_eq!(header[8], "补贴项目");
+        assert_eq!(header[10], "问题线索");
+        assert_eq!(header[11], "变化");
+        assert_eq!(header[12], "处置", "the decision, printed");
+        assert_eq!(header[14], "分属乡镇金额");
         assert_eq!(
-            header[17..20],
-            ["处置", "备注", "核查人"],
+            header[19..21],
+            ["备注", "核查人"],
             "columns for officers to fill in"
         );
         assert_eq!(
-            header[20], "事实指纹",
+            header[21], "事实指纹",
             "the facts the officer reads, for review --import"
         );
         let rows: Vec<&[Data]> = range.rows().skip(1).collect();
@@ -96,7 +98,7 @@ fn workbook_sheets_headers_and_totals_match_findings_csv() {
         assert!(ranks.windows(2).all(|w| w[0] < w[1]), "{sheet} ranked");
         assert_eq!(rows[0][1].to_string(), expected[0]["finding_id"]);
         assert_eq!(rows[0][2].to_string(), expected[0]["case_id"]);
-        assert_eq!(rows[0][20].to_string(), expected[0]["fingerprint"]);
+        assert_eq!(rows[0][21].to_string(), expected[0]["fingerprint"]);
         total += sheet_sum;
     }
     // Townships add up to the header (money counted once, each payment under its own
@@ -143,17 +145,65 @@ fn worklists_for_the_visits() {
     for name in book.sheet_names() {
         let range = book.worksheet_range(&name).unwrap();
         let mut per_village: std::collections::HashMap<String, usize> = Default::default();
+        let header: Vec<String> = range
+            .rows()
+            .next()
+            .unwrap()
+            .iter()
+            .map(|d| d.to_string())
+            .collect();
+        assert_eq!(
+            header[..13],
+            [
+                "村",
+                "类型",
+                "线索编号",
+                "风险等级",
+                "人员编号",
+                "姓名",
+                "身份证号",
+                "户号",
+                "补贴项目",
+                "涉及金额(元)",
+                "卡号尾号",
+                "问题",
+                "核查要点"
+            ],
+            "{name}"
+        );
+        let mut sample_seen = false;
+        let mut with_id = 0;
         for r in range.rows().skip(1) {
+            // Enough to find the person: a masked ID number, the card's tail, a checklist.
+            // (A payee the registry does not hold has neither.)
+            let id = r[6].to_string();
+            assert!(id.is_empty() || id.contains("********"), "{name}: {id}");
+            assert!(
+                id.is_empty() || r[10].to_string().chars().count() == 4,
+                "{name}: card tail"
+            );
+            if !id.is_empty() {
+                with_id += 1;
+            }
+            assert!(r[12].to_string().starts_with('①'), "{name}: {:?}", r[12]);
             if r[1] == "抽查" {
                 *per_village.entry(r[0].to_string()).or_default() += 1;
                 samples.push(r[4].to_string());
+                sample_seen = true;
             } else {
+                assert!(!sample_seen, "{name}: findings before the sample");
+                assert!(r[9].as_f64().is_some_and(|a| a > 0.0), "{name}: the amount");
+                assert!(!r[8].to_string().is_empty(), "{name}: the program");
                 listed += 1;
             }
         }
         assert!(
             per_village.values().all(|&n| n <= 2),
             "{name}: {per_village:?}"
+        );
+        assert!(
+            name == "未登记乡镇" || with_id * 2 > range.height(),
+            "{name}: most rows name a registered person"
         );
     }
     // Every high and medium finding but those naming an official (and their cases), on
@@ -337,9 +387,12 @@ fn every_sheet_prints_landscape_one_page_wide_with_headers_and_page_numbers() {
                 "{here}: run date in the header"
             );
             assert!(
-                xml.contains("<oddFooter>&amp;C第 &amp;P 页 共 &amp;N 页</oddFooter>"),
+                xml.contains("&amp;C第 &amp;P 页 共 &amp;N 页"),
                 "{here}: page numbers in the footer"
             );
+            if file == "worklists.xlsx" {
+                assert!(xml.contains("核查人（签字）"), "{here}: a line to sign");
+            }
             if name != "概览" {
                 // (Names Excel would misread are quoted.)
                 assert!(
@@ -429,4 +482,121 @@ fn no_finding_naming_an_official_reaches_a_worklist() {
         visible > 10,
         "the other high findings are still visited: {visible}"
     );
+}
+
+/// The widths of a sheet's columns, by column number (1-based), from its `<cols>`.
+fn column_widths(xml: &str) -> std::collections::BTreeMap<u32, f64> {
+    let mut widths = std::collections::BTreeMap::new();
+    for col in xml.split("<col ").skip(1) {
+        let attr = |name: &str| -> Option<&str> {
+            col.split(&format!("{name}=\"")).nth(1)?.split('"').next()
+        };
+        let (Some(min), Some(max), Some(width)) = (attr("min"), attr("max"), attr("width")) else {
+            continue;
+        };
+        for c in min.parse::<u32>().unwrap()..=max.parse::<u32>().unwrap() {
+            widths.insert(c, width.parse::<f64>().unwrap());
+        }
+    }
+    widths
+}
+
+/// The last column (1-based) a sheet prints: its print area's, else its widest row's.
+fn printed_columns(workbook: &str, index: usize, xml: &str) -> u32 {
+    let letters = |a1: &str| -> u32 {
+        a1.chars()
+            .take_while(|c| c.is_ascii_alphabetic() || *c == '$')
+            .filter(|c| c.is_ascii_alphabetic())
+            .fold(0, |n, c| n * 26 + (c as u32 - 'A' as u32 + 1))
+    };
+    let area = workbook
+        .split("<definedName name=\"_xlnm.Print_Area\" ")
+        .skip(1)
+        .find(|d| d.starts_with(&format!("localSheetId=\"{index}\"")));
+    if let Some(area) = area {
+        let range = area.split('>').nth(1).unwrap().split('<').next().unwrap();
+        let last = range.rsplit(':').next().unwrap().trim_start_matches('$');
+        return letters(last);
+    }
+    xml.split("spans=\"")
+        .skip(1)
+        .filter_map(|s| s.split('"').next()?.split(':').nth(1)?.parse().ok())
+        .max()
+        .unwrap_or(1)
+}
+
+/// Issue 29: the sheets print readable. Printed landscape on A4, one page wide, a page
+/// holds about 141 characters of column width at 100%: what a sheet prints must be at
+/// most 141 / 0.7 wide so that no sheet shrinks below 70% (the lists of ids and the
+/// facts' hash stay outside the print area). The long texts wrap, and each row of them
+/// is as tall as its text (a row left at the default height prints one line and cuts
+/// the rest), in the findings' and the worklists' sheets alike.
+#[test]
+fn printed_sheets_stay_at_70_percent_or_more_and_wrap_their_long_texts() {
+    const PAGE_AT_100: f64 = 141.0;
+    let dir = tempfile::tempdir().unwrap();
+    let (_, out) = generate_and_run(dir.path(), 1500, 4, &[]);
+    for file in ["findings.xlsx", "worklists.xlsx"] {
+        let (sheets, workbook) = sheets_xml(&out.join(file));
+        for (index, (name, xml)) in sheets.iter().enumerate() {
+            let here = format!("{file} / {name}");
+            let widths = column_widths(xml);
+            let last = printed_columns(&workbook, index, xml);
+            let printed: f64 = (1..=last)
+                .map(|c| widths.get(&c).copied().unwrap_or(8.43 + 0.71))
+                .sum();
+            let scale = (PAGE_AT_100 / printed).min(1.0);
+            assert!(
+                scale >= 0.7,
+                "{here}: {printed:.0} characters wide prints at {:.0}%",
+                scale * 100.0
+            );
+            let wrapped_texts = file == "worklists.xlsx"
+                || [
+                    "案件",
+                    "滞拨滞留",
+                    "拨付不足额",
+                    "重复发放",
+                    "虚报冒领",
+                    "挪用截留",
+                ]
+                .contains(&name.as_str());
+            if wrapped_texts && xml.matches("<row ").count() > 3 {
+                let tall = xml.matches("customHeight=\"1\"").count();
+                assert!(tall > 0, "{here}: rows sized to their wrapped text");
+            }
+        }
+    }
+    // The category sheets print their evidence, not the ids and hash.
+    let (sheets, workbook) = sheets_xml(&out.join("findings.xlsx"));
+    let (index, (_, xml)) = sheets
+        .iter()
+        .enumerate()
+        .find(|(_, (n, _))| n == "挪用截留")
+        .unwrap();
+    assert_eq!(printed_columns(&workbook, index, xml), 13);
+    let mut book = open_workbook_auto(out.join("findings.xlsx")).unwrap();
+    let range = book.worksheet_range("挪用截留").unwrap();
+    let header: Vec<String> = range
+        .rows()
+        .next()
+        .unwrap()
+        .iter()
+        .map(|d| d.to_string())
+        .collect();
+    assert_eq!(header[3], "问题");
+    assert_eq!(header[10], "问题线索");
+    assert!(header[13..].contains(&"事实指纹".to_string()));
+    // The issue column names the rule in Chinese, its code further right.
+    for row in range.rows().skip(1) {
+        let (title, code) = (row[3].to_string(), row[13].to_string());
+        assert!(
+            !code.is_empty() && code.chars().all(|c| c.is_ascii_uppercase() || c == '_'),
+            "{code}"
+        );
+        assert!(
+            !title.is_empty() && title.chars().all(|c| !c.is_ascii_alphabetic()),
+            "{title}"
+        );
+    }
 }

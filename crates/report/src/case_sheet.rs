@@ -155,17 +155,15 @@ pub fn case_sheets(
             .collect()
     };
 
-    // The payments and households the chosen cases name, read in one pass each.
+    // The payments the chosen cases name, read in one pass.
     let mut wanted_payments = HashSet::new();
-    let mut wanted_people = HashSet::new();
     for &k in &order {
         for i in members(k) {
             wanted_payments.extend(split(f_payments[i]));
         }
-        wanted_people.extend(split(c_bens[k]));
     }
     let payments = payment_rows(&ctx.ledgers.payments, &wanted_payments)?;
-    let households = households(&ctx.ledgers.beneficiaries, &wanted_people)?;
+    let households = households(&ctx.ledgers.beneficiaries);
     let officials: HashMap<usize, &fundaudit_identity::entry::OfficialEntry> =
         ctx.officials.iter().map(|o| (o.line, o)).collect();
 
@@ -367,22 +365,19 @@ fn payment_rows(df: &DataFrame, wanted: &HashSet<String>) -> Result<HashMap<Stri
     Ok(out)
 }
 
-/// Household numbers of the `wanted` beneficiaries, where the registry has the column.
-fn households(df: &DataFrame, wanted: &HashSet<String>) -> Result<HashMap<String, String>> {
+/// Household numbers by beneficiary id, where the registry has the column (the worklists
+/// print them too).
+pub(crate) fn households(df: &DataFrame) -> HashMap<&str, String> {
     let (Ok(ids), Ok(house)) = (
         frame::text(df, "beneficiary_id"),
         frame::text(df, "household_id"),
     ) else {
-        return Ok(HashMap::new());
+        return HashMap::new();
     };
-    Ok(ids
-        .iter()
+    ids.into_iter()
         .zip(house)
-        .filter_map(|(id, h)| match (id, h) {
-            (Some(id), Some(h)) if wanted.contains(*id) => Some((id.to_string(), h.to_string())),
-            _ => None,
-        })
-        .collect())
+        .filter_map(|(id, h)| Some((id?, h?.to_string())))
+        .collect()
 }
 
 #[cfg(test)]

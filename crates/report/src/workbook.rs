@@ -11,40 +11,86 @@ use std::path::Path;
 use polars::prelude::*;
 use rust_xlsxwriter::{Color, Format, Workbook, Worksheet, XlsxError};
 
+use crate::html::words::Lang;
 use crate::report::{file_name, Summary};
-use crate::xlsx_format::{header_row, Formats};
+use crate::xlsx_format::{header_row, Formats, Words};
 use fundaudit_core::error::{Error, Result};
 use fundaudit_core::findings::Category;
 use fundaudit_core::frame;
 
-/// Findings columns on the category sheets: (frame column, Chinese header, width, kind).
-const COLUMNS: &[(&str, &str, f64, Kind)] = &[
-    ("rank", "排名", 6.0, Kind::Int),
-    ("finding_id", "线索编号", 15.0, Kind::Text),
-    ("case_id", "案件编号", 15.0, Kind::Text),
-    ("rule", "规则", 20.0, Kind::Text),
-    ("severity", "风险等级", 9.0, Kind::Text),
-    ("risk_score", "风险分", 8.0, Kind::Score),
-    ("amount_at_risk", "涉及金额(元)", 14.0, Kind::Yuan),
-    ("township", "乡镇", 10.0, Kind::Text),
-    ("township_split", "分属乡镇金额", 14.0, Kind::Text),
-    ("program", "补贴项目", 14.0, Kind::Text),
-    ("beneficiary_ids", "人员编号", 16.0, Kind::Text),
-    ("allocation_ids", "清册编号", 16.0, Kind::Text),
-    ("payment_ids", "代发流水号", 18.0, Kind::Text),
-    ("similarity", "姓名相似度", 10.0, Kind::Score),
-    ("days_late", "逾期天数", 9.0, Kind::Int),
-    ("evidence", "问题线索", 90.0, Kind::Text),
+/// Findings columns on the category sheets: (frame column, Chinese header, English
+/// header, width, kind). The first [`PRINTED`] are what a printed page holds: in
+/// landscape A4 at about 85% (their widths sum to 166 characters, a page takes ~141 at
+/// 100%). The ids, codes and the facts' hash after them are for the screen and for
+/// `review --import`, outside the print area.
+const COLUMNS: &[(&str, &str, &str, f64, Kind)] = &[
+    ("rank", "排名", "Rank", 5.0, Kind::Int),
+    ("finding_id", "线索编号", "Finding", 14.0, Kind::Text),
+    ("case_id", "案件编号", "Case", 14.0, Kind::Text),
+    // The rule by its name; its code is in 规则代码 further right.
+    ("rule", "问题", "Issue", 14.0, Kind::Text),
+    ("severity", "风险等级", "Severity", 5.0, Kind::Text),
+    ("risk_score", "风险分", "Score", 6.0, Kind::Score),
+    (
+        "amount_at_risk",
+        "涉及金额(元)",
+        "Amount (yuan)",
+        12.0,
+        Kind::Yuan,
+    ),
+    ("township", "乡镇", "Township", 9.0, Kind::Text),
+    ("program", "补贴项目", "Program", 12.0, Kind::Text),
+    ("days_late", "逾期天数", "Days late", 6.0, Kind::Int),
+    ("evidence", "问题线索", "Evidence", 56.0, Kind::Text),
     // New, changed or persisting since the last night (the sheets are in rank order).
-    ("change", "变化", 8.0, Kind::Text),
+    ("change", "变化", "Change", 6.0, Kind::Text),
     // Officers' decisions so far (the case ledger's), else blank for them to fill in;
     // `fundaudit review --import findings.xlsx` reads them back.
-    ("status", "处置", 10.0, Kind::Text),
-    ("note", "备注", 24.0, Kind::Text),
-    ("reviewer", "核查人", 10.0, Kind::Text),
+    ("status", "处置", "Decision", 7.0, Kind::Text),
+    ("rule", "规则代码", "Rule code", 20.0, Kind::Text),
+    (
+        "township_split",
+        "分属乡镇金额",
+        "Money by township",
+        14.0,
+        Kind::Text,
+    ),
+    (
+        "beneficiary_ids",
+        "人员编号",
+        "Beneficiaries",
+        16.0,
+        Kind::Text,
+    ),
+    (
+        "allocation_ids",
+        "清册编号",
+        "Allocations",
+        16.0,
+        Kind::Text,
+    ),
+    ("payment_ids", "代发流水号", "Payments", 18.0, Kind::Text),
+    (
+        "similarity",
+        "姓名相似度",
+        "Name similarity",
+        10.0,
+        Kind::Score,
+    ),
+    ("note", "备注", "Note", 24.0, Kind::Text),
+    ("reviewer", "核查人", "Reviewer", 10.0, Kind::Text),
     // The facts the officer reads: `review --import` records the decision against them.
-    ("fingerprint", "事实指纹", 26.0, Kind::Text),
+    (
+        "fingerprint",
+        "事实指纹",
+        "Fact fingerprint",
+        26.0,
+        Kind::Text,
+    ),
 ];
+
+/// How many of [`COLUMNS`] print.
+const PRINTED: u16 = 13;
 
 #[derive(Clone, Copy)]
 enum Kind {
@@ -79,6 +125,7 @@ pub fn write_workbook(
     findings: &DataFrame,
     cases: &DataFrame,
     summary: &Summary,
+    words: &Words,
     path: &Path,
 ) -> Result<()> {
     let mut book = Workbook::new();
@@ -92,7 +139,7 @@ pub fn write_workbook(
     for (name, part) in sheet_parts("案件", &frame::rank_order(cases), SHEET_ROWS) {
         let sheet = book.add_worksheet_with_constant_memory().map_err(xlsx)?;
         sheet.set_name(&name).map_err(xlsx)?;
-        cases_sheet(sheet, cases, part, &f)?;
+        cases_sheet(sheet, cases, part, words, &f)?;
     }
     overview(book.add_worksheet(), findings, summary, &f).map_err(xlsx)?;
     let categories = frame::text(findings, "category")?;
@@ -108,7 +155,7 @@ pub fn write_workbook(
         for (name, part) in sheet_parts(c.chinese(), &rows, SHEET_ROWS) {
             let sheet = book.add_worksheet_with_constant_memory().map_err(xlsx)?;
             sheet.set_name(&name).map_err(xlsx)?;
-            findings_sheet(sheet, findings, part, &f)?;
+            findings_sheet(sheet, findings, part, words, &f)?;
         }
     }
     townships(book.add_worksheet(), findings, summary, &f)?;
@@ -189,24 +236,39 @@ fn cases_sheet(
     sheet: &mut Worksheet,
     cases: &DataFrame,
     order: &[usize],
+    words: &Words,
     f: &Formats,
 ) -> Result<()> {
-    const CASE_COLUMNS: &[(&str, &str, f64, Kind)] = &[
-        ("rank", "排名", 6.0, Kind::Int),
-        ("case_id", "案件编号", 15.0, Kind::Text),
-        ("case_score", "案件分", 8.0, Kind::Score),
-        ("amount_at_risk", "涉及金额(元)", 14.0, Kind::Yuan),
-        ("findings", "线索数", 7.0, Kind::Int),
-        ("townships", "乡镇", 14.0, Kind::Text),
-        ("summary", "案情摘要", 80.0, Kind::Text),
-        ("beneficiary_ids", "人员编号", 18.0, Kind::Text),
-        ("accounts", "收款账户", 16.0, Kind::Text),
-        ("finding_ids", "线索编号", 30.0, Kind::Text),
-        ("change", "变化", 8.0, Kind::Text),
+    // The first seven print (127 characters: landscape A4 at 100%); the lists of ids
+    // after them are for the screen.
+    const CASE_COLUMNS: &[(&str, &str, &str, f64, Kind)] = &[
+        ("rank", "排名", "Rank", 5.0, Kind::Int),
+        ("case_id", "案件编号", "Case", 14.0, Kind::Text),
+        ("case_score", "案件分", "Case score", 6.0, Kind::Score),
+        (
+            "amount_at_risk",
+            "涉及金额(元)",
+            "Amount (yuan)",
+            12.0,
+            Kind::Yuan,
+        ),
+        ("findings", "线索数", "Findings", 6.0, Kind::Int),
+        ("townships", "乡镇", "Townships", 12.0, Kind::Text),
+        ("summary", "案情摘要", "Summary", 72.0, Kind::Text),
+        ("change", "变化", "Change", 6.0, Kind::Text),
+        (
+            "beneficiary_ids",
+            "人员编号",
+            "Beneficiaries",
+            18.0,
+            Kind::Text,
+        ),
+        ("accounts", "收款账户", "Accounts", 16.0, Kind::Text),
+        ("finding_ids", "线索编号", "Findings' ids", 30.0, Kind::Text),
     ];
-    let headers: Vec<&str> = CASE_COLUMNS.iter().map(|c| c.1).collect();
+    let headers: Vec<&str> = CASE_COLUMNS.iter().map(|c| words.pick(c.1, c.2)).collect();
     let mut columns = Vec::with_capacity(CASE_COLUMNS.len());
-    for (name, _, width, kind) in CASE_COLUMNS {
+    for (name, _, _, width, kind) in CASE_COLUMNS {
         let cells = match kind {
             Kind::Text => Cells::Text {
                 // Every case cell written, an empty one as empty text.
@@ -214,8 +276,11 @@ fn cases_sheet(
                     .into_iter()
                     .map(|v| Some(v.unwrap_or("")))
                     .collect(),
-                wrap: *name == "summary" || *name == "finding_ids",
-                words: if *name == "change" { change_zh } else { as_is },
+                wrap: *name == "summary" || *name == "townships",
+                words: match (*name, words.lang) {
+                    ("change", Lang::Zh) => change_zh,
+                    _ => as_is,
+                },
             },
             _ => Cells::Number {
                 values: floats(cases, name),
@@ -227,7 +292,7 @@ fn cases_sheet(
             cells,
         });
     }
-    write_table(sheet, &headers, &columns, order, f)
+    write_table(sheet, &headers, &columns, order, 8, f)
 }
 
 /// The ledger's change words in Chinese.
@@ -292,8 +357,9 @@ fn overview(
         2,
         0,
         format!(
-            "线索 {} 条，涉及金额 {:.2} 元（同一笔资金只计一次，跨乡镇的按每笔资金所属乡镇计）",
-            s.findings, s.amount_at_risk
+            "线索 {} 条，涉及金额 {} 元（同一笔资金只计一次，跨乡镇的按每笔资金所属乡镇计）",
+            s.findings,
+            fundaudit_core::cells::fmt_yuan((s.amount_at_risk * 100.0).round() as i64)
         ),
     )?;
 
@@ -325,18 +391,17 @@ fn overview(
         sheet.write_number(r, 1, file.rows_read as f64)?;
         sheet.write_number(r, 2, file.rows_used as f64)?;
         sheet.write_number(r, 3, file.rows_rejected as f64)?;
-        sheet.write_string(r, 4, &file.format)?;
+        sheet.write_string(r, 4, format_zh(&file.format))?;
     }
 
     r += 2;
-    header_row(sheet, r, &["问题类型", "类别", "线索数", "涉及金额(元)"], f)?;
+    header_row(sheet, r, &["问题类型", "线索数", "涉及金额(元)"], f)?;
     for c in Category::ALL {
         r += 1;
         let t = s.by_category.get(c.code()).cloned().unwrap_or_default();
         sheet.write_string(r, 0, c.chinese())?;
-        sheet.write_string(r, 1, c.code())?;
-        sheet.write_number(r, 2, t.findings as f64)?;
-        sheet.write_number_with_format(r, 3, t.amount_at_risk, &f.yuan)?;
+        sheet.write_number(r, 1, t.findings as f64)?;
+        sheet.write_number_with_format(r, 2, t.amount_at_risk, &f.yuan)?;
     }
 
     r += 2;
@@ -383,12 +448,38 @@ fn overview(
         sheet.write_string(r, 2, town[i].unwrap_or(""))?;
         sheet.write_number_with_format(r, 3, amount[i].unwrap_or(0.0), &f.yuan)?;
         sheet.write_number_with_format(r, 4, score[i].unwrap_or(0.0), &f.score)?;
-        sheet.write_string(r, 5, evidence[i].unwrap_or(""))?;
+        let text = evidence[i].unwrap_or("");
+        sheet.set_row_height(r, crate::xlsx_format::row_height([(text, 80.0)]))?;
+        sheet.write_string_with_format(r, 5, text, &f.wrap)?;
     }
-    for (c, w) in [12.0, 12.0, 12.0, 14.0, 10.0, 100.0].iter().enumerate() {
+    for (c, w) in [12.0, 12.0, 12.0, 14.0, 10.0, 80.0].iter().enumerate() {
         sheet.set_column_width(c as u16, *w)?;
     }
     Ok(())
+}
+
+/// How a file was read, in the officers' words: the loader's description
+/// (`text, UTF-8, comma-separated`, `workbook, sheet `花名册``) word for word.
+fn format_zh(format: &str) -> String {
+    const WORDS: &[(&str, &str)] = &[
+        ("text", "文本"),
+        ("comma-separated", "逗号分隔"),
+        ("tab-separated", "制表符分隔"),
+        ("semicolon-separated", "分号分隔"),
+        ("read in chunks", "分块读取"),
+        ("two-row header", "双行表头"),
+        ("workbook", "工作簿"),
+    ];
+    let mut parts = Vec::new();
+    for part in format.split(", ") {
+        let zh = WORDS.iter().find(|(e, _)| *e == part).map(|(_, z)| *z);
+        parts.push(match (zh, part.strip_prefix("sheet ")) {
+            (Some(z), _) => z.to_string(),
+            (None, Some(name)) => format!("工作表{}", name.trim_matches('`')),
+            (None, None) => part.to_string(),
+        });
+    }
+    parts.join("，")
 }
 
 /// Column `c` of a sheet from `values` taken at `rows` (row 1 on), in the kind's format.
@@ -416,21 +507,25 @@ fn findings_sheet(
     sheet: &mut Worksheet,
     findings: &DataFrame,
     rows: &[usize],
+    words: &Words,
     f: &Formats,
 ) -> Result<()> {
-    let headers: Vec<&str> = COLUMNS.iter().map(|c| c.1).collect();
+    let headers: Vec<&str> = COLUMNS.iter().map(|c| words.pick(c.1, c.2)).collect();
     let mut columns = Vec::with_capacity(COLUMNS.len());
-    for (name, _, width, kind) in COLUMNS {
+    for (k, (name, _, _, width, kind)) in COLUMNS.iter().enumerate() {
         let cells = match kind {
             // A frame without a column (case_id in a screening) leaves it blank.
             Kind::Text => match frame::text(findings, name) {
                 Ok(values) => Cells::Text {
                     values,
-                    wrap: *name == "evidence",
-                    words: match *name {
-                        "severity" => severity_zh,
-                        "change" => change_zh,
-                        "status" => fundaudit_casebook::changes::status_zh,
+                    wrap: matches!(*name, "evidence" | "program"),
+                    words: match (*name, words.lang) {
+                        ("rule", Lang::Zh) if (k as u16) < PRINTED => {
+                            fundaudit_core::findings::rule_title
+                        }
+                        ("severity", Lang::Zh) => severity_zh,
+                        ("change", Lang::Zh) => change_zh,
+                        ("status", Lang::Zh) => fundaudit_casebook::changes::status_zh,
                         _ => as_is,
                     },
                 },
@@ -446,7 +541,7 @@ fn findings_sheet(
             cells,
         });
     }
-    write_table(sheet, &headers, &columns, rows, f)
+    write_table(sheet, &headers, &columns, rows, PRINTED, f)
 }
 
 /// One column of a sheet, read once and written row by row.
@@ -473,14 +568,16 @@ fn as_is(s: &str) -> &str {
     s
 }
 
-/// A header row, then `rows` of the columns in order, then frozen header and filter.
-/// Row by row, as the constant-memory sheets of large runs require: a row once left is
-/// on disk.
+/// A header row, then `rows` of the columns in order, then frozen header and filter;
+/// the first `printed` columns are the print area. Each row as tall as its wrapped
+/// text (a printed row cut short cuts its text). Row by row, as the constant-memory
+/// sheets of large runs require: a row once left is on disk.
 fn write_table(
     sheet: &mut Worksheet,
     headers: &[&str],
     columns: &[Column],
     rows: &[usize],
+    printed: u16,
     f: &Formats,
 ) -> Result<()> {
     for (c, col) in columns.iter().enumerate() {
@@ -489,6 +586,22 @@ fn write_table(
     header_row(sheet, 0, headers, f).map_err(xlsx)?;
     for (r, &i) in rows.iter().enumerate() {
         let cell = r as u32 + 1;
+        let wrapped = columns.iter().filter_map(|col| match &col.cells {
+            Cells::Text {
+                values,
+                wrap: true,
+                words,
+            } => values
+                .get(i)
+                .copied()
+                .flatten()
+                .map(|v| (words(v), col.width)),
+            _ => None,
+        });
+        let height = crate::xlsx_format::row_height(wrapped);
+        if height > 17.0 {
+            sheet.set_row_height(cell, height).map_err(xlsx)?;
+        }
         for (c, col) in columns.iter().enumerate() {
             let c = c as u16;
             match &col.cells {
@@ -505,16 +618,18 @@ fn write_table(
                                 .write_string_with_format(cell, c, v.as_ref(), &f.wrap)
                                 .map(|_| ())
                         } else {
-                            sheet.write_string(cell, c, v.as_ref()).map(|_| ())
+                            sheet
+                                .write_string_with_format(cell, c, v.as_ref(), &f.top)
+                                .map(|_| ())
                         }
                     }
                     None => Ok(()),
                 },
                 Cells::Number { values, kind } => match values.get(i).copied().flatten() {
                     Some(v) => match kind {
-                        Kind::Yuan => sheet.write_number_with_format(cell, c, v, &f.yuan),
-                        Kind::Score => sheet.write_number_with_format(cell, c, v, &f.score),
-                        _ => sheet.write_number(cell, c, v),
+                        Kind::Yuan => sheet.write_number_with_format(cell, c, v, &f.yuan_top),
+                        Kind::Score => sheet.write_number_with_format(cell, c, v, &f.score_top),
+                        _ => sheet.write_number_with_format(cell, c, v, &f.top),
                     }
                     .map(|_| ()),
                     None => Ok(()),
@@ -524,8 +639,12 @@ fn write_table(
         }
     }
     sheet.set_freeze_panes(1, 0).map_err(xlsx)?;
+    let last_row = rows.len().max(1) as u32;
     sheet
-        .autofilter(0, 0, rows.len().max(1) as u32, columns.len() as u16 - 1)
+        .autofilter(0, 0, last_row, columns.len() as u16 - 1)
+        .map_err(xlsx)?;
+    sheet
+        .set_print_area(0, 0, last_row, printed.min(columns.len() as u16) - 1)
         .map_err(xlsx)?;
     Ok(())
 }
@@ -533,7 +652,14 @@ fn write_table(
 /// 数字分析: the first-digit test per township and program (context, not findings).
 fn digits(sheet: &mut Worksheet, s: &Summary, f: &Formats) -> std::result::Result<(), XlsxError> {
     sheet.set_name("数字分析")?;
-    let mut headers = vec!["分组", "名称", "笔数", "MAD", "符合度", "整百金额占比"];
+    let mut headers = vec![
+        "分组",
+        "名称",
+        "笔数",
+        "平均绝对偏差",
+        "符合度",
+        "整百金额占比",
+    ];
     let digit_names = [
         "首位1", "首位2", "首位3", "首位4", "首位5", "首位6", "首位7", "首位8", "首位9",
     ];
@@ -553,7 +679,7 @@ fn digits(sheet: &mut Worksheet, s: &Summary, f: &Formats) -> std::result::Resul
         sheet.write_string(r, 1, &d.group)?;
         sheet.write_number(r, 2, d.payments as f64)?;
         sheet.write_number(r, 3, d.mad)?;
-        sheet.write_string(r, 4, d.conformity)?;
+        sheet.write_string(r, 4, crate::html::words::conformity(Lang::Zh, d.conformity))?;
         sheet.write_number(r, 5, d.round_share)?;
         for (k, share) in d.observed.iter().enumerate() {
             sheet.write_number(r, 6 + k as u16, *share)?;

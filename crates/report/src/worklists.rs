@@ -13,13 +13,14 @@ use std::path::Path;
 use polars::prelude::*;
 use rand::seq::SliceRandom;
 use rand::SeedableRng;
-use rust_xlsxwriter::{Format, FormatAlign, Workbook};
+use rust_xlsxwriter::{Format, FormatAlign, FormatBorder, Workbook};
 
 use fundaudit_core::error::{Error, Result};
 use fundaudit_core::frame;
+use fundaudit_core::policy::Policy;
 use fundaudit_rules::context::Context;
 
-/// One row of a worklist.
+/// One row of a worklist: who to visit, what the finding says and what to check.
 struct Visit {
     village: String,
     kind: &'static str,
@@ -27,7 +28,53 @@ struct Visit {
     severity: String,
     beneficiary_id: String,
     name: String,
-    evidence: String,
+    /// Masked as the reports mask them: enough to tell two 张娜 of one village apart.
+    id_number: String,
+    household: String,
+    program: String,
+    amount: Option<f64>,
+    /// The last four digits of the person's own card, as on their passbook.
+    card_tail: String,
+    issue: String,
+    checklist: String,
+}
+
+/// (header, width) of a worklist's columns; the blank ones after 核查要点 take what the
+/// visit found. 191 characters: landscape A4 at about 74%.
+const COLUMNS: &[(&str, f64)] = &[
+    ("村", 8.0),
+    ("类型", 5.0),
+    ("线索编号", 14.0),
+    ("风险等级", 5.0),
+    ("人员编号", 9.0),
+    ("姓名", 7.0),
+    ("身份证号", 18.0),
+    ("户号", 8.0),
+    ("补贴项目", 10.0),
+    ("涉及金额(元)", 10.0),
+    ("卡号尾号", 7.0),
+    ("问题", 12.0),
+    ("核查要点", 32.0),
+    ("入户核查结果", 24.0),
+    ("处置", 6.0),
+    ("核查人", 7.0),
+    ("核查日期", 9.0),
+];
+const CHECKLIST_COLUMN: usize = 12;
+
+/// What a visit with no finding checks (the random sample).
+const SAMPLE_CHECKLIST: &str =
+    "①核实本人是否在世、是否本村居民\n②询问是否本人领取、是否足额按时到账\n③查看家庭情况是否仍符合条件";
+
+/// A rule's checklist as numbered lines (①…), from the policy file.
+fn numbered(items: &[String]) -> String {
+    const MARKS: [char; 10] = ['①', '②', '③', '④', '⑤', '⑥', '⑦', '⑧', '⑨', '⑩'];
+    items
+        .iter()
+        .enumerate()
+        .map(|(k, item)| format!("{}{item}", MARKS.get(k).copied().unwrap_or('·')))
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 /// Which findings must stay off the worklists: a village's worklist goes to its cadres,
@@ -61,15 +108,50 @@ pub fn need_to_know(findings: &DataFrame) -> Result<Vec<bool>> {
         .collect())
 }
 
-/// Writes worklists.xlsx; returns the seed of the sample.
-pub fn write_worklists(findings: &DataFrame, ctx: &Context, path: &Path) -> Result<u64> {
+/// Writes worklists.xlsx; returns the seed of the sample. ID numbers are masked unless
+/// `unmasked`; the checklists are the policy's.
+pub fn write_worklists(
+    findings: &DataFrame,
+    ctx: &Context,
+    policy: &Policy,
+    unmasked: bool,
+    path: &Path,
+) -> Result<u64> {
     let seed = ctx.config.worklists.seed.unwrap_or(ctx.as_of as u64);
     let per_village = ctx.config.worklists.sample_per_village;
     let ids = frame::text(findings, "finding_id")?;
     let severity = frame::text(findings, "severity")?;
     let bens = frame::text(findings, "beneficiary_ids")?;
-    let evidence = frame::text(findings, "evidence")?;
+    let rules = frame::text(findings, "rule")?;
+    let programs = frame::text(findings, "program")?;
+    let amounts: Vec<Option<f64>> = findings
+        .column("amount_at_risk")?
+        .cast(&DataType::Float64)?
+        .f64()?
+        .iter()
+        .collect();
     let towns = frame::text(findings, "township")?;
+    let households = crate::case_sheet::households(&ctx.ledgers.beneficiaries);
+    let person =
+        |row: Option<&fundaudit_identity::entry::RegistryEntry>| -> (String, String, String) {
+            row.map_or_else(Default::default, |e| {
+                let id = if unmasked {
+                    e.id_number.clone()
+                } else {
+                    fundaudit_core::privacy::mask_code(&e.id_number)
+                };
+                let digits: Vec<char> = e.bank_account.chars().collect();
+                let tail: String = digits[digits.len().saturating_sub(4)..].iter().collect();
+                (
+                    id,
+                    households
+                        .get(e.beneficiary_id.as_str())
+                        .cloned()
+                        .unwrap_or_default(),
+                    tail,
+                )
+            })
+        };
     let split = frame::text(findings, fundaudit_rules::money::SPLIT)
         .unwrap_or_else(|_| vec![None; findings.height()]);
     let confidential = need_to_know(findings)?;
@@ -94,6 +176,8 @@ pub fn write_worklists(findings: &DataFrame, ctx: &Context, path: &Path) -> Resu
         // several): that township's cadres visit it, registered or not.
         let row = ctx.row_of(first).map(|r| &ctx.registry[r]);
         let name = row.map_or(String::new(), |e| e.raw_name.clone());
+        let (id_number, household, card_tail) = person(row);
+        let rule = rules[i].unwrap_or("");
         for town in fundaudit_rules::money::townships_of(towns[i], split[i]) {
             let village = row
                 .filter(|e| &*e.township == town)
@@ -110,7 +194,13 @@ pub fn write_worklists(findings: &DataFrame, ctx: &Context, path: &Path) -> Resu
                 .to_string(),
                 beneficiary_id: first.to_string(),
                 name: name.clone(),
-                evidence: evidence[i].unwrap_or("").to_string(),
+                id_number: id_number.clone(),
+                household: household.clone(),
+                program: programs[i].unwrap_or("").to_string(),
+                amount: amounts[i],
+                card_tail: card_tail.clone(),
+                issue: policy.title(rule, false),
+                checklist: numbered(&policy.rule(rule).checklist),
             });
         }
     }
@@ -127,6 +217,7 @@ pub fn write_worklists(findings: &DataFrame, ctx: &Context, path: &Path) -> Resu
         rows.shuffle(&mut rng);
         for r in rows.into_iter().take(per_village) {
             let e = &ctx.registry[r];
+            let (id_number, household, card_tail) = person(Some(e));
             by_town.entry(town.to_string()).or_default().push(Visit {
                 village: village.to_string(),
                 kind: "抽查",
@@ -134,8 +225,13 @@ pub fn write_worklists(findings: &DataFrame, ctx: &Context, path: &Path) -> Resu
                 severity: String::new(),
                 beneficiary_id: e.beneficiary_id.clone(),
                 name: e.raw_name.clone(),
-                evidence: "随机抽查（无线索）：核实是否在世、是否本人领取、家庭情况是否符合条件"
-                    .into(),
+                id_number,
+                household,
+                program: String::new(),
+                amount: None,
+                card_tail,
+                issue: "随机抽查（无线索）".into(),
+                checklist: SAMPLE_CHECKLIST.into(),
             });
         }
     }
@@ -149,57 +245,91 @@ pub fn write_worklists(findings: &DataFrame, ctx: &Context, path: &Path) -> Resu
     if let Some(dir) = path.parent() {
         book.set_tempdir(dir).map_err(fail)?;
     }
-    let bold = Format::new()
-        .set_bold()
-        .set_background_color(0xDDEBF7)
-        .set_align(FormatAlign::Center);
-    let headers = [
-        "村",
-        "类型",
-        "线索编号",
-        "风险等级",
-        "人员编号",
-        "姓名",
-        "核查要点",
-        "入户核查结果",
-        "处置",
-        "核查人",
-        "核查日期",
-    ];
+    let border = |f: Format| f.set_border(FormatBorder::Thin).set_align(FormatAlign::Top);
+    let head = border(
+        Format::new()
+            .set_bold()
+            .set_text_wrap()
+            .set_background_color(0xDDEBF7)
+            .set_align(FormatAlign::Center),
+    );
+    let cell = border(Format::new());
+    let wrap = border(Format::new().set_text_wrap());
+    let yuan = border(Format::new().set_num_format("#,##0.00"));
     let mut taken = HashSet::new();
     for (town, mut visits) in by_town {
-        visits.sort_by(|a, b| a.village.cmp(&b.village).then(a.kind.cmp(b.kind)));
+        // The findings first, the most serious first, village by village; then the
+        // random sample (the rows a round must not skip come before the rest).
+        visits.sort_by(|a, b| {
+            (
+                a.kind == "抽查",
+                a.severity != "高",
+                &a.village,
+                &a.finding_id,
+            )
+                .cmp(&(
+                    b.kind == "抽查",
+                    b.severity != "高",
+                    &b.village,
+                    &b.finding_id,
+                ))
+        });
         let sheet = book.add_worksheet_with_constant_memory().map_err(fail)?;
         let name = crate::workbook::safe_sheet_name(&town, &mut taken);
         sheet.set_name(&name).map_err(fail)?;
         // Column widths come before the rows in a sheet written row by row.
-        sheet.set_column_width(6, 60).map_err(fail)?;
-        sheet.set_column_width(7, 30).map_err(fail)?;
-        for (c, h) in headers.iter().enumerate() {
+        for (c, (_, w)) in COLUMNS.iter().enumerate() {
+            sheet.set_column_width(c as u16, *w).map_err(fail)?;
+        }
+        sheet.set_row_height(0, 30.0).map_err(fail)?;
+        for (c, (h, _)) in COLUMNS.iter().enumerate() {
             sheet
-                .write_string_with_format(0, c as u16, *h, &bold)
+                .write_string_with_format(0, c as u16, *h, &head)
                 .map_err(fail)?;
         }
         for (i, v) in visits.iter().enumerate() {
             let r = i as u32 + 1;
-            for (c, text) in [
-                &v.village,
-                &v.kind.to_string(),
+            // As tall as the checklist, and never less than room to write in by hand.
+            let height = crate::xlsx_format::row_height([(
+                v.checklist.as_str(),
+                COLUMNS[CHECKLIST_COLUMN].1,
+            )])
+            .max(48.0);
+            sheet.set_row_height(r, height).map_err(fail)?;
+            let texts = [
+                v.village.as_str(),
+                v.kind,
                 &v.finding_id,
                 &v.severity,
                 &v.beneficiary_id,
                 &v.name,
-                &v.evidence,
-            ]
-            .iter()
-            .enumerate()
-            {
+                &v.id_number,
+                &v.household,
+                &v.program,
+            ];
+            for (c, text) in texts.iter().enumerate() {
                 sheet
-                    .write_string(r, c as u16, text.as_str())
+                    .write_string_with_format(r, c as u16, *text, &wrap)
                     .map_err(fail)?;
+            }
+            match v.amount {
+                Some(a) => sheet.write_number_with_format(r, 9, a, &yuan),
+                None => sheet.write_blank(r, 9, &cell),
+            }
+            .map_err(fail)?;
+            for (c, text) in [(10u16, &v.card_tail), (11, &v.issue), (12, &v.checklist)] {
+                sheet
+                    .write_string_with_format(r, c, text.as_str(), &wrap)
+                    .map_err(fail)?;
+            }
+            for c in 13..COLUMNS.len() as u16 {
+                sheet.write_blank(r, c, &cell).map_err(fail)?;
             }
         }
         sheet.set_freeze_panes(1, 0).map_err(fail)?;
+        sheet
+            .autofilter(0, 0, visits.len().max(1) as u32, COLUMNS.len() as u16 - 1)
+            .map_err(fail)?;
     }
     if book.worksheets().is_empty() {
         book.add_worksheet().set_name("无核查任务").map_err(fail)?;
@@ -207,6 +337,10 @@ pub fn write_worklists(findings: &DataFrame, ctx: &Context, path: &Path) -> Resu
     let as_of = fundaudit_core::cells::fmt_day(ctx.as_of);
     for sheet in book.worksheets_mut() {
         crate::workbook::print_setup(sheet, &as_of, true).map_err(fail)?;
+        // Who went and when, on every printed page.
+        sheet.set_footer(
+            "&L核查人（签字）：＿＿＿＿＿＿　日期：＿＿＿＿＿＿&C第 &P 页 共 &N 页&R村（居）委会负责人（签字）：＿＿＿＿＿＿",
+        );
     }
     crate::workbook::save_private(&mut book, path)?;
     Ok(seed)

@@ -5,12 +5,40 @@
 
 use rust_xlsxwriter::{Format, FormatAlign, Worksheet, XlsxError};
 
+use crate::html::words::Lang;
+
+/// The language a workbook's headers are written in (`--lang`): the evidence and
+/// summaries stay as the run wrote them.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Words {
+    pub lang: Lang,
+}
+
+impl Words {
+    pub fn new(lang: Lang) -> Words {
+        Words { lang }
+    }
+
+    /// `zh` or `en`, by the workbook's language.
+    pub fn pick<'a>(&self, zh: &'a str, en: &'a str) -> &'a str {
+        match self.lang {
+            Lang::Zh => zh,
+            Lang::En => en,
+        }
+    }
+}
+
 pub(crate) struct Formats {
     pub(crate) header: Format,
     pub(crate) title: Format,
     pub(crate) yuan: Format,
     pub(crate) score: Format,
     pub(crate) wrap: Format,
+    /// Cells of a table whose rows are as tall as their wrapped text: each at the top,
+    /// level with the text beside it.
+    pub(crate) top: Format,
+    pub(crate) yuan_top: Format,
+    pub(crate) score_top: Format,
 }
 
 impl Formats {
@@ -24,6 +52,13 @@ impl Formats {
             yuan: Format::new().set_num_format("#,##0.00"),
             score: Format::new().set_num_format("0.00"),
             wrap: Format::new().set_text_wrap().set_align(FormatAlign::Top),
+            top: Format::new().set_align(FormatAlign::Top),
+            yuan_top: Format::new()
+                .set_num_format("#,##0.00")
+                .set_align(FormatAlign::Top),
+            score_top: Format::new()
+                .set_num_format("0.00")
+                .set_align(FormatAlign::Top),
         }
     }
 }

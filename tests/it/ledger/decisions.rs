@@ -443,7 +443,7 @@ fn decisions_reach_every_report_and_leave_the_worklists() {
             if r[1].to_string() == confirmed["finding_id"]
                 || r[1].to_string() == investigating["finding_id"]
             {
-                statuses.push((r[17].to_string(), r[19].to_string()));
+                statuses.push((r[12].to_string(), r[20].to_string()));
             }
         }
     }
