@@ -47,6 +47,7 @@ fn summarise(
     ranked: &Ranked,
     audited: &Audited,
     ledger: Option<&CaseLedger>,
+    english: bool,
     timings: &mut Timings,
 ) -> Result<Summarised> {
     let t = Instant::now();
@@ -54,7 +55,13 @@ fn summarise(
         Some(book) => fundaudit_audit::calibration::calibration(&book.stats()?),
         None => Default::default(),
     };
-    let case_list = cases::summarise(&findings, &ranked.case_links, &audited.ctx, &calibration)?;
+    let case_list = cases::summarise(
+        &findings,
+        &ranked.case_links,
+        &audited.ctx,
+        &calibration,
+        english,
+    )?;
     let case_table = cases::cases_frame(&case_list, &findings, &ranked.previous_cases)?;
     // The night's money, each payment once, and where each finding's money lies.
     let all_rows: Vec<usize> = (0..findings.height()).collect();
@@ -101,7 +108,8 @@ pub(super) fn write(
         night,
         coverage_warnings,
     } = recorded;
-    let s = summarise(findings, ranked, audited, ledger, &mut timings)?;
+    let english = opts.lang == fundaudit_report::html::words::Lang::En;
+    let s = summarise(findings, ranked, audited, ledger, english, &mut timings)?;
     let ctx = &audited.ctx;
     let folder = RunFolder::new(done)?;
     let out = folder.work.clone();

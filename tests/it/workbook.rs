@@ -600,3 +600,171 @@ fn printed_sheets_stay_at_70_percent_or_more_and_wrap_their_long_texts() {
         );
     }
 }
+
+/// Issue 29: case_sheets.xlsx holds a 线索处置表 for each top case — one portrait A4 page
+/// (fit to one page), the people, cards, payments, the rules' 政策依据 from the policy
+/// file the config names, the blanks to fill in and the three signatures — and a 移送函
+/// per township listing its cases. A policy file that cannot be read stops the run
+/// before any work, naming the file.
+#[test]
+fn case_sheets_cite_the_policy_and_print_one_page_each() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    common::generate(&data, 1500, 4, &[]);
+    let policy = dir.path().join("policy.toml");
+    std::fs::write(
+        &policy,
+        "[rules.DIV_OFFICIAL]\nbasis = [\"某省惠民惠农资金监督管理办法\"]\n",
+    )
+    .unwrap();
+    let standards = std::fs::read_to_string(data.join("standards.toml")).unwrap();
+    let config = dir.path().join("fundaudit.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "{standards}\n[report]\nmax_case_sheets = 6\npolicy = \"{}\"\n",
+            policy.display()
+        ),
+    )
+    .unwrap();
+    let out = dir.path().join("out");
+    common::fundaudit()
+        .args(["run", "--quiet", "--as-of", "2026-03-31", "--data"])
+        .arg(&data)
+        .arg("--config")
+        .arg(&config)
+        .arg("--out")
+        .arg(&out)
+        .assert()
+        .code(predicates::ord::lt(5));
+    let cases = read_csv(&out.join("cases.csv"));
+    let path = out.join("case_sheets.xlsx");
+    let (sheets, _) = sheets_xml(&path);
+    let mut book = open_workbook_auto(&path).unwrap();
+    let case_sheets: Vec<&(String, String)> = sheets
+        .iter()
+        .filter(|(n, _)| !n.starts_with("移送函"))
+        .collect();
+    assert_eq!(case_sheets.len(), 6.min(cases.len()));
+    let mut cited = 0;
+    for (name, xml) in &case_sheets {
+        // (Fit to page, one page tall: Excel's default, which the file leaves out.)
+        assert!(
+            xml.contains("<pageSetUpPr fitToPage=\"1\"/>") && !xml.contains("fitToHeight=\"0\""),
+            "{name}: one page tall"
+        );
+        assert!(xml.contains("orientation=\"portrait\"") && xml.contains("paperSize=\"9\""));
+        let text: Vec<String> = book
+            .worksheet_range(name)
+            .unwrap()
+            .rows()
+            .flat_map(|r| r.iter().map(|c| c.to_string()).collect::<Vec<_>>())
+            .collect();
+        let all = text.join("\n");
+        let id = name.split(' ').nth(1).unwrap();
+        let case = cases
+            .iter()
+            .find(|c| c["case_id"] == id)
+            .expect("a case of cases.csv");
+        assert!(all.contains("民生资金问题线索处置表") && all.contains(id));
+        for field in [
+            "七、政策依据",
+            "核查情况",
+            "处置意见",
+            "追缴金额",
+            "承办人（签字）",
+            "审核人（签字）",
+            "审批人（签字）",
+        ] {
+            assert!(all.contains(field), "{name}: {field}");
+        }
+        // Each member finding's rule is cited, by name.
+        for rule in case["rules"].split(';') {
+            let named = fundaudit_core::findings::rule_title(rule);
+            assert!(
+                all.contains(&format!("{named}：")),
+                "{name}: the basis of {rule}"
+            );
+        }
+        if case["rules"].split(';').any(|r| r == "DIV_OFFICIAL") {
+            assert!(all.contains("某省惠民惠农资金监督管理办法"), "{name}");
+            cited += 1;
+        }
+        // The people, masked.
+        for b in case["beneficiary_ids"].split(';').take(6) {
+            assert!(all.contains(b), "{name}: {b}");
+        }
+        assert!(!all
+            .chars()
+            .collect::<Vec<_>>()
+            .windows(12)
+            .any(|w| w.iter().all(char::is_ascii_digit)));
+    }
+    assert!(cited > 0, "the sample's top cases include a 公职人员领取");
+    // A 移送函 per township of those cases, listing each of its cases.
+    for case in cases
+        .iter()
+        .filter(|c| case_sheets.iter().any(|(n, _)| n.ends_with(&c["case_id"])))
+    {
+        for town in case["townships"].split(';') {
+            let letter = format!("移送函 {town}");
+            let range = book.worksheet_range(&letter).unwrap();
+            assert!(
+                range.rows().any(|r| r[0].to_string() == case["case_id"]),
+                "{letter} lists {}",
+                case["case_id"]
+            );
+        }
+    }
+    // A policy file that is not there: exit 2 at once, naming it.
+    std::fs::write(
+        &config,
+        format!(
+            "{standards}\n[report]\npolicy = \"{}\"\n",
+            dir.path().join("无此文件.toml").display()
+        ),
+    )
+    .unwrap();
+    let assert = common::fundaudit()
+        .args(["run", "--quiet", "--data"])
+        .arg(&data)
+        .arg("--config")
+        .arg(&config)
+        .arg("--out")
+        .arg(dir.path().join("out2"))
+        .assert()
+        .code(2);
+    let stderr = String::from_utf8_lossy(&assert.get_output().stderr).to_string();
+    assert!(
+        stderr.contains("无此文件.toml") && stderr.contains("policy"),
+        "{stderr}"
+    );
+    assert!(!dir.path().join("out2").exists(), "nothing written");
+}
+
+/// Issue 29: `--lang en` writes the case summaries, the workbook's headers and issue
+/// column, and report.html's rule descriptions in English (the evidence stays Chinese).
+#[test]
+fn lang_en_translates_summaries_headers_and_rule_descriptions() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_, out) = generate_and_run(dir.path(), 1500, 4, &["--lang", "en"]);
+    let cases = read_csv(&out.join("cases.csv"));
+    assert!(cases
+        .iter()
+        .all(|c| c["summary"].contains("money at risk") && !c["summary"].contains("本案")));
+    let mut book = open_workbook_auto(out.join("findings.xlsx")).unwrap();
+    let range = book.worksheet_range("挪用截留").unwrap();
+    let header: Vec<String> = range
+        .rows()
+        .next()
+        .unwrap()
+        .iter()
+        .map(|d| d.to_string())
+        .collect();
+    assert_eq!(header[..4], ["Rank", "Finding", "Case", "Issue"]);
+    assert_eq!(header[10], "Evidence");
+    let issue = range.rows().nth(1).unwrap()[3].to_string();
+    assert!(issue.is_ascii() && issue.contains(' '), "{issue}");
+    let page = std::fs::read_to_string(out.join("report.html")).unwrap();
+    assert!(page.contains("\"ruleDescriptions\"") && page.contains("The money went to an account"));
+}

@@ -19,7 +19,6 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use polars::prelude::*;
 
-use fundaudit_core::cells::fmt_yuan;
 use fundaudit_core::config::Config;
 use fundaudit_core::error::Result;
 use fundaudit_core::findings::{scored, Category, ScoredView};
@@ -113,7 +112,7 @@ fn link_keys(row: usize, f: &ScoredView, ctx: &Context, payments: &Payments) -> 
 }
 
 /// A person across duplicate registrations: the registry cluster, else the bare id.
-fn person_key(beneficiary_id: &str, ctx: &Context) -> String {
+pub(crate) fn person_key(beneficiary_id: &str, ctx: &Context) -> String {
     match ctx.row_of(beneficiary_id) {
         Some(row) => format!("p:{}", ctx.dedup.cluster.get(row).copied().unwrap_or(row)),
         None => format!("b:{beneficiary_id}"),
@@ -227,11 +226,18 @@ pub fn summarise(
     links: &Links,
     ctx: &Context,
     calibration: &HashMap<String, f64>,
+    english: bool,
 ) -> Result<Cases> {
     let f = ScoredView::of(findings)?;
     let case_ids = frame::text(findings, "case_id")?;
     let keys = links.of_rows(&f);
     let claims = money::Claims::new(findings)?;
+    let with = Night {
+        ctx,
+        pays: &links.pays,
+        calibration,
+        english,
+    };
     let mut by_id: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
     for (r, id) in case_ids.iter().enumerate() {
         by_id.entry(id.unwrap_or("")).or_default().push(r);
@@ -239,7 +245,7 @@ pub fn summarise(
     let mut cases: Vec<Case> = by_id
         .into_iter()
         .map(|(id, members)| {
-            let mut case = build_case(members, &f, &claims, &keys, ctx, &links.pays, calibration);
+            let mut case = build_case(members, &f, &claims, &keys, &with);
             case.id = id.to_string();
             case
         })
@@ -253,15 +259,23 @@ pub fn summarise(
     Ok(Cases::new(cases, findings.height()))
 }
 
+/// What every case of a night is summarised with.
+struct Night<'a> {
+    ctx: &'a Context,
+    pays: &'a Payments,
+    calibration: &'a HashMap<String, f64>,
+    /// Summaries in English (`--lang en`).
+    english: bool,
+}
+
 fn build_case(
     members: Vec<usize>,
     f: &ScoredView,
     claims: &money::Claims,
     keys: &[&[String]],
-    ctx: &Context,
-    pays: &Payments,
-    calibration: &HashMap<String, f64>,
+    night: &Night,
 ) -> Case {
+    let (ctx, pays, calibration) = (night.ctx, night.pays, night.calibration);
     let mut case = Case::default();
     // Money counted once (see fundaudit_rules::money); each rule's best score.
     let mut best: BTreeMap<String, f64> = BTreeMap::new();
@@ -297,7 +311,7 @@ fn build_case(
     );
     case.amount_fen = money.total_fen;
     case.score = (case_score(best.into_values().collect()) * 100.0).round() / 100.0;
-    case.summary = summary(&case, &members, f, ctx, pays);
+    case.summary = crate::case_summary::summary(&case, &members, f, ctx, pays, night.english);
     case.members = members;
     case
 }
@@ -322,120 +336,6 @@ pub fn case_score(mut by_rule: Vec<f64>) -> f64 {
 fn provisional_id<'a>(finding_ids: impl Iterator<Item = &'a str>) -> String {
     let smallest = finding_ids.min().unwrap_or("");
     format!("C{}", smallest.strip_prefix('F').unwrap_or(smallest))
-}
-
-/// Money of a case's findings paid to one account.
-#[derive(Default)]
-struct AccountTally<'a> {
-    /// Beneficiary ids whose money it received.
-    people: BTreeSet<&'a str>,
-    fen: i64,
-    /// Account-holder names the bank recorded, with how many payments each.
-    holders: BTreeMap<&'a str, usize>,
-}
-
-/// Two or three sentences in Chinese that name the scheme: who or which card is at its
-/// centre, what the members say, and the money counted once.
-fn summary(
-    case: &Case,
-    members: &[usize],
-    f: &ScoredView,
-    ctx: &Context,
-    pays: &Payments,
-) -> String {
-    let yuan = |fen: i64| fmt_yuan(fen);
-    let rules: Vec<String> = case
-        .rules
-        .iter()
-        .map(|(r, n)| format!("{}{}条", fundaudit_core::findings::rule_title(r), n))
-        .collect();
-    // The card most of the members' money went to, when it carried several people's.
-    let mut by_account: BTreeMap<&str, AccountTally> = BTreeMap::new();
-    let mut counted: BTreeSet<&str> = BTreeSet::new();
-    for &m in members {
-        for id in split(f.payment_ids[m]) {
-            if let Some(p) = pays.get(id).filter(|p| case.accounts.contains(&p.account)) {
-                let e = by_account.entry(p.account.as_str()).or_default();
-                if f.rule[m] != Some("DIV_SHARED_ACCOUNT") {
-                    e.people.extend(split(f.beneficiary_ids[m]).take(1));
-                }
-                // A payment in two findings is one payment.
-                if counted.insert(id) {
-                    e.fen += p.amount_fen;
-                    *e.holders.entry(p.payee.as_str()).or_default() += 1;
-                }
-            }
-        }
-    }
-    // People, not registrations: two registrations of one person are one.
-    let people_of = |ids: &BTreeSet<&str>| {
-        ids.iter()
-            .map(|id| person_key(id, ctx))
-            .collect::<BTreeSet<_>>()
-            .len()
-    };
-    let first = match by_account
-        .iter()
-        .filter(|(_, v)| people_of(&v.people) >= 2)
-        .max_by_key(|(_, v)| (people_of(&v.people), v.fen))
-    {
-        Some((account, tally)) => {
-            let holder = tally
-                .holders
-                .iter()
-                .max_by_key(|(_, n)| **n)
-                .map_or("", |(h, _)| *h);
-            format!(
-                "账户{}（户名{}）收取{}名享受对象的补贴共{}元",
-                account,
-                holder,
-                people_of(&tally.people),
-                yuan(tally.fen)
-            )
-        }
-        None => {
-            let lead = members
-                .iter()
-                .copied()
-                .max_by(|&a, &b| {
-                    f.risk_score[a]
-                        .unwrap_or(0.0)
-                        .total_cmp(&f.risk_score[b].unwrap_or(0.0))
-                })
-                .unwrap_or(members[0]);
-            let who: Vec<String> = split(f.beneficiary_ids[lead])
-                .take(3)
-                .map(|id| ctx.person_label(id))
-                .collect();
-            if who.is_empty() {
-                fundaudit_core::findings::rule_title(f.rule[lead].unwrap_or("")).to_string()
-            } else {
-                format!("{}涉及{}", who.join("、"), rules.join("、"))
-            }
-        }
-    };
-    let mut s = format!(
-        "{first}。本案共{}条线索（{}），涉及{}名享受对象、{}个收款账户",
-        members.len(),
-        rules.join("、"),
-        case.people.len(),
-        case.accounts.len()
-    );
-    if !case.townships.is_empty() {
-        s.push_str(&format!(
-            "，分布于{}",
-            case.townships
-                .iter()
-                .cloned()
-                .collect::<Vec<_>>()
-                .join("、")
-        ));
-    }
-    s.push_str(&format!(
-        "，涉及金额合计{}元（同一笔资金只计一次）。",
-        yuan(case.amount_fen)
-    ));
-    s
 }
 
 /// Gives each case the id the ledger's last night gave most of its members (`previous`:

@@ -4,6 +4,7 @@
 //! decided before ([`calibration`]).
 
 pub mod calibration;
+mod case_summary;
 pub mod cases;
 pub mod partition;
 pub mod scoring;

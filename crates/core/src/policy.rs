@@ -150,6 +150,17 @@ pub fn built_in_title(code: &str) -> &str {
     }
 }
 
+/// The built-in English name of a rule (the code itself when it has none): what an
+/// English workbook's issue column says.
+pub fn built_in_title_en(code: &str) -> &str {
+    let entry = |c: &str| BUILT_IN.rules.get(c).and_then(|e| e.title_en.as_deref());
+    match entry(code) {
+        Some(t) => t,
+        None if code.starts_with("LIST_") => entry("LIST").unwrap_or(code),
+        None => code,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

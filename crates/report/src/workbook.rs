@@ -523,6 +523,9 @@ fn findings_sheet(
                         ("rule", Lang::Zh) if (k as u16) < PRINTED => {
                             fundaudit_core::findings::rule_title
                         }
+                        ("rule", Lang::En) if (k as u16) < PRINTED => {
+                            fundaudit_core::policy::built_in_title_en
+                        }
                         ("severity", Lang::Zh) => severity_zh,
                         ("change", Lang::Zh) => change_zh,
                         ("status", Lang::Zh) => fundaudit_casebook::changes::status_zh,

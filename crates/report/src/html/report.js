@@ -355,6 +355,8 @@
     var h2 = el("h2", null, catName(cell(r, "category")) + " · " + ruleName(cell(r, "rule")) + " · ");
     h2.appendChild(el("span", { class: "code" }, cell(r, "finding_id")));
     box.appendChild(h2);
+    var described = L.ruleDescriptions && L.ruleDescriptions[cell(r, "rule")];
+    if (described) box.appendChild(el("p", { class: "rule-description" }, described));
     box.appendChild(el("div", { class: "evidence" }, cell(r, "evidence")));
     box.appendChild(kvTable(r, ["rank", "rule_code", "severity", "risk_score", "amount_at_risk", "township", "program",
       "similarity", "confidence", "days_late", "beneficiary_ids", "allocation_ids", "payment_ids"], display));

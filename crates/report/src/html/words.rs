@@ -289,6 +289,21 @@ pub(super) fn labels(lang: Lang, policy: &Policy, codes: &[&str]) -> Value {
         );
     }
     l.insert("rules".into(), Value::Object(rules));
+    // An English page: each rule's description beside its (Chinese) evidence.
+    if lang == Lang::En {
+        let described: serde_json::Map<String, Value> = fundaudit_core::findings::Rule::ALL
+            .iter()
+            .map(|r| r.code())
+            .chain(codes.iter().copied())
+            .map(|code| {
+                (
+                    code.to_string(),
+                    Value::from(policy.rule(code).description_en),
+                )
+            })
+            .collect();
+        l.insert("ruleDescriptions".into(), Value::Object(described));
+    }
     l.insert(
         "status".into(),
         Value::Object(table(&[
