@@ -491,3 +491,43 @@ fn the_case_ledger_is_owner_only_like_the_run_files() {
         "narrowed, not recreated"
     );
 }
+
+/// Issue 29: a case's id is its smallest finding's (findings' ids hash what they are
+/// about), so it is the same whether the run keeps a ledger or not — on a first night,
+/// and on every night after while the case's findings stand. (When a case gains a
+/// smaller finding or loses its smallest, the ledger keeps the id officers already use,
+/// which a run without the ledger cannot know: see docs/operation.md.)
+#[test]
+fn case_ids_are_the_same_with_or_without_a_ledger() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    crate::common::generate(&data, 1500, 4, &[]);
+    let ids = |out: &Path| -> Vec<String> {
+        let mut ids: Vec<String> = read_csv(&out.join("cases.csv"))
+            .into_iter()
+            .map(|c| c["case_id"].clone())
+            .collect();
+        ids.sort();
+        ids
+    };
+    let without = dir.path().join("without");
+    crate::common::run_cmd(&data, &without)
+        .assert()
+        .code(predicates::ord::lt(5));
+    let ledger = dir.path().join("ledger.sqlite");
+    for night in 1..=2 {
+        let with = dir.path().join(format!("with{night}"));
+        fundaudit()
+            .args(["run", "--quiet", "--as-of", "2026-03-31", "--data"])
+            .arg(&data)
+            .arg("--ledger")
+            .arg(&ledger)
+            .arg("--out")
+            .arg(&with)
+            .assert()
+            .code(predicates::ord::lt(5));
+        assert!(ledger.exists(), "the run kept its ledger");
+        assert_eq!(ids(&with), ids(&without), "night {night}");
+        assert!(ids(&with).len() > 50);
+    }
+}
