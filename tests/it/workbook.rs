@@ -668,7 +668,7 @@ fn case_sheets_cite_the_policy_and_print_one_page_each() {
             .expect("a case of cases.csv");
         assert!(all.contains("民生资金问题线索处置表") && all.contains(id));
         for field in [
-            "七、政策依据",
+            "、政策依据",
             "核查情况",
             "处置意见",
             "追缴金额",
@@ -678,6 +678,11 @@ fn case_sheets_cite_the_policy_and_print_one_page_each() {
         ] {
             assert!(all.contains(field), "{name}: {field}");
         }
+        // Numbered as they are present: 二 is the officials or else the people.
+        assert!(
+            all.contains("一、案情摘要") && all.contains("二、涉及"),
+            "{name}"
+        );
         // Each member finding's rule is cited, by name.
         for rule in case["rules"].split(';') {
             let named = fundaudit_core::findings::rule_title(rule);

@@ -69,7 +69,7 @@ pub struct FindingLine {
     pub evidence: String,
 }
 
-/// One case's 线索处置表.
+/// One case's 线索处置表: its figures, then its [`Section`]s as both printers lay them out.
 #[derive(Debug, Clone, Serialize)]
 pub struct CaseSheet {
     pub case_id: String,
@@ -78,16 +78,210 @@ pub struct CaseSheet {
     pub amount: String,
     pub townships: String,
     pub summary: String,
+    pub sections: Vec<Section>,
+    /// The titles of the two parts officers fill in (核查情况, 处置意见), numbered on.
+    pub blanks: Vec<String>,
+    #[serde(skip)]
     pub actors: Vec<Person>,
+    #[serde(skip)]
     pub people: Vec<Person>,
+    #[serde(skip)]
     pub people_total: usize,
+    #[serde(skip)]
     pub cards: Vec<Card>,
+    #[serde(skip)]
     pub cards_total: usize,
+    #[serde(skip)]
     pub payments: Vec<Payment>,
+    #[serde(skip)]
     pub payments_total: usize,
+    #[serde(skip)]
     pub findings: Vec<FindingLine>,
+    #[serde(skip)]
     pub findings_total: usize,
+    #[serde(skip)]
     pub rules: Vec<RuleBasis>,
+}
+
+/// How a section is printed.
+#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum Kind {
+    /// One paragraph (`rows[0][0]`).
+    Text,
+    /// A bordered table under `heads`.
+    Table,
+    /// One line a row.
+    List,
+}
+
+/// One numbered part of a sheet (一、案情摘要 …), written once here so that report.html
+/// and case_sheets.xlsx print the same sheet.
+#[derive(Debug, Clone, Serialize)]
+pub struct Section {
+    /// Numbered, and saying how many there are in all when the list is cut.
+    pub title: String,
+    pub kind: Kind,
+    pub heads: Vec<&'static str>,
+    /// Columns holding ids and codes (the page marks them as code).
+    pub codes: Vec<usize>,
+    pub rows: Vec<Vec<String>>,
+    /// The first workbook column (of eight) of each head; the last spans to the edge.
+    #[serde(skip)]
+    pub columns: Vec<u16>,
+}
+
+impl CaseSheet {
+    /// The sheet's sections in print order, numbered as they are present.
+    fn layout(&self) -> Vec<Section> {
+        let more = |shown: usize, total: usize, unit: &str| {
+            if total > shown {
+                format!("（共{total}{unit}，列出{shown}{unit}；其余见findings.xlsx）")
+            } else {
+                String::new()
+            }
+        };
+        let table = |title: String,
+                     heads: Vec<&'static str>,
+                     columns: Vec<u16>,
+                     codes: Vec<usize>,
+                     rows: Vec<Vec<String>>| Section {
+            title,
+            kind: Kind::Table,
+            heads,
+            codes,
+            rows,
+            columns,
+        };
+        let mut out = vec![Section {
+            title: "案情摘要".into(),
+            kind: Kind::Text,
+            heads: Vec::new(),
+            codes: Vec::new(),
+            rows: vec![vec![self.summary.clone()]],
+            columns: vec![0],
+        }];
+        if !self.actors.is_empty() {
+            out.push(table(
+                "涉及公职人员、村干部".into(),
+                vec!["姓名", "身份证号", "单位及职务"],
+                vec![0, 1, 3],
+                vec![1],
+                self.actors
+                    .iter()
+                    .map(|a| vec![a.name.clone(), a.id_number.clone(), a.place.clone()])
+                    .collect(),
+            ));
+        }
+        out.push(table(
+            format!(
+                "涉及人员{}",
+                more(self.people.len(), self.people_total, "人")
+            ),
+            vec!["人员编号", "姓名", "身份证号", "乡镇村", "户号"],
+            vec![0, 1, 2, 3, 5],
+            vec![0, 2, 4],
+            self.people
+                .iter()
+                .map(|p| {
+                    vec![
+                        p.id.clone(),
+                        p.name.clone(),
+                        p.id_number.clone(),
+                        p.place.clone(),
+                        p.household.clone(),
+                    ]
+                })
+                .collect(),
+        ));
+        if !self.cards.is_empty() {
+            out.push(table(
+                format!("收款账户{}", more(self.cards.len(), self.cards_total, "个")),
+                vec!["账号", "户名", "笔数", "金额"],
+                vec![0, 2, 3, 4],
+                vec![0],
+                self.cards
+                    .iter()
+                    .map(|k| {
+                        vec![
+                            k.account.clone(),
+                            k.holder.clone(),
+                            format!("{}笔", k.payments),
+                            format!("{}元", k.amount),
+                        ]
+                    })
+                    .collect(),
+            ));
+        }
+        if !self.payments.is_empty() {
+            out.push(table(
+                format!(
+                    "主要资金流水{}",
+                    more(self.payments.len(), self.payments_total, "笔")
+                ),
+                vec!["流水号", "日期", "补贴项目", "金额", "收款账户", "收款人"],
+                vec![0, 1, 2, 3, 4, 6],
+                vec![0, 4],
+                self.payments
+                    .iter()
+                    .map(|p| {
+                        vec![
+                            p.id.clone(),
+                            p.date.clone(),
+                            p.program.clone(),
+                            format!("{}元", p.amount),
+                            p.account.clone(),
+                            p.payee.clone(),
+                        ]
+                    })
+                    .collect(),
+            ));
+        }
+        out.push(table(
+            format!(
+                "问题线索{}",
+                more(self.findings.len(), self.findings_total, "条")
+            ),
+            vec!["线索编号", "问题", "金额", "问题线索"],
+            vec![0, 1, 2, 3],
+            vec![0],
+            self.findings
+                .iter()
+                .map(|f| {
+                    vec![
+                        f.id.clone(),
+                        f.rule.clone(),
+                        format!("{}元", f.amount),
+                        f.evidence.clone(),
+                    ]
+                })
+                .collect(),
+        ));
+        out.push(Section {
+            title: "政策依据".into(),
+            kind: Kind::List,
+            heads: Vec::new(),
+            codes: Vec::new(),
+            rows: self
+                .rules
+                .iter()
+                .map(|r| vec![format!("{}：{}", r.title, r.basis.join("；"))])
+                .collect(),
+            columns: vec![0],
+        });
+        for (k, section) in out.iter_mut().enumerate() {
+            section.title = numbered(k, &section.title);
+        }
+        out
+    }
+}
+
+/// `一、title`, `二、title` … for the `k`-th part (from 0) of a sheet.
+fn numbered(k: usize, title: &str) -> String {
+    const NUMBERS: [&str; 12] = [
+        "一", "二", "三", "四", "五", "六", "七", "八", "九", "十", "十一", "十二",
+    ];
+    format!("{}、{title}", NUMBERS.get(k).unwrap_or(&""))
 }
 
 /// Sheets for the top `limit` cases by rank, from the findings and cases as shown
@@ -286,7 +480,14 @@ pub fn case_sheets(
                     }
                 })
                 .collect(),
+            sections: Vec::new(),
+            blanks: Vec::new(),
         });
+    }
+    for sheet in &mut sheets {
+        sheet.sections = sheet.layout();
+        let n = sheet.sections.len();
+        sheet.blanks = vec![numbered(n, "核查情况"), numbered(n + 1, "处置意见")];
     }
     Ok(sheets)
 }

@@ -8,7 +8,7 @@ use std::path::Path;
 
 use rust_xlsxwriter::{Format, FormatAlign, FormatBorder, Workbook, Worksheet, XlsxError};
 
-use crate::case_sheet::CaseSheet;
+use crate::case_sheet::{CaseSheet, Kind};
 use crate::xlsx_format::row_height;
 use fundaudit_core::error::{Error, Result};
 
@@ -154,14 +154,6 @@ fn table(
     Ok(())
 }
 
-fn more(shown: usize, total: usize, unit: &str) -> String {
-    if total > shown {
-        format!("（共{total}{unit}，列出{shown}{unit}；其余见findings.xlsx）")
-    } else {
-        String::new()
-    }
-}
-
 fn case_page(
     sheet: &mut Worksheet,
     c: &CaseSheet,
@@ -191,171 +183,31 @@ fn case_page(
         &s.meta,
     )?;
     r += 2;
-    span(sheet, r, 0, "一、案情摘要", &s.section)?;
-    r += 1;
-    sheet.set_row_height(r, row_height([(c.summary.as_str(), 95.0)]))?;
-    span(sheet, r, 0, &c.summary, &s.wrap)?;
-    r += 1;
-    if !c.actors.is_empty() {
-        span(sheet, r, 0, "二、涉及公职人员、村干部", &s.section)?;
+    for section in &c.sections {
+        span(sheet, r, 0, &section.title, &s.section)?;
         r += 1;
-        let rows: Vec<Vec<String>> = c
-            .actors
-            .iter()
-            .map(|a| vec![a.name.clone(), a.id_number.clone(), a.place.clone()])
-            .collect();
-        table(
-            sheet,
-            &mut r,
-            &[("姓名", 0), ("身份证号", 1), ("单位及职务", 3)],
-            &rows,
-            s,
-        )?;
-    }
-    span(
-        sheet,
-        r,
-        0,
-        &format!("三、涉及人员{}", more(c.people.len(), c.people_total, "人")),
-        &s.section,
-    )?;
-    r += 1;
-    let rows: Vec<Vec<String>> = c
-        .people
-        .iter()
-        .map(|p| {
-            vec![
-                p.id.clone(),
-                p.name.clone(),
-                p.id_number.clone(),
-                p.place.clone(),
-                p.household.clone(),
-            ]
-        })
-        .collect();
-    table(
-        sheet,
-        &mut r,
-        &[
-            ("人员编号", 0),
-            ("姓名", 1),
-            ("身份证号", 2),
-            ("乡镇村", 3),
-            ("户号", 5),
-        ],
-        &rows,
-        s,
-    )?;
-    if !c.cards.is_empty() {
-        span(
-            sheet,
-            r,
-            0,
-            &format!("四、收款账户{}", more(c.cards.len(), c.cards_total, "个")),
-            &s.section,
-        )?;
-        r += 1;
-        let rows: Vec<Vec<String>> = c
-            .cards
-            .iter()
-            .map(|k| {
-                vec![
-                    k.account.clone(),
-                    k.holder.clone(),
-                    format!("{}笔", k.payments),
-                    format!("{}元", k.amount),
-                ]
-            })
-            .collect();
-        table(
-            sheet,
-            &mut r,
-            &[("账号", 0), ("户名", 2), ("笔数", 3), ("金额", 4)],
-            &rows,
-            s,
-        )?;
-    }
-    if !c.payments.is_empty() {
-        span(
-            sheet,
-            r,
-            0,
-            &format!(
-                "五、主要资金流水{}",
-                more(c.payments.len(), c.payments_total, "笔")
-            ),
-            &s.section,
-        )?;
-        r += 1;
-        let rows: Vec<Vec<String>> = c
-            .payments
-            .iter()
-            .map(|p| {
-                vec![
-                    p.id.clone(),
-                    p.date.clone(),
-                    p.program.clone(),
-                    format!("{}元", p.amount),
-                    p.account.clone(),
-                    p.payee.clone(),
-                ]
-            })
-            .collect();
-        table(
-            sheet,
-            &mut r,
-            &[
-                ("流水号", 0),
-                ("日期", 1),
-                ("补贴项目", 2),
-                ("金额", 3),
-                ("收款账户", 4),
-                ("收款人", 6),
-            ],
-            &rows,
-            s,
-        )?;
-    }
-    span(
-        sheet,
-        r,
-        0,
-        &format!(
-            "六、问题线索{}",
-            more(c.findings.len(), c.findings_total, "条")
-        ),
-        &s.section,
-    )?;
-    r += 1;
-    let rows: Vec<Vec<String>> = c
-        .findings
-        .iter()
-        .map(|f| {
-            vec![
-                f.id.clone(),
-                f.rule.clone(),
-                format!("{}元", f.amount),
-                f.evidence.clone(),
-            ]
-        })
-        .collect();
-    table(
-        sheet,
-        &mut r,
-        &[("线索编号", 0), ("问题", 1), ("金额", 2), ("问题线索", 3)],
-        &rows,
-        s,
-    )?;
-    span(sheet, r, 0, "七、政策依据", &s.section)?;
-    r += 1;
-    for rule in &c.rules {
-        let text = format!("{}：{}", rule.title, rule.basis.join("；"));
-        sheet.set_row_height(r, row_height([(text.as_str(), 95.0)]))?;
-        span(sheet, r, 0, &text, &s.wrap)?;
-        r += 1;
+        match section.kind {
+            Kind::Table => {
+                let heads: Vec<(&str, u16)> = section
+                    .heads
+                    .iter()
+                    .copied()
+                    .zip(section.columns.iter().copied())
+                    .collect();
+                table(sheet, &mut r, &heads, &section.rows, s)?;
+            }
+            Kind::Text | Kind::List => {
+                for row in &section.rows {
+                    let text = row.join("");
+                    sheet.set_row_height(r, row_height([(text.as_str(), 95.0)]))?;
+                    span(sheet, r, 0, &text, &s.wrap)?;
+                    r += 1;
+                }
+            }
+        }
     }
     // What the officers fill in: room to write, then the three signatures.
-    for (label, lines) in [("八、核查情况", 5u32), ("九、处置意见", 3)] {
+    for (label, lines) in c.blanks.iter().zip([5u32, 3]) {
         span(sheet, r, 0, label, &s.section)?;
         r += 1;
         sheet.merge_range(r, 0, r + lines - 1, LAST, "", &s.blank)?;

@@ -396,14 +396,12 @@
     t.appendChild(tr);
     rows.forEach(function (r) {
       var row = el("tr");
-      r.forEach(function (v, i) { row.appendChild(el("td", (codes || [0]).indexOf(i) >= 0 ? { class: "code" } : null, v)); });
+      r.forEach(function (v, i) { row.appendChild(el("td", codes.indexOf(i) >= 0 ? { class: "code" } : null, v)); });
       t.appendChild(row);
     });
     return t;
   }
-  function more(shown, total, unit) {
-    return total > shown ? "（共" + total + unit + "，列出" + shown + unit + "；其余见findings.xlsx）" : "";
-  }
+  // A sheet from its sections (crate::case_sheet lays them out for the workbook too).
   function sheetPage(s) {
     var p = el("div", { class: "sheet", "data-case": s.case_id });
     p.appendChild(el("h2", null, "民生资金问题线索处置表"));
@@ -412,38 +410,21 @@
     p.appendChild(meta);
     meta.appendChild(document.createTextNode("　排名 第" + s.rank + "位　案件分 " + s.score +
       "　涉及金额 " + s.amount + "元　乡镇 " + s.townships.split(";").join("、") + "　截止日期 " + D.meta.as_of));
-    var n = 0;
-    var NUM = ["一", "二", "三", "四", "五", "六", "七", "八", "九", "十"];
-    function section(title) { p.appendChild(textWithCode(el("h3"), NUM[n++] + "、" + title)); }
-    section("案情摘要");
-    p.appendChild(el("div", { class: "box-text" }, s.summary));
-    if (s.actors.length) {
-      section("涉及公职人员、村干部");
-      p.appendChild(sheetTable(["姓名", "身份证号", "单位及职务"], s.actors.map(function (a) { return [a.name, a.id_number, a.place]; }), [1]));
-    }
-    section("涉及人员" + more(s.people.length, s.people_total, "人"));
-    p.appendChild(sheetTable(["人员编号", "姓名", "身份证号", "乡镇村", "户号"],
-      s.people.map(function (x) { return [x.id, x.name, x.id_number, x.place, x.household]; }), [0, 2, 4]));
-    if (s.cards.length) {
-      section("收款账户" + more(s.cards.length, s.cards_total, "个"));
-      p.appendChild(sheetTable(["账号", "户名", "笔数", "金额"],
-        s.cards.map(function (c) { return [c.account, c.holder, c.payments + "笔", c.amount + "元"]; })));
-    }
-    if (s.payments.length) {
-      section("主要资金流水" + more(s.payments.length, s.payments_total, "笔"));
-      p.appendChild(sheetTable(["流水号", "日期", "补贴项目", "金额", "收款账户", "收款人"],
-        s.payments.map(function (x) { return [x.id, x.date, x.program, x.amount + "元", x.account, x.payee]; }), [0, 4]));
-    }
-    section("问题线索" + more(s.findings.length, s.findings_total, "条"));
-    p.appendChild(sheetTable(["线索编号", "问题", "金额", "问题线索"],
-      s.findings.map(function (f) { return [f.id, f.rule, f.amount + "元", f.evidence]; })));
-    section("政策依据");
-    var ul = el("ul", { class: "basis" });
-    s.rules.forEach(function (r) { ul.appendChild(el("li", null, r.title + "：" + r.basis.join("；"))); });
-    p.appendChild(ul);
-    section("核查情况");
+    s.sections.forEach(function (sec) {
+      p.appendChild(textWithCode(el("h3"), sec.title));
+      if (sec.kind === "table") {
+        p.appendChild(sheetTable(sec.heads, sec.rows, sec.codes));
+      } else if (sec.kind === "list") {
+        var ul = el("ul", { class: "basis" });
+        sec.rows.forEach(function (r) { ul.appendChild(el("li", null, r.join(""))); });
+        p.appendChild(ul);
+      } else {
+        p.appendChild(el("div", { class: "box-text" }, sec.rows[0].join("")));
+      }
+    });
+    p.appendChild(el("h3", null, s.blanks[0]));
     p.appendChild(el("div", { class: "blank tall" }));
-    section("处置意见");
+    p.appendChild(el("h3", null, s.blanks[1]));
     p.appendChild(el("div", { class: "blank" }));
     p.appendChild(el("p", { class: "sign" }, "追缴金额：＿＿＿＿＿＿＿＿元　　　移送单位：＿＿＿＿＿＿＿＿＿＿"));
     var signs = el("table", { class: "signs" }), row = el("tr");
