@@ -22,6 +22,7 @@ mod office_files;
 mod output_safety;
 mod partition;
 mod planted;
+mod printing;
 mod readme;
 mod report_format;
 mod rules;

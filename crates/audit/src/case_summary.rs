@@ -12,7 +12,17 @@ use fundaudit_core::policy::Policy;
 use fundaudit_rules::context::Context;
 use fundaudit_rules::money::{split, Paids as Payments};
 
-use crate::cases::{person_key, Case};
+/// What the grouping knows of a case when it is summarised.
+pub(crate) struct Outline<'a> {
+    pub accounts: &'a BTreeSet<String>,
+    /// Rule → member findings of it.
+    pub rules: &'a BTreeMap<String, usize>,
+    /// Resolved people.
+    pub people: usize,
+    pub townships: &'a BTreeSet<String>,
+    /// Money at risk, each payment once.
+    pub amount_fen: i64,
+}
 
 /// Money of a case's findings paid to one account.
 #[derive(Default)]
@@ -60,7 +70,7 @@ struct Facts {
 
 /// The case's summary in Chinese, or in English when `english`.
 pub(crate) fn summary(
-    case: &Case,
+    case: &Outline,
     members: &[usize],
     f: &ScoredView,
     ctx: &Context,
@@ -76,7 +86,13 @@ pub(crate) fn summary(
 }
 
 impl Facts {
-    fn of(case: &Case, members: &[usize], f: &ScoredView, ctx: &Context, pays: &Payments) -> Facts {
+    fn of(
+        case: &Outline,
+        members: &[usize],
+        f: &ScoredView,
+        ctx: &Context,
+        pays: &Payments,
+    ) -> Facts {
         // The card most of the members' money went to, when it carried several people's.
         let mut by_account: BTreeMap<&str, AccountTally> = BTreeMap::new();
         let mut counted: BTreeSet<&str> = BTreeSet::new();
@@ -98,7 +114,7 @@ impl Facts {
         // People, not registrations: two registrations of one person are one.
         let people_of = |ids: &BTreeSet<&str>| {
             ids.iter()
-                .map(|id| person_key(id, ctx))
+                .map(|id| ctx.person_key(id))
                 .collect::<BTreeSet<_>>()
                 .len()
         };
@@ -162,7 +178,7 @@ impl Facts {
             actors,
             findings: members.len(),
             rules: case.rules.iter().map(|(r, n)| (r.clone(), *n)).collect(),
-            people: case.people.len(),
+            people: case.people,
             accounts: case.accounts.len(),
             townships: case.townships.iter().cloned().collect(),
             total_fen: case.amount_fen,

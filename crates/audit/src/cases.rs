@@ -65,7 +65,7 @@ const BATCH: &str = "u:";
 fn link_keys(row: usize, f: &ScoredView, ctx: &Context, payments: &Payments) -> Vec<String> {
     let mut keys = Vec::new();
     for id in split(f.beneficiary_ids[row]) {
-        keys.push(person_key(id, ctx));
+        keys.push(ctx.person_key(id));
     }
     for id in split(f.allocation_ids[row]) {
         keys.push(format!("a:{id}"));
@@ -109,14 +109,6 @@ fn link_keys(row: usize, f: &ScoredView, ctx: &Context, payments: &Payments) -> 
     keys.sort();
     keys.dedup();
     keys
-}
-
-/// A person across duplicate registrations: the registry cluster, else the bare id.
-pub(crate) fn person_key(beneficiary_id: &str, ctx: &Context) -> String {
-    match ctx.row_of(beneficiary_id) {
-        Some(row) => format!("p:{}", ctx.dedup.cluster.get(row).copied().unwrap_or(row)),
-        None => format!("b:{beneficiary_id}"),
-    }
 }
 
 /// What links findings, worked out once per night from the scored findings: each
@@ -311,7 +303,14 @@ fn build_case(
     );
     case.amount_fen = money.total_fen;
     case.score = (case_score(best.into_values().collect()) * 100.0).round() / 100.0;
-    case.summary = crate::case_summary::summary(&case, &members, f, ctx, pays, night.english);
+    let outline = crate::case_summary::Outline {
+        accounts: &case.accounts,
+        rules: &case.rules,
+        people: case.people.len(),
+        townships: &case.townships,
+        amount_fen: case.amount_fen,
+    };
+    case.summary = crate::case_summary::summary(&outline, &members, f, ctx, pays, night.english);
     case.members = members;
     case
 }

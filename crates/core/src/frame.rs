@@ -40,6 +40,15 @@ pub fn int(df: &DataFrame, name: &str) -> PolarsResult<Vec<Option<i64>>> {
     Ok(c.i64()?.iter().collect())
 }
 
+/// A numeric column as floats; a frame without it as a missing value per row (a
+/// screening has no case scores, an old stage no similarity).
+pub fn floats(df: &DataFrame, name: &str) -> Vec<Option<f64>> {
+    df.column(name)
+        .and_then(|c| c.cast(&DataType::Float64))
+        .and_then(|c| Ok(c.f64()?.iter().collect()))
+        .unwrap_or_else(|_| vec![None; df.height()])
+}
+
 pub fn day(df: &DataFrame, name: &str) -> PolarsResult<Vec<Option<i32>>> {
     Ok(df.column(name)?.date()?.physical().iter().collect())
 }

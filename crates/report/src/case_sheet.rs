@@ -295,9 +295,6 @@ pub fn case_sheets(
     limit: usize,
 ) -> Result<Vec<CaseSheet>> {
     let order: Vec<usize> = frame::rank_order(cases).into_iter().take(limit).collect();
-    if order.is_empty() {
-        return Ok(Vec::new());
-    }
     let mask = |s: &str| {
         if unmasked {
             s.to_string()
@@ -305,18 +302,14 @@ pub fn case_sheets(
             mask_code(s)
         }
     };
-    fn text<'a>(df: &'a DataFrame, c: &str) -> Vec<Option<&'a str>> {
-        frame::text(df, c).unwrap_or_else(|_| vec![None; df.height()])
-    }
     let c_ids = text(cases, "case_id");
     let c_members = text(cases, "finding_ids");
     let c_bens = text(cases, "beneficiary_ids");
     let c_towns = text(cases, "townships");
     let c_summary = text(cases, "summary");
     let c_rank = frame::int(cases, "rank").unwrap_or_default();
-    let c_amount = floats(cases, "amount_at_risk");
-    let c_score = floats(cases, "case_score");
-
+    let c_amount = frame::floats(cases, "amount_at_risk");
+    let c_score = frame::floats(cases, "case_score");
     let f_ids = text(findings, "finding_id");
     let row_of: HashMap<&str, usize> = f_ids
         .iter()
@@ -327,7 +320,7 @@ pub fn case_sheets(
     let f_evidence = text(findings, "evidence");
     let f_payments = text(findings, "payment_ids");
     let f_refs = text(findings, "refs");
-    let f_amount = floats(findings, "amount_at_risk");
+    let f_amount = frame::floats(findings, "amount_at_risk");
     let members = |k: usize| -> Vec<usize> {
         let mut rows: Vec<usize> = c_members[k]
             .unwrap_or("")
@@ -340,13 +333,6 @@ pub fn case_sheets(
                 .total_cmp(&f_amount[a].unwrap_or(0.0))
         });
         rows
-    };
-    let split = |s: Option<&str>| -> Vec<String> {
-        s.unwrap_or("")
-            .split(';')
-            .filter(|x| !x.is_empty())
-            .map(str::to_string)
-            .collect()
     };
 
     // The payments the chosen cases name, read in one pass.
@@ -379,57 +365,14 @@ pub fn case_sheets(
                 }
             })
             .collect();
-        let mut actors = Vec::new();
-        let mut seen_lines = HashSet::new();
-        for &i in &rows {
-            for line in split(f_refs[i])
-                .iter()
-                .filter_map(|r| r.strip_prefix("officials:"))
-                .filter_map(|l| l.parse::<usize>().ok())
-            {
-                if let (true, Some(o)) = (seen_lines.insert(line), officials.get(&line)) {
-                    actors.push(Person {
-                        id: String::new(),
-                        name: o.raw_name.clone(),
-                        id_number: mask(&o.id_number),
-                        place: format!("{}{}", o.unit, o.role),
-                        household: String::new(),
-                    });
-                }
-            }
-        }
-        // Payments of the case, each once, the largest first.
-        let mut pay_ids: Vec<&str> = Vec::new();
-        let mut seen = HashSet::new();
-        for &i in &rows {
-            for p in f_payments[i].unwrap_or("").split(';') {
-                if !p.is_empty() && seen.insert(p) {
-                    pay_ids.push(p);
-                }
-            }
-        }
-        let mut pays: Vec<&PaymentRow> = pay_ids.iter().filter_map(|p| payments.get(*p)).collect();
-        pays.sort_by(|a, b| b.amount_fen.cmp(&a.amount_fen).then(a.id.cmp(&b.id)));
-        let mut by_card: BTreeMap<&str, (String, usize, i64)> = BTreeMap::new();
-        for p in &pays {
-            let c = by_card
-                .entry(p.account.as_str())
-                .or_insert_with(|| (p.payee.clone(), 0, 0));
-            c.1 += 1;
-            c.2 += p.amount_fen;
-        }
-        let mut cards: Vec<Card> = by_card
+        let lines: Vec<usize> = rows
             .iter()
-            .map(|(account, (holder, n, fen))| Card {
-                account: mask(account),
-                holder: holder.clone(),
-                payments: *n,
-                amount: fmt_yuan(*fen),
-            })
+            .flat_map(|&i| split(f_refs[i]))
+            .filter_map(|r| r.strip_prefix("officials:")?.parse().ok())
             .collect();
-        cards.sort_by(|a, b| b.payments.cmp(&a.payments).then(a.account.cmp(&b.account)));
-        let cards_total = cards.len();
-        cards.truncate(MAX_CARDS);
+        let actors = actors(&lines, &officials, &mask);
+        let pays = case_payments(rows.iter().map(|&i| f_payments[i]), &payments);
+        let (cards, cards_total) = cards(&pays, &mask);
         let mut codes: Vec<&str> = rows.iter().filter_map(|&i| f_rule[i]).collect();
         codes.sort_unstable();
         codes.dedup();
@@ -496,11 +439,81 @@ fn yuan(v: Option<f64>) -> String {
     fmt_yuan((v.unwrap_or(0.0) * 100.0).round() as i64)
 }
 
-fn floats(df: &DataFrame, name: &str) -> Vec<Option<f64>> {
-    df.column(name)
-        .and_then(|c| c.cast(&DataType::Float64))
-        .map(|c| c.f64().map(|ca| ca.iter().collect()).unwrap_or_default())
-        .unwrap_or_else(|_| vec![None; df.height()])
+/// A text column, or a missing value per row when the frame lacks it.
+fn text<'a>(df: &'a DataFrame, c: &str) -> Vec<Option<&'a str>> {
+    frame::text(df, c).unwrap_or_else(|_| vec![None; df.height()])
+}
+
+/// The items of a `;`-list cell.
+fn split(s: Option<&str>) -> Vec<String> {
+    s.unwrap_or("")
+        .split(';')
+        .filter(|x| !x.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+/// A case's payments (its findings' `payment_ids` lists), each once, the largest first.
+fn case_payments<'a, 'p>(
+    lists: impl Iterator<Item = Option<&'a str>>,
+    payments: &'p HashMap<String, PaymentRow>,
+) -> Vec<&'p PaymentRow> {
+    let mut seen = HashSet::new();
+    let mut pays: Vec<&PaymentRow> = lists
+        .flat_map(|l| l.unwrap_or("").split(';'))
+        .filter(|p| !p.is_empty() && seen.insert(*p))
+        .filter_map(|p| payments.get(p))
+        .collect();
+    pays.sort_by(|a, b| b.amount_fen.cmp(&a.amount_fen).then(a.id.cmp(&b.id)));
+    pays
+}
+
+/// The officials and cadres of the officials' list rows `lines` (each once), with their
+/// unit and post.
+fn actors(
+    lines: &[usize],
+    officials: &HashMap<usize, &fundaudit_identity::entry::OfficialEntry>,
+    mask: &dyn Fn(&str) -> String,
+) -> Vec<Person> {
+    let mut seen = HashSet::new();
+    lines
+        .iter()
+        .filter(|l| seen.insert(**l))
+        .filter_map(|l| officials.get(l))
+        .map(|o| Person {
+            id: String::new(),
+            name: o.raw_name.clone(),
+            id_number: mask(&o.id_number),
+            place: format!("{}{}", o.unit, o.role),
+            household: String::new(),
+        })
+        .collect()
+}
+
+/// The cards a case's payments went to, the most used first (at most [`MAX_CARDS`]),
+/// and how many there are in all.
+fn cards(pays: &[&PaymentRow], mask: &dyn Fn(&str) -> String) -> (Vec<Card>, usize) {
+    let mut by_card: BTreeMap<&str, (&str, usize, i64)> = BTreeMap::new();
+    for p in pays {
+        let c = by_card
+            .entry(p.account.as_str())
+            .or_insert((p.payee.as_str(), 0, 0));
+        c.1 += 1;
+        c.2 += p.amount_fen;
+    }
+    let mut cards: Vec<Card> = by_card
+        .iter()
+        .map(|(account, (holder, n, fen))| Card {
+            account: mask(account),
+            holder: holder.to_string(),
+            payments: *n,
+            amount: fmt_yuan(*fen),
+        })
+        .collect();
+    cards.sort_by(|a, b| b.payments.cmp(&a.payments).then(a.account.cmp(&b.account)));
+    let total = cards.len();
+    cards.truncate(MAX_CARDS);
+    (cards, total)
 }
 
 /// `text` cut to `n` characters, with an ellipsis when cut.

@@ -8,6 +8,7 @@ pub mod case_sheets_xlsx;
 pub mod html;
 pub mod night_sheets;
 pub mod report;
+mod run_sheets;
 pub mod runs;
 pub mod workbook;
 pub mod worklists;

@@ -118,6 +118,20 @@ pub fn write_worklists(
     path: &Path,
 ) -> Result<u64> {
     let seed = ctx.config.worklists.seed.unwrap_or(ctx.as_of as u64);
+    let by_town = visits(findings, ctx, policy, unmasked, seed)?;
+    write_sheets(by_town, &fundaudit_core::cells::fmt_day(ctx.as_of), path)?;
+    Ok(seed)
+}
+
+/// Each township's visits: its high and medium findings (not decided, not for the
+/// discipline officers alone) and the random sample of its clean beneficiaries.
+fn visits(
+    findings: &DataFrame,
+    ctx: &Context,
+    policy: &Policy,
+    unmasked: bool,
+    seed: u64,
+) -> Result<BTreeMap<String, Vec<Visit>>> {
     let per_village = ctx.config.worklists.sample_per_village;
     let ids = frame::text(findings, "finding_id")?;
     let severity = frame::text(findings, "severity")?;
@@ -235,6 +249,12 @@ pub fn write_worklists(
             });
         }
     }
+    Ok(by_town)
+}
+
+/// worklists.xlsx: a sheet per township, bordered rows with room to write, the signature
+/// lines in every page's footer.
+fn write_sheets(by_town: BTreeMap<String, Vec<Visit>>, as_of: &str, path: &Path) -> Result<()> {
     let fail = |e: rust_xlsxwriter::XlsxError| Error::Write {
         path: path.display().to_string(),
         message: e.to_string(),
@@ -334,16 +354,14 @@ pub fn write_worklists(
     if book.worksheets().is_empty() {
         book.add_worksheet().set_name("无核查任务").map_err(fail)?;
     }
-    let as_of = fundaudit_core::cells::fmt_day(ctx.as_of);
     for sheet in book.worksheets_mut() {
-        crate::workbook::print_setup(sheet, &as_of, true).map_err(fail)?;
+        crate::workbook::print_setup(sheet, as_of, true).map_err(fail)?;
         // Who went and when, on every printed page.
         sheet.set_footer(
             "&L核查人（签字）：＿＿＿＿＿＿　日期：＿＿＿＿＿＿&C第 &P 页 共 &N 页&R村（居）委会负责人（签字）：＿＿＿＿＿＿",
         );
     }
-    crate::workbook::save_private(&mut book, path)?;
-    Ok(seed)
+    crate::workbook::save_private(&mut book, path)
 }
 
 /// confidential.xlsx (纪委专用): the findings [`need_to_know`] keeps off the worklists —

@@ -401,6 +401,15 @@ impl Context {
             .collect()
     }
 
+    /// Who a beneficiary id is, as one key: `p:<cluster>` for a registered person (two
+    /// registrations of one person give one key), `b:<id>` for an id the registry lacks.
+    pub fn person_key(&self, beneficiary_id: &str) -> String {
+        match self.row_of(beneficiary_id) {
+            Some(row) => format!("p:{}", self.dedup.cluster.get(row).copied().unwrap_or(row)),
+            None => format!("b:{beneficiary_id}"),
+        }
+    }
+
     /// `张伟（B000123）`, or the bare id with a note when the registry lacks it.
     pub fn person_label(&self, beneficiary_id: &str) -> String {
         match self.row_of(beneficiary_id) {
