@@ -7,6 +7,7 @@ pub mod dedup;
 pub mod entry;
 pub mod glyph;
 pub mod idcard;
+pub mod masked;
 pub mod measure;
 pub mod model;
 pub mod normalize;
