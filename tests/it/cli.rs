@@ -43,10 +43,18 @@ fn run_on(dir: &std::path::Path) -> assert_cmd::Command {
 #[test]
 fn missing_file_exits_2_and_names_it() {
     let dir = tempfile::tempdir().unwrap();
+    // A mistyped folder is named as the folder, not as its first ledger.
+    run_on(dir.path())
+        .assert()
+        .code(2)
+        .stderr(contains("data folder").and(contains("does not exist")))
+        .stderr(contains("beneficiaries.csv").not());
+    std::fs::create_dir(dir.path().join("data")).unwrap();
     run_on(dir.path())
         .assert()
         .code(2)
         .stderr(contains("beneficiaries.csv").and(contains("not found")));
+    assert!(!dir.path().join("out").exists(), "nothing written");
 }
 
 #[test]

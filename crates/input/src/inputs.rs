@@ -109,6 +109,18 @@ impl Inputs {
         config: &fundaudit_core::config::Config,
         screening: bool,
     ) -> Result<Inputs> {
+        // A mistyped folder is named as such, not as the first ledger missing from it.
+        if !dir.is_dir() {
+            return Err(fundaudit_core::error::Error::Argument(format!(
+                "the data folder {} {}: pass --data DIR, the folder holding the ledgers",
+                dir.display(),
+                if dir.exists() {
+                    "is not a folder"
+                } else {
+                    "does not exist"
+                }
+            )));
+        }
         // A stage (`fundaudit stage`): the ledgers as they were validated.
         if stage::is_stage(dir) {
             return load_stage(dir, config, screening);
