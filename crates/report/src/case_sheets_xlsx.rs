@@ -154,19 +154,23 @@ fn table(
     Ok(())
 }
 
+/// A page's columns and its centred title; returns the next row.
+fn page_top(sheet: &mut Worksheet, title: &str, s: &Styles) -> std::result::Result<u32, XlsxError> {
+    for (col, w) in WIDTHS.iter().enumerate() {
+        sheet.set_column_width(col as u16, *w)?;
+    }
+    sheet.set_row_height(0, 24.0)?;
+    span(sheet, 0, 0, title, &s.title)?;
+    Ok(1)
+}
+
 fn case_page(
     sheet: &mut Worksheet,
     c: &CaseSheet,
     as_of: &str,
     s: &Styles,
 ) -> std::result::Result<(), XlsxError> {
-    for (col, w) in WIDTHS.iter().enumerate() {
-        sheet.set_column_width(col as u16, *w)?;
-    }
-    let mut r = 0u32;
-    sheet.set_row_height(r, 24.0)?;
-    span(sheet, r, 0, "民生资金问题线索处置表", &s.title)?;
-    r += 1;
+    let mut r = page_top(sheet, "民生资金问题线索处置表", s)?;
     span(
         sheet,
         r,
@@ -251,13 +255,7 @@ fn referral(
     as_of: &str,
     s: &Styles,
 ) -> std::result::Result<(), XlsxError> {
-    for (col, w) in WIDTHS.iter().enumerate() {
-        sheet.set_column_width(col as u16, *w)?;
-    }
-    let mut r = 0u32;
-    sheet.set_row_height(r, 24.0)?;
-    span(sheet, r, 0, "问题线索移送函", &s.title)?;
-    r += 2;
+    let mut r = page_top(sheet, "问题线索移送函", s)? + 1;
     span(sheet, r, 0, &format!("{town}党委、纪委："), &s.meta)?;
     r += 1;
     let amount: f64 = cases

@@ -163,14 +163,7 @@ pub(crate) fn digits(
     f: &Formats,
 ) -> std::result::Result<(), XlsxError> {
     sheet.set_name("数字分析")?;
-    let mut headers = vec![
-        "分组",
-        "名称",
-        "笔数",
-        "平均绝对偏差",
-        "符合度",
-        "整百金额占比",
-    ];
+    let mut headers = crate::html::words::DIGIT_HEADS.to_vec();
     let digit_names = [
         "首位1", "首位2", "首位3", "首位4", "首位5", "首位6", "首位7", "首位8", "首位9",
     ];

@@ -139,6 +139,16 @@ const CONFORMITY: &[(&str, &str)] = &[
     ),
 ];
 
+/// The headers of a digit test's figures, in Chinese (the page and the workbook).
+pub const DIGIT_HEADS: [&str; 6] = [
+    "分组",
+    "名称",
+    "笔数",
+    "平均绝对偏差",
+    "符合度",
+    "整百金额占比",
+];
+
 /// A digit test's verdict in `lang`.
 pub fn conformity(lang: Lang, verdict: &str) -> &str {
     match lang {
@@ -224,14 +234,7 @@ pub(super) fn labels(lang: Lang, policy: &Policy, codes: &[&str]) -> Value {
     l.insert(
         "digitHeads".into(),
         Value::from(if lang == Lang::Zh {
-            vec![
-                "分组",
-                "名称",
-                "笔数",
-                "平均绝对偏差",
-                "符合度",
-                "整百金额占比",
-            ]
+            DIGIT_HEADS.to_vec()
         } else {
             vec![
                 "By",
