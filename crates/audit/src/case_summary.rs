@@ -79,7 +79,7 @@ pub(crate) fn summary(
 ) -> String {
     let facts = Facts::of(case, members, f, ctx, pays);
     if english {
-        facts.english(&Policy::default())
+        facts.english(Policy::built_in())
     } else {
         facts.chinese()
     }

@@ -74,6 +74,11 @@ impl Default for Policy {
 }
 
 impl Policy {
+    /// The built-in texts, shared: for callers that read them without a user's file.
+    pub fn built_in() -> &'static Policy {
+        &BUILT_IN
+    }
+
     fn parse(text: &str, origin: &str) -> Result<Policy, Error> {
         let file: File = toml::from_str(text).map_err(|e| Error::Config {
             path: origin.to_string(),

@@ -58,6 +58,15 @@ pub fn safe_message(text: &str) -> String {
     mask_text(&shown)
 }
 
+/// `code` as a report shows it: masked (see [`mask_code`]) unless the run is `unmasked`.
+pub fn shown_code(code: &str, unmasked: bool) -> String {
+    if unmasked {
+        code.to_string()
+    } else {
+        mask_code(code)
+    }
+}
+
 /// Masks one code: an 18-character ID number as `411623********123X`, a long digit run
 /// as `****6090`; anything shorter than 12 characters (amounts, dates, ids) as it is.
 pub fn mask_code(code: &str) -> String {

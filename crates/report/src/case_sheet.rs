@@ -13,7 +13,7 @@ use fundaudit_core::cells::fmt_yuan;
 use fundaudit_core::error::Result;
 use fundaudit_core::frame;
 use fundaudit_core::policy::Policy;
-use fundaudit_core::privacy::mask_code;
+use fundaudit_core::privacy::shown_code;
 use fundaudit_rules::context::Context;
 
 /// What a sheet holds at most, so that a case fits one A4 page (two for the largest):
@@ -295,13 +295,7 @@ pub fn case_sheets(
     limit: usize,
 ) -> Result<Vec<CaseSheet>> {
     let order: Vec<usize> = frame::rank_order(cases).into_iter().take(limit).collect();
-    let mask = |s: &str| {
-        if unmasked {
-            s.to_string()
-        } else {
-            mask_code(s)
-        }
-    };
+    let mask = |s: &str| shown_code(s, unmasked);
     let c_ids = text(cases, "case_id");
     let c_members = text(cases, "finding_ids");
     let c_bens = text(cases, "beneficiary_ids");
@@ -343,7 +337,11 @@ pub fn case_sheets(
         }
     }
     let payments = payment_rows(&ctx.ledgers.payments, &wanted_payments)?;
-    let households = households(&ctx.ledgers.beneficiaries);
+    let named: HashSet<&str> = order
+        .iter()
+        .flat_map(|&k| c_bens[k].unwrap_or("").split(';'))
+        .collect();
+    let households = households(&ctx.ledgers.beneficiaries, |id| named.contains(id));
     let officials: HashMap<usize, &fundaudit_identity::entry::OfficialEntry> =
         ctx.officials.iter().map(|o| (o.line, o)).collect();
 
@@ -361,7 +359,11 @@ pub fn case_sheets(
                     name: e.map_or(String::new(), |e| e.raw_name.clone()),
                     id_number: e.map_or(String::new(), |e| mask(&e.id_number)),
                     place: e.map_or(String::new(), |e| format!("{}{}", e.township, e.village)),
-                    household: households.get(id.as_str()).cloned().unwrap_or_default(),
+                    household: households
+                        .get(id.as_str())
+                        .copied()
+                        .unwrap_or_default()
+                        .to_string(),
                 }
             })
             .collect();
@@ -541,29 +543,31 @@ fn payment_rows(df: &DataFrame, wanted: &HashSet<String>) -> Result<HashMap<Stri
     if wanted.is_empty() {
         return Ok(out);
     }
-    let ids = frame::text(df, "payment_id")?;
-    let picked: Vec<usize> = ids
+    let picked: Vec<IdxSize> = frame::text(df, "payment_id")?
         .iter()
         .enumerate()
         .filter(|(_, id)| id.is_some_and(|id| wanted.contains(id)))
-        .map(|(i, _)| i)
+        .map(|(i, _)| i as IdxSize)
         .collect();
+    // Only the picked rows are copied and formatted, not a million-row ledger's columns.
+    let rows = df.take(&IdxCa::from_vec("picked".into(), picked))?;
     let text_of = |name: &str| -> Result<Vec<Option<String>>> {
-        let Ok(c) = df.column(name) else {
-            return Ok(vec![None; df.height()]);
+        let Ok(c) = rows.column(name) else {
+            return Ok(vec![None; rows.height()]);
         };
         let c = c.cast(&DataType::String)?;
         Ok(c.str()?.iter().map(|v| v.map(str::to_string)).collect())
     };
-    let (date, program, account, payee) = (
+    let (ids, date, program, account, payee) = (
+        text_of("payment_id")?,
         text_of("paid_date")?,
         text_of("program")?,
         text_of("payee_account")?,
         text_of("payee_name")?,
     );
-    let fen = frame::int(df, "amount_fen").unwrap_or_else(|_| vec![None; df.height()]);
-    for i in picked {
-        let id = ids[i].unwrap_or("").to_string();
+    let fen = frame::int(&rows, "amount_fen").unwrap_or_else(|_| vec![None; rows.height()]);
+    for i in 0..rows.height() {
+        let id = ids[i].clone().unwrap_or_default();
         out.insert(
             id.clone(),
             PaymentRow {
@@ -579,9 +583,9 @@ fn payment_rows(df: &DataFrame, wanted: &HashSet<String>) -> Result<HashMap<Stri
     Ok(out)
 }
 
-/// Household numbers by beneficiary id, where the registry has the column (the worklists
-/// print them too).
-pub(crate) fn households(df: &DataFrame) -> HashMap<&str, String> {
+/// Household numbers of the beneficiaries `wanted` says, where the registry has the
+/// column (the worklists print them too).
+pub(crate) fn households(df: &DataFrame, wanted: impl Fn(&str) -> bool) -> HashMap<&str, &str> {
     let (Ok(ids), Ok(house)) = (
         frame::text(df, "beneficiary_id"),
         frame::text(df, "household_id"),
@@ -590,7 +594,8 @@ pub(crate) fn households(df: &DataFrame) -> HashMap<&str, String> {
     };
     ids.into_iter()
         .zip(house)
-        .filter_map(|(id, h)| Some((id?, h?.to_string())))
+        .filter_map(|(id, h)| Some((id?, h?)))
+        .filter(|(id, _)| wanted(id))
         .collect()
 }
 

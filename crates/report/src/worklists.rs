@@ -145,23 +145,20 @@ fn visits(
         .iter()
         .collect();
     let towns = frame::text(findings, "township")?;
-    let households = crate::case_sheet::households(&ctx.ledgers.beneficiaries);
+    let households = crate::case_sheet::households(&ctx.ledgers.beneficiaries, |_| true);
     let person =
         |row: Option<&fundaudit_identity::entry::RegistryEntry>| -> (String, String, String) {
             row.map_or_else(Default::default, |e| {
-                let id = if unmasked {
-                    e.id_number.clone()
-                } else {
-                    fundaudit_core::privacy::mask_code(&e.id_number)
-                };
+                let id = fundaudit_core::privacy::shown_code(&e.id_number, unmasked);
                 let digits: Vec<char> = e.bank_account.chars().collect();
                 let tail: String = digits[digits.len().saturating_sub(4)..].iter().collect();
                 (
                     id,
                     households
                         .get(e.beneficiary_id.as_str())
-                        .cloned()
-                        .unwrap_or_default(),
+                        .copied()
+                        .unwrap_or_default()
+                        .to_string(),
                     tail,
                 )
             })

@@ -467,7 +467,7 @@ fn page_data(
 
 /// The page around the data: head, tabs, filters, the scripts.
 fn page(lang: Lang, summary: &Summary, data_text: &str) -> String {
-    let l = labels(lang, &fundaudit_core::policy::Policy::default(), &[]);
+    let l = labels(lang, fundaudit_core::policy::Policy::built_in(), &[]);
     let s = |k: &str| l[k].as_str().unwrap_or("").to_string();
     let html = format!(
         r#"<!DOCTYPE html>
