@@ -161,6 +161,7 @@ pub(super) fn write(
     summary.digits = audited.digits.tests();
     summary.parts = audited.parts;
     summary.identity_u = ctx.dedup.stats.measured.clone();
+    summary.posted_lists = fundaudit_rules::publicity::coverage(ctx)?;
     summary.incomplete.extend(coverage_warnings);
     // A case ledger whose decisions were changed outside fundaudit: said, and the night
     // is not clean (exit 4).

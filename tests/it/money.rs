@@ -17,7 +17,8 @@ fn fen(yuan: &str) -> i64 {
 /// The distinct money at risk, from the raw payments and the findings alone: every
 /// payment a finding names for all its money counts once at its raw amount; money not
 /// paid counts once per allocation (its largest finding); a finding for less than its
-/// payments counts what the payments others hold do not already cover.
+/// payments (the larger first) counts what the money others already hold, whole or in
+/// part, does not cover.
 fn independent_total(data: &Path, findings: &[HashMap<String, String>]) -> i64 {
     let raw: HashMap<String, i64> = read_csv(&data.join("payments.csv"))
         .into_iter()
@@ -34,7 +35,9 @@ fn independent_total(data: &Path, findings: &[HashMap<String, String>]) -> i64 {
             .filter(|s| !s.is_empty())
             .collect();
         let cap: i64 = ids.iter().filter_map(|i| raw.get(*i)).sum();
-        if unpaid.contains(&f["rule"].as_str()) {
+        // The short side of the rules that go either way is money not paid too.
+        let either_way = ["PUB_AMOUNT_DIFFERS", "AMOUNT_BASIS"].contains(&f["rule"].as_str());
+        if unpaid.contains(&f["rule"].as_str()) || (either_way && f["category"] == "partial") {
             let key = if f["allocation_ids"].is_empty() {
                 f["finding_id"].clone()
             } else {
@@ -51,13 +54,22 @@ fn independent_total(data: &Path, findings: &[HashMap<String, String>]) -> i64 {
         }
     }
     let mut total: i64 = held.iter().map(|i| raw[*i]).sum::<i64>() + owed.values().sum::<i64>();
+    let mut claimed: HashMap<&str, i64> = held.iter().map(|i| (*i, raw[*i])).collect();
+    partial.sort_by_key(|(amount, _)| -amount);
     for (amount, ids) in partial {
-        let covered: i64 = ids
-            .iter()
-            .filter(|i| held.contains(*i))
-            .map(|i| raw[*i])
-            .sum();
-        total += (amount - covered).max(0);
+        // What others hold covers it first; the rest is new money.
+        let mut left = amount;
+        for id in &ids {
+            left -= left.min(claimed.get(id).copied().unwrap_or(0));
+        }
+        for id in &ids {
+            let c = claimed.entry(id).or_default();
+            let take = left.min(raw[*id] - *c).max(0);
+            *c += take;
+            left -= take;
+            total += take;
+        }
+        total += left;
     }
     total
 }

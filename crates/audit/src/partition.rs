@@ -25,6 +25,7 @@ use fundaudit_core::error::Result;
 use fundaudit_core::frame;
 use fundaudit_rules::context::Context;
 use fundaudit_rules::past_due::PastDue;
+use fundaudit_rules::publicity::EarlyPaid;
 
 /// Rows of one part, ascending (the rules see them in the ledgers' order).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -270,7 +271,7 @@ struct Work {
 /// Cuts the ledgers in memory.
 fn in_memory(people: &Context, timings: &mut Timings) -> Result<Work> {
     let clock = std::time::Instant::now();
-    let whole = fundaudit_rules::context::Whole::of(&people.ledgers, &people.config, people.as_of)?;
+    let whole = fundaudit_rules::context::Whole::of(people)?;
     timings.add("count past due", clock);
     let clock = std::time::Instant::now();
     let ledgers = &people.ledgers;
@@ -302,7 +303,7 @@ fn staged(
     let clock = std::time::Instant::now();
     // Each part's past-due counts and the people it holds, two parts at a time (one per
     // core), only the columns they need.
-    let read: Vec<Result<(PastDue, Vec<u64>)>> = (0..parts.count)
+    let read: Vec<Result<(PastDue, EarlyPaid, Vec<u64>)>> = (0..parts.count)
         .into_par_iter()
         .map(|k| {
             // The beneficiary ids only to check the cut (see above).
@@ -311,8 +312,14 @@ fn staged(
             } else {
                 &["beneficiary_id"]
             };
-            let paid = [&["allocation_id"][..], who].concat();
-            let due = [
+            // With posted lists, what their early payments need (see EarlyPaid).
+            let posted: &[&str] = if people.ledgers.notices.is_some() {
+                &["payment_id", "paid_date", "amount_fen", "beneficiary_id"]
+            } else {
+                &[]
+            };
+            let mut paid = [&["allocation_id"][..], who, posted].concat();
+            let mut due = [
                 &[
                     "allocation_id",
                     "program",
@@ -322,10 +329,20 @@ fn staged(
                     "due_date",
                 ][..],
                 who,
+                if posted.is_empty() {
+                    &[]
+                } else {
+                    &["beneficiary_id"]
+                },
             ]
             .concat();
+            for columns in [&mut paid, &mut due] {
+                let mut seen = std::collections::HashSet::new();
+                columns.retain(|c| seen.insert(*c));
+            }
             let (payments, allocations) = parts.read(k, Some((&paid, &due)))?;
             let past_due = PastDue::of(&allocations, &payments, &people.config, people.as_of)?;
+            let early = fundaudit_rules::publicity::EarlyPaid::of(people, &allocations, &payments)?;
             let mut persons: Vec<u64> = Vec::new();
             let check = if parts.same_people {
                 Vec::new()
@@ -339,17 +356,19 @@ fn staged(
             }
             persons.sort_unstable();
             persons.dedup();
-            Ok((past_due, persons))
+            Ok((past_due, early, persons))
         })
         .collect();
     let mut past_due = PastDue::default();
+    let mut early_paid = EarlyPaid::default();
     let mut home: FxHashMap<u64, u32> = FxHashMap::default();
     let mut c = Components {
         parent: (0..parts.count as u32).collect(),
     };
     for (k, part) in read.into_iter().enumerate() {
-        let (counted, persons) = part?;
+        let (counted, early, persons) = part?;
         past_due.merge(counted);
+        early_paid.merge(early);
         for key in persons.into_iter().filter(|&key| key != 0) {
             let at = *home.entry(key).or_insert(k as u32);
             c.union(at, k as u32);
@@ -377,6 +396,7 @@ fn staged(
     }
     let whole = fundaudit_rules::context::Whole {
         past_due,
+        early_paid: early_paid.finish(),
         rows: fundaudit_rules::context::Rows {
             beneficiaries: people.ledgers.beneficiaries.height(),
             allocations: parts.allocation_rows,

@@ -23,9 +23,9 @@ use fundaudit_core::config::Config;
 use fundaudit_core::error::{Error, Result};
 use fundaudit_core::spec::ALLOCATIONS;
 use fundaudit_core::spec::BENEFICIARIES;
-use fundaudit_core::spec::DEATHS;
 use fundaudit_core::spec::OFFICIALS;
 use fundaudit_core::spec::PAYMENTS;
+use fundaudit_core::spec::{DEATHS, LAND, NOTICES};
 use fundaudit_input::chunks::{self, Chunks};
 use fundaudit_input::inputs::{read_ledger, read_lists, Read};
 use fundaudit_input::stage::{
@@ -111,6 +111,12 @@ pub(super) fn stage_if(
     if let Some(o) = &ledgers.officials {
         write_frame(out, "officials", o)?;
     }
+    if let Some(n) = &ledgers.notices {
+        write_frame(out, "notices", n)?;
+    }
+    if let Some(l) = &ledgers.land {
+        write_frame(out, "land", l)?;
+    }
     for (i, list) in ledgers.lists.iter().enumerate() {
         if let Some(df) = list {
             write_frame(out, &format!("list-{i}"), df)?;
@@ -139,6 +145,8 @@ pub(super) fn stage_if(
         lists: ledgers.lists.iter().map(Option::is_some).collect(),
         deaths: ledgers.deaths.is_some(),
         officials: ledgers.officials.is_some(),
+        notices: ledgers.notices.is_some(),
+        land: ledgers.land.is_some(),
         parts: written.parts,
         identity_settings: identity_settings(config),
         payment_rows: written.payment_rows,
@@ -363,6 +371,11 @@ fn in_chunks(
     let beneficiaries = read(&BENEFICIARIES)?;
     let deaths = read(&DEATHS)?;
     let officials = read(&OFFICIALS)?;
+    let notices = read(&NOTICES)?;
+    let land = read(&LAND)?;
+    if notices.frame.is_none() {
+        unused.push(fundaudit_input::inputs::NO_NOTICES.to_string());
+    }
     let people = registry_people(
         beneficiaries
             .frame
@@ -408,7 +421,15 @@ fn in_chunks(
     };
     let lists = read_lists(data, config, &mut unused)?;
     let ledgers = Inputs::assemble(
-        [beneficiaries, alloc.read, pay.read, deaths, officials],
+        [
+            beneficiaries,
+            alloc.read,
+            pay.read,
+            deaths,
+            officials,
+            notices,
+            land,
+        ],
         lists,
         unused,
         settled,

@@ -236,6 +236,7 @@ pub fn months(period: &str) -> Option<(u32, u32)> {
         .strip_prefix('Q')
         .or_else(|| rest.strip_prefix('q'))
         .and_then(|q| q.parse::<u32>().ok())
+        .or_else(|| chinese_quarter(rest))
         .filter(|q| (1..=4).contains(q))
     {
         return Some((base + 3 * (q - 1), base + 3 * q - 1));
@@ -250,10 +251,39 @@ pub fn months(period: &str) -> Option<(u32, u32)> {
         .then_some((base + m - 1, base + m - 1))
 }
 
+/// `年第三季度`, `年3季度`, `年三季度` → 3: how posted lists and office files name quarters.
+fn chinese_quarter(rest: &str) -> Option<u32> {
+    let q = rest
+        .trim_start_matches('年')
+        .trim_start_matches('第')
+        .strip_suffix("季度")?;
+    match q {
+        "一" | "1" | "１" => Some(1),
+        "二" | "2" | "２" => Some(2),
+        "三" | "3" | "３" => Some(3),
+        "四" | "4" | "４" => Some(4),
+        _ => None,
+    }
+}
+
+/// The first day of a period (`2025Q3` → 2025-07-01), where [`months`] reads it.
+pub fn period_start(period: &str) -> Option<Day> {
+    let (first, _) = months(period)?;
+    NaiveDate::from_ymd_opt((first / 12) as i32, first % 12 + 1, 1).map(to_day)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn chinese_quarters_are_quarters() {
+        assert_eq!(months("2025年第三季度"), months("2025Q3"));
+        assert_eq!(months("2025年1季度"), months("2025Q1"));
+        assert_eq!(months("2025年第五季度"), None);
+        assert_eq!(period_start("2025Q3"), period_start("2025-07"));
+    }
 
     #[test]
     fn amounts_parse_to_exact_fen() {

@@ -76,10 +76,16 @@ pub enum Rule {
     OverStandard,
     DivCadreHousehold,
     DataSourceChanged,
+    PubNotPosted,
+    PubAmountDiffers,
+    PubPostedLate,
+    PubPostedNotEligible,
+    AmountBasis,
+    DivCardRule,
 }
 
 impl Rule {
-    pub const ALL: [Rule; 19] = [
+    pub const ALL: [Rule; 25] = [
         Rule::DelayLate,
         Rule::DelayUnpaid,
         Rule::PartialShort,
@@ -99,6 +105,12 @@ impl Rule {
         Rule::OverStandard,
         Rule::DivCadreHousehold,
         Rule::DataSourceChanged,
+        Rule::PubNotPosted,
+        Rule::PubAmountDiffers,
+        Rule::PubPostedLate,
+        Rule::PubPostedNotEligible,
+        Rule::AmountBasis,
+        Rule::DivCardRule,
     ];
 
     pub fn code(self) -> &'static str {
@@ -122,26 +134,44 @@ impl Rule {
             Rule::OverStandard => "OVER_STANDARD",
             Rule::DivCadreHousehold => "DIV_CADRE_HOUSEHOLD",
             Rule::DataSourceChanged => "DATA_SOURCE_CHANGED",
+            Rule::PubNotPosted => "PUB_NOT_POSTED",
+            Rule::PubAmountDiffers => "PUB_AMOUNT_DIFFERS",
+            Rule::PubPostedLate => "PUB_POSTED_LATE",
+            Rule::PubPostedNotEligible => "PUB_POSTED_NOT_ELIGIBLE",
+            Rule::AmountBasis => "AMOUNT_BASIS",
+            Rule::DivCardRule => "DIV_CARD_RULE",
         }
     }
 
     pub fn category(self) -> Category {
         match self {
             // A broken export shows as money not paid: it stands where those findings would.
-            Rule::DelayLate | Rule::DelayUnpaid | Rule::DataIncomplete => Category::Delayed,
-            Rule::PartialShort => Category::Partial,
+            Rule::DelayLate | Rule::DelayUnpaid | Rule::DataIncomplete | Rule::PubPostedLate => {
+                Category::Delayed
+            }
+            // Paid beyond the posted amount is a finding of the duplicate category: see
+            // `rules::publicity`; below its basis, of the partial one (`rules::basis`).
+            Rule::PartialShort | Rule::PubAmountDiffers => Category::Partial,
             Rule::DupAllocation
             | Rule::DupPersonPeriod
             | Rule::DupOverAllocation
             | Rule::DupExclusive
             | Rule::OverStandard => Category::Duplicate,
-            Rule::GhostUnregistered | Rule::GhostDeceased | Rule::GhostInvalidId => Category::Ghost,
+            // An amount above its basis is a claim inflated (虚报面积, a wrong age band).
+            Rule::GhostUnregistered
+            | Rule::GhostDeceased
+            | Rule::GhostInvalidId
+            | Rule::PubPostedNotEligible
+            | Rule::AmountBasis => Category::Ghost,
             Rule::DivPayeeMismatch
             | Rule::DivOfficial
             | Rule::DivSharedAccount
             | Rule::DivNoAllocation
             | Rule::DivOtherBeneficiary
             | Rule::DivCadreHousehold
+            // Paid to a person the village never posted (不公开).
+            | Rule::PubNotPosted
+            | Rule::DivCardRule
             // Rows a finding rested on deleted or edited: how 截留挪用 is covered up.
             | Rule::DataSourceChanged => Category::Diverted,
         }

@@ -23,6 +23,9 @@ pub enum Field {
     Amount,
     /// As [`Field::Amount`], negative allowed: a bank's reversal (冲正) row.
     SignedAmount,
+    /// As [`Field::Amount`], blank allowed (a posted list gives an amount, or an area and
+    /// a rate); also a quantity with two decimals (an area in mu, held in hundredths).
+    OptAmount,
 }
 
 /// A column the loader knows: its field name, what it must hold, and header aliases.
@@ -96,6 +99,16 @@ const TOWNSHIP: &[&str] = &["乡镇", "乡镇(街道)", "乡镇街道", "所属�
 const VILLAGE: &[&str] = &["村", "村(社区)", "村社区", "所属村", "村组"];
 const PROGRAM: &[&str] = &["补贴项目", "项目名称", "补贴类型", "资金项目"];
 const BENEFICIARY_ID: &[&str] = &["人员编号", "享受人员编号", "对象编号"];
+const AREA: &[&str] = &[
+    "确权面积",
+    "补贴面积",
+    "面积",
+    "面积(亩)",
+    "面积（亩）",
+    "承包面积",
+];
+const RATE: &[&str] = &["补贴标准", "每亩标准", "亩均标准", "标准", "标准(元/亩)"];
+const GRADE: &[&str] = &["残疾等级", "等级", "护理等级"];
 const ALLOCATION_ID: &[&str] = &["清册编号", "发放清册编号", "清册号"];
 
 pub const BENEFICIARIES: FileSpec = FileSpec {
@@ -162,6 +175,11 @@ pub const ALLOCATIONS: FileSpec = FileSpec {
             Field::OptDate,
             &["发放截止日期", "截止日期", "应发日期"],
         ),
+        // The basis of the amount, where the program is quantity × rate (耕地地力保护补贴:
+        // 确权面积 × 每亩标准) or by grade (残疾人两项补贴): see `rules::basis`.
+        opt("area_mu", Field::OptAmount, AREA),
+        opt("rate", Field::OptAmount, RATE),
+        opt("grade", Field::OptText, GRADE).repeats(),
     ],
 };
 
@@ -254,6 +272,110 @@ pub const OFFICIALS: FileSpec = FileSpec {
     ],
 };
 
+/// 公示名单: the list a village posted before paying (one file per village, program and
+/// period is usual). ID numbers are read as posted, masked (`4116**********123X`), hence
+/// text: `fundaudit_identity::masked` matches them by their visible digits and the name.
+pub const NOTICES: FileSpec = FileSpec {
+    stem: "notices",
+    file: "notices.csv",
+    optional: true,
+    columns: &[
+        req(
+            "name",
+            Field::Text,
+            &[
+                "姓名",
+                "享受人员姓名",
+                "户主姓名",
+                "申请人",
+                "申请人姓名",
+                "补贴对象",
+            ],
+        ),
+        opt("id_number", Field::OptText, ID_NUMBER),
+        opt("township", Field::OptText, TOWNSHIP).repeats(),
+        req(
+            "village",
+            Field::OptText,
+            &[
+                "村",
+                "村(社区)",
+                "村社区",
+                "所属村",
+                "村组",
+                "村/组",
+                "村(组)",
+                "村民小组",
+            ],
+        )
+        .repeats(),
+        req(
+            "program",
+            Field::Text,
+            &["补贴项目", "项目名称", "补贴类型", "资金项目", "项目"],
+        )
+        .repeats(),
+        req(
+            "period",
+            Field::Text,
+            &["所属期", "发放期", "期间", "所属期间", "年度"],
+        )
+        .repeats(),
+        opt(
+            "amount",
+            Field::OptAmount,
+            &[
+                "金额",
+                "补贴金额",
+                "发放金额",
+                "应发金额",
+                "公示金额",
+                "拟发金额",
+            ],
+        ),
+        opt("area_mu", Field::OptAmount, AREA),
+        opt("rate", Field::OptAmount, RATE),
+        opt(
+            "posted_from",
+            Field::OptDate,
+            &[
+                "公示开始日期",
+                "公示开始",
+                "公示起始日期",
+                "公示日期",
+                "张贴日期",
+            ],
+        ),
+        opt(
+            "posted_to",
+            Field::OptDate,
+            &["公示结束日期", "公示结束", "公示截止日期", "公示截止"],
+        ),
+        // `2025-03-01至2025-03-08` in one cell, as many lists print it.
+        opt(
+            "posted_span",
+            Field::OptText,
+            &["公示起止日期", "公示期", "公示时间", "公示起止时间"],
+        ),
+    ],
+};
+
+/// 承包地确权面积 by person, for a land-based subsidy whose allocations carry no area.
+pub const LAND: FileSpec = FileSpec {
+    stem: "land",
+    file: "land.csv",
+    optional: true,
+    columns: &[
+        req(
+            "name",
+            Field::Text,
+            &["姓名", "承包方代表", "承包方", "户主姓名"],
+        ),
+        req("id_number", Field::IdNumber, ID_NUMBER),
+        req("area_mu", Field::Amount, AREA),
+    ],
+};
+
 /// A reference list (vehicles, businesses, property, pensions …): who is on it.
 pub const LIST: FileSpec = FileSpec {
     stem: "lists",
@@ -271,7 +393,15 @@ pub const LIST: FileSpec = FileSpec {
 };
 
 /// Every input file, in load order.
-pub const ALL: [&FileSpec; 5] = [&BENEFICIARIES, &ALLOCATIONS, &PAYMENTS, &DEATHS, &OFFICIALS];
+pub const ALL: [&FileSpec; 7] = [
+    &BENEFICIARIES,
+    &ALLOCATIONS,
+    &PAYMENTS,
+    &DEATHS,
+    &OFFICIALS,
+    &NOTICES,
+    &LAND,
+];
 
 impl FileSpec {
     pub fn column(&self, name: &str) -> Option<&ColumnSpec> {

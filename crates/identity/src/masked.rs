@@ -82,8 +82,10 @@ pub enum Posted {
 /// The registry by normalised name, to match posted rows.
 pub struct MaskedIndex<'a> {
     by_name: HashMap<String, Vec<usize>>,
+    /// The same rows by name and village: a posted row looks among its village's
+    /// holders of the name, not a county's hundreds of 王芳.
+    by_village: HashMap<(String, &'a str), Vec<usize>>,
     ids: Vec<&'a str>,
-    villages: Vec<&'a str>,
 }
 
 /// Fewest shown digits of the sequence and check part (positions 15–18) or of the
@@ -95,49 +97,66 @@ impl<'a> MaskedIndex<'a> {
     /// `people`: each registry row's (name, ID number, village), in registry order.
     pub fn new(people: impl IntoIterator<Item = (&'a str, &'a str, &'a str)>) -> MaskedIndex<'a> {
         let mut by_name: HashMap<String, Vec<usize>> = HashMap::new();
-        let (mut ids, mut villages) = (Vec::new(), Vec::new());
+        let mut by_village: HashMap<(String, &'a str), Vec<usize>> = HashMap::new();
+        let mut ids = Vec::new();
         for (row, (name, id, village)) in people.into_iter().enumerate() {
-            by_name.entry(normalize_name(name)).or_default().push(row);
+            let key = normalize_name(name);
+            by_village
+                .entry((key.clone(), village.trim()))
+                .or_default()
+                .push(row);
+            by_name.entry(key).or_default().push(row);
             ids.push(id);
-            villages.push(village);
         }
         MaskedIndex {
             by_name,
+            by_village,
             ids,
-            villages,
         }
     }
 
     /// The registry rows a posted row (name, masked ID as posted, village if posted)
-    /// can be: those of the same name whose ID number shows the posted digits, narrowed
-    /// to the posted village when that leaves any. Without usable digits (none posted,
+    /// can be: those of the same name whose ID number shows the posted digits, in the
+    /// posted village when one is given. Without usable digits (none posted,
     /// unreadable, or fewer than [`MIN_SHOWN`] beyond the region code) only a name the
     /// registry holds once matches.
     pub fn find(&self, name: &str, masked: Option<&str>, village: Option<&str>) -> Posted {
-        let Some(rows) = self.by_name.get(&normalize_name(name)) else {
+        self.find_normalized(&normalize_name(name), masked, village)
+    }
+
+    /// [`MaskedIndex::find`] by a name already [`normalize_name`]d (a list repeats its
+    /// names; the caller normalizes each once).
+    pub fn find_normalized(
+        &self,
+        key: &str,
+        masked: Option<&str>,
+        village: Option<&str>,
+    ) -> Posted {
+        let Some(rows) = self.by_name.get(key) else {
             return Posted::NoOne;
         };
         let masked = masked
             .and_then(MaskedId::parse)
             .filter(|m| m.shown[6..].iter().filter(|d| d.is_some()).count() >= MIN_SHOWN);
-        let mut fit: Vec<usize> = match &masked {
-            Some(m) => rows
-                .iter()
-                .copied()
-                .filter(|&r| m.fits(self.ids[r]))
-                .collect(),
+        // A village posts its own people: someone of the name registered in another
+        // village is not the one posted (a blank registry village may be any).
+        let pool: Vec<usize> = match village.map(str::trim).filter(|v| !v.is_empty()) {
+            Some(v) => {
+                let mut pool: Vec<usize> = [v, ""]
+                    .iter()
+                    .filter_map(|v| self.by_village.get(&(key.to_string(), *v)))
+                    .flatten()
+                    .copied()
+                    .collect();
+                pool.sort_unstable();
+                pool
+            }
             None => rows.clone(),
         };
-        if let Some(v) = village.map(str::trim).filter(|v| !v.is_empty()) {
-            let here: Vec<usize> = fit
-                .iter()
-                .copied()
-                .filter(|&r| self.villages[r] == v)
-                .collect();
-            if !here.is_empty() {
-                fit = here;
-            }
-        }
+        let fit: Vec<usize> = match &masked {
+            Some(m) => pool.into_iter().filter(|&r| m.fits(self.ids[r])).collect(),
+            None => pool,
+        };
         match (fit.len(), &masked) {
             (0, _) => Posted::NoOne,
             (1, Some(_)) => Posted::One(fit[0]),
@@ -201,6 +220,11 @@ mod tests {
         assert_eq!(
             ix.find("张伟", Some("41162319800101****"), Some("王庄村")),
             Posted::One(1)
+        );
+        // Posted by a village where no one of the name and digits is registered: no one.
+        assert_eq!(
+            ix.find("张伟", Some("4116**********123X"), Some("王庄村")),
+            Posted::NoOne
         );
         // The digits of one person under another's name: no one.
         assert_eq!(

@@ -10,7 +10,7 @@
 
 use std::collections::BTreeMap;
 
-use super::headers::{fold, map_headers};
+use super::headers::{fold, map_folded};
 use fundaudit_core::spec::FileSpec;
 use fundaudit_core::text::is_han;
 
@@ -22,6 +22,46 @@ pub const HEADER_SCAN_ROWS: usize = 30;
 pub struct Grid {
     pub rows: Vec<Vec<Option<String>>>,
     pub lines: Vec<usize>,
+    /// The first rows' cells folded for header matching (see [`Grid::folded`]).
+    pub folded: std::sync::OnceLock<Vec<Vec<Option<String>>>>,
+}
+
+impl Grid {
+    pub fn new(rows: Vec<Vec<Option<String>>>, lines: Vec<usize>) -> Grid {
+        Grid {
+            rows,
+            lines,
+            folded: Default::default(),
+        }
+    }
+
+    /// Whether every required field of `spec` is named by some cell of the first rows:
+    /// else no header row can fit it, and the rows need not be tried (a folder of ten
+    /// thousand files, each tried against every ledger). With the config's own header
+    /// mapping for the file, every row is tried.
+    pub fn may_fit(&self, spec: &FileSpec, user: Option<&BTreeMap<String, String>>) -> bool {
+        if user.is_some_and(|u| !u.is_empty()) {
+            return true;
+        }
+        let cells = self.folded().iter().flatten().flatten().map(String::as_str);
+        let named = super::headers::named_columns(cells, spec);
+        spec.columns
+            .iter()
+            .zip(named)
+            .all(|(c, named)| named || !c.required)
+    }
+
+    /// The first [`HEADER_SCAN_ROWS`] + 1 rows' cells, trimmed, blank as None, folded:
+    /// once per file, though every ledger's header is looked for in them.
+    fn folded(&self) -> &[Vec<Option<String>>] {
+        self.folded.get_or_init(|| {
+            self.rows
+                .iter()
+                .take(HEADER_SCAN_ROWS + 1)
+                .map(|row| (0..row.len()).map(|j| cell(row, j).map(fold)).collect())
+                .collect()
+        })
+    }
 }
 
 /// The header found in a grid.
@@ -39,11 +79,11 @@ pub struct HeaderChoice {
 
 /// How well a header row maps the spec: (required fields, all fields).
 fn score(
-    headers: &[String],
+    folded: &[&str],
     spec: &FileSpec,
     user: Option<&BTreeMap<String, String>>,
 ) -> (usize, usize) {
-    let mapped = map_headers(headers, spec, user);
+    let mapped = map_folded(folded, spec, user);
     let required = mapped
         .iter()
         .flatten()
@@ -76,41 +116,62 @@ pub fn find_header(
     let width = grid.rows.iter().map(Vec::len).max().unwrap_or(0);
     let scan = grid.rows.len().min(HEADER_SCAN_ROWS);
     let single = |r: usize| names((0..width).map(|j| cell(&grid.rows[r], j).map(str::to_string)));
-    let singles: Vec<(usize, usize)> = (0..scan).map(|r| score(&single(r), spec, user)).collect();
-    let mut best: Option<(HeaderChoice, (usize, usize))> = None;
-    let mut consider = |row: usize, height: usize, headers: Vec<String>, s: (usize, usize)| {
-        if s.0 > 0 && best.as_ref().is_none_or(|(_, b)| s > *b) {
-            best = Some((
-                HeaderChoice {
-                    row,
-                    height,
-                    headers,
-                    required: s.0,
-                },
-                s,
-            ));
+    let pair = |r: usize| {
+        names((0..width).map(|j| {
+            cell(&grid.rows[r + 1], j)
+                .or_else(|| cell(&grid.rows[r], j))
+                .map(str::to_string)
+        }))
+    };
+    // Scored on the folded cells (a blank cell, `column_<n>`, maps nothing); the names
+    // are made only for the best so far.
+    let folded = grid.folded();
+    let at = |r: usize, j: usize| -> &str {
+        folded
+            .get(r)
+            .and_then(|row| row.get(j))
+            .and_then(Option::as_deref)
+            .unwrap_or("")
+    };
+    let singles: Vec<(usize, usize)> = (0..scan)
+        .map(|r| {
+            let cells: Vec<&str> = (0..width).map(|j| at(r, j)).collect();
+            score(&cells, spec, user)
+        })
+        .collect();
+    // (row, height, score) of the best so far: more required fields, then more fields.
+    let mut best: Option<(usize, usize, (usize, usize))> = None;
+    let mut consider = |row: usize, height: usize, s: (usize, usize)| {
+        if s.0 > 0 && best.is_none_or(|(_, _, b)| s > b) {
+            best = Some((row, height, s));
         }
     };
     for r in 0..scan {
-        consider(r, 1, single(r), singles[r]);
-        let Some(next) = grid.rows.get(r + 1) else {
+        consider(r, 1, singles[r]);
+        if r + 1 >= grid.rows.len() {
             continue;
-        };
+        }
         // A group header merged over its sub-headers: the sub-header names the column, the
         // group row names the columns merged vertically (blank below). A pair counts only
         // when it maps more than either of its rows alone.
-        let pair = names((0..width).map(|j| {
-            cell(next, j)
-                .or_else(|| cell(&grid.rows[r], j))
-                .map(str::to_string)
-        }));
-        let s = score(&pair, spec, user);
+        let cells: Vec<&str> = (0..width)
+            .map(|j| match at(r + 1, j) {
+                "" => at(r, j),
+                below => below,
+            })
+            .collect();
+        let s = score(&cells, spec, user);
         let alone = singles[r].max(singles.get(r + 1).copied().unwrap_or((0, 0)));
         if s > alone {
-            consider(r, 2, pair, s);
+            consider(r, 2, s);
         }
     }
-    best.map(|(c, _)| c)
+    best.map(|(row, height, s)| HeaderChoice {
+        row,
+        height,
+        headers: if height == 1 { single(row) } else { pair(row) },
+        required: s.0,
+    })
 }
 
 /// The title block's rows as text (cells joined by two spaces), blank rows left out.
@@ -360,6 +421,7 @@ mod tests {
                 })
                 .collect(),
             lines: (1..=rows.len()).collect(),
+            folded: Default::default(),
         }
     }
 

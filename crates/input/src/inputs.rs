@@ -16,8 +16,11 @@ use crate::{bank, read, sources, stack, stage};
 use fundaudit_core::config::Config;
 use fundaudit_core::error::{Error, Result};
 use fundaudit_core::spec::{
-    FileSpec, ALLOCATIONS, BENEFICIARIES, DEATHS, LIST, OFFICIALS, PAYMENTS,
+    FileSpec, ALLOCATIONS, BENEFICIARIES, DEATHS, LAND, LIST, NOTICES, OFFICIALS, PAYMENTS,
 };
+
+/// What the summary says when no posted lists came: the publicity rules did not run.
+pub const NO_NOTICES: &str = "check: PUB_* (公示): no posted lists (公示名单: notices.csv, a folder notices/, or files named 公示…) in the data folder";
 
 /// All inputs of one audit run.
 #[derive(Debug, Clone, Default)]
@@ -27,6 +30,10 @@ pub struct Inputs {
     pub payments: DataFrame,
     pub deaths: Option<DataFrame>,
     pub officials: Option<DataFrame>,
+    /// 公示名单, the lists villages posted (see `fundaudit_rules::publicity`).
+    pub notices: Option<DataFrame>,
+    /// 承包地确权面积 by person (see `fundaudit_rules::basis`).
+    pub land: Option<DataFrame>,
     pub rejects: Vec<Reject>,
     pub counts: Vec<FileCount>,
     /// Files in the data folder that no ledger took, with why.
@@ -142,10 +149,23 @@ impl Inputs {
         let payments = read(&PAYMENTS)?;
         let deaths = read(&DEATHS)?;
         let officials = read(&OFFICIALS)?;
+        let notices = read(&NOTICES)?;
+        let land = read(&LAND)?;
+        if notices.frame.is_none() {
+            unused.push(NO_NOTICES.to_string());
+        }
         let (payments, settled) = payments.settle(config)?;
         let lists = read_lists(dir, config, &mut unused)?;
         Ok(Inputs::assemble(
-            [beneficiaries, allocations, payments, deaths, officials],
+            [
+                beneficiaries,
+                allocations,
+                payments,
+                deaths,
+                officials,
+                notices,
+                land,
+            ],
             lists,
             unused,
             settled,
@@ -153,20 +173,22 @@ impl Inputs {
     }
 
     /// The ledgers from what was read of each (beneficiaries, allocations, payments,
-    /// deaths, officials), the rejects and file counts in that order, the lists' last.
+    /// deaths, officials, notices, land), the rejects and file counts in that order, the
+    /// lists' last.
     pub fn assemble(
-        ledgers: [Read; 5],
+        ledgers: [Read; 7],
         lists: Read<Vec<Option<DataFrame>>>,
         unused: Vec<String>,
         settled: bank::Settled,
     ) -> Inputs {
         let mut rejects = Vec::new();
         let mut counts = Vec::new();
-        let [beneficiaries, allocations, payments, deaths, officials] = ledgers.map(|r| {
-            rejects.extend(r.rejects);
-            counts.extend(r.counts);
-            r.frame
-        });
+        let [beneficiaries, allocations, payments, deaths, officials, notices, land] =
+            ledgers.map(|r| {
+                rejects.extend(r.rejects);
+                counts.extend(r.counts);
+                r.frame
+            });
         rejects.extend(lists.rejects);
         counts.extend(lists.counts);
         Inputs {
@@ -175,6 +197,8 @@ impl Inputs {
             payments: payments.unwrap_or_default(),
             deaths,
             officials,
+            notices,
+            land,
             rejects,
             counts,
             unused,
@@ -249,16 +273,50 @@ pub fn read_ledger(
     }
     let options = InputOptions::for_file(config, spec);
     let mut parts = Vec::new();
-    for path in &files {
-        parts.extend(load_parts(path, spec, &options, unused)?);
+    for (loaded, not_used) in load_all(&files, spec, &options) {
+        parts.extend(loaded?);
+        unused.extend(not_used);
     }
-    let stacked = stack::stack(spec, parts)?;
+    // Thousands of small parts: each stacking step is too small to hand to Polars' pool.
+    let stacked = if parts.len() > 64 {
+        crate::parallel::on_this_thread(|| stack::stack(spec, parts))?
+    } else {
+        stack::stack(spec, parts)?
+    };
     Ok(Read {
         frame: Some(stacked.frame),
         rejects: stacked.rejects,
         counts: stacked.counts,
     })
 }
+
+/// Each file's parts and the sheets it did not use, in the files' order. Many small
+/// files are read side by side (see [`crate::parallel`]); a few large ones one after
+/// another, each with all the cores Polars' reader takes.
+#[allow(clippy::type_complexity)]
+fn load_all(
+    files: &[PathBuf],
+    spec: &FileSpec,
+    options: &InputOptions,
+) -> Vec<(Result<Vec<stack::Part>>, Vec<String>)> {
+    let one = |path: &PathBuf| {
+        let mut unused = Vec::new();
+        let parts = load_parts(path, spec, options, &mut unused);
+        (parts, unused)
+    };
+    let small = files.len() > 1
+        && files
+            .iter()
+            .all(|f| std::fs::metadata(f).is_ok_and(|m| m.len() < SMALL_FILE));
+    if small {
+        crate::parallel::map_each(files, one)
+    } else {
+        files.iter().map(one).collect()
+    }
+}
+
+/// A file below this is read beside others (see [`load_all`]).
+const SMALL_FILE: u64 = 4 << 20;
 
 /// Reference lists: `<file>.<ext>` in the data folder, loaded like the ledgers.
 pub fn read_lists(
@@ -374,6 +432,8 @@ fn load_stage(dir: &Path, config: &Config, screening: bool) -> Result<Inputs> {
         staged: in_parts.then_some(parts),
         deaths: optional(m.deaths, "deaths")?,
         officials: optional(m.officials, "officials")?,
+        notices: optional(m.notices, "notices")?,
+        land: optional(m.land, "land")?,
         rejects: m.rejects,
         counts: m.counts,
         unused,

@@ -21,6 +21,7 @@ pub mod limits;
 pub mod load;
 pub mod loaded;
 pub mod options;
+mod parallel;
 pub mod read;
 pub mod sources;
 pub mod stack;

@@ -37,6 +37,8 @@ const NAME_WORDS: &[(&str, &[&str])] = &[
         "officials",
         &["财政供养", "公职人员", "干部", "工作人员", "编制"],
     ),
+    ("notices", &["公示"]),
+    ("land", &["确权", "承包地"]),
 ];
 
 /// The files of each ledger, and the files looked at and not used (with why).
@@ -115,8 +117,9 @@ fn named(path: &Path, dir: &Path) -> Vec<&'static str> {
 /// Whether a file's first rows hold a header that maps every required field.
 fn fits(grid: &Grid, spec: &FileSpec, config: &Config) -> bool {
     let user = config.columns.get(spec.stem);
-    find_header(grid, spec, user)
-        .is_some_and(|h| h.required == spec.columns.iter().filter(|c| c.required).count())
+    grid.may_fit(spec, user)
+        && find_header(grid, spec, user)
+            .is_some_and(|h| h.required == spec.columns.iter().filter(|c| c.required).count())
 }
 
 /// The first rows of a file as cells, cheaply: a text file's first 64 KiB, a workbook's
@@ -137,10 +140,7 @@ fn head_grid(path: &Path) -> Result<Grid> {
                 .iter()
                 .map(|n| Some(n.to_string()))
                 .collect();
-            Ok(Grid {
-                rows: vec![header],
-                lines: vec![1],
-            })
+            Ok(Grid::new(vec![header], vec![1]))
         }
         _ => super::read::delimited::head_delimited_grid(path, 64 * 1024),
     }
@@ -156,7 +156,8 @@ fn outside(path: &Path, dir_real: &Path) -> Option<PathBuf> {
 /// Decides which files hold each ledger (see the module comment).
 pub fn plan(dir: &Path, config: &Config) -> Result<Plan> {
     let mut plan = Plan::default();
-    let mut claimed: Vec<PathBuf> = Vec::new();
+    // A set: a folder of ten thousand per-village lists is ten thousand lookups.
+    let mut claimed: std::collections::HashSet<PathBuf> = std::collections::HashSet::new();
     let dir_real = std::fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf());
     let allow_outside = config.limits.allow_outside;
     for spec in ALL {
@@ -186,11 +187,21 @@ pub fn plan(dir: &Path, config: &Config) -> Result<Plan> {
             path.strip_prefix(dir).unwrap_or(&path).display()
         ));
     }
-    for path in rest
+    let rest: Vec<PathBuf> = rest
         .into_iter()
         .filter(|p| !claimed.contains(p) && !is_list(p))
-    {
-        assign(path, dir, config, &mut plan)?;
+        .collect();
+    // Each file's header peeked on every core: a folder of ten thousand lists.
+    let decided = crate::parallel::map_each(&rest, |path| decide(path, dir, config));
+    for (path, decision) in rest.into_iter().zip(decided) {
+        match decision? {
+            Decision::Ledger(stem) => {
+                if let Some(files) = plan.files.get_mut(stem) {
+                    files.push(path);
+                }
+            }
+            Decision::Unused(why) => plan.unused.push(why),
+        }
     }
     refuse_side_by_side(&plan, dir, config)?;
     Ok(plan)
@@ -268,17 +279,20 @@ fn files_here_and_one_down(dir: &Path) -> Vec<PathBuf> {
     rest
 }
 
-/// Gives a file no pattern or own name claimed to the ledger its name and header fit,
-/// or says why it is not read; refuses a header that fits two main ledgers alike.
-fn assign(path: PathBuf, dir: &Path, config: &Config, plan: &mut Plan) -> Result<()> {
-    let shown = path
-        .strip_prefix(dir)
-        .unwrap_or(&path)
-        .display()
-        .to_string();
-    let by_name = named(&path, dir);
+/// What a file no pattern or own name claimed is.
+enum Decision {
+    Ledger(&'static str),
+    /// Not read, and why.
+    Unused(String),
+}
+
+/// The ledger a file's name and header fit, or why it is not read; refuses a header that
+/// fits two main ledgers alike.
+fn decide(path: &Path, dir: &Path, config: &Config) -> Result<Decision> {
+    let shown = path.strip_prefix(dir).unwrap_or(path).display().to_string();
+    let by_name = named(path, dir);
     // The file's first rows, read once for every ledger it is tried against.
-    let grid = head_grid(&path).unwrap_or_default();
+    let grid = head_grid(path).unwrap_or_default();
     let fitting: Vec<&'static str> = ALL
         .iter()
         .filter(|s| !config.inputs.contains_key(s.stem))
@@ -304,10 +318,7 @@ fn assign(path: PathBuf, dir: &Path, config: &Config, plan: &mut Plan) -> Result
         [one] => ALL
             .iter()
             .find(|s| s.stem == *one && !config.inputs.contains_key(s.stem))
-            .filter(|s| {
-                head_grid(&path)
-                    .is_ok_and(|g| find_header(&g, s, config.columns.get(s.stem)).is_some())
-            })
+            .filter(|s| find_header(&grid, s, config.columns.get(s.stem)).is_some())
             .map(|s| s.stem),
         _ => None,
     };
@@ -317,29 +328,22 @@ fn assign(path: PathBuf, dir: &Path, config: &Config, plan: &mut Plan) -> Result
         _ => named_partly,
     };
     match choice {
-        Some(stem) => {
-            if let Some(files) = plan.files.get_mut(stem) {
-                files.push(path);
-            }
-        }
-        None if main_fitting.len() > 1 => {
-            return Err(Error::Argument(format!(
-                "{}: its header fits {} alike; say which in the config, e.g. [inputs] {} = [\"{shown}\"]",
-                path.display(),
-                main_fitting.join(" and "),
-                main_fitting[0]
-            )))
-        }
-        None => plan.unused.push(format!(
+        Some(stem) => Ok(Decision::Ledger(stem)),
+        None if main_fitting.len() > 1 => Err(Error::Argument(format!(
+            "{}: its header fits {} alike; say which in the config, e.g. [inputs] {} = [\"{shown}\"]",
+            path.display(),
+            main_fitting.join(" and "),
+            main_fitting[0]
+        ))),
+        None => Ok(Decision::Unused(format!(
             "{shown} (its header fits no ledger{})",
             if by_name.is_empty() {
                 String::new()
             } else {
                 format!("; its name suggests {}", by_name.join("/"))
             }
-        )),
+        ))),
     }
-    Ok(())
 }
 
 /// Several files of one ledger side by side in the data folder are ambiguous: which is

@@ -12,7 +12,7 @@
 //! Files without a key (deaths, officials) count a row as repeated when every value
 //! matches.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 
 use polars::prelude::*;
 
@@ -58,12 +58,24 @@ pub fn stack(spec: &FileSpec, parts: Vec<Part>) -> Result<Stacked> {
         .iter()
         .find(|c| c.field == Field::Key)
         .map(|c| c.name);
-    let mut seen: HashMap<String, (String, usize, String)> = HashMap::new();
+    // A row seen: (its part, its line, its content's hash). Rows are compared by hash,
+    // keys by text: a county's posted lists are a million rows without a key.
+    let mut seen_key: FxHashMap<String, (usize, usize, u64)> = FxHashMap::default();
+    let mut seen_row: FxHashMap<u64, (usize, usize)> = FxHashMap::default();
+    let labels: Vec<String> = parts.iter().map(|p| p.label.clone()).collect();
     let mut frames = Vec::with_capacity(parts.len());
     let mut rejects = Vec::new();
     let mut counts = Vec::with_capacity(parts.len());
     let several = parts.len() > 1;
-    for part in parts {
+    // Each part's rows hashed and keyed, to compare across parts: on every core, a folder
+    // of small files being thousands of parts.
+    let compared: Vec<Result<Compared>> = if several {
+        crate::parallel::map_each(&parts, |p| compared(&p.loaded.frame, key))
+    } else {
+        Vec::new()
+    };
+    let mut compared = compared.into_iter();
+    for (at, part) in parts.into_iter().enumerate() {
         let Loaded {
             frame,
             rejects: part_rejects,
@@ -72,50 +84,54 @@ pub fn stack(spec: &FileSpec, parts: Vec<Part>) -> Result<Stacked> {
         rejects.extend(part_rejects);
         let height = frame.height();
         let mut keep = vec![true; height];
-        if several {
-            let content = row_texts(&frame)?;
-            let keys: Vec<Option<String>> = match key {
-                Some(k) => fundaudit_core::frame::text(&frame, k)?
-                    .into_iter()
-                    .map(|v| v.map(str::to_string))
-                    .collect(),
-                None => content.iter().cloned().map(Some).collect(),
-            };
-            let lines = fundaudit_core::frame::int(&frame, LINE)?;
+        if let Some(this) = compared.next() {
+            let (hashes, keys, lines) = this?;
             for i in 0..height {
-                let (Some(k), Some(line)) = (&keys[i], lines[i]) else {
-                    continue;
-                };
+                let Some(line) = lines[i] else { continue };
                 let line = line as usize;
-                match seen.get(k) {
-                    None => {
-                        seen.insert(k.clone(), (part.label.clone(), line, content[i].clone()));
+                // The first sighting of the key (or row), and whether its values match.
+                let (first, same, key_text) = match &keys {
+                    Some(keys) => {
+                        let Some(k) = &keys[i] else { continue };
+                        match seen_key.get(k) {
+                            None => {
+                                seen_key.insert(k.clone(), (at, line, hashes[i]));
+                                continue;
+                            }
+                            Some(&(p, l, h)) => ((p, l), h == hashes[i], k.as_str()),
+                        }
                     }
-                    Some((file, first, values)) if *values == content[i] => {
-                        keep[i] = false;
-                        count.rows_read -= 1;
-                        count.rows_used -= 1;
-                        count.skipped.push(SkippedRow {
-                            line,
-                            kind: SkipKind::Repeated,
-                            text: format!("same as {} row {first}", crate::loaded::short(file)),
-                        });
-                    }
-                    Some((file, first, _)) => {
-                        keep[i] = false;
-                        count.rows_used -= 1;
-                        count.rows_rejected += 1;
-                        rejects.push(Reject {
-                            file: part.label.clone(),
-                            line,
-                            column: key.unwrap_or("(row)").to_string(),
-                            value: k.chars().take(60).collect(),
-                            reason: format!(
-                                "also in {} row {first} with other values; which one is right is for a person to decide",
-                                crate::loaded::short(file)
-                            ),
-                        });
-                    }
+                    None => match seen_row.get(&hashes[i]) {
+                        None => {
+                            seen_row.insert(hashes[i], (at, line));
+                            continue;
+                        }
+                        Some(&(p, l)) => ((p, l), true, ""),
+                    },
+                };
+                let file = &labels[first.0];
+                keep[i] = false;
+                count.rows_used -= 1;
+                if same {
+                    count.rows_read -= 1;
+                    count.skipped.push(SkippedRow {
+                        line,
+                        kind: SkipKind::Repeated,
+                        text: format!("same as {} row {}", crate::loaded::short(file), first.1),
+                    });
+                } else {
+                    count.rows_rejected += 1;
+                    rejects.push(Reject {
+                        file: labels[at].clone(),
+                        line,
+                        column: key.unwrap_or("(row)").to_string(),
+                        value: key_text.chars().take(60).collect(),
+                        reason: format!(
+                            "also in {} row {} with other values; which one is right is for a person to decide",
+                            crate::loaded::short(file),
+                            first.1
+                        ),
+                    });
                 }
             }
         }
@@ -124,7 +140,7 @@ pub fn stack(spec: &FileSpec, parts: Vec<Part>) -> Result<Stacked> {
         } else {
             frame.filter(&BooleanChunked::from_slice("keep".into(), &keep))?
         };
-        with_source(&mut frame, &part.label)?;
+        with_source(&mut frame, &labels[at])?;
         frames.push(frame);
         counts.push(count);
     }
@@ -140,6 +156,11 @@ pub fn stack(spec: &FileSpec, parts: Vec<Part>) -> Result<Stacked> {
 /// Every part must carry the same fields: a payments file with a status column beside one
 /// without would mean different things for the same money.
 fn check_same_fields(spec: &FileSpec, parts: &[Part]) -> Result<()> {
+    // Posted lists are each village's own paper: one posts 金额, another 面积 and 标准,
+    // one a 公示起止日期 cell, another two dates. Every row is read for what it carries.
+    if spec.stem == fundaudit_core::spec::NOTICES.stem {
+        return Ok(());
+    }
     let Some(first) = parts.first() else {
         return Ok(());
     };
@@ -175,8 +196,27 @@ fn check_same_fields(spec: &FileSpec, parts: &[Part]) -> Result<()> {
     Ok(())
 }
 
-/// Each row's values (every column but the line) as one string, to compare rows.
-fn row_texts(frame: &DataFrame) -> Result<Vec<String>> {
+/// A part's rows' content hashes, their keys (None for a ledger without a key column)
+/// and lines.
+type Compared = (Vec<u64>, Option<Vec<Option<String>>>, Vec<Option<i64>>);
+
+fn compared(frame: &DataFrame, key: Option<&str>) -> Result<Compared> {
+    let hashes = row_hashes(frame)?;
+    let keys = match key {
+        Some(k) => Some(
+            fundaudit_core::frame::text(frame, k)?
+                .into_iter()
+                .map(|v| v.map(str::to_string))
+                .collect(),
+        ),
+        None => None,
+    };
+    let lines = fundaudit_core::frame::int(frame, LINE)?;
+    Ok((hashes, keys, lines))
+}
+
+/// Each row's values (every column but the line and source) hashed, to compare rows.
+fn row_hashes(frame: &DataFrame) -> Result<Vec<u64>> {
     let columns: Vec<Column> = frame
         .columns()
         .iter()
@@ -187,13 +227,20 @@ fn row_texts(frame: &DataFrame) -> Result<Vec<String>> {
         .iter()
         .map(|c| c.str().map(|ca| ca.iter().collect()))
         .collect::<PolarsResult<_>>()?;
+    let mut row: Vec<u8> = Vec::new();
     Ok((0..frame.height())
         .map(|i| {
-            texts
-                .iter()
-                .map(|col| col[i].unwrap_or(""))
-                .collect::<Vec<_>>()
-                .join("\u{1f}")
+            row.clear();
+            for col in &texts {
+                // A missing value and an empty one differ; the separator keeps `ab|c` from
+                // `a|bc`.
+                match col[i] {
+                    Some(v) => row.extend_from_slice(v.as_bytes()),
+                    None => row.push(0),
+                }
+                row.push(0x1f);
+            }
+            xxhash_rust::xxh3::xxh3_64(&row)
         })
         .collect())
 }
@@ -218,6 +265,7 @@ fn vstack_aligned(mut frames: Vec<DataFrame>) -> Result<DataFrame> {
         let columns: Vec<Column> = order
             .iter()
             .map(|(name, dtype)| match f.column(name) {
+                Ok(c) if c.dtype() == dtype => Ok(c.clone()),
                 Ok(c) => c.cast(dtype),
                 Err(_) => Ok(Column::full_null(name.clone(), n, dtype)),
             })

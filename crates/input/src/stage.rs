@@ -47,6 +47,10 @@ pub struct Manifest {
     pub lists: Vec<bool>,
     pub deaths: bool,
     pub officials: bool,
+    #[serde(default)]
+    pub notices: bool,
+    #[serde(default)]
+    pub land: bool,
     /// Parts of payments and allocations; 0 in a stage made before parts, which holds
     /// `payments.parquet` and `allocations.parquet` whole.
     #[serde(default)]

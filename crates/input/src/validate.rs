@@ -323,11 +323,16 @@ fn keep_good(
     {
         let dtype = match c.field {
             Field::Date | Field::OptDate => DataType::Date,
-            Field::Amount | Field::SignedAmount => DataType::Int64,
+            Field::Amount | Field::SignedAmount | Field::OptAmount => DataType::Int64,
             _ if c.repeats => frame::coded(),
             _ => DataType::String,
         };
-        good.with_column(Column::full_null(c.name.into(), good.height(), &dtype))?;
+        // An amount is held in fen under `<name>_fen`, present or not.
+        let name = match c.field {
+            Field::Amount | Field::SignedAmount | Field::OptAmount => format!("{}_fen", c.name),
+            _ => c.name.to_string(),
+        };
+        good.with_column(Column::full_null(name.into(), good.height(), &dtype))?;
     }
 
     Ok(good)
@@ -341,7 +346,8 @@ pub fn max_chars(field: Field) -> usize {
         | Field::Date
         | Field::OptDate
         | Field::Amount
-        | Field::SignedAmount => 64,
+        | Field::SignedAmount
+        | Field::OptAmount => 64,
         Field::Key => 100,
         Field::Text | Field::OptText => 500,
     }
@@ -464,15 +470,16 @@ fn check_column(
             }
             Parsed::Dates(out)
         }
-        Field::Amount | Field::SignedAmount => {
+        Field::Amount | Field::SignedAmount | Field::OptAmount => {
             let mut out = Vec::with_capacity(height);
             for (row, v) in values.iter().enumerate() {
                 out.push(match v.map(parse_amount_fen) {
+                    None if c.field == Field::OptAmount => None,
                     None => {
                         reject(row, v, format!("{} is empty", c.name));
                         None
                     }
-                    Some(Ok(f)) if f < 0 && c.field == Field::Amount => {
+                    Some(Ok(f)) if f < 0 && c.field != Field::SignedAmount => {
                         reject(row, v, "negative amount".to_string());
                         None
                     }

@@ -68,6 +68,10 @@ pub struct Summary {
     pub digits: Vec<fundaudit_rules::analytics::DigitTest>,
     /// Parts the payments were read in (see [`fundaudit_audit::partition`]); 1 for a county.
     pub parts: usize,
+    /// The villages' posted lists (公示名单) delivered, when any were: the township pages
+    /// show which village posted which program and period.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub posted_lists: Vec<fundaudit_rules::publicity::ListCoverage>,
     /// The identity weights' u measured on this registry (with `identity.measure_u`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub identity_u: Option<fundaudit_identity::measure::Measured>,
@@ -193,6 +197,7 @@ impl Summary {
             incomplete,
             screening: false,
             digits: Vec::new(),
+            posted_lists: Vec::new(),
             parts: 1,
             identity_u: None,
         })
@@ -347,17 +352,49 @@ pub fn file_lines(f: &FileCount, timed: bool, previous: Option<&FileCount>) -> S
     s
 }
 
-/// Files that no ledger took, one line each.
+/// Files that no ledger took: one line each, or one per folder and reason for many.
 pub fn unused_lines(unused: &[String]) -> String {
-    unused
-        .iter()
-        .map(|u| match u.strip_prefix("lists: ") {
+    // Files not read, grouped by folder and reason: a folder of ten thousand lists that
+    // fit no ledger is one line (every file stays listed in the manifest).
+    let mut groups: Vec<((String, String), Vec<&str>)> = Vec::new();
+    let mut out = String::new();
+    for u in unused {
+        if let Some(list) = u.strip_prefix("lists: ") {
             // A reference list the config names but the folder lacks.
-            Some(list) => format!("  reference list not checked: {list}\n"),
-            None => format!("  not read as a ledger: {u}\n"),
-        })
-        .collect()
+            out.push_str(&format!("  reference list not checked: {list}\n"));
+        } else if let Some(check) = u.strip_prefix("check: ") {
+            // A check whose optional ledger was not delivered.
+            out.push_str(&format!("  check not run: {check}\n"));
+        } else {
+            let (path, why) = u.split_once(" (").unwrap_or((u.as_str(), ""));
+            let folder = match path.rfind(['/', '\\']) {
+                Some(i) => path[..=i].to_string(),
+                None => "the data folder".to_string(),
+            };
+            let key = (folder, why.trim_end_matches(')').to_string());
+            match groups.iter_mut().find(|(k, _)| *k == key) {
+                Some((_, v)) => v.push(u),
+                None => groups.push((key, vec![u])),
+            }
+        }
+    }
+    for ((folder, why), files) in groups {
+        if files.len() < GROUP_UNUSED {
+            for u in files {
+                out.push_str(&format!("  not read as a ledger: {u}\n"));
+            }
+        } else {
+            out.push_str(&format!(
+                "  not read as a ledger: {folder}: {} files ({why}; each is listed in the manifest)\n",
+                files.len()
+            ));
+        }
+    }
+    out
 }
+
+/// Files of one folder not read for one reason, from this many on, are one line.
+const GROUP_UNUSED: usize = 4;
 
 /// The file name of a path, for compact listings.
 pub fn file_name(path: &str) -> &str {

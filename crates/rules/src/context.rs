@@ -61,6 +61,9 @@ pub struct Whole {
     pub past_due: PastDue,
     /// Rows of the main ledgers.
     pub rows: Rows,
+    /// Payments made before their village's posted list had hung its days.
+    #[serde(default)]
+    pub early_paid: crate::publicity::EarlyPaid,
 }
 
 /// Registry rows a reference list names → (list line, how matched): found once per run
@@ -89,14 +92,21 @@ pub struct Memo {
     /// night can tell a row deleted from a row no finding names now (see
     /// [`crate::source_rows`]).
     pub keep_rows: OnceLock<rustc_hash::FxHashSet<String>>,
+    /// The posted lists matched to the registry (see [`crate::posted`]); None when the
+    /// county delivered none.
+    pub notices: OnceLock<Option<crate::posted::Notices>>,
 }
 
 impl Whole {
-    /// The facts of ledgers that hold the whole run's payments and allocations.
-    pub fn of(ledgers: &Inputs, config: &Config, as_of: Day) -> Result<Whole> {
+    /// The facts of the people's ledgers when they hold the whole run's payments and
+    /// allocations.
+    pub fn of(people: &Context) -> Result<Whole> {
+        let ledgers = &people.ledgers;
+        let (allocations, payments) = (&ledgers.allocations, &ledgers.payments);
         Ok(Whole {
-            past_due: PastDue::of(&ledgers.allocations, &ledgers.payments, config, as_of)?,
+            past_due: PastDue::of(allocations, payments, &people.config, people.as_of)?,
             rows: Rows::of(ledgers),
+            early_paid: crate::publicity::EarlyPaid::of(people, allocations, payments)?.finish(),
         })
     }
 }
@@ -146,7 +156,7 @@ impl Context {
         let mut people = Context::people(ledgers, config, as_of)?;
         let payments = people.ledgers.payments.clone();
         let allocations = people.ledgers.allocations.clone();
-        people.whole = Arc::new(Whole::of(&people.ledgers, &people.config, as_of)?);
+        people.whole = Arc::new(Whole::of(&people)?);
         people.with_payments(payments, allocations)
     }
 
@@ -403,6 +413,21 @@ impl Context {
 
     /// Who a beneficiary id is, as one key: `p:<cluster>` for a registered person (two
     /// registrations of one person give one key), `b:<id>` for an id the registry lacks.
+    /// The person a registry row is: its duplicate-registration cluster (the row itself
+    /// when registered once).
+    pub fn cluster_of(&self, row: usize) -> usize {
+        self.dedup.cluster.get(row).copied().unwrap_or(row)
+    }
+
+    /// The posted lists (公示名单), matched once per run; None when none were delivered.
+    pub fn notices(&self) -> PolarsResult<Option<&crate::posted::Notices>> {
+        if let Some(n) = self.memo.notices.get() {
+            return Ok(n.as_ref());
+        }
+        let built = crate::posted::Notices::of(self)?;
+        Ok(self.memo.notices.get_or_init(|| built).as_ref())
+    }
+
     pub fn person_key(&self, beneficiary_id: &str) -> String {
         match self.row_of(beneficiary_id) {
             Some(row) => format!("p:{}", self.dedup.cluster.get(row).copied().unwrap_or(row)),

@@ -49,6 +49,40 @@ pub fn payee_mismatch(ctx: &Context, v: &Views) -> PolarsResult<DataFrame> {
     out.finish()
 }
 
+/// DIV_CARD_RULE: a per-person subsidy (`[programs."<name>"] paid_to = "person"`) paid to
+/// another household member's card. 财办〔2020〕37号 wants the person's own card; a
+/// household card is the rule broken, not money stolen (a stranger's card is
+/// [`payee_mismatch`]), hence a finding of its own, weighed low.
+pub fn card_rule(ctx: &Context, v: &Views) -> PolarsResult<DataFrame> {
+    use fundaudit_core::config::PaidTo;
+    let p = &v.payments;
+    let keys = (0..p.len()).map(|r| match ctx.payees[r] {
+        Payee::Household { holder_row }
+            if ctx.config.paid_to(p.program[r]?) == Some(PaidTo::Person) =>
+        {
+            Some((p.reg_row[r]?, holder_row, p.payee_account[r].unwrap_or("")))
+        }
+        _ => None,
+    });
+    let mut out = FindingsBuilder::new(Rule::DivCardRule);
+    for ((row, holder, account), rows) in group_rows(keys) {
+        out.push(Finding {
+            key: format!("{}|card|{account}", ctx.registry[row as usize].beneficiary_id),
+            confidence: 0.9,
+            evidence: format!(
+                "{}的{}按人发放，却打入同户{}名下账户{}，{}；按“一卡通”规定应发入本人账户，须核实本人是否知情、资金是否到本人",
+                ctx.row_label(row as usize),
+                p.program[rows[0]].unwrap_or(""),
+                ctx.registry[holder].raw_name,
+                account,
+                p.describe(&rows)
+            ),
+            ..p.finding(&rows)
+        });
+    }
+    out.finish()
+}
+
 /// The beneficiary is on the public payroll or a village cadre (by ID number), or the money
 /// went to an account held by an official of the same township (by name).
 pub fn official(ctx: &Context, v: &Views) -> PolarsResult<DataFrame> {

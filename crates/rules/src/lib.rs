@@ -6,17 +6,21 @@
 //! ledgers and whole-run facts), [`link`] (payments joined to allocations and people),
 //! [`past_due`] (allocations owed by the as-of date), [`money`] (a finding's money counted
 //! once), [`source_rows`] (the rows findings cite, for the next night), [`analytics`]
-//! (first-digit tests). One file per family of rules: delayed, partial, duplicate, ghost,
-//! diverted, exclusive, standards, cadre, lists, completeness, source_changed.
+//! (first-digit tests), [`posted`] (the villages' posted lists matched to the registry).
+//! One file per family of rules: delayed, partial, duplicate, ghost, diverted, exclusive,
+//! standards, cadre, lists, completeness, source_changed, publicity (公示), basis (the
+//! amount's quantity × rate).
 
 pub mod analytics;
 pub mod context;
 pub mod link;
 pub mod money;
 pub mod past_due;
+pub mod posted;
 pub mod source_rows;
 pub mod views;
 
+pub mod basis;
 pub mod cadre;
 pub mod completeness;
 pub mod delayed;
@@ -26,6 +30,7 @@ pub mod exclusive;
 pub mod ghost;
 pub mod lists;
 pub mod partial;
+pub mod publicity;
 pub mod source_changed;
 pub mod standards;
 
@@ -59,11 +64,21 @@ pub const RULES: &[(Rule, RuleFn)] = &[
     (Rule::DupExclusive, exclusive::exclusive),
     (Rule::OverStandard, standards::over_standard),
     (Rule::DivCadreHousehold, cadre::cadre_household),
+    (Rule::PubNotPosted, publicity::not_posted),
+    (Rule::PubAmountDiffers, publicity::amount_differs),
+    (Rule::PubPostedLate, publicity::posted_late),
+    (Rule::PubPostedNotEligible, publicity::posted_not_eligible),
+    (Rule::AmountBasis, basis::amount_basis),
+    (Rule::DivCardRule, diverted::card_rule),
 ];
 
 /// Rules that read only what the whole run knows ([`Context::whole`]), not the payments:
 /// a partitioned run runs them with its first part only.
-pub const ONCE: &[Rule] = &[Rule::DataIncomplete];
+pub const ONCE: &[Rule] = &[
+    Rule::DataIncomplete,
+    Rule::PubPostedNotEligible,
+    Rule::PubPostedLate,
+];
 
 /// What the rules found and how long each took.
 pub struct RuleRun {

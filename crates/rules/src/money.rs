@@ -93,11 +93,15 @@ pub fn township_label(t: Option<&str>) -> &str {
     }
 }
 
-/// Rules whose amount is money not paid (owed and missing), not part of a payment.
-fn is_unpaid(rule: &str) -> bool {
+/// Findings whose amount is money not paid (owed and missing), not part of a payment:
+/// the unpaid rules, and the short side of the two that go either way (less paid than
+/// posted, less allocated than the basis gives).
+fn is_unpaid(rule: &str, category: &str) -> bool {
     rule == Rule::DelayUnpaid.code()
         || rule == Rule::PartialShort.code()
         || rule == Rule::DataIncomplete.code()
+        || ((rule == Rule::PubAmountDiffers.code() || rule == Rule::AmountBasis.code())
+            && category == fundaudit_core::findings::Category::Partial.code())
 }
 
 /// The findings columns money reads.
@@ -188,7 +192,11 @@ pub fn distinct(claims: &Claims, rows: &[usize], paids: &Paids) -> Money {
         .map(|&r| {
             let amount = claims.amount_fen[r];
             let cap: i64 = payments_of(r).iter().map(|p| p.1.amount_fen).sum();
-            let whole = is_unpaid(claims.rule[r].unwrap_or("")) || cap == 0 || amount >= cap;
+            let unpaid = is_unpaid(
+                claims.rule[r].unwrap_or(""),
+                claims.category[r].unwrap_or(""),
+            );
+            let whole = unpaid || cap == 0 || amount >= cap;
             (!whole, -amount, r)
         })
         .collect();
@@ -203,7 +211,8 @@ pub fn distinct(claims: &Claims, rows: &[usize], paids: &Paids) -> Money {
         let pays = payments_of(r);
         let rule = claims.rule[r].unwrap_or("");
         let mut remaining = amount;
-        if !is_unpaid(rule) && !pays.is_empty() {
+        let unpaid = is_unpaid(rule, category);
+        if !unpaid && !pays.is_empty() {
             // On money other findings hold first, then on the payments' free money.
             for pass in 0..2 {
                 for (id, p) in &pays {
@@ -235,7 +244,7 @@ pub fn distinct(claims: &Claims, rows: &[usize], paids: &Paids) -> Money {
             // (two findings about one allocation's missing money are one sum), else the
             // finding's own.
             let allocations = claims.allocation_ids[r].unwrap_or("");
-            let key = if is_unpaid(rule) && !allocations.is_empty() {
+            let key = if unpaid && !allocations.is_empty() {
                 format!("owed:{allocations}")
             } else {
                 format!("finding:{r}")

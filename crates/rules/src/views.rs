@@ -329,10 +329,8 @@ impl<'a> Allocations<'a> {
     ) -> Option<(usize, &'c fundaudit_identity::DeathMatch)> {
         let row = ctx.row_of(self.beneficiary_id[i]?)?;
         let death = ctx.death_of.get(row)?.as_ref()?;
-        let (first_month, _) = fundaudit_core::cells::months(self.period[i]?)?;
-        let start =
-            chrono::NaiveDate::from_ymd_opt((first_month / 12) as i32, first_month % 12 + 1, 1)?;
-        (death.death_date < fundaudit_core::cells::to_day(start)).then_some((row, death))
+        let start = fundaudit_core::cells::period_start(self.period[i]?)?;
+        (death.death_date < start).then_some((row, death))
     }
 
     /// `低保金2025-03分配单A000123（张伟（B000045），应发620.00元）`

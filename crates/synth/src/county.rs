@@ -48,6 +48,8 @@ pub(super) const QUARTERLY: &[(&str, u32, u32)] = &[
     ("高龄津贴", 300, 900),
 ];
 pub(super) const FARMLAND: &str = "耕地地力保护补贴";
+/// The county's farmland subsidy per mu, in fen (its `[basis]`, written to standards.toml).
+pub(super) const FARMLAND_FEN_PER_MU: i64 = 10_750;
 pub(super) const HOUSING: &str = "危房改造补助";
 
 pub(super) struct Person {
@@ -85,7 +87,27 @@ pub(super) struct Payment {
     pub(super) program: &'static str,
 }
 
+/// One row of a village's posted list (公示名单).
+pub(super) struct Notice {
+    pub(super) township: usize,
+    pub(super) village: String,
+    pub(super) program: &'static str,
+    pub(super) period: String,
+    pub(super) name: String,
+    /// The ID number as posted: masked.
+    pub(super) id_shown: String,
+    pub(super) amount_fen: i64,
+    /// The allocation it posts (None: a row planted without one).
+    pub(super) allocation: Option<usize>,
+}
+
+/// A posted list: (township, village, program, period).
+pub(super) type ListKey = (usize, String, &'static str, String);
+
 pub(super) struct Truth {
+    /// The category when the rule's own is not it (a payment above its posted amount is
+    /// a duplicate-category PUB_AMOUNT_DIFFERS).
+    pub(super) category: Option<&'static str>,
     pub(super) rule: &'static str,
     pub(super) key_type: &'static str,
     pub(super) ids: Vec<String>,
@@ -103,6 +125,13 @@ pub(super) struct Gen {
     /// Reference lists: file name → rows (name, ID number or blank).
     pub(super) lists: Vec<(&'static str, Vec<(String, String)>)>,
     pub(super) truth: Vec<Truth>,
+    /// The villages' posted lists and when each hung (from, to).
+    pub(super) notices: Vec<Notice>,
+    pub(super) notice_dates: std::collections::BTreeMap<ListKey, (NaiveDate, NaiveDate)>,
+    /// 确权面积 of each farmland subsidy's person (person index → hundredths of a mu),
+    /// and what each farmland allocation claims (allocation index → area).
+    pub(super) land: Vec<(usize, i64)>,
+    pub(super) claimed_area: HashMap<usize, i64>,
     pub(super) ids_used: HashSet<String>,
     pub(super) id_codes: IdCodes,
     pub(super) names: Names,
@@ -118,6 +147,11 @@ pub(super) struct Gen {
     pub(super) twins: Vec<(usize, usize, &'static str)>,
     /// Two people a careless matcher would take for one: (row, row, how).
     pub(super) hard_negatives: Vec<(usize, usize, &'static str)>,
+}
+
+/// What an area (hundredths of a mu) pays at the county's rate, rounded to the fen.
+pub(super) fn area_fen(area: i64) -> i64 {
+    (area * FARMLAND_FEN_PER_MU + 50) / 100
 }
 
 /// Townships per county; a county holds about `PEOPLE_PER_COUNTY` beneficiaries.
@@ -190,6 +224,10 @@ impl Gen {
             officials: Vec::new(),
             lists: Vec::new(),
             truth: Vec::new(),
+            notices: Vec::new(),
+            notice_dates: Default::default(),
+            land: Vec::new(),
+            claimed_area: HashMap::new(),
             ids_used: HashSet::new(),
             id_codes: opts.id_codes,
             names: opts.names,
@@ -348,8 +386,11 @@ impl Gen {
             })
             .collect();
         if self.rng.random_bool(0.6) {
+            // Area × rate: the draw is the old amount, read as the area it pays for.
             let fen = self.rng.random_range(5_000..300_000);
-            lines.push((FARMLAND, "2025".into(), fen, date(2025, 4, 1)));
+            let area = (fen * 100 / FARMLAND_FEN_PER_MU).max(1);
+            self.land.push((p, area));
+            lines.push((FARMLAND, "2025".into(), area_fen(area), date(2025, 4, 1)));
         }
         if self.rng.random_bool(0.03) {
             let fen = self.rng.random_range(15_000..40_000) * 100;
@@ -366,6 +407,10 @@ impl Gen {
                 None
             };
             let id = self.alloc_id();
+            if program == FARMLAND {
+                let area = self.land.last().map_or(0, |l| l.1);
+                self.claimed_area.insert(self.allocations.len(), area);
+            }
             self.allocations.push(Allocation {
                 id,
                 program,
@@ -447,6 +492,12 @@ impl Gen {
             .collect()
     }
 
+    /// The registered person of a beneficiary id (None for an unregistered one).
+    pub(super) fn person_of(&self, id: &str) -> Option<&Person> {
+        let i = id.get(1..)?.parse::<usize>().ok()?.checked_sub(1)?;
+        self.people.get(i).filter(|p| p.id == id)
+    }
+
     pub(super) fn person_index(&self, id: &str) -> usize {
         id[1..].parse::<usize>().unwrap_or(1) - 1
     }
@@ -481,6 +532,7 @@ impl Gen {
         note: impl Into<String>,
     ) {
         self.truth.push(Truth {
+            category: None,
             rule,
             key_type,
             ids,

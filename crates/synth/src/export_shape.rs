@@ -10,7 +10,8 @@
 //!   failed attempts before their successful retry, a wrong transfer and its reversal
 //!   (冲正, negative amount), a transfer returned (退票) before the real one, and each
 //!   month's file repeating the last rows of the month before (an overlapping export);
-//! - `county`: both.
+//! - `county`: both, and the posted lists as villages keep them: in 公示名单/, every third
+//!   a workbook with a title row and one 公示起止日期 cell (`2025-03-01至2025-03-08`).
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -85,7 +86,72 @@ pub fn apply(shape: Shape, out: &Path) -> Result<()> {
     if matches!(shape, Shape::Bank | Shape::County) {
         bank_files(out)?;
     }
+    if shape == Shape::County {
+        notice_files(out)?;
+    }
     Ok(())
+}
+
+/// notices/ as 公示名单/: every third list a titled workbook with the posting span in one
+/// cell, the rest CSV as written.
+fn notice_files(out: &Path) -> Result<()> {
+    let (from_dir, to_dir) = (out.join("notices"), out.join("公示名单"));
+    std::fs::create_dir_all(&to_dir).map_err(|e| failed(&to_dir, e))?;
+    let mut files: Vec<std::path::PathBuf> = std::fs::read_dir(&from_dir)
+        .map_err(|e| failed(&from_dir, e))?
+        .flatten()
+        .map(|e| e.path())
+        .collect();
+    files.sort();
+    for (k, path) in files.iter().enumerate() {
+        let name = path.file_name().unwrap_or_default();
+        if k % 3 != 0 {
+            std::fs::rename(path, to_dir.join(name)).map_err(|e| failed(path, e))?;
+            continue;
+        }
+        let (_, body) = rows(path)?;
+        let stem = path
+            .file_stem()
+            .unwrap_or_default()
+            .to_string_lossy()
+            .to_string();
+        let target = to_dir.join(format!("{stem}.xlsx"));
+        let mut book = Workbook::new();
+        let sheet = book.add_worksheet();
+        let headers = [
+            "乡镇",
+            "村",
+            "姓名",
+            "身份证号",
+            "补贴项目",
+            "所属期",
+            "金额",
+            "公示起止日期",
+        ];
+        let title_format = Format::new().set_bold().set_font_size(14);
+        let fail = xlsx(&target);
+        sheet
+            .merge_range(0, 0, 0, headers.len() as u16 - 1, &stem, &title_format)
+            .map_err(&fail)?;
+        for (j, h) in headers.iter().enumerate() {
+            sheet.write(1, j as u16, *h).map_err(&fail)?;
+        }
+        for (i, r) in body.iter().enumerate() {
+            let row = i as u32 + 2;
+            for (j, v) in r.iter().take(6).enumerate() {
+                sheet.write(row, j as u16, v.as_str()).map_err(&fail)?;
+            }
+            sheet
+                .write(row, 6, fen(&r[6]) as f64 / 100.0)
+                .map_err(&fail)?;
+            sheet
+                .write(row, 7, format!("{}至{}", r[7], r[8]))
+                .map_err(&fail)?;
+        }
+        book.save(&target).map_err(&fail)?;
+        std::fs::remove_file(path).map_err(|e| failed(path, e))?;
+    }
+    std::fs::remove_dir(&from_dir).map_err(|e| failed(&from_dir, e))
 }
 
 fn xlsx(path: &Path) -> impl Fn(XlsxError) -> Error + '_ {

@@ -28,10 +28,10 @@ pub use options::{GenerateOptions, IdCodes, Names};
 use county::{index_payments, Gen};
 use draw::Draw;
 use plants::{
-    cadre, clean, delayed, diverted, duplicate, exclusive, ghost, lists, partial, standards,
-    AllocationsOf,
+    cadre, clean, delayed, diverted, duplicate, exclusive, ghost, lists, partial, publicity,
+    standards, AllocationsOf,
 };
-use write::{write_all, write_registry};
+use write::{write_all, write_notices, write_registry};
 
 use fundaudit_core::error::Result;
 
@@ -47,12 +47,15 @@ pub const GENERATED_FILES: &[&str] = &[
     "vehicles.csv",
     "businesses.csv",
     "standards.toml",
+    "land.csv",
+    "notices",
     // The other shapes.
     "某县享受对象花名册.xlsx",
     "发放清册",
     "代发",
     "死亡人员名单.csv",
     "财政供养人员名单.csv",
+    "公示名单",
 ];
 
 /// Generates the five inputs and truth.csv into `out` (in `opts.shape`).
@@ -83,6 +86,8 @@ pub fn generate(opts: &GenerateOptions, out: &Path) -> Result<()> {
     for p in 0..n {
         g.entitle(p);
     }
+    // Farmland claims beyond their land change amounts, so before anything is paid.
+    publicity::basis(&mut g, &mut draw);
     let mut alloc_of = AllocationsOf::new();
     for (i, a) in g.allocations.iter().enumerate() {
         alloc_of.entry(a.person.clone()).or_default().push(i);
@@ -120,8 +125,11 @@ pub fn generate(opts: &GenerateOptions, out: &Path) -> Result<()> {
     cadre::plant(&mut g, &mut draw, &by_person);
     standards::plant(&mut g, &mut draw);
     lists::plant(&mut g, &mut draw, &by_person);
+    // The posted lists last: they post what the plants above made.
+    publicity::post(&mut g, &mut draw);
 
     write_all(&g, out)?;
+    write_notices(&g, out)?;
     standards::write(out)?;
     export_shape::apply(opts.shape, out)
 }

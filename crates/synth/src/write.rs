@@ -157,10 +157,15 @@ pub(super) fn write_all(g: &Gen, out: &Path) -> Result<()> {
         g.truth.iter().map(|t| {
             // Built-in rules know their category; a list's rule has the config's.
             let lists = fundaudit_core::config::Config::default().lists;
-            let category = fundaudit_core::findings::Rule::ALL
-                .iter()
-                .find(|r| r.code() == t.rule)
-                .map(|r| r.category().code().to_string())
+            let category = t
+                .category
+                .map(str::to_string)
+                .or_else(|| {
+                    fundaudit_core::findings::Rule::ALL
+                        .iter()
+                        .find(|r| r.code() == t.rule)
+                        .map(|r| r.category().code().to_string())
+                })
                 .or_else(|| {
                     lists
                         .iter()
@@ -175,6 +180,51 @@ pub(super) fn write_all(g: &Gen, out: &Path) -> Result<()> {
                 t.ids.join(";"),
                 csv_field(&t.note)
             )
+        }),
+    )
+}
+
+/// The villages' posted lists, a file per village and period in `notices/` (as villages
+/// post them: every program of the quarter on one sheet), and land.csv (确权面积).
+pub(super) fn write_notices(g: &Gen, out: &Path) -> Result<()> {
+    let mut files: std::collections::BTreeMap<(usize, &str, &str), Vec<String>> =
+        std::collections::BTreeMap::new();
+    for n in &g.notices {
+        let key = (n.township, n.village.clone(), n.program, n.period.clone());
+        let (from, to) = g.notice_dates.get(&key).copied().unwrap_or_default();
+        files
+            .entry((n.township, n.village.as_str(), n.period.as_str()))
+            .or_default()
+            .push(format!(
+                "{},{},{},{},{},{},{},{},{}",
+                township_name(n.township),
+                n.village,
+                n.name,
+                n.id_shown,
+                n.program,
+                n.period,
+                yuan(n.amount_fen),
+                day(from),
+                day(to)
+            ));
+    }
+    let dir = out.join("notices");
+    std::fs::create_dir_all(&dir).map_err(|e| Error::write(&dir, e))?;
+    for ((township, village, period), rows) in files {
+        write_file(
+            &dir,
+            &format!("{}{village}{period}公示名单.csv", township_name(township)),
+            "乡镇,村,姓名,身份证号,补贴项目,所属期,金额,公示开始日期,公示结束日期",
+            rows.into_iter(),
+        )?;
+    }
+    write_file(
+        out,
+        "land.csv",
+        "姓名,身份证号,确权面积",
+        g.land.iter().map(|&(p, area)| {
+            let p = &g.people[p];
+            format!("{},{},{}", p.name, p.id_number, yuan(area))
         }),
     )
 }

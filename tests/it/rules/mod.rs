@@ -6,3 +6,4 @@ mod diverted;
 mod payments;
 mod people;
 mod programs;
+mod publicity;

@@ -19,9 +19,9 @@ mod validate;
 
 pub use identity::{Identity, MeasuredWeights, LEVEL_WIDTH};
 pub use sections::{
-    Alert, CasesConfig, Completeness, Deadlines, Delayed, Diverted, Duplicate, Exclusive, Limits,
-    ListConfig, Matching, Partial, ProgramConfig, ReportConfig, Scale, Scoring, Standard, Weights,
-    Worklists,
+    AgeBand, Alert, Basis, CasesConfig, Completeness, Deadlines, Delayed, Diverted, Duplicate,
+    Exclusive, Limits, ListConfig, Matching, Notices, PaidTo, Partial, ProgramConfig, ReportConfig,
+    Scale, Scoring, Standard, Weights, Worklists,
 };
 
 /// The default configuration, with a comment on every key.
@@ -49,6 +49,10 @@ pub struct Config {
     /// Per program: its standard (超标准发放).
     #[serde(default)]
     pub standards: BTreeMap<String, Standard>,
+    /// Per program: how its amount is worked out (AMOUNT_BASIS).
+    #[serde(default)]
+    pub basis: BTreeMap<String, Basis>,
+    pub notices: Notices,
     /// Per program: what kind of benefit it is (see [`ProgramConfig`]).
     #[serde(default)]
     pub programs: BTreeMap<String, ProgramConfig>,
@@ -119,6 +123,11 @@ impl Config {
     /// Deadline in days for a program (per-program entry, else the default).
     /// Whether `program` is granted on means (`[programs."<name>"] means_tested`); a
     /// finding listing several programs (`低保金;高龄津贴`) is when any is.
+    /// Whose card a program's money must go to, where the config says.
+    pub fn paid_to(&self, program: &str) -> Option<PaidTo> {
+        self.programs.get(program.trim()).and_then(|c| c.paid_to)
+    }
+
     pub fn means_tested(&self, program: &str) -> bool {
         program
             .split(';')

@@ -14,6 +14,61 @@ pub struct ProgramConfig {
     /// cadre rules look there only for money taken from others.
     #[serde(default)]
     pub means_tested: bool,
+    /// Whose card the money must go to (财办〔2020〕37号): `person` (the person's own
+    /// card: 特困, 残疾人两项补贴, 高龄津贴) or `household` (the household head's: 低保,
+    /// 耕地地力保护补贴). Unset: not checked (DIV_CARD_RULE).
+    #[serde(default)]
+    pub paid_to: Option<PaidTo>,
+}
+
+/// See [`ProgramConfig::paid_to`].
+#[derive(Debug, Clone, Copy, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum PaidTo {
+    Person,
+    Household,
+}
+
+/// 公示: how the posted lists are held against the payments (`rules::publicity`).
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Notices {
+    /// Days a list must hang before the first payment (公示期, usually 7).
+    pub min_days: u32,
+    /// Yuan a payment may differ from its posted amount (rounding of area × rate).
+    pub amount_tolerance_yuan: f64,
+}
+
+/// How a program's amount is worked out (`rules::basis`, AMOUNT_BASIS): a rate per mu,
+/// per age band (age from the ID number's birth date at the period's start), or per
+/// grade. Any that is set is checked; none is built in, rates being local and yearly.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Basis {
+    /// Yuan per mu: the amount is area × this (耕地地力保护补贴).
+    #[serde(default)]
+    pub per_mu_yuan: Option<f64>,
+    /// Yuan per period by age: the band whose `min_age` is the highest at or below the
+    /// person's age (高龄津贴: 80, 90, 100).
+    #[serde(default)]
+    pub age_bands: Vec<AgeBand>,
+    /// Yuan per period by the allocation's grade (残疾等级 一级, 二级 …).
+    #[serde(default)]
+    pub grades: BTreeMap<String, f64>,
+    /// Yuan an amount may differ from its basis (rounding).
+    #[serde(default = "basis_tolerance")]
+    pub tolerance_yuan: f64,
+}
+
+fn basis_tolerance() -> f64 {
+    1.0
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct AgeBand {
+    pub min_age: u32,
+    pub yuan: f64,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
@@ -221,6 +276,12 @@ pub struct Weights {
     pub OVER_STANDARD: f64,
     pub DIV_CADRE_HOUSEHOLD: f64,
     pub DATA_SOURCE_CHANGED: f64,
+    pub PUB_NOT_POSTED: f64,
+    pub PUB_AMOUNT_DIFFERS: f64,
+    pub PUB_POSTED_LATE: f64,
+    pub PUB_POSTED_NOT_ELIGIBLE: f64,
+    pub AMOUNT_BASIS: f64,
+    pub DIV_CARD_RULE: f64,
 }
 
 impl Weights {
@@ -246,6 +307,12 @@ impl Weights {
             "OVER_STANDARD" => self.OVER_STANDARD,
             "DIV_CADRE_HOUSEHOLD" => self.DIV_CADRE_HOUSEHOLD,
             "DATA_SOURCE_CHANGED" => self.DATA_SOURCE_CHANGED,
+            "PUB_NOT_POSTED" => self.PUB_NOT_POSTED,
+            "PUB_AMOUNT_DIFFERS" => self.PUB_AMOUNT_DIFFERS,
+            "PUB_POSTED_LATE" => self.PUB_POSTED_LATE,
+            "PUB_POSTED_NOT_ELIGIBLE" => self.PUB_POSTED_NOT_ELIGIBLE,
+            "AMOUNT_BASIS" => self.AMOUNT_BASIS,
+            "DIV_CARD_RULE" => self.DIV_CARD_RULE,
             _ => 0.0,
         }
     }

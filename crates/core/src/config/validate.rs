@@ -14,7 +14,35 @@ impl Config {
         self.check_days()?;
         self.check_identity()?;
         self.check_limits_and_scoring()?;
+        self.check_basis()?;
         self.check_weights()
+    }
+
+    fn check_basis(&self) -> Result<(), String> {
+        non_negative(
+            "notices.amount_tolerance_yuan",
+            self.notices.amount_tolerance_yuan,
+        )?;
+        if self.notices.min_days > 366 {
+            return Err(format!(
+                "notices.min_days = {} is out of range: a posting period is days, at most 366",
+                self.notices.min_days
+            ));
+        }
+        for (program, b) in &self.basis {
+            let key = |k: &str| format!("basis.\"{program}\".{k}");
+            if let Some(r) = b.per_mu_yuan {
+                non_negative(&key("per_mu_yuan"), r)?;
+            }
+            non_negative(&key("tolerance_yuan"), b.tolerance_yuan)?;
+            for band in &b.age_bands {
+                non_negative(&key("age_bands.yuan"), band.yuan)?;
+            }
+            for (grade, &yuan) in &b.grades {
+                non_negative(&key(&format!("grades.\"{grade}\"")), yuan)?;
+            }
+        }
+        Ok(())
     }
 
     fn check_tolerances(&self) -> Result<(), String> {
@@ -237,6 +265,12 @@ impl Config {
             ("DUP_EXCLUSIVE", w.DUP_EXCLUSIVE),
             ("OVER_STANDARD", w.OVER_STANDARD),
             ("DIV_CADRE_HOUSEHOLD", w.DIV_CADRE_HOUSEHOLD),
+            ("PUB_NOT_POSTED", w.PUB_NOT_POSTED),
+            ("PUB_AMOUNT_DIFFERS", w.PUB_AMOUNT_DIFFERS),
+            ("PUB_POSTED_LATE", w.PUB_POSTED_LATE),
+            ("PUB_POSTED_NOT_ELIGIBLE", w.PUB_POSTED_NOT_ELIGIBLE),
+            ("AMOUNT_BASIS", w.AMOUNT_BASIS),
+            ("DIV_CARD_RULE", w.DIV_CARD_RULE),
         ] {
             unit(&format!("weights.{key}"), v)?;
         }

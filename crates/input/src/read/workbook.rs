@@ -228,10 +228,7 @@ pub fn head_workbook_grid(path: &Path, rows: usize) -> Result<Grid> {
     let ext = extension(path);
     check_zip_parts(path)?;
     if ext == "xlsx" || ext == "xlsm" {
-        let mut grid = Grid {
-            rows: vec![Vec::new(); rows],
-            lines: (1..=rows).collect(),
-        };
+        let mut grid = Grid::new(vec![Vec::new(); rows], (1..=rows).collect());
         each_xlsx_cell(path, None, |_, r, c, text| {
             let (r, c) = (r as usize, c as usize);
             if r >= rows {

@@ -578,6 +578,24 @@
       $("t-table").innerHTML = "";
       townTable = new Table($("t-table"), { rows: rows });
       townTable.apply();
+      postedLists($("t-table"), name);
+    }
+    // Which village posted which program and period (公示名单), when lists were delivered.
+    function postedLists(box, name) {
+      var all = D.meta.posted || [], here = all.filter(function (l) { return l[0] === name; });
+      box.appendChild(el("h3", null, L.postedLists));
+      if (!here.length) { box.appendChild(el("p", { class: "note" }, all.length ? L.postedNone : L.postedNotRun)); return; }
+      var t = el("table", { class: "grid" }), tr = el("tr");
+      [L.village, L.program, L.period, L.postedRows, L.unplaced, L.postedFrom, L.postedTo].forEach(function (h) { tr.appendChild(el("th", null, h)); });
+      var thead = el("thead"); thead.appendChild(tr); t.appendChild(thead);
+      var tb = el("tbody");
+      here.forEach(function (l) {
+        var row = el("tr");
+        l.slice(1).forEach(function (v) { row.appendChild(el("td", null, v === null ? "" : String(v))); });
+        tb.appendChild(row);
+      });
+      t.appendChild(tb);
+      box.appendChild(t);
     }
     sel.addEventListener("change", show);
     if (towns.length) show();

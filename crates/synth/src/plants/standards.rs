@@ -57,10 +57,15 @@ pub(crate) fn write(out: &Path) -> Result<()> {
         ));
     }
     text.push_str(&format!(
-        "\"{FARMLAND}\" = {{ max_yuan_per_period = 3000 }}\n"
+        "\"{FARMLAND}\" = {{ max_yuan_per_period = 4000 }}\n"
     ));
     text.push_str(&format!(
         "\"{HOUSING}\" = {{ max_yuan_per_period = 40000 }}\n"
+    ));
+    // The farmland subsidy is area × rate (AMOUNT_BASIS reads the area from land.csv).
+    text.push_str(&format!(
+        "\n[basis.\"{FARMLAND}\"]\nper_mu_yuan = {}\n",
+        fmt_yuan(crate::county::FARMLAND_FEN_PER_MU)
     ));
     let path = out.join("standards.toml");
     std::fs::write(&path, text).map_err(|e| Error::write(&path, e))

@@ -1,0 +1,180 @@
+//! AMOUNT_BASIS: an allocation whose amount is not what its basis gives. Land subsidies
+//! are area × rate (耕地地力保护补贴: 确权面积 × 每亩标准), old-age allowances go by age band
+//! (高龄津贴), disability allowances by grade (残疾人两项补贴). The basis comes from the
+//! allocation's own columns (确权面积, 补贴标准, 残疾等级), the `land` ledger (确权面积 by
+//! ID number) and `[basis."<program>"]` in the config (rates per mu, per age band, per
+//! grade). An allocation with an area and a rate of its own is checked without any config;
+//! a program with nothing to go by is not checked.
+//!
+//! Above its basis is an inflated claim (虚报面积, a band the person is too young for:
+//! the ghost category); below it, short payment (the partial category).
+
+use std::collections::HashMap;
+
+use polars::prelude::*;
+
+use crate::context::Context;
+use crate::views::Views;
+use fundaudit_core::cells::{fmt_yuan, from_day, period_start};
+use fundaudit_core::config::Basis;
+use fundaudit_core::findings::{Category, Finding, FindingsBuilder, Rule};
+use fundaudit_core::frame;
+
+/// What an allocation's amount should be, and why (for the evidence).
+struct Expected {
+    fen: i64,
+    why: String,
+}
+
+pub fn amount_basis(ctx: &Context, v: &Views) -> PolarsResult<DataFrame> {
+    let mut over = FindingsBuilder::new(Rule::AmountBasis);
+    let mut under = FindingsBuilder::custom(Rule::AmountBasis.code(), Category::Partial);
+    let df = &ctx.ledgers.allocations;
+    let (Ok(area), Ok(rate), Ok(grade)) = (
+        frame::int(df, "area_mu_fen"),
+        frame::int(df, "rate_fen"),
+        frame::text(df, "grade"),
+    ) else {
+        return over.finish();
+    };
+    let land = land_areas(ctx)?;
+    let a = &v.allocations;
+    for i in 0..a.len().min(area.len()) {
+        let program = a.program[i].unwrap_or("").trim();
+        let basis = ctx.config.basis.get(program);
+        if basis.is_none() && rate[i].is_none() {
+            continue; // nothing to go by
+        }
+        let row = a.beneficiary_id[i].and_then(|b| ctx.row_of(b));
+        // The land register's 确权面积 is what the area is; an area the allocation
+        // states is what was claimed, and is used only where the register is silent.
+        let registered = row.and_then(|r| land.get(ctx.registry[r].id_number.as_str()).copied());
+        let area_i = registered.or(area[i]);
+        let Some(expected) = expected(ctx, basis, area_i, rate[i], grade[i], row, a.period[i])
+        else {
+            continue;
+        };
+        let amount = a.amount(i);
+        let gap = amount - expected.fen;
+        let tolerance = (basis.map_or(1.0, |b| b.tolerance_yuan) * 100.0).round() as i64;
+        if gap.abs() <= tolerance {
+            continue;
+        }
+        let finding = Finding {
+            key: format!("basis|{}", a.allocation_id[i].unwrap_or("")),
+            confidence: 0.85,
+            evidence: format!(
+                "{}，按{}应为{}元，{}{}元",
+                a.describe(i, ctx),
+                expected.why,
+                fmt_yuan(expected.fen),
+                if gap > 0 { "多核定" } else { "少核定" },
+                fmt_yuan(gap.abs())
+            ),
+            ..a.finding(i, gap.abs(), &v.payments)
+        };
+        if gap > 0 {
+            over.push(finding);
+        } else {
+            under.push(finding);
+        }
+    }
+    let mut all = over.finish()?;
+    all.vstack_mut_owned(under.finish()?)?;
+    Ok(all)
+}
+
+/// The amount an allocation's basis gives: area × rate (the config's rate per mu, else
+/// the allocation's own), the age band at the period's start, or the grade's amount.
+fn expected(
+    ctx: &Context,
+    basis: Option<&Basis>,
+    area: Option<i64>,
+    own_rate: Option<i64>,
+    grade: Option<&str>,
+    row: Option<usize>,
+    period: Option<&str>,
+) -> Option<Expected> {
+    let per_mu = basis
+        .and_then(|b| b.per_mu_yuan)
+        .map(|y| (y * 100.0).round() as i64)
+        .or(own_rate);
+    if let (Some(area), Some(rate)) = (area, per_mu) {
+        // Area in hundredths of a mu × fen per mu, rounded to the fen.
+        let fen = ((area as i128 * rate as i128 + 50) / 100) as i64;
+        return Some(Expected {
+            fen,
+            why: format!("面积{}亩×每亩{}元", fmt_yuan(area), fmt_yuan(rate)),
+        });
+    }
+    let basis = basis?;
+    if !basis.age_bands.is_empty() {
+        let birth = ctx.registry[row?].birth?;
+        let start = period_start(period?)?;
+        let age = whole_years(from_day(birth), from_day(start));
+        let band = basis
+            .age_bands
+            .iter()
+            .filter(|b| age >= b.min_age as i64)
+            .max_by_key(|b| b.min_age);
+        return Some(match band {
+            Some(b) => Expected {
+                fen: (b.yuan * 100.0).round() as i64,
+                why: format!("期初年龄{age}岁（{}岁档）", b.min_age),
+            },
+            None => Expected {
+                fen: 0,
+                why: format!(
+                    "期初年龄{age}岁，未到最低{}岁",
+                    basis.age_bands.iter().map(|b| b.min_age).min().unwrap_or(0)
+                ),
+            },
+        });
+    }
+    let grade = grade?.trim();
+    let yuan = basis.grades.get(grade)?;
+    Some(Expected {
+        fen: (yuan * 100.0).round() as i64,
+        why: format!("残疾等级{grade}"),
+    })
+}
+
+/// Completed years from `birth` to `at`.
+fn whole_years(birth: chrono::NaiveDate, at: chrono::NaiveDate) -> i64 {
+    use chrono::Datelike;
+    let mut years = (at.year() - birth.year()) as i64;
+    if (at.month(), at.day()) < (birth.month(), birth.day()) {
+        years -= 1;
+    }
+    years
+}
+
+/// 确权面积 by ID number from the `land` ledger (a person's plots summed), in hundredths
+/// of a mu.
+fn land_areas(ctx: &Context) -> PolarsResult<HashMap<String, i64>> {
+    let mut out = HashMap::new();
+    let Some(df) = ctx.ledgers.land.as_ref() else {
+        return Ok(out);
+    };
+    let ids = frame::text(df, "id_number")?;
+    let areas = frame::int(df, "area_mu_fen")?;
+    for (id, area) in ids.into_iter().zip(areas) {
+        if let (Some(id), Some(area)) = (id, area) {
+            *out.entry(id.to_string()).or_insert(0) += area;
+        }
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::whole_years;
+    use chrono::NaiveDate;
+
+    #[test]
+    fn age_is_completed_years() {
+        let d = |y, m, dd| NaiveDate::from_ymd_opt(y, m, dd).unwrap();
+        assert_eq!(whole_years(d(1945, 7, 1), d(2025, 7, 1)), 80);
+        assert_eq!(whole_years(d(1945, 7, 2), d(2025, 7, 1)), 79);
+    }
+}

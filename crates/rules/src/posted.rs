@@ -1,0 +1,483 @@
+//! What the villages posted (公示名单), read once per run for the publicity rules
+//! ([`crate::publicity`]): each posted row pinned to a registered person by the digits
+//! its masked ID number shows and the name ([`fundaudit_identity::masked`]), and the lists
+//! delivered, by village, program and period.
+//!
+//! A list is known by the village, program and period its rows name. Villages are
+//! compared by their name up to `村` (`后楼村三组` posts for `后楼村`), periods by the
+//! months they cover (`2025年第一季度` is `2025Q1`), so a list written in words meets a
+//! ledger written in codes.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use polars::prelude::*;
+use rustc_hash::{FxHashMap, FxHashSet};
+
+use crate::context::Context;
+use fundaudit_core::cells::{months, Day};
+use fundaudit_core::frame;
+use fundaudit_identity::masked::{MaskedIndex, Posted};
+use fundaudit_identity::normalize_name;
+use fundaudit_input::LINE;
+
+/// A list: township, village (up to `村`), program, period (as months where readable).
+/// Village names repeat across a county's townships (two 刘寨村), so the township is part
+/// of it: the list's own 乡镇 column, else the township of the people it posts.
+pub type ListKey = (String, String, String, String);
+
+/// One posted row, as the list says it and as it was matched. The texts a list repeats
+/// (file, village, program, period) are shared, not copied per row: a province posts
+/// millions of rows.
+#[derive(Debug, Clone)]
+pub struct PostedRow {
+    /// The file (and sheet) it was read from, and its line there.
+    pub file: Arc<str>,
+    pub line: i64,
+    pub name: String,
+    /// The ID number as posted (masked).
+    pub id_shown: String,
+    pub village: Arc<str>,
+    pub program: Arc<str>,
+    pub period: Arc<str>,
+    /// The posted amount, or the posted area × rate when the list gives those instead.
+    pub amount_fen: Option<i64>,
+    pub fit: Posted,
+}
+
+/// A list delivered: its rows and when it hung.
+#[derive(Debug, Clone, Default)]
+pub struct PostedList {
+    pub rows: Vec<usize>,
+    /// The earliest start and the latest end its rows give.
+    pub from: Option<Day>,
+    pub to: Option<Day>,
+}
+
+/// (place, program, period) as small numbers: the rules look a list up once per payment.
+type Ids = (u32, u32, u32);
+
+/// The posted lists of a run, matched to the registry.
+#[derive(Debug, Default)]
+pub struct Notices {
+    pub rows: Vec<PostedRow>,
+    /// The lists, in the order first met; [`Notices::lists`] walks them by key.
+    lists: Vec<(ListKey, PostedList)>,
+    by_key: BTreeMap<ListKey, usize>,
+    /// (township, village) and, for a list naming no township, ("", village).
+    places: FxHashMap<(String, String), u32>,
+    programs: FxHashMap<String, u32>,
+    /// By [`period_key`].
+    periods: FxHashMap<String, u32>,
+    by_ids: FxHashMap<Ids, usize>,
+    /// (person, program, period) → the rows that surely post them. The person is the
+    /// registry cluster (`Context::cluster_of`), so a twin registration is one person.
+    sure: FxHashMap<(usize, u32, u32), Vec<usize>>,
+    /// (person, program, period) a row may post but cannot tell from another: not
+    /// accused of being unposted.
+    maybe: FxHashSet<(usize, u32, u32)>,
+}
+
+/// One shared copy per distinct text.
+fn share<'a>(shared: &mut FxHashMap<&'a str, Arc<str>>, text: &'a str) -> Arc<str> {
+    shared
+        .entry(text)
+        .or_insert_with(|| Arc::from(text.trim()))
+        .clone()
+}
+
+/// One id per distinct text.
+fn intern(map: &mut FxHashMap<String, u32>, text: &str) -> u32 {
+    let next = map.len() as u32;
+    *map.entry(text.to_string()).or_insert(next)
+}
+
+/// `后楼村三组` → `后楼村`; a name without `村` (a 社区) whole.
+pub fn village_key(village: &str) -> String {
+    let v: String = village.chars().filter(|c| !c.is_whitespace()).collect();
+    match v.find('村') {
+        Some(i) => v[..i + '村'.len_utf8()].to_string(),
+        None => v,
+    }
+}
+
+/// A period as the months it covers, so `2025年第一季度` and `2025Q1` are one.
+pub fn period_key(period: &str) -> String {
+    match months(period) {
+        Some((a, b)) => format!("{a}-{b}"),
+        None => period.trim().to_string(),
+    }
+}
+
+impl Notices {
+    /// The run's posted lists, or None when none were delivered.
+    pub fn of(ctx: &Context) -> PolarsResult<Option<Notices>> {
+        let Some(df) = ctx.ledgers.notices.as_ref().filter(|d| d.height() > 0) else {
+            return Ok(None);
+        };
+        let cols = Columns::of(df)?;
+        // Names repeat (a list posts 王芳 many times): each normalized once.
+        let mut normalized: FxHashMap<&str, String> = FxHashMap::default();
+        for name in cols.name.iter().flatten() {
+            normalized
+                .entry(name)
+                .or_insert_with(|| normalize_name(name));
+        }
+        // Only the registry's holders of a posted name can be posted: the index is built
+        // over them, not over a province.
+        let names: FxHashSet<&str> = normalized.values().map(String::as_str).collect();
+        let candidates: Vec<usize> =
+            ctx.registry_rows_where(|_, e| names.contains(normalize_name(&e.raw_name).as_str()));
+        let villages: Vec<String> = candidates
+            .iter()
+            .map(|&r| village_key(&ctx.registry[r].village))
+            .collect();
+        let index = MaskedIndex::new(candidates.iter().zip(&villages).map(|(&r, v)| {
+            let e = &ctx.registry[r];
+            (e.raw_name.as_str(), e.id_number.as_str(), v.as_str())
+        }));
+        let mut notices = Notices::default();
+        let mut shared: FxHashMap<&str, Arc<str>> = FxHashMap::default();
+        let mut vkeys: FxHashMap<&str, String> = FxHashMap::default();
+        let mut pkeys: FxHashMap<&str, String> = FxHashMap::default();
+        for i in 0..df.height() {
+            let raw_name = cols.name[i].unwrap_or("");
+            let id_shown = cols.id[i].unwrap_or("").trim();
+            let village = cols.village[i].unwrap_or("");
+            let vkey = vkeys
+                .entry(village)
+                .or_insert_with(|| village_key(village))
+                .clone();
+            let key = normalized.get(raw_name).map_or("", String::as_str);
+            // Village names repeat across townships: a row that names its township is
+            // someone of that township.
+            let posted_township = cols.township[i].map(str::trim).unwrap_or("");
+            let here = |r: &usize| {
+                posted_township.is_empty() || &*ctx.registry[*r].township == posted_township
+            };
+            let fit = match index.find_normalized(key, Some(id_shown), Some(&vkey)) {
+                Posted::One(k) if here(&candidates[k]) => Posted::One(candidates[k]),
+                Posted::Ambiguous(v) => {
+                    let rows: Vec<usize> = v.iter().map(|&k| candidates[k]).filter(here).collect();
+                    // Twin registrations of one person are that person.
+                    let people: FxHashSet<usize> =
+                        rows.iter().map(|&r| ctx.cluster_of(r)).collect();
+                    match people.len() {
+                        0 => Posted::NoOne,
+                        1 => Posted::One(rows[0]),
+                        _ => Posted::Ambiguous(rows),
+                    }
+                }
+                _ => Posted::NoOne,
+            };
+            let township = match (&fit, posted_township) {
+                (Posted::One(r), "") => ctx.registry[*r].township.to_string(),
+                (_, t) => t.to_string(),
+            };
+            let program = cols.program[i].unwrap_or("").trim();
+            let raw_period = cols.period[i].unwrap_or("");
+            let period = pkeys
+                .entry(raw_period)
+                .or_insert_with(|| period_key(raw_period))
+                .clone();
+            let ids = (
+                intern_place(&mut notices.places, &township, &vkey),
+                intern(&mut notices.programs, program),
+                intern(&mut notices.periods, &period),
+            );
+            let at = notices.rows.len();
+            let lists = &mut notices.lists;
+            let l = *notices.by_ids.entry(ids).or_insert_with(|| {
+                let key = (township, vkey, program.to_string(), period);
+                notices.by_key.insert(key.clone(), lists.len());
+                lists.push((key, PostedList::default()));
+                lists.len() - 1
+            });
+            let list = &mut lists[l].1;
+            list.rows.push(at);
+            let (from, to) = cols.span(i);
+            if let Some(from) = from {
+                list.from = Some(list.from.map_or(from, |f| f.min(from)));
+            }
+            if let Some(to) = to {
+                list.to = Some(list.to.map_or(to, |t| t.max(to)));
+            }
+            match &fit {
+                Posted::One(r) => notices
+                    .sure
+                    .entry((ctx.cluster_of(*r), ids.1, ids.2))
+                    .or_default()
+                    .push(at),
+                Posted::Ambiguous(rows) => {
+                    for r in rows {
+                        notices.maybe.insert((ctx.cluster_of(*r), ids.1, ids.2));
+                    }
+                }
+                Posted::NoOne => {}
+            }
+            notices.rows.push(PostedRow {
+                file: share(&mut shared, cols.source[i].unwrap_or("notices")),
+                line: cols.line[i].unwrap_or(i as i64 + 2),
+                name: raw_name.trim().to_string(),
+                id_shown: id_shown.to_string(),
+                village: share(&mut shared, village),
+                program: share(&mut shared, program),
+                period: share(&mut shared, raw_period),
+                amount_fen: cols.amount(i),
+                fit,
+            });
+        }
+        Ok(Some(notices))
+    }
+
+    /// The list of a list id.
+    fn list_of_ids(&self, ids: Ids) -> Option<(&ListKey, &PostedList)> {
+        let (key, list) = &self.lists[*self.by_ids.get(&ids)?];
+        Some((key, list))
+    }
+
+    /// Every list, by key.
+    pub fn lists(&self) -> impl Iterator<Item = (&ListKey, &PostedList)> {
+        self.by_key
+            .values()
+            .map(|&i| (&self.lists[i].0, &self.lists[i].1))
+    }
+
+    /// A list by its key.
+    pub fn list(&self, key: &ListKey) -> Option<&PostedList> {
+        self.by_key.get(key).map(|&i| &self.lists[i].1)
+    }
+
+    /// `公示名单《后楼村低保公示.xlsx》第12行`
+    pub fn cite(&self, row: usize) -> String {
+        let r = &self.rows[row];
+        format!("公示名单《{}》第{}行", file_name(&r.file), r.line)
+    }
+
+    /// How a list is named in evidence: `后楼村低保金2025Q1公示名单（《…》，共N人）`.
+    pub fn describe_list(&self, key: &ListKey) -> String {
+        let Some(list) = self.list(key) else {
+            return format!("{}{}{}公示名单", key.0, key.1, key.2);
+        };
+        let first = &self.rows[list.rows[0]];
+        format!(
+            "{}{}{}{}公示名单（《{}》，共{}人）",
+            key.0,
+            key.1,
+            key.2,
+            first.period,
+            file_name(&first.file),
+            list.rows.len()
+        )
+    }
+}
+
+/// The file's own name, not its path: evidence is printed and handed on.
+fn file_name(label: &str) -> &str {
+    let cut = label.rfind(['/', '\\']).map_or(0, |i| i + 1);
+    &label[cut..]
+}
+
+/// (township, village) as an id; a list that names no township is also its village's
+/// under ("", village), which a person of any township of that village name finds.
+fn intern_place(
+    places: &mut FxHashMap<(String, String), u32>,
+    township: &str,
+    village: &str,
+) -> u32 {
+    let next = places.len() as u32;
+    *places
+        .entry((township.to_string(), village.to_string()))
+        .or_insert(next)
+}
+
+/// The notices frame's columns.
+struct Columns<'a> {
+    township: Vec<Option<&'a str>>,
+    name: Vec<Option<&'a str>>,
+    id: Vec<Option<&'a str>>,
+    village: Vec<Option<&'a str>>,
+    program: Vec<Option<&'a str>>,
+    period: Vec<Option<&'a str>>,
+    amount: Vec<Option<i64>>,
+    area: Vec<Option<i64>>,
+    rate: Vec<Option<i64>>,
+    from: Vec<Option<Day>>,
+    to: Vec<Option<Day>>,
+    span: Vec<Option<&'a str>>,
+    line: Vec<Option<i64>>,
+    source: Vec<Option<&'a str>>,
+}
+
+impl<'a> Columns<'a> {
+    fn of(df: &'a DataFrame) -> PolarsResult<Columns<'a>> {
+        Ok(Columns {
+            township: frame::text(df, "township")?,
+            name: frame::text(df, "name")?,
+            id: frame::text(df, "id_number")?,
+            village: frame::text(df, "village")?,
+            program: frame::text(df, "program")?,
+            period: frame::text(df, "period")?,
+            amount: frame::int(df, "amount_fen")?,
+            area: frame::int(df, "area_mu_fen")?,
+            rate: frame::int(df, "rate_fen")?,
+            from: frame::day(df, "posted_from")?,
+            to: frame::day(df, "posted_to")?,
+            span: frame::text(df, "posted_span")?,
+            line: frame::int(df, LINE).unwrap_or_else(|_| vec![None; df.height()]),
+            source: frame::text(df, fundaudit_input::stack::SOURCE)
+                .unwrap_or_else(|_| vec![None; df.height()]),
+        })
+    }
+
+    /// The posted amount, or area (hundredths of a mu) × rate (fen), rounded to the fen.
+    fn amount(&self, i: usize) -> Option<i64> {
+        self.amount[i].or_else(|| {
+            let (a, r) = (self.area[i]?, self.rate[i]?);
+            Some(((a as i128 * r as i128 + 50) / 100) as i64)
+        })
+    }
+
+    /// When row `i` hung: its own dates, else its 公示起止日期 cell.
+    fn span(&self, i: usize) -> (Option<Day>, Option<Day>) {
+        let (a, b) = self.span[i].map(parse_span).unwrap_or((None, None));
+        (self.from[i].or(a), self.to[i].or(b))
+    }
+}
+
+/// A rule's lookups into the lists, remembered: the rules ask once per payment or
+/// allocation, over a few thousand places and a few dozen programs and periods.
+pub struct Lookup<'n, 'a> {
+    notices: &'n Notices,
+    ids: FxHashMap<(&'a str, &'a str), Option<(u32, u32)>>,
+    place: FxHashMap<usize, Option<u32>>,
+}
+
+impl<'n, 'a> Lookup<'n, 'a> {
+    pub fn new(notices: &'n Notices) -> Lookup<'n, 'a> {
+        Lookup {
+            notices,
+            ids: FxHashMap::default(),
+            place: FxHashMap::default(),
+        }
+    }
+
+    /// A program and period as posted ids; None when no list posts them.
+    fn ids(&mut self, program: &'a str, period: &'a str) -> Option<(u32, u32)> {
+        let n = self.notices;
+        *self.ids.entry((program, period)).or_insert_with(|| {
+            Some((
+                *n.programs.get(program.trim())?,
+                *n.periods.get(&period_key(period))?,
+            ))
+        })
+    }
+
+    /// The place of a registry row among the lists' places: its township's village, else
+    /// the village of a list that names no township.
+    fn place(&mut self, ctx: &Context, row: usize) -> Option<u32> {
+        let n = self.notices;
+        *self.place.entry(row).or_insert_with(|| {
+            let e = &ctx.registry[row];
+            let village = village_key(&e.village);
+            n.places
+                .get(&(e.township.to_string(), village.clone()))
+                .or_else(|| n.places.get(&(String::new(), village)))
+                .copied()
+        })
+    }
+
+    /// The list a registered person's money for `program` and `period` would be posted
+    /// on, where one was delivered.
+    pub fn list(
+        &mut self,
+        ctx: &Context,
+        row: usize,
+        program: &'a str,
+        period: &'a str,
+    ) -> Option<(&'n ListKey, &'n PostedList)> {
+        let (program, period) = self.ids(program, period)?;
+        let place = self.place(ctx, row)?;
+        self.notices.list_of_ids((place, program, period))
+    }
+
+    /// Whether a person's money for a program and period is (or may be) posted.
+    pub fn posts(&mut self, person: usize, program: &'a str, period: &'a str) -> bool {
+        self.ids(program, period).is_some_and(|(p, q)| {
+            self.notices.sure.contains_key(&(person, p, q))
+                || self.notices.maybe.contains(&(person, p, q))
+        })
+    }
+
+    /// The rows that surely post a person's money for a program and period.
+    pub fn posted(
+        &mut self,
+        person: usize,
+        program: &'a str,
+        period: &'a str,
+    ) -> Option<&'n [usize]> {
+        let (p, q) = self.ids(program, period)?;
+        self.notices.sure.get(&(person, p, q)).map(Vec::as_slice)
+    }
+}
+
+/// `2025-03-01至2025-03-08`, `2025.3.1-2025.3.8`, `2025年3月1日～3月8日` → the two days
+/// where both read.
+pub fn parse_span(span: &str) -> (Option<Day>, Option<Day>) {
+    let cut = ['至', '～', '~', '—', '－'];
+    let (a, b) = match span.split_once(cut) {
+        Some(ab) => ab,
+        // `2025.3.1-2025.3.8`: a hyphen between two dates, not inside one.
+        None => match span.match_indices('-').nth(2).or_else(|| {
+            span.contains('.')
+                .then(|| span.match_indices('-').next())
+                .flatten()
+        }) {
+            Some((i, _)) => (&span[..i], &span[i + 1..]),
+            None => return (None, None),
+        },
+    };
+    let from = fundaudit_core::cells::parse_date(a.trim()).ok();
+    let to = fundaudit_core::cells::parse_date(b.trim())
+        .ok()
+        .or_else(|| {
+            // `3月8日` after `2025年3月1日`: the year of the start.
+            let year = from.map(|d| {
+                fundaudit_core::cells::from_day(d)
+                    .format("%Y年")
+                    .to_string()
+            })?;
+            fundaudit_core::cells::parse_date(&format!("{year}{}", b.trim())).ok()
+        });
+    (from, to)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use fundaudit_core::cells::parse_date;
+
+    #[test]
+    fn villages_and_periods_meet_their_ledger_forms() {
+        assert_eq!(village_key("后楼村三组"), "后楼村");
+        assert_eq!(village_key(" 后楼村 "), "后楼村");
+        assert_eq!(village_key("东城社区"), "东城社区");
+        assert_eq!(period_key("2025年第一季度"), period_key("2025Q1"));
+        assert_ne!(period_key("2025Q2"), period_key("2025Q1"));
+        assert_eq!(period_key("春季"), "春季");
+    }
+
+    #[test]
+    fn posting_spans_read_in_their_usual_forms() {
+        let d = |s: &str| parse_date(s).ok();
+        for s in [
+            "2025-03-01至2025-03-08",
+            "2025-03-01 ~ 2025-03-08",
+            "2025.3.1-2025.3.8",
+            "2025年3月1日～3月8日",
+        ] {
+            assert_eq!(parse_span(s), (d("2025-03-01"), d("2025-03-08")), "{s}");
+        }
+        assert_eq!(parse_span("三月初"), (None, None));
+    }
+}

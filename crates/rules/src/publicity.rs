@@ -1,0 +1,379 @@
+//! 不公开: what was paid against what the village posted (公示名单, the optional `notices`
+//! ledger; matched in [`crate::posted`]). Every rule here speaks only where a list was
+//! delivered for the village, program and period at hand: a county that delivers no
+//! lists gets no finding from them (its summary says the check was not run), and a
+//! village whose list is missing is one line of the coverage, not a finding per person.
+
+use std::collections::BTreeMap;
+
+use polars::prelude::*;
+
+use crate::context::Context;
+use crate::posted::{period_key, ListKey, Lookup};
+use crate::views::{group_rows, Views};
+use fundaudit_core::cells::{fmt_day, fmt_yuan, period_start, Day};
+use fundaudit_core::findings::{Category, Finding, FindingsBuilder, Rule};
+use fundaudit_core::frame;
+use fundaudit_identity::masked::Posted;
+
+/// PUB_NOT_POSTED: an allocation paid to a registered person whom the village's list for
+/// that program and period does not hold (nor may hold: an ambiguous row is no accusation).
+pub fn not_posted(ctx: &Context, v: &Views) -> PolarsResult<DataFrame> {
+    let mut out = FindingsBuilder::new(Rule::PubNotPosted);
+    let Some(notices) = ctx.notices()? else {
+        return out.finish();
+    };
+    let a = &v.allocations;
+    let mut look = Lookup::new(notices);
+    for i in 0..a.len() {
+        let paid = a.paid(i);
+        let (Some(bid), Some(program), Some(period)) =
+            (a.beneficiary_id[i], a.program[i], a.period[i])
+        else {
+            continue;
+        };
+        let Some(row) = ctx.row_of(bid) else { continue };
+        if paid <= 0 || look.posts(ctx.cluster_of(row), program, period) {
+            continue;
+        }
+        let Some((list, _)) = look.list(ctx, row, program, period) else {
+            continue;
+        };
+        out.push(Finding {
+            confidence: 0.8,
+            evidence: format!(
+                "{}已发放{}元，但{}中没有此人：未经公示即发放，须核实是否经过审核公示",
+                a.describe(i, ctx),
+                fmt_yuan(paid),
+                notices.describe_list(list)
+            ),
+            ..a.finding(i, paid, &v.payments)
+        });
+    }
+    out.finish()
+}
+
+/// PUB_AMOUNT_DIFFERS: a posted person's payments for a program and period, summed,
+/// against the amounts posted for them beyond `[notices] amount_tolerance_yuan`. Less is
+/// short payment (the partial category); more is money paid beyond what was made public
+/// (the duplicate category).
+pub fn amount_differs(ctx: &Context, v: &Views) -> PolarsResult<DataFrame> {
+    let mut short = FindingsBuilder::new(Rule::PubAmountDiffers);
+    let mut more = FindingsBuilder::custom(Rule::PubAmountDiffers.code(), Category::Duplicate);
+    let Some(notices) = ctx.notices()? else {
+        return short.finish();
+    };
+    let tolerance = (ctx.config.notices.amount_tolerance_yuan * 100.0).round() as i64;
+    let p = &v.payments;
+    let mut look = Lookup::new(notices);
+    let keys: Vec<Option<(usize, &str, &str)>> = (0..p.len())
+        .map(|r| {
+            let row = p.reg_row[r]? as usize;
+            let (program, period) = (p.program[r]?, p.period[r]?);
+            let person = ctx.cluster_of(row);
+            look.posted(person, program, period)?;
+            Some((person, program, period))
+        })
+        .collect();
+    for ((person, program, period), rows) in group_rows(keys.into_iter()) {
+        let Some(posted_rows) = look.posted(person, program, period) else {
+            continue;
+        };
+        let amounts: Vec<i64> = posted_rows
+            .iter()
+            .filter_map(|&n| notices.rows[n].amount_fen)
+            .collect();
+        if amounts.len() < posted_rows.len() {
+            continue; // a row without an amount: nothing to hold the payments against
+        }
+        let posted: i64 = amounts.iter().sum();
+        let paid = p.total(&rows);
+        let gap = paid - posted;
+        if gap.abs() <= tolerance {
+            continue;
+        }
+        let who = p.beneficiary_id[rows[0]].map_or(String::new(), |b| ctx.person_label(b));
+        let cited: Vec<String> = posted_rows.iter().map(|&n| notices.cite(n)).collect();
+        // The people the posted rows name (two registrations of one person are posted
+        // twice), beside those the payments name.
+        let mut base = p.finding(&rows);
+        for &n in posted_rows {
+            if let Posted::One(row) = notices.rows[n].fit {
+                let id = &ctx.registry[row].beneficiary_id;
+                if !base.beneficiary_ids.contains(id) {
+                    base.beneficiary_ids.push(id.clone());
+                }
+            }
+        }
+        let finding = Finding {
+            key: format!(
+                "{}|{}|{}",
+                p.beneficiary_id[rows[0]].unwrap_or(""),
+                program.trim(),
+                period_key(period)
+            ),
+            confidence: 0.8,
+            evidence: format!(
+                "{who}{}{}公示金额{}元（{}），实际发放{}，{}{}元",
+                notices.rows[posted_rows[0]].period,
+                program.trim(),
+                fmt_yuan(posted),
+                cited.join("、"),
+                p.describe(&rows),
+                if gap < 0 { "少发" } else { "多发" },
+                fmt_yuan(gap.abs())
+            ),
+            amount_fen: gap.abs(),
+            ..base
+        };
+        if gap < 0 {
+            short.push(finding);
+        } else {
+            more.push(finding);
+        }
+    }
+    let mut all = short.finish()?;
+    all.vstack_mut_owned(more.finish()?)?;
+    Ok(all)
+}
+
+/// The payments of each posted list made before the list had hung `[notices] min_days`
+/// days: what PUB_POSTED_LATE reports. A village's payments fall in several parts of a
+/// partitioned run, so this is counted over the whole run, like the past-due counts
+/// ([`crate::context::Whole`]), and the rule runs once.
+#[derive(Debug, Default, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct EarlyPaid {
+    /// List (township, village, program, period) → (paid day, payment id, fen), in no
+    /// order until [`EarlyPaid::finish`].
+    pub lists: BTreeMap<ListKey, Vec<(Day, String, i64)>>,
+}
+
+impl EarlyPaid {
+    /// The early payments among `payments`, linked to `allocations` by allocation id
+    /// (both frames as loaded, or one part of them).
+    pub fn of(
+        ctx: &Context,
+        allocations: &DataFrame,
+        payments: &DataFrame,
+    ) -> PolarsResult<EarlyPaid> {
+        let mut early = EarlyPaid::default();
+        let Some(notices) = ctx.notices()? else {
+            return Ok(early);
+        };
+        if payments.height() == 0 || allocations.height() == 0 {
+            return Ok(early);
+        }
+        let min_days = ctx.config.notices.min_days as Day;
+        let (a_id, a_ben, a_prog, a_period) = (
+            frame::text(allocations, "allocation_id")?,
+            frame::text(allocations, "beneficiary_id")?,
+            frame::text(allocations, "program")?,
+            frame::text(allocations, "period")?,
+        );
+        let alloc: rustc_hash::FxHashMap<&str, usize> = a_id
+            .iter()
+            .enumerate()
+            .filter_map(|(i, id)| Some(((*id)?, i)))
+            .collect();
+        let (p_id, p_alloc, p_day, p_fen) = (
+            frame::text(payments, "payment_id")?,
+            frame::text(payments, "allocation_id")?,
+            frame::day(payments, "paid_date")?,
+            frame::int(payments, "amount_fen")?,
+        );
+        let mut look = Lookup::new(notices);
+        for r in 0..payments.height() {
+            let (Some(&i), Some(day)) = (p_alloc[r].and_then(|a| alloc.get(a)), p_day[r]) else {
+                continue;
+            };
+            let (Some(ben), Some(program), Some(period)) = (a_ben[i], a_prog[i], a_period[i])
+            else {
+                continue;
+            };
+            let Some(row) = ctx.row_of(ben) else { continue };
+            let Some((key, list)) = look.list(ctx, row, program, period) else {
+                continue;
+            };
+            if list.from.is_some_and(|from| day < from + min_days) {
+                early.lists.entry(key.clone()).or_default().push((
+                    day,
+                    p_id[r].unwrap_or("").to_string(),
+                    p_fen[r].unwrap_or(0),
+                ));
+            }
+        }
+        Ok(early)
+    }
+
+    /// Adds another part's.
+    pub fn merge(&mut self, other: EarlyPaid) {
+        for (k, mut v) in other.lists {
+            self.lists.entry(k).or_default().append(&mut v);
+        }
+    }
+
+    /// Each list's payments in date order, whatever order the parts came in.
+    pub fn finish(mut self) -> EarlyPaid {
+        for v in self.lists.values_mut() {
+            v.sort();
+        }
+        self
+    }
+}
+
+/// PUB_POSTED_LATE: a list that hung fewer than `[notices] min_days` days before its
+/// village's first payment of the program and period, or went up after it. The money
+/// paid before the list had hung its days is the finding's amount. Reads the whole run's
+/// [`EarlyPaid`] (a partitioned run runs it once: see [`crate::ONCE`]).
+pub fn posted_late(ctx: &Context, _: &Views) -> PolarsResult<DataFrame> {
+    let mut out = FindingsBuilder::new(Rule::PubPostedLate);
+    let Some(notices) = ctx.notices()? else {
+        return out.finish();
+    };
+    let min_days = ctx.config.notices.min_days;
+    for (key, early) in &ctx.whole.early_paid.lists {
+        let (Some(list), Some(first)) = (notices.list(key), early.first()) else {
+            continue;
+        };
+        let from = list.from.unwrap_or_default();
+        let hung = first.0 - from;
+        let total: i64 = early.iter().map(|e| e.2).sum();
+        out.push(Finding {
+            key: format!("list|{}|{}|{}|{}", key.0, key.1, key.2, key.3),
+            confidence: 0.7,
+            township: key.0.clone(),
+            program: key.2.clone(),
+            payment_ids: early.iter().map(|e| e.1.clone()).collect(),
+            evidence: format!(
+                "{}自{}起公示，{}即开始发放（{}笔、{}元在公示满{}天前发放），{}",
+                notices.describe_list(key),
+                fmt_day(from),
+                fmt_day(first.0),
+                early.len(),
+                fmt_yuan(total),
+                min_days,
+                if hung < 0 {
+                    format!("公示晚于首笔发放{}天", -hung)
+                } else {
+                    format!("公示仅{hung}天，未满公示期")
+                }
+            ),
+            amount_fen: total,
+            ..Finding::default()
+        });
+    }
+    out.finish()
+}
+
+/// PUB_POSTED_NOT_ELIGIBLE: a posted row no registered person fits (name and the digits
+/// shown), or a person who died before the period: names on a list that were never going
+/// to be paid are how lists are padded. Reads the lists and the people only (a partitioned
+/// run runs it once: see [`crate::ONCE`]).
+pub fn posted_not_eligible(ctx: &Context, _: &Views) -> PolarsResult<DataFrame> {
+    let mut out = FindingsBuilder::new(Rule::PubPostedNotEligible);
+    let Some(notices) = ctx.notices()? else {
+        return out.finish();
+    };
+    for (n, r) in notices.rows.iter().enumerate() {
+        let key = format!(
+            "posted|{}|{}|{}|{}|{}",
+            crate::posted::village_key(&r.village),
+            r.program,
+            period_key(&r.period),
+            r.name,
+            r.id_shown
+        );
+        let shown = format!("{}（身份证号{}）", r.name, r.id_shown);
+        let finding = match &r.fit {
+            Posted::NoOne => Finding {
+                key,
+                confidence: 0.7,
+                evidence: format!(
+                    "{}{}公示名单列有{shown}（{}），花名册中没有姓名与身份证号可见位均相符的人员：疑似虚列人员，须核实其身份及是否领取资金",
+                    r.village,
+                    r.program,
+                    notices.cite(n)
+                ),
+                amount_fen: r.amount_fen.unwrap_or(0),
+                program: r.program.to_string(),
+                ..Finding::default()
+            },
+            Posted::One(row) => {
+                let Some(death) = ctx.death_of.get(*row).and_then(Option::as_ref) else {
+                    continue;
+                };
+                if period_start(&r.period).is_none_or(|start| death.death_date >= start) {
+                    continue;
+                }
+                let e = &ctx.registry[*row];
+                Finding {
+                    key,
+                    confidence: 0.9,
+                    evidence: format!(
+                        "{}{}{}公示名单列有{shown}（{}），即花名册{}，此人已于{}死亡：死亡人员仍列入公示名单",
+                        r.village,
+                        r.period,
+                        r.program,
+                        notices.cite(n),
+                        ctx.row_label(*row),
+                        fmt_day(death.death_date)
+                    ),
+                    amount_fen: r.amount_fen.unwrap_or(0),
+                    program: r.program.to_string(),
+                    township: e.township.to_string(),
+                    beneficiary_ids: vec![e.beneficiary_id.clone()],
+                    ..Finding::default()
+                }
+            }
+            Posted::Ambiguous(_) => continue,
+        };
+        out.push(finding);
+    }
+    out.finish()
+}
+
+/// One posted list as the reports show it: which village posted which program and
+/// period, how many rows, how many the registry could not place, and when it hung.
+#[derive(Debug, Clone, serde::Serialize, PartialEq)]
+pub struct ListCoverage {
+    pub township: String,
+    pub village: String,
+    pub program: String,
+    pub period: String,
+    pub rows: usize,
+    /// Rows no registered person fits, or more than one.
+    pub unplaced: usize,
+    pub from: Option<String>,
+    pub to: Option<String>,
+}
+
+/// The lists delivered, for the township pages and summary.json.
+pub fn coverage(ctx: &Context) -> PolarsResult<Vec<ListCoverage>> {
+    let Some(notices) = ctx.notices()? else {
+        return Ok(Vec::new());
+    };
+    Ok(notices
+        .lists()
+        .map(|((township, village, program, _), l)| {
+            let first = &notices.rows[l.rows[0]];
+            ListCoverage {
+                township: if township.is_empty() {
+                    fundaudit_core::findings::UNKNOWN_TOWNSHIP.to_string()
+                } else {
+                    township.clone()
+                },
+                village: village.clone(),
+                program: program.clone(),
+                period: first.period.to_string(),
+                rows: l.rows.len(),
+                unplaced: l
+                    .rows
+                    .iter()
+                    .filter(|&&n| !matches!(notices.rows[n].fit, Posted::One(_)))
+                    .count(),
+                from: l.from.map(fmt_day),
+                to: l.to.map(fmt_day),
+            }
+        })
+        .collect())
+}
