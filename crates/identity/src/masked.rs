@@ -96,11 +96,22 @@ const MIN_SHOWN: usize = 3;
 impl<'a> MaskedIndex<'a> {
     /// `people`: each registry row's (name, ID number, village), in registry order.
     pub fn new(people: impl IntoIterator<Item = (&'a str, &'a str, &'a str)>) -> MaskedIndex<'a> {
+        MaskedIndex::new_normalized(
+            people
+                .into_iter()
+                .map(|(name, id, village)| (normalize_name(name), id, village)),
+        )
+    }
+
+    /// [`MaskedIndex::new`] of names already [`normalize_name`]d (the registry holds
+    /// them so).
+    pub fn new_normalized(
+        people: impl IntoIterator<Item = (String, &'a str, &'a str)>,
+    ) -> MaskedIndex<'a> {
         let mut by_name: HashMap<String, Vec<usize>> = HashMap::new();
         let mut by_village: HashMap<(String, &'a str), Vec<usize>> = HashMap::new();
         let mut ids = Vec::new();
-        for (row, (name, id, village)) in people.into_iter().enumerate() {
-            let key = normalize_name(name);
+        for (row, (key, id, village)) in people.into_iter().enumerate() {
             by_village
                 .entry((key.clone(), village.trim()))
                 .or_default()

@@ -265,7 +265,19 @@ impl CaseSheet {
             rows: self
                 .rules
                 .iter()
-                .map(|r| vec![format!("{}：{}", r.title, r.basis.join("；"))])
+                // One page a case: each rule's first document, and how many more the
+                // policy names (all of them: `fundaudit policy`).
+                .map(|r| {
+                    let more = match r.basis.len() {
+                        0 | 1 => String::new(),
+                        n => format!("等{n}项"),
+                    };
+                    vec![format!(
+                        "{}：{}{more}",
+                        r.title,
+                        r.basis.first().map_or("", String::as_str)
+                    )]
+                })
                 .collect(),
             columns: vec![0],
         });

@@ -652,6 +652,25 @@ mod tests {
     use super::*;
 
     #[test]
+    fn files_not_read_are_one_line_per_folder_and_reason() {
+        let mut unused: Vec<String> = (0..500)
+            .map(|i| format!("各村/{i}.csv (its header fits no ledger)"))
+            .collect();
+        unused.push("说明.txt (its header fits no ledger)".into());
+        unused.push("lists: no file vehicles.* in the data folder".into());
+        unused.push("各村/a.xlsx (unreadable)".into());
+        let text = unused_lines(&unused);
+        assert!(
+            text.contains("not read as a ledger: 各村/: 500 files (its header fits no ledger; each is listed in the manifest)"),
+            "{text}"
+        );
+        assert!(text.contains("not read as a ledger: 说明.txt (its header fits no ledger)"));
+        assert!(text.contains("not read as a ledger: 各村/a.xlsx (unreadable)"));
+        assert!(text.contains("reference list not checked: no file vehicles.*"));
+        assert_eq!(text.lines().count(), 4, "{text}");
+    }
+
+    #[test]
     fn findings_json_written_in_blocks_is_the_array_written_whole() {
         let n = 25_001; // two whole blocks and one row
         let ids: Vec<String> = (0..n).map(|i| format!("F{i:012}")).collect();

@@ -78,6 +78,34 @@ pub struct Notices {
     maybe: FxHashSet<(usize, u32, u32)>,
 }
 
+/// Who a posted row (normalized name, ID as posted, village key, township as posted) is:
+/// the index's answer in registry rows, narrowed to the posted township (village names
+/// repeat across townships), twin registrations of one person taken as that person.
+fn fit_of(
+    ctx: &Context,
+    index: &MaskedIndex,
+    candidates: &[usize],
+    name: &str,
+    id_shown: &str,
+    village: &str,
+    township: &str,
+) -> Posted {
+    let here = |r: &usize| township.is_empty() || &*ctx.registry[*r].township == township;
+    match index.find_normalized(name, Some(id_shown), Some(village)) {
+        Posted::One(k) if here(&candidates[k]) => Posted::One(candidates[k]),
+        Posted::Ambiguous(v) => {
+            let rows: Vec<usize> = v.iter().map(|&k| candidates[k]).filter(here).collect();
+            let people: FxHashSet<usize> = rows.iter().map(|&r| ctx.cluster_of(r)).collect();
+            match people.len() {
+                0 => Posted::NoOne,
+                1 => Posted::One(rows[0]),
+                _ => Posted::Ambiguous(rows),
+            }
+        }
+        _ => Posted::NoOne,
+    }
+}
+
 /// One shared copy per distinct text.
 fn share<'a>(shared: &mut FxHashMap<&'a str, Arc<str>>, text: &'a str) -> Arc<str> {
     shared
@@ -126,19 +154,21 @@ impl Notices {
         // Only the registry's holders of a posted name can be posted: the index is built
         // over them, not over a province.
         let names: FxHashSet<&str> = normalized.values().map(String::as_str).collect();
+        // The registry's names are normalized already (`RegistryEntry::name`).
         let candidates: Vec<usize> =
-            ctx.registry_rows_where(|_, e| names.contains(normalize_name(&e.raw_name).as_str()));
+            ctx.registry_rows_where(|_, e| names.contains(e.name.as_string().as_str()));
         let villages: Vec<String> = candidates
             .iter()
             .map(|&r| village_key(&ctx.registry[r].village))
             .collect();
-        let index = MaskedIndex::new(candidates.iter().zip(&villages).map(|(&r, v)| {
+        let index = MaskedIndex::new_normalized(candidates.iter().zip(&villages).map(|(&r, v)| {
             let e = &ctx.registry[r];
-            (e.raw_name.as_str(), e.id_number.as_str(), v.as_str())
+            (e.name.as_string(), e.id_number.as_str(), v.as_str())
         }));
         let mut notices = Notices::default();
         let mut shared: FxHashMap<&str, Arc<str>> = FxHashMap::default();
         let mut vkeys: FxHashMap<&str, String> = FxHashMap::default();
+        let mut matched: FxHashMap<(&str, &str, &str, &str), Posted> = FxHashMap::default();
         let mut pkeys: FxHashMap<&str, String> = FxHashMap::default();
         for i in 0..df.height() {
             let raw_name = cols.name[i].unwrap_or("");
@@ -149,27 +179,22 @@ impl Notices {
                 .or_insert_with(|| village_key(village))
                 .clone();
             let key = normalized.get(raw_name).map_or("", String::as_str);
-            // Village names repeat across townships: a row that names its township is
-            // someone of that township.
             let posted_township = cols.township[i].map(str::trim).unwrap_or("");
-            let here = |r: &usize| {
-                posted_township.is_empty() || &*ctx.registry[*r].township == posted_township
-            };
-            let fit = match index.find_normalized(key, Some(id_shown), Some(&vkey)) {
-                Posted::One(k) if here(&candidates[k]) => Posted::One(candidates[k]),
-                Posted::Ambiguous(v) => {
-                    let rows: Vec<usize> = v.iter().map(|&k| candidates[k]).filter(here).collect();
-                    // Twin registrations of one person are that person.
-                    let people: FxHashSet<usize> =
-                        rows.iter().map(|&r| ctx.cluster_of(r)).collect();
-                    match people.len() {
-                        0 => Posted::NoOne,
-                        1 => Posted::One(rows[0]),
-                        _ => Posted::Ambiguous(rows),
-                    }
-                }
-                _ => Posted::NoOne,
-            };
+            // A list posts a person once a period: each person as posted is matched once.
+            let fit = matched
+                .entry((key, id_shown, village, posted_township))
+                .or_insert_with(|| {
+                    fit_of(
+                        ctx,
+                        &index,
+                        &candidates,
+                        key,
+                        id_shown,
+                        &vkey,
+                        posted_township,
+                    )
+                })
+                .clone();
             let township = match (&fit, posted_township) {
                 (Posted::One(r), "") => ctx.registry[*r].township.to_string(),
                 (_, t) => t.to_string(),
@@ -272,10 +297,20 @@ impl Notices {
     }
 }
 
-/// The file's own name, not its path: evidence is printed and handed on.
-fn file_name(label: &str) -> &str {
+/// The file's own name without its extension (and its sheet, for a workbook of several),
+/// not its path: evidence is printed and handed on, and reads in Chinese.
+fn file_name(label: &str) -> String {
     let cut = label.rfind(['/', '\\']).map_or(0, |i| i + 1);
-    &label[cut..]
+    let name = &label[cut..];
+    let (file, sheet) = match name.find(" [") {
+        Some(i) => (&name[..i], &name[i..]),
+        None => (name, ""),
+    };
+    let stem = match file.rfind('.') {
+        Some(i) if i > 0 => &file[..i],
+        _ => file,
+    };
+    format!("{stem}{sheet}")
 }
 
 /// (township, village) as an id; a list that names no township is also its village's
