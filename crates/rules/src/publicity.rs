@@ -144,8 +144,28 @@ pub fn amount_differs(ctx: &Context, v: &Views) -> PolarsResult<DataFrame> {
 #[derive(Debug, Default, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EarlyPaid {
     /// List (township, village, program, period) → (paid day, payment id, fen), in no
-    /// order until [`EarlyPaid::finish`].
+    /// order until [`EarlyPaid::finish`]. Serialized as pairs (a cluster's job is JSON,
+    /// whose keys are text).
+    #[serde(with = "as_pairs")]
     pub lists: BTreeMap<ListKey, Vec<(Day, String, i64)>>,
+}
+
+/// A map of tuple keys as a list of (key, value) pairs.
+mod as_pairs {
+    use std::collections::BTreeMap;
+
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    type Lists = BTreeMap<super::ListKey, Vec<(super::Day, String, i64)>>;
+
+    pub fn serialize<S: Serializer>(lists: &Lists, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(lists.iter())
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Lists, D::Error> {
+        type Pairs = Vec<(super::ListKey, Vec<(super::Day, String, i64)>)>;
+        Ok(Pairs::deserialize(d)?.into_iter().collect())
+    }
 }
 
 impl EarlyPaid {
