@@ -5,7 +5,7 @@
 //! row pinned to the wrong 张伟 would accuse a stranger. A row that fits two registered
 //! people is ambiguous and says so.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 
 use crate::normalize::normalize_name;
 
@@ -79,12 +79,14 @@ pub enum Posted {
     NoOne,
 }
 
-/// The registry by normalised name, to match posted rows.
+/// The registry by normalised name, to match posted rows. A province's lists post a
+/// million rows: names are numbered once, and lookups hash numbers and borrowed text.
 pub struct MaskedIndex<'a> {
-    by_name: HashMap<String, Vec<usize>>,
+    /// Name → its number and the rows that hold it.
+    by_name: FxHashMap<String, (u32, Vec<usize>)>,
     /// The same rows by name and village: a posted row looks among its village's
     /// holders of the name, not a county's hundreds of 王芳.
-    by_village: HashMap<(String, &'a str), Vec<usize>>,
+    by_village: FxHashMap<(u32, &'a str), Vec<usize>>,
     ids: Vec<&'a str>,
 }
 
@@ -108,15 +110,17 @@ impl<'a> MaskedIndex<'a> {
     pub fn new_normalized(
         people: impl IntoIterator<Item = (String, &'a str, &'a str)>,
     ) -> MaskedIndex<'a> {
-        let mut by_name: HashMap<String, Vec<usize>> = HashMap::new();
-        let mut by_village: HashMap<(String, &'a str), Vec<usize>> = HashMap::new();
+        let mut by_name: FxHashMap<String, (u32, Vec<usize>)> = FxHashMap::default();
+        let mut by_village: FxHashMap<(u32, &'a str), Vec<usize>> = FxHashMap::default();
         let mut ids = Vec::new();
         for (row, (key, id, village)) in people.into_iter().enumerate() {
+            let next = by_name.len() as u32;
+            let (n, rows) = by_name.entry(key).or_insert_with(|| (next, Vec::new()));
+            rows.push(row);
             by_village
-                .entry((key.clone(), village.trim()))
+                .entry((*n, village.trim()))
                 .or_default()
                 .push(row);
-            by_name.entry(key).or_default().push(row);
             ids.push(id);
         }
         MaskedIndex {
@@ -143,7 +147,7 @@ impl<'a> MaskedIndex<'a> {
         masked: Option<&str>,
         village: Option<&str>,
     ) -> Posted {
-        let Some(rows) = self.by_name.get(key) else {
+        let Some((n, rows)) = self.by_name.get(key) else {
             return Posted::NoOne;
         };
         let masked = masked
@@ -151,23 +155,17 @@ impl<'a> MaskedIndex<'a> {
             .filter(|m| m.shown[6..].iter().filter(|d| d.is_some()).count() >= MIN_SHOWN);
         // A village posts its own people: someone of the name registered in another
         // village is not the one posted (a blank registry village may be any).
-        let pool: Vec<usize> = match village.map(str::trim).filter(|v| !v.is_empty()) {
-            Some(v) => {
-                let mut pool: Vec<usize> = [v, ""]
-                    .iter()
-                    .filter_map(|v| self.by_village.get(&(key.to_string(), *v)))
-                    .flatten()
-                    .copied()
-                    .collect();
-                pool.sort_unstable();
-                pool
-            }
-            None => rows.clone(),
+        // (Slices of the index, not copies: a province asks this a million times.)
+        let pool: [&[usize]; 2] = match village.map(str::trim).filter(|v| !v.is_empty()) {
+            Some(v) => [v, ""].map(|v| self.by_village.get(&(*n, v)).map_or(&[][..], |r| r)),
+            None => [rows, &[]],
         };
-        let fit: Vec<usize> = match &masked {
-            Some(m) => pool.into_iter().filter(|&r| m.fits(self.ids[r])).collect(),
-            None => pool,
-        };
+        let mut fit: Vec<usize> = pool
+            .iter()
+            .flat_map(|rows| rows.iter().copied())
+            .filter(|&r| masked.as_ref().is_none_or(|m| m.fits(self.ids[r])))
+            .collect();
+        fit.sort_unstable();
         match (fit.len(), &masked) {
             (0, _) => Posted::NoOne,
             (1, Some(_)) => Posted::One(fit[0]),

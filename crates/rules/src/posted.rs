@@ -34,9 +34,9 @@ pub struct PostedRow {
     /// The file (and sheet) it was read from, and its line there.
     pub file: Arc<str>,
     pub line: i64,
-    pub name: String,
+    pub name: Arc<str>,
     /// The ID number as posted (masked).
-    pub id_shown: String,
+    pub id_shown: Arc<str>,
     pub village: Arc<str>,
     pub program: Arc<str>,
     pub period: Arc<str>,
@@ -70,40 +70,113 @@ pub struct Notices {
     /// By [`period_key`].
     periods: FxHashMap<String, u32>,
     by_ids: FxHashMap<Ids, usize>,
-    /// (person, program, period) → the rows that surely post them. The person is the
-    /// registry cluster (`Context::cluster_of`), so a twin registration is one person.
-    sure: FxHashMap<(usize, u32, u32), Vec<usize>>,
+    /// (person, program, period) → the rows that surely post them, as a range of
+    /// `sure_rows` (a million small lists would be a million allocations). The person is
+    /// the registry cluster (`Context::cluster_of`), so a twin registration is one person.
+    sure: FxHashMap<(usize, u32, u32), (u32, u32)>,
+    sure_rows: Vec<usize>,
     /// (person, program, period) a row may post but cannot tell from another: not
     /// accused of being unposted.
     maybe: FxHashSet<(usize, u32, u32)>,
 }
 
-/// Who a posted row (normalized name, ID as posted, village key, township as posted) is:
-/// the index's answer in registry rows, narrowed to the posted township (village names
-/// repeat across townships), twin registrations of one person taken as that person.
-fn fit_of(
-    ctx: &Context,
-    index: &MaskedIndex,
-    candidates: &[usize],
-    name: &str,
-    id_shown: &str,
-    village: &str,
-    township: &str,
-) -> Posted {
-    let here = |r: &usize| township.is_empty() || &*ctx.registry[*r].township == township;
-    match index.find_normalized(name, Some(id_shown), Some(village)) {
-        Posted::One(k) if here(&candidates[k]) => Posted::One(candidates[k]),
-        Posted::Ambiguous(v) => {
-            let rows: Vec<usize> = v.iter().map(|&k| candidates[k]).filter(here).collect();
-            let people: FxHashSet<usize> = rows.iter().map(|&r| ctx.cluster_of(r)).collect();
-            match people.len() {
-                0 => Posted::NoOne,
-                1 => Posted::One(rows[0]),
-                _ => Posted::Ambiguous(rows),
-            }
-        }
-        _ => Posted::NoOne,
+/// A person as a list posts them: the name, the ID number as shown, the village and
+/// township as written (the township may be empty).
+struct PostedPerson<'a> {
+    name: &'a str,
+    id_shown: &'a str,
+    village: &'a str,
+    township: &'a str,
+}
+
+/// The distinct texts of one field of the people as posted, and which each person has.
+struct Distinct<'a> {
+    texts: Vec<&'a str>,
+    of: Vec<u32>,
+}
+
+impl<'a> Distinct<'a> {
+    fn of(people: &[PostedPerson<'a>], field: impl Fn(&PostedPerson<'a>) -> &'a str) -> Self {
+        let mut seen: FxHashMap<&str, u32> = FxHashMap::default();
+        let mut texts = Vec::new();
+        let of = people
+            .iter()
+            .map(|p| {
+                *seen.entry(field(p)).or_insert_with(|| {
+                    texts.push(field(p));
+                    texts.len() as u32 - 1
+                })
+            })
+            .collect();
+        Distinct { texts, of }
     }
+}
+
+/// Who each person as posted is: the registry's holders of the name whose ID number shows
+/// the posted digits, in the posted village, narrowed to the posted township (village
+/// names repeat across townships), twin registrations of one person taken as that person.
+/// Only the registry's holders of a posted name can be posted: the index is built over
+/// them, not over a province.
+fn match_people(ctx: &Context, people: &[PostedPerson]) -> Vec<Posted> {
+    use rayon::prelude::*;
+    // A person is posted under several masks and periods, a name held by many: each
+    // distinct name normalized once, each village keyed once.
+    let (names, villages) = (
+        Distinct::of(people, |p| p.name),
+        Distinct::of(people, |p| p.village),
+    );
+    let normalized: Vec<String> = names.texts.par_iter().map(|t| normalize_name(t)).collect();
+    let village_keys: Vec<String> = villages.texts.iter().map(|t| village_key(t)).collect();
+    let keys: Vec<(&str, &str)> = (0..people.len())
+        .map(|i| {
+            (
+                normalized[names.of[i] as usize].as_str(),
+                village_keys[villages.of[i] as usize].as_str(),
+            )
+        })
+        .collect();
+    let names: FxHashSet<&str> = keys.iter().map(|k| k.0).collect();
+    // The registry's names are normalized already (`RegistryEntry::name`).
+    let candidates: Vec<usize> =
+        ctx.registry_rows_where(|_, e| names.contains(e.name.as_string().as_str()));
+    let registered: Vec<String> = candidates
+        .iter()
+        .map(|&r| village_key(&ctx.registry[r].village))
+        .collect();
+    let index = MaskedIndex::new_normalized(candidates.iter().zip(&registered).map(|(&r, v)| {
+        let e = &ctx.registry[r];
+        (e.name.as_string(), e.id_number.as_str(), v.as_str())
+    }));
+    people
+        .par_iter()
+        .zip(&keys)
+        .map(|(p, &(name, village))| {
+            let here =
+                |r: &usize| p.township.is_empty() || &*ctx.registry[*r].township == p.township;
+            match index.find_normalized(name, Some(p.id_shown), Some(village)) {
+                Posted::One(k) if here(&candidates[k]) => Posted::One(candidates[k]),
+                Posted::Ambiguous(v) => {
+                    let rows: Vec<usize> = v.iter().map(|&k| candidates[k]).filter(here).collect();
+                    let people: FxHashSet<usize> =
+                        rows.iter().map(|&r| ctx.cluster_of(r)).collect();
+                    match people.len() {
+                        0 => Posted::NoOne,
+                        // One person registered twice: the registration written as
+                        // posted (`李 强` posts the row that reads `李 强`), so a finding
+                        // names every registration its rows stand for.
+                        1 => Posted::One(
+                            rows.iter()
+                                .copied()
+                                .find(|&r| ctx.registry[r].raw_name.trim() == p.name.trim())
+                                .unwrap_or(rows[0]),
+                        ),
+                        _ => Posted::Ambiguous(rows),
+                    }
+                }
+                _ => Posted::NoOne,
+            }
+        })
+        .collect()
 }
 
 /// One shared copy per distinct text.
@@ -139,100 +212,81 @@ pub fn period_key(period: &str) -> String {
 
 impl Notices {
     /// The run's posted lists, or None when none were delivered.
+    ///
+    /// A province posts millions of rows, one per allocation, but far fewer people and
+    /// lists: each person as posted is matched once (in parallel), each list is found
+    /// once, and a row is then two small numbers and shared texts.
     pub fn of(ctx: &Context) -> PolarsResult<Option<Notices>> {
         let Some(df) = ctx.ledgers.notices.as_ref().filter(|d| d.height() > 0) else {
             return Ok(None);
         };
         let cols = Columns::of(df)?;
-        // Names repeat (a list posts 王芳 many times): each normalized once.
-        let mut normalized: FxHashMap<&str, String> = FxHashMap::default();
-        for name in cols.name.iter().flatten() {
-            normalized
-                .entry(name)
-                .or_insert_with(|| normalize_name(name));
-        }
-        // Only the registry's holders of a posted name can be posted: the index is built
-        // over them, not over a province.
-        let names: FxHashSet<&str> = normalized.values().map(String::as_str).collect();
-        // The registry's names are normalized already (`RegistryEntry::name`).
-        let candidates: Vec<usize> =
-            ctx.registry_rows_where(|_, e| names.contains(e.name.as_string().as_str()));
-        let villages: Vec<String> = candidates
-            .iter()
-            .map(|&r| village_key(&ctx.registry[r].village))
-            .collect();
-        let index = MaskedIndex::new_normalized(candidates.iter().zip(&villages).map(|(&r, v)| {
-            let e = &ctx.registry[r];
-            (e.name.as_string(), e.id_number.as_str(), v.as_str())
-        }));
+        let (people, who) = cols.people();
+        let fits = match_people(ctx, &people);
         let mut notices = Notices::default();
         let mut shared: FxHashMap<&str, Arc<str>> = FxHashMap::default();
-        let mut vkeys: FxHashMap<&str, String> = FxHashMap::default();
-        let mut matched: FxHashMap<(&str, &str, &str, &str), Posted> = FxHashMap::default();
-        let mut pkeys: FxHashMap<&str, String> = FxHashMap::default();
-        for i in 0..df.height() {
-            let raw_name = cols.name[i].unwrap_or("");
-            let id_shown = cols.id[i].unwrap_or("").trim();
+        // Each person's name and ID as posted, shared by their rows.
+        let texts: Vec<(Arc<str>, Arc<str>)> = people
+            .iter()
+            .map(|p| (Arc::from(p.name.trim()), Arc::from(p.id_shown)))
+            .collect();
+        // (township, village, program, period) as the rows write them → the list and the
+        // texts its rows share.
+        type Found = (usize, Ids, Arc<str>, Arc<str>, Arc<str>);
+        let mut lists_of: FxHashMap<(&str, &str, &str, &str), Found> = FxHashMap::default();
+        let mut spans: FxHashMap<&str, (Option<Day>, Option<Day>)> = FxHashMap::default();
+        notices.rows.reserve(df.height());
+        let mut sure: Vec<((usize, u32, u32), usize)> = Vec::with_capacity(df.height());
+        for (i, &person) in who.iter().enumerate() {
+            let person = person as usize;
+            let fit = &fits[person];
+            let posted_township = people[person].township;
+            // A list naming no township is its people's township's.
+            let township: &str = match (fit, posted_township) {
+                (Posted::One(r), "") => &ctx.registry[*r].township,
+                (_, t) => t,
+            };
             let village = cols.village[i].unwrap_or("");
-            let vkey = vkeys
-                .entry(village)
-                .or_insert_with(|| village_key(village))
-                .clone();
-            let key = normalized.get(raw_name).map_or("", String::as_str);
-            let posted_township = cols.township[i].map(str::trim).unwrap_or("");
-            // A list posts a person once a period: each person as posted is matched once.
-            let fit = matched
-                .entry((key, id_shown, village, posted_township))
+            let program = cols.program[i].unwrap_or("").trim();
+            let raw_period = cols.period[i].unwrap_or("");
+            let (l, ids, village, program_text, period) = lists_of
+                .entry((township, village, program, raw_period))
                 .or_insert_with(|| {
-                    fit_of(
-                        ctx,
-                        &index,
-                        &candidates,
-                        key,
-                        id_shown,
-                        &vkey,
-                        posted_township,
+                    let vkey = village_key(village);
+                    let period = period_key(raw_period);
+                    let ids = (
+                        intern_place(&mut notices.places, township, &vkey),
+                        intern(&mut notices.programs, program),
+                        intern(&mut notices.periods, &period),
+                    );
+                    let lists = &mut notices.lists;
+                    let l = *notices.by_ids.entry(ids).or_insert_with(|| {
+                        let key = (township.to_string(), vkey, program.to_string(), period);
+                        notices.by_key.insert(key.clone(), lists.len());
+                        lists.push((key, PostedList::default()));
+                        lists.len() - 1
+                    });
+                    (
+                        l,
+                        ids,
+                        share(&mut shared, village),
+                        share(&mut shared, program),
+                        share(&mut shared, raw_period),
                     )
                 })
                 .clone();
-            let township = match (&fit, posted_township) {
-                (Posted::One(r), "") => ctx.registry[*r].township.to_string(),
-                (_, t) => t.to_string(),
-            };
-            let program = cols.program[i].unwrap_or("").trim();
-            let raw_period = cols.period[i].unwrap_or("");
-            let period = pkeys
-                .entry(raw_period)
-                .or_insert_with(|| period_key(raw_period))
-                .clone();
-            let ids = (
-                intern_place(&mut notices.places, &township, &vkey),
-                intern(&mut notices.programs, program),
-                intern(&mut notices.periods, &period),
-            );
             let at = notices.rows.len();
-            let lists = &mut notices.lists;
-            let l = *notices.by_ids.entry(ids).or_insert_with(|| {
-                let key = (township, vkey, program.to_string(), period);
-                notices.by_key.insert(key.clone(), lists.len());
-                lists.push((key, PostedList::default()));
-                lists.len() - 1
-            });
-            let list = &mut lists[l].1;
+            let list = &mut notices.lists[l].1;
             list.rows.push(at);
-            let (from, to) = cols.span(i);
+            let (from, to) = cols.span(i, &mut spans);
             if let Some(from) = from {
                 list.from = Some(list.from.map_or(from, |f| f.min(from)));
             }
             if let Some(to) = to {
                 list.to = Some(list.to.map_or(to, |t| t.max(to)));
             }
-            match &fit {
-                Posted::One(r) => notices
-                    .sure
-                    .entry((ctx.cluster_of(*r), ids.1, ids.2))
-                    .or_default()
-                    .push(at),
+            match fit {
+                Posted::One(r) => sure.push(((ctx.cluster_of(*r), ids.1, ids.2), at)),
                 Posted::Ambiguous(rows) => {
                     for r in rows {
                         notices.maybe.insert((ctx.cluster_of(*r), ids.1, ids.2));
@@ -240,19 +294,38 @@ impl Notices {
                 }
                 Posted::NoOne => {}
             }
+            let file = cols.source[i].unwrap_or("notices");
             notices.rows.push(PostedRow {
-                file: share(&mut shared, cols.source[i].unwrap_or("notices")),
+                file: share(&mut shared, file),
                 line: cols.line[i].unwrap_or(i as i64 + 2),
-                name: raw_name.trim().to_string(),
-                id_shown: id_shown.to_string(),
-                village: share(&mut shared, village),
-                program: share(&mut shared, program),
-                period: share(&mut shared, raw_period),
+                name: texts[person].0.clone(),
+                id_shown: texts[person].1.clone(),
+                village,
+                program: program_text,
+                period,
                 amount_fen: cols.amount(i),
-                fit,
+                fit: fit.clone(),
             });
         }
+        sure.sort_unstable();
+        notices.sure_rows = sure.iter().map(|s| s.1).collect();
+        for (at, chunk) in sure.chunk_by(|a, b| a.0 == b.0).scan(0, |at, c| {
+            let start = *at;
+            *at += c.len();
+            Some((start, c))
+        }) {
+            notices
+                .sure
+                .insert(chunk[0].0, (at as u32, chunk.len() as u32));
+        }
         Ok(Some(notices))
+    }
+
+    /// The rows that surely post a [`Lookup::sure_key`].
+    pub fn sure_rows(&self, key: (usize, u32, u32)) -> &[usize] {
+        self.sure.get(&key).map_or(&[], |&(start, len)| {
+            &self.sure_rows[start as usize..(start + len) as usize]
+        })
     }
 
     /// The list of a list id.
@@ -373,10 +446,44 @@ impl<'a> Columns<'a> {
         })
     }
 
-    /// When row `i` hung: its own dates, else its 公示起止日期 cell.
-    fn span(&self, i: usize) -> (Option<Day>, Option<Day>) {
-        let (a, b) = self.span[i].map(parse_span).unwrap_or((None, None));
+    /// When row `i` hung: its own dates, else its 公示起止日期 cell (each distinct cell
+    /// read once, into `read`).
+    fn span(
+        &self,
+        i: usize,
+        read: &mut FxHashMap<&'a str, (Option<Day>, Option<Day>)>,
+    ) -> (Option<Day>, Option<Day>) {
+        let (a, b) = match self.span[i] {
+            Some(s) if self.from[i].is_none() || self.to[i].is_none() => {
+                *read.entry(s).or_insert_with(|| parse_span(s))
+            }
+            _ => (None, None),
+        };
         (self.from[i].or(a), self.to[i].or(b))
+    }
+
+    /// Each person as posted, once, and each row's person among them. A list posts a
+    /// person once a period, a year of lists several times.
+    fn people(&self) -> (Vec<PostedPerson<'a>>, Vec<u32>) {
+        let mut people = Vec::new();
+        let mut seen: FxHashMap<(&str, &str, &str, &str), u32> = FxHashMap::default();
+        let who = (0..self.name.len())
+            .map(|i| {
+                let p = PostedPerson {
+                    name: self.name[i].unwrap_or(""),
+                    id_shown: self.id[i].unwrap_or("").trim(),
+                    village: self.village[i].unwrap_or(""),
+                    township: self.township[i].map(str::trim).unwrap_or(""),
+                };
+                *seen
+                    .entry((p.name, p.id_shown, p.village, p.township))
+                    .or_insert_with(|| {
+                        people.push(p);
+                        people.len() as u32 - 1
+                    })
+            })
+            .collect();
+        (people, who)
     }
 }
 
@@ -444,15 +551,17 @@ impl<'n, 'a> Lookup<'n, 'a> {
         })
     }
 
-    /// The rows that surely post a person's money for a program and period.
-    pub fn posted(
+    /// A person's (person, program, period) as [`Notices::sure_rows`] knows it, where a
+    /// row surely posts their money for the program and period.
+    pub fn sure_key(
         &mut self,
         person: usize,
         program: &'a str,
         period: &'a str,
-    ) -> Option<&'n [usize]> {
+    ) -> Option<(usize, u32, u32)> {
         let (p, q) = self.ids(program, period)?;
-        self.notices.sure.get(&(person, p, q)).map(Vec::as_slice)
+        let key = (person, p, q);
+        self.notices.sure.contains_key(&key).then_some(key)
     }
 }
 

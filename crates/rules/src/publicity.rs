@@ -66,27 +66,26 @@ pub fn amount_differs(ctx: &Context, v: &Views) -> PolarsResult<DataFrame> {
     let tolerance = (ctx.config.notices.amount_tolerance_yuan * 100.0).round() as i64;
     let p = &v.payments;
     let mut look = Lookup::new(notices);
-    let keys: Vec<Option<(usize, &str, &str)>> = (0..p.len())
+    // Each payment's (person, program, period) as numbers, where a list surely posts it.
+    let keys: Vec<Option<(usize, u32, u32)>> = (0..p.len())
         .map(|r| {
             let row = p.reg_row[r]? as usize;
-            let (program, period) = (p.program[r]?, p.period[r]?);
-            let person = ctx.cluster_of(row);
-            look.posted(person, program, period)?;
-            Some((person, program, period))
+            look.sure_key(ctx.cluster_of(row), p.program[r]?, p.period[r]?)
         })
         .collect();
-    for ((person, program, period), rows) in group_rows(keys.into_iter()) {
-        let Some(posted_rows) = look.posted(person, program, period) else {
+    for (key, rows) in group_rows(keys.into_iter()) {
+        let posted_rows = notices.sure_rows(key);
+        let (Some(program), Some(period)) = (p.program[rows[0]], p.period[rows[0]]) else {
             continue;
         };
-        let amounts: Vec<i64> = posted_rows
+        // A row without an amount: nothing to hold the payments against.
+        let Some(posted) = posted_rows
             .iter()
-            .filter_map(|&n| notices.rows[n].amount_fen)
-            .collect();
-        if amounts.len() < posted_rows.len() {
-            continue; // a row without an amount: nothing to hold the payments against
-        }
-        let posted: i64 = amounts.iter().sum();
+            .map(|&n| notices.rows[n].amount_fen)
+            .sum::<Option<i64>>()
+        else {
+            continue;
+        };
         let paid = p.total(&rows);
         let gap = paid - posted;
         if gap.abs() <= tolerance {
@@ -137,6 +136,9 @@ pub fn amount_differs(ctx: &Context, v: &Views) -> PolarsResult<DataFrame> {
     Ok(all)
 }
 
+/// A payment made before its list had hung its days: (paid day, payment id, fen).
+pub type Early = (Day, String, i64);
+
 /// The payments of each posted list made before the list had hung `[notices] min_days`
 /// days: what PUB_POSTED_LATE reports. A village's payments fall in several parts of a
 /// partitioned run, so this is counted over the whole run, like the past-due counts
@@ -147,7 +149,7 @@ pub struct EarlyPaid {
     /// order until [`EarlyPaid::finish`]. Serialized as pairs (a cluster's job is JSON,
     /// whose keys are text).
     #[serde(with = "as_pairs")]
-    pub lists: BTreeMap<ListKey, Vec<(Day, String, i64)>>,
+    pub lists: BTreeMap<ListKey, Vec<Early>>,
 }
 
 /// A map of tuple keys as a list of (key, value) pairs.
@@ -201,26 +203,39 @@ impl EarlyPaid {
             frame::day(payments, "paid_date")?,
             frame::int(payments, "amount_fen")?,
         );
-        let mut look = Lookup::new(notices);
-        for r in 0..payments.height() {
-            let (Some(&i), Some(day)) = (p_alloc[r].and_then(|a| alloc.get(a)), p_day[r]) else {
-                continue;
-            };
-            let (Some(ben), Some(program), Some(period)) = (a_ben[i], a_prog[i], a_period[i])
-            else {
-                continue;
-            };
-            let Some(row) = ctx.row_of(ben) else { continue };
-            let Some((key, list)) = look.list(ctx, row, program, period) else {
-                continue;
-            };
-            if list.from.is_some_and(|from| day < from + min_days) {
-                early.lists.entry(key.clone()).or_default().push((
-                    day,
-                    p_id[r].unwrap_or("").to_string(),
-                    p_fen[r].unwrap_or(0),
-                ));
-            }
+        // A million payments, in two halves' worth of chunks (one per core), each with its
+        // own lookups; the lists' payments are sorted by `finish` whatever the order.
+        use rayon::prelude::*;
+        let rows: Vec<usize> = (0..payments.height()).collect();
+        let found: Vec<Vec<(&ListKey, Early)>> = rows
+            .par_chunks(1 << 16)
+            .map(|chunk| {
+                let mut look = Lookup::new(notices);
+                let mut found = Vec::new();
+                for &r in chunk {
+                    let (Some(&i), Some(day)) = (p_alloc[r].and_then(|a| alloc.get(a)), p_day[r])
+                    else {
+                        continue;
+                    };
+                    let (Some(ben), Some(program), Some(period)) =
+                        (a_ben[i], a_prog[i], a_period[i])
+                    else {
+                        continue;
+                    };
+                    let Some(row) = ctx.row_of(ben) else { continue };
+                    let Some((key, list)) = look.list(ctx, row, program, period) else {
+                        continue;
+                    };
+                    if list.from.is_some_and(|from| day < from + min_days) {
+                        let id = p_id[r].unwrap_or("").to_string();
+                        found.push((key, (day, id, p_fen[r].unwrap_or(0))));
+                    }
+                }
+                found
+            })
+            .collect();
+        for (key, paid) in found.into_iter().flatten() {
+            early.lists.entry(key.clone()).or_default().push(paid);
         }
         Ok(early)
     }
@@ -295,23 +310,27 @@ pub fn posted_not_eligible(ctx: &Context, _: &Views) -> PolarsResult<DataFrame> 
         return out.finish();
     };
     for (n, r) in notices.rows.iter().enumerate() {
-        let key = format!(
-            "posted|{}|{}|{}|{}|{}",
-            crate::posted::village_key(&r.village),
-            r.program,
-            period_key(&r.period),
-            r.name,
-            r.id_shown
-        );
-        let shown = format!("{}（身份证号{}）", r.name, r.id_shown);
+        // Most rows fit one living person: the texts are made for the few that do not.
+        let key = || {
+            format!(
+                "posted|{}|{}|{}|{}|{}",
+                crate::posted::village_key(&r.village),
+                r.program,
+                period_key(&r.period),
+                r.name,
+                r.id_shown
+            )
+        };
+        let shown = || format!("{}（身份证号{}）", r.name, r.id_shown);
         let finding = match &r.fit {
             Posted::NoOne => Finding {
-                key,
+                key: key(),
                 confidence: 0.7,
                 evidence: format!(
-                    "{}{}公示名单列有{shown}（{}），花名册中没有姓名与身份证号可见位均相符的人员：疑似虚列人员，须核实其身份及是否领取资金",
+                    "{}{}公示名单列有{}（{}），花名册中没有姓名与身份证号可见位均相符的人员：疑似虚列人员，须核实其身份及是否领取资金",
                     r.village,
                     r.program,
+                    shown(),
                     notices.cite(n)
                 ),
                 amount_fen: r.amount_fen.unwrap_or(0),
@@ -327,13 +346,14 @@ pub fn posted_not_eligible(ctx: &Context, _: &Views) -> PolarsResult<DataFrame> 
                 }
                 let e = &ctx.registry[*row];
                 Finding {
-                    key,
+                    key: key(),
                     confidence: 0.9,
                     evidence: format!(
-                        "{}{}{}公示名单列有{shown}（{}），即花名册{}，此人已于{}死亡：死亡人员仍列入公示名单",
+                        "{}{}{}公示名单列有{}（{}），即花名册{}，此人已于{}死亡：死亡人员仍列入公示名单",
                         r.village,
                         r.period,
                         r.program,
+                        shown(),
                         notices.cite(n),
                         ctx.row_label(*row),
                         fmt_day(death.death_date)
