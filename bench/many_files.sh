@@ -46,14 +46,7 @@ files=$(ls "$WORK/data/notices" | wc -l)
 size=$(du -sh --apparent-size "$WORK/data/notices" | cut -f1)
 measure() {
   /usr/bin/time -v "$@" > /dev/null 2> "$WORK/time.txt"
-  python3 - "$WORK/time.txt" <<'PY'
-import re, sys
-t = open(sys.argv[1]).read()
-wall = re.search(r"Elapsed \(wall clock\) time .*: (.*)", t).group(1).split(":")
-secs = sum(float(x) * 60 ** i for i, x in enumerate(reversed(wall)))
-peak = int(re.search(r"Maximum resident set size \(kbytes\): (\d+)", t).group(1))
-print(f"{secs:.2f} s, {peak / 2**20:.2f} GiB")
-PY
+  python3 bench/time_v.py "$WORK/time.txt"
 }
 echo "| files | size | check, folder notices/ | check, folder named 公示 | check without them |"
 echo "|---|---|---|---|---|"

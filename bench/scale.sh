@@ -34,14 +34,7 @@ measure() {
   local log="$1"
   shift
   if /usr/bin/time -v "$@" > "$log.out" 2> "$log.time"; then
-    python3 - "$log.time" <<'PY'
-import re, sys
-t = open(sys.argv[1]).read()
-wall = re.search(r"Elapsed \(wall clock\) time .*: (.*)", t).group(1).split(":")
-secs = sum(float(x) * 60 ** i for i, x in enumerate(reversed(wall)))
-peak = int(re.search(r"Maximum resident set size \(kbytes\): (\d+)", t).group(1))
-print(f"{secs:.1f} s, {peak / 2**20:.2f} GiB")
-PY
+    python3 bench/time_v.py "$log.time" 1
   else
     echo "failed (see $log.time)"
   fi

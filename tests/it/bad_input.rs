@@ -11,11 +11,10 @@ use common::{fundaudit, read_csv};
 fn sample(dir: &Path) -> PathBuf {
     let data = dir.join("data");
     std::fs::create_dir_all(&data).unwrap();
-    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("sample_data");
-    for e in std::fs::read_dir(src).unwrap() {
-        let p = e.unwrap().path();
-        std::fs::copy(&p, data.join(p.file_name().unwrap())).unwrap();
-    }
+    common::copy_tree(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("sample_data"),
+        &data,
+    );
     data
 }
 
@@ -65,10 +64,16 @@ fn a_stray_quote_sets_one_line_aside() {
     });
     let (code, stdout, _, findings) = run(&data, &dir.path().join("out"));
     assert_eq!(code, 0);
-    assert!(
-        stdout.contains("payments.csv         read     14729  used     14728  rejected       1"),
-        "{stdout}"
+    let rows = std::fs::read_to_string(data.join("payments.csv"))
+        .unwrap()
+        .lines()
+        .count()
+        - 1;
+    let counted = format!(
+        "payments.csv         read {rows:>9}  used {:>9}  rejected       1",
+        rows - 1
     );
+    assert!(stdout.contains(&counted), "{counted}\n{stdout}");
     let rejects = read_csv(&dir.path().join("out/rejects.csv"));
     assert_eq!(rejects.len(), 1);
     assert_eq!(rejects[0]["line"], "5");
@@ -108,7 +113,12 @@ fn a_header_only_payments_file_is_one_loud_data_quality_finding_per_period() {
     // Program-periods with at least `min_allocations` due allocations are one finding
     // each; the few allocations of smaller periods stay single DELAY_UNPAID findings.
     // Allocations for people dead before their period (死亡未销户) are not said unpaid
-    // either where the period has no payment data.
+    // either where the period has no payment data. What reads no payments still speaks:
+    // posted-list rows no registered person fits (公示名单 against the registry).
+    let findings: Vec<_> = findings
+        .into_iter()
+        .filter(|f| f["rule"] != "PUB_POSTED_NOT_ELIGIBLE")
+        .collect();
     assert!(findings
         .iter()
         .all(|f| f["rule"] == "DATA_INCOMPLETE" || f["rule"] == "DELAY_UNPAID"));

@@ -252,29 +252,13 @@ fn report_html_embeds_the_top_findings_and_says_so() {
 #[test]
 fn a_name_of_markup_does_not_blank_the_page() {
     let dir = tempfile::tempdir().unwrap();
-    let data = dir.path().join("data");
-    let f = common::Fixture::one_payment(
+    let out = common::Fixture::one_payment(
         "<!--<script>",
         "东村</script>&amp;",
         "<!--<script>",
         "60.00",
-    );
-    f.write(&data);
-    let out = dir.path().join("out");
-    common::fundaudit()
-        .args([
-            "run",
-            "--quiet",
-            "--no-ledger",
-            "--as-of",
-            "2025-03-31",
-            "--data",
-        ])
-        .arg(&data)
-        .arg("--out")
-        .arg(&out)
-        .assert()
-        .success();
+    )
+    .run_in(dir.path(), "2025-03-31", None);
     let html = out.join("report.html");
     let page = std::fs::read_to_string(&html).unwrap();
     assert!(

@@ -18,19 +18,31 @@ pub fn fundaudit() -> Command {
 /// of generated data (its reference date) without a case ledger. More arguments, and
 /// the exit code to expect, are the caller's.
 pub fn run_cmd(data: &Path, out: &Path) -> Command {
+    run_cmd_as_of(data, out, "2026-03-31")
+}
+
+/// [`run_cmd`] as of another day (a [`Fixture`]'s is 2025-03-31).
+pub fn run_cmd_as_of(data: &Path, out: &Path, as_of: &str) -> Command {
     let mut cmd = fundaudit();
-    cmd.args([
-        "run",
-        "--quiet",
-        "--no-ledger",
-        "--as-of",
-        "2026-03-31",
-        "--data",
-    ])
-    .arg(data)
-    .arg("--out")
-    .arg(out);
+    cmd.args(["run", "--quiet", "--no-ledger", "--as-of", as_of, "--data"])
+        .arg(data)
+        .arg("--out")
+        .arg(out);
     cmd
+}
+
+/// Copies the folder `from` (its files and subfolders: a county's `notices/`) to `to`.
+pub fn copy_tree(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let p = e.unwrap().path();
+        let dest = to.join(p.file_name().unwrap());
+        if p.is_dir() {
+            copy_tree(&p, &dest);
+        } else {
+            std::fs::copy(&p, dest).unwrap();
+        }
+    }
 }
 
 /// `fundaudit generate` of `beneficiaries` people (seed `seed`) into `out`, with `extra`
@@ -443,21 +455,22 @@ impl Fixture {
     /// Runs the binary on this fixture and returns findings.csv.
     pub fn audit(&self, as_of: &str, config: Option<&str>) -> Vec<HashMap<String, String>> {
         let dir = tempfile::tempdir().unwrap();
-        let data = dir.path().join("data");
+        read_csv(&self.run_in(dir.path(), as_of, config).join("findings.csv"))
+    }
+
+    /// Writes the fixture to `dir/data` and audits it (with `config`, the text of a
+    /// config file) into `dir/out`, which it returns; the run must succeed.
+    pub fn run_in(&self, dir: &Path, as_of: &str, config: Option<&str>) -> PathBuf {
+        let (data, out) = (dir.join("data"), dir.join("out"));
         self.write(&data);
-        let out = dir.path().join("out");
-        let mut cmd = fundaudit();
-        cmd.args(["run", "--quiet", "--as-of", as_of, "--data"])
-            .arg(&data)
-            .arg("--out")
-            .arg(&out);
+        let mut cmd = run_cmd_as_of(&data, &out, as_of);
         if let Some(text) = config {
-            let path = dir.path().join("config.toml");
+            let path = dir.join("config.toml");
             std::fs::write(&path, text).unwrap();
             cmd.arg("--config").arg(&path);
         }
         cmd.assert().success();
-        read_csv(&out.join("findings.csv"))
+        out
     }
 }
 

@@ -217,22 +217,9 @@ proptest! {
         let row = 1 + ((at * rows as f64) as usize).min(rows - 1);
         let dir = tempfile::tempdir().unwrap();
         let data = dir.path().join("data");
-        std::fs::create_dir_all(&data).unwrap();
-        // Every input of the county (ledgers, reference lists), the broken one rewritten below.
-        // (and the folder of posted lists).
-        for e in std::fs::read_dir(&c.data).unwrap() {
-            let p = e.unwrap().path();
-            let to = data.join(p.file_name().unwrap());
-            if p.is_dir() {
-                std::fs::create_dir_all(&to).unwrap();
-                for f in std::fs::read_dir(&p).unwrap() {
-                    let f = f.unwrap().path();
-                    std::fs::copy(&f, to.join(f.file_name().unwrap())).unwrap();
-                }
-            } else {
-                std::fs::copy(&p, to).unwrap();
-            }
-        }
+        // Every input of the county (ledgers, reference lists, the folder of posted lists),
+        // the broken one rewritten below.
+        common::copy_tree(&c.data, &data);
         let earlier = (row > 1).then(|| c.lines[name][row - 1].split(',').next().unwrap_or(""));
         let kind = if kind == 6 && earlier.is_none() { 0 } else { kind };
         let mut bytes: Vec<u8> = Vec::new();
@@ -273,17 +260,23 @@ proptest! {
         }
         // A registry row gone or garbled leaves its posted row (公示名单) fitting no one, or
         // fitting only the person's other registration (`李 强` and `李强`, one ID number),
-        // who then reads as posted twice: those findings name the person as posted (spaces
-        // dropped, as names are compared), not by our ids.
+        // who then reads as posted twice: those findings name the person as posted, not by
+        // our ids (names compared as the matching compares them, normalized).
         let person = (name == "beneficiaries.csv")
-            .then(|| c.lines[name][row].split(',').nth(1).unwrap_or("").replace(' ', ""))
+            .then(|| c.lines[name][row].split(',').nth(1).unwrap_or(""))
+            .map(fundaudit_identity::normalize_name)
             .filter(|n| !n.is_empty());
         let names_the_person = |f: &HashMap<String, String>| {
-            person.as_ref().is_some_and(|n| match f["rule"].as_str() {
-                "PUB_POSTED_NOT_ELIGIBLE" => f["evidence"].contains(&format!("列有{n}（")),
-                "PUB_AMOUNT_DIFFERS" => f["evidence"].starts_with(&format!("{n}（")),
+            let Some(n) = &person else { return false };
+            // The name before the bracket that follows it: `李 强（B0000303）`, `列有李强（身份证号…）`.
+            let is_person = |t: &str| {
+                fundaudit_identity::normalize_name(t.split('（').next().unwrap_or("")) == *n
+            };
+            match f["rule"].as_str() {
+                "PUB_POSTED_NOT_ELIGIBLE" => f["evidence"].split("列有").skip(1).any(is_person),
+                "PUB_AMOUNT_DIFFERS" => is_person(&f["evidence"]),
                 _ => false,
-            })
+            }
         };
         for (id, f) in &got {
             if !c.findings.contains_key(id) {

@@ -441,7 +441,15 @@ impl Drop for Tmpfs {
 #[test]
 fn a_full_disk_costs_only_the_reports_that_did_not_fit() {
     let dir = tempfile::tempdir().unwrap();
-    let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("sample_data");
+    // The sample without its 701 posted lists: their manifest entries would need more
+    // room at the end than the workbook needs in the middle, and the disk could not be
+    // sized to fail the one and hold the other.
+    let data = dir.path().join("data");
+    common::copy_tree(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("sample_data"),
+        &data,
+    );
+    std::fs::remove_dir_all(data.join("notices")).unwrap();
     let run = |out: &Path| {
         fundaudit()
             .args([

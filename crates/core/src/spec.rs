@@ -86,6 +86,12 @@ pub struct FileSpec {
     pub columns: &'static [ColumnSpec],
     /// Optional reference lists are used when present.
     pub optional: bool,
+    /// Whether the ledger's files may each carry their own optional columns. Posted lists
+    /// are each village's own paper (one posts 金额, another 面积 and 标准; one a
+    /// 公示起止日期 cell, another two dates): every row is read for what it carries. The
+    /// ledgers of money may not: a payments file with a status column beside one without
+    /// would mean different things for the same money.
+    pub fields_vary: bool,
 }
 
 const ID_NUMBER: &[&str] = &[
@@ -115,6 +121,7 @@ pub const BENEFICIARIES: FileSpec = FileSpec {
     stem: "beneficiaries",
     file: "beneficiaries.csv",
     optional: false,
+    fields_vary: false,
     columns: &[
         req("beneficiary_id", Field::Key, BENEFICIARY_ID),
         req("name", Field::Text, &["姓名", "享受人员姓名", "户主姓名"]),
@@ -149,6 +156,7 @@ pub const ALLOCATIONS: FileSpec = FileSpec {
     stem: "allocations",
     file: "allocations.csv",
     optional: false,
+    fields_vary: false,
     columns: &[
         req("allocation_id", Field::Key, ALLOCATION_ID),
         req("program", Field::Text, PROGRAM).repeats(),
@@ -187,6 +195,7 @@ pub const PAYMENTS: FileSpec = FileSpec {
     stem: "payments",
     file: "payments.csv",
     optional: false,
+    fields_vary: false,
     columns: &[
         req(
             "payment_id",
@@ -250,6 +259,7 @@ pub const DEATHS: FileSpec = FileSpec {
     stem: "deaths",
     file: "deaths.csv",
     optional: true,
+    fields_vary: false,
     columns: &[
         req("name", Field::Text, &["姓名", "死者姓名"]),
         opt("id_number", Field::IdNumber, ID_NUMBER),
@@ -264,6 +274,7 @@ pub const OFFICIALS: FileSpec = FileSpec {
     stem: "officials",
     file: "officials.csv",
     optional: true,
+    fields_vary: false,
     columns: &[
         req("name", Field::Text, &["姓名"]),
         opt("id_number", Field::IdNumber, ID_NUMBER),
@@ -279,6 +290,7 @@ pub const NOTICES: FileSpec = FileSpec {
     stem: "notices",
     file: "notices.csv",
     optional: true,
+    fields_vary: true,
     columns: &[
         req(
             "name",
@@ -365,6 +377,7 @@ pub const LAND: FileSpec = FileSpec {
     stem: "land",
     file: "land.csv",
     optional: true,
+    fields_vary: false,
     columns: &[
         req(
             "name",
@@ -381,6 +394,7 @@ pub const LIST: FileSpec = FileSpec {
     stem: "lists",
     file: "list.csv",
     optional: true,
+    fields_vary: false,
     columns: &[
         req(
             "name",

@@ -283,6 +283,19 @@ pub fn read_ledger(
     } else {
         stack::stack(spec, parts)?
     };
+    if files.len() > 1 {
+        let rows: usize = stacked.counts.iter().map(|c| c.rows_read).sum();
+        let rejected: usize = stacked.counts.iter().map(|c| c.rows_rejected).sum();
+        tracing::info!(
+            ledger = spec.stem,
+            files = files.len(),
+            rows,
+            rejected,
+            "read {rows} rows of {} from {} files",
+            spec.stem,
+            files.len()
+        );
+    }
     Ok(Read {
         frame: Some(stacked.frame),
         rejects: stacked.rejects,

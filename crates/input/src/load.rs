@@ -103,6 +103,9 @@ pub(crate) fn clean_headers(frame: &DataFrame) -> Vec<String> {
         .collect()
 }
 
+/// Files of at least this many rows say so on the terminal as they are read.
+pub const PROGRESS_ROWS: usize = 10_000;
+
 /// Reads one file of any supported format, maps its headers, validates every cell.
 pub fn load_file_with(path: &Path, spec: &FileSpec, options: &InputOptions) -> Result<Loaded> {
     let clock = std::time::Instant::now();
@@ -115,14 +118,18 @@ pub fn load_file_with(path: &Path, spec: &FileSpec, options: &InputOptions) -> R
     loaded.count.seconds = clock.elapsed().as_secs_f64();
     // Progress on the terminal (hidden by --quiet): a county's folder of monthly files
     // or a province's ledger takes long enough to wonder whether anything is happening.
-    tracing::info!(
-        file = %shown,
-        rows = loaded.count.rows_read,
-        rejected = loaded.count.rows_rejected,
-        seconds = loaded.count.seconds,
-        "read {} rows of {shown}",
-        loaded.count.rows_read
+    // A folder of hundreds of villages' small lists is not: those files are one line
+    // per ledger (`read_ledger`), each file's own at debug level.
+    let (rows, rejected, seconds) = (
+        loaded.count.rows_read,
+        loaded.count.rows_rejected,
+        loaded.count.seconds,
     );
+    if rows >= PROGRESS_ROWS || seconds >= 0.5 {
+        tracing::info!(file = %shown, rows, rejected, seconds, "read {rows} rows of {shown}");
+    } else {
+        tracing::debug!(file = %shown, rows, rejected, seconds, "read {rows} rows of {shown}");
+    }
     Ok(loaded)
 }
 

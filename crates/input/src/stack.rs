@@ -153,12 +153,10 @@ pub fn stack(spec: &FileSpec, parts: Vec<Part>) -> Result<Stacked> {
     })
 }
 
-/// Every part must carry the same fields: a payments file with a status column beside one
-/// without would mean different things for the same money.
+/// Every part must carry the same fields, unless its ledger's files may differ
+/// ([`FileSpec::fields_vary`]).
 fn check_same_fields(spec: &FileSpec, parts: &[Part]) -> Result<()> {
-    // Posted lists are each village's own paper: one posts 金额, another 面积 and 标准,
-    // one a 公示起止日期 cell, another two dates. Every row is read for what it carries.
-    if spec.stem == fundaudit_core::spec::NOTICES.stem {
+    if spec.fields_vary {
         return Ok(());
     }
     let Some(first) = parts.first() else {

@@ -227,13 +227,7 @@ impl Summary {
             "fundaudit: {what}as of {}\n\ninput rows\n",
             self.as_of
         ));
-        for (i, f) in self.files.iter().enumerate() {
-            s.push_str(&file_lines(
-                f,
-                false,
-                i.checked_sub(1).map(|p| &self.files[p]),
-            ));
-        }
+        s.push_str(&input_lines(&self.files));
         s.push_str(&format!(
             "  {:<20} read {:>9}  used {:>9}  rejected {:>7}  (every row accounted for)\n",
             "total", self.rows_read, self.rows_used, self.rows_rejected
@@ -282,6 +276,66 @@ impl Summary {
         s
     }
 }
+
+/// The input files' accounting for the run summary. A folder of many files (a county's
+/// 700 posted lists) is its first file, the files with something to say (rejected rows,
+/// a title, skipped rows, another header mapping), and one line for the rest: the
+/// summary is read on a terminal, and every file stays listed in summary.json and the
+/// manifest.
+pub fn input_lines(files: &[FileCount]) -> String {
+    let folder = |f: &FileCount| {
+        Path::new(&f.file)
+            .parent()
+            .map(|p| p.display().to_string())
+            .unwrap_or_default()
+    };
+    let mut s = String::new();
+    let mut i = 0;
+    while i < files.len() {
+        // A run of files of one folder and one ledger (the fields they carry tell the
+        // ledgers apart: the data folder holds the registry beside the payments).
+        let end = i + files[i..]
+            .iter()
+            .take_while(|f| folder(f) == folder(&files[i]) && f.fields == files[i].fields)
+            .count();
+        let group = &files[i..end];
+        let mut quiet: Vec<&FileCount> = Vec::new();
+        let mut shown: Option<&FileCount> = None;
+        for (k, f) in group.iter().enumerate() {
+            let plain = f.rows_rejected == 0
+                && f.title.is_empty()
+                && f.skipped.is_empty()
+                && f.from_title.is_empty()
+                && f.invisible_cells == 0
+                && f.warnings.is_empty()
+                && shown.is_some_and(|p| p.mapped == f.mapped);
+            if group.len() >= GROUP_FILES && k > 0 && plain {
+                quiet.push(f);
+            } else {
+                s.push_str(&file_lines(f, false, shown));
+                shown = Some(f);
+            }
+        }
+        if !quiet.is_empty() {
+            let sum = |n: fn(&FileCount) -> usize| quiet.iter().map(|f| n(f)).sum::<usize>();
+            s.push_str(&format!(
+                "  {:<20} read {:>9}  used {:>9}  rejected {:>7}  ({} more files of {}/, headers as above)\n",
+                "…",
+                sum(|f| f.rows_read),
+                sum(|f| f.rows_used),
+                0,
+                quiet.len(),
+                folder(&group[0])
+            ));
+        }
+        i = end;
+    }
+    s
+}
+
+/// Files of one folder, from this many on, are summed into one line of the run summary
+/// but for those with something to say.
+const GROUP_FILES: usize = 8;
 
 /// One input file's accounting (and read time when `timed`), and its header mapping
 /// when there was one: shared by the run summary and `fundaudit check`.
@@ -668,6 +722,43 @@ mod tests {
         assert!(text.contains("not read as a ledger: 各村/a.xlsx (unreadable)"));
         assert!(text.contains("reference list not checked: no file vehicles.*"));
         assert_eq!(text.lines().count(), 4, "{text}");
+    }
+
+    #[test]
+    fn a_folder_of_many_files_is_summed_but_for_those_with_something_to_say() {
+        let file = |path: &str, fields: &[&str], rows: usize, rejected: usize| FileCount {
+            file: path.to_string(),
+            rows_read: rows,
+            rows_used: rows - rejected,
+            rows_rejected: rejected,
+            fields: fields.iter().map(|f| f.to_string()).collect(),
+            mapped: vec![("姓名".into(), "name".into())],
+            ..FileCount::default()
+        };
+        let mut files = vec![
+            file("d/beneficiaries.csv", &["name", "id_number"], 10, 0),
+            file("d/allocations.csv", &["program"], 20, 0),
+        ];
+        files.extend((0..50).map(|i| file(&format!("d/notices/{i}.csv"), &["name"], 3, 0)));
+        files[30] = file("d/notices/30.csv", &["name"], 3, 1);
+        let text = input_lines(&files);
+        // The two ledgers of the data folder, the first list, the one with a reject, the rest.
+        assert!(
+            text.contains("beneficiaries.csv") && text.contains("allocations.csv"),
+            "{text}"
+        );
+        assert!(
+            text.contains("0.csv ") && text.contains("30.csv "),
+            "{text}"
+        );
+        assert!(
+            text.contains(
+                "read       144  used       144  rejected       0  (48 more files of d/notices/"
+            ),
+            "{text}"
+        );
+        let rows = |t: &str| t.lines().filter(|l| l.contains(" read ")).count();
+        assert_eq!(rows(&text), 5, "{text}");
     }
 
     #[test]

@@ -349,7 +349,7 @@ impl Notices {
     /// `公示名单《后楼村低保公示.xlsx》第12行`
     pub fn cite(&self, row: usize) -> String {
         let r = &self.rows[row];
-        format!("公示名单《{}》第{}行", file_name(&r.file), r.line)
+        format!("公示名单《{}》第{}行", list_title(&r.file), r.line)
     }
 
     /// How a list is named in evidence: `后楼村低保金2025Q1公示名单（《…》，共N人）`.
@@ -364,7 +364,7 @@ impl Notices {
             key.1,
             key.2,
             first.period,
-            file_name(&first.file),
+            list_title(&first.file),
             list.rows.len()
         )
     }
@@ -372,7 +372,7 @@ impl Notices {
 
 /// The file's own name without its extension (and its sheet, for a workbook of several),
 /// not its path: evidence is printed and handed on, and reads in Chinese.
-fn file_name(label: &str) -> String {
+fn list_title(label: &str) -> String {
     let cut = label.rfind(['/', '\\']).map_or(0, |i| i + 1);
     let name = &label[cut..];
     let (file, sheet) = match name.find(" [") {

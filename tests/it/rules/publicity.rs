@@ -142,23 +142,7 @@ fn a_list_posted_short_of_its_days_is_late_and_seven_days_is_not() {
 /// Findings and summary.json of a fixture run as of 2025-03-31.
 fn run(f: &Fixture) -> (Vec<std::collections::HashMap<String, String>>, String) {
     let dir = tempfile::tempdir().unwrap();
-    let data = dir.path().join("data");
-    f.write(&data);
-    let out = dir.path().join("out");
-    common::fundaudit()
-        .args([
-            "run",
-            "--quiet",
-            "--no-ledger",
-            "--as-of",
-            "2025-03-31",
-            "--data",
-        ])
-        .arg(&data)
-        .arg("--out")
-        .arg(&out)
-        .assert()
-        .success();
+    let out = f.run_in(dir.path(), "2025-03-31", None);
     let summary = std::fs::read_to_string(out.join("summary.json")).unwrap();
     (common::read_csv(&out.join("findings.csv")), summary)
 }

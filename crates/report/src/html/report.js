@@ -80,7 +80,14 @@
   function barChart(container, title, items, fmt) {
     var box = el("div", { class: "chart" });
     box.appendChild(el("h3", null, title));
-    var rowH = 20, labelW = 130, w = 460, valueW = 110;
+    // The label column fits the longest label (a rule's Chinese name is up to 13
+    // characters), estimated: an ideograph ~12 px at this size, other characters ~7 px.
+    var textW = function (t) {
+      return String(t).split("").reduce(function (n, c) { return n + (c.charCodeAt(0) > 0x2e80 ? 12 : 7); }, 0);
+    };
+    var longest = items.reduce(function (m, i) { return Math.max(m, textW(i.label)); }, 0);
+    var rowH = 20, labelW = Math.min(240, Math.max(130, longest + 12)), valueW = 110;
+    var w = labelW + 330;
     var h = Math.max(rowH, items.length * rowH) + 4;
     var s = svg("svg", { width: w, height: h, viewBox: "0 0 " + w + " " + h, role: "img" });
     var max = items.reduce(function (m, i) { return Math.max(m, i.value); }, 0) || 1;
