@@ -270,11 +270,6 @@ struct Work {
 
 /// Cuts the ledgers in memory.
 fn in_memory(people: &Context, timings: &mut Timings) -> Result<Work> {
-    // The posted lists are matched once, here, before the early payments are counted
-    // against them (their own line in the timings: at a province they are a million rows).
-    let clock = std::time::Instant::now();
-    people.notices()?;
-    timings.add("match posted lists", clock);
     let clock = std::time::Instant::now();
     let whole = fundaudit_rules::context::Whole::of(people)?;
     timings.add("count past due", clock);
@@ -305,9 +300,6 @@ fn staged(
     timings: &mut Timings,
 ) -> Result<Work> {
     use rayon::prelude::*;
-    let clock = std::time::Instant::now();
-    people.notices()?;
-    timings.add("match posted lists", clock);
     let clock = std::time::Instant::now();
     // Each part's past-due counts and the people it holds, two parts at a time (one per
     // core), only the columns they need.
@@ -476,6 +468,11 @@ pub struct UnitResult {
 /// Counts the whole-run facts and cuts (or reads the cut of) the units.
 pub fn prepare(mut people: Context) -> Result<Prepared> {
     let mut timings = Timings::default();
+    // The posted lists are matched once, here, before the early payments are counted
+    // against them (their own line in the timings: at a province they are a million rows).
+    let clock = std::time::Instant::now();
+    people.notices()?;
+    timings.add("match posted lists", clock);
     let work = match people.ledgers.staged.take() {
         Some(parts) => staged(&people, &parts, &mut timings)?,
         None => in_memory(&people, &mut timings)?,

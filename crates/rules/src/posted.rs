@@ -82,6 +82,7 @@ pub struct Notices {
 
 /// A person as a list posts them: the name, the ID number as shown, the village and
 /// township as written (the township may be empty).
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
 struct PostedPerson<'a> {
     name: &'a str,
     id_shown: &'a str,
@@ -89,27 +90,19 @@ struct PostedPerson<'a> {
     township: &'a str,
 }
 
-/// The distinct texts of one field of the people as posted, and which each person has.
-struct Distinct<'a> {
-    texts: Vec<&'a str>,
-    of: Vec<u32>,
-}
-
-impl<'a> Distinct<'a> {
-    fn of(people: &[PostedPerson<'a>], field: impl Fn(&PostedPerson<'a>) -> &'a str) -> Self {
-        let mut seen: FxHashMap<&str, u32> = FxHashMap::default();
-        let mut texts = Vec::new();
-        let of = people
-            .iter()
-            .map(|p| {
-                *seen.entry(field(p)).or_insert_with(|| {
-                    texts.push(field(p));
-                    texts.len() as u32 - 1
-                })
+/// Each distinct item once, in the order first met, and each item's number among them.
+fn numbered<K: Copy + Eq + std::hash::Hash>(items: impl Iterator<Item = K>) -> (Vec<K>, Vec<u32>) {
+    let mut seen: FxHashMap<K, u32> = FxHashMap::default();
+    let mut distinct = Vec::new();
+    let of = items
+        .map(|k| {
+            *seen.entry(k).or_insert_with(|| {
+                distinct.push(k);
+                distinct.len() as u32 - 1
             })
-            .collect();
-        Distinct { texts, of }
-    }
+        })
+        .collect();
+    (distinct, of)
 }
 
 /// Who each person as posted is: the registry's holders of the name whose ID number shows
@@ -121,17 +114,17 @@ fn match_people(ctx: &Context, people: &[PostedPerson]) -> Vec<Posted> {
     use rayon::prelude::*;
     // A person is posted under several masks and periods, a name held by many: each
     // distinct name normalized once, each village keyed once.
-    let (names, villages) = (
-        Distinct::of(people, |p| p.name),
-        Distinct::of(people, |p| p.village),
-    );
-    let normalized: Vec<String> = names.texts.par_iter().map(|t| normalize_name(t)).collect();
-    let village_keys: Vec<String> = villages.texts.iter().map(|t| village_key(t)).collect();
-    let keys: Vec<(&str, &str)> = (0..people.len())
-        .map(|i| {
+    let (names, name_of) = numbered(people.iter().map(|p| p.name));
+    let (villages, village_of) = numbered(people.iter().map(|p| p.village));
+    let normalized: Vec<String> = names.par_iter().map(|t| normalize_name(t)).collect();
+    let village_keys: Vec<String> = villages.iter().map(|t| village_key(t)).collect();
+    let keys: Vec<(&str, &str)> = name_of
+        .iter()
+        .zip(&village_of)
+        .map(|(&n, &v)| {
             (
-                normalized[names.of[i] as usize].as_str(),
-                village_keys[villages.of[i] as usize].as_str(),
+                normalized[n as usize].as_str(),
+                village_keys[v as usize].as_str(),
             )
         })
         .collect();
@@ -309,14 +302,10 @@ impl Notices {
         }
         sure.sort_unstable();
         notices.sure_rows = sure.iter().map(|s| s.1).collect();
-        for (at, chunk) in sure.chunk_by(|a, b| a.0 == b.0).scan(0, |at, c| {
-            let start = *at;
-            *at += c.len();
-            Some((start, c))
-        }) {
-            notices
-                .sure
-                .insert(chunk[0].0, (at as u32, chunk.len() as u32));
+        let mut start = 0;
+        for run in sure.chunk_by(|a, b| a.0 == b.0) {
+            notices.sure.insert(run[0].0, (start, run.len() as u32));
+            start += run.len() as u32;
         }
         Ok(Some(notices))
     }
@@ -465,25 +454,12 @@ impl<'a> Columns<'a> {
     /// Each person as posted, once, and each row's person among them. A list posts a
     /// person once a period, a year of lists several times.
     fn people(&self) -> (Vec<PostedPerson<'a>>, Vec<u32>) {
-        let mut people = Vec::new();
-        let mut seen: FxHashMap<(&str, &str, &str, &str), u32> = FxHashMap::default();
-        let who = (0..self.name.len())
-            .map(|i| {
-                let p = PostedPerson {
-                    name: self.name[i].unwrap_or(""),
-                    id_shown: self.id[i].unwrap_or("").trim(),
-                    village: self.village[i].unwrap_or(""),
-                    township: self.township[i].map(str::trim).unwrap_or(""),
-                };
-                *seen
-                    .entry((p.name, p.id_shown, p.village, p.township))
-                    .or_insert_with(|| {
-                        people.push(p);
-                        people.len() as u32 - 1
-                    })
-            })
-            .collect();
-        (people, who)
+        numbered((0..self.name.len()).map(|i| PostedPerson {
+            name: self.name[i].unwrap_or(""),
+            id_shown: self.id[i].unwrap_or("").trim(),
+            village: self.village[i].unwrap_or(""),
+            township: self.township[i].map(str::trim).unwrap_or(""),
+        }))
     }
 }
 

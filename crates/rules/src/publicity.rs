@@ -206,13 +206,14 @@ impl EarlyPaid {
         // A million payments, in two halves' worth of chunks (one per core), each with its
         // own lookups; the lists' payments are sorted by `finish` whatever the order.
         use rayon::prelude::*;
-        let rows: Vec<usize> = (0..payments.height()).collect();
-        let found: Vec<Vec<(&ListKey, Early)>> = rows
-            .par_chunks(1 << 16)
-            .map(|chunk| {
+        const CHUNK: usize = 1 << 16;
+        let height = payments.height();
+        let found: Vec<Vec<(&ListKey, Early)>> = (0..height.div_ceil(CHUNK))
+            .into_par_iter()
+            .map(|c| {
                 let mut look = Lookup::new(notices);
                 let mut found = Vec::new();
-                for &r in chunk {
+                for r in c * CHUNK..height.min((c + 1) * CHUNK) {
                     let (Some(&i), Some(day)) = (p_alloc[r].and_then(|a| alloc.get(a)), p_day[r])
                     else {
                         continue;
