@@ -10,7 +10,7 @@
 #   bash bench/many_files.sh [BENEFICIARIES] [COPIES]   (default: 20000 people, 6 copies)
 #
 # `generate` writes a list per village and period; they are split here by program and
-# the set is copied COPIES times under other names (a county's lists of several years),
+# the set is copied COPIES times as earlier years' lists (a county's archive),
 # to reach the ten thousand files of 1-3 KB a county of 20,000 delivers.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -24,7 +24,7 @@ rm -rf "$WORK"
 mkdir -p "$WORK"
 "$BIN" generate --beneficiaries "$N" --seed 3 --out "$WORK/data" > /dev/null
 python3 - "$WORK/data" "$COPIES" <<'PY'
-import csv, os, sys
+import csv, os, re, sys
 data, copies = sys.argv[1], int(sys.argv[2])
 src = os.path.join(data, "notices")
 lists = {}
@@ -35,12 +35,16 @@ for name in sorted(os.listdir(src)):
     for r in body:
         lists.setdefault((name[:-len("公示名单.csv")], r[4]), []).append(r)
     os.remove(os.path.join(src, name))
+# Copy k is the lists of k years earlier (period and posting dates moved back), so no
+# row repeats another file's: a county's archive, not one list saved six times.
+def earlier(text, k):
+    return re.sub(r"20\d\d", lambda m: str(int(m.group(0)) - k), text)
 for k in range(copies):
     for (stem, program), rows in lists.items():
-        with open(os.path.join(src, f"{stem}{program}公示名单-{k}.csv"), "w", encoding="utf-8", newline="") as f:
+        with open(os.path.join(src, earlier(f"{stem}{program}公示名单.csv", k)), "w", encoding="utf-8", newline="") as f:
             w = csv.writer(f)
             w.writerow(head)
-            w.writerows(rows)
+            w.writerows([[earlier(c, k) if i in (5, 7, 8) else c for i, c in enumerate(r)] for r in rows])
 PY
 files=$(ls "$WORK/data/notices" | wc -l)
 size=$(du -sh --apparent-size "$WORK/data/notices" | cut -f1)

@@ -7,7 +7,7 @@ use std::path::Path;
 use fundaudit_core::config::Config;
 use fundaudit_core::error::Result;
 use fundaudit_input::{FileCount, Inputs};
-use fundaudit_report::report::{file_lines, unused_lines, write_rejects};
+use fundaudit_report::report::{input_lines, unused_lines, write_rejects};
 
 /// The accounting of every input file, and where the rejects were written.
 pub struct CheckReport {
@@ -18,13 +18,7 @@ pub struct CheckReport {
 
 impl CheckReport {
     pub fn render(&self) -> String {
-        let files: String = self
-            .files
-            .iter()
-            .enumerate()
-            .map(|(i, f)| file_lines(f, true, i.checked_sub(1).map(|p| &self.files[p])))
-            .collect();
-        files + &unused_lines(&self.unused)
+        input_lines(&self.files, true) + &unused_lines(&self.unused)
     }
 }
 

@@ -106,6 +106,22 @@ fn names(cells: impl Iterator<Item = Option<String>>) -> Vec<String> {
         .collect()
 }
 
+/// Whether a grid's first row alone maps every field `spec` requires. Then no row maps
+/// more of them, so whether a header fits is known without scoring the rows below: a
+/// folder of ten thousand lists is ten thousand headers on line 1.
+pub fn first_row_maps_required(
+    grid: &Grid,
+    spec: &FileSpec,
+    user: Option<&BTreeMap<String, String>>,
+) -> bool {
+    let Some(row) = grid.folded().first() else {
+        return false;
+    };
+    let cells: Vec<&str> = row.iter().map(|c| c.as_deref().unwrap_or("")).collect();
+    let required = spec.columns.iter().filter(|c| c.required).count();
+    required > 0 && score(&cells, spec, user).0 == required
+}
+
 /// The header row (or pair of rows) that maps the most required fields, None when no row
 /// of the first [`HEADER_SCAN_ROWS`] maps any.
 pub fn find_header(

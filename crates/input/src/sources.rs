@@ -15,7 +15,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use super::header_shape::{find_header, Grid};
+use super::header_shape::{find_header, first_row_maps_required, Grid};
 use super::read::table::EXTENSIONS;
 use fundaudit_core::config::Config;
 use fundaudit_core::error::{Error, Result};
@@ -118,8 +118,9 @@ fn named(path: &Path, dir: &Path) -> Vec<&'static str> {
 fn fits(grid: &Grid, spec: &FileSpec, config: &Config) -> bool {
     let user = config.columns.get(spec.stem);
     grid.may_fit(spec, user)
-        && find_header(grid, spec, user)
-            .is_some_and(|h| h.required == spec.columns.iter().filter(|c| c.required).count())
+        && (first_row_maps_required(grid, spec, user)
+            || find_header(grid, spec, user)
+                .is_some_and(|h| h.required == spec.columns.iter().filter(|c| c.required).count()))
 }
 
 /// The first rows of a file as cells, cheaply: a text file's first 64 KiB, a workbook's
@@ -318,7 +319,10 @@ fn decide(path: &Path, dir: &Path, config: &Config) -> Result<Decision> {
         [one] => ALL
             .iter()
             .find(|s| s.stem == *one && !config.inputs.contains_key(s.stem))
-            .filter(|s| find_header(&grid, s, config.columns.get(s.stem)).is_some())
+            .filter(|s| {
+                let user = config.columns.get(s.stem);
+                first_row_maps_required(&grid, s, user) || find_header(&grid, s, user).is_some()
+            })
             .map(|s| s.stem),
         _ => None,
     };

@@ -53,104 +53,139 @@ pub struct Stacked {
 /// The parts of one ledger as one frame, with their rejects.
 pub fn stack(spec: &FileSpec, parts: Vec<Part>) -> Result<Stacked> {
     check_same_fields(spec, &parts)?;
-    let key = spec
-        .columns
-        .iter()
-        .find(|c| c.field == Field::Key)
-        .map(|c| c.name);
-    // A row seen: (its part, its line, its content's hash). Rows are compared by hash,
-    // keys by text: a county's posted lists are a million rows without a key.
-    let mut seen_key: FxHashMap<String, (usize, usize, u64)> = FxHashMap::default();
-    let mut seen_row: FxHashMap<u64, (usize, usize)> = FxHashMap::default();
     let labels: Vec<String> = parts.iter().map(|p| p.label.clone()).collect();
     let mut frames = Vec::with_capacity(parts.len());
     let mut rejects = Vec::new();
     let mut counts = Vec::with_capacity(parts.len());
-    let several = parts.len() > 1;
-    // Each part's rows hashed and keyed, to compare across parts: on every core, a folder
-    // of small files being thousands of parts.
-    let compared: Vec<Result<Compared>> = if several {
-        crate::parallel::map_each(&parts, |p| compared(&p.loaded.frame, key))
-    } else {
-        Vec::new()
-    };
-    let mut compared = compared.into_iter();
-    for (at, part) in parts.into_iter().enumerate() {
+    for part in parts {
         let Loaded {
             frame,
             rejects: part_rejects,
-            mut count,
+            count,
         } = part.loaded;
         rejects.extend(part_rejects);
-        let height = frame.height();
-        let mut keep = vec![true; height];
-        if let Some(this) = compared.next() {
-            let (hashes, keys, lines) = this?;
-            for i in 0..height {
-                let Some(line) = lines[i] else { continue };
-                let line = line as usize;
-                // The first sighting of the key (or row), and whether its values match.
-                let (first, same, key_text) = match &keys {
-                    Some(keys) => {
-                        let Some(k) = &keys[i] else { continue };
-                        match seen_key.get(k) {
-                            None => {
-                                seen_key.insert(k.clone(), (at, line, hashes[i]));
-                                continue;
-                            }
-                            Some(&(p, l, h)) => ((p, l), h == hashes[i], k.as_str()),
-                        }
-                    }
-                    None => match seen_row.get(&hashes[i]) {
-                        None => {
-                            seen_row.insert(hashes[i], (at, line));
-                            continue;
-                        }
-                        Some(&(p, l)) => ((p, l), true, ""),
-                    },
-                };
-                let file = &labels[first.0];
-                keep[i] = false;
-                count.rows_used -= 1;
-                if same {
-                    count.rows_read -= 1;
-                    count.skipped.push(SkippedRow {
-                        line,
-                        kind: SkipKind::Repeated,
-                        text: format!("same as {} row {}", crate::loaded::short(file), first.1),
-                    });
-                } else {
-                    count.rows_rejected += 1;
-                    rejects.push(Reject {
-                        file: labels[at].clone(),
-                        line,
-                        column: key.unwrap_or("(row)").to_string(),
-                        value: key_text.chars().take(60).collect(),
-                        reason: format!(
-                            "also in {} row {} with other values; which one is right is for a person to decide",
-                            crate::loaded::short(file),
-                            first.1
-                        ),
-                    });
-                }
-            }
-        }
-        let mut frame = if keep.iter().all(|k| *k) {
-            frame
-        } else {
-            frame.filter(&BooleanChunked::from_slice("keep".into(), &keep))?
-        };
-        with_source(&mut frame, &labels[at])?;
         frames.push(frame);
         counts.push(count);
     }
-    let frame = vstack_aligned(frames)?;
+    let heights: Vec<usize> = frames.iter().map(DataFrame::height).collect();
+    // Stacked first and compared once: a folder of ten thousand small lists is one
+    // frame to hash, not ten thousand casts, filters and source columns.
+    let mut frame = vstack_aligned(frames)?;
+    if labels.len() == 1 {
+        with_source(&mut frame, &labels[0])?;
+    } else if labels.len() > 1 {
+        frame.with_column(source_column(&labels, &heights)?)?;
+        let keep = repeats(spec, &frame, &heights, &labels, &mut counts, &mut rejects)?;
+        if !keep.iter().all(|k| *k) {
+            frame = frame.filter(&BooleanChunked::from_slice("keep".into(), &keep))?;
+        }
+    }
     rejects.sort_by(|a, b| a.file.cmp(&b.file).then(a.line.cmp(&b.line)));
     Ok(Stacked {
         frame,
         rejects,
         counts,
     })
+}
+
+/// Decides each row met before (see the module comment) over the stacked parts: which
+/// rows to keep, each later copy counted as repeated or rejected in its part's count.
+fn repeats(
+    spec: &FileSpec,
+    frame: &DataFrame,
+    heights: &[usize],
+    labels: &[String],
+    counts: &mut [crate::loaded::FileCount],
+    rejects: &mut Vec<Reject>,
+) -> Result<Vec<bool>> {
+    let key = spec
+        .columns
+        .iter()
+        .find(|c| c.field == Field::Key)
+        .map(|c| c.name);
+    let hashes = row_hashes(frame)?;
+    let keys = key
+        .map(|k| fundaudit_core::frame::text(frame, k))
+        .transpose()?;
+    let lines = fundaudit_core::frame::int(frame, LINE)?;
+    // A row seen: (its part, its line, its content's hash). Rows are compared by hash,
+    // keys by text: a county's posted lists are a million rows without a key.
+    let mut seen_key: FxHashMap<&str, (usize, usize, u64)> = FxHashMap::default();
+    let mut seen_row: FxHashMap<u64, (usize, usize)> = FxHashMap::default();
+    let mut keep = vec![true; frame.height()];
+    let parts = heights
+        .iter()
+        .enumerate()
+        .flat_map(|(at, &n)| std::iter::repeat_n(at, n));
+    for (i, at) in parts.enumerate() {
+        let Some(line) = lines[i] else { continue };
+        let line = line as usize;
+        // The first sighting of the key (or row), and whether its values match.
+        let (first, same, key_text) = match &keys {
+            Some(keys) => {
+                let Some(k) = keys[i] else { continue };
+                match seen_key.get(k) {
+                    None => {
+                        seen_key.insert(k, (at, line, hashes[i]));
+                        continue;
+                    }
+                    Some(&(p, l, h)) => ((p, l), h == hashes[i], k),
+                }
+            }
+            None => match seen_row.get(&hashes[i]) {
+                None => {
+                    seen_row.insert(hashes[i], (at, line));
+                    continue;
+                }
+                Some(&(p, l)) => ((p, l), true, ""),
+            },
+        };
+        let file = &labels[first.0];
+        let count = &mut counts[at];
+        keep[i] = false;
+        count.rows_used -= 1;
+        if same {
+            count.rows_read -= 1;
+            count.skipped.push(SkippedRow {
+                line,
+                kind: SkipKind::Repeated,
+                text: format!("same as {} row {}", crate::loaded::short(file), first.1),
+            });
+        } else {
+            count.rows_rejected += 1;
+            rejects.push(Reject {
+                file: labels[at].clone(),
+                line,
+                column: key.unwrap_or("(row)").to_string(),
+                value: key_text.chars().take(60).collect(),
+                reason: format!(
+                    "also in {} row {} with other values; which one is right is for a person to decide",
+                    crate::loaded::short(file),
+                    first.1
+                ),
+            });
+        }
+    }
+    Ok(keep)
+}
+
+/// The [`SOURCE`] column of stacked parts: each part's label coded once and its code
+/// repeated over the part's rows.
+fn source_column(labels: &[String], heights: &[usize]) -> PolarsResult<Column> {
+    let names = StringChunked::from_iter_values(SOURCE.into(), labels.iter().map(String::as_str))
+        .into_column()
+        .cast(&fundaudit_core::frame::coded())?;
+    let codes: Vec<u32> = names.cat32()?.physical().into_no_null_iter().collect();
+    let per_row: Vec<u32> = codes
+        .iter()
+        .zip(heights)
+        .flat_map(|(&c, &n)| std::iter::repeat_n(c, n))
+        .collect();
+    let coded = Categorical32Chunked::from_cats_and_dtype(
+        UInt32Chunked::from_vec(SOURCE.into(), per_row),
+        fundaudit_core::frame::coded(),
+    );
+    Ok(coded.into_series().into_column())
 }
 
 /// Every part must carry the same fields, unless its ledger's files may differ
@@ -194,57 +229,102 @@ fn check_same_fields(spec: &FileSpec, parts: &[Part]) -> Result<()> {
     Ok(())
 }
 
-/// A part's rows' content hashes, their keys (None for a ledger without a key column)
-/// and lines.
-type Compared = (Vec<u64>, Option<Vec<Option<String>>>, Vec<Option<i64>>);
-
-fn compared(frame: &DataFrame, key: Option<&str>) -> Result<Compared> {
-    let hashes = row_hashes(frame)?;
-    let keys = match key {
-        Some(k) => Some(
-            fundaudit_core::frame::text(frame, k)?
-                .into_iter()
-                .map(|v| v.map(str::to_string))
-                .collect(),
-        ),
-        None => None,
-    };
-    let lines = fundaudit_core::frame::int(frame, LINE)?;
-    Ok((hashes, keys, lines))
+/// A column's cells as hashed: texts as text, everything else by its physical value
+/// (a date's day number, not its formatted text: formatting a million dates per night
+/// cost more than the rest of the stacking).
+enum Cells<'a> {
+    Text(Vec<Option<&'a str>>),
+    Number(Vec<Option<u64>>),
 }
 
-/// Each row's values (every column but the line and source) hashed, to compare rows.
+fn cells<'a>(frame: &'a DataFrame, column: &'a Column) -> PolarsResult<Cells<'a>> {
+    let dtype = column.dtype();
+    Ok(match dtype {
+        DataType::String | DataType::Categorical(..) => {
+            Cells::Text(fundaudit_core::frame::text(frame, column.name())?)
+        }
+        DataType::Float32 | DataType::Float64 => Cells::Number(
+            column
+                .cast(&DataType::Float64)?
+                .f64()?
+                .iter()
+                .map(|v| v.map(f64::to_bits))
+                .collect(),
+        ),
+        _ if dtype.is_primitive_numeric() || dtype.is_temporal() || dtype.is_bool() => {
+            Cells::Number(
+                column
+                    .to_physical_repr()
+                    .cast(&DataType::Int64)?
+                    .i64()?
+                    .iter()
+                    .map(|v| v.map(|v| v as u64))
+                    .collect(),
+            )
+        }
+        _ => {
+            return Err(polars_err!(
+                ComputeError: "column `{}` of type {dtype} cannot be compared across files",
+                column.name()
+            ))
+        }
+    })
+}
+
+/// Each row's values (every column but the line and source) hashed, to compare rows;
+/// ranges of rows hashed on every core.
 fn row_hashes(frame: &DataFrame) -> Result<Vec<u64>> {
-    let columns: Vec<Column> = frame
+    let columns: Vec<Cells> = frame
         .columns()
         .iter()
         .filter(|c| c.name().as_str() != LINE && c.name().as_str() != SOURCE)
-        .map(|c| c.cast(&DataType::String))
+        .map(|c| cells(frame, c))
         .collect::<PolarsResult<_>>()?;
-    let texts: Vec<Vec<Option<&str>>> = columns
-        .iter()
-        .map(|c| c.str().map(|ca| ca.iter().collect()))
-        .collect::<PolarsResult<_>>()?;
-    let mut row: Vec<u8> = Vec::new();
-    Ok((0..frame.height())
-        .map(|i| {
-            row.clear();
-            for col in &texts {
-                // A missing value and an empty one differ; the separator keeps `ab|c` from
-                // `a|bc`.
-                match col[i] {
-                    Some(v) => row.extend_from_slice(v.as_bytes()),
-                    None => row.push(0),
+    let hash_range = |rows: &std::ops::Range<usize>| -> Vec<u64> {
+        let mut row: Vec<u8> = Vec::new();
+        rows.clone()
+            .map(|i| {
+                row.clear();
+                for col in &columns {
+                    // A missing value and an empty one differ; the separator keeps `ab|c`
+                    // from `a|bc`.
+                    match col {
+                        Cells::Text(v) => match v[i] {
+                            Some(v) => row.extend_from_slice(v.as_bytes()),
+                            None => row.push(0),
+                        },
+                        Cells::Number(v) => match v[i] {
+                            Some(v) => {
+                                row.push(1);
+                                row.extend_from_slice(&v.to_le_bytes());
+                            }
+                            None => row.push(0),
+                        },
+                    }
+                    row.push(0x1f);
                 }
-                row.push(0x1f);
-            }
-            xxhash_rust::xxh3::xxh3_64(&row)
-        })
+                xxhash_rust::xxh3::xxh3_64(&row)
+            })
+            .collect()
+    };
+    let n = frame.height();
+    let ranges: Vec<std::ops::Range<usize>> = (0..n)
+        .step_by(HASH_ROWS)
+        .map(|start| start..(start + HASH_ROWS).min(n))
+        .collect();
+    Ok(crate::parallel::map_each(&ranges, hash_range)
+        .into_iter()
+        .flatten()
         .collect())
 }
 
+/// Rows hashed in one go on one core.
+const HASH_ROWS: usize = 1 << 16;
+
 /// Stacks frames whose extra (unmapped) columns may differ: a column missing from one
-/// part is null there.
+/// part is null there. Thousands of small parts are stacked in batches side by side,
+/// then the batches: appending ten thousand lists' columns one by one was most of
+/// reading them.
 fn vstack_aligned(mut frames: Vec<DataFrame>) -> Result<DataFrame> {
     if frames.len() == 1 {
         return Ok(frames.pop().unwrap_or_default());
@@ -257,22 +337,47 @@ fn vstack_aligned(mut frames: Vec<DataFrame>) -> Result<DataFrame> {
             }
         }
     }
+    if frames.len() > STACK_BATCH {
+        let batches: Vec<&[DataFrame]> = frames.chunks(STACK_BATCH).collect();
+        // A frame's clone shares its columns.
+        frames = crate::parallel::map_each(&batches, |b| append_all(b.to_vec(), &order))
+            .into_iter()
+            .collect::<Result<_>>()?;
+    }
+    append_all(frames, &order)
+}
+
+/// Parts stacked in one batch.
+const STACK_BATCH: usize = 256;
+
+/// `frames` one after another in the columns of `order`, in one chunk.
+fn append_all(frames: Vec<DataFrame>, order: &[(PlSmallStr, DataType)]) -> Result<DataFrame> {
     let mut out: Option<DataFrame> = None;
     for f in frames {
-        let n = f.height();
-        let columns: Vec<Column> = order
-            .iter()
-            .map(|(name, dtype)| match f.column(name) {
-                Ok(c) if c.dtype() == dtype => Ok(c.clone()),
-                Ok(c) => c.cast(dtype),
-                Err(_) => Ok(Column::full_null(name.clone(), n, dtype)),
-            })
-            .collect::<PolarsResult<_>>()?;
-        let aligned = DataFrame::new(n, columns)?;
+        // Most parts already have the stack's columns in its order: taken as they are.
+        let aligned = f.width() == order.len()
+            && f.columns()
+                .iter()
+                .zip(order)
+                .all(|(c, (name, dtype))| c.name() == name && c.dtype() == dtype);
+        let f = if aligned {
+            f
+        } else {
+            let n = f.height();
+            let columns: Vec<Column> = order
+                .iter()
+                .map(|(name, dtype)| match f.column(name) {
+                    Ok(c) if c.dtype() == dtype => Ok(c.clone()),
+                    Ok(c) => c.cast(dtype),
+                    Err(_) => Ok(Column::full_null(name.clone(), n, dtype)),
+                })
+                .collect::<PolarsResult<_>>()?;
+            DataFrame::new(n, columns)?
+        };
         match out.as_mut() {
-            None => out = Some(aligned),
+            None => out = Some(f),
             Some(acc) => {
-                acc.vstack_mut(&aligned)?;
+                acc.vstack_mut_owned(f)?;
             }
         }
     }

@@ -227,7 +227,7 @@ impl Summary {
             "fundaudit: {what}as of {}\n\ninput rows\n",
             self.as_of
         ));
-        s.push_str(&input_lines(&self.files));
+        s.push_str(&input_lines(&self.files, false));
         s.push_str(&format!(
             "  {:<20} read {:>9}  used {:>9}  rejected {:>7}  (every row accounted for)\n",
             "total", self.rows_read, self.rows_used, self.rows_rejected
@@ -281,8 +281,8 @@ impl Summary {
 /// 700 posted lists) is its first file, the files with something to say (rejected rows,
 /// a title, skipped rows, another header mapping), and one line for the rest: the
 /// summary is read on a terminal, and every file stays listed in summary.json and the
-/// manifest.
-pub fn input_lines(files: &[FileCount]) -> String {
+/// manifest. `timed` adds each file's read time (`fundaudit check`).
+pub fn input_lines(files: &[FileCount], timed: bool) -> String {
     let folder = |f: &FileCount| {
         Path::new(&f.file)
             .parent()
@@ -312,14 +312,20 @@ pub fn input_lines(files: &[FileCount]) -> String {
             if group.len() >= GROUP_FILES && k > 0 && plain {
                 quiet.push(f);
             } else {
-                s.push_str(&file_lines(f, false, shown));
+                s.push_str(&file_lines(f, timed, shown));
                 shown = Some(f);
             }
         }
         if !quiet.is_empty() {
             let sum = |n: fn(&FileCount) -> usize| quiet.iter().map(|f| n(f)).sum::<usize>();
+            let time = if timed {
+                let seconds: f64 = quiet.iter().map(|f| f.seconds).sum();
+                format!("{seconds:.3} s  ")
+            } else {
+                String::new()
+            };
             s.push_str(&format!(
-                "  {:<20} read {:>9}  used {:>9}  rejected {:>7}  ({} more files of {}/, headers as above)\n",
+                "  {:<20} read {:>9}  used {:>9}  rejected {:>7}  {time}({} more files of {}/, headers as above)\n",
                 "…",
                 sum(|f| f.rows_read),
                 sum(|f| f.rows_used),
@@ -741,7 +747,7 @@ mod tests {
         ];
         files.extend((0..50).map(|i| file(&format!("d/notices/{i}.csv"), &["name"], 3, 0)));
         files[30] = file("d/notices/30.csv", &["name"], 3, 1);
-        let text = input_lines(&files);
+        let text = input_lines(&files, false);
         // The two ledgers of the data folder, the first list, the one with a reject, the rest.
         assert!(
             text.contains("beneficiaries.csv") && text.contains("allocations.csv"),
@@ -759,6 +765,13 @@ mod tests {
         );
         let rows = |t: &str| t.lines().filter(|l| l.contains(" read ")).count();
         assert_eq!(rows(&text), 5, "{text}");
+        // `check` sums the quiet files' read times into their one line.
+        let timed = input_lines(&files, true);
+        assert_eq!(rows(&timed), 5, "{timed}");
+        assert!(
+            timed.contains("0.000 s  (48 more files of d/notices/"),
+            "{timed}"
+        );
     }
 
     #[test]
