@@ -103,9 +103,29 @@ pub fn two_nights(dir: &Path) -> PathBuf {
         .iter()
         .find(|f| f["rule"] == "DIV_SHARED_ACCOUNT")
         .expect("a pooled account");
-    let payment = pooled["payment_ids"].split(';').next().unwrap().to_string();
     let path = data.join("payments.csv");
     let text = std::fs::read_to_string(&path).unwrap();
+    // A payment that alone paid its allocation: taken back, the allocation is unpaid
+    // (one of two installments would leave it short instead).
+    let rows = read_csv(&path);
+    let allocation_of = |payment: &str| {
+        rows.iter()
+            .find(|r| r["payment_id"] == payment)
+            .map(|r| r["allocation_id"].clone())
+    };
+    let payment = pooled["payment_ids"]
+        .split(';')
+        .find(|p| {
+            let a = allocation_of(p);
+            a.is_some()
+                && rows
+                    .iter()
+                    .filter(|r| Some(&r["allocation_id"]) == a.as_ref())
+                    .count()
+                    == 1
+        })
+        .expect("a pooled payment that alone paid its allocation")
+        .to_string();
     let kept: Vec<&str> = text
         .lines()
         .filter(|l| !l.starts_with(&format!("{payment},")))

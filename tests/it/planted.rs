@@ -34,6 +34,20 @@ fn audit_generated(beneficiaries: usize, seed: u64) {
         &findings,
         &format!("{beneficiaries} beneficiaries, seed {seed}"),
     );
+    // AMOUNT_BASIS is planted both ways the issue names (found exactly, as above): land
+    // claimed beyond the register, and an old-age band the person is too young for.
+    for kind in ["beyond its land", "高龄津贴 of the 90 band"] {
+        assert!(
+            truth
+                .iter()
+                .any(|t| t["rule"] == "AMOUNT_BASIS" && t["note"].contains(kind)),
+            "no AMOUNT_BASIS planted as `{kind}`"
+        );
+    }
+    let band = findings
+        .iter()
+        .find(|f| f["rule"] == "AMOUNT_BASIS" && f["evidence"].contains("岁档"));
+    assert!(band.is_some(), "no AMOUNT_BASIS finding by age band");
     // Evidence an officer reads: no bracket closed twice (a description nested in
     // brackets of its own) and no similarity of strangers given as three zeros.
     for f in &findings {

@@ -11,6 +11,7 @@ use rand_chacha::ChaCha8Rng;
 
 use super::names::{latin, traditional, COMMON_GIVEN, GIVEN, MINORITY, SURNAMES};
 use super::options::{GenerateOptions, IdCodes, Names};
+use fundaudit_core::cells::from_day;
 use fundaudit_core::config::Config;
 use fundaudit_identity::{idcard, NormName};
 
@@ -45,8 +46,30 @@ pub(super) const QUARTERLY: &[(&str, u32, u32)] = &[
     ("低保金", 900, 2100),
     ("特困供养金", 1500, 2700),
     ("残疾人两项补贴", 180, 540),
-    ("高龄津贴", 300, 900),
+    (OLD_AGE, 300, 900),
 ];
+/// The old-age allowance, paid by age band (see [`OLD_AGE_BANDS`]).
+pub(super) const OLD_AGE: &str = "高龄津贴";
+/// 高龄津贴 per quarter by age at the quarter's start: (lowest age of the band, fen). The
+/// county's `[basis]` (standards.toml); within the program's standard.
+pub(super) const OLD_AGE_BANDS: &[(i64, i64)] = &[(80, 30_000), (90, 60_000), (100, 90_000)];
+
+/// Completed years from `birth` to `at`.
+pub(super) fn whole_years(birth: NaiveDate, at: NaiveDate) -> i64 {
+    use chrono::Datelike;
+    let years = (at.year() - birth.year()) as i64;
+    if (at.month(), at.day()) < (birth.month(), birth.day()) {
+        years - 1
+    } else {
+        years
+    }
+}
+
+/// The age band (its lowest age and amount) a person born on `birth` is in at `at`.
+pub(super) fn old_age_band(birth: NaiveDate, at: NaiveDate) -> Option<(i64, i64)> {
+    let age = whole_years(birth, at);
+    OLD_AGE_BANDS.iter().rev().find(|b| age >= b.0).copied()
+}
 pub(super) const FARMLAND: &str = "耕地地力保护补贴";
 /// The county's farmland subsidy per mu, in fen (its `[basis]`, written to standards.toml).
 pub(super) const FARMLAND_FEN_PER_MU: i64 = 10_750;
@@ -376,13 +399,29 @@ impl Gen {
     /// Allocations of one person for 2025.
     pub(super) fn entitle(&mut self, p: usize) {
         let person = &self.people[p];
-        let (pid, township, death) = (person.id.clone(), person.township, person.death);
+        let (pid, township, death, birth) = (
+            person.id.clone(),
+            person.township,
+            person.death,
+            person.birth,
+        );
         let (program, lo, hi) = QUARTERLY[self.rng.random_range(0..QUARTERLY.len())];
         let quarterly = self.rng.random_range(lo..=hi) as i64 * 100;
+        // 高龄津贴 goes by age band: to a person in a band at the year's start, the band
+        // of their age at each quarter's start; anyone younger draws 低保金 instead.
+        let program = if program == OLD_AGE && old_age_band(birth, date(2025, 1, 1)).is_none() {
+            QUARTERLY[0].0
+        } else {
+            program
+        };
         let mut lines: Vec<(&'static str, String, i64, NaiveDate)> = (0..4)
             .map(|q| {
                 let start = date(2025, 1 + 3 * q, 1);
-                (program, format!("2025Q{}", q + 1), quarterly, start)
+                let amount = match old_age_band(birth, start) {
+                    Some((_, fen)) if program == OLD_AGE => fen,
+                    _ => quarterly,
+                };
+                (program, format!("2025Q{}", q + 1), amount, start)
             })
             .collect();
         if self.rng.random_bool(0.6) {
@@ -552,13 +591,23 @@ pub(super) fn mirror_first_allocation(
     let a = *alloc_of.get(&g.people[p].id)?.first()?;
     let new_id = g.alloc_id();
     let src = &g.allocations[a];
+    // 高龄津贴 goes by the age q is registered with: its band, or 低保金 under 80.
+    let (program, amount_fen) = if src.program == OLD_AGE {
+        let start = fundaudit_core::cells::period_start(&src.period).map(from_day);
+        match start.and_then(|s| old_age_band(g.people[q].birth, s)) {
+            Some((_, fen)) => (OLD_AGE, fen),
+            None => (QUARTERLY[0].0, src.amount_fen),
+        }
+    } else {
+        (src.program, src.amount_fen)
+    };
     let new = Allocation {
         id: new_id,
-        program: src.program,
+        program,
         period: src.period.clone(),
         person: g.people[q].id.clone(),
         township: g.people[q].township,
-        amount_fen: src.amount_fen,
+        amount_fen,
         received: src.received,
         due: src.due,
     };

@@ -23,6 +23,13 @@ impl Draw {
         self.pool.pop().unwrap_or(0)
     }
 
+    /// A person no plant has taken yet for whom `fits` holds, None when nobody left
+    /// does: a plant that needs someone of a kind (a person of 80 with 高龄津贴).
+    pub(super) fn take_where(&mut self, fits: impl Fn(usize) -> bool) -> Option<usize> {
+        let at = self.pool.iter().rposition(|&p| fits(p))?;
+        Some(self.pool.remove(at))
+    }
+
     /// How many of an anomaly to plant: a share of the registry, at least three.
     pub(super) fn count(&self, share: f64) -> usize {
         ((self.n as f64 * share) as usize).max(3)

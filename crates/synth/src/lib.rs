@@ -86,8 +86,10 @@ pub fn generate(opts: &GenerateOptions, out: &Path) -> Result<()> {
     for p in 0..n {
         g.entitle(p);
     }
-    // Farmland claims beyond their land change amounts, so before anything is paid.
+    // Farmland claims beyond their land and old-age allowances of a band too high change
+    // amounts, so before anything is paid.
     publicity::basis(&mut g, &mut draw);
+    publicity::age_bands(&mut g, &mut draw);
     let mut alloc_of = AllocationsOf::new();
     for (i, a) in g.allocations.iter().enumerate() {
         alloc_of.entry(a.person.clone()).or_default().push(i);

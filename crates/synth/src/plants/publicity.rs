@@ -16,17 +16,19 @@
 //! - DIV_CARD_RULE: the truth of what the clean household cards already do, a per-person
 //!   program paid to another member's card (a household program on one is the near miss).
 //!
-//! Then AMOUNT_BASIS: farmland allocations that claim more than their 确权面积 (land.csv).
+//! Then AMOUNT_BASIS: farmland allocations that claim more than their 确权面积 (land.csv),
+//! and old-age allowances of a band above the person's age.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use chrono::{Duration, NaiveDate};
 use rand::Rng;
 
-use crate::county::{area_fen, ListKey, Notice, Truth, FOREIGN_REGION};
+use crate::county::{area_fen, old_age_band, ListKey, Notice, Truth, FOREIGN_REGION};
 use crate::county::{Gen, Person};
+use crate::county::{OLD_AGE, OLD_AGE_BANDS};
 use crate::draw::Draw;
-use fundaudit_core::cells::fmt_yuan;
+use fundaudit_core::cells::{fmt_yuan, from_day, period_start};
 use fundaudit_core::config::PaidTo;
 
 /// An ID number as a posted list prints it, in the style `k` picks.
@@ -416,6 +418,48 @@ pub(crate) fn basis(g: &mut Gen, draw: &mut Draw) {
                 "allocation",
                 vec![id],
                 format!("claims {} mu beyond its land", fmt_yuan(extra)),
+            );
+        }
+    }
+}
+
+/// AMOUNT_BASIS: 高龄津贴 of the 90 band for a person of 80–89 at the quarter's start (a
+/// band the person is too young for); every third a near miss 0.50 yuan over the right
+/// band, within tolerance.
+pub(crate) fn age_bands(g: &mut Gen, draw: &mut Draw) {
+    // Each person's first quarter in the lowest band.
+    let mut first: HashMap<String, usize> = HashMap::new();
+    for (i, a) in g.allocations.iter().enumerate() {
+        if a.program != OLD_AGE || first.contains_key(&a.person) {
+            continue;
+        }
+        let Some(p) = g.person_of(&a.person) else {
+            continue;
+        };
+        let start = period_start(&a.period).map(from_day);
+        if start.and_then(|s| old_age_band(p.birth, s)) == Some(OLD_AGE_BANDS[0]) {
+            first.insert(a.person.clone(), i);
+        }
+    }
+    for k in 0..draw.count(0.001) {
+        let Some(p) = draw.take_where(|p| first.contains_key(&g.people[p].id)) else {
+            break;
+        };
+        let a = first[&g.people[p].id];
+        let near = k % 3 == 2;
+        let allocation = &mut g.allocations[a];
+        allocation.amount_fen = if near {
+            allocation.amount_fen + 50
+        } else {
+            OLD_AGE_BANDS[1].1
+        };
+        if !near {
+            let id = allocation.id.clone();
+            g.plant(
+                "AMOUNT_BASIS",
+                "allocation",
+                vec![id],
+                "高龄津贴 of the 90 band for a person under 90".to_string(),
             );
         }
     }

@@ -6,7 +6,7 @@ use std::path::Path;
 
 use rand::Rng;
 
-use crate::county::{date, Allocation, Gen, FARMLAND, HOUSING, QUARTERLY};
+use crate::county::{date, Allocation, Gen, FARMLAND, HOUSING, OLD_AGE, OLD_AGE_BANDS, QUARTERLY};
 use crate::draw::Draw;
 use fundaudit_core::cells::fmt_yuan;
 use fundaudit_core::error::{Error, Result};
@@ -15,7 +15,10 @@ pub(crate) fn plant(g: &mut Gen, draw: &mut Draw) {
     for k in 0..draw.count(0.002) {
         let p = draw.take();
         let (pid, township) = (g.people[p].id.clone(), g.people[p].township);
-        let (program, _, hi) = QUARTERLY[k % QUARTERLY.len()];
+        // Not 高龄津贴: it goes by age band, and over its standard is over its band too.
+        let programs: Vec<&(&str, u32, u32)> =
+            QUARTERLY.iter().filter(|q| q.0 != OLD_AGE).collect();
+        let &(program, _, hi) = programs[k % programs.len()];
         let near = k % 3 == 2;
         let extra = if near {
             0
@@ -67,6 +70,15 @@ pub(crate) fn write(out: &Path) -> Result<()> {
         "\n[basis.\"{FARMLAND}\"]\nper_mu_yuan = {}\n",
         fmt_yuan(crate::county::FARMLAND_FEN_PER_MU)
     ));
+    // 高龄津贴 by the age band at the period's start.
+    text.push_str(&format!("\n[basis.\"{OLD_AGE}\"]\nage_bands = [\n"));
+    for (min_age, fen) in OLD_AGE_BANDS {
+        text.push_str(&format!(
+            "  {{ min_age = {min_age}, yuan = {} }},\n",
+            fmt_yuan(*fen)
+        ));
+    }
+    text.push_str("]\n");
     let path = out.join("standards.toml");
     std::fs::write(&path, text).map_err(|e| Error::write(&path, e))
 }
