@@ -279,7 +279,7 @@ pub fn read_ledger(
     }
     // Thousands of small parts: each stacking step is too small to hand to Polars' pool.
     let stacked = if parts.len() > 64 {
-        crate::parallel::on_this_thread(|| stack::stack(spec, parts))?
+        crate::parallel::on_own_thread(|| stack::stack(spec, parts))?
     } else {
         stack::stack(spec, parts)?
     };

@@ -4,8 +4,8 @@
 //!
 //! Plain threads, one per core, not a rayon pool: Polars' reader waits on its own pool,
 //! and a rayon worker waiting there steals the next file's read onto the same stack, file
-//! after file, until the stack overflows. And Polars' work stays on the calling thread
-//! ([`on_this_thread`]), as Polars' own executor threads keep theirs.
+//! after file, until the stack overflows. And Polars' work stays on each of these threads
+//! ([`polars_inline`]), as Polars' own executor threads keep theirs.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -22,7 +22,7 @@ pub(crate) fn map_each<I: Sync, T: Send>(items: &[I], f: impl Fn(&I) -> T + Sync
         let workers: Vec<_> = (0..threads)
             .map(|_| {
                 s.spawn(|| {
-                    on_this_thread(|| {
+                    polars_inline(|| {
                         let mut mine = Vec::new();
                         loop {
                             let i = next.fetch_add(1, Ordering::Relaxed);
@@ -43,14 +43,54 @@ pub(crate) fn map_each<I: Sync, T: Send>(items: &[I], f: impl Fn(&I) -> T + Sync
     done.into_iter().map(|(_, t)| t).collect()
 }
 
-/// Runs `f` with Polars' work kept on the calling thread: for a 2 KiB file, handing each
-/// parse and cast to the pool and back costs more in thread switches than the work (ten
-/// thousand posted lists took seconds of it).
-pub(crate) fn on_this_thread<R>(f: impl FnOnce() -> R) -> R {
+/// Runs `f` with Polars' work kept on one thread: for a 2 KiB file, handing each parse
+/// and cast to the pool and back costs more in thread switches than the work (ten
+/// thousand posted lists took seconds of it). On a thread of its own, never the caller's:
+/// see [`polars_inline`].
+pub(crate) fn on_own_thread<R: Send>(f: impl FnOnce() -> R + Send) -> R {
+    std::thread::scope(|s| {
+        s.spawn(|| polars_inline(f))
+            .join()
+            .unwrap_or_else(|e| std::panic::resume_unwind(e))
+    })
+}
+
+/// Runs `f` with Polars' work kept on the current thread. Only on a thread that ends
+/// with the work: Polars keeps such work in a one-thread rayon pool made of the current
+/// thread, and the thread stays that pool's worker for good, so every later parallel
+/// loop on it (the rules, the reports) would run on this one thread. Done once on the
+/// main thread, a 200,000 county's night with its posted lists ran its rules on one core.
+fn polars_inline<R>(f: impl FnOnce() -> R) -> R {
     use polars_async::executor::ALLOW_RAYON_THREADS;
     let before = ALLOW_RAYON_THREADS.get();
     ALLOW_RAYON_THREADS.set(false);
     let out = f();
     ALLOW_RAYON_THREADS.set(before);
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use polars::prelude::*;
+
+    fn polars_work() {
+        let df = df!("a" => (0..100_000).rev().collect::<Vec<i64>>()).unwrap();
+        df.sort(["a"], SortMultipleOptions::default()).unwrap();
+    }
+
+    #[test]
+    fn polars_kept_on_one_thread_leaves_the_caller_parallel() {
+        // The hazard: a thread that ran Polars inline is a one-thread pool for good.
+        let inline = std::thread::spawn(|| {
+            polars_inline(polars_work);
+            rayon::current_num_threads()
+        })
+        .join()
+        .unwrap();
+        assert_eq!(inline, 1);
+        let before = rayon::current_num_threads();
+        on_own_thread(polars_work);
+        assert_eq!(rayon::current_num_threads(), before);
+    }
 }
