@@ -24,6 +24,8 @@ pub struct Grid {
     pub lines: Vec<usize>,
     /// The first rows' cells folded for header matching (see [`Grid::folded`]).
     pub folded: std::sync::OnceLock<Vec<Vec<Option<String>>>>,
+    /// The distinct folded cells of those rows (see [`Grid::may_fit`]).
+    words: std::sync::OnceLock<rustc_hash::FxHashSet<String>>,
 }
 
 impl Grid {
@@ -32,6 +34,7 @@ impl Grid {
             rows,
             lines,
             folded: Default::default(),
+            words: Default::default(),
         }
     }
 
@@ -43,12 +46,10 @@ impl Grid {
         if user.is_some_and(|u| !u.is_empty()) {
             return true;
         }
-        let cells = self.folded().iter().flatten().flatten().map(String::as_str);
-        let named = super::headers::named_columns(cells, spec);
-        spec.columns
-            .iter()
-            .zip(named)
-            .all(|(c, named)| named || !c.required)
+        let words = self
+            .words
+            .get_or_init(|| self.folded().iter().flatten().flatten().cloned().collect());
+        super::headers::names_required(words, spec)
     }
 
     /// The first [`HEADER_SCAN_ROWS`] + 1 rows' cells, trimmed, blank as None, folded:
@@ -438,6 +439,7 @@ mod tests {
                 .collect(),
             lines: (1..=rows.len()).collect(),
             folded: Default::default(),
+            words: Default::default(),
         }
     }
 

@@ -45,6 +45,8 @@ fn slow_fold(header: &str) -> String {
 struct Known {
     by_name: FxHashMap<String, usize>,
     by_alias: FxHashMap<String, Vec<usize>>,
+    /// Per column, its name and aliases folded.
+    words: Vec<Vec<String>>,
 }
 
 fn known(spec: &FileSpec) -> Rc<Known> {
@@ -59,12 +61,19 @@ fn known(spec: &FileSpec) -> Rc<Known> {
                 let mut k = Known {
                     by_name: FxHashMap::default(),
                     by_alias: FxHashMap::default(),
+                    words: Vec::new(),
                 };
                 for (i, c) in spec.columns.iter().enumerate() {
                     k.by_name.entry(fold(c.name)).or_insert(i);
                     for a in c.aliases {
                         k.by_alias.entry(fold(a)).or_default().push(i);
                     }
+                    k.words.push(
+                        std::iter::once(c.name)
+                            .chain(c.aliases.iter().copied())
+                            .map(fold)
+                            .collect(),
+                    );
                 }
                 Rc::new(k)
             })
@@ -72,19 +81,14 @@ fn known(spec: &FileSpec) -> Rc<Known> {
     })
 }
 
-/// Which of `spec`'s columns some folded cell names (by its name or an alias).
-pub fn named_columns<'a>(cells: impl Iterator<Item = &'a str>, spec: &FileSpec) -> Vec<bool> {
+/// Whether every column `spec` requires is named (by its name or an alias) by one of
+/// `cells`, folded: a few lookups a ledger, not one per cell of a file's first rows.
+pub fn names_required(cells: &rustc_hash::FxHashSet<String>, spec: &FileSpec) -> bool {
     let known = known(spec);
-    let mut named = vec![false; spec.columns.len()];
-    for cell in cells {
-        if let Some(&c) = known.by_name.get(cell) {
-            named[c] = true;
-        }
-        for &c in known.by_alias.get(cell).into_iter().flatten() {
-            named[c] = true;
-        }
-    }
-    named
+    spec.columns
+        .iter()
+        .zip(&known.words)
+        .all(|(c, words)| !c.required || words.iter().any(|w| cells.contains(w.as_str())))
 }
 
 /// The field each header maps to (None: an extra column, kept and ignored). When two
