@@ -16,6 +16,17 @@ pub fn from_day(day: Day) -> NaiveDate {
     NaiveDate::from_num_days_from_ce_opt(day + EPOCH_DAYS_FROM_CE).unwrap_or(NaiveDate::MIN)
 }
 
+/// Completed years from `birth` to `at`: an age as benefit rules count it (80 on the
+/// 80th birthday, not the day after).
+pub fn whole_years(birth: NaiveDate, at: NaiveDate) -> i64 {
+    let years = (at.year() - birth.year()) as i64;
+    if (at.month(), at.day()) < (birth.month(), birth.day()) {
+        years - 1
+    } else {
+        years
+    }
+}
+
 /// Formats a Polars day number as `YYYY-MM-DD`.
 pub fn fmt_day(day: Day) -> String {
     from_day(day).format("%Y-%m-%d").to_string()
@@ -276,6 +287,13 @@ pub fn period_start(period: &str) -> Option<Day> {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn age_is_completed_years() {
+        let d = |y, m, dd| NaiveDate::from_ymd_opt(y, m, dd).unwrap();
+        assert_eq!(whole_years(d(1945, 7, 1), d(2025, 7, 1)), 80);
+        assert_eq!(whole_years(d(1945, 7, 2), d(2025, 7, 1)), 79);
+    }
 
     #[test]
     fn chinese_quarters_are_quarters() {

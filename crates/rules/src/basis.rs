@@ -15,7 +15,7 @@ use polars::prelude::*;
 
 use crate::context::Context;
 use crate::views::Views;
-use fundaudit_core::cells::{fmt_yuan, from_day, period_start};
+use fundaudit_core::cells::{fmt_yuan, from_day, period_start, whole_years};
 use fundaudit_core::config::Basis;
 use fundaudit_core::findings::{Category, Finding, FindingsBuilder, Rule};
 use fundaudit_core::frame;
@@ -139,16 +139,6 @@ fn expected(
     })
 }
 
-/// Completed years from `birth` to `at`.
-fn whole_years(birth: chrono::NaiveDate, at: chrono::NaiveDate) -> i64 {
-    use chrono::Datelike;
-    let mut years = (at.year() - birth.year()) as i64;
-    if (at.month(), at.day()) < (birth.month(), birth.day()) {
-        years -= 1;
-    }
-    years
-}
-
 /// 确权面积 by ID number from the `land` ledger (a person's plots summed), in hundredths
 /// of a mu.
 fn land_areas(ctx: &Context) -> PolarsResult<HashMap<String, i64>> {
@@ -164,17 +154,4 @@ fn land_areas(ctx: &Context) -> PolarsResult<HashMap<String, i64>> {
         }
     }
     Ok(out)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::whole_years;
-    use chrono::NaiveDate;
-
-    #[test]
-    fn age_is_completed_years() {
-        let d = |y, m, dd| NaiveDate::from_ymd_opt(y, m, dd).unwrap();
-        assert_eq!(whole_years(d(1945, 7, 1), d(2025, 7, 1)), 80);
-        assert_eq!(whole_years(d(1945, 7, 2), d(2025, 7, 1)), 79);
-    }
 }

@@ -11,7 +11,7 @@ use rand_chacha::ChaCha8Rng;
 
 use super::names::{latin, traditional, COMMON_GIVEN, GIVEN, MINORITY, SURNAMES};
 use super::options::{GenerateOptions, IdCodes, Names};
-use fundaudit_core::cells::from_day;
+use fundaudit_core::cells::{from_day, whole_years};
 use fundaudit_core::config::Config;
 use fundaudit_identity::{idcard, NormName};
 
@@ -53,17 +53,6 @@ pub(super) const OLD_AGE: &str = "高龄津贴";
 /// 高龄津贴 per quarter by age at the quarter's start: (lowest age of the band, fen). The
 /// county's `[basis]` (standards.toml); within the program's standard.
 pub(super) const OLD_AGE_BANDS: &[(i64, i64)] = &[(80, 30_000), (90, 60_000), (100, 90_000)];
-
-/// Completed years from `birth` to `at`.
-pub(super) fn whole_years(birth: NaiveDate, at: NaiveDate) -> i64 {
-    use chrono::Datelike;
-    let years = (at.year() - birth.year()) as i64;
-    if (at.month(), at.day()) < (birth.month(), birth.day()) {
-        years - 1
-    } else {
-        years
-    }
-}
 
 /// The age band (its lowest age and amount) a person born on `birth` is in at `at`.
 pub(super) fn old_age_band(birth: NaiveDate, at: NaiveDate) -> Option<(i64, i64)> {

@@ -12,12 +12,11 @@ use fundaudit_core::cells::fmt_yuan;
 use fundaudit_core::error::{Error, Result};
 
 pub(crate) fn plant(g: &mut Gen, draw: &mut Draw) {
+    // Not 高龄津贴: it goes by age band, and over its standard is over its band too.
+    let programs: Vec<&(&str, u32, u32)> = QUARTERLY.iter().filter(|q| q.0 != OLD_AGE).collect();
     for k in 0..draw.count(0.002) {
         let p = draw.take();
         let (pid, township) = (g.people[p].id.clone(), g.people[p].township);
-        // Not 高龄津贴: it goes by age band, and over its standard is over its band too.
-        let programs: Vec<&(&str, u32, u32)> =
-            QUARTERLY.iter().filter(|q| q.0 != OLD_AGE).collect();
         let &(program, _, hi) = programs[k % programs.len()];
         let near = k % 3 == 2;
         let extra = if near {
