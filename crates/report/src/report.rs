@@ -324,8 +324,22 @@ pub fn input_lines(files: &[FileCount], timed: bool) -> String {
             } else {
                 String::new()
             };
+            // Files read another way than the folder's first (another encoding, a
+            // workbook) are counted by how: how each file was read is what `check` is
+            // run to see.
+            let mut other_ways: Vec<(&str, usize)> = Vec::new();
+            for f in quiet.iter().filter(|f| f.format != group[0].format) {
+                match other_ways.iter_mut().find(|(way, _)| *way == f.format) {
+                    Some((_, n)) => *n += 1,
+                    None => other_ways.push((&f.format, 1)),
+                }
+            }
+            let ways: String = other_ways
+                .iter()
+                .map(|(way, n)| format!("; {n} read as {way}"))
+                .collect();
             s.push_str(&format!(
-                "  {:<20} read {:>9}  used {:>9}  rejected {:>7}  {time}({} more files of {}/, headers as above)\n",
+                "  {:<20} read {:>9}  used {:>9}  rejected {:>7}  {time}({} more files of {}/, headers as above{ways})\n",
                 "…",
                 sum(|f| f.rows_read),
                 sum(|f| f.rows_used),
@@ -771,6 +785,17 @@ mod tests {
         assert!(
             timed.contains("0.000 s  (48 more files of d/notices/"),
             "{timed}"
+        );
+        // Files read another way than the folder's first are counted by how.
+        for f in &mut files[40..43] {
+            f.format = "text, GB18030, comma-separated".into();
+        }
+        let text = input_lines(&files, false);
+        assert!(
+            text.contains(
+                "(48 more files of d/notices/, headers as above; 3 read as text, GB18030, comma-separated)"
+            ),
+            "{text}"
         );
     }
 
