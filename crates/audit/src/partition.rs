@@ -25,7 +25,7 @@ use fundaudit_core::error::Result;
 use fundaudit_core::frame;
 use fundaudit_rules::context::Context;
 use fundaudit_rules::past_due::PastDue;
-use fundaudit_rules::publicity::EarlyPaid;
+use fundaudit_rules::publicity::Posting;
 
 /// Rows of one part, ascending (the rules see them in the ledgers' order).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -303,7 +303,7 @@ fn staged(
     let clock = std::time::Instant::now();
     // Each part's past-due counts and the people it holds, two parts at a time (one per
     // core), only the columns they need.
-    let read: Vec<Result<(PastDue, EarlyPaid, Vec<u64>)>> = (0..parts.count)
+    let read: Vec<Result<(PastDue, Posting, Vec<u64>)>> = (0..parts.count)
         .into_par_iter()
         .map(|k| {
             // The beneficiary ids only to check the cut (see above).
@@ -312,7 +312,7 @@ fn staged(
             } else {
                 &["beneficiary_id"]
             };
-            // With posted lists, what their early payments need (see EarlyPaid).
+            // With posted lists, what their payments are held against (see Posting).
             let posted: &[&str] = if people.ledgers.notices.is_some() {
                 &["payment_id", "paid_date", "amount_fen", "beneficiary_id"]
             } else {
@@ -342,7 +342,7 @@ fn staged(
             }
             let (payments, allocations) = parts.read(k, Some((&paid, &due)))?;
             let past_due = PastDue::of(&allocations, &payments, &people.config, people.as_of)?;
-            let early = fundaudit_rules::publicity::EarlyPaid::of(people, &allocations, &payments)?;
+            let posting = Posting::of(people, &allocations, &payments)?;
             let mut persons: Vec<u64> = Vec::new();
             let check = if parts.same_people {
                 Vec::new()
@@ -356,19 +356,19 @@ fn staged(
             }
             persons.sort_unstable();
             persons.dedup();
-            Ok((past_due, early, persons))
+            Ok((past_due, posting, persons))
         })
         .collect();
     let mut past_due = PastDue::default();
-    let mut early_paid = EarlyPaid::default();
+    let mut posting = Posting::default();
     let mut home: FxHashMap<u64, u32> = FxHashMap::default();
     let mut c = Components {
         parent: (0..parts.count as u32).collect(),
     };
     for (k, part) in read.into_iter().enumerate() {
-        let (counted, early, persons) = part?;
+        let (counted, posted, persons) = part?;
         past_due.merge(counted);
-        early_paid.merge(early);
+        posting.merge(posted);
         for key in persons.into_iter().filter(|&key| key != 0) {
             let at = *home.entry(key).or_insert(k as u32);
             c.union(at, k as u32);
@@ -396,7 +396,7 @@ fn staged(
     }
     let whole = fundaudit_rules::context::Whole {
         past_due,
-        early_paid: early_paid.finish(),
+        posting: posting.finish(),
         rows: fundaudit_rules::context::Rows {
             beneficiaries: people.ledgers.beneficiaries.height(),
             allocations: parts.allocation_rows,

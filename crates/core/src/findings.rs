@@ -82,10 +82,11 @@ pub enum Rule {
     PubPostedNotEligible,
     AmountBasis,
     DivCardRule,
+    PubListMissing,
 }
 
 impl Rule {
-    pub const ALL: [Rule; 25] = [
+    pub const ALL: [Rule; 26] = [
         Rule::DelayLate,
         Rule::DelayUnpaid,
         Rule::PartialShort,
@@ -111,6 +112,7 @@ impl Rule {
         Rule::PubPostedNotEligible,
         Rule::AmountBasis,
         Rule::DivCardRule,
+        Rule::PubListMissing,
     ];
 
     pub fn code(self) -> &'static str {
@@ -140,6 +142,7 @@ impl Rule {
             Rule::PubPostedNotEligible => "PUB_POSTED_NOT_ELIGIBLE",
             Rule::AmountBasis => "AMOUNT_BASIS",
             Rule::DivCardRule => "DIV_CARD_RULE",
+            Rule::PubListMissing => "PUB_LIST_MISSING",
         }
     }
 
@@ -171,6 +174,8 @@ impl Rule {
             | Rule::DivCadreHousehold
             // Paid to a person the village never posted (不公开).
             | Rule::PubNotPosted
+            // Paid in a village whose list the delivery lacks, where others' were posted.
+            | Rule::PubListMissing
             | Rule::DivCardRule
             // Rows a finding rested on deleted or edited: how 截留挪用 is covered up.
             | Rule::DataSourceChanged => Category::Diverted,

@@ -61,9 +61,10 @@ pub struct Whole {
     pub past_due: PastDue,
     /// Rows of the main ledgers.
     pub rows: Rows,
-    /// Payments made before their village's posted list had hung its days.
+    /// Payments made before their village's posted list had hung its days, and villages
+    /// paid without their list.
     #[serde(default)]
-    pub early_paid: crate::publicity::EarlyPaid,
+    pub posting: crate::publicity::Posting,
 }
 
 /// Registry rows a reference list names → (list line, how matched): found once per run
@@ -106,7 +107,7 @@ impl Whole {
         Ok(Whole {
             past_due: PastDue::of(allocations, payments, &people.config, people.as_of)?,
             rows: Rows::of(ledgers),
-            early_paid: crate::publicity::EarlyPaid::of(people, allocations, payments)?.finish(),
+            posting: crate::publicity::Posting::of(people, allocations, payments)?.finish(),
         })
     }
 }

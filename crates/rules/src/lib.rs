@@ -15,6 +15,7 @@ pub mod analytics;
 pub mod context;
 pub mod link;
 pub mod money;
+mod pairs;
 pub mod past_due;
 pub mod posted;
 pub mod source_rows;
@@ -70,6 +71,7 @@ pub const RULES: &[(Rule, RuleFn)] = &[
     (Rule::PubPostedNotEligible, publicity::posted_not_eligible),
     (Rule::AmountBasis, basis::amount_basis),
     (Rule::DivCardRule, diverted::card_rule),
+    (Rule::PubListMissing, publicity::list_missing),
 ];
 
 /// Rules that read only what the whole run knows ([`Context::whole`]), not the payments:
@@ -78,6 +80,7 @@ pub const ONCE: &[Rule] = &[
     Rule::DataIncomplete,
     Rule::PubPostedNotEligible,
     Rule::PubPostedLate,
+    Rule::PubListMissing,
 ];
 
 /// What the rules found and how long each took.

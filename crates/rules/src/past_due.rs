@@ -18,32 +18,8 @@ const LISTED: usize = 50;
 #[derive(Debug, Default, Clone, serde::Serialize, serde::Deserialize)]
 pub struct PastDue {
     // As a list: JSON keys are text, these are (program, period).
-    #[serde(with = "as_list")]
+    #[serde(with = "crate::pairs")]
     pub(crate) groups: BTreeMap<(String, String), Group>,
-}
-
-/// A map as the list of its entries.
-mod as_list {
-    use serde::{Deserialize, Deserializer, Serialize, Serializer};
-    use std::collections::BTreeMap;
-
-    pub fn serialize<K: Serialize, V: Serialize, S: Serializer>(
-        map: &BTreeMap<K, V>,
-        s: S,
-    ) -> Result<S::Ok, S::Error> {
-        s.collect_seq(map.iter())
-    }
-
-    pub fn deserialize<
-        'de,
-        K: Deserialize<'de> + Ord,
-        V: Deserialize<'de>,
-        D: Deserializer<'de>,
-    >(
-        d: D,
-    ) -> Result<BTreeMap<K, V>, D::Error> {
-        Ok(Vec::<(K, V)>::deserialize(d)?.into_iter().collect())
-    }
 }
 
 /// One program and period's allocations past due.

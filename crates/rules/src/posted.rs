@@ -519,6 +519,31 @@ impl<'n, 'a> Lookup<'n, 'a> {
         self.notices.list_of_ids((place, program, period))
     }
 
+    /// The list a registered person's money for `program` and `period` would be posted
+    /// on, as (township, village, program, period as written), where none was delivered
+    /// for their village though other villages' lists of the program and period were:
+    /// a list missing from the delivery, not a program the county never posts. None as
+    /// well for a person registered without a village (no list to miss).
+    pub fn missing(
+        &mut self,
+        ctx: &Context,
+        row: usize,
+        program: &'a str,
+        period: &'a str,
+    ) -> Option<ListKey> {
+        self.ids(program, period)?;
+        let e = &ctx.registry[row];
+        let village = village_key(&e.village);
+        (!village.is_empty()).then(|| {
+            (
+                e.township.to_string(),
+                village,
+                program.trim().to_string(),
+                period.trim().to_string(),
+            )
+        })
+    }
+
     /// Whether a person's money for a program and period is (or may be) posted.
     pub fn posts(&mut self, person: usize, program: &'a str, period: &'a str) -> bool {
         self.ids(program, period).is_some_and(|(p, q)| {

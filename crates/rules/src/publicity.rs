@@ -139,51 +139,60 @@ pub fn amount_differs(ctx: &Context, v: &Views) -> PolarsResult<DataFrame> {
 /// A payment made before its list had hung its days: (paid day, payment id, fen).
 pub type Early = (Day, String, i64);
 
-/// The payments of each posted list made before the list had hung `[notices] min_days`
-/// days: what PUB_POSTED_LATE reports. A village's payments fall in several parts of a
-/// partitioned run, so this is counted over the whole run, like the past-due counts
-/// ([`crate::context::Whole`]), and the rule runs once.
+/// The money of one program and period paid in a village that delivered no list for
+/// them, though other villages' lists of that program and period were delivered.
 #[derive(Debug, Default, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-pub struct EarlyPaid {
+pub struct Unlisted {
+    pub payments: usize,
+    pub amount_fen: i64,
+    /// The smallest allocation ids paid, at most [`UNLISTED_IDS`].
+    pub allocation_ids: Vec<String>,
+}
+
+/// How many allocation ids a village without its list cites.
+pub const UNLISTED_IDS: usize = 3;
+
+impl Unlisted {
+    fn add(&mut self, other: Unlisted) {
+        self.payments += other.payments;
+        self.amount_fen += other.amount_fen;
+        self.allocation_ids.extend(other.allocation_ids);
+        self.allocation_ids.sort_unstable();
+        self.allocation_ids.dedup();
+        self.allocation_ids.truncate(UNLISTED_IDS);
+    }
+}
+
+/// What the payments say of the posted lists, counted over the whole run: the payments
+/// of each list made before it had hung `[notices] min_days` days (PUB_POSTED_LATE), and
+/// the villages paid without their list (PUB_LIST_MISSING). A village's payments fall in
+/// several parts of a partitioned run, so this is counted like the past-due counts
+/// ([`crate::context::Whole`]), and the rules that read it run once.
+#[derive(Debug, Default, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Posting {
     /// List (township, village, program, period) → (paid day, payment id, fen), in no
-    /// order until [`EarlyPaid::finish`]. Serialized as pairs (a cluster's job is JSON,
-    /// whose keys are text).
-    #[serde(with = "as_pairs")]
-    pub lists: BTreeMap<ListKey, Vec<Early>>,
+    /// order until [`Posting::finish`].
+    #[serde(with = "crate::pairs")]
+    pub early: BTreeMap<ListKey, Vec<Early>>,
+    /// (township, village, program, period) with no list delivered → what was paid there.
+    #[serde(with = "crate::pairs", default)]
+    pub unlisted: BTreeMap<ListKey, Unlisted>,
 }
 
-/// A map of tuple keys as a list of (key, value) pairs.
-mod as_pairs {
-    use std::collections::BTreeMap;
-
-    use serde::{Deserialize, Deserializer, Serializer};
-
-    type Lists = BTreeMap<super::ListKey, Vec<(super::Day, String, i64)>>;
-
-    pub fn serialize<S: Serializer>(lists: &Lists, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_seq(lists.iter())
-    }
-
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Lists, D::Error> {
-        type Pairs = Vec<(super::ListKey, Vec<(super::Day, String, i64)>)>;
-        Ok(Pairs::deserialize(d)?.into_iter().collect())
-    }
-}
-
-impl EarlyPaid {
-    /// The early payments among `payments`, linked to `allocations` by allocation id
-    /// (both frames as loaded, or one part of them).
+impl Posting {
+    /// The early payments and the payments without a list among `payments`, linked to
+    /// `allocations` by allocation id (both frames as loaded, or one part of them).
     pub fn of(
         ctx: &Context,
         allocations: &DataFrame,
         payments: &DataFrame,
-    ) -> PolarsResult<EarlyPaid> {
-        let mut early = EarlyPaid::default();
+    ) -> PolarsResult<Posting> {
+        let mut posting = Posting::default();
         let Some(notices) = ctx.notices()? else {
-            return Ok(early);
+            return Ok(posting);
         };
         if payments.height() == 0 || allocations.height() == 0 {
-            return Ok(early);
+            return Ok(posting);
         }
         let min_days = ctx.config.notices.min_days as Day;
         let (a_id, a_ben, a_prog, a_period) = (
@@ -208,14 +217,14 @@ impl EarlyPaid {
         use rayon::prelude::*;
         const CHUNK: usize = 1 << 16;
         let height = payments.height();
-        let found: Vec<Vec<(&ListKey, Early)>> = (0..height.div_ceil(CHUNK))
+        type Found<'n> = (Vec<(&'n ListKey, Early)>, BTreeMap<ListKey, Unlisted>);
+        let found: Vec<Found> = (0..height.div_ceil(CHUNK))
             .into_par_iter()
             .map(|c| {
                 let mut look = Lookup::new(notices);
-                let mut found = Vec::new();
+                let (mut early, mut unlisted): Found = Default::default();
                 for r in c * CHUNK..height.min((c + 1) * CHUNK) {
-                    let (Some(&i), Some(day)) = (p_alloc[r].and_then(|a| alloc.get(a)), p_day[r])
-                    else {
+                    let Some(&i) = p_alloc[r].and_then(|a| alloc.get(a)) else {
                         continue;
                     };
                     let (Some(ben), Some(program), Some(period)) =
@@ -224,33 +233,50 @@ impl EarlyPaid {
                         continue;
                     };
                     let Some(row) = ctx.row_of(ben) else { continue };
-                    let Some((key, list)) = look.list(ctx, row, program, period) else {
-                        continue;
-                    };
-                    if list.from.is_some_and(|from| day < from + min_days) {
-                        let id = p_id[r].unwrap_or("").to_string();
-                        found.push((key, (day, id, p_fen[r].unwrap_or(0))));
+                    let fen = p_fen[r].unwrap_or(0);
+                    if let Some((key, list)) = look.list(ctx, row, program, period) {
+                        let Some(day) = p_day[r] else { continue };
+                        if list.from.is_some_and(|from| day < from + min_days) {
+                            let id = p_id[r].unwrap_or("").to_string();
+                            early.push((key, (day, id, fen)));
+                        }
+                    } else if let Some(key) = look.missing(ctx, row, program, period) {
+                        unlisted.entry(key).or_default().add(Unlisted {
+                            payments: 1,
+                            amount_fen: fen,
+                            allocation_ids: a_id[i].map(str::to_string).into_iter().collect(),
+                        });
                     }
                 }
-                found
+                (early, unlisted)
             })
             .collect();
-        for (key, paid) in found.into_iter().flatten() {
-            early.lists.entry(key.clone()).or_default().push(paid);
+        for (early, unlisted) in found {
+            for (key, paid) in early {
+                posting.early.entry(key.clone()).or_default().push(paid);
+            }
+            posting.merge_unlisted(unlisted);
         }
-        Ok(early)
+        Ok(posting)
+    }
+
+    fn merge_unlisted(&mut self, unlisted: BTreeMap<ListKey, Unlisted>) {
+        for (k, u) in unlisted {
+            self.unlisted.entry(k).or_default().add(u);
+        }
     }
 
     /// Adds another part's.
-    pub fn merge(&mut self, other: EarlyPaid) {
-        for (k, mut v) in other.lists {
-            self.lists.entry(k).or_default().append(&mut v);
+    pub fn merge(&mut self, other: Posting) {
+        for (k, mut v) in other.early {
+            self.early.entry(k).or_default().append(&mut v);
         }
+        self.merge_unlisted(other.unlisted);
     }
 
     /// Each list's payments in date order, whatever order the parts came in.
-    pub fn finish(mut self) -> EarlyPaid {
-        for v in self.lists.values_mut() {
+    pub fn finish(mut self) -> Posting {
+        for v in self.early.values_mut() {
             v.sort();
         }
         self
@@ -260,14 +286,14 @@ impl EarlyPaid {
 /// PUB_POSTED_LATE: a list that hung fewer than `[notices] min_days` days before its
 /// village's first payment of the program and period, or went up after it. The money
 /// paid before the list had hung its days is the finding's amount. Reads the whole run's
-/// [`EarlyPaid`] (a partitioned run runs it once: see [`crate::ONCE`]).
+/// [`Posting`] (a partitioned run runs it once: see [`crate::ONCE`]).
 pub fn posted_late(ctx: &Context, _: &Views) -> PolarsResult<DataFrame> {
     let mut out = FindingsBuilder::new(Rule::PubPostedLate);
     let Some(notices) = ctx.notices()? else {
         return out.finish();
     };
     let min_days = ctx.config.notices.min_days;
-    for (key, early) in &ctx.whole.early_paid.lists {
+    for (key, early) in &ctx.whole.posting.early {
         let (Some(list), Some(first)) = (notices.list(key), early.first()) else {
             continue;
         };
@@ -295,6 +321,61 @@ pub fn posted_late(ctx: &Context, _: &Views) -> PolarsResult<DataFrame> {
                 }
             ),
             amount_fen: total,
+            ..Finding::default()
+        });
+    }
+    out.finish()
+}
+
+/// How many villages a PUB_LIST_MISSING finding names in its evidence (it gives the count).
+const NAMED_VILLAGES: usize = 20;
+
+/// PUB_LIST_MISSING: a program and period paid in villages that delivered no posted list
+/// for it, where other villages' lists of it were delivered: one finding per program and
+/// period naming the villages. PUB_NOT_POSTED speaks only where a list was delivered, so
+/// without this a missing list would be silence; with a finding per person, thousands.
+/// Reads the whole run's [`Posting`] (a partitioned run runs it once: see [`crate::ONCE`]).
+/// Its amount is nil: the money is not shown to be misused, only unchecked (the evidence
+/// gives it).
+pub fn list_missing(ctx: &Context, _: &Views) -> PolarsResult<DataFrame> {
+    let mut out = FindingsBuilder::new(Rule::PubListMissing);
+    // (program, period) → (township, village, what was paid there).
+    type Villages<'a> = Vec<(&'a str, &'a str, &'a Unlisted)>;
+    let mut by_program: BTreeMap<(&str, &str), Villages> = BTreeMap::new();
+    for ((township, village, program, period), u) in &ctx.whole.posting.unlisted {
+        by_program
+            .entry((program, period))
+            .or_default()
+            .push((township, village, u));
+    }
+    for ((program, period), villages) in by_program {
+        let townships: std::collections::BTreeSet<&str> = villages.iter().map(|v| v.0).collect();
+        let payments: usize = villages.iter().map(|v| v.2.payments).sum();
+        let paid: i64 = villages.iter().map(|v| v.2.amount_fen).sum();
+        let named: Vec<String> = villages
+            .iter()
+            .take(NAMED_VILLAGES)
+            .map(|(t, v, u)| format!("{t}{v}（{}笔、{}元）", u.payments, fmt_yuan(u.amount_fen)))
+            .collect();
+        out.push(Finding {
+            key: format!("unlisted|{program}|{period}"),
+            confidence: 0.5,
+            program: program.to_string(),
+            township: match townships.len() {
+                1 => townships.first().copied().unwrap_or_default().to_string(),
+                _ => String::new(),
+            },
+            allocation_ids: villages
+                .iter()
+                .flat_map(|v| v.2.allocation_ids.iter().cloned())
+                .collect(),
+            evidence: format!(
+                "{program}{period}已提供部分村的公示名单，但{}个村已发放{payments}笔、{}元却没有提供本期公示名单：{}{}。这些村的公示核对无法开展：请调取其公示栏照片/公示记录，核实是否未经公示即发放",
+                villages.len(),
+                fmt_yuan(paid),
+                named.join("、"),
+                if villages.len() > NAMED_VILLAGES { "等" } else { "" }
+            ),
             ..Finding::default()
         });
     }

@@ -113,6 +113,77 @@ fn what_was_paid_is_held_against_what_was_posted() {
         ["", "B4"]
     );
     assert!(ghosts.iter().any(|g| g["evidence"].contains("钱多多")));
+    // 前楼村 was paid 低保金 2025Q1 and delivered no list, where 后楼村's was delivered:
+    // one finding for the program and period, naming the village and what was paid.
+    let missing = of_rule(&findings, "PUB_LIST_MISSING");
+    assert_eq!(missing.len(), 1, "{missing:?}");
+    assert_eq!(missing[0]["allocation_ids"], "A3");
+    assert_eq!(missing[0]["amount_at_risk"], "0.00");
+    for said in ["前楼村（1笔、800.00元）", "低保金2025Q1", "1个村"] {
+        assert!(
+            missing[0]["evidence"].contains(said),
+            "{}",
+            missing[0]["evidence"]
+        );
+    }
+}
+
+#[test]
+fn a_missing_list_is_one_finding_per_program_and_period_and_no_list_anywhere_is_none() {
+    let mut f = county();
+    // Ten more villages paid 低保金 2025Q1, none with its list; and 临时救助, which no
+    // village posts, is no gap.
+    for k in 0..10 {
+        let (b, a, p) = (format!("C{k}"), format!("CA{k}"), format!("CP{k}"));
+        let card = format!("62284800000000001{k:02}");
+        f.person(
+            &b,
+            "周平",
+            &id_number(1970, 1, 1, 200 + k as u32),
+            &format!("新庄{k}村"),
+            &card,
+            "",
+        )
+        .allocation(
+            &a,
+            "低保金",
+            "2025Q1",
+            &b,
+            "900.00",
+            "2025-01-01",
+            "2025-02-28",
+        )
+        .payment(&p, &a, &b, "", &card, "900.00", "2025-01-20")
+        .allocation(
+            &format!("{a}T"),
+            "临时救助",
+            "2025Q1",
+            &b,
+            "500.00",
+            "2025-01-01",
+            "2025-02-28",
+        )
+        .payment(
+            &format!("{p}T"),
+            &format!("{a}T"),
+            &b,
+            "",
+            &card,
+            "500.00",
+            "2025-01-20",
+        );
+    }
+    let findings = f.audit("2025-03-31", None);
+    let missing = of_rule(&findings, "PUB_LIST_MISSING");
+    assert_eq!(missing.len(), 1, "{missing:?}");
+    assert_eq!(missing[0]["program"], "低保金");
+    assert!(
+        missing[0]["evidence"].contains("11个村已发放11笔"),
+        "{}",
+        missing[0]["evidence"]
+    );
+    // None of the unposted villages' people is accused of being left off a list.
+    assert_eq!(allocations_flagged(&findings, "PUB_NOT_POSTED"), ["A1"]);
 }
 
 #[test]

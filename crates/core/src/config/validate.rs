@@ -268,6 +268,7 @@ impl Config {
             ("PUB_NOT_POSTED", w.PUB_NOT_POSTED),
             ("PUB_AMOUNT_DIFFERS", w.PUB_AMOUNT_DIFFERS),
             ("PUB_POSTED_LATE", w.PUB_POSTED_LATE),
+            ("PUB_LIST_MISSING", w.PUB_LIST_MISSING),
             ("PUB_POSTED_NOT_ELIGIBLE", w.PUB_POSTED_NOT_ELIGIBLE),
             ("AMOUNT_BASIS", w.AMOUNT_BASIS),
             ("DIV_CARD_RULE", w.DIV_CARD_RULE),
