@@ -20,6 +20,7 @@ const EXACT: &[&str] = &[
     "PUB_AMOUNT_DIFFERS",
     "PUB_POSTED_LATE",
     "PUB_POSTED_NOT_ELIGIBLE",
+    "PUB_LIST_MISSING",
     "AMOUNT_BASIS",
     "DIV_CARD_RULE",
 ];

@@ -14,7 +14,9 @@
 //! - PUB_POSTED_NOT_ELIGIBLE: a name no registered person fits, and a person posted for
 //!   a period after their death;
 //! - DIV_CARD_RULE: the truth of what the clean household cards already do, a per-person
-//!   program paid to another member's card (a household program on one is the near miss).
+//!   program paid to another member's card (a household program on one is the near miss);
+//! - PUB_LIST_MISSING, last: a paid village's list for a program and period left out of
+//!   the delivery, one list in 400 (at least two) that no plant touched.
 //!
 //! Then AMOUNT_BASIS: farmland allocations that claim more than their 确权面积 (land.csv),
 //! and old-age allowances of a band above the person's age.
@@ -118,6 +120,73 @@ pub(crate) fn post(g: &mut Gen, draw: &mut Draw) {
     unposted(g, draw, &namesakes);
     amounts(g, draw, &namesakes);
     not_eligible(g, draw, &namesakes);
+    missing(g, &lists, &first_paid);
+}
+
+/// PUB_LIST_MISSING: whole lists left out of the delivery, taken among the paid lists
+/// whose rows all post allocations and that no plant touched (a list left out would
+/// silence a publicity plant, and a list row is evidence for others: a dead person still
+/// posted), so every other plant stands as planted.
+fn missing(g: &mut Gen, lists: &[ListKey], first_paid: &BTreeMap<ListKey, (NaiveDate, String)>) {
+    let touched: HashSet<&str> = g
+        .truth
+        .iter()
+        .flat_map(|t| t.ids.iter().map(String::as_str))
+        .collect();
+    let mut rows: BTreeMap<&ListKey, Vec<usize>> = BTreeMap::new();
+    let keys: Vec<ListKey> = g
+        .notices
+        .iter()
+        .map(|n| (n.township, n.village.clone(), n.program, n.period.clone()))
+        .collect();
+    for (i, key) in keys.iter().enumerate() {
+        rows.entry(key).or_default().push(i);
+    }
+    let paid_by: HashMap<&str, Vec<&str>> = g.payments.iter().fold(HashMap::new(), |mut m, p| {
+        m.entry(p.allocation.as_str()).or_default().push(p.id.as_str());
+        m
+    });
+    let clean = |key: &ListKey| -> Option<Vec<String>> {
+        let mut ids = Vec::new();
+        for &i in rows.get(key)? {
+            let a = &g.allocations[g.notices[i].allocation?];
+            let payments = paid_by.get(a.id.as_str()).map_or(&[][..], |v| v);
+            if touched.contains(a.id.as_str())
+                || touched.contains(a.person.as_str())
+                || payments.iter().any(|p| touched.contains(p))
+            {
+                return None;
+            }
+            if !payments.is_empty() {
+                ids.push(a.id.clone());
+            }
+        }
+        (!ids.is_empty()).then_some(ids)
+    };
+    let candidates: Vec<(&ListKey, Vec<String>)> = lists
+        .iter()
+        .filter(|k| first_paid.contains_key(*k))
+        .filter_map(|k| Some((k, clean(k)?)))
+        .collect();
+    let count = (lists.len() / 400).max(2).min(candidates.len());
+    let mut left_out: HashSet<ListKey> = HashSet::new();
+    for k in 0..count {
+        let (key, ids) = &candidates[(k * 397 + 11) % candidates.len()];
+        if !left_out.insert((*key).clone()) {
+            continue;
+        }
+        g.plant(
+            "PUB_LIST_MISSING",
+            "allocation",
+            ids.clone(),
+            format!("{}{}{} list not delivered", key.1, key.2, key.3),
+        );
+    }
+    let mut k = 0;
+    g.notices.retain(|_| {
+        k += 1;
+        !left_out.contains(&keys[k - 1])
+    });
 }
 
 /// PUB_POSTED_LATE, one list in 150 (at least three): hung 0–5 days before the first
