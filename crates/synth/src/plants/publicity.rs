@@ -143,7 +143,9 @@ fn missing(g: &mut Gen, lists: &[ListKey], first_paid: &BTreeMap<ListKey, (Naive
         rows.entry(key).or_default().push(i);
     }
     let paid_by: HashMap<&str, Vec<&str>> = g.payments.iter().fold(HashMap::new(), |mut m, p| {
-        m.entry(p.allocation.as_str()).or_default().push(p.id.as_str());
+        m.entry(p.allocation.as_str())
+            .or_default()
+            .push(p.id.as_str());
         m
     });
     let clean = |key: &ListKey| -> Option<Vec<String>> {
