@@ -80,7 +80,7 @@ fn check_floors(
     }
     assert_eq!(
         s.recall.len(),
-        23,
+        24,
         "generator plants the twelve original rules and every new one it can: {:?}",
         s.recall.keys()
     );

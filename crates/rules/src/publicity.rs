@@ -331,46 +331,43 @@ pub fn posted_late(ctx: &Context, _: &Views) -> PolarsResult<DataFrame> {
 const NAMED_VILLAGES: usize = 20;
 
 /// PUB_LIST_MISSING: a program and period paid in villages that delivered no posted list
-/// for it, where other villages' lists of it were delivered: one finding per program and
-/// period naming the villages. PUB_NOT_POSTED speaks only where a list was delivered, so
-/// without this a missing list would be silence; with a finding per person, thousands.
-/// Reads the whole run's [`Posting`] (a partitioned run runs it once: see [`crate::ONCE`]).
-/// Its amount is nil: the money is not shown to be misused, only unchecked (the evidence
+/// for it, where other villages' lists of it were delivered: one finding per township,
+/// program and period naming the villages (a township's worklist is where the missing
+/// lists are fetched). PUB_NOT_POSTED speaks only where a list was delivered, so without
+/// this a missing list would be silence; with a finding per person, thousands. Reads the
+/// whole run's [`Posting`] (a partitioned run runs it once: see [`crate::ONCE`]). Its
+/// amount is nil: the money is not shown to be misused, only unchecked (the evidence
 /// gives it).
 pub fn list_missing(ctx: &Context, _: &Views) -> PolarsResult<DataFrame> {
     let mut out = FindingsBuilder::new(Rule::PubListMissing);
-    // (program, period) → (township, village, what was paid there).
-    type Villages<'a> = Vec<(&'a str, &'a str, &'a Unlisted)>;
-    let mut by_program: BTreeMap<(&str, &str), Villages> = BTreeMap::new();
+    // (township, program, period) → (village, what was paid there).
+    type Villages<'a> = Vec<(&'a str, &'a Unlisted)>;
+    let mut groups: BTreeMap<(&str, &str, &str), Villages> = BTreeMap::new();
     for ((township, village, program, period), u) in &ctx.whole.posting.unlisted {
-        by_program
-            .entry((program, period))
+        groups
+            .entry((township, program, period))
             .or_default()
-            .push((township, village, u));
+            .push((village, u));
     }
-    for ((program, period), villages) in by_program {
-        let townships: std::collections::BTreeSet<&str> = villages.iter().map(|v| v.0).collect();
-        let payments: usize = villages.iter().map(|v| v.2.payments).sum();
-        let paid: i64 = villages.iter().map(|v| v.2.amount_fen).sum();
+    for ((township, program, period), villages) in groups {
+        let payments: usize = villages.iter().map(|v| v.1.payments).sum();
+        let paid: i64 = villages.iter().map(|v| v.1.amount_fen).sum();
         let named: Vec<String> = villages
             .iter()
             .take(NAMED_VILLAGES)
-            .map(|(t, v, u)| format!("{t}{v}（{}笔、{}元）", u.payments, fmt_yuan(u.amount_fen)))
+            .map(|(v, u)| format!("{v}（{}笔、{}元）", u.payments, fmt_yuan(u.amount_fen)))
             .collect();
         out.push(Finding {
-            key: format!("unlisted|{program}|{period}"),
+            key: format!("unlisted|{township}|{program}|{period}"),
             confidence: 0.5,
             program: program.to_string(),
-            township: match townships.len() {
-                1 => townships.first().copied().unwrap_or_default().to_string(),
-                _ => String::new(),
-            },
+            township: township.to_string(),
             allocation_ids: villages
                 .iter()
-                .flat_map(|v| v.2.allocation_ids.iter().cloned())
+                .flat_map(|v| v.1.allocation_ids.iter().cloned())
                 .collect(),
             evidence: format!(
-                "{program}{period}已提供部分村的公示名单，但{}个村已发放{payments}笔、{}元却没有提供本期公示名单：{}{}。这些村的公示核对无法开展：请调取其公示栏照片/公示记录，核实是否未经公示即发放",
+                "{township}{program}{period}：其他村已提供公示名单，但{}个村已发放{payments}笔、{}元却没有提供本期公示名单：{}{}。这些村的公示核对无法开展：请调取其公示栏照片/公示记录，核实是否未经公示即发放",
                 villages.len(),
                 fmt_yuan(paid),
                 named.join("、"),

@@ -114,7 +114,8 @@ fn what_was_paid_is_held_against_what_was_posted() {
     );
     assert!(ghosts.iter().any(|g| g["evidence"].contains("钱多多")));
     // 前楼村 was paid 低保金 2025Q1 and delivered no list, where 后楼村's was delivered:
-    // one finding for the program and period, naming the village and what was paid.
+    // one finding for the township, program and period, naming the village and what was
+    // paid.
     let missing = of_rule(&findings, "PUB_LIST_MISSING");
     assert_eq!(missing.len(), 1, "{missing:?}");
     assert_eq!(missing[0]["allocation_ids"], "A3");
@@ -129,7 +130,7 @@ fn what_was_paid_is_held_against_what_was_posted() {
 }
 
 #[test]
-fn a_missing_list_is_one_finding_per_program_and_period_and_no_list_anywhere_is_none() {
+fn missing_lists_are_one_finding_per_township_program_and_period_and_none_posted_is_no_gap() {
     let mut f = county();
     // Ten more villages paid 低保金 2025Q1, none with its list; and 临时救助, which no
     // village posts, is no gap.
