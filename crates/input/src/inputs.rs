@@ -142,15 +142,37 @@ impl Inputs {
             }
         }
         let mut unused = std::mem::take(&mut plan.unused);
-        let mut read =
-            |spec: &FileSpec| read_ledger(dir, config, &plan, spec, screening, &mut unused);
-        let beneficiaries = read(&BENEFICIARIES)?;
-        let allocations = read(&ALLOCATIONS)?;
-        let payments = read(&PAYMENTS)?;
-        let deaths = read(&DEATHS)?;
-        let officials = read(&OFFICIALS)?;
-        let notices = read(&NOTICES)?;
-        let land = read(&LAND)?;
+        // The posted lists are thousands of small files read on threads of their own
+        // (see [`crate::parallel`]), the main ledgers a few large ones read by Polars'
+        // pool with stretches on one core (validation, stacking): read side by side, the
+        // lists fill those stretches.
+        let plan = &plan;
+        let (main, notices) = std::thread::scope(|s| {
+            let notices = s.spawn(|| {
+                let mut unused = Vec::new();
+                read_ledger(dir, config, plan, &NOTICES, screening, &mut unused)
+                    .map(|read| (read, unused))
+            });
+            let mut read =
+                |spec: &FileSpec| read_ledger(dir, config, plan, spec, screening, &mut unused);
+            let main = (|| -> Result<(Read, Read, Read, Read, Read)> {
+                Ok((
+                    read(&BENEFICIARIES)?,
+                    read(&ALLOCATIONS)?,
+                    read(&PAYMENTS)?,
+                    read(&DEATHS)?,
+                    read(&OFFICIALS)?,
+                ))
+            })();
+            let notices = notices
+                .join()
+                .unwrap_or_else(|e| std::panic::resume_unwind(e));
+            (main, notices)
+        });
+        let (beneficiaries, allocations, payments, deaths, officials) = main?;
+        let (notices, notices_unused) = notices?;
+        unused.extend(notices_unused);
+        let land = read_ledger(dir, config, plan, &LAND, screening, &mut unused)?;
         if notices.frame.is_none() {
             unused.push(NO_NOTICES.to_string());
         }
