@@ -283,3 +283,61 @@ fn a_file_named_for_a_ledger_with_a_missing_column_says_so() {
         "{stderr}"
     );
 }
+
+/// The tired auditor's copy: `东村公示 - 副本.csv` beside `东村公示.csv` (WPS and Windows
+/// name a copy so, and it sorts first). The original is read and the copy named as the
+/// repeat; a row the original lists twice (a person registered twice, posted once per
+/// registration) is its own content and kept twice, not a repeat "from another file".
+#[test]
+fn a_copy_beside_its_original_is_the_repeat_and_a_row_twice_in_one_file_is_kept() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    fixture().write(&data);
+    let header = "姓名,身份证号,村,补贴项目,所属期,金额,公示起止日期";
+    let row = |name: &str, n: u32| {
+        let id = id_number(1961, 1, n, n);
+        format!(
+            "{name},{}**********{},东村,低保金,2025-07,500.00,2025-07-01至2025-07-08",
+            &id[..4],
+            &id[14..]
+        )
+    };
+    let list = [
+        row("刘强", 2),
+        row("王芳", 3),
+        row("王芳", 3),
+        row("李娜", 4),
+    ]
+    .join("\n");
+    std::fs::create_dir_all(data.join("notices")).unwrap();
+    for name in ["东村公示.csv", "东村公示 - 副本.csv"] {
+        std::fs::write(
+            data.join("notices").join(name),
+            format!("{header}\n{list}\n"),
+        )
+        .unwrap();
+    }
+    let out = fundaudit()
+        .args(["check", "--data"])
+        .arg(&data)
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let out = String::from_utf8(out).unwrap();
+    let line = |file: &str| {
+        out.lines()
+            .find(|l| l.trim_start().starts_with(file))
+            .unwrap_or_else(|| panic!("no line for {file}: {out}"))
+            .to_string()
+    };
+    let (original, copy) = (line("东村公示.csv"), line("东村公示 - 副本.csv"));
+    assert!(original.contains("read         4  used         4"), "{out}");
+    assert!(copy.contains("read         0  used         0"), "{out}");
+    assert!(
+        out.find("东村公示.csv").unwrap() < out.find("东村公示 - 副本.csv").unwrap(),
+        "{out}"
+    );
+    assert!(out.contains("4 repeated from another file"), "{out}");
+}

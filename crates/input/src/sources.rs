@@ -65,8 +65,60 @@ fn files_in(dir: &Path) -> Vec<PathBuf> {
         .map(|e| e.path())
         .filter(|p| p.is_file() && supported(p))
         .collect();
-    out.sort();
+    out.sort_by_cached_key(|p| file_order(p));
     out
+}
+
+/// Files in name order, except that a copy follows its original: `名单 - 副本.csv` sorts
+/// before `名单.csv` by name, and of two files with the same rows the one read first is
+/// the one used (the other's rows are "repeated from another file"), so the original
+/// should be read first and the copy named as the repeat.
+fn file_order(path: &Path) -> (String, bool, String) {
+    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+    let (stem, ext) = match name.rfind('.') {
+        Some(i) if i > 0 => name.split_at(i),
+        _ => (name, ""),
+    };
+    let original = original_stem(stem);
+    (
+        format!("{original}{ext}"),
+        original.len() < stem.len(),
+        name.to_string(),
+    )
+}
+
+/// A file name's stem without the marks office programs and browsers add to a copy:
+/// `名单 - 副本`, `名单 - 副本 (2)`, `名单的副本`, `名单 - Copy`, `名单 副本 2`, `名单 copy`,
+/// `名单 (1)`.
+fn original_stem(stem: &str) -> &str {
+    let s = without_number(stem.trim_end());
+    let bare = s.trim_end_matches(|c: char| c.is_ascii_digit()).trim_end();
+    for mark in ["副本", "copy", "Copy", "COPY"] {
+        if let Some(t) = bare.strip_suffix(mark) {
+            let t = t.trim_end();
+            let t = t.strip_suffix(['-', '_', '的']).unwrap_or(t).trim_end();
+            if !t.is_empty() {
+                return t;
+            }
+        }
+    }
+    s
+}
+
+/// `名单 (2)` → `名单`: a number in brackets at the end.
+fn without_number(s: &str) -> &str {
+    for (open, close) in [('(', ')'), ('（', '）')] {
+        let Some(t) = s.strip_suffix(close) else {
+            continue;
+        };
+        if let Some(i) = t.rfind(open) {
+            let inner = &t[i + open.len_utf8()..];
+            if !inner.is_empty() && inner.bytes().all(|b| b.is_ascii_digit()) {
+                return t[..i].trim_end();
+            }
+        }
+    }
+    s
 }
 
 /// `*` and `?` wildcards over one file name.
@@ -387,6 +439,36 @@ fn refuse_side_by_side(plan: &Plan, dir: &Path, config: &Config) -> Result<()> {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn a_copy_is_read_after_its_original() {
+        for (copy, original) in [
+            ("名单 - 副本", "名单"),
+            ("名单 - 副本 (2)", "名单"),
+            ("名单的副本", "名单"),
+            ("名单 - Copy", "名单"),
+            ("名单 副本 2", "名单"),
+            ("名单 copy", "名单"),
+            ("名单 (1)", "名单"),
+            ("名单（3）", "名单"),
+        ] {
+            assert_eq!(original_stem(copy), original, "{copy}");
+        }
+        for name in ["名单", "2025Q1", "第(2)期", "副本", "低保2025"] {
+            assert_eq!(original_stem(name), name);
+        }
+        let mut files: Vec<PathBuf> = ["b.csv", "a - 副本.csv", "a.csv", "a (1).csv", "A.csv"]
+            .iter()
+            .map(PathBuf::from)
+            .collect();
+        files.sort_by_cached_key(|p| file_order(p));
+        let names: Vec<&str> = files.iter().filter_map(|p| p.to_str()).collect();
+        assert_eq!(
+            names,
+            ["A.csv", "a.csv", "a (1).csv", "a - 副本.csv", "b.csv"]
+        );
+    }
+
     use super::*;
 
     #[test]

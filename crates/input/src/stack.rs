@@ -9,8 +9,9 @@
 //! - the same key with other values is a conflict: the later row is rejected, naming the
 //!   earlier one (which of them is right is for a person to say).
 //!
-//! Files without a key (deaths, officials) count a row as repeated when every value
-//! matches.
+//! Files without a key (deaths, officials, posted lists) count a row as repeated when
+//! every value matches a row of another file; a row twice in one file is kept twice, as
+//! in a ledger of one file.
 
 use rustc_hash::FxHashMap;
 
@@ -137,6 +138,10 @@ fn repeats(
                     seen_row.insert(hashes[i], (at, line));
                     continue;
                 }
+                // Twice in one file is the file's own content (a list posting a person
+                // registered twice, once per registration), as it is in a ledger of one
+                // file: a repeat is a row another file already gave.
+                Some(&(p, _)) if p == at => continue,
                 Some(&(p, l)) => ((p, l), true, ""),
             },
         };
