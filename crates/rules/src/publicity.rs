@@ -380,73 +380,84 @@ pub fn list_missing(ctx: &Context, _: &Views) -> PolarsResult<DataFrame> {
 }
 
 /// PUB_POSTED_NOT_ELIGIBLE: a posted row no registered person fits (name and the digits
-/// shown), or a person who died before the period: names on a list that were never going
-/// to be paid are how lists are padded. Reads the lists and the people only (a partitioned
+/// shown), or a person posted for a period that began after their death (one finding per
+/// person and program, citing each list): names on a list that were never going to be
+/// paid are how lists are padded. Reads the lists and the people only (a partitioned
 /// run runs it once: see [`crate::ONCE`]).
 pub fn posted_not_eligible(ctx: &Context, _: &Views) -> PolarsResult<DataFrame> {
     let mut out = FindingsBuilder::new(Rule::PubPostedNotEligible);
     let Some(notices) = ctx.notices()? else {
         return out.finish();
     };
+    // The dead, by person and program: one posted on a year of quarterly lists is one
+    // finding citing each list, not four.
+    let mut dead: BTreeMap<(usize, &str), Vec<usize>> = BTreeMap::new();
     for (n, r) in notices.rows.iter().enumerate() {
-        // Most rows fit one living person: the texts are made for the few that do not.
-        let key = || {
-            format!(
-                "posted|{}|{}|{}|{}|{}",
-                crate::posted::village_key(&r.village),
-                r.program,
-                period_key(&r.period),
-                r.name,
-                r.id_shown
-            )
-        };
-        let shown = || format!("{}（身份证号{}）", r.name, r.id_shown);
-        let finding = match &r.fit {
-            Posted::NoOne => Finding {
-                key: key(),
+        match &r.fit {
+            Posted::NoOne => out.push(Finding {
+                key: format!(
+                    "posted|{}|{}|{}|{}|{}",
+                    crate::posted::village_key(&r.village),
+                    r.program,
+                    period_key(&r.period),
+                    r.name,
+                    r.id_shown
+                ),
                 confidence: 0.7,
                 evidence: format!(
-                    "{}{}公示名单列有{}（{}），花名册中没有姓名与身份证号可见位均相符的人员：疑似虚列人员，须核实其身份及是否领取资金",
+                    "{}{}公示名单列有{}（身份证号{}）（{}），花名册中没有姓名与身份证号可见位均相符的人员：疑似虚列人员，须核实其身份及是否领取资金",
                     r.village,
                     r.program,
-                    shown(),
+                    r.name,
+                    r.id_shown,
                     notices.cite(n)
                 ),
                 amount_fen: r.amount_fen.unwrap_or(0),
                 program: r.program.to_string(),
                 ..Finding::default()
-            },
+            }),
             Posted::One(row) => {
-                let Some(death) = ctx.death_of.get(*row).and_then(Option::as_ref) else {
-                    continue;
-                };
-                if period_start(&r.period).is_none_or(|start| death.death_date >= start) {
-                    continue;
-                }
-                let e = &ctx.registry[*row];
-                Finding {
-                    key: key(),
-                    confidence: 0.9,
-                    evidence: format!(
-                        "{}{}{}公示名单列有{}（{}），即花名册{}，此人已于{}死亡：死亡人员仍列入公示名单",
-                        r.village,
-                        r.period,
-                        r.program,
-                        shown(),
-                        notices.cite(n),
-                        ctx.row_label(*row),
-                        fmt_day(death.death_date)
-                    ),
-                    amount_fen: r.amount_fen.unwrap_or(0),
-                    program: r.program.to_string(),
-                    township: e.township.to_string(),
-                    beneficiary_ids: vec![e.beneficiary_id.clone()],
-                    ..Finding::default()
+                let died_before = ctx
+                    .death_of
+                    .get(*row)
+                    .and_then(Option::as_ref)
+                    .is_some_and(|d| period_start(&r.period).is_some_and(|s| d.death_date < s));
+                if died_before {
+                    dead.entry((*row, &r.program)).or_default().push(n);
                 }
             }
-            Posted::Ambiguous(_) => continue,
+            Posted::Ambiguous(_) => {}
+        }
+    }
+    for ((row, program), rows) in dead {
+        let (e, first) = (&ctx.registry[row], &notices.rows[rows[0]]);
+        let Some(death) = ctx.death_of.get(row).and_then(Option::as_ref) else {
+            continue;
         };
-        out.push(finding);
+        let mut periods: Vec<&str> = rows.iter().map(|&n| &*notices.rows[n].period).collect();
+        periods.sort_unstable();
+        periods.dedup();
+        let cited: Vec<String> = rows.iter().map(|&n| notices.cite(n)).collect();
+        out.push(Finding {
+            key: format!("posted|dead|{}|{program}", e.beneficiary_id),
+            confidence: 0.9,
+            evidence: format!(
+                "{}{}{}公示名单列有{}（身份证号{}）（{}），即花名册{}，此人已于{}死亡：死亡人员仍列入公示名单",
+                first.village,
+                periods.join("、"),
+                program,
+                first.name,
+                first.id_shown,
+                cited.join("、"),
+                ctx.row_label(row),
+                fmt_day(death.death_date)
+            ),
+            amount_fen: rows.iter().filter_map(|&n| notices.rows[n].amount_fen).sum(),
+            program: program.to_string(),
+            township: e.township.to_string(),
+            beneficiary_ids: vec![e.beneficiary_id.clone()],
+            ..Finding::default()
+        });
     }
     out.finish()
 }

@@ -130,6 +130,36 @@ fn what_was_paid_is_held_against_what_was_posted() {
 }
 
 #[test]
+fn a_dead_person_posted_on_two_lists_is_one_finding_citing_both() {
+    let mut f = county();
+    let id = id_number(1950, 1, 2, 8);
+    f.files.push((
+        "notices/后楼村2025年二季度公示.csv".into(),
+        format!(
+            "姓名,身份证号,金额,村,补贴项目,所属期,公示起止日期\n王芳,{}**********{},900.00,后楼村,低保金,2025年第二季度,2025-04-01至2025-04-08\n",
+            &id[..4],
+            &id[14..]
+        ),
+    ));
+    let findings = f.audit("2025-06-30", None);
+    let dead: Vec<_> = of_rule(&findings, "PUB_POSTED_NOT_ELIGIBLE")
+        .into_iter()
+        .filter(|g| g["beneficiary_ids"] == "B4")
+        .collect();
+    assert_eq!(dead.len(), 1, "{dead:?}");
+    let evidence = &dead[0]["evidence"];
+    for said in [
+        "2025年第一季度、2025年第二季度",
+        "一季度公示",
+        "二季度公示",
+        "2024-12-01死亡",
+    ] {
+        assert!(evidence.contains(said), "{said}: {evidence}");
+    }
+    assert_eq!(dead[0]["amount_at_risk"], "1800.00", "{:?}", dead[0]);
+}
+
+#[test]
 fn missing_lists_are_one_finding_per_township_program_and_period_and_none_posted_is_no_gap() {
     let mut f = county();
     // Ten more villages paid 低保金 2025Q1, none with its list; and 临时救助, which no
