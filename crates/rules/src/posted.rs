@@ -230,13 +230,26 @@ impl Notices {
         let mut spans: FxHashMap<&str, (Option<Day>, Option<Day>)> = FxHashMap::default();
         notices.rows.reserve(df.height());
         let mut sure: Vec<((usize, u32, u32), usize)> = Vec::with_capacity(df.height());
+        // A list naming no township is its people's township's; a row no one (or more
+        // than one) fits is of the township its file's rows of the village are, not a
+        // list of its own under no township.
+        let mut home: FxHashMap<(&str, &str), &str> = FxHashMap::default();
+        for (i, &person) in who.iter().enumerate() {
+            if let (Posted::One(r), "") = (&fits[person as usize], people[person as usize].township)
+            {
+                let at = (cols.source[i].unwrap_or(""), cols.village[i].unwrap_or(""));
+                home.entry(at).or_insert(&ctx.registry[*r].township);
+            }
+        }
         for (i, &person) in who.iter().enumerate() {
             let person = person as usize;
             let fit = &fits[person];
-            let posted_township = people[person].township;
-            // A list naming no township is its people's township's.
-            let township: &str = match (fit, posted_township) {
+            let township: &str = match (fit, people[person].township) {
                 (Posted::One(r), "") => &ctx.registry[*r].township,
+                (_, "") => {
+                    let at = (cols.source[i].unwrap_or(""), cols.village[i].unwrap_or(""));
+                    home.get(&at).copied().unwrap_or("")
+                }
                 (_, t) => t,
             };
             let village = cols.village[i].unwrap_or("");

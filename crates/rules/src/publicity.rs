@@ -463,13 +463,17 @@ pub fn posted_not_eligible(ctx: &Context, _: &Views) -> PolarsResult<DataFrame> 
 }
 
 /// One posted list as the reports show it: which village posted which program and
-/// period, how many rows, how many the registry could not place, and when it hung.
+/// period, how many rows, how many the registry could not place, and when it hung; or a
+/// list not delivered for a village that was paid (PUB_LIST_MISSING's), with the payments
+/// made there.
 #[derive(Debug, Clone, serde::Serialize, PartialEq)]
 pub struct ListCoverage {
     pub township: String,
     pub village: String,
     pub program: String,
     pub period: String,
+    /// False for a village paid without its list: `rows` is then the payments made there.
+    pub delivered: bool,
     pub rows: usize,
     /// Rows no registered person fits, or more than one.
     pub unplaced: usize,
@@ -482,28 +486,55 @@ pub fn coverage(ctx: &Context) -> PolarsResult<Vec<ListCoverage>> {
     let Some(notices) = ctx.notices()? else {
         return Ok(Vec::new());
     };
-    Ok(notices
-        .lists()
-        .map(|((township, village, program, _), l)| {
-            let first = &notices.rows[l.rows[0]];
-            ListCoverage {
-                township: if township.is_empty() {
-                    fundaudit_core::findings::UNKNOWN_TOWNSHIP.to_string()
-                } else {
-                    township.clone()
-                },
-                village: village.clone(),
-                program: program.clone(),
-                period: first.period.to_string(),
-                rows: l.rows.len(),
-                unplaced: l
-                    .rows
-                    .iter()
-                    .filter(|&&n| !matches!(notices.rows[n].fit, Posted::One(_)))
-                    .count(),
-                from: l.from.map(fmt_day),
-                to: l.to.map(fmt_day),
-            }
-        })
-        .collect())
+    let township = |t: &str| {
+        if t.is_empty() {
+            fundaudit_core::findings::UNKNOWN_TOWNSHIP.to_string()
+        } else {
+            t.to_string()
+        }
+    };
+    let delivered = notices.lists().map(|((t, village, program, _), l)| {
+        let first = &notices.rows[l.rows[0]];
+        ListCoverage {
+            township: township(t),
+            village: village.clone(),
+            program: program.clone(),
+            period: first.period.to_string(),
+            delivered: true,
+            rows: l.rows.len(),
+            unplaced: l
+                .rows
+                .iter()
+                .filter(|&&n| !matches!(notices.rows[n].fit, Posted::One(_)))
+                .count(),
+            from: l.from.map(fmt_day),
+            to: l.to.map(fmt_day),
+        }
+    });
+    let missing = ctx
+        .whole
+        .posting
+        .unlisted
+        .iter()
+        .map(|((t, village, program, period), u)| ListCoverage {
+            township: township(t),
+            village: village.clone(),
+            program: program.clone(),
+            period: period.clone(),
+            delivered: false,
+            rows: u.payments,
+            unplaced: 0,
+            from: None,
+            to: None,
+        });
+    let mut all: Vec<ListCoverage> = delivered.chain(missing).collect();
+    all.sort_by(|a, b| {
+        (&a.township, &a.village, &a.program, &a.period).cmp(&(
+            &b.township,
+            &b.village,
+            &b.program,
+            &b.period,
+        ))
+    });
+    Ok(all)
 }

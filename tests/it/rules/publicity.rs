@@ -254,7 +254,19 @@ fn without_lists_the_findings_are_todays_and_the_summary_says_so() {
     let mut f = county();
     let (with, summary_with) = run(&f);
     assert!(!summary_with.contains("PUB_* (公示): no posted lists"));
-    assert!(summary_with.contains("\"posted_lists\""), "{summary_with}");
+    // The township page's table: 后楼村's list delivered, 前楼村 paid without one.
+    let json: serde_json::Value = serde_json::from_str(&summary_with).unwrap();
+    let lists = json["posted_lists"].as_array().expect("posted_lists");
+    let row = |village: &str| {
+        lists
+            .iter()
+            .find(|l| l["village"] == village)
+            .unwrap_or_else(|| panic!("no {village} in {lists:?}"))
+    };
+    assert_eq!(row("后楼村")["delivered"], true);
+    assert_eq!(row("后楼村")["rows"], 5);
+    assert_eq!(row("前楼村")["delivered"], false);
+    assert_eq!(row("前楼村")["rows"], 1, "the payments made there");
     f.files.clear();
     let (without, summary) = run(&f);
     assert!(without.iter().all(|x| !x["rule"].starts_with("PUB_")));

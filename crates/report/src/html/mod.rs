@@ -452,7 +452,7 @@ fn page_data(
             "files": summary.files.iter().map(|f| json!([file_name(&f.file), f.rows_read, f.rows_used, f.rows_rejected, f.format])).collect::<Vec<_>>(),
             "totals": aggregates(findings, summary)?,
             "changes": summary.changes,
-            "posted": summary.posted_lists.iter().map(|l| json!([l.township, l.village, l.program, l.period, l.rows, l.unplaced, l.from, l.to])).collect::<Vec<_>>(),
+            "posted": summary.posted_lists.iter().map(|l| json!([l.township, l.village, l.program, l.period, l.rows, l.unplaced, l.from, l.to, l.delivered])).collect::<Vec<_>>(),
             "embedded": {
                 "findings": rows.len(),
                 "raw": with_raw.len(),

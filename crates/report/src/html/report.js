@@ -598,7 +598,10 @@
       var tb = el("tbody");
       here.forEach(function (l) {
         var row = el("tr");
-        l.slice(1).forEach(function (v) { row.appendChild(el("td", null, v === null ? "" : String(v))); });
+        // A village paid without its list (PUB_LIST_MISSING): the payments made there.
+        var cells = l[8] === false ? [l[1], l[2], l[3], L.notDelivered.replace("{n}", l[4]), "", "", ""] : l.slice(1, 8);
+        if (l[8] === false) row.className = "missing";
+        cells.forEach(function (v) { row.appendChild(el("td", null, v === null ? "" : String(v))); });
         tb.appendChild(row);
       });
       t.appendChild(tb);

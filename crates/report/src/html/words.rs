@@ -121,6 +121,7 @@ const WORDS: &[(&str, &str, &str)] = &[
     ("unitScoreHelp", "单位风险分：该乡镇全部线索风险分之和，用于一案双查排序", "Unit score: the sum of the township's findings' risk scores, to rank units"),
     ("topCases", "排名前10的案件", "Top 10 cases"),
     ("postedLists", "公示名单（各村已公示的项目与所属期）", "Posted lists (which village posted which program and period)"),
+    ("notDelivered", "未提供（已发放{n}笔）", "not delivered ({n} payments made)"),
     ("postedNone", "本乡镇没有提供公示名单：公示核对未对本乡镇开展", "No posted lists for this township: the publicity check was not run here"),
     ("postedNotRun", "本次未提供公示名单：公示核对未开展", "No posted lists were delivered: the publicity check was not run"),
     ("village", "村（社区）", "Village"),
