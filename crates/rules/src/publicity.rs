@@ -389,12 +389,19 @@ pub fn posted_not_eligible(ctx: &Context, _: &Views) -> PolarsResult<DataFrame> 
     let Some(notices) = ctx.notices()? else {
         return out.finish();
     };
+    // A row no one fits is its list's township's (for the township's worklist).
+    let township_of: rustc_hash::FxHashMap<usize, &str> = notices
+        .lists()
+        .flat_map(|(key, list)| list.rows.iter().map(move |&n| (n, key.0.as_str())))
+        .filter(|(n, _)| matches!(notices.rows[*n].fit, Posted::NoOne))
+        .collect();
     // The dead, by person and program: one posted on a year of quarterly lists is one
     // finding citing each list, not four.
     let mut dead: BTreeMap<(usize, &str), Vec<usize>> = BTreeMap::new();
     for (n, r) in notices.rows.iter().enumerate() {
         match &r.fit {
             Posted::NoOne => out.push(Finding {
+                township: township_of.get(&n).copied().unwrap_or_default().to_string(),
                 key: format!(
                     "posted|{}|{}|{}|{}|{}",
                     crate::posted::village_key(&r.village),
