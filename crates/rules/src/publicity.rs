@@ -1,8 +1,9 @@
 //! 不公开: what was paid against what the village posted (公示名单, the optional `notices`
 //! ledger; matched in [`crate::posted`]). Every rule here speaks only where a list was
 //! delivered for the village, program and period at hand: a county that delivers no
-//! lists gets no finding from them (its summary says the check was not run), and a
-//! village whose list is missing is one line of the coverage, not a finding per person.
+//! lists gets no finding from them (its summary says the check was not run), and villages
+//! paid without their list, where other villages' were delivered, are one PUB_LIST_MISSING
+//! per township, program and period, not a finding per person.
 
 use std::collections::BTreeMap;
 
