@@ -75,13 +75,10 @@ fn files_in(dir: &Path) -> Vec<PathBuf> {
 /// should be read first and the copy named as the repeat.
 fn file_order(path: &Path) -> (String, bool, String) {
     let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
-    let (stem, ext) = match name.rfind('.') {
-        Some(i) if i > 0 => name.split_at(i),
-        _ => (name, ""),
-    };
+    let stem = path.file_stem().and_then(|n| n.to_str()).unwrap_or("");
     let original = original_stem(stem);
     (
-        format!("{original}{ext}"),
+        format!("{original}{}", &name[stem.len()..]),
         original.len() < stem.len(),
         name.to_string(),
     )
@@ -439,6 +436,7 @@ fn refuse_side_by_side(plan: &Plan, dir: &Path, config: &Config) -> Result<()> {
 
 #[cfg(test)]
 mod tests {
+    use super::*;
 
     #[test]
     fn a_copy_is_read_after_its_original() {
@@ -468,8 +466,6 @@ mod tests {
             ["A.csv", "a.csv", "a (1).csv", "a - 副本.csv", "b.csv"]
         );
     }
-
-    use super::*;
 
     #[test]
     fn wildcards() {

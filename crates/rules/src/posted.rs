@@ -233,12 +233,13 @@ impl Notices {
         // A list naming no township is its people's township's; a row no one (or more
         // than one) fits is of the township its file's rows of the village are, not a
         // list of its own under no township.
+        let file_village = |i: usize| (cols.source[i].unwrap_or(""), cols.village[i].unwrap_or(""));
         let mut home: FxHashMap<(&str, &str), &str> = FxHashMap::default();
         for (i, &person) in who.iter().enumerate() {
             if let (Posted::One(r), "") = (&fits[person as usize], people[person as usize].township)
             {
-                let at = (cols.source[i].unwrap_or(""), cols.village[i].unwrap_or(""));
-                home.entry(at).or_insert(&ctx.registry[*r].township);
+                home.entry(file_village(i))
+                    .or_insert(&ctx.registry[*r].township);
             }
         }
         for (i, &person) in who.iter().enumerate() {
@@ -246,10 +247,7 @@ impl Notices {
             let fit = &fits[person];
             let township: &str = match (fit, people[person].township) {
                 (Posted::One(r), "") => &ctx.registry[*r].township,
-                (_, "") => {
-                    let at = (cols.source[i].unwrap_or(""), cols.village[i].unwrap_or(""));
-                    home.get(&at).copied().unwrap_or("")
-                }
+                (_, "") => home.get(&file_village(i)).copied().unwrap_or(""),
                 (_, t) => t,
             };
             let village = cols.village[i].unwrap_or("");

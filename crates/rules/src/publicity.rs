@@ -397,8 +397,8 @@ pub fn posted_not_eligible(ctx: &Context, _: &Views) -> PolarsResult<DataFrame> 
         .filter(|(n, _)| matches!(notices.rows[*n].fit, Posted::NoOne))
         .collect();
     // The dead, by person and program: one posted on a year of quarterly lists is one
-    // finding citing each list, not four.
-    let mut dead: BTreeMap<(usize, &str), Vec<usize>> = BTreeMap::new();
+    // finding citing each list, not four. (person, program) → (death day, rows).
+    let mut dead: BTreeMap<(usize, &str), (Day, Vec<usize>)> = BTreeMap::new();
     for (n, r) in notices.rows.iter().enumerate() {
         match &r.fit {
             Posted::NoOne => out.push(Finding {
@@ -425,23 +425,21 @@ pub fn posted_not_eligible(ctx: &Context, _: &Views) -> PolarsResult<DataFrame> 
                 ..Finding::default()
             }),
             Posted::One(row) => {
-                let died_before = ctx
-                    .death_of
-                    .get(*row)
-                    .and_then(Option::as_ref)
-                    .is_some_and(|d| period_start(&r.period).is_some_and(|s| d.death_date < s));
-                if died_before {
-                    dead.entry((*row, &r.program)).or_default().push(n);
+                let died = ctx.death_of.get(*row).and_then(Option::as_ref);
+                if let Some(d) = died.filter(|d| {
+                    period_start(&r.period).is_some_and(|start| d.death_date < start)
+                }) {
+                    dead.entry((*row, &r.program))
+                        .or_insert((d.death_date, Vec::new()))
+                        .1
+                        .push(n);
                 }
             }
             Posted::Ambiguous(_) => {}
         }
     }
-    for ((row, program), rows) in dead {
+    for ((row, program), (died, rows)) in dead {
         let (e, first) = (&ctx.registry[row], &notices.rows[rows[0]]);
-        let Some(death) = ctx.death_of.get(row).and_then(Option::as_ref) else {
-            continue;
-        };
         let mut periods: Vec<&str> = rows.iter().map(|&n| &*notices.rows[n].period).collect();
         periods.sort_unstable();
         periods.dedup();
@@ -458,7 +456,7 @@ pub fn posted_not_eligible(ctx: &Context, _: &Views) -> PolarsResult<DataFrame> 
                 first.id_shown,
                 cited.join("、"),
                 ctx.row_label(row),
-                fmt_day(death.death_date)
+                fmt_day(died)
             ),
             amount_fen: rows.iter().filter_map(|&n| notices.rows[n].amount_fen).sum(),
             program: program.to_string(),
@@ -494,13 +492,7 @@ pub fn coverage(ctx: &Context) -> PolarsResult<Vec<ListCoverage>> {
     let Some(notices) = ctx.notices()? else {
         return Ok(Vec::new());
     };
-    let township = |t: &str| {
-        if t.is_empty() {
-            fundaudit_core::findings::UNKNOWN_TOWNSHIP.to_string()
-        } else {
-            t.to_string()
-        }
-    };
+    let township = |t: &str| crate::money::township_label(Some(t)).to_string();
     let delivered = notices.lists().map(|((t, village, program, _), l)| {
         let first = &notices.rows[l.rows[0]];
         ListCoverage {

@@ -116,6 +116,18 @@ pub(super) struct Notice {
 /// A posted list: (township, village, program, period).
 pub(super) type ListKey = (usize, String, &'static str, String);
 
+impl Notice {
+    /// The list this row is posted on.
+    pub(super) fn list(&self) -> ListKey {
+        (
+            self.township,
+            self.village.clone(),
+            self.program,
+            self.period.clone(),
+        )
+    }
+}
+
 pub(super) struct Truth {
     /// The category when the rule's own is not it (a payment above its posted amount is
     /// a duplicate-category PUB_AMOUNT_DIFFERS).

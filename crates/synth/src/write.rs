@@ -190,8 +190,7 @@ pub(super) fn write_notices(g: &Gen, out: &Path) -> Result<()> {
     let mut files: std::collections::BTreeMap<(usize, &str, &str), Vec<String>> =
         std::collections::BTreeMap::new();
     for n in &g.notices {
-        let key = (n.township, n.village.clone(), n.program, n.period.clone());
-        let (from, to) = g.notice_dates.get(&key).copied().unwrap_or_default();
+        let (from, to) = g.notice_dates.get(&n.list()).copied().unwrap_or_default();
         files
             .entry((n.township, n.village.as_str(), n.period.as_str()))
             .or_default()

@@ -98,7 +98,7 @@ pub(crate) fn post(g: &mut Gen, draw: &mut Draw) {
     // When each list hung: 8 to 20 days before its first payment.
     let lists: Vec<ListKey> = notices
         .iter()
-        .map(|n| (n.township, n.village.clone(), n.program, n.period.clone()))
+        .map(Notice::list)
         .collect::<std::collections::BTreeSet<_>>()
         .into_iter()
         .collect();
@@ -133,14 +133,9 @@ fn missing(g: &mut Gen, lists: &[ListKey], first_paid: &BTreeMap<ListKey, (Naive
         .iter()
         .flat_map(|t| t.ids.iter().map(String::as_str))
         .collect();
-    let mut rows: BTreeMap<&ListKey, Vec<usize>> = BTreeMap::new();
-    let keys: Vec<ListKey> = g
-        .notices
-        .iter()
-        .map(|n| (n.township, n.village.clone(), n.program, n.period.clone()))
-        .collect();
-    for (i, key) in keys.iter().enumerate() {
-        rows.entry(key).or_default().push(i);
+    let mut rows: BTreeMap<ListKey, Vec<usize>> = BTreeMap::new();
+    for (i, n) in g.notices.iter().enumerate() {
+        rows.entry(n.list()).or_default().push(i);
     }
     let paid_by: HashMap<&str, Vec<&str>> = g.payments.iter().fold(HashMap::new(), |mut m, p| {
         m.entry(p.allocation.as_str())
@@ -184,11 +179,7 @@ fn missing(g: &mut Gen, lists: &[ListKey], first_paid: &BTreeMap<ListKey, (Naive
             format!("{}{}{} list not delivered", key.1, key.2, key.3),
         );
     }
-    let mut k = 0;
-    g.notices.retain(|_| {
-        k += 1;
-        !left_out.contains(&keys[k - 1])
-    });
+    g.notices.retain(|n| !left_out.contains(&n.list()));
 }
 
 /// PUB_POSTED_LATE, one list in 150 (at least three): hung 0–5 days before the first
