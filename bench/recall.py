@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """Recall per rule and precision per rule and category of a run against the generator's
 truth.csv, scored as tests/it/common.rs scores them: a planted anomaly is found when a
-finding of its category names one of its ids (of the kind truth names); a posted row no
-registered person fits is found when a finding's evidence quotes its ID as posted.
+finding of its category names one of its ids (of the kind truth names; a project in the
+finding's refs as projects:<id>); a posted row no registered person fits is found when a
+finding's evidence quotes its ID as posted.
 
     python3 bench/recall.py DATA_DIR OUT_DIR [RULE_PREFIX ...]
 
@@ -12,7 +13,7 @@ import csv
 import sys
 from collections import defaultdict
 
-COLUMN = {"allocation": "allocation_ids", "payment": "payment_ids"}
+COLUMN = {"allocation": "allocation_ids", "payment": "payment_ids", "project": "projects"}
 
 
 def ids(cell):
@@ -29,6 +30,9 @@ def main():
         for col in ("allocation_ids", "payment_ids", "beneficiary_ids"):
             for x in ids(f[col]):
                 by_id[(f["category"], col, x)].add(i)
+        for r in ids(f["refs"]):
+            if r.startswith("projects:"):
+                by_id[(f["category"], "projects", r[len("projects:"):])].add(i)
     posted = [(i, f) for i, f in enumerate(findings) if f["rule"] == "PUB_POSTED_NOT_ELIGIBLE"]
 
     def hits(t):

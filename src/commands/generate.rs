@@ -35,6 +35,10 @@ pub struct GenerateArgs {
     /// occur by chance).
     #[arg(long, default_value = "ours")]
     names: Names,
+    /// Also write the county's project files (涉农项目资金: projects, contracts,
+    /// project_payments, acceptances, contractors), every project rule planted.
+    #[arg(long, conflicts_with = "registry_only")]
+    projects: bool,
 }
 
 pub fn generate(args: GenerateArgs) -> anyhow::Result<Outcome> {
@@ -46,6 +50,7 @@ pub fn generate(args: GenerateArgs) -> anyhow::Result<Outcome> {
         shape,
         id_codes,
         names,
+        projects,
     } = args;
     let opts = GenerateOptions {
         beneficiaries,
@@ -54,6 +59,7 @@ pub fn generate(args: GenerateArgs) -> anyhow::Result<Outcome> {
         shape,
         id_codes,
         names,
+        projects,
     };
     fundaudit_synth::generate(&opts, &out)
         .with_context(|| format!("generating synthetic data into {}", out.display()))?;

@@ -162,6 +162,7 @@ pub(super) fn write(
     summary.parts = audited.parts;
     summary.identity_u = ctx.dedup.stats.measured.clone();
     summary.posted_lists = fundaudit_rules::publicity::coverage(ctx)?;
+    summary.projects = fundaudit_rules::project::overview::lines(ctx, &s.findings)?;
     summary.incomplete.extend(coverage_warnings);
     // A case ledger whose decisions were changed outside fundaudit: said, and the night
     // is not clean (exit 4).

@@ -220,6 +220,7 @@ pub fn score(truth: &[HashMap<String, String>], findings: &[HashMap<String, Stri
     let column = |kind: &str| match kind {
         "allocation" => "allocation_ids",
         "payment" => "payment_ids",
+        "project" => "refs",
         _ => "beneficiary_ids",
     };
     // A posted row no registered person fits has no id of ours: its finding quotes the
@@ -228,6 +229,13 @@ pub fn score(truth: &[HashMap<String, String>], findings: &[HashMap<String, Stri
         f["category"] == t["category"]
             && if t["key_type"] == "posted" {
                 f["evidence"].contains(t["ids"].as_str())
+            } else if t["key_type"] == "project" {
+                // A project finding names its project in refs: `projects:<id>`.
+                let named: HashSet<&str> = ids(&f["refs"])
+                    .into_iter()
+                    .filter_map(|r| r.strip_prefix("projects:"))
+                    .collect();
+                !named.is_disjoint(&ids(&t["ids"]))
             } else {
                 !ids(&f[column(&t["key_type"])]).is_disjoint(&ids(&t["ids"]))
             }

@@ -105,6 +105,11 @@ fn link_keys(row: usize, f: &ScoredView, ctx: &Context, payments: &Payments) -> 
         if let Some(line) = r.strip_prefix("officials:") {
             keys.push(format!("o:{line}"));
         }
+        // A project's findings are one case: its site, its tender and its money are one
+        // scheme seen from several sides (see `fundaudit_rules::project`).
+        if let Some(id) = r.strip_prefix("projects:") {
+            keys.push(format!("j:{id}"));
+        }
     }
     keys.sort();
     keys.dedup();

@@ -117,6 +117,11 @@ pub(super) fn stage_if(
     if let Some(l) = &ledgers.land {
         write_frame(out, "land", l)?;
     }
+    for (spec, frame) in ledgers.projects.each() {
+        if let Some(f) = frame {
+            write_frame(out, spec.stem, f)?;
+        }
+    }
     for (i, list) in ledgers.lists.iter().enumerate() {
         if let Some(df) = list {
             write_frame(out, &format!("list-{i}"), df)?;
@@ -147,6 +152,13 @@ pub(super) fn stage_if(
         officials: ledgers.officials.is_some(),
         notices: ledgers.notices.is_some(),
         land: ledgers.land.is_some(),
+        projects: ledgers
+            .projects
+            .each()
+            .iter()
+            .filter(|(_, f)| f.is_some())
+            .map(|(s, _)| s.stem.to_string())
+            .collect(),
         parts: written.parts,
         identity_settings: identity_settings(config),
         payment_rows: written.payment_rows,
@@ -373,6 +385,7 @@ fn in_chunks(
     let officials = read(&OFFICIALS)?;
     let notices = read(&NOTICES)?;
     let land = read(&LAND)?;
+    let projects = fundaudit_input::inputs::read_projects(data, config, &plan, &mut unused)?;
     if notices.frame.is_none() {
         unused.push(fundaudit_input::inputs::NO_NOTICES.to_string());
     }
@@ -430,6 +443,7 @@ fn in_chunks(
             notices,
             land,
         ],
+        projects,
         lists,
         unused,
         settled,

@@ -83,10 +83,20 @@ pub enum Rule {
     AmountBasis,
     DivCardRule,
     PubListMissing,
+    PrjChangedSite,
+    PrjChangedContent,
+    PrjOverApproved,
+    PrjPaidBeforeTender,
+    PrjPaidBeforeAcceptance,
+    PrjNoTender,
+    PrjSplitTender,
+    PrjTenderSlow,
+    PrjContractorRelated,
+    PrjPayeeNotContractor,
 }
 
 impl Rule {
-    pub const ALL: [Rule; 26] = [
+    pub const ALL: [Rule; 36] = [
         Rule::DelayLate,
         Rule::DelayUnpaid,
         Rule::PartialShort,
@@ -113,6 +123,16 @@ impl Rule {
         Rule::AmountBasis,
         Rule::DivCardRule,
         Rule::PubListMissing,
+        Rule::PrjChangedSite,
+        Rule::PrjChangedContent,
+        Rule::PrjOverApproved,
+        Rule::PrjPaidBeforeTender,
+        Rule::PrjPaidBeforeAcceptance,
+        Rule::PrjNoTender,
+        Rule::PrjSplitTender,
+        Rule::PrjTenderSlow,
+        Rule::PrjContractorRelated,
+        Rule::PrjPayeeNotContractor,
     ];
 
     pub fn code(self) -> &'static str {
@@ -143,15 +163,28 @@ impl Rule {
             Rule::AmountBasis => "AMOUNT_BASIS",
             Rule::DivCardRule => "DIV_CARD_RULE",
             Rule::PubListMissing => "PUB_LIST_MISSING",
+            Rule::PrjChangedSite => "PRJ_CHANGED_SITE",
+            Rule::PrjChangedContent => "PRJ_CHANGED_CONTENT",
+            Rule::PrjOverApproved => "PRJ_OVER_APPROVED",
+            Rule::PrjPaidBeforeTender => "PRJ_PAID_BEFORE_TENDER",
+            Rule::PrjPaidBeforeAcceptance => "PRJ_PAID_BEFORE_ACCEPTANCE",
+            Rule::PrjNoTender => "PRJ_NO_TENDER",
+            Rule::PrjSplitTender => "PRJ_SPLIT_TENDER",
+            Rule::PrjTenderSlow => "PRJ_TENDER_SLOW",
+            Rule::PrjContractorRelated => "PRJ_CONTRACTOR_RELATED",
+            Rule::PrjPayeeNotContractor => "PRJ_PAYEE_NOT_CONTRACTOR",
         }
     }
 
     pub fn category(self) -> Category {
         match self {
             // A broken export shows as money not paid: it stands where those findings would.
-            Rule::DelayLate | Rule::DelayUnpaid | Rule::DataIncomplete | Rule::PubPostedLate => {
-                Category::Delayed
-            }
+            // A project's money left idle by a slow tender is 滞拨 of project funds.
+            Rule::DelayLate
+            | Rule::DelayUnpaid
+            | Rule::DataIncomplete
+            | Rule::PubPostedLate
+            | Rule::PrjTenderSlow => Category::Delayed,
             // Paid beyond the posted amount is a finding of the duplicate category: see
             // `rules::publicity`; below its basis, of the partial one (`rules::basis`).
             Rule::PartialShort | Rule::PubAmountDiffers => Category::Partial,
@@ -159,13 +192,17 @@ impl Rule {
             | Rule::DupPersonPeriod
             | Rule::DupOverAllocation
             | Rule::DupExclusive
-            | Rule::OverStandard => Category::Duplicate,
+            | Rule::OverStandard
+            // A project paid beyond its approval or contract: money paid that was not owed.
+            | Rule::PrjOverApproved => Category::Duplicate,
             // An amount above its basis is a claim inflated (虚报面积, a wrong age band).
             Rule::GhostUnregistered
             | Rule::GhostDeceased
             | Rule::GhostInvalidId
             | Rule::PubPostedNotEligible
-            | Rule::AmountBasis => Category::Ghost,
+            | Rule::AmountBasis
+            // The final money paid for work no acceptance has shown done (虚报工程量).
+            | Rule::PrjPaidBeforeAcceptance => Category::Ghost,
             Rule::DivPayeeMismatch
             | Rule::DivOfficial
             | Rule::DivSharedAccount
@@ -178,7 +215,17 @@ impl Rule {
             | Rule::PubListMissing
             | Rule::DivCardRule
             // Rows a finding rested on deleted or edited: how 截留挪用 is covered up.
-            | Rule::DataSourceChanged => Category::Diverted,
+            | Rule::DataSourceChanged
+            // Project money spent elsewhere or on other works than approved (擅自变更实施项目),
+            // paid with no contract, let without the tender the law asks (招投标), to a
+            // contractor of an official's, or onto an account not the contractor's.
+            | Rule::PrjChangedSite
+            | Rule::PrjChangedContent
+            | Rule::PrjPaidBeforeTender
+            | Rule::PrjNoTender
+            | Rule::PrjSplitTender
+            | Rule::PrjContractorRelated
+            | Rule::PrjPayeeNotContractor => Category::Diverted,
         }
     }
 }

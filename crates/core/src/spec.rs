@@ -389,6 +389,238 @@ pub const LAND: FileSpec = FileSpec {
     ],
 };
 
+const PROJECT_ID: &[&str] = &["项目编号", "项目代码", "项目ID", "项目id", "项目库编号"];
+const CONTRACTOR: &[&str] = &[
+    "中标单位",
+    "承包单位",
+    "施工单位",
+    "乙方",
+    "承建单位",
+    "成交供应商",
+    "企业名称",
+    "单位名称",
+];
+const CONTENT: &[&str] = &[
+    "建设内容",
+    "主要建设内容",
+    "工程内容",
+    "合同内容",
+    "实施内容",
+];
+const SCALE: &[&str] = &["建设规模", "规模", "工程量", "建设规模(数量)"];
+const SITE: &[&str] = &[
+    "村",
+    "村(社区)",
+    "所属村",
+    "建设地点",
+    "实施地点",
+    "项目地点",
+    "施工地点",
+];
+
+/// 项目批复/计划: the projects of 涉农项目资金 as approved (`fundaudit_rules::project`).
+/// A change approval (变更批复) on file makes a contract's other site or content approved.
+pub const PROJECTS: FileSpec = FileSpec {
+    stem: "projects",
+    file: "projects.csv",
+    optional: true,
+    fields_vary: false,
+    columns: &[
+        req("project_id", Field::Key, PROJECT_ID),
+        req("project_name", Field::Text, &["项目名称", "名称"]),
+        opt("township", Field::OptText, TOWNSHIP).repeats(),
+        opt("village", Field::OptText, SITE).repeats(),
+        opt("content", Field::OptText, CONTENT),
+        opt("scale", Field::OptAmount, SCALE),
+        req(
+            "approved_amount",
+            Field::Amount,
+            &[
+                "批复金额",
+                "批复资金",
+                "计划投资",
+                "批复投资",
+                "下达资金",
+                "项目资金",
+            ],
+        ),
+        req(
+            "approved_date",
+            Field::Date,
+            &["批复日期", "批复时间", "下达日期", "立项日期"],
+        ),
+        opt(
+            "funds_received_date",
+            Field::OptDate,
+            &["资金到位日期", "到位日期", "资金到账日期"],
+        ),
+        opt(
+            "planned_start",
+            Field::OptDate,
+            &["计划开工日期", "开工日期", "计划开工时间"],
+        ),
+        opt(
+            "planned_finish",
+            Field::OptDate,
+            &["计划完工日期", "完工日期", "计划完工时间"],
+        ),
+        opt(
+            "change_approval",
+            Field::OptText,
+            &["变更批复", "变更批复文号", "变更文号", "调整批复"],
+        ),
+        opt(
+            "fund",
+            Field::OptText,
+            &["资金类别", "资金来源", "资金性质", "资金项目"],
+        )
+        .repeats(),
+    ],
+};
+
+/// 合同/招标: who builds each project, for how much, tendered how.
+pub const CONTRACTS: FileSpec = FileSpec {
+    stem: "contracts",
+    file: "contracts.csv",
+    optional: true,
+    fields_vary: false,
+    columns: &[
+        req("contract_id", Field::Key, &["合同编号", "合同号", "合同ID"]),
+        req("project_id", Field::Text, PROJECT_ID),
+        req("contractor", Field::Text, CONTRACTOR),
+        opt(
+            "contractor_account",
+            Field::Account,
+            &["乙方账号", "收款账号", "开户账号", "银行账号", "账号"],
+        ),
+        req(
+            "contract_amount",
+            Field::Amount,
+            &["合同金额", "中标金额", "成交金额", "合同价"],
+        ),
+        opt(
+            "tender_method",
+            Field::OptText,
+            &["招标方式", "采购方式", "发包方式", "招标形式"],
+        )
+        .repeats(),
+        opt(
+            "tender_date",
+            Field::OptDate,
+            &["招标日期", "开标日期", "招标时间", "开标时间"],
+        ),
+        req(
+            "signed_date",
+            Field::Date,
+            &["签订日期", "合同签订日期", "签订时间", "签约日期"],
+        ),
+        opt(
+            "bid_count",
+            Field::OptText,
+            &["投标单位数", "投标人数", "投标家数"],
+        ),
+        opt("village", Field::OptText, SITE).repeats(),
+        opt("content", Field::OptText, CONTENT),
+        opt("scale", Field::OptAmount, SCALE),
+    ],
+};
+
+/// 项目资金拨付记录: money paid out for a project.
+pub const PROJECT_PAYMENTS: FileSpec = FileSpec {
+    stem: "project_payments",
+    file: "project_payments.csv",
+    optional: true,
+    fields_vary: false,
+    columns: &[
+        req(
+            "payment_id",
+            Field::Key,
+            &["拨付编号", "凭证号", "支付流水号", "流水号", "拨付单号"],
+        ),
+        req("project_id", Field::Text, PROJECT_ID),
+        opt(
+            "payee_name",
+            Field::OptText,
+            &["收款单位", "收款人", "收款人姓名", "户名", "账户名称"],
+        ),
+        req(
+            "payee_account",
+            Field::Account,
+            &["收款账号", "收款帐号", "银行账号", "卡号", "账号"],
+        ),
+        req("amount", Field::Amount, &["拨付金额", "支付金额", "金额"]),
+        req(
+            "paid_date",
+            Field::Date,
+            &["拨付日期", "支付日期", "付款日期", "日期"],
+        ),
+        opt(
+            "purpose",
+            Field::OptText,
+            &["用途", "款项用途", "摘要", "支付用途"],
+        ),
+    ],
+};
+
+/// 验收: when a project was accepted, and whether it passed.
+pub const ACCEPTANCES: FileSpec = FileSpec {
+    stem: "acceptances",
+    file: "acceptances.csv",
+    optional: true,
+    fields_vary: false,
+    columns: &[
+        req("project_id", Field::Text, PROJECT_ID),
+        req(
+            "accepted_date",
+            Field::Date,
+            &["验收日期", "验收时间", "竣工验收日期"],
+        ),
+        opt(
+            "result",
+            Field::OptText,
+            &["验收结果", "验收结论", "验收意见"],
+        )
+        .repeats(),
+    ],
+};
+
+/// 企业登记信息: the people behind each contractor (法定代表人, 股东), a row each.
+pub const CONTRACTORS: FileSpec = FileSpec {
+    stem: "contractors",
+    file: "contractors.csv",
+    optional: true,
+    fields_vary: false,
+    columns: &[
+        req("contractor", Field::Text, CONTRACTOR),
+        req(
+            "name",
+            Field::Text,
+            &["姓名", "人员姓名", "法定代表人", "股东姓名", "股东"],
+        ),
+        opt("id_number", Field::IdNumber, ID_NUMBER),
+        opt(
+            "role",
+            Field::OptText,
+            &["职务", "身份", "人员类型", "角色"],
+        )
+        .repeats(),
+        opt(
+            "account",
+            Field::Account,
+            &["基本账户", "企业账号", "开户账号", "账号"],
+        ),
+    ],
+};
+
+/// The ledgers of 涉农项目资金, all optional: a county without them runs as before.
+pub const PROJECT_LEDGERS: [&FileSpec; 5] = [
+    &PROJECTS,
+    &CONTRACTS,
+    &PROJECT_PAYMENTS,
+    &ACCEPTANCES,
+    &CONTRACTORS,
+];
+
 /// A reference list (vehicles, businesses, property, pensions …): who is on it.
 pub const LIST: FileSpec = FileSpec {
     stem: "lists",
@@ -407,7 +639,7 @@ pub const LIST: FileSpec = FileSpec {
 };
 
 /// Every input file, in load order.
-pub const ALL: [&FileSpec; 7] = [
+pub const ALL: [&FileSpec; 12] = [
     &BENEFICIARIES,
     &ALLOCATIONS,
     &PAYMENTS,
@@ -415,6 +647,11 @@ pub const ALL: [&FileSpec; 7] = [
     &OFFICIALS,
     &NOTICES,
     &LAND,
+    &PROJECTS,
+    &CONTRACTS,
+    &PROJECT_PAYMENTS,
+    &ACCEPTANCES,
+    &CONTRACTORS,
 ];
 
 impl FileSpec {

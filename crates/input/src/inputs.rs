@@ -16,11 +16,15 @@ use crate::{bank, read, sources, stack, stage};
 use fundaudit_core::config::Config;
 use fundaudit_core::error::{Error, Result};
 use fundaudit_core::spec::{
-    FileSpec, ALLOCATIONS, BENEFICIARIES, DEATHS, LAND, LIST, NOTICES, OFFICIALS, PAYMENTS,
+    FileSpec, ACCEPTANCES, ALLOCATIONS, BENEFICIARIES, CONTRACTORS, CONTRACTS, DEATHS, LAND, LIST,
+    NOTICES, OFFICIALS, PAYMENTS, PROJECTS, PROJECT_LEDGERS, PROJECT_PAYMENTS,
 };
 
 /// What the summary says when no posted lists came: the publicity rules did not run.
 pub const NO_NOTICES: &str = "check: PUB_* (公示): no posted lists (公示名单: notices.csv, a folder notices/, or files named 公示…) in the data folder";
+
+/// What the summary says when no project files came: the project rules did not run.
+pub const NO_PROJECTS: &str = "check: PRJ_* (涉农项目资金): no project files (projects, contracts, project_payments, acceptances, contractors; or files named 项目批复/合同/项目资金拨付/验收/企业登记…) in the data folder";
 
 /// All inputs of one audit run.
 #[derive(Debug, Clone, Default)]
@@ -34,6 +38,8 @@ pub struct Inputs {
     pub notices: Option<DataFrame>,
     /// 承包地确权面积 by person (see `fundaudit_rules::basis`).
     pub land: Option<DataFrame>,
+    /// 涉农项目资金's ledgers (see `fundaudit_rules::project`).
+    pub projects: ProjectLedgers,
     pub rejects: Vec<Reject>,
     pub counts: Vec<FileCount>,
     /// Files in the data folder that no ledger took, with why.
@@ -45,6 +51,64 @@ pub struct Inputs {
     /// Payments and allocations left on disk in a stage's parts (then `payments` and
     /// `allocations` are empty frames of their columns): see `fundaudit_audit::partition`.
     pub staged: Option<stage::Parts>,
+}
+
+/// The ledgers of 涉农项目资金 (项目批复, 合同, 拨付, 验收, 企业登记), each None when the
+/// county delivered none: the project rules run on what there is.
+#[derive(Debug, Clone, Default)]
+pub struct ProjectLedgers {
+    pub projects: Option<DataFrame>,
+    pub contracts: Option<DataFrame>,
+    pub payments: Option<DataFrame>,
+    pub acceptances: Option<DataFrame>,
+    pub contractors: Option<DataFrame>,
+}
+
+impl ProjectLedgers {
+    /// Whether any project ledger was delivered.
+    pub fn any(&self) -> bool {
+        self.each().iter().any(|(_, f)| f.is_some())
+    }
+
+    /// Each ledger with its spec, in [`PROJECT_LEDGERS`]' order.
+    pub fn each(&self) -> [(&'static FileSpec, &Option<DataFrame>); 5] {
+        [
+            (&PROJECTS, &self.projects),
+            (&CONTRACTS, &self.contracts),
+            (&PROJECT_PAYMENTS, &self.payments),
+            (&ACCEPTANCES, &self.acceptances),
+            (&CONTRACTORS, &self.contractors),
+        ]
+    }
+
+    /// From the frames in [`PROJECT_LEDGERS`]' order.
+    pub fn from_frames(frames: [Option<DataFrame>; 5]) -> ProjectLedgers {
+        let [projects, contracts, payments, acceptances, contractors] = frames;
+        ProjectLedgers {
+            projects,
+            contracts,
+            payments,
+            acceptances,
+            contractors,
+        }
+    }
+}
+
+/// Reads the project ledgers (see [`ProjectLedgers`]), in [`PROJECT_LEDGERS`]' order.
+pub fn read_projects(
+    dir: &Path,
+    config: &fundaudit_core::config::Config,
+    plan: &sources::Plan,
+    unused: &mut Vec<String>,
+) -> Result<[Read; 5]> {
+    let mut reads: [Read; 5] = Default::default();
+    for (read, spec) in reads.iter_mut().zip(PROJECT_LEDGERS) {
+        *read = read_ledger(dir, config, plan, spec, false, unused)?;
+    }
+    if reads.iter().all(|r| r.frame.is_none()) {
+        unused.push(NO_PROJECTS.to_string());
+    }
+    Ok(reads)
 }
 
 /// Loads a file: a workbook sheet by sheet (the configured one; by default every sheet
@@ -173,6 +237,7 @@ impl Inputs {
         let (notices, notices_unused) = notices?;
         unused.extend(notices_unused);
         let land = read_ledger(dir, config, plan, &LAND, screening, &mut unused)?;
+        let projects = read_projects(dir, config, plan, &mut unused)?;
         if notices.frame.is_none() {
             unused.push(NO_NOTICES.to_string());
         }
@@ -188,6 +253,7 @@ impl Inputs {
                 notices,
                 land,
             ],
+            projects,
             lists,
             unused,
             settled,
@@ -195,10 +261,11 @@ impl Inputs {
     }
 
     /// The ledgers from what was read of each (beneficiaries, allocations, payments,
-    /// deaths, officials, notices, land), the rejects and file counts in that order, the
-    /// lists' last.
+    /// deaths, officials, notices, land) and the project ledgers, the rejects and file
+    /// counts in that order, the lists' last.
     pub fn assemble(
         ledgers: [Read; 7],
+        projects: [Read; 5],
         lists: Read<Vec<Option<DataFrame>>>,
         unused: Vec<String>,
         settled: bank::Settled,
@@ -211,6 +278,11 @@ impl Inputs {
                 counts.extend(r.counts);
                 r.frame
             });
+        let projects = ProjectLedgers::from_frames(projects.map(|r| {
+            rejects.extend(r.rejects);
+            counts.extend(r.counts);
+            r.frame
+        }));
         rejects.extend(lists.rejects);
         counts.extend(lists.counts);
         Inputs {
@@ -221,6 +293,7 @@ impl Inputs {
             officials,
             notices,
             land,
+            projects,
             rejects,
             counts,
             unused,
@@ -460,6 +533,10 @@ fn load_stage(dir: &Path, config: &Config, screening: bool) -> Result<Inputs> {
         .enumerate()
         .map(|(i, &present)| optional(present, &format!("list-{i}")))
         .collect::<Result<Vec<_>>>()?;
+    let mut projects: [Option<DataFrame>; 5] = Default::default();
+    for (frame, spec) in projects.iter_mut().zip(PROJECT_LEDGERS) {
+        *frame = optional(m.projects.iter().any(|p| p == spec.stem), spec.stem)?;
+    }
     Ok(Inputs {
         beneficiaries: read_frame(dir, "beneficiaries")?,
         allocations,
@@ -469,6 +546,7 @@ fn load_stage(dir: &Path, config: &Config, screening: bool) -> Result<Inputs> {
         officials: optional(m.officials, "officials")?,
         notices: optional(m.notices, "notices")?,
         land: optional(m.land, "land")?,
+        projects: ProjectLedgers::from_frames(projects),
         rejects: m.rejects,
         counts: m.counts,
         unused,

@@ -39,6 +39,17 @@ const NAME_WORDS: &[(&str, &[&str])] = &[
     ),
     ("notices", &["公示"]),
     ("land", &["确权", "承包地"]),
+    ("projects", &["项目批复", "项目计划", "项目库", "立项"]),
+    ("contracts", &["合同", "招标", "中标"]),
+    (
+        "project_payments",
+        &["项目资金拨付", "项目拨付", "项目支付"],
+    ),
+    ("acceptances", &["验收"]),
+    (
+        "contractors",
+        &["企业登记", "企业信息", "工商", "股东", "承包商"],
+    ),
 ];
 
 /// The files of each ledger, and the files looked at and not used (with why).

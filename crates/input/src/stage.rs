@@ -51,6 +51,9 @@ pub struct Manifest {
     pub notices: bool,
     #[serde(default)]
     pub land: bool,
+    /// The project ledgers staged, by stem (see [`crate::inputs::ProjectLedgers`]).
+    #[serde(default)]
+    pub projects: Vec<String>,
     /// Parts of payments and allocations; 0 in a stage made before parts, which holds
     /// `payments.parquet` and `allocations.parquet` whole.
     #[serde(default)]

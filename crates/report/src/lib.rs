@@ -7,6 +7,7 @@ pub mod case_sheet;
 pub mod case_sheets_xlsx;
 pub mod html;
 pub mod night_sheets;
+mod project_sheet;
 pub mod report;
 mod run_sheets;
 pub mod runs;

@@ -72,6 +72,10 @@ pub struct Summary {
     /// show which village posted which program and period.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub posted_lists: Vec<fundaudit_rules::publicity::ListCoverage>,
+    /// 涉农项目资金's projects, when project files were delivered: the workbook's 项目
+    /// sheet and the web report's projects view.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub projects: Vec<fundaudit_rules::project::overview::ProjectLine>,
     /// The identity weights' u measured on this registry (with `identity.measure_u`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub identity_u: Option<fundaudit_identity::measure::Measured>,
@@ -198,6 +202,7 @@ impl Summary {
             screening: false,
             digits: Vec::new(),
             posted_lists: Vec::new(),
+            projects: Vec::new(),
             parts: 1,
             identity_u: None,
         })

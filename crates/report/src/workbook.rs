@@ -160,6 +160,9 @@ pub fn write_workbook(
         }
     }
     townships(book.add_worksheet(), findings, summary, &f)?;
+    if !summary.projects.is_empty() {
+        crate::project_sheet::projects(book.add_worksheet(), summary, &f).map_err(xlsx)?;
+    }
     if let Some(changes) = &summary.changes {
         crate::night_sheets::changes(book.add_worksheet(), changes, &f).map_err(xlsx)?;
         crate::night_sheets::dismissed(book.add_worksheet(), changes, &f).map_err(xlsx)?;

@@ -96,6 +96,9 @@ pub struct Memo {
     /// The posted lists matched to the registry (see [`crate::posted`]); None when the
     /// county delivered none.
     pub notices: OnceLock<Option<crate::posted::Notices>>,
+    /// The project ledgers joined by project id (see [`crate::project::book`]); None when
+    /// the county delivered none.
+    pub projects: OnceLock<Option<crate::project::book::Book>>,
 }
 
 impl Whole {
@@ -427,6 +430,15 @@ impl Context {
         }
         let built = crate::posted::Notices::of(self)?;
         Ok(self.memo.notices.get_or_init(|| built).as_ref())
+    }
+
+    /// The project book, built on first use; None without project ledgers.
+    pub fn projects(&self) -> PolarsResult<Option<&crate::project::book::Book>> {
+        if let Some(b) = self.memo.projects.get() {
+            return Ok(b.as_ref());
+        }
+        let built = crate::project::book::Book::of(self)?;
+        Ok(self.memo.projects.get_or_init(|| built).as_ref())
     }
 
     pub fn person_key(&self, beneficiary_id: &str) -> String {

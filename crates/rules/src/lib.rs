@@ -9,7 +9,8 @@
 //! (first-digit tests), [`posted`] (the villages' posted lists matched to the registry).
 //! One file per family of rules: delayed, partial, duplicate, ghost, diverted, exclusive,
 //! standards, cadre, lists, completeness, source_changed, publicity (公示), basis (the
-//! amount's quantity × rate).
+//! amount's quantity × rate), and [`project`] (涉农项目资金: a folder of its own, the
+//! project book and four families).
 
 pub mod analytics;
 pub mod context;
@@ -31,6 +32,7 @@ pub mod exclusive;
 pub mod ghost;
 pub mod lists;
 pub mod partial;
+pub mod project;
 pub mod publicity;
 pub mod source_changed;
 pub mod standards;
@@ -72,6 +74,25 @@ pub const RULES: &[(Rule, RuleFn)] = &[
     (Rule::AmountBasis, basis::amount_basis),
     (Rule::DivCardRule, diverted::card_rule),
     (Rule::PubListMissing, publicity::list_missing),
+    (Rule::PrjChangedSite, project::change::changed_site),
+    (Rule::PrjChangedContent, project::change::changed_content),
+    (Rule::PrjOverApproved, project::paid::over_approved),
+    (Rule::PrjPaidBeforeTender, project::paid::paid_before_tender),
+    (
+        Rule::PrjPaidBeforeAcceptance,
+        project::paid::paid_before_acceptance,
+    ),
+    (Rule::PrjNoTender, project::tender::no_tender),
+    (Rule::PrjSplitTender, project::tender::split_tender),
+    (Rule::PrjTenderSlow, project::tender::tender_slow),
+    (
+        Rule::PrjContractorRelated,
+        project::contractor::contractor_related,
+    ),
+    (
+        Rule::PrjPayeeNotContractor,
+        project::paid::payee_not_contractor,
+    ),
 ];
 
 /// Rules that read only what the whole run knows ([`Context::whole`]), not the payments:
@@ -81,6 +102,17 @@ pub const ONCE: &[Rule] = &[
     Rule::PubPostedNotEligible,
     Rule::PubPostedLate,
     Rule::PubListMissing,
+    // The project ledgers are read whole, never cut into parts.
+    Rule::PrjChangedSite,
+    Rule::PrjChangedContent,
+    Rule::PrjOverApproved,
+    Rule::PrjPaidBeforeTender,
+    Rule::PrjPaidBeforeAcceptance,
+    Rule::PrjNoTender,
+    Rule::PrjSplitTender,
+    Rule::PrjTenderSlow,
+    Rule::PrjContractorRelated,
+    Rule::PrjPayeeNotContractor,
 ];
 
 /// What the rules found and how long each took.

@@ -55,6 +55,7 @@ pub fn named_payments(ctx: &Context, findings: &DataFrame) -> PolarsResult<Paids
         .filter_map(|(i, id)| id.filter(|id| wanted.contains(id)).map(|id| (i, id)))
         .collect();
     let mut out = Paids::with_capacity(rows.len());
+    project_payments(ctx, &wanted, &mut out)?;
     if rows.is_empty() {
         return Ok(out);
     }
@@ -78,6 +79,49 @@ pub fn named_payments(ctx: &Context, findings: &DataFrame) -> PolarsResult<Paids
         );
     }
     Ok(out)
+}
+
+/// The project payments findings name (see [`crate::project`]): their money is counted
+/// once like a subsidy's, under the project's township.
+fn project_payments(ctx: &Context, wanted: &HashSet<&str>, out: &mut Paids) -> PolarsResult<()> {
+    let Some(book) = ctx.projects()? else {
+        return Ok(());
+    };
+    for p in &book.projects {
+        for k in book
+            .payments_of(p)
+            .filter(|k| wanted.contains(k.id.as_str()))
+        {
+            out.insert(
+                k.id.clone(),
+                Paid {
+                    account: k.account.clone(),
+                    payee: k.payee.clone(),
+                    amount_fen: k.amount_fen,
+                    township: p.township.clone(),
+                    paid: Some(k.paid),
+                    program: p.program().to_string(),
+                },
+            );
+        }
+    }
+    for &k in &book.unknown_payments {
+        let k = &book.payments[k];
+        if wanted.contains(k.id.as_str()) {
+            out.insert(
+                k.id.clone(),
+                Paid {
+                    account: k.account.clone(),
+                    payee: k.payee.clone(),
+                    amount_fen: k.amount_fen,
+                    paid: Some(k.paid),
+                    program: crate::project::book::PROJECT_FUNDS.to_string(),
+                    ..Paid::default()
+                },
+            );
+        }
+    }
+    Ok(())
 }
 
 pub fn split(ids: Option<&str>) -> impl Iterator<Item = &str> {

@@ -56,6 +56,12 @@ pub const GENERATED_FILES: &[&str] = &[
     "死亡人员名单.csv",
     "财政供养人员名单.csv",
     "公示名单",
+    // With `--projects`.
+    "projects.csv",
+    "contracts.csv",
+    "project_payments.csv",
+    "acceptances.csv",
+    "contractors.csv",
 ];
 
 /// Generates the five inputs and truth.csv into `out` (in `opts.shape`).
@@ -129,6 +135,11 @@ pub fn generate(opts: &GenerateOptions, out: &Path) -> Result<()> {
     lists::plant(&mut g, &mut draw, &by_person);
     // The posted lists last: they post what the plants above made.
     publicity::post(&mut g, &mut draw);
+    // The project files after everything else: a county without them is unchanged.
+    if opts.projects {
+        std::fs::create_dir_all(out).map_err(|e| fundaudit_core::error::Error::write(out, e))?;
+        plants::projects::plant(&mut g, out)?;
+    }
 
     write_all(&g, out)?;
     write_notices(&g, out)?;

@@ -16,6 +16,8 @@ pub struct GenerateOptions {
     pub id_codes: IdCodes,
     /// Which names people are given.
     pub names: Names,
+    /// Also a county's project files (涉农项目资金), with the project rules planted.
+    pub projects: bool,
 }
 
 /// How people are named.

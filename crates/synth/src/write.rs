@@ -11,7 +11,7 @@ use super::county::{township_name, Gen};
 use fundaudit_core::error::{Error, Result};
 
 /// Quotes a CSV field when it needs it.
-pub(super) fn csv_field(s: &str) -> String {
+pub(crate) fn csv_field(s: &str) -> String {
     if s.contains([',', '"', '\n', '\r']) {
         format!("\"{}\"", s.replace('"', "\"\""))
     } else {
@@ -19,16 +19,16 @@ pub(super) fn csv_field(s: &str) -> String {
     }
 }
 
-pub(super) fn day(d: NaiveDate) -> String {
+pub(crate) fn day(d: NaiveDate) -> String {
     d.format("%Y-%m-%d").to_string()
 }
 
-pub(super) fn yuan(fen: i64) -> String {
+pub(crate) fn yuan(fen: i64) -> String {
     format!("{}.{:02}", fen / 100, fen % 100)
 }
 
 /// Writes one CSV file: a header line and one line per row.
-fn write_file(
+pub(crate) fn write_file(
     out: &Path,
     name: &str,
     header: &str,

@@ -6,4 +6,5 @@ mod diverted;
 mod payments;
 mod people;
 mod programs;
+mod projects;
 mod publicity;

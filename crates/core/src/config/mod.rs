@@ -20,8 +20,8 @@ mod validate;
 pub use identity::{Identity, MeasuredWeights, LEVEL_WIDTH};
 pub use sections::{
     AgeBand, Alert, Basis, CasesConfig, Completeness, Deadlines, Delayed, Diverted, Duplicate,
-    Exclusive, Limits, ListConfig, Matching, Notices, PaidTo, Partial, ProgramConfig, ReportConfig,
-    Scale, Scoring, Standard, Weights, Worklists,
+    Exclusive, Limits, ListConfig, Matching, Notices, PaidTo, Partial, ProgramConfig, Projects,
+    ReportConfig, Scale, Scoring, Standard, Weights, Worklists,
 };
 
 /// The default configuration, with a comment on every key.
@@ -53,6 +53,8 @@ pub struct Config {
     #[serde(default)]
     pub basis: BTreeMap<String, Basis>,
     pub notices: Notices,
+    /// 涉农项目资金: thresholds, shares and limits of the project rules.
+    pub projects: Projects,
     /// Per program: what kind of benefit it is (see [`ProgramConfig`]).
     #[serde(default)]
     pub programs: BTreeMap<String, ProgramConfig>,

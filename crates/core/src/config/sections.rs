@@ -39,6 +39,43 @@ pub struct Notices {
     pub amount_tolerance_yuan: f64,
 }
 
+/// 涉农项目资金: what the project rules hold contracts and payments to
+/// (`fundaudit_rules::project`).
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Projects {
+    /// A contract of more than this many yuan must be openly tendered (PRJ_NO_TENDER).
+    pub tender_threshold_yuan: f64,
+    /// Tender methods that count as open; any other (邀请招标, 竞争性磋商, 直接委托 …) does not.
+    pub open_methods: Vec<String>,
+    /// PRJ_SPLIT_TENDER: contracts not openly tendered, each at least this share of the
+    /// threshold and at most the threshold, ...
+    pub split_floor_share: f64,
+    /// ... signed within this many days of one another, to one contractor or for one
+    /// project, together above the threshold.
+    pub split_window_days: u32,
+    /// Shares of the contract money payable before the planned start (预付款) and before
+    /// acceptance (进度款): PRJ_PAID_BEFORE_ACCEPTANCE.
+    pub advance_share: f64,
+    pub progress_share: f64,
+    /// PRJ_TENDER_SLOW: days from approval to the first contract signed, and from funds
+    /// received to the first payment.
+    pub approval_to_contract_days: u32,
+    pub funds_to_payment_days: u32,
+    /// PRJ_CHANGED_CONTENT: the share of the approved scale a contract may differ by, and
+    /// the similarity (0–1, character pairs) below which its content is another.
+    pub scale_tolerance_share: f64,
+    pub content_min_similarity: f64,
+    /// Yuan paid beyond the approved or contract amount that is still rounding.
+    pub amount_tolerance_yuan: f64,
+    /// PRJ_CONTRACTOR_RELATED: a contractor holding more than this share of a township's
+    /// projects, over at least `township_min_contracts` projects let to at least
+    /// `township_min_contractors` contractors there.
+    pub township_share: f64,
+    pub township_min_contracts: u32,
+    pub township_min_contractors: u32,
+}
+
 /// How a program's amount is worked out (`rules::basis`, AMOUNT_BASIS): a rate per mu,
 /// per age band (age from the ID number's birth date at the period's start), or per
 /// grade. Any that is set is checked; none is built in, rates being local and yearly.
@@ -283,6 +320,16 @@ pub struct Weights {
     pub PUB_POSTED_NOT_ELIGIBLE: f64,
     pub AMOUNT_BASIS: f64,
     pub DIV_CARD_RULE: f64,
+    pub PRJ_CHANGED_SITE: f64,
+    pub PRJ_CHANGED_CONTENT: f64,
+    pub PRJ_OVER_APPROVED: f64,
+    pub PRJ_PAID_BEFORE_TENDER: f64,
+    pub PRJ_PAID_BEFORE_ACCEPTANCE: f64,
+    pub PRJ_NO_TENDER: f64,
+    pub PRJ_SPLIT_TENDER: f64,
+    pub PRJ_TENDER_SLOW: f64,
+    pub PRJ_CONTRACTOR_RELATED: f64,
+    pub PRJ_PAYEE_NOT_CONTRACTOR: f64,
 }
 
 impl Weights {
@@ -315,6 +362,16 @@ impl Weights {
             "PUB_POSTED_NOT_ELIGIBLE" => self.PUB_POSTED_NOT_ELIGIBLE,
             "AMOUNT_BASIS" => self.AMOUNT_BASIS,
             "DIV_CARD_RULE" => self.DIV_CARD_RULE,
+            "PRJ_CHANGED_SITE" => self.PRJ_CHANGED_SITE,
+            "PRJ_CHANGED_CONTENT" => self.PRJ_CHANGED_CONTENT,
+            "PRJ_OVER_APPROVED" => self.PRJ_OVER_APPROVED,
+            "PRJ_PAID_BEFORE_TENDER" => self.PRJ_PAID_BEFORE_TENDER,
+            "PRJ_PAID_BEFORE_ACCEPTANCE" => self.PRJ_PAID_BEFORE_ACCEPTANCE,
+            "PRJ_NO_TENDER" => self.PRJ_NO_TENDER,
+            "PRJ_SPLIT_TENDER" => self.PRJ_SPLIT_TENDER,
+            "PRJ_TENDER_SLOW" => self.PRJ_TENDER_SLOW,
+            "PRJ_CONTRACTOR_RELATED" => self.PRJ_CONTRACTOR_RELATED,
+            "PRJ_PAYEE_NOT_CONTRACTOR" => self.PRJ_PAYEE_NOT_CONTRACTOR,
             _ => 0.0,
         }
     }

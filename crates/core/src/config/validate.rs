@@ -272,6 +272,16 @@ impl Config {
             ("PUB_POSTED_NOT_ELIGIBLE", w.PUB_POSTED_NOT_ELIGIBLE),
             ("AMOUNT_BASIS", w.AMOUNT_BASIS),
             ("DIV_CARD_RULE", w.DIV_CARD_RULE),
+            ("PRJ_CHANGED_SITE", w.PRJ_CHANGED_SITE),
+            ("PRJ_CHANGED_CONTENT", w.PRJ_CHANGED_CONTENT),
+            ("PRJ_OVER_APPROVED", w.PRJ_OVER_APPROVED),
+            ("PRJ_PAID_BEFORE_TENDER", w.PRJ_PAID_BEFORE_TENDER),
+            ("PRJ_PAID_BEFORE_ACCEPTANCE", w.PRJ_PAID_BEFORE_ACCEPTANCE),
+            ("PRJ_NO_TENDER", w.PRJ_NO_TENDER),
+            ("PRJ_SPLIT_TENDER", w.PRJ_SPLIT_TENDER),
+            ("PRJ_TENDER_SLOW", w.PRJ_TENDER_SLOW),
+            ("PRJ_CONTRACTOR_RELATED", w.PRJ_CONTRACTOR_RELATED),
+            ("PRJ_PAYEE_NOT_CONTRACTOR", w.PRJ_PAYEE_NOT_CONTRACTOR),
         ] {
             unit(&format!("weights.{key}"), v)?;
         }

@@ -453,6 +453,8 @@ fn page_data(
             "totals": aggregates(findings, summary)?,
             "changes": summary.changes,
             "posted": summary.posted_lists.iter().map(|l| json!([l.township, l.village, l.program, l.period, l.rows, l.unplaced, l.from, l.to, l.delivered])).collect::<Vec<_>>(),
+            // 涉农项目资金, when project files came (the projects tab shows only then).
+            "projects": summary.projects.iter().map(|p| json!([p.id, p.name, p.township, p.village, p.approved_yuan, p.approved, p.contracted_yuan, p.contractors.join("；"), p.paid_yuan, p.payments, p.accepted, p.gaps.join("；"), p.rules])).collect::<Vec<_>>(),
             "embedded": {
                 "findings": rows.len(),
                 "raw": with_raw.len(),
@@ -484,7 +486,7 @@ fn page(lang: Lang, summary: &Summary, data_text: &str) -> String {
 <header>
 <h1>{title}</h1>
 <div class="meta">{as_of_label} {as_of} · {findings_label} {count} · {money_label} {money}</div>
-<nav><button data-tab="overview">{tab_overview}</button><button data-tab="cases">{tab_cases}</button><button data-tab="findings">{tab_findings}</button><button data-tab="township">{tab_township}</button><button data-tab="changes">{tab_changes}</button></nav>
+<nav><button data-tab="overview">{tab_overview}</button><button data-tab="cases">{tab_cases}</button><button data-tab="findings">{tab_findings}</button><button data-tab="township">{tab_township}</button><button data-tab="changes">{tab_changes}</button>{projects_tab}</nav>
 </header>
 <main>
 <section id="overview">
@@ -515,6 +517,7 @@ fn page(lang: Lang, summary: &Summary, data_text: &str) -> String {
 <div id="t-table"></div>
 </section>
 <section id="changes"></section>
+{projects_section}
 </main>
 <div id="print"></div>
 <div class="modal" id="drill"><div class="box"><button class="close" id="drill-close">×</button><div id="drill-body"></div></div></div>
@@ -540,6 +543,20 @@ fn page(lang: Lang, summary: &Summary, data_text: &str) -> String {
         tab_township = s("tabTownship"),
         tab_cases = s("tabCases"),
         tab_changes = s("tabChanges"),
+        // A county without project files has no projects tab: its page is as before.
+        projects_tab = if summary.projects.is_empty() {
+            String::new()
+        } else {
+            format!(
+                r#"<button data-tab="projects">{}</button>"#,
+                s("tabProjects")
+            )
+        },
+        projects_section = if summary.projects.is_empty() {
+            ""
+        } else {
+            r#"<section id="projects"><div class="filters"><label id="p-label"><select id="p-select"></select></label></div><div id="p-table"></div></section>"#
+        },
         status = s("statusLabel"),
         change = s("changeLabel"),
         inputs = s("inputs"),

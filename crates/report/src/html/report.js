@@ -650,19 +650,53 @@
       N.dismissed.map(function (d) { return [d.finding_id, d.case_id, ruleName(d.rule), d.township, yuan(d.amount), d.by, d.at, d.note]; }), [0, 1, 5, 6, 7]);
   }
 
+  // ---- 项目资金: each project from approval to acceptance, with findings first -----
+  function renderProjects() {
+    var P = D.meta.projects || [], box = $("p-table"), sel = $("p-select");
+    if (!box || !P.length) return;
+    $("p-label").insertBefore(document.createTextNode(L.township + " "), sel);
+    sel.appendChild(el("option", { value: "" }, L.all));
+    var towns = {};
+    P.forEach(function (p) { towns[p[2]] = true; });
+    Object.keys(towns).sort().forEach(function (t) { sel.appendChild(el("option", { value: t }, t)); });
+    function show() {
+      box.innerHTML = "";
+      box.appendChild(el("p", { class: "note" }, L.projectsNote));
+      var t = el("table", { class: "grid" }), tr = el("tr");
+      [L.pId, L.pName, L.township, L.village, L.pApproved, L.pApprovedOn, L.pContracted, L.pContractors, L.pPaid, L.pPayments,
+        L.pAccepted, L.pGaps, L.pRules].forEach(function (h) { tr.appendChild(el("th", null, h)); });
+      var thead = el("thead"); thead.appendChild(tr); t.appendChild(thead);
+      var tb = el("tbody");
+      P.filter(function (p) { return !sel.value || p[2] === sel.value; }).forEach(function (p) {
+        var row = el("tr");
+        if (p[12].length) row.className = "missing";
+        [p[0], p[1], p[2], p[3], yuan(p[4]), p[5], yuan(p[6]), p[7], yuan(p[8]), String(p[9]), p[10] || L.pNotAccepted, p[11],
+          p[12].map(ruleName).join("；")].forEach(function (v, i) {
+          row.appendChild(el("td", i === 0 ? { class: "code" } : null, v));
+        });
+        tb.appendChild(row);
+      });
+      t.appendChild(tb);
+      box.appendChild(t);
+    }
+    sel.addEventListener("change", show);
+    show();
+  }
+
   renderOverview();
   renderCases();
   renderFindings();
   renderTownship();
   renderChanges();
+  renderProjects();
   // report.html#sheet=<case id> and #sheets=<n> open the print view of one case or of the
   // top n (what a browser's print, or `chromium --print-to-pdf`, then prints).
   var sheetHash = location.hash.match(/^#sheet=(\w+)/), sheetsHash = location.hash.match(/^#sheets=(\d+)/);
   if (sheetHash) showSheets([sheetHash[1]]);
   if (sheetsHash) showSheets(topSheetIds(parseInt(sheetsHash[1], 10)));
-  // report.html#view=cases|findings|township|changes opens that tab (links, screenshots).
+  // report.html#view=cases|findings|township|changes|projects opens that tab (links, screenshots).
   var tab = (location.hash.match(/^#view=(\w+)/) || [])[1];
-  showTab(["findings", "township", "cases", "changes"].indexOf(tab) >= 0 ? tab : "overview");
+  showTab(["findings", "township", "cases", "changes", "projects"].indexOf(tab) >= 0 && $(tab) ? tab : "overview");
 
   // Runs of two or more Latin letters in the text under `root`, outside code cells.
   function latinWords(root) {

@@ -14,6 +14,7 @@ pub(crate) mod exclusive;
 pub(crate) mod ghost;
 pub(crate) mod lists;
 pub(crate) mod partial;
+pub(crate) mod projects;
 pub(crate) mod publicity;
 pub(crate) mod standards;
 

@@ -1,0 +1,251 @@
+//! PRJ_CONTRACTOR_RELATED: whose company builds the project. The enterprise register
+//! (contractors: 法定代表人 and 股东, a row each) is held against the officials by ID
+//! number — the person is an official, or registered in the household (户编号) of an
+//! official found in the registry by ID number — never by a name alone: a legal person
+//! sharing a common name with a cadre is a stranger. The second reading needs no
+//! register: one contractor holding far beyond its share of a township's contract money.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use polars::prelude::*;
+
+use super::book::{contractor_key, Book, Contract, Holder};
+use super::{about, book, ids_and_sum};
+use crate::context::Context;
+use crate::views::Views;
+use fundaudit_core::cells::fmt_yuan;
+use fundaudit_core::findings::{Finding, FindingsBuilder, Rule};
+use fundaudit_core::frame;
+
+pub fn contractor_related(ctx: &Context, _: &Views) -> PolarsResult<DataFrame> {
+    let mut out = FindingsBuilder::new(Rule::PrjContractorRelated);
+    let Some(book) = book(ctx)? else {
+        return out.finish();
+    };
+    let mut by_contractor: BTreeMap<String, Vec<&Contract>> = BTreeMap::new();
+    for c in &book.contracts {
+        by_contractor
+            .entry(contractor_key(&c.contractor))
+            .or_default()
+            .push(c);
+    }
+    let households = official_households(ctx);
+    // The registry rows of the register's people, found in one pass over the registry.
+    let wanted: HashSet<&str> = book
+        .holders
+        .iter()
+        .map(|h| h.id_number.as_str())
+        .filter(|id| !id.is_empty())
+        .collect();
+    let mut rows_of: HashMap<&str, Vec<usize>> = HashMap::new();
+    if !households.is_empty() {
+        for row in ctx.registry_rows_where(|_, r| wanted.contains(r.id_number.as_str())) {
+            rows_of
+                .entry(ctx.registry[row].id_number.as_str())
+                .or_default()
+                .push(row);
+        }
+    }
+    for h in &book.holders {
+        let Some(contracts) = by_contractor.get(&contractor_key(&h.contractor)) else {
+            continue;
+        };
+        let Some((official, how, beneficiaries)) = related(ctx, &households, &rows_of, h) else {
+            continue;
+        };
+        let off = &ctx.officials[official];
+        let mut f = finding(
+            book,
+            contracts,
+            format!("prj-related|{}|{}", h.line, off.line),
+        );
+        let sum: i64 = contracts.iter().map(|c| c.amount_fen).sum();
+        f.refs.push(format!("officials:{}", off.line));
+        f.refs.push(format!("contractors:{}", h.line));
+        f.beneficiary_ids = beneficiaries;
+        f.confidence = 0.85;
+        f.amount_fen = sum;
+        f.evidence = format!(
+            "{}的{}{}（企业登记第{}行）{}公职人员名单第{}行{}（{}{}），该单位承包{}，合同金额合计{}元，涉嫌利用职务影响为亲属谋利",
+            h.contractor,
+            if h.role.is_empty() { "人员" } else { &h.role },
+            h.name,
+            h.line,
+            how,
+            off.line,
+            off.raw_name,
+            off.unit,
+            off.role,
+            contracts_text(contracts),
+            fmt_yuan(sum)
+        );
+        out.push(f);
+    }
+    township_share(ctx, book, &mut out);
+    out.finish()
+}
+
+/// Registry households of officials found in the registry by ID number: household id →
+/// (official, the official's beneficiary id).
+fn official_households(ctx: &Context) -> HashMap<String, (usize, String)> {
+    let households = frame::text(&ctx.ledgers.beneficiaries, "household_id")
+        .unwrap_or_else(|_| vec![None; ctx.registry.len()]);
+    let index = ctx.official_index();
+    let mut out = HashMap::new();
+    for row in ctx.registry_rows_where(|_, r| {
+        !r.id_number.is_empty() && index.by_id_number(&r.id_number).is_some()
+    }) {
+        let r = &ctx.registry[row];
+        let Some(h) = households.get(row).copied().flatten().map(str::trim) else {
+            continue;
+        };
+        if let (false, Some(o)) = (h.is_empty(), index.by_id_number(&r.id_number)) {
+            out.insert(h.to_string(), (o, r.beneficiary_id.clone()));
+        }
+    }
+    out
+}
+
+/// The official a contractor's person is, or whose household they are in, with how and
+/// the registry people that links (for cases).
+fn related(
+    ctx: &Context,
+    households: &HashMap<String, (usize, String)>,
+    rows_of: &HashMap<&str, Vec<usize>>,
+    h: &Holder,
+) -> Option<(usize, String, Vec<String>)> {
+    if h.id_number.is_empty() {
+        return None;
+    }
+    let index = ctx.official_index();
+    if let Some(o) = index.by_id_number(&h.id_number) {
+        return Some((o, "即".to_string(), Vec::new()));
+    }
+    if households.is_empty() {
+        return None;
+    }
+    let ids = frame::text(&ctx.ledgers.beneficiaries, "household_id").ok()?;
+    for &row in rows_of.get(h.id_number.as_str()).into_iter().flatten() {
+        let Some(hh) = ids.get(row).copied().flatten().map(str::trim) else {
+            continue;
+        };
+        if let Some((o, theirs)) = households.get(hh) {
+            let mine = ctx.registry[row].beneficiary_id.clone();
+            return Some((
+                *o,
+                format!("与其同户（户编号{hh}），即"),
+                vec![mine, theirs.clone()],
+            ));
+        }
+    }
+    None
+}
+
+/// A finding about a contractor's contracts: the first project's township and program,
+/// every project's ref and payments to the contractor.
+fn finding(book: &Book, contracts: &[&Contract], key: String) -> Finding {
+    let projects: Vec<&str> = {
+        let mut v: Vec<&str> = contracts.iter().map(|c| c.project.as_str()).collect();
+        v.sort_unstable();
+        v.dedup();
+        v
+    };
+    let mut f = match book.project(projects[0]) {
+        Some(p) => about(p, key),
+        None => Finding {
+            key,
+            program: super::book::PROJECT_FUNDS.to_string(),
+            ..Finding::default()
+        },
+    };
+    f.refs = projects.iter().map(|p| format!("projects:{p}")).collect();
+    f.refs
+        .extend(contracts.iter().map(|c| format!("contracts:{}", c.id)));
+    let names: HashSet<String> = contracts
+        .iter()
+        .map(|c| contractor_key(&c.contractor))
+        .collect();
+    let paid = projects
+        .iter()
+        .filter_map(|p| book.project(p))
+        .flat_map(|p| book.payments_of(p))
+        .filter(|k| names.contains(&contractor_key(&k.payee)));
+    f.payment_ids = ids_and_sum(paid).0;
+    f
+}
+
+fn contracts_text(contracts: &[&Contract]) -> String {
+    let shown: Vec<String> = contracts
+        .iter()
+        .take(5)
+        .map(|c| {
+            format!(
+                "项目{}（合同{}，{}元）",
+                c.project,
+                c.id,
+                fmt_yuan(c.amount_fen)
+            )
+        })
+        .collect();
+    let more = if contracts.len() > 5 {
+        format!("等{}个", contracts.len())
+    } else {
+        String::new()
+    };
+    format!("{}{more}", shown.join("、"))
+}
+
+/// One contractor holding more than `township_share` of a township's projects (a
+/// project of several lots counts once), where the township let enough projects to enough
+/// contractors for a share to mean something. Counted by projects, not money: one large
+/// road outweighs ten village squares without anyone favouring its builder.
+fn township_share(ctx: &Context, book: &Book, out: &mut FindingsBuilder) {
+    let cfg = &ctx.config.projects;
+    // township → contractor → its works contracts there; township → projects let.
+    let mut by_township: BTreeMap<&str, BTreeMap<String, Vec<&Contract>>> = BTreeMap::new();
+    let mut let_there: BTreeMap<&str, HashSet<&str>> = BTreeMap::new();
+    for c in &book.contracts {
+        let Some(p) = book.project(&c.project) else {
+            continue;
+        };
+        if p.township.is_empty() || super::is_service(&c.content) {
+            continue;
+        }
+        by_township
+            .entry(&p.township)
+            .or_default()
+            .entry(contractor_key(&c.contractor))
+            .or_default()
+            .push(c);
+        let_there.entry(&p.township).or_default().insert(&p.id);
+    }
+    for (township, by) in by_township {
+        let projects = let_there[township].len();
+        if projects < cfg.township_min_contracts as usize
+            || by.len() < cfg.township_min_contractors as usize
+        {
+            continue;
+        }
+        for (name, theirs) in by {
+            let won: HashSet<&str> = theirs.iter().map(|c| c.project.as_str()).collect();
+            let share = won.len() as f64 / projects as f64;
+            if share <= cfg.township_share {
+                continue;
+            }
+            let sum: i64 = theirs.iter().map(|c| c.amount_fen).sum();
+            let mut f = finding(book, &theirs, format!("prj-share|{township}|{name}"));
+            f.township = township.to_string();
+            f.confidence = 0.5;
+            f.amount_fen = sum;
+            f.evidence = format!(
+                "{}在{township}承包{}个项目，占该乡镇{projects}个项目的{:.0}%（合同金额{}元），远超其份额，需核查是否存在围标串标或关联关系：{}",
+                theirs[0].contractor,
+                won.len(),
+                share * 100.0,
+                fmt_yuan(sum),
+                contracts_text(&theirs)
+            );
+            out.push(f);
+        }
+    }
+}
