@@ -385,10 +385,10 @@ fn in_chunks(
     let officials = read(&OFFICIALS)?;
     let notices = read(&NOTICES)?;
     let land = read(&LAND)?;
-    let projects = fundaudit_input::inputs::read_projects(data, config, &plan, &mut unused)?;
     if notices.frame.is_none() {
         unused.push(fundaudit_input::inputs::NO_NOTICES.to_string());
     }
+    let projects = fundaudit_input::inputs::read_projects(data, config, &plan, &mut unused)?;
     let people = registry_people(
         beneficiaries
             .frame

@@ -237,10 +237,10 @@ impl Inputs {
         let (notices, notices_unused) = notices?;
         unused.extend(notices_unused);
         let land = read_ledger(dir, config, plan, &LAND, screening, &mut unused)?;
-        let projects = read_projects(dir, config, plan, &mut unused)?;
         if notices.frame.is_none() {
             unused.push(NO_NOTICES.to_string());
         }
+        let projects = read_projects(dir, config, plan, &mut unused)?;
         let (payments, settled) = payments.settle(config)?;
         let lists = read_lists(dir, config, &mut unused)?;
         Ok(Inputs::assemble(

@@ -104,3 +104,31 @@ fn bad_value_is_named() {
     let e = Config::from_toml_str("[delayed]\ngrace_days = \"x\"\n", "t.toml").unwrap_err();
     assert!(e.to_string().contains("grace_days"), "{e}");
 }
+
+#[test]
+fn project_settings_are_checked_and_named() {
+    let c =
+        Config::from_toml_str("[projects]\ntender_threshold_yuan = 1000000\n", "p.toml").unwrap();
+    assert_eq!(c.projects.tender_threshold_yuan, 1_000_000.0);
+    assert_eq!(c.projects.open_methods, ["公开招标"]);
+    for (text, named) in [
+        (
+            "[projects]\nadvance_share = 1.5\n",
+            "projects.advance_share",
+        ),
+        (
+            "[projects]\nadvance_share = 0.8\n",
+            "projects.progress_share",
+        ),
+        ("[projects]\nopen_methods = []\n", "projects.open_methods"),
+        (
+            "[projects]\ntender_threshold_yuan = -1\n",
+            "projects.tender_threshold_yuan",
+        ),
+    ] {
+        let e = Config::from_toml_str(text, "p.toml")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains(named), "{text}: {e}");
+    }
+}

@@ -15,6 +15,7 @@ impl Config {
         self.check_identity()?;
         self.check_limits_and_scoring()?;
         self.check_basis()?;
+        self.check_projects()?;
         self.check_weights()
     }
 
@@ -41,6 +42,46 @@ impl Config {
             for (grade, &yuan) in &b.grades {
                 non_negative(&key(&format!("grades.\"{grade}\"")), yuan)?;
             }
+        }
+        Ok(())
+    }
+
+    fn check_projects(&self) -> Result<(), String> {
+        let p = &self.projects;
+        non_negative("projects.tender_threshold_yuan", p.tender_threshold_yuan)?;
+        non_negative("projects.amount_tolerance_yuan", p.amount_tolerance_yuan)?;
+        for (key, v) in [
+            ("projects.split_floor_share", p.split_floor_share),
+            ("projects.advance_share", p.advance_share),
+            ("projects.progress_share", p.progress_share),
+            ("projects.scale_tolerance_share", p.scale_tolerance_share),
+            ("projects.content_min_similarity", p.content_min_similarity),
+            ("projects.township_share", p.township_share),
+        ] {
+            unit(key, v)?;
+        }
+        if p.advance_share > p.progress_share {
+            return Err(format!(
+                "projects.advance_share = {} is above projects.progress_share = {}: the advance is part of what may be paid before acceptance",
+                p.advance_share, p.progress_share
+            ));
+        }
+        days("projects.split_window_days", p.split_window_days, 3660)?;
+        days(
+            "projects.approval_to_contract_days",
+            p.approval_to_contract_days,
+            3660,
+        )?;
+        days(
+            "projects.funds_to_payment_days",
+            p.funds_to_payment_days,
+            3660,
+        )?;
+        if p.open_methods.iter().all(|m| m.trim().is_empty()) {
+            return Err(
+                "projects.open_methods is empty: name the tender methods that count as open, e.g. [\"公开招标\"]"
+                    .into(),
+            );
         }
         Ok(())
     }

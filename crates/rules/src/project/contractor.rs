@@ -64,7 +64,6 @@ pub fn contractor_related(ctx: &Context, _: &Views) -> PolarsResult<DataFrame> {
         f.refs.push(format!("contractors:{}", h.line));
         f.beneficiary_ids = beneficiaries;
         f.confidence = 0.85;
-        f.amount_fen = sum;
         f.evidence = format!(
             "{}的{}{}（企业登记第{}行）{}公职人员名单第{}行{}（{}{}），该单位承包{}，合同金额合计{}元，涉嫌利用职务影响为亲属谋利",
             h.contractor,
@@ -142,7 +141,8 @@ fn related(
 }
 
 /// A finding about a contractor's contracts: the first project's township and program,
-/// every project's ref and payments to the contractor.
+/// every project's ref, and the payments to the contractor as its money (the contracts'
+/// value is in the evidence).
 fn finding(book: &Book, contracts: &[&Contract], key: String) -> Finding {
     let projects: Vec<&str> = {
         let mut v: Vec<&str> = contracts.iter().map(|c| c.project.as_str()).collect();
@@ -170,7 +170,7 @@ fn finding(book: &Book, contracts: &[&Contract], key: String) -> Finding {
         .filter_map(|p| book.project(p))
         .flat_map(|p| book.payments_of(p))
         .filter(|k| names.contains(&contractor_key(&k.payee)));
-    f.payment_ids = ids_and_sum(paid).0;
+    (f.payment_ids, f.amount_fen) = ids_and_sum(paid);
     f
 }
 
@@ -236,7 +236,6 @@ fn township_share(ctx: &Context, book: &Book, out: &mut FindingsBuilder) {
             let mut f = finding(book, &theirs, format!("prj-share|{township}|{name}"));
             f.township = township.to_string();
             f.confidence = 0.5;
-            f.amount_fen = sum;
             f.evidence = format!(
                 "{}在{township}承包{}个项目，占该乡镇{projects}个项目的{:.0}%（合同金额{}元），远超其份额，需核查是否存在围标串标或关联关系：{}",
                 theirs[0].contractor,

@@ -27,7 +27,9 @@ fn open(cfg: &Projects, c: &Contract) -> bool {
     cfg.open_methods.iter().any(|o| m == o.trim())
 }
 
-/// The finding of a contract's project (township, program, refs, payments).
+/// The finding of a contract's project (township, program, refs, payments), its amount
+/// the money paid so far: a tender skipped is money paid under a contract that should not
+/// stand, and the contract's value, not yet paid, is in the evidence.
 fn of_contracts(book: &Book, contracts: &[&Contract], key: String) -> Finding {
     let projects: BTreeSet<&str> = contracts.iter().map(|c| c.project.as_str()).collect();
     let mut f = match book.project(contracts[0].project.as_str()) {
@@ -45,7 +47,7 @@ fn of_contracts(book: &Book, contracts: &[&Contract], key: String) -> Finding {
         .iter()
         .filter_map(|p| book.project(p))
         .flat_map(|p| book.payments_of(p));
-    f.payment_ids = ids_and_sum(payments).0;
+    (f.payment_ids, f.amount_fen) = ids_and_sum(payments);
     f
 }
 
@@ -67,7 +69,6 @@ pub fn no_tender(ctx: &Context, _: &Views) -> PolarsResult<DataFrame> {
         };
         out.push(Finding {
             confidence: if c.method.is_empty() { 0.6 } else { 0.85 },
-            amount_fen: c.amount_fen,
             evidence: format!(
                 "合同{}（项目{}，{}）金额{}元，超过应公开招标限额{}元，{}，涉嫌应招标未招标",
                 c.id,
@@ -147,7 +148,6 @@ pub fn split_tender(ctx: &Context, _: &Views) -> PolarsResult<DataFrame> {
             .collect();
         out.push(Finding {
             confidence: 0.75,
-            amount_fen: sum,
             evidence: format!(
                 "{by}在{}天内签订{}份合同：{}，每份均在应公开招标限额{}元之下，合计{}元超过限额，均未公开招标，涉嫌拆分规避招标",
                 cfg.split_window_days,
