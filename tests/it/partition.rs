@@ -13,7 +13,8 @@ use common::{fundaudit, generate, read_csv, run_cmd, stage as stage_folder};
 fn a_run_in_parts_finds_exactly_what_a_run_in_one_piece_finds() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
-    generate(&data, 3000, 11, &[]);
+    // With its project files: the project rules read them whole, once, beside the parts.
+    generate(&data, 3000, 11, &["--projects"]);
     let moved = register_again_elsewhere(&data);
     let small = dir.path().join("small.toml");
     // About 30,000 payment and allocation rows: some twenty parts.

@@ -20,10 +20,11 @@ fn run_into(dir: &Path, input: &Path, name: &str, config: Option<&Path>) -> Path
     out
 }
 
-/// A generated county of 1,500 beneficiaries in `dir/data`.
+/// A generated county of 1,500 beneficiaries in `dir/data`, with its project files (they
+/// travel through the stage too).
 fn county(dir: &Path) -> PathBuf {
     let data = dir.join("data");
-    generate(&data, 1500, 8, &[]);
+    generate(&data, 1500, 8, &["--projects"]);
     data
 }
 

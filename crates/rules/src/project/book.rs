@@ -64,6 +64,8 @@ pub struct Contract {
     pub id: String,
     pub project: String,
     pub contractor: String,
+    /// The contractor as compared ([`contractor_key`]), worked out once.
+    pub key: String,
     pub account: String,
     pub amount_fen: i64,
     pub method: String,
@@ -90,6 +92,8 @@ pub struct Payment {
 #[derive(Debug, Clone, Default)]
 pub struct Holder {
     pub contractor: String,
+    /// The contractor as compared ([`contractor_key`]), worked out once.
+    pub key: String,
     pub name: String,
     pub id_number: String,
     pub role: String,
@@ -107,6 +111,8 @@ pub struct Book {
     pub holders: Vec<Holder>,
     /// Project by id.
     pub by_id: HashMap<String, usize>,
+    /// The enterprise register's rows by contractor ([`contractor_key`]).
+    pub holders_of: HashMap<String, Vec<usize>>,
     /// Contracts and payments naming a project the approvals lack.
     pub unknown_contracts: Vec<usize>,
     pub unknown_payments: Vec<usize>,
@@ -153,6 +159,9 @@ impl Book {
         }
         if let Some(df) = &l.contractors {
             book.holders = holders(df)?;
+        }
+        for (i, h) in book.holders.iter().enumerate() {
+            book.holders_of.entry(h.key.clone()).or_default().push(i);
         }
         let mut order: Vec<usize> = (0..book.contracts.len()).collect();
         order.sort_by(|&a, &b| {
@@ -297,6 +306,7 @@ fn contracts(df: &DataFrame) -> PolarsResult<Vec<Contract>> {
             id: owned(id[i]),
             project: owned(project[i]),
             contractor: owned(contractor[i]),
+            key: contractor_key(contractor[i].unwrap_or("")),
             account: owned(account[i]),
             amount_fen: amount[i].unwrap_or(0),
             method: owned(method[i]),
@@ -343,6 +353,7 @@ fn holders(df: &DataFrame) -> PolarsResult<Vec<Holder>> {
     Ok((0..n)
         .map(|i| Holder {
             contractor: owned(contractor[i]),
+            key: contractor_key(contractor[i].unwrap_or("")),
             name: owned(name[i]),
             id_number: fundaudit_identity::idcard::normalize_id(id[i].unwrap_or("")),
             role: owned(role[i]),

@@ -24,12 +24,12 @@ pub fn contractor_related(ctx: &Context, _: &Views) -> PolarsResult<DataFrame> {
     };
     let mut by_contractor: BTreeMap<String, Vec<&Contract>> = BTreeMap::new();
     for c in &book.contracts {
-        by_contractor
-            .entry(contractor_key(&c.contractor))
-            .or_default()
-            .push(c);
+        by_contractor.entry(c.key.clone()).or_default().push(c);
     }
-    let households = official_households(ctx);
+    // Each registry row's 户编号, read once.
+    let household_ids = frame::text(&ctx.ledgers.beneficiaries, "household_id")
+        .unwrap_or_else(|_| vec![None; ctx.registry.len()]);
+    let households = official_households(ctx, &household_ids);
     // The registry rows of the register's people, found in one pass over the registry.
     let wanted: HashSet<&str> = book
         .holders
@@ -47,10 +47,12 @@ pub fn contractor_related(ctx: &Context, _: &Views) -> PolarsResult<DataFrame> {
         }
     }
     for h in &book.holders {
-        let Some(contracts) = by_contractor.get(&contractor_key(&h.contractor)) else {
+        let Some(contracts) = by_contractor.get(&h.key) else {
             continue;
         };
-        let Some((official, how, beneficiaries)) = related(ctx, &households, &rows_of, h) else {
+        let Some((official, how, beneficiaries)) =
+            related(ctx, &households, &household_ids, &rows_of, h)
+        else {
             continue;
         };
         let off = &ctx.officials[official];
@@ -86,9 +88,10 @@ pub fn contractor_related(ctx: &Context, _: &Views) -> PolarsResult<DataFrame> {
 
 /// Registry households of officials found in the registry by ID number: household id →
 /// (official, the official's beneficiary id).
-fn official_households(ctx: &Context) -> HashMap<String, (usize, String)> {
-    let households = frame::text(&ctx.ledgers.beneficiaries, "household_id")
-        .unwrap_or_else(|_| vec![None; ctx.registry.len()]);
+fn official_households(
+    ctx: &Context,
+    households: &[Option<&str>],
+) -> HashMap<String, (usize, String)> {
     let index = ctx.official_index();
     let mut out = HashMap::new();
     for row in ctx.registry_rows_where(|_, r| {
@@ -110,6 +113,7 @@ fn official_households(ctx: &Context) -> HashMap<String, (usize, String)> {
 fn related(
     ctx: &Context,
     households: &HashMap<String, (usize, String)>,
+    household_ids: &[Option<&str>],
     rows_of: &HashMap<&str, Vec<usize>>,
     h: &Holder,
 ) -> Option<(usize, String, Vec<String>)> {
@@ -123,9 +127,8 @@ fn related(
     if households.is_empty() {
         return None;
     }
-    let ids = frame::text(&ctx.ledgers.beneficiaries, "household_id").ok()?;
     for &row in rows_of.get(h.id_number.as_str()).into_iter().flatten() {
-        let Some(hh) = ids.get(row).copied().flatten().map(str::trim) else {
+        let Some(hh) = household_ids.get(row).copied().flatten().map(str::trim) else {
             continue;
         };
         if let Some((o, theirs)) = households.get(hh) {
@@ -161,15 +164,12 @@ fn finding(book: &Book, contracts: &[&Contract], key: String) -> Finding {
     f.refs = projects.iter().map(|p| format!("projects:{p}")).collect();
     f.refs
         .extend(contracts.iter().map(|c| format!("contracts:{}", c.id)));
-    let names: HashSet<String> = contracts
-        .iter()
-        .map(|c| contractor_key(&c.contractor))
-        .collect();
+    let names: HashSet<&str> = contracts.iter().map(|c| c.key.as_str()).collect();
     let paid = projects
         .iter()
         .filter_map(|p| book.project(p))
         .flat_map(|p| book.payments_of(p))
-        .filter(|k| names.contains(&contractor_key(&k.payee)));
+        .filter(|k| names.contains(contractor_key(&k.payee).as_str()));
     (f.payment_ids, f.amount_fen) = ids_and_sum(paid);
     f
 }
@@ -214,7 +214,7 @@ fn township_share(ctx: &Context, book: &Book, out: &mut FindingsBuilder) {
         by_township
             .entry(&p.township)
             .or_default()
-            .entry(contractor_key(&c.contractor))
+            .entry(c.key.clone())
             .or_default()
             .push(c);
         let_there.entry(&p.township).or_default().insert(&p.id);

@@ -222,7 +222,7 @@ pub fn payee_not_contractor(ctx: &Context, _: &Views) -> PolarsResult<DataFrame>
         let mut stray: BTreeMap<&str, Vec<&Payment>> = BTreeMap::new();
         for k in book.payments_of(p) {
             let to_theirs = !k.account.is_empty() && accounts.contains(k.account.as_str());
-            let named = !k.payee.is_empty() && names.contains(&contractor_key(&k.payee));
+            let named = !k.payee.is_empty() && names.contains(contractor_key(&k.payee).as_str());
             if !to_theirs && !named {
                 stray.entry(k.account.as_str()).or_default().push(k);
             }
@@ -285,21 +285,20 @@ pub fn payee_not_contractor(ctx: &Context, _: &Views) -> PolarsResult<DataFrame>
 
 /// The names (compared as [`contractor_key`]) and accounts of a project's contractors:
 /// the contracts' own accounts and the enterprise register's.
-fn contractors_of<'a>(book: &'a Book, p: &'a Project) -> (HashSet<String>, HashSet<&'a str>) {
-    let names: HashSet<String> = book
-        .contracts_of(p)
-        .map(|c| contractor_key(&c.contractor))
-        .collect();
+fn contractors_of<'a>(book: &'a Book, p: &'a Project) -> (HashSet<&'a str>, HashSet<&'a str>) {
+    let names: HashSet<&str> = book.contracts_of(p).map(|c| c.key.as_str()).collect();
     let mut accounts: HashSet<&str> = book
         .contracts_of(p)
         .map(|c| c.account.as_str())
         .filter(|a| !a.is_empty())
         .collect();
-    accounts.extend(
-        book.holders
-            .iter()
-            .filter(|h| !h.account.is_empty() && names.contains(&contractor_key(&h.contractor)))
-            .map(|h| h.account.as_str()),
-    );
+    for name in &names {
+        for &h in book.holders_of.get(*name).into_iter().flatten() {
+            let account = book.holders[h].account.as_str();
+            if !account.is_empty() {
+                accounts.insert(account);
+            }
+        }
+    }
     (names, accounts)
 }

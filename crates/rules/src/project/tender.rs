@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use polars::prelude::*;
 
-use super::book::{contractor_key, Book, Contract};
+use super::book::{Book, Contract};
 use super::change::refs;
 use super::{about, book, ids_and_sum};
 use crate::context::Context;
@@ -102,7 +102,7 @@ pub fn split_tender(ctx: &Context, _: &Views) -> PolarsResult<DataFrame> {
     for (by, key_of) in [
         (
             "同一承包单位",
-            (|c: &Contract| contractor_key(&c.contractor)) as fn(&Contract) -> String,
+            (|c: &Contract| c.key.clone()) as fn(&Contract) -> String,
         ),
         ("同一项目", |c: &Contract| c.project.clone()),
     ] {
