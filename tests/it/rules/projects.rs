@@ -236,3 +236,105 @@ fn a_county_without_project_files_has_no_project_tab_and_says_the_check_did_not_
     let html = std::fs::read_to_string(out.join("report.html")).unwrap();
     assert!(!html.contains(r#"data-tab="projects""#));
 }
+
+/// The approvals as a county's workbook saves them: a title row above the header, money
+/// as formatted numbers, dates as Excel dates, a 合计 row at the foot, and one row whose
+/// 批复日期 reads 待定. The findings are the CSV's; the bad row is rejected with its file,
+/// row and column, not dropped.
+#[test]
+fn approvals_in_a_titled_workbook_give_the_csvs_findings_and_reject_a_bad_date() {
+    use rust_xlsxwriter::{ExcelDateTime, Format, Workbook};
+    let csv = county();
+    let dir = tempfile::tempdir().unwrap();
+    let want = common::read_csv(
+        &csv.run_in(&dir.path().join("csv"), "2025-12-31", None)
+            .join("findings.csv"),
+    );
+
+    let mut f = county();
+    let at = f
+        .files
+        .iter()
+        .position(|(name, _)| name == "2025年项目批复.csv")
+        .unwrap();
+    let (_, text) = f.files.remove(at);
+    let mut book = Workbook::new();
+    let money = Format::new().set_num_format("#,##0.00");
+    let date = Format::new().set_num_format("yyyy\"年\"m\"月\"d\"日\"");
+    let sheet = book.add_worksheet().set_name("项目计划").unwrap();
+    sheet
+        .write(0, 0, "某县2025年衔接推进乡村振兴补助资金项目计划表")
+        .unwrap();
+    let mut lines = text.lines();
+    for (c, h) in lines.next().unwrap().split(',').enumerate() {
+        sheet.write(1, c as u16, h).unwrap();
+    }
+    let mut row = 2;
+    for line in lines {
+        for (c, v) in line.split(',').enumerate() {
+            let c = c as u16;
+            if v.is_empty() {
+                continue;
+            }
+            match c {
+                5 | 6 => sheet.write_number_with_format(row, c, v.parse::<f64>().unwrap(), &money),
+                7..=9 => sheet.write_datetime_with_format(
+                    row,
+                    c,
+                    ExcelDateTime::parse_from_str(v).unwrap(),
+                    &date,
+                ),
+                _ => sheet.write(row, c, v),
+            }
+            .unwrap();
+        }
+        row += 1;
+    }
+    for (c, v) in ["XM13", "西村排涝站项目", "城关镇", "西村", "排涝站"]
+        .iter()
+        .enumerate()
+    {
+        sheet.write(row, c as u16, *v).unwrap();
+    }
+    sheet
+        .write_number_with_format(row, 6, 300000.0, &money)
+        .unwrap();
+    sheet.write(row, 7, "待定").unwrap();
+    sheet.write(row + 1, 0, "合计").unwrap();
+    sheet
+        .write_number_with_format(row + 1, 6, 29_700_000.0, &money)
+        .unwrap();
+    let data = dir.path().join("xlsx");
+    f.write(&data.join("data"));
+    book.save(data.join("data").join("2025年项目批复.xlsx"))
+        .unwrap();
+    let out = data.join("out");
+    common::run_cmd_as_of(&data.join("data"), &out, "2025-12-31")
+        .assert()
+        .code(predicates::ord::lt(5));
+    let got = common::read_csv(&out.join("findings.csv"));
+    for rule in [
+        "PRJ_CHANGED_SITE",
+        "PRJ_OVER_APPROVED",
+        "PRJ_PAID_BEFORE_TENDER",
+        "PRJ_PAID_BEFORE_ACCEPTANCE",
+        "PRJ_NO_TENDER",
+        "PRJ_SPLIT_TENDER",
+        "PRJ_TENDER_SLOW",
+        "PRJ_CONTRACTOR_RELATED",
+        "PRJ_PAYEE_NOT_CONTRACTOR",
+    ] {
+        assert_eq!(projects_of(&got, rule), projects_of(&want, rule), "{rule}");
+        assert!(!projects_of(&got, rule).is_empty(), "{rule}");
+    }
+    let rejects = std::fs::read_to_string(out.join("rejects.csv")).unwrap();
+    let bad: Vec<&str> = rejects
+        .lines()
+        .filter(|l| l.contains("XM13") || l.contains("待定"))
+        .collect();
+    assert_eq!(bad.len(), 1, "{rejects}");
+    assert!(
+        bad[0].contains("2025年项目批复.xlsx") && bad[0].contains("approved_date"),
+        "{rejects}"
+    );
+}
