@@ -441,15 +441,25 @@ impl Drop for Tmpfs {
 #[test]
 fn a_full_disk_costs_only_the_reports_that_did_not_fit() {
     let dir = tempfile::tempdir().unwrap();
-    // The sample without its 701 posted lists: their manifest entries would need more
-    // room at the end than the workbook needs in the middle, and the disk could not be
-    // sized to fail the one and hold the other.
+    // The sample without its 701 posted lists and its project files: their manifest
+    // entries (and the projects' lines in summary.json) would need more room at the end
+    // than the workbook needs in the middle, and the disk could not be sized to fail the
+    // one and hold the other.
     let data = dir.path().join("data");
     common::copy_tree(
         &Path::new(env!("CARGO_MANIFEST_DIR")).join("sample_data"),
         &data,
     );
     std::fs::remove_dir_all(data.join("notices")).unwrap();
+    for project in [
+        "projects",
+        "contracts",
+        "project_payments",
+        "acceptances",
+        "contractors",
+    ] {
+        std::fs::remove_file(data.join(format!("{project}.csv"))).unwrap();
+    }
     let run = |out: &Path| {
         fundaudit()
             .args([

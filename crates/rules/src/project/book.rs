@@ -113,8 +113,8 @@ pub struct Book {
     pub by_id: HashMap<String, usize>,
     /// The enterprise register's rows by contractor ([`contractor_key`]).
     pub holders_of: HashMap<String, Vec<usize>>,
-    /// Contracts and payments naming a project the approvals lack.
-    pub unknown_contracts: Vec<usize>,
+    /// Payments naming a project the approvals lack (PRJ_OVER_APPROVED's: nothing was
+    /// approved). A contract naming one is still read by the tender and contractor rules.
     pub unknown_payments: Vec<usize>,
     /// Which ledgers were delivered: a rule that needs one absent does not run.
     pub has_projects: bool,
@@ -169,9 +169,8 @@ impl Book {
             (x.signed, &x.id).cmp(&(y.signed, &y.id))
         });
         for c in order {
-            match book.by_id.get(&book.contracts[c].project) {
-                Some(&p) => book.projects[p].contracts.push(c),
-                None => book.unknown_contracts.push(c),
+            if let Some(&p) = book.by_id.get(&book.contracts[c].project) {
+                book.projects[p].contracts.push(c);
             }
         }
         let mut order: Vec<usize> = (0..book.payments.len()).collect();
