@@ -87,39 +87,26 @@ fn project_payments(ctx: &Context, wanted: &HashSet<&str>, out: &mut Paids) -> P
     let Some(book) = ctx.projects()? else {
         return Ok(());
     };
+    let mut add = |k: &crate::project::book::Payment, township: &str, program: &str| {
+        if wanted.contains(k.id.as_str()) {
+            let paid = Paid {
+                account: k.account.clone(),
+                payee: k.payee.clone(),
+                amount_fen: k.amount_fen,
+                township: township.to_string(),
+                paid: Some(k.paid),
+                program: program.to_string(),
+            };
+            out.insert(k.id.clone(), paid);
+        }
+    };
     for p in &book.projects {
-        for k in book
-            .payments_of(p)
-            .filter(|k| wanted.contains(k.id.as_str()))
-        {
-            out.insert(
-                k.id.clone(),
-                Paid {
-                    account: k.account.clone(),
-                    payee: k.payee.clone(),
-                    amount_fen: k.amount_fen,
-                    township: p.township.clone(),
-                    paid: Some(k.paid),
-                    program: p.program().to_string(),
-                },
-            );
+        for k in book.payments_of(p) {
+            add(k, &p.township, p.program());
         }
     }
     for &k in &book.unknown_payments {
-        let k = &book.payments[k];
-        if wanted.contains(k.id.as_str()) {
-            out.insert(
-                k.id.clone(),
-                Paid {
-                    account: k.account.clone(),
-                    payee: k.payee.clone(),
-                    amount_fen: k.amount_fen,
-                    paid: Some(k.paid),
-                    program: crate::project::book::PROJECT_FUNDS.to_string(),
-                    ..Paid::default()
-                },
-            );
-        }
+        add(&book.payments[k], "", crate::project::book::PROJECT_FUNDS);
     }
     Ok(())
 }

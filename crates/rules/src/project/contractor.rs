@@ -10,7 +10,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use polars::prelude::*;
 
 use super::book::{contractor_key, Book, Contract, Holder};
-use super::{about, book, ids_and_sum};
+use super::{about_contracts, book};
 use crate::context::Context;
 use crate::views::Views;
 use fundaudit_core::cells::fmt_yuan;
@@ -143,35 +143,12 @@ fn related(
     None
 }
 
-/// A finding about a contractor's contracts: the first project's township and program,
-/// every project's ref, and the payments to the contractor as its money (the contracts'
-/// value is in the evidence).
+/// A finding about a contractor's contracts, its money what was paid to the contractor.
 fn finding(book: &Book, contracts: &[&Contract], key: String) -> Finding {
-    let projects: Vec<&str> = {
-        let mut v: Vec<&str> = contracts.iter().map(|c| c.project.as_str()).collect();
-        v.sort_unstable();
-        v.dedup();
-        v
-    };
-    let mut f = match book.project(projects[0]) {
-        Some(p) => about(p, key),
-        None => Finding {
-            key,
-            program: super::book::PROJECT_FUNDS.to_string(),
-            ..Finding::default()
-        },
-    };
-    f.refs = projects.iter().map(|p| format!("projects:{p}")).collect();
-    f.refs
-        .extend(contracts.iter().map(|c| format!("contracts:{}", c.id)));
     let names: HashSet<&str> = contracts.iter().map(|c| c.key.as_str()).collect();
-    let paid = projects
-        .iter()
-        .filter_map(|p| book.project(p))
-        .flat_map(|p| book.payments_of(p))
-        .filter(|k| names.contains(contractor_key(&k.payee).as_str()));
-    (f.payment_ids, f.amount_fen) = ids_and_sum(paid);
-    f
+    about_contracts(book, contracts, key, |k| {
+        names.contains(contractor_key(&k.payee).as_str())
+    })
 }
 
 fn contracts_text(contracts: &[&Contract]) -> String {

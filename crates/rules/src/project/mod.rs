@@ -21,7 +21,7 @@ pub mod tender;
 use polars::prelude::PolarsResult;
 
 use crate::context::Context;
-use book::{Book, Payment, Project};
+use book::{Book, Contract, Payment, Project};
 use fundaudit_core::findings::Finding;
 
 /// Words of a service contract (监理, 设计 …): its content is not the works', so the
@@ -47,6 +47,39 @@ pub(crate) fn about(p: &Project, key: String) -> Finding {
         refs: vec![format!("projects:{}", p.id)],
         ..Finding::default()
     }
+}
+
+/// A finding about contracts: township and program from the first of their projects (a
+/// project the approvals lack: the project funds), every project and contract in refs,
+/// and as its money what was paid so far for those projects that `paid` keeps — a
+/// contract's value, not yet paid, is in the evidence.
+pub(crate) fn about_contracts(
+    book: &Book,
+    contracts: &[&Contract],
+    key: String,
+    paid: impl Fn(&Payment) -> bool,
+) -> Finding {
+    let mut projects: Vec<&str> = contracts.iter().map(|c| c.project.as_str()).collect();
+    projects.sort_unstable();
+    projects.dedup();
+    let mut f = match projects.first().and_then(|p| book.project(p)) {
+        Some(p) => about(p, key),
+        None => Finding {
+            key,
+            program: book::PROJECT_FUNDS.to_string(),
+            ..Finding::default()
+        },
+    };
+    f.refs = projects.iter().map(|p| format!("projects:{p}")).collect();
+    f.refs
+        .extend(contracts.iter().map(|c| format!("contracts:{}", c.id)));
+    let payments = projects
+        .iter()
+        .filter_map(|p| book.project(p))
+        .flat_map(|p| book.payments_of(p))
+        .filter(|k| paid(k));
+    (f.payment_ids, f.amount_fen) = ids_and_sum(payments);
+    f
 }
 
 /// Payment ids and their sum.

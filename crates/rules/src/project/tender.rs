@@ -4,13 +4,13 @@
 //! contract or from funds received to the first payment (招投标执行效率低,
 //! PRJ_TENDER_SLOW), ranked by the money left idle.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 use polars::prelude::*;
 
-use super::book::{Book, Contract};
+use super::book::Contract;
 use super::change::refs;
-use super::{about, book, ids_and_sum};
+use super::{about, about_contracts, book};
 use crate::context::Context;
 use crate::views::Views;
 use fundaudit_core::cells::{fmt_day, fmt_yuan};
@@ -25,30 +25,6 @@ fn threshold_fen(cfg: &Projects) -> i64 {
 fn open(cfg: &Projects, c: &Contract) -> bool {
     let m: String = c.method.chars().filter(|c| !c.is_whitespace()).collect();
     cfg.open_methods.iter().any(|o| m == o.trim())
-}
-
-/// The finding of a contract's project (township, program, refs, payments), its amount
-/// the money paid so far: a tender skipped is money paid under a contract that should not
-/// stand, and the contract's value, not yet paid, is in the evidence.
-fn of_contracts(book: &Book, contracts: &[&Contract], key: String) -> Finding {
-    let projects: BTreeSet<&str> = contracts.iter().map(|c| c.project.as_str()).collect();
-    let mut f = match book.project(contracts[0].project.as_str()) {
-        Some(p) => about(p, key),
-        None => Finding {
-            key,
-            program: super::book::PROJECT_FUNDS.to_string(),
-            ..Finding::default()
-        },
-    };
-    f.refs = projects.iter().map(|p| format!("projects:{p}")).collect();
-    f.refs
-        .extend(contracts.iter().map(|c| format!("contracts:{}", c.id)));
-    let payments = projects
-        .iter()
-        .filter_map(|p| book.project(p))
-        .flat_map(|p| book.payments_of(p));
-    (f.payment_ids, f.amount_fen) = ids_and_sum(payments);
-    f
 }
 
 pub fn no_tender(ctx: &Context, _: &Views) -> PolarsResult<DataFrame> {
@@ -78,7 +54,7 @@ pub fn no_tender(ctx: &Context, _: &Views) -> PolarsResult<DataFrame> {
                 fmt_yuan(limit),
                 method
             ),
-            ..of_contracts(book, &[c], format!("prj-notender|{}", c.id))
+            ..about_contracts(book, &[c], format!("prj-notender|{}", c.id), |_| true)
         });
     }
     out.finish()
@@ -156,7 +132,12 @@ pub fn split_tender(ctx: &Context, _: &Views) -> PolarsResult<DataFrame> {
                 fmt_yuan(limit),
                 fmt_yuan(sum)
             ),
-            ..of_contracts(book, &contracts, format!("prj-split|{}", ids.join(";")))
+            ..about_contracts(
+                book,
+                &contracts,
+                format!("prj-split|{}", ids.join(";")),
+                |_| true,
+            )
         });
     }
     out.finish()
