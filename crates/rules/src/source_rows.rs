@@ -1,5 +1,5 @@
-//! Fingerprints of the source rows findings name (代发记录, 分配单), kept night to night
-//! in the case ledger.
+//! Fingerprints of the source rows findings name (代发记录, 分配单, and a project's 拨付记录),
+//! kept night to night in the case ledger.
 //!
 //! A lead that vanishes because its bank rows were deleted looks, in the findings alone,
 //! exactly like one that was put right — and deleting or back-dating source rows is how
@@ -111,6 +111,44 @@ impl Index {
                         amount_fen: fen,
                     },
                 );
+            }
+        }
+        // Project money a project finding named (拨付记录; see `crate::project`): held
+        // night to night like the bank's rows.
+        if !payments.is_empty() {
+            if let Some(book) = ctx.projects()? {
+                for k in book
+                    .payments
+                    .iter()
+                    .filter(|k| payments.contains(k.id.as_str()))
+                {
+                    let key = (PAYMENT.to_string(), k.id.clone());
+                    if index.rows.contains_key(&key) {
+                        continue; // a bank row of the same id came first
+                    }
+                    let (fen, day) = (k.amount_fen, fmt_day(k.paid));
+                    let fields = [
+                        k.id.as_str(),
+                        k.project.as_str(),
+                        k.payee.as_str(),
+                        k.account.as_str(),
+                        &fen.to_string(),
+                        &day,
+                    ];
+                    let print = Print {
+                        hash: hash(&fields),
+                        as_was: format!(
+                            "项目拨付{}（项目{}，{day}，{}元，收款人{}，账户{}）",
+                            k.id,
+                            k.project,
+                            fmt_yuan(fen),
+                            k.payee,
+                            mask_code(&k.account)
+                        ),
+                        amount_fen: fen,
+                    };
+                    index.rows.insert(key, print);
+                }
             }
         }
         let allocations = want(ALLOCATION);

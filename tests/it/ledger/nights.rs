@@ -531,3 +531,54 @@ fn case_ids_are_the_same_with_or_without_a_ledger() {
         assert!(ids(&with).len() > 50);
     }
 }
+
+/// A project's money deleted from the disbursement records is a DATA_SOURCE_CHANGED
+/// finding the next night, as a bank row is: a payment onto a villager's card does not
+/// vanish as if put right.
+#[test]
+fn a_deleted_project_payment_is_a_source_change_the_next_night() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let reports = dir.path().join("reports");
+    crate::common::generate(&data, 1500, 4, &["--projects"]);
+    run_night(&data, &reports, "2026-03-31");
+    let first = read_csv(&reports.join("latest/findings.csv"));
+    let stray = first
+        .iter()
+        .find(|f| f["rule"] == "PRJ_PAYEE_NOT_CONTRACTOR")
+        .expect("project money on a person's card");
+    let deleted: Vec<String> = stray["payment_ids"]
+        .split(';')
+        .map(str::to_string)
+        .collect();
+    let path = data.join("project_payments.csv");
+    let original = std::fs::read_to_string(&path).unwrap();
+    let kept: Vec<&str> = original
+        .lines()
+        .filter(|l| !deleted.iter().any(|id| l.starts_with(&format!("{id},"))))
+        .collect();
+    assert_eq!(kept.len() + deleted.len(), original.lines().count());
+    std::fs::write(&path, kept.join("\n") + "\n").unwrap();
+    run_night(&data, &reports, "2026-03-31");
+    let second = read_csv(&reports.join("latest/findings.csv"));
+    assert!(second
+        .iter()
+        .all(|f| f["finding_id"] != stray["finding_id"]));
+    let changed: Vec<_> = second
+        .iter()
+        .filter(|f| f["rule"] == "DATA_SOURCE_CHANGED")
+        .filter(|f| {
+            f["refs"]
+                .split(';')
+                .any(|r| r == format!("finding:{}", stray["finding_id"]))
+        })
+        .collect();
+    assert_eq!(changed.len(), 1, "{changed:?}");
+    for id in &deleted {
+        assert!(
+            changed[0]["evidence"].contains(&format!("项目拨付{id}（")),
+            "{}",
+            changed[0]["evidence"]
+        );
+    }
+}
