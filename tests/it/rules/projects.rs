@@ -86,6 +86,7 @@ fn county() -> Fixture {
         "XM10,东村排涝沟项目,城关镇,东村,排涝沟清淤,,800000.00,2025-01-10,2025-01-20,,",
         "XM11,西村文化广场项目,城关镇,西村,文化广场建设,,900000.00,2025-02-01,,,",
         "XM12,东村饮水项目,城关镇,东村,安全饮水管网改造,,900000.00,2025-02-01,,,",
+        "XM14,西村桥梁项目,城关镇,西村,桥梁建设,,600000.00,2025-02-01,,,",
     ];
     let contracts = [
         "HT1,XM1,甲建筑公司,6228481111000000001,900000.00,竞争性磋商,2025-02-01,西村,村道硬化施工",
@@ -100,6 +101,8 @@ fn county() -> Fixture {
         "HT10,XM10,辛建筑公司,6228481111000000010,760000.00,询价,2025-04-10,,排涝沟清淤施工",
         "HT11,XM11,壬建筑公司,6228481111000000011,850000.00,询价,2025-03-01,,文化广场建设施工",
         "HT12,XM12,癸建筑公司,6228481111000000012,850000.00,询价,2025-03-01,,安全饮水管网改造施工",
+        // XM14's supervisor is contracted, its works never were.
+        "HT14,XM14,周口监理公司,6228481111000000014,12000.00,询价,2025-03-01,,工程监理",
     ];
     let payments = [
         // XM1: exactly 30% before the start (a near miss); progress onto 张伟's card.
@@ -119,6 +122,9 @@ fn county() -> Fixture {
         "BF11,XM5,戊建筑公司,6228481111000000005,1350000.00,2025-09-10,结算款",
         // XM10: first paid 85 days after the funds came.
         "BF12,XM10,辛建筑公司,6228481111000000010,228000.00,2025-04-15,预付款",
+        // XM14: paid to a builder no contract names; the supervisor's contract is not the
+        // works' (no PRJ_OVER_APPROVED against its 12,000.00, no PRJ_PAYEE_NOT_CONTRACTOR).
+        "BF14,XM14,子建筑公司,6228481111000000099,300000.00,2025-04-01,桥梁工程款",
         // A project the approvals lack.
         "BF13,XM99,甲建筑公司,6228481111000000001,100000.00,2025-07-01,工程款",
     ];
@@ -176,7 +182,7 @@ fn each_project_rule_fires_once_and_its_near_misses_do_not() {
         ("PRJ_CHANGED_SITE", &["XM1"]),
         ("PRJ_CHANGED_CONTENT", &[]),
         ("PRJ_OVER_APPROVED", &["XM5", "XM99"]),
-        ("PRJ_PAID_BEFORE_TENDER", &["XM2"]),
+        ("PRJ_PAID_BEFORE_TENDER", &["XM14", "XM2"]),
         // XM1's advance is exactly 30%: not ahead of the work.
         ("PRJ_PAID_BEFORE_ACCEPTANCE", &["XM3"]),
         // HT4 is exactly the threshold.
@@ -214,7 +220,9 @@ fn each_project_rule_fires_once_and_its_near_misses_do_not() {
     let summary: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
     let projects = summary["projects"].as_array().unwrap();
-    assert_eq!(projects.len(), 12);
+    assert_eq!(projects.len(), 13);
+    let xm14 = projects.iter().find(|p| p["id"] == "XM14").unwrap();
+    assert_eq!(xm14["gaps"][0], "无施工合同", "{xm14}");
     let xm3 = projects.iter().find(|p| p["id"] == "XM3").unwrap();
     assert_eq!(xm3["accepted"], "2025-09-01");
     assert_eq!(xm3["paid_yuan"], 4_656_000.0);

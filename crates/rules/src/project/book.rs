@@ -221,6 +221,25 @@ impl Book {
         p.payments.iter().map(|&k| &self.payments[k])
     }
 
+    /// The works contracts of a project: its contracts but the services around the works
+    /// (监理, 设计 …, see [`super::is_service`]). A project whose works were never
+    /// contracted has none, however many services were.
+    pub fn works_of<'a>(&'a self, p: &'a Project) -> impl Iterator<Item = &'a Contract> {
+        self.contracts_of(p)
+            .filter(|c| !super::is_service(&c.content))
+    }
+
+    /// What may be paid for a project: its contracts' sum where the works were contracted
+    /// below the approval, else the approval.
+    pub fn cap_fen(&self, p: &Project) -> i64 {
+        let contracted = self.contracted_fen(p);
+        if self.works_of(p).next().is_some() && contracted < p.approved_fen {
+            contracted
+        } else {
+            p.approved_fen
+        }
+    }
+
     /// What a project was contracted for in all (0 without a contract).
     pub fn contracted_fen(&self, p: &Project) -> i64 {
         self.contracts_of(p).map(|c| c.amount_fen).sum()

@@ -54,19 +54,15 @@ fn line(book: &Book, p: &super::book::Project, rules: Option<&BTreeSet<String>>)
     let paid = book.paid_fen(p);
     let yuan = |fen: i64| fen as f64 / 100.0;
     let mut gaps = Vec::new();
-    if p.contracts.is_empty() {
-        gaps.push("无合同".to_string());
+    if book.works_of(p).next().is_none() {
+        gaps.push("无施工合同".to_string());
     } else if contracted > p.approved_fen {
         gaps.push(format!(
             "合同超批复{}元",
             fmt_yuan(contracted - p.approved_fen)
         ));
     }
-    let cap = if p.contracts.is_empty() {
-        p.approved_fen
-    } else {
-        contracted.min(p.approved_fen)
-    };
+    let cap = book.cap_fen(p);
     if paid > cap {
         gaps.push(format!("超付{}元", fmt_yuan(paid - cap)));
     }

@@ -30,19 +30,11 @@ pub fn over_approved(ctx: &Context, _: &Views) -> PolarsResult<DataFrame> {
     for p in &book.projects {
         let payments: Vec<&Payment> = book.payments_of(p).collect();
         let (payment_ids, paid) = ids_and_sum(payments.iter().copied());
-        let contracted = book.contracted_fen(p);
-        let has_contract = !p.contracts.is_empty();
-        // The lower of the two is what may be paid: a contract below its approval binds.
-        let (cap, what) = if has_contract && contracted < p.approved_fen {
-            (
-                contracted,
-                format!("合同金额合计{}元", fmt_yuan(contracted)),
-            )
+        let cap = book.cap_fen(p);
+        let what = if cap < p.approved_fen {
+            format!("合同金额合计{}元", fmt_yuan(cap))
         } else {
-            (
-                p.approved_fen,
-                format!("批复金额{}元", fmt_yuan(p.approved_fen)),
-            )
+            format!("批复金额{}元", fmt_yuan(p.approved_fen))
         };
         if paid <= cap + tol {
             continue;
@@ -95,7 +87,8 @@ pub fn paid_before_tender(ctx: &Context, _: &Views) -> PolarsResult<DataFrame> {
         return out.finish();
     };
     for p in &book.projects {
-        let first_signed = book.contracts_of(p).map(|c| c.signed).min();
+        // The works' contract: a supervisor signed first is not the works let.
+        let first_signed = book.works_of(p).map(|c| c.signed).min();
         let early: Vec<&Payment> = book
             .payments_of(p)
             .filter(|k| first_signed.is_none_or(|s| k.paid < s))
@@ -106,7 +99,7 @@ pub fn paid_before_tender(ctx: &Context, _: &Views) -> PolarsResult<DataFrame> {
         let (payment_ids, sum) = ids_and_sum(early.iter().copied());
         let when = match first_signed {
             Some(s) => format!("合同{}签订，此前", fmt_day(s)),
-            None => "合同台账中无该项目合同，".to_string(),
+            None => "合同台账中无该项目施工合同，".to_string(),
         };
         out.push(Finding {
             confidence: if first_signed.is_some() { 0.85 } else { 0.6 },
@@ -134,12 +127,7 @@ pub fn paid_before_acceptance(ctx: &Context, _: &Views) -> PolarsResult<DataFram
     let cfg = &ctx.config.projects;
     let tol = tolerance(ctx);
     for p in &book.projects {
-        let contracted = book.contracted_fen(p);
-        let base = if contracted > 0 {
-            contracted
-        } else {
-            p.approved_fen
-        };
+        let base = book.cap_fen(p);
         let share = |s: f64| (s * base as f64).round() as i64;
         let mut cum = 0;
         let mut breaches: Vec<(&Payment, String, i64)> = Vec::new();
@@ -191,8 +179,13 @@ pub fn paid_before_acceptance(ctx: &Context, _: &Views) -> PolarsResult<DataFram
             amount_fen: worst,
             payment_ids,
             evidence: format!(
-                "项目{}合同金额{}元，拨付{}时{}；超比例拨付{}，涉嫌未验收超进度拨付",
+                "项目{}{}{}元，拨付{}时{}；超比例拨付{}，涉嫌未验收超进度拨付",
                 p.label(),
+                if base < p.approved_fen {
+                    "合同金额"
+                } else {
+                    "批复金额"
+                },
                 fmt_yuan(base),
                 first.id,
                 breaches[0].1,
@@ -215,8 +208,8 @@ pub fn payee_not_contractor(ctx: &Context, _: &Views) -> PolarsResult<DataFrame>
         .holders
         .get_or_init(|| fundaudit_identity::AccountHolders::new(&ctx.registry));
     for p in &book.projects {
-        if p.contracts.is_empty() {
-            continue; // PRJ_PAID_BEFORE_TENDER's
+        if book.works_of(p).next().is_none() {
+            continue; // works never contracted: PRJ_PAID_BEFORE_TENDER's
         }
         let (names, accounts) = contractors_of(book, p);
         let mut stray: BTreeMap<&str, Vec<&Payment>> = BTreeMap::new();
