@@ -43,6 +43,13 @@ fn county() -> Fixture {
         "6228480000000000002",
         "",
     );
+    // A registered township cadre, and a villager on the cadre's card.
+    let cadre = id_number(1972, 8, 8, 71);
+    let on_card = id_number(1974, 9, 9, 82);
+    f.person("B3", "孙敏", &cadre, "东村", "6228480000000000003", "")
+        .person("B4", "周婷", &on_card, "东村", "6228480000000000003", "");
+    f.officials
+        .push(format!("孙敏,{cadre},城关镇东村村委会,村会计"));
     // Their subsidies, paid on time: the night is about the projects.
     for (k, who) in ["B1", "B2"].iter().enumerate() {
         let (alloc, pay) = (format!("A{k}"), format!("P{k}"));
@@ -87,6 +94,7 @@ fn county() -> Fixture {
         "XM11,西村文化广场项目,城关镇,西村,文化广场建设,,900000.00,2025-02-01,,,",
         "XM12,东村饮水项目,城关镇,东村,安全饮水管网改造,,900000.00,2025-02-01,,,",
         "XM14,西村桥梁项目,城关镇,西村,桥梁建设,,600000.00,2025-02-01,,,",
+        "XM15,东村路灯项目,城关镇,东村,太阳能路灯安装,,500000.00,2025-02-01,,,",
     ];
     let contracts = [
         "HT1,XM1,甲建筑公司,6228481111000000001,900000.00,竞争性磋商,2025-02-01,西村,村道硬化施工",
@@ -103,6 +111,7 @@ fn county() -> Fixture {
         "HT12,XM12,癸建筑公司,6228481111000000012,850000.00,询价,2025-03-01,,安全饮水管网改造施工",
         // XM14's supervisor is contracted, its works never were.
         "HT14,XM14,周口监理公司,6228481111000000014,12000.00,询价,2025-03-01,,工程监理",
+        "HT15,XM15,丑建筑公司,6228481111000000015,480000.00,询价,2025-03-01,,太阳能路灯安装施工",
     ];
     let payments = [
         // XM1: exactly 30% before the start (a near miss); progress onto 张伟's card.
@@ -166,6 +175,7 @@ fn county() -> Fixture {
         format!("壬建筑公司,刘洋,{official},法定代表人"),
         format!("癸建筑公司,王伟,{other},法定代表人"),
         format!("甲建筑公司,赵强,{},法定代表人", id_number(1970, 1, 1, 61)),
+        format!("丑建筑公司,周婷,{on_card},股东"),
     ];
     let registry: Vec<&str> = registry.iter().map(String::as_str).collect();
     text("企业登记信息.csv", "企业名称,姓名,身份证号,职务", &registry);
@@ -191,8 +201,9 @@ fn each_project_rule_fires_once_and_its_near_misses_do_not() {
         ("PRJ_SPLIT_TENDER", &["XM5", "XM6"]),
         // XM10 signed exactly 90 days after approval, first paid 85 after the funds.
         ("PRJ_TENDER_SLOW", &["XM9"]),
-        // 癸's 王伟 shares the county bureau's 王伟's name, not the ID number.
-        ("PRJ_CONTRACTOR_RELATED", &["XM11"]),
+        // 癸's 王伟 shares the county bureau's 王伟's name, not the ID number; 丑's
+        // shareholder is on the cadre 孙敏's card.
+        ("PRJ_CONTRACTOR_RELATED", &["XM11", "XM15"]),
         // BF5 is in 乙's name on its second account.
         ("PRJ_PAYEE_NOT_CONTRACTOR", &["XM1"]),
     ];
@@ -206,8 +217,18 @@ fn each_project_rule_fires_once_and_its_near_misses_do_not() {
         payee["evidence"].contains("花名册人员张伟（B1）"),
         "{payee:?}"
     );
-    let related = &of_rule(&findings, "PRJ_CONTRACTOR_RELATED")[0];
-    assert!(related["evidence"].contains("副镇长"), "{related:?}");
+    let related = of_rule(&findings, "PRJ_CONTRACTOR_RELATED");
+    let official = related
+        .iter()
+        .find(|f| f["refs"].contains("projects:XM11"))
+        .unwrap();
+    assert!(official["evidence"].contains("副镇长"), "{official:?}");
+    let card = related
+        .iter()
+        .find(|f| f["refs"].contains("projects:XM15"))
+        .unwrap();
+    assert!(card["evidence"].contains("共用银行卡"), "{card:?}");
+    assert_eq!(card["beneficiary_ids"], "B3;B4", "{card:?}");
     // XM1's site and its money on a villager's card are one case.
     let xm1: BTreeSet<&str> = findings
         .iter()
@@ -220,7 +241,7 @@ fn each_project_rule_fires_once_and_its_near_misses_do_not() {
     let summary: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
     let projects = summary["projects"].as_array().unwrap();
-    assert_eq!(projects.len(), 13);
+    assert_eq!(projects.len(), 14);
     let xm14 = projects.iter().find(|p| p["id"] == "XM14").unwrap();
     assert_eq!(xm14["gaps"][0], "无施工合同", "{xm14}");
     let xm3 = projects.iter().find(|p| p["id"] == "XM3").unwrap();

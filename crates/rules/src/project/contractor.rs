@@ -1,8 +1,9 @@
 //! PRJ_CONTRACTOR_RELATED: whose company builds the project. The enterprise register
 //! (contractors: 法定代表人 and 股东, a row each) is held against the officials by ID
-//! number — the person is an official, or registered in the household (户编号) of an
-//! official found in the registry by ID number — never by a name alone: a legal person
-//! sharing a common name with a cadre is a stranger. The second reading needs no
+//! number — the person is an official, or is registered as one of an official's
+//! household (户编号), on their card, or as their second registration (identity's
+//! clusters), the official found in the registry by ID number — never by a name alone:
+//! a legal person sharing a common name with a cadre is a stranger. The second reading needs no
 //! register: one contractor holding far beyond its share of a township's contract money.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -29,7 +30,7 @@ pub fn contractor_related(ctx: &Context, _: &Views) -> PolarsResult<DataFrame> {
     // Each registry row's 户编号, read once.
     let household_ids = frame::text(&ctx.ledgers.beneficiaries, "household_id")
         .unwrap_or_else(|_| vec![None; ctx.registry.len()]);
-    let households = official_households(ctx, &household_ids);
+    let around = Around::of(ctx, &household_ids);
     // The registry rows of the register's people, found in one pass over the registry.
     let wanted: HashSet<&str> = book
         .holders
@@ -38,7 +39,7 @@ pub fn contractor_related(ctx: &Context, _: &Views) -> PolarsResult<DataFrame> {
         .filter(|id| !id.is_empty())
         .collect();
     let mut rows_of: HashMap<&str, Vec<usize>> = HashMap::new();
-    if !households.is_empty() {
+    if !around.is_empty() {
         for row in ctx.registry_rows_where(|_, r| wanted.contains(r.id_number.as_str())) {
             rows_of
                 .entry(ctx.registry[row].id_number.as_str())
@@ -51,7 +52,7 @@ pub fn contractor_related(ctx: &Context, _: &Views) -> PolarsResult<DataFrame> {
             continue;
         };
         let Some((official, how, beneficiaries)) =
-            related(ctx, &households, &household_ids, &rows_of, h)
+            related(ctx, &around, &household_ids, &rows_of, h)
         else {
             continue;
         };
@@ -86,33 +87,52 @@ pub fn contractor_related(ctx: &Context, _: &Views) -> PolarsResult<DataFrame> {
     out.finish()
 }
 
-/// Registry households of officials found in the registry by ID number: household id →
-/// (official, the official's beneficiary id).
-fn official_households(
-    ctx: &Context,
-    households: &[Option<&str>],
-) -> HashMap<String, (usize, String)> {
-    let index = ctx.official_index();
-    let mut out = HashMap::new();
-    for row in ctx.registry_rows_where(|_, r| {
-        !r.id_number.is_empty() && index.by_id_number(&r.id_number).is_some()
-    }) {
-        let r = &ctx.registry[row];
-        let Some(h) = households.get(row).copied().flatten().map(str::trim) else {
-            continue;
-        };
-        if let (false, Some(o)) = (h.is_empty(), index.by_id_number(&r.id_number)) {
-            out.insert(h.to_string(), (o, r.beneficiary_id.clone()));
-        }
-    }
-    out
+/// What ties a registered person to an official found in the registry by ID number: the
+/// official's household (户编号), card and person (a second registration of theirs, as
+/// identity resolution clusters them) — the links DIV_CADRE_HOUSEHOLD reads.
+#[derive(Default)]
+struct Around {
+    /// Key → (official, the official's beneficiary id).
+    households: HashMap<String, (usize, String)>,
+    cards: HashMap<String, (usize, String)>,
+    persons: HashMap<usize, (usize, String)>,
 }
 
-/// The official a contractor's person is, or whose household they are in, with how and
-/// the registry people that links (for cases).
+impl Around {
+    fn of(ctx: &Context, household_ids: &[Option<&str>]) -> Around {
+        let index = ctx.official_index();
+        let mut around = Around::default();
+        for row in ctx.registry_rows_where(|_, r| {
+            !r.id_number.is_empty() && index.by_id_number(&r.id_number).is_some()
+        }) {
+            let r = &ctx.registry[row];
+            let Some(o) = index.by_id_number(&r.id_number) else {
+                continue;
+            };
+            let theirs = (o, r.beneficiary_id.clone());
+            if let Some(h) = household_ids.get(row).copied().flatten().map(str::trim) {
+                if !h.is_empty() {
+                    around.households.insert(h.to_string(), theirs.clone());
+                }
+            }
+            if !r.bank_account.is_empty() {
+                around.cards.insert(r.bank_account.clone(), theirs.clone());
+            }
+            around.persons.insert(ctx.cluster_of(row), theirs);
+        }
+        around
+    }
+
+    fn is_empty(&self) -> bool {
+        self.persons.is_empty()
+    }
+}
+
+/// The official a contractor's person is, by ID number, or is tied to through the
+/// registry (see [`Around`]), with how and the registry people that links (for cases).
 fn related(
     ctx: &Context,
-    households: &HashMap<String, (usize, String)>,
+    around: &Around,
     household_ids: &[Option<&str>],
     rows_of: &HashMap<&str, Vec<usize>>,
     h: &Holder,
@@ -120,24 +140,35 @@ fn related(
     if h.id_number.is_empty() {
         return None;
     }
-    let index = ctx.official_index();
-    if let Some(o) = index.by_id_number(&h.id_number) {
+    if let Some(o) = ctx.official_index().by_id_number(&h.id_number) {
         return Some((o, "即".to_string(), Vec::new()));
     }
-    if households.is_empty() {
+    if around.is_empty() {
         return None;
     }
     for &row in rows_of.get(h.id_number.as_str()).into_iter().flatten() {
-        let Some(hh) = household_ids.get(row).copied().flatten().map(str::trim) else {
-            continue;
-        };
-        if let Some((o, theirs)) = households.get(hh) {
-            let mine = ctx.registry[row].beneficiary_id.clone();
-            return Some((
-                *o,
-                format!("与其同户（户编号{hh}），即"),
-                vec![mine, theirs.clone()],
-            ));
+        let r = &ctx.registry[row];
+        let household = household_ids
+            .get(row)
+            .copied()
+            .flatten()
+            .map(str::trim)
+            .filter(|h| !h.is_empty());
+        let found = around
+            .persons
+            .get(&ctx.cluster_of(row))
+            .map(|t| (t, "与其为同一人（花名册重复登记），即".to_string()))
+            .or_else(|| {
+                let hh = household?;
+                let t = around.households.get(hh)?;
+                Some((t, format!("与其同户（户编号{hh}），即")))
+            })
+            .or_else(|| {
+                let t = around.cards.get(r.bank_account.as_str())?;
+                Some((t, "与其共用银行卡，即".to_string()))
+            });
+        if let Some(((o, theirs), how)) = found {
+            return Some((*o, how, vec![r.beneficiary_id.clone(), theirs.clone()]));
         }
     }
     None

@@ -790,10 +790,22 @@ fn clone_contract(c: &Contract) -> Contract {
 fn registered_household(g: &mut Gen, t: usize) -> (String, String) {
     let village = g.village(t);
     let account = g.account();
+    // Names no one of the village holds: a namesake would make the village's other
+    // plants ambiguous (a death listed by name and village only).
+    let mut taken: HashSet<String> = g
+        .people
+        .iter()
+        .filter(|p| p.township == t && p.village == village)
+        .map(|p| p.name.clone())
+        .collect();
     let mut pair = Vec::new();
     for _ in 0..2 {
         let index = g.people.len();
         let mut q: Person = g.person(index);
+        while taken.contains(&q.name) {
+            q = g.person(index);
+        }
+        taken.insert(q.name.clone());
         q.township = t;
         q.village = village.clone();
         q.account = account.clone();
