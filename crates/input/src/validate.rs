@@ -107,6 +107,16 @@ pub(super) fn validate_rows(
     })
 }
 
+/// Whether a cell that is not ASCII may hold a format character or U+FFFD: each of them
+/// is written in UTF-8 from one of these lead bytes (U+00AD from C2, U+0600–U+08E2 from
+/// D8–E0, U+180E from E1, U+200B–U+206F from E2, U+FEFF and U+FFF9–U+FFFD from EF, the
+/// rest from F0 and F3), and Han text (lead bytes E3–E9, continuation bytes 80–BF)
+/// from none: a name, a village or a program is passed over at memory speed.
+fn may_hide(v: &str) -> bool {
+    v.bytes()
+        .any(|b| matches!(b, 0xC2 | 0xD8..=0xDF | 0xE0..=0xE2 | 0xEF..=0xF4))
+}
+
 /// Cells the file's encoding could not read: (row, column, value).
 type Undecodable = Vec<(usize, String, String)>;
 
@@ -150,7 +160,7 @@ fn clean_cells(raw: DataFrame, present: &[&ColumnSpec]) -> Result<(DataFrame, us
             for (row, v) in ca.iter().enumerate() {
                 let Some(v) = v else { continue };
                 look.trim = look.trim || needs_trim(v);
-                if v.is_ascii() {
+                if v.is_ascii() || !may_hide(v) {
                     continue;
                 }
                 let (mut invisible, mut replaced) = (false, false);
