@@ -562,6 +562,7 @@ fn screen_holds_allocations_before_payment() {
             "1500",
             "--seed",
             "8",
+            "--projects",
             "--out",
         ])
         .arg(&data)
@@ -603,6 +604,13 @@ fn screen_holds_allocations_before_payment() {
     ] {
         assert!(!rules.contains(quiet), "{quiet} in {rules:?}");
     }
+    // The projects' money is the night's run's: their files are listed as not read.
+    assert!(rules.iter().all(|r| !r.starts_with("PRJ_")), "{rules:?}");
+    let summary = std::fs::read_to_string(out.join("summary.json")).unwrap();
+    assert!(
+        summary.contains("contracts.csv (project files are not read by a pre-payment screen)"),
+        "{summary}"
+    );
     // Every allocation a finding names is held, with its reasons.
     let hold = read_csv(&out.join("hold.csv"));
     let held: std::collections::BTreeSet<&str> =

@@ -204,6 +204,16 @@ impl Inputs {
                     p.display()
                 ));
             }
+            // A screen holds allocations before they are paid; the projects' money is
+            // the night's run's.
+            for spec in PROJECT_LEDGERS {
+                for p in plan.files.remove(spec.stem).unwrap_or_default() {
+                    plan.unused.push(format!(
+                        "{} (project files are not read by a pre-payment screen)",
+                        p.display()
+                    ));
+                }
+            }
         }
         let mut unused = std::mem::take(&mut plan.unused);
         // The posted lists are thousands of small files read on threads of their own
@@ -240,7 +250,11 @@ impl Inputs {
         if notices.frame.is_none() {
             unused.push(NO_NOTICES.to_string());
         }
-        let projects = read_projects(dir, config, plan, &mut unused)?;
+        let projects = if screening {
+            Default::default() // their files are listed as not read, above
+        } else {
+            read_projects(dir, config, plan, &mut unused)?
+        };
         let (payments, settled) = payments.settle(config)?;
         let lists = read_lists(dir, config, &mut unused)?;
         Ok(Inputs::assemble(
