@@ -6,8 +6,8 @@
 //! acceptances, contractors) by project id once per run; each rule is a pure function of
 //! it, in a file per family: [`change`] (site, content), [`paid`] (over the approval,
 //! before the contract, ahead of the work, to another account), [`tender`] (skipped,
-//! split, slow), [`contractor`] (whose company). A county without project ledgers runs
-//! none of them. A project finding names its project in `refs` (`projects:<id>`), which
+//! split, slow), [`contractor`] (whose company); [`overview`] lists each project for the
+//! reports. A county without project ledgers runs none of them. A project finding names its project in `refs` (`projects:<id>`), which
 //! joins a project's findings into one case, and its payments by id, which counts their
 //! money once.
 
