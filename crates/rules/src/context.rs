@@ -437,7 +437,7 @@ impl Context {
         if let Some(b) = self.memo.projects.get() {
             return Ok(b.as_ref());
         }
-        let built = crate::project::book::Book::of(self)?;
+        let built = crate::project::book::Book::of(&self.ledgers.projects)?;
         Ok(self.memo.projects.get_or_init(|| built).as_ref())
     }
 

@@ -7,7 +7,6 @@ use std::collections::HashMap;
 
 use polars::prelude::*;
 
-use crate::context::Context;
 use fundaudit_core::cells::Day;
 use fundaudit_core::frame;
 use fundaudit_input::inputs::ProjectLedgers;
@@ -126,11 +125,7 @@ pub struct Book {
 
 impl Book {
     /// The project book of the run; None when no project ledger was delivered.
-    pub fn of(ctx: &Context) -> PolarsResult<Option<Book>> {
-        Book::from_ledgers(&ctx.ledgers.projects)
-    }
-
-    pub fn from_ledgers(l: &ProjectLedgers) -> PolarsResult<Option<Book>> {
+    pub fn of(l: &ProjectLedgers) -> PolarsResult<Option<Book>> {
         if !l.any() {
             return Ok(None);
         }

@@ -8,8 +8,8 @@ use std::collections::{BTreeSet, HashMap};
 
 use polars::prelude::*;
 
-use super::book::{village_key, Book, Project};
-use super::{about, book, content_similarity, describe_payments, ids_and_sum, is_service};
+use super::book::{village_key, Book};
+use super::{about, content_similarity, describe_payments, ids_and_sum, is_service};
 use crate::context::Context;
 use crate::views::Views;
 use fundaudit_core::cells::fmt_yuan;
@@ -17,7 +17,7 @@ use fundaudit_core::findings::{FindingsBuilder, Rule};
 
 pub fn changed_site(ctx: &Context, _: &Views) -> PolarsResult<DataFrame> {
     let mut out = FindingsBuilder::new(Rule::PrjChangedSite);
-    let Some(book) = book(ctx)? else {
+    let Some(book) = ctx.projects()? else {
         return out.finish();
     };
     let villages = villages_by_township(ctx, book);
@@ -67,8 +67,7 @@ pub fn changed_site(ctx: &Context, _: &Views) -> PolarsResult<DataFrame> {
                 why.join("；"),
                 fmt_yuan(paid)
             ),
-            refs: refs(book, p),
-            ..about(p, format!("prj-site|{}", p.id))
+            ..about(book, p, format!("prj-site|{}", p.id))
         });
     }
     out.finish()
@@ -76,7 +75,7 @@ pub fn changed_site(ctx: &Context, _: &Views) -> PolarsResult<DataFrame> {
 
 pub fn changed_content(ctx: &Context, _: &Views) -> PolarsResult<DataFrame> {
     let mut out = FindingsBuilder::new(Rule::PrjChangedContent);
-    let Some(book) = book(ctx)? else {
+    let Some(book) = ctx.projects()? else {
         return out.finish();
     };
     let cfg = &ctx.config.projects;
@@ -134,18 +133,10 @@ pub fn changed_content(ctx: &Context, _: &Views) -> PolarsResult<DataFrame> {
                 why.join("；"),
                 paid_words
             ),
-            refs: refs(book, p),
-            ..about(p, format!("prj-content|{}", p.id))
+            ..about(book, p, format!("prj-content|{}", p.id))
         });
     }
     out.finish()
-}
-
-/// A project's ref and its contracts'.
-pub(crate) fn refs(book: &Book, p: &Project) -> Vec<String> {
-    std::iter::once(format!("projects:{}", p.id))
-        .chain(book.contracts_of(p).map(|c| format!("contracts:{}", c.id)))
-        .collect()
 }
 
 /// The villages of each township, from the registry and the approvals: the names a

@@ -3,15 +3,16 @@
 //! number — the person is an official, or is registered as one of an official's
 //! household (户编号), on their card, or as their second registration (identity's
 //! clusters), the official found in the registry by ID number — never by a name alone:
-//! a legal person sharing a common name with a cadre is a stranger. The second reading needs no
-//! register: one contractor holding far beyond its share of a township's contract money.
+//! a legal person sharing a common name with a cadre is a stranger. The second reading
+//! needs no register: one contractor holding far beyond its share of a township's
+//! projects.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use polars::prelude::*;
 
+use super::about_contracts;
 use super::book::{contractor_key, Book, Contract, Holder};
-use super::{about_contracts, book};
 use crate::context::Context;
 use crate::views::Views;
 use fundaudit_core::cells::fmt_yuan;
@@ -20,7 +21,7 @@ use fundaudit_core::frame;
 
 pub fn contractor_related(ctx: &Context, _: &Views) -> PolarsResult<DataFrame> {
     let mut out = FindingsBuilder::new(Rule::PrjContractorRelated);
-    let Some(book) = book(ctx)? else {
+    let Some(book) = ctx.projects()? else {
         return out.finish();
     };
     let mut by_contractor: BTreeMap<String, Vec<&Contract>> = BTreeMap::new();

@@ -18,9 +18,6 @@ pub mod overview;
 pub mod paid;
 pub mod tender;
 
-use polars::prelude::PolarsResult;
-
-use crate::context::Context;
 use book::{Book, Contract, Payment, Project};
 use fundaudit_core::findings::Finding;
 
@@ -33,18 +30,16 @@ pub fn is_service(content: &str) -> bool {
     SERVICE_WORDS.iter().any(|w| content.contains(w))
 }
 
-/// The project book of the run, built once; None without project ledgers.
-pub fn book(ctx: &Context) -> PolarsResult<Option<&Book>> {
-    ctx.projects()
-}
-
-/// A finding about a project: its township, program and ref; the caller adds the rest.
-pub(crate) fn about(p: &Project, key: String) -> Finding {
+/// A finding about a project: its township, program, and refs (the project's and its
+/// contracts'); the caller adds the rest.
+pub(crate) fn about(book: &Book, p: &Project, key: String) -> Finding {
     Finding {
         key,
         township: p.township.clone(),
         program: p.program().to_string(),
-        refs: vec![format!("projects:{}", p.id)],
+        refs: std::iter::once(format!("projects:{}", p.id))
+            .chain(book.contracts_of(p).map(|c| format!("contracts:{}", c.id)))
+            .collect(),
         ..Finding::default()
     }
 }
@@ -63,7 +58,7 @@ pub(crate) fn about_contracts(
     projects.sort_unstable();
     projects.dedup();
     let mut f = match projects.first().and_then(|p| book.project(p)) {
-        Some(p) => about(p, key),
+        Some(p) => about(book, p, key),
         None => Finding {
             key,
             program: book::PROJECT_FUNDS.to_string(),

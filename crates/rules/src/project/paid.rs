@@ -9,8 +9,7 @@ use std::collections::{BTreeMap, HashSet};
 use polars::prelude::*;
 
 use super::book::{contractor_key, Book, Payment, Project};
-use super::change::refs;
-use super::{about, book, describe_payments, ids_and_sum};
+use super::{about, describe_payments, ids_and_sum};
 use crate::context::Context;
 use crate::views::Views;
 use fundaudit_core::cells::{fmt_day, fmt_yuan, Day};
@@ -23,7 +22,7 @@ fn tolerance(ctx: &Context) -> i64 {
 
 pub fn over_approved(ctx: &Context, _: &Views) -> PolarsResult<DataFrame> {
     let mut out = FindingsBuilder::new(Rule::PrjOverApproved);
-    let Some(book) = book(ctx)? else {
+    let Some(book) = ctx.projects()? else {
         return out.finish();
     };
     let tol = tolerance(ctx);
@@ -31,14 +30,14 @@ pub fn over_approved(ctx: &Context, _: &Views) -> PolarsResult<DataFrame> {
         let payments: Vec<&Payment> = book.payments_of(p).collect();
         let (payment_ids, paid) = ids_and_sum(payments.iter().copied());
         let cap = book.cap_fen(p);
+        if paid <= cap + tol {
+            continue;
+        }
         let what = if cap < p.approved_fen {
             format!("合同金额合计{}元", fmt_yuan(cap))
         } else {
             format!("批复金额{}元", fmt_yuan(p.approved_fen))
         };
-        if paid <= cap + tol {
-            continue;
-        }
         out.push(Finding {
             confidence: 0.85,
             amount_fen: paid - cap,
@@ -50,8 +49,7 @@ pub fn over_approved(ctx: &Context, _: &Views) -> PolarsResult<DataFrame> {
                 describe_payments(&payments),
                 fmt_yuan(paid - cap)
             ),
-            refs: refs(book, p),
-            ..about(p, format!("prj-over|{}", p.id))
+            ..about(book, p, format!("prj-over|{}", p.id))
         });
     }
     // Money paid for a project the approvals do not hold: nothing was approved.
@@ -83,7 +81,7 @@ pub fn over_approved(ctx: &Context, _: &Views) -> PolarsResult<DataFrame> {
 
 pub fn paid_before_tender(ctx: &Context, _: &Views) -> PolarsResult<DataFrame> {
     let mut out = FindingsBuilder::new(Rule::PrjPaidBeforeTender);
-    let Some(book) = book(ctx)?.filter(|b| b.has_contracts) else {
+    let Some(book) = ctx.projects()?.filter(|b| b.has_contracts) else {
         return out.finish();
     };
     for p in &book.projects {
@@ -112,8 +110,7 @@ pub fn paid_before_tender(ctx: &Context, _: &Views) -> PolarsResult<DataFrame> {
                 when,
                 describe_payments(&early)
             ),
-            refs: refs(book, p),
-            ..about(p, format!("prj-early|{}", p.id))
+            ..about(book, p, format!("prj-early|{}", p.id))
         });
     }
     out.finish()
@@ -121,7 +118,7 @@ pub fn paid_before_tender(ctx: &Context, _: &Views) -> PolarsResult<DataFrame> {
 
 pub fn paid_before_acceptance(ctx: &Context, _: &Views) -> PolarsResult<DataFrame> {
     let mut out = FindingsBuilder::new(Rule::PrjPaidBeforeAcceptance);
-    let Some(book) = book(ctx)? else {
+    let Some(book) = ctx.projects()? else {
         return out.finish();
     };
     let cfg = &ctx.config.projects;
@@ -173,7 +170,7 @@ pub fn paid_before_acceptance(ctx: &Context, _: &Views) -> PolarsResult<DataFram
         };
         let payments: Vec<&Payment> = breaches.iter().map(|b| b.0).collect();
         let (payment_ids, _) = ids_and_sum(payments.iter().copied());
-        let (first, _, _) = &breaches[0];
+        let (first, why, _) = &breaches[0];
         out.push(Finding {
             confidence: 0.75,
             amount_fen: worst,
@@ -188,11 +185,10 @@ pub fn paid_before_acceptance(ctx: &Context, _: &Views) -> PolarsResult<DataFram
                 },
                 fmt_yuan(base),
                 first.id,
-                breaches[0].1,
+                why,
                 describe_payments(&payments)
             ),
-            refs: refs(book, p),
-            ..about(p, format!("prj-ahead|{}", p.id))
+            ..about(book, p, format!("prj-ahead|{}", p.id))
         });
     }
     out.finish()
@@ -200,7 +196,7 @@ pub fn paid_before_acceptance(ctx: &Context, _: &Views) -> PolarsResult<DataFram
 
 pub fn payee_not_contractor(ctx: &Context, _: &Views) -> PolarsResult<DataFrame> {
     let mut out = FindingsBuilder::new(Rule::PrjPayeeNotContractor);
-    let Some(book) = book(ctx)?.filter(|b| b.has_contracts) else {
+    let Some(book) = ctx.projects()?.filter(|b| b.has_contracts) else {
         return out.finish();
     };
     let holders = ctx
@@ -231,9 +227,9 @@ pub fn payee_not_contractor(ctx: &Context, _: &Views) -> PolarsResult<DataFrame>
                     .then(|| ctx.official_index().by_id_number(id))
                     .flatten()
             });
+            let mut f = about(book, p, format!("prj-payee|{}|{account}", p.id));
             let mut whose = String::new();
             let mut beneficiary_ids = Vec::new();
-            let mut refs = refs(book, p);
             if let Some(row) = person {
                 whose = format!("，该账户为花名册人员{}的银行卡", ctx.row_label(row));
                 beneficiary_ids.push(ctx.registry[row].beneficiary_id.clone());
@@ -244,7 +240,7 @@ pub fn payee_not_contractor(ctx: &Context, _: &Views) -> PolarsResult<DataFrame>
                     "，即公职人员名单第{}行{}（{}{}）",
                     off.line, off.raw_name, off.unit, off.role
                 ));
-                refs.push(format!("officials:{}", off.line));
+                f.refs.push(format!("officials:{}", off.line));
             }
             let contractors: Vec<&str> = book
                 .contracts_of(p)
@@ -268,8 +264,7 @@ pub fn payee_not_contractor(ctx: &Context, _: &Views) -> PolarsResult<DataFrame>
                     mask_code(account),
                     whose
                 ),
-                refs,
-                ..about(p, format!("prj-payee|{}|{account}", p.id))
+                ..f
             });
         }
     }

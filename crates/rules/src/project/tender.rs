@@ -9,8 +9,7 @@ use std::collections::BTreeMap;
 use polars::prelude::*;
 
 use super::book::Contract;
-use super::change::refs;
-use super::{about, about_contracts, book};
+use super::{about, about_contracts};
 use crate::context::Context;
 use crate::views::Views;
 use fundaudit_core::cells::{fmt_day, fmt_yuan};
@@ -29,7 +28,7 @@ fn open(cfg: &Projects, c: &Contract) -> bool {
 
 pub fn no_tender(ctx: &Context, _: &Views) -> PolarsResult<DataFrame> {
     let mut out = FindingsBuilder::new(Rule::PrjNoTender);
-    let Some(book) = book(ctx)? else {
+    let Some(book) = ctx.projects()? else {
         return out.finish();
     };
     let cfg = &ctx.config.projects;
@@ -62,7 +61,7 @@ pub fn no_tender(ctx: &Context, _: &Views) -> PolarsResult<DataFrame> {
 
 pub fn split_tender(ctx: &Context, _: &Views) -> PolarsResult<DataFrame> {
     let mut out = FindingsBuilder::new(Rule::PrjSplitTender);
-    let Some(book) = book(ctx)? else {
+    let Some(book) = ctx.projects()? else {
         return out.finish();
     };
     let cfg = &ctx.config.projects;
@@ -145,7 +144,7 @@ pub fn split_tender(ctx: &Context, _: &Views) -> PolarsResult<DataFrame> {
 
 pub fn tender_slow(ctx: &Context, _: &Views) -> PolarsResult<DataFrame> {
     let mut out = FindingsBuilder::new(Rule::PrjTenderSlow);
-    let Some(book) = book(ctx)? else {
+    let Some(book) = ctx.projects()? else {
         return out.finish();
     };
     let cfg = &ctx.config.projects;
@@ -207,8 +206,7 @@ pub fn tender_slow(ctx: &Context, _: &Views) -> PolarsResult<DataFrame> {
                 fmt_yuan(p.approved_fen),
                 why.join("；")
             ),
-            refs: refs(book, p),
-            ..about(p, format!("prj-slow|{}", p.id))
+            ..about(book, p, format!("prj-slow|{}", p.id))
         });
     }
     out.finish()

@@ -79,6 +79,7 @@ struct Project {
     plan: Plan,
 }
 
+#[derive(Clone)]
 struct Contract {
     id: String,
     project: usize,
@@ -413,7 +414,7 @@ pub(crate) fn plant(g: &mut Gen, out: &std::path::Path) -> Result<()> {
                 village: String::new(),
                 scale: 0,
                 service: true,
-                ..clone_contract(&b.contracts[works])
+                ..b.contracts[works].clone()
             };
             s.project = p;
             b.contracts.push(s);
@@ -437,7 +438,6 @@ pub(crate) fn plant(g: &mut Gen, out: &std::path::Path) -> Result<()> {
         planted.insert(p);
         p
     };
-    let id_of = |b: &Book, p: usize| vec![b.projects[p].id.clone()];
 
     // 擅自变更实施项目: the site.
     for k in 0..each * 5 / 2 + 3 {
@@ -448,19 +448,21 @@ pub(crate) fn plant(g: &mut Gen, out: &std::path::Path) -> Result<()> {
         match k % 5 {
             0 | 1 => {
                 b.contracts[works].village = other;
-                g.plant(
+                truth(
+                    g,
+                    &b,
+                    p,
                     "PRJ_CHANGED_SITE",
-                    "project",
-                    id_of(&b, p),
                     "a contract built in another village",
                 );
             }
             2 => {
                 b.projects[p].plan.purpose_other = Some((other, false));
-                g.plant(
+                truth(
+                    g,
+                    &b,
+                    p,
                     "PRJ_CHANGED_SITE",
-                    "project",
-                    id_of(&b, p),
                     "a payment for another village",
                 );
             }
@@ -481,19 +483,21 @@ pub(crate) fn plant(g: &mut Gen, out: &std::path::Path) -> Result<()> {
             0 => {
                 let other = (kind + 1 + k % (KINDS.len() - 1)) % KINDS.len();
                 b.contracts[works].content = format!("{}施工", KINDS[other].0);
-                g.plant(
+                truth(
+                    g,
+                    &b,
+                    p,
                     "PRJ_CHANGED_CONTENT",
-                    "project",
-                    id_of(&b, p),
                     "a contract for other works",
                 );
             }
             1 => {
                 b.contracts[works].scale = b.projects[p].scale * 14 / 10;
-                g.plant(
+                truth(
+                    g,
+                    &b,
+                    p,
                     "PRJ_CHANGED_CONTENT",
-                    "project",
-                    id_of(&b, p),
                     "a contract of 40% more scale",
                 );
             }
@@ -514,10 +518,11 @@ pub(crate) fn plant(g: &mut Gen, out: &std::path::Path) -> Result<()> {
             b.projects[p].plan.final_share = 1.0;
         } else {
             b.projects[p].plan.final_share = 1.10;
-            g.plant(
+            truth(
+                g,
+                &b,
+                p,
                 "PRJ_OVER_APPROVED",
-                "project",
-                id_of(&b, p),
                 "a final payment beyond the contracts",
             );
         }
@@ -529,10 +534,11 @@ pub(crate) fn plant(g: &mut Gen, out: &std::path::Path) -> Result<()> {
             b.projects[p].plan.advance_after = 0;
         } else {
             b.projects[p].plan.advance_after = -g.rng.random_range(10..30);
-            g.plant(
+            truth(
+                g,
+                &b,
+                p,
                 "PRJ_PAID_BEFORE_TENDER",
-                "project",
-                id_of(&b, p),
                 "the advance paid before the contract",
             );
         }
@@ -543,19 +549,21 @@ pub(crate) fn plant(g: &mut Gen, out: &std::path::Path) -> Result<()> {
         match k % 4 {
             0 => {
                 b.projects[p].plan.advance = 0.5;
-                g.plant(
+                truth(
+                    g,
+                    &b,
+                    p,
                     "PRJ_PAID_BEFORE_ACCEPTANCE",
-                    "project",
-                    id_of(&b, p),
                     "half paid before the start",
                 );
             }
             1 => {
                 b.projects[p].plan.final_after = -20;
-                g.plant(
+                truth(
+                    g,
+                    &b,
+                    p,
                     "PRJ_PAID_BEFORE_ACCEPTANCE",
-                    "project",
-                    id_of(&b, p),
                     "the final payment before acceptance",
                 );
             }
@@ -579,10 +587,11 @@ pub(crate) fn plant(g: &mut Gen, out: &std::path::Path) -> Result<()> {
         };
         b.projects[p].plan.stray = Some(stray);
         if k % 3 != 2 {
-            g.plant(
+            truth(
+                g,
+                &b,
+                p,
                 "PRJ_PAYEE_NOT_CONTRACTOR",
-                "project",
-                id_of(&b, p),
                 "a progress payment to a person",
             );
         }
@@ -596,10 +605,11 @@ pub(crate) fn plant(g: &mut Gen, out: &std::path::Path) -> Result<()> {
             b.projects[p].plan.advance_after = 1;
             slow_days
         } else {
-            g.plant(
+            truth(
+                g,
+                &b,
+                p,
                 "PRJ_TENDER_SLOW",
-                "project",
-                id_of(&b, p),
                 "a contract signed long after approval",
             );
             g.rng.random_range(150..250)
@@ -624,10 +634,11 @@ pub(crate) fn plant(g: &mut Gen, out: &std::path::Path) -> Result<()> {
         let builder = builders[t][k % 8];
         b.contract(p, builder, amount, "直接委托", 30);
         if !near {
-            g.plant(
+            truth(
+                g,
+                &b,
+                p,
                 "PRJ_NO_TENDER",
-                "project",
-                id_of(&b, p),
                 "a contract above the threshold let directly",
             );
         }
@@ -648,12 +659,7 @@ pub(crate) fn plant(g: &mut Gen, out: &std::path::Path) -> Result<()> {
                     b.contracts[c].content =
                         format!("{}施工（{}标段）", KINDS[b.projects[p].kind].0, i + 1);
                 }
-                g.plant(
-                    "PRJ_SPLIT_TENDER",
-                    "project",
-                    id_of(&b, p),
-                    "one project's three lots",
-                );
+                truth(g, &b, p, "PRJ_SPLIT_TENDER", "one project's three lots");
             }
             _ => {
                 let near = k % 3 == 2;
@@ -701,10 +707,11 @@ pub(crate) fn plant(g: &mut Gen, out: &std::path::Path) -> Result<()> {
                 let o = g.rng.random_range(0..g.officials.len());
                 let (name, id) = (g.officials[o].0.clone(), g.officials[o].1.clone());
                 b.companies[company].people[0] = (name, id, "法定代表人");
-                g.plant(
+                truth(
+                    g,
+                    &b,
+                    p,
                     "PRJ_CONTRACTOR_RELATED",
-                    "project",
-                    id_of(&b, p),
                     "legal person an official",
                 );
             }
@@ -713,10 +720,11 @@ pub(crate) fn plant(g: &mut Gen, out: &std::path::Path) -> Result<()> {
                 b.companies[company]
                     .people
                     .push((member.0, member.1, "股东"));
-                g.plant(
+                truth(
+                    g,
+                    &b,
+                    p,
                     "PRJ_CONTRACTOR_RELATED",
-                    "project",
-                    id_of(&b, p),
                     "shareholder in an official's household",
                 );
             }
@@ -770,19 +778,9 @@ pub(crate) fn plant(g: &mut Gen, out: &std::path::Path) -> Result<()> {
     write(&b, out)
 }
 
-fn clone_contract(c: &Contract) -> Contract {
-    Contract {
-        id: c.id.clone(),
-        project: c.project,
-        company: c.company,
-        amount_fen: c.amount_fen,
-        method: c.method,
-        signed: c.signed,
-        village: c.village.clone(),
-        content: c.content.clone(),
-        scale: c.scale,
-        service: c.service,
-    }
+/// What one plant on project `p` puts in truth.csv.
+fn truth(g: &mut Gen, b: &Book, p: usize, rule: &'static str, note: &str) {
+    g.plant(rule, "project", vec![b.projects[p].id.clone()], note);
 }
 
 /// An official registered in the registry (drawing nothing) and a member of their
