@@ -419,7 +419,7 @@ pub fn cases_frame(
     previous: &HashMap<String, String>,
 ) -> PolarsResult<DataFrame> {
     let ids = frame::text(findings, scored::FINDING_ID)?;
-    let change = frame::text(findings, "change").unwrap_or_else(|_| vec![None; findings.height()]);
+    let change = frame::text_or_none(findings, "change");
     let join = |set: &BTreeSet<String>| set.iter().cloned().collect::<Vec<_>>().join(";");
     let c = &cases.cases;
     let mut before: HashMap<&str, usize> = HashMap::new();

@@ -306,7 +306,7 @@ impl<'a> ScoredView<'a> {
                 .collect())
         };
         let finding_id = text(df, scored::FINDING_ID)?;
-        let case_id = text(df, "case_id").unwrap_or_else(|_| vec![None; finding_id.len()]);
+        let case_id = crate::frame::text_or_none(df, "case_id");
         Ok(ScoredView {
             rule: text(df, cols::RULE)?,
             category: text(df, cols::CATEGORY)?,

@@ -53,6 +53,22 @@ pub fn day(df: &DataFrame, name: &str) -> PolarsResult<Vec<Option<i32>>> {
     Ok(df.column(name)?.date()?.physical().iter().collect())
 }
 
+/// A text column a frame may lack (an optional column of a ledger, one a later stage
+/// adds): its values, or a missing value per row, as [`floats`] reads numbers.
+pub fn text_or_none<'a>(df: &'a DataFrame, name: &str) -> Vec<Option<&'a str>> {
+    text(df, name).unwrap_or_else(|_| vec![None; df.height()])
+}
+
+/// As [`text_or_none`], for an integer column.
+pub fn int_or_none(df: &DataFrame, name: &str) -> Vec<Option<i64>> {
+    int(df, name).unwrap_or_else(|_| vec![None; df.height()])
+}
+
+/// As [`text_or_none`], for a date column.
+pub fn day_or_none(df: &DataFrame, name: &str) -> Vec<Option<i32>> {
+    day(df, name).unwrap_or_else(|_| vec![None; df.height()])
+}
+
 pub fn flag(df: &DataFrame, name: &str) -> PolarsResult<Vec<bool>> {
     Ok(df
         .column(name)?

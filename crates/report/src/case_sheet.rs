@@ -308,24 +308,24 @@ pub fn case_sheets(
 ) -> Result<Vec<CaseSheet>> {
     let order: Vec<usize> = frame::rank_order(cases).into_iter().take(limit).collect();
     let mask = |s: &str| shown_code(s, unmasked);
-    let c_ids = text(cases, "case_id");
-    let c_members = text(cases, "finding_ids");
-    let c_bens = text(cases, "beneficiary_ids");
-    let c_towns = text(cases, "townships");
-    let c_summary = text(cases, "summary");
+    let c_ids = frame::text_or_none(cases, "case_id");
+    let c_members = frame::text_or_none(cases, "finding_ids");
+    let c_bens = frame::text_or_none(cases, "beneficiary_ids");
+    let c_towns = frame::text_or_none(cases, "townships");
+    let c_summary = frame::text_or_none(cases, "summary");
     let c_rank = frame::int(cases, "rank").unwrap_or_default();
     let c_amount = frame::floats(cases, "amount_at_risk");
     let c_score = frame::floats(cases, "case_score");
-    let f_ids = text(findings, "finding_id");
+    let f_ids = frame::text_or_none(findings, "finding_id");
     let row_of: HashMap<&str, usize> = f_ids
         .iter()
         .enumerate()
         .filter_map(|(i, id)| id.map(|id| (id, i)))
         .collect();
-    let f_rule = text(findings, "rule");
-    let f_evidence = text(findings, "evidence");
-    let f_payments = text(findings, "payment_ids");
-    let f_refs = text(findings, "refs");
+    let f_rule = frame::text_or_none(findings, "rule");
+    let f_evidence = frame::text_or_none(findings, "evidence");
+    let f_payments = frame::text_or_none(findings, "payment_ids");
+    let f_refs = frame::text_or_none(findings, "refs");
     let f_amount = frame::floats(findings, "amount_at_risk");
     let members = |k: usize| -> Vec<usize> {
         let mut rows: Vec<usize> = c_members[k]
@@ -453,11 +453,6 @@ fn yuan(v: Option<f64>) -> String {
     fmt_yuan((v.unwrap_or(0.0) * 100.0).round() as i64)
 }
 
-/// A text column, or a missing value per row when the frame lacks it.
-fn text<'a>(df: &'a DataFrame, c: &str) -> Vec<Option<&'a str>> {
-    frame::text(df, c).unwrap_or_else(|_| vec![None; df.height()])
-}
-
 /// The items of a `;`-list cell.
 fn split(s: Option<&str>) -> Vec<String> {
     s.unwrap_or("")
@@ -577,7 +572,7 @@ fn payment_rows(df: &DataFrame, wanted: &HashSet<String>) -> Result<HashMap<Stri
         text_of("payee_account")?,
         text_of("payee_name")?,
     );
-    let fen = frame::int(&rows, "amount_fen").unwrap_or_else(|_| vec![None; rows.height()]);
+    let fen = frame::int_or_none(&rows, "amount_fen");
     for i in 0..rows.height() {
         let id = ids[i].clone().unwrap_or_default();
         out.insert(

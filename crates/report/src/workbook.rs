@@ -518,8 +518,7 @@ fn townships(
 ) -> Result<()> {
     sheet.set_name("乡镇一案双查").map_err(xlsx)?;
     let town = frame::text(findings, "township")?;
-    let split = frame::text(findings, fundaudit_rules::money::SPLIT)
-        .unwrap_or_else(|_| vec![None; findings.height()]);
+    let split = frame::text_or_none(findings, fundaudit_rules::money::SPLIT);
     let cat = frame::text(findings, "category")?;
     let score = frame::floats(findings, "risk_score");
     #[derive(Default)]

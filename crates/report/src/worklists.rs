@@ -163,8 +163,7 @@ fn visits(
                 )
             })
         };
-    let split = frame::text(findings, fundaudit_rules::money::SPLIT)
-        .unwrap_or_else(|_| vec![None; findings.height()]);
+    let split = frame::text_or_none(findings, fundaudit_rules::money::SPLIT);
     let confidential = need_to_know(findings)?;
     let status = frame::text(findings, "status").unwrap_or_default();
     let mut by_town: BTreeMap<String, Vec<Visit>> = BTreeMap::new();

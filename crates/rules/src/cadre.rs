@@ -59,9 +59,8 @@ pub fn cadre_household(ctx: &Context, v: &Views) -> PolarsResult<DataFrame> {
 /// Registry rows of an official's household or on their card, in the township or
 /// village they serve: row → (official, how linked, whether on their card).
 fn around_officials(ctx: &Context) -> HashMap<usize, (usize, String, bool)> {
-    let households: Vec<Option<&str>> =
-        fundaudit_core::frame::text(&ctx.ledgers.beneficiaries, "household_id")
-            .unwrap_or_else(|_| vec![None; ctx.registry.len()]);
+    let households =
+        fundaudit_core::frame::text_or_none(&ctx.ledgers.beneficiaries, "household_id");
     let household_of = |i: usize| {
         households
             .get(i)

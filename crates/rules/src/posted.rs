@@ -432,9 +432,8 @@ impl<'a> Columns<'a> {
             from: frame::day(df, "posted_from")?,
             to: frame::day(df, "posted_to")?,
             span: frame::text(df, "posted_span")?,
-            line: frame::int(df, LINE).unwrap_or_else(|_| vec![None; df.height()]),
-            source: frame::text(df, fundaudit_input::stack::SOURCE)
-                .unwrap_or_else(|_| vec![None; df.height()]),
+            line: frame::int_or_none(df, LINE),
+            source: frame::text_or_none(df, fundaudit_input::stack::SOURCE),
         })
     }
 

@@ -172,10 +172,9 @@ pub struct Options {
 /// whose money spans townships counts in each.
 fn aggregates(findings: &DataFrame, summary: &Summary) -> PolarsResult<Value> {
     let town = frame::text(findings, "township")?;
-    let split = frame::text(findings, fundaudit_rules::money::SPLIT)
-        .unwrap_or_else(|_| vec![None; findings.height()]);
+    let split = frame::text_or_none(findings, fundaudit_rules::money::SPLIT);
     let rule = frame::text(findings, "rule")?;
-    let case = frame::text(findings, "case_id").unwrap_or_else(|_| vec![None; findings.height()]);
+    let case = frame::text_or_none(findings, "case_id");
     let float = |name: &str| -> PolarsResult<Vec<Option<f64>>> {
         Ok(findings
             .column(name)?

@@ -262,9 +262,7 @@ fn owned(v: Option<&str>) -> String {
 fn projects(df: &DataFrame) -> PolarsResult<Vec<Project>> {
     let id = frame::text(df, "project_id")?;
     let name = frame::text(df, "project_name")?;
-    let opt_text = |c: &str| frame::text(df, c).unwrap_or_else(|_| vec![None; df.height()]);
-    let opt_int = |c: &str| frame::int(df, c).unwrap_or_else(|_| vec![None; df.height()]);
-    let opt_day = |c: &str| frame::day(df, c).unwrap_or_else(|_| vec![None; df.height()]);
+    let opt_text = |c: &str| frame::text_or_none(df, c);
     let (township, village, content, change, fund) = (
         opt_text("township"),
         opt_text("village"),
@@ -272,10 +270,13 @@ fn projects(df: &DataFrame) -> PolarsResult<Vec<Project>> {
         opt_text("change_approval"),
         opt_text("fund"),
     );
-    let scale = opt_int("scale_fen");
+    let scale = frame::int_or_none(df, "scale_fen");
     let amount = frame::int(df, "approved_amount_fen")?;
     let approved = frame::day(df, "approved_date")?;
-    let (received, start) = (opt_day("funds_received_date"), opt_day("planned_start"));
+    let (received, start) = (
+        frame::day_or_none(df, "funds_received_date"),
+        frame::day_or_none(df, "planned_start"),
+    );
     Ok((0..df.height())
         .map(|i| Project {
             id: owned(id[i]),
@@ -297,7 +298,7 @@ fn projects(df: &DataFrame) -> PolarsResult<Vec<Project>> {
 
 fn contracts(df: &DataFrame) -> PolarsResult<Vec<Contract>> {
     let n = df.height();
-    let opt_text = |c: &str| frame::text(df, c).unwrap_or_else(|_| vec![None; n]);
+    let opt_text = |c: &str| frame::text_or_none(df, c);
     let (id, project, contractor) = (
         frame::text(df, "contract_id")?,
         frame::text(df, "project_id")?,
@@ -312,8 +313,8 @@ fn contracts(df: &DataFrame) -> PolarsResult<Vec<Contract>> {
     );
     let amount = frame::int(df, "contract_amount_fen")?;
     let signed = frame::day(df, "signed_date")?;
-    let tender = frame::day(df, "tender_date").unwrap_or_else(|_| vec![None; n]);
-    let scale = frame::int(df, "scale_fen").unwrap_or_else(|_| vec![None; n]);
+    let tender = frame::day_or_none(df, "tender_date");
+    let scale = frame::int_or_none(df, "scale_fen");
     Ok((0..n)
         .map(|i| Contract {
             id: owned(id[i]),
@@ -335,7 +336,7 @@ fn contracts(df: &DataFrame) -> PolarsResult<Vec<Contract>> {
 
 fn payments(df: &DataFrame) -> PolarsResult<Vec<Payment>> {
     let n = df.height();
-    let opt_text = |c: &str| frame::text(df, c).unwrap_or_else(|_| vec![None; n]);
+    let opt_text = |c: &str| frame::text_or_none(df, c);
     let (id, project, account) = (
         frame::text(df, "payment_id")?,
         frame::text(df, "project_id")?,
@@ -359,7 +360,7 @@ fn payments(df: &DataFrame) -> PolarsResult<Vec<Payment>> {
 
 fn holders(df: &DataFrame) -> PolarsResult<Vec<Holder>> {
     let n = df.height();
-    let opt_text = |c: &str| frame::text(df, c).unwrap_or_else(|_| vec![None; n]);
+    let opt_text = |c: &str| frame::text_or_none(df, c);
     let (contractor, name) = (frame::text(df, "contractor")?, frame::text(df, "name")?);
     let (id, role, account) = (opt_text("id_number"), opt_text("role"), opt_text("account"));
     let line = frame::int(df, LINE)?;

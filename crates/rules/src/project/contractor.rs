@@ -29,8 +29,7 @@ pub fn contractor_related(ctx: &Context, _: &Views) -> PolarsResult<DataFrame> {
         by_contractor.entry(c.key.clone()).or_default().push(c);
     }
     // Each registry row's 户编号, read once.
-    let household_ids = frame::text(&ctx.ledgers.beneficiaries, "household_id")
-        .unwrap_or_else(|_| vec![None; ctx.registry.len()]);
+    let household_ids = frame::text_or_none(&ctx.ledgers.beneficiaries, "household_id");
     let around = Around::of(ctx, &household_ids);
     // The registry rows of the register's people, found in one pass over the registry.
     let wanted: HashSet<&str> = book
