@@ -10,7 +10,7 @@ use polars::prelude::*;
 use serde::Serialize;
 
 use crate::ledger::night::{Decided, OpenFinding};
-use fundaudit_core::cells::fmt_yuan;
+use fundaudit_core::cells::{fen_of_yuan, fmt_yuan};
 use fundaudit_core::findings::scored;
 use fundaudit_core::findings::{cols, rule_title, Rule};
 use fundaudit_core::frame;
@@ -88,7 +88,7 @@ pub fn describe_change(before: &str, now: &str) -> String {
     let (a0, l0) = parse_facts(before);
     let (a1, l1) = parse_facts(now);
     let mut said = Vec::new();
-    let fen = |y: f64| (y * 100.0).round() as i64;
+    let fen = fen_of_yuan;
     if fen(a0) != fen(a1) {
         said.push(format!("金额{}→{}", fmt_yuan(fen(a0)), fmt_yuan(fen(a1))));
     }

@@ -124,6 +124,12 @@ fn parse_iso_date(s: &str) -> Option<Day> {
         .map(to_day)
 }
 
+/// Yuan held as a float (a config's tolerance, threshold or rate; a summary's total) in
+/// fen, to the nearest fen: rules compare and print money as exact fen.
+pub fn fen_of_yuan(yuan: f64) -> i64 {
+    (yuan * 100.0).round() as i64
+}
+
 /// Parses a yuan amount with at most two decimals into fen, exactly (no floating point:
 /// "one fen short" must stay one fen). Accepts what spreadsheets show: `1,234.50`,
 /// `¥1234.5`, `1234.50元`, full-width digits.

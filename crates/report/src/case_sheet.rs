@@ -9,7 +9,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use polars::prelude::*;
 use serde::Serialize;
 
-use fundaudit_core::cells::fmt_yuan;
+use fundaudit_core::cells::{fen_of_yuan, fmt_yuan};
 use fundaudit_core::error::Result;
 use fundaudit_core::frame;
 use fundaudit_core::policy::Policy;
@@ -450,7 +450,7 @@ pub fn case_sheets(
 }
 
 fn yuan(v: Option<f64>) -> String {
-    fmt_yuan((v.unwrap_or(0.0) * 100.0).round() as i64)
+    fmt_yuan(fen_of_yuan(v.unwrap_or(0.0)))
 }
 
 /// The items of a `;`-list cell.

@@ -265,7 +265,7 @@ fn referral(
     let body = format!(
         "　　在民生资金拨付情况监督检查中，经数据比对（截止日期{as_of}），发现涉及你乡镇的问题线索{}件，涉及金额{}元，现随附线索处置表移送你单位。请逐件核查处置，并于收函后30日内将核查处置情况书面反馈。",
         cases.len(),
-        fundaudit_core::cells::fmt_yuan((amount * 100.0).round() as i64)
+        fundaudit_core::cells::fmt_yuan(fundaudit_core::cells::fen_of_yuan(amount))
     );
     sheet.set_row_height(r, row_height([(body.as_str(), 95.0)]))?;
     span(sheet, r, 0, &body, &s.wrap)?;

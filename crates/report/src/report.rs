@@ -9,7 +9,7 @@ use std::path::Path;
 use polars::prelude::*;
 use serde::Serialize;
 
-use fundaudit_core::cells::fmt_yuan;
+use fundaudit_core::cells::{fen_of_yuan, fmt_yuan};
 use fundaudit_core::error::{Error, Result};
 use fundaudit_core::findings::scored;
 use fundaudit_core::findings::{cols, Category};
@@ -211,7 +211,7 @@ impl Summary {
     /// The terminal summary: counts and money by category and township, and the
     /// accounting of every input row.
     pub fn render(&self) -> String {
-        let yuan = |a: f64| fmt_yuan((a * 100.0).round() as i64);
+        let yuan = |a: f64| fmt_yuan(fen_of_yuan(a));
         let mut s = String::new();
         if !self.incomplete.is_empty() {
             s.push_str("WARNING: the inputs look incomplete (数据疑似不完整); check them before acting on the findings:\n");

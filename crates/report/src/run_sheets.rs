@@ -33,7 +33,7 @@ pub(crate) fn overview(
         format!(
             "线索 {} 条，涉及金额 {} 元（同一笔资金只计一次，跨乡镇的按每笔资金所属乡镇计）",
             s.findings,
-            fundaudit_core::cells::fmt_yuan((s.amount_at_risk * 100.0).round() as i64)
+            fundaudit_core::cells::fmt_yuan(fundaudit_core::cells::fen_of_yuan(s.amount_at_risk))
         ),
     )?;
 

@@ -15,7 +15,7 @@ use polars::prelude::*;
 
 use crate::context::Context;
 use crate::views::Views;
-use fundaudit_core::cells::{fmt_yuan, from_day, period_start, whole_years};
+use fundaudit_core::cells::{fen_of_yuan, fmt_yuan, from_day, period_start, whole_years};
 use fundaudit_core::config::Basis;
 use fundaudit_core::findings::{Category, Finding, FindingsBuilder, Rule};
 use fundaudit_core::frame;
@@ -56,7 +56,7 @@ pub fn amount_basis(ctx: &Context, v: &Views) -> PolarsResult<DataFrame> {
         };
         let amount = a.amount(i);
         let gap = amount - expected.fen;
-        let tolerance = (basis.map_or(1.0, |b| b.tolerance_yuan) * 100.0).round() as i64;
+        let tolerance = fen_of_yuan(basis.map_or(1.0, |b| b.tolerance_yuan));
         if gap.abs() <= tolerance {
             continue;
         }
@@ -97,7 +97,7 @@ fn expected(
 ) -> Option<Expected> {
     let per_mu = basis
         .and_then(|b| b.per_mu_yuan)
-        .map(|y| (y * 100.0).round() as i64)
+        .map(fen_of_yuan)
         .or(own_rate);
     if let (Some(area), Some(rate)) = (area, per_mu) {
         // Area in hundredths of a mu × fen per mu, rounded to the fen.
@@ -119,7 +119,7 @@ fn expected(
             .max_by_key(|b| b.min_age);
         return Some(match band {
             Some(b) => Expected {
-                fen: (b.yuan * 100.0).round() as i64,
+                fen: fen_of_yuan(b.yuan),
                 why: format!("期初年龄{age}岁（{}岁档）", b.min_age),
             },
             None => Expected {
@@ -134,7 +134,7 @@ fn expected(
     let grade = grade?.trim();
     let yuan = basis.grades.get(grade)?;
     Some(Expected {
-        fen: (yuan * 100.0).round() as i64,
+        fen: fen_of_yuan(*yuan),
         why: format!("残疾等级{grade}"),
     })
 }

@@ -6,14 +6,14 @@ use polars::prelude::*;
 
 use crate::context::Context;
 use crate::views::{groups_with_variety, Views};
-use fundaudit_core::cells::fmt_yuan;
+use fundaudit_core::cells::{fen_of_yuan, fmt_yuan};
 use fundaudit_core::findings::{Finding, FindingsBuilder, Rule};
 
 /// Several payments on one allocation that add up to more than it (installments that add
 /// up exactly are fine).
 pub fn same_allocation(ctx: &Context, v: &Views) -> PolarsResult<DataFrame> {
     let a = &v.allocations;
-    let tol_fen = (ctx.config.duplicate.abs_tolerance_yuan * 100.0).round() as i64;
+    let tol_fen = fen_of_yuan(ctx.config.duplicate.abs_tolerance_yuan);
     let mut out = FindingsBuilder::new(Rule::DupAllocation);
     for i in 0..a.len() {
         let excess = a.paid(i) - a.amount(i);
@@ -40,7 +40,7 @@ pub fn same_allocation(ctx: &Context, v: &Views) -> PolarsResult<DataFrame> {
 /// typo, or a name variant with the same birth date and village; see identity::resolve).
 pub fn same_person_period(ctx: &Context, v: &Views) -> PolarsResult<DataFrame> {
     let p = &v.payments;
-    let tol_fen = (ctx.config.duplicate.abs_tolerance_yuan * 100.0).round() as i64;
+    let tol_fen = fen_of_yuan(ctx.config.duplicate.abs_tolerance_yuan);
     let pairs: HashMap<(usize, usize), &fundaudit_identity::PairMatch> =
         ctx.dedup.pairs.iter().map(|m| ((m.a, m.b), m)).collect();
     let key = |r: usize| {

@@ -159,7 +159,7 @@ impl<'a> Claims<'a> {
             amount_fen: amount
                 .f64()?
                 .iter()
-                .map(|v| (v.unwrap_or(0.0) * 100.0).round() as i64)
+                .map(|v| fundaudit_core::cells::fen_of_yuan(v.unwrap_or(0.0)))
                 .collect(),
         })
     }

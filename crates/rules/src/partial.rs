@@ -6,7 +6,7 @@ use polars::prelude::*;
 
 use crate::context::Context;
 use crate::views::{Allocations, Payments, Views};
-use fundaudit_core::cells::fmt_yuan;
+use fundaudit_core::cells::{fen_of_yuan, fmt_yuan};
 use fundaudit_core::findings::{Finding, FindingsBuilder, Rule};
 
 /// Paid at least once, but short by more than the tolerance. Installments that add up
@@ -19,7 +19,7 @@ use fundaudit_core::findings::{Finding, FindingsBuilder, Rule};
 pub fn short(ctx: &Context, v: &Views) -> PolarsResult<DataFrame> {
     let a = &v.allocations;
     let tol = &ctx.config.partial;
-    let abs_fen = (tol.abs_tolerance_yuan * 100.0).round() as i64;
+    let abs_fen = fen_of_yuan(tol.abs_tolerance_yuan);
     let others = Registrations::new(&v.payments);
     let mut out = FindingsBuilder::new(Rule::PartialShort);
     for i in 0..a.len() {

@@ -12,7 +12,7 @@ use polars::prelude::*;
 use crate::context::Context;
 use crate::posted::{period_key, ListKey, Lookup};
 use crate::views::{group_rows, Views};
-use fundaudit_core::cells::{fmt_day, fmt_yuan, period_start, Day};
+use fundaudit_core::cells::{fen_of_yuan, fmt_day, fmt_yuan, period_start, Day};
 use fundaudit_core::findings::{Category, Finding, FindingsBuilder, Rule};
 use fundaudit_core::frame;
 use fundaudit_identity::masked::Posted;
@@ -64,7 +64,7 @@ pub fn amount_differs(ctx: &Context, v: &Views) -> PolarsResult<DataFrame> {
     let Some(notices) = ctx.notices()? else {
         return short.finish();
     };
-    let tolerance = (ctx.config.notices.amount_tolerance_yuan * 100.0).round() as i64;
+    let tolerance = fen_of_yuan(ctx.config.notices.amount_tolerance_yuan);
     let p = &v.payments;
     let mut look = Lookup::new(notices);
     // Each payment's (person, program, period) as numbers, where a list surely posts it.

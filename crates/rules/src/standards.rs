@@ -7,7 +7,7 @@ use polars::prelude::*;
 
 use crate::context::Context;
 use crate::views::Views;
-use fundaudit_core::cells::fmt_yuan;
+use fundaudit_core::cells::{fen_of_yuan, fmt_yuan};
 use fundaudit_core::findings::{Finding, FindingsBuilder, Rule};
 
 pub fn over_standard(ctx: &Context, v: &Views) -> PolarsResult<DataFrame> {
@@ -19,7 +19,7 @@ pub fn over_standard(ctx: &Context, v: &Views) -> PolarsResult<DataFrame> {
     let cap = |program: &str| -> Option<i64> {
         standards
             .get(program)
-            .map(|s| (s.max_yuan_per_period * 100.0).round() as i64)
+            .map(|s| fen_of_yuan(s.max_yuan_per_period))
     };
     let a = &v.allocations;
     let mut over_alloc = vec![false; a.len()];

@@ -536,7 +536,9 @@ fn page(lang: Lang, summary: &Summary, data_text: &str) -> String {
         findings_label = s("findings"),
         count = summary.findings,
         money_label = s("money"),
-        money = fundaudit_core::cells::fmt_yuan((summary.amount_at_risk * 100.0).round() as i64),
+        money = fundaudit_core::cells::fmt_yuan(fundaudit_core::cells::fen_of_yuan(
+            summary.amount_at_risk
+        )),
         tab_overview = s("tabOverview"),
         tab_findings = s("tabFindings"),
         tab_township = s("tabTownship"),

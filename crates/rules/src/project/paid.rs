@@ -12,12 +12,12 @@ use super::book::{contractor_key, Book, Payment, Project};
 use super::{about, describe_payments, ids_and_sum};
 use crate::context::Context;
 use crate::views::Views;
-use fundaudit_core::cells::{fmt_day, fmt_yuan, Day};
+use fundaudit_core::cells::{fen_of_yuan, fmt_day, fmt_yuan, Day};
 use fundaudit_core::findings::{Finding, FindingsBuilder, Rule};
 use fundaudit_core::privacy::mask_code;
 
 fn tolerance(ctx: &Context) -> i64 {
-    (ctx.config.projects.amount_tolerance_yuan * 100.0).round() as i64
+    fen_of_yuan(ctx.config.projects.amount_tolerance_yuan)
 }
 
 pub fn over_approved(ctx: &Context, _: &Views) -> PolarsResult<DataFrame> {

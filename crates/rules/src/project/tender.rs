@@ -12,12 +12,12 @@ use super::book::Contract;
 use super::{about, about_contracts};
 use crate::context::Context;
 use crate::views::Views;
-use fundaudit_core::cells::{fmt_day, fmt_yuan};
+use fundaudit_core::cells::{fen_of_yuan, fmt_day, fmt_yuan};
 use fundaudit_core::config::Projects;
 use fundaudit_core::findings::{Finding, FindingsBuilder, Rule};
 
 fn threshold_fen(cfg: &Projects) -> i64 {
-    (cfg.tender_threshold_yuan * 100.0).round() as i64
+    fen_of_yuan(cfg.tender_threshold_yuan)
 }
 
 /// Whether a contract was openly tendered (its method one of `open_methods`).

@@ -370,7 +370,7 @@ fn other_village(g: &mut Gen, t: usize, not: &str) -> String {
 /// Makes the county's projects, plants every project rule, writes the five files.
 pub(crate) fn plant(g: &mut Gen, out: &std::path::Path) -> Result<()> {
     let n = (g.people.len() / 80).max(40);
-    let limit = (g.config.projects.tender_threshold_yuan * 100.0).round() as i64;
+    let limit = fundaudit_core::cells::fen_of_yuan(g.config.projects.tender_threshold_yuan);
     let mut b = Book::default();
     let mut county_companies = 0;
     let mut fresh = |g: &mut Gen, b: &mut Book, t: usize| {
