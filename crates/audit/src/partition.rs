@@ -24,6 +24,7 @@ use rustc_hash::FxHashMap;
 use fundaudit_core::error::Result;
 use fundaudit_core::frame;
 use fundaudit_rules::context::Context;
+use fundaudit_rules::link::Named;
 use fundaudit_rules::past_due::PastDue;
 use fundaudit_rules::publicity::Posting;
 
@@ -270,22 +271,43 @@ struct Work {
 
 /// Cuts the ledgers in memory.
 fn in_memory(people: &Context, timings: &mut Timings) -> Result<Work> {
+    use rayon::prelude::*;
     let clock = std::time::Instant::now();
-    let whole = fundaudit_rules::context::Whole::of(people)?;
-    timings.add("count past due", clock);
+    people.notices()?;
+    timings.add("match posted lists", clock);
     let clock = std::time::Instant::now();
     let ledgers = &people.ledgers;
-    let units = plan(
-        people,
-        &ledgers.payments,
-        &ledgers.allocations,
-        people.config.scale.partition_rows,
-    )?
-    .into_iter()
-    .map(Unit::Rows)
-    .collect();
-    timings.add("plan parts", clock);
-    Ok(Work { whole, units })
+    let (payments, allocations) = (&ledgers.payments, &ledgers.allocations);
+    let mut keys = allocation_keys(people, allocations)?;
+    keys.extend(payment_keys(people, payments, false)?);
+    // One hash of each allocation id serves the cut and the links the past-due counts and
+    // the posted lists read (hashing two million ids a second time, and a table of the
+    // ids' text, was a third of this stage).
+    let n = allocations.height();
+    let hashes = |rows: &[RowKeys]| rows.par_iter().map(|k| k[0]).collect::<Vec<_>>();
+    let named = match Named::by_hash(
+        &frame::text(allocations, "allocation_id")?,
+        &hashes(&keys[..n]),
+        &frame::text(payments, "allocation_id")?,
+        &hashes(&keys[n..]),
+    ) {
+        Some(named) => named,
+        None => Named::by_text(allocations, payments)?,
+    };
+    let past_due = PastDue::of(allocations, &named, &people.config, people.as_of)?;
+    let parts = cut(keys, n, people.config.scale.partition_rows);
+    timings.add("count past due and plan parts", clock);
+    let clock = std::time::Instant::now();
+    let posting = Posting::of(people, allocations, payments, &named)?.finish();
+    timings.add("hold payments against the posted lists", clock);
+    Ok(Work {
+        whole: fundaudit_rules::context::Whole {
+            past_due,
+            rows: fundaudit_rules::context::Rows::of(ledgers),
+            posting,
+        },
+        units: parts.into_iter().map(Unit::Rows).collect(),
+    })
 }
 
 /// Reads a stage's parts for the whole-run facts, and checks that the stage's cut still
@@ -300,6 +322,11 @@ fn staged(
     timings: &mut Timings,
 ) -> Result<Work> {
     use rayon::prelude::*;
+    // The posted lists are matched once, before the parts' payments are held against
+    // them (their own line in the timings: at a province they are a million rows).
+    let clock = std::time::Instant::now();
+    people.notices()?;
+    timings.add("match posted lists", clock);
     let clock = std::time::Instant::now();
     // Each part's past-due counts and the people it holds, two parts at a time (one per
     // core), only the columns they need.
@@ -341,8 +368,9 @@ fn staged(
                 columns.retain(|c| seen.insert(*c));
             }
             let (payments, allocations) = parts.read(k, Some((&paid, &due)))?;
-            let past_due = PastDue::of(&allocations, &payments, &people.config, people.as_of)?;
-            let posting = Posting::of(people, &allocations, &payments)?;
+            let named = Named::by_text(&allocations, &payments)?;
+            let past_due = PastDue::of(&allocations, &named, &people.config, people.as_of)?;
+            let posting = Posting::of(people, &allocations, &payments, &named)?;
             let mut persons: Vec<u64> = Vec::new();
             let check = if parts.same_people {
                 Vec::new()
@@ -468,11 +496,6 @@ pub struct UnitResult {
 /// Counts the whole-run facts and cuts (or reads the cut of) the units.
 pub fn prepare(mut people: Context) -> Result<Prepared> {
     let mut timings = Timings::default();
-    // The posted lists are matched once, here, before the early payments are counted
-    // against them (their own line in the timings: at a province they are a million rows).
-    let clock = std::time::Instant::now();
-    people.notices()?;
-    timings.add("match posted lists", clock);
     let work = match people.ledgers.staged.take() {
         Some(parts) => staged(&people, &parts, &mut timings)?,
         None => in_memory(&people, &mut timings)?,

@@ -29,6 +29,19 @@ impl MaskedId {
     /// 18 positions long or holds anything else (then the row is matched by name only
     /// where the name is unique, see [`MaskedIndex::find`]).
     pub fn parse(raw: &str) -> Option<MaskedId> {
+        // As most lists write it: 18 ASCII characters, read by byte.
+        if raw.len() == 18 && raw.is_ascii() {
+            let mut shown = [None; 18];
+            for (n, (s, &b)) in shown.iter_mut().zip(raw.as_bytes()).enumerate() {
+                *s = match b {
+                    b'0'..=b'9' => Some(b),
+                    b'X' | b'x' if n == 17 => Some(b'X'),
+                    b if is_mask(b as char) => None,
+                    _ => return None,
+                };
+            }
+            return Some(MaskedId { shown });
+        }
         let mut shown = [None; 18];
         let mut n = 0;
         for c in raw.chars().filter(|c| !c.is_whitespace()) {
@@ -160,20 +173,28 @@ impl<'a> MaskedIndex<'a> {
             Some(v) => [v, ""].map(|v| self.by_village.get(&(*n, v)).map_or(&[][..], |r| r)),
             None => [rows, &[]],
         };
-        let mut fit: Vec<usize> = pool
+        let mut fits = pool
             .iter()
             .flat_map(|rows| rows.iter().copied())
-            .filter(|&r| masked.as_ref().is_none_or(|m| m.fits(self.ids[r])))
-            .collect();
-        fit.sort_unstable();
-        match (fit.len(), &masked) {
-            (0, _) => Posted::NoOne,
-            (1, Some(_)) => Posted::One(fit[0]),
-            (1, None) if rows.len() == 1 => Posted::One(fit[0]),
+            .filter(|&r| masked.as_ref().is_none_or(|m| m.fits(self.ids[r])));
+        // Most posted rows fit one registered person: that answer needs no list.
+        let (Some(one), second) = (fits.next(), fits.next()) else {
+            return Posted::NoOne;
+        };
+        let Some(second) = second else {
+            return match &masked {
+                Some(_) => Posted::One(one),
+                None if rows.len() == 1 => Posted::One(one),
+                None => Posted::Ambiguous(rows.clone()),
+            };
+        };
+        if masked.is_none() {
             // A name held more than once and no digits to tell: any of them.
-            (_, None) => Posted::Ambiguous(rows.clone()),
-            _ => Posted::Ambiguous(fit),
+            return Posted::Ambiguous(rows.clone());
         }
+        let mut fit: Vec<usize> = [one, second].into_iter().chain(fits).collect();
+        fit.sort_unstable();
+        Posted::Ambiguous(fit)
     }
 }
 

@@ -251,6 +251,80 @@ pub fn from_join(
 mod tests {
     use super::*;
     use fundaudit_input::stage::{PART, ROW};
+    use proptest::prelude::*;
+
+    fn hash(id: &Option<&str>) -> u64 {
+        id.map_or(0, |id| fundaudit_core::hash::fx(id).max(1))
+    }
+
+    fn named_by_hash(alloc: &[Option<&str>], pay: &[Option<&str>]) -> Option<Named> {
+        let (ah, ph): (Vec<u64>, Vec<u64>) = (
+            alloc.iter().map(hash).collect(),
+            pay.iter().map(hash).collect(),
+        );
+        Named::by_hash(alloc, &ah, pay, &ph)
+    }
+
+    fn named_by_text(alloc: &[Option<&str>], pay: &[Option<&str>]) -> Named {
+        let allocations = df!("allocation_id" => alloc.to_vec()).unwrap();
+        let payments = df!("allocation_id" => pay.to_vec()).unwrap();
+        Named::by_text(&allocations, &payments).unwrap()
+    }
+
+    #[test]
+    fn payments_name_their_allocations() {
+        let alloc = [Some("A1"), Some("A2"), None, Some("A3")];
+        let pay = [Some("A3"), Some("A9"), None, Some("A1"), Some("A3")];
+        let named = named_by_hash(&alloc, &pay).unwrap();
+        assert_eq!(named.allocation, [Some(3), None, None, Some(0), Some(3)]);
+        assert_eq!(named.paid, [true, false, false, true]);
+        let text = named_by_text(&alloc, &pay);
+        assert_eq!((text.allocation, text.paid), (named.allocation, named.paid));
+    }
+
+    #[test]
+    fn a_repeated_id_or_a_clash_is_left_to_the_text() {
+        // An id on two allocation rows: every row of it is paid, a payment names the last.
+        let alloc = [Some("A1"), Some("A2"), Some("A1")];
+        let pay = [Some("A1")];
+        assert!(named_by_hash(&alloc, &pay).is_none());
+        let text = named_by_text(&alloc, &pay);
+        assert_eq!(text.allocation, [Some(2)]);
+        assert_eq!(text.paid, [true, false, true]);
+        // Two ids of one hash among the allocations: not answered by hash.
+        let ids = [Some("A1"), Some("A2")];
+        assert!(Named::by_hash(&ids, &[7, 7], &[Some("A2")], &[7]).is_none());
+        // A payment whose id shares an allocation's hash but not its text names nothing.
+        let named = Named::by_hash(&ids, &[7, 8], &[Some("B5")], &[7]).unwrap();
+        assert_eq!(
+            (named.allocation, named.paid),
+            (vec![None], vec![false, false])
+        );
+    }
+
+    proptest! {
+        /// Answered by hash, the links are the text's.
+        #[test]
+        fn by_hash_is_by_text(
+            alloc in proptest::collection::vec(proptest::option::of("A[0-9]{1,2}"), 0..30),
+            pay in proptest::collection::vec(proptest::option::of("A[0-9]{1,2}"), 0..30),
+        ) {
+            let alloc: Vec<Option<&str>> = alloc.iter().map(|a| a.as_deref()).collect();
+            let pay: Vec<Option<&str>> = pay.iter().map(|a| a.as_deref()).collect();
+            let text = named_by_text(&alloc, &pay);
+            match named_by_hash(&alloc, &pay) {
+                Some(named) => {
+                    prop_assert_eq!(named.allocation, text.allocation);
+                    prop_assert_eq!(named.paid, text.paid);
+                }
+                None => {
+                    let ids: Vec<_> = alloc.iter().flatten().collect();
+                    let distinct: std::collections::HashSet<_> = ids.iter().collect();
+                    prop_assert!(distinct.len() < ids.len(), "left to the text without a repeated id");
+                }
+            }
+        }
+    }
 
     /// Registry rows by id; of two rows with one id the later, as the run's index.
     struct Reg(Vec<(&'static str, &'static str)>);
@@ -392,5 +466,85 @@ mod tests {
         assert!(a.equals_missing(&allocations), "{a:?}\n{allocations:?}");
         assert_eq!(l.schema(), expected.schema());
         assert!(l.equals_missing(&expected), "{l:?}\n{expected:?}");
+    }
+}
+
+/// Which allocation each payment names, and which allocations some payment names: what
+/// the whole-run facts read (the past-due counts, [`crate::past_due::PastDue`]; the
+/// payments held against the posted lists, [`crate::publicity::Posting`]), worked out
+/// once for both.
+#[derive(Debug, Clone, Default)]
+pub struct Named {
+    /// Per payment row: the allocation row its `allocation_id` names (of an id written
+    /// on two allocation rows, the last).
+    pub allocation: Vec<Option<u32>>,
+    /// Per allocation row: whether any payment names its id.
+    pub paid: Vec<bool>,
+}
+
+impl Named {
+    /// By the ids' text.
+    pub fn by_text(allocations: &DataFrame, payments: &DataFrame) -> PolarsResult<Named> {
+        use rayon::prelude::*;
+        let alloc_ids = fundaudit_core::frame::text(allocations, "allocation_id")?;
+        let pay_ids = fundaudit_core::frame::text(payments, "allocation_id")?;
+        let mut row_of: rustc_hash::FxHashMap<&str, u32> = Default::default();
+        row_of.reserve(alloc_ids.len());
+        for (i, id) in alloc_ids.iter().enumerate() {
+            if let Some(id) = id {
+                row_of.insert(id, i as u32);
+            }
+        }
+        let allocation: Vec<Option<u32>> = pay_ids
+            .par_iter()
+            .map(|id| id.and_then(|id| row_of.get(id).copied()))
+            .collect();
+        let named: rustc_hash::FxHashSet<&str> = allocation
+            .iter()
+            .flatten()
+            .filter_map(|&r| alloc_ids[r as usize])
+            .collect();
+        let paid = alloc_ids
+            .par_iter()
+            .map(|id| id.is_some_and(|id| named.contains(id)))
+            .collect();
+        Ok(Named { allocation, paid })
+    }
+
+    /// By hashes of the ids already worked out (for cutting the run into parts: 0 for a
+    /// row without an id), each match checked against the text. None where two
+    /// allocation rows share a hash — an id written twice, two ids that collide, or an
+    /// empty id — for [`Named::by_text`] to answer.
+    pub fn by_hash(
+        alloc_ids: &[Option<&str>],
+        alloc_hash: &[u64],
+        pay_ids: &[Option<&str>],
+        pay_hash: &[u64],
+    ) -> Option<Named> {
+        use rayon::prelude::*;
+        let mut row_of: rustc_hash::FxHashMap<u64, u32> = Default::default();
+        row_of.reserve(alloc_hash.len());
+        for (i, (&h, id)) in alloc_hash.iter().zip(alloc_ids).enumerate() {
+            if h == 0 {
+                if id.is_some() {
+                    return None;
+                }
+            } else if row_of.insert(h, i as u32).is_some() {
+                return None;
+            }
+        }
+        let allocation: Vec<Option<u32>> = pay_hash
+            .par_iter()
+            .zip(pay_ids)
+            .map(|(h, id)| {
+                let r = *row_of.get(h)?;
+                (alloc_ids[r as usize] == *id).then_some(r)
+            })
+            .collect();
+        let mut paid = vec![false; alloc_ids.len()];
+        for &r in allocation.iter().flatten() {
+            paid[r as usize] = true;
+        }
+        Some(Named { allocation, paid })
     }
 }

@@ -59,26 +59,17 @@ impl Group {
     }
 }
 
-/// Allocation ids that some payment names.
-fn paid_ids(payments: &DataFrame) -> PolarsResult<rustc_hash::FxHashSet<&str>> {
-    let ids = fundaudit_core::frame::text(payments, "allocation_id")?;
-    let mut set = rustc_hash::FxHashSet::default();
-    set.reserve(ids.len());
-    set.extend(ids.into_iter().flatten());
-    Ok(set)
-}
-
 impl PastDue {
-    /// The allocations of `allocations` past due at `as_of`, each paid when a payment of
-    /// `payments` names it (the payments of these allocations must all be there: the
-    /// whole run's, or the partition's that holds the allocations).
+    /// The allocations of `allocations` past due at `as_of`, each paid when a payment
+    /// names it (`named`: the payments of these allocations must all be there, the whole
+    /// run's or the partition's that holds the allocations).
     pub fn of(
         allocations: &DataFrame,
-        payments: &DataFrame,
+        named: &crate::link::Named,
         config: &fundaudit_core::config::Config,
         as_of: Day,
     ) -> PolarsResult<PastDue> {
-        let paid = paid_ids(payments)?;
+        let paid = &named.paid;
         let ids = fundaudit_core::frame::text(allocations, "allocation_id")?;
         let program = fundaudit_core::frame::text(allocations, "program")?;
         let period = fundaudit_core::frame::text(allocations, "period")?;
@@ -103,7 +94,7 @@ impl PastDue {
                 });
                 let (_, g, listed) = &mut groups[at];
                 g.due += 1;
-                g.paid += usize::from(ids[i].is_some_and(|id| paid.contains(id)));
+                g.paid += usize::from(paid[i]);
                 g.amount_fen += amount[i].unwrap_or(0);
                 g.first_due = Some(g.first_due.map_or(due, |d| d.min(due)));
                 if let Some(id) = ids[i] {

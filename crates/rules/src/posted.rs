@@ -91,15 +91,36 @@ struct PostedPerson<'a> {
 }
 
 /// Each distinct item once, in the order first met, and each item's number among them.
-fn numbered<K: Copy + Eq + std::hash::Hash>(items: impl Iterator<Item = K>) -> (Vec<K>, Vec<u32>) {
-    let mut seen: FxHashMap<K, u32> = FxHashMap::default();
-    let mut distinct = Vec::new();
+///
+/// A province posts millions of rows: the items are hashed in parallel first, and the
+/// one-thread numbering then looks up a small table of hashes (a few bytes an entry)
+/// instead of a table of the items themselves — it was a third of matching the lists,
+/// most of it waiting on memory. Two items of one hash are told apart by comparing them.
+fn numbered<K: Copy + Eq + std::hash::Hash + Sync>(items: &[K]) -> (Vec<K>, Vec<u32>) {
+    use rayon::prelude::*;
+    use std::hash::BuildHasher;
+    let hasher = rustc_hash::FxBuildHasher;
+    let hashes: Vec<u64> = items.par_iter().map(|k| hasher.hash_one(k)).collect();
+    let mut first: FxHashMap<u64, u32> = FxHashMap::default();
+    first.reserve(items.len() / 2);
+    // Items whose hash an earlier, different item holds (practically never).
+    let mut clashing: FxHashMap<K, u32> = FxHashMap::default();
+    let mut distinct: Vec<K> = Vec::new();
     let of = items
-        .map(|k| {
-            *seen.entry(k).or_insert_with(|| {
-                distinct.push(k);
-                distinct.len() as u32 - 1
-            })
+        .iter()
+        .zip(&hashes)
+        .map(|(k, &h)| {
+            let next = distinct.len() as u32;
+            let n = *first.entry(h).or_insert(next);
+            if n == next {
+                distinct.push(*k);
+            } else if distinct[n as usize] != *k {
+                return *clashing.entry(*k).or_insert_with(|| {
+                    distinct.push(*k);
+                    distinct.len() as u32 - 1
+                });
+            }
+            n
         })
         .collect();
     (distinct, of)
@@ -114,8 +135,8 @@ fn match_people(ctx: &Context, people: &[PostedPerson]) -> Vec<Posted> {
     use rayon::prelude::*;
     // A person is posted under several masks and periods, a name held by many: each
     // distinct name normalized once, each village keyed once.
-    let (names, name_of) = numbered(people.iter().map(|p| p.name));
-    let (villages, village_of) = numbered(people.iter().map(|p| p.village));
+    let (names, name_of) = numbered(&people.iter().map(|p| p.name).collect::<Vec<_>>());
+    let (villages, village_of) = numbered(&people.iter().map(|p| p.village).collect::<Vec<_>>());
     let normalized: Vec<String> = names.par_iter().map(|t| normalize_name(t)).collect();
     let village_keys: Vec<String> = villages.iter().map(|t| village_key(t)).collect();
     let keys: Vec<(&str, &str)> = name_of
@@ -128,12 +149,12 @@ fn match_people(ctx: &Context, people: &[PostedPerson]) -> Vec<Posted> {
             )
         })
         .collect();
-    let names: FxHashSet<&str> = keys.iter().map(|k| k.0).collect();
+    let names: FxHashSet<&str> = normalized.iter().map(String::as_str).collect();
     // The registry's names are normalized already (`RegistryEntry::name`).
     let candidates: Vec<usize> =
         ctx.registry_rows_where(|_, e| names.contains(e.name.as_string().as_str()));
     let registered: Vec<String> = candidates
-        .iter()
+        .par_iter()
         .map(|&r| village_key(&ctx.registry[r].village))
         .collect();
     let index = MaskedIndex::new_normalized(candidates.iter().zip(&registered).map(|(&r, v)| {
@@ -226,7 +247,8 @@ impl Notices {
         // (township, village, program, period) as the rows write them → the list and the
         // texts its rows share.
         type Found = (usize, Ids, Arc<str>, Arc<str>, Arc<str>);
-        let mut lists_of: FxHashMap<(&str, &str, &str, &str), Found> = FxHashMap::default();
+        type Written<'s> = (&'s str, &'s str, &'s str, &'s str);
+        let mut lists_of: FxHashMap<Written, Found> = FxHashMap::default();
         let mut spans: FxHashMap<&str, (Option<Day>, Option<Day>)> = FxHashMap::default();
         notices.rows.reserve(df.height());
         let mut sure: Vec<((usize, u32, u32), usize)> = Vec::with_capacity(df.height());
@@ -242,6 +264,8 @@ impl Notices {
                     .or_insert(&ctx.registry[*r].township);
             }
         }
+        let mut last: Option<(Written, Found)> = None;
+        let mut last_file: Option<(&str, Arc<str>)> = None;
         for (i, &person) in who.iter().enumerate() {
             let person = person as usize;
             let fit = &fits[person];
@@ -253,32 +277,43 @@ impl Notices {
             let village = cols.village[i].unwrap_or("");
             let program = cols.program[i].unwrap_or("").trim();
             let raw_period = cols.period[i].unwrap_or("");
-            let (l, ids, village, program_text, period) = lists_of
-                .entry((township, village, program, raw_period))
-                .or_insert_with(|| {
-                    let vkey = village_key(village);
-                    let period = period_key(raw_period);
-                    let ids = (
-                        intern_place(&mut notices.places, township, &vkey),
-                        intern(&mut notices.programs, program),
-                        intern(&mut notices.periods, &period),
-                    );
-                    let lists = &mut notices.lists;
-                    let l = *notices.by_ids.entry(ids).or_insert_with(|| {
-                        let key = (township.to_string(), vkey, program.to_string(), period);
-                        notices.by_key.insert(key.clone(), lists.len());
-                        lists.push((key, PostedList::default()));
-                        lists.len() - 1
-                    });
-                    (
-                        l,
-                        ids,
-                        share(&mut shared, village),
-                        share(&mut shared, program),
-                        share(&mut shared, raw_period),
-                    )
-                })
-                .clone();
+            // A list's rows come one after another: the last row's list, unless this row
+            // names another.
+            let key = (township, village, program, raw_period);
+            let found = match &last {
+                Some((k, found)) if *k == key => found.clone(),
+                _ => {
+                    let found = lists_of
+                        .entry(key)
+                        .or_insert_with(|| {
+                            let vkey = village_key(village);
+                            let period = period_key(raw_period);
+                            let ids = (
+                                intern_place(&mut notices.places, township, &vkey),
+                                intern(&mut notices.programs, program),
+                                intern(&mut notices.periods, &period),
+                            );
+                            let lists = &mut notices.lists;
+                            let l = *notices.by_ids.entry(ids).or_insert_with(|| {
+                                let key = (township.to_string(), vkey, program.to_string(), period);
+                                notices.by_key.insert(key.clone(), lists.len());
+                                lists.push((key, PostedList::default()));
+                                lists.len() - 1
+                            });
+                            (
+                                l,
+                                ids,
+                                share(&mut shared, village),
+                                share(&mut shared, program),
+                                share(&mut shared, raw_period),
+                            )
+                        })
+                        .clone();
+                    last = Some((key, found.clone()));
+                    found
+                }
+            };
+            let (l, ids, village, program_text, period) = found;
             let at = notices.rows.len();
             let list = &mut notices.lists[l].1;
             list.rows.push(at);
@@ -299,8 +334,11 @@ impl Notices {
                 Posted::NoOne => {}
             }
             let file = cols.source[i].unwrap_or("notices");
+            if last_file.as_ref().is_none_or(|(f, _)| *f != file) {
+                last_file = Some((file, share(&mut shared, file)));
+            }
             notices.rows.push(PostedRow {
-                file: share(&mut shared, file),
+                file: last_file.as_ref().map(|f| f.1.clone()).unwrap_or_default(),
                 line: cols.line[i].unwrap_or(i as i64 + 2),
                 name: texts[person].0.clone(),
                 id_shown: texts[person].1.clone(),
@@ -311,8 +349,12 @@ impl Notices {
                 fit: fit.clone(),
             });
         }
-        sure.sort_unstable();
+        {
+            use rayon::slice::ParallelSliceMut;
+            sure.par_sort_unstable();
+        }
         notices.sure_rows = sure.iter().map(|s| s.1).collect();
+        notices.sure.reserve(sure.len());
         let mut start = 0;
         for run in sure.chunk_by(|a, b| a.0 == b.0) {
             notices.sure.insert(run[0].0, (start, run.len() as u32));
@@ -464,12 +506,15 @@ impl<'a> Columns<'a> {
     /// Each person as posted, once, and each row's person among them. A list posts a
     /// person once a period, a year of lists several times.
     fn people(&self) -> (Vec<PostedPerson<'a>>, Vec<u32>) {
-        numbered((0..self.name.len()).map(|i| PostedPerson {
-            name: self.name[i].unwrap_or(""),
-            id_shown: self.id[i].unwrap_or("").trim(),
-            village: self.village[i].unwrap_or(""),
-            township: self.township[i].map(str::trim).unwrap_or(""),
-        }))
+        let people: Vec<PostedPerson> = (0..self.name.len())
+            .map(|i| PostedPerson {
+                name: self.name[i].unwrap_or(""),
+                id_shown: self.id[i].unwrap_or("").trim(),
+                village: self.village[i].unwrap_or(""),
+                township: self.township[i].map(str::trim).unwrap_or(""),
+            })
+            .collect();
+        numbered(&people)
     }
 }
 
@@ -610,6 +655,25 @@ pub fn parse_span(span: &str) -> (Option<Day>, Option<Day>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn items_are_numbered_in_the_order_first_met() {
+        let items = ["乙", "甲", "乙", "丙", "甲", "乙"];
+        let (distinct, of) = numbered(&items);
+        assert_eq!(distinct, ["乙", "甲", "丙"]);
+        assert_eq!(of, [0, 1, 0, 2, 1, 0]);
+        // Items of one hash are still told apart (every item hashes alike here).
+        #[derive(Clone, Copy, PartialEq, Eq)]
+        struct Same(u8);
+        impl std::hash::Hash for Same {
+            fn hash<H: std::hash::Hasher>(&self, h: &mut H) {
+                h.write_u8(0);
+            }
+        }
+        let (distinct, of) = numbered(&[Same(1), Same(2), Same(1), Same(3), Same(2)]);
+        assert_eq!(distinct.iter().map(|s| s.0).collect::<Vec<_>>(), [1, 2, 3]);
+        assert_eq!(of, [0, 1, 0, 2, 1]);
+    }
     use fundaudit_core::cells::parse_date;
 
     #[test]

@@ -187,6 +187,7 @@ impl Posting {
         ctx: &Context,
         allocations: &DataFrame,
         payments: &DataFrame,
+        named: &crate::link::Named,
     ) -> PolarsResult<Posting> {
         let mut posting = Posting::default();
         let Some(notices) = ctx.notices()? else {
@@ -202,14 +203,8 @@ impl Posting {
             frame::text(allocations, "program")?,
             frame::text(allocations, "period")?,
         );
-        let alloc: rustc_hash::FxHashMap<&str, usize> = a_id
-            .iter()
-            .enumerate()
-            .filter_map(|(i, id)| Some(((*id)?, i)))
-            .collect();
-        let (p_id, p_alloc, p_day, p_fen) = (
+        let (p_id, p_day, p_fen) = (
             frame::text(payments, "payment_id")?,
-            frame::text(payments, "allocation_id")?,
             frame::day(payments, "paid_date")?,
             frame::int(payments, "amount_fen")?,
         );
@@ -225,7 +220,7 @@ impl Posting {
                 let mut look = Lookup::new(notices);
                 let (mut early, mut unlisted): Found = Default::default();
                 for r in c * CHUNK..height.min((c + 1) * CHUNK) {
-                    let Some(&i) = p_alloc[r].and_then(|a| alloc.get(a)) else {
+                    let Some(i) = named.allocation[r].map(|i| i as usize) else {
                         continue;
                     };
                     let (Some(ben), Some(program), Some(period)) =
