@@ -6,7 +6,7 @@
 use std::collections::{BTreeMap, HashSet};
 use std::path::Path;
 
-use rust_xlsxwriter::{Format, FormatAlign, FormatBorder, Workbook, Worksheet, XlsxError};
+use rust_xlsxwriter::{Format, FormatAlign, FormatBorder, Worksheet, XlsxError};
 
 use crate::case_sheet::{CaseSheet, Kind};
 use crate::xlsx_format::row_height;
@@ -63,7 +63,7 @@ fn fail(path: &Path) -> impl Fn(XlsxError) -> Error + '_ {
 pub fn write(sheets: &[CaseSheet], as_of: &str, path: &Path) -> Result<()> {
     let fail = fail(path);
     let s = Styles::new();
-    let mut book = Workbook::new();
+    let mut book = crate::xlsx_format::new_workbook();
     let mut taken = HashSet::new();
     for c in sheets {
         let sheet = book.add_worksheet();

@@ -129,7 +129,7 @@ pub fn write_workbook(
     words: &Words,
     path: &Path,
 ) -> Result<()> {
-    let mut book = Workbook::new();
+    let mut book = crate::xlsx_format::new_workbook();
     // The row-by-row sheets spill to a temporary file beside the workbook (in the run
     // folder, with the rest of the run's personal data), removed when saved.
     if let Some(dir) = path.parent() {

@@ -13,7 +13,7 @@ use std::path::Path;
 use polars::prelude::*;
 use rand::seq::SliceRandom;
 use rand::SeedableRng;
-use rust_xlsxwriter::{Format, FormatAlign, FormatBorder, Workbook};
+use rust_xlsxwriter::{Format, FormatAlign, FormatBorder};
 
 use fundaudit_core::error::{Error, Result};
 use fundaudit_core::frame;
@@ -255,7 +255,7 @@ fn write_sheets(by_town: BTreeMap<String, Vec<Visit>>, as_of: &str, path: &Path)
         path: path.display().to_string(),
         message: e.to_string(),
     };
-    let mut book = Workbook::new();
+    let mut book = crate::xlsx_format::new_workbook();
     // Sheets written row by row, spilled to a temporary file in the run folder (a
     // province's worklists hold hundreds of thousands of visits).
     if let Some(dir) = path.parent() {
@@ -390,7 +390,7 @@ pub fn write_confidential(findings: &DataFrame, ctx: &Context, path: &Path) -> R
         .f64()?
         .iter()
         .collect();
-    let mut book = Workbook::new();
+    let mut book = crate::xlsx_format::new_workbook();
     let sheet = book.add_worksheet();
     sheet.set_name("纪委专用").map_err(fail)?;
     let bold = Format::new().set_bold();
