@@ -1,11 +1,10 @@
 //! 拨付不足额: the payments behind an allocation add up to less than it.
 
-use std::collections::HashMap;
-
 use polars::prelude::*;
+use rustc_hash::FxHashMap;
 
 use crate::context::Context;
-use crate::views::{Allocations, Payments, Views};
+use crate::views::{groups_with_variety, Allocations, Payments, Views};
 use fundaudit_core::cells::{fen_of_yuan, fmt_yuan};
 use fundaudit_core::findings::{Finding, FindingsBuilder, Rule};
 
@@ -97,24 +96,22 @@ struct Other<'a> {
 /// Paid allocations per resolved person, program and period: what a second registration
 /// drew.
 struct Registrations<'a> {
-    by_key: HashMap<(i64, &'a str, &'a str), Vec<usize>>,
+    by_key: FxHashMap<(i64, &'a str, &'a str), Vec<usize>>,
 }
 
 impl<'a> Registrations<'a> {
+    /// Only the (rare) keys paid for more than one allocation are kept: they are found by
+    /// sorting hashes, not by a table of every payment's key.
     fn new(p: &Payments<'a>) -> Self {
-        let mut by_key: HashMap<(i64, &str, &str), Vec<usize>> = HashMap::new();
-        for r in 0..p.len() {
+        let key = |r: usize| {
             if !p.alloc_found[r] {
-                continue;
+                return None;
             }
-            let (Some(person), Some(program), Some(period)) =
-                (p.person[r], p.program[r], p.period[r])
-            else {
-                continue;
-            };
-            by_key.entry((person, program, period)).or_default().push(r);
-        }
-        by_key.retain(|_, rows| rows.iter().any(|&r| p.alloc_row[r] != p.alloc_row[rows[0]]));
+            Some((p.person[r]?, p.program[r]?, p.period[r]?))
+        };
+        let by_key = groups_with_variety(p.len(), key, |r| p.alloc_row[r])
+            .into_iter()
+            .collect();
         Registrations { by_key }
     }
 

@@ -11,7 +11,7 @@ use polars::prelude::*;
 
 use crate::context::Context;
 use crate::posted::{period_key, ListKey, Lookup};
-use crate::views::{group_rows, Views};
+use crate::views::{runs_by_key, Views};
 use fundaudit_core::cells::{fen_of_yuan, fmt_day, fmt_yuan, period_start, Day};
 use fundaudit_core::findings::{Category, Finding, FindingsBuilder, Rule};
 use fundaudit_core::frame;
@@ -66,15 +66,26 @@ pub fn amount_differs(ctx: &Context, v: &Views) -> PolarsResult<DataFrame> {
     };
     let tolerance = fen_of_yuan(ctx.config.notices.amount_tolerance_yuan);
     let p = &v.payments;
-    let mut look = Lookup::new(notices);
-    // Each payment's (person, program, period) as numbers, where a list surely posts it.
-    let keys: Vec<Option<(usize, u32, u32)>> = (0..p.len())
-        .map(|r| {
-            let row = p.reg_row[r]? as usize;
-            look.sure_key(ctx.cluster_of(row), p.program[r]?, p.period[r]?)
-        })
+    // Each payment's (person, program, period) as numbers, where a list surely posts it,
+    // worked out in parallel.
+    use rayon::prelude::*;
+    let mut keyed: Vec<((usize, u32, u32), usize)> = (0..p.len())
+        .into_par_iter()
+        .map_init(
+            || Lookup::new(notices),
+            |look, r| {
+                let row = p.reg_row[r]? as usize;
+                let key = look.sure_key(ctx.cluster_of(row), p.program[r]?, p.period[r]?)?;
+                Some((key, r))
+            },
+        )
+        .flatten()
         .collect();
-    for (key, rows) in group_rows(keys.into_iter()) {
+    let mut rows: Vec<usize> = Vec::new();
+    for group in runs_by_key(&mut keyed) {
+        let key = group[0].0;
+        rows.clear();
+        rows.extend(group.iter().map(|g| g.1));
         let posted_rows = notices.sure_rows(key);
         let (Some(program), Some(period)) = (p.program[rows[0]], p.period[rows[0]]) else {
             continue;
