@@ -493,9 +493,12 @@ fn create(path: &Path) -> Result<BufWriter<File>> {
 /// The frame with ID and account numbers masked in every text column (see
 /// [`fundaudit_core::privacy`]); ids of beneficiaries, allocations and payments are kept.
 pub fn mask_frame(df: &DataFrame) -> PolarsResult<DataFrame> {
+    use rayon::prelude::*;
+    // A column at a time on each core: the night's findings are masked before every
+    // report is written, which waits for it.
     let columns = df
         .columns()
-        .iter()
+        .par_iter()
         .map(|c| match c.dtype() {
             // The tool's own ids are hex digits: one made of twelve decimal digits would
             // read as a card number, and a masked id no longer finds its finding.
@@ -589,22 +592,61 @@ fn defuse_formulas(df: &DataFrame) -> PolarsResult<Option<DataFrame>> {
 pub fn write_json(df: &DataFrame, path: &Path) -> Result<()> {
     use serde::ser::{SerializeSeq, Serializer};
     // A block of rows at a time: a province's million findings as JSON values at once
-    // would be gigabytes (a map of twenty-odd keyed values per row). The bytes are those
-    // of the whole array written in one go.
+    // would be gigabytes. The bytes are those of the whole array written in one go.
     const BLOCK: usize = 10_000;
     let mut out = create(path)?;
     let mut ser = serde_json::Serializer::pretty(&mut out);
     let json_error = |e: serde_json::Error| write_error(path, e);
+    // Each row's keys in the order a JSON object (serde_json's Map) keeps them, sorted;
+    // a row is written from the block's columns, not built as a map of its own (the
+    // copies of twenty-odd keys a row were most of the time of writing the file).
+    let mut keys: Vec<(usize, &str)> = df
+        .get_column_names()
+        .into_iter()
+        .enumerate()
+        .map(|(i, n)| (i, n.as_str()))
+        .collect();
+    keys.sort_by(|a, b| a.1.cmp(b.1));
     let mut seq = ser.serialize_seq(Some(df.height())).map_err(json_error)?;
     for start in (0..df.height()).step_by(BLOCK) {
-        for row in frame_to_json(&df.slice(start as i64, BLOCK))? {
-            seq.serialize_element(&row).map_err(json_error)?;
+        let block = df.slice(start as i64, BLOCK);
+        let values = block
+            .columns()
+            .iter()
+            .map(column_json)
+            .collect::<PolarsResult<Vec<_>>>()?;
+        for row in 0..block.height() {
+            seq.serialize_element(&JsonRow {
+                keys: &keys,
+                values: &values,
+                row,
+            })
+            .map_err(json_error)?;
         }
     }
     seq.end().map_err(json_error)?;
     out.flush().map_err(|e| write_error(path, e))
 }
 
+/// One row of a block as a JSON object, its keys in `keys`' order.
+struct JsonRow<'a> {
+    keys: &'a [(usize, &'a str)],
+    values: &'a [Vec<serde_json::Value>],
+    row: usize,
+}
+
+impl Serialize for JsonRow<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(Some(self.keys.len()))?;
+        for &(column, key) in self.keys {
+            map.serialize_entry(key, &self.values[column][self.row])?;
+        }
+        map.end()
+    }
+}
+
+#[cfg(test)]
 fn frame_to_json(df: &DataFrame) -> Result<Vec<serde_json::Map<String, serde_json::Value>>> {
     let mut rows = vec![serde_json::Map::new(); df.height()];
     for column in df.columns() {
@@ -809,7 +851,14 @@ mod tests {
         let n = 25_001; // two whole blocks and one row
         let ids: Vec<String> = (0..n).map(|i| format!("F{i:012}")).collect();
         let scores: Vec<f64> = (0..n).map(|i| i as f64 / 7.0).collect();
-        let df = df!("finding_id" => ids, "score" => scores).unwrap();
+        let notes: Vec<Option<String>> = (0..n)
+            .map(|i| (i % 3 != 0).then(|| format!("第{i}条\"引号\"")))
+            .collect();
+        let counts: Vec<i64> = (0..n as i64).collect();
+        // Columns not in the order a JSON object keeps its keys.
+        let df =
+            df!("score" => scores, "finding_id" => ids, "note" => notes, "amount_fen" => counts)
+                .unwrap();
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("findings.json");
         write_json(&df, &path).unwrap();
