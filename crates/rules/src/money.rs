@@ -191,19 +191,28 @@ pub struct Money {
 
 /// One thing money is at risk on: a payment, an allocation's missing money, or (for a
 /// finding naming neither) the finding itself.
-#[derive(Default)]
-struct Item {
-    capacity: i64,
-    claimed: i64,
-    township: String,
-    /// The largest share a finding gave it, and that finding's category.
-    best: (i64, String),
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+enum ItemKey<'a> {
+    Payment(&'a str),
+    Owed(&'a str),
+    Finding(usize),
 }
 
-impl Item {
-    fn credit(&mut self, share: i64, category: &str) {
+/// What an item holds. Its texts are borrowed from the claims and payments: a night
+/// places tens of thousands of findings on as many payments.
+#[derive(Default)]
+struct Item<'a> {
+    capacity: i64,
+    claimed: i64,
+    township: &'a str,
+    /// The largest share a finding gave it, and that finding's category.
+    best: (i64, &'a str),
+}
+
+impl<'a> Item<'a> {
+    fn credit(&mut self, share: i64, category: &'a str) {
         if share > self.best.0 || self.best.1.is_empty() {
-            self.best = (share, category.to_string());
+            self.best = (share, category);
         }
     }
 }
@@ -232,13 +241,19 @@ pub fn distinct(claims: &Claims, rows: &[usize], paids: &Paids) -> Money {
         })
         .collect();
     order.sort_unstable();
-    let mut items: HashMap<String, Item> = HashMap::new();
+    let mut items: rustc_hash::FxHashMap<ItemKey, Item> = Default::default();
     let mut money = Money::default();
     for (_, _, r) in order {
         let amount = claims.amount_fen[r].max(0);
         let category = claims.category[r].unwrap_or("");
-        let own_town = township_label(claims.township[r]).to_string();
+        let own_town = township_label(claims.township[r]);
         let mut placed: BTreeMap<String, i64> = BTreeMap::new();
+        let mut place = |town: &str, fen: i64| match placed.get_mut(town) {
+            Some(f) => *f += fen,
+            None => {
+                placed.insert(town.to_string(), fen);
+            }
+        };
         let pays = payments_of(r);
         let rule = claims.rule[r].unwrap_or("");
         let mut remaining = amount;
@@ -250,9 +265,9 @@ pub fn distinct(claims: &Claims, rows: &[usize], paids: &Paids) -> Money {
                     if remaining == 0 {
                         break;
                     }
-                    let item = items.entry(format!("pay:{id}")).or_insert_with(|| Item {
+                    let item = items.entry(ItemKey::Payment(id)).or_insert_with(|| Item {
                         capacity: p.amount_fen.max(0),
-                        township: township_label(Some(&p.township)).to_string(),
+                        township: township_label(Some(&p.township)),
                         ..Item::default()
                     });
                     let take = if pass == 0 {
@@ -265,7 +280,7 @@ pub fn distinct(claims: &Claims, rows: &[usize], paids: &Paids) -> Money {
                     if take > 0 {
                         remaining -= take;
                         item.credit(take, category);
-                        *placed.entry(item.township.clone()).or_default() += take;
+                        place(item.township, take);
                     }
                 }
             }
@@ -276,30 +291,36 @@ pub fn distinct(claims: &Claims, rows: &[usize], paids: &Paids) -> Money {
             // finding's own.
             let allocations = claims.allocation_ids[r].unwrap_or("");
             let key = if unpaid && !allocations.is_empty() {
-                format!("owed:{allocations}")
+                ItemKey::Owed(allocations)
             } else {
-                format!("finding:{r}")
+                ItemKey::Finding(r)
             };
             let item = items.entry(key).or_insert_with(|| Item {
-                township: own_town.clone(),
+                township: own_town,
                 ..Item::default()
             });
             item.claimed = item.claimed.max(remaining);
             item.capacity = item.claimed;
             item.credit(remaining, category);
-            *placed.entry(item.township.clone()).or_default() += remaining;
+            place(item.township, remaining);
         }
         money.of_row.insert(r, placed);
     }
     for item in items.values() {
         money.total_fen += item.claimed;
-        *money.by_township.entry(item.township.clone()).or_default() += item.claimed;
-        *money.by_category.entry(item.best.1.clone()).or_default() += item.claimed;
+        *money
+            .by_township
+            .entry(item.township.to_string())
+            .or_default() += item.claimed;
+        *money
+            .by_category
+            .entry(item.best.1.to_string())
+            .or_default() += item.claimed;
         *money
             .by_township_category
-            .entry(item.township.clone())
+            .entry(item.township.to_string())
             .or_default()
-            .entry(item.best.1.clone())
+            .entry(item.best.1.to_string())
             .or_default() += item.claimed;
     }
     money
