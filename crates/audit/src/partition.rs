@@ -103,9 +103,19 @@ pub fn plan(
     allocations: &DataFrame,
     max_rows: usize,
 ) -> PolarsResult<Vec<Part>> {
+    let keys = row_keys(people, payments, allocations)?;
+    Ok(cut(keys, allocations.height(), max_rows))
+}
+
+/// Every row's keys, the allocations' first (as [`cut`] takes them).
+fn row_keys(
+    people: &Context,
+    payments: &DataFrame,
+    allocations: &DataFrame,
+) -> PolarsResult<Vec<RowKeys>> {
     let mut keys = allocation_keys(people, allocations)?;
     keys.extend(payment_keys(people, payments, false)?);
-    Ok(cut(keys, allocations.height(), max_rows))
+    Ok(keys)
 }
 
 /// The keys of each allocation row: its id and its person.
@@ -273,13 +283,9 @@ struct Work {
 fn in_memory(people: &Context, timings: &mut Timings) -> Result<Work> {
     use rayon::prelude::*;
     let clock = std::time::Instant::now();
-    people.notices()?;
-    timings.add("match posted lists", clock);
-    let clock = std::time::Instant::now();
     let ledgers = &people.ledgers;
     let (payments, allocations) = (&ledgers.payments, &ledgers.allocations);
-    let mut keys = allocation_keys(people, allocations)?;
-    keys.extend(payment_keys(people, payments, false)?);
+    let keys = row_keys(people, payments, allocations)?;
     // One hash of each allocation id serves the cut and the links the past-due counts and
     // the posted lists read (hashing two million ids a second time, and a table of the
     // ids' text, was a third of this stage).
@@ -322,11 +328,6 @@ fn staged(
     timings: &mut Timings,
 ) -> Result<Work> {
     use rayon::prelude::*;
-    // The posted lists are matched once, before the parts' payments are held against
-    // them (their own line in the timings: at a province they are a million rows).
-    let clock = std::time::Instant::now();
-    people.notices()?;
-    timings.add("match posted lists", clock);
     let clock = std::time::Instant::now();
     // Each part's past-due counts and the people it holds, two parts at a time (one per
     // core), only the columns they need.
@@ -496,6 +497,11 @@ pub struct UnitResult {
 /// Counts the whole-run facts and cuts (or reads the cut of) the units.
 pub fn prepare(mut people: Context) -> Result<Prepared> {
     let mut timings = Timings::default();
+    // The posted lists are matched once, here, before the payments are held against them
+    // (their own line in the timings: at a province they are a million rows).
+    let clock = std::time::Instant::now();
+    people.notices()?;
+    timings.add("match posted lists", clock);
     let work = match people.ledgers.staged.take() {
         Some(parts) => staged(&people, &parts, &mut timings)?,
         None => in_memory(&people, &mut timings)?,
