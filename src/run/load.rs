@@ -16,6 +16,8 @@ use fundaudit_input::Inputs;
 pub(super) struct Loaded {
     pub ledgers: Inputs,
     pub on_the_way: Option<OnTheWay>,
+    /// The input files being hashed for the manifest, beside the rest of the run.
+    pub hashing: std::thread::JoinHandle<fundaudit_report::runs::Hashed>,
 }
 
 pub(super) fn load(opts: &RunOptions, done: &Path, timings: &mut Timings) -> Result<Loaded> {
@@ -36,8 +38,16 @@ pub(super) fn load(opts: &RunOptions, done: &Path, timings: &mut Timings) -> Res
         ledgers.payments = screen::planned_payments(&ledgers, &opts.config)?;
     }
     timings.lap("load and validate inputs", t);
+    let files: Vec<String> = ledgers
+        .counts
+        .iter()
+        .filter(|c| c.sha256.is_none())
+        .map(|c| c.file.clone())
+        .collect();
+    let hashing = std::thread::spawn(move || fundaudit_report::runs::hash_files(&files));
     Ok(Loaded {
         ledgers,
         on_the_way,
+        hashing,
     })
 }

@@ -84,7 +84,8 @@ pub fn run(opts: &RunOptions) -> Result<RunOutcome> {
         run_name: &run_name,
         started: &started,
     };
-    let outcome = publish::publish(written, &who, place.ledger.as_mut(), opts)?;
+    let hashed = loaded.hashing.join().unwrap_or_default();
+    let outcome = publish::publish(written, &who, place.ledger.as_mut(), opts, &hashed)?;
     // The stage a province's CSV was read through goes now, after the folder is in place.
     drop(loaded.on_the_way);
     // The night's rows and people are freed on a thread of their own: the reports are

@@ -22,6 +22,7 @@ pub(super) fn publish(
     who: &Identity,
     ledger: Option<&mut CaseLedger>,
     opts: &RunOptions,
+    hashed: &runs::Hashed,
 ) -> Result<RunOutcome> {
     let Written {
         folder,
@@ -39,6 +40,7 @@ pub(super) fn publish(
         &opts.config,
         &summary,
         alert,
+        hashed,
     )?;
     manifest.worklist_seed = worklist_seed;
     report::write_json_value(&manifest, &folder.work.join("manifest.json"))?;

@@ -107,7 +107,23 @@ pub struct Manifest {
     pub alert: bool,
 }
 
+/// Input files' SHA-256 worked out before the manifest is written (file → hex).
+pub type Hashed = std::collections::HashMap<String, String>;
+
+/// The SHA-256 of each file, hashed one after another on the caller's thread: a run
+/// hashes its inputs on a thread of its own while it audits them (see `fundaudit::run`),
+/// using a core the one-thread stages leave idle, instead of re-reading every file at the
+/// end. A file that cannot be read is left out (the manifest hashes it again and says
+/// why it could not).
+pub fn hash_files(files: &[String]) -> Hashed {
+    files
+        .iter()
+        .filter_map(|f| Some((f.clone(), sha256_file(Path::new(f)).ok()?)))
+        .collect()
+}
+
 impl Manifest {
+    /// `hashed`: inputs hashed already ([`hash_files`]); the rest are hashed here.
     pub fn new(
         run_id: &str,
         run: &str,
@@ -115,6 +131,7 @@ impl Manifest {
         config: &Config,
         summary: &Summary,
         alert: bool,
+        hashed: &Hashed,
     ) -> Result<Manifest> {
         let config_json =
             serde_json::to_string(config).map_err(|e| Error::write(Path::new("config"), e))?;
@@ -126,9 +143,10 @@ impl Manifest {
                 Ok(InputRecord {
                     file: f.file.clone(),
                     size: std::fs::metadata(path).map(|m| m.len()).unwrap_or(0),
-                    sha256: match &f.sha256 {
-                        Some(staged) => staged.clone(),
-                        None => sha256_file(path)?,
+                    sha256: match (&f.sha256, hashed.get(&f.file)) {
+                        (Some(staged), _) => staged.clone(),
+                        (None, Some(hashed)) => hashed.clone(),
+                        (None, None) => sha256_file(path)?,
                     },
                     rows_read: f.rows_read,
                     rows_used: f.rows_used,
