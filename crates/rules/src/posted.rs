@@ -9,7 +9,6 @@
 //! ledger written in codes.
 
 use std::collections::BTreeMap;
-use std::sync::Arc;
 
 use polars::prelude::*;
 use rustc_hash::{FxHashMap, FxHashSet};
@@ -26,23 +25,44 @@ use fundaudit_input::LINE;
 /// of it: the list's own 乡镇 column, else the township of the people it posts.
 pub type ListKey = (String, String, String, String);
 
-/// One posted row, as the list says it and as it was matched. The texts a list repeats
-/// (file, village, program, period) are shared, not copied per row: a province posts
-/// millions of rows.
-#[derive(Debug, Clone)]
-pub struct PostedRow {
+/// One posted row, as the list says it and as it was matched ([`Notices::row`]).
+#[derive(Debug, Clone, Copy)]
+pub struct PostedRow<'n> {
     /// The file (and sheet) it was read from, and its line there.
-    pub file: Arc<str>,
+    pub file: &'n str,
     pub line: i64,
-    pub name: Arc<str>,
+    pub name: &'n str,
     /// The ID number as posted (masked).
-    pub id_shown: Arc<str>,
-    pub village: Arc<str>,
-    pub program: Arc<str>,
-    pub period: Arc<str>,
+    pub id_shown: &'n str,
+    pub village: &'n str,
+    pub program: &'n str,
+    pub period: &'n str,
     /// The posted amount, or the posted area × rate when the list gives those instead.
     pub amount_fen: Option<i64>,
-    pub fit: Posted,
+    pub fit: &'n Posted,
+}
+
+/// A posted row as kept: numbers into what its rows share. A province posts millions of
+/// rows, one per allocation, but far fewer people, lists and files: a row is a person, a
+/// list's texts, a file, a line and an amount (40 bytes), the texts and the match held
+/// once each (six shared texts and a match a row were 160 bytes and most of the time of
+/// freeing the lists).
+#[derive(Debug, Clone, Copy)]
+struct Stored {
+    person: u32,
+    texts: u32,
+    file: u32,
+    line: i64,
+    amount_fen: Option<i64>,
+}
+
+/// What the rows of one person as posted share: the name and ID number as written, and
+/// whom they were matched to.
+#[derive(Debug)]
+struct PostedPersonText {
+    name: Box<str>,
+    id_shown: Box<str>,
+    fit: Posted,
 }
 
 /// A list delivered: its rows and when it hung.
@@ -60,7 +80,11 @@ type Ids = (u32, u32, u32);
 /// The posted lists of a run, matched to the registry.
 #[derive(Debug, Default)]
 pub struct Notices {
-    pub rows: Vec<PostedRow>,
+    rows: Vec<Stored>,
+    people: Vec<PostedPersonText>,
+    /// (village, program, period) as a list's rows write them.
+    texts: Vec<(Box<str>, Box<str>, Box<str>)>,
+    files: Vec<Box<str>>,
     /// The lists, in the order first met; [`Notices::lists`] walks them by key.
     lists: Vec<(ListKey, PostedList)>,
     by_key: BTreeMap<ListKey, usize>,
@@ -193,14 +217,6 @@ fn match_people(ctx: &Context, people: &[PostedPerson]) -> Vec<Posted> {
         .collect()
 }
 
-/// One shared copy per distinct text.
-fn share<'a>(shared: &mut FxHashMap<&'a str, Arc<str>>, text: &'a str) -> Arc<str> {
-    shared
-        .entry(text)
-        .or_insert_with(|| Arc::from(text.trim()))
-        .clone()
-}
-
 /// One id per distinct text.
 fn intern(map: &mut FxHashMap<String, u32>, text: &str) -> u32 {
     let next = map.len() as u32;
@@ -229,7 +245,7 @@ impl Notices {
     ///
     /// A province posts millions of rows, one per allocation, but far fewer people and
     /// lists: each person as posted is matched once (in parallel), each list is found
-    /// once, and a row is then two small numbers and shared texts.
+    /// once, and a row is then a few small numbers (see [`Stored`]).
     pub fn of(ctx: &Context) -> PolarsResult<Option<Notices>> {
         let Some(df) = ctx.ledgers.notices.as_ref().filter(|d| d.height() > 0) else {
             return Ok(None);
@@ -238,15 +254,11 @@ impl Notices {
         let (people, who) = cols.people();
         let fits = match_people(ctx, &people);
         let mut notices = Notices::default();
-        let mut shared: FxHashMap<&str, Arc<str>> = FxHashMap::default();
-        // Each person's name and ID as posted, shared by their rows.
-        let texts: Vec<(Arc<str>, Arc<str>)> = people
-            .iter()
-            .map(|p| (Arc::from(p.name.trim()), Arc::from(p.id_shown)))
-            .collect();
         // (township, village, program, period) as the rows write them → the list and the
         // texts its rows share.
-        type Found = (usize, Ids, Arc<str>, Arc<str>, Arc<str>);
+        type Found = (usize, Ids, u32);
+        let mut texts_of: FxHashMap<(&str, &str, &str), u32> = FxHashMap::default();
+        let mut files_of: FxHashMap<&str, u32> = FxHashMap::default();
         type Written<'s> = (&'s str, &'s str, &'s str, &'s str);
         let mut lists_of: FxHashMap<Written, Found> = FxHashMap::default();
         let mut spans: FxHashMap<&str, (Option<Day>, Option<Day>)> = FxHashMap::default();
@@ -265,7 +277,7 @@ impl Notices {
             }
         }
         let mut last: Option<(Written, Found)> = None;
-        let mut last_file: Option<(&str, Arc<str>)> = None;
+        let mut last_file: Option<(&str, u32)> = None;
         for (i, &person) in who.iter().enumerate() {
             let person = person as usize;
             let fit = &fits[person];
@@ -281,39 +293,41 @@ impl Notices {
             // names another.
             let key = (township, village, program, raw_period);
             let found = match &last {
-                Some((k, found)) if *k == key => found.clone(),
+                Some((k, found)) if *k == key => *found,
                 _ => {
-                    let found = lists_of
-                        .entry(key)
-                        .or_insert_with(|| {
-                            let vkey = village_key(village);
-                            let period = period_key(raw_period);
-                            let ids = (
-                                intern_place(&mut notices.places, township, &vkey),
-                                intern(&mut notices.programs, program),
-                                intern(&mut notices.periods, &period),
-                            );
-                            let lists = &mut notices.lists;
-                            let l = *notices.by_ids.entry(ids).or_insert_with(|| {
-                                let key = (township.to_string(), vkey, program.to_string(), period);
-                                notices.by_key.insert(key.clone(), lists.len());
-                                lists.push((key, PostedList::default()));
-                                lists.len() - 1
+                    let found = lists_of.entry(key).or_insert_with(|| {
+                        let vkey = village_key(village);
+                        let period = period_key(raw_period);
+                        let ids = (
+                            intern_place(&mut notices.places, township, &vkey),
+                            intern(&mut notices.programs, program),
+                            intern(&mut notices.periods, &period),
+                        );
+                        let lists = &mut notices.lists;
+                        let l = *notices.by_ids.entry(ids).or_insert_with(|| {
+                            let key = (township.to_string(), vkey, program.to_string(), period);
+                            notices.by_key.insert(key.clone(), lists.len());
+                            lists.push((key, PostedList::default()));
+                            lists.len() - 1
+                        });
+                        let texts = &mut notices.texts;
+                        let t = *texts_of
+                            .entry((village.trim(), program, raw_period.trim()))
+                            .or_insert_with(|| {
+                                texts.push((
+                                    village.trim().into(),
+                                    program.into(),
+                                    raw_period.trim().into(),
+                                ));
+                                texts.len() as u32 - 1
                             });
-                            (
-                                l,
-                                ids,
-                                share(&mut shared, village),
-                                share(&mut shared, program),
-                                share(&mut shared, raw_period),
-                            )
-                        })
-                        .clone();
-                    last = Some((key, found.clone()));
-                    found
+                        (l, ids, t)
+                    });
+                    last = Some((key, *found));
+                    *found
                 }
             };
-            let (l, ids, village, program_text, period) = found;
+            let (l, ids, texts) = found;
             let at = notices.rows.len();
             let list = &mut notices.lists[l].1;
             list.rows.push(at);
@@ -334,21 +348,36 @@ impl Notices {
                 Posted::NoOne => {}
             }
             let file = cols.source[i].unwrap_or("notices");
-            if last_file.as_ref().is_none_or(|(f, _)| *f != file) {
-                last_file = Some((file, share(&mut shared, file)));
-            }
-            notices.rows.push(PostedRow {
-                file: last_file.as_ref().map(|f| f.1.clone()).unwrap_or_default(),
+            let file = match last_file {
+                Some((f, n)) if f == file => n,
+                _ => {
+                    let files = &mut notices.files;
+                    let n = *files_of.entry(file).or_insert_with(|| {
+                        files.push(file.trim().into());
+                        files.len() as u32 - 1
+                    });
+                    last_file = Some((file, n));
+                    n
+                }
+            };
+            notices.rows.push(Stored {
+                person: person as u32,
+                texts,
+                file,
                 line: cols.line[i].unwrap_or(i as i64 + 2),
-                name: texts[person].0.clone(),
-                id_shown: texts[person].1.clone(),
-                village,
-                program: program_text,
-                period,
                 amount_fen: cols.amount(i),
-                fit: fit.clone(),
             });
         }
+        // Each person's name and ID as posted, and whom they were matched to, once.
+        notices.people = people
+            .iter()
+            .zip(fits)
+            .map(|(p, fit)| PostedPersonText {
+                name: p.name.trim().into(),
+                id_shown: p.id_shown.into(),
+                fit,
+            })
+            .collect();
         {
             use rayon::slice::ParallelSliceMut;
             sure.par_sort_unstable();
@@ -361,6 +390,29 @@ impl Notices {
             start += run.len() as u32;
         }
         Ok(Some(notices))
+    }
+
+    /// Posted row `n`, as the list says it and as it was matched.
+    pub fn row(&self, n: usize) -> PostedRow<'_> {
+        let r = &self.rows[n];
+        let person = &self.people[r.person as usize];
+        let (village, program, period) = &self.texts[r.texts as usize];
+        PostedRow {
+            file: &self.files[r.file as usize],
+            line: r.line,
+            name: &person.name,
+            id_shown: &person.id_shown,
+            village,
+            program,
+            period,
+            amount_fen: r.amount_fen,
+            fit: &person.fit,
+        }
+    }
+
+    /// How many rows the lists post (a run with none has no `Notices`).
+    pub fn rows(&self) -> usize {
+        self.rows.len()
     }
 
     /// The rows that surely post a [`Lookup::sure_key`].
@@ -390,8 +442,8 @@ impl Notices {
 
     /// `公示名单《后楼村低保公示.xlsx》第12行`
     pub fn cite(&self, row: usize) -> String {
-        let r = &self.rows[row];
-        format!("公示名单《{}》第{}行", list_title(&r.file), r.line)
+        let r = self.row(row);
+        format!("公示名单《{}》第{}行", list_title(r.file), r.line)
     }
 
     /// How a list is named in evidence: `后楼村低保金2025Q1公示名单（《…》，共N人）`.
@@ -399,14 +451,14 @@ impl Notices {
         let Some(list) = self.list(key) else {
             return format!("{}{}{}公示名单", key.0, key.1, key.2);
         };
-        let first = &self.rows[list.rows[0]];
+        let first = self.row(list.rows[0]);
         format!(
             "{}{}{}{}公示名单（《{}》，共{}人）",
             key.0,
             key.1,
             key.2,
             first.period,
-            list_title(&first.file),
+            list_title(first.file),
             list.rows.len()
         )
     }

@@ -93,7 +93,7 @@ pub fn amount_differs(ctx: &Context, v: &Views) -> PolarsResult<DataFrame> {
         // A row without an amount: nothing to hold the payments against.
         let Some(posted) = posted_rows
             .iter()
-            .map(|&n| notices.rows[n].amount_fen)
+            .map(|&n| notices.row(n).amount_fen)
             .sum::<Option<i64>>()
         else {
             continue;
@@ -109,7 +109,7 @@ pub fn amount_differs(ctx: &Context, v: &Views) -> PolarsResult<DataFrame> {
         // twice), beside those the payments name.
         let mut base = p.finding(&rows);
         for &n in posted_rows {
-            if let Posted::One(row) = notices.rows[n].fit {
+            if let Posted::One(row) = *notices.row(n).fit {
                 let id = &ctx.registry[row].beneficiary_id;
                 if !base.beneficiary_ids.contains(id) {
                     base.beneficiary_ids.push(id.clone());
@@ -126,7 +126,7 @@ pub fn amount_differs(ctx: &Context, v: &Views) -> PolarsResult<DataFrame> {
             confidence: 0.8,
             evidence: format!(
                 "{who}{}{}公示金额{}元（{}），实际发放{}，{}{}元",
-                notices.rows[posted_rows[0]].period,
+                notices.row(posted_rows[0]).period,
                 program.trim(),
                 fmt_yuan(posted),
                 cited.join("、"),
@@ -400,20 +400,21 @@ pub fn posted_not_eligible(ctx: &Context, _: &Views) -> PolarsResult<DataFrame> 
     let township_of: rustc_hash::FxHashMap<usize, &str> = notices
         .lists()
         .flat_map(|(key, list)| list.rows.iter().map(move |&n| (n, key.0.as_str())))
-        .filter(|(n, _)| matches!(notices.rows[*n].fit, Posted::NoOne))
+        .filter(|(n, _)| matches!(notices.row(*n).fit, Posted::NoOne))
         .collect();
     // The dead, by person and program: one posted on a year of quarterly lists is one
     // finding citing each list, not four. (person, program) → (death day, rows).
     let mut dead: BTreeMap<(usize, &str), (Day, Vec<usize>)> = BTreeMap::new();
-    for (n, r) in notices.rows.iter().enumerate() {
-        match &r.fit {
+    for n in 0..notices.rows() {
+        let r = notices.row(n);
+        match r.fit {
             Posted::NoOne => out.push(Finding {
                 township: township_of.get(&n).copied().unwrap_or_default().to_string(),
                 key: format!(
                     "posted|{}|{}|{}|{}|{}",
-                    crate::posted::village_key(&r.village),
+                    crate::posted::village_key(r.village),
                     r.program,
-                    period_key(&r.period),
+                    period_key(r.period),
                     r.name,
                     r.id_shown
                 ),
@@ -433,9 +434,9 @@ pub fn posted_not_eligible(ctx: &Context, _: &Views) -> PolarsResult<DataFrame> 
             Posted::One(row) => {
                 let died = ctx.death_of.get(*row).and_then(Option::as_ref);
                 if let Some(d) = died.filter(|d| {
-                    period_start(&r.period).is_some_and(|start| d.death_date < start)
+                    period_start(r.period).is_some_and(|start| d.death_date < start)
                 }) {
-                    dead.entry((*row, &r.program))
+                    dead.entry((*row, r.program))
                         .or_insert((d.death_date, Vec::new()))
                         .1
                         .push(n);
@@ -445,8 +446,8 @@ pub fn posted_not_eligible(ctx: &Context, _: &Views) -> PolarsResult<DataFrame> 
         }
     }
     for ((row, program), (died, rows)) in dead {
-        let (e, first) = (&ctx.registry[row], &notices.rows[rows[0]]);
-        let mut periods: Vec<&str> = rows.iter().map(|&n| &*notices.rows[n].period).collect();
+        let (e, first) = (&ctx.registry[row], notices.row(rows[0]));
+        let mut periods: Vec<&str> = rows.iter().map(|&n| notices.row(n).period).collect();
         periods.sort_unstable();
         periods.dedup();
         let cited: Vec<String> = rows.iter().map(|&n| notices.cite(n)).collect();
@@ -464,7 +465,7 @@ pub fn posted_not_eligible(ctx: &Context, _: &Views) -> PolarsResult<DataFrame> 
                 ctx.row_label(row),
                 fmt_day(died)
             ),
-            amount_fen: rows.iter().filter_map(|&n| notices.rows[n].amount_fen).sum(),
+            amount_fen: rows.iter().filter_map(|&n| notices.row(n).amount_fen).sum(),
             program: program.to_string(),
             township: e.township.to_string(),
             beneficiary_ids: vec![e.beneficiary_id.clone()],
@@ -500,7 +501,7 @@ pub fn coverage(ctx: &Context) -> PolarsResult<Vec<ListCoverage>> {
     };
     let township = |t: &str| crate::money::township_label(Some(t)).to_string();
     let delivered = notices.lists().map(|((t, village, program, _), l)| {
-        let first = &notices.rows[l.rows[0]];
+        let first = notices.row(l.rows[0]);
         ListCoverage {
             township: township(t),
             village: village.clone(),
@@ -511,7 +512,7 @@ pub fn coverage(ctx: &Context) -> PolarsResult<Vec<ListCoverage>> {
             unplaced: l
                 .rows
                 .iter()
-                .filter(|&&n| !matches!(notices.rows[n].fit, Posted::One(_)))
+                .filter(|&&n| !matches!(notices.row(n).fit, Posted::One(_)))
                 .count(),
             from: l.from.map(fmt_day),
             to: l.to.map(fmt_day),
