@@ -77,6 +77,11 @@ pub struct PostedList {
 /// (place, program, period) as small numbers: the rules look a list up once per payment.
 type Ids = (u32, u32, u32);
 
+/// The rows that surely post one person's money for one program and period: where they
+/// start in [`Notices::sure_rows`] and how many. The start is the key's alone, so a rule
+/// can add payments up by it in a plain array.
+pub type SureGroup = (u32, u32);
+
 /// The posted lists of a run, matched to the registry.
 #[derive(Debug, Default)]
 pub struct Notices {
@@ -415,11 +420,14 @@ impl Notices {
         self.rows.len()
     }
 
-    /// The rows that surely post a [`Lookup::sure_key`].
-    pub fn sure_rows(&self, key: (usize, u32, u32)) -> &[usize] {
-        self.sure.get(&key).map_or(&[], |&(start, len)| {
-            &self.sure_rows[start as usize..(start + len) as usize]
-        })
+    /// The rows that surely post a [`Lookup::sure_group`].
+    pub fn sure_rows(&self, (start, len): SureGroup) -> &[usize] {
+        &self.sure_rows[start as usize..(start + len) as usize]
+    }
+
+    /// How many rows surely post someone: every [`SureGroup`]'s start is below it.
+    pub fn sure_count(&self) -> usize {
+        self.sure_rows.len()
     }
 
     /// The list of a list id.
@@ -659,17 +667,16 @@ impl<'n, 'a> Lookup<'n, 'a> {
         })
     }
 
-    /// A person's (person, program, period) as [`Notices::sure_rows`] knows it, where a
-    /// row surely posts their money for the program and period.
-    pub fn sure_key(
+    /// The rows that surely post a person's money for a program and period, as
+    /// [`Notices::sure_rows`] reads them; None where no row surely does.
+    pub fn sure_group(
         &mut self,
         person: usize,
         program: &'a str,
         period: &'a str,
-    ) -> Option<(usize, u32, u32)> {
+    ) -> Option<SureGroup> {
         let (p, q) = self.ids(program, period)?;
-        let key = (person, p, q);
-        self.notices.sure.contains_key(&key).then_some(key)
+        self.notices.sure.get(&(person, p, q)).copied()
     }
 }
 

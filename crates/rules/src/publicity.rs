@@ -10,8 +10,8 @@ use std::collections::BTreeMap;
 use polars::prelude::*;
 
 use crate::context::Context;
-use crate::posted::{period_key, ListKey, Lookup};
-use crate::views::{runs_by_key, Views};
+use crate::posted::{period_key, ListKey, Lookup, SureGroup};
+use crate::views::Views;
 use fundaudit_core::cells::{fen_of_yuan, fmt_day, fmt_yuan, period_start, Day};
 use fundaudit_core::findings::{Category, Finding, FindingsBuilder, Rule};
 use fundaudit_core::frame;
@@ -66,48 +66,71 @@ pub fn amount_differs(ctx: &Context, v: &Views) -> PolarsResult<DataFrame> {
     };
     let tolerance = fen_of_yuan(ctx.config.notices.amount_tolerance_yuan);
     let p = &v.payments;
-    // Each payment's (person, program, period) as numbers, where a list surely posts it,
-    // worked out in parallel.
+    // Each payment's posted rows, where a list surely posts its person, program and
+    // period (a lookup each, in parallel); then the payments added up under their group's
+    // start in plain arrays, and only the groups whose sum is off the posted amount have
+    // their payments gathered (a million payments make most of a million groups).
     use rayon::prelude::*;
-    let mut keyed: Vec<((usize, u32, u32), usize)> = (0..p.len())
+    let group: Vec<Option<SureGroup>> = (0..p.len())
         .into_par_iter()
         .map_init(
             || Lookup::new(notices),
             |look, r| {
                 let row = p.reg_row[r]? as usize;
-                let key = look.sure_key(ctx.cluster_of(row), p.program[r]?, p.period[r]?)?;
-                Some((key, r))
+                look.sure_group(ctx.cluster_of(row), p.program[r]?, p.period[r]?)
             },
         )
-        .flatten()
         .collect();
-    let mut rows: Vec<usize> = Vec::new();
-    for group in runs_by_key(&mut keyed) {
-        let key = group[0].0;
-        rows.clear();
-        rows.extend(group.iter().map(|g| g.1));
-        let posted_rows = notices.sure_rows(key);
-        let (Some(program), Some(period)) = (p.program[rows[0]], p.period[rows[0]]) else {
+    let mut paid = vec![0i64; notices.sure_count()];
+    let mut first = vec![usize::MAX; notices.sure_count()];
+    for (r, g) in group.iter().enumerate() {
+        if let Some((start, _)) = *g {
+            paid[start as usize] += p.amount_fen[r].unwrap_or(0);
+            let f = &mut first[start as usize];
+            *f = (*f).min(r);
+        }
+    }
+    // (first payment, group, posted amount, paid) of the groups off by more than the
+    // tolerance, in the order each group's first payment comes, as the findings came.
+    let mut off: Vec<(usize, SureGroup, i64, i64)> = Vec::new();
+    for g in group.iter().flatten() {
+        let at = g.0 as usize;
+        if first[at] == usize::MAX {
             continue;
-        };
+        }
+        let r0 = std::mem::replace(&mut first[at], usize::MAX);
         // A row without an amount: nothing to hold the payments against.
-        let Some(posted) = posted_rows
+        let Some(posted) = notices
+            .sure_rows(*g)
             .iter()
             .map(|&n| notices.row(n).amount_fen)
             .sum::<Option<i64>>()
         else {
             continue;
         };
-        let paid = p.total(&rows);
-        let gap = paid - posted;
-        if gap.abs() <= tolerance {
-            continue;
+        if (paid[at] - posted).abs() > tolerance {
+            off.push((r0, *g, posted, paid[at]));
         }
+    }
+    let mut rows_of: rustc_hash::FxHashMap<u32, Vec<usize>> =
+        off.iter().map(|o| (o.1 .0, Vec::new())).collect();
+    for (r, g) in group.iter().enumerate() {
+        if let Some(rows) = g.and_then(|g| rows_of.get_mut(&g.0)) {
+            rows.push(r);
+        }
+    }
+    for (r0, g, posted, paid) in off {
+        let rows = &rows_of[&g.0];
+        let posted_rows = notices.sure_rows(g);
+        let (Some(program), Some(period)) = (p.program[r0], p.period[r0]) else {
+            continue;
+        };
+        let gap = paid - posted;
         let who = p.beneficiary_id[rows[0]].map_or(String::new(), |b| ctx.person_label(b));
         let cited: Vec<String> = posted_rows.iter().map(|&n| notices.cite(n)).collect();
         // The people the posted rows name (two registrations of one person are posted
         // twice), beside those the payments name.
-        let mut base = p.finding(&rows);
+        let mut base = p.finding(rows);
         for &n in posted_rows {
             if let Posted::One(row) = *notices.row(n).fit {
                 let id = &ctx.registry[row].beneficiary_id;
@@ -130,7 +153,7 @@ pub fn amount_differs(ctx: &Context, v: &Views) -> PolarsResult<DataFrame> {
                 program.trim(),
                 fmt_yuan(posted),
                 cited.join("、"),
-                p.describe(&rows),
+                p.describe(rows),
                 if gap < 0 { "少发" } else { "多发" },
                 fmt_yuan(gap.abs())
             ),

@@ -151,17 +151,6 @@ pub(crate) fn group_rows<K: std::hash::Hash + Eq + Clone>(
     groups
 }
 
-/// Rows of one key together, as [`group_rows`] gives them (in the order each key's first
-/// row comes, rows ascending), for keys that make most of a million groups: sorting
-/// (key, row) pairs costs no table and no list per group, which were most of the time
-/// of grouping a million payments each by its person, program and period.
-pub(crate) fn runs_by_key<K: Ord + Send>(keyed: &mut [(K, usize)]) -> Vec<&[(K, usize)]> {
-    keyed.par_sort_unstable();
-    let mut runs: Vec<&[(K, usize)]> = keyed.chunk_by(|a, b| a.0 == b.0).collect();
-    runs.sort_unstable_by_key(|run| run[0].1);
-    runs
-}
-
 /// Groups rows by key, keeping only the groups in which `tag` takes two or more values
 /// (several allocations for one person and period; several people on one account).
 /// Such groups are rare among a million payments, so rows are sorted by a hash of their
