@@ -45,8 +45,8 @@ pub struct PostedRow<'n> {
 /// A posted row as kept: numbers into what its rows share. A province posts millions of
 /// rows, one per allocation, but far fewer people, lists and files: a row is a person, a
 /// list's texts, a file, a line and an amount (40 bytes), the texts and the match held
-/// once each (six shared texts and a match a row were 160 bytes and most of the time of
-/// freeing the lists).
+/// once each (six shared texts and a cloned match made a row about 160 bytes: 0.2 GiB
+/// of a 200,000-person county's peak).
 #[derive(Debug, Clone, Copy)]
 struct Stored {
     person: u32,
