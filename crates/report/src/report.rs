@@ -646,18 +646,6 @@ impl Serialize for JsonRow<'_> {
     }
 }
 
-#[cfg(test)]
-fn frame_to_json(df: &DataFrame) -> Result<Vec<serde_json::Map<String, serde_json::Value>>> {
-    let mut rows = vec![serde_json::Map::new(); df.height()];
-    for column in df.columns() {
-        let name = column.name().to_string();
-        for (row, v) in rows.iter_mut().zip(column_json(column)?) {
-            row.insert(name.clone(), v);
-        }
-    }
-    Ok(rows)
-}
-
 /// A column as JSON values: text as strings, floats rounded to four decimals, the rest
 /// as integers; nulls as null. Shared by findings.json and report.html.
 pub fn column_json(column: &Column) -> PolarsResult<Vec<serde_json::Value>> {
@@ -771,6 +759,19 @@ pub fn write_json_value<T: Serialize>(value: &T, path: &Path) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The frame as JSON objects whole, the way findings.json was once written: what the
+    /// file written a block at a time must equal byte for byte.
+    fn frame_to_json(df: &DataFrame) -> Result<Vec<serde_json::Map<String, serde_json::Value>>> {
+        let mut rows = vec![serde_json::Map::new(); df.height()];
+        for column in df.columns() {
+            let name = column.name().to_string();
+            for (row, v) in rows.iter_mut().zip(column_json(column)?) {
+                row.insert(name.clone(), v);
+            }
+        }
+        Ok(rows)
+    }
 
     #[test]
     fn files_not_read_are_one_line_per_folder_and_reason() {

@@ -108,17 +108,10 @@ impl Whole {
         let ledgers = &people.ledgers;
         let (allocations, payments) = (&ledgers.allocations, &ledgers.payments);
         let named = crate::link::Named::by_text(allocations, payments)?;
-        Whole::named(people, &named)
-    }
-
-    /// [`Whole::of`] with the payments' allocations already [`crate::link::Named`].
-    pub fn named(people: &Context, named: &crate::link::Named) -> Result<Whole> {
-        let ledgers = &people.ledgers;
-        let (allocations, payments) = (&ledgers.allocations, &ledgers.payments);
         Ok(Whole {
-            past_due: PastDue::of(allocations, named, &people.config, people.as_of)?,
+            past_due: PastDue::of(allocations, &named, &people.config, people.as_of)?,
             rows: Rows::of(ledgers),
-            posting: crate::publicity::Posting::of(people, allocations, payments, named)?.finish(),
+            posting: crate::publicity::Posting::of(people, allocations, payments, &named)?.finish(),
         })
     }
 }

@@ -247,6 +247,86 @@ pub fn from_join(
     Ok((payments, allocations, linked))
 }
 
+/// Which allocation each payment names, and which allocations some payment names: what
+/// the whole-run facts read (the past-due counts, [`crate::past_due::PastDue`]; the
+/// payments held against the posted lists, [`crate::publicity::Posting`]), worked out
+/// once for both.
+#[derive(Debug, Clone, Default)]
+pub struct Named {
+    /// Per payment row: the allocation row its `allocation_id` names (of an id written
+    /// on two allocation rows, the last).
+    pub allocation: Vec<Option<u32>>,
+    /// Per allocation row: whether any payment names its id.
+    pub paid: Vec<bool>,
+}
+
+impl Named {
+    /// By the ids' text.
+    pub fn by_text(allocations: &DataFrame, payments: &DataFrame) -> PolarsResult<Named> {
+        use rayon::prelude::*;
+        let alloc_ids = fundaudit_core::frame::text(allocations, "allocation_id")?;
+        let pay_ids = fundaudit_core::frame::text(payments, "allocation_id")?;
+        let mut row_of: rustc_hash::FxHashMap<&str, u32> = Default::default();
+        row_of.reserve(alloc_ids.len());
+        for (i, id) in alloc_ids.iter().enumerate() {
+            if let Some(id) = id {
+                row_of.insert(id, i as u32);
+            }
+        }
+        let allocation: Vec<Option<u32>> = pay_ids
+            .par_iter()
+            .map(|id| id.and_then(|id| row_of.get(id).copied()))
+            .collect();
+        let named: rustc_hash::FxHashSet<&str> = allocation
+            .iter()
+            .flatten()
+            .filter_map(|&r| alloc_ids[r as usize])
+            .collect();
+        let paid = alloc_ids
+            .par_iter()
+            .map(|id| id.is_some_and(|id| named.contains(id)))
+            .collect();
+        Ok(Named { allocation, paid })
+    }
+
+    /// By hashes of the ids already worked out (for cutting the run into parts: 0 for a
+    /// row without an id), each match checked against the text. None where two
+    /// allocation rows share a hash — an id written twice, two ids that collide, or an
+    /// empty id — for [`Named::by_text`] to answer.
+    pub fn by_hash(
+        alloc_ids: &[Option<&str>],
+        alloc_hash: &[u64],
+        pay_ids: &[Option<&str>],
+        pay_hash: &[u64],
+    ) -> Option<Named> {
+        use rayon::prelude::*;
+        let mut row_of: rustc_hash::FxHashMap<u64, u32> = Default::default();
+        row_of.reserve(alloc_hash.len());
+        for (i, (&h, id)) in alloc_hash.iter().zip(alloc_ids).enumerate() {
+            if h == 0 {
+                if id.is_some() {
+                    return None;
+                }
+            } else if row_of.insert(h, i as u32).is_some() {
+                return None;
+            }
+        }
+        let allocation: Vec<Option<u32>> = pay_hash
+            .par_iter()
+            .zip(pay_ids)
+            .map(|(h, id)| {
+                let r = *row_of.get(h)?;
+                (alloc_ids[r as usize] == *id).then_some(r)
+            })
+            .collect();
+        let mut paid = vec![false; alloc_ids.len()];
+        for &r in allocation.iter().flatten() {
+            paid[r as usize] = true;
+        }
+        Some(Named { allocation, paid })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -466,85 +546,5 @@ mod tests {
         assert!(a.equals_missing(&allocations), "{a:?}\n{allocations:?}");
         assert_eq!(l.schema(), expected.schema());
         assert!(l.equals_missing(&expected), "{l:?}\n{expected:?}");
-    }
-}
-
-/// Which allocation each payment names, and which allocations some payment names: what
-/// the whole-run facts read (the past-due counts, [`crate::past_due::PastDue`]; the
-/// payments held against the posted lists, [`crate::publicity::Posting`]), worked out
-/// once for both.
-#[derive(Debug, Clone, Default)]
-pub struct Named {
-    /// Per payment row: the allocation row its `allocation_id` names (of an id written
-    /// on two allocation rows, the last).
-    pub allocation: Vec<Option<u32>>,
-    /// Per allocation row: whether any payment names its id.
-    pub paid: Vec<bool>,
-}
-
-impl Named {
-    /// By the ids' text.
-    pub fn by_text(allocations: &DataFrame, payments: &DataFrame) -> PolarsResult<Named> {
-        use rayon::prelude::*;
-        let alloc_ids = fundaudit_core::frame::text(allocations, "allocation_id")?;
-        let pay_ids = fundaudit_core::frame::text(payments, "allocation_id")?;
-        let mut row_of: rustc_hash::FxHashMap<&str, u32> = Default::default();
-        row_of.reserve(alloc_ids.len());
-        for (i, id) in alloc_ids.iter().enumerate() {
-            if let Some(id) = id {
-                row_of.insert(id, i as u32);
-            }
-        }
-        let allocation: Vec<Option<u32>> = pay_ids
-            .par_iter()
-            .map(|id| id.and_then(|id| row_of.get(id).copied()))
-            .collect();
-        let named: rustc_hash::FxHashSet<&str> = allocation
-            .iter()
-            .flatten()
-            .filter_map(|&r| alloc_ids[r as usize])
-            .collect();
-        let paid = alloc_ids
-            .par_iter()
-            .map(|id| id.is_some_and(|id| named.contains(id)))
-            .collect();
-        Ok(Named { allocation, paid })
-    }
-
-    /// By hashes of the ids already worked out (for cutting the run into parts: 0 for a
-    /// row without an id), each match checked against the text. None where two
-    /// allocation rows share a hash — an id written twice, two ids that collide, or an
-    /// empty id — for [`Named::by_text`] to answer.
-    pub fn by_hash(
-        alloc_ids: &[Option<&str>],
-        alloc_hash: &[u64],
-        pay_ids: &[Option<&str>],
-        pay_hash: &[u64],
-    ) -> Option<Named> {
-        use rayon::prelude::*;
-        let mut row_of: rustc_hash::FxHashMap<u64, u32> = Default::default();
-        row_of.reserve(alloc_hash.len());
-        for (i, (&h, id)) in alloc_hash.iter().zip(alloc_ids).enumerate() {
-            if h == 0 {
-                if id.is_some() {
-                    return None;
-                }
-            } else if row_of.insert(h, i as u32).is_some() {
-                return None;
-            }
-        }
-        let allocation: Vec<Option<u32>> = pay_hash
-            .par_iter()
-            .zip(pay_ids)
-            .map(|(h, id)| {
-                let r = *row_of.get(h)?;
-                (alloc_ids[r as usize] == *id).then_some(r)
-            })
-            .collect();
-        let mut paid = vec![false; alloc_ids.len()];
-        for &r in allocation.iter().flatten() {
-            paid[r as usize] = true;
-        }
-        Some(Named { allocation, paid })
     }
 }

@@ -714,6 +714,7 @@ pub fn parse_span(span: &str) -> (Option<Day>, Option<Day>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use fundaudit_core::cells::parse_date;
 
     #[test]
     fn items_are_numbered_in_the_order_first_met() {
@@ -733,7 +734,6 @@ mod tests {
         assert_eq!(distinct.iter().map(|s| s.0).collect::<Vec<_>>(), [1, 2, 3]);
         assert_eq!(of, [0, 1, 0, 2, 1]);
     }
-    use fundaudit_core::cells::parse_date;
 
     #[test]
     fn villages_and_periods_meet_their_ledger_forms() {

@@ -82,34 +82,34 @@ pub fn amount_differs(ctx: &Context, v: &Views) -> PolarsResult<DataFrame> {
         )
         .collect();
     let mut paid = vec![0i64; notices.sure_count()];
-    let mut first = vec![usize::MAX; notices.sure_count()];
+    // Each group with its first payment, in the order those come (as the findings came).
+    let mut seen = vec![false; notices.sure_count()];
+    let mut groups: Vec<(usize, SureGroup)> = Vec::new();
     for (r, g) in group.iter().enumerate() {
-        if let Some((start, _)) = *g {
-            paid[start as usize] += p.amount_fen[r].unwrap_or(0);
-            let f = &mut first[start as usize];
-            *f = (*f).min(r);
+        if let Some(g) = *g {
+            let at = g.0 as usize;
+            paid[at] += p.amount_fen[r].unwrap_or(0);
+            if !std::mem::replace(&mut seen[at], true) {
+                groups.push((r, g));
+            }
         }
     }
     // (first payment, group, posted amount, paid) of the groups off by more than the
-    // tolerance, in the order each group's first payment comes, as the findings came.
+    // tolerance.
     let mut off: Vec<(usize, SureGroup, i64, i64)> = Vec::new();
-    for g in group.iter().flatten() {
-        let at = g.0 as usize;
-        if first[at] == usize::MAX {
-            continue;
-        }
-        let r0 = std::mem::replace(&mut first[at], usize::MAX);
+    for (r0, g) in groups {
         // A row without an amount: nothing to hold the payments against.
         let Some(posted) = notices
-            .sure_rows(*g)
+            .sure_rows(g)
             .iter()
             .map(|&n| notices.row(n).amount_fen)
             .sum::<Option<i64>>()
         else {
             continue;
         };
-        if (paid[at] - posted).abs() > tolerance {
-            off.push((r0, *g, posted, paid[at]));
+        let paid = paid[g.0 as usize];
+        if (paid - posted).abs() > tolerance {
+            off.push((r0, g, posted, paid));
         }
     }
     let mut rows_of: rustc_hash::FxHashMap<u32, Vec<usize>> =
