@@ -26,6 +26,13 @@ mod logging;
 use commands::outcome::Outcome;
 use commands::Command;
 
+/// mimalloc, not the system allocator: a night allocates and frees hundreds of millions of
+/// small strings and vectors from both cores at once, where glibc's malloc spent about a
+/// seventh of the night (malloc, free, consolidation) and kept freed memory in per-thread
+/// arenas (see docs/benchmarks/2026-12-07-2core.md).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Parser)]
 #[command(
     name = "fundaudit",
