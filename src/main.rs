@@ -29,7 +29,7 @@ use commands::Command;
 /// mimalloc, not the system allocator: a night allocates and frees hundreds of millions of
 /// small strings and vectors from both cores at once, where glibc's malloc spent about a
 /// seventh of the night (malloc, free, consolidation) and kept freed memory in per-thread
-/// arenas (see docs/benchmarks/2026-12-07-2core.md).
+/// arenas (see docs/benchmarks/2026-12-06-2core.md).
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 

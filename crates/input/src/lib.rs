@@ -22,6 +22,7 @@ pub mod load;
 pub mod loaded;
 pub mod options;
 mod parallel;
+mod plain;
 pub mod read;
 pub mod sources;
 pub mod stack;

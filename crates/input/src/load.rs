@@ -95,6 +95,35 @@ pub(crate) fn maps_required(headers: &[String], spec: &FileSpec, options: &Input
         .all(|c| mapped.contains(&Some(c.name)))
 }
 
+/// The frame's name for each of a file's columns: a header that means a field is named as
+/// the field; an extra column keeps its header, unless that would clash with a field
+/// name. With the (header, field) pairs renamed, for the file's account.
+#[allow(clippy::type_complexity)]
+pub(crate) fn column_names(
+    headers: &[String],
+    spec: &FileSpec,
+    options: &InputOptions,
+) -> (Vec<String>, Vec<(String, String)>) {
+    let fields = headers::map_headers(headers, spec, Some(&options.columns));
+    let mut mapped = Vec::new();
+    let names = headers
+        .iter()
+        .zip(&fields)
+        .enumerate()
+        .map(|(i, (h, f))| match f {
+            Some(f) => {
+                if h != f {
+                    mapped.push((h.clone(), f.to_string()));
+                }
+                f.to_string()
+            }
+            None if spec.column(h).is_some() => format!("{h}_{}", i + 1),
+            None => h.clone(),
+        })
+        .collect();
+    (names, mapped)
+}
+
 pub(crate) fn clean_headers(frame: &DataFrame) -> Vec<String> {
     frame
         .get_column_names()
@@ -113,8 +142,13 @@ pub fn load_file_with(path: &Path, spec: &FileSpec, options: &InputOptions) -> R
     if !path.exists() {
         return Err(Error::MissingFile { path: shown });
     }
-    let table = read_table(path, spec, options)?;
-    let mut loaded = load_table(table, path, spec, options, &mut Carry::default())?;
+    let mut loaded = match crate::plain::load_plain(path, spec, options)? {
+        Some(loaded) => loaded,
+        None => {
+            let table = read_table(path, spec, options)?;
+            load_table(table, path, spec, options, &mut Carry::default())?
+        }
+    };
     loaded.count.seconds = clock.elapsed().as_secs_f64();
     // Progress on the terminal (hidden by --quiet): a county's folder of monthly files
     // or a province's ledger takes long enough to wonder whether anything is happening.
@@ -169,24 +203,7 @@ pub(crate) fn load_table(
             }
         }
     }
-    let fields = headers::map_headers(&headers, spec, Some(&options.columns));
-    let mut mapped = Vec::new();
-    let names: Vec<String> = headers
-        .iter()
-        .zip(&fields)
-        .enumerate()
-        .map(|(i, (h, f))| match f {
-            Some(f) => {
-                if h != f {
-                    mapped.push((h.clone(), f.to_string()));
-                }
-                f.to_string()
-            }
-            // An extra column keeps its header, unless that would clash with a field name.
-            None if spec.column(h).is_some() => format!("{h}_{}", i + 1),
-            None => h.clone(),
-        })
-        .collect();
+    let (names, mapped) = column_names(&headers, spec, options);
     frame
         .set_column_names(&names)
         .map_err(|e| Error::Unreadable {

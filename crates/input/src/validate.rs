@@ -33,8 +33,21 @@ pub struct KeyIndex(std::sync::Mutex<FxHashMap<(u64, u64), u32>>);
 impl KeyIndex {
     /// The line of an earlier row with this key, or None after recording this one.
     fn first(seen: &mut FxHashMap<(u64, u64), u32>, key: &str, line: usize) -> Option<usize> {
+        Self::first_hashed(seen, Self::hash(key), line)
+    }
+
+    /// A key as the index holds it.
+    pub(crate) fn hash(key: &str) -> (u64, u64) {
         let h = xxhash_rust::xxh3::xxh3_128(key.as_bytes());
-        let h = ((h >> 64) as u64, h as u64);
+        ((h >> 64) as u64, h as u64)
+    }
+
+    /// As [`KeyIndex::first`], for a key hashed beforehand (on another thread).
+    pub(crate) fn first_hashed(
+        seen: &mut FxHashMap<(u64, u64), u32>,
+        h: (u64, u64),
+        line: usize,
+    ) -> Option<usize> {
         match seen.entry(h) {
             std::collections::hash_map::Entry::Occupied(e) => Some(*e.get() as usize),
             std::collections::hash_map::Entry::Vacant(e) => {
@@ -112,7 +125,7 @@ pub(super) fn validate_rows(
 /// D8–E0, U+180E from E1, U+200B–U+206F from E2, U+FEFF and U+FFF9–U+FFFD from EF, the
 /// rest from F0 and F3), and Han text (lead bytes E3–E9, continuation bytes 80–BF)
 /// from none: a name, a village or a program is passed over at memory speed.
-fn may_hide(v: &str) -> bool {
+pub(crate) fn may_hide(v: &str) -> bool {
     v.bytes()
         .any(|b| matches!(b, 0xC2 | 0xD8..=0xDF | 0xE0..=0xE2 | 0xEF..=0xF4))
 }
@@ -321,6 +334,17 @@ fn keep_good(
             }
         }
     }
+    finish_frame(good, spec, present, found)
+}
+
+/// The last steps of every loaded frame, whichever path read it: repeating columns coded,
+/// and the optional columns the file lacks added as nulls.
+pub(crate) fn finish_frame(
+    mut good: DataFrame,
+    spec: &FileSpec,
+    present: &[&ColumnSpec],
+    found: &[String],
+) -> Result<DataFrame> {
     for c in present.iter().filter(|c| c.repeats) {
         let coded = good.column(c.name)?.cast(&frame::coded())?;
         good.with_column(coded)?;
@@ -366,8 +390,81 @@ pub fn max_chars(field: Field) -> usize {
 /// A bad cell: row, raw value, reason.
 type CellProblem = (usize, Option<String>, String);
 
+/// A rejected value as a reject quotes it, shortened: a 2,000,000-character cell stays in
+/// its file.
+pub(crate) fn quoted(value: &str) -> String {
+    if value.chars().count() > 200 {
+        format!("{}…", value.chars().take(200).collect::<String>())
+    } else {
+        value.to_string()
+    }
+}
+
+/// Why a cell is far longer than its column can hold: a broken row (a runaway quote, a
+/// paste gone wrong), not a name, set aside before it reaches any report.
+pub(crate) fn too_long(c: &ColumnSpec, v: &str) -> Option<String> {
+    let bound = max_chars(c.field);
+    (v.len() > bound && v.chars().count() > bound).then(|| {
+        format!(
+            "{} is {} characters long; a {} holds at most {bound}",
+            c.name,
+            v.chars().count(),
+            c.name
+        )
+    })
+}
+
+/// A key or a required text left empty. (A repeated key is the file's business, not the
+/// cell's: see [`KeyIndex`].)
+pub(crate) fn check_filled(c: &ColumnSpec, v: Option<&str>) -> Result<(), String> {
+    match v {
+        None if matches!(c.field, Field::Key | Field::Text) => Err(format!("{} is empty", c.name)),
+        _ => Ok(()),
+    }
+}
+
+/// Whether an ID or account number needs no cleaning: digits and an upper-case X.
+pub(crate) fn clean_as_is(s: &str) -> bool {
+    s.bytes().all(|b| b.is_ascii_digit() || b == b'X')
+}
+
+/// An ID or account number cleaned (spaces, a leading apostrophe, full-width digits; an
+/// ID's x upper-cased), or why it cannot be.
+pub(crate) fn check_code<'a>(
+    c: &ColumnSpec,
+    s: &'a str,
+) -> Result<std::borrow::Cow<'a, str>, String> {
+    if clean_as_is(s) {
+        return Ok(s.into());
+    }
+    clean_code(s, c.field == Field::IdNumber).map(Into::into)
+}
+
+/// A date cell as days since 1970, or why not.
+pub(crate) fn check_date(c: &ColumnSpec, v: Option<&str>) -> Result<Option<i32>, String> {
+    match v {
+        None if c.field == Field::Date => Err(format!("{} is empty", c.name)),
+        None => Ok(None),
+        Some(s) => parse_date(s).map(Some),
+    }
+}
+
+/// An amount cell in fen, or why not.
+pub(crate) fn check_amount(c: &ColumnSpec, v: Option<&str>) -> Result<Option<i64>, String> {
+    match v.map(parse_amount_fen) {
+        None if c.field == Field::OptAmount => Ok(None),
+        None => Err(format!("{} is empty", c.name)),
+        Some(Ok(f)) if f < 0 && c.field != Field::SignedAmount => {
+            Err("negative amount".to_string())
+        }
+        Some(Ok(f)) => Ok(Some(f)),
+        Some(Err(why)) => Err(why),
+    }
+}
+
 /// Checks one column against its spec; returns its typed values (for dates and amounts)
-/// and the problems found.
+/// and the problems found. Each cell's check is one of the functions above, which
+/// [`crate::plain`] calls too, cell by cell as it reads.
 fn check_column(
     values: &StringChunked,
     c: &ColumnSpec,
@@ -376,32 +473,12 @@ fn check_column(
 ) -> (Parsed, Vec<CellProblem>) {
     let height = values.len();
     let mut problems: Vec<CellProblem> = Vec::new();
-    // Rejects quote the value, shortened: a 2,000,000-character cell stays in its file.
     let mut reject = |row: usize, value: Option<&str>, reason: String| {
-        let shown = value.map(|v| {
-            if v.chars().count() > 200 {
-                format!("{}…", v.chars().take(200).collect::<String>())
-            } else {
-                v.to_string()
-            }
-        });
-        problems.push((row, shown, reason));
+        problems.push((row, value.map(quoted), reason))
     };
-    // A cell far longer than its column can hold is a broken row (a runaway quote, a
-    // paste gone wrong), not a name: set it aside before it reaches any report.
-    let bound = max_chars(c.field);
     for (row, v) in values.iter().enumerate() {
-        if let Some(v) = v.filter(|v| v.len() > bound && v.chars().count() > bound) {
-            reject(
-                row,
-                Some(v),
-                format!(
-                    "{} is {} characters long; a {} holds at most {bound}",
-                    c.name,
-                    v.chars().count(),
-                    c.name
-                ),
-            );
+        if let Some(why) = v.and_then(|v| too_long(c, v)) {
+            reject(row, v, why);
         }
     }
     let p = match c.field {
@@ -414,94 +491,71 @@ fn check_column(
                     None => reject(row, v, format!("{} is empty", c.name)),
                     Some(s) => {
                         if let Some(first) = KeyIndex::first(&mut seen, s, line_of(row)) {
-                            reject(
-                                row,
-                                v,
-                                format!("duplicate {} (first at line {first})", c.name),
-                            );
+                            reject(row, v, duplicate(c, first));
                         }
                     }
                 }
             }
             Parsed::Text
         }
-        Field::Text => {
+        Field::Text | Field::OptText => {
             for (row, v) in values.iter().enumerate() {
-                if v.is_none() {
-                    reject(row, v, format!("{} is empty", c.name));
+                if let Err(why) = check_filled(c, v) {
+                    reject(row, v, why);
                 }
             }
             Parsed::Text
         }
-        Field::OptText => Parsed::Text,
         Field::IdNumber | Field::Account => {
-            // Digits and an upper-case X need nothing: a clean export is checked in one
-            // pass without allocating; only a column with something to clean is rebuilt.
-            let clean = |s: &str| s.bytes().all(|b| b.is_ascii_digit() || b == b'X');
-            if values.iter().flatten().all(clean) {
+            // A clean export is checked in one pass without allocating; only a column
+            // with something to clean is rebuilt.
+            if values.iter().flatten().all(clean_as_is) {
                 Parsed::Cleaned(None)
             } else {
-                let upper = c.field == Field::IdNumber;
                 let cleaned = values
                     .iter()
                     .enumerate()
-                    .map(|(row, v)| match v {
+                    .map(|(row, v)| match v.map(|s| check_code(c, s)) {
                         None => None,
-                        Some(s) if clean(s) => Some(s.to_string()),
-                        Some(s) => match clean_code(s, upper) {
-                            Ok(cleaned) => Some(cleaned),
-                            Err(why) => {
-                                reject(row, v, why);
-                                None
-                            }
-                        },
+                        Some(Ok(cleaned)) => Some(cleaned.into_owned()),
+                        Some(Err(why)) => {
+                            reject(row, v, why);
+                            None
+                        }
                     })
                     .collect();
                 Parsed::Cleaned(Some(cleaned))
             }
         }
-        Field::Date | Field::OptDate => {
-            let mut out = Vec::with_capacity(height);
-            for (row, v) in values.iter().enumerate() {
-                out.push(match v {
-                    None if c.field == Field::Date => {
-                        reject(row, v, format!("{} is empty", c.name));
-                        None
-                    }
-                    None => None,
-                    Some(s) => match parse_date(s) {
-                        Ok(d) => Some(d),
-                        Err(why) => {
-                            reject(row, v, why);
-                            None
-                        }
-                    },
-                });
-            }
-            Parsed::Dates(out)
-        }
-        Field::Amount | Field::SignedAmount | Field::OptAmount => {
-            let mut out = Vec::with_capacity(height);
-            for (row, v) in values.iter().enumerate() {
-                out.push(match v.map(parse_amount_fen) {
-                    None if c.field == Field::OptAmount => None,
-                    None => {
-                        reject(row, v, format!("{} is empty", c.name));
-                        None
-                    }
-                    Some(Ok(f)) if f < 0 && c.field != Field::SignedAmount => {
-                        reject(row, v, "negative amount".to_string());
-                        None
-                    }
-                    Some(Ok(f)) => Some(f),
-                    Some(Err(why)) => {
+        Field::Date | Field::OptDate => Parsed::Dates(
+            values
+                .iter()
+                .enumerate()
+                .map(|(row, v)| {
+                    check_date(c, v).unwrap_or_else(|why| {
                         reject(row, v, why);
                         None
-                    }
-                });
-            }
-            Parsed::Fen(out)
-        }
+                    })
+                })
+                .collect(),
+        ),
+        Field::Amount | Field::SignedAmount | Field::OptAmount => Parsed::Fen(
+            values
+                .iter()
+                .enumerate()
+                .map(|(row, v)| {
+                    check_amount(c, v).unwrap_or_else(|why| {
+                        reject(row, v, why);
+                        None
+                    })
+                })
+                .collect(),
+        ),
     };
     (p, problems)
+}
+
+/// The reason a repeated key is rejected, naming the line of its first row.
+pub(crate) fn duplicate(c: &ColumnSpec, first: usize) -> String {
+    format!("duplicate {} (first at line {first})", c.name)
 }

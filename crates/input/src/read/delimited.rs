@@ -129,7 +129,7 @@ pub(super) fn read_delimited(path: &Path) -> Result<RawTable> {
 /// Refuses a file whose first 64 KiB hold NUL bytes and are not UTF-16: binary data (a
 /// sparse or damaged file, an archive renamed .csv), which would otherwise be read whole
 /// and echoed back in the error.
-fn refuse_binary(path: &Path) -> Result<()> {
+pub(crate) fn refuse_binary(path: &Path) -> Result<()> {
     use std::io::Read;
     let mut head = Vec::with_capacity(64 * 1024);
     std::fs::File::open(path)
@@ -149,7 +149,7 @@ fn refuse_binary(path: &Path) -> Result<()> {
 
 /// Refuses a first line of more fields than `[limits] max_columns` before a parser sizes
 /// a frame by it (quotes ignored: an upper bound).
-fn check_header_width(path: &Path, text: &[u8], separator: u8) -> Result<()> {
+pub(crate) fn check_header_width(path: &Path, text: &[u8], separator: u8) -> Result<()> {
     let first = text.split(|&b| b == b'\n').next().unwrap_or(&[]);
     let fields = 1 + first.iter().filter(|&&b| b == separator).count();
     crate::limits::check_columns(path, fields, 1)

@@ -1,0 +1,737 @@
+//! The common file, read fast: delimited text without a quote character, in one encoding,
+//! its header on line 1 naming every required field. Its text is cut into runs of whole
+//! lines, and each run is read and checked in one pass on a core of its own: fields cut
+//! at the separator, each cell trimmed, checked and typed as it is met (a date to days,
+//! an amount to fen, an ID cleaned), with the very checks of [`crate::validate`]. The
+//! general path instead has Polars parse every cell into text and the checks read that
+//! text again: at a million rows the difference is most of the loading time.
+//!
+//! Anything out of the ordinary sends the file to the general path ([`crate::load`]),
+//! which handles it as it always has: a quote (a field may then hold the separator or a
+//! line break), damaged bytes, a row of more or fewer fields, a blank line, a key left
+//! empty or reading like 合计 (a footer row), an invisible format character, a blank or
+//! repeated header. For every file this path takes, it gives what the general path gives:
+//! the same frame, rejects and counts (the property test below checks it on random files).
+
+use std::path::Path;
+
+use memchr::{memchr, memchr_iter};
+use polars::prelude::*;
+use polars_arrow::array::MutableBinaryViewArray;
+use rayon::prelude::*;
+use rustc_hash::FxHashMap;
+
+use crate::header_shape::{classify, may_be_marker};
+use crate::load::{column_names, maps_required};
+use crate::loaded::{FileCount, Loaded, Reject, LINE};
+use crate::options::InputOptions;
+use crate::read::delimited::{check_header_width, delimiter_name, refuse_binary, sniff_delimiter};
+use crate::read::encoding::{decode, is_utf16, line_pieces, DAMAGED_UTF8};
+use crate::read::table::{extension, is_workbook, unreadable};
+use crate::validate::{
+    check_amount, check_code, check_date, check_filled, duplicate, finish_frame, may_hide, quoted,
+    too_long, KeyIndex,
+};
+use fundaudit_core::error::Result;
+use fundaudit_core::spec::{ColumnSpec, Field, FileSpec};
+
+/// Lines per run are what a run's bytes hold; below this a file is read in one run on the
+/// calling thread (a village's posted list is two kilobytes: handing it to the pool costs
+/// more than reading it).
+const RUN_BYTES: usize = 1 << 20;
+
+/// Reads and checks `path` if it is a file this path takes; None sends it to the general
+/// path.
+pub(crate) fn load_plain(
+    path: &Path,
+    spec: &FileSpec,
+    options: &InputOptions,
+) -> Result<Option<Loaded>> {
+    if is_workbook(path) || extension(path) == "parquet" {
+        return Ok(None);
+    }
+    // Binary data (a sparse or damaged file) is refused from its first bytes, before the
+    // whole of it is read.
+    refuse_binary(path)?;
+    let bytes = std::fs::read(path).map_err(|e| unreadable(path, e))?;
+    // UTF-8 is checked once, word-wise, and read where it lies (std's check, twice over,
+    // was a seventh of loading); other encodings are decoded to UTF-8 first.
+    // (UTF-16 of ASCII text is valid UTF-8 with a NUL after each letter: told first.)
+    let decoded;
+    let utf8 = match is_utf16(&bytes[..bytes.len().min(64 * 1024)]) {
+        true => None,
+        false => simdutf8::basic::from_utf8(&bytes).ok(),
+    };
+    let (text, encoding) = match utf8 {
+        Some(text) => match text.strip_prefix('\u{feff}') {
+            Some(rest) => (rest, "UTF-8 with BOM"),
+            None => (text, "UTF-8"),
+        },
+        None => {
+            let (text, encoding) = decode(bytes);
+            decoded = text;
+            match simdutf8::basic::from_utf8(&decoded) {
+                Ok(text) if encoding != DAMAGED_UTF8 => (text, encoding),
+                _ => return Ok(None),
+            }
+        }
+    };
+    if memchr(b'"', text.as_bytes()).is_some() {
+        return Ok(None);
+    }
+    let separator = sniff_delimiter(text.as_bytes());
+    check_header_width(path, text.as_bytes(), separator)?;
+    let (header, body) = text.split_once('\n').unwrap_or((text, ""));
+    let headers: Vec<String> = header
+        .split(separator as char)
+        .map(|h| h.trim_start_matches('\u{feff}').trim().to_string())
+        .collect();
+    let repeated = (1..headers.len()).any(|i| headers[..i].contains(&headers[i]));
+    if headers.iter().any(String::is_empty) || repeated {
+        return Ok(None);
+    }
+    if !maps_required(&headers, spec, options) {
+        return Ok(None);
+    }
+    let (names, mapped) = column_names(&headers, spec, options);
+    let shape = Shape::new(&names, spec);
+    let Some(runs) = read_runs(body, separator, &shape) else {
+        return Ok(None);
+    };
+    let shown = path.display().to_string();
+    let (frame, rejects, rows) = assemble(runs, &names, &shape, spec, &shown)?;
+    let mut fields: Vec<String> = names
+        .iter()
+        .filter(|n| spec.column(n).is_some())
+        .cloned()
+        .collect();
+    fields.sort();
+    let rows_rejected = rows - frame.height();
+    Ok(Some(Loaded {
+        count: FileCount {
+            file: shown,
+            rows_read: rows,
+            rows_used: frame.height(),
+            rows_rejected,
+            format: format!("text, {encoding}, {}", delimiter_name(separator)),
+            mapped,
+            header_line: 1,
+            fields,
+            ..FileCount::default()
+        },
+        frame,
+        rejects,
+    }))
+}
+
+/// What a column becomes.
+#[derive(Clone, Copy, PartialEq)]
+enum Kind {
+    /// Text as read (trimmed, blank as null): names, places, keys, extra columns.
+    Text,
+    /// An ID or account number, cleaned.
+    Code,
+    Date,
+    Fen,
+}
+
+/// The file's columns as the spec sees them.
+struct Shape<'s> {
+    /// Per column of the file: its spec (None: an extra column), its place among the
+    /// spec's columns the file has (the order rejects of one row are listed in), its kind.
+    columns: Vec<(Option<&'s ColumnSpec>, usize, Kind)>,
+    /// The spec's columns the file has, in the spec's order.
+    present: Vec<&'s ColumnSpec>,
+    /// The column of the file's key, whose keys must not repeat.
+    key: Option<usize>,
+    /// The column whose emptiness marks a row as maybe a total or a note (see
+    /// [`crate::footer`]).
+    footer: Option<usize>,
+}
+
+impl<'s> Shape<'s> {
+    fn new(names: &[String], spec: &'s FileSpec) -> Shape<'s> {
+        let present: Vec<&ColumnSpec> = spec
+            .columns
+            .iter()
+            .filter(|c| names.iter().any(|n| n == c.name))
+            .collect();
+        let columns = names
+            .iter()
+            .map(|n| match present.iter().position(|c| c.name == n) {
+                None => (None, 0, Kind::Text),
+                Some(p) => {
+                    let kind = match present[p].field {
+                        Field::IdNumber | Field::Account => Kind::Code,
+                        Field::Date | Field::OptDate => Kind::Date,
+                        Field::Amount | Field::SignedAmount | Field::OptAmount => Kind::Fen,
+                        Field::Key | Field::Text | Field::OptText => Kind::Text,
+                    };
+                    (Some(present[p]), p, kind)
+                }
+            })
+            .collect();
+        let key = names
+            .iter()
+            .position(|n| spec.column(n).is_some_and(|c| c.field == Field::Key));
+        let footer_name = crate::footer::key_column(spec);
+        let footer = names.iter().position(|n| n == footer_name);
+        Shape {
+            columns,
+            present,
+            key,
+            footer,
+        }
+    }
+}
+
+/// A column of one run, as read.
+enum Values {
+    Text(MutableBinaryViewArray<str>),
+    Dates(Vec<Option<i32>>),
+    Fen(Vec<Option<i64>>),
+}
+
+/// A bad cell of a run: row (in the run), its column's place among the present ones,
+/// 0 for a length problem and 1 for the field's own, the value quoted, the reason.
+type Problem = (usize, usize, u8, Option<String>, String);
+
+/// One run of lines, read.
+struct Run {
+    rows: usize,
+    values: Vec<Values>,
+    /// The key of each row, hashed (None: empty).
+    keys: Vec<Option<(u64, u64)>>,
+    problems: Vec<Problem>,
+}
+
+/// The body's runs of whole lines, read side by side; None when any of them is out of the
+/// ordinary.
+fn read_runs(body: &str, separator: u8, shape: &Shape) -> Option<Vec<Run>> {
+    let threads = rayon::current_num_threads().max(1);
+    let target = (body.len() / (threads * 4)).max(RUN_BYTES);
+    let mut pieces: Vec<&str> = line_pieces(body.as_bytes(), target)
+        .into_iter()
+        .map(|r| &body[r])
+        .collect();
+    // A file of a header alone is one run of no rows, which makes its columns, empty.
+    if pieces.is_empty() {
+        pieces.push(body);
+    }
+    if pieces.len() <= 1 {
+        return pieces
+            .iter()
+            .map(|p| read_run(p, separator, shape))
+            .collect();
+    }
+    pieces
+        .par_iter()
+        .map(|p| read_run(p, separator, shape))
+        .collect()
+}
+
+/// Reads one run of whole lines; None at the first thing out of the ordinary.
+fn read_run(run: &str, separator: u8, shape: &Shape) -> Option<Run> {
+    let rows_guess = memchr_iter(b'\n', run.as_bytes()).count() + 1;
+    let mut values: Vec<Values> = shape
+        .columns
+        .iter()
+        .map(|(_, _, kind)| match kind {
+            Kind::Text | Kind::Code => {
+                Values::Text(MutableBinaryViewArray::with_capacity(rows_guess))
+            }
+            Kind::Date => Values::Dates(Vec::with_capacity(rows_guess)),
+            Kind::Fen => Values::Fen(Vec::with_capacity(rows_guess)),
+        })
+        .collect();
+    let mut keys = Vec::with_capacity(if shape.key.is_some() { rows_guess } else { 0 });
+    let mut problems: Vec<Problem> = Vec::new();
+    let mut cells: Vec<&str> = Vec::with_capacity(shape.columns.len());
+    let mut row = 0usize;
+    for line in run.split_terminator('\n') {
+        let line = line.strip_suffix('\r').unwrap_or(line);
+        cells.clear();
+        let mut from = 0;
+        for p in memchr_iter(separator, line.as_bytes()) {
+            cells.push(&line[from..p]);
+            from = p + 1;
+        }
+        cells.push(&line[from..]);
+        if cells.len() != shape.columns.len() || line.trim().is_empty() {
+            return None;
+        }
+        for (j, (&cell, &(spec, place, kind))) in cells.iter().zip(&shape.columns).enumerate() {
+            // The cleaning every cell gets first (see `validate::clean_cells`): format
+            // characters and unreadable bytes go to the general path, which counts and
+            // reports them.
+            if !cell.is_ascii()
+                && may_hide(cell)
+                && cell
+                    .chars()
+                    .any(|ch| fundaudit_core::text::is_invisible(ch) || ch == '\u{FFFD}')
+            {
+                return None;
+            }
+            let v = Some(trimmed(cell)).filter(|v| !v.is_empty());
+            if Some(j) == shape.footer
+                && v.is_none_or(|k| may_be_marker(k) && classify(&[Some(k)], Some(k)).is_some())
+            {
+                return None;
+            }
+            let mut problem = |order: u8, why: String| {
+                problems.push((row, place, order, v.map(quoted), why));
+            };
+            let Some(c) = spec else {
+                if let Values::Text(a) = &mut values[j] {
+                    a.push(v);
+                }
+                continue;
+            };
+            if let Some(why) = v.and_then(|v| too_long(c, v)) {
+                problem(0, why);
+            }
+            match (&mut values[j], kind) {
+                (Values::Text(a), Kind::Text) => {
+                    if let Err(why) = check_filled(c, v) {
+                        problem(1, why);
+                    }
+                    if Some(j) == shape.key {
+                        keys.push(v.map(KeyIndex::hash));
+                    }
+                    a.push(v);
+                }
+                (Values::Text(a), _) => match v.map(|s| check_code(c, s)) {
+                    None => a.push_null(),
+                    Some(Ok(s)) => a.push_value(s),
+                    Some(Err(why)) => {
+                        problem(1, why);
+                        a.push_null();
+                    }
+                },
+                (Values::Dates(d), _) => d.push(check_date(c, v).unwrap_or_else(|why| {
+                    problem(1, why);
+                    None
+                })),
+                (Values::Fen(f), _) => f.push(check_amount(c, v).unwrap_or_else(|why| {
+                    problem(1, why);
+                    None
+                })),
+            }
+        }
+        row += 1;
+    }
+    Some(Run {
+        rows: row,
+        values,
+        keys,
+        problems,
+    })
+}
+
+/// The runs made one frame as the general path makes it: the good rows only, the file's
+/// columns in its order with typed ones in their place, then each row's line, then the
+/// amounts in fen, then the optional columns the file lacks. With the rejects, in line
+/// order (a row's in its columns' order), and the rows read.
+fn assemble(
+    runs: Vec<Run>,
+    names: &[String],
+    shape: &Shape,
+    spec: &FileSpec,
+    file: &str,
+) -> Result<(DataFrame, Vec<Reject>, usize)> {
+    let height: usize = runs.iter().map(|r| r.rows).sum();
+    let mut problems: Vec<Problem> = Vec::new();
+    let mut keys: Vec<Option<(u64, u64)>> = Vec::with_capacity(height);
+    let mut per_column: Vec<Vec<Values>> = names.iter().map(|_| Vec::new()).collect();
+    let mut start = 0;
+    for run in runs {
+        problems.extend(
+            run.problems
+                .into_iter()
+                .map(|(row, place, order, v, why)| (start + row, place, order, v, why)),
+        );
+        keys.extend(run.keys);
+        for (parts, values) in per_column.iter_mut().zip(run.values) {
+            parts.push(values);
+        }
+        start += run.rows;
+    }
+    // The columns made whole side by side, and the repeated keys found beside them.
+    let (columns, duplicates) = rayon::join(
+        || {
+            per_column
+                .into_par_iter()
+                .zip(names)
+                .zip(&shape.columns)
+                .map(|((parts, name), &(_, _, kind))| whole_column(parts, name, kind))
+                .collect::<Vec<Column>>()
+        },
+        || repeated_keys(&keys),
+    );
+    let columns: Vec<(usize, Column)> = columns.into_iter().enumerate().collect();
+    if let Some(k) = shape.key {
+        let keys = columns[k].1.str()?.clone();
+        let place = shape.columns[k].1;
+        let c = shape.present[place];
+        for (row, first) in duplicates {
+            problems.push((
+                row,
+                place,
+                1,
+                keys.get(row).map(quoted),
+                duplicate(c, first),
+            ));
+        }
+    }
+    problems.sort_by_key(|(row, place, order, _, _)| (*row, *place, *order));
+    let mut bad = vec![false; height];
+    let rejects: Vec<Reject> = problems
+        .into_iter()
+        .map(|(row, place, _, value, reason)| {
+            bad[row] = true;
+            Reject {
+                file: file.to_string(),
+                line: row + 2,
+                column: shape.present[place].name.to_string(),
+                value: value.unwrap_or_default(),
+                reason,
+            }
+        })
+        .collect();
+    // The file's columns but the amounts; each row's line; the amounts in fen, in the
+    // spec's order: as the general path adds them.
+    let (mut amounts, mut all): (Vec<_>, Vec<_>) = columns
+        .into_iter()
+        .partition(|(j, _)| shape.columns[*j].2 == Kind::Fen);
+    let line_at = all.len();
+    amounts.sort_by_key(|(j, _)| shape.columns[*j].1);
+    all.extend(amounts);
+    let mut frame = DataFrame::new(height, all.into_iter().map(|(_, c)| c).collect())?;
+    if bad.iter().any(|b| *b) {
+        let mask: BooleanChunked = bad.iter().map(|b| !b).collect();
+        frame = frame.filter(&mask)?;
+    }
+    let lines: Vec<i64> = (0..height)
+        .filter(|&r| !bad[r])
+        .map(|r| r as i64 + 2)
+        .collect();
+    frame.insert_column(line_at, Column::new(LINE.into(), lines))?;
+    let found: Vec<String> = names.to_vec();
+    let frame = finish_frame(frame, spec, &shape.present, &found)?;
+    Ok((frame, rejects, height))
+}
+
+/// A column of the file from its runs' parts.
+fn whole_column(parts: Vec<Values>, name: &str, kind: Kind) -> Column {
+    let name = PlSmallStr::from(name);
+    match kind {
+        Kind::Text | Kind::Code => {
+            let arrays = parts.into_iter().map(|p| match p {
+                Values::Text(a) => a.freeze(),
+                _ => unreachable!("a text column holds text"),
+            });
+            StringChunked::from_chunk_iter(name, arrays)
+                .rechunk()
+                .into_owned()
+                .into_column()
+        }
+        Kind::Date => Int32Chunked::from_iter_options(
+            name,
+            parts.into_iter().flat_map(|p| match p {
+                Values::Dates(d) => d,
+                _ => unreachable!("a date column holds dates"),
+            }),
+        )
+        .into_date()
+        .into_column(),
+        Kind::Fen => Int64Chunked::from_iter_options(
+            format!("{name}_fen").into(),
+            parts.into_iter().flat_map(|p| match p {
+                Values::Fen(f) => f,
+                _ => unreachable!("an amount column holds amounts"),
+            }),
+        )
+        .into_column(),
+    }
+}
+
+/// Rows whose key an earlier row holds, each with that row's line: the first row of a key
+/// is the one kept. The keys are split by hash into shards looked at side by side (a key
+/// is in one shard only, and each shard is read in the file's order).
+fn repeated_keys(keys: &[Option<(u64, u64)>]) -> Vec<(usize, usize)> {
+    const SHARDS: u64 = 8;
+    let mut found: Vec<(usize, usize)> = (0..SHARDS)
+        .into_par_iter()
+        .flat_map_iter(|shard| {
+            let mut seen = FxHashMap::default();
+            seen.reserve(keys.len() / SHARDS as usize + 1);
+            let mut found = Vec::new();
+            for (row, h) in keys.iter().enumerate() {
+                let Some(h) = h.filter(|h| h.0 % SHARDS == shard) else {
+                    continue;
+                };
+                if let Some(first) = KeyIndex::first_hashed(&mut seen, h, row + 2) {
+                    found.push((row, first));
+                }
+            }
+            found
+        })
+        .collect();
+    found.sort_unstable();
+    found
+}
+
+/// A cell without the white space around it: `str::trim` but for the usual cell, which
+/// starts and ends with something else and is passed back after a look at two characters.
+fn trimmed(cell: &str) -> &str {
+    let mut chars = cell.chars();
+    match (chars.next(), chars.next_back()) {
+        (Some(a), Some(b)) if !a.is_whitespace() && !b.is_whitespace() => cell,
+        (Some(a), None) if !a.is_whitespace() => cell,
+        _ => cell.trim(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::load::{load_table, read_table, Carry};
+
+    /// The general path's reading of a file, as if this path did not exist.
+    fn general(path: &Path, spec: &FileSpec) -> Loaded {
+        let options = InputOptions::default();
+        let table = read_table(path, spec, &options).unwrap();
+        load_table(table, path, spec, &options, &mut Carry::default()).unwrap()
+    }
+
+    fn same(a: &Loaded, b: &Loaded) {
+        assert_eq!(a.rejects, b.rejects);
+        let (mut x, mut y) = (a.count.clone(), b.count.clone());
+        (x.seconds, y.seconds) = (0.0, 0.0);
+        assert_eq!(x, y);
+        assert_eq!(
+            a.frame.get_column_names(),
+            b.frame.get_column_names(),
+            "column order"
+        );
+        for (c, d) in a.frame.columns().iter().zip(b.frame.columns()) {
+            assert_eq!(c.dtype(), d.dtype(), "{}", c.name());
+            let (c, d) = (c.as_materialized_series(), d.as_materialized_series());
+            if !c.equals_missing(d) {
+                let i = (0..c.len()).find(|&i| c.get(i).ok() != d.get(i).ok());
+                panic!(
+                    "{} differs at row {i:?}: {:?} / {:?}",
+                    c.name(),
+                    i.map(|i| c.get(i)),
+                    i.map(|i| d.get(i))
+                );
+            }
+        }
+    }
+
+    /// Cells of every kind a field meets in office files: clean, padded, blank, wrong,
+    /// cleanable, far too long, a footer's marker, an invisible character, a quote.
+    fn cells(field: Field) -> Vec<String> {
+        let mut v: Vec<String> = match field {
+            Field::Key => vec!["K1", "K2", "K3", "K1", " K4 ", "K5", "合计", "制表人：张三"],
+            Field::Text | Field::OptText => {
+                vec!["张三", "李 四", " 王五 ", "　赵六", "合计村", "ab"]
+            }
+            Field::IdNumber => vec![
+                "420001198709101329",
+                "42000119870910132x",
+                "4200 0119 8709 1013 29",
+                "'420001198709101329",
+                "１２３４",
+                "abc",
+            ],
+            Field::Account => vec!["6228480000000007919", "6228 4800 0000 0007 919", "x1"],
+            Field::Date | Field::OptDate => vec![
+                "2025-01-20",
+                "2025/1/5",
+                "20250105",
+                "2025-13-01",
+                "2025年1月5日",
+                " 2025-01-20 ",
+            ],
+            Field::Amount | Field::SignedAmount | Field::OptAmount => {
+                vec!["1841.00", "920.5", "-5", "abc", "1,234.50", " 12 ", "0"]
+            }
+        }
+        .into_iter()
+        .map(String::from)
+        .collect();
+        v.extend(["".to_string(), "  ".to_string(), "长".repeat(600)]);
+        v
+    }
+
+    fn specs() -> [&'static FileSpec; 3] {
+        [
+            &fundaudit_core::spec::PAYMENTS,
+            &fundaudit_core::spec::BENEFICIARIES,
+            &fundaudit_core::spec::ALLOCATIONS,
+        ]
+    }
+
+    /// A file of `spec`'s required columns, some of its optional ones and an extra one, in
+    /// a shuffled order, headers by name or alias, rows of cells drawn from [`cells`], and
+    /// now and then what this path must leave to the general one.
+    fn file_text(spec: &FileSpec, picks: &[usize], odd: u8, separator: char) -> String {
+        let mut columns: Vec<(String, Vec<String>)> = Vec::new();
+        for (i, c) in spec.columns.iter().enumerate() {
+            if !c.required && picks.get(i).is_some_and(|p| p.is_multiple_of(2)) {
+                continue;
+            }
+            let header = match (c.aliases.first(), picks.get(i + 1).map(|p| p % 3)) {
+                (Some(a), Some(0)) => a.to_string(),
+                _ => c.name.to_string(),
+            };
+            columns.push((header, cells(c.field)));
+        }
+        columns.push(("extra".into(), cells(Field::OptText)));
+        let shift = picks.first().copied().unwrap_or(0) % columns.len();
+        columns.rotate_left(shift);
+        let rows = picks.len() / 2;
+        let mut text = String::new();
+        if odd == 1 {
+            text.push('\u{feff}');
+        }
+        let header: Vec<&str> = columns.iter().map(|(h, _)| h.as_str()).collect();
+        text.push_str(&header.join(&separator.to_string()));
+        let end = if odd == 2 { "\r\n" } else { "\n" };
+        text.push_str(end);
+        for r in 0..rows {
+            let mut row: Vec<String> = columns
+                .iter()
+                .enumerate()
+                .map(|(j, (_, palette))| {
+                    let p = picks[(r * 7 + j * 3) % picks.len()] + r + j;
+                    // Mostly the first, clean, cells: a file is mostly good rows.
+                    let k = if p.is_multiple_of(4) {
+                        p / 4 % palette.len()
+                    } else {
+                        p % 2
+                    };
+                    palette[k].clone()
+                })
+                .collect();
+            // The key stays unique but for the duplicates the palette plants.
+            if let Some(j) = columns
+                .iter()
+                .position(|(h, _)| spec.column(h).is_some_and(|c| c.field == Field::Key))
+            {
+                if row[j] == "K5" {
+                    row[j] = format!("K{}", 100 + r);
+                }
+            }
+            match (odd, r) {
+                (3, 1) => row.push("more".into()),
+                (4, 1) => row[0] = "\"quoted".into(),
+                (5, 1) => row[0] = "张\u{200b}三".into(),
+                (6, 1) => row = vec![String::new()],
+                _ => {}
+            }
+            text.push_str(&row.join(&separator.to_string()));
+            if r + 1 < rows || odd != 7 {
+                text.push_str(end);
+            }
+        }
+        text
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(300))]
+        /// Whatever a file holds, this path either leaves it to the general one or reads it
+        /// exactly as the general one does.
+        #[test]
+        fn reads_as_the_general_path_or_leaves_it(
+            which in 0usize..3,
+            picks in proptest::collection::vec(0usize..1000, 2..40),
+            odd in 0u8..12,
+            separator in proptest::sample::select(vec![',', '\t', ';']),
+        ) {
+            let spec = specs()[which];
+            let dir = tempfile::tempdir().unwrap();
+            let path = dir.path().join("ledger.csv");
+            std::fs::write(&path, file_text(spec, &picks, odd, separator)).unwrap();
+            let options = InputOptions::default();
+            if let Some(fast) = load_plain(&path, spec, &options).unwrap() {
+                same(&fast, &general(&path, spec));
+            }
+        }
+    }
+
+    /// The property above is not empty: most such files are this path's, a good many of
+    /// them with rejects, and the odd ones are not.
+    #[test]
+    fn ordinary_files_are_taken_and_odd_ones_left() {
+        let spec = &fundaudit_core::spec::PAYMENTS;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("payments.csv");
+        let (mut taken, mut with_rejects) = (0, 0);
+        for seed in 0..40usize {
+            let picks: Vec<usize> = (0..30).map(|i| (i * 37 + seed * 11) % 1000).collect();
+            std::fs::write(&path, file_text(spec, &picks, 0, ',')).unwrap();
+            if let Some(fast) = load_plain(&path, spec, &InputOptions::default()).unwrap() {
+                taken += 1;
+                with_rejects += usize::from(!fast.rejects.is_empty());
+                same(&fast, &general(&path, spec));
+            }
+        }
+        assert!(taken >= 20, "{taken} of 40 ordinary files taken");
+        assert!(with_rejects >= 10, "{with_rejects} of them with rejects");
+        for odd in [3, 4, 5, 6] {
+            let picks: Vec<usize> = (0..30).map(|i| i * 4).collect();
+            std::fs::write(&path, file_text(spec, &picks, odd, ',')).unwrap();
+            assert!(
+                load_plain(&path, spec, &InputOptions::default())
+                    .unwrap()
+                    .is_none(),
+                "odd file {odd} taken"
+            );
+        }
+    }
+
+    /// A header alone, a GB18030 file, UTF-16 without a BOM (ASCII text in it is valid
+    /// UTF-8 with NULs) and CRLF lines: each read as the general path reads it.
+    #[test]
+    fn other_encodings_and_empty_files_read_alike() {
+        let spec = &fundaudit_core::spec::PAYMENTS;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("payments.csv");
+        let header = "payment_id,allocation_id,beneficiary_id,payee_name,payee_account,amount,paid_date,program";
+        let rows = "P1,A1,B1,张三,6228480000000007919,10.50,2025-01-20,低保金\r\nP2,A2,B2,李四,6228,-3,2025-02-30,低保金\r\n";
+        let text = format!("{header}\r\n{rows}");
+        let utf16: Vec<u8> = text.encode_utf16().flat_map(|u| u.to_le_bytes()).collect();
+        let (gb, _, _) = encoding_rs::GB18030.encode(&text);
+        for (bytes, taken) in [
+            (format!("{header}\n").into_bytes(), true),
+            (header.as_bytes().to_vec(), true),
+            (gb.into_owned(), true),
+            (utf16, true),
+        ] {
+            std::fs::write(&path, &bytes).unwrap();
+            let fast = load_plain(&path, spec, &InputOptions::default()).unwrap();
+            assert_eq!(fast.is_some(), taken);
+            same(&fast.unwrap(), &general(&path, spec));
+        }
+    }
+
+    /// The files of a county on disk, read both ways (`FUNDAUDIT_PLAIN_DIR=DIR`).
+    #[test]
+    #[ignore]
+    fn a_folder_reads_alike_both_ways() {
+        let dir = std::env::var("FUNDAUDIT_PLAIN_DIR").unwrap();
+        for spec in [
+            &fundaudit_core::spec::BENEFICIARIES,
+            &fundaudit_core::spec::ALLOCATIONS,
+            &fundaudit_core::spec::PAYMENTS,
+        ] {
+            let path = Path::new(&dir).join(spec.file);
+            let fast = load_plain(&path, spec, &InputOptions::default())
+                .unwrap()
+                .expect("taken");
+            same(&fast, &general(&path, spec));
+        }
+    }
+}
