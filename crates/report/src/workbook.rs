@@ -130,6 +130,12 @@ pub fn write_workbook(
     path: &Path,
 ) -> Result<()> {
     let mut book = crate::xlsx_format::new_workbook();
+    // The tables' cells sit at the top of their rows (level with wrapped text beside
+    // them): made the workbook's default style, so that a cell needs no format of its
+    // own. A cell written with one costs a hash of the whole format in rust_xlsxwriter,
+    // which was a tenth of a night's time in this workbook and the worklists.
+    book.set_default_format(&Formats::default_cell(), 20, 64)
+        .map_err(xlsx)?;
     // The row-by-row sheets spill to a temporary file beside the workbook (in the run
     // folder, with the rest of the run's personal data), removed when saved.
     if let Some(dir) = path.parent() {
@@ -474,9 +480,7 @@ fn write_table(
                                 .write_string_with_format(cell, c, v.as_ref(), &f.wrap)
                                 .map(|_| ())
                         } else {
-                            sheet
-                                .write_string_with_format(cell, c, v.as_ref(), &f.top)
-                                .map(|_| ())
+                            sheet.write_string(cell, c, v.as_ref()).map(|_| ())
                         }
                     }
                     None => Ok(()),
@@ -485,7 +489,7 @@ fn write_table(
                     Some(v) => match kind {
                         Kind::Yuan => sheet.write_number_with_format(cell, c, v, &f.yuan_top),
                         Kind::Score => sheet.write_number_with_format(cell, c, v, &f.score_top),
-                        _ => sheet.write_number_with_format(cell, c, v, &f.top),
+                        _ => sheet.write_number(cell, c, v),
                     }
                     .map(|_| ()),
                     None => Ok(()),

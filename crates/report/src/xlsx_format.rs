@@ -47,14 +47,20 @@ pub(crate) struct Formats {
     pub(crate) yuan: Format,
     pub(crate) score: Format,
     pub(crate) wrap: Format,
-    /// Cells of a table whose rows are as tall as their wrapped text: each at the top,
-    /// level with the text beside it.
-    pub(crate) top: Format,
+    /// Numbers of a table whose rows are as tall as their wrapped text: each at the top,
+    /// level with the text beside it (plain cells are, by the workbook's default style:
+    /// see [`Formats::default_cell`]).
     pub(crate) yuan_top: Format,
     pub(crate) score_top: Format,
 }
 
 impl Formats {
+    /// The style of a table's plain cell, made a workbook's default (see
+    /// `workbook::write_workbook`): at the top of its row.
+    pub(crate) fn default_cell() -> Format {
+        Format::new().set_align(FormatAlign::Top)
+    }
+
     pub(crate) fn new() -> Formats {
         Formats {
             header: Format::new()
@@ -65,7 +71,6 @@ impl Formats {
             yuan: Format::new().set_num_format("#,##0.00"),
             score: Format::new().set_num_format("0.00"),
             wrap: Format::new().set_text_wrap().set_align(FormatAlign::Top),
-            top: Format::new().set_align(FormatAlign::Top),
             yuan_top: Format::new()
                 .set_num_format("#,##0.00")
                 .set_align(FormatAlign::Top),
