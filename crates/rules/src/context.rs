@@ -99,6 +99,8 @@ pub struct Memo {
     /// The project ledgers joined by project id (see [`crate::project::book`]); None when
     /// the county delivered none.
     pub projects: OnceLock<Option<crate::project::book::Book>>,
+    /// 确权面积 of each registry row from the land ledger (see [`crate::basis`]).
+    pub land_areas: OnceLock<Vec<Option<i64>>>,
 }
 
 impl Whole {
@@ -431,6 +433,15 @@ impl Context {
         }
         let built = crate::posted::Notices::of(self)?;
         Ok(self.memo.notices.get_or_init(|| built).as_ref())
+    }
+
+    /// Each registry row's 确权面积 from the land ledger, worked out once per run.
+    pub fn land_areas(&self) -> PolarsResult<&[Option<i64>]> {
+        if let Some(a) = self.memo.land_areas.get() {
+            return Ok(a);
+        }
+        let built = crate::basis::land_by_row(self)?;
+        Ok(self.memo.land_areas.get_or_init(|| built))
     }
 
     /// The project book, built on first use; None without project ledgers.

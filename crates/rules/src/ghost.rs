@@ -2,6 +2,7 @@
 //! ID number no living person can have.
 
 use polars::prelude::*;
+use rustc_hash::{FxHashMap, FxHashSet};
 
 use crate::context::Context;
 use crate::views::{group_rows, Views};
@@ -199,32 +200,34 @@ fn namesakes_in_village(
     ctx: &Context,
     p: &crate::views::Payments,
     groups: &[(usize, Vec<usize>)],
-) -> std::collections::HashMap<usize, Vec<usize>> {
-    use std::collections::{HashMap, HashSet};
+) -> FxHashMap<usize, Vec<usize>> {
+    // Fx, not SipHash: the rules run once per part, and each part asks this of every
+    // registered person (a million people's night: ten million lookups).
     type Key<'a> = (&'a str, &'a str, &'a str);
     let key = |row: usize| -> Key {
         let e = &ctx.registry[row];
         (&*e.township, &*e.village, e.name.pinyin_str())
     };
-    let wanted: HashMap<Key, Vec<usize>> = groups.iter().fold(HashMap::new(), |mut m, (row, _)| {
-        if !ctx.registry[*row].name.is_empty() {
-            m.entry(key(*row)).or_default().push(*row);
-        }
-        m
-    });
+    let wanted: FxHashMap<Key, Vec<usize>> =
+        groups.iter().fold(FxHashMap::default(), |mut m, (row, _)| {
+            if !ctx.registry[*row].name.is_empty() {
+                m.entry(key(*row)).or_default().push(*row);
+            }
+            m
+        });
     if wanted.is_empty() {
-        return HashMap::new();
+        return FxHashMap::default();
     }
     let candidates = ctx.registry_rows_where(|i, e| {
         e.id_problem.is_none() && !e.id_number.is_empty() && wanted.contains_key(&key(i))
     });
     // What each row (the invalid ones and their candidates) was paid for.
-    let rows: HashSet<usize> = candidates
+    let rows: FxHashSet<usize> = candidates
         .iter()
         .copied()
         .chain(groups.iter().map(|(r, _)| *r))
         .collect();
-    let mut paid_for: HashMap<usize, HashSet<(&str, &str)>> = HashMap::new();
+    let mut paid_for: FxHashMap<usize, FxHashSet<(&str, &str)>> = FxHashMap::default();
     for r in 0..p.len() {
         let Some(row) = p.reg_row[r]
             .map(|x| x as usize)
@@ -236,7 +239,7 @@ fn namesakes_in_village(
             paid_for.entry(row).or_default().insert((program, period));
         }
     }
-    let mut out: HashMap<usize, Vec<usize>> = HashMap::new();
+    let mut out: FxHashMap<usize, Vec<usize>> = FxHashMap::default();
     for c in candidates {
         for &row in wanted.get(&key(c)).into_iter().flatten() {
             let both = match (paid_for.get(&row), paid_for.get(&c)) {
