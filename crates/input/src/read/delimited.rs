@@ -137,7 +137,7 @@ pub(crate) fn refuse_binary(path: &Path) -> Result<()> {
         .take(64 * 1024)
         .read_to_end(&mut head)
         .map_err(|e| unreadable(path, e))?;
-    if !is_utf16(&head) && head.contains(&0) {
+    if !is_utf16(&head) && memchr::memchr(0, &head).is_some() {
         return Err(unreadable(
             path,
             "it holds NUL bytes: binary data, not a text table (a damaged copy, or another \
