@@ -345,9 +345,14 @@ pub(crate) fn finish_frame(
     present: &[&ColumnSpec],
     found: &[String],
 ) -> Result<DataFrame> {
-    for c in present.iter().filter(|c| c.repeats) {
-        let coded = good.column(c.name)?.cast(&frame::coded())?;
-        good.with_column(coded)?;
+    // Side by side: each column is a pass of hash lookups into the shared categories.
+    let coded: Vec<Column> = present
+        .par_iter()
+        .filter(|c| c.repeats)
+        .map(|c| good.column(c.name)?.cast(&frame::coded()))
+        .collect::<PolarsResult<_>>()?;
+    for column in coded {
+        good.with_column(column)?;
     }
     // Optional columns absent from the file exist as nulls, so rules need not ask.
     for c in spec
