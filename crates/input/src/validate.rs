@@ -532,32 +532,32 @@ fn check_column(
                 Parsed::Cleaned(Some(cleaned))
             }
         }
-        Field::Date | Field::OptDate => Parsed::Dates(
-            values
-                .iter()
-                .enumerate()
-                .map(|(row, v)| {
-                    check_date(c, v).unwrap_or_else(|why| {
-                        reject(row, v, why);
-                        None
-                    })
-                })
-                .collect(),
-        ),
-        Field::Amount | Field::SignedAmount | Field::OptAmount => Parsed::Fen(
-            values
-                .iter()
-                .enumerate()
-                .map(|(row, v)| {
-                    check_amount(c, v).unwrap_or_else(|why| {
-                        reject(row, v, why);
-                        None
-                    })
-                })
-                .collect(),
-        ),
+        Field::Date | Field::OptDate => {
+            Parsed::Dates(typed(values, |v| check_date(c, v), &mut reject))
+        }
+        Field::Amount | Field::SignedAmount | Field::OptAmount => {
+            Parsed::Fen(typed(values, |v| check_amount(c, v), &mut reject))
+        }
     };
     (p, problems)
+}
+
+/// Each cell's typed value by `check`; a cell that fails it is rejected, and null.
+fn typed<T>(
+    values: &StringChunked,
+    check: impl Fn(Option<&str>) -> Result<Option<T>, String>,
+    reject: &mut impl FnMut(usize, Option<&str>, String),
+) -> Vec<Option<T>> {
+    values
+        .iter()
+        .enumerate()
+        .map(|(row, v)| {
+            check(v).unwrap_or_else(|why| {
+                reject(row, v, why);
+                None
+            })
+        })
+        .collect()
 }
 
 /// The reason a repeated key is rejected, naming the line of its first row.
