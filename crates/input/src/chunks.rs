@@ -23,6 +23,7 @@ use crate::footer::Totals;
 use crate::load::{Carry, Table};
 use crate::loaded::{FileCount, Loaded};
 use crate::options::InputOptions;
+use crate::plain::Text;
 use fundaudit_core::error::Result;
 use fundaudit_core::spec::FileSpec;
 
@@ -165,15 +166,33 @@ impl Chunks<'_> {
             + usize::from(!bytes.ends_with(b"\n") && bytes.len() > self.header.len());
         let base = self.lines_before;
         self.lines_before += lines;
-        let raw = self.parse(&bytes, base)?;
-        drop(bytes);
-        let table = Table {
-            raw,
-            header_line: 1,
-            title: Vec::new(),
+        // The one-pass read of `plain` where the chunk is ordinary (the file is UTF-8
+        // without quotes, and a chunk holds whole lines); else Polars and the checks.
+        let text = simdutf8::basic::from_utf8(&bytes).ok().map(|text| Text {
+            text,
+            separator: self.separator,
+            first_line: base + 1,
+            format: self.format.clone(),
+        });
+        let plain = match text {
+            Some(text) => {
+                crate::plain::load_text(text, &path, self.spec, self.options, &mut self.carry)?
+            }
+            None => None,
         };
-        let loaded =
-            crate::load::load_table(table, &path, self.spec, self.options, &mut self.carry)?;
+        let loaded = match plain {
+            Some(loaded) => loaded,
+            None => {
+                let raw = self.parse(&bytes, base)?;
+                drop(bytes);
+                let table = Table {
+                    raw,
+                    header_line: 1,
+                    title: Vec::new(),
+                };
+                crate::load::load_table(table, &path, self.spec, self.options, &mut self.carry)?
+            }
+        };
         self.chunks += 1;
         match &mut self.count {
             None => self.count = Some(loaded.count.clone()),

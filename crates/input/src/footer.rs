@@ -13,10 +13,18 @@ pub(crate) type Footers = (DataFrame, Vec<usize>, Vec<SkippedRow>, Vec<String>);
 
 /// The amounts of a file's data rows so far, for checking a total met in a later chunk
 /// of a file read a chunk at a time: since the last 小计, and from the start.
-#[derive(Debug, Default, Clone, Copy)]
+#[derive(Debug, Default, Clone, Copy, PartialEq)]
 pub struct Totals {
     since: i64,
     from_start: i64,
+}
+
+impl Totals {
+    /// Adds data rows' amounts, which every later total covers.
+    pub(crate) fn add(&mut self, fen: i64) {
+        self.since += fen;
+        self.from_start += fen;
+    }
 }
 
 /// A row's amount for the totals check: unreadable amounts count as nothing.
@@ -52,8 +60,7 @@ pub(crate) fn skip_footer_rows(
                 .filter(|&j| !skip.get(j).copied().unwrap_or(false))
                 .map(|j| row_fen(amounts.as_ref(), j))
                 .sum();
-            t.since += fen;
-            t.from_start += fen;
+            t.add(fen);
         }
     };
     let key = key_column(spec);

@@ -4,7 +4,9 @@
 //! at the separator, each cell trimmed, checked and typed as it is met (a date to days,
 //! an amount to fen, an ID cleaned), with the very checks of [`crate::validate`]. The
 //! general path instead has Polars parse every cell into text and the checks read that
-//! text again: at a million rows the difference is most of the loading time.
+//! text again: at a million rows the difference is most of the loading time. A file read a
+//! chunk at a time ([`crate::chunks`], a province's ledgers) takes the same pass per
+//! chunk, carrying the keys seen and the amounts for a later 合计 as the general path does.
 //!
 //! Anything out of the ordinary sends the file to the general path ([`crate::load`]),
 //! which handles it as it always has: a quote (a field may then hold the separator or a
@@ -22,7 +24,7 @@ use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 
 use crate::header_shape::{classify, may_be_marker};
-use crate::load::{column_names, maps_required};
+use crate::load::{column_names, maps_required, Carry};
 use crate::loaded::{FileCount, Loaded, Reject, LINE};
 use crate::options::InputOptions;
 use crate::read::delimited::{check_header_width, delimiter_name, refuse_binary, sniff_delimiter};
@@ -76,14 +78,46 @@ pub(crate) fn load_plain(
             }
         }
     };
-    if memchr(b'"', text.as_bytes()).is_some() {
-        return Ok(None);
-    }
     let separator = sniff_delimiter(text.as_bytes());
     check_header_width(path, text.as_bytes(), separator)?;
-    let (header, body) = text.split_once('\n').unwrap_or((text, ""));
+    let format = format!("text, {encoding}, {}", delimiter_name(separator));
+    let text = Text {
+        text,
+        separator,
+        first_line: 2,
+        format,
+    };
+    load_text(text, path, spec, options, &mut Carry::default())
+}
+
+/// Text to read: a header line and the lines below it, one encoding, no quote.
+pub(crate) struct Text<'t> {
+    pub(crate) text: &'t str,
+    pub(crate) separator: u8,
+    /// The line in the file of the first line below the header (2 for a whole file).
+    pub(crate) first_line: usize,
+    /// What was read, for the file's account.
+    pub(crate) format: String,
+}
+
+/// Reads and checks `text` (a whole file, or a chunk of one behind its header, with what
+/// the file's earlier chunks leave in `carry`); None sends it to the general path, and
+/// then `carry` is as it was.
+pub(crate) fn load_text(
+    text: Text,
+    path: &Path,
+    spec: &FileSpec,
+    options: &InputOptions,
+    carry: &mut Carry,
+) -> Result<Option<Loaded>> {
+    // A quote may hold the separator or a line break: only a scan from the top places
+    // the fields then.
+    if memchr(b'"', text.text.as_bytes()).is_some() {
+        return Ok(None);
+    }
+    let (header, body) = text.text.split_once('\n').unwrap_or((text.text, ""));
     let headers: Vec<String> = header
-        .split(separator as char)
+        .split(text.separator as char)
         .map(|h| h.trim_start_matches('\u{feff}').trim().to_string())
         .collect();
     let repeated = (1..headers.len()).any(|i| headers[..i].contains(&headers[i]));
@@ -94,12 +128,19 @@ pub(crate) fn load_plain(
         return Ok(None);
     }
     let (names, mapped) = column_names(&headers, spec, options);
-    let shape = Shape::new(&names, spec);
-    let Some(runs) = read_runs(body, separator, &shape) else {
+    let mut shape = Shape::new(&names, spec);
+    if carry.totals.is_some() {
+        shape.totals = names.iter().position(|n| n == "amount");
+    }
+    let Some(runs) = read_runs(body, text.separator, &shape) else {
         return Ok(None);
     };
     let shown = path.display().to_string();
-    let (frame, rejects, rows) = assemble(runs, &names, &shape, spec, &shown)?;
+    let at = Place {
+        file: &shown,
+        first_line: text.first_line,
+    };
+    let (frame, rejects, rows) = assemble(runs, &names, &shape, spec, at, carry)?;
     let mut fields: Vec<String> = names
         .iter()
         .filter(|n| spec.column(n).is_some())
@@ -113,7 +154,7 @@ pub(crate) fn load_plain(
             rows_read: rows,
             rows_used: frame.height(),
             rows_rejected,
-            format: format!("text, {encoding}, {}", delimiter_name(separator)),
+            format: text.format,
             mapped,
             header_line: 1,
             fields,
@@ -122,6 +163,13 @@ pub(crate) fn load_plain(
         frame,
         rejects,
     }))
+}
+
+/// Where rows being assembled are: their file, and the line of the first.
+#[derive(Clone, Copy)]
+struct Place<'a> {
+    file: &'a str,
+    first_line: usize,
 }
 
 /// What a column becomes.
@@ -147,6 +195,8 @@ struct Shape<'s> {
     /// The column whose emptiness marks a row as maybe a total or a note (see
     /// [`crate::footer`]).
     footer: Option<usize>,
+    /// The `amount` column, when a chunk's amounts are added up for a later 合计.
+    totals: Option<usize>,
 }
 
 impl<'s> Shape<'s> {
@@ -181,6 +231,7 @@ impl<'s> Shape<'s> {
             present,
             key,
             footer,
+            totals: None,
         }
     }
 }
@@ -203,6 +254,8 @@ struct Run {
     /// The key of each row, hashed (None: empty).
     keys: Vec<Option<(u64, u64)>>,
     problems: Vec<Problem>,
+    /// The amounts as a 合计 adds them (see [`crate::footer::row_fen`]), when asked.
+    amounts: i64,
 }
 
 /// The body's runs of whole lines, read side by side; None when any of them is out of the
@@ -248,6 +301,7 @@ fn read_run(run: &str, separator: u8, shape: &Shape) -> Option<Run> {
     let mut problems: Vec<Problem> = Vec::new();
     let mut cells: Vec<&str> = Vec::with_capacity(shape.columns.len());
     let mut row = 0usize;
+    let mut amounts = 0i64;
     for line in run.split_terminator('\n') {
         let line = line.strip_suffix('\r').unwrap_or(line);
         cells.clear();
@@ -273,6 +327,9 @@ fn read_run(run: &str, separator: u8, shape: &Shape) -> Option<Run> {
                 return None;
             }
             let v = Some(trimmed(cell)).filter(|v| !v.is_empty());
+            if Some(j) == shape.totals {
+                amounts += fundaudit_core::cells::parse_amount_fen(cell).unwrap_or(0);
+            }
             if Some(j) == shape.footer
                 && v.is_none_or(|k| may_be_marker(k) && classify(&[Some(k)], Some(k)).is_some())
             {
@@ -325,6 +382,7 @@ fn read_run(run: &str, separator: u8, shape: &Shape) -> Option<Run> {
         values,
         keys,
         problems,
+        amounts,
     })
 }
 
@@ -337,9 +395,15 @@ fn assemble(
     names: &[String],
     shape: &Shape,
     spec: &FileSpec,
-    file: &str,
+    at: Place,
+    carry: &mut Carry,
 ) -> Result<(DataFrame, Vec<Reject>, usize)> {
     let height: usize = runs.iter().map(|r| r.rows).sum();
+    // A chunk's amounts, for a 合计 in a later chunk (see `footer::Totals`).
+    if let Some(t) = carry.totals.as_mut() {
+        let fen: i64 = runs.iter().map(|r| r.amounts).sum();
+        t.add(fen);
+    }
     let mut problems: Vec<Problem> = Vec::new();
     let mut keys: Vec<Option<(u64, u64)>> = Vec::with_capacity(height);
     let mut per_column: Vec<Vec<Values>> = names.iter().map(|_| Vec::new()).collect();
@@ -366,7 +430,12 @@ fn assemble(
                 .map(|((parts, name), &(_, _, kind))| whole_column(parts, name, kind))
                 .collect::<Vec<Column>>()
         },
-        || repeated_keys(&keys),
+        || match carry.totals {
+            // A whole file: its keys alone, in shards side by side.
+            None => repeated_keys(&keys, at.first_line),
+            // A chunk: against the keys of the file's chunks before it too.
+            Some(_) => carry.keys.repeated(&keys, at.first_line),
+        },
     );
     let columns: Vec<(usize, Column)> = columns.into_iter().enumerate().collect();
     if let Some(k) = shape.key {
@@ -390,8 +459,8 @@ fn assemble(
         .map(|(row, place, _, value, reason)| {
             bad[row] = true;
             Reject {
-                file: file.to_string(),
-                line: row + 2,
+                file: at.file.to_string(),
+                line: row + at.first_line,
                 column: shape.present[place].name.to_string(),
                 value: value.unwrap_or_default(),
                 reason,
@@ -413,7 +482,7 @@ fn assemble(
     }
     let lines: Vec<i64> = (0..height)
         .filter(|&r| !bad[r])
-        .map(|r| r as i64 + 2)
+        .map(|r| (r + at.first_line) as i64)
         .collect();
     frame.insert_column(line_at, Column::new(LINE.into(), lines))?;
     let found: Vec<String> = names.to_vec();
@@ -458,7 +527,7 @@ fn whole_column(parts: Vec<Values>, name: &str, kind: Kind) -> Column {
 /// Rows whose key an earlier row holds, each with that row's line: the first row of a key
 /// is the one kept. The keys are split by hash into shards looked at side by side (a key
 /// is in one shard only, and each shard is read in the file's order).
-fn repeated_keys(keys: &[Option<(u64, u64)>]) -> Vec<(usize, usize)> {
+fn repeated_keys(keys: &[Option<(u64, u64)>], first_line: usize) -> Vec<(usize, usize)> {
     const SHARDS: u64 = 8;
     let mut found: Vec<(usize, usize)> = (0..SHARDS)
         .into_par_iter()
@@ -470,7 +539,7 @@ fn repeated_keys(keys: &[Option<(u64, u64)>]) -> Vec<(usize, usize)> {
                 let Some(h) = h.filter(|h| h.0 % SHARDS == shard) else {
                     continue;
                 };
-                if let Some(first) = KeyIndex::first_hashed(&mut seen, h, row + 2) {
+                if let Some(first) = KeyIndex::first_hashed(&mut seen, h, row + first_line) {
                     found.push((row, first));
                 }
             }
@@ -659,6 +728,83 @@ mod tests {
                 same(&fast, &general(&path, spec));
             }
         }
+    }
+
+    /// A chunk of a file read a chunk at a time (see [`crate::chunks`]): its rows,
+    /// rejects and counts, and what it leaves for the next chunk (the keys seen, the
+    /// amounts for a later 合计), as the general path's.
+    fn chunk_alike(spec: &FileSpec, text: &str, separator: char) -> bool {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("ledger.csv");
+        let (first_line, format) = (101, "text, UTF-8, read in chunks".to_string());
+        let seeded = || {
+            let carry = Carry {
+                totals: Some(Default::default()),
+                ..Carry::default()
+            };
+            // A key of an earlier chunk, which a row of this one repeats.
+            carry.keys.repeated(&[Some(KeyIndex::hash("K2"))], 50);
+            carry
+        };
+        let (mut a, mut b) = (seeded(), seeded());
+        let chunk = Text {
+            text,
+            separator: separator as u8,
+            first_line,
+            format: format.clone(),
+        };
+        let options = InputOptions::default();
+        let Some(fast) = load_text(chunk, &path, spec, &options, &mut a).unwrap() else {
+            return false;
+        };
+        let frame = crate::read::delimited::parse_text(text.as_bytes(), separator as u8).unwrap();
+        let lines = (first_line..first_line + frame.height()).collect();
+        let raw = crate::read::table::RawTable {
+            frame,
+            lines: Some(lines),
+            rejects: Vec::new(),
+            format,
+        };
+        let table = crate::load::Table {
+            raw,
+            header_line: 1,
+            title: Vec::new(),
+        };
+        let general = load_table(table, &path, spec, &options, &mut b).unwrap();
+        same(&fast, &general);
+        assert_eq!(a.totals, b.totals, "the amounts carried");
+        let keys = |c: &Carry| c.keys.0.lock().unwrap().clone();
+        assert_eq!(keys(&a), keys(&b), "the keys carried");
+        true
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(200))]
+        #[test]
+        fn a_chunk_reads_as_the_general_path_or_leaves_it(
+            which in 0usize..3,
+            picks in proptest::collection::vec(0usize..1000, 2..40),
+            odd in 0u8..12,
+            separator in proptest::sample::select(vec![',', '\t', ';']),
+        ) {
+            let spec = specs()[which];
+            let text = file_text(spec, &picks, odd, separator);
+            let text = text.trim_start_matches('\u{feff}');
+            chunk_alike(spec, text, separator);
+        }
+    }
+
+    /// The chunk property is not empty either: ordinary chunks are taken.
+    #[test]
+    fn ordinary_chunks_are_taken() {
+        let spec = &fundaudit_core::spec::PAYMENTS;
+        let taken = (0..40usize)
+            .filter(|seed| {
+                let picks: Vec<usize> = (0..30).map(|i| (i * 37 + seed * 11) % 1000).collect();
+                chunk_alike(spec, &file_text(spec, &picks, 0, ','), ',')
+            })
+            .count();
+        assert!(taken >= 20, "{taken} of 40 ordinary chunks taken");
     }
 
     /// The property above is not empty: most such files are this path's, a good many of

@@ -28,7 +28,7 @@ enum Parsed {
 /// whatever the key's length, and a false "duplicate" is as likely as two random 128-bit
 /// numbers being equal.
 #[derive(Default)]
-pub struct KeyIndex(std::sync::Mutex<FxHashMap<(u64, u64), u32>>);
+pub struct KeyIndex(pub(crate) std::sync::Mutex<FxHashMap<(u64, u64), u32>>);
 
 impl KeyIndex {
     /// The line of an earlier row with this key, or None after recording this one.
@@ -40,6 +40,25 @@ impl KeyIndex {
     pub(crate) fn hash(key: &str) -> (u64, u64) {
         let h = xxhash_rust::xxh3::xxh3_128(key.as_bytes());
         ((h >> 64) as u64, h as u64)
+    }
+
+    /// Rows of `keys` (hashed, in the file's order; None: empty) whose key the index
+    /// already holds or an earlier row of them has, each with the line of the first; the
+    /// rest recorded. `first_line` is the line of `keys[0]`.
+    pub(crate) fn repeated(
+        &self,
+        keys: &[Option<(u64, u64)>],
+        first_line: usize,
+    ) -> Vec<(usize, usize)> {
+        let mut seen = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        seen.reserve(keys.len());
+        keys.iter()
+            .enumerate()
+            .filter_map(|(row, h)| {
+                let first = Self::first_hashed(&mut seen, (*h)?, row + first_line)?;
+                Some((row, first))
+            })
+            .collect()
     }
 
     /// As [`KeyIndex::first`], for a key hashed beforehand (on another thread).
