@@ -710,8 +710,8 @@ mod tests {
 
     proptest::proptest! {
         #![proptest_config(proptest::prelude::ProptestConfig::with_cases(300))]
-        /// Whatever a file holds, this path either leaves it to the general one or reads it
-        /// exactly as the general one does.
+        /// Whatever a file or a chunk holds, this path either leaves it to the general one
+        /// or reads it exactly as the general one does.
         #[test]
         fn reads_as_the_general_path_or_leaves_it(
             which in 0usize..3,
@@ -722,11 +722,14 @@ mod tests {
             let spec = specs()[which];
             let dir = tempfile::tempdir().unwrap();
             let path = dir.path().join("ledger.csv");
-            std::fs::write(&path, file_text(spec, &picks, odd, separator)).unwrap();
+            let text = file_text(spec, &picks, odd, separator);
+            std::fs::write(&path, &text).unwrap();
             let options = InputOptions::default();
             if let Some(fast) = load_plain(&path, spec, &options).unwrap() {
                 same(&fast, &general(&path, spec));
             }
+            // The same text as a chunk of a larger file, read behind earlier chunks.
+            chunk_alike(spec, text.trim_start_matches('\u{feff}'), separator);
         }
     }
 
@@ -776,22 +779,6 @@ mod tests {
         let keys = |c: &Carry| c.keys.0.lock().unwrap().clone();
         assert_eq!(keys(&a), keys(&b), "the keys carried");
         true
-    }
-
-    proptest::proptest! {
-        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(200))]
-        #[test]
-        fn a_chunk_reads_as_the_general_path_or_leaves_it(
-            which in 0usize..3,
-            picks in proptest::collection::vec(0usize..1000, 2..40),
-            odd in 0u8..12,
-            separator in proptest::sample::select(vec![',', '\t', ';']),
-        ) {
-            let spec = specs()[which];
-            let text = file_text(spec, &picks, odd, separator);
-            let text = text.trim_start_matches('\u{feff}');
-            chunk_alike(spec, text, separator);
-        }
     }
 
     /// The chunk property is not empty either: ordinary chunks are taken.
