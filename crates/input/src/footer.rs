@@ -72,14 +72,7 @@ pub(crate) fn skip_footer_rows(
     let candidates: Vec<usize> = key_values
         .iter()
         .enumerate()
-        .filter(|(_, k)| {
-            k.is_none_or(|k| {
-                let k = k.trim();
-                k.is_empty()
-                    || (header_shape::may_be_marker(k)
-                        && header_shape::classify(&[Some(k)], Some(k)).is_some())
-            })
-        })
+        .filter(|(_, k)| may_not_be_data(*k))
         .map(|(i, _)| i)
         .collect();
     if candidates.is_empty() {
@@ -167,6 +160,17 @@ pub(crate) fn skip_footer_rows(
         .map(|(l, _)| l)
         .collect();
     Ok((frame, lines, skipped, warnings))
+}
+
+/// Whether a row whose key-column cell is `key` may be a total, a note or a blank rather
+/// than data: its key is empty, or is itself a marker. Only such rows are looked at whole.
+pub(crate) fn may_not_be_data(key: Option<&str>) -> bool {
+    key.is_none_or(|k| {
+        let k = k.trim();
+        k.is_empty()
+            || (header_shape::may_be_marker(k)
+                && header_shape::classify(&[Some(k)], Some(k)).is_some())
+    })
 }
 
 /// The column whose emptiness marks a row as possibly not data: the file's key, else its

@@ -128,8 +128,24 @@ pub(crate) fn clean_headers(frame: &DataFrame) -> Vec<String> {
     frame
         .get_column_names()
         .iter()
-        .map(|n| n.trim_start_matches('\u{feff}').trim().to_string())
+        .map(|n| clean_header(n))
         .collect()
+}
+
+/// A header as written, without a byte-order mark or the white space around it.
+pub(crate) fn clean_header(header: &str) -> String {
+    header.trim_start_matches('\u{feff}').trim().to_string()
+}
+
+/// The fields of `spec` among a file's column names, sorted: what the file carries.
+pub(crate) fn spec_fields(names: &[String], spec: &FileSpec) -> Vec<String> {
+    let mut fields: Vec<String> = names
+        .iter()
+        .filter(|n| spec.column(n).is_some())
+        .cloned()
+        .collect();
+    fields.sort();
+    fields
 }
 
 /// Files of at least this many rows say so on the terminal as they are read.
@@ -210,13 +226,7 @@ pub(crate) fn load_table(
             path: shown.clone(),
             message: e.to_string(),
         })?;
-    let mut fields: Vec<String> = frame
-        .get_column_names()
-        .iter()
-        .map(|n| n.to_string())
-        .filter(|n| spec.column(n).is_some())
-        .collect();
-    fields.sort();
+    let mut fields = spec_fields(&names, spec);
     let (mut frame, lines, skipped, warnings) =
         skip_footer_rows(frame, raw.lines, spec, &shown, carry.totals.as_mut())?;
     // Columns the file lacks that its title names unambiguously (a township's roster

@@ -23,16 +23,16 @@ use polars_arrow::array::MutableBinaryViewArray;
 use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 
-use crate::header_shape::{classify, may_be_marker};
-use crate::load::{column_names, maps_required, Carry};
+use crate::footer::may_not_be_data;
+use crate::load::{clean_header, column_names, maps_required, spec_fields, Carry};
 use crate::loaded::{FileCount, Loaded, Reject, LINE};
 use crate::options::InputOptions;
 use crate::read::delimited::{check_header_width, delimiter_name, refuse_binary, sniff_delimiter};
 use crate::read::encoding::{decode, is_utf16, line_pieces, DAMAGED_UTF8};
 use crate::read::table::{extension, is_workbook, unreadable};
 use crate::validate::{
-    check_amount, check_code, check_date, check_filled, duplicate, finish_frame, may_hide, quoted,
-    too_long, KeyIndex,
+    check_amount, check_code, check_date, check_filled, duplicate, finish_frame, hidden_marks,
+    quoted, too_long, KeyIndex,
 };
 use fundaudit_core::error::Result;
 use fundaudit_core::spec::{ColumnSpec, Field, FileSpec};
@@ -118,7 +118,7 @@ pub(crate) fn load_text(
     let (header, body) = text.text.split_once('\n').unwrap_or((text.text, ""));
     let headers: Vec<String> = header
         .split(text.separator as char)
-        .map(|h| h.trim_start_matches('\u{feff}').trim().to_string())
+        .map(clean_header)
         .collect();
     let repeated = (1..headers.len()).any(|i| headers[..i].contains(&headers[i]));
     if headers.iter().any(String::is_empty) || repeated {
@@ -141,12 +141,7 @@ pub(crate) fn load_text(
         first_line: text.first_line,
     };
     let (frame, rejects, rows) = assemble(runs, &names, &shape, spec, at, carry)?;
-    let mut fields: Vec<String> = names
-        .iter()
-        .filter(|n| spec.column(n).is_some())
-        .cloned()
-        .collect();
-    fields.sort();
+    let fields = spec_fields(&names, spec);
     let rows_rejected = rows - frame.height();
     Ok(Some(Loaded {
         count: FileCount {
@@ -318,21 +313,14 @@ fn read_run(run: &str, separator: u8, shape: &Shape) -> Option<Run> {
             // The cleaning every cell gets first (see `validate::clean_cells`): format
             // characters and unreadable bytes go to the general path, which counts and
             // reports them.
-            if !cell.is_ascii()
-                && may_hide(cell)
-                && cell
-                    .chars()
-                    .any(|ch| fundaudit_core::text::is_invisible(ch) || ch == '\u{FFFD}')
-            {
+            if hidden_marks(cell) != (false, false) {
                 return None;
             }
             let v = Some(trimmed(cell)).filter(|v| !v.is_empty());
             if Some(j) == shape.totals {
                 amounts += fundaudit_core::cells::parse_amount_fen(cell).unwrap_or(0);
             }
-            if Some(j) == shape.footer
-                && v.is_none_or(|k| may_be_marker(k) && classify(&[Some(k)], Some(k)).is_some())
-            {
+            if Some(j) == shape.footer && may_not_be_data(v) {
                 return None;
             }
             let mut problem = |order: u8, why: String| {
@@ -485,8 +473,7 @@ fn assemble(
         .map(|r| (r + at.first_line) as i64)
         .collect();
     frame.insert_column(line_at, Column::new(LINE.into(), lines))?;
-    let found: Vec<String> = names.to_vec();
-    let frame = finish_frame(frame, spec, &shape.present, &found)?;
+    let frame = finish_frame(frame, spec, &shape.present, names)?;
     Ok((frame, rejects, height))
 }
 

@@ -144,9 +144,23 @@ pub(super) fn validate_rows(
 /// D8–E0, U+180E from E1, U+200B–U+206F from E2, U+FEFF and U+FFF9–U+FFFD from EF, the
 /// rest from F0 and F3), and Han text (lead bytes E3–E9, continuation bytes 80–BF)
 /// from none: a name, a village or a program is passed over at memory speed.
-pub(crate) fn may_hide(v: &str) -> bool {
+fn may_hide(v: &str) -> bool {
     v.bytes()
         .any(|b| matches!(b, 0xC2 | 0xD8..=0xDF | 0xE0..=0xE2 | 0xEF..=0xF4))
+}
+
+/// Whether a cell holds a format character, and whether it holds U+FFFD (a byte its
+/// file's encoding could not read); at once for ASCII and Han text (see [`may_hide`]).
+pub(crate) fn hidden_marks(v: &str) -> (bool, bool) {
+    if v.is_ascii() || !may_hide(v) {
+        return (false, false);
+    }
+    v.chars().fold((false, false), |(invisible, replaced), ch| {
+        (
+            invisible || fundaudit_core::text::is_invisible(ch),
+            replaced || ch == '\u{FFFD}',
+        )
+    })
 }
 
 /// Cells the file's encoding could not read: (row, column, value).
@@ -192,14 +206,7 @@ fn clean_cells(raw: DataFrame, present: &[&ColumnSpec]) -> Result<(DataFrame, us
             for (row, v) in ca.iter().enumerate() {
                 let Some(v) = v else { continue };
                 look.trim = look.trim || needs_trim(v);
-                if v.is_ascii() || !may_hide(v) {
-                    continue;
-                }
-                let (mut invisible, mut replaced) = (false, false);
-                for ch in v.chars() {
-                    invisible |= fundaudit_core::text::is_invisible(ch);
-                    replaced |= ch == '\u{FFFD}';
-                }
+                let (invisible, replaced) = hidden_marks(v);
                 look.invisible += usize::from(invisible);
                 if used && replaced {
                     look.undecodable
@@ -511,13 +518,11 @@ fn check_column(
             let mut seen = keys.0.lock().unwrap_or_else(|e| e.into_inner());
             seen.reserve(height);
             for (row, v) in values.iter().enumerate() {
-                match v {
-                    None => reject(row, v, format!("{} is empty", c.name)),
-                    Some(s) => {
-                        if let Some(first) = KeyIndex::first(&mut seen, s, line_of(row)) {
-                            reject(row, v, duplicate(c, first));
-                        }
-                    }
+                if let Err(why) = check_filled(c, v) {
+                    reject(row, v, why);
+                }
+                if let Some(first) = v.and_then(|s| KeyIndex::first(&mut seen, s, line_of(row))) {
+                    reject(row, v, duplicate(c, first));
                 }
             }
             Parsed::Text
