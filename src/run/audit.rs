@@ -56,9 +56,14 @@ pub(super) fn audit(
             "DIV_CADRE_HOUSEHOLD checked shared bank cards only: the registry has no household_id (户编号) column, so officials' households were not checked".into(),
         );
     }
-    // Rows deleted or edited since the last night are findings themselves.
+    // The fingerprints of the rows tonight's findings name are kept in the case ledger
+    // (and compared with the last night's): without a ledger nothing reads them.
     let t = Instant::now();
-    let row_index = source_rows::Index::of(&ctx, &source_rows::wanted(&raw, last.rows())?)?;
+    let row_index = match last.earlier {
+        Some(_) => source_rows::Index::of(&ctx, &source_rows::wanted(&raw, last.rows())?)?,
+        None => source_rows::Index::default(),
+    };
+    // Rows deleted or edited since the last night are findings themselves.
     let mut out_of_scope = false;
     if let Some(l) = last.compared() {
         let changed = fundaudit_rules::source_changed::source_changed(
@@ -71,7 +76,7 @@ pub(super) fn audit(
         }
     }
     if last.earlier.is_some() {
-        timings.lap("compare source rows", t);
+        timings.lap("fingerprint and compare source rows", t);
     }
     Ok(Audited {
         raw,
