@@ -16,6 +16,7 @@ fn a_run_in_parts_finds_exactly_what_a_run_in_one_piece_finds() {
     // With its project files: the project rules read them whole, once, beside the parts.
     generate(&data, 3000, 11, &["--projects"]);
     let moved = register_again_elsewhere(&data);
+    let (original, second) = register_again_without_id(&data);
     let small = dir.path().join("small.toml");
     // About 30,000 payment and allocation rows: some twenty parts.
     std::fs::write(&small, "[scale]\npartition_rows = 1500\n").unwrap();
@@ -72,6 +73,16 @@ fn a_run_in_parts_finds_exactly_what_a_run_in_one_piece_finds() {
             .iter()
             .any(|f| f["rule"] == "DUP_PERSON_PERIOD" && f["beneficiary_ids"].contains(&moved)),
         "the person registered again in another township is paid twice"
+    );
+    // A second registration without an ID number, in the original's village, paid for
+    // the same period: its rows are at the end of the files, in another part than the
+    // original's, and the lead must name the original whatever the cut.
+    assert!(
+        findings.iter().any(|f| f["rule"] == "GHOST_INVALID_ID"
+            && f["beneficiary_ids"].split(';').any(|b| b == second)
+            && f["beneficiary_ids"].split(';').any(|b| b == original)
+            && f["evidence"].contains("同期同项目领取")),
+        "the registration without an ID number is named with the person it may be"
     );
     assert!(
         across("DUP_PERSON_PERIOD") > 0,
@@ -143,6 +154,63 @@ fn register_again_elsewhere(data: &std::path::Path) -> String {
         ),
     );
     id.to_string()
+}
+
+/// Registers the first paid beneficiary with an 18-digit ID number again in their own
+/// village, under the same name, with no ID number, and pays that registration for a
+/// period they were paid for (a second registration made without an ID, 重复登记). The
+/// rows go at the end of the files. Returns (the original's id, the new id).
+fn register_again_without_id(data: &std::path::Path) -> (String, String) {
+    let people = read_csv(&data.join("beneficiaries.csv"));
+    let allocations = read_csv(&data.join("allocations.csv"));
+    let payments = read_csv(&data.join("payments.csv"));
+    let paid: BTreeSet<&String> = payments.iter().map(|p| &p["allocation_id"]).collect();
+    let (me, alloc) = people
+        .iter()
+        .filter(|b| b["death_date"].is_empty() && b["id_number"].len() == 18)
+        .find_map(|b| {
+            let a = allocations.iter().find(|a| {
+                a["beneficiary_id"] == b["beneficiary_id"] && paid.contains(&a["allocation_id"])
+            })?;
+            Some((b, a))
+        })
+        .expect("a paid beneficiary");
+    let (id, account) = ("B9000002", "6228489999000000025");
+    let append = |file: &str, line: String| {
+        use std::io::Write;
+        let mut f = std::fs::OpenOptions::new()
+            .append(true)
+            .open(data.join(file))
+            .unwrap();
+        writeln!(f, "{line}").unwrap();
+    };
+    append(
+        "beneficiaries.csv",
+        format!(
+            "{id},{},,{},{},{account},,H9000002",
+            me["name"], me["township"], me["village"]
+        ),
+    );
+    append(
+        "allocations.csv",
+        format!(
+            "A90000002,{},{},{id},{},{},{},{}",
+            alloc["program"],
+            alloc["period"],
+            me["township"],
+            alloc["amount"],
+            alloc["funds_received_date"],
+            alloc["due_date"]
+        ),
+    );
+    append(
+        "payments.csv",
+        format!(
+            "P900000002,A90000002,{id},{},{account},{},{},{}",
+            me["name"], alloc["amount"], alloc["funds_received_date"], alloc["program"]
+        ),
+    );
+    (me["beneficiary_id"].clone(), id.to_string())
 }
 
 #[test]

@@ -25,6 +25,7 @@ use fundaudit_core::error::Result;
 use fundaudit_core::frame;
 use fundaudit_rules::context::Context;
 use fundaudit_rules::link::Named;
+use fundaudit_rules::ghost::PaidFor;
 use fundaudit_rules::past_due::PastDue;
 use fundaudit_rules::publicity::Posting;
 
@@ -306,11 +307,13 @@ fn in_memory(people: &Context, timings: &mut Timings) -> Result<Work> {
     let clock = std::time::Instant::now();
     let posting = Posting::of(people, allocations, payments, &named)?.finish();
     timings.add("hold payments against the posted lists", clock);
+    let paid_for = PaidFor::of(people, allocations, &named)?;
     Ok(Work {
         whole: fundaudit_rules::context::Whole {
             past_due,
             rows: fundaudit_rules::context::Rows::of(ledgers),
             posting,
+            paid_for,
         },
         units: parts.into_iter().map(Unit::Rows).collect(),
     })
@@ -331,7 +334,9 @@ fn staged(
     let clock = std::time::Instant::now();
     // Each part's past-due counts and the people it holds, two parts at a time (one per
     // core), only the columns they need.
-    let read: Vec<Result<(PastDue, Posting, Vec<u64>)>> = (0..parts.count)
+    // Each part's whole-run facts, and the people it holds.
+    type Counted = (PastDue, Posting, PaidFor, Vec<u64>);
+    let read: Vec<Result<Counted>> = (0..parts.count)
         .into_par_iter()
         .map(|k| {
             // The beneficiary ids only to check the cut (see above).
@@ -347,23 +352,17 @@ fn staged(
                 &[]
             };
             let mut paid = [&["allocation_id"][..], who, posted].concat();
-            let mut due = [
-                &[
-                    "allocation_id",
-                    "program",
-                    "period",
-                    "amount_fen",
-                    "funds_received_date",
-                    "due_date",
-                ][..],
-                who,
-                if posted.is_empty() {
-                    &[]
-                } else {
-                    &["beneficiary_id"]
-                },
-            ]
-            .concat();
+            // The beneficiary ids also for what the people an invalid-ID finding may
+            // name were paid for (PaidFor).
+            let mut due = vec![
+                "allocation_id",
+                "program",
+                "period",
+                "amount_fen",
+                "funds_received_date",
+                "due_date",
+                "beneficiary_id",
+            ];
             for columns in [&mut paid, &mut due] {
                 let mut seen = std::collections::HashSet::new();
                 columns.retain(|c| seen.insert(*c));
@@ -372,6 +371,7 @@ fn staged(
             let named = Named::by_text(&allocations, &payments)?;
             let past_due = PastDue::of(&allocations, &named, &people.config, people.as_of)?;
             let posting = Posting::of(people, &allocations, &payments, &named)?;
+            let paid_for = PaidFor::of(people, &allocations, &named)?;
             let mut persons: Vec<u64> = Vec::new();
             let check = if parts.same_people {
                 Vec::new()
@@ -385,19 +385,21 @@ fn staged(
             }
             persons.sort_unstable();
             persons.dedup();
-            Ok((past_due, posting, persons))
+            Ok((past_due, posting, paid_for, persons))
         })
         .collect();
     let mut past_due = PastDue::default();
     let mut posting = Posting::default();
+    let mut paid_for = PaidFor::default();
     let mut home: FxHashMap<u64, u32> = FxHashMap::default();
     let mut c = Components {
         parent: (0..parts.count as u32).collect(),
     };
     for (k, part) in read.into_iter().enumerate() {
-        let (counted, posted, persons) = part?;
+        let (counted, posted, paid, persons) = part?;
         past_due.merge(counted);
         posting.merge(posted);
+        paid_for.merge(paid);
         for key in persons.into_iter().filter(|&key| key != 0) {
             let at = *home.entry(key).or_insert(k as u32);
             c.union(at, k as u32);
@@ -426,6 +428,7 @@ fn staged(
     let whole = fundaudit_rules::context::Whole {
         past_due,
         posting: posting.finish(),
+        paid_for,
         rows: fundaudit_rules::context::Rows {
             beneficiaries: people.ledgers.beneficiaries.height(),
             allocations: parts.allocation_rows,
@@ -634,16 +637,23 @@ impl Prepared {
         for (name, secs) in &run.timings {
             timings.add_secs(name, *secs);
         }
+        let clock = std::time::Instant::now();
         let mut digits = fundaudit_rules::analytics::DigitCounts::default();
         digits.add(&ctx.linked)?;
+        let payments = named(&ctx, &ctx.ledgers.payments, "payment_id", &run.findings)?;
+        let allocations = named(
+            &ctx,
+            &ctx.ledgers.allocations,
+            "allocation_id",
+            &run.findings,
+        )?;
+        timings.add("keep the rows findings name", clock);
+        let clock = std::time::Instant::now();
+        drop(ctx);
+        timings.add("free the part", clock);
         Ok(UnitResult {
-            payments: named(&ctx, &ctx.ledgers.payments, "payment_id", &run.findings)?,
-            allocations: named(
-                &ctx,
-                &ctx.ledgers.allocations,
-                "allocation_id",
-                &run.findings,
-            )?,
+            payments,
+            allocations,
             findings: run.findings,
             digits,
             timings: timings.0,
@@ -678,8 +688,10 @@ impl Prepared {
         people.ledgers.payments = people.ledgers.payments.clear();
         people.ledgers.allocations = people.ledgers.allocations.clear();
         people.ledgers.rejects = rejects;
+        let clock = std::time::Instant::now();
         let mut context = people.with_payments(payments, allocations)?;
         context.timings.truncate(base);
+        timings.add("link the rows findings name", clock);
         Ok(Audited {
             findings,
             timings: timings.0,

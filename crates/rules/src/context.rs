@@ -65,6 +65,10 @@ pub struct Whole {
     /// paid without their list.
     #[serde(default)]
     pub posting: crate::publicity::Posting,
+    /// What the people an invalid-ID finding may name were paid for (see
+    /// [`crate::ghost::PaidFor`]).
+    #[serde(default)]
+    pub paid_for: crate::ghost::PaidFor,
 }
 
 /// Registry rows a reference list names → (list line, how matched): found once per run
@@ -101,6 +105,9 @@ pub struct Memo {
     pub projects: OnceLock<Option<crate::project::book::Book>>,
     /// 确权面积 of each registry row from the land ledger (see [`crate::basis`]).
     pub land_areas: OnceLock<Vec<Option<i64>>>,
+    /// Registry rows with an invalid ID number → their namesakes of the same village (see
+    /// [`crate::ghost::namesakes_of_invalid`]).
+    pub invalid_id_namesakes: OnceLock<rustc_hash::FxHashMap<usize, Vec<usize>>>,
 }
 
 impl Whole {
@@ -114,6 +121,7 @@ impl Whole {
             past_due: PastDue::of(allocations, &named, &people.config, people.as_of)?,
             rows: Rows::of(ledgers),
             posting: crate::publicity::Posting::of(people, allocations, payments, &named)?.finish(),
+            paid_for: crate::ghost::PaidFor::of(people, allocations, &named)?,
         })
     }
 }
@@ -442,6 +450,13 @@ impl Context {
         }
         let built = crate::basis::land_by_row(self)?;
         Ok(self.memo.land_areas.get_or_init(|| built))
+    }
+
+    /// Registry rows with an invalid ID number and their namesakes, found once per run.
+    pub fn invalid_id_namesakes(&self) -> &rustc_hash::FxHashMap<usize, Vec<usize>> {
+        self.memo
+            .invalid_id_namesakes
+            .get_or_init(|| crate::ghost::namesakes_of_invalid(self))
     }
 
     /// The project book, built on first use; None without project ledgers.

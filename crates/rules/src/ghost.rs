@@ -2,11 +2,14 @@
 //! ID number no living person can have.
 
 use polars::prelude::*;
-use rustc_hash::{FxHashMap, FxHashSet};
+use std::collections::{BTreeMap, BTreeSet};
+
+use rustc_hash::FxHashMap;
 
 use crate::context::Context;
 use crate::views::{group_rows, Views};
 use fundaudit_core::cells::fmt_day;
+use fundaudit_core::frame;
 use fundaudit_core::findings::{Finding, FindingsBuilder, Rule};
 use fundaudit_identity::DeathLink;
 
@@ -139,7 +142,7 @@ pub fn invalid_id(ctx: &Context, v: &Views) -> PolarsResult<DataFrame> {
     });
     let mut out = FindingsBuilder::new(Rule::GhostInvalidId);
     let groups = group_rows(keys);
-    let namesakes = namesakes_in_village(ctx, p, &groups);
+    let namesakes = ctx.invalid_id_namesakes();
     for (row, rows) in groups {
         let r = &ctx.registry[row];
         let problem = r
@@ -149,7 +152,13 @@ pub fn invalid_id(ctx: &Context, v: &Views) -> PolarsResult<DataFrame> {
             .unwrap_or_default();
         // A registered person of the same village it sounds like, paid for the same
         // program and period: named, and the case joins them; never merged on this alone.
-        let linked = namesakes.get(&row).map(Vec::as_slice).unwrap_or_default();
+        let linked: Vec<usize> = namesakes
+            .get(&row)
+            .into_iter()
+            .flatten()
+            .copied()
+            .filter(|&c| c != row && ctx.whole.paid_for.alike(row, c))
+            .collect();
         let also = if linked.is_empty() {
             String::new()
         } else {
@@ -189,30 +198,24 @@ pub fn invalid_id(ctx: &Context, v: &Views) -> PolarsResult<DataFrame> {
     out.finish()
 }
 
-/// For each registry row behind an invalid-ID finding: the registered people with a valid
-/// ID number of the same township and village whose name sounds the same (pinyin, so a
-/// homophone counts) and who were paid for one of the same program-periods. A second
-/// registration made without an ID number cannot be matched by the identity model (it
-/// weighs nothing but the name and place), so this is the lead an officer needs: whose
-/// second registration it may be. One pass over the registry and one over the payments,
-/// for the few rows that have findings.
-fn namesakes_in_village(
-    ctx: &Context,
-    p: &crate::views::Payments,
-    groups: &[(usize, Vec<usize>)],
-) -> FxHashMap<usize, Vec<usize>> {
-    // Fx, not SipHash: the rules run once per part, and each part asks this of every
-    // registered person (a million people's night: ten million lookups).
+/// For each registry row with an invalid ID number: the registered people with a valid ID
+/// number of the same township and village whose name sounds the same (pinyin, so a
+/// homophone counts). A second registration made without an ID number cannot be matched
+/// by the identity model (it weighs nothing but the name and place), so this is the lead
+/// an officer needs: whose second registration it may be. Of the registry alone, so found
+/// once per run ([`Context::invalid_id_namesakes`]); whether they were paid alike is the
+/// run's ([`PaidFor`]).
+pub fn namesakes_of_invalid(ctx: &Context) -> FxHashMap<usize, Vec<usize>> {
+    // Fx, not SipHash: a million people's registry is asked of every row.
     type Key<'a> = (&'a str, &'a str, &'a str);
     let key = |row: usize| -> Key {
         let e = &ctx.registry[row];
         (&*e.township, &*e.village, e.name.pinyin_str())
     };
+    let invalid = ctx.registry_rows_where(|_, e| e.id_problem.is_some() && !e.name.is_empty());
     let wanted: FxHashMap<Key, Vec<usize>> =
-        groups.iter().fold(FxHashMap::default(), |mut m, (row, _)| {
-            if !ctx.registry[*row].name.is_empty() {
-                m.entry(key(*row)).or_default().push(*row);
-            }
+        invalid.iter().fold(FxHashMap::default(), |mut m, &row| {
+            m.entry(key(row)).or_default().push(row);
             m
         });
     if wanted.is_empty() {
@@ -221,40 +224,85 @@ fn namesakes_in_village(
     let candidates = ctx.registry_rows_where(|i, e| {
         e.id_problem.is_none() && !e.id_number.is_empty() && wanted.contains_key(&key(i))
     });
-    // What each row (the invalid ones and their candidates) was paid for.
-    let rows: FxHashSet<usize> = candidates
-        .iter()
-        .copied()
-        .chain(groups.iter().map(|(r, _)| *r))
-        .collect();
-    let mut paid_for: FxHashMap<usize, FxHashSet<(&str, &str)>> = FxHashMap::default();
-    for r in 0..p.len() {
-        let Some(row) = p.reg_row[r]
-            .map(|x| x as usize)
-            .filter(|x| rows.contains(x))
-        else {
-            continue;
-        };
-        if let (Some(program), Some(period)) = (p.program[r], p.period[r]) {
-            paid_for.entry(row).or_default().insert((program, period));
-        }
-    }
     let mut out: FxHashMap<usize, Vec<usize>> = FxHashMap::default();
     for c in candidates {
         for &row in wanted.get(&key(c)).into_iter().flatten() {
-            let both = match (paid_for.get(&row), paid_for.get(&c)) {
-                (Some(a), Some(b)) => !a.is_disjoint(b),
-                _ => false,
-            };
-            if both && c != row {
-                out.entry(row).or_default().push(c);
-            }
+            out.entry(row).or_default().push(c);
         }
     }
     for v in out.values_mut() {
         v.sort_unstable();
     }
     out
+}
+
+/// The program-periods each registry row an invalid-ID finding may name (the rows of
+/// [`namesakes_of_invalid`], both sides) was paid for, over the whole run. A whole-run
+/// fact, counted like the past-due counts ([`crate::context::Whole`]): a part keeps one
+/// person's rows together, but a namesake is another person until identity says
+/// otherwise, so their payments may sit in another part — and the evidence must not
+/// depend on where the cut fell.
+#[derive(Debug, Default, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct PaidFor {
+    #[serde(with = "crate::pairs")]
+    by_row: BTreeMap<usize, BTreeSet<(String, String)>>,
+}
+
+impl PaidFor {
+    /// What the rows in question were paid for among `allocations` (as loaded, or one part
+    /// of them): each allocation some payment names, by its beneficiary's registry row.
+    pub fn of(
+        ctx: &Context,
+        allocations: &DataFrame,
+        named: &crate::link::Named,
+    ) -> PolarsResult<PaidFor> {
+        let namesakes = ctx.invalid_id_namesakes();
+        let mut paid = PaidFor::default();
+        if namesakes.is_empty() {
+            return Ok(paid);
+        }
+        // Their beneficiary ids, so most allocations are passed over by one look-up of a
+        // short table rather than the registry's.
+        let ids: FxHashMap<&str, usize> = namesakes
+            .iter()
+            .flat_map(|(row, others)| std::iter::once(row).chain(others))
+            .map(|&row| (ctx.registry[row].beneficiary_id.as_str(), row))
+            .collect();
+        let (ben, program, period) = (
+            frame::text(allocations, "beneficiary_id")?,
+            frame::text(allocations, "program")?,
+            frame::text(allocations, "period")?,
+        );
+        for i in (0..allocations.height()).filter(|&i| named.paid[i]) {
+            let Some(b) = ben[i] else { continue };
+            if !ids.contains_key(b) {
+                continue;
+            }
+            let (Some(row), Some(program), Some(period)) = (ctx.row_of(b), program[i], period[i])
+            else {
+                continue;
+            };
+            paid.by_row
+                .entry(row)
+                .or_default()
+                .insert((program.to_string(), period.to_string()));
+        }
+        Ok(paid)
+    }
+
+    pub fn merge(&mut self, other: PaidFor) {
+        for (row, mut set) in other.by_row {
+            self.by_row.entry(row).or_default().append(&mut set);
+        }
+    }
+
+    /// Whether rows `a` and `b` were paid for one program-period.
+    fn alike(&self, a: usize, b: usize) -> bool {
+        match (self.by_row.get(&a), self.by_row.get(&b)) {
+            (Some(a), Some(b)) => !a.is_disjoint(b),
+            _ => false,
+        }
+    }
 }
 
 /// The death-list line behind a death (none when the registry's own date says it).
