@@ -1,7 +1,8 @@
 //! One audit run, as a sequence of stages, a file each: [`place`] (where it writes, the
 //! locks) → [`load`] (the ledgers) → [`resolve`] (the people, the last night) →
 //! [`audit`] (the rules) → [`rank`] (scores, cases) → [`record`] (the case ledger) →
-//! [`write`] (the reports) → [`publish`] (the folder in place). Each stage's wall time goes
+//! [`write`] (the reports, the ledger's source rows kept beside them) → [`publish`] (the
+//! folder in place). Each stage's wall time goes
 //! into one [`Timings`]; where the rules run (here or on a cluster) is [`engine`]'s
 //! alone.
 
@@ -63,7 +64,7 @@ pub fn run(opts: &RunOptions) -> Result<RunOutcome> {
         folder: &folder,
         as_of: &as_of,
     };
-    let recorded = record::record(
+    let mut recorded = record::record(
         std::mem::take(&mut ranked.findings),
         &audited,
         place.ledger.as_mut(),
@@ -75,10 +76,19 @@ pub fn run(opts: &RunOptions) -> Result<RunOutcome> {
     let sources = write::Sources {
         ranked: &ranked,
         audited: &audited,
-        ledger: place.ledger.as_ref(),
         started: &started,
     };
-    let written = write::write(recorded, &sources, place.done.clone(), opts, timings)?;
+    let keep = match (place.ledger.as_mut(), recorded.keep.take()) {
+        (Some(book), Some(findings)) => Some(record::Keep {
+            book,
+            run_id: &run_id,
+            findings,
+            index: &audited.row_index,
+            last: &last,
+        }),
+        _ => None,
+    };
+    let written = write::write(recorded, &sources, keep, place.done.clone(), opts, timings)?;
     let who = publish::Identity {
         run_id: &run_id,
         run_name: &run_name,

@@ -1,9 +1,10 @@
 //! Stage 6, record: tonight's findings recorded in the case ledger — each marked new,
 //! changed or persisting since the last night, those dismissed on the same facts
 //! dropped, the night's changes and coverage compared — and the officers' decisions
-//! carried into every report.
+//! carried into every report. The rows the findings name are kept in the ledger after,
+//! beside the reports ([`Keep`]).
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::time::Instant;
 
 use polars::prelude::{
@@ -36,6 +37,37 @@ pub(super) struct Recorded {
     pub night: Option<NightChanges>,
     /// Programs and periods whose past-due allocations fell since the last night.
     pub coverage_warnings: Vec<String>,
+    /// Each rule's weight in a case from officers' decisions so far (see
+    /// `fundaudit_audit::calibration`); empty without a ledger.
+    pub calibration: HashMap<String, f64>,
+    /// The ledger's decisions changed outside fundaudit, when they were.
+    pub integrity_warning: Option<String>,
+    /// The rows tonight's findings name, still to be kept in the ledger: see [`Keep`].
+    pub keep: Option<DataFrame>,
+}
+
+/// Tonight's source rows kept in the case ledger (`source_rows`), for the next night to
+/// compare. Nothing tonight reads them back, and writing a county's (280,000 rows for
+/// 200,000 people) is most of the ledger's time, so they are kept on a thread beside the
+/// reports ([`super::write`]); the night is published only after they are in.
+pub(super) struct Keep<'a> {
+    pub book: &'a mut CaseLedger,
+    pub run_id: &'a str,
+    /// The findings as recorded (before those dismissed on the same facts are dropped: a
+    /// dismissed finding's rows are compared the next night too).
+    pub findings: DataFrame,
+    pub index: &'a source_rows::Index,
+    pub last: &'a LastNight,
+}
+
+impl Keep<'_> {
+    /// Writes the rows; returns the seconds it took.
+    pub fn run(self) -> Result<f64> {
+        let t = Instant::now();
+        let rows = source_rows::of_findings(&self.findings, self.index, self.last.rows())?;
+        self.book.record_source_rows(self.run_id, &rows)?;
+        Ok(t.elapsed().as_secs_f64())
+    }
 }
 
 pub(super) fn record(
@@ -52,6 +84,9 @@ pub(super) fn record(
     let mut decisions = Default::default();
     let mut changes_tonight = None;
     let mut coverage_warnings = Vec::new();
+    let mut calibration = HashMap::new();
+    let mut integrity_warning = None;
+    let mut keep = None;
     let (findings, ledger_record) = match ledger {
         Some(book) => {
             let run_ref = RunRef {
@@ -61,8 +96,9 @@ pub(super) fn record(
                 as_of: night.as_of,
             };
             let (changes, suppress, record) = book.record_run(&run_ref, &findings)?;
-            let rows = source_rows::of_findings(&findings, &audited.row_index, last.rows())?;
-            book.record_source_rows(night.run_id, &rows)?;
+            keep = Some(findings.clone());
+            calibration = fundaudit_audit::calibration::calibration(&book.stats()?);
+            integrity_warning = book.integrity_warning().map(str::to_string);
             let decided = book.decided()?;
             let codes: Vec<&str> = changes.iter().map(|c| c.code()).collect();
             let l = last.earlier.as_ref().expect("read with the ledger");
@@ -105,6 +141,9 @@ pub(super) fn record(
         ledger_record,
         night: changes_tonight,
         coverage_warnings,
+        calibration,
+        integrity_warning,
+        keep,
     })
 }
 

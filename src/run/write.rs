@@ -2,6 +2,7 @@
 //! report written into the run's work folder — masked unless `--unmasked` — each
 //! attempted whatever became of the others.
 
+use std::collections::HashMap;
 use std::path::Path;
 use std::time::Instant;
 
@@ -10,11 +11,10 @@ use polars::prelude::DataFrame;
 use super::audit::Audited;
 use super::options::RunOptions;
 use super::rank::Ranked;
-use super::record::Recorded;
+use super::record::{Keep, Recorded};
 use super::writers::Writers;
 use crate::operations::screen;
 use fundaudit_audit::cases;
-use fundaudit_casebook::ledger::CaseLedger;
 use fundaudit_casebook::run_folder::RunFolder;
 use fundaudit_core::error::Result;
 use fundaudit_core::timings::Timings;
@@ -46,20 +46,16 @@ fn summarise(
     findings: DataFrame,
     ranked: &Ranked,
     audited: &Audited,
-    ledger: Option<&CaseLedger>,
+    calibration: &HashMap<String, f64>,
     english: bool,
     timings: &mut Timings,
 ) -> Result<Summarised> {
     let t = Instant::now();
-    let calibration = match ledger {
-        Some(book) => fundaudit_audit::calibration::calibration(&book.stats()?),
-        None => Default::default(),
-    };
     let case_list = cases::summarise(
         &findings,
         &ranked.case_links,
         &audited.ctx,
-        &calibration,
+        calibration,
         english,
     )?;
     let case_table = cases::cases_frame(&case_list, &findings, &ranked.previous_cases)?;
@@ -84,14 +80,30 @@ fn summarise(
 pub(super) struct Sources<'a> {
     pub ranked: &'a Ranked,
     pub audited: &'a Audited,
-    pub ledger: Option<&'a CaseLedger>,
     /// When the run started (run.log's first line).
     pub started: &'a str,
 }
 
+/// Writes the reports; with `keep`, tonight's source rows go into the case ledger on a
+/// thread beside them (see [`Keep`]), and the night's timings say how long that took.
 pub(super) fn write(
     recorded: Recorded,
     from: &Sources,
+    keep: Option<Keep>,
+    done: std::path::PathBuf,
+    opts: &RunOptions,
+    timings: Timings,
+) -> Result<Written> {
+    std::thread::scope(|scope| {
+        let keeping = keep.map(|k| scope.spawn(move || k.run()));
+        write_beside(recorded, from, keeping, done, opts, timings)
+    })
+}
+
+fn write_beside(
+    recorded: Recorded,
+    from: &Sources,
+    keeping: Option<std::thread::ScopedJoinHandle<'_, Result<f64>>>,
     done: std::path::PathBuf,
     opts: &RunOptions,
     mut timings: Timings,
@@ -99,7 +111,6 @@ pub(super) fn write(
     let Sources {
         ranked,
         audited,
-        ledger,
         started,
     } = *from;
     let Recorded {
@@ -107,9 +118,19 @@ pub(super) fn write(
         ledger_record,
         night,
         coverage_warnings,
+        calibration,
+        integrity_warning,
+        keep: _,
     } = recorded;
     let english = opts.lang == fundaudit_report::html::words::Lang::En;
-    let s = summarise(findings, ranked, audited, ledger, english, &mut timings)?;
+    let s = summarise(
+        findings,
+        ranked,
+        audited,
+        &calibration,
+        english,
+        &mut timings,
+    )?;
     let ctx = &audited.ctx;
     let folder = RunFolder::new(done)?;
     let out = folder.work.clone();
@@ -166,9 +187,9 @@ pub(super) fn write(
     summary.incomplete.extend(coverage_warnings);
     // A case ledger whose decisions were changed outside fundaudit: said, and the night
     // is not clean (exit 4).
-    if let Some(broken) = ledger.and_then(|l| l.integrity_warning()) {
-        summary.warnings.push(broken.to_string());
-        summary.incomplete.push(broken.to_string());
+    if let Some(broken) = integrity_warning {
+        summary.warnings.push(broken.clone());
+        summary.incomplete.push(broken);
     }
     let worklist_seed = write_for_officers(
         &mut writers,
@@ -179,6 +200,14 @@ pub(super) fn write(
         opts,
         &out,
     );
+    // The source rows must be in the ledger before the night is said complete: a night
+    // that cannot keep them fails, as it did when they were written first.
+    if let Some(keeping) = keeping {
+        let secs = join(keeping)?;
+        summary
+            .timings
+            .record("case ledger: source rows (beside the reports)", secs);
+    }
     // What could not be written is said where the night is read back: summary.json,
     // run.log and the manifest.
     summary

@@ -24,8 +24,8 @@ use rustc_hash::FxHashMap;
 use fundaudit_core::error::Result;
 use fundaudit_core::frame;
 use fundaudit_rules::context::Context;
-use fundaudit_rules::link::Named;
 use fundaudit_rules::ghost::PaidFor;
+use fundaudit_rules::link::Named;
 use fundaudit_rules::past_due::PastDue;
 use fundaudit_rules::publicity::Posting;
 

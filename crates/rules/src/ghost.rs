@@ -9,8 +9,8 @@ use rustc_hash::FxHashMap;
 use crate::context::Context;
 use crate::views::{group_rows, Views};
 use fundaudit_core::cells::fmt_day;
-use fundaudit_core::frame;
 use fundaudit_core::findings::{Finding, FindingsBuilder, Rule};
+use fundaudit_core::frame;
 use fundaudit_identity::DeathLink;
 
 /// Payments for a beneficiary id that the registry does not hold.
