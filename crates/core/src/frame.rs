@@ -17,6 +17,47 @@ pub fn text<'a>(df: &'a DataFrame, name: &str) -> PolarsResult<Vec<Option<&'a st
     }
 }
 
+/// A text column as a code per row, dense from 0, and the text of each code: how to count
+/// by a column that repeats a few texts (township, program) without hashing each row's
+/// text. A [`coded`] column's codes are read as they are; one held as strings is coded
+/// here.
+pub fn codes<'a>(df: &'a DataFrame, name: &str) -> PolarsResult<(Vec<Option<u32>>, Vec<&'a str>)> {
+    let column = df.column(name)?;
+    let mut texts: Vec<&'a str> = Vec::new();
+    let codes = match column.dtype() {
+        DataType::Categorical(_, mapping) => {
+            let physical = column.to_physical_repr().cast(&DataType::UInt32)?;
+            let mut dense: rustc_hash::FxHashMap<u32, u32> = Default::default();
+            physical
+                .u32()?
+                .iter()
+                .map(|c| {
+                    let c = c?;
+                    Some(*dense.entry(c).or_insert_with(|| {
+                        texts.push(mapping.cat_to_str(c).unwrap_or(""));
+                        (texts.len() - 1) as u32
+                    }))
+                })
+                .collect()
+        }
+        _ => {
+            let mut dense: rustc_hash::FxHashMap<&'a str, u32> = Default::default();
+            column
+                .str()?
+                .iter()
+                .map(|t| {
+                    let t = t?;
+                    Some(*dense.entry(t).or_insert_with(|| {
+                        texts.push(t);
+                        (texts.len() - 1) as u32
+                    }))
+                })
+                .collect()
+        }
+    };
+    Ok((codes, texts))
+}
+
 /// The type of a column that repeats a few texts (township, program, period, status,
 /// source file): a 4-byte code per row over one shared dictionary. The global
 /// categories keep codes alike across files, parts and the stage, so frames stack and
@@ -99,4 +140,29 @@ pub fn stack(frames: Vec<DataFrame>) -> PolarsResult<DataFrame> {
     }
     out.rechunk_mut();
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_read_each_text_once_whether_coded_or_not() {
+        let towns = [
+            Some("城关镇"),
+            None,
+            Some("化河乡"),
+            Some("城关镇"),
+            Some(""),
+        ];
+        let plain =
+            DataFrame::new(towns.len(), vec![Column::new("township".into(), towns)]).unwrap();
+        for df in [plain.clone(), with_coded(plain, &["township"])] {
+            let (codes, texts) = codes(&df, "township").unwrap();
+            let back: Vec<Option<&str>> =
+                codes.iter().map(|c| c.map(|c| texts[c as usize])).collect();
+            assert_eq!(back, towns, "{:?}", df.column("township").unwrap().dtype());
+            assert_eq!(texts.len(), 3, "one code per text: {texts:?}");
+        }
+    }
 }

@@ -168,21 +168,26 @@ impl DigitCounts {
     /// Counts the payments of `linked` (one part's, or all).
     pub fn add(&mut self, linked: &DataFrame) -> PolarsResult<()> {
         let amounts = fundaudit_core::frame::int(linked, "amount_fen")?;
-        for (by, groups) in BY.iter().zip(self.groups.iter_mut()) {
-            let keys = fundaudit_core::frame::text(linked, by)?;
-            // Hashed, not ordered: a part's million payments each look their group up
-            // here, and a tree's string comparisons were the night's largest `memcmp`.
-            let mut here: rustc_hash::FxHashMap<&str, Tally> = Default::default();
-            for (k, a) in keys.iter().zip(&amounts) {
+        // By the column's codes, not its text: a part's million payments each find their
+        // group by index. The two groupings on a core each.
+        let count = |by: &str, groups: &mut BTreeMap<String, Tally>| -> PolarsResult<()> {
+            let (codes, texts) = fundaudit_core::frame::codes(linked, by)?;
+            let mut here: Vec<Option<Tally>> = vec![None; texts.len()];
+            for (k, a) in codes.iter().zip(&amounts) {
                 let (Some(k), Some(a)) = (k, a) else { continue };
                 let Some(d) = first_digit(*a) else { continue };
-                here.entry(k).or_default().add(*a, d);
+                here[*k as usize].get_or_insert_default().add(*a, d);
             }
-            for (k, tally) in here {
-                fold(groups.entry(k.to_string()).or_default(), tally);
+            for (k, tally) in texts.into_iter().zip(here) {
+                if let Some(tally) = tally {
+                    fold(groups.entry(k.to_string()).or_default(), tally);
+                }
             }
-        }
-        Ok(())
+            Ok(())
+        };
+        let [towns, programs] = &mut self.groups;
+        let (a, b) = rayon::join(|| count(BY[0], towns), || count(BY[1], programs));
+        a.and(b)
     }
 
     /// Adds the counts of `other` (another part's).
