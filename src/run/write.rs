@@ -181,6 +181,12 @@ fn write_beside(
     summary.screening = opts.screen;
     summary.digits = audited.digits.tests();
     summary.parts = audited.parts;
+    let people = ctx.people_bytes();
+    summary.people = report::People {
+        beneficiaries: ctx.registry.len(),
+        bytes: people,
+        bytes_per_beneficiary: people / ctx.registry.len().max(1),
+    };
     summary.identity_u = ctx.dedup.stats.measured.clone();
     summary.posted_lists = fundaudit_rules::publicity::coverage(ctx)?;
     summary.projects = fundaudit_rules::project::overview::lines(ctx, &s.findings)?;

@@ -16,6 +16,7 @@ mod identity;
 mod ledger;
 mod loader_fuzz;
 mod many_files;
+mod memory;
 mod money;
 mod noise;
 mod office_files;

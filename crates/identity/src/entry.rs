@@ -6,14 +6,18 @@ use fundaudit_core::cells::Day;
 use crate::idcard;
 use crate::normalize::NormName;
 
-/// One registry (花名册) row, prepared for matching.
+/// One registry (花名册) row, prepared for matching. A province holds ten million of
+/// these for the whole night, so each is kept small: its short texts inline (a
+/// beneficiary id, an ID number, a card number and a name each fit in 24 bytes, where a
+/// `String` would add an allocation), places shared ([`Places`]). See
+/// [`RegistryEntry::bytes`].
 #[derive(Debug, Clone)]
 pub struct RegistryEntry {
-    pub beneficiary_id: String,
-    pub raw_name: String,
+    pub beneficiary_id: Text,
+    pub raw_name: Text,
     pub name: NormName,
     /// Upper-cased, spaces removed.
-    pub id_number: String,
+    pub id_number: Text,
     /// Birth date read from the ID number even when its check digit is wrong: a typo in
     /// the sequence digits does not move the birth date.
     pub birth: Option<Day>,
@@ -22,10 +26,34 @@ pub struct RegistryEntry {
     /// entries and a few thousand places (see [`Places`]).
     pub township: std::sync::Arc<str>,
     pub village: std::sync::Arc<str>,
-    pub bank_account: String,
+    pub bank_account: Text,
     pub death_date: Option<Day>,
     /// Line in beneficiaries.csv, for the drill-down.
-    pub line: usize,
+    pub line: u32,
+}
+
+/// A short text held inline up to 24 bytes (see [`RegistryEntry`]).
+pub type Text = compact_str::CompactString;
+
+impl RegistryEntry {
+    /// The bytes the entry takes: itself and what it points to alone (its places are
+    /// shared). Heap blocks are counted as asked for; the allocator rounds them up to its
+    /// size classes.
+    pub fn bytes(&self) -> usize {
+        let heap = |t: &Text| {
+            if t.is_heap_allocated() {
+                t.capacity()
+            } else {
+                0
+            }
+        };
+        std::mem::size_of::<RegistryEntry>()
+            + heap(&self.beneficiary_id)
+            + heap(&self.raw_name)
+            + heap(&self.id_number)
+            + heap(&self.bank_account)
+            + self.name.heap_bytes()
+    }
 }
 
 /// One shared copy of each place name: registry entries point at it instead of holding

@@ -25,5 +25,5 @@ pub use model::Comparison;
 pub use normalize::{normalize_name, NormName};
 pub use packed::{PackedRegistry, Person, RegistryBuilder};
 pub use payee::{judge_payees, AccountHolders, Payee, PayeeRows};
-pub use resolve::{match_deaths, DeathLink, DeathMatch, OfficialIndex};
+pub use resolve::{match_deaths, DeathLink, DeathMatch, DeathsOf, OfficialIndex};
 pub use similarity::{compare_names, NameSimilarity};

@@ -11,27 +11,171 @@ use unicode_normalization::UnicodeNormalization;
 use fundaudit_core::text::{is_han, CJK_END, CJK_START};
 
 /// A name ready for comparison: simplified characters and toneless pinyin.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
+///
+/// Every registry entry, death-list row and official holds one, ten million of them at a
+/// province, so the parts live in one block ([`NormName::heap_bytes`]): five boxed slices
+/// were 80 bytes of pointers and five allocations a name.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct NormName {
+    /// `[chars, tokens, pinyin bytes]`, then the characters (a `char` each), their shapes,
+    /// the syllables (two `u16` a word), the token ends (likewise) and the pinyin (four
+    /// bytes a word), each part padded with zeros to a whole word.
+    block: Box<[u32]>,
+}
+
+/// Words of the block before the parts.
+const HEADER: usize = 3;
+
+impl Default for NormName {
+    fn default() -> NormName {
+        NormName::new("")
+    }
+}
+
+impl NormName {
+    /// The bytes its block takes on the heap.
+    pub fn heap_bytes(&self) -> usize {
+        std::mem::size_of_val(&*self.block)
+    }
+
+    pub fn new(raw: &str) -> NormName {
+        NormName::pack(&Parts::of(raw))
+    }
+
+    fn pack(parts: &Parts) -> NormName {
+        let Parts {
+            chars,
+            syllables,
+            pinyin,
+            token_ends,
+            shapes,
+        } = parts;
+        let mut block = Vec::with_capacity(
+            HEADER
+                + 2 * chars.len()
+                + syllables.len().div_ceil(2)
+                + token_ends.len().div_ceil(2)
+                + pinyin.len().div_ceil(4),
+        );
+        block.extend([
+            chars.len() as u32,
+            token_ends.len() as u32,
+            pinyin.len() as u32,
+        ]);
+        block.extend(chars.iter().map(|&c| u32::from(c)));
+        block.extend(shapes);
+        let pairs = |v: &[u16]| -> Vec<u32> {
+            v.chunks(2)
+                .map(|p| u32::from(p[0]) | u32::from(p.get(1).copied().unwrap_or(0)) << 16)
+                .collect()
+        };
+        block.extend(pairs(syllables));
+        block.extend(pairs(token_ends));
+        block.extend(pinyin.as_bytes().chunks(4).map(|q| {
+            let mut word = [0u8; 4];
+            word[..q.len()].copy_from_slice(q);
+            u32::from_le_bytes(word)
+        }));
+        NormName {
+            block: block.into_boxed_slice(),
+        }
+    }
+
+    /// Where each part starts in the block, and the lengths (chars, tokens, pinyin).
+    fn layout(&self) -> ([usize; 5], [usize; 3]) {
+        let (n, t, p) = (
+            self.block[0] as usize,
+            self.block[1] as usize,
+            self.block[2] as usize,
+        );
+        let chars = HEADER;
+        let shapes = chars + n;
+        let syllables = shapes + n;
+        let tokens = syllables + n.div_ceil(2);
+        let pinyin = tokens + t.div_ceil(2);
+        ([chars, shapes, syllables, tokens, pinyin], [n, t, p])
+    }
+
     /// Normalised characters: simplified Han, lower-case Latin, no spaces or dots.
-    pub chars: Box<[char]>,
+    pub fn chars(&self) -> &[char] {
+        let ([at, ..], [n, ..]) = self.layout();
+        let words = &self.block[at..at + n];
+        // SAFETY: these words were written from `char`s (`new`), and a `char` is a `u32`
+        // of the same size and alignment whose every value here is a valid one.
+        unsafe { std::slice::from_raw_parts(words.as_ptr().cast::<char>(), n) }
+    }
+
+    /// Character shapes (see [`super::glyph`]) for look-alike characters.
+    pub fn shapes(&self) -> &[u32] {
+        let ([_, at, ..], [n, ..]) = self.layout();
+        &self.block[at..at + n]
+    }
+
     /// One token per character: the toneless pinyin syllable of a Han character (a small
     /// id, see [`syllable`]), `0x8000 | code point` for anything else. Homophones compare
     /// equal syllable by syllable; comparing letters instead would make zhang-yan-li and
     /// zhang-yan-lin 0.98 alike.
-    pub syllables: Box<[u16]>,
-    /// Toneless pinyin, concatenated (`zhangwei`): the key that blocks homophones together.
-    /// Latin letters stay as they are, so 张伟 and the bank's `ZHANG Wei` share it.
-    pub pinyin: Box<str>,
-    /// Where each token of `pinyin` ends (tokens are what separators divided: `买买提·吐尔逊`
-    /// has two, `张伟` one). Names whose parts come in another order are found by them.
-    pub token_ends: Box<[u16]>,
-    /// Character shapes (see [`super::glyph`]) for look-alike characters.
-    pub shapes: Box<[u32]>,
+    pub fn syllables(&self) -> &[u16] {
+        let ([_, _, at, ..], [n, ..]) = self.layout();
+        halves(&self.block[at..at + n.div_ceil(2)], n)
+    }
+
+    /// Where each token of the pinyin ends (tokens are what separators divided:
+    /// `买买提·吐尔逊` has two, `张伟` one). Names whose parts come in another order are
+    /// found by them.
+    pub fn token_ends(&self) -> &[u16] {
+        let ([_, _, _, at, _], [_, t, _]) = self.layout();
+        halves(&self.block[at..at + t.div_ceil(2)], t)
+    }
+
+    /// Toneless pinyin, concatenated (`zhangwei`): the key that blocks homophones
+    /// together. Latin letters stay as they are, so 张伟 and the bank's `ZHANG Wei` share
+    /// it.
+    pub fn pinyin_str(&self) -> &str {
+        let ([.., at], [_, _, p]) = self.layout();
+        let words = &self.block[at..at + p.div_ceil(4)];
+        // SAFETY: a `u32` is four bytes; the words were written from the pinyin's bytes
+        // in order (`from_le_bytes`, memory order on the little-endian targets the block
+        // is built for), so the first `p` bytes are the pinyin, a `String`'s UTF-8.
+        unsafe {
+            let bytes = std::slice::from_raw_parts(words.as_ptr().cast::<u8>(), p);
+            std::str::from_utf8_unchecked(bytes)
+        }
+    }
+
+    /// Whether every character is a Latin letter (a bank's transliteration).
+    pub fn is_latin(&self) -> bool {
+        let chars = self.chars();
+        !chars.is_empty() && chars.iter().all(|c| c.is_ascii_lowercase())
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.block[0] == 0
+    }
+
+    pub fn as_string(&self) -> String {
+        self.chars().iter().collect()
+    }
+
+    /// Whether every character is Han (names of different lengths then never match).
+    pub fn is_han(&self) -> bool {
+        let chars = self.chars();
+        !chars.is_empty() && chars.iter().all(|&c| is_han(c))
+    }
 }
 
-impl NormName {
-    pub fn new(raw: &str) -> NormName {
+/// A name's parts as they are worked out, before [`NormName`] packs them.
+#[derive(Debug, PartialEq)]
+struct Parts {
+    chars: Vec<char>,
+    syllables: Vec<u16>,
+    pinyin: String,
+    token_ends: Vec<u16>,
+    shapes: Vec<u32>,
+}
+
+impl Parts {
+    fn of(raw: &str) -> Parts {
         let (chars, char_ends) = normalize_tokens(raw);
         let table = syllable_table();
         let mut pinyin = String::with_capacity(chars.len() * 4);
@@ -51,38 +195,30 @@ impl NormName {
                 token_ends.push(pinyin.len().min(u16::MAX as usize) as u16);
             }
         }
-        NormName {
-            shapes: chars.iter().map(|&c| super::glyph::shape(c)).collect(),
-            chars: chars.into_boxed_slice(),
-            syllables: syllables.into_boxed_slice(),
-            pinyin: pinyin.into_boxed_str(),
-            token_ends: token_ends.into_boxed_slice(),
+        let shapes = chars.iter().map(|&c| super::glyph::shape(c)).collect();
+        Parts {
+            chars,
+            syllables,
+            pinyin,
+            token_ends,
+            shapes,
         }
     }
-
-    /// Whether every character is a Latin letter (a bank's transliteration).
-    pub fn is_latin(&self) -> bool {
-        !self.chars.is_empty() && self.chars.iter().all(|c| c.is_ascii_lowercase())
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.chars.is_empty()
-    }
-
-    pub fn as_string(&self) -> String {
-        self.chars.iter().collect()
-    }
-
-    /// The pinyin key as text, used to block homophones together.
-    pub fn pinyin_str(&self) -> &str {
-        &self.pinyin
-    }
-
-    /// Whether every character is Han (names of different lengths then never match).
-    pub fn is_han(&self) -> bool {
-        !self.chars.is_empty() && self.chars.iter().all(|&c| is_han(c))
-    }
 }
+
+/// The first `n` halves of `words`, low half first.
+fn halves(words: &[u32], n: usize) -> &[u16] {
+    // SAFETY: a `u32` is two `u16`s of smaller alignment; the halves were written low
+    // first (`new`), which is memory order on a little-endian target (a big-endian one is
+    // refused at compile time below).
+    unsafe { std::slice::from_raw_parts(words.as_ptr().cast::<u16>(), n) }
+}
+
+// The block's halves and bytes are read in memory order.
+const _: () = assert!(
+    cfg!(target_endian = "little"),
+    "NormName's block assumes little-endian"
+);
 
 /// Toneless pinyin syllables, interned: every Han character of the common blocks maps to
 /// the id of its (first) reading, so homophones share an id. Built once.
@@ -229,6 +365,24 @@ fn simplified_table() -> &'static [char] {
 
 #[cfg(test)]
 mod tests {
+    proptest::proptest! {
+        /// The block gives back each part as worked out, whatever the name's length
+        /// (odd and even counts of halves and bytes pad differently), script or
+        /// separators.
+        #[test]
+        fn a_packed_name_reads_back_its_parts(raw in "[张伟李静王小明·\\- a-zA-Z0-9ÜüéØ𠀀-𠀃]{0,40}") {
+            let parts = Parts::of(&raw);
+            let name = NormName::new(&raw);
+            proptest::prop_assert_eq!(name.chars(), &parts.chars[..]);
+            proptest::prop_assert_eq!(name.syllables(), &parts.syllables[..]);
+            proptest::prop_assert_eq!(name.pinyin_str(), parts.pinyin.as_str());
+            proptest::prop_assert_eq!(name.token_ends(), &parts.token_ends[..]);
+            proptest::prop_assert_eq!(name.shapes(), &parts.shapes[..]);
+            proptest::prop_assert_eq!(name.is_empty(), parts.chars.is_empty());
+            proptest::prop_assert_eq!(&name, &NormName::new(&raw));
+        }
+    }
+
     use super::*;
     use proptest::prelude::*;
 
@@ -254,28 +408,37 @@ mod tests {
     #[test]
     fn u_umlaut_meets_the_bank_spellings() {
         let han = NormName::new("吕敏");
-        assert_eq!(&*han.pinyin, "lumin");
+        assert_eq!(han.pinyin_str(), "lumin");
         for bank in ["LÜ MIN", "LV MIN", "Lu Min"] {
-            assert_eq!(&*NormName::new(bank).pinyin, "lumin", "{bank}");
+            assert_eq!(NormName::new(bank).pinyin_str(), "lumin", "{bank}");
         }
         // 吕 and 路 keep their own syllables: no homophones by the spelling alone.
         assert_ne!(
-            NormName::new("吕敏").syllables,
-            NormName::new("路敏").syllables
+            NormName::new("吕敏").syllables(),
+            NormName::new("路敏").syllables()
         );
     }
 
     #[test]
     fn homophones_share_pinyin() {
-        assert_eq!(NormName::new("张伟").pinyin, NormName::new("张玮").pinyin);
-        assert_eq!(NormName::new("李静").pinyin, NormName::new("李晶").pinyin);
-        assert_ne!(NormName::new("李静").pinyin, NormName::new("李娜").pinyin);
+        assert_eq!(
+            NormName::new("张伟").pinyin_str(),
+            NormName::new("张玮").pinyin_str()
+        );
+        assert_eq!(
+            NormName::new("李静").pinyin_str(),
+            NormName::new("李晶").pinyin_str()
+        );
+        assert_ne!(
+            NormName::new("李静").pinyin_str(),
+            NormName::new("李娜").pinyin_str()
+        );
         assert_eq!(NormName::new("张伟").pinyin_str(), "zhangwei");
         assert_eq!(
-            NormName::new("张伟").syllables,
-            NormName::new("张玮").syllables
+            NormName::new("张伟").syllables(),
+            NormName::new("张玮").syllables()
         );
-        assert_eq!(NormName::new("Ali").syllables.len(), 3);
+        assert_eq!(NormName::new("Ali").syllables().len(), 3);
     }
 
     proptest! {

@@ -43,31 +43,32 @@ pub struct PackedName {
 
 impl PackedName {
     pub fn new(name: &NormName) -> PackedName {
-        let len = name.chars.len().min(NAME_LEN);
+        let len = name.chars().len().min(NAME_LEN);
         let mut chars = [0u16; NAME_LEN];
         let mut syllables = [0u16; NAME_LEN];
         let mut shapes = [0u32; NAME_LEN];
         for i in 0..len {
-            let c = name.chars[i] as u32;
+            let c = name.chars()[i] as u32;
             // Characters beyond the BMP (rare in names) fold into a private range.
             chars[i] = if c <= 0xffff {
                 c as u16
             } else {
                 0xf000 | (c & 0x0fff) as u16
             };
-            syllables[i] = name.syllables[i];
-            shapes[i] = name.shapes[i];
+            syllables[i] = name.syllables()[i];
+            shapes[i] = name.shapes()[i];
         }
-        let full = name.pinyin.as_bytes();
+        let full = name.pinyin_str().as_bytes();
         let roman_len = full.len().min(ROMAN_LEN);
         let mut roman = [0u8; ROMAN_LEN];
         roman[..roman_len].copy_from_slice(&full[..roman_len]);
         let mut token_ends = [0u16; MAX_TOKENS];
-        let tokens = if name.token_ends.len() <= MAX_TOKENS {
-            for (slot, &e) in token_ends.iter_mut().zip(name.token_ends.iter()) {
+        let ends = name.token_ends();
+        let tokens = if ends.len() <= MAX_TOKENS {
+            for (slot, &e) in token_ends.iter_mut().zip(ends) {
                 *slot = e.min(roman_len as u16);
             }
-            name.token_ends.len()
+            ends.len()
         } else {
             // More parts than are worth reordering: one part.
             token_ends[0] = roman_len as u16;
@@ -79,9 +80,9 @@ impl PackedName {
         PackedName {
             sound_key: fx(full),
             anagram_key: fx((7u8, letters)),
-            shape_key: if han && name.shapes.iter().all(|&s| s != 0) {
+            shape_key: if han && name.shapes().iter().all(|&s| s != 0) {
                 fx(name
-                    .shapes
+                    .shapes()
                     .iter()
                     .map(|&s| super::glyph::corner(s))
                     .collect::<Vec<_>>())
@@ -298,7 +299,7 @@ impl RegistryBuilder {
         account: &str,
     ) {
         let names = &mut self.registry.names;
-        let name_index = *self.names.entry(name.chars.clone()).or_insert_with(|| {
+        let name_index = *self.names.entry(name.chars().into()).or_insert_with(|| {
             names.push(PackedName::new(name));
             (names.len() - 1) as u32
         });

@@ -123,11 +123,7 @@ impl DeathMatch {
 /// death date, or a death-list entry by ID number, or (when the list lacks the ID) by
 /// name plus birth date, or name plus village when that name is unique in the village.
 /// A common name alone never links.
-pub fn match_deaths(
-    reg: &[RegistryEntry],
-    deaths: &[DeathEntry],
-    cfg: &Matching,
-) -> Vec<Option<DeathMatch>> {
+pub fn match_deaths(reg: &[RegistryEntry], deaths: &[DeathEntry], cfg: &Matching) -> DeathsOf {
     // What the deaths ask for: their ID numbers, birth dates, and villages (only for a
     // death with neither ID nor birth date).
     let birth_of = |d: &DeathEntry| d.birth.or_else(|| idcard::birth_day(&d.id_number));
@@ -220,27 +216,60 @@ pub fn match_deaths(
         })
         .collect();
 
-    let mut result: Vec<Option<DeathMatch>> = reg
-        .iter()
-        .map(|r| {
-            r.death_date.map(|d| DeathMatch {
+    let mut result = DeathsOf::default();
+    for (ri, r) in reg.iter().enumerate() {
+        if let Some(d) = r.death_date {
+            let registry = DeathMatch {
                 death_date: d,
                 death_row: None,
                 link: DeathLink::Registry,
                 similarity: None,
-            })
-        })
-        .collect();
+            };
+            result.0.insert(ri as u32, registry);
+        }
+    }
     for (ri, m) in links {
-        let slot = &mut result[ri];
-        if slot
-            .as_ref()
-            .is_none_or(|cur| m.death_date < cur.death_date)
-        {
-            *slot = Some(m);
+        let slot = result.0.entry(ri as u32);
+        match slot {
+            std::collections::hash_map::Entry::Occupied(mut cur) => {
+                if m.death_date < cur.get().death_date {
+                    cur.insert(m);
+                }
+            }
+            std::collections::hash_map::Entry::Vacant(v) => {
+                v.insert(m);
+            }
         }
     }
     result
+}
+
+/// The registry rows with a sure death, each with its earliest ([`match_deaths`]). A few
+/// in a hundred of a registry die in the years audited, so they are kept by row rather
+/// than in a slot for every person (56 bytes each, ten million of them at a province).
+#[derive(Debug, Default)]
+pub struct DeathsOf(FxHashMap<u32, DeathMatch>);
+
+impl DeathsOf {
+    /// Registry row `row`'s death, if it surely died.
+    pub fn get(&self, row: usize) -> Option<&DeathMatch> {
+        u32::try_from(row).ok().and_then(|r| self.0.get(&r))
+    }
+
+    /// Rows with a death.
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// The bytes its table takes: a slot per row with a death (and the table's spare
+    /// room), none for the rest of the registry.
+    pub fn bytes(&self) -> usize {
+        self.0.capacity() * (std::mem::size_of::<(u32, DeathMatch)>() + 1)
+    }
 }
 
 /// Officials looked up by ID number and by name (exact normalised name or same pinyin).
@@ -323,7 +352,7 @@ mod tests {
             id_problem: None,
             township: "城关镇".into(),
             village: village.into(),
-            bank_account: String::new(),
+            bank_account: Default::default(),
             death_date: None,
             line: 2,
         }
@@ -359,11 +388,8 @@ mod tests {
             death("孙丽", "", Some(1), "南村"),  // birth date disagrees: no link
         ];
         let m = match_deaths(&reg, &deaths, &cfg);
-        assert_eq!(m[0].as_ref().map(|x| x.link), Some(DeathLink::NameAndBirth));
-        assert!(m[1].is_none() && m[2].is_none());
-        assert_eq!(
-            m[3].as_ref().map(|x| x.link),
-            Some(DeathLink::NameAndVillage)
-        );
+        assert_eq!(m.get(0).map(|x| x.link), Some(DeathLink::NameAndBirth));
+        assert!(m.get(1).is_none() && m.get(2).is_none());
+        assert_eq!(m.get(3).map(|x| x.link), Some(DeathLink::NameAndVillage));
     }
 }

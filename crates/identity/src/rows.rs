@@ -41,6 +41,13 @@ impl RowIndex {
         index
     }
 
+    /// The bytes the index takes (its tables' slots and control bytes).
+    pub fn bytes(&self) -> usize {
+        self.by_hash.capacity() * (std::mem::size_of::<(u64, u32)>() + 1)
+            + self.collided.capacity() * (std::mem::size_of::<(String, usize)>() + 1)
+            + self.collided.keys().map(String::capacity).sum::<usize>()
+    }
+
     /// The registry row of `id`, if any.
     pub fn get(&self, registry: &[RegistryEntry], id: &str) -> Option<usize> {
         match self.by_hash.get(&fx(id)) {
@@ -57,14 +64,14 @@ mod tests {
     fn entry(id: &str) -> RegistryEntry {
         RegistryEntry {
             beneficiary_id: id.into(),
-            raw_name: String::new(),
+            raw_name: Default::default(),
             name: Default::default(),
-            id_number: String::new(),
+            id_number: Default::default(),
             birth: None,
             id_problem: None,
             township: "".into(),
             village: "".into(),
-            bank_account: String::new(),
+            bank_account: Default::default(),
             death_date: None,
             line: 0,
         }

@@ -149,11 +149,11 @@ pub struct NameParts<'a, C> {
 impl NormName {
     pub fn parts(&self) -> NameParts<'_, char> {
         NameParts {
-            chars: &self.chars,
-            syllables: &self.syllables,
-            shapes: &self.shapes,
-            roman: self.pinyin.as_bytes(),
-            token_ends: &self.token_ends,
+            chars: self.chars(),
+            syllables: self.syllables(),
+            shapes: self.shapes(),
+            roman: self.pinyin_str().as_bytes(),
+            token_ends: self.token_ends(),
             han: self.is_han(),
             latin: self.is_latin(),
         }

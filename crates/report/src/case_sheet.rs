@@ -368,7 +368,7 @@ pub fn case_sheets(
                 let e = ctx.row_of(id).map(|r| &ctx.registry[r]);
                 Person {
                     id: id.clone(),
-                    name: e.map_or(String::new(), |e| e.raw_name.clone()),
+                    name: e.map_or(String::new(), |e| e.raw_name.to_string()),
                     id_number: e.map_or(String::new(), |e| mask(&e.id_number)),
                     place: e.map_or(String::new(), |e| format!("{}{}", e.township, e.village)),
                     household: households

@@ -23,6 +23,14 @@ pub struct Tally {
     pub amount_at_risk: f64,
 }
 
+/// The registry's people in memory (summary.json's `people`).
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct People {
+    pub beneficiaries: usize,
+    pub bytes: usize,
+    pub bytes_per_beneficiary: usize,
+}
+
 /// What a run did, for the terminal and for summary.json.
 #[derive(Debug, Clone, Serialize)]
 pub struct Summary {
@@ -68,6 +76,10 @@ pub struct Summary {
     pub digits: Vec<fundaudit_rules::analytics::DigitTest>,
     /// Parts the payments were read in (see [`fundaudit_audit::partition`]); 1 for a county.
     pub parts: usize,
+    /// What the registry's people take in memory for the whole night (entries, index,
+    /// clusters, deaths; see `Context::people_bytes`): what every part, and every
+    /// executor of a cluster, holds, so what sizes a province's machine.
+    pub people: People,
     /// The villages' posted lists (公示名单) delivered, when any were: the township pages
     /// show which village posted which program and period.
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -204,6 +216,7 @@ impl Summary {
             posted_lists: Vec::new(),
             projects: Vec::new(),
             parts: 1,
+            people: People::default(),
             identity_u: None,
         })
     }

@@ -185,7 +185,7 @@ fn visits(
         // The township the finding's money lies in (each of them, when it spans
         // several): that township's cadres visit it, registered or not.
         let row = ctx.row_of(first).map(|r| &ctx.registry[r]);
-        let name = row.map_or(String::new(), |e| e.raw_name.clone());
+        let name = row.map_or(String::new(), |e| e.raw_name.to_string());
         let (id_number, household, card_tail) = person(row);
         let rule = rules[i].unwrap_or("");
         for town in fundaudit_rules::money::townships_of(towns[i], split[i]) {
@@ -233,8 +233,8 @@ fn visits(
                 kind: "抽查",
                 finding_id: String::new(),
                 severity: String::new(),
-                beneficiary_id: e.beneficiary_id.clone(),
-                name: e.raw_name.clone(),
+                beneficiary_id: e.beneficiary_id.to_string(),
+                name: e.raw_name.to_string(),
                 id_number,
                 household,
                 program: String::new(),
@@ -430,7 +430,7 @@ pub fn write_confidential(findings: &DataFrame, ctx: &Context, path: &Path) -> R
         let first = bens[i].unwrap_or("").split(';').next().unwrap_or("");
         let name = ctx
             .row_of(first)
-            .map_or(String::new(), |row| ctx.registry[row].raw_name.clone());
+            .map_or(String::new(), |row| ctx.registry[row].raw_name.to_string());
         let cells = [
             ids[i].unwrap_or(""),
             cases.get(i).copied().flatten().unwrap_or(""),

@@ -17,9 +17,8 @@ use fundaudit_core::config::Config;
 use fundaudit_core::error::Result;
 use fundaudit_core::frame;
 use fundaudit_identity::{
-    dedup_registry, idcard, judge_payees, match_deaths, AccountHolders, DeathEntry, DeathMatch,
-    Dedup, NormName, OfficialEntry, PackedRegistry, Payee, PayeeRows, RegistryBuilder,
-    RegistryEntry,
+    dedup_registry, idcard, judge_payees, match_deaths, AccountHolders, DeathEntry, Dedup,
+    NormName, OfficialEntry, PackedRegistry, Payee, PayeeRows, RegistryBuilder, RegistryEntry,
 };
 use fundaudit_input::{Inputs, LINE};
 
@@ -40,7 +39,7 @@ pub struct Context {
     /// Registry self-deduplication: matched pairs and a person cluster per row.
     pub dedup: Arc<Dedup>,
     /// Earliest sure death of each registry row.
-    pub death_of: Arc<Vec<Option<DeathMatch>>>,
+    pub death_of: Arc<fundaudit_identity::DeathsOf>,
     /// Payments joined to allocation and registry; see [`crate::link`].
     pub linked: DataFrame,
     /// Who received each linked payment (aligned with `linked` rows).
@@ -333,17 +332,17 @@ fn registry_entries(df: &DataFrame, as_of: Day) -> PolarsResult<Vec<RegistryEntr
             let id_number = idcard::normalize_id(id_numbers[i].unwrap_or(""));
             let id_problem = idcard::validate(&id_number, as_of).err();
             RegistryEntry {
-                beneficiary_id: ids[i].unwrap_or("").to_string(),
-                raw_name: names[i].unwrap_or("").to_string(),
+                beneficiary_id: ids[i].unwrap_or("").into(),
+                raw_name: names[i].unwrap_or("").into(),
                 name: NormName::new(names[i].unwrap_or("")),
                 birth: idcard::birth_day(&id_number),
-                id_number,
+                id_number: id_number.into(),
                 id_problem,
                 township: places.get(townships[i].unwrap_or("")),
                 village: places.get(villages[i].unwrap_or("")),
-                bank_account: accounts[i].unwrap_or("").to_string(),
+                bank_account: accounts[i].unwrap_or("").into(),
                 death_date: death[i],
-                line: lines[i].unwrap_or(0) as usize,
+                line: lines[i].unwrap_or(0) as u32,
             }
         })
         .collect())
@@ -360,7 +359,7 @@ fn death_entries(df: &DataFrame) -> PolarsResult<Vec<DeathEntry>> {
     Ok((0..df.height())
         .filter_map(|i| {
             Some(DeathEntry {
-                raw_name: names[i].unwrap_or("").to_string(),
+                raw_name: names[i].unwrap_or("").into(),
                 name: NormName::new(names[i].unwrap_or("")),
                 id_number: idcard::normalize_id(id_numbers[i].unwrap_or("")),
                 death_date: died[i]?,
@@ -450,6 +449,22 @@ impl Context {
         }
         let built = crate::basis::land_by_row(self)?;
         Ok(self.memo.land_areas.get_or_init(|| built))
+    }
+
+    /// The bytes the registry's people take for the whole night: the entries
+    /// ([`RegistryEntry::bytes`]), the index by beneficiary id, each row's cluster and
+    /// name count, and the deaths. Blocks are counted as asked for (the allocator rounds
+    /// small ones up to its size classes); place names are shared by thousands and left
+    /// out, as are the death list and officials (a few in a hundred of the registry).
+    pub fn people_bytes(&self) -> usize {
+        let entries: usize = self.registry.iter().map(RegistryEntry::bytes).sum();
+        let spare = self.registry.capacity() - self.registry.len();
+        entries
+            + spare * std::mem::size_of::<RegistryEntry>()
+            + self.registry_row.bytes()
+            + self.dedup.cluster.capacity() * std::mem::size_of::<usize>()
+            + self.dedup.name_counts.capacity() * std::mem::size_of::<u32>()
+            + self.death_of.bytes()
     }
 
     /// Registry rows with an invalid ID number and their namesakes, found once per run.

@@ -43,12 +43,12 @@ pub fn deceased(ctx: &Context, v: &Views) -> PolarsResult<DataFrame> {
     let p = &v.payments;
     let keys = (0..p.len()).map(|r| {
         let row = p.reg_row[r]? as usize;
-        let death = ctx.death_of[row].as_ref()?;
+        let death = ctx.death_of.get(row)?;
         (p.paid[r]? > death.death_date).then_some(row)
     });
     let mut out = FindingsBuilder::new(Rule::GhostDeceased);
     for (row, rows) in group_rows(keys) {
-        let Some(death) = ctx.death_of[row].as_ref() else {
+        let Some(death) = ctx.death_of.get(row) else {
             continue;
         };
         let confidence = match death.link {
@@ -58,7 +58,7 @@ pub fn deceased(ctx: &Context, v: &Views) -> PolarsResult<DataFrame> {
             DeathLink::NameAndVillage => 0.7,
         };
         out.push(Finding {
-            key: ctx.registry[row].beneficiary_id.clone(),
+            key: ctx.registry[row].beneficiary_id.to_string(),
             confidence,
             similarity: death.similarity.map(|s| s.score),
             refs: death_refs(ctx, death),
@@ -87,7 +87,7 @@ pub fn deceased(ctx: &Context, v: &Views) -> PolarsResult<DataFrame> {
         a.died_before_period(i, ctx).map(|(row, _)| row)
     });
     for (row, allocations) in group_rows(listed) {
-        let Some(death) = ctx.death_of[row].as_ref() else {
+        let Some(death) = ctx.death_of.get(row) else {
             continue;
         };
         let amount: i64 = allocations.iter().map(|&i| a.amount(i)).sum();
@@ -175,10 +175,10 @@ pub fn invalid_id(ctx: &Context, v: &Views) -> PolarsResult<DataFrame> {
         finding.beneficiary_ids.extend(
             linked
                 .iter()
-                .map(|&o| ctx.registry[o].beneficiary_id.clone()),
+                .map(|&o| ctx.registry[o].beneficiary_id.to_string()),
         );
         out.push(Finding {
-            key: r.beneficiary_id.clone(),
+            key: r.beneficiary_id.to_string(),
             confidence: 0.8,
             evidence: format!(
                 "{}身份证号{}无效：{}，仍被发放{}，需核实是否虚构人员{}",

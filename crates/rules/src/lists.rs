@@ -67,14 +67,14 @@ fn listed_rows(ctx: &Context, frame: &DataFrame) -> PolarsResult<Listed> {
     let wanted_names: HashSet<(&[char], i32)> = normed
         .iter()
         .flatten()
-        .map(|(n, b)| (&n.chars[..], *b))
+        .map(|(n, b)| (n.chars(), *b))
         .collect();
     let mut by_id: HashMap<&str, usize> = HashMap::new();
     let mut by_name_birth: HashMap<(&[char], i32), Vec<usize>> = HashMap::new();
     let rows = ctx.registry_rows_where(|_, r| {
         wanted_ids.contains(r.id_number.as_str())
             || r.birth
-                .is_some_and(|b| wanted_names.contains(&(&r.name.chars[..], b)))
+                .is_some_and(|b| wanted_names.contains(&(r.name.chars(), b)))
     });
     for row in rows {
         let r = &ctx.registry[row];
@@ -83,10 +83,10 @@ fn listed_rows(ctx: &Context, frame: &DataFrame) -> PolarsResult<Listed> {
         }
         if let Some(b) = r
             .birth
-            .filter(|&b| wanted_names.contains(&(&r.name.chars[..], b)))
+            .filter(|&b| wanted_names.contains(&(r.name.chars(), b)))
         {
             by_name_birth
-                .entry((&r.name.chars[..], b))
+                .entry((r.name.chars(), b))
                 .or_default()
                 .push(row);
         }
@@ -105,7 +105,7 @@ fn listed_rows(ctx: &Context, frame: &DataFrame) -> PolarsResult<Listed> {
                 let Some((norm, birth)) = &normed[k] else {
                     continue;
                 };
-                if let Some(rows) = by_name_birth.get(&(&norm.chars[..], *birth)) {
+                if let Some(rows) = by_name_birth.get(&(norm.chars(), *birth)) {
                     // Two registered people with that name and birth date: no match.
                     if let [row] = rows[..] {
                         listed.entry(row).or_insert((line, "姓名与出生日期一致"));

@@ -133,9 +133,9 @@ pub fn amount_differs(ctx: &Context, v: &Views) -> PolarsResult<DataFrame> {
         let mut base = p.finding(rows);
         for &n in posted_rows {
             if let Posted::One(row) = *notices.row(n).fit {
-                let id = &ctx.registry[row].beneficiary_id;
-                if !base.beneficiary_ids.contains(id) {
-                    base.beneficiary_ids.push(id.clone());
+                let id = ctx.registry[row].beneficiary_id.as_str();
+                if !base.beneficiary_ids.iter().any(|b| b == id) {
+                    base.beneficiary_ids.push(id.to_string());
                 }
             }
         }
@@ -455,7 +455,7 @@ pub fn posted_not_eligible(ctx: &Context, _: &Views) -> PolarsResult<DataFrame> 
                 ..Finding::default()
             }),
             Posted::One(row) => {
-                let died = ctx.death_of.get(*row).and_then(Option::as_ref);
+                let died = ctx.death_of.get(*row);
                 if let Some(d) = died.filter(|d| {
                     period_start(r.period).is_some_and(|start| d.death_date < start)
                 }) {
@@ -491,7 +491,7 @@ pub fn posted_not_eligible(ctx: &Context, _: &Views) -> PolarsResult<DataFrame> 
             amount_fen: rows.iter().filter_map(|&n| notices.row(n).amount_fen).sum(),
             program: program.to_string(),
             township: e.township.to_string(),
-            beneficiary_ids: vec![e.beneficiary_id.clone()],
+            beneficiary_ids: vec![e.beneficiary_id.to_string()],
             ..Finding::default()
         });
     }

@@ -328,7 +328,7 @@ impl<'a> Allocations<'a> {
         ctx: &'c Context,
     ) -> Option<(usize, &'c fundaudit_identity::DeathMatch)> {
         let row = ctx.row_of(self.beneficiary_id[i]?)?;
-        let death = ctx.death_of.get(row)?.as_ref()?;
+        let death = ctx.death_of.get(row)?;
         let start = fundaudit_core::cells::period_start(self.period[i]?)?;
         (death.death_date < start).then_some((row, death))
     }

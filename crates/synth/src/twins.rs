@@ -282,15 +282,15 @@ fn look_alike(name: &str) -> Option<String> {
     let chars: Vec<char> = name.chars().collect();
     let pool = (0x4E00u32..=0x9FA5).filter_map(char::from_u32);
     for (i, &c) in chars.iter().enumerate().skip(1) {
-        let sound = NormName::new(&c.to_string()).pinyin;
+        let sound = NormName::new(&c.to_string()).pinyin_str().to_string();
         if let Some(other) = pool.clone().find(|&o| {
             let normalised = NormName::new(&o.to_string());
             // A simplified character (a traditional one would be normalised into
             // another shape), of another sound (else it is a homophone plant).
             o != c
                 && glyph::alike(glyph::shape(c), glyph::shape(o))
-                && *normalised.chars == [o]
-                && normalised.pinyin != sound
+                && normalised.chars() == [o]
+                && normalised.pinyin_str() != sound
         }) {
             let mut v = chars.clone();
             v[i] = other;

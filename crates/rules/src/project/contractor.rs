@@ -109,14 +109,16 @@ impl Around {
             let Some(o) = index.by_id_number(&r.id_number) else {
                 continue;
             };
-            let theirs = (o, r.beneficiary_id.clone());
+            let theirs = (o, r.beneficiary_id.to_string());
             if let Some(h) = household_ids.get(row).copied().flatten().map(str::trim) {
                 if !h.is_empty() {
                     around.households.insert(h.to_string(), theirs.clone());
                 }
             }
             if !r.bank_account.is_empty() {
-                around.cards.insert(r.bank_account.clone(), theirs.clone());
+                around
+                    .cards
+                    .insert(r.bank_account.to_string(), theirs.clone());
             }
             around.persons.insert(ctx.cluster_of(row), theirs);
         }
@@ -168,7 +170,7 @@ fn related(
                 Some((t, "与其共用银行卡，即".to_string()))
             });
         if let Some(((o, theirs), how)) = found {
-            return Some((*o, how, vec![r.beneficiary_id.clone(), theirs.clone()]));
+            return Some((*o, how, vec![r.beneficiary_id.to_string(), theirs.clone()]));
         }
     }
     None

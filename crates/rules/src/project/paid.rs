@@ -232,7 +232,7 @@ pub fn payee_not_contractor(ctx: &Context, _: &Views) -> PolarsResult<DataFrame>
             let mut beneficiary_ids = Vec::new();
             if let Some(row) = person {
                 whose = format!("，该账户为花名册人员{}的银行卡", ctx.row_label(row));
-                beneficiary_ids.push(ctx.registry[row].beneficiary_id.clone());
+                beneficiary_ids.push(ctx.registry[row].beneficiary_id.to_string());
             }
             if let Some(o) = official {
                 let off = &ctx.officials[o];
