@@ -99,61 +99,7 @@ fn a_run_in_parts_finds_exactly_what_a_run_in_one_piece_finds() {
 /// for at home (跨区域重复享受). The rows go at the end of the files, far from the
 /// original's. Returns the new beneficiary id.
 fn register_again_elsewhere(data: &std::path::Path) -> String {
-    let people = read_csv(&data.join("beneficiaries.csv"));
-    let allocations = read_csv(&data.join("allocations.csv"));
-    let payments = read_csv(&data.join("payments.csv"));
-    let paid: BTreeSet<&String> = payments.iter().map(|p| &p["allocation_id"]).collect();
-    // A living person with an ID number and a paid allocation.
-    let (me, alloc) = people
-        .iter()
-        .filter(|b| b["death_date"].is_empty() && b["id_number"].len() == 18)
-        .find_map(|b| {
-            let a = allocations.iter().find(|a| {
-                a["beneficiary_id"] == b["beneficiary_id"] && paid.contains(&a["allocation_id"])
-            })?;
-            Some((b, a))
-        })
-        .expect("a paid beneficiary");
-    let elsewhere = people
-        .iter()
-        .find(|b| b["township"] != me["township"])
-        .expect("a second township");
-    let (id, account) = ("B9000001", "6228489999000000017");
-    let append = |file: &str, line: String| {
-        use std::io::Write;
-        let mut f = std::fs::OpenOptions::new()
-            .append(true)
-            .open(data.join(file))
-            .unwrap();
-        writeln!(f, "{line}").unwrap();
-    };
-    append(
-        "beneficiaries.csv",
-        format!(
-            "{id},{},{},{},{},{account},,H9000001",
-            me["name"], me["id_number"], elsewhere["township"], elsewhere["village"]
-        ),
-    );
-    append(
-        "allocations.csv",
-        format!(
-            "A90000001,{},{},{id},{},{},{},{}",
-            alloc["program"],
-            alloc["period"],
-            elsewhere["township"],
-            alloc["amount"],
-            alloc["funds_received_date"],
-            alloc["due_date"]
-        ),
-    );
-    append(
-        "payments.csv",
-        format!(
-            "P900000001,A90000001,{id},{},{account},{},{},{}",
-            me["name"], alloc["amount"], alloc["funds_received_date"], alloc["program"]
-        ),
-    );
-    id.to_string()
+    register_again(data, "9000001", Again::Elsewhere).1
 }
 
 /// Registers the first paid beneficiary with an 18-digit ID number again in their own
@@ -161,6 +107,22 @@ fn register_again_elsewhere(data: &std::path::Path) -> String {
 /// period they were paid for (a second registration made without an ID, 重复登记). The
 /// rows go at the end of the files. Returns (the original's id, the new id).
 fn register_again_without_id(data: &std::path::Path) -> (String, String) {
+    register_again(data, "9000002", Again::HomeWithoutId)
+}
+
+/// Where a second registration goes, and with what ID number.
+enum Again {
+    /// Another township, the person's own ID number.
+    Elsewhere,
+    /// The person's own village, no ID number.
+    HomeWithoutId,
+}
+
+/// Registers the first living beneficiary with an 18-digit ID number and a paid
+/// allocation again (beneficiary `B<n>`, household `H<n>`, allocation `A9<n>`, payment
+/// `P90<n>`, a card of its own), allocated and paid as that allocation was, the rows at
+/// the end of the files. Returns (the original's id, the new id).
+fn register_again(data: &std::path::Path, n: &str, how: Again) -> (String, String) {
     let people = read_csv(&data.join("beneficiaries.csv"));
     let allocations = read_csv(&data.join("allocations.csv"));
     let payments = read_csv(&data.join("payments.csv"));
@@ -175,7 +137,19 @@ fn register_again_without_id(data: &std::path::Path) -> (String, String) {
             Some((b, a))
         })
         .expect("a paid beneficiary");
-    let (id, account) = ("B9000002", "6228489999000000025");
+    let (id_number, place) = match how {
+        Again::Elsewhere => (
+            me["id_number"].as_str(),
+            people
+                .iter()
+                .find(|b| b["township"] != me["township"])
+                .expect("a second township"),
+        ),
+        Again::HomeWithoutId => ("", me),
+    };
+    let (township, village) = (&place["township"], &place["village"]);
+    let (id, account) = (format!("B{n}"), format!("622848999{n:0>10}"));
+    let (alloc_id, pay_id) = (format!("A9{n}"), format!("P90{n}"));
     let append = |file: &str, line: String| {
         use std::io::Write;
         let mut f = std::fs::OpenOptions::new()
@@ -187,17 +161,16 @@ fn register_again_without_id(data: &std::path::Path) -> (String, String) {
     append(
         "beneficiaries.csv",
         format!(
-            "{id},{},,{},{},{account},,H9000002",
-            me["name"], me["township"], me["village"]
+            "{id},{},{id_number},{township},{village},{account},,H{n}",
+            me["name"]
         ),
     );
     append(
         "allocations.csv",
         format!(
-            "A90000002,{},{},{id},{},{},{},{}",
+            "{alloc_id},{},{},{id},{township},{},{},{}",
             alloc["program"],
             alloc["period"],
-            me["township"],
             alloc["amount"],
             alloc["funds_received_date"],
             alloc["due_date"]
@@ -206,11 +179,11 @@ fn register_again_without_id(data: &std::path::Path) -> (String, String) {
     append(
         "payments.csv",
         format!(
-            "P900000002,A90000002,{id},{},{account},{},{},{}",
+            "{pay_id},{alloc_id},{id},{},{account},{},{},{}",
             me["name"], alloc["amount"], alloc["funds_received_date"], alloc["program"]
         ),
     );
-    (me["beneficiary_id"].clone(), id.to_string())
+    (me["beneficiary_id"].clone(), id)
 }
 
 #[test]
