@@ -11,10 +11,14 @@ front (townships, and the payroll's units that name them: a province's counties 
 share their townships' names, the generated ones all do). Within a county every
 planted anomaly stays (truth files are left out: their ids are the county's own).
 
-    python3 bench/stitch.py BIN OUT K N
+    python3 bench/stitch.py BIN OUT K N [--from COUNTY]
 
 BIN is the fundaudit binary; OUT must not exist. Temporary counties go to OUT.tmp-K and
-are removed once copied.
+are removed once copied. With --from, no county is generated: the one in the folder
+COUNTY (a generated county of N people) is copied K times, each copy's ids, ID numbers,
+cards and places made its own as above (generating a million takes several minutes
+here, a copy about one on each core). The counties are rewritten two at a time, a
+process each, and put together in county order.
 """
 import os
 import re
@@ -55,38 +59,73 @@ def rewrite(cell, k):
     return cell
 
 
+def copy_county(src_dir, k, part):
+    """County k's ledgers from src_dir, rewritten as county k's, into the folder part."""
+    os.makedirs(part)
+    for name in LEDGERS:
+        src = os.path.join(src_dir, f"{name}.csv")
+        if not os.path.exists(src):
+            continue
+        with open(src, encoding="utf-8") as f, open(os.path.join(part, f"{name}.csv"), "w", encoding="utf-8") as g:
+            header = f.readline()
+            g.write(header)
+            places = [i for i, h in enumerate(header.rstrip("\n").split(",")) if h in PLACES]
+            city = CITIES[k % len(CITIES)] + ("" if k < len(CITIES) else str(k))
+            for line in f:
+                cells = [rewrite(c, k) for c in line.rstrip("\n").split(",")]
+                for i in places:
+                    if cells[i]:
+                        cells[i] = city + cells[i]
+                g.write(",".join(cells) + "\n")
+
+
+def county(job):
+    """Generates (or takes) county k and writes its rewritten ledgers to OUT.part-k."""
+    binary, out, k, n, source = job
+    src = source
+    if src is None:
+        src = f"{out}.tmp-{k}"
+        subprocess.run([binary, "generate", "--beneficiaries", str(n), "--seed", str(3 + k), "--out", src],
+                       check=True, stdout=subprocess.DEVNULL)
+    copy_county(src, k, f"{out}.part-{k}")
+    if k == 0 and os.path.exists(os.path.join(src, "standards.toml")):
+        shutil.copy(os.path.join(src, "standards.toml"), out)
+    if source is None:
+        shutil.rmtree(src)
+    return k
+
+
 def main():
-    binary, out, k_count, n = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
+    args = [a for a in sys.argv[1:]]
+    source = None
+    if "--from" in args:
+        i = args.index("--from")
+        source = args[i + 1]
+        del args[i:i + 2]
+    binary, out, k_count, n = args[0], args[1], int(args[2]), int(args[3])
     if os.path.exists(out):
         sys.exit(f"{out} exists: name a new folder")
     os.makedirs(out)
-    for k in range(k_count):
-        tmp = f"{out}.tmp-{k}"
-        subprocess.run([binary, "generate", "--beneficiaries", str(n), "--seed", str(3 + k), "--out", tmp],
-                       check=True, stdout=subprocess.DEVNULL)
-        for name in LEDGERS:
-            src = os.path.join(tmp, f"{name}.csv")
-            if not os.path.exists(src):
-                continue
-            dst = os.path.join(out, f"{name}.csv")
-            first = not os.path.exists(dst)
-            with open(src, encoding="utf-8") as f, open(dst, "a", encoding="utf-8") as g:
-                header = f.readline()
-                if first:
-                    g.write(header)
-                places = [i for i, h in enumerate(header.rstrip("\n").split(",")) if h in PLACES]
-                city = CITIES[k % len(CITIES)] + ("" if k < len(CITIES) else str(k))
-                for line in f:
-                    cells = [rewrite(c, k) for c in line.rstrip("\n").split(",")]
-                    for i in places:
-                        if cells[i]:
-                            cells[i] = city + cells[i]
-                    g.write(",".join(cells) + "\n")
-        if k == 0:
-            shutil.copy(os.path.join(tmp, "standards.toml"), out) if os.path.exists(
-                os.path.join(tmp, "standards.toml")) else None
-        shutil.rmtree(tmp)
-        print(f"county {k + 1} of {k_count} written", flush=True)
+    import multiprocessing
+    jobs = [(binary, out, k, n, source) for k in range(k_count)]
+    # Generating holds a county in memory (4.7 GB a million): one at a time then.
+    workers = 2 if source is not None else 1
+    with multiprocessing.Pool(workers) as pool:
+        for k in pool.imap(county, jobs):
+            part = f"{out}.part-{k}"
+            for name in LEDGERS:
+                src = os.path.join(part, f"{name}.csv")
+                if not os.path.exists(src):
+                    continue
+                dst = os.path.join(out, f"{name}.csv")
+                first = not os.path.exists(dst)
+                with open(src, "rb") as f, open(dst, "ab") as g:
+                    header = f.readline()
+                    if first:
+                        g.write(header)
+                    shutil.copyfileobj(f, g, 1 << 20)
+            shutil.rmtree(part)
+            print(f"county {k + 1} of {k_count} written", flush=True)
 
 
 if __name__ == "__main__":

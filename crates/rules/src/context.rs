@@ -107,6 +107,8 @@ pub struct Memo {
     /// Registry rows with an invalid ID number → their namesakes of the same village (see
     /// [`crate::ghost::namesakes_of_invalid`]).
     pub invalid_id_namesakes: OnceLock<rustc_hash::FxHashMap<usize, Vec<usize>>>,
+    /// The identity's matched pairs by their two rows (see [`Context::matched_pair`]).
+    pub pair_index: OnceLock<rustc_hash::FxHashMap<(usize, usize), usize>>,
 }
 
 impl Whole {
@@ -465,6 +467,21 @@ impl Context {
             + self.dedup.cluster.capacity() * std::mem::size_of::<usize>()
             + self.dedup.name_counts.capacity() * std::mem::size_of::<u32>()
             + self.death_of.bytes()
+    }
+
+    /// The matched pair of registry rows `a` < `b`, if identity resolution matched them.
+    /// Indexed once per run: a province's pairs number in the millions, and DUP_PERSON_PERIOD
+    /// asks in every part (it had built the table itself, part by part).
+    pub fn matched_pair(&self, a: usize, b: usize) -> Option<&fundaudit_identity::PairMatch> {
+        let index = self.memo.pair_index.get_or_init(|| {
+            self.dedup
+                .pairs
+                .iter()
+                .enumerate()
+                .map(|(i, m)| ((m.a, m.b), i))
+                .collect()
+        });
+        index.get(&(a, b)).map(|&i| &self.dedup.pairs[i])
     }
 
     /// Registry rows with an invalid ID number and their namesakes, found once per run.

@@ -41,8 +41,6 @@ pub fn same_allocation(ctx: &Context, v: &Views) -> PolarsResult<DataFrame> {
 pub fn same_person_period(ctx: &Context, v: &Views) -> PolarsResult<DataFrame> {
     let p = &v.payments;
     let tol_fen = fen_of_yuan(ctx.config.duplicate.abs_tolerance_yuan);
-    let pairs: HashMap<(usize, usize), &fundaudit_identity::PairMatch> =
-        ctx.dedup.pairs.iter().map(|m| ((m.a, m.b), m)).collect();
     let key = |r: usize| {
         if !p.alloc_found[r] {
             return None;
@@ -81,7 +79,7 @@ pub fn same_person_period(ctx: &Context, v: &Views) -> PolarsResult<DataFrame> {
             .iter()
             .enumerate()
             .flat_map(|(i, &a)| reg_rows[i + 1..].iter().map(move |&b| (a, b)))
-            .find_map(|k| pairs.get(&k));
+            .find_map(|(a, b)| ctx.matched_pair(a, b));
         let (why, similarity, confidence) = match pair {
             Some(m) => {
                 let c = &m.comparison;
