@@ -15,6 +15,7 @@
 # $BENCH_DIR/county-N (default /tmp/fundaudit-bench); 1M is ~1 GB of CSV, 5M ~4.6 GB.
 # `generate` holds a county in memory (4.7 GB per million): build 5M and 10M first with
 #   python3 bench/stitch.py BIN /tmp/fundaudit-bench/county-10000000/data 10 1000000
+# (add --from /tmp/fundaudit-bench/county-1000000/data to copy the 1M county instead)
 # A run that does not fit in memory is reported as such (the machine's limit is
 # `ulimit -v`-free: watch `free -g` at 5M and beyond). Set SKIP=csv,duckdb to leave
 # columns out.
