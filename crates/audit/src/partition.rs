@@ -332,9 +332,9 @@ fn staged(
 ) -> Result<Work> {
     use rayon::prelude::*;
     let clock = std::time::Instant::now();
-    // Each part's past-due counts and the people it holds, two parts at a time (one per
-    // core), only the columns they need.
-    // Each part's whole-run facts, and the people it holds.
+    // Each part's whole-run facts (past-due counts, posted lists, what an invalid-ID
+    // finding's namesakes were paid for) and the people it holds, two parts at a time (one
+    // per core), only the columns they need.
     type Counted = (PastDue, Posting, PaidFor, Vec<u64>);
     let read: Vec<Result<Counted>> = (0..parts.count)
         .into_par_iter()
@@ -354,7 +354,7 @@ fn staged(
             let mut paid = [&["allocation_id"][..], who, posted].concat();
             // The beneficiary ids also for what the people an invalid-ID finding may
             // name were paid for (PaidFor).
-            let mut due = vec![
+            let due = [
                 "allocation_id",
                 "program",
                 "period",
@@ -363,10 +363,8 @@ fn staged(
                 "due_date",
                 "beneficiary_id",
             ];
-            for columns in [&mut paid, &mut due] {
-                let mut seen = std::collections::HashSet::new();
-                columns.retain(|c| seen.insert(*c));
-            }
+            let mut seen = std::collections::HashSet::new();
+            paid.retain(|c| seen.insert(*c));
             let (payments, allocations) = parts.read(k, Some((&paid, &due)))?;
             let named = Named::by_text(&allocations, &payments)?;
             let past_due = PastDue::of(&allocations, &named, &people.config, people.as_of)?;
@@ -655,9 +653,6 @@ impl Prepared {
         counted?;
         let (payments, allocations) = kept?;
         timings.add("count first digits, keep the rows findings name", clock);
-        let clock = std::time::Instant::now();
-        drop(ctx);
-        timings.add("free the part", clock);
         Ok(UnitResult {
             payments,
             allocations,
@@ -717,7 +712,6 @@ fn named(
     id: &str,
     findings: &DataFrame,
 ) -> PolarsResult<DataFrame> {
-    use rayon::prelude::*;
     let keep = ctx.memo.keep_rows.get();
     let listed: rustc_hash::FxHashSet<&str> =
         fundaudit_core::frame::text(findings, &format!("{id}s"))?
@@ -726,10 +720,7 @@ fn named(
             .flat_map(|ids| ids.split(';'))
             .filter(|s| !s.is_empty())
             .collect();
-    // A part's million ids looked up on both cores.
-    let wanted: Vec<bool> = fundaudit_core::frame::text(frame, id)?
-        .par_iter()
-        .map(|v| v.is_some_and(|v| listed.contains(v) || keep.is_some_and(|k| k.contains(v))))
-        .collect();
-    frame.filter(&BooleanChunked::from_slice("keep".into(), &wanted))
+    fundaudit_core::frame::rows_where(frame, id, |v| {
+        listed.contains(v) || keep.is_some_and(|k| k.contains(v))
+    })
 }

@@ -23,39 +23,50 @@ pub fn text<'a>(df: &'a DataFrame, name: &str) -> PolarsResult<Vec<Option<&'a st
 /// here.
 pub fn codes<'a>(df: &'a DataFrame, name: &str) -> PolarsResult<(Vec<Option<u32>>, Vec<&'a str>)> {
     let column = df.column(name)?;
-    let mut texts: Vec<&'a str> = Vec::new();
-    let codes = match column.dtype() {
+    Ok(match column.dtype() {
         DataType::Categorical(_, mapping) => {
             let physical = column.to_physical_repr().cast(&DataType::UInt32)?;
-            let mut dense: rustc_hash::FxHashMap<u32, u32> = Default::default();
-            physical
-                .u32()?
-                .iter()
-                .map(|c| {
-                    let c = c?;
-                    Some(*dense.entry(c).or_insert_with(|| {
-                        texts.push(mapping.cat_to_str(c).unwrap_or(""));
-                        (texts.len() - 1) as u32
-                    }))
-                })
-                .collect()
+            let keys: Vec<Option<u32>> = physical.u32()?.iter().collect();
+            dense(keys, |c| mapping.cat_to_str(c).unwrap_or(""))
         }
-        _ => {
-            let mut dense: rustc_hash::FxHashMap<&'a str, u32> = Default::default();
-            column
-                .str()?
-                .iter()
-                .map(|t| {
-                    let t = t?;
-                    Some(*dense.entry(t).or_insert_with(|| {
-                        texts.push(t);
-                        (texts.len() - 1) as u32
-                    }))
-                })
-                .collect()
-        }
-    };
-    Ok((codes, texts))
+        _ => dense(column.str()?.iter(), |t| t),
+    })
+}
+
+/// Each key numbered from 0 in the order first met, with the text of each number.
+fn dense<'a, K: std::hash::Hash + Eq + Copy>(
+    keys: impl IntoIterator<Item = Option<K>>,
+    text: impl Fn(K) -> &'a str,
+) -> (Vec<Option<u32>>, Vec<&'a str>) {
+    let mut number: rustc_hash::FxHashMap<K, u32> = Default::default();
+    let mut texts = Vec::new();
+    let codes = keys
+        .into_iter()
+        .map(|k| {
+            let k = k?;
+            Some(*number.entry(k).or_insert_with(|| {
+                texts.push(text(k));
+                (texts.len() - 1) as u32
+            }))
+        })
+        .collect();
+    (codes, texts)
+}
+
+/// The rows of `df` whose `id` column holds a text `keep` keeps, in their order: how the
+/// few rows findings name are taken out of a part's million (the ids looked at on every
+/// core).
+pub fn rows_where(
+    df: &DataFrame,
+    id: &str,
+    keep: impl Fn(&str) -> bool + Sync,
+) -> PolarsResult<DataFrame> {
+    use rayon::prelude::*;
+    let wanted: Vec<bool> = text(df, id)?
+        .par_iter()
+        .map(|v| v.is_some_and(&keep))
+        .collect();
+    df.filter(&BooleanChunked::from_slice("keep".into(), &wanted))
 }
 
 /// The type of a column that repeats a few texts (township, program, period, status,

@@ -263,10 +263,10 @@ impl PaidFor {
         }
         // Their beneficiary ids, so most allocations are passed over by one look-up of a
         // short table rather than the registry's.
-        let ids: FxHashMap<&str, usize> = namesakes
+        let ids: rustc_hash::FxHashSet<&str> = namesakes
             .iter()
             .flat_map(|(row, others)| std::iter::once(row).chain(others))
-            .map(|&row| (ctx.registry[row].beneficiary_id.as_str(), row))
+            .map(|&row| ctx.registry[row].beneficiary_id.as_str())
             .collect();
         let (ben, program, period) = (
             frame::text(allocations, "beneficiary_id")?,
@@ -275,7 +275,7 @@ impl PaidFor {
         );
         for i in (0..allocations.height()).filter(|&i| named.paid[i]) {
             let Some(b) = ben[i] else { continue };
-            if !ids.contains_key(b) {
+            if !ids.contains(b) {
                 continue;
             }
             let (Some(row), Some(program), Some(period)) = (ctx.row_of(b), program[i], period[i])

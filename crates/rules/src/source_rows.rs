@@ -75,7 +75,10 @@ impl Index {
         };
         let payments = want(PAYMENT);
         if !payments.is_empty() {
-            let l = rows_named(&ctx.linked, "payment_id", &payments)?;
+            // Findings name thousands of rows out of millions: the other columns are read
+            // for those alone (every column of a million rows as text took a third of a
+            // second a night), here and for the allocations below.
+            let l = frame::rows_where(&ctx.linked, "payment_id", |id| payments.contains(id))?;
             let ids = frame::text(&l, "payment_id")?;
             let alloc = frame::text(&l, "allocation_id")?;
             let ben = frame::text(&l, "beneficiary_id")?;
@@ -151,7 +154,9 @@ impl Index {
         }
         let allocations = want(ALLOCATION);
         if !allocations.is_empty() {
-            let a = rows_named(&ctx.ledgers.allocations, "allocation_id", &allocations)?;
+            let a = frame::rows_where(&ctx.ledgers.allocations, "allocation_id", |id| {
+                allocations.contains(id)
+            })?;
             let ids = frame::text(&a, "allocation_id")?;
             let ben = frame::text(&a, "beneficiary_id")?;
             let program = frame::text(&a, "program")?;
@@ -263,19 +268,6 @@ pub fn of_findings(
         }
     }
     Ok(out)
-}
-
-/// The rows of `df` whose `id` column is one of `wanted`, in their order. Findings name
-/// thousands of rows out of millions: the other columns are read for those alone (reading
-/// every column of a million payments as text took a third of a second a night).
-fn rows_named(df: &DataFrame, id: &str, wanted: &HashSet<&str>) -> PolarsResult<DataFrame> {
-    let rows: Vec<IdxSize> = frame::text(df, id)?
-        .into_iter()
-        .enumerate()
-        .filter(|(_, v)| v.is_some_and(|v| wanted.contains(v)))
-        .map(|(i, _)| i as IdxSize)
-        .collect();
-    df.take(&IdxCa::from_vec("rows".into(), rows))
 }
 
 /// SHA-256 over the fields, each length-prefixed, first 24 hex digits.
