@@ -105,7 +105,7 @@ pub fn plan(
     max_rows: usize,
 ) -> PolarsResult<Vec<Part>> {
     let keys = row_keys(people, payments, allocations)?;
-    Ok(cut(keys, allocations.height(), max_rows))
+    Ok(cut(keys, allocations.height(), max_rows, None))
 }
 
 /// Every row's keys, the allocations' first (as [`cut`] takes them).
@@ -174,11 +174,24 @@ pub fn payment_keys(
 }
 
 /// Parts of whole components from every row's keys: the allocations' first (the first
-/// `n_alloc` rows), then the payments'.
-pub fn cut(keys: Vec<RowKeys>, n_alloc: usize, max_rows: usize) -> Vec<Part> {
+/// `n_alloc` rows), then the payments'. With `linked` (per payment, the allocation row its
+/// id names, the allocations' ids being distinct: [`Named::by_hash`]) an allocation's key
+/// is its row and a linked payment's is its allocation's, and only the other keys are
+/// numbered through a table — most keys are allocation ids, and numbering them all was
+/// most of this function's time and the run's peak of memory.
+pub fn cut(
+    keys: Vec<RowKeys>,
+    n_alloc: usize,
+    max_rows: usize,
+    linked: Option<&[Option<u32>]>,
+) -> Vec<Part> {
     // Key → dense id; each row joins its keys; each row's component is its first key's.
+    // With the links, ids below `n_alloc` are the allocation rows.
+    let reserved = if linked.is_some() { n_alloc } else { 0 };
     let mut ids: FxHashMap<u64, u32> = FxHashMap::default();
-    let mut c = Components { parent: Vec::new() };
+    let mut c = Components {
+        parent: (0..reserved as u32).collect(),
+    };
     let mut id_of = |k: u64, c: &mut Components| -> u32 {
         *ids.entry(k).or_insert_with(|| {
             c.parent.push(c.parent.len() as u32);
@@ -186,10 +199,15 @@ pub fn cut(keys: Vec<RowKeys>, n_alloc: usize, max_rows: usize) -> Vec<Part> {
         })
     };
     let mut first: Vec<u32> = Vec::with_capacity(keys.len());
-    for row in &keys {
+    for (i, row) in keys.iter().enumerate() {
         let mut head = u32::MAX;
-        for &k in row.iter().filter(|&&k| k != 0) {
-            let id = id_of(k, &mut c);
+        for (j, &k) in row.iter().enumerate().filter(|(_, &k)| k != 0) {
+            let known = match (j, linked) {
+                (0, Some(_)) if i < n_alloc => Some(i as u32),
+                (0, Some(linked)) => linked[i - n_alloc],
+                _ => None,
+            };
+            let id = known.unwrap_or_else(|| id_of(k, &mut c));
             if head == u32::MAX {
                 head = id;
             } else {
@@ -292,17 +310,18 @@ fn in_memory(people: &Context, timings: &mut Timings) -> Result<Work> {
     // ids' text, was a third of this stage).
     let n = allocations.height();
     let hashes = |rows: &[RowKeys]| rows.par_iter().map(|k| k[0]).collect::<Vec<_>>();
-    let named = match Named::by_hash(
+    let (named, by_hash) = match Named::by_hash(
         &frame::text(allocations, "allocation_id")?,
         &hashes(&keys[..n]),
         &frame::text(payments, "allocation_id")?,
         &hashes(&keys[n..]),
     ) {
-        Some(named) => named,
-        None => Named::by_text(allocations, payments)?,
+        Some(named) => (named, true),
+        None => (Named::by_text(allocations, payments)?, false),
     };
     let past_due = PastDue::of(allocations, &named, &people.config, people.as_of)?;
-    let parts = cut(keys, n, people.config.scale.partition_rows);
+    let linked = by_hash.then_some(named.allocation.as_slice());
+    let parts = cut(keys, n, people.config.scale.partition_rows, linked);
     timings.add("count past due and plan parts", clock);
     let clock = std::time::Instant::now();
     let posting = Posting::of(people, allocations, payments, &named)?.finish();
@@ -723,4 +742,49 @@ fn named(
     fundaudit_core::frame::rows_where(frame, id, |v| {
         listed.contains(v) || keep.is_some_and(|k| k.contains(v))
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// The allocations' rows standing for their ids (`linked`) cut the rows as
+        /// numbering every id does: the same parts, row for row. Payments name known
+        /// and unknown allocation ids, or none; people and accounts are shared at random.
+        #[test]
+        fn links_cut_as_ids_do(
+            allocations in proptest::collection::vec(0u8..6, 0..30),
+            payments in proptest::collection::vec((0u8..12, 0u8..8, 0u8..5), 0..60),
+            max_rows in 1usize..12,
+        ) {
+            let id = |a: u8| (a > 0).then(|| format!("A{a}"));
+            // Allocation ids are distinct in the ledger a link is made for.
+            let allocation_ids: Vec<Option<String>> = (0..allocations.len())
+                .map(|i| Some(format!("A{}", i + 1)))
+                .collect();
+            let person = |p: u8| if p == 0 { 0 } else { hash_of(PERSON, p) };
+            let mut keys: Vec<RowKeys> = allocation_ids
+                .iter()
+                .zip(&allocations)
+                .map(|(a, &p)| [text_key(ALLOCATION, a.as_deref()), person(p), 0])
+                .collect();
+            let mut linked = Vec::new();
+            for &(a, p, account) in &payments {
+                let a = id(a);
+                keys.push([
+                    text_key(ALLOCATION, a.as_deref()),
+                    person(p),
+                    if account == 0 { 0 } else { hash_of(ACCOUNT, account) },
+                ]);
+                linked.push(allocation_ids.iter().position(|x| *x == a).map(|r| r as u32));
+            }
+            let n = allocations.len();
+            prop_assert_eq!(
+                cut(keys.clone(), n, max_rows, Some(&linked)),
+                cut(keys, n, max_rows, None)
+            );
+        }
+    }
 }

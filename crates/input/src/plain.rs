@@ -42,6 +42,11 @@ use fundaudit_core::spec::{ColumnSpec, Field, FileSpec};
 /// more than reading it).
 const RUN_BYTES: usize = 1 << 20;
 
+/// A file of more than two of these is read a block at a time: its bytes read whole
+/// stood beside the columns made of them (a million people's payments are 460 MB of text,
+/// and reading them whole was the run's peak of memory).
+const BLOCK_BYTES: usize = 64 << 20;
+
 /// Reads and checks `path` if it is a file this path takes; None sends it to the general
 /// path.
 pub(crate) fn load_plain(
@@ -49,12 +54,32 @@ pub(crate) fn load_plain(
     spec: &FileSpec,
     options: &InputOptions,
 ) -> Result<Option<Loaded>> {
+    load_plain_in(path, spec, options, BLOCK_BYTES)
+}
+
+/// [`load_plain`], a file past two `block`s read a block at a time.
+fn load_plain_in(
+    path: &Path,
+    spec: &FileSpec,
+    options: &InputOptions,
+    block: usize,
+) -> Result<Option<Loaded>> {
     if is_workbook(path) || extension(path) == "parquet" {
         return Ok(None);
     }
     // Binary data (a sparse or damaged file) is refused from its first bytes, before the
     // whole of it is read.
     refuse_binary(path)?;
+    let size = std::fs::metadata(path)
+        .map_err(|e| unreadable(path, e))?
+        .len();
+    if size > 2 * block as u64 {
+        match load_blocks(path, spec, options, block)? {
+            Streamed::Read(loaded) => return Ok(Some(*loaded)),
+            Streamed::General => return Ok(None),
+            Streamed::Whole => {}
+        }
+    }
     let bytes = std::fs::read(path).map_err(|e| unreadable(path, e))?;
     // UTF-8 is checked once, word-wise, and read where it lies (std's check, twice over,
     // was a seventh of loading); other encodings are decoded to UTF-8 first.
@@ -90,6 +115,98 @@ pub(crate) fn load_plain(
     load_text(text, path, spec, options, &mut Carry::default())
 }
 
+/// What reading a file block by block came to.
+enum Streamed {
+    Read(Box<Loaded>),
+    /// Out of the ordinary: the general path reads it.
+    General,
+    /// Not UTF-8 from its first block on (GB18030, UTF-16): decoded whole.
+    Whole,
+}
+
+/// Reads a UTF-8 file `block` bytes at a time, each block's whole lines read in runs as a
+/// whole file's are; the line cut by a block's end is carried into the next. The checks
+/// a whole file gets (UTF-8, no quote) are made block by block, and a block that fails
+/// them sends the file the way a whole file failing them goes.
+fn load_blocks(
+    path: &Path,
+    spec: &FileSpec,
+    options: &InputOptions,
+    block: usize,
+) -> Result<Streamed> {
+    use std::io::Read;
+    let mut file = std::fs::File::open(path).map_err(|e| unreadable(path, e))?;
+    let mut more = |into: &mut Vec<u8>| -> Result<bool> {
+        let n = (&mut file)
+            .take(block as u64)
+            .read_to_end(into)
+            .map_err(|e| unreadable(path, e))?;
+        Ok(n > 0)
+    };
+    let mut rest = Vec::with_capacity(2 * block);
+    more(&mut rest)?;
+    if is_utf16(&rest[..rest.len().min(64 * 1024)]) {
+        return Ok(Streamed::Whole);
+    }
+    let encoding = match rest.strip_prefix("\u{feff}".as_bytes()) {
+        Some(_) => {
+            rest.drain(..3);
+            "UTF-8 with BOM"
+        }
+        None => "UTF-8",
+    };
+    let Some(end) = memchr(b'\n', &rest) else {
+        return Ok(Streamed::Whole);
+    };
+    let Ok(header) = simdutf8::basic::from_utf8(&rest[..end]) else {
+        return Ok(Streamed::Whole);
+    };
+    if memchr(b'"', header.as_bytes()).is_some() {
+        return Ok(Streamed::General);
+    }
+    let separator = sniff_delimiter(header.as_bytes());
+    check_header_width(path, header.as_bytes(), separator)?;
+    let carry = &mut Carry::default();
+    let Some(Header {
+        names,
+        mapped,
+        shape,
+    }) = read_header(header, separator, spec, options, carry)
+    else {
+        return Ok(Streamed::General);
+    };
+    rest.drain(..=end);
+    let mut runs = Vec::new();
+    loop {
+        let eof = !more(&mut rest)?;
+        // The block's whole lines (at the end of the file, the rest of it).
+        let cut = match eof {
+            true => rest.len(),
+            false => memchr::memrchr(b'\n', &rest).map_or(0, |p| p + 1),
+        };
+        let body = &rest[..cut];
+        if memchr(b'"', body).is_some() {
+            return Ok(Streamed::General);
+        }
+        let Ok(body) = simdutf8::basic::from_utf8(body) else {
+            return Ok(Streamed::Whole);
+        };
+        if !body.is_empty() || runs.is_empty() && eof {
+            let Some(read) = read_runs(body, separator, &shape) else {
+                return Ok(Streamed::General);
+            };
+            runs.extend(read);
+        }
+        rest.drain(..cut);
+        if eof {
+            break;
+        }
+    }
+    let format = format!("text, {encoding}, {}", delimiter_name(separator));
+    let loaded = finish(runs, names, mapped, &shape, spec, path, 2, format, carry)?;
+    Ok(Streamed::Read(Box::new(loaded)))
+}
+
 /// Text to read: a header line and the lines below it, one encoding, no quote.
 pub(crate) struct Text<'t> {
     pub(crate) text: &'t str,
@@ -116,40 +233,89 @@ pub(crate) fn load_text(
         return Ok(None);
     }
     let (header, body) = text.text.split_once('\n').unwrap_or((text.text, ""));
-    let headers: Vec<String> = header
-        .split(text.separator as char)
-        .map(clean_header)
-        .collect();
+    let Some(Header {
+        names,
+        mapped,
+        shape,
+    }) = read_header(header, text.separator, spec, options, carry)
+    else {
+        return Ok(None);
+    };
+    let Some(runs) = read_runs(body, text.separator, &shape) else {
+        return Ok(None);
+    };
+    let (first_line, format) = (text.first_line, text.format);
+    finish(
+        runs, names, mapped, &shape, spec, path, first_line, format, carry,
+    )
+    .map(Some)
+}
+
+/// A header line as this path takes it: the file's column names, the headers mapped to
+/// another name, and what the columns are to the spec.
+struct Header<'s> {
+    names: Vec<String>,
+    mapped: Vec<(String, String)>,
+    shape: Shape<'s>,
+}
+
+/// None for a header the general path must read: a blank or repeated name, a required
+/// field missing.
+fn read_header<'s>(
+    header: &str,
+    separator: u8,
+    spec: &'s FileSpec,
+    options: &InputOptions,
+    carry: &Carry,
+) -> Option<Header<'s>> {
+    let headers: Vec<String> = header.split(separator as char).map(clean_header).collect();
     let repeated = (1..headers.len()).any(|i| headers[..i].contains(&headers[i]));
     if headers.iter().any(String::is_empty) || repeated {
-        return Ok(None);
+        return None;
     }
     if !maps_required(&headers, spec, options) {
-        return Ok(None);
+        return None;
     }
     let (names, mapped) = column_names(&headers, spec, options);
     let mut shape = Shape::new(&names, spec);
     if carry.totals.is_some() {
         shape.totals = names.iter().position(|n| n == "amount");
     }
-    let Some(runs) = read_runs(body, text.separator, &shape) else {
-        return Ok(None);
-    };
+    Some(Header {
+        names,
+        mapped,
+        shape,
+    })
+}
+
+/// The file's runs made one frame, its rejects and its account.
+#[allow(clippy::too_many_arguments)]
+fn finish(
+    runs: Vec<Run>,
+    names: Vec<String>,
+    mapped: Vec<(String, String)>,
+    shape: &Shape,
+    spec: &FileSpec,
+    path: &Path,
+    first_line: usize,
+    format: String,
+    carry: &mut Carry,
+) -> Result<Loaded> {
     let shown = path.display().to_string();
     let at = Place {
         file: &shown,
-        first_line: text.first_line,
+        first_line,
     };
-    let (frame, rejects, rows) = assemble(runs, &names, &shape, spec, at, carry)?;
+    let (frame, rejects, rows) = assemble(runs, &names, shape, spec, at, carry)?;
     let fields = spec_fields(&names, spec);
     let rows_rejected = rows - frame.height();
-    Ok(Some(Loaded {
+    Ok(Loaded {
         count: FileCount {
             file: shown,
             rows_read: rows,
             rows_used: frame.height(),
             rows_rejected,
-            format: text.format,
+            format,
             mapped,
             header_line: 1,
             fields,
@@ -157,7 +323,7 @@ pub(crate) fn load_text(
         },
         frame,
         rejects,
-    }))
+    })
 }
 
 /// Where rows being assembled are: their file, and the line of the first.
@@ -705,6 +871,7 @@ mod tests {
             picks in proptest::collection::vec(0usize..1000, 2..40),
             odd in 0u8..12,
             separator in proptest::sample::select(vec![',', '\t', ';']),
+            block in 8usize..400,
         ) {
             let spec = specs()[which];
             let dir = tempfile::tempdir().unwrap();
@@ -712,8 +879,15 @@ mod tests {
             let text = file_text(spec, &picks, odd, separator);
             std::fs::write(&path, &text).unwrap();
             let options = InputOptions::default();
-            if let Some(fast) = load_plain(&path, spec, &options).unwrap() {
-                same(&fast, &general(&path, spec));
+            let whole = load_plain(&path, spec, &options).unwrap();
+            if let Some(fast) = &whole {
+                same(fast, &general(&path, spec));
+            }
+            // Read a block at a time, as a large file is: taken or left alike, and alike.
+            let blocks = load_plain_in(&path, spec, &options, block).unwrap();
+            proptest::prop_assert_eq!(blocks.is_some(), whole.is_some());
+            if let (Some(a), Some(b)) = (&blocks, &whole) {
+                same(a, b);
             }
             // The same text as a chunk of a larger file, read behind earlier chunks.
             chunk_alike(spec, text.trim_start_matches('\u{feff}'), separator);
@@ -834,6 +1008,12 @@ mod tests {
             let fast = load_plain(&path, spec, &InputOptions::default()).unwrap();
             assert_eq!(fast.is_some(), taken);
             same(&fast.unwrap(), &general(&path, spec));
+            // A block at a time: a block that is not UTF-8 sends the file to be decoded
+            // whole, wherever it comes.
+            for block in [8, 40, 100] {
+                let blocks = load_plain_in(&path, spec, &InputOptions::default(), block);
+                same(&blocks.unwrap().unwrap(), &general(&path, spec));
+            }
         }
     }
 
