@@ -442,8 +442,26 @@ fn write_table(
     printed: u16,
     f: &Formats,
 ) -> Result<()> {
+    // A column whose cells all take one format has it as the column's: a cell written
+    // without a format takes its column's (rust_xlsxwriter hashes the whole format of
+    // every cell written with one). The column's format is invisible on its empty cells
+    // (wrapped text at the top; a number's style).
     for (c, col) in columns.iter().enumerate() {
-        sheet.set_column_width(c as u16, col.width).map_err(xlsx)?;
+        let c = c as u16;
+        sheet.set_column_width(c, col.width).map_err(xlsx)?;
+        let format = match &col.cells {
+            Cells::Text { wrap: true, .. } => Some(&f.wrap),
+            Cells::Number {
+                kind: Kind::Yuan, ..
+            } => Some(&f.yuan_top),
+            Cells::Number {
+                kind: Kind::Score, ..
+            } => Some(&f.score_top),
+            _ => None,
+        };
+        if let Some(format) = format {
+            sheet.set_column_format(c, format).map_err(xlsx)?;
+        }
     }
     header_row(sheet, 0, headers, f).map_err(xlsx)?;
     for (r, &i) in rows.iter().enumerate() {
@@ -468,30 +486,14 @@ fn write_table(
             let c = c as u16;
             match &col.cells {
                 Cells::Blank => Ok(()),
-                Cells::Text {
-                    values,
-                    wrap,
-                    words,
-                } => match values.get(i).copied().flatten() {
-                    Some(v) => {
-                        let v = excel_text(words(v));
-                        if *wrap {
-                            sheet
-                                .write_string_with_format(cell, c, v.as_ref(), &f.wrap)
-                                .map(|_| ())
-                        } else {
-                            sheet.write_string(cell, c, v.as_ref()).map(|_| ())
-                        }
-                    }
+                Cells::Text { values, words, .. } => match values.get(i).copied().flatten() {
+                    Some(v) => sheet
+                        .write_string(cell, c, excel_text(words(v)).as_ref())
+                        .map(|_| ()),
                     None => Ok(()),
                 },
-                Cells::Number { values, kind } => match values.get(i).copied().flatten() {
-                    Some(v) => match kind {
-                        Kind::Yuan => sheet.write_number_with_format(cell, c, v, &f.yuan_top),
-                        Kind::Score => sheet.write_number_with_format(cell, c, v, &f.score_top),
-                        _ => sheet.write_number(cell, c, v),
-                    }
-                    .map(|_| ()),
+                Cells::Number { values, .. } => match values.get(i).copied().flatten() {
+                    Some(v) => sheet.write_number(cell, c, v).map(|_| ()),
                     None => Ok(()),
                 },
             }
