@@ -255,9 +255,12 @@ impl Notices {
         let Some(df) = ctx.ledgers.notices.as_ref().filter(|d| d.height() > 0) else {
             return Ok(None);
         };
-        let cols = Columns::of(df)?;
-        let (people, who) = cols.people();
+        // The people first, from their four columns alone; the rows' other columns after
+        // the matching (a million people's lists are 4.6 million rows: every column read
+        // out at once was a gigabyte beside the matching's own memory).
+        let (people, who) = posted_people(df)?;
         let fits = match_people(ctx, &people);
+        let cols = Columns::of(df)?;
         let mut notices = Notices::default();
         // (township, village, program, period) as the rows write them → the list and the
         // texts its rows share.
@@ -503,9 +506,6 @@ fn intern_place(
 
 /// The notices frame's columns.
 struct Columns<'a> {
-    township: Vec<Option<&'a str>>,
-    name: Vec<Option<&'a str>>,
-    id: Vec<Option<&'a str>>,
     village: Vec<Option<&'a str>>,
     program: Vec<Option<&'a str>>,
     period: Vec<Option<&'a str>>,
@@ -522,9 +522,6 @@ struct Columns<'a> {
 impl<'a> Columns<'a> {
     fn of(df: &'a DataFrame) -> PolarsResult<Columns<'a>> {
         Ok(Columns {
-            township: frame::text(df, "township")?,
-            name: frame::text(df, "name")?,
-            id: frame::text(df, "id_number")?,
             village: frame::text(df, "village")?,
             program: frame::text(df, "program")?,
             period: frame::text(df, "period")?,
@@ -562,20 +559,26 @@ impl<'a> Columns<'a> {
         };
         (self.from[i].or(a), self.to[i].or(b))
     }
+}
 
-    /// Each person as posted, once, and each row's person among them. A list posts a
-    /// person once a period, a year of lists several times.
-    fn people(&self) -> (Vec<PostedPerson<'a>>, Vec<u32>) {
-        let people: Vec<PostedPerson> = (0..self.name.len())
-            .map(|i| PostedPerson {
-                name: self.name[i].unwrap_or(""),
-                id_shown: self.id[i].unwrap_or("").trim(),
-                village: self.village[i].unwrap_or(""),
-                township: self.township[i].map(str::trim).unwrap_or(""),
-            })
-            .collect();
-        numbered(&people)
-    }
+/// Each person as posted, once, and each row's person among them. A list posts a person
+/// once a period, a year of lists several times.
+fn posted_people(df: &DataFrame) -> PolarsResult<(Vec<PostedPerson<'_>>, Vec<u32>)> {
+    let (name, id, village, township) = (
+        frame::text(df, "name")?,
+        frame::text(df, "id_number")?,
+        frame::text(df, "village")?,
+        frame::text(df, "township")?,
+    );
+    let people: Vec<PostedPerson> = (0..name.len())
+        .map(|i| PostedPerson {
+            name: name[i].unwrap_or(""),
+            id_shown: id[i].unwrap_or("").trim(),
+            village: village[i].unwrap_or(""),
+            township: township[i].map(str::trim).unwrap_or(""),
+        })
+        .collect();
+    Ok(numbered(&people))
 }
 
 /// A rule's lookups into the lists, remembered: the rules ask once per payment or
