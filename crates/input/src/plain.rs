@@ -161,11 +161,11 @@ fn load_blocks(
     let Ok(header) = simdutf8::basic::from_utf8(&rest[..end]) else {
         return Ok(Streamed::Whole);
     };
+    let separator = sniff_delimiter(header.as_bytes());
+    check_header_width(path, header.as_bytes(), separator)?;
     if memchr(b'"', header.as_bytes()).is_some() {
         return Ok(Streamed::General);
     }
-    let separator = sniff_delimiter(header.as_bytes());
-    check_header_width(path, header.as_bytes(), separator)?;
     let carry = &mut Carry::default();
     let Some(Header {
         names,
