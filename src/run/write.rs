@@ -142,12 +142,28 @@ fn write_beside(
             report::mask_frame(df)?
         })
     };
-    let shown = mask(&s.findings)?;
-    let shown_cases = mask(&s.case_table)?;
-    timings.lap("mask the reports", t);
+    let mut shown = mask(&s.findings)?;
+    let mut shown_cases = mask(&s.case_table)?;
     // Once the rules have run, one writer failing must not cost the night the others:
     // each report is attempted, failures are collected and said together at the end.
     let mut writers = Writers::new(&out);
+    writers.attempt("findings.csv", || {
+        report::write_csv(&mut shown, &out.join("findings.csv"))
+    });
+    writers.attempt("findings.json", || {
+        report::write_json(&shown, &out.join("findings.json"))
+    });
+    writers.attempt("cases.csv", || {
+        report::write_csv(&mut shown_cases, &out.join("cases.csv"))
+    });
+    writers.attempt("rejects.csv", || {
+        report::write_rejects(
+            &ctx.ledgers.rejects,
+            &out.join("rejects.csv"),
+            opts.unmasked,
+        )
+    });
+    timings.lap("write csv and json", t);
 
     let mut summary = report::Summary::new(
         fundaudit_core::cells::fmt_day(opts.as_of),
@@ -181,7 +197,7 @@ fn write_beside(
         summary.warnings.push(broken.clone());
         summary.incomplete.push(broken);
     }
-    let worklist_seed = write_reports(
+    let worklist_seed = write_for_officers(
         &mut writers,
         &shown,
         &shown_cases,
@@ -224,18 +240,16 @@ fn join<T>(h: std::thread::ScopedJoinHandle<'_, T>) -> T {
     h.join().unwrap_or_else(|e| std::panic::resume_unwind(e))
 }
 
-/// The reports: the CSV and JSON files, the workbook, the web report, the worklists and
-/// the confidential workbook, and a screen's hold list. Returns the worklists' sample seed.
+/// The officers' reports: the workbook, the web report, the worklists and the
+/// confidential workbook, and a screen's hold list. Returns the worklists' sample seed.
 ///
-/// Four groups run side by side, each on a thread of its own: the CSV and JSON files; the
-/// workbook; the case sheets and the web report that prints them; the worklists, the
-/// confidential workbook and the hold list. They read the same findings and write other
-/// files, and each spends most of its time on one core (formatting cells and text), so on
-/// two cores the four take about as long as half their sum, or the longest, instead of
-/// their sum (the CSV and JSON files, written first on their own, were a second at a
-/// million people on one and a half cores). A group's failures are said in the order the
-/// groups are listed, whatever order they ended in.
-fn write_reports(
+/// Three groups run side by side, each on a thread of its own: the workbook; the case
+/// sheets and the web report that prints them; the worklists, the confidential workbook
+/// and the hold list. They read the same findings and write other files, and each spends
+/// most of its time on one core (formatting cells and text), so on two cores the three
+/// take about as long as the longest instead of their sum. A group's failures are said
+/// in the order the groups are listed, whatever order they ended in.
+fn write_for_officers(
     writers: &mut Writers,
     shown: &DataFrame,
     shown_cases: &DataFrame,
@@ -247,29 +261,7 @@ fn write_reports(
     let ctx = &audited.ctx;
     let started = Instant::now();
     let read: &report::Summary = summary;
-    let (files, workbook, web, lists) = std::thread::scope(|scope| {
-        let files = scope.spawn(|| {
-            let (t, mut w) = (Instant::now(), Writers::new(out));
-            // The CSV writer defuses formulas in a frame of its own: the others read these.
-            let (mut shown, mut shown_cases) = (shown.clone(), shown_cases.clone());
-            w.attempt("findings.csv", || {
-                report::write_csv(&mut shown, &out.join("findings.csv"))
-            });
-            w.attempt("findings.json", || {
-                report::write_json(&shown, &out.join("findings.json"))
-            });
-            w.attempt("cases.csv", || {
-                report::write_csv(&mut shown_cases, &out.join("cases.csv"))
-            });
-            w.attempt("rejects.csv", || {
-                report::write_rejects(
-                    &ctx.ledgers.rejects,
-                    &out.join("rejects.csv"),
-                    opts.unmasked,
-                )
-            });
-            (w.failed, t.elapsed().as_secs_f64())
-        });
+    let (workbook, web, lists) = std::thread::scope(|scope| {
         let workbook = scope.spawn(|| {
             let (t, mut w) = (Instant::now(), Writers::new(out));
             w.attempt("findings.xlsx", || {
@@ -342,18 +334,16 @@ fn write_reports(
             }
             (w.failed, seed, t.elapsed().as_secs_f64())
         });
-        (join(files), join(workbook), join(web), join(lists))
+        (join(workbook), join(web), join(lists))
     });
     summary
         .timings
-        .lap("write the reports (side by side)", started);
-    summary.timings.record("  csv and json", files.1);
+        .lap("write officers' reports (side by side)", started);
     summary.timings.record("  findings.xlsx", workbook.1);
     summary
         .timings
         .record("  case sheets and report.html", web.1);
     summary.timings.record("  worklists", lists.2);
-    writers.failed.extend(files.0);
     writers.failed.extend(workbook.0);
     writers.failed.extend(web.0);
     writers.failed.extend(lists.0);
