@@ -33,16 +33,16 @@ use commands::Command;
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+/// `mi_option_purge_delay` in mimalloc 3's `mi_option_t` (not among the crate's constants;
+/// the test below holds it to its default).
+const PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
+
 /// mimalloc 3 gives freed memory back to the system a second after it is freed (ten
 /// seconds for its arenas). A night frees a ledger's worth of text between stages, and the
 /// next stage's allocations then stood beside it: at a million people the peak was 2.4–2.5
 /// GiB from run to run; with a quarter of a second 2.2–2.3 GiB, for about half a second
 /// more of the system's time (50 ms: 2.2 GiB and a second more; see docs/benchmarks/
 /// 2026-12-07b-2core.md). `MIMALLOC_PURGE_DELAY` in the environment still rules.
-/// `mi_option_purge_delay` in mimalloc 3's `mi_option_t` (not among the crate's constants;
-/// the test below holds it to its default).
-const PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
-
 fn return_freed_memory_sooner() {
     if std::env::var_os("MIMALLOC_PURGE_DELAY").is_none() {
         // SAFETY: sets a number in mimalloc's option table, before any other thread runs.
