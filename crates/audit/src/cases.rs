@@ -18,6 +18,7 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use polars::prelude::*;
+use rustc_hash::FxHashMap;
 
 use fundaudit_core::config::Config;
 use fundaudit_core::error::Result;
@@ -121,14 +122,17 @@ fn link_keys(row: usize, f: &ScoredView, ctx: &Context, payments: &Payments) -> 
 /// summarising and the night's money all read it; the reports show a subset of the same
 /// findings.
 pub struct Links {
-    keys: HashMap<String, Vec<String>>,
+    keys: FxHashMap<String, Vec<String>>,
     pub pays: Payments,
 }
 
 pub fn links(findings: &DataFrame, ctx: &Context) -> Result<Links> {
     let f = ScoredView::of(findings)?;
     let pays = money::named_payments(ctx, findings)?;
+    // A hundred thousand findings' keys at a million people: on both cores.
+    use rayon::prelude::*;
     let keys = (0..findings.height())
+        .into_par_iter()
         .map(|r| {
             (
                 f.finding_id[r].unwrap_or("").to_string(),
@@ -172,7 +176,7 @@ pub fn group(findings: &DataFrame, links: &Links, config: &Config) -> Result<Cas
     let f = ScoredView::of(findings)?;
     let n = findings.height();
     let keys = links.of_rows(&f);
-    let mut holders: HashMap<&str, Vec<usize>> = HashMap::new();
+    let mut holders: FxHashMap<&str, Vec<usize>> = FxHashMap::default();
     for (r, ks) in keys.iter().enumerate() {
         for k in ks.iter() {
             holders.entry(k.as_str()).or_default().push(r);

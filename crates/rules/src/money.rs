@@ -19,7 +19,9 @@
 //! beneficiary's) — so a finding that spans townships is split among them and the
 //! township totals add up to the header.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::BTreeMap;
+
+use rustc_hash::{FxHashMap, FxHashSet};
 
 use polars::prelude::*;
 
@@ -40,13 +42,13 @@ pub struct Paid {
 }
 
 /// The payments findings name, by payment id.
-pub type Paids = HashMap<String, Paid>;
+pub type Paids = FxHashMap<String, Paid>;
 
 /// The payments the findings name (not every payment of the county: a province has
 /// hundreds of millions, the findings a few thousand).
 pub fn named_payments(ctx: &Context, findings: &DataFrame) -> PolarsResult<Paids> {
     let named = frame::text(findings, cols::PAYMENT_IDS)?;
-    let wanted: HashSet<&str> = named.iter().flat_map(|ids| split(*ids)).collect();
+    let wanted: FxHashSet<&str> = named.iter().flat_map(|ids| split(*ids)).collect();
     let l = &ctx.linked;
     let ids = frame::text(l, "payment_id")?;
     let rows: Vec<(usize, &str)> = ids
@@ -54,7 +56,7 @@ pub fn named_payments(ctx: &Context, findings: &DataFrame) -> PolarsResult<Paids
         .enumerate()
         .filter_map(|(i, id)| id.filter(|id| wanted.contains(id)).map(|id| (i, id)))
         .collect();
-    let mut out = Paids::with_capacity(rows.len());
+    let mut out = Paids::with_capacity_and_hasher(rows.len(), Default::default());
     project_payments(ctx, &wanted, &mut out)?;
     if rows.is_empty() {
         return Ok(out);
@@ -83,7 +85,7 @@ pub fn named_payments(ctx: &Context, findings: &DataFrame) -> PolarsResult<Paids
 
 /// The project payments findings name (see [`crate::project`]): their money is counted
 /// once like a subsidy's, under the project's township.
-fn project_payments(ctx: &Context, wanted: &HashSet<&str>, out: &mut Paids) -> PolarsResult<()> {
+fn project_payments(ctx: &Context, wanted: &FxHashSet<&str>, out: &mut Paids) -> PolarsResult<()> {
     let Some(book) = ctx.projects()? else {
         return Ok(());
     };
@@ -241,7 +243,7 @@ pub fn distinct(claims: &Claims, rows: &[usize], paids: &Paids) -> Money {
         })
         .collect();
     order.sort_unstable();
-    let mut items: rustc_hash::FxHashMap<ItemKey, Item> = Default::default();
+    let mut items: FxHashMap<ItemKey, Item> = Default::default();
     let mut money = Money::default();
     for (_, _, r) in order {
         let amount = claims.amount_fen[r].max(0);
