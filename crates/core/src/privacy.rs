@@ -8,19 +8,22 @@
 /// card number, and a finding could no longer be found by the id its report shows.
 pub const OWN_IDS: &[&str] = &["finding_id", "case_id", "fingerprint", "finding_ids"];
 
+/// Whether [`mask_text`] could change `text`: it holds a run of 12 digits or more. (An
+/// ASCII digit's byte is never part of another character's.) A column none of whose
+/// cells may need it is kept as it is, not copied cell by cell.
+pub fn may_need_mask(text: &str) -> bool {
+    text.as_bytes()
+        .split(|b| !b.is_ascii_digit())
+        .any(|run| run.len() >= 12)
+}
+
 /// Masks every ID number and account number in a text: a run of 17 digits and a check
 /// character keeps its region code and last four; any other run of 12 or more digits (a
 /// card number) keeps its last four.
 pub fn mask_text(text: &str) -> String {
     // Most cells (names, townships, amounts, dates) hold no run of 12 digits: copied as
-    // they are. (An ASCII digit's byte is never part of another character's.)
-    let longest_run = text
-        .as_bytes()
-        .split(|b| !b.is_ascii_digit())
-        .map(<[u8]>::len)
-        .max()
-        .unwrap_or(0);
-    if longest_run < 12 {
+    // they are.
+    if !may_need_mask(text) {
         return text.to_string();
     }
     let chars: Vec<char> = text.chars().collect();

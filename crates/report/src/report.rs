@@ -519,13 +519,19 @@ pub fn mask_frame(df: &DataFrame) -> PolarsResult<DataFrame> {
                 Ok(c.clone())
             }
             // Coded text (township, program, status …) is text too.
+            // A column with nothing to mask (names, dates, rules) is kept as it is; the
+            // others are masked a cell at a time on both cores (the evidence column is
+            // most of the work).
             DataType::String | DataType::Categorical(..) => {
-                let masked: StringChunked = c
-                    .cast(&DataType::String)?
-                    .str()?
-                    .iter()
-                    .map(|v| v.map(fundaudit_core::privacy::mask_text))
-                    .collect();
+                use fundaudit_core::privacy::{mask_text, may_need_mask};
+                let text = c.cast(&DataType::String)?;
+                let masked: StringChunked = {
+                    let cells: Vec<Option<&str>> = text.str()?.iter().collect();
+                    if !cells.par_iter().flatten().any(|v| may_need_mask(v)) {
+                        return Ok(text);
+                    }
+                    cells.into_par_iter().map(|v| v.map(mask_text)).collect()
+                };
                 Ok(masked.with_name(c.name().clone()).into_column())
             }
             _ => Ok(c.clone()),
