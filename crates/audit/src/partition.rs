@@ -66,15 +66,20 @@ impl Components {
 const ALLOCATION: u8 = 0;
 const ACCOUNT: u8 = 1;
 const UNREGISTERED: u8 = 2;
-const PERSON: u8 = 3;
+// 3 was a registered person's hash, now a tagged cluster (see REGISTERED).
 const LOOSE_AMOUNT: u8 = 4;
 
-/// A row's keys as 64-bit hashes, 0 for none. Two keys that collide (one pair in about
-/// 10^5 runs of a province) join their components: a part grows, no finding changes.
+/// A row's keys as 64-bit hashes, 0 for none, or a registered person's cluster tagged
+/// [`REGISTERED`]. Two keys that collide (one pair in about 10^5 runs of a province) join
+/// their components: a part grows, no finding changes.
 pub type RowKeys = [u64; 3];
 
+/// The top bit of a person key that is a registry cluster, not a hash (hashes keep it
+/// clear): the cut numbers those people by their cluster instead of through its table.
+const REGISTERED: u64 = 1 << 63;
+
 fn hash_of<T: std::hash::Hash>(kind: u8, value: T) -> u64 {
-    fundaudit_core::hash::fx((kind, value)).max(1)
+    (fundaudit_core::hash::fx((kind, value)) & !REGISTERED).max(1)
 }
 
 fn text_key(kind: u8, value: Option<&str>) -> u64 {
@@ -90,7 +95,7 @@ fn person_key(people: &Context, ben: Option<&str>) -> u64 {
         return 0;
     };
     match people.row_of(ben) {
-        Some(row) => hash_of(PERSON, people.dedup.cluster[row]),
+        Some(row) => REGISTERED | people.dedup.cluster[row] as u64,
         None => hash_of(UNREGISTERED, ben),
     }
 }
@@ -105,7 +110,7 @@ pub fn plan(
     max_rows: usize,
 ) -> PolarsResult<Vec<Part>> {
     let keys = row_keys(people, payments, allocations)?;
-    Ok(cut(keys, allocations.height(), max_rows, None))
+    Ok(cut(keys, allocations.height(), max_rows, None, 0))
 }
 
 /// Every row's keys, the allocations' first (as [`cut`] takes them).
@@ -176,18 +181,31 @@ pub fn payment_keys(
 /// Parts of whole components from every row's keys: the allocations' first (the first
 /// `n_alloc` rows), then the payments'. With `linked` (per payment, the allocation row its
 /// id names, the allocations' ids being distinct: [`Named::by_hash`]) an allocation's key
-/// is its row and a linked payment's is its allocation's, and only the other keys are
-/// numbered through a table — most keys are allocation ids, and numbering them all was
-/// most of this function's time and the run's peak of memory.
+/// is its row, a linked payment's is its allocation's, and a registered person's (a
+/// cluster below `clusters`) is `n_alloc` past its cluster; only the other keys (accounts,
+/// unregistered ids) are numbered through a table — most keys are allocation ids and
+/// people, and numbering them all was most of this function's time and the run's peak of
+/// memory.
 pub fn cut(
     keys: Vec<RowKeys>,
     n_alloc: usize,
     max_rows: usize,
     linked: Option<&[Option<u32>]>,
+    clusters: usize,
 ) -> Vec<Part> {
     // Key → dense id; each row joins its keys; each row's component is its first key's.
-    // With the links, ids below `n_alloc` are the allocation rows.
-    let reserved = if linked.is_some() { n_alloc } else { 0 };
+    // With the links, ids below `n_alloc` are the allocation rows, the next `clusters`
+    // the registered people.
+    let reserved = if linked.is_some() {
+        n_alloc + clusters
+    } else {
+        0
+    };
+    let person = |k: u64| {
+        let cluster = k & !REGISTERED;
+        (k & REGISTERED != 0 && cluster < clusters as u64)
+            .then(|| (n_alloc as u64 + cluster) as u32)
+    };
     let mut ids: FxHashMap<u64, u32> = FxHashMap::default();
     let mut c = Components {
         parent: (0..reserved as u32).collect(),
@@ -205,6 +223,7 @@ pub fn cut(
             let known = match (j, linked) {
                 (0, Some(_)) if i < n_alloc => Some(i as u32),
                 (0, Some(linked)) => linked[i - n_alloc],
+                (1, Some(_)) => person(k),
                 _ => None,
             };
             let id = known.unwrap_or_else(|| id_of(k, &mut c));
@@ -321,7 +340,13 @@ fn in_memory(people: &Context, timings: &mut Timings) -> Result<Work> {
     };
     let past_due = PastDue::of(allocations, &named, &people.config, people.as_of)?;
     let linked = by_hash.then_some(named.allocation.as_slice());
-    let parts = cut(keys, n, people.config.scale.partition_rows, linked);
+    let parts = cut(
+        keys,
+        n,
+        people.config.scale.partition_rows,
+        linked,
+        people.registry.len(),
+    );
     timings.add("count past due and plan parts", clock);
     let clock = std::time::Instant::now();
     let posting = Posting::of(people, allocations, payments, &named)?.finish();
@@ -482,11 +507,51 @@ impl Timings {
 /// comment), the whole-run facts counted first.
 pub fn audit(people: Context) -> Result<Audited> {
     let prepared = prepare(people)?;
-    let mut done = Vec::with_capacity(prepared.units());
-    for k in 0..prepared.units() {
-        done.push(prepared.audit_unit(k)?);
-    }
+    let done = audit_units(&prepared)?;
     prepared.finish(done)
+}
+
+/// Every unit of `prepared`, in unit order, two at a time on two cores or more.
+///
+/// A part spends much of its time on one core (a join, a rule's serial pass, the rows
+/// kept): alone it used 1.5 of two cores at a million people. A second part beside it
+/// fills the gaps; each part's own parallel work still goes to the one rayon pool, so
+/// the cores are shared, not oversubscribed. Two and not more: each part in flight holds
+/// its rows, links and views, so the peak grows by a part's working set, not by the
+/// run's. The results are put together in unit order, so no finding depends on which
+/// part ended first; of two failures the earlier unit's is said.
+fn audit_units(prepared: &Prepared) -> Result<Vec<UnitResult>> {
+    use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+    let n = prepared.units();
+    let lanes = rayon::current_num_threads().clamp(1, 2).min(n);
+    if lanes <= 1 {
+        return (0..n).map(|k| prepared.audit_unit(k)).collect();
+    }
+    let (next, failed) = (AtomicUsize::new(0), AtomicBool::new(false));
+    let lane = || {
+        let mut done = Vec::new();
+        while !failed.load(Ordering::Relaxed) {
+            let k = next.fetch_add(1, Ordering::Relaxed);
+            if k >= n {
+                break;
+            }
+            let result = prepared.audit_unit(k);
+            if result.is_err() {
+                failed.store(true, Ordering::Relaxed);
+            }
+            done.push((k, result));
+        }
+        done
+    };
+    let mut done: Vec<(usize, Result<UnitResult>)> = std::thread::scope(|scope| {
+        let lanes: Vec<_> = (0..lanes).map(|_| scope.spawn(lane)).collect();
+        lanes
+            .into_iter()
+            .flat_map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+            .collect()
+    });
+    done.sort_by_key(|(k, _)| *k);
+    done.into_iter().map(|(_, r)| r).collect()
 }
 
 /// A run ready to audit its units: the people with the whole-run facts, and the units
@@ -764,7 +829,12 @@ mod tests {
             let allocation_ids: Vec<Option<String>> = (0..allocations.len())
                 .map(|i| Some(format!("A{}", i + 1)))
                 .collect();
-            let person = |p: u8| if p == 0 { 0 } else { hash_of(PERSON, p) };
+            // Even people are registered (a cluster below 8), odd ones are not.
+            let person = |p: u8| match p {
+                0 => 0,
+                p if p % 2 == 0 => REGISTERED | u64::from(p / 2),
+                p => hash_of(UNREGISTERED, p),
+            };
             let mut keys: Vec<RowKeys> = allocation_ids
                 .iter()
                 .zip(&allocations)
@@ -782,8 +852,8 @@ mod tests {
             }
             let n = allocations.len();
             prop_assert_eq!(
-                cut(keys.clone(), n, max_rows, Some(&linked)),
-                cut(keys, n, max_rows, None)
+                cut(keys.clone(), n, max_rows, Some(&linked), 8),
+                cut(keys, n, max_rows, None, 0)
             );
         }
     }

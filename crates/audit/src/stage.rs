@@ -402,7 +402,7 @@ fn in_chunks(
     let (n_alloc, n_pay) = (alloc.rows(), pay.rows());
     let mut keys = std::mem::take(&mut alloc.keys);
     keys.append(&mut pay.keys);
-    let parts = partition::cut(keys, n_alloc, config.scale.partition_rows, None);
+    let parts = partition::cut(keys, n_alloc, config.scale.partition_rows, None, 0);
     let (alloc_part, pay_part) = parts_of(&parts, n_alloc, n_pay);
     let k = parts.len();
     drop(parts);
