@@ -340,13 +340,10 @@ fn in_memory(people: &Context, timings: &mut Timings) -> Result<Work> {
     };
     let past_due = PastDue::of(allocations, &named, &people.config, people.as_of)?;
     let linked = by_hash.then_some(named.allocation.as_slice());
-    let parts = cut(
-        keys,
-        n,
-        people.config.scale.partition_rows,
-        linked,
-        people.registry.len(),
-    );
+    // Two parts are audited at once (see `audit_units`): each is cut to half the rows,
+    // so the rows in flight, and the memory, are what `partition_rows` says.
+    let max_rows = (people.config.scale.partition_rows / lanes()).max(1);
+    let parts = cut(keys, n, max_rows, linked, people.registry.len());
     timings.add("count past due and plan parts", clock);
     let clock = std::time::Instant::now();
     let posting = Posting::of(people, allocations, payments, &named)?.finish();
@@ -511,19 +508,25 @@ pub fn audit(people: Context) -> Result<Audited> {
     prepared.finish(done)
 }
 
+/// Units audited at once: two on two cores or more.
+fn lanes() -> usize {
+    rayon::current_num_threads().clamp(1, 2)
+}
+
 /// Every unit of `prepared`, in unit order, two at a time on two cores or more.
 ///
 /// A part spends much of its time on one core (a join, a rule's serial pass, the rows
 /// kept): alone it used 1.5 of two cores at a million people. A second part beside it
 /// fills the gaps; each part's own parallel work still goes to the one rayon pool, so
 /// the cores are shared, not oversubscribed. Two and not more: each part in flight holds
-/// its rows, links and views, so the peak grows by a part's working set, not by the
-/// run's. The results are put together in unit order, so no finding depends on which
+/// its rows, links and views; a run cut in memory cuts its parts to half of
+/// `partition_rows` for it, and a stage's parts (cut when it was made) hold one part
+/// more in memory than one at a time would. The results are put together in unit order, so no finding depends on which
 /// part ended first; of two failures the earlier unit's is said.
 fn audit_units(prepared: &Prepared) -> Result<Vec<UnitResult>> {
     use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
     let n = prepared.units();
-    let lanes = rayon::current_num_threads().clamp(1, 2).min(n);
+    let lanes = lanes().min(n);
     if lanes <= 1 {
         return (0..n).map(|k| prepared.audit_unit(k)).collect();
     }
