@@ -1,5 +1,5 @@
 //! Partitioned runs: the payments and allocations cut into parts that the rules can read
-//! one at a time, so memory follows the largest part and not the province.
+//! a few at a time (two, on two cores), so memory follows the parts and not the province.
 //!
 //! A part is not a township: a person registered in two counties, or a card paid for
 //! people of several townships, would be split, and the rules that look across (paid
@@ -559,7 +559,7 @@ fn audit_units(prepared: &Prepared) -> Result<Vec<UnitResult>> {
 
 /// A run ready to audit its units: the people with the whole-run facts, and the units
 /// (parts, or groups of staged parts) to read. Each unit is audited on its own — here
-/// one after another, on a cluster by the task its rows are shuffled to
+/// two at a time ([`audit_units`]), on a cluster by the task its rows are shuffled to
 /// ([`fundaudit_ballista`]) — and the results are put together by
 /// [`Prepared::finish`] in unit order, so where a unit ran does not change a finding.
 pub struct Prepared {
