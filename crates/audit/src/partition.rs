@@ -338,17 +338,26 @@ fn in_memory(people: &Context, timings: &mut Timings) -> Result<Work> {
         Some(named) => (named, true),
         None => (Named::by_text(allocations, payments)?, false),
     };
-    let past_due = PastDue::of(allocations, &named, &people.config, people.as_of)?;
     let linked = by_hash.then_some(named.allocation.as_slice());
     // Two parts are audited at once (see `audit_units`): each is cut to half the rows,
     // so the rows in flight, and the memory, are what `partition_rows` says.
     let max_rows = (people.config.scale.partition_rows / lanes()).max(1);
-    let parts = cut(keys, n, max_rows, linked, people.registry.len());
+    // The cut is one thread's union-find over every row (a second or more at a million); the
+    // whole-run facts read the same links and nothing of the cut: side by side.
+    let (parts, facts) = rayon::join(
+        || cut(keys, n, max_rows, linked, people.registry.len()),
+        || -> Result<_> {
+            let past_due = PastDue::of(allocations, &named, &people.config, people.as_of)?;
+            let clock = std::time::Instant::now();
+            let posting = Posting::of(people, allocations, payments, &named)?.finish();
+            let posting_secs = clock.elapsed().as_secs_f64();
+            let paid_for = PaidFor::of(people, allocations, &named)?;
+            Ok((past_due, posting, posting_secs, paid_for))
+        },
+    );
+    let (past_due, posting, posting_secs, paid_for) = facts?;
     timings.add("count past due and plan parts", clock);
-    let clock = std::time::Instant::now();
-    let posting = Posting::of(people, allocations, payments, &named)?.finish();
-    timings.add("hold payments against the posted lists", clock);
-    let paid_for = PaidFor::of(people, allocations, &named)?;
+    timings.add_secs("hold payments against the posted lists", posting_secs);
     Ok(Work {
         whole: fundaudit_rules::context::Whole {
             past_due,
@@ -521,40 +530,18 @@ fn lanes() -> usize {
 /// the cores are shared, not oversubscribed. Two and not more: each part in flight holds
 /// its rows, links and views; a run cut in memory cuts its parts to half of
 /// `partition_rows` for it, and a stage's parts (cut when it was made) hold one part
-/// more in memory than one at a time would. The results are put together in unit order, so no finding depends on which
-/// part ended first; of two failures the earlier unit's is said.
+/// more in memory than one at a time would. The results are put together in unit order,
+/// so no finding depends on which part ended first; of two failures the earlier unit's
+/// is said.
 fn audit_units(prepared: &Prepared) -> Result<Vec<UnitResult>> {
-    use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-    let n = prepared.units();
-    let lanes = lanes().min(n);
-    if lanes <= 1 {
-        return (0..n).map(|k| prepared.audit_unit(k)).collect();
-    }
-    let (next, failed) = (AtomicUsize::new(0), AtomicBool::new(false));
-    let lane = || {
-        let mut done = Vec::new();
-        while !failed.load(Ordering::Relaxed) {
-            let k = next.fetch_add(1, Ordering::Relaxed);
-            if k >= n {
-                break;
-            }
-            let result = prepared.audit_unit(k);
-            if result.is_err() {
-                failed.store(true, Ordering::Relaxed);
-            }
-            done.push((k, result));
-        }
-        done
-    };
-    let mut done: Vec<(usize, Result<UnitResult>)> = std::thread::scope(|scope| {
-        let lanes: Vec<_> = (0..lanes).map(|_| scope.spawn(lane)).collect();
-        lanes
-            .into_iter()
-            .flat_map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
-            .collect()
-    });
-    done.sort_by_key(|(k, _)| *k);
-    done.into_iter().map(|(_, r)| r).collect()
+    fundaudit_core::lanes::in_order(
+        prepared.units(),
+        lanes(),
+        |k| prepared.audit_unit(k),
+        Result::is_err,
+    )
+    .into_iter()
+    .collect()
 }
 
 /// A run ready to audit its units: the people with the whole-run facts, and the units

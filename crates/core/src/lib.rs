@@ -10,6 +10,7 @@
 //!   transfer outcomes;
 //! - [`policy`]: each rule's names, policy basis and visit checklist (policy.toml);
 //! - [`hash`]: one deterministic hash for the keys every layer buckets by;
+//! - [`lanes`]: work handed out in order to a few plain threads, results back in order;
 //! - [`privacy`]: ID and account numbers masked in what people read;
 //! - [`safe_fs`]: folders and files a run may write, private files, hashes;
 //! - [`text`]: invisible characters, formula-like cells, what a Han character is;
@@ -21,6 +22,7 @@ pub mod error;
 pub mod findings;
 pub mod frame;
 pub mod hash;
+pub mod lanes;
 pub mod policy;
 pub mod privacy;
 pub mod safe_fs;

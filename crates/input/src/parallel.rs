@@ -7,8 +7,6 @@
 //! after file, until the stack overflows. And Polars' work stays on each of these threads
 //! ([`polars_inline`]), as Polars' own executor threads keep theirs.
 
-use std::sync::atomic::{AtomicUsize, Ordering};
-
 /// `f` over `items` on every core, results in the items' order.
 pub(crate) fn map_each<I: Sync, T: Send>(items: &[I], f: impl Fn(&I) -> T + Sync) -> Vec<T> {
     let threads = std::thread::available_parallelism()
@@ -17,30 +15,13 @@ pub(crate) fn map_each<I: Sync, T: Send>(items: &[I], f: impl Fn(&I) -> T + Sync
     if threads <= 1 {
         return items.iter().map(f).collect();
     }
-    let next = AtomicUsize::new(0);
-    let mut done: Vec<(usize, T)> = std::thread::scope(|s| {
-        let workers: Vec<_> = (0..threads)
-            .map(|_| {
-                s.spawn(|| {
-                    polars_inline(|| {
-                        let mut mine = Vec::new();
-                        loop {
-                            let i = next.fetch_add(1, Ordering::Relaxed);
-                            let Some(item) = items.get(i) else { break };
-                            mine.push((i, f(item)));
-                        }
-                        mine
-                    })
-                })
-            })
-            .collect();
-        workers
-            .into_iter()
-            .flat_map(|w| w.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
-            .collect()
-    });
-    done.sort_by_key(|(i, _)| *i);
-    done.into_iter().map(|(_, t)| t).collect()
+    // Polars' work stays on each worker (see the module comment).
+    fundaudit_core::lanes::in_order(
+        items.len(),
+        threads,
+        |i| polars_inline(|| f(&items[i])),
+        |_| false,
+    )
 }
 
 /// Runs `f` with Polars' work kept on one thread: for a 2 KiB file, handing each parse
