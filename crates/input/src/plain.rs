@@ -16,6 +16,7 @@
 //! the same frame, rejects and counts (the property test below checks it on random files).
 
 use std::path::Path;
+use std::sync::Arc;
 
 use memchr::{memchr, memchr_iter};
 use polars::prelude::*;
@@ -35,6 +36,7 @@ use crate::validate::{
     quoted, too_long, KeyIndex,
 };
 use fundaudit_core::error::Result;
+use fundaudit_core::frame;
 use fundaudit_core::spec::{ColumnSpec, Field, FileSpec};
 
 /// Lines per run are what a run's bytes hold; below this a file is read in one run on the
@@ -340,6 +342,11 @@ enum Kind {
     Text,
     /// An ID or account number, cleaned.
     Code,
+    /// Text that repeats a few values (see `ColumnSpec::repeats`), held as a code per row
+    /// over the shared dictionary ([`frame::coded`]) from the start: a text per row would
+    /// be made whole and then coded, two passes over millions of rows for a column of
+    /// twenty townships.
+    Coded,
     Date,
     Fen,
 }
@@ -358,6 +365,8 @@ struct Shape<'s> {
     footer: Option<usize>,
     /// The `amount` column, when a chunk's amounts are added up for a later 合计.
     totals: Option<usize>,
+    /// The shared dictionary [`Kind::Coded`] columns are coded over.
+    dictionary: Arc<CategoricalMapping>,
 }
 
 impl<'s> Shape<'s> {
@@ -376,6 +385,7 @@ impl<'s> Shape<'s> {
                         Field::IdNumber | Field::Account => Kind::Code,
                         Field::Date | Field::OptDate => Kind::Date,
                         Field::Amount | Field::SignedAmount | Field::OptAmount => Kind::Fen,
+                        Field::Text | Field::OptText if present[p].repeats => Kind::Coded,
                         Field::Key | Field::Text | Field::OptText => Kind::Text,
                     };
                     (Some(present[p]), p, kind)
@@ -387,12 +397,16 @@ impl<'s> Shape<'s> {
             .position(|n| spec.column(n).is_some_and(|c| c.field == Field::Key));
         let footer_name = crate::footer::key_column(spec);
         let footer = names.iter().position(|n| n == footer_name);
+        let DataType::Categorical(_, dictionary) = frame::coded() else {
+            unreachable!("a coded column is categorical")
+        };
         Shape {
             columns,
             present,
             key,
             footer,
             totals: None,
+            dictionary,
         }
     }
 }
@@ -400,6 +414,7 @@ impl<'s> Shape<'s> {
 /// A column of one run, as read.
 enum Values {
     Text(MutableBinaryViewArray<str>),
+    Codes(Vec<Option<u32>>),
     Dates(Vec<Option<i32>>),
     Fen(Vec<Option<i64>>),
 }
@@ -454,6 +469,7 @@ fn read_run(run: &str, separator: u8, shape: &Shape) -> Option<Run> {
             Kind::Text | Kind::Code => {
                 Values::Text(MutableBinaryViewArray::with_capacity(rows_guess))
             }
+            Kind::Coded => Values::Codes(Vec::with_capacity(rows_guess)),
             Kind::Date => Values::Dates(Vec::with_capacity(rows_guess)),
             Kind::Fen => Values::Fen(Vec::with_capacity(rows_guess)),
         })
@@ -461,6 +477,9 @@ fn read_run(run: &str, separator: u8, shape: &Shape) -> Option<Run> {
     let mut keys = Vec::with_capacity(if shape.key.is_some() { rows_guess } else { 0 });
     let mut problems: Vec<Problem> = Vec::new();
     let mut cells: Vec<&str> = Vec::with_capacity(shape.columns.len());
+    // Each coded column's texts met in this run, with their codes: the shared
+    // dictionary is asked once per text, not once per row.
+    let mut met: Vec<FxHashMap<&str, u32>> = vec![FxHashMap::default(); shape.columns.len()];
     let mut row = 0usize;
     let mut amounts = 0i64;
     for line in run.split_terminator('\n') {
@@ -510,6 +529,24 @@ fn read_run(run: &str, separator: u8, shape: &Shape) -> Option<Run> {
                         keys.push(v.map(KeyIndex::hash));
                     }
                     a.push(v);
+                }
+                (Values::Codes(codes), _) => {
+                    if let Err(why) = check_filled(c, v) {
+                        problem(1, why);
+                    }
+                    let code = match v {
+                        None => None,
+                        Some(text) => Some(match met[j].get(text) {
+                            Some(&code) => code,
+                            None => {
+                                // A dictionary full past u32 is the general path's to say.
+                                let code = shape.dictionary.insert_cat(text).ok()?;
+                                met[j].insert(text, code);
+                                code
+                            }
+                        }),
+                    };
+                    codes.push(code);
                 }
                 (Values::Text(a), _) => match v.map(|s| check_code(c, s)) {
                     None => a.push_null(),
@@ -655,6 +692,20 @@ fn whole_column(parts: Vec<Values>, name: &str, kind: Kind) -> Column {
             StringChunked::from_chunk_iter(name, arrays)
                 .rechunk()
                 .into_owned()
+                .into_column()
+        }
+        Kind::Coded => {
+            let codes = UInt32Chunked::from_iter_options(
+                name,
+                parts.into_iter().flat_map(|p| match p {
+                    Values::Codes(c) => c,
+                    _ => unreachable!("a coded column holds codes"),
+                }),
+            );
+            // SAFETY: every code was given by the shared dictionary `frame::coded` names
+            // (`insert_cat`), and that dictionary only grows.
+            unsafe { Categorical32Chunked::from_cats_and_dtype_unchecked(codes, frame::coded()) }
+                .into_series()
                 .into_column()
         }
         Kind::Date => Int32Chunked::from_iter_options(

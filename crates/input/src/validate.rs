@@ -372,9 +372,14 @@ pub(crate) fn finish_frame(
     found: &[String],
 ) -> Result<DataFrame> {
     // Side by side: each column is a pass of hash lookups into the shared categories.
+    // (A column the fast path read is coded already.)
     let coded: Vec<Column> = present
         .par_iter()
         .filter(|c| c.repeats)
+        .filter(|c| {
+            good.column(c.name)
+                .is_ok_and(|col| !matches!(col.dtype(), DataType::Categorical(..)))
+        })
         .map(|c| good.column(c.name)?.cast(&frame::coded()))
         .collect::<PolarsResult<_>>()?;
     for column in coded {
