@@ -6,7 +6,7 @@ use super::options::{Engine, RunOptions};
 use fundaudit_audit::partition;
 use fundaudit_core::error::{Error, Result};
 use fundaudit_input::Inputs;
-use fundaudit_rules::context::Context;
+use fundaudit_rules::context::{Context, People};
 
 /// The cluster a run audits on; in a build without the engine, a type with no value.
 #[cfg(feature = "distributed")]
@@ -51,15 +51,20 @@ pub(super) fn reach(opts: &RunOptions) -> Result<Option<Cluster>> {
     }
 }
 
-/// The run's people, their duplicate registrations found here or on the cluster.
+/// The run's people, their duplicate registrations found here (or already, beside the
+/// loading: `resolved`) or on the cluster.
 pub(super) fn people(
     ledgers: Inputs,
+    resolved: Option<Result<People>>,
     opts: &RunOptions,
     cluster: Option<&Cluster>,
 ) -> Result<Context> {
     let (config, as_of) = (opts.config.clone(), opts.as_of);
     match cluster {
-        None => Context::people(ledgers, config, as_of),
+        None => match resolved {
+            Some(people) => Ok(Context::of_people(ledgers, config, as_of, people?)),
+            None => Context::people(ledgers, config, as_of),
+        },
         #[cfg(feature = "distributed")]
         Some(cluster) => {
             tracing::info!(scheduler = %cluster.scheduler(), "resolving identities on the cluster");

@@ -10,17 +10,28 @@ use fundaudit_audit::stage::OnTheWay;
 use fundaudit_core::error::Result;
 use fundaudit_core::timings::Timings;
 use fundaudit_input::Inputs;
+use fundaudit_rules::context::People;
 
 /// The ledgers, and the stage a province's CSV was read through (removed when the run
 /// ends, so held until then).
 pub(super) struct Loaded {
     pub ledgers: Inputs,
+    /// The people, resolved here while the allocations were read; None when a cluster
+    /// resolves them.
+    pub people: Option<Result<People>>,
     pub on_the_way: Option<OnTheWay>,
     /// The input files being hashed for the manifest, beside the rest of the run.
     pub hashing: std::thread::JoinHandle<fundaudit_report::runs::Hashed>,
 }
 
-pub(super) fn load(opts: &RunOptions, done: &Path, timings: &mut Timings) -> Result<Loaded> {
+/// Loads the ledgers; with `resolve_here`, the people are resolved beside the allocations'
+/// reading (see [`Inputs::load_beside`]).
+pub(super) fn load(
+    opts: &RunOptions,
+    done: &Path,
+    resolve_here: bool,
+    timings: &mut Timings,
+) -> Result<Loaded> {
     tracing::info!(data = %opts.data_dir.display(), "loading inputs");
     let t = Instant::now();
     // A province's CSV is staged on the way ([scale] stage_bytes): read in chunks, then
@@ -33,7 +44,13 @@ pub(super) fn load(opts: &RunOptions, done: &Path, timings: &mut Timings) -> Res
     let data = on_the_way
         .as_ref()
         .map_or(opts.data_dir.as_path(), |s| s.dir());
-    let mut ledgers = Inputs::load_with(data, &opts.config, opts.screen)?;
+    let (config, as_of) = (&opts.config, opts.as_of);
+    let (mut ledgers, people) = match resolve_here {
+        true => Inputs::load_beside(data, config, opts.screen, |lists| {
+            People::resolve(lists, config, as_of)
+        })?,
+        false => (Inputs::load_with(data, config, opts.screen)?, None),
+    };
     if opts.screen {
         ledgers.payments = screen::planned_payments(&ledgers, &opts.config)?;
     }
@@ -47,6 +64,7 @@ pub(super) fn load(opts: &RunOptions, done: &Path, timings: &mut Timings) -> Res
     let hashing = std::thread::spawn(move || fundaudit_report::runs::hash_files(&files));
     Ok(Loaded {
         ledgers,
+        people,
         on_the_way,
         hashing,
     })

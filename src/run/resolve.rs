@@ -8,22 +8,24 @@ use fundaudit_casebook::ledger::CaseLedger;
 use fundaudit_core::error::Result;
 use fundaudit_core::timings::Timings;
 use fundaudit_input::Inputs;
-use fundaudit_rules::context::Context;
+use fundaudit_rules::context::{Context, People};
 
 pub(super) struct Resolved {
     pub people: Context,
     pub last: LastNight,
 }
 
+/// The run's people from `ledgers` (resolved already when `people` holds them).
 pub(super) fn resolve(
     ledgers: Inputs,
+    people: Option<Result<People>>,
     opts: &RunOptions,
     cluster: Option<&Cluster>,
     ledger: Option<&CaseLedger>,
     timings: &mut Timings,
 ) -> Result<Resolved> {
     tracing::info!("resolving identities");
-    let people = engine::people(ledgers, opts, cluster)?;
+    let people = engine::people(ledgers, people, opts, cluster)?;
     // What the ledger knows of the last night: its open findings and the source rows they
     // named, which the audit keeps beside tonight's (see Memo::keep_rows).
     let last = match ledger {

@@ -180,6 +180,20 @@ impl Inputs {
         config: &fundaudit_core::config::Config,
         screening: bool,
     ) -> Result<Inputs> {
+        Inputs::load_beside(dir, config, screening, |_: PeopleLists| ()).map(|(inputs, _)| inputs)
+    }
+
+    /// As [`Inputs::load_with`], and `beside` given the registry, the death list and the
+    /// officials while the allocations are read (None when one of the three could not
+    /// be read: the error is the load's). A night resolves its people there: they need
+    /// neither payments nor allocations, and the reading of a large file leaves a core
+    /// idle at times (its blocks read from disk, its columns made whole).
+    pub fn load_beside<T: Send>(
+        dir: &Path,
+        config: &fundaudit_core::config::Config,
+        screening: bool,
+        beside: impl FnOnce(PeopleLists) -> T + Send,
+    ) -> Result<(Inputs, Option<T>)> {
         // A mistyped folder is named as such, not as the first ledger missing from it.
         if !dir.is_dir() {
             return Err(fundaudit_core::error::Error::Argument(format!(
@@ -194,7 +208,9 @@ impl Inputs {
         }
         // A stage (`fundaudit stage`): the ledgers as they were validated.
         if stage::is_stage(dir) {
-            return load_stage(dir, config, screening);
+            let inputs = load_stage(dir, config, screening)?;
+            let people = beside(PeopleLists::of(&inputs));
+            return Ok((inputs, Some(people)));
         }
         let mut plan = sources::plan(dir, config)?;
         if screening {
@@ -245,7 +261,24 @@ impl Inputs {
             let payments = payments
                 .join()
                 .unwrap_or_else(|e| std::panic::resume_unwind(e));
-            let allocations = read(&ALLOCATIONS);
+            let none = DataFrame::default();
+            let (allocations, people) = std::thread::scope(|s| {
+                let people = match (&beneficiaries.0, &deaths.0, &officials.0) {
+                    (Ok(b), Ok(d), Ok(o)) => {
+                        let lists = PeopleLists {
+                            beneficiaries: b.frame.as_ref().unwrap_or(&none),
+                            deaths: d.frame.as_ref(),
+                            officials: o.frame.as_ref(),
+                        };
+                        Some(s.spawn(move || beside(lists)))
+                    }
+                    _ => None,
+                };
+                let allocations = read(&ALLOCATIONS);
+                let people =
+                    people.map(|p| p.join().unwrap_or_else(|e| std::panic::resume_unwind(e)));
+                (allocations, people)
+            });
             let main = (|| -> Result<(Read, Read, Read, Read, Read)> {
                 let mut ledger = |(read, not_used): (Result<Read>, Vec<String>)| {
                     unused.extend(not_used);
@@ -262,9 +295,9 @@ impl Inputs {
             let notices = notices
                 .join()
                 .unwrap_or_else(|e| std::panic::resume_unwind(e));
-            (main, notices)
+            (main.map(|m| (m, people)), notices)
         });
-        let (beneficiaries, allocations, payments, deaths, officials) = main?;
+        let ((beneficiaries, allocations, payments, deaths, officials), people) = main?;
         let (notices, notices_unused) = notices?;
         unused.extend(notices_unused);
         let land = read_ledger(dir, config, plan, &LAND, screening, &mut unused)?;
@@ -278,7 +311,7 @@ impl Inputs {
         };
         let (payments, settled) = payments.settle(config)?;
         let lists = read_lists(dir, config, &mut unused)?;
-        Ok(Inputs::assemble(
+        let inputs = Inputs::assemble(
             [
                 beneficiaries,
                 allocations,
@@ -292,7 +325,8 @@ impl Inputs {
             lists,
             unused,
             settled,
-        ))
+        );
+        Ok((inputs, people))
     }
 
     /// The ledgers from what was read of each (beneficiaries, allocations, payments,
@@ -335,6 +369,25 @@ impl Inputs {
             settled,
             lists: lists.frame,
             staged: None,
+        }
+    }
+}
+
+/// The lists a night's people are resolved from, as read (see [`Inputs::load_beside`]).
+#[derive(Clone, Copy)]
+pub struct PeopleLists<'a> {
+    pub beneficiaries: &'a DataFrame,
+    pub deaths: Option<&'a DataFrame>,
+    pub officials: Option<&'a DataFrame>,
+}
+
+impl<'a> PeopleLists<'a> {
+    /// The lists of ledgers read already.
+    pub fn of(inputs: &'a Inputs) -> PeopleLists<'a> {
+        PeopleLists {
+            beneficiaries: &inputs.beneficiaries,
+            deaths: inputs.deaths.as_ref(),
+            officials: inputs.officials.as_ref(),
         }
     }
 }

@@ -29,7 +29,7 @@ pub mod stack;
 pub mod stage;
 pub mod validate;
 
-pub use inputs::Inputs;
+pub use inputs::{Inputs, PeopleLists};
 pub use load::{load_file, load_file_with};
 pub use loaded::{FileCount, Loaded, Reject, SkippedRow, LINE};
 pub use options::InputOptions;

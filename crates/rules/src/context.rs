@@ -20,7 +20,7 @@ use fundaudit_identity::{
     dedup_registry, idcard, judge_payees, match_deaths, AccountHolders, DeathEntry, Dedup,
     NormName, OfficialEntry, PackedRegistry, Payee, PayeeRows, RegistryBuilder, RegistryEntry,
 };
-use fundaudit_input::{Inputs, LINE};
+use fundaudit_input::{Inputs, PeopleLists, LINE};
 
 pub struct Context {
     pub config: Config,
@@ -166,6 +166,81 @@ impl Laps {
     }
 }
 
+/// The run's people, resolved from the registry, the death list and the officials alone:
+/// who is who among the registry's rows, who died, who is an official. They need no
+/// payment or allocation, so a night resolves them while the allocations are still being
+/// read (`fundaudit_input::Inputs::load_beside`) instead of after: at a million people
+/// the two are each a few seconds, and each leaves a core idle at times.
+pub struct People {
+    registry: Vec<RegistryEntry>,
+    registry_row: fundaudit_identity::rows::RowIndex,
+    deaths: Vec<DeathEntry>,
+    officials: Vec<OfficialEntry>,
+    dedup: Dedup,
+    death_of: fundaudit_identity::DeathsOf,
+    timings: Vec<(&'static str, f64)>,
+    warnings: Vec<String>,
+}
+
+impl People {
+    /// The people of these lists, their duplicate registrations found here.
+    pub fn resolve(lists: PeopleLists, config: &Config, as_of: Day) -> Result<People> {
+        People::resolve_with(lists, config, as_of, |packed, c| {
+            Ok(dedup_registry(packed, c))
+        })
+    }
+
+    /// [`People::resolve`], the duplicate registrations found by `resolve`.
+    pub fn resolve_with(
+        lists: PeopleLists,
+        config: &Config,
+        as_of: Day,
+        resolve: impl FnOnce(&PackedRegistry, &Config) -> Result<Dedup>,
+    ) -> Result<People> {
+        let mut laps = Laps::new();
+        let registry = registry_entries(lists.beneficiaries, as_of)?;
+        let registry_row = fundaudit_identity::rows::RowIndex::new(&registry);
+        let deaths = match lists.deaths {
+            Some(df) => death_entries(df)?,
+            None => Vec::new(),
+        };
+        let officials = match lists.officials {
+            Some(df) => official_entries(df)?,
+            None => Vec::new(),
+        };
+        laps.lap("normalise names");
+
+        let mut packed = RegistryBuilder::new();
+        for r in &registry {
+            packed.push(
+                &r.name,
+                &r.id_number,
+                &r.township,
+                &r.village,
+                &r.bank_account,
+            );
+        }
+        let packed = packed.finish();
+        let dedup = resolve(&packed, config)?;
+        laps.lap("identity resolution");
+        // Apart from the registry's own: the death list grows with registry × deaths.
+        let death_of = match_deaths(&registry, &deaths, &config.matching);
+        laps.lap("match death list");
+
+        let warnings = dedup.warnings.clone();
+        Ok(People {
+            registry,
+            registry_row,
+            deaths,
+            officials,
+            dedup,
+            death_of,
+            timings: laps.timings,
+            warnings,
+        })
+    }
+}
+
 impl Context {
     /// The whole audit's context: the people, then every payment and allocation linked.
     pub fn build(ledgers: Inputs, config: Config, as_of: Day) -> Result<Context> {
@@ -192,38 +267,24 @@ impl Context {
         as_of: Day,
         resolve: impl FnOnce(&PackedRegistry, &Config) -> Result<Dedup>,
     ) -> Result<Context> {
-        let mut laps = Laps::new();
-        let registry = registry_entries(&ledgers.beneficiaries, as_of)?;
-        let registry_row = fundaudit_identity::rows::RowIndex::new(&registry);
-        let deaths = match &ledgers.deaths {
-            Some(df) => death_entries(df)?,
-            None => Vec::new(),
-        };
-        let officials = match &ledgers.officials {
-            Some(df) => official_entries(df)?,
-            None => Vec::new(),
-        };
-        laps.lap("normalise names");
+        let people = People::resolve_with(PeopleLists::of(&ledgers), &config, as_of, resolve)?;
+        Ok(Context::of_people(ledgers, config, as_of, people))
+    }
 
-        let mut packed = RegistryBuilder::new();
-        for r in &registry {
-            packed.push(
-                &r.name,
-                &r.id_number,
-                &r.township,
-                &r.village,
-                &r.bank_account,
-            );
-        }
-        let packed = packed.finish();
-        let dedup = resolve(&packed, &config)?;
-        laps.lap("identity resolution");
-        // Apart from the registry's own: the death list grows with registry × deaths.
-        let death_of = match_deaths(&registry, &deaths, &config.matching);
-        laps.lap("match death list");
-
-        let warnings = dedup.warnings.clone();
-        Ok(Context {
+    /// The context of `people` resolved already (beside the loading of the ledgers: see
+    /// [`People`]) from these `ledgers`' registry, death list and officials.
+    pub fn of_people(ledgers: Inputs, config: Config, as_of: Day, people: People) -> Context {
+        let People {
+            registry,
+            registry_row,
+            deaths,
+            officials,
+            dedup,
+            death_of,
+            timings,
+            warnings,
+        } = people;
+        Context {
             config,
             as_of,
             ledgers,
@@ -237,9 +298,9 @@ impl Context {
             payees: Vec::new(),
             whole: Arc::default(),
             memo: Arc::default(),
-            timings: laps.timings,
+            timings,
             warnings,
-        })
+        }
     }
 
     /// This context's people with these payments and allocations linked: the whole run's,
