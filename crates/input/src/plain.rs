@@ -20,7 +20,9 @@ use std::sync::Arc;
 
 use memchr::{memchr, memchr_iter};
 use polars::prelude::*;
-use polars_arrow::array::MutableBinaryViewArray;
+use polars_arrow::array::{MutableBinaryViewArray, PrimitiveArray};
+use polars_arrow::bitmap::BitmapBuilder;
+use polars_arrow::types::NativeType;
 use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 
@@ -414,9 +416,34 @@ impl<'s> Shape<'s> {
 /// A column of one run, as read.
 enum Values {
     Text(MutableBinaryViewArray<str>),
-    Codes(Vec<Option<u32>>),
-    Dates(Vec<Option<i32>>),
-    Fen(Vec<Option<i64>>),
+    Codes(Numbers<u32>),
+    Dates(Numbers<i32>),
+    Fen(Numbers<i64>),
+}
+
+/// Numbers of one run as an Arrow column holds them: values and a validity bit each (a
+/// `Vec<Option<i64>>` is sixteen bytes a row, then copied into a column grown by doubling).
+struct Numbers<T: NativeType> {
+    values: Vec<T>,
+    valid: BitmapBuilder,
+}
+
+impl<T: NativeType> Numbers<T> {
+    fn with_capacity(rows: usize) -> Numbers<T> {
+        Numbers {
+            values: Vec::with_capacity(rows),
+            valid: BitmapBuilder::with_capacity(rows),
+        }
+    }
+
+    fn push(&mut self, value: Option<T>) {
+        self.values.push(value.unwrap_or_default());
+        self.valid.push(value.is_some());
+    }
+
+    fn into_array(self) -> PrimitiveArray<T> {
+        PrimitiveArray::from_vec(self.values).with_validity(self.valid.into_opt_validity())
+    }
 }
 
 /// A bad cell of a run: row (in the run), its column's place among the present ones,
@@ -469,9 +496,9 @@ fn read_run(run: &str, separator: u8, shape: &Shape) -> Option<Run> {
             Kind::Text | Kind::Code => {
                 Values::Text(MutableBinaryViewArray::with_capacity(rows_guess))
             }
-            Kind::Coded => Values::Codes(Vec::with_capacity(rows_guess)),
-            Kind::Date => Values::Dates(Vec::with_capacity(rows_guess)),
-            Kind::Fen => Values::Fen(Vec::with_capacity(rows_guess)),
+            Kind::Coded => Values::Codes(Numbers::with_capacity(rows_guess)),
+            Kind::Date => Values::Dates(Numbers::with_capacity(rows_guess)),
+            Kind::Fen => Values::Fen(Numbers::with_capacity(rows_guess)),
         })
         .collect();
     let mut keys = Vec::with_capacity(if shape.key.is_some() { rows_guess } else { 0 });
@@ -671,10 +698,12 @@ fn assemble(
         let mask: BooleanChunked = bad.iter().map(|b| !b).collect();
         frame = frame.filter(&mask)?;
     }
-    let lines: Vec<i64> = (0..height)
-        .filter(|&r| !bad[r])
-        .map(|r| (r + at.first_line) as i64)
-        .collect();
+    let mut lines: Vec<i64> = Vec::with_capacity(height);
+    lines.extend(
+        (0..height)
+            .filter(|&r| !bad[r])
+            .map(|r| (r + at.first_line) as i64),
+    );
     frame.insert_column(line_at, Column::new(LINE.into(), lines))?;
     let frame = finish_frame(frame, spec, &shape.present, names)?;
     Ok((frame, rejects, height))
@@ -695,37 +724,42 @@ fn whole_column(parts: Vec<Values>, name: &str, kind: Kind) -> Column {
                 .into_column()
         }
         Kind::Coded => {
-            let codes = UInt32Chunked::from_iter_options(
+            let codes = whole(UInt32Chunked::from_chunk_iter(
                 name,
-                parts.into_iter().flat_map(|p| match p {
-                    Values::Codes(c) => c,
+                parts.into_iter().map(|p| match p {
+                    Values::Codes(c) => c.into_array(),
                     _ => unreachable!("a coded column holds codes"),
                 }),
-            );
+            ));
             // SAFETY: every code was given by the shared dictionary `frame::coded` names
             // (`insert_cat`), and that dictionary only grows.
             unsafe { Categorical32Chunked::from_cats_and_dtype_unchecked(codes, frame::coded()) }
                 .into_series()
                 .into_column()
         }
-        Kind::Date => Int32Chunked::from_iter_options(
+        Kind::Date => whole(Int32Chunked::from_chunk_iter(
             name,
-            parts.into_iter().flat_map(|p| match p {
-                Values::Dates(d) => d,
+            parts.into_iter().map(|p| match p {
+                Values::Dates(d) => d.into_array(),
                 _ => unreachable!("a date column holds dates"),
             }),
-        )
+        ))
         .into_date()
         .into_column(),
-        Kind::Fen => Int64Chunked::from_iter_options(
+        Kind::Fen => whole(Int64Chunked::from_chunk_iter(
             format!("{name}_fen").into(),
-            parts.into_iter().flat_map(|p| match p {
-                Values::Fen(f) => f,
+            parts.into_iter().map(|p| match p {
+                Values::Fen(f) => f.into_array(),
                 _ => unreachable!("an amount column holds amounts"),
             }),
-        )
+        ))
         .into_column(),
     }
+}
+
+/// A column of one chunk (the runs' parts copied once into a column of their total size).
+fn whole<T: PolarsDataType>(parts: ChunkedArray<T>) -> ChunkedArray<T> {
+    parts.rechunk().into_owned()
 }
 
 /// Rows whose key an earlier row holds, each with that row's line: the first row of a key
