@@ -254,9 +254,8 @@ impl Context {
     /// The people of the run — registry, deaths, officials, duplicate registrations —
     /// without linking any payment: what every partition shares.
     pub fn people(ledgers: Inputs, config: Config, as_of: Day) -> Result<Context> {
-        Context::people_with(ledgers, config, as_of, |packed, config| {
-            Ok(dedup_registry(packed, config))
-        })
+        let people = People::resolve(PeopleLists::of(&ledgers), &config, as_of)?;
+        Ok(Context::of_people(ledgers, config, as_of, people))
     }
 
     /// [`Context::people`] with the registry's duplicate registrations found by
@@ -274,32 +273,22 @@ impl Context {
     /// The context of `people` resolved already (beside the loading of the ledgers: see
     /// [`People`]) from these `ledgers`' registry, death list and officials.
     pub fn of_people(ledgers: Inputs, config: Config, as_of: Day, people: People) -> Context {
-        let People {
-            registry,
-            registry_row,
-            deaths,
-            officials,
-            dedup,
-            death_of,
-            timings,
-            warnings,
-        } = people;
         Context {
             config,
             as_of,
             ledgers,
-            registry: Arc::new(registry),
-            registry_row: Arc::new(registry_row),
-            deaths: Arc::new(deaths),
-            officials: Arc::new(officials),
-            dedup: Arc::new(dedup),
-            death_of: Arc::new(death_of),
+            registry: Arc::new(people.registry),
+            registry_row: Arc::new(people.registry_row),
+            deaths: Arc::new(people.deaths),
+            officials: Arc::new(people.officials),
+            dedup: Arc::new(people.dedup),
+            death_of: Arc::new(people.death_of),
             linked: DataFrame::default(),
             payees: Vec::new(),
             whole: Arc::default(),
             memo: Arc::default(),
-            timings,
-            warnings,
+            timings: people.timings,
+            warnings: people.warnings,
         }
     }
 
