@@ -718,43 +718,49 @@ fn whole_column(parts: Vec<Values>, name: &str, kind: Kind) -> Column {
                 Values::Text(a) => a.freeze(),
                 _ => unreachable!("a text column holds text"),
             });
-            StringChunked::from_chunk_iter(name, arrays)
-                .rechunk()
-                .into_owned()
-                .into_column()
+            whole(StringChunked::from_chunk_iter(name, arrays)).into_column()
         }
         Kind::Coded => {
-            let codes = whole(UInt32Chunked::from_chunk_iter(
-                name,
-                parts.into_iter().map(|p| match p {
-                    Values::Codes(c) => c.into_array(),
-                    _ => unreachable!("a coded column holds codes"),
-                }),
-            ));
+            let codes: UInt32Chunked = numbers(name, parts, |p| match p {
+                Values::Codes(c) => Some(c),
+                _ => None,
+            });
             // SAFETY: every code was given by the shared dictionary `frame::coded` names
             // (`insert_cat`), and that dictionary only grows.
             unsafe { Categorical32Chunked::from_cats_and_dtype_unchecked(codes, frame::coded()) }
                 .into_series()
                 .into_column()
         }
-        Kind::Date => whole(Int32Chunked::from_chunk_iter(
-            name,
-            parts.into_iter().map(|p| match p {
-                Values::Dates(d) => d.into_array(),
-                _ => unreachable!("a date column holds dates"),
-            }),
-        ))
-        .into_date()
-        .into_column(),
-        Kind::Fen => whole(Int64Chunked::from_chunk_iter(
-            format!("{name}_fen").into(),
-            parts.into_iter().map(|p| match p {
-                Values::Fen(f) => f.into_array(),
-                _ => unreachable!("an amount column holds amounts"),
-            }),
-        ))
-        .into_column(),
+        Kind::Date => {
+            let days: Int32Chunked = numbers(name, parts, |p| match p {
+                Values::Dates(d) => Some(d),
+                _ => None,
+            });
+            days.into_date().into_column()
+        }
+        Kind::Fen => {
+            let fen: Int64Chunked = numbers(format!("{name}_fen").into(), parts, |p| match p {
+                Values::Fen(f) => Some(f),
+                _ => None,
+            });
+            fen.into_column()
+        }
     }
+}
+
+/// A column of numbers (days, fen, codes) from its runs' parts, which `pick` takes out
+/// of their [`Values`].
+fn numbers<T: PolarsNumericType>(
+    name: PlSmallStr,
+    parts: Vec<Values>,
+    pick: fn(Values) -> Option<Numbers<T::Native>>,
+) -> ChunkedArray<T> {
+    let arrays = parts.into_iter().map(|p| {
+        pick(p)
+            .expect("a column's parts hold its kind")
+            .into_array()
+    });
+    whole(ChunkedArray::from_chunk_iter(name, arrays))
 }
 
 /// A column of one chunk (the runs' parts copied once into a column of their total size).
