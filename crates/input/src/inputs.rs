@@ -242,19 +242,15 @@ impl Inputs {
             let read = read_ledger(dir, config, plan, spec, screening, &mut unused);
             (read, unused)
         };
+        let read = &read;
         let (main, notices) = std::thread::scope(|s| {
-            let notices = s.spawn(|| {
-                let mut unused = Vec::new();
-                read_ledger(dir, config, plan, &NOTICES, screening, &mut unused)
-                    .map(|read| (read, unused))
-            });
+            let notices = s.spawn(move || read(&NOTICES));
             // The payments, the largest ledger, beside the registry, the death list and
             // the officials: each file's reading has stretches on one core (its blocks
             // read from disk, its columns made whole) that the other fills. Not beside
             // the allocations: two large files made whole at once held both their runs
             // and their columns (a million people's peak went past 2.5 GiB). Files not
             // used, and errors, are said in the ledgers' order all the same.
-            let read = &read;
             let payments = s.spawn(move || read(&PAYMENTS));
             let [beneficiaries, deaths, officials] =
                 [&BENEFICIARIES, &DEATHS, &OFFICIALS].map(read);
@@ -298,7 +294,8 @@ impl Inputs {
             (main.map(|m| (m, people)), notices)
         });
         let ((beneficiaries, allocations, payments, deaths, officials), people) = main?;
-        let (notices, notices_unused) = notices?;
+        let (notices, notices_unused) = notices;
+        let notices = notices?;
         unused.extend(notices_unused);
         let land = read_ledger(dir, config, plan, &LAND, screening, &mut unused)?;
         if notices.frame.is_none() {
