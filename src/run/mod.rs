@@ -34,10 +34,10 @@ pub fn run(opts: &RunOptions) -> Result<RunOutcome> {
     let mut timings = Timings::default();
     let cluster = engine::reach(opts)?;
     let mut place = place::place(opts)?;
-    let mut loaded = load::load(opts, &place.done, cluster.is_none(), &mut timings)?;
+    let loaded = load::load(opts, &place.done, cluster.is_none(), &mut timings)?;
     let resolve::Resolved { people, last } = resolve::resolve(
         loaded.ledgers,
-        loaded.people.take(),
+        loaded.people,
         opts,
         cluster.as_ref(),
         place.ledger.as_ref(),

@@ -12,6 +12,8 @@ pub(crate) fn map_each<I: Sync, T: Send>(items: &[I], f: impl Fn(&I) -> T + Sync
     let threads = std::thread::available_parallelism()
         .map_or(2, |n| n.get())
         .min(items.len());
+    // One thread: here, and without `polars_inline` (which must never run on the caller's
+    // thread; `in_order` would run a lone worker's items here).
     if threads <= 1 {
         return items.iter().map(f).collect();
     }
