@@ -39,17 +39,17 @@ pub fn amount_basis(ctx: &Context, v: &Views) -> PolarsResult<DataFrame> {
     let land = ctx.land_areas()?;
     let a = &v.allocations;
     for i in 0..a.len().min(area.len()) {
-        let program = a.program[i].unwrap_or("").trim();
+        let program = a.program.at(i).unwrap_or("").trim();
         let basis = ctx.config.basis.get(program);
         if basis.is_none() && rate[i].is_none() {
             continue; // nothing to go by
         }
-        let row = a.beneficiary_id[i].and_then(|b| ctx.row_of(b));
+        let row = a.beneficiary_id.at(i).and_then(|b| ctx.row_of(b));
         // The land register's 确权面积 is what the area is; an area the allocation
         // states is what was claimed, and is used only where the register is silent.
         let registered = row.and_then(|r| land.get(r).copied().flatten());
         let area_i = registered.or(area[i]);
-        let Some(expected) = expected(ctx, basis, area_i, rate[i], grade[i], row, a.period[i])
+        let Some(expected) = expected(ctx, basis, area_i, rate[i], grade[i], row, a.period.at(i))
         else {
             continue;
         };
@@ -60,7 +60,7 @@ pub fn amount_basis(ctx: &Context, v: &Views) -> PolarsResult<DataFrame> {
             continue;
         }
         let finding = Finding {
-            key: format!("basis|{}", a.allocation_id[i].unwrap_or("")),
+            key: format!("basis|{}", a.allocation_id.at(i).unwrap_or("")),
             confidence: 0.85,
             evidence: format!(
                 "{}，按{}应为{}元，{}{}元",

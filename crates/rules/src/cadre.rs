@@ -29,9 +29,9 @@ pub fn cadre_household(ctx: &Context, v: &Views) -> PolarsResult<DataFrame> {
     // Their household drawing a benefit is barred on means-tested programs only; money on
     // the cadre's own card is someone else's money whatever the program.
     let key = (0..p.len()).map(|r| {
-        let row = p.reg_row[r]? as usize;
+        let row = p.reg_row.at(r)? as usize;
         let (_, _, on_card) = linked.get(&row)?;
-        (*on_card || ctx.config.means_tested(p.program[r]?)).then_some(row)
+        (*on_card || ctx.config.means_tested(p.program.at(r)?)).then_some(row)
     });
     for (row, rows) in group_rows(key) {
         let (o, how, _) = &linked[&row];

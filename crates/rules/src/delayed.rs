@@ -30,7 +30,7 @@ pub fn late(ctx: &Context, v: &Views) -> PolarsResult<DataFrame> {
             evidence: format!(
                 "{}资金{}到位，应于{}前发放，实际{}才足额发放，逾期{}天（宽限{}天），涉嫌滞拨滞留",
                 a.describe(i, ctx),
-                a.received[i].map(fmt_day).unwrap_or_default(),
+                a.received.at(i).map(fmt_day).unwrap_or_default(),
                 fmt_day(due),
                 fmt_day(last),
                 days,
@@ -48,8 +48,8 @@ fn completion_day(v: &Views, i: usize) -> Option<Day> {
     let mut sum = 0;
     let mut day = None;
     for &r in a.payments(i) {
-        sum += p.amount_fen[r].unwrap_or(0);
-        day = p.paid[r];
+        sum += p.amount_fen.at(r).unwrap_or(0);
+        day = p.paid.at(r);
         if sum >= a.amount(i) {
             break;
         }
@@ -65,7 +65,8 @@ pub fn unpaid(ctx: &Context, v: &Views) -> PolarsResult<DataFrame> {
     let mut out = FindingsBuilder::new(Rule::DelayUnpaid);
     // Groups with no payment at all are one data-quality finding, not thousands of these.
     let gaps = ctx.whole.past_due.gaps(&ctx.config);
-    let in_gap = |i: usize| gaps.contains(&(a.program[i].unwrap_or(""), a.period[i].unwrap_or("")));
+    let in_gap =
+        |i: usize| gaps.contains(&(a.program.at(i).unwrap_or(""), a.period.at(i).unwrap_or("")));
     for i in (0..a.len()).filter(|&i| gaps.is_empty() || !in_gap(i)) {
         let Some(due) = a.due(i, &ctx.config) else {
             continue;

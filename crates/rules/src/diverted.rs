@@ -13,9 +13,9 @@ pub fn payee_mismatch(ctx: &Context, v: &Views) -> PolarsResult<DataFrame> {
     let p = &v.payments;
     let keys = (0..p.len()).map(|r| match &ctx.payees[r] {
         Payee::Stranger(_) => Some((
-            p.reg_row[r]?,
-            p.payee_account[r].unwrap_or(""),
-            p.payee_name[r]?,
+            p.reg_row.at(r)?,
+            p.payee_account.at(r).unwrap_or(""),
+            p.payee_name.at(r)?,
         )),
         _ => None,
     });
@@ -58,9 +58,13 @@ pub fn card_rule(ctx: &Context, v: &Views) -> PolarsResult<DataFrame> {
     let p = &v.payments;
     let keys = (0..p.len()).map(|r| match ctx.payees[r] {
         Payee::Household { holder_row }
-            if ctx.config.paid_to(p.program[r]?) == Some(PaidTo::Person) =>
+            if ctx.config.paid_to(p.program.at(r)?) == Some(PaidTo::Person) =>
         {
-            Some((p.reg_row[r]?, holder_row, p.payee_account[r].unwrap_or("")))
+            Some((
+                p.reg_row.at(r)?,
+                holder_row,
+                p.payee_account.at(r).unwrap_or(""),
+            ))
         }
         _ => None,
     });
@@ -72,7 +76,7 @@ pub fn card_rule(ctx: &Context, v: &Views) -> PolarsResult<DataFrame> {
             evidence: format!(
                 "{}的{}按人发放，却打入同户{}名下账户{}，{}；按“一卡通”规定应发入本人账户，须核实本人是否知情、资金是否到本人",
                 ctx.row_label(row as usize),
-                p.program[rows[0]].unwrap_or(""),
+                p.program.at(rows[0]).unwrap_or(""),
                 ctx.registry[holder].raw_name,
                 account,
                 p.describe(&rows)
@@ -103,8 +107,8 @@ pub fn official(ctx: &Context, v: &Views) -> PolarsResult<DataFrame> {
     // An official drawing a benefit themselves: only means-tested ones are barred (高龄津贴
     // and 耕地地力保护补贴 they may lawfully draw).
     let by_id = (0..p.len()).map(|r| {
-        let row = p.reg_row[r]? as usize;
-        if !ctx.config.means_tested(p.program[r]?) {
+        let row = p.reg_row.at(r)? as usize;
+        if !ctx.config.means_tested(p.program.at(r)?) {
             return None;
         }
         official_of_beneficiary.get(&row).map(|&o| (row, o))
@@ -130,7 +134,7 @@ pub fn official(ctx: &Context, v: &Views) -> PolarsResult<DataFrame> {
 
     // Another person's money paid to an official: on any program.
     let by_name = (0..p.len()).map(|r| match &ctx.payees[r] {
-        Payee::Official { official, .. } => Some((p.reg_row[r]?, *official)),
+        Payee::Official { official, .. } => Some((p.reg_row.at(r)?, *official)),
         _ => None,
     });
     for ((row, o), rows) in group_rows(by_name) {
@@ -150,7 +154,7 @@ pub fn official(ctx: &Context, v: &Views) -> PolarsResult<DataFrame> {
                 "{}的补贴{}打入{}名下账户，与公职人员名单第{}行{}（{}{}）{}，涉嫌公职人员截留挪用",
                 ctx.row_label(row as usize),
                 p.describe(&rows),
-                p.payee_name[rows[0]].unwrap_or(""),
+                p.payee_name.at(rows[0]).unwrap_or(""),
                 off.line,
                 off.raw_name,
                 off.unit,
@@ -171,12 +175,16 @@ pub fn shared_account(ctx: &Context, v: &Views) -> PolarsResult<DataFrame> {
     let cfg = &ctx.config.diverted;
     let mut out = FindingsBuilder::new(Rule::DivSharedAccount);
     // Only accounts paid for two or more beneficiary ids can be shared.
-    let shared = groups_with_variety(p.len(), |r| p.payee_account[r], |r| p.beneficiary_id[r]);
+    let shared = groups_with_variety(
+        p.len(),
+        |r| p.payee_account.at(r),
+        |r| p.beneficiary_id.at(r),
+    );
     for (account, rows) in shared {
         // A person is a registry cluster, or an unregistered id as it stands.
         let mut persons: Vec<(i64, &str)> = rows
             .iter()
-            .filter_map(|&r| match (p.person[r], p.beneficiary_id[r]) {
+            .filter_map(|&r| match (p.person.at(r), p.beneficiary_id.at(r)) {
                 (Some(person), _) => Some((person, "")),
                 (None, Some(id)) => Some((-1, id)),
                 (None, None) => None,
@@ -189,7 +197,7 @@ pub fn shared_account(ctx: &Context, v: &Views) -> PolarsResult<DataFrame> {
         }
         let mut villages: Vec<(&str, &str)> = rows
             .iter()
-            .filter_map(|&r| p.reg_row[r])
+            .filter_map(|&r| p.reg_row.at(r))
             .map(|row| {
                 let e = &ctx.registry[row as usize];
                 (&*e.township, &*e.village)
@@ -204,9 +212,9 @@ pub fn shared_account(ctx: &Context, v: &Views) -> PolarsResult<DataFrame> {
         }
         let mut names: Vec<String> = rows
             .iter()
-            .filter_map(|&r| match p.reg_row[r] {
+            .filter_map(|&r| match p.reg_row.at(r) {
                 Some(row) => Some(ctx.row_label(row as usize)),
-                None => p.beneficiary_id[r].map(|id| ctx.person_label(id)),
+                None => p.beneficiary_id.at(r).map(|id| ctx.person_label(id)),
             })
             .collect();
         names.sort_unstable();
@@ -227,7 +235,7 @@ pub fn shared_account(ctx: &Context, v: &Views) -> PolarsResult<DataFrame> {
             evidence: format!(
                 "账户{}（户名{}）为{}名享受对象代领补贴，{}：{}{}，共{}，涉嫌代领冒领",
                 account,
-                p.payee_name[rows[0]].unwrap_or("不详"),
+                p.payee_name.at(rows[0]).unwrap_or("不详"),
                 persons.len(),
                 spread,
                 listed.join("、"),
@@ -250,24 +258,24 @@ pub fn no_allocation(ctx: &Context, v: &Views) -> PolarsResult<DataFrame> {
     let p = &v.payments;
     let mut out = FindingsBuilder::new(Rule::DivNoAllocation);
     for r in (0..p.len()).filter(|&r| !p.alloc_found[r]) {
-        let who = match p.beneficiary_id[r] {
+        let who = match p.beneficiary_id.at(r) {
             Some(id) => ctx.person_label(id),
             None => "无人员编号".to_string(),
         };
-        let alloc = match p.allocation_id[r] {
+        let alloc = match p.allocation_id.at(r) {
             Some(a) => format!("清册编号{a}在发放清册中不存在"),
             None => "无清册编号".to_string(),
         };
         out.push(Finding {
-            key: p.payment_id[r].unwrap_or("").to_string(),
+            key: p.payment_id.at(r).unwrap_or("").to_string(),
             confidence: 0.85,
             evidence: format!(
                 "代发记录{}（{}，{}，收款人{}，账户{}）{}，无对应分配依据，涉嫌挪用",
-                p.payment_id[r].unwrap_or(""),
+                p.payment_id.at(r).unwrap_or(""),
                 who,
                 p.describe(&[r]),
-                p.payee_name[r].unwrap_or("不详"),
-                p.payee_account[r].unwrap_or("不详"),
+                p.payee_name.at(r).unwrap_or("不详"),
+                p.payee_account.at(r).unwrap_or("不详"),
                 alloc,
             ),
             ..p.finding(&[r])
@@ -283,7 +291,8 @@ pub fn other_beneficiary(ctx: &Context, v: &Views) -> PolarsResult<DataFrame> {
     let p = &v.payments;
     let mut out = FindingsBuilder::new(Rule::DivOtherBeneficiary);
     for r in (0..p.len()).filter(|&r| p.alloc_found[r]) {
-        let (Some(recorded), Some(allocated)) = (p.paid_beneficiary_id[r], p.beneficiary_id[r])
+        let (Some(recorded), Some(allocated)) =
+            (p.paid_beneficiary_id.at(r), p.beneficiary_id.at(r))
         else {
             continue;
         };
@@ -293,15 +302,15 @@ pub fn other_beneficiary(ctx: &Context, v: &Views) -> PolarsResult<DataFrame> {
         let mut f = p.finding(&[r]);
         f.beneficiary_ids.push(recorded.to_string());
         out.push(Finding {
-            key: p.payment_id[r].unwrap_or("").to_string(),
+            key: p.payment_id.at(r).unwrap_or("").to_string(),
             confidence: 0.8,
             evidence: format!(
                 "代发记录{}按分配单{}发放（应发给{}），但代发记录登记的享受人员为{}，收款人{}，{}，涉嫌冒名领取或挪用",
-                p.payment_id[r].unwrap_or(""),
-                p.allocation_id[r].unwrap_or(""),
+                p.payment_id.at(r).unwrap_or(""),
+                p.allocation_id.at(r).unwrap_or(""),
                 ctx.person_label(allocated),
                 ctx.person_label(recorded),
-                p.payee_name[r].unwrap_or("不详"),
+                p.payee_name.at(r).unwrap_or("不详"),
                 p.describe(&[r]),
             ),
             ..f

@@ -45,20 +45,20 @@ pub fn same_person_period(ctx: &Context, v: &Views) -> PolarsResult<DataFrame> {
         if !p.alloc_found[r] {
             return None;
         }
-        Some((p.person[r]?, p.program[r]?, p.period[r]?))
+        Some((p.person.at(r)?, p.program.at(r)?, p.period.at(r)?))
     };
     let mut out = FindingsBuilder::new(Rule::DupPersonPeriod);
-    for ((_, program, period), rows) in groups_with_variety(p.len(), key, |r| p.alloc_row[r]) {
+    for ((_, program, period), rows) in groups_with_variety(p.len(), key, |r| p.alloc_row.at(r)) {
         // Paid per allocation; the person was owed only the largest one. Drawn less than
         // that in all, they were not paid twice over: the net shortfall is
         // PARTIAL_SHORT's.
         let mut per_alloc: HashMap<&str, (i64, i64)> = HashMap::new();
         for &r in &rows {
             let e = per_alloc
-                .entry(p.allocation_id[r].unwrap_or(""))
+                .entry(p.allocation_id.at(r).unwrap_or(""))
                 .or_default();
-            e.0 += p.amount_fen[r].unwrap_or(0);
-            e.1 = p.alloc_amount_fen[r].unwrap_or(0);
+            e.0 += p.amount_fen.at(r).unwrap_or(0);
+            e.1 = p.alloc_amount_fen.at(r).unwrap_or(0);
         }
         if per_alloc.len() < 2 {
             continue;
@@ -70,7 +70,7 @@ pub fn same_person_period(ctx: &Context, v: &Views) -> PolarsResult<DataFrame> {
         }
         let mut reg_rows: Vec<usize> = rows
             .iter()
-            .filter_map(|&r| p.reg_row[r])
+            .filter_map(|&r| p.reg_row.at(r))
             .map(|r| r as usize)
             .collect();
         reg_rows.sort_unstable();
@@ -150,7 +150,7 @@ pub fn over_allocation(ctx: &Context, v: &Views) -> PolarsResult<DataFrame> {
     let p = &v.payments;
     let mut out = FindingsBuilder::new(Rule::DupOverAllocation);
     for r in 0..p.len() {
-        let (Some(paid), Some(due)) = (p.amount_fen[r], p.alloc_amount_fen[r]) else {
+        let (Some(paid), Some(due)) = (p.amount_fen.at(r), p.alloc_amount_fen.at(r)) else {
             continue;
         };
         if paid <= due {
@@ -158,14 +158,16 @@ pub fn over_allocation(ctx: &Context, v: &Views) -> PolarsResult<DataFrame> {
         }
         let excess = paid - due;
         out.push(Finding {
-            key: p.payment_id[r].unwrap_or("").to_string(),
+            key: p.payment_id.at(r).unwrap_or("").to_string(),
             confidence: 0.9,
             evidence: format!(
                 "代发记录{}（{}）一笔发放{}元，超过分配单{}应发的{}元，多发{}元",
-                p.payment_id[r].unwrap_or(""),
-                p.beneficiary_id[r].map_or("无人员编号".to_string(), |b| ctx.person_label(b)),
+                p.payment_id.at(r).unwrap_or(""),
+                p.beneficiary_id
+                    .at(r)
+                    .map_or("无人员编号".to_string(), |b| ctx.person_label(b)),
                 fmt_yuan(paid),
-                p.allocation_id[r].unwrap_or(""),
+                p.allocation_id.at(r).unwrap_or(""),
                 fmt_yuan(due),
                 fmt_yuan(excess)
             ),

@@ -25,7 +25,7 @@ fn by_person(v: &Views) -> BTreeMap<i64, Vec<usize>> {
     let p = &v.payments;
     let mut out: BTreeMap<i64, Vec<usize>> = BTreeMap::new();
     for r in 0..p.len() {
-        if let (Some(person), true) = (p.person[r], p.alloc_found[r]) {
+        if let (Some(person), true) = (p.person.at(r), p.alloc_found[r]) {
             out.entry(person).or_default().push(r);
         }
     }
@@ -39,8 +39,8 @@ pub fn exclusive(ctx: &Context, v: &Views) -> PolarsResult<DataFrame> {
     let cfg = &ctx.config.exclusive;
     let mut out = FindingsBuilder::new(Rule::DupExclusive);
     for rows in by_person(v).values() {
-        let program = |r: usize| p.program[r].unwrap_or("");
-        let period = |r: usize| p.period[r].unwrap_or("");
+        let program = |r: usize| p.program.at(r).unwrap_or("");
+        let period = |r: usize| p.period.at(r).unwrap_or("");
         for pair in &cfg.pairs {
             let [a, b] = [pair[0].as_str(), pair[1].as_str()];
             let of = |name: &str| -> Vec<usize> {
@@ -66,12 +66,15 @@ pub fn exclusive(ctx: &Context, v: &Views) -> PolarsResult<DataFrame> {
                 .collect();
             let mut all = first.clone();
             all.extend(&clash);
-            let who = p.beneficiary_id[clash[0]].map_or(String::new(), |b| ctx.person_label(b));
+            let who = p
+                .beneficiary_id
+                .at(clash[0])
+                .map_or(String::new(), |b| ctx.person_label(b));
             out.push(Finding {
                 key: format!(
                     "{a}|{b}|{}",
                     all.iter()
-                        .filter_map(|&r| p.allocation_id[r])
+                        .filter_map(|&r| p.allocation_id.at(r))
                         .min()
                         .unwrap_or("")
                 ),
@@ -94,7 +97,7 @@ pub fn exclusive(ctx: &Context, v: &Views) -> PolarsResult<DataFrame> {
             let mut towns: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
             for &r in &mine {
                 towns
-                    .entry(p.township[r].unwrap_or(""))
+                    .entry(p.township.at(r).unwrap_or(""))
                     .or_default()
                     .push(r);
             }
@@ -106,8 +109,9 @@ pub fn exclusive(ctx: &Context, v: &Views) -> PolarsResult<DataFrame> {
                 .iter()
                 .copied()
                 .filter(|&r| {
-                    mine.iter()
-                        .any(|&x| p.township[x] != p.township[r] && overlap(period(x), period(r)))
+                    mine.iter().any(|&x| {
+                        p.township.at(x) != p.township.at(r) && overlap(period(x), period(r))
+                    })
                 })
                 .collect();
             if clash.is_empty() {
@@ -115,18 +119,21 @@ pub fn exclusive(ctx: &Context, v: &Views) -> PolarsResult<DataFrame> {
             }
             let mut per_town: BTreeMap<&str, i64> = BTreeMap::new();
             for &r in &clash {
-                *per_town.entry(p.township[r].unwrap_or("")).or_default() +=
-                    p.amount_fen[r].unwrap_or(0);
+                *per_town.entry(p.township.at(r).unwrap_or("")).or_default() +=
+                    p.amount_fen.at(r).unwrap_or(0);
             }
             let kept = per_town.values().max().copied().unwrap_or(0);
             let names: Vec<&str> = per_town.keys().copied().collect();
-            let who = p.beneficiary_id[clash[0]].map_or(String::new(), |b| ctx.person_label(b));
+            let who = p
+                .beneficiary_id
+                .at(clash[0])
+                .map_or(String::new(), |b| ctx.person_label(b));
             out.push(Finding {
                 key: format!(
                     "{one}|towns|{}",
                     clash
                         .iter()
-                        .filter_map(|&r| p.allocation_id[r])
+                        .filter_map(|&r| p.allocation_id.at(r))
                         .min()
                         .unwrap_or("")
                 ),

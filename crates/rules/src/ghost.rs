@@ -16,9 +16,9 @@ use fundaudit_identity::DeathLink;
 /// Payments for a beneficiary id that the registry does not hold.
 pub fn unregistered(_ctx: &Context, v: &Views) -> PolarsResult<DataFrame> {
     let p = &v.payments;
-    let keys = (0..p.len()).map(|r| match p.reg_row[r] {
+    let keys = (0..p.len()).map(|r| match p.reg_row.at(r) {
         Some(_) => None,
-        None => p.beneficiary_id[r],
+        None => p.beneficiary_id.at(r),
     });
     let mut out = FindingsBuilder::new(Rule::GhostUnregistered);
     for (id, rows) in group_rows(keys) {
@@ -29,7 +29,7 @@ pub fn unregistered(_ctx: &Context, v: &Views) -> PolarsResult<DataFrame> {
                 "人员编号{}不在花名册中，却被发放{}，收款人{}，涉嫌虚报冒领",
                 id,
                 p.describe(&rows),
-                p.payee_name[rows[0]].unwrap_or("不详")
+                p.payee_name.at(rows[0]).unwrap_or("不详")
             ),
             ..p.finding(&rows)
         });
@@ -42,9 +42,9 @@ pub fn unregistered(_ctx: &Context, v: &Views) -> PolarsResult<DataFrame> {
 pub fn deceased(ctx: &Context, v: &Views) -> PolarsResult<DataFrame> {
     let p = &v.payments;
     let keys = (0..p.len()).map(|r| {
-        let row = p.reg_row[r]? as usize;
+        let row = p.reg_row.at(r)? as usize;
         let death = ctx.death_of.get(row)?;
-        (p.paid[r]? > death.death_date).then_some(row)
+        (p.paid.at(r)? > death.death_date).then_some(row)
     });
     let mut out = FindingsBuilder::new(Rule::GhostDeceased);
     for (row, rows) in group_rows(keys) {
@@ -80,7 +80,7 @@ pub fn deceased(ctx: &Context, v: &Views) -> PolarsResult<DataFrame> {
     let a = &v.allocations;
     let gaps = ctx.whole.past_due.gaps(&ctx.config);
     let listed = (0..a.len()).map(|i| {
-        let period = (a.program[i].unwrap_or(""), a.period[i].unwrap_or(""));
+        let period = (a.program.at(i).unwrap_or(""), a.period.at(i).unwrap_or(""));
         if a.count(i) > 0 || gaps.contains(&period) {
             return None;
         }
@@ -96,8 +96,8 @@ pub fn deceased(ctx: &Context, v: &Views) -> PolarsResult<DataFrame> {
             .map(|&i| {
                 format!(
                     "{}{}",
-                    a.program[i].unwrap_or(""),
-                    a.period[i].unwrap_or("")
+                    a.program.at(i).unwrap_or(""),
+                    a.period.at(i).unwrap_or("")
                 )
             })
             .collect();
@@ -106,7 +106,7 @@ pub fn deceased(ctx: &Context, v: &Views) -> PolarsResult<DataFrame> {
         let mut f = a.finding(allocations[0], amount, &v.payments);
         for &i in &allocations[1..] {
             f.allocation_ids
-                .extend(a.allocation_id[i].map(str::to_string));
+                .extend(a.allocation_id.at(i).map(str::to_string));
         }
         out.push(Finding {
             key: format!("listed|{}", ctx.registry[row].beneficiary_id),
@@ -137,7 +137,7 @@ pub fn deceased(ctx: &Context, v: &Views) -> PolarsResult<DataFrame> {
 pub fn invalid_id(ctx: &Context, v: &Views) -> PolarsResult<DataFrame> {
     let p = &v.payments;
     let keys = (0..p.len()).map(|r| {
-        let row = p.reg_row[r]? as usize;
+        let row = p.reg_row.at(r)? as usize;
         ctx.registry[row].id_problem.as_ref().map(|_| row)
     });
     let mut out = FindingsBuilder::new(Rule::GhostInvalidId);

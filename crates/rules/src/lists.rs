@@ -127,8 +127,8 @@ fn one_list(
     let mut out = FindingsBuilder::custom(&list.rule, category);
     let p = &v.payments;
     let key = (0..p.len()).map(|r| {
-        let row = p.reg_row[r]? as usize;
-        let program = p.program[r].unwrap_or("");
+        let row = p.reg_row.at(r)? as usize;
+        let program = p.program.at(r).unwrap_or("");
         let applies = list.programs.is_empty() || list.programs.iter().any(|x| x == program);
         (applies && listed.contains_key(&row)).then_some(row)
     });

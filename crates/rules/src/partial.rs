@@ -35,7 +35,7 @@ pub fn short(ctx: &Context, v: &Views) -> PolarsResult<DataFrame> {
         let shortfall = owed - drawn;
         // Net paid in full (or more); or another allocation of the period carries the
         // finding (the largest, the first by id among equals).
-        let own_id = a.allocation_id[i].unwrap_or("");
+        let own_id = a.allocation_id.at(i).unwrap_or("");
         let carried_elsewhere = other
             .iter()
             .any(|o| o.amount > amount || (o.amount == amount && o.allocation_id < own_id));
@@ -107,9 +107,9 @@ impl<'a> Registrations<'a> {
             if !p.alloc_found[r] {
                 return None;
             }
-            Some((p.person[r]?, p.program[r]?, p.period[r]?))
+            Some((p.person.at(r)?, p.program.at(r)?, p.period.at(r)?))
         };
-        let by_key = groups_with_variety(p.len(), key, |r| p.alloc_row[r])
+        let by_key = groups_with_variety(p.len(), key, |r| p.alloc_row.at(r))
             .into_iter()
             .collect();
         Registrations { by_key }
@@ -121,7 +121,7 @@ impl<'a> Registrations<'a> {
             return Vec::new();
         };
         let (Some(person), Some(program), Some(period)) =
-            (p.person[first], p.program[first], p.period[first])
+            (p.person.at(first), p.program.at(first), p.period.at(first))
         else {
             return Vec::new();
         };
@@ -132,19 +132,19 @@ impl<'a> Registrations<'a> {
     }
 
     fn of(&self, a: &Allocations<'a>, i: usize, p: &Payments<'a>) -> Vec<Other<'a>> {
-        let own = a.payments(i).first().and_then(|&r| p.alloc_row[r]);
+        let own = a.payments(i).first().and_then(|&r| p.alloc_row.at(r));
         let mut by_alloc: Vec<Other<'a>> = Vec::new();
         for r in self.of_allocation(a, i, p) {
-            if p.alloc_row[r] == own {
+            if p.alloc_row.at(r) == own {
                 continue;
             }
-            let id = p.allocation_id[r].unwrap_or("");
-            let fen = p.amount_fen[r].unwrap_or(0);
+            let id = p.allocation_id.at(r).unwrap_or("");
+            let fen = p.amount_fen.at(r).unwrap_or(0);
             match by_alloc.iter_mut().find(|o| o.allocation_id == id) {
                 Some(o) => o.paid += fen,
                 None => by_alloc.push(Other {
                     allocation_id: id,
-                    amount: p.alloc_amount_fen[r].unwrap_or(0),
+                    amount: p.alloc_amount_fen.at(r).unwrap_or(0),
                     paid: fen,
                 }),
             }

@@ -29,7 +29,7 @@ pub fn not_posted(ctx: &Context, v: &Views) -> PolarsResult<DataFrame> {
     for i in 0..a.len() {
         let paid = a.paid(i);
         let (Some(bid), Some(program), Some(period)) =
-            (a.beneficiary_id[i], a.program[i], a.period[i])
+            (a.beneficiary_id.at(i), a.program.at(i), a.period.at(i))
         else {
             continue;
         };
@@ -76,8 +76,8 @@ pub fn amount_differs(ctx: &Context, v: &Views) -> PolarsResult<DataFrame> {
         .map_init(
             || Lookup::new(notices),
             |look, r| {
-                let row = p.reg_row[r]? as usize;
-                look.sure_group(ctx.cluster_of(row), p.program[r]?, p.period[r]?)
+                let row = p.reg_row.at(r)? as usize;
+                look.sure_group(ctx.cluster_of(row), p.program.at(r)?, p.period.at(r)?)
             },
         )
         .collect();
@@ -88,7 +88,7 @@ pub fn amount_differs(ctx: &Context, v: &Views) -> PolarsResult<DataFrame> {
     for (r, g) in group.iter().enumerate() {
         if let Some(g) = *g {
             let at = g.0 as usize;
-            paid[at] += p.amount_fen[r].unwrap_or(0);
+            paid[at] += p.amount_fen.at(r).unwrap_or(0);
             if !std::mem::replace(&mut seen[at], true) {
                 groups.push((r, g));
             }
@@ -122,11 +122,14 @@ pub fn amount_differs(ctx: &Context, v: &Views) -> PolarsResult<DataFrame> {
     for (r0, g, posted, paid) in off {
         let rows = &rows_of[&g.0];
         let posted_rows = notices.sure_rows(g);
-        let (Some(program), Some(period)) = (p.program[r0], p.period[r0]) else {
+        let (Some(program), Some(period)) = (p.program.at(r0), p.period.at(r0)) else {
             continue;
         };
         let gap = paid - posted;
-        let who = p.beneficiary_id[rows[0]].map_or(String::new(), |b| ctx.person_label(b));
+        let who = p
+            .beneficiary_id
+            .at(rows[0])
+            .map_or(String::new(), |b| ctx.person_label(b));
         let cited: Vec<String> = posted_rows.iter().map(|&n| notices.cite(n)).collect();
         // The people the posted rows name (two registrations of one person are posted
         // twice), beside those the payments name.
@@ -142,7 +145,7 @@ pub fn amount_differs(ctx: &Context, v: &Views) -> PolarsResult<DataFrame> {
         let finding = Finding {
             key: format!(
                 "{}|{}|{}",
-                p.beneficiary_id[rows[0]].unwrap_or(""),
+                p.beneficiary_id.at(rows[0]).unwrap_or(""),
                 program.trim(),
                 period_key(period)
             ),

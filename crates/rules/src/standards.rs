@@ -24,7 +24,7 @@ pub fn over_standard(ctx: &Context, v: &Views) -> PolarsResult<DataFrame> {
     let a = &v.allocations;
     let mut over_alloc = vec![false; a.len()];
     for (i, over) in over_alloc.iter_mut().enumerate() {
-        let program = a.program[i].unwrap_or("");
+        let program = a.program.at(i).unwrap_or("");
         let Some(max) = cap(program) else { continue };
         let amount = a.amount(i);
         if amount <= max {
@@ -32,7 +32,7 @@ pub fn over_standard(ctx: &Context, v: &Views) -> PolarsResult<DataFrame> {
         }
         *over = true;
         out.push(Finding {
-            key: format!("alloc|{}", a.allocation_id[i].unwrap_or("")),
+            key: format!("alloc|{}", a.allocation_id.at(i).unwrap_or("")),
             confidence: 0.9,
             evidence: format!(
                 "{}核定金额{}元，超过{}每期标准{}元，超标准{}元",
@@ -49,8 +49,8 @@ pub fn over_standard(ctx: &Context, v: &Views) -> PolarsResult<DataFrame> {
     // allocation already was.
     let p = &v.payments;
     let key = (0..p.len()).map(|r| {
-        let (person, program, period) = (p.person[r]?, p.program[r]?, p.period[r]?);
-        let fresh = !p.alloc_row[r].is_some_and(|i| over_alloc[i as usize]);
+        let (person, program, period) = (p.person.at(r)?, p.program.at(r)?, p.period.at(r)?);
+        let fresh = !p.alloc_row.at(r).is_some_and(|i| over_alloc[i as usize]);
         (cap(program).is_some() && fresh).then_some((person, program, period))
     });
     let groups = crate::views::group_rows(key);
@@ -60,12 +60,15 @@ pub fn over_standard(ctx: &Context, v: &Views) -> PolarsResult<DataFrame> {
         if paid <= max {
             continue;
         }
-        let who = p.beneficiary_id[rows[0]].map_or(String::new(), |b| ctx.person_label(b));
+        let who = p
+            .beneficiary_id
+            .at(rows[0])
+            .map_or(String::new(), |b| ctx.person_label(b));
         out.push(Finding {
             key: format!(
                 "paid|{program}|{period}|{}",
                 rows.iter()
-                    .filter_map(|&r| p.allocation_id[r])
+                    .filter_map(|&r| p.allocation_id.at(r))
                     .min()
                     .unwrap_or("")
             ),
