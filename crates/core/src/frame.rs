@@ -298,4 +298,40 @@ mod tests {
             assert_eq!(texts.len(), 3, "one code per text: {texts:?}");
         }
     }
+
+    #[test]
+    fn texts_and_numbers_read_in_place_as_copies_would() {
+        let towns = [
+            Some("城关镇"),
+            None,
+            Some("一个很长的乡镇名字超过十二字节"),
+            Some(""),
+        ];
+        let fen = [Some(62_000i64), None, Some(-5), Some(0)];
+        let one = DataFrame::new(
+            towns.len(),
+            vec![
+                Column::new("township".into(), towns),
+                Column::new("fen".into(), fen),
+            ],
+        )
+        .unwrap();
+        // Two chunks: the copied-out shape.
+        let mut two = one.slice(0, 2);
+        two.vstack_mut(&one.slice(2, 2)).unwrap();
+        let coded = with_coded(one.clone(), &["township"]);
+        for (df, in_place) in [(&one, true), (&coded, true), (&two, false)] {
+            let texts = Texts::of(df, "township").unwrap();
+            let numbers = ints(df, "fen").unwrap();
+            assert_eq!(matches!(texts, Texts::Rows(_)), !in_place);
+            assert_eq!(matches!(numbers, Numbers::Rows(_)), !in_place);
+            let read: Vec<Option<&str>> = (0..texts.len()).map(|r| texts.at(r)).collect();
+            assert_eq!(read, towns);
+            let read: Vec<Option<i64>> = (0..numbers.len()).map(|r| numbers.at(r)).collect();
+            assert_eq!(read, fen);
+        }
+        let texts = Texts::of(&one, "township").unwrap();
+        let past = std::panic::catch_unwind(|| texts.at(4));
+        assert!(past.is_err(), "a row past the end panics as indexing would");
+    }
 }
