@@ -22,7 +22,7 @@ use polars::prelude::*;
 use rustc_hash::FxHashMap;
 
 use fundaudit_core::error::Result;
-use fundaudit_core::frame;
+use fundaudit_core::frame::{self, Texts};
 use fundaudit_rules::context::Context;
 use fundaudit_rules::ghost::PaidFor;
 use fundaudit_rules::link::Named;
@@ -127,15 +127,15 @@ fn row_keys(
 /// The keys of each allocation row: its id and its person.
 pub fn allocation_keys(people: &Context, allocations: &DataFrame) -> PolarsResult<Vec<RowKeys>> {
     use rayon::prelude::*;
-    let alloc_ids = frame::text(allocations, "allocation_id")?;
-    let alloc_bens = frame::text(allocations, "beneficiary_id")?;
+    let alloc_ids = Texts::of(allocations, "allocation_id")?;
+    let alloc_bens = Texts::of(allocations, "beneficiary_id")?;
     // Hashing reads every id's bytes: in parallel, before the one-thread union-find.
     Ok((0..alloc_ids.len())
         .into_par_iter()
         .map(|i| {
             [
-                text_key(ALLOCATION, alloc_ids[i]),
-                person_key(people, alloc_bens[i]),
+                text_key(ALLOCATION, alloc_ids.at(i)),
+                person_key(people, alloc_bens.at(i)),
                 0,
             ]
         })
@@ -152,9 +152,9 @@ pub fn payment_keys(
     unsettled: bool,
 ) -> PolarsResult<Vec<RowKeys>> {
     use rayon::prelude::*;
-    let pay_allocs = frame::text(payments, "allocation_id")?;
-    let pay_bens = frame::text(payments, "beneficiary_id")?;
-    let pay_accounts = frame::text(payments, "payee_account")?;
+    let pay_allocs = Texts::of(payments, "allocation_id")?;
+    let pay_bens = Texts::of(payments, "beneficiary_id")?;
+    let pay_accounts = Texts::of(payments, "payee_account")?;
     let fen = if unsettled {
         frame::int(payments, "amount_fen")?
     } else {
@@ -166,14 +166,14 @@ pub fn payment_keys(
     Ok((0..pay_allocs.len())
         .into_par_iter()
         .map(|r| {
-            let account = text_key(ACCOUNT, pay_accounts[r]);
-            let allocation = text_key(ALLOCATION, pay_allocs[r]);
+            let account = text_key(ACCOUNT, pay_accounts.at(r));
+            let allocation = text_key(ALLOCATION, pay_allocs.at(r));
             let account = if unsettled && account == 0 && allocation == 0 {
                 hash_of(LOOSE_AMOUNT, fen[r].unwrap_or(0).abs())
             } else {
                 account
             };
-            [allocation, person_key(people, pay_bens[r]), account]
+            [allocation, person_key(people, pay_bens.at(r)), account]
         })
         .collect())
 }
@@ -329,10 +329,14 @@ fn in_memory(people: &Context, timings: &mut Timings) -> Result<Work> {
     // ids' text, was a third of this stage).
     let n = allocations.height();
     let hashes = |rows: &[RowKeys]| rows.par_iter().map(|k| k[0]).collect::<Vec<_>>();
+    let (alloc_ids, pay_ids) = (
+        Texts::of(allocations, "allocation_id")?,
+        Texts::of(payments, "allocation_id")?,
+    );
     let (named, by_hash) = match Named::by_hash(
-        &frame::text(allocations, "allocation_id")?,
+        |r| alloc_ids.at(r),
         &hashes(&keys[..n]),
-        &frame::text(payments, "allocation_id")?,
+        |r| pay_ids.at(r),
         &hashes(&keys[n..]),
     ) {
         Some(named) => (named, true),

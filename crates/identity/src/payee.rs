@@ -11,6 +11,7 @@ use super::similarity::{compare_names, NameSimilarity};
 use crate::entry::RegistryEntry;
 use crate::normalize::NormName;
 use fundaudit_core::config::Config;
+use fundaudit_core::frame::{Numbers, Texts};
 use fundaudit_core::hash::fx;
 
 /// The verdict on one payment's payee.
@@ -32,17 +33,18 @@ pub enum Payee {
     },
 }
 
-/// The linked payments' columns a payee is judged on, row by row.
+/// The linked payments' columns a payee is judged on, row by row, read where they lie
+/// in the frame (a part's payments are millions of rows).
 pub struct PayeeRows<'a> {
-    pub payee_names: &'a [Option<&'a str>],
-    pub accounts: &'a [Option<&'a str>],
+    pub payee_names: &'a Texts<'a>,
+    pub accounts: &'a Texts<'a>,
     /// The beneficiary's registry row.
-    pub reg_rows: &'a [Option<i64>],
-    pub townships: &'a [Option<&'a str>],
+    pub reg_rows: &'a Numbers<'a, i64>,
+    pub townships: &'a Texts<'a>,
 }
 
-/// Judges every linked payment's payee; `payee_names[i]`, `accounts[i]` and `reg_rows[i]`
-/// describe payment `i`.
+/// Judges every linked payment's payee; row `i` of `payee_names`, `accounts` and
+/// `reg_rows` describes payment `i`.
 pub fn judge_payees(
     rows: &PayeeRows,
     registry: &[RegistryEntry],
@@ -61,8 +63,8 @@ pub fn judge_payees(
     let mut distinct: Vec<&str> = (0..payee_names.len())
         .into_par_iter()
         .filter_map(|i| {
-            let raw = payee_names[i]?;
-            let row = reg_rows[i]? as usize;
+            let raw = payee_names.at(i)?;
+            let row = reg_rows.at(i)? as usize;
             (raw != registry[row].raw_name).then_some(raw)
         })
         .collect();
@@ -77,7 +79,7 @@ pub fn judge_payees(
     (0..payee_names.len())
         .into_par_iter()
         .map(|i| {
-            let (Some(raw), Some(row)) = (payee_names[i], reg_rows[i]) else {
+            let (Some(raw), Some(row)) = (payee_names.at(i), reg_rows.at(i)) else {
                 return Payee::Unknown;
             };
             let r = &registry[row as usize];
@@ -94,7 +96,7 @@ pub fn judge_payees(
             if sim.score >= m.name_cutoff {
                 return Payee::Beneficiary(sim);
             }
-            let account = accounts[i].unwrap_or("");
+            let account = accounts.at(i).unwrap_or("");
             {
                 let household = holders.of(account, registry).find(|&h| {
                     let holder = &registry[h];
@@ -108,7 +110,7 @@ pub fn judge_payees(
                     return Payee::Household { holder_row };
                 }
             }
-            let township = townships[i].unwrap_or("");
+            let township = townships.at(i).unwrap_or("");
             match official_index.by_name(
                 payee,
                 township,

@@ -331,10 +331,10 @@ impl Context {
 
         let payees = judge_payees(
             &PayeeRows {
-                payee_names: &frame::text(&linked, "payee_name")?,
-                accounts: &frame::text(&linked, "payee_account")?,
-                reg_rows: &frame::int(&linked, link::cols::REG_ROW)?,
-                townships: &frame::text(&linked, "township")?,
+                payee_names: &frame::Texts::of(&linked, "payee_name")?,
+                accounts: &frame::Texts::of(&linked, "payee_account")?,
+                reg_rows: &frame::ints(&linked, link::cols::REG_ROW)?,
+                townships: &frame::Texts::of(&linked, "township")?,
             },
             &self.registry,
             self.memo

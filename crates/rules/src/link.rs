@@ -290,21 +290,22 @@ impl Named {
     }
 
     /// By hashes of the ids already worked out (for cutting the run into parts: 0 for a
-    /// row without an id), each match checked against the text. None where two
+    /// row without an id), each match checked against the text (`alloc_id`, `pay_id`: a
+    /// row's id, read where it lies rather than copied out). None where two
     /// allocation rows share a hash — an id written twice, two ids that collide, or an
     /// empty id — for [`Named::by_text`] to answer.
-    pub fn by_hash(
-        alloc_ids: &[Option<&str>],
+    pub fn by_hash<'a>(
+        alloc_id: impl Fn(usize) -> Option<&'a str> + Sync,
         alloc_hash: &[u64],
-        pay_ids: &[Option<&str>],
+        pay_id: impl Fn(usize) -> Option<&'a str> + Sync,
         pay_hash: &[u64],
     ) -> Option<Named> {
         use rayon::prelude::*;
         let mut row_of: rustc_hash::FxHashMap<u64, u32> = Default::default();
         row_of.reserve(alloc_hash.len());
-        for (i, (&h, id)) in alloc_hash.iter().zip(alloc_ids).enumerate() {
+        for (i, &h) in alloc_hash.iter().enumerate() {
             if h == 0 {
-                if id.is_some() {
+                if alloc_id(i).is_some() {
                     return None;
                 }
             } else if row_of.insert(h, i as u32).is_some() {
@@ -313,13 +314,13 @@ impl Named {
         }
         let allocation: Vec<Option<u32>> = pay_hash
             .par_iter()
-            .zip(pay_ids)
-            .map(|(h, id)| {
+            .enumerate()
+            .map(|(p, h)| {
                 let r = *row_of.get(h)?;
-                (alloc_ids[r as usize] == *id).then_some(r)
+                (alloc_id(r as usize) == pay_id(p)).then_some(r)
             })
             .collect();
-        let mut paid = vec![false; alloc_ids.len()];
+        let mut paid = vec![false; alloc_hash.len()];
         for &r in allocation.iter().flatten() {
             paid[r as usize] = true;
         }
@@ -342,7 +343,7 @@ mod tests {
             alloc.iter().map(hash).collect(),
             pay.iter().map(hash).collect(),
         );
-        Named::by_hash(alloc, &ah, pay, &ph)
+        Named::by_hash(|r| alloc[r], &ah, |r| pay[r], &ph)
     }
 
     fn named_by_text(alloc: &[Option<&str>], pay: &[Option<&str>]) -> Named {
@@ -373,9 +374,9 @@ mod tests {
         assert_eq!(text.paid, [true, false, true]);
         // Two ids of one hash among the allocations: not answered by hash.
         let ids = [Some("A1"), Some("A2")];
-        assert!(Named::by_hash(&ids, &[7, 7], &[Some("A2")], &[7]).is_none());
+        assert!(Named::by_hash(|r| ids[r], &[7, 7], |_| Some("A2"), &[7]).is_none());
         // A payment whose id shares an allocation's hash but not its text names nothing.
-        let named = Named::by_hash(&ids, &[7, 8], &[Some("B5")], &[7]).unwrap();
+        let named = Named::by_hash(|r| ids[r], &[7, 8], |_| Some("B5"), &[7]).unwrap();
         assert_eq!(
             (named.allocation, named.paid),
             (vec![None], vec![false, false])

@@ -70,21 +70,23 @@ impl PastDue {
         as_of: Day,
     ) -> PolarsResult<PastDue> {
         let paid = &named.paid;
-        let ids = fundaudit_core::frame::text(allocations, "allocation_id")?;
-        let program = fundaudit_core::frame::text(allocations, "program")?;
-        let period = fundaudit_core::frame::text(allocations, "period")?;
-        let amount = fundaudit_core::frame::int(allocations, "amount_fen")?;
-        let received = fundaudit_core::frame::day(allocations, "funds_received_date")?;
-        let due_date = fundaudit_core::frame::day(allocations, "due_date")?;
+        use fundaudit_core::frame::{self, Texts};
+        let ids = Texts::of(allocations, "allocation_id")?;
+        let program = Texts::of(allocations, "program")?;
+        let period = Texts::of(allocations, "period")?;
+        let amount = frame::ints(allocations, "amount_fen")?;
+        let received = frame::days(allocations, "funds_received_date")?;
+        let due_date = frame::days(allocations, "due_date")?;
         let grace = config.delayed.grace_days as i64;
         // Chunks of rows counted in parallel, then added up like parts.
         let count = |rows: std::ops::Range<usize>| -> PastDue {
             let mut index: rustc_hash::FxHashMap<(&str, &str), usize> = Default::default();
             let mut groups: Vec<((&str, &str), Group, Vec<&str>)> = Vec::new();
             for i in rows {
-                let (pr, pe) = (program[i].unwrap_or(""), period[i].unwrap_or(""));
-                let due = due_date[i]
-                    .or_else(|| received[i].map(|r| r + config.deadline_days(pr) as Day));
+                let (pr, pe) = (program.at(i).unwrap_or(""), period.at(i).unwrap_or(""));
+                let due = due_date
+                    .at(i)
+                    .or_else(|| received.at(i).map(|r| r + config.deadline_days(pr) as Day));
                 let Some(due) = due.filter(|&d| (as_of - d) as i64 > grace) else {
                     continue;
                 };
@@ -95,9 +97,9 @@ impl PastDue {
                 let (_, g, listed) = &mut groups[at];
                 g.due += 1;
                 g.paid += usize::from(paid[i]);
-                g.amount_fen += amount[i].unwrap_or(0);
+                g.amount_fen += amount.at(i).unwrap_or(0);
                 g.first_due = Some(g.first_due.map_or(due, |d| d.min(due)));
-                if let Some(id) = ids[i] {
+                if let Some(id) = ids.at(i) {
                     listed.push(id);
                     if listed.len() >= 4 * LISTED {
                         *listed = smallest(std::mem::take(listed));
