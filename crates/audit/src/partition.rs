@@ -91,12 +91,21 @@ fn text_key(kind: u8, value: Option<&str>) -> u64 {
 /// The key of the person a beneficiary id names: their registry cluster, or the id itself
 /// when the registry lacks it.
 fn person_key(people: &Context, ben: Option<&str>) -> u64 {
+    person(people, ben).0
+}
+
+/// [`person_key`], and the registry row it was found at (which linking a part's payments
+/// reads again: see [`Known`]).
+fn person(people: &Context, ben: Option<&str>) -> (u64, Option<u32>) {
     let Some(ben) = ben.filter(|b| !b.is_empty()) else {
-        return 0;
+        return (0, None);
     };
     match people.row_of(ben) {
-        Some(row) => REGISTERED | people.dedup.cluster[row] as u64,
-        None => hash_of(UNREGISTERED, ben),
+        Some(row) => (
+            REGISTERED | people.dedup.cluster[row] as u64,
+            Some(row as u32),
+        ),
+        None => (hash_of(UNREGISTERED, ben), None),
     }
 }
 
@@ -119,13 +128,46 @@ fn row_keys(
     payments: &DataFrame,
     allocations: &DataFrame,
 ) -> PolarsResult<Vec<RowKeys>> {
-    let mut keys = allocation_keys(people, allocations)?;
-    keys.extend(payment_keys(people, payments, false)?);
-    Ok(keys)
+    Ok(rows_and_keys(people, payments, allocations)?.keys)
+}
+
+/// Every row's keys (as [`row_keys`]), and the registry row of each row's person.
+struct RowsAndKeys {
+    keys: Vec<RowKeys>,
+    /// Per allocation: its beneficiary's registry row; None with an id the registry
+    /// lacks, and no id at all (`NO_ID`).
+    allocation_people: Vec<Option<u32>>,
+    payment_people: Vec<Option<u32>>,
+}
+
+/// An allocation row without a beneficiary id, whose payments are then for the person
+/// the bank recorded (as the link's coalesce has it).
+const NO_ID: Option<u32> = Some(u32::MAX);
+
+fn rows_and_keys(
+    people: &Context,
+    payments: &DataFrame,
+    allocations: &DataFrame,
+) -> PolarsResult<RowsAndKeys> {
+    let (mut keys, allocation_people) = allocation_keys_and_people(people, allocations)?;
+    let (paid, payment_people) = payment_keys_and_people(people, payments, false)?;
+    keys.extend(paid);
+    Ok(RowsAndKeys {
+        keys,
+        allocation_people,
+        payment_people,
+    })
 }
 
 /// The keys of each allocation row: its id and its person.
 pub fn allocation_keys(people: &Context, allocations: &DataFrame) -> PolarsResult<Vec<RowKeys>> {
+    Ok(allocation_keys_and_people(people, allocations)?.0)
+}
+
+fn allocation_keys_and_people(
+    people: &Context,
+    allocations: &DataFrame,
+) -> PolarsResult<(Vec<RowKeys>, Vec<Option<u32>>)> {
     use rayon::prelude::*;
     let alloc_ids = Texts::of(allocations, "allocation_id")?;
     let alloc_bens = Texts::of(allocations, "beneficiary_id")?;
@@ -133,13 +175,12 @@ pub fn allocation_keys(people: &Context, allocations: &DataFrame) -> PolarsResul
     Ok((0..alloc_ids.len())
         .into_par_iter()
         .map(|i| {
-            [
-                text_key(ALLOCATION, alloc_ids.at(i)),
-                person_key(people, alloc_bens.at(i)),
-                0,
-            ]
+            let ben = alloc_bens.at(i);
+            let (key, row) = person(people, ben);
+            let row = if ben.is_none() { NO_ID } else { row };
+            ([text_key(ALLOCATION, alloc_ids.at(i)), key, 0], row)
         })
-        .collect())
+        .unzip())
 }
 
 /// The keys of each payment row: its allocation, its person and its payee account.
@@ -151,6 +192,14 @@ pub fn payment_keys(
     payments: &DataFrame,
     unsettled: bool,
 ) -> PolarsResult<Vec<RowKeys>> {
+    Ok(payment_keys_and_people(people, payments, unsettled)?.0)
+}
+
+fn payment_keys_and_people(
+    people: &Context,
+    payments: &DataFrame,
+    unsettled: bool,
+) -> PolarsResult<(Vec<RowKeys>, Vec<Option<u32>>)> {
     use rayon::prelude::*;
     let pay_allocs = Texts::of(payments, "allocation_id")?;
     let pay_bens = Texts::of(payments, "beneficiary_id")?;
@@ -173,9 +222,10 @@ pub fn payment_keys(
             } else {
                 account
             };
-            [allocation, person_key(people, pay_bens.at(r)), account]
+            let (person, row) = person(people, pay_bens.at(r));
+            ([allocation, person, account], row)
         })
-        .collect())
+        .unzip())
 }
 
 /// Parts of whole components from every row's keys: the allocations' first (the first
@@ -315,6 +365,85 @@ enum Unit {
 struct Work {
     whole: fundaudit_rules::context::Whole,
     units: Vec<Unit>,
+    known: Option<Known>,
+}
+
+/// Each payment's allocation and person, as the cut of a run in memory found them: a
+/// part's payments are linked from these ([`Context::with_known_links`]) instead of a
+/// join on the allocation ids and a registry lookup per payment, which the cut has done
+/// once for the whole run already (they were a tenth of a night's work at a million
+/// people). Known only where the allocations' ids are distinct ([`Named::by_hash`]):
+/// then a payment has at most one allocation, as the join would find.
+struct Known {
+    /// Per payment of the run: the run's allocation row its id names.
+    allocation: Vec<Option<u32>>,
+    /// Per payment of the run: the registry row of the person it was for (its
+    /// allocation's beneficiary, else the one the bank recorded).
+    person: Vec<Option<u32>>,
+    /// Per allocation of the run: its row in its part.
+    in_part: Vec<u32>,
+}
+
+/// A part's payments' allocation rows and registry rows (see [`Known::links`]).
+type Links = (Vec<Option<IdxSize>>, Vec<Option<usize>>);
+
+impl Known {
+    fn of(named: Named, rows: RowsAndKeys, parts: &[Part]) -> Known {
+        let RowsAndKeys {
+            allocation_people,
+            payment_people,
+            ..
+        } = rows;
+        let person = named
+            .allocation
+            .iter()
+            .zip(payment_people)
+            .map(|(a, own)| match a.map(|a| allocation_people[a as usize]) {
+                Some(NO_ID) | None => own,
+                Some(theirs) => theirs,
+            })
+            .collect();
+        let mut in_part = vec![0u32; allocation_people.len()];
+        for part in parts {
+            for (i, &a) in part.allocations.iter().enumerate() {
+                in_part[a as usize] = i as u32;
+            }
+        }
+        Known {
+            allocation: named.allocation,
+            person,
+            in_part,
+        }
+    }
+
+    /// The allocation row (in `part`, or in the whole run when `part` is None) and the
+    /// registry row of each of the part's payments; None if an allocation is not in the
+    /// part (a cut that broke a component: then the part is joined as any other).
+    fn links(&self, part: Option<&Part>) -> Option<Links> {
+        let person = |p: usize| self.person[p].map(|r| r as usize);
+        let Some(part) = part else {
+            let allocations = self.allocation.iter().map(|a| a.map(|a| a as IdxSize));
+            return Some((
+                allocations.collect(),
+                (0..self.person.len()).map(person).collect(),
+            ));
+        };
+        let mut allocations = Vec::with_capacity(part.payments.len());
+        for &p in &part.payments {
+            allocations.push(match self.allocation[p as usize] {
+                None => None,
+                Some(a) => {
+                    let row = self.in_part[a as usize];
+                    if part.allocations.get(row as usize) != Some(&(a as IdxSize)) {
+                        return None;
+                    }
+                    Some(row as IdxSize)
+                }
+            });
+        }
+        let people = part.payments.iter().map(|&p| person(p as usize)).collect();
+        Some((allocations, people))
+    }
 }
 
 /// Cuts the ledgers in memory.
@@ -323,7 +452,8 @@ fn in_memory(people: &Context, timings: &mut Timings) -> Result<Work> {
     let clock = std::time::Instant::now();
     let ledgers = &people.ledgers;
     let (payments, allocations) = (&ledgers.payments, &ledgers.allocations);
-    let keys = row_keys(people, payments, allocations)?;
+    let mut rows = rows_and_keys(people, payments, allocations)?;
+    let keys = std::mem::take(&mut rows.keys);
     // One hash of each allocation id serves the cut and the links the past-due counts and
     // the posted lists read (hashing two million ids a second time, and a table of the
     // ids' text, was a third of this stage).
@@ -360,6 +490,7 @@ fn in_memory(people: &Context, timings: &mut Timings) -> Result<Work> {
         },
     );
     let (past_due, posting, posting_secs, paid_for) = facts?;
+    let known = by_hash.then(|| Known::of(named, rows, &parts));
     timings.add("count past due and plan parts", clock);
     timings.add_secs("hold payments against the posted lists", posting_secs);
     Ok(Work {
@@ -370,6 +501,7 @@ fn in_memory(people: &Context, timings: &mut Timings) -> Result<Work> {
             paid_for,
         },
         units: parts.into_iter().map(Unit::Rows).collect(),
+        known,
     })
 }
 
@@ -493,6 +625,7 @@ fn staged(
             .into_iter()
             .map(|group| Unit::Staged(parts.clone(), group))
             .collect(),
+        known: None,
     })
 }
 
@@ -556,6 +689,7 @@ fn audit_units(prepared: &Prepared) -> Result<Vec<UnitResult>> {
 pub struct Prepared {
     people: Context,
     units: Vec<Unit>,
+    known: Option<Known>,
     timings: Timings,
     /// Where the people's own timings end (each part's context copies them).
     base: usize,
@@ -611,7 +745,12 @@ pub fn prepare_given(
         .into_iter()
         .map(|group| Unit::Staged(parts.clone(), group))
         .collect();
-    Ok(prepared(people, Work { whole, units }, Timings::default()))
+    let work = Work {
+        whole,
+        units,
+        known: None,
+    };
+    Ok(prepared(people, work, Timings::default()))
 }
 
 fn prepared(mut people: Context, work: Work, timings: Timings) -> Prepared {
@@ -623,6 +762,7 @@ fn prepared(mut people: Context, work: Work, timings: Timings) -> Prepared {
     Prepared {
         people,
         units: work.units,
+        known: work.known,
         timings,
         base,
         rejects,
@@ -657,12 +797,20 @@ impl Prepared {
         let units = &self.units;
         let mut timings = Timings::default();
         let clock = std::time::Instant::now();
+        let mut links = None;
         let (payments, allocations) = match &units[k] {
             Unit::Rows(_) if units.len() == 1 => {
+                links = self.known.as_ref().and_then(|known| known.links(None));
                 let l = &people.ledgers;
                 (l.payments.clone(), l.allocations.clone())
             }
-            Unit::Rows(part) => part.take(&people.ledgers.payments, &people.ledgers.allocations)?,
+            Unit::Rows(part) => {
+                links = self
+                    .known
+                    .as_ref()
+                    .and_then(|known| known.links(Some(part)));
+                part.take(&people.ledgers.payments, &people.ledgers.allocations)?
+            }
             Unit::Staged(parts, group) => {
                 let mut read = Vec::new();
                 for &g in group {
@@ -686,7 +834,12 @@ impl Prepared {
                 units.len()
             );
         }
-        let ctx = people.with_payments(payments, allocations)?;
+        let ctx = match links {
+            Some((allocation_rows, registry_rows)) => {
+                people.with_known_links(payments, allocations, &allocation_rows, &registry_rows)?
+            }
+            None => people.with_payments(payments, allocations)?,
+        };
         self.rules(k, ctx, timings)
     }
 
@@ -745,10 +898,12 @@ impl Prepared {
         let Prepared {
             mut people,
             units,
+            known,
             mut timings,
             base,
             rejects,
         } = self;
+        drop(known);
         let mut findings = fundaudit_core::findings::empty_frame()?;
         let mut digits = fundaudit_rules::analytics::DigitCounts::default();
         let (mut named_payments, mut named_allocations) = (Vec::new(), Vec::new());

@@ -300,6 +300,26 @@ impl Context {
         self.linked_with(payments, allocations, linked, laps)
     }
 
+    /// [`Context::with_payments`] where the run knows each payment's allocation row and
+    /// registry row already (see [`link::link_known`]).
+    pub fn with_known_links(
+        &self,
+        payments: DataFrame,
+        allocations: DataFrame,
+        allocation_rows: &[Option<IdxSize>],
+        registry_rows: &[Option<usize>],
+    ) -> Result<Context> {
+        let laps = Laps::new();
+        let linked = link::link_known(
+            &payments,
+            &allocations,
+            allocation_rows,
+            registry_rows,
+            self,
+        )?;
+        self.linked_with(payments, allocations, linked, laps)
+    }
+
     /// [`Context::with_payments`] for payments linked already, by a join on a cluster
     /// ([`link::from_join`]).
     pub fn with_linked(

@@ -37,48 +37,114 @@ pub fn link_payments(
     registry: &dyn Registry,
 ) -> PolarsResult<DataFrame> {
     use rayon::prelude::*;
-    let alloc = allocations
-        .clone()
-        .lazy()
-        .with_row_index(cols::ALLOC_ROW, None)
-        .select([
-            col("allocation_id"),
-            col(cols::ALLOC_ROW).cast(DataType::Int64),
-            col("beneficiary_id").alias("alloc_beneficiary_id"),
-            col("program").alias("alloc_program"),
-            col("period"),
-            col("township").alias("alloc_township"),
-            col("amount_fen").alias(cols::ALLOC_AMOUNT_FEN),
-            lit(true).alias(cols::ALLOC_FOUND),
-        ]);
-    let mut linked = payments
+    let joined = payments
         .clone()
         .lazy()
         .with_column(col("beneficiary_id").alias(cols::PAID_BENEFICIARY))
-        .left_join(alloc, col("allocation_id"), col("allocation_id"))
-        .with_columns([
-            coalesce(&[col("alloc_beneficiary_id"), col("beneficiary_id")]).alias("beneficiary_id"),
-            col(cols::ALLOC_FOUND).fill_null(lit(false)),
-            coalesce(&[col("alloc_program"), col("program")]).alias("program"),
-        ])
-        .collect()?;
-    let bens = fundaudit_core::frame::text(&linked, "beneficiary_id")?;
-    let rows: Vec<Option<usize>> = bens
-        .par_iter()
-        .map(|b| b.and_then(|b| registry.row(b)))
+        .left_join(
+            allocation_side(
+                allocations
+                    .clone()
+                    .lazy()
+                    .with_row_index(cols::ALLOC_ROW, None),
+            ),
+            col("allocation_id"),
+            col("allocation_id"),
+        );
+    let linked = with_allocation_first(joined).collect()?;
+    let bens = fundaudit_core::frame::Texts::of(&linked, "beneficiary_id")?;
+    let rows: Vec<Option<usize>> = (0..bens.len())
+        .into_par_iter()
+        .map(|r| bens.at(r).and_then(|b| registry.row(b)))
         .collect();
-    let alloc_town = fundaudit_core::frame::text(&linked, "alloc_township")?;
-    let township: Vec<Option<&str>> = alloc_town
-        .iter()
-        .zip(&rows)
-        .map(|(a, r)| a.or_else(|| r.map(|r| registry.township(r)).filter(|t| !t.is_empty())))
+    drop(bens);
+    with_registry(linked, &rows, registry)
+}
+
+/// [`link_payments`] where the run knows each payment's allocation row in `allocations`
+/// (`allocation_rows`, None where its id names none) and the registry row of the person
+/// it was for (`registry_rows`) already: the cut into parts worked both out for the
+/// whole run, and a part's join and registry lookups were a tenth of a night's work.
+/// The rows come out as [`link_payments`] gives them when the allocations' ids are
+/// distinct (one row per payment, in the payments' order).
+pub fn link_known(
+    payments: &DataFrame,
+    allocations: &DataFrame,
+    allocation_rows: &[Option<IdxSize>],
+    registry_rows: &[Option<usize>],
+    registry: &dyn Registry,
+) -> PolarsResult<DataFrame> {
+    let rows = IdxCa::from_iter_options(cols::ALLOC_ROW.into(), allocation_rows.iter().copied());
+    let n = allocations.height() as IdxSize;
+    if allocation_rows.len() != payments.height()
+        || registry_rows.len() != payments.height()
+        || allocation_rows.iter().flatten().any(|&r| r >= n)
+    {
+        polars_bail!(ComputeError: "the known links do not fit this part's rows");
+    }
+    let mut gathered = allocations.take(&rows)?;
+    gathered.with_column(rows.into_column())?;
+    let mut side = allocation_side(gathered.lazy()).collect()?;
+    side.drop_in_place("allocation_id")?;
+    // Found where the payment has an allocation row (`lit(true)` is true on every row).
+    let found: BooleanChunked = allocation_rows.iter().map(|r| Some(r.is_some())).collect();
+    side.with_column(found.with_name(cols::ALLOC_FOUND.into()).into_column())?;
+    let mut joined = payments.clone();
+    joined.with_column(
+        payments
+            .column("beneficiary_id")?
+            .clone()
+            .with_name(cols::PAID_BENEFICIARY.into()),
+    )?;
+    let joined = joined.hstack(side.columns())?;
+    let linked = with_allocation_first(joined.lazy()).collect()?;
+    with_registry(linked, registry_rows, registry)
+}
+
+/// The allocation's columns a payment is joined to, named apart from the payment's own.
+fn allocation_side(allocations: LazyFrame) -> LazyFrame {
+    allocations.select([
+        col("allocation_id"),
+        col(cols::ALLOC_ROW).cast(DataType::Int64),
+        col("beneficiary_id").alias("alloc_beneficiary_id"),
+        col("program").alias("alloc_program"),
+        col("period"),
+        col("township").alias("alloc_township"),
+        col("amount_fen").alias(cols::ALLOC_AMOUNT_FEN),
+        lit(true).alias(cols::ALLOC_FOUND),
+    ])
+}
+
+/// The person and program the allocation names, else the payment's own.
+fn with_allocation_first(joined: LazyFrame) -> LazyFrame {
+    joined.with_columns([
+        coalesce(&[col("alloc_beneficiary_id"), col("beneficiary_id")]).alias("beneficiary_id"),
+        col(cols::ALLOC_FOUND).fill_null(lit(false)),
+        coalesce(&[col("alloc_program"), col("program")]).alias("program"),
+    ])
+}
+
+/// The linked payments' registry rows and townships (the allocation's, else the
+/// person's), and the columns the rules read, in their order.
+fn with_registry(
+    mut linked: DataFrame,
+    rows: &[Option<usize>],
+    registry: &dyn Registry,
+) -> PolarsResult<DataFrame> {
+    let alloc_town = fundaudit_core::frame::Texts::of(&linked, "alloc_township")?;
+    let township: Vec<Option<&str>> = (0..alloc_town.len())
+        .map(|i| {
+            let r = rows[i];
+            alloc_town
+                .at(i)
+                .or_else(|| r.map(|r| registry.township(r)).filter(|t| !t.is_empty()))
+        })
         .collect();
     let township = Column::new("township".into(), township);
     let reg_row = Column::new(
         cols::REG_ROW.into(),
         rows.iter().map(|r| r.map(|r| r as i64)).collect::<Vec<_>>(),
     );
-    drop(bens);
     drop(alloc_town);
     linked.with_column(township)?;
     linked.with_column(reg_row)?;
@@ -404,6 +470,98 @@ mod tests {
                     prop_assert!(distinct.len() < ids.len(), "left to the text without a repeated id");
                 }
             }
+        }
+    }
+
+    proptest! {
+        /// Linked from the links a run's cut knows, the payments are the join's, row for
+        /// row, where the allocations' ids are distinct.
+        #[test]
+        fn known_links_are_the_joins(
+            order in Just((0..6usize).collect::<Vec<_>>()).prop_shuffle(),
+            kept in 0..6usize,
+            alloc_bens in proptest::collection::vec(proptest::option::of(0..5usize), 6),
+            alloc_towns in proptest::collection::vec(proptest::option::of(0..2usize), 6),
+            pays in proptest::collection::vec(
+                (proptest::option::of(0..8usize), proptest::option::of(0..5usize), proptest::option::of(0..2usize)),
+                0..12,
+            ),
+        ) {
+            let reg = Reg(vec![("B0", "东镇"), ("B1", ""), ("B2", "西镇"), ("B1", "南镇")]);
+            let ben = |b: Option<usize>| b.map(|b| format!("B{b}"));
+            let programs = ["低保", "特困"];
+            let towns = ["城关镇", "化河乡"];
+            let ids: Vec<String> = order[..kept].iter().map(|a| format!("A{a}")).collect();
+            let mut allocations = df!(
+                "allocation_id" => ids.clone(),
+                "program" => (0..kept).map(|i| programs[i % 2]).collect::<Vec<_>>(),
+                "period" => vec!["2025-03"; kept],
+                "beneficiary_id" => alloc_bens[..kept].iter().map(|&b| ben(b)).collect::<Vec<_>>(),
+                "township" => alloc_towns[..kept].iter().map(|t| t.map(|t| towns[t])).collect::<Vec<_>>(),
+                "amount_fen" => (0..kept as i64).map(|i| 100 * i).collect::<Vec<_>>(),
+            )
+            .unwrap();
+            let mut payments = df!(
+                "payment_id" => (0..pays.len()).map(|i| format!("P{i}")).collect::<Vec<_>>(),
+                "allocation_id" => pays.iter().map(|p| p.0.map(|a| format!("A{a}"))).collect::<Vec<_>>(),
+                "beneficiary_id" => pays.iter().map(|p| ben(p.1)).collect::<Vec<_>>(),
+                "payee_name" => vec!["甲"; pays.len()],
+                "payee_account" => vec!["6228"; pays.len()],
+                "amount_fen" => vec![100i64; pays.len()],
+                "paid_date" => vec![19_000i32; pays.len()],
+                "program" => pays.iter().map(|p| p.2.map(|g| programs[g])).collect::<Vec<_>>(),
+                fundaudit_input::LINE => (2..2 + pays.len() as i64).collect::<Vec<_>>(),
+            )
+            .unwrap();
+            dated(&mut payments, "paid_date");
+            fundaudit_input::stage::coded_again(&mut payments, &fundaudit_core::spec::PAYMENTS).unwrap();
+            fundaudit_input::stage::coded_again(&mut allocations, &fundaudit_core::spec::ALLOCATIONS).unwrap();
+            let expected = link_payments(&payments, &allocations, &reg).unwrap();
+
+            // What the cut knows: the allocation row of each payment's id, and the
+            // registry row of the allocation's beneficiary, else the payment's own.
+            let rows: Vec<Option<IdxSize>> = pays
+                .iter()
+                .map(|p| p.0.and_then(|a| ids.iter().position(|id| *id == format!("A{a}"))))
+                .map(|r| r.map(|r| r as IdxSize))
+                .collect();
+            let people: Vec<Option<usize>> = pays
+                .iter()
+                .zip(&rows)
+                .map(|(p, r)| {
+                    let theirs = r.and_then(|r| ben(alloc_bens[r as usize]));
+                    theirs.or(ben(p.1)).and_then(|b| reg.row(&b))
+                })
+                .collect();
+            let known = link_known(&payments, &allocations, &rows, &people, &reg).unwrap();
+            prop_assert!(
+                known.equals_missing(&expected),
+                "known:\n{known}\njoin:\n{expected}"
+            );
+        }
+    }
+
+    #[test]
+    fn known_links_that_do_not_fit_are_refused() {
+        let reg = Reg(vec![]);
+        let allocations = df!(
+            "allocation_id" => ["A1"], "program" => ["低保"], "period" => ["2025-03"],
+            "beneficiary_id" => ["B1"], "township" => ["城关镇"], "amount_fen" => [100i64],
+        )
+        .unwrap();
+        let payments = df!(
+            "payment_id" => ["P1"], "allocation_id" => ["A1"], "beneficiary_id" => ["B1"],
+            "payee_name" => ["甲"], "payee_account" => ["1"], "amount_fen" => [100i64],
+            "paid_date" => [19_000i32], "program" => ["低保"], fundaudit_input::LINE => [2i64],
+        )
+        .unwrap();
+        for (rows, people) in [
+            (vec![Some(1)], vec![None]),
+            (vec![], vec![]),
+            (vec![Some(0)], vec![]),
+        ] {
+            let got = link_known(&payments, &allocations, &rows, &people, &reg);
+            assert!(got.is_err(), "{rows:?} {people:?}");
         }
     }
 
