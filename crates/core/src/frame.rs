@@ -184,9 +184,10 @@ pub fn rows_where(
     keep: impl Fn(&str) -> bool + Sync,
 ) -> PolarsResult<DataFrame> {
     use rayon::prelude::*;
-    let wanted: Vec<bool> = text(df, id)?
-        .par_iter()
-        .map(|v| v.is_some_and(&keep))
+    let ids = Texts::of(df, id)?;
+    let wanted: Vec<bool> = (0..ids.len())
+        .into_par_iter()
+        .map(|r| ids.at(r).is_some_and(&keep))
         .collect();
     df.filter(&BooleanChunked::from_slice("keep".into(), &wanted))
 }
@@ -331,7 +332,7 @@ mod tests {
             assert_eq!(read, fen);
         }
         let texts = Texts::of(&one, "township").unwrap();
-        let past = std::panic::catch_unwind(|| texts.at(4));
+        let past = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| texts.at(4)));
         assert!(past.is_err(), "a row past the end panics as indexing would");
     }
 }
