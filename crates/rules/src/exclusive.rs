@@ -20,16 +20,29 @@ fn overlap(a: &str, b: &str) -> bool {
     }
 }
 
-/// Payment rows per resolved person, in row order.
-fn by_person(v: &Views) -> BTreeMap<i64, Vec<usize>> {
+/// Payment rows per resolved person (people in order, each one's rows in row order), of
+/// the programs the config names only, and only people with two such rows or more: a
+/// finding takes two payments, and most people in a part have none of these programs
+/// twice (grouping every person's every payment was most of this rule's time).
+fn by_person(v: &Views, cfg: &fundaudit_core::config::Exclusive) -> Vec<Vec<usize>> {
     let p = &v.payments;
-    let mut out: BTreeMap<i64, Vec<usize>> = BTreeMap::new();
-    for r in 0..p.len() {
-        if let (Some(person), true) = (p.person.at(r), p.alloc_found[r]) {
-            out.entry(person).or_default().push(r);
-        }
-    }
-    out
+    let named: rustc_hash::FxHashSet<&str> = cfg
+        .pairs
+        .iter()
+        .flatten()
+        .chain(&cfg.one_township_programs)
+        .map(String::as_str)
+        .collect();
+    let mut rows: Vec<(i64, usize)> = (0..p.len())
+        .filter(|&r| p.alloc_found[r])
+        .filter_map(|r| Some((p.person.at(r)?, r)))
+        .filter(|&(_, r)| p.program.at(r).is_some_and(|name| named.contains(name)))
+        .collect();
+    rows.sort_unstable();
+    rows.chunk_by(|a, b| a.0 == b.0)
+        .filter(|run| run.len() >= 2)
+        .map(|run| run.iter().map(|&(_, r)| r).collect())
+        .collect()
 }
 
 /// Exclusive programs in overlapping periods, and one-township programs drawn in two
@@ -38,7 +51,7 @@ pub fn exclusive(ctx: &Context, v: &Views) -> PolarsResult<DataFrame> {
     let p = &v.payments;
     let cfg = &ctx.config.exclusive;
     let mut out = FindingsBuilder::new(Rule::DupExclusive);
-    for rows in by_person(v).values() {
+    for rows in &by_person(v, cfg) {
         let program = |r: usize| p.program.at(r).unwrap_or("");
         let period = |r: usize| p.period.at(r).unwrap_or("");
         for pair in &cfg.pairs {
