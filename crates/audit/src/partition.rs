@@ -128,7 +128,9 @@ fn row_keys(
     payments: &DataFrame,
     allocations: &DataFrame,
 ) -> PolarsResult<Vec<RowKeys>> {
-    Ok(rows_and_keys(people, payments, allocations)?.keys)
+    let mut keys = allocation_keys(people, allocations)?;
+    keys.extend(payment_keys(people, payments, false)?);
+    Ok(keys)
 }
 
 /// Every row's keys (as [`row_keys`]), and the registry row of each row's person.
@@ -149,8 +151,9 @@ fn rows_and_keys(
     payments: &DataFrame,
     allocations: &DataFrame,
 ) -> PolarsResult<RowsAndKeys> {
-    let (mut keys, allocation_people) = allocation_keys_and_people(people, allocations)?;
-    let (paid, payment_people) = payment_keys_and_people(people, payments, false)?;
+    let both = |keys, row| (keys, row);
+    let (mut keys, allocation_people): (Vec<_>, _) = each_allocation(people, allocations, both)?;
+    let (paid, payment_people): (Vec<_>, _) = each_payment(people, payments, false, both)?;
     keys.extend(paid);
     Ok(RowsAndKeys {
         keys,
@@ -161,13 +164,17 @@ fn rows_and_keys(
 
 /// The keys of each allocation row: its id and its person.
 pub fn allocation_keys(people: &Context, allocations: &DataFrame) -> PolarsResult<Vec<RowKeys>> {
-    Ok(allocation_keys_and_people(people, allocations)?.0)
+    each_allocation(people, allocations, |keys, _| keys)
 }
 
-fn allocation_keys_and_people(
+/// What `keep` makes of each allocation row's keys and its person's registry row
+/// ([`NO_ID`] without a beneficiary id), collected: the keys alone for a stage's cut, with
+/// the rows for a run's ([`Known`]).
+fn each_allocation<T: Send, C: rayon::iter::FromParallelIterator<T>>(
     people: &Context,
     allocations: &DataFrame,
-) -> PolarsResult<(Vec<RowKeys>, Vec<Option<u32>>)> {
+    keep: impl Fn(RowKeys, Option<u32>) -> T + Sync + Send,
+) -> PolarsResult<C> {
     use rayon::prelude::*;
     let alloc_ids = Texts::of(allocations, "allocation_id")?;
     let alloc_bens = Texts::of(allocations, "beneficiary_id")?;
@@ -178,9 +185,9 @@ fn allocation_keys_and_people(
             let ben = alloc_bens.at(i);
             let (key, row) = person(people, ben);
             let row = if ben.is_none() { NO_ID } else { row };
-            ([text_key(ALLOCATION, alloc_ids.at(i)), key, 0], row)
+            keep([text_key(ALLOCATION, alloc_ids.at(i)), key, 0], row)
         })
-        .unzip())
+        .collect())
 }
 
 /// The keys of each payment row: its allocation, its person and its payee account.
@@ -192,14 +199,17 @@ pub fn payment_keys(
     payments: &DataFrame,
     unsettled: bool,
 ) -> PolarsResult<Vec<RowKeys>> {
-    Ok(payment_keys_and_people(people, payments, unsettled)?.0)
+    each_payment(people, payments, unsettled, |keys, _| keys)
 }
 
-fn payment_keys_and_people(
+/// As [`each_allocation`], for each payment row (its person's registry row the one its
+/// own beneficiary id names).
+fn each_payment<T: Send, C: rayon::iter::FromParallelIterator<T>>(
     people: &Context,
     payments: &DataFrame,
     unsettled: bool,
-) -> PolarsResult<(Vec<RowKeys>, Vec<Option<u32>>)> {
+    keep: impl Fn(RowKeys, Option<u32>) -> T + Sync + Send,
+) -> PolarsResult<C> {
     use rayon::prelude::*;
     let pay_allocs = Texts::of(payments, "allocation_id")?;
     let pay_bens = Texts::of(payments, "beneficiary_id")?;
@@ -223,9 +233,9 @@ fn payment_keys_and_people(
                 account
             };
             let (person, row) = person(people, pay_bens.at(r));
-            ([allocation, person, account], row)
+            keep([allocation, person, account], row)
         })
-        .unzip())
+        .collect())
 }
 
 /// Parts of whole components from every row's keys: the allocations' first (the first

@@ -342,9 +342,13 @@ impl Context {
         ledgers.payments = payments;
         ledgers.allocations = allocations;
         // The person each payment was for, across duplicate registrations.
-        let persons: Vec<Option<i64>> = frame::int(&linked, link::cols::REG_ROW)?
-            .into_iter()
-            .map(|r| r.map(|r| self.dedup.cluster[r as usize] as i64))
+        let reg_rows = frame::ints(&linked, link::cols::REG_ROW)?;
+        let persons: Vec<Option<i64>> = (0..reg_rows.len())
+            .map(|r| {
+                reg_rows
+                    .at(r)
+                    .map(|r| self.dedup.cluster[r as usize] as i64)
+            })
             .collect();
         linked.with_column(Column::new(link::cols::PERSON.into(), persons))?;
         laps.lap("link payments");
