@@ -488,58 +488,125 @@ fn read_runs(body: &str, separator: u8, shape: &Shape) -> Option<Vec<Run>> {
 
 /// Reads one run of whole lines; None at the first thing out of the ordinary.
 fn read_run(run: &str, separator: u8, shape: &Shape) -> Option<Run> {
-    let rows_guess = memchr_iter(b'\n', run.as_bytes()).count() + 1;
-    let mut values: Vec<Values> = shape
-        .columns
-        .iter()
-        .map(|(_, _, kind)| match kind {
-            Kind::Text | Kind::Code => {
-                Values::Text(MutableBinaryViewArray::with_capacity(rows_guess))
-            }
-            Kind::Coded => Values::Codes(Numbers::with_capacity(rows_guess)),
-            Kind::Date => Values::Dates(Numbers::with_capacity(rows_guess)),
-            Kind::Fen => Values::Fen(Numbers::with_capacity(rows_guess)),
-        })
-        .collect();
-    let mut keys = Vec::with_capacity(if shape.key.is_some() { rows_guess } else { 0 });
-    let mut problems: Vec<Problem> = Vec::new();
+    // The cleaning every cell gets first (see `validate::clean_cells`): format characters
+    // and unreadable bytes go to the general path, which counts and reports them. Neither
+    // is a separator or a line break, so the run is looked at whole, at memory speed,
+    // instead of cell by cell.
+    if hidden_marks(run) != (false, false) {
+        return None;
+    }
+    let bytes = run.as_bytes();
+    let mut reader = RunReader::new(shape, memchr_iter(b'\n', bytes).count() + 1);
     let mut cells: Vec<&str> = Vec::with_capacity(shape.columns.len());
-    // Each coded column's texts met in this run, with their codes: the shared
-    // dictionary is asked once per text, not once per row.
-    let mut met: Vec<FxHashMap<&str, u32>> = vec![FxHashMap::default(); shape.columns.len()];
-    let mut row = 0usize;
-    let mut amounts = 0i64;
-    for line in run.split_terminator('\n') {
-        let line = line.strip_suffix('\r').unwrap_or(line);
-        cells.clear();
-        let mut from = 0;
-        for p in memchr_iter(separator, line.as_bytes()) {
-            cells.push(&line[from..p]);
-            from = p + 1;
+    let (mut line, mut from) = (0, 0);
+    for (base, chunk) in (0..).step_by(STOP_BYTES).zip(bytes.chunks(STOP_BYTES)) {
+        let mut stops = stop_mask(chunk, separator);
+        while stops != 0 {
+            let p = base + stops.trailing_zeros() as usize;
+            stops &= stops - 1;
+            if bytes[p] == separator {
+                cells.push(&run[from..p]);
+                from = p + 1;
+                continue;
+            }
+            let end = if p > line && bytes[p - 1] == b'\r' {
+                p - 1
+            } else {
+                p
+            };
+            cells.push(&run[from.min(end)..end]);
+            reader.row(&run[line..end], &cells, shape)?;
+            cells.clear();
+            (line, from) = (p + 1, p + 1);
         }
-        cells.push(&line[from..]);
+    }
+    // The last line, when the run does not end with a line break.
+    if line < run.len() {
+        let end = run.len() - usize::from(run.ends_with('\r'));
+        cells.push(&run[from.min(end)..end]);
+        reader.row(&run[line..end], &cells, shape)?;
+    }
+    Some(reader.finish())
+}
+
+/// Bytes looked at together for the separators and line ends (one bit each in a `u64`).
+const STOP_BYTES: usize = 64;
+
+/// Where in `chunk` (at most [`STOP_BYTES`] long) the separator or a line break stands, a
+/// bit per byte. A cell is ten bytes on average, so a search that stops at each one
+/// (`memchr`) pays its setup every ten bytes; this compares the whole chunk at once, which
+/// the compiler turns into vector compares, and the caller walks the bits.
+fn stop_mask(chunk: &[u8], separator: u8) -> u64 {
+    let mut mask = 0u64;
+    if let Ok(whole) = <&[u8; STOP_BYTES]>::try_from(chunk) {
+        for (i, &b) in whole.iter().enumerate() {
+            mask |= u64::from((b == separator) | (b == b'\n')) << i;
+        }
+    } else {
+        for (i, &b) in chunk.iter().enumerate() {
+            mask |= u64::from((b == separator) | (b == b'\n')) << i;
+        }
+    }
+    mask
+}
+
+/// The columns of a run being read, row by row.
+struct RunReader<'r> {
+    values: Vec<Values>,
+    keys: Vec<Option<(u64, u64)>>,
+    problems: Vec<Problem>,
+    /// Each coded column's texts met in this run, with their codes: the shared
+    /// dictionary is asked once per text, not once per row.
+    met: Vec<FxHashMap<&'r str, u32>>,
+    rows: usize,
+    amounts: i64,
+}
+
+impl<'r> RunReader<'r> {
+    fn new(shape: &Shape, rows_guess: usize) -> RunReader<'r> {
+        let values = shape
+            .columns
+            .iter()
+            .map(|(_, _, kind)| match kind {
+                Kind::Text | Kind::Code => {
+                    Values::Text(MutableBinaryViewArray::with_capacity(rows_guess))
+                }
+                Kind::Coded => Values::Codes(Numbers::with_capacity(rows_guess)),
+                Kind::Date => Values::Dates(Numbers::with_capacity(rows_guess)),
+                Kind::Fen => Values::Fen(Numbers::with_capacity(rows_guess)),
+            })
+            .collect();
+        RunReader {
+            values,
+            keys: Vec::with_capacity(if shape.key.is_some() { rows_guess } else { 0 }),
+            problems: Vec::new(),
+            met: vec![FxHashMap::default(); shape.columns.len()],
+            rows: 0,
+            amounts: 0,
+        }
+    }
+
+    /// Reads one line (without its line break) cut into `cells`; None when it is out of
+    /// the ordinary.
+    fn row(&mut self, line: &str, cells: &[&'r str], shape: &Shape) -> Option<()> {
         if cells.len() != shape.columns.len() || line.trim().is_empty() {
             return None;
         }
+        let row = self.rows;
         for (j, (&cell, &(spec, place, kind))) in cells.iter().zip(&shape.columns).enumerate() {
-            // The cleaning every cell gets first (see `validate::clean_cells`): format
-            // characters and unreadable bytes go to the general path, which counts and
-            // reports them.
-            if hidden_marks(cell) != (false, false) {
-                return None;
-            }
             let v = Some(trimmed(cell)).filter(|v| !v.is_empty());
             if Some(j) == shape.totals {
-                amounts += fundaudit_core::cells::parse_amount_fen(cell).unwrap_or(0);
+                self.amounts += fundaudit_core::cells::parse_amount_fen(cell).unwrap_or(0);
             }
             if Some(j) == shape.footer && may_not_be_data(v) {
                 return None;
             }
+            let problems = &mut self.problems;
             let mut problem = |order: u8, why: String| {
                 problems.push((row, place, order, v.map(quoted), why));
             };
             let Some(c) = spec else {
-                if let Values::Text(a) = &mut values[j] {
+                if let Values::Text(a) = &mut self.values[j] {
                     a.push(v);
                 }
                 continue;
@@ -547,13 +614,13 @@ fn read_run(run: &str, separator: u8, shape: &Shape) -> Option<Run> {
             if let Some(why) = v.and_then(|v| too_long(c, v)) {
                 problem(0, why);
             }
-            match (&mut values[j], kind) {
+            match (&mut self.values[j], kind) {
                 (Values::Text(a), Kind::Text) => {
                     if let Err(why) = check_filled(c, v) {
                         problem(1, why);
                     }
                     if Some(j) == shape.key {
-                        keys.push(v.map(KeyIndex::hash));
+                        self.keys.push(v.map(KeyIndex::hash));
                     }
                     a.push(v);
                 }
@@ -563,12 +630,12 @@ fn read_run(run: &str, separator: u8, shape: &Shape) -> Option<Run> {
                     }
                     let code = match v {
                         None => None,
-                        Some(text) => Some(match met[j].get(text) {
+                        Some(text) => Some(match self.met[j].get(text) {
                             Some(&code) => code,
                             None => {
                                 // A dictionary full past u32 is the general path's to say.
                                 let code = shape.dictionary.insert_cat(text).ok()?;
-                                met[j].insert(text, code);
+                                self.met[j].insert(text, code);
                                 code
                             }
                         }),
@@ -593,15 +660,19 @@ fn read_run(run: &str, separator: u8, shape: &Shape) -> Option<Run> {
                 })),
             }
         }
-        row += 1;
+        self.rows += 1;
+        Some(())
     }
-    Some(Run {
-        rows: row,
-        values,
-        keys,
-        problems,
-        amounts,
-    })
+
+    fn finish(self) -> Run {
+        Run {
+            rows: self.rows,
+            values: self.values,
+            keys: self.keys,
+            problems: self.problems,
+            amounts: self.amounts,
+        }
+    }
 }
 
 /// The runs made one frame as the general path makes it: the good rows only, the file's
@@ -769,20 +840,28 @@ fn whole<T: PolarsDataType>(parts: ChunkedArray<T>) -> ChunkedArray<T> {
 }
 
 /// Rows whose key an earlier row holds, each with that row's line: the first row of a key
-/// is the one kept. The keys are split by hash into shards looked at side by side (a key
-/// is in one shard only, and each shard is read in the file's order).
+/// is the one kept. The rows are dealt by their key's hash into shards looked at side by
+/// side (a key is in one shard only, and each shard is read in the file's order), each
+/// shard's table small enough to stay in the cache: one table of five million payments'
+/// keys is over a hundred megabytes, and nearly every row missed the cache.
 fn repeated_keys(keys: &[Option<(u64, u64)>], first_line: usize) -> Vec<(usize, usize)> {
-    const SHARDS: u64 = 8;
-    let mut found: Vec<(usize, usize)> = (0..SHARDS)
+    const SHARD_BITS: u32 = 7;
+    let shard = |h: &(u64, u64)| (h.0 >> (64 - SHARD_BITS)) as usize;
+    let mut shards: Vec<Vec<((u64, u64), usize)>> = (0..1 << SHARD_BITS)
+        .map(|_| Vec::with_capacity((keys.len() >> SHARD_BITS) * 9 / 8))
+        .collect();
+    for (row, h) in keys.iter().enumerate() {
+        if let Some(h) = h {
+            shards[shard(h)].push((*h, row));
+        }
+    }
+    let mut found: Vec<(usize, usize)> = shards
         .into_par_iter()
-        .flat_map_iter(|shard| {
+        .flat_map_iter(|rows| {
             let mut seen = FxHashMap::default();
-            seen.reserve(keys.len() / SHARDS as usize + 1);
+            seen.reserve(rows.len());
             let mut found = Vec::new();
-            for (row, h) in keys.iter().enumerate() {
-                let Some(h) = h.filter(|h| h.0 % SHARDS == shard) else {
-                    continue;
-                };
+            for (h, row) in rows {
                 if let Some(first) = KeyIndex::first_hashed(&mut seen, h, row + first_line) {
                     found.push((row, first));
                 }
