@@ -32,6 +32,9 @@ impl<'a> Writers<'a> {
                     message,
                 })
             });
+        if result.is_ok() {
+            fundaudit_core::safe_fs::start_writeback(&self.out.join(what));
+        }
         if let Err(e) = result {
             tracing::error!(output = what, "{e}");
             let _ = std::fs::remove_file(self.out.join(what));
