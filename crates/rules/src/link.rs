@@ -367,25 +367,12 @@ impl Named {
         pay_hash: &[u64],
     ) -> Option<Named> {
         use rayon::prelude::*;
-        let mut row_of: rustc_hash::FxHashMap<u64, u32> = Default::default();
-        row_of.reserve(alloc_hash.len());
-        for (i, &h) in alloc_hash.iter().enumerate() {
-            if h == 0 {
-                if alloc_id(i).is_some() {
-                    return None;
-                }
-            } else if row_of.insert(h, i as u32).is_some() {
-                return None;
-            }
+        let unhashed = |(i, &h): (usize, &u64)| h == 0 && alloc_id(i).is_some();
+        if alloc_hash.par_iter().enumerate().any(unhashed) {
+            return None;
         }
-        let allocation: Vec<Option<u32>> = pay_hash
-            .par_iter()
-            .enumerate()
-            .map(|(p, h)| {
-                let r = *row_of.get(h)?;
-                (alloc_id(r as usize) == pay_id(p)).then_some(r)
-            })
-            .collect();
+        let rows = fundaudit_core::hash::RowsByHash::distinct(alloc_hash)?;
+        let allocation = rows.find(pay_hash, |p, r| alloc_id(r) == pay_id(p));
         let mut paid = vec![false; alloc_hash.len()];
         for &r in allocation.iter().flatten() {
             paid[r as usize] = true;
