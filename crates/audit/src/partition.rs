@@ -97,13 +97,19 @@ fn person_key(people: &Context, ben: Option<&str>) -> u64 {
 /// [`person_key`], and the registry row it was found at (which linking a part's payments
 /// reads again: see [`Known`]).
 fn person(people: &Context, ben: Option<&str>) -> (u64, Option<u32>) {
+    let row = ben.and_then(|b| people.row_of(b)).map(|r| r as u32);
+    person_at(people, ben, row)
+}
+
+/// [`person`], the registry row of `ben` already found (see [`Context::rows_of_each`]).
+fn person_at(people: &Context, ben: Option<&str>, row: Option<u32>) -> (u64, Option<u32>) {
     let Some(ben) = ben.filter(|b| !b.is_empty()) else {
         return (0, None);
     };
-    match people.row_of(ben) {
+    match row {
         Some(row) => (
-            REGISTERED | people.dedup.cluster[row] as u64,
-            Some(row as u32),
+            REGISTERED | people.dedup.cluster[row as usize] as u64,
+            Some(row),
         ),
         None => (hash_of(UNREGISTERED, ben), None),
     }
@@ -178,12 +184,13 @@ fn each_allocation<T: Send, C: rayon::iter::FromParallelIterator<T>>(
     use rayon::prelude::*;
     let alloc_ids = Texts::of(allocations, "allocation_id")?;
     let alloc_bens = Texts::of(allocations, "beneficiary_id")?;
+    let rows = people.rows_of_each(alloc_bens.len(), |i| alloc_bens.at(i));
     // Hashing reads every id's bytes: in parallel, before the one-thread union-find.
     Ok((0..alloc_ids.len())
         .into_par_iter()
         .map(|i| {
             let ben = alloc_bens.at(i);
-            let (key, row) = person(people, ben);
+            let (key, row) = person_at(people, ben, rows[i]);
             let row = if ben.is_none() { NO_ID } else { row };
             keep([text_key(ALLOCATION, alloc_ids.at(i)), key, 0], row)
         })
@@ -222,6 +229,7 @@ fn each_payment<T: Send, C: rayon::iter::FromParallelIterator<T>>(
     // A payment belongs to its allocation's person when the allocation is known, else to
     // the person the bank recorded: joining it to both is never wrong, only coarser when
     // they differ (a payment to someone other than allocated).
+    let rows = people.rows_of_each(pay_bens.len(), |r| pay_bens.at(r));
     Ok((0..pay_allocs.len())
         .into_par_iter()
         .map(|r| {
@@ -232,7 +240,7 @@ fn each_payment<T: Send, C: rayon::iter::FromParallelIterator<T>>(
             } else {
                 account
             };
-            let (person, row) = person(people, pay_bens.at(r));
+            let (person, row) = person_at(people, pay_bens.at(r), rows[r]);
             keep([allocation, person, account], row)
         })
         .collect())

@@ -482,6 +482,16 @@ impl Context {
         self.registry_row.get(&self.registry, beneficiary_id)
     }
 
+    /// The registry row of each of `n` beneficiary ids (`id(i)`), looked up a shard of
+    /// the index at a time (see [`fundaudit_identity::rows::RowIndex::rows_of_each`]).
+    pub fn rows_of_each<'a>(
+        &self,
+        n: usize,
+        id: impl Fn(usize) -> Option<&'a str> + Sync,
+    ) -> Vec<Option<u32>> {
+        self.registry_row.rows_of_each(&self.registry, n, id)
+    }
+
     /// The officials' index, built on first use and shared by every part.
     pub fn official_index(&self) -> &fundaudit_identity::OfficialIndex {
         self.memo
