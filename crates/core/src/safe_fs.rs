@@ -211,6 +211,21 @@ mod tests {
     }
 
     #[test]
+    fn a_report_started_for_the_disk_is_unchanged_and_still_flushed() {
+        let dir = tempfile::tempdir().unwrap();
+        let report = dir.path().join("findings.csv");
+        std::fs::write(&report, "finding_id\nF1\n").unwrap();
+        start_writeback(&report);
+        // A report that was never written (its writer failed) is passed over.
+        start_writeback(&dir.path().join("missing.xlsx"));
+        assert_eq!(
+            std::fs::read_to_string(&report).unwrap(),
+            "finding_id\nF1\n"
+        );
+        sync_folder(dir.path()).unwrap();
+    }
+
+    #[test]
     fn sha256_of_a_known_text() {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("abc");

@@ -721,7 +721,7 @@ fn assemble(
         },
         || match carry.totals {
             // A whole file: its keys alone, in shards side by side.
-            None => repeated_keys(&keys, at.first_line),
+            None => repeated_keys(keys, at.first_line),
             // A chunk: against the keys of the file's chunks before it too.
             Some(_) => carry.keys.repeated(&keys, at.first_line),
         },
@@ -844,7 +844,7 @@ fn whole<T: PolarsDataType>(parts: ChunkedArray<T>) -> ChunkedArray<T> {
 /// side (a key is in one shard only, and each shard is read in the file's order), each
 /// shard's table small enough to stay in the cache: one table of five million payments'
 /// keys is over a hundred megabytes, and nearly every row missed the cache.
-fn repeated_keys(keys: &[Option<(u64, u64)>], first_line: usize) -> Vec<(usize, usize)> {
+fn repeated_keys(keys: Vec<Option<(u64, u64)>>, first_line: usize) -> Vec<(usize, usize)> {
     const SHARD_BITS: u32 = 7;
     let shard = |h: &(u64, u64)| (h.0 >> (64 - SHARD_BITS)) as usize;
     let mut shards: Vec<Vec<((u64, u64), usize)>> = (0..1 << SHARD_BITS)
@@ -855,6 +855,9 @@ fn repeated_keys(keys: &[Option<(u64, u64)>], first_line: usize) -> Vec<(usize, 
             shards[shard(h)].push((*h, row));
         }
     }
+    // The shards hold every key now: the file's list goes before their tables are made
+    // (five million payments' keys are 120 MB).
+    drop(keys);
     let mut found: Vec<(usize, usize)> = shards
         .into_par_iter()
         .flat_map_iter(|rows| {
