@@ -17,8 +17,9 @@ pub fn fx<T: Hash>(value: T) -> u64 {
 /// it missed the cache twice (the probe, then the key): at a million people those lookups
 /// were two seconds of the cores' time, and the table's single-threaded build one more.
 /// Dealt by hash first, each shard's rows and queries are read from one place, and two
-/// shards are worked at once.
-#[derive(Debug, Clone, Default)]
+/// shards are worked at once. Made only by [`RowsByHash::distinct`], so it always holds
+/// every shard (no `Default`: an empty one would have none to look in).
+#[derive(Debug, Clone)]
 pub struct RowsByHash {
     shards: Vec<rustc_hash::FxHashMap<u64, u32>>,
 }
