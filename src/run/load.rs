@@ -36,20 +36,33 @@ pub(super) fn load(
     let t = Instant::now();
     // A province's CSV is staged on the way ([scale] stage_bytes): read in chunks, then
     // a part at a time, instead of whole. The stage goes when the run ends.
-    let on_the_way = if opts.screen {
+    // Its parts are cut by the run's people, resolved there once and kept for the run.
+    let (config, as_of) = (&opts.config, opts.as_of);
+    let mut on_the_way = if opts.screen {
         None
     } else {
-        fundaudit_audit::stage::on_the_way(&opts.data_dir, &opts.config, done)?
+        let people_as_of = resolve_here.then_some(as_of);
+        fundaudit_audit::stage::on_the_way(&opts.data_dir, config, done, people_as_of)?
     };
+    let staged_people = on_the_way.as_mut().and_then(OnTheWay::take_people);
+    match (&on_the_way, &staged_people) {
+        (Some(_), Some(_)) => timings.lap("stage on the way, the people resolved in it", t),
+        (Some(_), None) => timings.lap("stage on the way", t),
+        (None, _) => {}
+    }
+    let t = Instant::now();
     let data = on_the_way
         .as_ref()
         .map_or(opts.data_dir.as_path(), |s| s.dir());
-    let (config, as_of) = (&opts.config, opts.as_of);
-    let (mut ledgers, people) = match resolve_here {
-        true => Inputs::load_beside(data, config, opts.screen, |lists| {
+    let (mut ledgers, people) = match (resolve_here, staged_people) {
+        (true, Some(people)) => {
+            let ledgers = Inputs::load_with(data, config, opts.screen)?;
+            (ledgers, Some(Ok(people)))
+        }
+        (true, None) => Inputs::load_beside(data, config, opts.screen, |lists| {
             People::resolve(lists, config, as_of)
         })?,
-        false => (Inputs::load_with(data, config, opts.screen)?, None),
+        (false, _) => (Inputs::load_with(data, config, opts.screen)?, None),
     };
     if opts.screen {
         ledgers.payments = screen::planned_payments(&ledgers, &opts.config)?;

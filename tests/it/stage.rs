@@ -290,6 +290,15 @@ fn a_file_staged_in_chunks_is_the_file_read_whole() {
     let c = summary(&on_the_way);
     assert_eq!(files(&a), files(&c));
     assert!(c["files"].to_string().contains("read in chunks"));
+    // The people were resolved once, by the staging that cut the parts, and not again.
+    let stages: Vec<&str> = c["timings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t[0].as_str().unwrap())
+        .collect();
+    let staging = "stage on the way, the people resolved in it";
+    assert!(stages.contains(&staging), "{stages:?}");
     for f in ["findings.csv", "rejects.csv"] {
         assert_eq!(
             std::fs::read_to_string(whole.join(f)).unwrap(),

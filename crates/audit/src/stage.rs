@@ -27,13 +27,14 @@ use fundaudit_core::spec::OFFICIALS;
 use fundaudit_core::spec::PAYMENTS;
 use fundaudit_core::spec::{DEATHS, LAND, NOTICES};
 use fundaudit_input::chunks::{self, Chunks};
-use fundaudit_input::inputs::{read_ledger, read_lists, Read};
+use fundaudit_core::cells::Day;
+use fundaudit_input::inputs::{read_ledger, read_lists, PeopleLists, Read};
 use fundaudit_input::stage::{
     frame_file, identity_settings, input_settings, part_name, part_numbers, plain, read_frame,
     write_error, write_frame, write_part, Manifest, MANIFEST, PROGRAM,
 };
 use fundaudit_input::{bank, sources, stack, InputOptions, Inputs};
-use fundaudit_rules::context::Context;
+use fundaudit_rules::context::{Context, People};
 
 /// What staging wrote, for the terminal.
 #[derive(Debug, Clone)]
@@ -55,18 +56,23 @@ struct Written {
 /// Reads and validates `data` as `run` does and writes the stage into `out` (a new or
 /// empty folder; nothing else is touched).
 pub fn stage(data: &Path, out: &Path, config: &Config) -> Result<Staged> {
-    stage_if(data, out, config, false)?
+    stage_if(data, out, config, false, None)?
+        .map(|(staged, _)| staged)
         .ok_or_else(|| Error::Argument(format!("{} was not staged", data.display())))
 }
 
 /// As [`stage`]; with `only_in_chunks`, writes nothing and gives None unless payments and
-/// allocations can be read in chunks (see [`fundaudit_input::chunks`]).
-pub(super) fn stage_if(
+/// allocations can be read in chunks (see [`fundaudit_input::chunks`]). With `run_as_of`
+/// (a stage made on the way), the parts are cut by the run's whole people — registry,
+/// death list and officials, resolved as of the run's date — and those are given back
+/// for the run, which then need not resolve them again.
+fn stage_if(
     data: &Path,
     out: &Path,
     config: &Config,
     only_in_chunks: bool,
-) -> Result<Option<Staged>> {
+    run_as_of: Option<Day>,
+) -> Result<Option<(Staged, Option<People>)>> {
     if out.exists()
         && std::fs::read_dir(out)
             .map_err(|e| write_error(out, e))?
@@ -100,9 +106,15 @@ pub(super) fn stage_if(
         return Ok(None);
     }
     std::fs::create_dir_all(out).map_err(|e| write_error(out, e))?;
-    let (ledgers, written) = match chunked {
-        Some((allocations, payments)) => in_chunks(data, out, config, plan, allocations, payments)?,
-        None => whole(data, out, config)?,
+    let (ledgers, written, people) = match chunked {
+        Some((allocations, payments)) => {
+            let chunks = (allocations, payments);
+            in_chunks(data, out, config, plan, chunks, run_as_of)?
+        }
+        None => {
+            let (ledgers, written) = whole(data, out, config)?;
+            (ledgers, written, None)
+        }
     };
     write_frame(out, "beneficiaries", &ledgers.beneficiaries)?;
     if let Some(d) = &ledgers.deaths {
@@ -172,12 +184,13 @@ pub(super) fn stage_if(
     fundaudit_core::safe_fs::create_private(&path)
         .and_then(|mut f| f.write_all(text.as_bytes()))
         .map_err(|e| write_error(&path, e))?;
-    Ok(Some(Staged {
+    let staged = Staged {
         files: ledgers.counts.len(),
         rows: ledgers.counts.iter().map(|c| c.rows_read).sum(),
         rejects: ledgers.rejects.len(),
         parts: written.parts,
-    }))
+    };
+    Ok(Some((staged, people)))
 }
 
 /// The people of a registry alone: who is who decides which rows belong together, and
@@ -188,6 +201,17 @@ fn registry_people(beneficiaries: &DataFrame, config: &Config) -> Result<Context
         ..Inputs::default()
     };
     Context::people(registry, config.clone(), fundaudit_core::cells::today())
+}
+
+/// The people a stage made on the way is cut by: the run's own (see [`stage_if`]).
+fn run_people(lists: PeopleLists, config: &Config, as_of: Day) -> Result<Context> {
+    let beneficiaries = lists.beneficiaries.clone();
+    let people = People::resolve(lists, config, as_of)?;
+    let registry = Inputs {
+        beneficiaries,
+        ..Inputs::default()
+    };
+    Ok(Context::of_people(registry, config.clone(), as_of, people))
 }
 
 /// The ledgers loaded whole and cut in memory.
@@ -375,9 +399,9 @@ fn in_chunks(
     out: &Path,
     config: &Config,
     mut plan: sources::Plan,
-    allocations: Chunks,
-    payments: Chunks,
-) -> Result<(Inputs, Written)> {
+    (allocations, payments): (Chunks, Chunks),
+    run_as_of: Option<Day>,
+) -> Result<(Inputs, Written, Option<People>)> {
     let mut unused = std::mem::take(&mut plan.unused);
     let mut read = |spec| read_ledger(data, config, &plan, spec, false, &mut unused);
     let beneficiaries = read(&BENEFICIARIES)?;
@@ -389,16 +413,26 @@ fn in_chunks(
         unused.push(fundaudit_input::inputs::NO_NOTICES.to_string());
     }
     let projects = fundaudit_input::inputs::read_projects(data, config, &plan, &mut unused)?;
-    let people = registry_people(
-        beneficiaries
-            .frame
-            .as_ref()
-            .unwrap_or(&DataFrame::default()),
-        config,
-    )?;
+    let no_registry = DataFrame::default();
+    let registry = beneficiaries.frame.as_ref().unwrap_or(&no_registry);
+    let people = match run_as_of {
+        Some(as_of) => {
+            let lists = PeopleLists {
+                beneficiaries: registry,
+                deaths: deaths.frame.as_ref(),
+                officials: officials.frame.as_ref(),
+            };
+            run_people(lists, config, as_of)?
+        }
+        None => registry_people(registry, config)?,
+    };
     let mut alloc = spill(allocations, ALLOCATIONS.stem, out, &people)?;
     let mut pay = spill(payments, PAYMENTS.stem, out, &people)?;
-    drop(people);
+    // The run's people go to the run; a stage's own are done with.
+    let people = match run_as_of {
+        Some(_) => people.into_people(),
+        None => None,
+    };
     let (n_alloc, n_pay) = (alloc.rows(), pay.rows());
     let mut keys = std::mem::take(&mut alloc.keys);
     keys.append(&mut pay.keys);
@@ -453,18 +487,24 @@ fn in_chunks(
         payment_rows,
         allocation_rows: n_alloc,
     };
-    Ok((ledgers, written))
+    Ok((ledgers, written, people))
 }
 
 /// A stage made by `run` on the way (see `[scale] stage_bytes`), in a hidden folder
 /// beside the run's; removed when dropped, its own files only.
 pub struct OnTheWay {
     dir: PathBuf,
+    people: Option<People>,
 }
 
 impl OnTheWay {
     pub fn dir(&self) -> &Path {
         &self.dir
+    }
+
+    /// The run's people, resolved to cut the parts (once: None after the first call).
+    pub fn take_people(&mut self) -> Option<People> {
+        self.people.take()
     }
 }
 
@@ -497,7 +537,16 @@ fn remove_stage(dir: &Path) {
 /// are plain CSV files of more than `[scale] stage_bytes` together, so that the run reads
 /// the stage a part at a time; None when they are smaller, or cannot be read in chunks
 /// (then the run reads them whole, as always).
-pub fn on_the_way(data: &Path, config: &Config, beside: &Path) -> Result<Option<OnTheWay>> {
+///
+/// With `as_of`, the run's people are resolved for the cut and kept for the run
+/// ([`OnTheWay::take_people`]); without it (the people are resolved elsewhere, on a
+/// cluster), the cut is made by the registry alone.
+pub fn on_the_way(
+    data: &Path,
+    config: &Config,
+    beside: &Path,
+    as_of: Option<Day>,
+) -> Result<Option<OnTheWay>> {
     if fundaudit_input::stage::is_stage(data) {
         return Ok(None);
     }
@@ -535,6 +584,11 @@ pub fn on_the_way(data: &Path, config: &Config, beside: &Path) -> Result<Option<
         data.display(),
         config.scale.stage_bytes
     );
-    let guard = OnTheWay { dir };
-    Ok(stage_if(data, &guard.dir, config, true)?.map(|_| guard))
+    let mut guard = OnTheWay { dir, people: None };
+    Ok(
+        stage_if(data, &guard.dir, config, true, as_of)?.map(|(_, people)| {
+            guard.people = people;
+            guard
+        }),
+    )
 }
