@@ -19,6 +19,7 @@ use std::path::{Path, PathBuf};
 use polars::prelude::*;
 
 use crate::partition::{self, Part, RowKeys};
+use fundaudit_core::cells::Day;
 use fundaudit_core::config::Config;
 use fundaudit_core::error::{Error, Result};
 use fundaudit_core::spec::ALLOCATIONS;
@@ -27,11 +28,10 @@ use fundaudit_core::spec::OFFICIALS;
 use fundaudit_core::spec::PAYMENTS;
 use fundaudit_core::spec::{DEATHS, LAND, NOTICES};
 use fundaudit_input::chunks::{self, Chunks};
-use fundaudit_core::cells::Day;
 use fundaudit_input::inputs::{read_ledger, read_lists, PeopleLists, Read};
 use fundaudit_input::stage::{
-    frame_file, identity_settings, input_settings, part_name, part_numbers, plain, read_frame,
-    write_error, write_frame, write_part, Manifest, MANIFEST, PROGRAM,
+    frame_file, identity_settings, input_settings, parquet_writer, part_name, part_numbers, plain,
+    read_frame, write_error, write_frame, write_part, Keep, Manifest, MANIFEST, PROGRAM,
 };
 use fundaudit_input::{bank, sources, stack, InputOptions, Inputs};
 use fundaudit_rules::context::{Context, People};
@@ -56,23 +56,50 @@ struct Written {
 /// Reads and validates `data` as `run` does and writes the stage into `out` (a new or
 /// empty folder; nothing else is touched).
 pub fn stage(data: &Path, out: &Path, config: &Config) -> Result<Staged> {
-    stage_if(data, out, config, false, None)?
+    stage_if(data, out, config, Made::ToKeep)?
         .map(|(staged, _)| staged)
         .ok_or_else(|| Error::Argument(format!("{} was not staged", data.display())))
 }
 
-/// As [`stage`]; with `only_in_chunks`, writes nothing and gives None unless payments and
-/// allocations can be read in chunks (see [`fundaudit_input::chunks`]). With `run_as_of`
-/// (a stage made on the way), the parts are cut by the run's whole people — registry,
-/// death list and officials, resolved as of the run's date — and those are given back
-/// for the run, which then need not resolve them again.
+/// What a stage is made for.
+#[derive(Debug, Clone, Copy)]
+enum Made {
+    /// `fundaudit stage`: for runs to come.
+    ToKeep,
+    /// A run's own stage ([`on_the_way`]), read once. With the run's date, its parts are
+    /// cut by the run's whole people (registry, death list, officials), which go on to the
+    /// run instead of being resolved twice; without it (the run resolves them on a
+    /// cluster), by the registry alone.
+    OnTheWay(Option<Day>),
+}
+
+impl Made {
+    fn keep(self) -> Keep {
+        match self {
+            Made::ToKeep => Keep::Kept,
+            Made::OnTheWay(_) => Keep::ReadOnce,
+        }
+    }
+
+    /// The date the run's people are resolved as of, when the stage resolves them.
+    fn run_as_of(self) -> Option<Day> {
+        match self {
+            Made::ToKeep => None,
+            Made::OnTheWay(as_of) => as_of,
+        }
+    }
+}
+
+/// As [`stage`]. On the way, writes nothing and gives None unless payments and
+/// allocations can be read in chunks (see [`fundaudit_input::chunks`]); the run's people
+/// come back when the stage resolved them.
 fn stage_if(
     data: &Path,
     out: &Path,
     config: &Config,
-    only_in_chunks: bool,
-    run_as_of: Option<Day>,
+    made: Made,
 ) -> Result<Option<(Staged, Option<People>)>> {
+    let (only_in_chunks, keep) = (matches!(made, Made::OnTheWay(_)), made.keep());
     if out.exists()
         && std::fs::read_dir(out)
             .map_err(|e| write_error(out, e))?
@@ -109,34 +136,34 @@ fn stage_if(
     let (ledgers, written, people) = match chunked {
         Some((allocations, payments)) => {
             let chunks = (allocations, payments);
-            in_chunks(data, out, config, plan, chunks, run_as_of)?
+            in_chunks(data, out, config, plan, chunks, made)?
         }
         None => {
-            let (ledgers, written) = whole(data, out, config)?;
+            let (ledgers, written) = whole(data, out, config, keep)?;
             (ledgers, written, None)
         }
     };
-    write_frame(out, "beneficiaries", &ledgers.beneficiaries)?;
+    write_frame(out, "beneficiaries", &ledgers.beneficiaries, keep)?;
     if let Some(d) = &ledgers.deaths {
-        write_frame(out, "deaths", d)?;
+        write_frame(out, "deaths", d, keep)?;
     }
     if let Some(o) = &ledgers.officials {
-        write_frame(out, "officials", o)?;
+        write_frame(out, "officials", o, keep)?;
     }
     if let Some(n) = &ledgers.notices {
-        write_frame(out, "notices", n)?;
+        write_frame(out, "notices", n, keep)?;
     }
     if let Some(l) = &ledgers.land {
-        write_frame(out, "land", l)?;
+        write_frame(out, "land", l, keep)?;
     }
     for (spec, frame) in ledgers.projects.each() {
         if let Some(f) = frame {
-            write_frame(out, spec.stem, f)?;
+            write_frame(out, spec.stem, f, keep)?;
         }
     }
     for (i, list) in ledgers.lists.iter().enumerate() {
         if let Some(df) = list {
-            write_frame(out, &format!("list-{i}"), df)?;
+            write_frame(out, &format!("list-{i}"), df, keep)?;
         }
     }
     // What was staged, for the manifests of runs on the stage (the files may be moved
@@ -215,7 +242,7 @@ fn run_people(lists: PeopleLists, config: &Config, as_of: Day) -> Result<Context
 }
 
 /// The ledgers loaded whole and cut in memory.
-fn whole(data: &Path, out: &Path, config: &Config) -> Result<(Inputs, Written)> {
+fn whole(data: &Path, out: &Path, config: &Config, keep: Keep) -> Result<(Inputs, Written)> {
     let mut ledgers = Inputs::load_with(data, config, false)?;
     let people = registry_people(&ledgers.beneficiaries, config)?;
     let (payments, allocations) = (
@@ -231,8 +258,8 @@ fn whole(data: &Path, out: &Path, config: &Config) -> Result<(Inputs, Written)> 
     drop(people);
     for (k, part) in parts.iter().enumerate() {
         let (part_payments, part_allocations) = part.take(&payments, &allocations)?;
-        write_part(out, "payments", k, &part_payments)?;
-        write_part(out, "allocations", k, &part_allocations)?;
+        write_part(out, "payments", k, &part_payments, keep)?;
+        write_part(out, "allocations", k, &part_allocations, keep)?;
     }
     let written = Written {
         parts: parts.len(),
@@ -304,7 +331,8 @@ fn spill(mut chunks: Chunks, ledger: &str, out: &Path, people: &Context) -> Resu
             Some(_) => {}
         }
         let name = part_name(&format!(".chunk-{ledger}"), spilled.files.len());
-        write_frame(out, &name, &frame)?;
+        // Read back once, to be dealt out to the parts.
+        write_frame(out, &name, &frame, Keep::ReadOnce)?;
         spilled.files.push((name, n));
     }
     spilled.read.counts.push(chunks.count());
@@ -315,10 +343,10 @@ fn spill(mut chunks: Chunks, ledger: &str, out: &Path, people: &Context) -> Resu
 /// chunk at a time), removing each spill file once read. `part_of` is each row's part.
 fn deal(
     spilled: &Spilled,
-    part_of: &[u32],
-    parts: usize,
+    (part_of, parts): (&[u32], usize),
     out: &Path,
     name: &str,
+    keep: Keep,
 ) -> Result<Vec<usize>> {
     let schema = spilled.schema.clone().unwrap_or_default();
     // As the part files are written (see [`write_part`]): plain text, numbered rows.
@@ -352,7 +380,7 @@ fn deal(
                 let path = frame_file(out, &part_name(name, k));
                 let f = fundaudit_core::safe_fs::create_private(&path)
                     .map_err(|e| write_error(&path, e))?;
-                let w = ParquetWriter::new(f)
+                let w = parquet_writer(f, keep)
                     .batched(&written)
                     .map_err(|e| write_error(&path, e))?;
                 *slot = Some((path, w));
@@ -372,7 +400,7 @@ fn deal(
                 w.finish().map_err(|e| write_error(&path, e))?;
             }
             // A part with no row of this ledger still has its file, empty.
-            None => write_part(out, name, k, &empty)?,
+            None => write_part(out, name, k, &empty, keep)?,
         }
     }
     Ok(rows)
@@ -400,8 +428,9 @@ fn in_chunks(
     config: &Config,
     mut plan: sources::Plan,
     (allocations, payments): (Chunks, Chunks),
-    run_as_of: Option<Day>,
+    made: Made,
 ) -> Result<(Inputs, Written, Option<People>)> {
+    let (run_as_of, keep) = (made.run_as_of(), made.keep());
     let mut unused = std::mem::take(&mut plan.unused);
     let mut read = |spec| read_ledger(data, config, &plan, spec, false, &mut unused);
     let beneficiaries = read(&BENEFICIARIES)?;
@@ -428,6 +457,7 @@ fn in_chunks(
     };
     let mut alloc = spill(allocations, ALLOCATIONS.stem, out, &people)?;
     let mut pay = spill(payments, PAYMENTS.stem, out, &people)?;
+    let clusters = people.registry.len();
     // The run's people go to the run; a stage's own are done with.
     let people = match run_as_of {
         Some(_) => people.into_people(),
@@ -436,23 +466,30 @@ fn in_chunks(
     let (n_alloc, n_pay) = (alloc.rows(), pay.rows());
     let mut keys = std::mem::take(&mut alloc.keys);
     keys.append(&mut pay.keys);
-    let parts = partition::cut(keys, n_alloc, config.scale.partition_rows, None, 0);
+    let parts = partition::cut_hashed(keys, n_alloc, config.scale.partition_rows, clusters);
     let (alloc_part, pay_part) = parts_of(&parts, n_alloc, n_pay);
     let k = parts.len();
     drop(parts);
     tracing::info!("dealing {n_alloc} allocations and {n_pay} payments out to {k} parts");
-    deal(&alloc, &alloc_part, k, out, "allocations")?;
+    deal(&alloc, (&alloc_part, k), out, "allocations", keep)?;
     let mut settled = bank::Settled::default();
     let payment_rows = if pay.settle {
         // Settled a part at a time: dealt out under a temporary name first.
-        deal(&pay, &pay_part, k, out, ".unsettled-payments")?;
+        // Read back once, a part at a time.
+        deal(
+            &pay,
+            (&pay_part, k),
+            out,
+            ".unsettled-payments",
+            Keep::ReadOnce,
+        )?;
         let mut bank_rejects = Vec::new();
         let mut rows = 0;
         for part in 0..k {
             let name = part_name(".unsettled-payments", part);
             let unsettled = read_frame(out, &name)?;
             let (paid, rejects, s) = bank::settle(unsettled, &config.status)?;
-            write_part(out, "payments", part, &paid)?;
+            write_part(out, "payments", part, &paid, keep)?;
             let path = frame_file(out, &name);
             std::fs::remove_file(&path).map_err(|e| write_error(&path, e))?;
             rows += paid.height();
@@ -464,7 +501,9 @@ fn in_chunks(
         pay.read.reject_settled(bank_rejects);
         rows
     } else {
-        deal(&pay, &pay_part, k, out, "payments")?.iter().sum()
+        deal(&pay, (&pay_part, k), out, "payments", keep)?
+            .iter()
+            .sum()
     };
     let lists = read_lists(data, config, &mut unused)?;
     let ledgers = Inputs::assemble(
@@ -586,7 +625,7 @@ pub fn on_the_way(
     );
     let mut guard = OnTheWay { dir, people: None };
     Ok(
-        stage_if(data, &guard.dir, config, true, as_of)?.map(|(_, people)| {
+        stage_if(data, &guard.dir, config, Made::OnTheWay(as_of))?.map(|(_, people)| {
             guard.people = people;
             guard
         }),

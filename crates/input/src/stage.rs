@@ -241,7 +241,29 @@ fn numbered_schema(path: &Path, numbers: &str) -> Result<Schema> {
     Ok(Schema::from_arrow_schema(&schema))
 }
 
-pub fn write_frame(dir: &Path, name: &str, df: &DataFrame) -> Result<()> {
+/// Who reads a stage file: a stage kept for many runs (`fundaudit stage`) is compressed
+/// hard, with statistics, a fifth the CSV's size; what is read once and removed (a
+/// chunk spilled on the way to the parts, every file of a stage made on the way by
+/// `run`) is written as fast as it can be, LZ4 without statistics: zstd was a tenth of
+/// a stage's cores, spent on files read back minutes later.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Keep {
+    Kept,
+    ReadOnce,
+}
+
+/// A Parquet writer of `file` as `keep` says.
+pub fn parquet_writer<W: std::io::Write>(file: W, keep: Keep) -> ParquetWriter<W> {
+    let writer = ParquetWriter::new(file);
+    match keep {
+        Keep::Kept => writer,
+        Keep::ReadOnce => writer
+            .with_compression(ParquetCompression::Lz4Raw)
+            .with_statistics(StatisticsOptions::empty()),
+    }
+}
+
+pub fn write_frame(dir: &Path, name: &str, df: &DataFrame, keep: Keep) -> Result<()> {
     let numbers = if name == REGISTRY {
         vec![Column::new(
             REGISTRY_ROW.into(),
@@ -250,17 +272,13 @@ pub fn write_frame(dir: &Path, name: &str, df: &DataFrame) -> Result<()> {
     } else {
         Vec::new()
     };
-    write_plain(dir, name, df, numbers)
+    write_plain(dir, name, df, numbers, keep)
 }
 
 /// Writes part `k` of `ledger` (its rows numbered from 0).
-pub fn write_part(dir: &Path, ledger: &str, k: usize, df: &DataFrame) -> Result<()> {
-    write_plain(
-        dir,
-        &part_name(ledger, k),
-        df,
-        part_numbers(k, 0, df.height()),
-    )
+pub fn write_part(dir: &Path, ledger: &str, k: usize, df: &DataFrame, keep: Keep) -> Result<()> {
+    let numbers = part_numbers(k, 0, df.height());
+    write_plain(dir, &part_name(ledger, k), df, numbers, keep)
 }
 
 /// The [`PART`] and [`ROW`] columns of `rows` rows of part `k`, numbered from `first`.
@@ -295,11 +313,17 @@ pub fn plain(df: &DataFrame, numbers: Vec<Column>) -> PolarsResult<DataFrame> {
     Ok(df)
 }
 
-fn write_plain(dir: &Path, name: &str, df: &DataFrame, numbers: Vec<Column>) -> Result<()> {
+fn write_plain(
+    dir: &Path,
+    name: &str,
+    df: &DataFrame,
+    numbers: Vec<Column>,
+    keep: Keep,
+) -> Result<()> {
     let path = frame_file(dir, name);
     let mut df = plain(df, numbers).map_err(|e| write_error(&path, e))?;
     let file = fundaudit_core::safe_fs::create_private(&path).map_err(|e| write_error(&path, e))?;
-    ParquetWriter::new(file)
+    parquet_writer(file, keep)
         .finish(&mut df)
         .map_err(|e| write_error(&path, e))?;
     Ok(())
@@ -412,8 +436,8 @@ mod tests {
         )
         .unwrap();
         registry = fundaudit_core::frame::with_coded(registry, &["township", "village"]);
-        write_frame(dir.path(), REGISTRY, &registry).unwrap();
-        write_frame(dir.path(), "deaths", &registry).unwrap();
+        write_frame(dir.path(), REGISTRY, &registry, Keep::Kept).unwrap();
+        write_frame(dir.path(), "deaths", &registry, Keep::ReadOnce).unwrap();
         let raw = |name: &str| {
             let file = std::fs::File::open(frame_file(dir.path(), name)).unwrap();
             ParquetReader::new(file).finish().unwrap()
@@ -474,8 +498,8 @@ mod tests {
         );
         let allocations = df!("allocation_id" => ["A1"]).unwrap();
         for k in 0..2 {
-            write_part(dir.path(), "payments", k, &payments).unwrap();
-            write_part(dir.path(), "allocations", k, &allocations).unwrap();
+            write_part(dir.path(), "payments", k, &payments, Keep::ReadOnce).unwrap();
+            write_part(dir.path(), "allocations", k, &allocations, Keep::Kept).unwrap();
         }
         let file = std::fs::File::open(frame_file(dir.path(), "payments-0001")).unwrap();
         let on_disk = ParquetReader::new(file).finish().unwrap();
