@@ -133,6 +133,10 @@ fn stage_if(
         return Ok(None);
     }
     std::fs::create_dir_all(out).map_err(|e| write_error(out, e))?;
+    // The manifest's hashes of the files, beside the reading (a province's ten gigabytes
+    // are seconds of a core that the reading leaves idle).
+    let sources: Vec<PathBuf> = plan.files.values().flatten().cloned().collect();
+    let hashing = std::thread::spawn(move || hash_each(&sources));
     let (ledgers, written, people) = match chunked {
         Some((allocations, payments)) => {
             let chunks = (allocations, payments);
@@ -169,10 +173,16 @@ fn stage_if(
     // What was staged, for the manifests of runs on the stage (the files may be moved
     // or replaced later; the stage is what those runs read).
     let mut counts = ledgers.counts.clone();
+    let hashed = hashing.join().unwrap_or_default();
     {
         use rayon::prelude::*;
         counts.par_iter_mut().try_for_each(|c| -> Result<()> {
-            c.sha256 = Some(fundaudit_core::safe_fs::sha256_file(Path::new(&c.file))?);
+            c.sha256 = Some(match hashed.get(&c.file) {
+                Some(h) => h.clone(),
+                // Not planned (a posted list), or unreadable then: hashed now, its error
+                // the one reported.
+                None => fundaudit_core::safe_fs::sha256_file(Path::new(&c.file))?,
+            });
             Ok(())
         })?;
     }
@@ -218,6 +228,17 @@ fn stage_if(
         parts: written.parts,
     };
     Ok(Some((staged, people)))
+}
+
+/// The SHA-256 of each file that could be read, by its name as the counts give it.
+fn hash_each(files: &[PathBuf]) -> std::collections::HashMap<String, String> {
+    files
+        .iter()
+        .filter_map(|f| {
+            let hash = fundaudit_core::safe_fs::sha256_file(f).ok()?;
+            Some((f.display().to_string(), hash))
+        })
+        .collect()
 }
 
 /// The people of a registry alone: who is who decides which rows belong together, and
@@ -288,8 +309,36 @@ impl Spilled {
 }
 
 /// Reads `chunks` to the end: each chunk validated, its rows' keys kept, its rows
-/// written to `.chunk-<ledger>-NNNN.parquet` in `out`.
-fn spill(mut chunks: Chunks, ledger: &str, out: &Path, people: &Context) -> Result<Spilled> {
+/// written to `.chunk-<ledger>-NNNN.parquet` in `out`. A chunk is written on a thread of
+/// its own while the next is read: the reading leaves a core idle at times (a chunk's
+/// blocks from disk, its columns made whole), and the writing (encoding, compressing) is
+/// as long again.
+fn spill(chunks: Chunks, ledger: &str, out: &Path, people: &Context) -> Result<Spilled> {
+    let (to_write, written) = std::sync::mpsc::sync_channel::<(String, DataFrame)>(1);
+    std::thread::scope(|s| {
+        let writer = s.spawn(move || -> Result<()> {
+            for (name, frame) in written {
+                // Read back once, to be dealt out to the parts.
+                write_frame(out, &name, &frame, Keep::ReadOnce)?;
+            }
+            Ok(())
+        });
+        let read = read_spilling(chunks, ledger, people, to_write);
+        // The writer's error first: a chunk not sent is one whose writer had stopped.
+        let wrote = writer
+            .join()
+            .unwrap_or_else(|e| std::panic::resume_unwind(e));
+        wrote.and(read)
+    })
+}
+
+/// [`spill`]'s reading: each chunk's keys kept, its rows sent to be written.
+fn read_spilling(
+    mut chunks: Chunks,
+    ledger: &str,
+    people: &Context,
+    to_write: std::sync::mpsc::SyncSender<(String, DataFrame)>,
+) -> Result<Spilled> {
     let mut spilled = Spilled {
         read: Read::default(),
         files: Vec::new(),
@@ -331,8 +380,10 @@ fn spill(mut chunks: Chunks, ledger: &str, out: &Path, people: &Context) -> Resu
             Some(_) => {}
         }
         let name = part_name(&format!(".chunk-{ledger}"), spilled.files.len());
-        // Read back once, to be dealt out to the parts.
-        write_frame(out, &name, &frame, Keep::ReadOnce)?;
+        if to_write.send((name.clone(), frame)).is_err() {
+            // The writer stopped on an error, which `spill` reports.
+            break;
+        }
         spilled.files.push((name, n));
     }
     spilled.read.counts.push(chunks.count());
