@@ -18,12 +18,18 @@ are removed once copied. With --from, no county is generated: the one in the fol
 COUNTY (a generated county of N people) is copied K times, each copy's ids, ID numbers,
 cards and places made its own as above (generating a million takes several minutes
 here, a copy about one on each core). The counties are rewritten two at a time, a
-process each, and put together in county order. Copies are for reading, staging and
-memory only: each person has the same name and birth date in every copy, ID numbers one
-digit apart, so identity resolution merges them (2 copies of 1,000: 1,050 matched pairs
-against 20 for two seeds) and the findings are not a province's.
+process each, and put together in county order. Each copy after the first also has its
+people's names rewritten, every character of a name through a permutation of the
+characters the county's names use (one permutation per copy, the same in every file, so
+a copy's own ledgers still agree). Without it each person had the same name and birth
+date in every copy and ID numbers one digit apart, and identity resolution merged the
+copies (2 copies of 1,000: 1,050 matched pairs against 20 for two seeds). The names'
+frequencies stay the county's; homophones and look-alike characters do not, so the
+copies' planted near-duplicates are found as the first county's are not. Copies are for
+time and memory: their findings are not a province's.
 """
 import os
+import random
 import re
 import shutil
 import subprocess
@@ -36,6 +42,7 @@ OWN = re.compile(r"^([BAPH])(\d{6,})$")
 ACCOUNT_PREFIX = "622848"
 CITIES = ["", "甲市", "乙市", "丙市", "丁市", "戊市", "己市", "庚市", "辛市", "壬市", "癸市"]
 PLACES = {"township", "unit"}
+NAMES = {"name", "payee_name", "姓名"}
 LEDGERS = ["beneficiaries", "allocations", "payments", "deaths", "officials", "vehicles", "businesses"]
 
 
@@ -62,9 +69,28 @@ def rewrite(cell, k):
     return cell
 
 
+def name_permutation(src_dir, k):
+    """County k's rewriting of names: each character the county's names use to another
+    of them (none for the first county)."""
+    if k == 0:
+        return None
+    chars = set()
+    with open(os.path.join(src_dir, "beneficiaries.csv"), encoding="utf-8") as f:
+        header = f.readline().rstrip("\n").split(",")
+        at = header.index("name")
+        for line in f:
+            chars.update(line.split(",")[at])
+    # Han characters only: a minority name's middle dot stays where it is.
+    chars = sorted(c for c in chars if "\u4e00" <= c <= "\u9fff")
+    shuffled = chars[:]
+    random.Random(k).shuffle(shuffled)
+    return str.maketrans(dict(zip(chars, shuffled)))
+
+
 def copy_county(src_dir, k, part):
     """County k's ledgers from src_dir, rewritten as county k's, into the folder part."""
     os.makedirs(part)
+    names_of = name_permutation(src_dir, k)
     for name in LEDGERS:
         src = os.path.join(src_dir, f"{name}.csv")
         if not os.path.exists(src):
@@ -72,13 +98,17 @@ def copy_county(src_dir, k, part):
         with open(src, encoding="utf-8") as f, open(os.path.join(part, f"{name}.csv"), "w", encoding="utf-8") as g:
             header = f.readline()
             g.write(header)
-            places = [i for i, h in enumerate(header.rstrip("\n").split(",")) if h in PLACES]
+            columns = header.rstrip("\n").split(",")
+            places = [i for i, h in enumerate(columns) if h in PLACES]
+            names = [i for i, h in enumerate(columns) if h in NAMES] if names_of else []
             city = CITIES[k % len(CITIES)] + ("" if k < len(CITIES) else str(k))
             for line in f:
                 cells = [rewrite(c, k) for c in line.rstrip("\n").split(",")]
                 for i in places:
                     if cells[i]:
                         cells[i] = city + cells[i]
+                for i in names:
+                    cells[i] = cells[i].translate(names_of)
                 g.write(",".join(cells) + "\n")
 
 
