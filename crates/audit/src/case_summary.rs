@@ -165,7 +165,7 @@ impl Facts {
                 if !lines.insert(line) {
                     continue;
                 }
-                if let Some(o) = ctx.officials.iter().find(|o| o.line == line) {
+                if let Some(o) = ctx.official_at_line(line) {
                     actors.push(Actor {
                         name: o.raw_name.clone(),
                         post: format!("{}{}", o.unit, o.role),

@@ -311,8 +311,7 @@ impl Spilled {
 /// Reads `chunks` to the end: each chunk validated, its rows' keys kept, its rows
 /// written to `.chunk-<ledger>-NNNN.parquet` in `out`. A chunk is written on a thread of
 /// its own while the next is read: the reading leaves a core idle at times (a chunk's
-/// blocks from disk, its columns made whole), and the writing (encoding, compressing) is
-/// as long again.
+/// blocks from disk, its columns made whole), and the encoding need not wait for it.
 fn spill(chunks: Chunks, ledger: &str, out: &Path, people: &Context) -> Result<Spilled> {
     let (to_write, written) = std::sync::mpsc::sync_channel::<(String, DataFrame)>(1);
     std::thread::scope(|s| {

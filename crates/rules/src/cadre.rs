@@ -24,7 +24,7 @@ pub fn cadre_household(ctx: &Context, v: &Views) -> PolarsResult<DataFrame> {
     if ctx.officials.is_empty() {
         return out.finish();
     }
-    let linked = ctx.memo.cadre.get_or_init(|| around_officials(ctx));
+    let linked = crate::context::memoised(&ctx.memo.cadre, || around_officials(ctx));
     let p = &v.payments;
     // Their household drawing a benefit is barred on means-tested programs only; money on
     // the cadre's own card is someone else's money whatever the program.

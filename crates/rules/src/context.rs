@@ -76,7 +76,8 @@ pub type Listed = std::collections::HashMap<usize, (i64, &'static str)>;
 
 /// Facts about the people alone (registry, officials, lists), which a rule would
 /// otherwise work out again for every part of a partitioned run: a province's registry
-/// indexed once, not once per part.
+/// indexed once, not once per part. Each is filled through [`memoised`], never by a
+/// `get_or_init` that does the work itself.
 #[derive(Debug, Default)]
 pub struct Memo {
     /// Registry rows by bank account (see [`fundaudit_identity::payee`]).
@@ -109,6 +110,8 @@ pub struct Memo {
     pub invalid_id_namesakes: OnceLock<rustc_hash::FxHashMap<usize, Vec<usize>>>,
     /// The identity's matched pairs by their two rows (see [`Context::matched_pair`]).
     pub pair_index: OnceLock<rustc_hash::FxHashMap<(usize, usize), usize>>,
+    /// The officials by their line in the list (see [`Context::official_at_line`]).
+    pub official_lines: OnceLock<rustc_hash::FxHashMap<usize, usize>>,
 }
 
 impl Whole {
@@ -239,6 +242,20 @@ impl People {
             warnings,
         })
     }
+}
+
+/// The value in `cell`, made by `make` when it has none yet. Made outside the cell: the
+/// makers run work on rayon's pool, and two parts run their rules at once. A worker that
+/// waited inside `get_or_init` for that work took on other jobs meanwhile, one of them
+/// the other part's same rule asking for the same cell: the thread then waited on
+/// itself, and a ten-million-people run hung there. Two parts asking at once may both
+/// make the value; the first one in is kept.
+pub fn memoised<T>(cell: &OnceLock<T>, make: impl FnOnce() -> T) -> &T {
+    if let Some(value) = cell.get() {
+        return value;
+    }
+    let made = make();
+    cell.get_or_init(|| made)
 }
 
 impl Context {
@@ -378,9 +395,7 @@ impl Context {
                 townships: &frame::Texts::of(&linked, "township")?,
             },
             &self.registry,
-            self.memo
-                .holders
-                .get_or_init(|| AccountHolders::new(&self.registry)),
+            memoised(&self.memo.holders, || AccountHolders::new(&self.registry)),
             self.official_index(),
             &self.config,
         );
@@ -511,9 +526,9 @@ impl Context {
 
     /// The officials' index, built on first use and shared by every part.
     pub fn official_index(&self) -> &fundaudit_identity::OfficialIndex {
-        self.memo
-            .official_index
-            .get_or_init(|| fundaudit_identity::OfficialIndex::new(self.officials.clone()))
+        memoised(&self.memo.official_index, || {
+            fundaudit_identity::OfficialIndex::new(self.officials.clone())
+        })
     }
 
     /// Registry rows that `keep`, in order, found in parallel: how a rule finds the few
@@ -574,7 +589,7 @@ impl Context {
     /// Indexed once per run: a province's pairs number in the millions, and DUP_PERSON_PERIOD
     /// asks in every part (it had built the table itself, part by part).
     pub fn matched_pair(&self, a: usize, b: usize) -> Option<&fundaudit_identity::PairMatch> {
-        let index = self.memo.pair_index.get_or_init(|| {
+        let index = memoised(&self.memo.pair_index, || {
             self.dedup
                 .pairs
                 .iter()
@@ -585,11 +600,26 @@ impl Context {
         index.get(&(a, b)).map(|&i| &self.dedup.pairs[i])
     }
 
+    /// The official on `line` of the officials' list (of two on one line, the first), as a
+    /// finding's `officials:LINE` reference names them. Indexed once per run: every case
+    /// that names an official asks, and a province's cases searching its quarter of a
+    /// million officials one by one took two minutes of the ten-million run.
+    pub fn official_at_line(&self, line: usize) -> Option<&OfficialEntry> {
+        let index = memoised(&self.memo.official_lines, || {
+            let mut index = rustc_hash::FxHashMap::default();
+            for (i, o) in self.officials.iter().enumerate() {
+                index.entry(o.line).or_insert(i);
+            }
+            index
+        });
+        index.get(&line).map(|&i| &self.officials[i])
+    }
+
     /// Registry rows with an invalid ID number and their namesakes, found once per run.
     pub fn invalid_id_namesakes(&self) -> &rustc_hash::FxHashMap<usize, Vec<usize>> {
-        self.memo
-            .invalid_id_namesakes
-            .get_or_init(|| crate::ghost::namesakes_of_invalid(self))
+        memoised(&self.memo.invalid_id_namesakes, || {
+            crate::ghost::namesakes_of_invalid(self)
+        })
     }
 
     /// The project book, built on first use; None without project ledgers.
@@ -627,6 +657,44 @@ impl Context {
 mod tests {
     use super::*;
 
+    /// A worker making a memo's value takes on other jobs while it waits; one of them asks
+    /// for the same memo. With `get_or_init` doing the work the thread waited on itself
+    /// for ever (a province's run hung so); `memoised` makes the value again there instead.
+    #[test]
+    fn a_memo_asked_for_while_it_is_being_made_is_made_again_not_waited_on() {
+        use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(1)
+            .build()
+            .unwrap();
+        let cell: OnceLock<usize> = OnceLock::new();
+        let (other_asked, made) = (AtomicBool::new(false), AtomicUsize::new(0));
+        let make = || {
+            // Waits for the other ask as a worker waits for its work: running other jobs.
+            while !other_asked.load(Ordering::SeqCst) {
+                if rayon::yield_now().is_none() {
+                    break;
+                }
+            }
+            made.fetch_add(1, Ordering::SeqCst) + 10
+        };
+        let (first, second) = pool.install(|| {
+            rayon::join(
+                || *memoised(&cell, make),
+                || {
+                    other_asked.store(true, Ordering::SeqCst);
+                    *memoised(&cell, make)
+                },
+            )
+        });
+        // One worker: the second ask ran inside the first's making, so it was made
+        // first and is the one kept.
+        assert!(other_asked.load(Ordering::SeqCst));
+        assert_eq!(made.load(Ordering::SeqCst), 2);
+        assert_eq!((first, second), (10, 10));
+        assert_eq!(cell.get(), Some(&10));
+    }
+
     /// A stage made on the way hands its people to the run: they come back out whole,
     /// and only when nothing else holds them.
     #[test]
@@ -652,6 +720,13 @@ mod tests {
         assert_eq!(again.dedup.cluster, cluster);
         assert_eq!(again.dedup.pairs.len(), pairs);
         assert_eq!(again.deaths.len(), deaths);
+        // The officials by their line, as a finding's reference names them.
+        assert!(!again.officials.is_empty());
+        for o in again.officials.iter().step_by(7) {
+            let found = again.official_at_line(o.line).map(|f| f.line);
+            assert_eq!(found, Some(o.line));
+        }
+        assert!(again.official_at_line(usize::MAX).is_none());
         for id in ["B0000002", "B0000500"] {
             let found = again.registry.iter().position(|r| &*r.beneficiary_id == id);
             assert!(found.is_some(), "{id}");

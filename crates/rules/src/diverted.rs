@@ -94,7 +94,7 @@ pub fn official(ctx: &Context, v: &Views) -> PolarsResult<DataFrame> {
     let index = ctx.official_index();
     // Registry rows of officials, found once per run (a pass over the registry per part
     // would cost a province minutes).
-    let official_of_beneficiary = ctx.memo.officials.get_or_init(|| {
+    let official_of_beneficiary = crate::context::memoised(&ctx.memo.officials, || {
         ctx.registry_rows_where(|_, r| {
             !r.id_number.is_empty() && index.by_id_number(&r.id_number).is_some()
         })

@@ -18,7 +18,7 @@ use fundaudit_identity::NormName;
 /// One findings frame per configured list whose file was found.
 pub fn list_findings(ctx: &Context, v: &Views) -> PolarsResult<Vec<(String, DataFrame)>> {
     // Who each list names is the same in every part of a run: worked out once.
-    let listed = ctx.memo.lists.get_or_init(|| {
+    let listed = crate::context::memoised(&ctx.memo.lists, || {
         ctx.config
             .lists
             .iter()

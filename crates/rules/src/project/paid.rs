@@ -199,10 +199,9 @@ pub fn payee_not_contractor(ctx: &Context, _: &Views) -> PolarsResult<DataFrame>
     let Some(book) = ctx.projects()?.filter(|b| b.has_contracts) else {
         return out.finish();
     };
-    let holders = ctx
-        .memo
-        .holders
-        .get_or_init(|| fundaudit_identity::AccountHolders::new(&ctx.registry));
+    let holders = crate::context::memoised(&ctx.memo.holders, || {
+        fundaudit_identity::AccountHolders::new(&ctx.registry)
+    });
     for p in &book.projects {
         if book.works_of(p).next().is_none() {
             continue; // works never contracted: PRJ_PAID_BEFORE_TENDER's
