@@ -242,10 +242,10 @@ fn numbered_schema(path: &Path, numbers: &str) -> Result<Schema> {
 }
 
 /// Who reads a stage file: a stage kept for many runs (`fundaudit stage`) is compressed
-/// hard, with statistics, a fifth the CSV's size; what is read once and removed (a
-/// chunk spilled on the way to the parts, every file of a stage made on the way by
-/// `run`) is written as fast as it can be, LZ4 without statistics: zstd was a tenth of
-/// a stage's cores, spent on files read back minutes later.
+/// hard, with statistics (146 MB for a million people's 919 MB of CSV); what is read
+/// once and removed (a chunk spilled on the way to the parts, every file of a stage made
+/// on the way by `run`) is written as fast as it can be, LZ4 without statistics: zstd
+/// was 8% of a stage's samples, spent on files read back minutes later.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Keep {
     Kept,
