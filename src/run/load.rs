@@ -21,7 +21,7 @@ pub(super) struct Loaded {
     pub people: Option<Result<People>>,
     pub on_the_way: Option<OnTheWay>,
     /// The input files being hashed for the manifest, beside the rest of the run.
-    pub hashing: std::thread::JoinHandle<fundaudit_report::runs::Hashed>,
+    pub hashing: std::thread::JoinHandle<fundaudit_core::safe_fs::Hashed>,
 }
 
 /// Loads the ledgers; with `resolve_here`, the people are resolved beside the allocations'
@@ -74,7 +74,7 @@ pub(super) fn load(
         .filter(|c| c.sha256.is_none())
         .map(|c| c.file.clone())
         .collect();
-    let hashing = std::thread::spawn(move || fundaudit_report::runs::hash_files(&files));
+    let hashing = std::thread::spawn(move || fundaudit_core::safe_fs::hash_files(&files));
     Ok(Loaded {
         ledgers,
         people,

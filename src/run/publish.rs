@@ -22,7 +22,7 @@ pub(super) fn publish(
     who: &Identity,
     ledger: Option<&mut CaseLedger>,
     opts: &RunOptions,
-    hashed: &runs::Hashed,
+    hashed: &fundaudit_core::safe_fs::Hashed,
 ) -> Result<RunOutcome> {
     let Written {
         folder,

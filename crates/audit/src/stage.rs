@@ -135,8 +135,13 @@ fn stage_if(
     std::fs::create_dir_all(out).map_err(|e| write_error(out, e))?;
     // The manifest's hashes of the files, beside the reading (a province's ten gigabytes
     // are seconds of a core that the reading leaves idle).
-    let sources: Vec<PathBuf> = plan.files.values().flatten().cloned().collect();
-    let hashing = std::thread::spawn(move || hash_each(&sources));
+    let sources: Vec<String> = plan
+        .files
+        .values()
+        .flatten()
+        .map(|f| f.display().to_string())
+        .collect();
+    let hashing = std::thread::spawn(move || fundaudit_core::safe_fs::hash_files(&sources));
     let (ledgers, written, people) = match chunked {
         Some((allocations, payments)) => {
             let chunks = (allocations, payments);
@@ -230,29 +235,11 @@ fn stage_if(
     Ok(Some((staged, people)))
 }
 
-/// The SHA-256 of each file that could be read, by its name as the counts give it.
-fn hash_each(files: &[PathBuf]) -> std::collections::HashMap<String, String> {
-    files
-        .iter()
-        .filter_map(|f| {
-            let hash = fundaudit_core::safe_fs::sha256_file(f).ok()?;
-            Some((f.display().to_string(), hash))
-        })
-        .collect()
-}
-
-/// The people of a registry alone: who is who decides which rows belong together, and
-/// deaths and officials would be matched for nothing.
-fn registry_people(beneficiaries: &DataFrame, config: &Config) -> Result<Context> {
-    let registry = Inputs {
-        beneficiaries: beneficiaries.clone(),
-        ..Inputs::default()
-    };
-    Context::people(registry, config.clone(), fundaudit_core::cells::today())
-}
-
-/// The people a stage made on the way is cut by: the run's own (see [`stage_if`]).
-fn run_people(lists: PeopleLists, config: &Config, as_of: Day) -> Result<Context> {
+/// The people the parts are cut by: who is who decides which rows belong together. A
+/// stage of its own needs the registry alone (`lists` without deaths or officials, which
+/// would be matched for nothing), as of today; a stage made on the way, the run's whole
+/// people as of the run's date (see [`stage_if`]).
+fn people_for_cut(lists: PeopleLists, config: &Config, as_of: Day) -> Result<Context> {
     let beneficiaries = lists.beneficiaries.clone();
     let people = People::resolve(lists, config, as_of)?;
     let registry = Inputs {
@@ -262,10 +249,20 @@ fn run_people(lists: PeopleLists, config: &Config, as_of: Day) -> Result<Context
     Ok(Context::of_people(registry, config.clone(), as_of, people))
 }
 
+/// `beneficiaries` alone, as [`people_for_cut`] takes them.
+fn registry_alone(beneficiaries: &DataFrame) -> PeopleLists<'_> {
+    PeopleLists {
+        beneficiaries,
+        deaths: None,
+        officials: None,
+    }
+}
+
 /// The ledgers loaded whole and cut in memory.
 fn whole(data: &Path, out: &Path, config: &Config, keep: Keep) -> Result<(Inputs, Written)> {
     let mut ledgers = Inputs::load_with(data, config, false)?;
-    let people = registry_people(&ledgers.beneficiaries, config)?;
+    let today = fundaudit_core::cells::today();
+    let people = people_for_cut(registry_alone(&ledgers.beneficiaries), config, today)?;
     let (payments, allocations) = (
         std::mem::take(&mut ledgers.payments),
         std::mem::take(&mut ledgers.allocations),
@@ -494,17 +491,18 @@ fn in_chunks(
     let projects = fundaudit_input::inputs::read_projects(data, config, &plan, &mut unused)?;
     let no_registry = DataFrame::default();
     let registry = beneficiaries.frame.as_ref().unwrap_or(&no_registry);
-    let people = match run_as_of {
+    let (lists, as_of) = match run_as_of {
         Some(as_of) => {
             let lists = PeopleLists {
                 beneficiaries: registry,
                 deaths: deaths.frame.as_ref(),
                 officials: officials.frame.as_ref(),
             };
-            run_people(lists, config, as_of)?
+            (lists, as_of)
         }
-        None => registry_people(registry, config)?,
+        None => (registry_alone(registry), fundaudit_core::cells::today()),
     };
+    let people = people_for_cut(lists, config, as_of)?;
     let mut alloc = spill(allocations, ALLOCATIONS.stem, out, &people)?;
     let mut pay = spill(payments, PAYMENTS.stem, out, &people)?;
     let clusters = people.registry.len();

@@ -142,6 +142,21 @@ pub fn create_private(path: &Path) -> std::io::Result<File> {
     Ok(file)
 }
 
+/// Input files' SHA-256 worked out before a manifest is written (file → hex).
+pub type Hashed = std::collections::HashMap<String, String>;
+
+/// The SHA-256 of each file, hashed one after another on the caller's thread: a run (or
+/// a stage) hashes its inputs on a thread of its own while it reads and audits them,
+/// using a core the one-thread stretches leave idle, instead of re-reading every file at
+/// the end. A file that cannot be read is left out (the manifest hashes it again and
+/// says why it could not).
+pub fn hash_files(files: &[String]) -> Hashed {
+    files
+        .iter()
+        .filter_map(|f| Some((f.clone(), sha256_file(Path::new(f)).ok()?)))
+        .collect()
+}
+
 /// SHA-256 of a file, hex.
 pub fn sha256_file(path: &Path) -> Result<String> {
     let mut file = File::open(path).map_err(|e| Error::write(path, e))?;

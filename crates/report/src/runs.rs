@@ -12,7 +12,7 @@ use sha2::{Digest, Sha256};
 use crate::report::Summary;
 use fundaudit_core::config::Config;
 use fundaudit_core::error::{Error, Result};
-use fundaudit_core::safe_fs::{hex, sha256_file};
+use fundaudit_core::safe_fs::{hex, sha256_file, Hashed};
 
 /// The next free run folder name for a date: `2026-03-31-1`, `2026-03-31-2`, …
 pub fn next_run_name(reports: &Path, as_of: &str) -> String {
@@ -107,23 +107,9 @@ pub struct Manifest {
     pub alert: bool,
 }
 
-/// Input files' SHA-256 worked out before the manifest is written (file → hex).
-pub type Hashed = std::collections::HashMap<String, String>;
-
-/// The SHA-256 of each file, hashed one after another on the caller's thread: a run
-/// hashes its inputs on a thread of its own while it audits them (see `fundaudit::run`),
-/// using a core the one-thread stages leave idle, instead of re-reading every file at the
-/// end. A file that cannot be read is left out (the manifest hashes it again and says
-/// why it could not).
-pub fn hash_files(files: &[String]) -> Hashed {
-    files
-        .iter()
-        .filter_map(|f| Some((f.clone(), sha256_file(Path::new(f)).ok()?)))
-        .collect()
-}
-
 impl Manifest {
-    /// `hashed`: inputs hashed already ([`hash_files`]); the rest are hashed here.
+    /// `hashed`: inputs hashed already ([`fundaudit_core::safe_fs::hash_files`]); the
+    /// rest are hashed here.
     pub fn new(
         run_id: &str,
         run: &str,
