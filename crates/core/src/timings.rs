@@ -22,7 +22,15 @@ impl Timings {
     /// Records a stage timed elsewhere (by the people, the parts or a cluster), said as
     /// [`Timings::lap`] says it.
     pub fn record(&mut self, name: &str, secs: f64) {
-        tracing::info!(stage = name.trim(), seconds = secs, "{} done", name.trim());
+        let (resident, peak) = memory();
+        tracing::info!(
+            stage = name.trim(),
+            seconds = secs,
+            resident_mib = resident,
+            peak_mib = peak,
+            "{} done",
+            name.trim()
+        );
         self.0.push((name.to_string(), secs));
     }
 
@@ -37,5 +45,33 @@ impl<'a> IntoIterator for &'a Timings {
     type IntoIter = std::slice::Iter<'a, (String, f64)>;
     fn into_iter(self) -> Self::IntoIter {
         self.0.iter()
+    }
+}
+
+/// The process's resident and peak resident memory in MiB now (`VmRSS`, `VmHWM`), for
+/// the log line of each stage: a province run that the kernel stops for memory leaves
+/// no summary, and its log is then all that says which stage grew. Zero where
+/// `/proc/self/status` cannot be read (not Linux).
+fn memory() -> (u64, u64) {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let kib = |key: &str| -> u64 {
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix(key))
+            .and_then(|v| v.split_whitespace().next())
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0)
+    };
+    (kib("VmRSS:") / 1024, kib("VmHWM:") / 1024)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn memory_is_read_on_linux() {
+        let (resident, peak) = super::memory();
+        if cfg!(target_os = "linux") {
+            assert!(resident > 0 && peak >= resident, "{resident} {peak}");
+        }
     }
 }
