@@ -44,7 +44,11 @@ pub fn run(opts: &RunOptions) -> Result<RunOutcome> {
         &mut timings,
     )?;
     let audited = audit::audit(people, opts, cluster.as_ref(), &last, &mut timings)?;
-    let mut ranked = rank::rank(
+    let rank::Ranked {
+        findings,
+        case_links,
+        previous_cases,
+    } = rank::rank(
         &audited.raw,
         &audited.ctx,
         place.ledger.as_ref(),
@@ -66,7 +70,7 @@ pub fn run(opts: &RunOptions) -> Result<RunOutcome> {
         as_of: &as_of,
     };
     let mut recorded = record::record(
-        std::mem::take(&mut ranked.findings),
+        findings,
         &audited,
         place.ledger.as_mut(),
         &last,
@@ -75,7 +79,7 @@ pub fn run(opts: &RunOptions) -> Result<RunOutcome> {
         &mut timings,
     )?;
     let sources = write::Sources {
-        ranked: &ranked,
+        previous_cases: &previous_cases,
         audited: &audited,
         started: &started,
     };
@@ -89,7 +93,15 @@ pub fn run(opts: &RunOptions) -> Result<RunOutcome> {
         }),
         _ => None,
     };
-    let written = write::write(recorded, &sources, keep, place.done.clone(), opts, timings)?;
+    let written = write::write(
+        recorded,
+        case_links,
+        &sources,
+        keep,
+        place.done.clone(),
+        opts,
+        timings,
+    )?;
     let who = publish::Identity {
         run_id: &run_id,
         run_name: &run_name,
@@ -103,6 +115,6 @@ pub fn run(opts: &RunOptions) -> Result<RunOutcome> {
     // written and the folder is in place, and freeing millions of small allocations one
     // by one (0.3–0.5 s for a county of 200,000 people) would only hold up the exit. The
     // process may end before that thread does; the memory goes back with it.
-    std::thread::spawn(move || drop((audited, ranked, last)));
+    std::thread::spawn(move || drop((audited, previous_cases, last)));
     Ok(outcome)
 }

@@ -10,7 +10,6 @@ use polars::prelude::DataFrame;
 
 use super::audit::Audited;
 use super::options::RunOptions;
-use super::rank::Ranked;
 use super::record::{Keep, Recorded};
 use super::writers::Writers;
 use crate::operations::screen;
@@ -37,14 +36,19 @@ pub(super) struct Written {
 /// The cases, in the table officers read, and the night's money counted once.
 struct Summarised {
     findings: DataFrame,
-    cases: cases::Cases,
+    /// How many cases: the cases themselves live on in `case_table` alone.
+    cases: usize,
     case_table: DataFrame,
     money: money::Money,
 }
 
+/// Consumes the night's links and frees them, with the cases, as soon as the case table
+/// is made: a province's cases and the payments they name (two million findings, as
+/// many payments) held gigabytes through the reports, which read only the table.
 fn summarise(
     findings: DataFrame,
-    ranked: &Ranked,
+    links: cases::Links,
+    previous_cases: &HashMap<String, String>,
     audited: &Audited,
     calibration: &HashMap<String, f64>,
     english: bool,
@@ -55,30 +59,29 @@ fn summarise(
     // side by side (at a million people each is a second or two, mostly on one core).
     let (cases, money) = rayon::join(
         || -> Result<_> {
-            let case_list = cases::summarise(
-                &findings,
-                &ranked.case_links,
-                &audited.ctx,
-                calibration,
-                english,
-            )?;
-            let case_table = cases::cases_frame(&case_list, &findings, &ranked.previous_cases)?;
-            Ok((case_list, case_table))
+            let case_list =
+                cases::summarise(&findings, &links, &audited.ctx, calibration, english)?;
+            let case_table = cases::cases_frame(&case_list, &findings, previous_cases)?;
+            let count = case_list.cases.len();
+            // Millions of small allocations: freed on a thread of their own (see below).
+            std::thread::spawn(move || drop(case_list));
+            Ok((count, case_table))
         },
         || {
             // The night's money, each payment once, and where each finding's money lies.
             let all_rows: Vec<usize> = (0..findings.height()).collect();
             money::Claims::new(&findings)
-                .map(|claims| money::distinct(&claims, &all_rows, &ranked.case_links.pays))
+                .map(|claims| money::distinct(&claims, &all_rows, &links.pays))
         },
     );
-    let (case_list, case_table) = cases?;
+    std::thread::spawn(move || drop(links));
+    let (cases, case_table) = cases?;
     let night_money = money?;
     let findings = money::with_split_column(findings, &night_money)?;
     timings.lap("summarise cases", t);
     Ok(Summarised {
         findings,
-        cases: case_list,
+        cases,
         case_table,
         money: night_money,
     })
@@ -86,16 +89,19 @@ fn summarise(
 
 /// What the reports are made from, beside the recorded findings.
 pub(super) struct Sources<'a> {
-    pub ranked: &'a Ranked,
+    /// Case ids the ledger knew (by finding id).
+    pub previous_cases: &'a HashMap<String, String>,
     pub audited: &'a Audited,
     /// When the run started (run.log's first line).
     pub started: &'a str,
 }
 
-/// Writes the reports; with `keep`, tonight's source rows go into the case ledger on a
+/// Writes the reports from the findings and the links that group them (consumed: see
+/// [`summarise`]); with `keep`, tonight's source rows go into the case ledger on a
 /// thread beside them (see [`Keep`]), and the night's timings say how long that took.
 pub(super) fn write(
     recorded: Recorded,
+    links: cases::Links,
     from: &Sources,
     keep: Option<Keep>,
     done: std::path::PathBuf,
@@ -104,12 +110,13 @@ pub(super) fn write(
 ) -> Result<Written> {
     std::thread::scope(|scope| {
         let keeping = keep.map(|k| scope.spawn(move || k.run()));
-        write_beside(recorded, from, keeping, done, opts, timings)
+        write_beside(recorded, links, from, keeping, done, opts, timings)
     })
 }
 
 fn write_beside(
     recorded: Recorded,
+    links: cases::Links,
     from: &Sources,
     keeping: Option<std::thread::ScopedJoinHandle<'_, Result<f64>>>,
     done: std::path::PathBuf,
@@ -117,7 +124,7 @@ fn write_beside(
     mut timings: Timings,
 ) -> Result<Written> {
     let Sources {
-        ranked,
+        previous_cases,
         audited,
         started,
     } = *from;
@@ -133,7 +140,8 @@ fn write_beside(
     let english = opts.lang == fundaudit_report::html::words::Lang::En;
     let s = summarise(
         findings,
-        ranked,
+        links,
+        previous_cases,
         audited,
         &calibration,
         english,
@@ -207,7 +215,7 @@ fn write_beside(
     )?;
     summary.ledger = ledger_record;
     summary.changes = night;
-    summary.cases = s.cases.cases.len();
+    summary.cases = s.cases;
     summary.unused = ctx.ledgers.unused.clone();
     summary.settled = ctx.ledgers.settled.clone();
     summary.screening = opts.screen;
@@ -257,16 +265,16 @@ fn write_beside(
     writers.attempt("run.log", || {
         report::write_log(&summary, started, &out.join("run.log"))
     });
-    // The cases are freed on a thread of their own, as the night's rows are at the end of
-    // the run (see `super::run`): a million people's cases are millions of small
-    // allocations, and freed here they held up the publishing by half a second.
+    // The case table and the masked frames are freed on a thread of their own, as the
+    // night's rows are at the end of the run (see `super::run`): freed here they held up
+    // the publishing.
     let Summarised {
         findings,
-        cases,
         case_table,
         money,
+        ..
     } = s;
-    std::thread::spawn(move || drop((cases, case_table, money, shown, shown_cases)));
+    std::thread::spawn(move || drop((case_table, money, shown, shown_cases)));
     Ok(Written {
         folder,
         findings,

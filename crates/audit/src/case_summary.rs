@@ -98,7 +98,10 @@ impl Facts {
         let mut counted: BTreeSet<&str> = BTreeSet::new();
         for &m in members {
             for id in split(f.payment_ids[m]) {
-                if let Some(p) = pays.get(id).filter(|p| case.accounts.contains(&p.account)) {
+                if let Some(p) = pays
+                    .get(id)
+                    .filter(|p| case.accounts.contains(p.account.as_str()))
+                {
                     let e = by_account.entry(p.account.as_str()).or_default();
                     if f.rule[m] != Some("DIV_SHARED_ACCOUNT") {
                         e.people.extend(split(f.beneficiary_ids[m]).take(1));

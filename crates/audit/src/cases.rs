@@ -25,21 +25,26 @@ use fundaudit_core::error::Result;
 use fundaudit_core::findings::{scored, Category, ScoredView};
 use fundaudit_core::frame;
 use fundaudit_rules::context::Context;
-use fundaudit_rules::money::{self, split, Paids as Payments};
+use fundaudit_rules::money::{self, split, Paids as Payments, Text};
 
-/// One case: its member findings (rows of the findings frame) and what they share.
+/// One case: its member findings (rows of the findings frame) and what they share, as
+/// cases.csv says it. The shared values are kept as the table's text, not as sets: a
+/// province's nights hold millions of cases, and four small sets a case were a gigabyte
+/// of tree nodes for values read once.
 #[derive(Debug, Clone, Default)]
 pub struct Case {
     pub id: String,
     pub members: Vec<usize>,
-    /// Beneficiary ids of the members.
-    pub persons: BTreeSet<String>,
+    /// Beneficiary ids of the members, sorted, `;`-separated.
+    pub persons: String,
     /// Resolved people (a person registered twice counts once).
-    pub people: BTreeSet<String>,
-    pub accounts: BTreeSet<String>,
-    pub townships: BTreeSet<String>,
-    /// Rule → member findings of it.
-    pub rules: BTreeMap<String, usize>,
+    pub people: usize,
+    /// Accounts the members' money went to, sorted, `;`-separated.
+    pub accounts: String,
+    /// Townships of the members and of their money, sorted, `;`-separated.
+    pub townships: String,
+    /// The members' rules, sorted, `;`-separated.
+    pub rules: String,
     /// Money at risk with every payment counted once.
     pub amount_fen: i64,
     /// How likely the case holds: its strongest rule's best score, raised by each further
@@ -122,7 +127,9 @@ fn link_keys(row: usize, f: &ScoredView, ctx: &Context, payments: &Payments) -> 
 /// summarising and the night's money all read it; the reports show a subset of the same
 /// findings.
 pub struct Links {
-    keys: FxHashMap<String, Vec<String>>,
+    /// Inline text (see [`money::Text`]): two million findings' keys as heap strings
+    /// were most of the memory a province's cases were grouped in.
+    keys: FxHashMap<Text, Vec<Text>>,
     pub pays: Payments,
 }
 
@@ -134,9 +141,10 @@ pub fn links(findings: &DataFrame, ctx: &Context) -> Result<Links> {
     let keys = (0..findings.height())
         .into_par_iter()
         .map(|r| {
+            let keys = link_keys(r, &f, ctx, &pays);
             (
-                f.finding_id[r].unwrap_or("").to_string(),
-                link_keys(r, &f, ctx, &pays),
+                Text::new(f.finding_id[r].unwrap_or("")),
+                keys.iter().map(|k| Text::new(k)).collect(),
             )
         })
         .collect();
@@ -145,7 +153,7 @@ pub fn links(findings: &DataFrame, ctx: &Context) -> Result<Links> {
 
 impl Links {
     /// Link values of each row of `findings` (rows of findings not linked: none).
-    fn of_rows(&self, f: &ScoredView) -> Vec<&[String]> {
+    fn of_rows(&self, f: &ScoredView) -> Vec<&[Text]> {
         f.finding_id
             .iter()
             .map(|id| {
@@ -276,27 +284,29 @@ fn build_case(
     members: Vec<usize>,
     f: &ScoredView,
     claims: &money::Claims,
-    keys: &[&[String]],
+    keys: &[&[Text]],
     night: &Night,
 ) -> Case {
     let (ctx, pays, calibration) = (night.ctx, night.pays, night.calibration);
-    let mut case = Case::default();
+    let mut persons: BTreeSet<&str> = BTreeSet::new();
+    let mut people: BTreeSet<&str> = BTreeSet::new();
+    let mut accounts: BTreeSet<String> = BTreeSet::new();
+    let mut townships: BTreeSet<String> = BTreeSet::new();
+    let mut rules: BTreeMap<String, usize> = BTreeMap::new();
     // Money counted once (see fundaudit_rules::money); each rule's best score.
     let mut best: BTreeMap<String, f64> = BTreeMap::new();
     for &m in &members {
         let rule = f.rule[m].unwrap_or("").to_string();
-        *case.rules.entry(rule).or_default() += 1;
+        *rules.entry(rule).or_default() += 1;
         if let Some(t) = f.township[m].filter(|t| !t.is_empty()) {
-            case.townships.insert(t.to_string());
+            townships.insert(t.to_string());
         }
-        for id in split(f.beneficiary_ids[m]) {
-            case.persons.insert(id.to_string());
-        }
+        persons.extend(split(f.beneficiary_ids[m]));
         for k in keys[m].iter() {
             if let Some(account) = k.strip_prefix("c:") {
-                case.accounts.insert(account.to_string());
+                accounts.insert(account.to_string());
             } else if k.starts_with("p:") || k.starts_with("b:") {
-                case.people.insert(k.clone());
+                people.insert(k.as_str());
             }
         }
         let rule = f.rule[m].unwrap_or("");
@@ -306,25 +316,34 @@ fn build_case(
     }
     let money = money::distinct(claims, &members, pays);
     // The townships its money belongs to, not only those its findings are listed under.
-    case.townships.extend(
+    townships.extend(
         money
             .by_township
             .keys()
             .filter(|t| t.as_str() != fundaudit_core::findings::UNKNOWN_TOWNSHIP)
             .cloned(),
     );
-    case.amount_fen = money.total_fen;
-    case.score = (case_score(best.into_values().collect()) * 100.0).round() / 100.0;
     let outline = crate::case_summary::Outline {
-        accounts: &case.accounts,
-        rules: &case.rules,
-        people: case.people.len(),
-        townships: &case.townships,
-        amount_fen: case.amount_fen,
+        accounts: &accounts,
+        rules: &rules,
+        people: people.len(),
+        townships: &townships,
+        amount_fen: money.total_fen,
     };
-    case.summary = crate::case_summary::summary(&outline, &members, f, ctx, pays, night.english);
-    case.members = members;
-    case
+    let summary = crate::case_summary::summary(&outline, &members, f, ctx, pays, night.english);
+    let joined = |set: &mut dyn Iterator<Item = &str>| set.collect::<Vec<_>>().join(";");
+    Case {
+        id: String::new(),
+        persons: joined(&mut persons.iter().copied()),
+        people: people.len(),
+        accounts: joined(&mut accounts.iter().map(String::as_str)),
+        townships: joined(&mut townships.iter().map(String::as_str)),
+        rules: joined(&mut rules.keys().map(String::as_str)),
+        amount_fen: money.total_fen,
+        score: (case_score(best.into_values().collect()) * 100.0).round() / 100.0,
+        summary,
+        members,
+    }
 }
 
 /// A case's score from each of its rules' best (0–1): the strongest counts whole, each
@@ -427,7 +446,6 @@ pub fn cases_frame(
 ) -> PolarsResult<DataFrame> {
     let ids = frame::text(findings, scored::FINDING_ID)?;
     let change = frame::text_or_none(findings, "change");
-    let join = |set: &BTreeSet<String>| set.iter().cloned().collect::<Vec<_>>().join(";");
     let c = &cases.cases;
     let mut before: HashMap<&str, usize> = HashMap::new();
     let mut members_before: HashMap<&str, Vec<&str>> = HashMap::new();
@@ -495,7 +513,7 @@ pub fn cases_frame(
         vec![
             Column::new(
                 "case_id".into(),
-                c.iter().map(|x| x.id.clone()).collect::<Vec<_>>(),
+                c.iter().map(|x| x.id.as_str()).collect::<Vec<_>>(),
             ),
             Column::new("rank".into(), (1..=c.len() as i64).collect::<Vec<_>>()),
             Column::new(
@@ -514,25 +532,23 @@ pub fn cases_frame(
             ),
             Column::new(
                 "townships".into(),
-                c.iter().map(|x| join(&x.townships)).collect::<Vec<_>>(),
+                c.iter().map(|x| x.townships.as_str()).collect::<Vec<_>>(),
             ),
             Column::new(
                 "beneficiary_ids".into(),
-                c.iter().map(|x| join(&x.persons)).collect::<Vec<_>>(),
+                c.iter().map(|x| x.persons.as_str()).collect::<Vec<_>>(),
             ),
             Column::new(
                 "accounts".into(),
-                c.iter().map(|x| join(&x.accounts)).collect::<Vec<_>>(),
+                c.iter().map(|x| x.accounts.as_str()).collect::<Vec<_>>(),
             ),
             Column::new(
                 "rules".into(),
-                c.iter()
-                    .map(|x| x.rules.keys().cloned().collect::<Vec<_>>().join(";"))
-                    .collect::<Vec<_>>(),
+                c.iter().map(|x| x.rules.as_str()).collect::<Vec<_>>(),
             ),
             Column::new(
                 "summary".into(),
-                c.iter().map(|x| x.summary.clone()).collect::<Vec<_>>(),
+                c.iter().map(|x| x.summary.as_str()).collect::<Vec<_>>(),
             ),
             Column::new(
                 "finding_ids".into(),

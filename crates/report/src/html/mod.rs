@@ -292,42 +292,43 @@ impl Embedded {
         cases: &DataFrame,
         limits: &fundaudit_core::config::ReportConfig,
     ) -> Result<Embedded> {
-        let columns: Vec<Vec<Value>> = COLUMNS
-            .iter()
-            .map(|c| crate::report::column_json(findings.column(c)?))
-            .collect::<PolarsResult<_>>()?;
         // The top findings by rank: a province's hundred thousand would make a page no
         // office PC opens. The rest are in the workbook and the CSV, and the page says so.
         let embedded: Vec<usize> = frame::rank_order(findings)
             .into_iter()
             .take(limits.max_findings)
             .collect();
-        let rows: Vec<Value> = embedded
-            .iter()
-            .map(|&i| Value::from(columns.iter().map(|c| c[i].clone()).collect::<Vec<_>>()))
-            .collect();
-        let case_columns: Vec<Vec<Value>> = CASE_COLUMNS
-            .iter()
-            .map(|c| crate::report::column_json(cases.column(c)?))
-            .collect::<PolarsResult<_>>()?;
-        let case_rows: Vec<Value> = frame::rank_order(cases)
+        let rows = json_rows(findings, COLUMNS, &embedded)?;
+        let top_cases: Vec<usize> = frame::rank_order(cases)
             .into_iter()
             .take(limits.max_cases)
-            .map(|i| {
-                Value::from(
-                    case_columns
-                        .iter()
-                        .map(|c| c[i].clone())
-                        .collect::<Vec<_>>(),
-                )
-            })
             .collect();
+        let case_rows = json_rows(cases, CASE_COLUMNS, &top_cases)?;
         Ok(Embedded {
             findings: embedded,
             rows,
             case_rows,
         })
     }
+}
+
+/// The rows `picked` of `df` (in that order) as JSON arrays of `columns`. Only the
+/// picked rows are made JSON: made for every row and then picked from, a province's two
+/// million findings held a gigabyte of JSON values for a page that shows a few thousand.
+fn json_rows(df: &DataFrame, columns: &[&str], picked: &[usize]) -> Result<Vec<Value>> {
+    let idx = IdxCa::from_vec(
+        "picked".into(),
+        picked.iter().map(|&i| i as IdxSize).collect(),
+    );
+    let top = df.select(columns.iter().copied())?.take(&idx)?;
+    let columns: Vec<Vec<Value>> = top
+        .columns()
+        .iter()
+        .map(crate::report::column_json)
+        .collect::<PolarsResult<_>>()?;
+    Ok((0..top.height())
+        .map(|i| Value::from(columns.iter().map(|c| c[i].clone()).collect::<Vec<_>>()))
+        .collect())
 }
 
 /// The raw input rows of the very top findings, by ledger, and which findings they are.
@@ -573,7 +574,22 @@ fn page(lang: Lang, summary: &Summary, data_text: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::raw_prefix;
+    use super::{json_rows, raw_prefix};
+    use polars::prelude::*;
+    use serde_json::json;
+
+    #[test]
+    fn json_rows_are_the_picked_rows_in_order_with_only_the_named_columns() {
+        let df = df!(
+            "finding_id" => ["F1", "F2", "F3"],
+            "rank" => [3i64, 1, 2],
+            "evidence" => [Some("a"), None, Some("c")],
+        )
+        .unwrap();
+        let rows = json_rows(&df, &["rank", "evidence"], &[1, 2]).unwrap();
+        assert_eq!(rows, vec![json!([1, null]), json!([2, "c"])]);
+        assert!(json_rows(&df, &["rank"], &[]).unwrap().is_empty());
+    }
 
     #[test]
     fn raw_rows_stop_at_the_finding_or_the_row_budget() {
