@@ -160,6 +160,12 @@ fn write_beside(
     };
     let (shown, shown_cases) = rayon::join(|| mask(&s.findings), || mask(&s.case_table));
     let (shown, mut shown_cases) = (shown?, shown_cases?);
+    // The reports read the case table as shown; the one it was masked from goes now (a
+    // province's is most of a gigabyte of text).
+    let s = Summarised {
+        case_table: DataFrame::empty(),
+        ..s
+    };
     // Once the rules have run, one writer failing must not cost the night the others:
     // each report is attempted, failures are collected and said together at the end.
     // These four are written side by side, and all of them before the officers' reports:
@@ -265,16 +271,13 @@ fn write_beside(
     writers.attempt("run.log", || {
         report::write_log(&summary, started, &out.join("run.log"))
     });
-    // The case table and the masked frames are freed on a thread of their own, as the
+    // The night's money and the masked frames are freed on a thread of their own, as the
     // night's rows are at the end of the run (see `super::run`): freed here they held up
     // the publishing.
     let Summarised {
-        findings,
-        case_table,
-        money,
-        ..
+        findings, money, ..
     } = s;
-    std::thread::spawn(move || drop((case_table, money, shown, shown_cases)));
+    std::thread::spawn(move || drop((money, shown, shown_cases)));
     Ok(Written {
         folder,
         findings,

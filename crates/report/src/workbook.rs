@@ -281,11 +281,9 @@ fn cases_sheet(
     for (name, _, _, width, kind) in CASE_COLUMNS {
         let cells = match kind {
             Kind::Text => Cells::Text {
+                values: frame::Texts::of(cases, name)?,
                 // Every case cell written, an empty one as empty text.
-                values: frame::text(cases, name)?
-                    .into_iter()
-                    .map(|v| Some(v.unwrap_or("")))
-                    .collect(),
+                missing_as_empty: true,
                 wrap: *name == "summary" || *name == "townships",
                 words: match (*name, words.lang) {
                     ("change", Lang::Zh) => change_zh,
@@ -343,10 +341,20 @@ pub(crate) fn save_private(book: &mut Workbook, path: &Path) -> Result<()> {
         path: path.display().to_string(),
         message,
     };
-    let bytes = book.save_to_buffer().map_err(|e| fail(e.to_string()))?;
-    fundaudit_core::safe_fs::create_private(path)
-        .and_then(|mut file| file.write_all(&bytes))
-        .map_err(|e| fail(e.to_string()))
+    // Straight into the file: made in memory first, a province's workbook (half a
+    // gigabyte zipped) held twice that while the buffer grew. A save that fails half way
+    // removes the file it made: a partial workbook would be read as a whole one.
+    let file = fundaudit_core::safe_fs::create_private(path).map_err(|e| fail(e.to_string()))?;
+    let mut out = std::io::BufWriter::with_capacity(1 << 20, file);
+    let saved = book
+        .save_to_writer(&mut out)
+        .map_err(|e| e.to_string())
+        .and_then(|()| out.flush().map_err(|e| e.to_string()));
+    saved.map_err(|message| {
+        drop(out);
+        let _ = std::fs::remove_file(path);
+        fail(message)
+    })
 }
 
 /// Excel holds at most 32,767 characters in a cell: a longer text is cut, visibly; the
@@ -374,9 +382,10 @@ fn findings_sheet(
     for (k, (name, _, _, width, kind)) in COLUMNS.iter().enumerate() {
         let cells = match kind {
             // A frame without a column (case_id in a screening) leaves it blank.
-            Kind::Text => match frame::text(findings, name) {
+            Kind::Text => match frame::Texts::of(findings, name) {
                 Ok(values) => Cells::Text {
                     values,
+                    missing_as_empty: false,
                     wrap: matches!(*name, "evidence" | "program"),
                     words: match (*name, words.lang) {
                         ("rule", Lang::Zh) if (k as u16) < PRINTED => {
@@ -415,7 +424,11 @@ struct Column<'a> {
 enum Cells<'a> {
     Blank,
     Text {
-        values: Vec<Option<&'a str>>,
+        /// Read where they lie: a province's category sheet copied out as
+        /// `Vec<Option<&str>>` per column was most of a gigabyte beside the worklists.
+        values: frame::Texts<'a>,
+        /// A missing cell written as empty text (the cases sheet), not left out.
+        missing_as_empty: bool,
         wrap: bool,
         /// The words officers read for codes (`high` → 高).
         words: fn(&str) -> &str,
@@ -424,6 +437,20 @@ enum Cells<'a> {
         values: Vec<Option<f64>>,
         kind: Kind,
     },
+}
+
+impl<'a> Cells<'a> {
+    /// Row `i`'s text, where the column is text and the cell is written.
+    fn text(&self, i: usize) -> Option<&'a str> {
+        match self {
+            Cells::Text {
+                values,
+                missing_as_empty,
+                ..
+            } => values.at(i).or(missing_as_empty.then_some("")),
+            _ => None,
+        }
+    }
 }
 
 fn as_is(s: &str) -> &str {
@@ -468,14 +495,8 @@ fn write_table(
         let cell = r as u32 + 1;
         let wrapped = columns.iter().filter_map(|col| match &col.cells {
             Cells::Text {
-                values,
-                wrap: true,
-                words,
-            } => values
-                .get(i)
-                .copied()
-                .flatten()
-                .map(|v| (words(v), col.width)),
+                wrap: true, words, ..
+            } => col.cells.text(i).map(|v| (words(v), col.width)),
             _ => None,
         });
         let height = crate::xlsx_format::row_height(wrapped);
@@ -486,7 +507,7 @@ fn write_table(
             let c = c as u16;
             match &col.cells {
                 Cells::Blank => Ok(()),
-                Cells::Text { values, words, .. } => match values.get(i).copied().flatten() {
+                Cells::Text { words, .. } => match col.cells.text(i) {
                     Some(v) => sheet
                         .write_string(cell, c, excel_text(words(v)).as_ref())
                         .map(|_| ()),

@@ -7,8 +7,9 @@
 //! `review --import worklists.xlsx` reads the 处置 column back (sample rows, which have
 //! no finding id, are skipped).
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::Path;
+use std::rc::Rc;
 
 use polars::prelude::*;
 use rand::seq::SliceRandom;
@@ -21,22 +22,27 @@ use fundaudit_core::policy::Policy;
 use fundaudit_rules::context::Context;
 
 /// One row of a worklist: who to visit, what the finding says and what to check.
-struct Visit {
-    village: String,
+///
+/// A visit borrows what the findings and the registry already hold, and shares its
+/// rule's words with every visit of that rule: a province's worklists hold a million
+/// visits, and a dozen strings of their own each (the checklist a few hundred bytes) were
+/// a gigabyte.
+struct Visit<'a> {
+    village: &'a str,
     kind: &'static str,
-    finding_id: String,
-    severity: String,
-    beneficiary_id: String,
-    name: String,
+    finding_id: &'a str,
+    severity: &'static str,
+    beneficiary_id: &'a str,
+    name: &'a str,
     /// Masked as the reports mask them: enough to tell two 张娜 of one village apart.
     id_number: String,
-    household: String,
-    program: String,
+    household: &'a str,
+    program: &'a str,
     amount: Option<f64>,
     /// The last four digits of the person's own card, as on their passbook.
     card_tail: String,
-    issue: String,
-    checklist: String,
+    issue: Rc<str>,
+    checklist: Rc<str>,
 }
 
 /// (header, width) of a worklist's columns; the blank ones after 核查要点 take what the
@@ -125,13 +131,13 @@ pub fn write_worklists(
 
 /// Each township's visits: its high and medium findings (not decided, not for the
 /// discipline officers alone) and the random sample of its clean beneficiaries.
-fn visits(
-    findings: &DataFrame,
-    ctx: &Context,
+fn visits<'a>(
+    findings: &'a DataFrame,
+    ctx: &'a Context,
     policy: &Policy,
     unmasked: bool,
     seed: u64,
-) -> Result<BTreeMap<String, Vec<Visit>>> {
+) -> Result<BTreeMap<String, Vec<Visit<'a>>>> {
     let per_village = ctx.config.worklists.sample_per_village;
     let ids = frame::text(findings, "finding_id")?;
     let severity = frame::text(findings, "severity")?;
@@ -147,7 +153,7 @@ fn visits(
     let towns = frame::text(findings, "township")?;
     let households = crate::case_sheet::households(&ctx.ledgers.beneficiaries, |_| true);
     let person =
-        |row: Option<&fundaudit_identity::entry::RegistryEntry>| -> (String, String, String) {
+        |row: Option<&fundaudit_identity::entry::RegistryEntry>| -> (String, &'a str, String) {
             row.map_or_else(Default::default, |e| {
                 let id = fundaudit_core::privacy::shown_code(&e.id_number, unmasked);
                 let digits: Vec<char> = e.bank_account.chars().collect();
@@ -157,12 +163,24 @@ fn visits(
                     households
                         .get(e.beneficiary_id.as_str())
                         .copied()
-                        .unwrap_or_default()
-                        .to_string(),
+                        .unwrap_or_default(),
                     tail,
                 )
             })
         };
+    // Each rule's words once, shared by its visits.
+    let mut words: HashMap<&str, (Rc<str>, Rc<str>)> = HashMap::new();
+    let mut words_of = |rule: &'a str| {
+        words
+            .entry(rule)
+            .or_insert_with(|| {
+                (
+                    policy.title(rule, false).into(),
+                    numbered(&policy.rule(rule).checklist).into(),
+                )
+            })
+            .clone()
+    };
     let split = frame::text_or_none(findings, fundaudit_rules::money::SPLIT);
     let confidential = need_to_know(findings)?;
     let status = frame::text(findings, "status").unwrap_or_default();
@@ -185,32 +203,31 @@ fn visits(
         // The township the finding's money lies in (each of them, when it spans
         // several): that township's cadres visit it, registered or not.
         let row = ctx.row_of(first).map(|r| &ctx.registry[r]);
-        let name = row.map_or(String::new(), |e| e.raw_name.to_string());
+        let name = row.map_or("", |e| e.raw_name.as_str());
         let (id_number, household, card_tail) = person(row);
-        let rule = rules[i].unwrap_or("");
+        let (issue, checklist) = words_of(rules[i].unwrap_or(""));
         for town in fundaudit_rules::money::townships_of(towns[i], split[i]) {
             let village = row
                 .filter(|e| &*e.township == town)
-                .map_or(String::new(), |e| e.village.to_string());
+                .map_or("", |e| &*e.village);
             by_town.entry(town.to_string()).or_default().push(Visit {
                 village,
                 kind: "线索",
-                finding_id: ids[i].unwrap_or("").to_string(),
+                finding_id: ids[i].unwrap_or(""),
                 severity: if severity[i] == Some("high") {
                     "高"
                 } else {
                     "中"
-                }
-                .to_string(),
-                beneficiary_id: first.to_string(),
-                name: name.clone(),
+                },
+                beneficiary_id: first,
+                name,
                 id_number: id_number.clone(),
-                household: household.clone(),
-                program: programs[i].unwrap_or("").to_string(),
+                household,
+                program: programs[i].unwrap_or(""),
                 amount: amounts[i],
                 card_tail: card_tail.clone(),
-                issue: policy.title(rule, false),
-                checklist: numbered(&policy.rule(rule).checklist),
+                issue: issue.clone(),
+                checklist: checklist.clone(),
             });
         }
     }
@@ -223,25 +240,27 @@ fn visits(
         }
     }
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
+    let (sampled, sample_checklist): (Rc<str>, Rc<str>) =
+        ("随机抽查（无线索）".into(), SAMPLE_CHECKLIST.into());
     for ((town, village), mut rows) in clean {
         rows.shuffle(&mut rng);
         for r in rows.into_iter().take(per_village) {
             let e = &ctx.registry[r];
             let (id_number, household, card_tail) = person(Some(e));
             by_town.entry(town.to_string()).or_default().push(Visit {
-                village: village.to_string(),
+                village,
                 kind: "抽查",
-                finding_id: String::new(),
-                severity: String::new(),
-                beneficiary_id: e.beneficiary_id.to_string(),
-                name: e.raw_name.to_string(),
+                finding_id: "",
+                severity: "",
+                beneficiary_id: e.beneficiary_id.as_str(),
+                name: e.raw_name.as_str(),
                 id_number,
                 household,
-                program: String::new(),
+                program: "",
                 amount: None,
                 card_tail,
-                issue: "随机抽查（无线索）".into(),
-                checklist: SAMPLE_CHECKLIST.into(),
+                issue: sampled.clone(),
+                checklist: sample_checklist.clone(),
             });
         }
     }
@@ -306,22 +325,20 @@ fn write_sheets(by_town: BTreeMap<String, Vec<Visit>>, as_of: &str, path: &Path)
         for (i, v) in visits.iter().enumerate() {
             let r = i as u32 + 1;
             // As tall as the checklist, and never less than room to write in by hand.
-            let height = crate::xlsx_format::row_height([(
-                v.checklist.as_str(),
-                COLUMNS[CHECKLIST_COLUMN].1,
-            )])
-            .max(48.0);
+            let height =
+                crate::xlsx_format::row_height([(&*v.checklist, COLUMNS[CHECKLIST_COLUMN].1)])
+                    .max(48.0);
             sheet.set_row_height(r, height).map_err(fail)?;
             let texts = [
-                v.village.as_str(),
+                v.village,
                 v.kind,
-                &v.finding_id,
-                &v.severity,
-                &v.beneficiary_id,
-                &v.name,
+                v.finding_id,
+                v.severity,
+                v.beneficiary_id,
+                v.name,
                 &v.id_number,
-                &v.household,
-                &v.program,
+                v.household,
+                v.program,
             ];
             for (c, text) in texts.iter().enumerate() {
                 sheet
@@ -333,9 +350,13 @@ fn write_sheets(by_town: BTreeMap<String, Vec<Visit>>, as_of: &str, path: &Path)
                 None => sheet.write_blank(r, 9, &cell),
             }
             .map_err(fail)?;
-            for (c, text) in [(10u16, &v.card_tail), (11, &v.issue), (12, &v.checklist)] {
+            for (c, text) in [
+                (10u16, v.card_tail.as_str()),
+                (11, &*v.issue),
+                (12, &*v.checklist),
+            ] {
                 sheet
-                    .write_string_with_format(r, c, text.as_str(), &wrap)
+                    .write_string_with_format(r, c, text, &wrap)
                     .map_err(fail)?;
             }
             for c in 13..COLUMNS.len() as u16 {
