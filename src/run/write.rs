@@ -138,7 +138,12 @@ fn write_beside(
         keep: _,
     } = recorded;
     let english = opts.lang == fundaudit_report::html::words::Lang::En;
-    let s = summarise(
+    let Summarised {
+        findings,
+        cases: case_count,
+        case_table,
+        money: night_money,
+    } = summarise(
         findings,
         links,
         previous_cases,
@@ -158,14 +163,11 @@ fn write_beside(
             report::mask_frame(df)?
         })
     };
-    let (shown, shown_cases) = rayon::join(|| mask(&s.findings), || mask(&s.case_table));
+    let (shown, shown_cases) = rayon::join(|| mask(&findings), || mask(&case_table));
     let (shown, mut shown_cases) = (shown?, shown_cases?);
     // The reports read the case table as shown; the one it was masked from goes now (a
     // province's is most of a gigabyte of text).
-    let s = Summarised {
-        case_table: DataFrame::empty(),
-        ..s
-    };
+    drop(case_table);
     // Once the rules have run, one writer failing must not cost the night the others:
     // each report is attempted, failures are collected and said together at the end.
     // These four are written side by side, and all of them before the officers' reports:
@@ -214,14 +216,14 @@ fn write_beside(
     let mut summary = report::Summary::new(
         fundaudit_core::cells::fmt_day(opts.as_of),
         ctx.ledgers.counts.clone(),
-        &s.findings,
-        &s.money,
+        &findings,
+        &night_money,
         timings,
         ctx.warnings.clone(),
     )?;
     summary.ledger = ledger_record;
     summary.changes = night;
-    summary.cases = s.cases;
+    summary.cases = case_count;
     summary.unused = ctx.ledgers.unused.clone();
     summary.settled = ctx.ledgers.settled.clone();
     summary.screening = opts.screen;
@@ -235,7 +237,7 @@ fn write_beside(
     };
     summary.identity_u = ctx.dedup.stats.measured.clone();
     summary.posted_lists = fundaudit_rules::publicity::coverage(ctx)?;
-    summary.projects = fundaudit_rules::project::overview::lines(ctx, &s.findings)?;
+    summary.projects = fundaudit_rules::project::overview::lines(ctx, &findings)?;
     summary.incomplete.extend(coverage_warnings);
     // A case ledger whose decisions were changed outside fundaudit: said, and the night
     // is not clean (exit 4).
@@ -274,10 +276,7 @@ fn write_beside(
     // The night's money and the masked frames are freed on a thread of their own, as the
     // night's rows are at the end of the run (see `super::run`): freed here they held up
     // the publishing.
-    let Summarised {
-        findings, money, ..
-    } = s;
-    std::thread::spawn(move || drop((money, shown, shown_cases)));
+    std::thread::spawn(move || drop((night_money, shown, shown_cases)));
     Ok(Written {
         folder,
         findings,

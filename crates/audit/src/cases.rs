@@ -331,19 +331,23 @@ fn build_case(
         amount_fen: money.total_fen,
     };
     let summary = crate::case_summary::summary(&outline, &members, f, ctx, pays, night.english);
-    let joined = |set: &mut dyn Iterator<Item = &str>| set.collect::<Vec<_>>().join(";");
     Case {
         id: String::new(),
-        persons: joined(&mut persons.iter().copied()),
+        persons: joined(persons.iter().copied()),
         people: people.len(),
-        accounts: joined(&mut accounts.iter().map(String::as_str)),
-        townships: joined(&mut townships.iter().map(String::as_str)),
-        rules: joined(&mut rules.keys().map(String::as_str)),
+        accounts: joined(accounts.iter().map(String::as_str)),
+        townships: joined(townships.iter().map(String::as_str)),
+        rules: joined(rules.keys().map(String::as_str)),
         amount_fen: money.total_fen,
         score: (case_score(best.into_values().collect()) * 100.0).round() / 100.0,
         summary,
         members,
     }
+}
+
+/// Values as cases.csv lists them: `;` between, in the order given.
+fn joined<'a>(values: impl Iterator<Item = &'a str>) -> String {
+    values.collect::<Vec<_>>().join(";")
 }
 
 /// A case's score from each of its rules' best (0–1): the strongest counts whole, each

@@ -44,8 +44,8 @@ pub struct Paid {
     pub program: Text,
 }
 
-/// Short text held inline (see [`Paid`]).
-pub type Text = compact_str::CompactString;
+/// Short text held inline, as the registry's (see [`Paid`]).
+pub use fundaudit_identity::entry::Text;
 
 /// The payments findings name, by payment id.
 pub type Paids = FxHashMap<Text, Paid>;
