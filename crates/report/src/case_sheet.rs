@@ -354,8 +354,6 @@ pub fn case_sheets(
         .flat_map(|&k| c_bens[k].unwrap_or("").split(';'))
         .collect();
     let households = households(&ctx.ledgers.beneficiaries, |id| named.contains(id));
-    let officials: HashMap<usize, &fundaudit_identity::entry::OfficialEntry> =
-        ctx.officials.iter().map(|o| (o.line, o)).collect();
 
     let mut sheets = Vec::with_capacity(order.len());
     for &k in &order {
@@ -384,7 +382,7 @@ pub fn case_sheets(
             .flat_map(|&i| split(f_refs[i]))
             .filter_map(|r| r.strip_prefix("officials:")?.parse().ok())
             .collect();
-        let actors = actors(&lines, &officials, &mask);
+        let actors = actors(&lines, ctx, &mask);
         let pays = case_payments(rows.iter().map(|&i| f_payments[i]), &payments);
         let (cards, cards_total) = cards(&pays, &mask);
         let mut codes: Vec<&str> = rows.iter().filter_map(|&i| f_rule[i]).collect();
@@ -478,17 +476,14 @@ fn case_payments<'a, 'p>(
 }
 
 /// The officials and cadres of the officials' list rows `lines` (each once), with their
-/// unit and post.
-fn actors(
-    lines: &[usize],
-    officials: &HashMap<usize, &fundaudit_identity::entry::OfficialEntry>,
-    mask: &dyn Fn(&str) -> String,
-) -> Vec<Person> {
+/// unit and post, looked up as the case's summary looks them up
+/// ([`Context::official_at_line`]).
+fn actors(lines: &[usize], ctx: &Context, mask: &dyn Fn(&str) -> String) -> Vec<Person> {
     let mut seen = HashSet::new();
     lines
         .iter()
         .filter(|l| seen.insert(**l))
-        .filter_map(|l| officials.get(l))
+        .filter_map(|&l| ctx.official_at_line(l))
         .map(|o| Person {
             id: String::new(),
             name: o.raw_name.clone(),
