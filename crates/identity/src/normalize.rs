@@ -81,72 +81,40 @@ impl NormName {
         }
     }
 
-    /// Where each part starts in the block, and the lengths (chars, tokens, pinyin).
-    fn layout(&self) -> ([usize; 5], [usize; 3]) {
-        let (n, t, p) = (
-            self.block[0] as usize,
-            self.block[1] as usize,
-            self.block[2] as usize,
-        );
-        let chars = HEADER;
-        let shapes = chars + n;
-        let syllables = shapes + n;
-        let tokens = syllables + n.div_ceil(2);
-        let pinyin = tokens + t.div_ceil(2);
-        ([chars, shapes, syllables, tokens, pinyin], [n, t, p])
+    /// The packed block, borrowed: what the accessors read, and what a group of names
+    /// kept side by side copies (see [`NameBlock::copy_into`]).
+    pub fn as_block(&self) -> NameBlock<'_> {
+        NameBlock(&self.block)
     }
 
     /// Normalised characters: simplified Han, lower-case Latin, no spaces or dots.
     pub fn chars(&self) -> &[char] {
-        let ([at, ..], [n, ..]) = self.layout();
-        let words = &self.block[at..at + n];
-        // SAFETY: these words were written from `char`s (`new`), and a `char` is a `u32`
-        // of the same size and alignment whose every value here is a valid one.
-        unsafe { std::slice::from_raw_parts(words.as_ptr().cast::<char>(), n) }
+        self.as_block().chars()
     }
 
     /// Character shapes (see [`super::glyph`]) for look-alike characters.
     pub fn shapes(&self) -> &[u32] {
-        let ([_, at, ..], [n, ..]) = self.layout();
-        &self.block[at..at + n]
+        self.as_block().shapes()
     }
 
-    /// One token per character: the toneless pinyin syllable of a Han character (a small
-    /// id, see [`syllable`]), `0x8000 | code point` for anything else. Homophones compare
-    /// equal syllable by syllable; comparing letters instead would make zhang-yan-li and
-    /// zhang-yan-lin 0.98 alike.
+    /// See [`NameBlock::syllables`].
     pub fn syllables(&self) -> &[u16] {
-        let ([_, _, at, ..], [n, ..]) = self.layout();
-        halves(&self.block[at..at + n.div_ceil(2)], n)
+        self.as_block().syllables()
     }
 
-    /// Where each token of the pinyin ends (tokens are what separators divided:
-    /// `买买提·吐尔逊` has two, `张伟` one). Names whose parts come in another order are
-    /// found by them.
+    /// See [`NameBlock::token_ends`].
     pub fn token_ends(&self) -> &[u16] {
-        let ([_, _, _, at, _], [_, t, _]) = self.layout();
-        halves(&self.block[at..at + t.div_ceil(2)], t)
+        self.as_block().token_ends()
     }
 
-    /// Toneless pinyin, concatenated (`zhangwei`): the key that blocks homophones
-    /// together. Latin letters stay as they are, so 张伟 and the bank's `ZHANG Wei` share
-    /// it.
+    /// See [`NameBlock::pinyin_str`].
     pub fn pinyin_str(&self) -> &str {
-        let ([.., at], [_, _, p]) = self.layout();
-        let words = &self.block[at..at + p.div_ceil(4)];
-        // SAFETY: a `u32` is four bytes; the words were written from the pinyin's bytes
-        // in order (`from_le_bytes`, memory order on the little-endian targets the block
-        // is built for), so the first `p` bytes are the pinyin, a `String`'s UTF-8.
-        unsafe {
-            let bytes = std::slice::from_raw_parts(words.as_ptr().cast::<u8>(), p);
-            std::str::from_utf8_unchecked(bytes)
-        }
+        self.as_block().pinyin_str()
     }
 
     /// Whether every character is a Latin letter (a bank's transliteration).
     pub fn is_latin(&self) -> bool {
-        let chars = self.chars();
-        !chars.is_empty() && chars.iter().all(|c| c.is_ascii_lowercase())
+        self.as_block().is_latin()
     }
 
     pub fn is_empty(&self) -> bool {
@@ -159,6 +127,97 @@ impl NormName {
 
     /// Whether every character is Han (names of different lengths then never match).
     pub fn is_han(&self) -> bool {
+        self.as_block().is_han()
+    }
+}
+
+/// A [`NormName`]'s block where it lies: in the name, or copied beside others of a group
+/// that is compared over and over (everyone born on one day, see
+/// `resolve::match_deaths`), where reading each name from its own allocation, scattered
+/// over gigabytes, cost more than comparing it.
+#[derive(Debug, Clone, Copy)]
+pub struct NameBlock<'a>(&'a [u32]);
+
+impl<'a> NameBlock<'a> {
+    /// Appends the block to `arena`; [`NameBlock::at`] reads it back from where it starts.
+    pub fn copy_into(self, arena: &mut Vec<u32>) {
+        arena.extend_from_slice(self.0);
+    }
+
+    /// The block that starts at `start` in an arena [`NameBlock::copy_into`] filled.
+    pub fn at(arena: &'a [u32], start: usize) -> NameBlock<'a> {
+        let header = &arena[start..start + HEADER];
+        let (n, t, p) = (header[0] as usize, header[1] as usize, header[2] as usize);
+        let len = HEADER + 2 * n + n.div_ceil(2) + t.div_ceil(2) + p.div_ceil(4);
+        NameBlock(&arena[start..start + len])
+    }
+
+    /// Where each part starts in the block, and the lengths (chars, tokens, pinyin).
+    fn layout(self) -> ([usize; 5], [usize; 3]) {
+        let (n, t, p) = (self.0[0] as usize, self.0[1] as usize, self.0[2] as usize);
+        let chars = HEADER;
+        let shapes = chars + n;
+        let syllables = shapes + n;
+        let tokens = syllables + n.div_ceil(2);
+        let pinyin = tokens + t.div_ceil(2);
+        ([chars, shapes, syllables, tokens, pinyin], [n, t, p])
+    }
+
+    /// Normalised characters: simplified Han, lower-case Latin, no spaces or dots.
+    pub fn chars(self) -> &'a [char] {
+        let ([at, ..], [n, ..]) = self.layout();
+        let words = &self.0[at..at + n];
+        // SAFETY: these words were written from `char`s (`new`), and a `char` is a `u32`
+        // of the same size and alignment whose every value here is a valid one.
+        unsafe { std::slice::from_raw_parts(words.as_ptr().cast::<char>(), n) }
+    }
+
+    /// Character shapes (see [`super::glyph`]) for look-alike characters.
+    pub fn shapes(self) -> &'a [u32] {
+        let ([_, at, ..], [n, ..]) = self.layout();
+        &self.0[at..at + n]
+    }
+
+    /// One token per character: the toneless pinyin syllable of a Han character (a small
+    /// id, see [`syllable`]), `0x8000 | code point` for anything else. Homophones compare
+    /// equal syllable by syllable; comparing letters instead would make zhang-yan-li and
+    /// zhang-yan-lin 0.98 alike.
+    pub fn syllables(self) -> &'a [u16] {
+        let ([_, _, at, ..], [n, ..]) = self.layout();
+        halves(&self.0[at..at + n.div_ceil(2)], n)
+    }
+
+    /// Where each token of the pinyin ends (tokens are what separators divided:
+    /// `买买提·吐尔逊` has two, `张伟` one). Names whose parts come in another order are
+    /// found by them.
+    pub fn token_ends(self) -> &'a [u16] {
+        let ([_, _, _, at, _], [_, t, _]) = self.layout();
+        halves(&self.0[at..at + t.div_ceil(2)], t)
+    }
+
+    /// Toneless pinyin, concatenated (`zhangwei`): the key that blocks homophones
+    /// together. Latin letters stay as they are, so 张伟 and the bank's `ZHANG Wei` share
+    /// it.
+    pub fn pinyin_str(self) -> &'a str {
+        let ([.., at], [_, _, p]) = self.layout();
+        let words = &self.0[at..at + p.div_ceil(4)];
+        // SAFETY: a `u32` is four bytes; the words were written from the pinyin's bytes
+        // in order (`from_le_bytes`, memory order on the little-endian targets the block
+        // is built for), so the first `p` bytes are the pinyin, a `String`'s UTF-8.
+        unsafe {
+            let bytes = std::slice::from_raw_parts(words.as_ptr().cast::<u8>(), p);
+            std::str::from_utf8_unchecked(bytes)
+        }
+    }
+
+    /// Whether every character is a Latin letter (a bank's transliteration).
+    pub fn is_latin(self) -> bool {
+        let chars = self.chars();
+        !chars.is_empty() && chars.iter().all(|c| c.is_ascii_lowercase())
+    }
+
+    /// Whether every character is Han (names of different lengths then never match).
+    pub fn is_han(self) -> bool {
         let chars = self.chars();
         !chars.is_empty() && chars.iter().all(|&c| is_han(c))
     }

@@ -6,7 +6,8 @@ use rustc_hash::FxHashMap;
 use rayon::prelude::*;
 
 use super::idcard;
-use super::similarity::{compare_names, NameSimilarity};
+use super::normalize::NameBlock;
+use super::similarity::{compare_names, compare_parts, NameSimilarity};
 use crate::entry::{DeathEntry, OfficialEntry, RegistryEntry};
 use fundaudit_core::cells::Day;
 use fundaudit_core::config::Matching;
@@ -38,30 +39,57 @@ where
     map
 }
 
-/// The registry rows born on one day, with their ID numbers side by side: a death whose
-/// ID is not in the registry is checked against everyone born that day (hundreds in a
-/// province), and reading each one's entry — scattered over gigabytes — cost more than
-/// the comparison.
+/// The registry rows born on one day, with their ID numbers side by side, and their
+/// names too on a day a death without an ID number asks for: such a death is checked
+/// against everyone born that day (hundreds in a province), and reading each one's entry
+/// and name, scattered over gigabytes, cost a cache miss or two each time, more than the
+/// comparison (forty seconds of a ten-million-people run).
 #[derive(Default)]
 struct BornOn {
     rows: Vec<usize>,
     /// ID numbers of up to 18 bytes, zero-padded; longer ones are compared in place.
     ids: Vec<[u8; 18]>,
     lens: Vec<u8>,
+    /// The rows' name blocks one after another (see [`NameBlock::copy_into`]), and where
+    /// each starts; empty on a day no death without an ID number asks for.
+    names: Vec<u32>,
+    name_at: Vec<u32>,
 }
 
 impl BornOn {
-    fn push(&mut self, row: usize, id: &str) {
-        let mut packed = [0u8; 18];
-        let len = if id.len() <= 18 {
-            packed[..id.len()].copy_from_slice(id.as_bytes());
-            id.len() as u8
-        } else {
-            u8::MAX
+    fn of(rows: Vec<usize>, reg: &[RegistryEntry], with_names: bool) -> BornOn {
+        let mut born = BornOn {
+            ids: Vec::with_capacity(rows.len()),
+            lens: Vec::with_capacity(rows.len()),
+            ..BornOn::default()
         };
-        self.rows.push(row);
-        self.ids.push(packed);
-        self.lens.push(len);
+        for &row in &rows {
+            let r = &reg[row];
+            let id = r.id_number.as_str();
+            let mut packed = [0u8; 18];
+            let len = if id.len() <= 18 {
+                packed[..id.len()].copy_from_slice(id.as_bytes());
+                id.len() as u8
+            } else {
+                u8::MAX
+            };
+            born.ids.push(packed);
+            born.lens.push(len);
+            if with_names {
+                born.name_at.push(born.names.len() as u32);
+                r.name.as_block().copy_into(&mut born.names);
+            }
+        }
+        born.rows = rows;
+        born
+    }
+
+    /// The `k`th row's name, from beside the others when they were kept.
+    fn name<'a>(&'a self, k: usize, reg: &'a [RegistryEntry]) -> NameBlock<'a> {
+        match self.name_at.get(k) {
+            Some(&at) => NameBlock::at(&self.names, at as usize),
+            None => reg[self.rows[k]].name.as_block(),
+        }
     }
 
     /// How many characters the `k`th row's ID number differs from `id` by, None when the
@@ -141,24 +169,33 @@ pub fn match_deaths(reg: &[RegistryEntry], deaths: &[DeathEntry], cfg: &Matching
     let by_id = blocks(reg, &wanted_ids, |r| {
         (!r.id_number.is_empty()).then_some(r.id_number.as_str())
     });
-    let mut by_birth: FxHashMap<Day, BornOn> = FxHashMap::default();
-    for (day, rows) in blocks(reg, &wanted_births, |r| r.birth) {
-        let born = by_birth.entry(day).or_default();
-        for ri in rows {
-            born.push(ri, &reg[ri].id_number);
-        }
-    }
+    let named_days: rustc_hash::FxHashSet<Day> = deaths
+        .iter()
+        .filter(|d| d.id_number.is_empty())
+        .filter_map(birth_of)
+        .collect();
+    let by_birth: FxHashMap<Day, BornOn> = blocks(reg, &wanted_births, |r| r.birth)
+        .into_par_iter()
+        .map(|(day, rows)| (day, BornOn::of(rows, reg, named_days.contains(&day))))
+        .collect();
     let by_village = blocks(reg, &wanted_villages, |r| {
         (!r.village.is_empty()).then_some((&*r.township, &*r.village))
     });
 
-    let links: Vec<(usize, DeathMatch)> = deaths
+    // The deaths taken birth day by birth day: a death without an ID number is compared
+    // with everyone born that day, and the next death of that day then finds their names
+    // in the cache.
+    let births: Vec<Option<Day>> = deaths.iter().map(birth_of).collect();
+    let mut by_day: Vec<usize> = (0..deaths.len()).collect();
+    by_day.sort_unstable_by_key(|&di| (births[di], di));
+    let mut links: Vec<(usize, usize, DeathMatch)> = by_day
         .par_iter()
-        .enumerate()
-        .flat_map_iter(|(di, d)| {
+        .flat_map_iter(|&di| {
+            let d = &deaths[di];
             let mut out = Vec::new();
             let make = |ri: usize, link, similarity| {
                 (
+                    di,
                     ri,
                     DeathMatch {
                         death_date: d.death_date,
@@ -168,12 +205,13 @@ pub fn match_deaths(reg: &[RegistryEntry], deaths: &[DeathEntry], cfg: &Matching
                     },
                 )
             };
-            let birth = birth_of(d);
+            let birth = births[di];
             if let Some(rows) = by_id.get(d.id_number.as_str()) {
                 out.extend(rows.iter().map(|&ri| make(ri, DeathLink::IdNumber, None)));
                 return out;
             }
             if let Some(born) = birth.and_then(|b| by_birth.get(&b)) {
+                let name = d.name.parts();
                 for (k, &ri) in born.rows.iter().enumerate() {
                     // An ID number on the list must be a typo or two from theirs: checked
                     // first, as it rules out nearly everyone born that day for the cost of
@@ -186,8 +224,7 @@ pub fn match_deaths(reg: &[RegistryEntry], deaths: &[DeathEntry], cfg: &Matching
                     {
                         continue;
                     }
-                    let r = &reg[ri];
-                    let sim = compare_names(&r.name, &d.name, cfg.pinyin_weight);
+                    let sim = compare_parts(&born.name(k, reg).parts(), &name, cfg.pinyin_weight);
                     if sim.score < cfg.name_cutoff {
                         continue;
                     }
@@ -215,6 +252,9 @@ pub fn match_deaths(reg: &[RegistryEntry], deaths: &[DeathEntry], cfg: &Matching
             out
         })
         .collect();
+    // Back in the list's order, which decides between two deaths on the same day (a
+    // death's own links keep theirs: the sort is stable).
+    links.sort_by_key(|&(di, ..)| di);
 
     let mut result = DeathsOf::default();
     for (ri, r) in reg.iter().enumerate() {
@@ -228,7 +268,7 @@ pub fn match_deaths(reg: &[RegistryEntry], deaths: &[DeathEntry], cfg: &Matching
             result.0.insert(ri as u32, registry);
         }
     }
-    for (ri, m) in links {
+    for (_, ri, m) in links {
         let slot = result.0.entry(ri as u32);
         match slot {
             std::collections::hash_map::Entry::Occupied(mut cur) => {

@@ -2,7 +2,7 @@
 //! fixed-width units with stack buffers: no allocation and no UTF-8 decoding per pair,
 //! which is what makes millions of comparisons a second possible.
 
-use super::normalize::NormName;
+use super::normalize::{NameBlock, NormName};
 
 /// Longest name handled on the stack; longer ones (rare transliterations) fall back to strsim.
 const STACK_LEN: usize = 64;
@@ -148,6 +148,12 @@ pub struct NameParts<'a, C> {
 
 impl NormName {
     pub fn parts(&self) -> NameParts<'_, char> {
+        self.as_block().parts()
+    }
+}
+
+impl<'a> NameBlock<'a> {
+    pub fn parts(self) -> NameParts<'a, char> {
         NameParts {
             chars: self.chars(),
             syllables: self.syllables(),

@@ -65,10 +65,13 @@ fn plain_text(path: &Path) -> Result<bool> {
             return Ok(carried == 0);
         }
         let bytes = &block[..filled];
-        if bytes.contains(&b'"') {
+        // Both checks word-wise (SIMD): a province's ten gigabytes were half a minute of
+        // one core with the byte-at-a-time `contains` and std's check, before any row
+        // was read.
+        if memchr::memchr(b'"', bytes).is_some() {
             return Ok(false);
         }
-        let valid = match std::str::from_utf8(bytes) {
+        let valid = match simdutf8::compat::from_utf8(bytes) {
             Ok(_) => filled,
             // An incomplete character at the block's end: read on.
             Err(e) if e.error_len().is_none() => e.valid_up_to(),
@@ -303,5 +306,31 @@ impl Chunks<'_> {
         let mut count = self.count.clone().unwrap_or_default();
         count.seconds = self.clock.elapsed().as_secs_f64();
         count
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::plain_text;
+
+    /// A file of `fill` bytes of plain rows, then `tail`.
+    fn file_of(fill: usize, tail: &[u8]) -> tempfile::NamedTempFile {
+        let mut bytes = b"a,b\n".repeat(fill / 4);
+        bytes.extend_from_slice(tail);
+        let f = tempfile::NamedTempFile::new().unwrap();
+        std::fs::write(f.path(), bytes).unwrap();
+        f
+    }
+
+    #[test]
+    fn a_character_cut_by_a_block_end_is_plain_a_quote_or_bad_byte_past_it_is_not() {
+        // 张's three bytes start two before the first 16 MiB block's end.
+        let edge = 16 << 20;
+        assert!(plain_text(file_of(edge - 4, "ab张,b\n".as_bytes()).path()).unwrap());
+        assert!(!plain_text(file_of(edge + 40, b"\"a\",b\n").path()).unwrap());
+        assert!(!plain_text(file_of(edge + 40, b"a\xff,b\n").path()).unwrap());
+        // Cut off in the middle of a character at the very end: not UTF-8.
+        assert!(!plain_text(file_of(8, &"张".as_bytes()[..2]).path()).unwrap());
+        assert!(plain_text(file_of(0, b"").path()).unwrap());
     }
 }
