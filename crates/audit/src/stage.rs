@@ -123,10 +123,15 @@ fn stage_if(
     let rows = config.scale.read_rows;
     let mut chunked = None;
     if let (Some(a), Some(p)) = (one_file(ALLOCATIONS.stem), one_file(PAYMENTS.stem)) {
-        if let Some(a) = chunks::open(&a, &ALLOCATIONS, &alloc_options, rows)? {
-            if let Some(p) = chunks::open(&p, &PAYMENTS, &pay_options, rows)? {
-                chunked = Some((a, p));
-            }
+        // Opening scans each file whole (plain text?): the two side by side, a core each.
+        let (a, p) = std::thread::scope(|s| {
+            let a = s.spawn(|| chunks::open(&a, &ALLOCATIONS, &alloc_options, rows));
+            let p = chunks::open(&p, &PAYMENTS, &pay_options, rows);
+            let a = a.join().unwrap_or_else(|e| std::panic::resume_unwind(e));
+            (a, p)
+        });
+        if let (Some(a), Some(p)) = (a?, p?) {
+            chunked = Some((a, p));
         }
     }
     if chunked.is_none() && only_in_chunks {
@@ -413,30 +418,39 @@ fn deal(
             rows_of[part_of[offset + i] as usize].push(i as IdxSize);
         }
         offset += n;
-        for (k, idx) in rows_of.into_iter().enumerate() {
-            if idx.is_empty() {
-                continue;
-            }
-            let n = idx.len();
-            let part_rows = chunk.take(&IdxCa::from_vec("rows".into(), idx))?;
-            let mut part_rows = plain(&part_rows, part_numbers(k, rows[k], n))?;
-            rows[k] += n;
-            part_rows.align_chunks_par();
-            let slot = &mut writers[k];
-            if slot.is_none() {
-                let path = frame_file(out, &part_name(name, k));
-                let f = fundaudit_core::safe_fs::create_private(&path)
-                    .map_err(|e| write_error(&path, e))?;
-                let w = parquet_writer(f, keep)
-                    .batched(&written)
-                    .map_err(|e| write_error(&path, e))?;
-                *slot = Some((path, w));
-            }
-            if let Some((path, w)) = slot {
-                w.write_batch(&part_rows)
-                    .map_err(|e| write_error(path, e))?;
-            }
-        }
+        // The parts side by side: a part's rows are taken, made plain and encoded on one
+        // core, and one part at a time left the other core idle for most of the dealing
+        // (130% of two cores at ten million people).
+        use rayon::prelude::*;
+        writers
+            .par_iter_mut()
+            .zip(rows.par_iter_mut())
+            .zip(rows_of.into_par_iter())
+            .enumerate()
+            .try_for_each(|(k, ((slot, rows_k), idx))| -> Result<()> {
+                if idx.is_empty() {
+                    return Ok(());
+                }
+                let n = idx.len();
+                let part_rows = chunk.take(&IdxCa::from_vec("rows".into(), idx))?;
+                let mut part_rows = plain(&part_rows, part_numbers(k, *rows_k, n))?;
+                *rows_k += n;
+                part_rows.align_chunks_par();
+                if slot.is_none() {
+                    let path = frame_file(out, &part_name(name, k));
+                    let f = fundaudit_core::safe_fs::create_private(&path)
+                        .map_err(|e| write_error(&path, e))?;
+                    let w = parquet_writer(f, keep)
+                        .batched(&written)
+                        .map_err(|e| write_error(&path, e))?;
+                    *slot = Some((path, w));
+                }
+                if let Some((path, w)) = slot {
+                    w.write_batch(&part_rows)
+                        .map_err(|e| write_error(path, e))?;
+                }
+                Ok(())
+            })?;
         drop(chunk);
         let path = frame_file(out, file);
         std::fs::remove_file(&path).map_err(|e| write_error(&path, e))?;
