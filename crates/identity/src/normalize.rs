@@ -440,6 +440,30 @@ mod tests {
             proptest::prop_assert_eq!(name.is_empty(), parts.chars.is_empty());
             proptest::prop_assert_eq!(&name, &NormName::new(&raw));
         }
+
+        /// Names copied one after another into an arena read back whole from where each
+        /// starts, the same parts as the names they were copied from.
+        #[test]
+        fn names_copied_side_by_side_read_back_as_themselves(
+            raws in proptest::collection::vec("[张伟李静王小明·\\- a-zA-Z0-9ÜüéØ𠀀-𠀃]{0,12}", 1..6)
+        ) {
+            let names: Vec<NormName> = raws.iter().map(|r| NormName::new(r)).collect();
+            let mut arena = Vec::new();
+            let mut starts = Vec::new();
+            for name in &names {
+                starts.push(arena.len());
+                name.as_block().copy_into(&mut arena);
+            }
+            for (name, &start) in names.iter().zip(&starts) {
+                let copied = NameBlock::at(&arena, start);
+                proptest::prop_assert_eq!(copied.chars(), name.chars());
+                proptest::prop_assert_eq!(copied.syllables(), name.syllables());
+                proptest::prop_assert_eq!(copied.shapes(), name.shapes());
+                proptest::prop_assert_eq!(copied.token_ends(), name.token_ends());
+                proptest::prop_assert_eq!(copied.pinyin_str(), name.pinyin_str());
+                proptest::prop_assert_eq!(copied.0, name.as_block().0);
+            }
+        }
     }
 
     use super::*;
