@@ -146,10 +146,9 @@ impl<'a> NameBlock<'a> {
 
     /// The block that starts at `start` in an arena [`NameBlock::copy_into`] filled.
     pub fn at(arena: &'a [u32], start: usize) -> NameBlock<'a> {
-        let header = &arena[start..start + HEADER];
-        let (n, t, p) = (header[0] as usize, header[1] as usize, header[2] as usize);
-        let len = HEADER + 2 * n + n.div_ceil(2) + t.div_ceil(2) + p.div_ceil(4);
-        NameBlock(&arena[start..start + len])
+        // The block ends with its pinyin, where its own layout says.
+        let ([.., pinyin], [.., p]) = NameBlock(&arena[start..]).layout();
+        NameBlock(&arena[start..start + pinyin + p.div_ceil(4)])
     }
 
     /// Where each part starts in the block, and the lengths (chars, tokens, pinyin).

@@ -154,25 +154,30 @@ impl DeathMatch {
 pub fn match_deaths(reg: &[RegistryEntry], deaths: &[DeathEntry], cfg: &Matching) -> DeathsOf {
     // What the deaths ask for: their ID numbers, birth dates, and villages (only for a
     // death with neither ID nor birth date).
-    let birth_of = |d: &DeathEntry| d.birth.or_else(|| idcard::birth_day(&d.id_number));
+    let births: Vec<Option<Day>> = deaths
+        .iter()
+        .map(|d| d.birth.or_else(|| idcard::birth_day(&d.id_number)))
+        .collect();
     let wanted_ids: rustc_hash::FxHashSet<&str> = deaths
         .iter()
         .filter(|d| !d.id_number.is_empty())
         .map(|d| d.id_number.as_str())
         .collect();
-    let wanted_births: rustc_hash::FxHashSet<Day> = deaths.iter().filter_map(birth_of).collect();
+    let wanted_births: rustc_hash::FxHashSet<Day> = births.iter().flatten().copied().collect();
     let wanted_villages: rustc_hash::FxHashSet<(&str, &str)> = deaths
         .iter()
-        .filter(|d| d.id_number.is_empty() && birth_of(d).is_none() && !d.village.is_empty())
-        .map(|d| (d.township.as_str(), d.village.as_str()))
+        .zip(&births)
+        .filter(|(d, b)| d.id_number.is_empty() && b.is_none() && !d.village.is_empty())
+        .map(|(d, _)| (d.township.as_str(), d.village.as_str()))
         .collect();
     let by_id = blocks(reg, &wanted_ids, |r| {
         (!r.id_number.is_empty()).then_some(r.id_number.as_str())
     });
     let named_days: rustc_hash::FxHashSet<Day> = deaths
         .iter()
-        .filter(|d| d.id_number.is_empty())
-        .filter_map(birth_of)
+        .zip(&births)
+        .filter(|(d, _)| d.id_number.is_empty())
+        .filter_map(|(_, b)| *b)
         .collect();
     let by_birth: FxHashMap<Day, BornOn> = blocks(reg, &wanted_births, |r| r.birth)
         .into_par_iter()
@@ -185,7 +190,6 @@ pub fn match_deaths(reg: &[RegistryEntry], deaths: &[DeathEntry], cfg: &Matching
     // The deaths taken birth day by birth day: a death without an ID number is compared
     // with everyone born that day, and the next death of that day then finds their names
     // in the cache.
-    let births: Vec<Option<Day>> = deaths.iter().map(birth_of).collect();
     let mut by_day: Vec<usize> = (0..deaths.len()).collect();
     by_day.sort_unstable_by_key(|&di| (births[di], di));
     let mut links: Vec<(usize, usize, DeathMatch)> = by_day
